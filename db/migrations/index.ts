@@ -1,0 +1,33 @@
+import type { Knex } from 'knex';
+import * as core from './0001_core';
+import * as notices from './0002_notices';
+import * as access from './0003_access';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/** Migrations are listed explicitly so they run the same from ts sources, compiled js and bundles. */
+const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
+  ['0001_core', core],
+  ['0002_notices', notices],
+  ['0003_access', access],
+];
+
+export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
+  getMigrations: async () => MIGRATIONS,
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};
+
+export const migrationConfig: Knex.MigratorConfig = { migrationSource, tableName: 'knex_migrations' };
+
+export async function migrateLatest(knex: Knex): Promise<string[]> {
+  const [, applied] = (await knex.migrate.latest(migrationConfig)) as [number, string[]];
+  return applied;
+}
+
+export async function rollbackAll(knex: Knex): Promise<void> {
+  await knex.migrate.rollback(migrationConfig, true);
+}

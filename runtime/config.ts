@@ -1,0 +1,72 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Every setting comes from the environment and is checked once, at start, with one line per problem. */
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: z
+    .string()
+    .refine((v) => /^mysql:\/\//.test(v), 'must be a mysql:// URL (leave it unset for the embedded SQLite store)')
+    .optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:/]+:\d+$/, 'must be host:port, e.g. temporal.example.com:7233')
+    .optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('aftercare'),
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  AFTERCARE_DATA_DIR: z.string().min(1).default('./data'),
+  AFTERCARE_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SMTP_URL: z
+    .string()
+    .refine((v) => /^smtps?:\/\//.test(v), 'must be an smtp:// or smtps:// URL (leave it unset to write .eml files)')
+    .optional(),
+  MAIL_FROM: z.string().min(3).default('Aftercare <aftercare@localhost>'),
+  WORKER_SHUTDOWN_GRACE: z.string().regex(/^\d+(ms|s|m)$/, 'must be like 10s, 500ms or 1m').default('10s'),
+});
+
+export interface AppConfig {
+  port: number;
+  databaseUrl?: string;
+  temporalAddress?: string;
+  temporalNamespace: string;
+  taskQueue: string;
+  temporalUiPort: number;
+  temporalDevPort: number;
+  dataDir: string;
+  adminToken?: string;
+  smtpUrl?: string;
+  mailFrom: string;
+  workerShutdownGrace: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  // Empty strings are treated as unset: `FOO= npm start` should not count as a value.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    temporalAddress: e.TEMPORAL_ADDRESS,
+    temporalNamespace: e.TEMPORAL_NAMESPACE,
+    taskQueue: e.TEMPORAL_TASK_QUEUE,
+    temporalUiPort: e.TEMPORAL_UI_PORT,
+    temporalDevPort: e.TEMPORAL_DEV_PORT,
+    dataDir: path.resolve(e.AFTERCARE_DATA_DIR),
+    adminToken: e.AFTERCARE_ADMIN_TOKEN,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    workerShutdownGrace: e.WORKER_SHUTDOWN_GRACE,
+  };
+}

@@ -1,0 +1,62 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import { createKnex, type DatabaseKind } from '../../db/knex';
+import { migrateLatest } from '../../db/migrations';
+
+/** MySQL runs when DATABASE_URL points at it (CI does); SQLite always runs. */
+export function testDatabaseKinds(): DatabaseKind[] {
+  return process.env.DATABASE_URL?.startsWith('mysql') ? ['sqlite', 'mysql'] : ['sqlite'];
+}
+
+/** The database the rest of the suite uses: the configured one. */
+export function primaryDatabaseKind(): DatabaseKind {
+  return process.env.DATABASE_URL?.startsWith('mysql') ? 'mysql' : 'sqlite';
+}
+
+export interface TestDatabase {
+  kind: DatabaseKind;
+  knex: Knex;
+  /** DATABASE_URL for this database (undefined for SQLite) and the data dir holding the SQLite file. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  destroy(): Promise<void>;
+}
+
+/** A fresh, migrated database per test file, so files can run in parallel without sharing rows. */
+export async function createTestDatabase(kind: DatabaseKind = primaryDatabaseKind(), options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aftercare-test-'));
+  let databaseUrl: string | undefined;
+  let dropDatabase = async (): Promise<void> => {};
+  if (kind === 'mysql') {
+    const adminUrl = process.env.DATABASE_URL;
+    if (!adminUrl?.startsWith('mysql')) throw new Error('MySQL tests need DATABASE_URL=mysql://…');
+    const name = `ac_test_${crypto.randomBytes(5).toString('hex')}`;
+    const admin = knexFactory({ client: 'mysql2', connection: { uri: adminUrl } as Knex.MySql2ConnectionConfig });
+    await admin.raw(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await admin.destroy();
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+    dropDatabase = async () => {
+      const again = knexFactory({ client: 'mysql2', connection: { uri: adminUrl } as Knex.MySql2ConnectionConfig });
+      await again.raw(`DROP DATABASE IF EXISTS \`${name}\``);
+      await again.destroy();
+    };
+  }
+  const knex = createKnex({ databaseUrl, dataDir });
+  if (options.migrate !== false) await migrateLatest(knex);
+  return {
+    kind,
+    knex,
+    databaseUrl,
+    dataDir,
+    destroy: async () => {
+      await knex.destroy();
+      await dropDatabase();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
