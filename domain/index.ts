@@ -1,0 +1,44 @@
+/** The public domain API. Pure and deterministic: safe to import from Temporal workflow code. */
+export { DomainError } from './errors';
+export {
+  addDuration,
+  durationLabel,
+  isIsoDuration,
+  isPositiveDuration,
+  parseIsoDuration,
+  subtractDuration,
+  type Duration,
+} from './duration';
+export {
+  addClockTime,
+  addWorkingDays,
+  calendarIds,
+  clockElapsed,
+  endOfWorkingDay,
+  isLocalDate,
+  isTimeZone,
+  isWorkingDay,
+  localDate,
+  makeCalendar,
+  startOfLocalDay,
+  type BusinessCalendar,
+  type SlaClock,
+} from './calendar';
+export { CALENDAR_REGISTRY, type CalendarData } from './calendars';
+export { CN_STATUTORY_YEARS, type StatutoryYear } from './calendars/cn';
+export {
+  CUSTOMER_CLASSES,
+  DEFAULT_POLICY,
+  durationSchema,
+  mergePolicy,
+  policyOverrideSchema,
+  PolicyError,
+  resolvePolicy,
+  servicePolicySchema,
+  validatePolicyOverride,
+  type CustomerClass,
+  type PolicyIssue,
+  type PolicyLayers,
+  type PolicyOverride,
+  type ServicePolicy,
+} from './policy';

@@ -1,0 +1,26 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+// domain/ is imported by Temporal workflow code: no Node built-ins, no I/O, no implicit clock.
+const domainDir = join(__dirname, '..', '..', 'domain');
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? sources(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+  );
+}
+
+describe('domain modules are workflow-safe', () => {
+  const files = sources(domainDir);
+
+  it('finds the modules', () => {
+    expect(files.length).toBeGreaterThanOrEqual(7);
+  });
+
+  it.each(files.map((f) => [f.slice(domainDir.length + 1), f]))('%s imports only luxon, zod and relative modules', (_name, file) => {
+    const text = readFileSync(file, 'utf8');
+    const imports = [...text.matchAll(/from '([^']+)'/g)].map((m) => m[1] ?? '');
+    for (const spec of imports) expect(spec === 'luxon' || spec === 'zod' || spec.startsWith('./') || spec.startsWith('../')).toBe(true);
+    expect(text).not.toMatch(/\brequire\(|\bprocess\.|Date\.now\(|new Date\(\)|Math\.random|DateTime\.(now|local)\(|Settings\./);
+  });
+});
