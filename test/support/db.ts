@@ -47,16 +47,24 @@ export async function createTestDatabase(kind: DatabaseKind = primaryDatabaseKin
     };
   }
   const knex = createKnex({ databaseUrl, dataDir });
-  if (options.migrate !== false) await migrateLatest(knex);
+  const destroy = async () => {
+    await knex.destroy();
+    await dropDatabase();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  if (options.migrate !== false) {
+    try {
+      await migrateLatest(knex);
+    } catch (error) {
+      await destroy();
+      throw error;
+    }
+  }
   return {
     kind,
     knex,
     databaseUrl,
     dataDir,
-    destroy: async () => {
-      await knex.destroy();
-      await dropDatabase();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
+    destroy,
   };
 }

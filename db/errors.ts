@@ -1,0 +1,49 @@
+/** Typed data-access errors; the API maps ConflictError to 409 and NotFoundError to 404. */
+
+export type ErrorDetails = Readonly<Record<string, unknown>>;
+
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+  readonly code = 'conflict';
+
+  constructor(
+    message: string,
+    readonly details: ErrorDetails = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+  readonly code = 'not_found';
+
+  constructor(
+    message: string,
+    readonly details: ErrorDetails = {},
+  ) {
+    super(message);
+  }
+}
+
+interface DriverError {
+  code?: unknown;
+  errno?: unknown;
+}
+
+function driverError(error: unknown): DriverError {
+  return typeof error === 'object' && error !== null ? (error as DriverError) : {};
+}
+
+/** A unique-key violation from mysql2 (MySQL/MariaDB) or better-sqlite3. */
+export function isUniqueViolation(error: unknown): boolean {
+  const { code, errno } = driverError(error);
+  return code === 'ER_DUP_ENTRY' || errno === 1062 || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/** A missing parent row behind a foreign key, from either driver. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  const { code, errno } = driverError(error);
+  return code === 'ER_NO_REFERENCED_ROW_2' || errno === 1452 || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
