@@ -50,11 +50,13 @@ export const TERMINAL_STAGES: readonly ProjectStage[] = ['completed', 'cancelled
 
 /** Why `step` cannot happen now, or null when it can. */
 export function stepRejection(stage: ProjectStage, step: ProjectStep, initialAcceptanceRequired: boolean): string | null {
+  if (TERMINAL_STAGES.includes(stage)) return `the project is ${stage}`;
   if (step === 'initialAcceptance' && !initialAcceptanceRequired) {
-    return 'this contract has no initial acceptance: record installation-complete instead';
+    return stage === 'installing'
+      ? 'this contract has no initial acceptance: record installation-complete instead'
+      : 'this contract has no initial acceptance';
   }
   if (STEP_ALLOWED_IN[step].includes(stage)) return null;
-  if (TERMINAL_STAGES.includes(stage)) return `the project is ${stage}`;
   return `${step} is not possible in stage ${stage} (allowed in: ${STEP_ALLOWED_IN[step].join(', ')})`;
 }
 

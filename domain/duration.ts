@@ -46,7 +46,11 @@ export function isPositiveDuration(duration: Duration): boolean {
  */
 export function addDuration(start: Date, duration: Duration, calendar: BusinessCalendar): Date {
   if (typeof duration === 'string') return inZone(start, calendar.timeZone).plus(parseIsoDuration(duration)).toJSDate();
-  return endOfWorkingDay(start, duration.workingDays, calendar);
+  // A deadline at exactly local midnight closes the day before (as endOfWorkingDay returns it), so a
+  // grace added to it counts from that day, not from the next one.
+  const local = inZone(start, calendar.timeZone);
+  const from = local.equals(local.startOf('day')) ? new Date(start.getTime() - 1) : start;
+  return endOfWorkingDay(from, duration.workingDays, calendar);
 }
 
 /**
