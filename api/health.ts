@@ -1,0 +1,80 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import type { Request, Response } from 'express';
+import type { Knex } from 'knex';
+import type { ApiDeps } from './module';
+import { z } from './zod';
+
+export const HEALTH_PATH = '/healthz';
+
+// Short enough for a load balancer's probe; a check that takes longer counts as down.
+const CHECK_TIMEOUT_MS = 2000;
+
+export const HealthSchema = z
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    database: z.enum(['up', 'down']),
+    temporal: z.enum(['up', 'down', 'not_configured']),
+  })
+  .openapi('Health');
+
+export type Health = z.infer<typeof HealthSchema>;
+
+/** False when `check` says so, fails, or outlasts the timeout (a dead pool can wait a minute for a connection). */
+async function passes(check: () => Promise<boolean>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), CHECK_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([check().catch(() => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function temporalCheck(deps: ApiDeps): (() => Promise<boolean>) | null {
+  const { health, temporal } = deps;
+  if (health) return () => health.temporal();
+  if (!temporal) return null;
+  const { connection } = temporal.client;
+  return async () => {
+    await connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => connection.workflowService.getSystemInfo({}));
+    return true;
+  };
+}
+
+export async function checkHealth(knex: Knex, temporal: (() => Promise<boolean>) | null): Promise<Health> {
+  const [databaseUp, temporalUp] = await Promise.all([
+    passes(async () => {
+      await knex.raw('select 1');
+      return true;
+    }),
+    temporal ? passes(temporal) : null,
+  ]);
+  const database = databaseUp ? 'up' : 'down';
+  const temporalState = temporalUp === null ? 'not_configured' : temporalUp ? 'up' : 'down';
+  return { status: databaseUp && temporalUp !== false ? 'ok' : 'degraded', database, temporal: temporalState };
+}
+
+/** GET /healthz, public: 200 when every configured part is up, 503 otherwise. */
+export function healthHandler(deps: ApiDeps) {
+  const temporal = temporalCheck(deps);
+  return async (_req: Request, res: Response): Promise<void> => {
+    const health = await checkHealth(deps.knex, temporal);
+    res.set('Cache-Control', 'no-store');
+    res.status(health.status === 'ok' ? 200 : 503).json(health);
+  };
+}
+
+export function registerHealthDocs(openapi: OpenAPIRegistry): void {
+  openapi.registerPath({
+    method: 'get',
+    path: HEALTH_PATH,
+    summary: 'Liveness of the API and what it depends on',
+    tags: ['operations'],
+    responses: {
+      200: { description: 'Every configured part is up', content: { 'application/json': { schema: HealthSchema } } },
+      503: { description: 'The database or Temporal is down', content: { 'application/json': { schema: HealthSchema } } },
+    },
+  });
+}

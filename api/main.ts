@@ -1,0 +1,41 @@
+/**
+ * Production API entry point (`npm run start:api` after `npm run build`). Stateless: run as many as
+ * the load needs behind a load balancer; they share the database and the Temporal namespace.
+ */
+import { UsersRepository } from '../db/repositories/users';
+import { ConfigError, loadConfig } from '../runtime/config';
+import { openCoreServices } from '../runtime/services';
+import { connectClient, temporalReachable } from '../runtime/temporal';
+import { createApp } from './app';
+import { apiModules } from './modules';
+import { startApiServer } from './server';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.temporalAddress) throw new ConfigError(['TEMPORAL_ADDRESS: required for the production API (npm start runs an embedded server instead)']);
+  if (!config.adminToken) throw new ConfigError(['AFTERCARE_ADMIN_TOKEN: required in production (npm start generates one instead)']);
+  const services = await openCoreServices(config);
+  await new UsersRepository(services.knex).ensureAdmin(config.adminToken);
+  const { connection, client } = await connectClient({ address: config.temporalAddress, namespace: config.temporalNamespace }, true);
+  const app = createApp({
+    knex: services.knex,
+    temporal: { client, taskQueue: config.taskQueue, namespace: config.temporalNamespace },
+    health: { temporal: () => temporalReachable(connection) },
+    routers: apiModules,
+  });
+  const server = await startApiServer(app, config.port, '0.0.0.0');
+  console.log(`[aftercare-api] listening on ${server.url}`);
+  const stop = async () => {
+    await server.close();
+    await connection.close();
+    await services.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+main().catch((error: unknown) => {
+  console.error('[aftercare-api]', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

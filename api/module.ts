@@ -1,0 +1,37 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import type { Client } from '@temporalio/client';
+import type { Router } from 'express';
+import type { Knex } from 'knex';
+
+export interface ApiLogger {
+  error(message: string, error?: unknown): void;
+}
+
+/** Everything the API stands on, passed in explicitly so tests can hand in their own. */
+export interface ApiDeps {
+  knex: Knex;
+  temporal?: { client: Client; taskQueue: string; namespace: string };
+  /** Overrides how /healthz checks Temporal; by default it asks `temporal.client`'s connection. */
+  health?: { temporal(): Promise<boolean> };
+  /** Feature modules, mounted under /api after the built-in ones (users). */
+  routers?: ApiModule[];
+  /** Where unexpected errors and failed audit writes go; console by default. */
+  logger?: ApiLogger;
+}
+
+/**
+ * A piece of the API. `router` is mounted at /api (body parsed, caller identified, errors handled);
+ * `openapi` collects the document served at /api/openapi.json. `defineRoute` returns one of these.
+ */
+export interface ApiModule {
+  register(router: Router, openapi: OpenAPIRegistry, deps: ApiDeps): void;
+}
+
+/** Several modules as one, so a feature file can export a single `ApiModule`. */
+export function apiModule(...parts: ApiModule[]): ApiModule {
+  return {
+    register(router, openapi, deps) {
+      for (const part of parts) part.register(router, openapi, deps);
+    },
+  };
+}

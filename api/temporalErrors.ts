@@ -1,0 +1,27 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { ApiError, conflict, unavailable, validationFailed } from './errors';
+
+/**
+ * Workflows reject an update with an ApplicationFailure: `StepRejected` (wrong stage or order → 409)
+ * or `InvalidStep` (missing signature, unknown serial → 400, with the field when known).
+ */
+export function updateFailureToApi(error: unknown, closedMessage: string): ApiError {
+  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+    const failure = error.cause;
+    if (failure.type === 'StepRejected') return conflict(failure.message);
+    if (failure.type === 'InvalidStep') {
+      const field = (failure.details?.[0] as { field?: string } | undefined)?.field ?? '';
+      return validationFailed([{ field, message: failure.message }], failure.message);
+    }
+  }
+  if (error instanceof WorkflowNotFoundError) return conflict(closedMessage);
+  if (isUnavailable(error)) return unavailable('The process engine (Temporal) is not reachable; nothing was changed. Try again shortly.');
+  throw error;
+}
+
+/** gRPC UNAVAILABLE / DEADLINE_EXCEEDED from the Temporal frontend. */
+export function isUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 14 || code === 4 || /UNAVAILABLE|ECONNREFUSED|DEADLINE_EXCEEDED/.test(String((error as Error | null)?.message));
+}
