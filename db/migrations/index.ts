@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as core from './0001_core';
 import * as notices from './0002_notices';
 import * as access from './0003_access';
+import * as projects from './0004_projects';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -13,10 +14,11 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0001_core', core],
   ['0002_notices', notices],
   ['0003_access', access],
+  ['0004_projects', projects],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
-  getMigrations: async () => MIGRATIONS,
+  getMigrations: async () => [...MIGRATIONS],
   getMigrationName: ([name]) => name,
   getMigration: async ([, migration]) => migration,
 };

@@ -1,0 +1,15 @@
+import type { ActivityDeps } from './deps';
+import { createNoticeActivities } from './notices';
+import { createProjectActivities } from './projects';
+
+export type { ActivityDeps } from './deps';
+export type { NoticeRequest } from './notices';
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createNoticeActivities(deps),
+    ...createProjectActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
