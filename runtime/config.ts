@@ -23,6 +23,7 @@ const envSchema = z.object({
     .refine((v) => /^smtps?:\/\//.test(v), 'must be an smtp:// or smtps:// URL (leave it unset to write .eml files)')
     .optional(),
   MAIL_FROM: z.string().min(3).default('Aftercare <aftercare@localhost>'),
+  AFTERCARE_PUBLIC_URL: z.string().url('must be an absolute URL, e.g. https://aftercare.example.com').optional(),
   WORKER_SHUTDOWN_GRACE: z.string().regex(/^\d+(ms|s|m)$/, 'must be like 10s, 500ms or 1m').default('10s'),
 });
 
@@ -38,6 +39,8 @@ export interface AppConfig {
   adminToken?: string;
   smtpUrl?: string;
   mailFrom: string;
+  /** Base URL people reach the console at, used in notice links; defaults to http://localhost:PORT. */
+  publicUrl: string;
   workerShutdownGrace: string;
 }
 
@@ -67,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     adminToken: e.AFTERCARE_ADMIN_TOKEN,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    publicUrl: (e.AFTERCARE_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     workerShutdownGrace: e.WORKER_SHUTDOWN_GRACE,
   };
 }

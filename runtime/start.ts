@@ -1,0 +1,99 @@
+import path from 'node:path';
+import { Runtime } from '@temporalio/worker';
+import { createApp, startApiServer } from '../api';
+import { apiModules } from '../api/modules';
+import { UsersRepository } from '../db/repositories/users';
+import { createWorker } from '../worker/createWorker';
+import { adminTokenFor } from './adminToken';
+import { ConfigError, loadConfig, type AppConfig } from './config';
+import { startDevServer, type DevServer } from './devServer';
+import { activitiesFor, openCoreServices } from './services';
+import { connectClient, connectWorkerConnection, temporalReachable } from './temporal';
+import { resolveTemporalCli } from './temporalCli';
+
+const log = (line: string) => console.log(`[aftercare] ${line}`);
+
+function configOrExit(): AppConfig {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+/** `npm start`: the whole system in one process tree on embedded defaults. */
+async function main(): Promise<void> {
+  const config = configOrExit();
+  // We own the signals so that the API, the worker and the dev server stop in order.
+  Runtime.install({ shutdownSignals: [] });
+
+  let devServer: DevServer | undefined;
+  let address = config.temporalAddress;
+  if (!address) {
+    const cli = resolveTemporalCli();
+    const dbFile = path.join(config.dataDir, 'temporal.sqlite');
+    log(`starting the embedded Temporal dev server (state in ${dbFile})`);
+    devServer = await startDevServer({ cli, port: config.temporalDevPort, uiPort: config.temporalUiPort, dbFile, namespace: config.temporalNamespace, log });
+    address = devServer.address;
+  }
+  const external = Boolean(config.temporalAddress);
+  const target = { address, namespace: config.temporalNamespace };
+
+  const services = await openCoreServices(config);
+  const admin = adminTokenFor(config);
+  await new UsersRepository(services.knex).ensureAdmin(admin.token);
+
+  const { connection, client } = await connectClient(target, external);
+  const workerConnection = await connectWorkerConnection(target, external);
+  const worker = await createWorker({
+    connection: workerConnection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    activities: activitiesFor(services, config),
+    shutdownGraceTime: config.workerShutdownGrace,
+  });
+  const workerRunning = worker.run();
+
+  const app = createApp({
+    knex: services.knex,
+    temporal: { client, taskQueue: config.taskQueue, namespace: config.temporalNamespace },
+    health: { temporal: () => temporalReachable(connection) },
+    routers: apiModules,
+  });
+  const api = await startApiServer(app, config.port);
+
+  log(`API        ${api.url}/api   (OpenAPI: ${api.url}/api/openapi.json, health: ${api.url}/healthz)`);
+  log(`console    ${api.url}/`);
+  log(`Temporal   ${address}${devServer?.uiUrl ? `   (Web UI: ${devServer.uiUrl})` : ''}`);
+  log(`database   ${config.databaseUrl ? config.databaseUrl.replace(/\/\/[^@]*@/, '//***@') : path.join(config.dataDir, 'aftercare.sqlite')}`);
+  log(`mail       ${config.smtpUrl ? config.smtpUrl.replace(/\/\/[^@]*@/, '//***@') : `.eml files in ${path.join(config.dataDir, 'mail')}`}`);
+  log(admin.generated ? `admin token (new, saved in ${config.dataDir}/admin-token): ${admin.token}` : 'admin token: AFTERCARE_ADMIN_TOKEN or the one saved in the data folder');
+  log('ready; Ctrl-C stops everything');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    await api.close();
+    worker.shutdown();
+    await workerRunning;
+    await workerConnection.close();
+    await connection.close();
+    await services.close();
+    await devServer?.stop();
+    log('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error('[aftercare] failed to start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

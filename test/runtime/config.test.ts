@@ -1,0 +1,63 @@
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../runtime/config';
+
+describe('configuration from the environment', () => {
+  it('runs on embedded defaults with nothing set', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      databaseUrl: undefined,
+      temporalAddress: undefined,
+      temporalNamespace: 'default',
+      taskQueue: 'aftercare',
+      dataDir: path.resolve('./data'),
+      smtpUrl: undefined,
+      publicUrl: 'http://localhost:3000',
+    });
+  });
+
+  it('reads every setting', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      DATABASE_URL: 'mysql://app:secret@db:3306/aftercare',
+      TEMPORAL_ADDRESS: 'temporal.example.com:7233',
+      TEMPORAL_NAMESPACE: 'aftercare-prod',
+      AFTERCARE_DATA_DIR: '/var/lib/aftercare',
+      AFTERCARE_ADMIN_TOKEN: 'a-long-enough-admin-token',
+      SMTP_URL: 'smtps://user:pw@mail.example.com:465',
+      MAIL_FROM: 'Service <service@example.com>',
+      AFTERCARE_PUBLIC_URL: 'https://aftercare.example.com/',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      databaseUrl: 'mysql://app:secret@db:3306/aftercare',
+      temporalAddress: 'temporal.example.com:7233',
+      temporalNamespace: 'aftercare-prod',
+      dataDir: '/var/lib/aftercare',
+      adminToken: 'a-long-enough-admin-token',
+      smtpUrl: 'smtps://user:pw@mail.example.com:465',
+      mailFrom: 'Service <service@example.com>',
+      publicUrl: 'https://aftercare.example.com',
+    });
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', SMTP_URL: '' })).toMatchObject({ databaseUrl: undefined, smtpUrl: undefined });
+  });
+
+  it('reports every problem at once, one line each, naming the variable', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'postgres://x', TEMPORAL_ADDRESS: 'no-port', AFTERCARE_ADMIN_TOKEN: 'short', SMTP_URL: 'http://mail' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(5);
+    for (const name of ['PORT', 'DATABASE_URL', 'TEMPORAL_ADDRESS', 'AFTERCARE_ADMIN_TOKEN', 'SMTP_URL']) {
+      expect(problems.some((p) => p.startsWith(`${name}:`))).toBe(true);
+    }
+    expect((error as Error).message).toContain('Invalid configuration');
+  });
+});

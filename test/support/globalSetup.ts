@@ -1,0 +1,28 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { startDevServer, type DevServer } from '../../runtime/devServer';
+import { resolveTemporalCli } from '../../runtime/temporalCli';
+import { freePort } from './ports';
+
+declare global {
+  // Shared between globalSetup and globalTeardown only (they run in the same process).
+  var __aftercareTemporal: DevServer | undefined;
+}
+
+/** One real Temporal dev server per test run, and one workflow bundle that every test worker reuses. */
+export default async function globalSetup(): Promise<void> {
+  const cli = resolveTemporalCli();
+  const server = await startDevServer({ cli, port: await freePort(), namespace: 'default', readyTimeoutMs: 120_000 });
+  globalThis.__aftercareTemporal = server;
+  process.env.AFTERCARE_TEST_TEMPORAL_ADDRESS = server.address;
+
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
+  });
+  const bundlePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aftercare-bundle-')), 'workflows.js');
+  fs.writeFileSync(bundlePath, code);
+  process.env.AFTERCARE_TEST_WORKFLOW_BUNDLE = bundlePath;
+}

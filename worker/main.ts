@@ -1,0 +1,35 @@
+/**
+ * Production worker entry point (`npm run start:worker` after `npm run build`). Scale out by running
+ * more of these against the same Temporal namespace and task queue; they share no state but the database.
+ */
+import { Runtime } from '@temporalio/worker';
+import { ConfigError, loadConfig } from '../runtime/config';
+import { activitiesFor, openCoreServices } from '../runtime/services';
+import { connectWorkerConnection } from '../runtime/temporal';
+import { createWorker } from './createWorker';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.temporalAddress) throw new ConfigError(['TEMPORAL_ADDRESS: required for the production worker (npm start runs an embedded server instead)']);
+  // SIGINT/SIGTERM start a graceful shutdown: no new tasks, running activities get the grace time.
+  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  const services = await openCoreServices(config);
+  const connection = await connectWorkerConnection({ address: config.temporalAddress, namespace: config.temporalNamespace }, true);
+  const worker = await createWorker({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    activities: activitiesFor(services, config),
+    shutdownGraceTime: config.workerShutdownGrace,
+  });
+  console.log(`[aftercare-worker] polling ${config.temporalNamespace}/${config.taskQueue} at ${config.temporalAddress}`);
+  await worker.run();
+  await connection.close();
+  await services.close();
+  console.log('[aftercare-worker] stopped');
+}
+
+main().catch((error: unknown) => {
+  console.error('[aftercare-worker]', error instanceof Error ? error.message : error);
+  process.exit(1);
+});
