@@ -1,7 +1,8 @@
 import type { ApiModule } from './module';
+import { projectsModule } from './projects';
 
 /**
- * Feature modules served by `npm start` (runtime/start.ts passes them as `routers`). A feature adds
- * its module here; users and /healthz are built into createApp.
+ * Feature modules served by `npm start` and the production API (passed to createApp as `routers`);
+ * users and /healthz are built into createApp.
  */
-export const apiModules: ApiModule[] = [];
+export const apiModules: ApiModule[] = [projectsModule];

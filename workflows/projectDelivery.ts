@@ -19,6 +19,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
+  PROJECT_STAGES,
   missingSignatures,
   qualityScore,
   qualityScoreProblems,
@@ -99,6 +100,11 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     const at = new Date().toISOString();
     state.timeline.push({ at, kind, actor: actor?.name, summary });
     await recordProjectEvent({ projectId: input.projectId, eventKey, kind, at, actor, summary, data, patch: { stage: state.stage, ...patch } });
+  }
+
+  /** True once the project is at `stage` or further along (cancelled counts as neither). */
+  function reached(stage: ProjectStage): boolean {
+    return PROJECT_STAGES.indexOf(state.stage) >= PROJECT_STAGES.indexOf(stage) && state.stage !== 'cancelled';
   }
 
   function moveTo(stage: ProjectStage): void {
@@ -384,7 +390,6 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
   const everyone = [input.projectManager, ...input.customer.contacts];
 
   async function watchWeeklyReports(): Promise<void> {
-    await condition(() => state.stage === 'installing');
     while (INSTALLATION_STAGES.includes(state.stage)) {
       const reportsSeen = state.weeklyReports;
       const since = lastWeeklyReportAt ?? installingSince!;
@@ -441,9 +446,10 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     await record('started', 'project_started', `project ${input.name} (${input.contractNo}) started`);
     await notify('started', 'project-started', everyone, { project, projectManager: input.projectManager.name, startedAt: new Date().toISOString(), devices: input.devices.map(({ model, serial }) => ({ model, serial })) }, noticeOptions);
 
-    await condition(() => state.stage === 'installing');
+    // Several steps can land in one activation, so wait for a stage reached, never for the stage itself.
+    await condition(() => reached('installing'));
     // Both promises are awaited together so a cancelled watch is never an unhandled rejection.
-    await Promise.all([watchWeeklyReports(), condition(() => state.stage === 'trial_run')]);
+    await Promise.all([watchWeeklyReports(), condition(() => reached('trial_run'))]);
 
     await runTrial('trialRun');
     while (!finalAcceptancePassed) {

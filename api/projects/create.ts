@@ -1,0 +1,118 @@
+/** Starting a project: records the customer, contract (with its frozen policy), devices and project, then the workflow. */
+import { WorkflowIdConflictPolicy } from '@temporalio/common';
+import type { z } from 'zod';
+import { ConflictError } from '../../db/errors';
+import { ContractsRepository } from '../../db/repositories/contracts';
+import { CustomersRepository, type Customer } from '../../db/repositories/customers';
+import { DevicesRepository } from '../../db/repositories/devices';
+import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
+import { ProjectsRepository, type Project } from '../../db/repositories/projects';
+import { PolicyError, resolvePolicy, validatePolicyOverride, type PolicyOverride, type ServicePolicy } from '../../domain/policy';
+import { projectDelivery } from '../../workflows/projectDelivery';
+import { projectWorkflowId, type ProjectDeliveryInput } from '../../workflows/projectDelivery.messages';
+import { CONTRACT_NO_ATTRIBUTE, CUSTOMER_ID_ATTRIBUTE, STAGE_ATTRIBUTE } from '../../workflows/searchAttributes';
+import { conflict, unavailable, validationFailed } from '../errors';
+import type { ApiDeps } from '../module';
+import { isUnavailable } from '../temporalErrors';
+import type { CreateProjectBody } from './schemas';
+
+type CreateProjectInput = z.output<typeof CreateProjectBody>;
+
+/** Contract overrides over the stored layers: template 'default' → device model → customer class. */
+async function resolveProjectPolicy(deps: ApiDeps, body: CreateProjectInput, customerClass: string): Promise<{ overrides: PolicyOverride; policy: ServicePolicy }> {
+  const checked = validatePolicyOverride(body.policy ?? {});
+  if (!checked.ok) throw validationFailed(checked.issues.map((issue) => ({ field: `policy.${issue.field}`, message: issue.message })));
+  const layers = new PolicyLayersRepository(deps.knex);
+  const [template, model, klass] = await Promise.all([layers.get('template', 'default'), layers.get('model', body.devices[0]!.model), layers.get('customer_class', customerClass)]);
+  try {
+    const policy = resolvePolicy({
+      template: template?.override as PolicyOverride | undefined,
+      model: model?.override as PolicyOverride | undefined,
+      customerClass: klass?.override as PolicyOverride | undefined,
+      contract: checked.value,
+    });
+    return { overrides: checked.value, policy };
+  } catch (error) {
+    if (error instanceof PolicyError) throw validationFailed(error.issues.map((issue) => ({ field: `policy.${issue.field}`, message: issue.message })));
+    throw error;
+  }
+}
+
+function workflowInput(project: Project, customer: Customer, body: CreateProjectInput, policy: ServicePolicy): ProjectDeliveryInput {
+  return {
+    projectId: project.id,
+    contractNo: project.contractNo,
+    name: project.name,
+    customer: {
+      id: customer.id,
+      name: customer.name,
+      timeZone: customer.timeZone,
+      contacts: customer.contacts.map((c) => ({ name: c.name, email: c.email, locale: c.locale })),
+    },
+    projectManager: body.projectManager,
+    serviceManager: body.serviceManager,
+    devices: body.devices,
+    policy,
+  };
+}
+
+export async function createProject(deps: ApiDeps, body: CreateProjectInput): Promise<{ project: Project; created: boolean }> {
+  const projects = new ProjectsRepository(deps.knex);
+  const existing = await projects.getByContractNo(body.contractNo);
+  if (existing) return { project: existing, created: false };
+  if (!deps.temporal) throw unavailable('No process engine configured');
+
+  const existingCustomer = body.customerId ? await new CustomersRepository(deps.knex).get(body.customerId) : null;
+  if (body.customerId && !existingCustomer) throw validationFailed([{ field: 'customerId', message: `no customer ${body.customerId}` }]);
+  const { overrides, policy } = await resolveProjectPolicy(deps, body, existingCustomer?.class ?? body.customer!.class);
+  const taken = await new DevicesRepository(deps.knex).serialsTaken(body.devices.map((d) => d.serial));
+  if (taken.length > 0) throw conflict(`serials already registered: ${taken.join(', ')}`, { serials: taken });
+
+  let recorded: { project: Project; customer: Customer; newCustomer: boolean };
+  try {
+    recorded = await deps.knex.transaction(async (trx) => {
+      const customer = existingCustomer ?? (await new CustomersRepository(trx).create({ ...body.customer!, contacts: body.customer!.contacts.map((c, i) => ({ ...c, isPrimary: i === 0 })) }));
+      const contract = await new ContractsRepository(trx).create({ customerId: customer.id, contractNo: body.contractNo, kind: 'project', policyOverrides: overrides, resolvedPolicy: policy });
+      const repo = new ProjectsRepository(trx);
+      const created = await repo.create({ customerId: customer.id, contractId: contract.id, contractNo: body.contractNo, name: body.name, projectManager: body.projectManager, serviceManager: body.serviceManager ?? null, stage: 'awaiting_kickoff' });
+      await new DevicesRepository(trx).createMany(customer.id, body.devices.map((d) => ({ model: d.model, brand: d.brand, serial: d.serial, projectId: created.id })));
+      const project = await repo.setWorkflowId(created.id, projectWorkflowId(created.id));
+      return { project, customer, newCustomer: !existingCustomer };
+    });
+  } catch (error) {
+    // Two requests with the same contract number raced: the other one won, answer with its project.
+    if (error instanceof ConflictError) {
+      const winner = await projects.getByContractNo(body.contractNo);
+      if (winner) return { project: winner, created: false };
+    }
+    throw error;
+  }
+
+  try {
+    await deps.temporal.client.workflow.start(projectDelivery, {
+      taskQueue: deps.temporal.taskQueue,
+      workflowId: recorded.project.workflowId!,
+      args: [workflowInput(recorded.project, recorded.customer, body, policy)],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      typedSearchAttributes: [
+        { key: STAGE_ATTRIBUTE, value: 'awaiting_kickoff' },
+        { key: CONTRACT_NO_ATTRIBUTE, value: body.contractNo },
+        { key: CUSTOMER_ID_ATTRIBUTE, value: String(recorded.customer.id) },
+      ],
+    });
+  } catch (error) {
+    // No process, no project: undo the rows so a retry starts clean (nothing half-written).
+    await deps.knex.transaction(async (trx) => {
+      await trx('devices').where({ project_id: recorded.project.id }).delete();
+      await trx('projects').where({ id: recorded.project.id }).delete();
+      await trx('contracts').where({ contract_no: body.contractNo }).delete();
+      if (recorded.newCustomer) {
+        await trx('customer_contacts').where({ customer_id: recorded.customer.id }).delete();
+        await trx('customers').where({ id: recorded.customer.id }).delete();
+      }
+    });
+    if (isUnavailable(error)) throw unavailable('The process engine (Temporal) is not reachable; nothing was recorded. Try again shortly.');
+    throw error;
+  }
+  return { project: recorded.project, created: true };
+}
