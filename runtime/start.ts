@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createApp, startApiServer } from '../api';
 import { apiModules } from '../api/modules';
 import { UsersRepository } from '../db/repositories/users';
@@ -28,8 +28,9 @@ function configOrExit(): AppConfig {
 /** `npm start`: the whole system in one process tree on embedded defaults. */
 async function main(): Promise<void> {
   const config = configOrExit();
-  // We own the signals so that the API, the worker and the dev server stop in order.
-  Runtime.install({ shutdownSignals: [] });
+  // We own the signals so that the API, the worker and the dev server stop in order. The worker's INFO
+  // lines (webpack's bundle report among them) would bury the addresses printed below.
+  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger((process.env.AFTERCARE_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN') });
 
   let devServer: DevServer | undefined;
   let address = config.temporalAddress;

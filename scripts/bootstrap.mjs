@@ -27,6 +27,7 @@ function ensureDependencies() {
 /** Runs a command in the foreground, passing Ctrl-C and SIGTERM through, and exits with its code. */
 function run(command, args) {
   const child = spawn(command, args, { cwd: root, stdio: 'inherit' });
+  // A terminal's Ctrl-C reaches the child directly too; it ignores the second one while stopping.
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
@@ -41,14 +42,15 @@ const passThrough = rest[0] === '--' ? rest.slice(1) : rest;
 ensureDependencies();
 switch (task) {
   case 'start':
-    run(bin('tsx'), ['runtime/start.ts', ...passThrough]);
+    // tsx as a loader in this very node process: one process owns the signals, no wrapper to outlive it.
+    run(process.execPath, ['--import', 'tsx', 'runtime/start.ts', ...passThrough]);
     break;
   case 'provision':
-    runSync(bin('tsx'), ['runtime/provision.ts']);
+    runSync(process.execPath, ['--import', 'tsx', 'runtime/provision.ts']);
     break;
   case 'test':
     // Provision first so a first-time CLI build prints its progress instead of hiding inside jest's setup.
-    runSync(bin('tsx'), ['runtime/provision.ts']);
+    runSync(process.execPath, ['--import', 'tsx', 'runtime/provision.ts']);
     run(bin('jest'), passThrough);
     break;
   default:

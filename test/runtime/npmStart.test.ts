@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../support/ports';
+
+const root = path.resolve(__dirname, '../..');
+
+/** Runs `npm start` as a user would, waits for "ready", and returns its output and a stopper. */
+async function npmStart(env: Record<string, string>) {
+  // Its own process group, so the test can press Ctrl-C the way a terminal does: to the whole group.
+  const child = spawn('npm', ['start'], { cwd: root, detached: true, env: { ...process.env, ...env, DATABASE_URL: '', TEMPORAL_ADDRESS: '', SMTP_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const started = Date.now();
+  while (!output.includes('ready; Ctrl-C stops everything')) {
+    if (child.exitCode !== null || Date.now() - started > 180_000) {
+      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+      throw new Error(`npm start did not become ready:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return {
+    output: () => output,
+    /** Ctrl-C; resolves true once our processes said "stopped" and every process of the group is gone. */
+    stop: async () => {
+      process.kill(-child.pid!, 'SIGINT');
+      await exited;
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        try {
+          process.kill(-child.pid!, 0);
+        } catch {
+          return output.includes('[aftercare] stopped');
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      process.kill(-child.pid!, 'SIGKILL');
+      return false;
+    },
+  };
+}
+
+describe('npm start', () => {
+  it('brings up API and Temporal UI on embedded defaults, stops cleanly on Ctrl-C, and reuses its state on the next start', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aftercare-start-'));
+    const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
+    const env = { AFTERCARE_DATA_DIR: dataDir, PORT: String(port), TEMPORAL_DEV_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort) };
+    try {
+      const first = await npmStart(env);
+      expect(first.output()).toContain(`http://localhost:${port}/api`);
+      expect(first.output()).toContain(`Web UI: http://127.0.0.1:${uiPort}`);
+      const token = /admin token \(new[^)]*\): (\S+)/.exec(first.output())?.[1];
+      expect(token).toBeDefined();
+      expect(await (await fetch(`http://localhost:${port}/healthz`)).json()).toEqual({ status: 'ok', database: 'up', temporal: 'up' });
+      expect((await fetch(`http://127.0.0.1:${uiPort}/`)).status).toBe(200);
+      const me = await fetch(`http://localhost:${port}/api/users/me`, { headers: { authorization: `Bearer ${token}` } });
+      expect(me.status).toBe(200);
+      expect(await first.stop()).toBe(true);
+      expect(fs.existsSync(path.join(dataDir, 'temporal.sqlite'))).toBe(true);
+      expect(fs.existsSync(path.join(dataDir, 'aftercare.sqlite'))).toBe(true);
+
+      const second = await npmStart(env);
+      expect(second.output()).not.toContain('admin token (new');
+      const again = await fetch(`http://localhost:${port}/api/users/me`, { headers: { authorization: `Bearer ${token}` } });
+      expect(again.status).toBe(200);
+      expect(await second.stop()).toBe(true);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 600_000);
+
+  it('refuses bad configuration with one line per problem', async () => {
+    const child = spawn('npm', ['start'], { cwd: root, env: { ...process.env, PORT: 'eighty', DATABASE_URL: 'postgres://nope' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(2);
+    expect(output).toMatch(/PORT: /);
+    expect(output).toMatch(/DATABASE_URL: must be a mysql:\/\/ URL/);
+  });
+});
