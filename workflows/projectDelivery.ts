@@ -11,6 +11,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -31,6 +32,7 @@ import {
   type ProjectStage,
   type ProjectStep,
 } from '../domain/delivery';
+import { addDuration } from '../domain/duration';
 import { doaReplacement } from './doaReplacement';
 import { escalationRecipients, msUntil, notify, projectRef } from './notify';
 import {
@@ -129,11 +131,14 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
 
   async function notifyIssuesChanged(): Promise<void> {
     const open = state.trialIssues.filter((i) => !i.resolvedAt).length;
-    if (trialHandle && state.trial?.status === 'running') await trialHandle.signal(trialIssuesChangedSignal, { open });
+    if (!trialHandle || state.trial?.status !== 'running') return;
+    // The trial may have ended a moment ago; the issue is on record either way and goes to final acceptance.
+    await trialHandle.signal(trialIssuesChangedSignal, { open }).catch(() => undefined);
   }
 
-  async function addTrialIssue(title: string, description: string | undefined, actor: Actor | undefined): Promise<TrialIssue> {
-    const issue: TrialIssue = { id: `I${nextIssueNumber++}`, title, description, loggedAt: new Date().toISOString(), round: Math.max(trialRound, 1) };
+  /** `round` is the trial run that has to clear the issue: the current one, or the first before any started. */
+  async function addTrialIssue(title: string, description: string | undefined, actor: Actor | undefined, round = Math.max(trialRound, 1)): Promise<TrialIssue> {
+    const issue: TrialIssue = { id: `I${nextIssueNumber++}`, title, description, loggedAt: new Date().toISOString(), round };
     state.trialIssues.push(issue);
     await saveTrialIssue({ projectId: input.projectId, issue });
     await record(`trial-issue:${issue.id}`, 'trial_issue_logged', `issue ${issue.id}: ${title}`, actor, issue);
@@ -242,6 +247,9 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
         initialAcceptedAt: milestones.initialAcceptedAt.toISOString(),
       });
       for (const issue of step.leftoverIssues ?? []) await addTrialIssue(issue.title, issue.description, step.actor);
+      // The trial child may have started while the issues were being recorded: tell it the count
+      // (patched: histories recorded before this signal existed replay without it).
+      if (step.leftoverIssues?.length && patched('leftover-issues-reach-trial')) await notifyIssuesChanged();
       return state;
     },
     {
@@ -324,7 +332,8 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
       } else {
         failedFinalAcceptance += 1;
         await record(`final-acceptance:failed:${failedFinalAcceptance}`, 'final_acceptance_failed', `final acceptance failed (${step.issues?.length ?? 0} new issues): back to trial run`, step.actor, step);
-        for (const issue of step.issues ?? []) await addTrialIssue(issue.title, issue.description, step.actor);
+        // The new issues belong to the trial run they go back to.
+        for (const issue of step.issues ?? []) await addTrialIssue(issue.title, issue.description, step.actor, trialRound + 1);
         moveTo('trial_run');
       }
       return state;
@@ -370,13 +379,15 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
 
   const delivery = new CancellationScope();
   let cancelRequest: { reason: string; actor?: Actor } | undefined;
+  let cancelRecorded = false;
 
   setHandler(
     cancelUpdate,
     async (step) => {
       cancelRequest = { reason: step.reason, actor: step.actor };
       delivery.cancel();
-      await condition(() => state.stage === 'cancelled');
+      // Answer once the cancellation is stored, as every other step does.
+      await condition(() => cancelRecorded);
       return state;
     },
     {
@@ -424,7 +435,9 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
       workflowId: trialRound === 1 ? trialRunWorkflowId(input.projectId) : `${trialRunWorkflowId(input.projectId)}-round-${trialRound}`,
       args: [{ ...base, projectName: input.name, customerName: input.customer.name, timeZone: input.customer.timeZone, round: trialRound, startsAt: startsAt.toISOString(), length, openIssues: state.trialIssues.filter((i) => !i.resolvedAt).length, projectManager: input.projectManager, serviceManager: input.serviceManager, policy }],
     });
-    state.trial = { round: trialRound, startedAt: startsAt.toISOString(), endsAt: startsAt.toISOString(), extensions: 0, status: 'running' };
+    // The child reports its end (and each extension) by signal; until then this is the same computation.
+    const endsAt = addDuration(startsAt, policy.delivery[length], calendar).toISOString();
+    state.trial = { round: trialRound, startedAt: startsAt.toISOString(), endsAt, extensions: 0, status: 'running' };
     // An issue logged while the child was starting has not reached it yet.
     await notifyIssuesChanged();
     await record(`trial:${trialRound}:started`, 'trial_run_started', `trial run ${trialRound} started`, undefined, undefined, { trialStartedAt: startsAt.toISOString() });
@@ -483,6 +496,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
       if (state.trial) state.trial.status = 'ended';
       moveTo('cancelled');
       await record('cancelled', 'project_cancelled', `cancelled: ${reason}`, cancelRequest?.actor, undefined, { cancelReason: reason });
+      cancelRecorded = true;
       await notify('cancelled', 'project-cancelled', everyone, { project, cancelledAt: new Date().toISOString(), cancelledBy: cancelRequest?.actor?.name ?? 'operator', reason }, noticeOptions);
     });
   }

@@ -1,0 +1,140 @@
+/**
+ * `npm run benchmark`: prints how fast the moving parts are on this machine. Figures, not pass/fail:
+ * domain rules, the notice outbox, and project start / step round trips through the real API,
+ * worker and Temporal dev server on the embedded SQLite store (or DATABASE_URL).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { createApp, startApiServer } from '../api';
+import { apiModules } from '../api/modules';
+import { createActivities } from '../activities';
+import { createKnex } from '../db/knex';
+import { migrateLatest } from '../db/migrations';
+import { generateToken, UsersRepository } from '../db/repositories/users';
+import { addWorkingDays, clockElapsed } from '../domain/calendar';
+import { DEFAULT_POLICY, resolvePolicy } from '../domain/policy';
+import { createMailTransport, NoticeOutbox } from '../notices';
+import { startDevServer } from '../runtime/devServer';
+import { resolveTemporalCli } from '../runtime/temporalCli';
+import { createWorker } from '../worker/createWorker';
+
+const rows: [string, string][] = [];
+const report = (what: string, figure: string) => {
+  rows.push([what, figure]);
+  console.log(`  ${what.padEnd(52)} ${figure}`);
+};
+
+function percentile(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+
+function perSecond(label: string, iterations: number, work: (i: number) => void): void {
+  const started = performance.now();
+  for (let i = 0; i < iterations; i += 1) work(i);
+  const seconds = (performance.now() - started) / 1000;
+  report(label, `${Math.round(iterations / seconds).toLocaleString('en')} /s`);
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aftercare-bench-'));
+  console.log(`Aftercare benchmark — ${os.cpus().length} cores, Node ${process.version}, ${process.env.DATABASE_URL ? 'MySQL' : 'SQLite'}\n`);
+
+  console.log('Domain rules (pure, in process)');
+  const cal = DEFAULT_POLICY.calendar;
+  perSecond('addWorkingDays(15) on the PRC calendar', 20_000, (i) => addWorkingDays(`2026-0${1 + (i % 9)}-1${i % 9}`, 15, cal));
+  const clock = { kind: 'businessHours', start: '08:30', end: '17:00' } as const;
+  perSecond('business-hours clock over one week', 5_000, (i) => clockElapsed(new Date(Date.UTC(2026, 8, 21, i % 24)), new Date(Date.UTC(2026, 8, 28, 3)), clock, cal));
+  perSecond('resolvePolicy (4 layers)', 5_000, () => resolvePolicy({ template: { delivery: { trialRun: 'P2M' } }, contract: { warranty: { length: 'P24M' } } }));
+
+  const knex = createKnex({ databaseUrl: process.env.DATABASE_URL, dataDir });
+  await migrateLatest(knex);
+  const transport = createMailTransport({ dataDir, from: 'Aftercare <bench@localhost>', log: () => undefined });
+  const outbox = new NoticeOutbox(knex, transport);
+
+  console.log('\nNotice outbox (.eml transport)');
+  const notices = 200;
+  let started = performance.now();
+  for (let i = 0; i < notices; i += 1) {
+    await outbox.send({ idempotencyKey: `bench:${i}`, template: 'test-notice', locale: i % 2 ? 'en' : 'zh-CN', to: { email: `r${i}@bench.test` }, context: { recipientName: 'R', sentAt: new Date().toISOString() } });
+  }
+  report(`send ${notices} notices (render + row + file)`, `${Math.round(notices / ((performance.now() - started) / 1000))} /s`);
+  started = performance.now();
+  for (let i = 0; i < notices; i += 1) await outbox.send({ idempotencyKey: `bench:${i}`, template: 'test-notice', locale: 'en', to: { email: `r${i}@bench.test` }, context: { recipientName: 'R', sentAt: '' } });
+  report('repeat the same keys (deduplicated, nothing sent)', `${Math.round(notices / ((performance.now() - started) / 1000))} /s`);
+
+  console.log('\nProjects through API → Temporal → worker → database');
+  const cli = resolveTemporalCli();
+  const server = await startDevServer({ cli, port: 17_000 + Math.floor(Math.random() * 1000), namespace: 'default' });
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection });
+  const activities = createActivities({ knex, outbox, now: () => new Date(), publicUrl: 'http://localhost' });
+  const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue: 'bench', activities });
+  const running = worker.run();
+  const users = new UsersRepository(knex);
+  const pm = await users.create({ name: 'PM', email: 'pm@bench.test', role: 'project_manager' });
+  const token = await users.issueToken(pm.id, 'bench');
+  await users.ensureAdmin(generateToken());
+  const app = createApp({ knex, temporal: { client, taskQueue: 'bench', namespace: 'default' }, routers: apiModules, logger: { error: () => undefined } });
+  const api = await startApiServer(app, 0, '127.0.0.1');
+  const post = async (url: string, body: unknown) => {
+    const t0 = performance.now();
+    const response = await fetch(`${api.url}${url}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const json = (await response.json()) as { id?: number };
+    if (response.status >= 300) throw new Error(`${url}: ${response.status} ${JSON.stringify(json)}`);
+    return { elapsed: performance.now() - t0, json };
+  };
+  const project = (n: number) => ({
+    contractNo: `BENCH-${n}`,
+    name: `Bench ${n}`,
+    customer: { name: `Customer ${n}`, contacts: [{ name: 'C', email: `c${n}@bench.test` }] },
+    projectManager: { name: 'PM', email: 'pm@bench.test' },
+    devices: [{ model: 'DR-7000', serial: `BENCH-SN-${n}` }],
+  });
+
+  const warmup = await post('/api/projects', project(0));
+  void warmup;
+  const sequential = 30;
+  const createLatency: number[] = [];
+  const ids: number[] = [];
+  for (let n = 1; n <= sequential; n += 1) {
+    const { elapsed, json } = await post('/api/projects', project(n));
+    createLatency.push(elapsed);
+    ids.push(json.id!);
+  }
+  report(`POST /api/projects, ${sequential} one after another`, `p50 ${ms(percentile(createLatency, 50))}, p95 ${ms(percentile(createLatency, 95))}`);
+
+  const concurrent = 20;
+  started = performance.now();
+  await Promise.all(Array.from({ length: concurrent }, (_, i) => post('/api/projects', project(1000 + i))));
+  report(`POST /api/projects, ${concurrent} at once`, `${(concurrent / ((performance.now() - started) / 1000)).toFixed(1)} projects/s`);
+
+  const stepLatency: number[] = [];
+  for (const id of ids) {
+    const { elapsed } = await post(`/api/projects/${id}/kickoff`, { meetingDate: '2026-11-24', plan: 'p', acceptanceItems: ['a'], completionCriteria: 'c' });
+    stepLatency.push(elapsed);
+  }
+  report('a step (kickoff update, validated, recorded)', `p50 ${ms(percentile(stepLatency, 50))}, p95 ${ms(percentile(stepLatency, 95))}`);
+
+  await api.close();
+  worker.shutdown();
+  await running;
+  await nativeConnection.close();
+  await connection.close();
+  await server.stop();
+  await transport.close();
+  await knex.destroy();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
