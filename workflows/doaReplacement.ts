@@ -4,7 +4,7 @@
  * within `returnWithin` of receiving the replacement, reminded `returnReminderBefore` the due date; a
  * late or unacceptable return is charged at catalogue price and the customer flagged.
  */
-import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { doaExclusion, doaReturnOutcome } from '../domain/delivery';
 import { addDuration, subtractDuration } from '../domain/duration';
@@ -76,60 +76,78 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
     },
   );
 
-  const exclusion = doaExclusion(input.damage.cause);
-  if (exclusion) {
-    state.status = 'excluded';
-    state.exclusion = exclusion;
-    await save('excluded', `not dead-on-arrival: ${exclusion}`);
-    await notify('excluded', 'doa-excluded', customerAndPm, { ...context, exclusionKey: input.damage.cause }, noticeOptions);
-    return state;
-  }
-
-  state.shipBy = addDuration(new Date(input.reportedAt), doa.shipWithin, calendar).toISOString();
-  await save('opened', `replacement due to ship by ${state.shipBy}`);
-  if (!(await condition(() => state.status !== 'awaiting_shipment', msUntil(new Date(state.shipBy))))) {
-    await notify('ship-escalation', 'escalation', await escalationRecipients(input.serviceManager), { ...context, missedKey: 'doa_shipment', dueAt: state.shipBy, responsibleName: input.projectManager.name }, noticeOptions);
-    await save('ship_overdue', 'replacement not shipped by the deadline: escalated');
-    await condition(() => state.status !== 'awaiting_shipment');
-  }
-
-  await condition(() => state.status === 'awaiting_return');
-  const returnDue = new Date(state.returnDue!);
-  await notify('return-requested', 'doa-return-requested', input.customer.contacts, { ...context, dueAt: state.returnDue }, noticeOptions);
-  const reminderAt = subtractDuration(returnDue, doa.returnReminderBefore, calendar);
-  if (!(await condition(() => returned !== undefined, msUntil(reminderAt)))) {
-    await notify('return-reminder', 'deadline-reminder', input.customer.contacts, { ...context, taskKey: 'doa_return', dueAt: state.returnDue }, noticeOptions);
-    await save('return_reminder', 'return reminder sent');
-  }
-  await condition(() => returned !== undefined, msUntil(returnDue));
-
-  const outcome = doaReturnOutcome(returned?.at ?? null, returnDue, returned?.acceptable ?? false);
-  if (returned) {
-    state.returnedAt = returned.at.toISOString();
-    state.returnAcceptable = returned.acceptable;
-  }
-  if (outcome === 'charged') {
-    state.status = 'charged';
-    state.chargedAmount = input.device.catalogPrice ?? null;
-    const reasonKey = returned ? 'not_acceptable' : 'not_returned';
-    const reason = returned ? 'returned unit not acceptable' : 'damaged unit not returned in time';
-    await save('charged', `${reason}: catalogue price ${state.chargedAmount ?? '(to be priced)'} charged, customer flagged`, returned?.actor);
-    await flagCustomerServiceStopped({ customerId: input.customer.id, reason: `DOA ${serial}: ${reason}` });
-    await notify('charged', 'doa-charged', customerAndPm, { ...context, reasonKey, ...(state.chargedAmount != null ? { amount: state.chargedAmount } : {}), dueAt: state.returnDue }, noticeOptions);
-    if (!returned) {
-      // A late return is still recorded (the charge stands), for as long again as the return window.
-      const lateReturn = await condition(() => returned !== undefined, msUntil(addDuration(returnDue, doa.returnWithin, calendar)));
-      // Set by the update handler while we waited; TypeScript cannot see that assignment.
-      const late = returned as ReturnedUnit | undefined;
-      if (lateReturn && late) {
-        state.returnedAt = late.at.toISOString();
-        state.returnAcceptable = late.acceptable;
-        await save('returned_late', 'damaged unit returned after the deadline; the charge stands', late.actor);
-      }
+  async function replace(): Promise<void> {
+    const exclusion = doaExclusion(input.damage.cause);
+    if (exclusion) {
+      state.status = 'excluded';
+      state.exclusion = exclusion;
+      await save('excluded', `not dead-on-arrival: ${exclusion}`);
+      await notify('excluded', 'doa-excluded', customerAndPm, { ...context, exclusionKey: input.damage.cause }, noticeOptions);
+      return;
     }
-  } else {
-    state.status = 'returned';
-    await save('returned', 'damaged unit returned in time and accepted', returned!.actor);
+
+    state.shipBy = addDuration(new Date(input.reportedAt), doa.shipWithin, calendar).toISOString();
+    await save('opened', `replacement due to ship by ${state.shipBy}`);
+    if (!(await condition(() => state.status !== 'awaiting_shipment', msUntil(new Date(state.shipBy))))) {
+      await notify('ship-escalation', 'escalation', await escalationRecipients(input.serviceManager), { ...context, missedKey: 'doa_shipment', dueAt: state.shipBy, responsibleName: input.projectManager.name }, noticeOptions);
+      await save('ship_overdue', 'replacement not shipped by the deadline: escalated');
+      await condition(() => state.status !== 'awaiting_shipment');
+    }
+
+    await condition(() => state.status === 'awaiting_return');
+    const returnDue = new Date(state.returnDue!);
+    await notify('return-requested', 'doa-return-requested', input.customer.contacts, { ...context, dueAt: state.returnDue }, noticeOptions);
+    const reminderAt = subtractDuration(returnDue, doa.returnReminderBefore, calendar);
+    if (!(await condition(() => returned !== undefined, msUntil(reminderAt)))) {
+      await notify('return-reminder', 'deadline-reminder', input.customer.contacts, { ...context, taskKey: 'doa_return', dueAt: state.returnDue }, noticeOptions);
+      await save('return_reminder', 'return reminder sent');
+    }
+    await condition(() => returned !== undefined, msUntil(returnDue));
+    // What was back by the due time: a return from now on is late, even one that lands while the charge is recorded.
+    const returnedByDue = returned;
+
+    const outcome = doaReturnOutcome(returned?.at ?? null, returnDue, returned?.acceptable ?? false);
+    if (returned) {
+      state.returnedAt = returned.at.toISOString();
+      state.returnAcceptable = returned.acceptable;
+    }
+    if (outcome === 'charged') {
+      state.status = 'charged';
+      state.chargedAmount = input.device.catalogPrice ?? null;
+      // Back by the due time but not acceptable, or not back in time (a return racing the timer counts as late).
+      const unacceptable = returnedByDue !== undefined && !returnedByDue.acceptable;
+      const reasonKey = unacceptable ? 'not_acceptable' : 'not_returned';
+      const reason = unacceptable ? 'returned unit not acceptable' : 'damaged unit not returned in time';
+      await save('charged', `${reason}: catalogue price ${state.chargedAmount ?? '(to be priced)'} charged, customer flagged`, returned?.actor);
+      await flagCustomerServiceStopped({ customerId: input.customer.id, reason: `DOA ${serial}: ${reason}` });
+      await notify('charged', 'doa-charged', customerAndPm, { ...context, reasonKey, ...(state.chargedAmount != null ? { amount: state.chargedAmount } : {}), dueAt: state.returnDue }, noticeOptions);
+      if (!returnedByDue) {
+        // A late return is still recorded (the charge stands), for as long again as the return window.
+        const lateReturn = await condition(() => returned !== undefined, msUntil(addDuration(returnDue, doa.returnWithin, calendar)));
+        // Set by the update handler while we waited; TypeScript cannot see that assignment.
+        const late = returned as ReturnedUnit | undefined;
+        if (lateReturn && late) {
+          state.returnedAt = late.at.toISOString();
+          state.returnAcceptable = late.acceptable;
+          await save('returned_late', 'damaged unit returned after the deadline; the charge stands', late.actor);
+        }
+      }
+    } else {
+      state.status = 'returned';
+      await save('returned', 'damaged unit returned in time and accepted', returned!.actor);
+    }
+  }
+
+  try {
+    await replace();
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    // Cancelled with its project: the case says so on record before the workflow ends cancelled.
+    await CancellationScope.nonCancellable(async () => {
+      state.status = 'cancelled';
+      await save('cancelled', 'cancelled with the project');
+    });
+    throw error;
   }
   await condition(allHandlersFinished);
   return state;

@@ -25,6 +25,23 @@ export interface TestDatabase {
   destroy(): Promise<void>;
 }
 
+/**
+ * Every test file has its own database but all share one Temporal server, and workflow ids are
+ * business keys (`project-<id>`): ids starting at 1 everywhere would make files drive each other's
+ * workflows. A random start per database keeps them apart.
+ */
+async function startIdsAtRandom(knex: Knex, kind: DatabaseKind, tables: string[]): Promise<void> {
+  for (const table of tables) {
+    const first = 1_000_000 + crypto.randomInt(0, 1_000_000) * 1_000;
+    if (kind === 'mysql') {
+      await knex.raw(`ALTER TABLE \`${table}\` AUTO_INCREMENT = ${first}`);
+    } else {
+      await knex('sqlite_sequence').where({ name: table }).delete();
+      await knex('sqlite_sequence').insert({ name: table, seq: first - 1 });
+    }
+  }
+}
+
 /** A fresh, migrated database per test file, so files can run in parallel without sharing rows. */
 export async function createTestDatabase(kind: DatabaseKind = primaryDatabaseKind(), options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aftercare-test-'));
@@ -55,6 +72,7 @@ export async function createTestDatabase(kind: DatabaseKind = primaryDatabaseKin
   if (options.migrate !== false) {
     try {
       await migrateLatest(knex);
+      await startIdsAtRandom(knex, kind, ['projects', 'customers']);
     } catch (error) {
       await destroy();
       throw error;
