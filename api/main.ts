@@ -2,6 +2,7 @@
  * Production API entry point (`npm run start:api` after `npm run build`). Stateless: run as many as
  * the load needs behind a load balancer; they share the database and the Temporal namespace.
  */
+import { createConsole } from '../console';
 import { UsersRepository } from '../db/repositories/users';
 import { ConfigError, loadConfig } from '../runtime/config';
 import { openCoreServices } from '../runtime/services';
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     health: { temporal: () => temporalReachable(connection) },
     routers: apiModules,
   });
+  app.use(createConsole({ knex: services.knex }));
   const server = await startApiServer(app, config.port, '0.0.0.0');
   console.log(`[aftercare-api] listening on ${server.url}`);
   const stop = async () => {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createApp, startApiServer } from '../api';
 import { apiModules } from '../api/modules';
+import { createConsole } from '../console';
 import { UsersRepository } from '../db/repositories/users';
 import { createWorker } from '../worker/createWorker';
 import { adminTokenFor } from './adminToken';
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
     health: { temporal: () => temporalReachable(connection) },
     routers: apiModules,
   });
+  app.use(createConsole({ knex: services.knex }));
   const api = await startApiServer(app, config.port);
 
   log(`API        ${api.url}/api   (OpenAPI: ${api.url}/api/openapi.json, health: ${api.url}/healthz)`);
