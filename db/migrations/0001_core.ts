@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { isMysql } from '../knex';
+import { EXACT, instant, oneOf, utf8mb4For } from './schema';
 
 /**
  * Core master data: customers (the long-term customer file), their contacts and sites, devices,
@@ -18,23 +18,8 @@ const LOCALES = ['zh-CN', 'en'];
 const CONTRACT_KINDS = ['project', 'maintenance', 'sale'];
 const POLICY_SCOPES = ['template', 'model', 'customer_class'];
 
-const EXACT = 'utf8mb4_bin';
-
-/** A named table-level CHECK: MariaDB rejects names on column-level ones. */
-function oneOf(table: Knex.CreateTableBuilder, column: string, values: readonly string[], constraintName: string): void {
-  table.check(`?? in (${values.map(() => '?').join(', ')})`, [column, ...values], constraintName);
-}
-
-function instant(table: Knex.CreateTableBuilder, column: string): Knex.ColumnBuilder {
-  return table.datetime(column, { precision: 3 });
-}
-
 export async function up(knex: Knex): Promise<void> {
-  const mysql = isMysql(knex);
-  // MySQL only (knex rejects it elsewhere): keep tables utf8mb4 whatever the database default is.
-  const utf8mb4 = (table: Knex.CreateTableBuilder): void => {
-    if (mysql) table.charset('utf8mb4');
-  };
+  const utf8mb4 = utf8mb4For(knex);
 
   await knex.schema.createTable('customers', (table) => {
     utf8mb4(table);

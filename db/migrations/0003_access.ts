@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { isMysql } from '../knex';
+import { EXACT, instant, oneOf, utf8mb4For } from './schema';
 
 /**
  * Access: users, their API tokens and the audit trail of every state-changing API request.
@@ -15,22 +15,8 @@ const TABLES_IN_CREATION_ORDER = ['users', 'api_tokens', 'audit_log'] as const;
 const ROLES = ['admin', 'project_manager', 'dispatcher', 'engineer', 'service_manager', 'technical_appraiser', 'sales_clerk', 'finance', 'dealer', 'customer'];
 const LOCALES = ['zh-CN', 'en'];
 
-const EXACT = 'utf8mb4_bin';
-
-/** A named table-level CHECK: MariaDB rejects names on column-level ones. */
-function oneOf(table: Knex.CreateTableBuilder, column: string, values: readonly string[], constraintName: string): void {
-  table.check(`?? in (${values.map(() => '?').join(', ')})`, [column, ...values], constraintName);
-}
-
-function instant(table: Knex.CreateTableBuilder, column: string): Knex.ColumnBuilder {
-  return table.datetime(column, { precision: 3 });
-}
-
 export async function up(knex: Knex): Promise<void> {
-  const mysql = isMysql(knex);
-  const utf8mb4 = (table: Knex.CreateTableBuilder): void => {
-    if (mysql) table.charset('utf8mb4');
-  };
+  const utf8mb4 = utf8mb4For(knex);
 
   await knex.schema.createTable('users', (table) => {
     utf8mb4(table);

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { isMysql } from '../knex';
+import { EXACT, instant, oneOf, utf8mb4For } from './schema';
 
 /**
  * Project delivery (PRODUCT §P1, §P2): the projects the projectDelivery workflow drives, their
@@ -19,22 +19,8 @@ const DOA_STATUSES = ['excluded', 'awaiting_shipment', 'awaiting_receipt', 'awai
 const DOA_CAUSES = ['transport', 'manufacturing', 'unknown', 'human', 'third_party_accessory', 'environment', 'force_majeure'];
 const LOCALES = ['zh-CN', 'en'];
 
-const EXACT = 'utf8mb4_bin';
-
-/** A named table-level CHECK: MariaDB rejects names on column-level ones. */
-function oneOf(table: Knex.CreateTableBuilder, column: string, values: readonly string[], constraintName: string): void {
-  table.check(`?? in (${values.map(() => '?').join(', ')})`, [column, ...values], constraintName);
-}
-
-function instant(table: Knex.CreateTableBuilder, column: string): Knex.ColumnBuilder {
-  return table.datetime(column, { precision: 3 });
-}
-
 export async function up(knex: Knex): Promise<void> {
-  const mysql = isMysql(knex);
-  const utf8mb4 = (table: Knex.CreateTableBuilder): void => {
-    if (mysql) table.charset('utf8mb4');
-  };
+  const utf8mb4 = utf8mb4For(knex);
 
   await knex.schema.createTable('projects', (table) => {
     utf8mb4(table);
