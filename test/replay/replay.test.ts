@@ -1,0 +1,107 @@
+/**
+ * Replays recorded histories of the delivery workflows (projectDelivery, trialRun, doaReplacement)
+ * against the current workflow code. A change that would make a running workflow take a different
+ * path on replay (a reordered, added or removed activity, timer, child or signal without `patched()`)
+ * fails here instead of in production, where it would stall every open project.
+ *
+ * The fixtures in `histories/` were recorded on a real server by `recordHistories.ts`; to record
+ * them again: `RECORD_HISTORIES=1 npx jest test/replay`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DefaultLogger, Runtime, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { historyFromJson, type History } from './historyJson';
+import { recordHistories, SCENARIOS, type HistoryFixture } from './recordHistories';
+
+const HISTORIES = path.join(__dirname, 'histories');
+const RECORD = process.env.RECORD_HISTORIES === '1';
+
+interface Loaded {
+  file: string;
+  workflowId: string;
+  workflowType: string;
+  history: History;
+}
+
+/** Every `.json` under histories/ (sub-folders too, e.g. histories kept from an older release). */
+function fixtureFiles(dir = HISTORIES): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => (entry.isDirectory() ? fixtureFiles(path.join(dir, entry.name)) : entry.name.endsWith('.json') ? [path.join(dir, entry.name)] : []))
+    .sort();
+}
+
+/** A fixture file as the recorder writes it, or a bare history as `temporal workflow show -o json` writes it. */
+function load(file: string): Loaded {
+  const json = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<HistoryFixture> & { events?: unknown };
+  const history = historyFromJson(json.events ? json : json.history);
+  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+  if (!started?.workflowType?.name) throw new Error(`${file}: the history does not begin with WorkflowExecutionStarted`);
+  return { file: path.relative(HISTORIES, file), workflowId: json.workflowId ?? path.basename(file, '.json'), workflowType: started.workflowType.name, history };
+}
+
+/** The workflow code under test: the bundle jest's globalSetup built from workflows/ for this run. */
+function replayOptions(): ReplayWorkerOptions {
+  const bundle = process.env.AFTERCARE_TEST_WORKFLOW_BUNDLE;
+  return bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('../../workflows') };
+}
+
+/** The negative control below makes Core log the non-determinism it finds: only errors are shown. */
+function quietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [], telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
+  } catch {
+    // Already installed (by the recorder's worker in this process): it is quiet too.
+  }
+}
+
+type HistoryEvent = NonNullable<Loaded['history']['events']>[number];
+/** How the workflow closed, from the history's last event. */
+const closedAs = (event: HistoryEvent | undefined): string | undefined =>
+  event?.workflowExecutionCompletedEventAttributes ? 'completed' : event?.workflowExecutionCanceledEventAttributes ? 'cancelled' : undefined;
+
+describe('replay: recorded histories run against the current workflow code', () => {
+  let fixtures: Loaded[];
+
+  beforeAll(async () => {
+    if (RECORD) await recordHistories(HISTORIES);
+    quietRuntime();
+    fixtures = fixtureFiles().map(load);
+  }, 600_000);
+
+  it('has a complete recorded history for every scenario', () => {
+    expect(fixtures.length).toBeGreaterThanOrEqual(Object.keys(SCENARIOS).length);
+    expect(Object.keys(SCENARIOS).length).toBeGreaterThanOrEqual(6);
+    for (const [scenario, workflowType] of Object.entries(SCENARIOS)) {
+      const fixture = fixtures.find((f) => f.file === `${scenario}.json`);
+      expect({ scenario, workflowType: fixture?.workflowType }).toEqual({ scenario, workflowType });
+      // A closed workflow: the replay covers its whole life, not a prefix.
+      const events = fixture!.history.events ?? [];
+      expect({ scenario, closedAs: closedAs(events[events.length - 1]) }).toEqual({ scenario, closedAs: scenario.endsWith('--cancelled') ? 'cancelled' : 'completed' });
+      expect(events.length).toBeGreaterThan(10);
+    }
+    // Every workflow type with a process behind it is covered.
+    expect(new Set(fixtures.map((f) => f.workflowType))).toEqual(new Set(['projectDelivery', 'trialRun', 'doaReplacement']));
+  });
+
+  it('replays every recorded history without a determinism error', async () => {
+    const results: { file: string; error?: string }[] = [];
+    const replays = Worker.runReplayHistories(replayOptions(), fixtures.map((f) => ({ workflowId: f.workflowId, history: f.history })));
+    let i = 0;
+    for await (const result of replays) {
+      results.push({ file: fixtures[i++]!.file, ...(result.error ? { error: `${result.error.name}: ${result.error.message}` } : {}) });
+    }
+    expect(results).toEqual(fixtures.map((f) => ({ file: f.file })));
+  }, 300_000);
+
+  it('the check is live: a history that does not match the code is reported as non-deterministic', async () => {
+    // The recorded project's first activity renamed, as if the code had called another one at that point.
+    const original = fixtures.find((f) => f.file === 'projectDelivery--initial-acceptance.json')!;
+    const tampered = load(path.join(HISTORIES, original.file)).history;
+    const scheduled = tampered.events!.find((e) => e.activityTaskScheduledEventAttributes)!.activityTaskScheduledEventAttributes!;
+    scheduled.activityType = { name: 'sendInvoice' };
+    await expect(Worker.runReplayHistory(replayOptions(), tampered, original.workflowId)).rejects.toThrow(DeterminismViolationError);
+  }, 120_000);
+});
