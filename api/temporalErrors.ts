@@ -20,8 +20,10 @@ export function updateFailureToApi(error: unknown, closedMessage: string): ApiEr
   throw error;
 }
 
-/** gRPC UNAVAILABLE / DEADLINE_EXCEEDED from the Temporal frontend. */
-export function isUnavailable(error: unknown): boolean {
+/** gRPC UNAVAILABLE / DEADLINE_EXCEEDED from the Temporal frontend, also when the SDK wraps it (ServiceError's cause). */
+export function isUnavailable(error: unknown, depth = 0): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === 14 || code === 4 || /UNAVAILABLE|ECONNREFUSED|DEADLINE_EXCEEDED/.test(String((error as Error | null)?.message));
+  if (code === 14 || code === 4 || /UNAVAILABLE|ECONNREFUSED|DEADLINE_EXCEEDED/.test(String((error as Error | null)?.message))) return true;
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return depth < 5 && cause !== undefined && cause !== null && isUnavailable(cause, depth + 1);
 }

@@ -66,7 +66,12 @@ export async function createProject(deps: ApiDeps, body: CreateProjectInput): Pr
   if (body.customerId && !existingCustomer) throw validationFailed([{ field: 'customerId', message: `no customer ${body.customerId}` }]);
   const { overrides, policy } = await resolveProjectPolicy(deps, body, existingCustomer?.class ?? body.customer!.class);
   const taken = await new DevicesRepository(deps.knex).serialsTaken(body.devices.map((d) => d.serial));
-  if (taken.length > 0) throw conflict(`serials already registered: ${taken.join(', ')}`, { serials: taken });
+  if (taken.length > 0) {
+    // A concurrent request with this contract number may have just registered them: answer with its project.
+    const winner = await projects.getByContractNo(body.contractNo);
+    if (winner) return { project: winner, created: false };
+    throw conflict(`serials already registered: ${taken.join(', ')}`, { serials: taken });
+  }
 
   let recorded: { project: Project; customer: Customer; newCustomer: boolean };
   try {

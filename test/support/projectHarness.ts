@@ -2,6 +2,7 @@
  * The whole system for project-delivery tests: the real API over HTTP, a real worker on its own task
  * queue, the test Temporal server, a fresh database and an SMTP sink. Policies are in seconds.
  */
+import type express from 'express';
 import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
 import { projectsModule } from '../../api/projects';
 import { generateToken, UsersRepository } from '../../db/repositories/users';
@@ -45,6 +46,8 @@ export const CUSTOMER_CONTACT = { name: 'Wang Fang', email: 'wang.fang@hospital.
 export interface ProjectHarness {
   system: TestSystem;
   server: ApiServer;
+  /** The Express app behind `server`: `settleBackgroundWork(app)` before reading the audit trail. */
+  app: express.Application;
   /** Token of a project manager (may act on projects). */
   pmToken: string;
   /** Token of an engineer (may only read). */
@@ -124,6 +127,7 @@ export async function startProjectHarness(name: string): Promise<ProjectHarness>
   return {
     system,
     server,
+    app,
     pmToken,
     readerToken,
     call,
