@@ -25,20 +25,11 @@ function withDelivery(delivery: NonNullable<PolicyOverride['delivery']>): Policy
 
 describe('project delivery: cancellation on the real server', () => {
   let h: ProjectHarness;
-  const started: string[] = [];
 
   beforeAll(async () => {
     h = await startProjectHarness('cancel');
   });
   afterAll(async () => {
-    for (const workflowId of started) {
-      const handle = h.system.temporal.client.workflow.getHandle(workflowId);
-      try {
-        if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test finished');
-      } catch {
-        // Never started or already gone.
-      }
-    }
     await h.stop();
   });
 
@@ -59,7 +50,6 @@ describe('project delivery: cancellation on the real server', () => {
     const created = await h.createProject({ policy });
     expect(created.status).toBe(201);
     const id: number = created.body.id;
-    started.push(`project-${id}`);
     const serials: string[] = (await h.project(id)).devices.map((d: Json) => d.serial);
     return { id, serials };
   }
@@ -83,7 +73,6 @@ describe('project delivery: cancellation on the real server', () => {
     expect(answer.body.stage).toBe('installing');
     if (!damaged) return undefined;
     const doaId = `doa-${id}-${first}`;
-    started.push(doaId);
     await h.waitFor(id, 'DOA case open', (p) => p.doaCases.some((c: Json) => c.serial === first && c.status === 'awaiting_shipment'));
     return doaId;
   }

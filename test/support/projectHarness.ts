@@ -169,6 +169,11 @@ export async function startProjectHarness(name: string): Promise<ProjectHarness>
         return found.length >= count ? found : undefined;
       }, timeoutMs),
     async stop() {
+      // Tests leave projects mid-way (a trial months long, a case waiting for its return): end them.
+      const running = system.temporal.client.workflow.list({ query: `TaskQueue = '${system.temporal.taskQueue}' AND ExecutionStatus = 'Running'` });
+      for await (const workflow of running) {
+        await system.temporal.client.workflow.getHandle(workflow.workflowId).terminate('test finished').catch(() => undefined);
+      }
       await settleBackgroundWork(app);
       await server.close();
       await system.stop();
