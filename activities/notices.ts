@@ -1,16 +1,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { localizeContext, NoticeRenderError, UnknownTemplateError, type Locale } from '../notices';
+import { localizeContext, NoticeRenderError, UnknownTemplateError, type NoticeRequest as OutboxNoticeRequest } from '../notices';
 import type { ActivityDeps } from './deps';
 
-export interface NoticeRequest {
-  /** Unique per notice and stable across retries and replays, e.g. `project-7:weekly-report:3:reminder:pm@x`. */
-  idempotencyKey: string;
-  template: string;
-  locale: Locale;
-  to: { email: string; name?: string };
-  /** `<name>Key` entries are turned into text in the recipient's language (see notices/labels.ts). */
-  context: Record<string, unknown>;
-  timeZone?: string;
+/** What a workflow asks for: an outbox notice whose `<name>Key` context entries are localized here. */
+export interface NoticeRequest extends OutboxNoticeRequest {
   /** Path under the console the notice links to, e.g. `/projects/7`. */
   actionPath?: string;
 }
