@@ -440,7 +440,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     state.trial = { round: trialRound, startedAt: startsAt.toISOString(), endsAt, extensions: 0, status: 'running' };
     // An issue logged while the child was starting has not reached it yet.
     await notifyIssuesChanged();
-    await record(`trial:${trialRound}:started`, 'trial_run_started', `trial run ${trialRound} started`, undefined, undefined, { trialStartedAt: startsAt.toISOString() });
+    await record(`trial:${trialRound}:started`, 'trial_run_started', `trial run ${trialRound} started`, undefined, undefined, { trialStartedAt: startsAt.toISOString(), trialEndsAt: endsAt, trialExtensions: 0 });
     const result = await trialHandle.result();
     state.trial.status = 'ended';
     state.trial.extensions = result.extensions;

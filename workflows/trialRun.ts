@@ -41,8 +41,8 @@ export async function trialRun(input: TrialRunInput): Promise<TrialRunResult> {
   const project = projectRef({ contractNo: input.contractNo, name: input.projectName, customerName: input.customerName });
   const noticeOptions = { timeZone, actionPath: `/projects/${input.projectId}` };
 
-  async function record(key: string, kind: string, summary: string, data?: unknown): Promise<void> {
-    await recordProjectEvent({ projectId: input.projectId, eventKey: `trial:${input.round}:${key}`, kind, at: new Date().toISOString(), summary, data, patch: {} });
+  async function record(key: string, kind: string, summary: string, data?: unknown, patch: Record<string, unknown> = {}): Promise<void> {
+    await recordProjectEvent({ projectId: input.projectId, eventKey: `trial:${input.round}:${key}`, kind, at: new Date().toISOString(), summary, data, patch });
   }
 
   for (;;) {
@@ -68,7 +68,7 @@ export async function trialRun(input: TrialRunInput): Promise<TrialRunResult> {
     // The final-acceptance application is made afresh for the new end.
     reportSubmittedAt = undefined;
     await notify(`period-${period}:extended`, 'trial-extended', [input.projectManager], { project, openIssues, extensions, maxExtensions: delivery.trialMaxExtensions, endsAt: endsAt.toISOString() }, noticeOptions);
-    await record(`${period}:extended`, 'trial_run_extended', `${openIssues} open issue(s): trial run extended (${extensions}/${delivery.trialMaxExtensions}) to ${endsAt.toISOString()}`, { openIssues, extensions });
+    await record(`${period}:extended`, 'trial_run_extended', `${openIssues} open issue(s): trial run extended (${extensions}/${delivery.trialMaxExtensions}) to ${endsAt.toISOString()}`, { openIssues, extensions }, { trialEndsAt: endsAt.toISOString(), trialExtensions: extensions });
   }
 
   status = 'ended';

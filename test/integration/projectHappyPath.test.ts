@@ -21,6 +21,9 @@ describe('project delivery: the happy path on the real server', () => {
     const trial = await h.waitFor(id, 'trial running', (p) => p.trial?.status === "running", 20_000);
     expect(new Date(trial.trial.endsAt).getTime()).toBeGreaterThan(new Date(trial.trial.startedAt).getTime());
     expect(trial.deadlines.map((d: Json) => d.kind)).toEqual(expect.arrayContaining(['trial_report', 'trial_end']));
+    // The stored row knows the trial's end while it runs (the console and reports read it from there).
+    const row = await h.system.db.knex('projects').where({ id }).first();
+    expect(new Date(row.trial_ends_at).getTime()).toBe(new Date(trial.trial.endsAt).getTime());
     expect((await h.step(id, 'trial-report', { summary: 'ran without faults' })).status).toBe(200);
     await h.waitForStage(id, 'final_acceptance', 60_000);
     const passed = await h.step(id, 'final-acceptance', { passed: true, signatures: BOTH_SIGN, scores: { hardware: 28, software: 45, documents: 9, satisfaction: 10 } });
