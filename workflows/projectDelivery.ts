@@ -32,7 +32,7 @@ import {
   type ProjectStage,
   type ProjectStep,
 } from '../domain/delivery';
-import { addDuration } from '../domain/duration';
+import { addDuration, subtractDuration } from '../domain/duration';
 import { doaReplacement } from './doaReplacement';
 import { escalationRecipients, msUntil, notify, projectRef } from './notify';
 import {
@@ -438,6 +438,11 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     // The child reports its end (and each extension) by signal; until then this is the same computation.
     const endsAt = addDuration(startsAt, policy.delivery[length], calendar).toISOString();
     state.trial = { round: trialRound, startedAt: startsAt.toISOString(), endsAt, extensions: 0, status: 'running' };
+    state.deadlines = [
+      ...state.deadlines.filter((d) => !d.kind.startsWith('trial_')),
+      { kind: 'trial_report', dueAt: subtractDuration(new Date(endsAt), policy.delivery.trialReportLead, calendar).toISOString(), description: 'trial-run report and final-acceptance application' },
+      { kind: 'trial_end', dueAt: endsAt, description: `end of trial run ${trialRound}` },
+    ];
     // An issue logged while the child was starting has not reached it yet.
     await notifyIssuesChanged();
     await record(`trial:${trialRound}:started`, 'trial_run_started', `trial run ${trialRound} started`, undefined, undefined, { trialStartedAt: startsAt.toISOString(), trialEndsAt: endsAt, trialExtensions: 0 });
