@@ -52,7 +52,8 @@ function toContract(row: ContractRow): Contract {
 }
 
 /** Contract numbers match exactly (binary collation on MySQL); stray whitespace is never part of one. */
-function normalizeContractNo(contractNo: string): string {
+/** Contract numbers are compared trimmed, wherever they are stored. */
+export function normalizeContractNo(contractNo: string): string {
   return contractNo.trim();
 }
 

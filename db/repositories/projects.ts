@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { normalizeContractNo } from './contracts';
 import { DOA_DAMAGE_CAUSES, PROJECT_STAGES, type DoaDamageCause, type DoaStatus, type ProjectStage } from '../../domain/delivery';
 import type { Actor, DoaState, Locale, Person, TrialIssue } from '../../workflows/projectDelivery.messages';
 import { ConflictError, isForeignKeyViolation, isUniqueViolation, NotFoundError } from '../errors';
@@ -417,10 +418,6 @@ function projectNotFound(id: number): NotFoundError {
 }
 
 /** Contract numbers match exactly (binary collation on MySQL); stray whitespace is never part of one. */
-function normalizeContractNo(contractNo: string): string {
-  return contractNo.trim();
-}
-
 export class ProjectsRepository {
   constructor(private readonly db: Knex) {}
 
