@@ -2,13 +2,11 @@
  * Production API entry point (`npm run start:api` after `npm run build`). Stateless: run as many as
  * the load needs behind a load balancer; they share the database and the Temporal namespace.
  */
-import { createConsole } from '../console';
 import { UsersRepository } from '../db/repositories/users';
 import { ConfigError, loadConfig } from '../runtime/config';
+import { httpAppFor } from '../runtime/httpApp';
 import { openCoreServices } from '../runtime/services';
-import { connectClient, temporalReachable } from '../runtime/temporal';
-import { createApp } from './app';
-import { apiModules } from './modules';
+import { connectClient } from '../runtime/temporal';
 import { startApiServer } from './server';
 
 async function main(): Promise<void> {
@@ -18,13 +16,7 @@ async function main(): Promise<void> {
   const services = await openCoreServices(config);
   await new UsersRepository(services.knex).ensureAdmin(config.adminToken);
   const { connection, client } = await connectClient({ address: config.temporalAddress, namespace: config.temporalNamespace }, true);
-  const app = createApp({
-    knex: services.knex,
-    temporal: { client, taskQueue: config.taskQueue, namespace: config.temporalNamespace },
-    health: { temporal: () => temporalReachable(connection) },
-    routers: apiModules,
-  });
-  app.use(createConsole({ knex: services.knex }));
+  const app = httpAppFor(services, { client, connection }, config);
   const server = await startApiServer(app, config.port, '0.0.0.0');
   console.log(`[aftercare-api] listening on ${server.url}`);
   const stop = async () => {

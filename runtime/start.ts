@@ -1,15 +1,14 @@
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { createApp, startApiServer } from '../api';
-import { apiModules } from '../api/modules';
-import { createConsole } from '../console';
+import { startApiServer } from '../api';
 import { UsersRepository } from '../db/repositories/users';
 import { createWorker } from '../worker/createWorker';
 import { adminTokenFor } from './adminToken';
 import { ConfigError, loadConfig, type AppConfig } from './config';
 import { startDevServer, type DevServer } from './devServer';
+import { httpAppFor } from './httpApp';
 import { activitiesFor, openCoreServices } from './services';
-import { connectClient, connectWorkerConnection, temporalReachable } from './temporal';
+import { connectClient, connectWorkerConnection } from './temporal';
 import { resolveTemporalCli } from './temporalCli';
 
 const log = (line: string) => console.log(`[aftercare] ${line}`);
@@ -60,13 +59,7 @@ async function main(): Promise<void> {
   });
   const workerRunning = worker.run();
 
-  const app = createApp({
-    knex: services.knex,
-    temporal: { client, taskQueue: config.taskQueue, namespace: config.temporalNamespace },
-    health: { temporal: () => temporalReachable(connection) },
-    routers: apiModules,
-  });
-  app.use(createConsole({ knex: services.knex }));
+  const app = httpAppFor(services, { client, connection }, config);
   const api = await startApiServer(app, config.port);
 
   log(`API        ${api.url}/api   (OpenAPI: ${api.url}/api/openapi.json, health: ${api.url}/healthz)`);

@@ -1,0 +1,19 @@
+import type { Client, Connection } from '@temporalio/client';
+import { createApp } from '../api';
+import { apiModules } from '../api/modules';
+import { createConsole } from '../console';
+import type { AppConfig } from './config';
+import type { CoreServices } from './services';
+import { temporalReachable } from './temporal';
+
+/** The HTTP side: the API with every feature module, and the console. */
+export function httpAppFor(services: CoreServices, temporal: { client: Client; connection: Connection }, config: Pick<AppConfig, 'taskQueue' | 'temporalNamespace'>) {
+  const app = createApp({
+    knex: services.knex,
+    temporal: { client: temporal.client, taskQueue: config.taskQueue, namespace: config.temporalNamespace },
+    health: { temporal: () => temporalReachable(temporal.connection) },
+    routers: apiModules,
+  });
+  app.use(createConsole({ knex: services.knex }));
+  return app;
+}
