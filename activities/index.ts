@@ -1,3 +1,5 @@
+import { createCalendarActivities } from './calendars';
+import { createDeadlineActivities } from './deadlines';
 import type { ActivityDeps } from './deps';
 import { createNoticeActivities } from './notices';
 import { createProjectActivities } from './projects';
@@ -8,6 +10,8 @@ export type { NoticeRequest } from './notices';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createNoticeActivities(deps),
+    ...createCalendarActivities(deps),
+    ...createDeadlineActivities(deps),
     ...createProjectActivities(deps),
   };
 }

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'bad_request'
   | 'unavailable'
+  | 'idempotency_key_reused'
   | 'internal';
 
 /** The one error shape the API answers with: `{ "error": { "code", "message", "details" } }`. */
@@ -49,6 +50,7 @@ export const forbidden = (message: string): ApiError => new ApiError(403, 'forbi
 export const notFound = (message: string): ApiError => new ApiError(404, 'not_found', message);
 export const conflict = (message: string, details: unknown = []): ApiError => new ApiError(409, 'conflict', message, details);
 export const unavailable = (message: string): ApiError => new ApiError(503, 'unavailable', message);
+export const idempotencyKeyReused = (message: string): ApiError => new ApiError(422, 'idempotency_key_reused', message, [{ field: 'Idempotency-Key', message }]);
 
 /** body-parser errors carry `type` and a 4xx `status`. */
 interface BodyParserError {

@@ -5,6 +5,7 @@ import type { User } from '../db/repositories/users';
 import { setAuditAction } from './audit';
 import { requireAccess, type Access } from './auth';
 import { validationFailed, type FieldProblem } from './errors';
+import { IdempotencyHeaders, idempotencyKeyOf } from './idempotency';
 import type { ApiDeps, ApiModule } from './module';
 import { BEARER_AUTH, ErrorSchema } from './openapi';
 
@@ -37,6 +38,8 @@ export interface RouteSpec<B, P, Q, R, A extends Access> {
   responses: R;
   /** Error answers the handler may cause by throwing (e.g. `{ 409: 'E-mail already in use' }`), for the document. */
   errors?: Record<number, string>;
+  /** Honours an `Idempotency-Key` header (steps and creates): documented, checked, handed to the handler. */
+  idempotent?: boolean;
 }
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -51,6 +54,8 @@ export interface RouteContext<B, P, Q, A extends Access> {
   req: Request;
   /** Set `res.locals.audit = { entityType, entityId }` to name what a state change acted on. */
   res: Response;
+  /** The request's `Idempotency-Key`, on routes declared idempotent. */
+  idempotencyKey: string | undefined;
 }
 
 /** One of the declared responses, its body typed by that response's schema. */
@@ -79,6 +84,7 @@ function openApiRoute(spec: RouteSpec<z.ZodType, InputObject, InputObject, Recor
   }
   for (const [status, description] of Object.entries(spec.errors ?? {})) responses[status] = errorResponse(description);
   if (spec.body || spec.params || spec.query) responses['400'] ??= errorResponse('Invalid input; `details` names every bad field');
+  if (spec.idempotent) responses['422'] ??= errorResponse('The Idempotency-Key was already used for a different request');
   if (spec.roles !== 'public') responses['401'] ??= errorResponse('Missing, unknown or revoked bearer token');
   if (Array.isArray(spec.roles)) responses['403'] ??= errorResponse('The caller’s role may not do this');
   const roles = spec.roles === 'public' ? 'anyone' : spec.roles === 'authenticated' ? 'any signed-in user' : spec.roles.join(', ');
@@ -94,6 +100,7 @@ function openApiRoute(spec: RouteSpec<z.ZodType, InputObject, InputObject, Recor
       ...(spec.body ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } } : {}),
       params: spec.params,
       query: spec.query,
+      ...(spec.idempotent ? { headers: IdempotencyHeaders } : {}),
     },
     responses,
   };
@@ -155,7 +162,8 @@ export function defineRoute<
         try {
           const user = requireAccess(spec.roles, res);
           const input = parseInput(spec as { body?: z.ZodType; params?: z.ZodType; query?: z.ZodType }, req);
-          const context = { ...input, user, deps, req, res } as RouteContext<B, P, Q, A>;
+          const idempotencyKey = spec.idempotent ? idempotencyKeyOf(req) : undefined;
+          const context = { ...input, user, deps, req, res, idempotencyKey } as RouteContext<B, P, Q, A>;
           const reply = await handler(context);
           if (reply) send(res, reply);
           else if (!res.headersSent) res.status(204).end();

@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { ApiError, conflict, unavailable, validationFailed } from './errors';
 
 /**
@@ -7,6 +7,12 @@ import { ApiError, conflict, unavailable, validationFailed } from './errors';
  * or `InvalidStep` (missing signature, unknown serial → 400, with the field when known).
  */
 export function updateFailureToApi(error: unknown, closedMessage: string): ApiError {
+  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ActivityFailure) {
+    // Recording the step failed for good: the workflow applied nothing (see workflows/kit/steps.ts).
+    const cause = error.cause.cause;
+    if (cause instanceof ApplicationFailure && cause.type === 'StepRejected') return conflict(cause.message);
+    return unavailable('The step could not be recorded; nothing changed. Try again shortly.');
+  }
   if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
     const failure = error.cause;
     if (failure.type === 'StepRejected') return conflict(failure.message);

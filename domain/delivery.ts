@@ -180,6 +180,21 @@ export interface DeliveryMilestones {
 }
 
 /**
+ * The instant the warranty starts (ISO-8601), from the milestones on record (ISO-8601 strings). A
+ * contract without initial acceptance falls back to installation end for 'initialAcceptance'.
+ */
+export function warrantyStart(startsAt: WarrantyStart, milestones: { installationCompletedAt?: string; initialAcceptedAt?: string; finalAcceptedAt?: string }): string {
+  const start =
+    startsAt === 'installation'
+      ? milestones.installationCompletedAt
+      : startsAt === 'initialAcceptance'
+        ? (milestones.initialAcceptedAt ?? milestones.installationCompletedAt)
+        : milestones.finalAcceptedAt;
+  if (!start) throw new RangeError(`warranty starts at ${startsAt}, which has not happened yet`);
+  return start;
+}
+
+/**
  * Warranty runs `length` from the milestone the policy names. A contract without initial acceptance
  * falls back to installation end for 'initialAcceptance'.
  */

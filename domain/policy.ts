@@ -1,11 +1,13 @@
 /**
  * The service policy: every duration, count and rule of PRODUCT.md as data. One zod schema is the
  * single source of truth; the override schema, the merge and the TypeScript types derive from it.
- * A workflow receives a resolved policy when it starts and keeps it, so the calendar inside is
- * resolved data, not a reference.
+ * A workflow receives a resolved policy when it starts and keeps it. The calendar is the one
+ * exception: the policy names it by key, and its data (holidays, make-up days) is reference data
+ * read from the calendar store whenever a deadline is computed, so a corrected year moves pending
+ * deadlines of running processes.
  */
 import { z } from 'zod';
-import { calendarIds, isLocalDate, isTimeZone, makeCalendar, type BusinessCalendar, type SlaClock } from './calendar';
+import { isLocalDate, type SlaClock } from './calendar';
 import { isIsoDuration, isPositiveDuration, type Duration } from './duration';
 import { DomainError } from './errors';
 
@@ -28,22 +30,11 @@ export const durationSchema = z.union([isoDurationSchema, workingDaysSchema], {
   error: 'must be an ISO-8601 duration string (e.g. PT4H, P3M) or { workingDays: n }',
 });
 
-const localDateSchema = z.string().refine(isLocalDate, { error: (iss) => `must be a date YYYY-MM-DD, got '${String(iss.input)}'` });
 
-const calendarSchema = z
-  .strictObject({
-    id: z.string().min(1, { error: 'must name a calendar' }),
-    timeZone: z.string().refine(isTimeZone, { error: (iss) => `must be an IANA time zone such as Asia/Shanghai, got '${String(iss.input)}'` }),
-    weekendDays: z.array(z.number().int().min(1).max(7, { error: 'must be an ISO weekday 1 (Mon) … 7 (Sun)' })),
-    holidays: z.array(localDateSchema),
-    makeupWorkdays: z.array(localDateSchema),
-  })
-  .superRefine((cal, ctx) => {
-    const holidays = new Set(cal.holidays);
-    cal.makeupWorkdays.forEach((d, i) => {
-      if (holidays.has(d)) ctx.addIssue({ code: 'custom', path: ['makeupWorkdays', i], message: `${d} cannot be both a holiday and a make-up working day` });
-    });
-  });
+/** A calendar's key in the calendar store, e.g. `cn` for the PRC statutory calendar. */
+const calendarKeySchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,63}$/, { error: (iss) => `must name a calendar by its key, such as 'cn', got ${JSON.stringify(iss.input)}` });
 
 const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d$/;
 const timeOfDay = (closing: boolean) =>
@@ -102,7 +93,11 @@ const roleSchema = z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'must be a rol
 // The policy
 
 export const servicePolicySchema = z.strictObject({
-  calendar: calendarSchema,
+  calendar: calendarKeySchema,
+  steps: z.strictObject({
+    /** How far back a step may say it happened (an engineer recording after a site visit). */
+    backdateWithin: isoDurationSchema,
+  }),
   delivery: z.strictObject({
     initialAcceptanceRequired: z.boolean(),
     weeklyReportEvery: durationSchema,
@@ -160,7 +155,8 @@ function deepFreeze<T>(value: T): T {
 }
 
 export const DEFAULT_POLICY: ServicePolicy = deepFreeze({
-  calendar: makeCalendar('cn'),
+  calendar: 'cn',
+  steps: { backdateWithin: 'P7D' },
   delivery: {
     initialAcceptanceRequired: true,
     weeklyReportEvery: 'P7D',
@@ -231,27 +227,7 @@ function deepPartial(schema: z.ZodType): z.ZodType {
   return z.strictObject(Object.fromEntries(Object.entries(shape).map(([key, field]) => [key, deepPartial(field).optional()])));
 }
 
-/** Only a calendar in the registry can be named without giving its holidays. */
-function checkCalendarOverride(override: PolicyOverride, ctx: z.core.$RefinementCtx): void {
-  const cal = override.calendar;
-  if (cal?.id !== undefined && cal.holidays === undefined && !calendarIds().includes(cal.id)) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['calendar', 'id'],
-      message: `unknown calendar '${cal.id}' (known: ${calendarIds().join(', ')}); name a known one or give its holidays`,
-    });
-  }
-  if (cal?.holidays !== undefined && cal.makeupWorkdays !== undefined) {
-    const holidays = new Set(cal.holidays);
-    cal.makeupWorkdays.forEach((d, i) => {
-      if (holidays.has(d)) ctx.addIssue({ code: 'custom', path: ['calendar', 'makeupWorkdays', i], message: `${d} cannot be both a holiday and a make-up working day` });
-    });
-  }
-}
-
-export const policyOverrideSchema: z.ZodType<PolicyOverride> = (deepPartial(servicePolicySchema) as z.ZodType<PolicyOverride>).superRefine(
-  checkCalendarOverride,
-);
+export const policyOverrideSchema: z.ZodType<PolicyOverride> = deepPartial(servicePolicySchema) as z.ZodType<PolicyOverride>;
 
 export interface PolicyIssue {
   /** Dotted path, e.g. 'delivery.trialRun', 'doa.returnWithin.workingDays'; '' for the policy itself. */
@@ -317,28 +293,10 @@ function mergeNode(schema: z.ZodType | undefined, base: unknown, override: unkno
   return Object.fromEntries([...keys].map((key) => [key, mergeNode(shape[key], base[key], override[key])]));
 }
 
-/**
- * An override that switches calendar.id brings that calendar's data along (registry data under the
- * override's own calendar fields), so a policy never mixes one calendar's id with another's holidays.
- */
-function withCalendarResolved(current: BusinessCalendar, override: PolicyOverride): PolicyOverride {
-  const cal = override.calendar;
-  if (cal?.id === undefined || cal.id === current.id) return override;
-  if (calendarIds().includes(cal.id)) return { ...override, calendar: { ...makeCalendar(cal.id), ...definedFields(cal) } };
-  if (cal.holidays === undefined) {
-    throw new DomainError(`unknown calendar '${cal.id}' (known: ${calendarIds().join(', ')}); name a known one or give its holidays`, 'calendar.id');
-  }
-  return override;
-}
-
-function definedFields<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
 /** Deep merge, later overrides win, arrays replaced whole. Inputs are not modified. Not validated: see resolvePolicy. */
 export function mergePolicy(base: ServicePolicy, ...overrides: (PolicyOverride | undefined)[]): ServicePolicy {
   return overrides.reduce<ServicePolicy>(
-    (policy, override) => (override === undefined ? policy : (mergeNode(servicePolicySchema, policy, withCalendarResolved(policy.calendar, override)) as ServicePolicy)),
+    (policy, override) => (override === undefined ? policy : (mergeNode(servicePolicySchema, policy, override) as ServicePolicy)),
     clone(base),
   );
 }

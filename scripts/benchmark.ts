@@ -15,7 +15,7 @@ import { createActivities } from '../activities';
 import { createKnex } from '../db/knex';
 import { migrateLatest } from '../db/migrations';
 import { generateToken, UsersRepository } from '../db/repositories/users';
-import { addWorkingDays, clockElapsed } from '../domain/calendar';
+import { addWorkingDays, clockElapsed, makeCalendar } from '../domain/calendar';
 import { DEFAULT_POLICY, resolvePolicy } from '../domain/policy';
 import { createMailTransport, NoticeOutbox } from '../notices';
 import { startDevServer } from '../runtime/devServer';
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   console.log(`Aftercare benchmark — ${os.cpus().length} cores, Node ${process.version}, ${process.env.DATABASE_URL ? 'MySQL' : 'SQLite'}\n`);
 
   console.log('Domain rules (pure, in process)');
-  const cal = DEFAULT_POLICY.calendar;
+  const cal = makeCalendar('cn');
   perSecond('addWorkingDays(15) on the PRC calendar', 20_000, (i) => addWorkingDays(`2026-0${1 + (i % 9)}-1${i % 9}`, 15, cal));
   const clock = { kind: 'businessHours', start: '08:30', end: '17:00' } as const;
   perSecond('business-hours clock over one week', 5_000, (i) => clockElapsed(new Date(Date.UTC(2026, 8, 21, i % 24)), new Date(Date.UTC(2026, 8, 28, 3)), clock, cal));

@@ -2,139 +2,213 @@
  * P2 dead-on-arrival replacement (child of projectDelivery, one per damaged unboxing item): exclusions
  * checked; the replacement ships by the `shipWithin` working day; the customer returns the damaged unit
  * within `returnWithin` of receiving the replacement, reminded `returnReminderBefore` the due date; a
- * late or unacceptable return is charged at catalogue price and the customer flagged.
+ * late or unacceptable return is charged at catalogue price and the customer flagged. Every step is
+ * judged by when it happened: a back-dated return that was in time reverses a charge already made.
  */
-import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import { CancellationScope, allHandlersFinished, condition, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { doaExclusion, doaReturnOutcome } from '../domain/delivery';
-import { addDuration, subtractDuration } from '../domain/duration';
-import { escalationRecipients, msUntil, notify, projectRef } from './notify';
-import { doaReceivedUpdate, doaReturnedUpdate, doaShippedUpdate, doaStateQuery, type Actor, type DoaInput, type DoaReceivedStep, type DoaReturnedStep, type DoaShippedStep, type DoaState } from './projectDelivery.messages';
+import type { RecordProjectStepInput } from '../activities/projects';
+import { doaExclusion } from '../domain/delivery';
+import { Deadlines, runLadder } from './kit/deadlines';
+import { StepKit, rejectStep, type Actor } from './kit/steps';
+import { escalationRecipients, notify, projectRef } from './notify';
+import { doaReceivedUpdate, doaReturnedUpdate, doaShippedUpdate, doaStateQuery, type DoaInput, type DoaState } from './projectDelivery.messages';
 
-const { saveDoaCase, flagCustomerServiceStopped, recordProjectEvent } = proxyActivities<Activities>({
+/** A person's step: a few quick tries, then the step fails whole and the person may try again. */
+const steps = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '300 milliseconds', backoffCoefficient: 2, maximumAttempts: 4 },
+});
+
+const background = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-interface ReturnedUnit { at: Date; acceptable: boolean; actor: Actor; note?: string }
-
 export async function doaReplacement(input: DoaInput): Promise<DoaState> {
   const { doa } = input.policy;
-  const calendar = input.policy.calendar;
-  const timeZone = input.customer.timeZone;
   const serial = input.device.serial;
-  const state: DoaState = { serial, status: 'awaiting_shipment' };
-  let returned: ReturnedUnit | undefined;
+  const exclusion = doaExclusion(input.damage.cause);
+  const state: DoaState = { serial, status: exclusion ? 'excluded' : 'awaiting_shipment', ...(exclusion ? { exclusion } : {}) };
+  const kit = new StepKit({ backdateWithin: input.policy.steps.backdateWithin, lastStepAt: () => state.lastStepAt });
+  const deadlines = new Deadlines(input.policy.calendar, { type: 'project', id: input.projectId });
   const context = { project: projectRef({ contractNo: input.contractNo, name: input.projectName, customerName: input.customer.name }), device: { model: input.device.model, serial } };
-  const noticeOptions = { timeZone, actionPath: `/projects/${input.projectId}` };
+  const noticeOptions = { timeZone: input.customer.timeZone, actionPath: `/projects/${input.projectId}` };
   const customerAndPm = [...input.customer.contacts, input.projectManager];
+  const flagReason = (reason: string) => `DOA ${serial}: ${reason}`;
+  let returnWatchOver = false;
+  let chargedByDeadline = false;
 
-  async function save(key: string, summary: string, actor?: Actor): Promise<void> {
-    await saveDoaCase({ projectId: input.projectId, damage: input.damage, state });
-    await recordProjectEvent({ projectId: input.projectId, eventKey: `doa:${serial}:${key}`, kind: `doa_${key}`, at: new Date().toISOString(), actor, summary: `DOA ${serial}: ${summary}`, data: state, patch: {} });
+  /** The case's row and its timeline event for a new state, in one transaction. */
+  function entry(key: string, summary: string, next: DoaState, options: { actor?: Actor; at?: string } = {}): RecordProjectStepInput {
+    return {
+      projectId: input.projectId,
+      eventKey: `doa:${serial}:${key}`,
+      kind: `doa_${key}`,
+      at: options.at ?? new Date().toISOString(),
+      actor: options.actor,
+      summary: `DOA ${serial}: ${summary}`,
+      data: next,
+      patch: {},
+      doaCase: { damage: input.damage, state: next },
+    };
   }
 
-  const refuse = (message: string): never => {
-    throw ApplicationFailure.create({ type: 'StepRejected', message, nonRetryable: true });
-  };
+  async function chargeIfUnreturned(): Promise<boolean> {
+    return kit.exclusive(async () => {
+      if (state.status !== 'awaiting_return') return false;
+      const reason = 'damaged unit not returned in time';
+      const next: DoaState = { ...state, status: 'charged', chargedAmount: input.device.catalogPrice ?? null };
+      await background.recordProjectStep({
+        ...entry('charged', `${reason}: catalogue price ${next.chargedAmount ?? '(to be priced)'} charged, customer flagged`, next),
+        flagCustomer: { customerId: input.customer.id, reason: flagReason(reason) },
+      });
+      Object.assign(state, next);
+      return true;
+    });
+  }
 
   setHandler(doaStateQuery, () => state);
-  setHandler(
-    doaShippedUpdate,
-    async (step) => {
-      state.shippedAt = new Date().toISOString();
-      state.replacementSerial = step.replacementSerial;
-      state.status = 'awaiting_receipt';
-      await save('shipped', `replacement ${step.replacementSerial} shipped`, step.actor);
-      return state;
+
+  kit.step(doaShippedUpdate, {
+    validate: () => void (state.status !== 'awaiting_shipment' && rejectStep(`the replacement cannot be shipped now (case is ${state.status})`)),
+    async apply(step, at) {
+      const next: DoaState = { ...state, shippedAt: at, replacementSerial: step.replacementSerial, status: 'awaiting_receipt', lastStepAt: at };
+      // The replacement is a device of the project from now on, with its own warranty at final acceptance.
+      await steps.recordProjectStep({
+        ...entry('shipped', `replacement ${step.replacementSerial} shipped`, next, { actor: step.actor, at }),
+        replacementDevice: { serial: step.replacementSerial, model: input.device.model, brand: input.device.brand },
+      });
+      Object.assign(state, next);
+      return { ...state };
     },
-    { validator: (_step: DoaShippedStep) => void (state.status !== 'awaiting_shipment' && refuse(`the replacement cannot be shipped now (case is ${state.status})`)) },
-  );
-  setHandler(
-    doaReceivedUpdate,
-    async (step) => {
-      state.receivedAt = new Date().toISOString();
-      state.returnDue = addDuration(new Date(state.receivedAt), doa.returnWithin, calendar).toISOString();
-      state.status = 'awaiting_return';
-      await save('received', `replacement received; damaged unit due back by ${state.returnDue}`, step.actor);
-      return state;
+  });
+
+  kit.step(doaReceivedUpdate, {
+    validate: () => void (state.status !== 'awaiting_receipt' && rejectStep(`the replacement cannot be received now (case is ${state.status})`)),
+    async apply(step, at) {
+      const returnDue = (await deadlines.add(at, doa.returnWithin)).at.toISOString();
+      const next: DoaState = { ...state, receivedAt: at, returnDue, status: 'awaiting_return', lastStepAt: at };
+      await steps.recordProjectStep(entry('received', `replacement received; damaged unit due back by ${returnDue}`, next, { actor: step.actor, at }));
+      Object.assign(state, next);
+      return { ...state };
     },
-    { validator: (_step: DoaReceivedStep) => void (state.status !== 'awaiting_receipt' && refuse(`the replacement cannot be received now (case is ${state.status})`)) },
-  );
-  setHandler(
-    doaReturnedUpdate,
-    async (step) => {
-      returned = { at: new Date(), acceptable: step.acceptable, actor: step.actor, note: step.note };
-      await condition(() => state.returnedAt !== undefined);
-      return state;
+  });
+
+  kit.step(doaReturnedUpdate, {
+    validate() {
+      if (state.returnedAt) rejectStep('the damaged unit was already returned');
+      if (returnWatchOver) rejectStep('the case is closed: a return is no longer recorded');
+      if (state.status !== 'awaiting_return' && state.status !== 'charged') rejectStep(`the damaged unit cannot be returned now (case is ${state.status})`);
     },
-    {
-      validator: (_step: DoaReturnedStep) => {
-        if (returned || state.returnedAt) refuse('the damaged unit was already returned');
-        if (state.status !== 'awaiting_return' && state.status !== 'charged') refuse(`the damaged unit cannot be returned now (case is ${state.status})`);
-      },
+    async apply(step, at) {
+      const inTime = new Date(at).getTime() <= new Date(state.returnDue!).getTime();
+      const returned = { returnedAt: at, returnAcceptable: step.acceptable, lastStepAt: at };
+      if (state.status === 'awaiting_return') {
+        if (step.acceptable) {
+          const next: DoaState = { ...state, ...returned, status: 'returned' };
+          await steps.recordProjectStep(entry('returned', 'damaged unit returned in time and accepted', next, { actor: step.actor, at }));
+          Object.assign(state, next);
+        } else {
+          const reason = 'returned unit not acceptable';
+          const next: DoaState = { ...state, ...returned, status: 'charged', chargedAmount: input.device.catalogPrice ?? null };
+          await steps.recordProjectStep({
+            ...entry('charged', `${reason}: catalogue price ${next.chargedAmount ?? '(to be priced)'} charged, customer flagged`, next, { actor: step.actor, at }),
+            flagCustomer: { customerId: input.customer.id, reason: flagReason(reason) },
+          });
+          Object.assign(state, next);
+        }
+      } else if (inTime && step.acceptable) {
+        // Charged as not returned, but the return happened in time: the charge was wrong.
+        const next: DoaState = { ...state, ...returned, status: 'returned', chargedAmount: null, chargeReversedAt: new Date().toISOString() };
+        await steps.recordProjectStep({
+          ...entry('charge_reversed', `damaged unit had been returned in time (${at}): charge reversed, customer flag lifted`, next, { actor: step.actor, at }),
+          unflagCustomer: { customerId: input.customer.id, reason: flagReason('damaged unit not returned in time') },
+        });
+        Object.assign(state, next);
+      } else {
+        const next: DoaState = { ...state, ...returned };
+        await steps.recordProjectStep(entry('returned_late', 'damaged unit returned after the deadline; the charge stands', next, { actor: step.actor, at }));
+        Object.assign(state, next);
+      }
+      return { ...state };
     },
-  );
+  });
 
   async function replace(): Promise<void> {
-    const exclusion = doaExclusion(input.damage.cause);
     if (exclusion) {
-      state.status = 'excluded';
-      state.exclusion = exclusion;
-      await save('excluded', `not dead-on-arrival: ${exclusion}`);
+      await background.recordProjectStep(entry('excluded', `not dead-on-arrival: ${exclusion}`, state));
       await notify('excluded', 'doa-excluded', customerAndPm, { ...context, exclusionKey: input.damage.cause }, noticeOptions);
       return;
     }
 
-    state.shipBy = addDuration(new Date(input.reportedAt), doa.shipWithin, calendar).toISOString();
-    await save('opened', `replacement due to ship by ${state.shipBy}`);
-    if (!(await condition(() => state.status !== 'awaiting_shipment', msUntil(new Date(state.shipBy))))) {
-      await notify('ship-escalation', 'escalation', await escalationRecipients(input.serviceManager), { ...context, missedKey: 'doa_shipment', dueAt: state.shipBy, responsibleName: input.projectManager.name }, noticeOptions);
-      await save('ship_overdue', 'replacement not shipped by the deadline: escalated');
-      await condition(() => state.status !== 'awaiting_shipment');
-    }
-
-    await condition(() => state.status === 'awaiting_return');
-    const returnDue = new Date(state.returnDue!);
-    await notify('return-requested', 'doa-return-requested', input.customer.contacts, { ...context, dueAt: state.returnDue }, noticeOptions);
-    const reminderAt = subtractDuration(returnDue, doa.returnReminderBefore, calendar);
-    if (!(await condition(() => returned !== undefined, msUntil(reminderAt)))) {
-      await notify('return-reminder', 'deadline-reminder', input.customer.contacts, { ...context, taskKey: 'doa_return', dueAt: state.returnDue }, noticeOptions);
-      await save('return_reminder', 'return reminder sent');
-    }
-    await condition(() => returned !== undefined, msUntil(returnDue));
-    // What was back by the due time: a return from now on is late, even one that lands while the charge is recorded.
-    const returnedByDue = returned;
-
-    const outcome = doaReturnOutcome(returned?.at ?? null, returnDue, returned?.acceptable ?? false);
-    if (returned) {
-      state.returnedAt = returned.at.toISOString();
-      state.returnAcceptable = returned.acceptable;
-    }
-    if (outcome === 'charged') {
-      state.status = 'charged';
-      state.chargedAmount = input.device.catalogPrice ?? null;
-      // Back by the due time but not acceptable, or not back in time (a return racing the timer counts as late).
-      const unacceptable = returnedByDue !== undefined && !returnedByDue.acceptable;
-      const reasonKey = unacceptable ? 'not_acceptable' : 'not_returned';
-      const reason = unacceptable ? 'returned unit not acceptable' : 'damaged unit not returned in time';
-      await save('charged', `${reason}: catalogue price ${state.chargedAmount ?? '(to be priced)'} charged, customer flagged`, returned?.actor);
-      await flagCustomerServiceStopped({ customerId: input.customer.id, reason: `DOA ${serial}: ${reason}` });
-      await notify('charged', 'doa-charged', customerAndPm, { ...context, reasonKey, ...(state.chargedAmount != null ? { amount: state.chargedAmount } : {}), dueAt: state.returnDue }, noticeOptions);
-      if (!returnedByDue) {
-        // A late return is still recorded (the charge stands), for as long again as the return window.
-        const lateReturn = await condition(() => returned !== undefined, msUntil(addDuration(returnDue, doa.returnWithin, calendar)));
-        // Set by the update handler while we waited; TypeScript cannot see that assignment.
-        const late = returned as ReturnedUnit | undefined;
-        if (lateReturn && late) {
-          state.returnedAt = late.at.toISOString();
-          state.returnAcceptable = late.acceptable;
-          await save('returned_late', 'damaged unit returned after the deadline; the charge stands', late.actor);
+    const shipment = await runLadder(deadlines, {
+      deadline: { key: `doa:${serial}:ship`, kind: 'doa_shipment', description: `replacement for ${serial} to ship` },
+      async plan() {
+        const due = await deadlines.add(input.reportedAt, doa.shipWithin);
+        if (state.shipBy !== due.at.toISOString()) {
+          await kit.exclusive(async () => {
+            const next: DoaState = { ...state, shipBy: due.at.toISOString() };
+            await background.recordProjectStep(entry(state.shipBy ? `ship_by_moved:${due.at.toISOString()}` : 'opened', `replacement due to ship by ${next.shipBy}`, next));
+            Object.assign(state, next);
+          });
         }
+        return { due, rungs: [{ rung: 'escalation' as const, at: due.at }] };
+      },
+      met: () => state.status !== 'awaiting_shipment',
+      async onRung(_rung, due) {
+        await notify('ship-escalation', 'escalation', await escalationRecipients(input.serviceManager), { ...context, missedKey: 'doa_shipment', dueAt: due.toISOString(), responsibleName: input.projectManager.name }, noticeOptions);
+        await background.recordProjectStep({ ...entry('ship_overdue', 'replacement not shipped by the deadline: escalated', state), doaCase: undefined });
+      },
+    });
+    if (shipment === 'exhausted') {
+      await condition(() => state.status !== 'awaiting_shipment');
+      await deadlines.close(`doa:${serial}:ship`, 'met');
+    }
+
+    await condition(() => state.status !== 'awaiting_receipt');
+    await notify('return-requested', 'doa-return-requested', input.customer.contacts, { ...context, dueAt: state.returnDue }, noticeOptions);
+    const returnKey = `doa:${serial}:return`;
+    await runLadder(deadlines, {
+      deadline: { key: returnKey, kind: 'doa_return', description: `damaged unit ${serial} to come back` },
+      async plan() {
+        const due = await deadlines.add(state.receivedAt!, doa.returnWithin);
+        const reminder = await deadlines.subtract(due.at, doa.returnReminderBefore);
+        if (state.returnDue !== due.at.toISOString()) {
+          // An admin corrected the calendar: the case shows the moved deadline.
+          await kit.exclusive(async () => {
+            const next: DoaState = { ...state, returnDue: due.at.toISOString() };
+            await background.recordProjectStep(entry(`return_due_moved:${next.returnDue}`, `return deadline moved to ${next.returnDue} (calendar corrected)`, next));
+            Object.assign(state, next);
+          });
+        }
+        return { due, rungs: [{ rung: 'reminder' as const, at: reminder.at }, { rung: 'due' as const, at: due.at }] };
+      },
+      met: () => state.status !== 'awaiting_return',
+      async onRung(rung, due) {
+        if (rung === 'reminder') {
+          await notify('return-reminder', 'deadline-reminder', input.customer.contacts, { ...context, taskKey: 'doa_return', dueAt: due.toISOString() }, noticeOptions);
+          await background.recordProjectStep({ ...entry('return_reminder', 'return reminder sent', state), doaCase: undefined });
+        } else if (await chargeIfUnreturned()) {
+          chargedByDeadline = true;
+          await deadlines.close(returnKey, 'dropped');
+        }
+      },
+    });
+
+    if (state.status === 'charged') {
+      const unacceptable = state.returnAcceptable === false;
+      await notify('charged', 'doa-charged', customerAndPm, { ...context, reasonKey: unacceptable ? 'not_acceptable' : 'not_returned', ...(state.chargedAmount != null ? { amount: state.chargedAmount } : {}), dueAt: state.returnDue }, noticeOptions);
+    }
+    if (chargedByDeadline) {
+      // A late return is still recorded, and a back-dated one may prove the charge wrong, for as long
+      // again as the return window.
+      const watchUntil = await deadlines.add(state.returnDue!, doa.returnWithin);
+      await condition(() => state.returnedAt !== undefined, Math.max(1, watchUntil.at.getTime() - Date.now()));
+      await kit.exclusive(async () => void (returnWatchOver = true));
+      if (state.chargeReversedAt) {
+        await notify('charge-reversed', 'doa-charge-reversed', customerAndPm, { ...context, dueAt: state.returnDue, returnedAt: state.returnedAt }, noticeOptions);
       }
-    } else {
-      state.status = 'returned';
-      await save('returned', 'damaged unit returned in time and accepted', returned!.actor);
     }
   }
 
@@ -144,8 +218,10 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
     if (!isCancellation(error)) throw error;
     // Cancelled with its project: the case says so on record before the workflow ends cancelled.
     await CancellationScope.nonCancellable(async () => {
-      state.status = 'cancelled';
-      await save('cancelled', 'cancelled with the project');
+      const next: DoaState = { ...state, status: 'cancelled' };
+      await background.recordProjectStep(entry('cancelled', 'cancelled with the project', next));
+      Object.assign(state, next);
+      await deadlines.closeAll('dropped');
     });
     throw error;
   }

@@ -11,11 +11,8 @@ export interface Person {
   locale?: Locale;
 }
 
-export interface Actor {
-  userId: number;
-  name: string;
-  role: string;
-}
+export type { Actor, StepMeta } from './kit/steps';
+import type { StepMeta } from './kit/steps';
 
 export const projectWorkflowId = (projectId: number) => `project-${projectId}`;
 export const trialRunWorkflowId = (projectId: number) => `trial-run-${projectId}`;
@@ -38,57 +35,80 @@ export interface ProjectDeliveryInput {
   serviceManager?: Person;
   devices: ProjectDevice[];
   policy: ServicePolicy;
+  /** Set by continue-as-new: the state the previous run handed over. */
+  resume?: ProjectState;
 }
 
 // --- Step payloads (the API validates shapes; the workflow validates against its state) -------
+// Every step carries StepMeta: who took it and when it happened (occurredAt).
 
-export interface KickoffStep { actor: Actor; meetingDate: string; plan: string; acceptanceItems: string[]; completionCriteria: string }
-export interface UnboxingStep { actor: Actor; items: UnboxingItem[]; signatures: Signature[] }
-export interface WeeklyReportStep { actor: Actor; summary: string; testRecords?: { name: string; passed: boolean; signatures: Signature[] }[] }
-export interface InstallationCompleteStep { actor: Actor; testRecords: { name: string; passed: boolean; signatures: Signature[] }[] }
-export interface InitialAcceptanceStep { actor: Actor; items: { name: string; passed: boolean; signedBy: string }[]; leftoverIssues?: { title: string; description?: string }[]; signatures: Signature[] }
-export interface TrialIssueStep { actor: Actor; title: string; description?: string }
-export interface ResolveTrialIssueStep { actor: Actor; issueId: string; resolution: string }
-export interface TrialReportStep { actor: Actor; summary: string }
-export interface FinalAcceptanceStep { actor: Actor; passed: boolean; signatures: Signature[]; scores?: QualityScoreParts; issues?: { title: string; description?: string }[] }
-export interface HandoverStep { actor: Actor; documents: { name: string; delivered: boolean }[]; signatures: Signature[] }
-export interface CancelStep { actor: Actor; reason: string }
+export interface KickoffStep extends StepMeta { meetingDate: string; plan: string; acceptanceItems: string[]; completionCriteria: string }
+export interface UnboxingStep extends StepMeta { items: UnboxingItem[]; signatures: Signature[] }
+export interface WeeklyReportStep extends StepMeta { summary: string; testRecords?: { name: string; passed: boolean; signatures: Signature[] }[] }
+export interface InstallationCompleteStep extends StepMeta { testRecords: { name: string; passed: boolean; signatures: Signature[] }[] }
+export interface InitialAcceptanceStep extends StepMeta { items: { name: string; passed: boolean; signedBy: string }[]; leftoverIssues?: { title: string; description?: string }[]; signatures: Signature[] }
+export interface TrialIssueStep extends StepMeta { title: string; description?: string }
+export interface ResolveTrialIssueStep extends StepMeta { issueId: string; resolution: string }
+export interface TrialReportStep extends StepMeta { summary: string }
+export interface FinalAcceptanceStep extends StepMeta { passed: boolean; signatures: Signature[]; scores?: QualityScoreParts; issues?: { title: string; description?: string }[] }
+export interface HandoverStep extends StepMeta { documents: { name: string; delivered: boolean }[]; signatures: Signature[] }
+export interface CancelStep extends StepMeta { reason: string }
 
-// --- State (answered by query) ----------------------------------------------------------------
+// --- State ------------------------------------------------------------------------------------
+// The timeline and the pending deadlines live in the database (project_events, deadlines); the
+// workflow keeps what it decides by, in one plain object that continue-as-new can carry over.
 
-export interface TimelineEntry { at: string; kind: string; actor?: string; summary: string }
 export interface TrialIssue { id: string; title: string; description?: string; loggedAt: string; round: number; resolvedAt?: string; resolution?: string }
-export interface TrialState { round: number; startedAt: string; endsAt: string; extensions: number; reportSubmittedAt?: string; status: 'running' | 'ended' }
-export interface PendingDeadline { kind: string; dueAt: string; description: string }
+export interface TrialState { round: number; startedAt: string; status: 'running' | 'ended'; reportSubmittedAt?: string; reports?: number }
 export interface DoaCaseSummary { serial: string; workflowId: string; cause: DoaDamageCause }
 
 export interface ProjectState {
   projectId: number;
   stage: ProjectStage;
-  timeline: TimelineEntry[];
+  /** When the last step happened: a later step may not say it happened before it. */
+  lastStepAt?: string;
+  milestones: { installingSince?: string; installationCompletedAt?: string; initialAcceptedAt?: string; finalAcceptedAt?: string };
   weeklyReports: number;
+  lastWeeklyReportAt?: string;
   trial?: TrialState;
+  trialRound: number;
+  failedFinalAcceptances: number;
+  nextIssueNumber: number;
   trialIssues: TrialIssue[];
   doaCases: DoaCaseSummary[];
-  deadlines: PendingDeadline[];
   qualityScore?: number;
   warranty?: { startsAt: string; endsAt: string };
+  handoverDone: boolean;
   cancelReason?: string;
+}
+
+/** What a step answers: small, so histories stay small; the page reads the rest from the database. */
+export interface ProjectStepResult {
+  projectId: number;
+  stage: ProjectStage;
+  /** When the step happened, as recorded. */
+  at: string;
+  /** The issues the step logged (trial issue, leftover issues, a failed final acceptance). */
+  issueIds?: string[];
+  /** The DOA cases an unboxing opened: their rows exist when this answers. */
+  doaCases?: { serial: string; status: DoaStatus }[];
+  warranty?: { startsAt: string; endsAt: string };
+  qualityScore?: number;
 }
 
 export const projectStateQuery = defineQuery<ProjectState>('projectState');
 
-export const kickoffUpdate = defineUpdate<ProjectState, [KickoffStep]>('kickoff');
-export const unboxingUpdate = defineUpdate<ProjectState, [UnboxingStep]>('unboxing');
-export const weeklyReportUpdate = defineUpdate<ProjectState, [WeeklyReportStep]>('weeklyReport');
-export const installationCompleteUpdate = defineUpdate<ProjectState, [InstallationCompleteStep]>('installationComplete');
-export const initialAcceptanceUpdate = defineUpdate<ProjectState, [InitialAcceptanceStep]>('initialAcceptance');
-export const trialIssueUpdate = defineUpdate<ProjectState, [TrialIssueStep]>('trialIssue');
-export const resolveTrialIssueUpdate = defineUpdate<ProjectState, [ResolveTrialIssueStep]>('resolveTrialIssue');
-export const trialReportUpdate = defineUpdate<ProjectState, [TrialReportStep]>('trialReport');
-export const finalAcceptanceUpdate = defineUpdate<ProjectState, [FinalAcceptanceStep]>('finalAcceptance');
-export const handoverUpdate = defineUpdate<ProjectState, [HandoverStep]>('handover');
-export const cancelUpdate = defineUpdate<ProjectState, [CancelStep]>('cancel');
+export const kickoffUpdate = defineUpdate<ProjectStepResult, [KickoffStep]>('kickoff');
+export const unboxingUpdate = defineUpdate<ProjectStepResult, [UnboxingStep]>('unboxing');
+export const weeklyReportUpdate = defineUpdate<ProjectStepResult, [WeeklyReportStep]>('weeklyReport');
+export const installationCompleteUpdate = defineUpdate<ProjectStepResult, [InstallationCompleteStep]>('installationComplete');
+export const initialAcceptanceUpdate = defineUpdate<ProjectStepResult, [InitialAcceptanceStep]>('initialAcceptance');
+export const trialIssueUpdate = defineUpdate<ProjectStepResult, [TrialIssueStep]>('trialIssue');
+export const resolveTrialIssueUpdate = defineUpdate<ProjectStepResult, [ResolveTrialIssueStep]>('resolveTrialIssue');
+export const trialReportUpdate = defineUpdate<ProjectStepResult, [TrialReportStep]>('trialReport');
+export const finalAcceptanceUpdate = defineUpdate<ProjectStepResult, [FinalAcceptanceStep]>('finalAcceptance');
+export const handoverUpdate = defineUpdate<ProjectStepResult, [HandoverStep]>('handover');
+export const cancelUpdate = defineUpdate<ProjectStepResult, [CancelStep]>('cancel');
 
 // --- Trial run child --------------------------------------------------------------------------
 
@@ -110,11 +130,11 @@ export interface TrialRunInput {
 }
 export interface TrialRunResult { endedAt: string; extensions: number; reportSubmitted: boolean }
 
+export interface TrialRunState { round: number; startedAt: string; endsAt: string; extensions: number; reportSubmittedAt?: string; status: 'running' | 'ended' }
+
 export const trialIssuesChangedSignal = defineSignal<[{ open: number }]>('trialIssuesChanged');
 export const trialReportSubmittedSignal = defineSignal<[{ at: string }]>('trialReportSubmitted');
-export const trialStateQuery = defineQuery<TrialState>('trialState');
-/** Child → parent: the trial's current end and report deadline, so the project answers with them. */
-export const trialProgressSignal = defineSignal<[{ round: number; endsAt: string; reportDueAt: string; extensions: number }]>('trialProgress');
+export const trialStateQuery = defineQuery<TrialRunState>('trialState');
 
 // --- DOA child --------------------------------------------------------------------------------
 
@@ -143,11 +163,14 @@ export interface DoaState {
   returnedAt?: string;
   returnAcceptable?: boolean;
   chargedAmount?: number | null;
+  /** A back-dated return proved the charge wrong: it was reversed. */
+  chargeReversedAt?: string;
+  lastStepAt?: string;
 }
 
-export interface DoaShippedStep { actor: Actor; replacementSerial: string }
-export interface DoaReceivedStep { actor: Actor }
-export interface DoaReturnedStep { actor: Actor; acceptable: boolean; note?: string }
+export interface DoaShippedStep extends StepMeta { replacementSerial: string }
+export type DoaReceivedStep = StepMeta;
+export interface DoaReturnedStep extends StepMeta { acceptable: boolean; note?: string }
 
 export const doaStateQuery = defineQuery<DoaState>('doaState');
 export const doaShippedUpdate = defineUpdate<DoaState, [DoaShippedStep]>('doaShipped');

@@ -1,40 +1,43 @@
 /**
  * P1 project delivery: contract → kickoff → unboxing → installation → (initial acceptance) → trial run →
- * final acceptance → handover → warranty. Each step is an update validated against the current stage;
- * every deadline (weekly report, trial report) is a timer from the contract's frozen policy.
+ * final acceptance → handover → warranty. Each step is an update taken through the step kit (one at a
+ * time, recorded whole, then applied); every deadline comes from the contract's frozen policy, on the
+ * calendar it names, and is a row the pages read.
  */
 import {
-  ApplicationFailure,
   CancellationScope,
   ParentClosePolicy,
   allHandlersFinished,
   condition,
+  continueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
-  patched,
   proxyActivities,
   setHandler,
   startChild,
   upsertSearchAttributes,
+  workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { RecordProjectStepInput } from '../activities/projects';
 import {
   PROJECT_STAGES,
+  doaExclusion,
   missingSignatures,
   qualityScore,
   qualityScoreProblems,
   stageAfterInstallation,
   stepRejection,
   unboxingProblems,
-  warrantyPeriod,
-  weeklyReportLadder,
+  warrantyStart,
   type ProjectStage,
   type ProjectStep,
 } from '../domain/delivery';
-import { addDuration, subtractDuration } from '../domain/duration';
 import { doaReplacement } from './doaReplacement';
-import { escalationRecipients, msUntil, notify, projectRef } from './notify';
+import { Deadlines, runLadder } from './kit/deadlines';
+import { StepKit, invalidStep, rejectStep, type Actor } from './kit/steps';
+import { escalationRecipients, notify, projectRef } from './notify';
 import {
   cancelUpdate,
   doaWorkflowId,
@@ -48,60 +51,50 @@ import {
   trialIssuesChangedSignal,
   trialIssueUpdate,
   trialReportSubmittedSignal,
-  trialProgressSignal,
   trialReportUpdate,
   trialRunWorkflowId,
   unboxingUpdate,
   weeklyReportUpdate,
-  type Actor,
   type ProjectDeliveryInput,
   type ProjectState,
+  type ProjectStepResult,
   type TrialIssue,
-  type TrialIssueStep,
-  type CancelStep,
-  type FinalAcceptanceStep,
-  type HandoverStep,
-  type InitialAcceptanceStep,
-  type InstallationCompleteStep,
-  type KickoffStep,
-  type ResolveTrialIssueStep,
-  type UnboxingStep,
-  type TrialReportStep,
-  type WeeklyReportStep,
 } from './projectDelivery.messages';
 import { STAGE_ATTRIBUTE } from './searchAttributes';
 import { trialRun } from './trialRun';
 
-const { recordProjectEvent, saveTrialIssue, writeDeviceWarranty, recordCustomerAcceptance } = proxyActivities<Activities>({
+/** A person's step: a few quick tries, then the step fails whole and the person may try again. */
+const steps = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '300 milliseconds', backoffCoefficient: 2, maximumAttempts: 4 },
+});
+
+/** The process's own records: retried until the database answers. */
+const background = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 const INSTALLATION_STAGES: ProjectStage[] = ['installing', 'initial_acceptance'];
 
+function freshState(projectId: number): ProjectState {
+  return { projectId, stage: 'awaiting_kickoff', milestones: {}, weeklyReports: 0, trialRound: 0, failedFinalAcceptances: 0, nextIssueNumber: 1, trialIssues: [], doaCases: [], handoverDone: false };
+}
+
 export async function projectDelivery(input: ProjectDeliveryInput): Promise<ProjectState> {
   const { policy } = input;
-  const calendar = policy.calendar;
-  const state: ProjectState = { projectId: input.projectId, stage: 'awaiting_kickoff', timeline: [], weeklyReports: 0, trialIssues: [], doaCases: [], deadlines: [] };
-  const milestones: { installationCompletedAt?: Date; initialAcceptedAt?: Date; finalAcceptedAt?: Date } = {};
-  let installingSince: Date | undefined;
-  let lastWeeklyReportAt: Date | undefined;
+  const state: ProjectState = input.resume ?? freshState(input.projectId);
+  const kit = new StepKit({ backdateWithin: policy.steps.backdateWithin, lastStepAt: () => state.lastStepAt });
+  const deadlines = new Deadlines(policy.calendar, { type: 'project', id: input.projectId });
   let trialHandle: ChildWorkflowHandle<typeof trialRun> | undefined;
-  let finalAcceptancePassed = false;
-  let handoverDone = false;
-  let trialRound = 0;
-  let failedFinalAcceptance = 0;
-  let nextIssueNumber = 1;
   const base = { projectName: input.name, contractNo: input.contractNo, projectId: input.projectId };
   const project = projectRef({ contractNo: input.contractNo, name: input.name, customerName: input.customer.name });
   const noticeOptions = { timeZone: input.customer.timeZone, actionPath: `/projects/${input.projectId}` };
   const initialAcceptanceRequired = policy.delivery.initialAcceptanceRequired;
+  const everyone = [input.projectManager, ...input.customer.contacts];
 
-  /** Records a step once (the event key makes the activity idempotent) and moves the stage. */
-  async function record(eventKey: string, kind: string, summary: string, actor?: Actor, data?: unknown, patch: Record<string, unknown> = {}): Promise<void> {
-    const at = new Date().toISOString();
-    state.timeline.push({ at, kind, actor: actor?.name, summary });
-    await recordProjectEvent({ projectId: input.projectId, eventKey, kind, at, actor, summary, data, patch: { stage: state.stage, ...patch } });
+  function entry(eventKey: string, kind: string, summary: string, options: { actor?: Actor; at?: string; data?: unknown; patch?: Record<string, unknown> } = {}): RecordProjectStepInput {
+    return { projectId: input.projectId, eventKey, kind, at: options.at ?? new Date().toISOString(), actor: options.actor, summary, data: options.data, patch: options.patch ?? {} };
   }
 
   /** True once the project is at `stage` or further along (cancelled counts as neither). */
@@ -114,76 +107,79 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     upsertSearchAttributes([{ key: STAGE_ATTRIBUTE, value: stage }]);
   }
 
-  function reject(step: ProjectStep): void {
-    const reason = stepRejection(state.stage, step, initialAcceptanceRequired);
-    if (reason) throw ApplicationFailure.create({ type: 'StepRejected', message: reason, nonRetryable: true });
+  function result(at: string, extra: Partial<ProjectStepResult> = {}): ProjectStepResult {
+    return { projectId: input.projectId, stage: state.stage, at, ...extra };
   }
 
-  /** `field` names the request field at fault, for the API's 400 answer. */
-  function invalid(message: string, field = ''): never {
-    throw ApplicationFailure.create({ type: 'InvalidStep', message, nonRetryable: true, details: [{ field }] });
+  function refuseOutOfOrder(step: ProjectStep): void {
+    const reason = stepRejection(state.stage, step, initialAcceptanceRequired);
+    if (reason) rejectStep(reason);
   }
 
   function requireSignatures(signatures: Parameters<typeof missingSignatures>[0], what: string, field = 'signatures'): void {
     const missing = missingSignatures(signatures, ['customer', 'company']);
-    if (missing.length > 0) invalid(`${what} needs the signature of: ${missing.join(', ')}`, field);
+    if (missing.length > 0) invalidStep(`${what} needs the signature of: ${missing.join(', ')}`, field);
+  }
+
+  /** New issues numbered after the ones on record; `round` is the trial run that has to clear them. */
+  function newIssues(items: { title: string; description?: string }[], at: string, round: number): TrialIssue[] {
+    return items.map((item, i) => ({ id: `I${state.nextIssueNumber + i}`, title: item.title, description: item.description, loggedAt: at, round }));
+  }
+
+  function issueEvents(issues: TrialIssue[]): NonNullable<RecordProjectStepInput['events']> {
+    return issues.map((issue) => ({ eventKey: `trial-issue:${issue.id}`, kind: 'trial_issue_logged', summary: `issue ${issue.id}: ${issue.title}`, data: issue }));
+  }
+
+  function addIssues(issues: TrialIssue[]): void {
+    state.trialIssues.push(...issues);
+    state.nextIssueNumber += issues.length;
   }
 
   async function notifyIssuesChanged(): Promise<void> {
-    const open = state.trialIssues.filter((i) => !i.resolvedAt).length;
     if (!trialHandle || state.trial?.status !== 'running') return;
+    const open = state.trialIssues.filter((i) => !i.resolvedAt).length;
     // The trial may have ended a moment ago; the issue is on record either way and goes to final acceptance.
     await trialHandle.signal(trialIssuesChangedSignal, { open }).catch(() => undefined);
   }
 
-  /** `round` is the trial run that has to clear the issue: the current one, or the first before any started. */
-  async function addTrialIssue(title: string, description: string | undefined, actor: Actor | undefined, round = Math.max(trialRound, 1)): Promise<TrialIssue> {
-    const issue: TrialIssue = { id: `I${nextIssueNumber++}`, title, description, loggedAt: new Date().toISOString(), round };
-    state.trialIssues.push(issue);
-    await saveTrialIssue({ projectId: input.projectId, issue });
-    await record(`trial-issue:${issue.id}`, 'trial_issue_logged', `issue ${issue.id}: ${title}`, actor, issue);
-    return issue;
-  }
-
-  // --- Queries and updates ------------------------------------------------------------------
+  // --- Steps ---------------------------------------------------------------------------------
 
   setHandler(projectStateQuery, () => state);
 
-  setHandler(trialProgressSignal, (progress) => {
-    if (!state.trial || progress.round !== state.trial.round) return;
-    // An extension asks for a new report and application for the new end.
-    if (progress.extensions > state.trial.extensions) state.trial.reportSubmittedAt = undefined;
-    state.trial.endsAt = progress.endsAt;
-    state.trial.extensions = progress.extensions;
-    state.deadlines = [
-      ...state.deadlines.filter((d) => !d.kind.startsWith('trial_')),
-      ...(state.trial.reportSubmittedAt ? [] : [{ kind: 'trial_report', dueAt: progress.reportDueAt, description: 'trial-run report and final-acceptance application' }]),
-      { kind: 'trial_end', dueAt: progress.endsAt, description: `end of trial run ${progress.round}` },
-    ];
+  kit.step(kickoffUpdate, {
+    validate(step) {
+      refuseOutOfOrder('kickoff');
+      if (step.acceptanceItems.length === 0) invalidStep('kickoff needs at least one acceptance item', 'acceptanceItems');
+    },
+    async apply(step, at) {
+      await steps.recordProjectStep(entry('kickoff', 'kickoff_recorded', `kickoff meeting on ${step.meetingDate}`, { actor: step.actor, at, data: step, patch: { stage: 'awaiting_unboxing' } }));
+      state.lastStepAt = at;
+      moveTo('awaiting_unboxing');
+      return result(at);
+    },
   });
 
-  setHandler(
-    kickoffUpdate,
-    async (step) => {
-      moveTo('awaiting_unboxing');
-      await record('kickoff', 'kickoff_recorded', `kickoff meeting on ${step.meetingDate}`, step.actor, step);
-      return state;
+  kit.step(unboxingUpdate, {
+    validate(step) {
+      refuseOutOfOrder('unboxing');
+      const problems = unboxingProblems(step.items, input.devices.map((d) => d.serial));
+      if (problems.length > 0) invalidStep(problems.join('; '), 'items');
+      requireSignatures(step.signatures, 'the packing list');
     },
-    {
-      validator: (step: KickoffStep) => {
-        reject('kickoff');
-        if (step.acceptanceItems.length === 0) invalid('kickoff needs at least one acceptance item', 'acceptanceItems');
-      },
-    },
-  );
-
-  setHandler(
-    unboxingUpdate,
-    async (step) => {
+    async apply(step, at) {
       const damaged = step.items.filter((i) => i.condition === 'damaged');
-      installingSince = new Date();
+      // The cases are on record before this step answers, so their first step never finds nothing.
+      const cases = damaged.map((item) => {
+        const exclusion = doaExclusion(item.damage!.cause);
+        return { damage: item.damage!, state: { serial: item.serial, status: exclusion ? ('excluded' as const) : ('awaiting_shipment' as const), ...(exclusion ? { exclusion } : {}) } };
+      });
+      await steps.recordProjectStep({
+        ...entry('unboxing', 'unboxing_checked', `${step.items.length - damaged.length} ok, ${damaged.length} damaged`, { actor: step.actor, at, data: step, patch: { stage: 'installing' } }),
+        doaCases: cases,
+      });
+      state.lastStepAt = at;
+      state.milestones.installingSince = at;
       moveTo('installing');
-      await record('unboxing', 'unboxing_checked', `${step.items.length - damaged.length} ok, ${damaged.length} damaged`, step.actor, step);
       for (const item of damaged) {
         const device = input.devices.find((d) => d.serial === item.serial)!;
         const workflowId = doaWorkflowId(input.projectId, item.serial);
@@ -191,278 +187,286 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
         await startChild(doaReplacement, {
           workflowId,
           parentClosePolicy: ParentClosePolicy.ABANDON,
-          args: [{ ...base, device, damage: item.damage!, reportedAt: new Date().toISOString(), customer: input.customer, projectManager: input.projectManager, serviceManager: input.serviceManager, policy }],
+          args: [{ ...base, device, damage: item.damage!, reportedAt: at, customer: input.customer, projectManager: input.projectManager, serviceManager: input.serviceManager, policy }],
         });
         state.doaCases.push({ serial: item.serial, workflowId, cause: item.damage!.cause });
       }
-      return state;
+      return result(at, { doaCases: cases.map((c) => ({ serial: c.state.serial, status: c.state.status })) });
     },
-    {
-      validator: (step: UnboxingStep) => {
-        reject('unboxing');
-        const problems = unboxingProblems(step.items, input.devices.map((d) => d.serial));
-        if (problems.length > 0) invalid(problems.join('; '), 'items');
-        requireSignatures(step.signatures, 'the packing list');
-      },
-    },
-  );
+  });
 
-  setHandler(
-    weeklyReportUpdate,
-    async (step) => {
-      state.weeklyReports += 1;
-      lastWeeklyReportAt = new Date();
-      await record(`weekly-report:${state.weeklyReports}`, 'weekly_report', `weekly report ${state.weeklyReports}: ${step.summary}`, step.actor, step);
-      return state;
+  kit.step(weeklyReportUpdate, {
+    validate: () => refuseOutOfOrder('weeklyReport'),
+    async apply(step, at) {
+      const number = state.weeklyReports + 1;
+      await steps.recordProjectStep(entry(`weekly-report:${number}`, 'weekly_report', `weekly report ${number}: ${step.summary}`, { actor: step.actor, at, data: step }));
+      state.lastStepAt = at;
+      state.weeklyReports = number;
+      state.lastWeeklyReportAt = at;
+      return result(at);
     },
-    { validator: (_step: WeeklyReportStep) => reject('weeklyReport') },
-  );
+  });
 
-  setHandler(
-    installationCompleteUpdate,
-    async (step) => {
-      milestones.installationCompletedAt = new Date();
-      moveTo(stageAfterInstallation(initialAcceptanceRequired));
-      await record('installation-complete', 'installation_completed', `installation and commissioning complete (${step.testRecords.length} test records)`, step.actor, step, {
-        installationCompletedAt: milestones.installationCompletedAt.toISOString(),
+  kit.step(installationCompleteUpdate, {
+    validate(step) {
+      refuseOutOfOrder('installationComplete');
+      step.testRecords.forEach((record, i) => requireSignatures(record.signatures, `test record "${record.name}"`, `testRecords.${i}.signatures`));
+    },
+    async apply(step, at) {
+      const next = stageAfterInstallation(initialAcceptanceRequired);
+      await steps.recordProjectStep(
+        entry('installation-complete', 'installation_completed', `installation and commissioning complete (${step.testRecords.length} test records)`, { actor: step.actor, at, data: step, patch: { stage: next, installationCompletedAt: at } }),
+      );
+      state.lastStepAt = at;
+      state.milestones.installationCompletedAt = at;
+      moveTo(next);
+      return result(at);
+    },
+  });
+
+  kit.step(initialAcceptanceUpdate, {
+    validate(step) {
+      refuseOutOfOrder('initialAcceptance');
+      if (step.items.length === 0) invalidStep('initial acceptance needs at least one test item', 'items');
+      const failed = step.items.filter((i) => !i.passed || i.signedBy.trim() === '');
+      if (failed.length > 0) invalidStep(`every test item must be passed and signed: ${failed.map((i) => i.name).join(', ')}`, 'items');
+      requireSignatures(step.signatures, 'the initial-acceptance certificate');
+    },
+    async apply(step, at) {
+      const installationCompletedAt = state.milestones.installationCompletedAt ?? at;
+      // Leftover issues belong to the first trial run, which starts now.
+      const issues = newIssues(step.leftoverIssues ?? [], at, Math.max(state.trialRound, 1));
+      await steps.recordProjectStep({
+        ...entry('initial-acceptance', 'initial_acceptance_passed', 'initial acceptance passed: certificate issued', { actor: step.actor, at, data: step, patch: { stage: 'trial_run', installationCompletedAt, initialAcceptedAt: at } }),
+        trialIssues: issues,
+        events: issueEvents(issues),
       });
-      return state;
-    },
-    {
-      validator: (step: InstallationCompleteStep) => {
-        reject('installationComplete');
-        step.testRecords.forEach((record, i) => requireSignatures(record.signatures, `test record "${record.name}"`, `testRecords.${i}.signatures`));
-      },
-    },
-  );
-
-  setHandler(
-    initialAcceptanceUpdate,
-    async (step) => {
-      milestones.installationCompletedAt ??= new Date();
-      milestones.initialAcceptedAt = new Date();
+      state.lastStepAt = at;
+      state.milestones.installationCompletedAt = installationCompletedAt;
+      state.milestones.initialAcceptedAt = at;
+      addIssues(issues);
       moveTo('trial_run');
-      await record('initial-acceptance', 'initial_acceptance_passed', 'initial acceptance passed: certificate issued', step.actor, step, {
-        installationCompletedAt: milestones.installationCompletedAt.toISOString(),
-        initialAcceptedAt: milestones.initialAcceptedAt.toISOString(),
-      });
-      for (const issue of step.leftoverIssues ?? []) await addTrialIssue(issue.title, issue.description, step.actor);
-      // The trial child may have started while the issues were being recorded: tell it the count
-      // (patched: histories recorded before this signal existed replay without it).
-      if (step.leftoverIssues?.length && patched('leftover-issues-reach-trial')) await notifyIssuesChanged();
-      return state;
-    },
-    {
-      validator: (step: InitialAcceptanceStep) => {
-        reject('initialAcceptance');
-        if (step.items.length === 0) invalid('initial acceptance needs at least one test item', 'items');
-        const failed = step.items.filter((i) => !i.passed || i.signedBy.trim() === '');
-        if (failed.length > 0) invalid(`every test item must be passed and signed: ${failed.map((i) => i.name).join(', ')}`, 'items');
-        requireSignatures(step.signatures, 'the initial-acceptance certificate');
-      },
-    },
-  );
-
-  setHandler(
-    trialIssueUpdate,
-    async (step) => {
-      await addTrialIssue(step.title, step.description, step.actor);
       await notifyIssuesChanged();
-      return state;
+      return result(at, { issueIds: issues.map((i) => i.id) });
     },
-    { validator: (_step: TrialIssueStep) => reject('trialIssue') },
-  );
+  });
 
-  setHandler(
-    resolveTrialIssueUpdate,
-    async (step) => {
+  kit.step(trialIssueUpdate, {
+    validate: () => refuseOutOfOrder('trialIssue'),
+    async apply(step, at) {
+      const [issue] = newIssues([step], at, Math.max(state.trialRound, 1));
+      await steps.recordProjectStep({ ...entry(`trial-issue:${issue!.id}`, 'trial_issue_logged', `issue ${issue!.id}: ${step.title}`, { actor: step.actor, at, data: issue }), trialIssues: [issue!] });
+      state.lastStepAt = at;
+      addIssues([issue!]);
+      await notifyIssuesChanged();
+      return result(at, { issueIds: [issue!.id] });
+    },
+  });
+
+  kit.step(resolveTrialIssueUpdate, {
+    validate(step) {
+      refuseOutOfOrder('resolveTrialIssue');
+      const issue = state.trialIssues.find((i) => i.id === step.issueId);
+      if (!issue) return invalidStep(`no trial issue ${step.issueId}`, 'issueId');
+      if (issue.resolvedAt) rejectStep(`trial issue ${step.issueId} is already resolved`);
+    },
+    async apply(step, at) {
       const issue = state.trialIssues.find((i) => i.id === step.issueId)!;
-      issue.resolvedAt = new Date().toISOString();
-      issue.resolution = step.resolution;
-      await saveTrialIssue({ projectId: input.projectId, issue });
-      await record(`trial-issue:${issue.id}:resolved`, 'trial_issue_resolved', `issue ${issue.id} resolved: ${step.resolution}`, step.actor, step);
+      const resolved: TrialIssue = { ...issue, resolvedAt: at, resolution: step.resolution };
+      await steps.recordProjectStep({ ...entry(`trial-issue:${issue.id}:resolved`, 'trial_issue_resolved', `issue ${issue.id} resolved: ${step.resolution}`, { actor: step.actor, at, data: step }), trialIssues: [resolved] });
+      state.lastStepAt = at;
+      Object.assign(issue, resolved);
       await notifyIssuesChanged();
-      return state;
+      return result(at, { issueIds: [issue.id] });
     },
-    {
-      validator: (step: ResolveTrialIssueStep) => {
-        reject('resolveTrialIssue');
-        const issue = state.trialIssues.find((i) => i.id === step.issueId);
-        if (!issue) invalid(`no trial issue ${step.issueId}`, 'issueId');
-        if (issue.resolvedAt) throw ApplicationFailure.create({ type: 'StepRejected', message: `trial issue ${step.issueId} is already resolved`, nonRetryable: true });
-      },
-    },
-  );
+  });
 
-  setHandler(
-    trialReportUpdate,
-    async (step) => {
-      const at = new Date().toISOString();
-      state.trial!.reportSubmittedAt = at;
-      state.deadlines = state.deadlines.filter((d) => d.kind !== 'trial_report');
-      await record(`trial-report:${trialRound}:${state.trial!.extensions}`, 'trial_report_submitted', 'trial-run report and final-acceptance application submitted', step.actor, step);
-      await trialHandle!.signal(trialReportSubmittedSignal, { at });
-      return state;
+  kit.step(trialReportUpdate, {
+    validate() {
+      refuseOutOfOrder('trialReport');
+      if (!trialHandle || state.trial?.status !== 'running') rejectStep('the trial run has not started yet');
     },
-    {
-      validator: (_step: TrialReportStep) => {
-        reject('trialReport');
-        if (!trialHandle || state.trial?.status !== 'running') throw ApplicationFailure.create({ type: 'StepRejected', message: 'the trial run has not started yet', nonRetryable: true });
-      },
+    async apply(step, at) {
+      const trial = state.trial!;
+      const number = (trial.reports ?? 0) + 1;
+      await steps.recordProjectStep(entry(`trial-report:${trial.round}:${number}`, 'trial_report_submitted', 'trial-run report and final-acceptance application submitted', { actor: step.actor, at, data: step }));
+      state.lastStepAt = at;
+      trial.reports = number;
+      trial.reportSubmittedAt = at;
+      await trialHandle!.signal(trialReportSubmittedSignal, { at }).catch(() => undefined);
+      return result(at);
     },
-  );
+  });
 
-  setHandler(
-    finalAcceptanceUpdate,
-    async (step) => {
+  kit.step(finalAcceptanceUpdate, {
+    validate(step) {
+      refuseOutOfOrder('finalAcceptance');
+      requireSignatures(step.signatures, 'the final-acceptance certificate');
       if (step.passed) {
-        milestones.finalAcceptedAt = new Date();
-        state.qualityScore = qualityScore(step.scores!);
-        const warranty = warrantyPeriod(policy.warranty.startsAt, policy.warranty.length, milestones, calendar);
-        state.warranty = { startsAt: warranty.startsAt.toISOString(), endsAt: warranty.endsAt.toISOString() };
-        finalAcceptancePassed = true;
-        moveTo('handover');
-        await writeDeviceWarranty({ projectId: input.projectId, serials: input.devices.map((d) => d.serial), ...state.warranty });
-        await record('final-acceptance:passed', 'final_acceptance_passed', `final acceptance passed: certificate issued, quality score ${state.qualityScore}/100`, step.actor, step, {
-          finalAcceptedAt: milestones.finalAcceptedAt.toISOString(),
-          qualityScore: state.qualityScore,
-          warrantyStartsAt: state.warranty.startsAt,
-          warrantyEndsAt: state.warranty.endsAt,
-        });
-      } else {
-        failedFinalAcceptance += 1;
-        await record(`final-acceptance:failed:${failedFinalAcceptance}`, 'final_acceptance_failed', `final acceptance failed (${step.issues?.length ?? 0} new issues): back to trial run`, step.actor, step);
-        // The new issues belong to the trial run they go back to.
-        for (const issue of step.issues ?? []) await addTrialIssue(issue.title, issue.description, step.actor, trialRound + 1);
-        moveTo('trial_run');
+        if (!step.scores) return invalidStep('a passed final acceptance needs the quality scores', 'scores');
+        const problems = qualityScoreProblems(step.scores);
+        if (problems.length > 0) invalidStep(problems.join('; '), 'scores');
+      } else if (!step.issues?.length) {
+        invalidStep('a failed final acceptance must list the issues that failed it', 'issues');
       }
-      return state;
     },
-    {
-      validator: (step: FinalAcceptanceStep) => {
-        reject('finalAcceptance');
-        requireSignatures(step.signatures, 'the final-acceptance certificate');
-        if (step.passed) {
-          if (!step.scores) invalid('a passed final acceptance needs the quality scores', 'scores');
-          const problems = qualityScoreProblems(step.scores);
-          if (problems.length > 0) invalid(problems.join('; '), 'scores');
-        } else if (!step.issues?.length) {
-          invalid('a failed final acceptance must list the issues that failed it', 'issues');
-        }
-      },
-    },
-  );
-
-  setHandler(
-    handoverUpdate,
-    async (step) => {
-      handoverDone = true;
-      moveTo('completed');
-      await recordCustomerAcceptance({ customerId: input.customer.id, acceptedAt: milestones.finalAcceptedAt!.toISOString() });
-      await record('handover', 'handover_completed', `documents handed over (${step.documents.length}); warranty runs to ${state.warranty!.endsAt}`, step.actor, step, {
-        completedAt: new Date().toISOString(),
+    async apply(step, at) {
+      if (step.passed) {
+        const score = qualityScore(step.scores!);
+        const startsAt = warrantyStart(policy.warranty.startsAt, { ...state.milestones, finalAcceptedAt: at });
+        const endsAt = (await deadlines.add(startsAt, policy.warranty.length)).at.toISOString();
+        const warranty = { startsAt, endsAt };
+        await steps.recordProjectStep({
+          ...entry('final-acceptance:passed', 'final_acceptance_passed', `final acceptance passed: certificate issued, quality score ${score}/100`, {
+            actor: step.actor,
+            at,
+            data: step,
+            patch: { stage: 'handover', finalAcceptedAt: at, qualityScore: score, warrantyStartsAt: startsAt, warrantyEndsAt: endsAt },
+          }),
+          warranty,
+        });
+        state.lastStepAt = at;
+        state.milestones.finalAcceptedAt = at;
+        state.qualityScore = score;
+        state.warranty = warranty;
+        moveTo('handover');
+        return result(at, { warranty, qualityScore: score });
+      }
+      const failures = state.failedFinalAcceptances + 1;
+      // The new issues belong to the trial run they go back to.
+      const issues = newIssues(step.issues ?? [], at, state.trialRound + 1);
+      await steps.recordProjectStep({
+        ...entry(`final-acceptance:failed:${failures}`, 'final_acceptance_failed', `final acceptance failed (${issues.length} new issues): back to trial run`, { actor: step.actor, at, data: step, patch: { stage: 'trial_run' } }),
+        trialIssues: issues,
+        events: issueEvents(issues),
       });
-      return state;
+      state.lastStepAt = at;
+      state.failedFinalAcceptances = failures;
+      addIssues(issues);
+      moveTo('trial_run');
+      return result(at, { issueIds: issues.map((i) => i.id) });
     },
-    {
-      validator: (step: HandoverStep) => {
-        reject('handover');
-        const missing = step.documents.filter((d) => !d.delivered);
-        if (step.documents.length === 0) invalid('the handover checklist is empty', 'documents');
-        if (missing.length > 0) invalid(`documents not delivered: ${missing.map((d) => d.name).join(', ')}`, 'documents');
-        if (missingSignatures(step.signatures, ['customer']).length > 0) invalid('the handover checklist needs the customer signature', 'signatures');
-      },
-    },
-  );
+  });
 
-  // --- The process --------------------------------------------------------------------------
+  kit.step(handoverUpdate, {
+    validate(step) {
+      refuseOutOfOrder('handover');
+      const missing = step.documents.filter((d) => !d.delivered);
+      if (step.documents.length === 0) invalidStep('the handover checklist is empty', 'documents');
+      if (missing.length > 0) invalidStep(`documents not delivered: ${missing.map((d) => d.name).join(', ')}`, 'documents');
+      if (missingSignatures(step.signatures, ['customer']).length > 0) invalidStep('the handover checklist needs the customer signature', 'signatures');
+    },
+    async apply(step, at) {
+      await steps.recordProjectStep({
+        ...entry('handover', 'handover_completed', `documents handed over (${step.documents.length}); warranty runs to ${state.warranty!.endsAt}`, { actor: step.actor, at, data: step, patch: { stage: 'completed', completedAt: at } }),
+        customerAcceptance: { customerId: input.customer.id, acceptedAt: state.milestones.finalAcceptedAt! },
+      });
+      state.lastStepAt = at;
+      state.handoverDone = true;
+      moveTo('completed');
+      return result(at);
+    },
+  });
+
+  // --- Cancel ----------------------------------------------------------------------------------
 
   const delivery = new CancellationScope();
-  let cancelRequest: { reason: string; actor?: Actor } | undefined;
-  let cancelRecorded = false;
+  let cancelledBy: Actor | undefined;
 
-  setHandler(
-    cancelUpdate,
-    async (step) => {
-      cancelRequest = { reason: step.reason, actor: step.actor };
+  kit.step(cancelUpdate, {
+    validate(step) {
+      refuseOutOfOrder('cancel');
+      if (step.reason.trim() === '') invalidStep('a cancellation needs a reason', 'reason');
+    },
+    async apply(step, at) {
+      await steps.recordProjectStep(entry('cancelled', 'project_cancelled', `cancelled: ${step.reason}`, { actor: step.actor, at, patch: { stage: 'cancelled', cancelReason: step.reason } }));
+      state.lastStepAt = at;
+      state.cancelReason = step.reason;
+      cancelledBy = step.actor;
+      moveTo('cancelled');
       delivery.cancel();
-      // Answer once the cancellation is stored, as every other step does.
-      await condition(() => cancelRecorded);
-      return state;
+      return result(at);
     },
-    {
-      validator: (step: CancelStep) => {
-        reject('cancel');
-        if (step.reason.trim() === '') invalid('a cancellation needs a reason', 'reason');
-      },
-    },
-  );
+  });
 
-  const everyone = [input.projectManager, ...input.customer.contacts];
+  // --- The process -----------------------------------------------------------------------------
 
   async function watchWeeklyReports(): Promise<void> {
+    const { weeklyReportEvery, weeklyReportGrace } = policy.delivery;
     while (INSTALLATION_STAGES.includes(state.stage)) {
-      const reportsSeen = state.weeklyReports;
-      const since = lastWeeklyReportAt ?? installingSince!;
-      const cycle = `weekly-report:${reportsSeen + 1}`;
-      const moved = () => state.weeklyReports !== reportsSeen || !INSTALLATION_STAGES.includes(state.stage);
-      state.deadlines = state.deadlines.filter((d) => d.kind !== 'weekly_report');
-      const ladder = weeklyReportLadder(since, policy.delivery.weeklyReportEvery, policy.delivery.weeklyReportGrace, calendar);
-      state.deadlines.push({ kind: 'weekly_report', dueAt: ladder[0]!.at.toISOString(), description: `weekly report ${reportsSeen + 1}` });
-      let answered = false;
-      for (const rung of ladder) {
-        if (await condition(moved, msUntil(rung.at))) {
-          answered = true;
-          break;
-        }
-        const dueAt = ladder[0]!.at.toISOString();
-        if (rung.rung === 'escalation') {
-          await notify(`${cycle}:escalation`, 'escalation', await escalationRecipients(input.serviceManager), { project, missedKey: 'weekly_report', dueAt, responsibleName: input.projectManager.name }, noticeOptions);
-        } else {
-          await notify(`${cycle}:${rung.rung}`, 'deadline-reminder', [input.projectManager], { project, taskKey: 'weekly_report', dueAt }, noticeOptions);
-        }
-        await record(`${cycle}:${rung.rung}`, `weekly_report_${rung.rung}`, `weekly report ${reportsSeen + 1} overdue: ${rung.rung.replace('_', ' ')}`);
+      const seen = state.weeklyReports;
+      const number = seen + 1;
+      const key = `weekly-report:${number}`;
+      const since = state.lastWeeklyReportAt ?? state.milestones.installingSince!;
+      const reported = () => state.weeklyReports !== seen;
+      const moved = () => reported() || !INSTALLATION_STAGES.includes(state.stage);
+      const outcome = await runLadder(deadlines, {
+        deadline: { key, kind: 'weekly_report', description: `weekly report ${number}` },
+        async plan() {
+          const due = await deadlines.add(since, weeklyReportEvery);
+          const second = await deadlines.add(due.at, weeklyReportGrace);
+          const escalation = await deadlines.add(second.at, weeklyReportGrace);
+          return { due, rungs: [{ rung: 'reminder' as const, at: due.at }, { rung: 'second_reminder' as const, at: second.at }, { rung: 'escalation' as const, at: escalation.at }] };
+        },
+        met: moved,
+        closeAs: () => (reported() ? 'met' : 'dropped'),
+        async onRung(rung, due) {
+          const dueAt = due.toISOString();
+          if (rung === 'escalation') {
+            await notify(`${key}:escalation`, 'escalation', await escalationRecipients(input.serviceManager), { project, missedKey: 'weekly_report', dueAt, responsibleName: input.projectManager.name }, noticeOptions);
+          } else {
+            await notify(`${key}:${rung}`, 'deadline-reminder', [input.projectManager], { project, taskKey: 'weekly_report', dueAt }, noticeOptions);
+          }
+          await background.recordProjectStep(entry(`${key}:${rung}`, `weekly_report_${rung}`, `weekly report ${number} overdue: ${rung.replace('_', ' ')}`));
+        },
+      });
+      if (outcome === 'exhausted') {
+        await condition(moved);
+        await deadlines.close(key, reported() ? 'met' : 'dropped');
       }
-      if (!answered) await condition(moved);
+      // The only loop without a bound: hand the state to a fresh run before the history grows large.
+      if (INSTALLATION_STAGES.includes(state.stage) && workflowInfo().continueAsNewSuggested) {
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof projectDelivery>({ ...input, resume: state });
+      }
     }
-    state.deadlines = state.deadlines.filter((d) => d.kind !== 'weekly_report');
   }
 
   async function runTrial(length: 'trialRun' | 'trialExtendBy'): Promise<void> {
-    trialRound += 1;
-    const startsAt = (length === 'trialRun' ? (milestones.initialAcceptedAt ?? milestones.installationCompletedAt) : undefined) ?? new Date();
-    trialHandle = await startChild(trialRun, {
-      workflowId: trialRound === 1 ? trialRunWorkflowId(input.projectId) : `${trialRunWorkflowId(input.projectId)}-round-${trialRound}`,
-      args: [{ ...base, projectName: input.name, customerName: input.customer.name, timeZone: input.customer.timeZone, round: trialRound, startsAt: startsAt.toISOString(), length, openIssues: state.trialIssues.filter((i) => !i.resolvedAt).length, projectManager: input.projectManager, serviceManager: input.serviceManager, policy }],
+    const round = state.trialRound + 1;
+    const startsAt = (length === 'trialRun' ? (state.milestones.initialAcceptedAt ?? state.milestones.installationCompletedAt) : undefined) ?? new Date().toISOString();
+    await kit.exclusive(async () => {
+      const endsAt = (await deadlines.add(startsAt, policy.delivery[length])).at.toISOString();
+      await background.recordProjectStep(entry(`trial:${round}:started`, 'trial_run_started', `trial run ${round} started`, { patch: { trialStartedAt: startsAt, trialEndsAt: endsAt, trialExtensions: 0 } }));
+      state.trialRound = round;
+      state.trial = { round, startedAt: startsAt, status: 'running' };
     });
-    // The child reports its end (and each extension) by signal; until then this is the same computation.
-    const endsAt = addDuration(startsAt, policy.delivery[length], calendar).toISOString();
-    state.trial = { round: trialRound, startedAt: startsAt.toISOString(), endsAt, extensions: 0, status: 'running' };
-    state.deadlines = [
-      ...state.deadlines.filter((d) => !d.kind.startsWith('trial_')),
-      { kind: 'trial_report', dueAt: subtractDuration(new Date(endsAt), policy.delivery.trialReportLead, calendar).toISOString(), description: 'trial-run report and final-acceptance application' },
-      { kind: 'trial_end', dueAt: endsAt, description: `end of trial run ${trialRound}` },
-    ];
+    trialHandle = await startChild(trialRun, {
+      workflowId: round === 1 ? trialRunWorkflowId(input.projectId) : `${trialRunWorkflowId(input.projectId)}-round-${round}`,
+      args: [{ ...base, projectName: input.name, customerName: input.customer.name, timeZone: input.customer.timeZone, round, startsAt, length, openIssues: state.trialIssues.filter((i) => !i.resolvedAt).length, projectManager: input.projectManager, serviceManager: input.serviceManager, policy }],
+    });
     // An issue logged while the child was starting has not reached it yet.
     await notifyIssuesChanged();
-    await record(`trial:${trialRound}:started`, 'trial_run_started', `trial run ${trialRound} started`, undefined, undefined, { trialStartedAt: startsAt.toISOString(), trialEndsAt: endsAt, trialExtensions: 0 });
-    const result = await trialHandle.result();
-    state.trial.status = 'ended';
-    state.trial.extensions = result.extensions;
-    state.trial.endsAt = result.endedAt;
-    state.deadlines = state.deadlines.filter((d) => !d.kind.startsWith('trial_'));
-    const open = state.trialIssues.filter((i) => !i.resolvedAt).length;
-    moveTo('final_acceptance');
-    await record(`trial:${trialRound}:ended`, 'trial_run_ended', `trial run ${trialRound} ended after ${result.extensions} extension(s); ${open} open issue(s) go to final acceptance`, undefined, result, {
-      trialEndsAt: result.endedAt,
-      trialExtensions: result.extensions,
+    const ended = await trialHandle.result();
+    await kit.exclusive(async () => {
+      const open = state.trialIssues.filter((i) => !i.resolvedAt).length;
+      await background.recordProjectStep(
+        entry(`trial:${round}:ended`, 'trial_run_ended', `trial run ${round} ended after ${ended.extensions} extension(s); ${open} open issue(s) go to final acceptance`, {
+          data: ended,
+          patch: { stage: 'final_acceptance', trialEndsAt: ended.endedAt, trialExtensions: ended.extensions },
+        }),
+      );
+      state.trial!.status = 'ended';
+      moveTo('final_acceptance');
     });
   }
 
   async function deliver(): Promise<void> {
     upsertSearchAttributes([{ key: STAGE_ATTRIBUTE, value: state.stage }]);
-    await record('started', 'project_started', `project ${input.name} (${input.contractNo}) started`);
-    await notify('started', 'project-started', everyone, { project, projectManager: input.projectManager.name, startedAt: new Date().toISOString(), devices: input.devices.map(({ model, serial }) => ({ model, serial })) }, noticeOptions);
+    if (!input.resume) {
+      await background.recordProjectStep(entry('started', 'project_started', `project ${input.name} (${input.contractNo}) started`));
+      await notify('started', 'project-started', everyone, { project, projectManager: input.projectManager.name, startedAt: new Date().toISOString(), devices: input.devices.map(({ model, serial }) => ({ model, serial })) }, noticeOptions);
+    }
 
     // Several steps can land in one activation, so wait for a stage reached, never for the stage itself.
     await condition(() => reached('installing'));
@@ -470,12 +474,12 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     await Promise.all([watchWeeklyReports(), condition(() => reached('trial_run'))]);
 
     await runTrial('trialRun');
-    while (!finalAcceptancePassed) {
-      await condition(() => finalAcceptancePassed || state.stage === 'trial_run');
-      if (!finalAcceptancePassed) await runTrial('trialExtendBy');
+    while (!reached('handover')) {
+      await condition(() => reached('handover') || state.stage === 'trial_run');
+      if (!reached('handover')) await runTrial('trialExtendBy');
     }
 
-    await condition(() => handoverDone);
+    await condition(() => state.handoverDone);
     const warrantyLength = policy.warranty.length;
     await notify('completed', 'project-completed', everyone, {
       project,
@@ -489,20 +493,23 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     await delivery.run(deliver);
   } catch (error) {
     if (!isCancellation(error)) throw error;
-    // An operator's cancel of the whole workflow arrives here too, without a cancel update.
-    const reason = cancelRequest?.reason ?? 'cancelled by an operator';
     await CancellationScope.nonCancellable(async () => {
+      // An operator's cancel of the whole workflow arrives here without a cancel step: record it now.
+      if (state.stage !== 'cancelled') {
+        await kit.exclusive(async () => {
+          const reason = 'cancelled by an operator';
+          await background.recordProjectStep(entry('cancelled', 'project_cancelled', `cancelled: ${reason}`, { patch: { stage: 'cancelled', cancelReason: reason } }));
+          state.cancelReason = reason;
+          moveTo('cancelled');
+        });
+      }
       // DOA children were started from update handlers, outside the delivery scope: cancel them by id.
       for (const doa of state.doaCases) {
         await getExternalWorkflowHandle(doa.workflowId).cancel().catch(() => undefined);
       }
-      state.cancelReason = reason;
-      state.deadlines = [];
       if (state.trial) state.trial.status = 'ended';
-      moveTo('cancelled');
-      await record('cancelled', 'project_cancelled', `cancelled: ${reason}`, cancelRequest?.actor, undefined, { cancelReason: reason });
-      cancelRecorded = true;
-      await notify('cancelled', 'project-cancelled', everyone, { project, cancelledAt: new Date().toISOString(), cancelledBy: cancelRequest?.actor?.name ?? 'operator', reason }, noticeOptions);
+      await deadlines.closeAll('dropped');
+      await notify('cancelled', 'project-cancelled', everyone, { project, cancelledAt: new Date().toISOString(), cancelledBy: cancelledBy?.name ?? 'operator', reason: state.cancelReason! }, noticeOptions);
     });
   }
   await condition(allHandlersFinished);

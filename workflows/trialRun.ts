@@ -4,73 +4,101 @@
  * escalation if still missing at the end); open issues at the end extend it by `trialExtendBy`, at
  * most `trialMaxExtensions` times.
  */
-import { condition, getExternalWorkflowHandle, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { trialEndDecision } from '../domain/delivery';
-import { addDuration, subtractDuration } from '../domain/duration';
-import { escalationRecipients, msUntil, notify, projectRef } from './notify';
-import {
-  trialIssuesChangedSignal,
-  trialProgressSignal,
-  trialReportSubmittedSignal,
-  trialStateQuery,
-  type TrialRunInput,
-  type TrialRunResult,
-} from './projectDelivery.messages';
+import type { Duration } from '../domain/duration';
+import { Deadlines, msUntil, runLadder, type ComputedTime } from './kit/deadlines';
+import { escalationRecipients, notify, projectRef } from './notify';
+import { trialIssuesChangedSignal, trialReportSubmittedSignal, trialStateQuery, type TrialRunInput, type TrialRunResult } from './projectDelivery.messages';
 
-const { recordProjectEvent } = proxyActivities<Activities>({
+const { recordProjectStep } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 export async function trialRun(input: TrialRunInput): Promise<TrialRunResult> {
   const { delivery } = input.policy;
-  const calendar = input.policy.calendar;
-  const timeZone = input.timeZone;
+  const deadlines = new Deadlines(input.policy.calendar, { type: 'project', id: input.projectId });
   let openIssues = input.openIssues;
   let reportSubmittedAt: string | undefined;
   let extensions = 0;
-  let endsAt = addDuration(new Date(input.startsAt), delivery[input.length], calendar);
+  let periodStart = input.startsAt;
+  let periodLength: Duration = delivery[input.length];
+  let endsAt: ComputedTime = await deadlines.add(periodStart, periodLength);
   let status: 'running' | 'ended' = 'running';
 
   setHandler(trialIssuesChangedSignal, ({ open }) => void (openIssues = open));
   setHandler(trialReportSubmittedSignal, ({ at }) => void (reportSubmittedAt = at));
-  setHandler(trialStateQuery, () => ({ round: input.round, startedAt: input.startsAt, endsAt: endsAt.toISOString(), extensions, reportSubmittedAt, status }));
+  setHandler(trialStateQuery, () => ({ round: input.round, startedAt: input.startsAt, endsAt: endsAt.at.toISOString(), extensions, reportSubmittedAt, status }));
 
-  const parentId = workflowInfo().parent?.workflowId;
   const project = projectRef({ contractNo: input.contractNo, name: input.projectName, customerName: input.customerName });
-  const noticeOptions = { timeZone, actionPath: `/projects/${input.projectId}` };
+  const noticeOptions = { timeZone: input.timeZone, actionPath: `/projects/${input.projectId}` };
 
   async function record(key: string, kind: string, summary: string, data?: unknown, patch: Record<string, unknown> = {}): Promise<void> {
-    await recordProjectEvent({ projectId: input.projectId, eventKey: `trial:${input.round}:${key}`, kind, at: new Date().toISOString(), summary, data, patch });
+    await recordProjectStep({ projectId: input.projectId, eventKey: `trial:${input.round}:${key}`, kind, at: new Date().toISOString(), summary, data, patch });
   }
 
-  for (;;) {
-    const period = `${extensions}`;
-    const reportDue = subtractDuration(endsAt, delivery.trialReportLead, calendar);
-    if (parentId) {
-      await getExternalWorkflowHandle(parentId).signal(trialProgressSignal, { round: input.round, endsAt: endsAt.toISOString(), reportDueAt: reportDue.toISOString(), extensions });
-    }
+  async function run(): Promise<void> {
+    for (;;) {
+      const period = `${extensions}`;
+      const endKey = `trial:${input.round}:end:${period}`;
+      const endInfo = { key: endKey, kind: 'trial_end', description: `end of trial run ${input.round}` };
+      const reportKey = `trial:${input.round}:report:${period}`;
 
-    if (!(await condition(() => reportSubmittedAt !== undefined, msUntil(reportDue)))) {
-      await notify(`period-${period}:report-reminder`, 'deadline-reminder', [input.projectManager], { project, taskKey: 'trial_report', dueAt: reportDue.toISOString() }, noticeOptions);
-      await record(`${period}:report-reminder`, 'trial_report_reminder', `trial-run report due ${reportDue.toISOString()}: reminder sent`);
-    }
-    await sleep(msUntil(endsAt));
-    if (reportSubmittedAt === undefined) {
-      await notify(`period-${period}:report-escalation`, 'escalation', await escalationRecipients(input.serviceManager), { project, missedKey: 'trial_report', dueAt: reportDue.toISOString(), responsibleName: input.projectManager.name }, noticeOptions);
-      await record(`${period}:report-escalation`, 'trial_report_escalation', 'trial-run report missing at the end of the trial: escalated');
-    }
+      const outcome = await runLadder(deadlines, {
+        deadline: { key: reportKey, kind: 'trial_report', description: 'trial-run report and final-acceptance application' },
+        async plan() {
+          // The end moves with the calendar too (a trial measured in working days).
+          endsAt = await deadlines.add(periodStart, periodLength);
+          await deadlines.open(endInfo, endsAt);
+          const due = await deadlines.subtract(endsAt.at, delivery.trialReportLead);
+          return { due, rungs: [{ rung: 'reminder' as const, at: due.at }, { rung: 'escalation' as const, at: endsAt.at }] };
+        },
+        met: () => reportSubmittedAt !== undefined,
+        async onRung(rung, due) {
+          const dueAt = due.toISOString();
+          if (rung === 'reminder') {
+            await notify(`period-${period}:report-reminder`, 'deadline-reminder', [input.projectManager], { project, taskKey: 'trial_report', dueAt }, noticeOptions);
+            await record(`${period}:report-reminder`, 'trial_report_reminder', `trial-run report due ${dueAt}: reminder sent`);
+          } else {
+            await notify(`period-${period}:report-escalation`, 'escalation', await escalationRecipients(input.serviceManager), { project, missedKey: 'trial_report', dueAt, responsibleName: input.projectManager.name }, noticeOptions);
+            await record(`${period}:report-escalation`, 'trial_report_escalation', 'trial-run report missing at the end of the trial: escalated');
+          }
+        },
+      });
 
-    if (trialEndDecision(openIssues, extensions, delivery.trialMaxExtensions) === 'final_acceptance') break;
-    extensions += 1;
-    endsAt = addDuration(endsAt, delivery.trialExtendBy, calendar);
-    // The final-acceptance application is made afresh for the new end.
-    reportSubmittedAt = undefined;
-    await notify(`period-${period}:extended`, 'trial-extended', [input.projectManager], { project, openIssues, extensions, maxExtensions: delivery.trialMaxExtensions, endsAt: endsAt.toISOString() }, noticeOptions);
-    await record(`${period}:extended`, 'trial_run_extended', `${openIssues} open issue(s): trial run extended (${extensions}/${delivery.trialMaxExtensions}) to ${endsAt.toISOString()}`, { openIssues, extensions }, { trialEndsAt: endsAt.toISOString(), trialExtensions: extensions });
+      // The trial lasts to its end whether or not the report came early; a calendar change may move it.
+      for (;;) {
+        const version = deadlines.calendarVersion;
+        if (!(await condition(() => deadlines.calendarVersion !== version, msUntil(endsAt.at)))) break;
+        endsAt = await deadlines.add(periodStart, periodLength);
+        await deadlines.open(endInfo, endsAt);
+      }
+      await deadlines.close(endKey, 'met');
+      if (outcome === 'exhausted') await deadlines.close(reportKey, 'dropped');
+
+      if (trialEndDecision(openIssues, extensions, delivery.trialMaxExtensions) === 'final_acceptance') break;
+      extensions += 1;
+      periodStart = endsAt.at.toISOString();
+      periodLength = delivery.trialExtendBy;
+      endsAt = await deadlines.add(periodStart, periodLength);
+      // The final-acceptance application is made afresh for the new end.
+      reportSubmittedAt = undefined;
+      const newEnd = endsAt.at.toISOString();
+      await notify(`period-${period}:extended`, 'trial-extended', [input.projectManager], { project, openIssues, extensions, maxExtensions: delivery.trialMaxExtensions, endsAt: newEnd }, noticeOptions);
+      await record(`${period}:extended`, 'trial_run_extended', `${openIssues} open issue(s): trial run extended (${extensions}/${delivery.trialMaxExtensions}) to ${newEnd}`, { openIssues, extensions }, { trialEndsAt: newEnd, trialExtensions: extensions });
+    }
   }
 
+  try {
+    await run();
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    // Cancelled with its project: nothing of this trial is pending any more.
+    await CancellationScope.nonCancellable(() => deadlines.closeAll('dropped'));
+    throw error;
+  }
   status = 'ended';
   return { endedAt: new Date().toISOString(), extensions, reportSubmitted: reportSubmittedAt !== undefined };
 }

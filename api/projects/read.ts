@@ -1,12 +1,14 @@
 import { ProjectsRepository, type Project } from '../../db/repositories/projects';
+import { DeadlinesRepository } from '../../db/repositories/deadlines';
 import { DevicesRepository } from '../../db/repositories/devices';
-import { projectStateQuery, type ProjectState } from '../../workflows/projectDelivery.messages';
 import type { AuditTarget } from '../audit';
-import { apiModule, type ApiDeps } from '../module';
+import { apiModule } from '../module';
+import { oncePerKey } from '../idempotency';
 import { defineRoute } from '../route';
 import { PROJECT_ACTORS, projectOr404 } from './steps';
 import { createProject } from './create';
 import * as s from './schemas';
+import { trialView } from './trialView';
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
@@ -23,17 +25,6 @@ export function projectSummary(project: Project) {
   };
 }
 
-/** The live process state, or null when the engine does not answer in time (the stored records still do). */
-async function liveState(deps: ApiDeps, project: Project): Promise<ProjectState | null> {
-  if (!deps.temporal || !project.workflowId) return null;
-  const { client } = deps.temporal;
-  try {
-    return await client.connection.withDeadline(Date.now() + 3000, () => client.workflow.getHandle(project.workflowId!).query(projectStateQuery));
-  } catch {
-    return null;
-  }
-}
-
 const create = defineRoute(
   {
     method: 'post',
@@ -47,11 +38,16 @@ const create = defineRoute(
       200: { description: 'A project with this contract number already exists: it is returned, no second process starts', body: s.ProjectSummarySchema },
     },
     errors: { 409: 'A device serial is already registered', 503: 'The process engine is not reachable; nothing was recorded' },
+    idempotent: true,
   },
-  async ({ body, deps, res }) => {
-    const { project, created } = await createProject(deps, body);
-    res.locals.audit = { entityType: 'project', entityId: project.id } satisfies AuditTarget;
-    return created ? { status: 201, body: projectSummary(project) } : { status: 200, body: projectSummary(project) };
+  async ({ body, deps, res, req, user, idempotencyKey }) => {
+    const reply = await oncePerKey(deps, user, idempotencyKey, req, async () => {
+      const { project, created } = await createProject(deps, body);
+      return { status: created ? 201 : 200, body: projectSummary(project) } as const;
+    });
+    const summary = reply.body as ReturnType<typeof projectSummary>;
+    res.locals.audit = { entityType: 'project', entityId: summary.id } satisfies AuditTarget;
+    return reply.status === 201 ? { status: 201, body: summary } : { status: 200, body: summary };
   },
 );
 
@@ -85,12 +81,13 @@ const detail = defineRoute(
   async ({ params, deps }) => {
     const project = await projectOr404(deps, params.id);
     const repo = new ProjectsRepository(deps.knex);
-    const [timeline, devices, issues, doaCases, live] = await Promise.all([
+    // Everything from the database: a page never waits for a busy worker.
+    const [timeline, devices, issues, doaCases, deadlines] = await Promise.all([
       repo.timeline(project.id),
       new DevicesRepository(deps.knex).listByProject(project.id),
       repo.trialIssues(project.id),
       repo.doaCases(project.id),
-      liveState(deps, project),
+      new DeadlinesRepository(deps.knex).forRecord('project', project.id),
     ]);
     return {
       status: 200,
@@ -107,11 +104,10 @@ const detail = defineRoute(
         cancelReason: project.cancelReason,
         timeline: timeline.map((e) => ({ at: e.at.toISOString(), kind: e.kind, summary: e.summary, actor: e.actor?.name ?? null })),
         devices: devices.map((d) => ({ serial: d.serial, model: d.model, brand: d.brand, warrantyStartsAt: iso(d.warrantyStartsAt), warrantyEndsAt: iso(d.warrantyEndsAt) })),
-        trial: live?.trial ?? (project.trialStartedAt ? { startedAt: iso(project.trialStartedAt), endsAt: iso(project.trialEndsAt), extensions: project.trialExtensions } : null),
+        trial: trialView(project, timeline),
         trialIssues: issues.map((i) => ({ id: i.issueKey, title: i.title, description: i.description, round: i.round, loggedAt: i.loggedAt.toISOString(), resolvedAt: iso(i.resolvedAt), resolution: i.resolution })),
         doaCases: doaCases.map((c) => ({ ...c, shipBy: iso(c.shipBy), shippedAt: iso(c.shippedAt), receivedAt: iso(c.receivedAt), returnDue: iso(c.returnDue), returnedAt: iso(c.returnedAt), updatedAt: c.updatedAt.toISOString() })),
-        deadlines: live?.deadlines ?? [],
-        live: live !== null,
+        deadlines: deadlines.map((d) => ({ kind: d.kind, dueAt: d.dueAt.toISOString(), description: d.description, key: d.key, provisional: d.provisional, lastRung: d.lastRung })),
       },
     };
   },

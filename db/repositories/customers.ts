@@ -180,6 +180,12 @@ export class CustomersRepository {
     return this.require(id);
   }
 
+  /** Lifts the flag (a DOA charge proved wrong by a back-dated return). */
+  async clearServiceStopped(id: number, now: Date = new Date()): Promise<Customer> {
+    await this.db('customers').where({ id }).update({ service_stopped_flag: false, flag_reason: null, updated_at: now });
+    return this.require(id);
+  }
+
   async recordAcceptance(id: number, date: Date, now: Date = new Date()): Promise<Customer> {
     await this.db('customers').where({ id }).update({ acceptance_date: date, updated_at: now });
     return this.require(id);

@@ -31,7 +31,7 @@ import { DEFAULT_POLICY } from '../../domain/policy';
 const sh = (local: string): Date => new Date(`${local}+08:00`);
 const SECOND = 1_000;
 const DAY = 86_400_000;
-const cn = DEFAULT_POLICY.calendar;
+const cn = makeCalendar('cn');
 
 // ---------------------------------------------------------------------------------------------
 // Steps and stages

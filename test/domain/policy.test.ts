@@ -23,7 +23,7 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const typeChecks: [
   Same<z.infer<typeof durationSchema>, Duration>,
   Same<ServicePolicy['sla']['clock'], SlaClock>,
-  Same<ServicePolicy['calendar'], BusinessCalendar>,
+  Same<ServicePolicy['calendar'], string>,
 ] = [true, true, true];
 
 /** The fields reported for a bad override. */
@@ -38,10 +38,12 @@ describe('DEFAULT_POLICY', () => {
     expect(servicePolicySchema.parse(DEFAULT_POLICY)).toEqual(DEFAULT_POLICY);
   });
 
-  it('carries the resolved cn calendar as data', () => {
-    expect(DEFAULT_POLICY.calendar).toEqual(makeCalendar('cn'));
-    expect(DEFAULT_POLICY.calendar.holidays).toHaveLength(33);
-    expect(DEFAULT_POLICY.calendar.makeupWorkdays).toHaveLength(6);
+  it('names the cn calendar by key (its data is reference data in the calendar store)', () => {
+    expect(DEFAULT_POLICY.calendar).toBe('cn');
+  });
+
+  it('lets a step be back-dated up to seven days', () => {
+    expect(DEFAULT_POLICY.steps).toEqual({ backdateWithin: 'P7D' });
   });
 
   it('has the numbers of PRODUCT.md', () => {
@@ -78,7 +80,7 @@ describe('DEFAULT_POLICY', () => {
   it('is frozen, so nobody edits the shared defaults by accident', () => {
     expect(Object.isFrozen(DEFAULT_POLICY)).toBe(true);
     expect(Object.isFrozen(DEFAULT_POLICY.sla.levels['1'])).toBe(true);
-    expect(Object.isFrozen(DEFAULT_POLICY.calendar.holidays)).toBe(true);
+    expect(Object.isFrozen(DEFAULT_POLICY.care.inspectionTiers)).toBe(true);
   });
 
   it('is plain JSON, so it survives a workflow argument round trip', () => {
@@ -137,32 +139,8 @@ describe('mergePolicy', () => {
     expect(mergePolicy(DEFAULT_POLICY)).not.toBe(DEFAULT_POLICY);
   });
 
-  describe('calendar id change', () => {
-    it('re-resolves the holiday data from the registry', () => {
-      const merged = mergePolicy(DEFAULT_POLICY, { calendar: { id: 'weekends' } });
-      expect(merged.calendar).toEqual(makeCalendar('weekends'));
-    });
-
-    it('keeps holidays the override gives itself, and its other calendar fields', () => {
-      const merged = mergePolicy(DEFAULT_POLICY, { calendar: { id: 'weekends', holidays: ['2026-12-25'], timeZone: 'Europe/Berlin' } });
-      expect(merged.calendar).toEqual({ id: 'weekends', timeZone: 'Europe/Berlin', weekendDays: [6, 7], holidays: ['2026-12-25'], makeupWorkdays: [] });
-    });
-
-    it('switching back to cn brings the cn data back', () => {
-      const weekends = mergePolicy(DEFAULT_POLICY, { calendar: { id: 'weekends' } });
-      expect(mergePolicy(weekends, { calendar: { id: 'cn' } }).calendar).toEqual(makeCalendar('cn'));
-    });
-
-    it('does not re-resolve when the id stays the same (a running policy keeps its data)', () => {
-      const frozenData = mergePolicy(DEFAULT_POLICY, { calendar: { holidays: ['2026-03-09'] } });
-      expect(mergePolicy(frozenData, { calendar: { id: 'cn' } }).calendar.holidays).toEqual(['2026-03-09']);
-    });
-
-    it('accepts a calendar outside the registry only with its holidays', () => {
-      expect(() => mergePolicy(DEFAULT_POLICY, { calendar: { id: 'plant-7' } })).toThrow(expect.objectContaining({ field: 'calendar.id' }));
-      const custom = mergePolicy(DEFAULT_POLICY, { calendar: { id: 'plant-7', holidays: ['2026-08-01'], makeupWorkdays: [] } });
-      expect(custom.calendar).toEqual({ id: 'plant-7', timeZone: 'Asia/Shanghai', weekendDays: [6, 7], holidays: ['2026-08-01'], makeupWorkdays: [] });
-    });
+  it('switches the calendar by key', () => {
+    expect(mergePolicy(DEFAULT_POLICY, { calendar: 'weekends' }).calendar).toBe('weekends');
   });
 });
 
@@ -196,13 +174,13 @@ describe('resolvePolicy', () => {
   it('resolves an all-seconds demo policy', () => {
     const demo = resolvePolicy({
       template: {
-        calendar: { id: 'weekends' },
+        calendar: 'weekends',
         delivery: { weeklyReportEvery: 'PT10S', weeklyReportGrace: 'PT2S', trialRun: 'PT30S', trialReportLead: 'PT5S', trialExtendBy: 'PT10S' },
         sla: { levels: { '1': { respond: 'PT5S', onSite: 'PT10S', resolve: 'PT20S' } } },
       },
     });
     expect(demo.delivery.trialRun).toBe('PT30S');
-    expect(demo.calendar.id).toBe('weekends');
+    expect(demo.calendar).toBe('weekends');
   });
 
   it('throws a PolicyError naming the layer and the field', () => {
@@ -216,12 +194,6 @@ describe('resolvePolicy', () => {
       expect(error).toMatchObject({ field: 'warranty.length', issues: [{ field: 'warranty.length' }] });
     }
   });
-
-  it('checks the merged result too (holidays colliding with make-up days from another layer)', () => {
-    const attempt = () => resolvePolicy({ template: { calendar: { holidays: ['2026-10-10'] } } });
-    expect(attempt).toThrow(PolicyError);
-    expect(attempt).toThrow(/calendar\.makeupWorkdays/);
-  });
 });
 
 describe('validatePolicyOverride', () => {
@@ -229,7 +201,7 @@ describe('validatePolicyOverride', () => {
     expect(validatePolicyOverride({})).toEqual({ ok: true, value: {} });
     expect(validatePolicyOverride(JSON.parse(JSON.stringify(DEFAULT_POLICY)))).toMatchObject({ ok: true });
     expect(validatePolicyOverride({ sla: { levels: { '3': { resolve: { workingDays: 2 } } } } })).toMatchObject({ ok: true });
-    expect(validatePolicyOverride({ calendar: { id: 'plant-7', holidays: [] } })).toMatchObject({ ok: true });
+    expect(validatePolicyOverride({ calendar: 'plant-7' })).toMatchObject({ ok: true });
   });
 
   // Each bad input names the exact field at fault.
@@ -267,11 +239,9 @@ describe('validatePolicyOverride', () => {
     ['impossible part-return day', { dealer: { oldPartReturnDeadlines: ['06-31'] } }, 'dealer.oldPartReturnDeadlines.0'],
     ['leap-day part-return deadline', { dealer: { oldPartReturnDeadlines: ['02-29'] } }, 'dealer.oldPartReturnDeadlines.0'],
     ['bad reminder offset', { dealer: { warrantyCardRemindersAt: ['P10D', 'P0D'] } }, 'dealer.warrantyCardRemindersAt.1'],
-    ['unknown time zone', { calendar: { timeZone: 'China/Beijing' } }, 'calendar.timeZone'],
-    ['bad holiday date', { calendar: { holidays: ['2026-02-30'] } }, 'calendar.holidays.0'],
-    ['weekend day 0', { calendar: { weekendDays: [0, 6] } }, 'calendar.weekendDays.0'],
-    ['make-up day that is also a holiday', { calendar: { holidays: ['2026-10-10'], makeupWorkdays: ['2026-10-10'] } }, 'calendar.makeupWorkdays.0'],
-    ['unknown calendar without holidays', { calendar: { id: 'mars' } }, 'calendar.id'],
+    ['calendar given as data instead of a key', { calendar: { id: 'cn' } }, 'calendar'],
+    ['calendar key with spaces', { calendar: 'plant 7' }, 'calendar'],
+    ['future-proof back-dating window', { steps: { backdateWithin: 'a week' } }, 'steps.backdateWithin'],
     ['unknown top-level key', { deliveries: {} }, 'deliveries'],
     ['unknown nested key', { delivery: { trialRunLength: 'P3M' } }, 'delivery.trialRunLength'],
     ['section that is not an object', { sla: 'fast' }, 'sla'],

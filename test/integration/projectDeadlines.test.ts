@@ -113,7 +113,7 @@ describe('project delivery: deadlines, reminders, escalations, trial extensions 
     const cancelled = await h.step(id, 'cancel', { reason: 'test finished' });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.stage).toBe('cancelled');
-    expect(cancelled.body.deadlines).toEqual([]);
+    await h.waitFor(id, 'no deadline left', (p) => p.deadlines.length === 0);
   }
 
   // --- 1. Weekly reports -----------------------------------------------------------------------
@@ -238,8 +238,9 @@ describe('project delivery: deadlines, reminders, escalations, trial extensions 
     const onTimeRunning = await trialRunning(onTime.id);
     const submitted = await h.step(onTime.id, 'trial-report', { summary: 'ran 4 days without faults' });
     expect(submitted.status).toBe(200);
-    expect(submitted.body.trial.reportSubmittedAt).toEqual(expect.any(String));
-    expect(submitted.body.deadlines.map((d: Json) => d.kind)).toEqual(['trial_end']);
+    const afterReport = await h.waitFor(onTime.id, 'the report deadline met', (p) => p.deadlines.every((d: Json) => d.kind !== 'trial_report'));
+    expect(afterReport.trial.reportSubmittedAt).toEqual(expect.any(String));
+    expect(afterReport.deadlines.map((d: Json) => d.kind)).toEqual(['trial_end']);
     expectTrialDeadlines(onTimeRunning);
     expectTrialDeadlines(await trialRunning(missing.id));
 
@@ -355,7 +356,7 @@ describe('project delivery: deadlines, reminders, escalations, trial extensions 
     const failed = await h.step(id, 'final-acceptance', { passed: false, signatures: BOTH_SIGN, issues: [{ title: 'image artefacts at 150 kV' }, { title: 'dose report missing' }] });
     expect(failed.status).toBe(200);
     expect(failed.body.stage).toBe('trial_run');
-    const newIssues = failed.body.trialIssues.map((i: Json) => i.id);
+    const newIssues = failed.body.issueIds;
     expect(newIssues).toEqual(['I1', 'I2']);
 
     // Round 2: its own child workflow, trialExtendBy long, from the failure on.

@@ -7,7 +7,7 @@
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { DateTime } from 'luxon';
-import { endOfWorkingDay } from '../../domain/calendar';
+import { endOfWorkingDay, makeCalendar } from '../../domain/calendar';
 import { DEFAULT_POLICY, type PolicyOverride } from '../../domain/policy';
 import { formatDate } from '../../notices/format';
 import type { doaReplacement } from '../../workflows/doaReplacement';
@@ -113,7 +113,7 @@ describe('project delivery: dead-on-arrival replacement (P2) on the real server'
 
     // Delivery goes on for the rest; only the damaged serial has a case.
     expect(p.unboxing.body.stage).toBe('installing');
-    expect(p.unboxing.body.doaCases).toEqual([{ serial, workflowId: doaId, cause: 'transport' }]);
+    expect(p.unboxing.body.doaCases).toEqual([{ serial, status: 'awaiting_shipment' }]);
     expect((await h.step(id, 'weekly-reports', { summary: 'BC-300 installed; DR-7000 waits for its replacement' })).status).toBe(201);
     await expect(h.system.temporal.client.workflow.getHandle(`doa-${id}-${p.okSerial}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
 
@@ -304,7 +304,7 @@ describe('project delivery: dead-on-arrival replacement (P2) on the real server'
     const p = await unboxWithDamage(SECONDS_POLICY, 'human', { customer: { name: 'Nanchang First Hospital', class: 'key', contacts: [englishContact] } });
     const { id, serial, doaId, doa } = p;
     expect(p.unboxing.body.stage).toBe('installing');
-    expect(p.unboxing.body.doaCases).toEqual([{ serial, workflowId: doaId, cause: 'human' }]);
+    expect(p.unboxing.body.doaCases).toEqual([{ serial, status: 'excluded' }]);
 
     const final = await doa.result();
     expect(final).toEqual({ serial, status: 'excluded', exclusion: 'damage caused by people (not operated as documented)' });
@@ -374,7 +374,7 @@ describe('project delivery: dead-on-arrival replacement (P2) on the real server'
     expect(reportedAt.getTime()).toBeLessThanOrEqual(after);
     expect(input.policy.calendar).toEqual(DEFAULT_POLICY.calendar);
 
-    const expected = endOfWorkingDay(reportedAt, 2, DEFAULT_POLICY.calendar).toISOString();
+    const expected = endOfWorkingDay(reportedAt, 2, makeCalendar(DEFAULT_POLICY.calendar)).toISOString();
     expect(opened.shipBy).toBe(expected);
     expect((await doa.query(doaStateQuery)).shipBy).toBe(expected);
     const local = DateTime.fromISO(expected, { zone: SHANGHAI });

@@ -18,7 +18,7 @@ describe('project delivery: the happy path on the real server', () => {
   }
 
   async function throughFinalAcceptance(id: number) {
-    const trial = await h.waitFor(id, 'trial running', (p) => p.trial?.status === "running", 20_000);
+    const trial = await h.waitFor(id, 'trial running with its deadlines', (p) => p.trial?.status === 'running' && p.deadlines.length === 2, 20_000);
     expect(new Date(trial.trial.endsAt).getTime()).toBeGreaterThan(new Date(trial.trial.startedAt).getTime());
     expect(trial.deadlines.map((d: Json) => d.kind)).toEqual(expect.arrayContaining(['trial_report', 'trial_end']));
     // The stored row knows the trial's end while it runs (the console and reports read it from there).
@@ -46,7 +46,7 @@ describe('project delivery: the happy path on the real server', () => {
     const initial = await h.step(id, 'initial-acceptance', { items: [{ name: 'image quality', passed: true, signedBy: 'Wang Fang' }], leftoverIssues: [{ title: 'label printer offline' }], signatures: BOTH_SIGN });
     expect(initial.status).toBe(200);
     expect(initial.body.stage).toBe('trial_run');
-    const issueId = initial.body.trialIssues[0].id;
+    const issueId = initial.body.issueIds[0];
     expect((await h.step(id, `trial-issues/${issueId}/resolve`, { resolution: 'driver reinstalled' })).status).toBe(200);
     await throughFinalAcceptance(id);
 

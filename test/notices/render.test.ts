@@ -48,6 +48,9 @@ const samples: Record<string, { context: Record<string, unknown>; optional?: str
     context: { recipientName: 'Ann Lee', project, device, reason: 'the damaged unit was not returned in time', amount: 12800, dueAt: AT, actionUrl: 'https://aftercare.test/projects/17/doa/SN-0001' },
     optional: ['amount'],
   },
+  'doa-charge-reversed': {
+    context: { recipientName: 'Ann Lee', project, device, dueAt: AT, returnedAt: AT, actionUrl: 'https://aftercare.test/projects/17' },
+  },
 };
 
 const cases = listTemplates().flatMap((template) => (['zh-CN', 'en'] as const).map((locale) => [template, locale] as const));

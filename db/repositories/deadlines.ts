@@ -1,0 +1,127 @@
+import type { Knex } from 'knex';
+import { toBool, toDate, toRequiredDate } from '../mapping';
+
+/**
+ * Every pending deadline of every process, one row each (PRODUCT: nothing is forgotten). Workflows
+ * open a row when they set a deadline and close it when it is met, moved or dropped; pages and work
+ * queues read these rows instead of asking running workflows. Writes are keyed by (workflow, key)
+ * and only change what differs, so a retried activity changes nothing.
+ */
+
+export type DeadlineStatus = 'open' | 'met' | 'moved' | 'dropped';
+
+export interface Deadline {
+  id: number;
+  workflowId: string;
+  key: string;
+  recordType: string;
+  recordId: number;
+  kind: string;
+  description: string;
+  dueAt: Date;
+  lastRung: string | null;
+  provisional: boolean;
+  status: DeadlineStatus;
+  openedAt: Date;
+  closedAt: Date | null;
+}
+
+export interface OpenDeadline {
+  workflowId: string;
+  key: string;
+  recordType: string;
+  recordId: number;
+  kind: string;
+  description: string;
+  dueAt: Date;
+  provisional?: boolean;
+}
+
+export interface DeadlineFilter {
+  recordType?: string;
+  recordIds?: number[];
+  kind?: string;
+  /** Open deadlines due before this instant (overdue: now; due this week: the week's end). */
+  dueBefore?: Date;
+  limit?: number;
+  offset?: number;
+}
+
+type Row = Record<string, unknown>;
+
+function fromRow(row: Row): Deadline {
+  return {
+    id: Number(row.id),
+    workflowId: String(row.workflow_id),
+    key: String(row.deadline_key),
+    recordType: String(row.record_type),
+    recordId: Number(row.record_id),
+    kind: String(row.kind),
+    description: String(row.description),
+    dueAt: toRequiredDate(row.due_at),
+    lastRung: (row.last_rung as string | null) ?? null,
+    provisional: toBool(row.provisional),
+    status: row.status as DeadlineStatus,
+    openedAt: toRequiredDate(row.opened_at),
+    closedAt: toDate(row.closed_at),
+  };
+}
+
+export class DeadlinesRepository {
+  constructor(private readonly knex: Knex) {}
+
+  /** Opens the deadline, or moves an open one to its new due time (a recomputed calendar, an extension). */
+  async open(input: OpenDeadline, now: Date): Promise<void> {
+    const values = {
+      record_type: input.recordType,
+      record_id: input.recordId,
+      kind: input.kind,
+      description: input.description.slice(0, 500),
+      due_at: input.dueAt,
+      provisional: input.provisional ?? false,
+    };
+    const key = { workflow_id: input.workflowId, deadline_key: input.key };
+    const existing = (await this.knex('deadlines').where(key).first()) as Row | undefined;
+    if (!existing) {
+      await this.knex('deadlines')
+        .insert({ ...key, ...values, status: 'open', opened_at: now })
+        .onConflict(['workflow_id', 'deadline_key'])
+        .ignore();
+      return;
+    }
+    const current = fromRow(existing);
+    if (current.status !== 'open') return;
+    if (current.dueAt.getTime() === input.dueAt.getTime() && current.provisional === values.provisional && current.description === values.description) return;
+    await this.knex('deadlines').where(key).update(values);
+  }
+
+  /** The rung of the ladder that fired last (reminder, second_reminder, escalation). */
+  async markRung(workflowId: string, key: string, rung: string): Promise<void> {
+    await this.knex('deadlines').where({ workflow_id: workflowId, deadline_key: key, status: 'open' }).update({ last_rung: rung });
+  }
+
+  /** Closes an open deadline; a closed one stays as it was closed. */
+  async close(workflowId: string, key: string, status: Exclude<DeadlineStatus, 'open'>, now: Date): Promise<void> {
+    await this.knex('deadlines').where({ workflow_id: workflowId, deadline_key: key, status: 'open' }).update({ status, closed_at: now });
+  }
+
+  /** Closes every open deadline of a workflow (it ended or was cancelled). */
+  async closeAll(workflowId: string, status: Exclude<DeadlineStatus, 'open'>, now: Date): Promise<void> {
+    await this.knex('deadlines').where({ workflow_id: workflowId, status: 'open' }).update({ status, closed_at: now });
+  }
+
+  /** Open deadlines, soonest first. */
+  async listOpen(filter: DeadlineFilter = {}): Promise<Deadline[]> {
+    let query = this.knex('deadlines').where({ status: 'open' });
+    if (filter.recordType) query = query.andWhere('record_type', filter.recordType);
+    if (filter.recordIds) query = query.whereIn('record_id', filter.recordIds);
+    if (filter.kind) query = query.andWhere('kind', filter.kind);
+    if (filter.dueBefore) query = query.andWhere('due_at', '<', filter.dueBefore);
+    const rows = (await query.orderBy([{ column: 'due_at' }, { column: 'id' }]).limit(filter.limit ?? 500).offset(filter.offset ?? 0)) as Row[];
+    return rows.map(fromRow);
+  }
+
+  async forRecord(recordType: string, recordId: number): Promise<Deadline[]> {
+    return this.listOpen({ recordType, recordIds: [recordId] });
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The step kit: how every process takes a person's step.
+ *
+ * - Steps and the process's own transitions run one at a time (a mutex per workflow, the SDK's
+ *   documented pattern for handlers that await), so two answers to the same step cannot both apply.
+ * - Each step is judged twice: by the update's validator (a bad step never enters history) and again
+ *   once it holds the lock, because the state may have moved while it waited.
+ * - A step is written first (one activity, one transaction) and applied to the workflow's state only
+ *   after that succeeded: a recording that fails for good leaves the process as it was.
+ * - Steps carry when they happened (`occurredAt`), checked against the policy's back-dating window.
+ */
+import type { UpdateDefinition } from '@temporalio/common';
+import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+import { Mutex } from 'async-mutex';
+import { recordedInstant, stepTimeProblem } from '../../domain/steps';
+
+/** Who took a step (a user of the API). */
+export interface Actor {
+  userId: number;
+  name: string;
+  role: string;
+}
+
+/** What every step payload carries. */
+export interface StepMeta {
+  actor: Actor;
+  /** When it happened, ISO-8601; the API fills in when it received the step. */
+  occurredAt: string;
+}
+
+/** Wrong stage or order, or already done: the API answers 409. */
+export function rejectStep(message: string): never {
+  throw ApplicationFailure.create({ type: 'StepRejected', message, nonRetryable: true });
+}
+
+/** Bad content; `field` names the request field at fault for the API's 400 answer. */
+export function invalidStep(message: string, field = ''): never {
+  throw ApplicationFailure.create({ type: 'InvalidStep', message, nonRetryable: true, details: [{ field }] });
+}
+
+export interface StepSpec<S extends StepMeta, R> {
+  /** Synchronous, no side effects: throws rejectStep/invalidStep. */
+  validate(step: S): void;
+  /** Records the step (an activity), then applies it to the state, then answers a compact result. */
+  apply(step: S, at: string): Promise<R>;
+}
+
+export class StepKit {
+  private readonly lock = new Mutex();
+
+  constructor(private readonly options: { backdateWithin: string; lastStepAt: () => string | undefined }) {}
+
+  /** Runs `work` with no step and no other transition in between. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return this.lock.runExclusive(work);
+  }
+
+  /** Registers a step as an update: validated, serialized, recorded, then applied. */
+  step<S extends StepMeta, R>(update: UpdateDefinition<R, [S]>, spec: StepSpec<S, R>): void {
+    const judge = (step: S) => {
+      const problem = stepTimeProblem(step.occurredAt, new Date(), this.options.backdateWithin, this.options.lastStepAt());
+      if (problem) invalidStep(problem, 'occurredAt');
+      spec.validate(step);
+    };
+    setHandler(
+      update,
+      (step: S) =>
+        this.exclusive(async () => {
+          judge(step);
+          return spec.apply(step, recordedInstant(step.occurredAt, new Date()));
+        }),
+      { validator: judge },
+    );
+  }
+}
