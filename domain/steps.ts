@@ -10,7 +10,7 @@ export const CLOCK_SKEW_MS = 60_000;
 
 /**
  * Why `occurredAt` cannot be accepted, or null: it must be an instant, not in the future, not older
- * than `backdateWithin` before `now`, and not before `notBefore` (the step it follows).
+ * than `backdateWithin` before `now`, and not before `notBefore` (the step that moved the process last).
  */
 export function stepTimeProblem(occurredAt: string, now: Date, backdateWithin: string, notBefore?: string): string | null {
   const at = Date.parse(occurredAt);
@@ -18,7 +18,8 @@ export function stepTimeProblem(occurredAt: string, now: Date, backdateWithin: s
   if (at > now.getTime() + CLOCK_SKEW_MS) return `occurredAt ${occurredAt} is in the future`;
   const earliest = DateTime.fromJSDate(now, { zone: 'utc' }).minus(parseIsoDuration(backdateWithin)).toJSDate();
   if (at < earliest.getTime()) return `occurredAt ${occurredAt} is further back than the policy allows (${backdateWithin}, so not before ${earliest.toISOString()})`;
-  if (notBefore !== undefined && at < Date.parse(notBefore)) return `occurredAt ${occurredAt} is before the step it follows (${notBefore})`;
+  // Within the clock skew, two people's steps received a moment apart are in order either way.
+  if (notBefore !== undefined && at < Date.parse(notBefore) - CLOCK_SKEW_MS) return `occurredAt ${occurredAt} is before the step it follows (${notBefore})`;
   return null;
 }
 

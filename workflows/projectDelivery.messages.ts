@@ -59,13 +59,13 @@ export interface CancelStep extends StepMeta { reason: string }
 // workflow keeps what it decides by, in one plain object that continue-as-new can carry over.
 
 export interface TrialIssue { id: string; title: string; description?: string; loggedAt: string; round: number; resolvedAt?: string; resolution?: string }
-export interface TrialState { round: number; startedAt: string; status: 'running' | 'ended'; reportSubmittedAt?: string; reports?: number }
+export interface TrialState { round: number; startedAt: string; status: 'running' | 'ended'; reportSubmittedAt?: string; reports?: number; extensions?: number }
 export interface DoaCaseSummary { serial: string; workflowId: string; cause: DoaDamageCause }
 
 export interface ProjectState {
   projectId: number;
   stage: ProjectStage;
-  /** When the last step happened: a later step may not say it happened before it. */
+  /** When the last step that moved the stage happened: a later step may not say it happened before it. */
   lastStepAt?: string;
   milestones: { installingSince?: string; installationCompletedAt?: string; initialAcceptedAt?: string; finalAcceptedAt?: string };
   weeklyReports: number;

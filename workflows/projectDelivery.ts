@@ -200,7 +200,6 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     async apply(step, at) {
       const number = state.weeklyReports + 1;
       await steps.recordProjectStep(entry(`weekly-report:${number}`, 'weekly_report', `weekly report ${number}: ${step.summary}`, { actor: step.actor, at, data: step }));
-      state.lastStepAt = at;
       state.weeklyReports = number;
       state.lastWeeklyReportAt = at;
       return result(at);
@@ -256,7 +255,6 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     async apply(step, at) {
       const [issue] = newIssues([step], at, Math.max(state.trialRound, 1));
       await steps.recordProjectStep({ ...entry(`trial-issue:${issue!.id}`, 'trial_issue_logged', `issue ${issue!.id}: ${step.title}`, { actor: step.actor, at, data: issue }), trialIssues: [issue!] });
-      state.lastStepAt = at;
       addIssues([issue!]);
       await notifyIssuesChanged();
       return result(at, { issueIds: [issue!.id] });
@@ -274,7 +272,6 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
       const issue = state.trialIssues.find((i) => i.id === step.issueId)!;
       const resolved: TrialIssue = { ...issue, resolvedAt: at, resolution: step.resolution };
       await steps.recordProjectStep({ ...entry(`trial-issue:${issue.id}:resolved`, 'trial_issue_resolved', `issue ${issue.id} resolved: ${step.resolution}`, { actor: step.actor, at, data: step }), trialIssues: [resolved] });
-      state.lastStepAt = at;
       Object.assign(issue, resolved);
       await notifyIssuesChanged();
       return result(at, { issueIds: [issue.id] });
@@ -290,7 +287,6 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
       const trial = state.trial!;
       const number = (trial.reports ?? 0) + 1;
       await steps.recordProjectStep(entry(`trial-report:${trial.round}:${number}`, 'trial_report_submitted', 'trial-run report and final-acceptance application submitted', { actor: step.actor, at, data: step }));
-      state.lastStepAt = at;
       trial.reports = number;
       trial.reportSubmittedAt = at;
       await trialHandle!.signal(trialReportSubmittedSignal, { at }).catch(() => undefined);
@@ -457,6 +453,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
         }),
       );
       state.trial!.status = 'ended';
+      state.trial!.extensions = ended.extensions;
       moveTo('final_acceptance');
     });
   }

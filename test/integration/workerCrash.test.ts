@@ -179,7 +179,7 @@ describe('worker crashes and SMTP outages: every notice exactly once, the projec
     const id: number = created.body.id;
     await throughUnboxing(id);
     const accepted = await initialAcceptance(id, [{ title: 'PACS link drops at night' }]);
-    const issueId: string = accepted.trialIssues[0].id;
+    const issueId: string = accepted.issueIds[0];
 
     const running = await h.waitFor(id, 'the trial running with its report deadline', (p) => p.trial?.status === 'running' && p.deadlines.some((d: Json) => d.kind === 'trial_report'), 30_000);
     const reportDueAt = new Date(running.deadlines.find((d: Json) => d.kind === 'trial_report').dueAt).getTime();

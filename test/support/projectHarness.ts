@@ -4,6 +4,7 @@
  */
 import type express from 'express';
 import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
+import { deadlinesModule } from '../../api/deadlines';
 import { projectsModule } from '../../api/projects';
 import { generateToken, UsersRepository } from '../../db/repositories/users';
 import type { PolicyOverride } from '../../domain/policy';
@@ -52,7 +53,7 @@ export interface ProjectHarness {
   pmToken: string;
   /** Token of an engineer (may only read). */
   readerToken: string;
-  call(method: string, path: string, body?: unknown, token?: string): Promise<Answer>;
+  call(method: string, path: string, body?: unknown, token?: string, headers?: Record<string, string>): Promise<Answer>;
   /** Posts a new project; `overrides` are merged into a valid default body. */
   createProject(overrides?: Record<string, unknown>): Promise<Answer>;
   step(projectId: number, step: string, body?: unknown): Promise<Answer>;
@@ -88,15 +89,15 @@ export async function startProjectHarness(name: string): Promise<ProjectHarness>
   const app = createApp({
     knex: system.db.knex,
     temporal: { client: system.temporal.client, taskQueue: system.temporal.taskQueue, namespace: 'default' },
-    routers: [projectsModule],
+    routers: [projectsModule, deadlinesModule],
     logger: { error: (message, error) => console.error(message, error) },
   });
   const server = await startApiServer(app, 0, '127.0.0.1');
 
-  const call = async (method: string, path: string, body?: unknown, token = pmToken): Promise<Answer> => {
+  const call = async (method: string, path: string, body?: unknown, token = pmToken, headers: Record<string, string> = {}): Promise<Answer> => {
     const response = await fetch(`${server.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     const text = await response.text();

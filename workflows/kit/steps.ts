@@ -48,6 +48,7 @@ export interface StepSpec<S extends StepMeta, R> {
 export class StepKit {
   private readonly lock = new Mutex();
 
+  /** `lastStepAt`: when the last step that moved the process happened; a later one may not say it came before. */
   constructor(private readonly options: { backdateWithin: string; lastStepAt: () => string | undefined }) {}
 
   /** Runs `work` with no step and no other transition in between. */
@@ -57,10 +58,11 @@ export class StepKit {
 
   /** Registers a step as an update: validated, serialized, recorded, then applied. */
   step<S extends StepMeta, R>(update: UpdateDefinition<R, [S]>, spec: StepSpec<S, R>): void {
+    // Stage and order first: of two people taking the same step at once, the second hears it is done (409).
     const judge = (step: S) => {
+      spec.validate(step);
       const problem = stepTimeProblem(step.occurredAt, new Date(), this.options.backdateWithin, this.options.lastStepAt());
       if (problem) invalidStep(problem, 'occurredAt');
-      spec.validate(step);
     };
     setHandler(
       update,

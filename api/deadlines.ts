@@ -1,0 +1,68 @@
+/**
+ * Work queues across processes, answered from the deadline rows: what is overdue, what falls due this
+ * week. Any number of open processes is one indexed query; no workflow is asked.
+ */
+import { DeadlinesRepository } from '../db/repositories/deadlines';
+import { apiModule } from './module';
+import { defineRoute } from './route';
+import { z } from './zod';
+
+const WINDOWS = ['overdue', 'week', 'all'] as const;
+
+const DeadlineQuery = z.object({
+  due: z.enum(WINDOWS).default('all').openapi({ description: 'overdue: due before now; week: due within the next 7 days (overdue included); all: every open deadline' }),
+  kind: z.string().max(64).optional().openapi({ description: 'e.g. weekly_report, trial_report, doa_return' }),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+const DeadlineSchema = z
+  .object({
+    recordType: z.string(),
+    recordId: z.number().int(),
+    kind: z.string(),
+    key: z.string(),
+    description: z.string(),
+    dueAt: z.iso.datetime(),
+    overdue: z.boolean(),
+    lastRung: z.string().nullable(),
+    provisional: z.boolean().openapi({ description: 'Computed on a calendar year with no data yet (weekends only); recomputed when the year is loaded' }),
+  })
+  .openapi('Deadline');
+
+const WEEK_MS = 7 * 86_400_000;
+
+const listDeadlines = defineRoute(
+  {
+    method: 'get',
+    path: '/deadlines',
+    roles: ['service_manager', 'project_manager', 'admin'],
+    summary: 'Open deadlines across every process, soonest first (work queues: overdue, due this week)',
+    tags: ['deadlines'],
+    query: DeadlineQuery,
+    responses: { 200: { description: 'Open deadlines', body: z.object({ deadlines: z.array(DeadlineSchema) }) } },
+  },
+  async ({ query, deps }) => {
+    const now = new Date();
+    const dueBefore = query.due === 'overdue' ? now : query.due === 'week' ? new Date(now.getTime() + WEEK_MS) : undefined;
+    const rows = await new DeadlinesRepository(deps.knex).listOpen({ kind: query.kind, dueBefore, limit: query.limit, offset: query.offset });
+    return {
+      status: 200,
+      body: {
+        deadlines: rows.map((d) => ({
+          recordType: d.recordType,
+          recordId: d.recordId,
+          kind: d.kind,
+          key: d.key,
+          description: d.description,
+          dueAt: d.dueAt.toISOString(),
+          overdue: d.dueAt.getTime() < now.getTime(),
+          lastRung: d.lastRung,
+          provisional: d.provisional,
+        })),
+      },
+    };
+  },
+);
+
+export const deadlinesModule = apiModule(listDeadlines);
