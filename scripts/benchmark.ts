@@ -16,7 +16,7 @@ import { createKnex } from '../db/knex';
 import { migrateLatest } from '../db/migrations';
 import { generateToken, UsersRepository } from '../db/repositories/users';
 import { addWorkingDays, clockElapsed, makeCalendar } from '../domain/calendar';
-import { DEFAULT_POLICY, resolvePolicy } from '../domain/policy';
+import { resolvePolicy } from '../domain/policy';
 import { createMailTransport, NoticeOutbox } from '../notices';
 import { startDevServer } from '../runtime/devServer';
 import { resolveTemporalCli } from '../runtime/temporalCli';

@@ -18,9 +18,6 @@ import { BOTH_SIGN, CUSTOMER_CONTACT, PM, SECONDS_POLICY, SERVICE_MANAGER, start
 
 type Activities = ReturnType<typeof createActivities>;
 
-/** Events the trial-run child records; the parent's in-memory timeline has every other one. */
-const CHILD_EVENT_KINDS = ['trial_report_reminder', 'trial_report_escalation', 'trial_run_extended'];
-
 interface OutboxRow {
   key: string;
   status: string;
