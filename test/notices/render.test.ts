@@ -48,6 +48,9 @@ const samples: Record<string, { context: Record<string, unknown>; optional?: str
     context: { recipientName: 'Ann Lee', project, device, reason: 'the damaged unit was not returned in time', amount: 12800, dueAt: AT, actionUrl: 'https://aftercare.test/projects/17/doa/SN-0001' },
     optional: ['amount'],
   },
+  'calendar-year-missing': {
+    context: { recipientName: 'Ann Lee', calendar: { key: 'cn', name: 'PRC statutory holidays' }, year: 2027, neededAt: AT, actionUrl: 'https://aftercare.test/api/calendars/cn' },
+  },
 };
 
 const cases = listTemplates().flatMap((template) => (['zh-CN', 'en'] as const).map((locale) => [template, locale] as const));
@@ -119,7 +122,7 @@ describe('notice templates', () => {
 
   it('rejects an unknown template by name', () => {
     expect(() => renderNotice('no-such-template', 'en', {})).toThrow(UnknownTemplateError);
-    expect(() => renderNotice('../templates', 'en', {})).toThrow(/Unknown notice template "\.\.\/templates" \(known: deadline-reminder/);
+    expect(() => renderNotice('../templates', 'en', {})).toThrow(/Unknown notice template "\.\.\/templates" \(known: calendar-year-missing, deadline-reminder/);
   });
 
   it('compiles each template once', () => {
