@@ -1,3 +1,4 @@
+import { calendarsModule } from './calendars';
 import type { ApiModule } from './module';
 import { testNoticeRoute } from './notices';
 import { projectsModule } from './projects';
@@ -6,4 +7,4 @@ import { projectsModule } from './projects';
  * Feature modules served by `npm start` and the production API (passed to createApp as `routers`);
  * users and /healthz are built into createApp.
  */
-export const apiModules: ApiModule[] = [testNoticeRoute, projectsModule];
+export const apiModules: ApiModule[] = [testNoticeRoute, projectsModule, calendarsModule];
