@@ -88,10 +88,11 @@ describe('dueAt', () => {
     const instants = fc.integer({ min: Date.UTC(2025, 10, 1), max: Date.UTC(2027, 1, 28) }).map((ms) => new Date(ms));
     const durations: fc.Arbitrary<Duration> = fc.oneof(fc.integer({ min: -40, max: 40 }).map((n) => ({ workingDays: n })), fc.constantFrom('P3M', 'P7D', 'PT4H'));
     fc.assert(
-      fc.property(instants, durations, fc.constantFrom('add' as const, 'subtract' as const), fc.array(fc.oneof(anyDayIn(2025), anyDayIn(2027)), { maxLength: 40 }), (from, duration, op, extra) => {
+      fc.property(instants, durations, fc.constantFrom('add' as const, 'subtract' as const), fc.array(fc.oneof(anyDayIn(2025), anyDayIn(2027)), { maxLength: 40 }), fc.array(fc.oneof(anyDayIn(2025), anyDayIn(2027)), { maxLength: 10 }), (from, duration, op, extraHolidays, extraMakeup) => {
         const deadline = dueAt(from, duration, cn, op);
-        // The holidays of 2025 and 2027, once announced, could be any days at all.
-        const announced: BusinessCalendar = { ...cn, holidays: [...cn.holidays, ...extra], years: [2025, 2026, 2027] };
+        // The days off and make-up days of 2025 and 2027, once announced, could be any days at all.
+        const makeup = extraMakeup.filter((d) => !extraHolidays.includes(d));
+        const announced: BusinessCalendar = { ...cn, holidays: [...cn.holidays, ...extraHolidays], makeupWorkdays: [...cn.makeupWorkdays, ...makeup], years: [2025, 2026, 2027] };
         const final = dueAt(from, duration, announced, op);
         expect(final.provisional).toBe(false);
         if (!deadline.provisional) expect(final.at).toEqual(deadline.at);
