@@ -6,6 +6,7 @@ import { createProjectActivities } from './projects';
 
 export type { ActivityDeps } from './deps';
 export type { NoticeRequest } from './notices';
+export type { ComputeDeadlinesInput, ComputedDeadline, DeadlineRequest } from './calendars';
 
 export function createActivities(deps: ActivityDeps) {
   return {

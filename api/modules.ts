@@ -1,4 +1,5 @@
 import { deadlinesModule } from './deadlines';
+import { calendarsModule } from './calendars';
 import type { ApiModule } from './module';
 import { testNoticeRoute } from './notices';
 import { projectsModule } from './projects';
@@ -7,4 +8,4 @@ import { projectsModule } from './projects';
  * Feature modules served by `npm start` and the production API (passed to createApp as `routers`);
  * users and /healthz are built into createApp.
  */
-export const apiModules: ApiModule[] = [testNoticeRoute, projectsModule, deadlinesModule];
+export const apiModules: ApiModule[] = [testNoticeRoute, projectsModule, deadlinesModule, calendarsModule];

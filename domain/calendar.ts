@@ -18,6 +18,12 @@ export interface BusinessCalendar {
   holidays: string[];
   /** Weekend days that are working days, 'YYYY-MM-DD'. A make-up day wins over the weekend. */
   makeupWorkdays: string[];
+  /**
+   * The years whose holidays and make-up days are loaded (from the calendar store). A day in any
+   * other year counts weekends only, and a deadline that consults it is provisional (see dueAt).
+   * Absent for a calendar without yearly data (weekends only by design), whose every year is complete.
+   */
+  years?: number[];
 }
 
 export type SlaClock =
@@ -156,6 +162,11 @@ export function addWorkingDays(date: string, n: number, cal: BusinessCalendar): 
 export function endOfWorkingDay(start: Date, n: number, cal: BusinessCalendar): Date {
   const lastDay = addWorkingDayNumbers(dayNumber(localDate(start, cal.timeZone)), n, cal);
   return localInstant(lastDay + 1, 0, cal.timeZone);
+}
+
+/** True unless the calendar lists the years it has data for and `year` is not one of them. */
+export function hasDataFor(cal: BusinessCalendar, year: number): boolean {
+  return cal.years === undefined || cal.years.includes(year);
 }
 
 // ---------------------------------------------------------------------------------------------

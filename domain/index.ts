@@ -15,6 +15,7 @@ export {
   calendarIds,
   clockElapsed,
   endOfWorkingDay,
+  hasDataFor,
   isLocalDate,
   isTimeZone,
   isWorkingDay,
@@ -42,3 +43,5 @@ export {
   type PolicyOverride,
   type ServicePolicy,
 } from './policy';
+export { dueAt, type Deadline, type DeadlineOp } from './deadline';
+export { calendarYearProblems, FIRST_CALENDAR_YEAR, LAST_CALENDAR_YEAR, type CalendarYearData, type CalendarYearProblem } from './calendarYear';

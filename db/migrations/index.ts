@@ -4,6 +4,7 @@ import * as notices from './0002_notices';
 import * as access from './0003_access';
 import * as projects from './0004_projects';
 import * as steps from './0005_steps';
+import * as calendars from './0007_calendars';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -17,6 +18,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0003_access', access],
   ['0004_projects', projects],
   ['0005_steps', steps],
+  ['0007_calendars', calendars],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

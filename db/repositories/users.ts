@@ -131,6 +131,12 @@ export class UsersRepository {
     return row ? toUser(row) : null;
   }
 
+  /** Active users with this role, oldest first: who is told when a role is alerted. */
+  async listActiveWithRole(role: Role): Promise<User[]> {
+    const rows = await this.db<UserRow>('users').where({ role, active: true }).orderBy('id');
+    return rows.map(toUser);
+  }
+
   /** Returns the plaintext token; it cannot be recovered later. */
   async issueToken(userId: number, label: string, now: Date = new Date()): Promise<string> {
     const token = generateToken();

@@ -51,6 +51,9 @@ const samples: Record<string, { context: Record<string, unknown>; optional?: str
   'doa-charge-reversed': {
     context: { recipientName: 'Ann Lee', project, device, dueAt: AT, returnedAt: AT, actionUrl: 'https://aftercare.test/projects/17' },
   },
+  'calendar-year-missing': {
+    context: { recipientName: 'Ann Lee', calendar: { key: 'cn', name: 'PRC statutory holidays' }, year: 2027, neededAt: AT, actionUrl: 'https://aftercare.test/api/calendars/cn' },
+  },
 };
 
 const cases = listTemplates().flatMap((template) => (['zh-CN', 'en'] as const).map((locale) => [template, locale] as const));
@@ -122,7 +125,7 @@ describe('notice templates', () => {
 
   it('rejects an unknown template by name', () => {
     expect(() => renderNotice('no-such-template', 'en', {})).toThrow(UnknownTemplateError);
-    expect(() => renderNotice('../templates', 'en', {})).toThrow(/Unknown notice template "\.\.\/templates" \(known: deadline-reminder/);
+    expect(() => renderNotice('../templates', 'en', {})).toThrow(/Unknown notice template "\.\.\/templates" \(known: calendar-year-missing, deadline-reminder/);
   });
 
   it('compiles each template once', () => {

@@ -54,7 +54,7 @@ describe('npm start', () => {
       expect(first.output()).toContain(`Web UI: http://127.0.0.1:${uiPort}`);
       const token = /admin token \(new[^)]*\): (\S+)/.exec(first.output())?.[1];
       expect(token).toBeDefined();
-      expect(await (await fetch(`http://localhost:${port}/healthz`)).json()).toEqual({ status: 'ok', database: 'up', temporal: 'up' });
+      expect(await (await fetch(`http://localhost:${port}/healthz`)).json()).toEqual({ status: 'ok', database: 'up', temporal: 'up', warnings: [] });
       expect((await fetch(`http://127.0.0.1:${uiPort}/`)).status).toBe(200);
       const me = await fetch(`http://localhost:${port}/api/users/me`, { headers: { authorization: `Bearer ${token}` } });
       expect(me.status).toBe(200);

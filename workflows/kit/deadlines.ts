@@ -9,7 +9,7 @@
  */
 import { condition, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { DeadlineComputation } from '../../activities/calendars';
+import type { DeadlineRequest } from '../../activities/calendars';
 import type { Duration } from '../../domain/duration';
 import { calendarChangedSignal } from './messages';
 
@@ -54,7 +54,7 @@ export class Deadlines {
     });
   }
 
-  async compute(items: DeadlineComputation[]): Promise<ComputedTime[]> {
+  async compute(items: DeadlineRequest[]): Promise<ComputedTime[]> {
     if (items.length === 0) return [];
     const results = await computeDeadlines({ calendar: this.calendar, items });
     return results.map((r) => ({ at: new Date(r.at), provisional: r.provisional }));
