@@ -67,6 +67,7 @@ it('signs in through the form, walks every page, switches the language, signs ou
   await page.click('form.signin button[type=submit]');
   expect(await page.locator('#f-token-error').textContent()).toContain('That token is not valid');
   expect(await page.locator('#f-token').getAttribute('aria-invalid')).toBe('true');
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'signin-error.png'), fullPage: true });
 
   // The right one (the PM's, whose locale is zh-CN). Chromium now sends a real Origin.
   await page.fill('#f-token', h.pmToken);
