@@ -13,12 +13,15 @@
  * Every POST needs the form's CSRF token (console/security.ts). Mount it on the app from createApp
  * (`app.use(createConsole({ knex }))`): it answers only the paths above and passes everything else on.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import cookieParser from 'cookie-parser';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Knex } from 'knex';
+import { requestIdOf } from '../api/requestId';
 import { LOCALES, type Locale } from '../api/roles';
+import { AuditRepository } from '../db/repositories/audit';
 import { ConsoleSessionsRepository } from '../db/repositories/consoleSessions';
 import { DevicesRepository } from '../db/repositories/devices';
 import { ProjectsRepository, type Project } from '../db/repositories/projects';
@@ -132,7 +135,26 @@ export function createConsole(deps: ConsoleDeps): express.Router {
   const sessions = new ConsoleSessionsRepository(deps.knex);
   const projects = new ProjectsRepository(deps.knex);
   const devices = new DevicesRepository(deps.knex);
+  const auditLog = new AuditRepository(deps.knex);
   const router = express.Router();
+
+  /**
+   * The console's state changes go into the same audit trail as the API's. Never with a token or
+   * a session id; a failed sign-in has no actor.
+   */
+  const audit = (req: Request, res: Response, entry: { statusCode: number; user: User | null; sessionRowId?: number | null; details?: Record<string, unknown> }) =>
+    auditLog.record({
+      at: now(),
+      actorUserId: entry.user?.id ?? null,
+      actorRole: entry.user?.role ?? null,
+      action: `${req.method} ${req.path} (console)`,
+      entityType: entry.sessionRowId ? 'console_session' : null,
+      entityId: entry.sessionRowId ?? null,
+      // Mounted on createApp's app, the request already has the id the response header carries.
+      requestId: requestIdOf(res) === 'unknown' ? crypto.randomUUID() : requestIdOf(res),
+      statusCode: entry.statusCode,
+      details: { ip: req.ip ?? null, ...entry.details },
+    });
 
   /** Renders a page with what every page needs: language, CSRF token for its forms, the user. */
   const send = (req: Request, res: Response, status: number, page: Page, context: Record<string, unknown> & { title: string }) => {
@@ -212,19 +234,26 @@ export function createConsole(deps: ConsoleDeps): express.Router {
       const token = formValues(req.body, ['token']).token?.trim() ?? '';
       if (token === '') return loginPage(req, res, 400, formWithFieldError({}, 'token', t(req, res, 'signin.empty')));
       const opened = await sessions.open(token, now());
-      if (!opened) return loginPage(req, res, 401, formWithFieldError({}, 'token', t(req, res, 'signin.invalid')));
+      if (!opened) {
+        await audit(req, res, { statusCode: 401, user: null, details: { outcome: 'invalid_token' } });
+        return loginPage(req, res, 401, formWithFieldError({}, 'token', t(req, res, 'signin.invalid')));
+      }
       // A new sign-in replaces whatever session this browser had.
       const previous = sessionIdOf(req);
       if (previous) await sessions.revoke(previous, now());
       await sessions.prune(limits, now());
+      await audit(req, res, { statusCode: 303, user: opened.user, sessionRowId: opened.id, details: { outcome: 'signed_in' } });
       setSessionCookie(req, res, opened.sessionId, limits);
       res.redirect(303, '/projects');
     },
   );
 
-  router.post('/logout', ...requireCsrf(expiredForm), async (req, res) => {
+  // A session that already ended needs no sign-out, and its form's token no longer matches.
+  const endedAlready = (_req: Request, res: Response, next: NextFunction) => (signedInUser(res) ? next() : res.redirect(303, '/'));
+  router.post('/logout', endedAlready, ...requireCsrf(expiredForm), async (req, res) => {
     const sessionId = sessionIdOf(req);
-    if (sessionId) await sessions.revoke(sessionId, now());
+    const revoked = sessionId ? await sessions.revoke(sessionId, now()) : null;
+    await audit(req, res, { statusCode: 303, user: signedInUser(res), sessionRowId: revoked, details: { outcome: 'signed_out' } });
     forgetSessionCookie(req, res);
     res.redirect(303, '/?ended=signed_out');
   });
@@ -233,7 +262,10 @@ export function createConsole(deps: ConsoleDeps): express.Router {
     const body = formValues(req.body, ['locale', 'back']);
     if (!isLocale(body.locale)) return message(req, res, 400, t(req, res, 'message.badRequest'), t(req, res, 'form.unreadable'));
     const user = signedInUser(res);
-    if (user) await users.setLocale(user.id, body.locale);
+    if (user) {
+      await users.setLocale(user.id, body.locale);
+      await audit(req, res, { statusCode: 303, user, details: { locale: body.locale } });
+    }
     setLocaleCookie(req, res, body.locale);
     res.redirect(303, localPath(body.back, user ? '/projects' : '/'));
   });

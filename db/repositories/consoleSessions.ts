@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { sessionVerdict, type SessionEndReason, type SessionLimits, type SessionVerdict } from '../../domain/consoleSession';
-import { toBool, toDate, toRequiredDate } from '../mapping';
+import { insertedId, toBool, toDate, toRequiredDate } from '../mapping';
 import { hashToken, UsersRepository, type User } from './users';
 
 /** Each request of a live session would otherwise write; this often is enough to measure idleness. */
@@ -40,7 +40,7 @@ export class ConsoleSessionsRepository {
    * Signs in with an API token: a new session for the token's active user, or null when the token
    * is unknown, revoked or its user inactive. The session id is returned once and never stored.
    */
-  async open(apiToken: string, now: Date = new Date()): Promise<{ sessionId: string; user: User } | null> {
+  async open(apiToken: string, now: Date = new Date()): Promise<{ id: number; sessionId: string; user: User } | null> {
     const token = await this.db('api_tokens as t')
       .join('users as u', 'u.id', 't.user_id')
       .where('t.token_hash', hashToken(apiToken))
@@ -51,14 +51,14 @@ export class ConsoleSessionsRepository {
     const user = await new UsersRepository(this.db).get(Number(token.user_id));
     if (!user) return null;
     const sessionId = generateSessionId();
-    await this.db('console_sessions').insert({
+    const result = await this.db('console_sessions').insert({
       session_hash: hashToken(sessionId),
       user_id: user.id,
       api_token_id: Number(token.id),
       created_at: now,
       last_seen_at: now,
     });
-    return { sessionId, user };
+    return { id: insertedId(result), sessionId, user };
   }
 
   /**
@@ -97,9 +97,11 @@ export class ConsoleSessionsRepository {
     return { user, session };
   }
 
-  /** Sign-out: true when the session existed and was still open. */
-  async revoke(sessionId: string, now: Date = new Date()): Promise<boolean> {
-    return (await this.end(this.db('console_sessions').where({ session_hash: hashToken(sessionId) }), 'signed_out', now)) > 0;
+  /** Sign-out: the session's row id when it existed and was still open, else null. */
+  async revoke(sessionId: string, now: Date = new Date()): Promise<number | null> {
+    const id = await this.idOf(sessionId);
+    if (id === null) return null;
+    return (await this.end(this.db('console_sessions').where({ id }), 'signed_out', now)) > 0 ? id : null;
   }
 
   /** Ends every open session of a user (call it when deactivating them); returns how many. */

@@ -283,6 +283,16 @@ describe('sessions end', () => {
     expect(replay.cookies.has(SESSION_COOKIE)).toBe(false);
   });
 
+  it('a sign-out after the session ended just goes to the sign-in page', async () => {
+    const start = new Date('2026-07-01T00:00:00Z');
+    clock = start;
+    const who = await signedIn(adminToken);
+    clock = new Date(start.getTime() + 13 * HOUR);
+    const page = await who.post('/logout', {});
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/');
+  });
+
   it('refuses a sign-out without the CSRF token and stays signed in', async () => {
     const who = await signedIn(adminToken);
     const page = await who.post('/logout', {}, { withoutCsrf: true });
@@ -343,6 +353,34 @@ describe('sessions end', () => {
     expect((await who.post('/login', { token: adminToken })).status).toBe(303);
     expect((await new ConsoleSessionsRepository(db.knex).get(first!.id))?.revokedReason).toBe('signed_out');
     expect((await who.get('/projects')).status).toBe(200);
+  });
+});
+
+describe('the audit trail', () => {
+  it('records sign-in, failed sign-in, language switch and sign-out, never with a token or session id', async () => {
+    const users = new UsersRepository(db.knex);
+    const user = await users.create({ name: 'Audited', email: 'audited@maker.test', role: 'finance' });
+    const token = await users.issueToken(user.id, 'console test');
+    const who = visitor();
+    await who.get('/');
+    await who.post('/login', { token: 'ac_wrong-guess' });
+    expect((await who.signIn(token)).status).toBe(303);
+    const sessionId = who.cookies.get(SESSION_COOKIE)!;
+    const sessionRowId = await new ConsoleSessionsRepository(db.knex).idOf(sessionId);
+    await who.post('/locale', { locale: 'en', back: '/projects' });
+    await who.post('/logout', {});
+
+    const since = (await db.knex('audit_log').where({ action: 'POST /login (console)', status_code: 401 }).orderBy('id', 'desc').first()) as { id: number };
+    const rows = (await db.knex('audit_log').where('id', '>=', since.id).andWhere('action', 'like', '%(console)').orderBy('id')) as Array<Record<string, unknown>>;
+    expect(rows.map((r) => [r.action, r.status_code, r.actor_user_id === null ? null : Number(r.actor_user_id)])).toEqual([
+      ['POST /login (console)', 401, null],
+      ['POST /login (console)', 303, user.id],
+      ['POST /locale (console)', 303, user.id],
+      ['POST /logout (console)', 303, user.id],
+    ]);
+    expect(rows[1]).toMatchObject({ entity_type: 'console_session', entity_id: String(sessionRowId) });
+    const text = JSON.stringify(rows);
+    for (const secret of [token, 'ac_wrong-guess', sessionId]) expect(text).not.toContain(secret);
   });
 });
 

@@ -31,6 +31,7 @@ describe.each(testDatabaseKinds())('console sessions on %s', (kind) => {
   it('opens a session for a live token, storing only the hash of a fresh random id', async () => {
     const opened = await sessions.open(token, T0);
     expect(opened?.user.id).toBe(userId);
+    expect(await sessions.idOf(opened!.sessionId)).toBe(opened!.id);
     const again = await sessions.open(token, T0);
     expect(again?.sessionId).not.toBe(opened?.sessionId);
     const rows = await db.knex('console_sessions').select();
@@ -53,8 +54,8 @@ describe.each(testDatabaseKinds())('console sessions on %s', (kind) => {
 
   it('revokes at sign-out, per user and per token, recording why', async () => {
     const a = (await sessions.open(token, T0))!;
-    expect(await sessions.revoke(a.sessionId, later(1))).toBe(true);
-    expect(await sessions.revoke(a.sessionId, later(2))).toBe(false);
+    expect(await sessions.revoke(a.sessionId, later(1))).toBe(a.id);
+    expect(await sessions.revoke(a.sessionId, later(2))).toBeNull();
     expect(await sessions.get((await sessions.idOf(a.sessionId))!)).toMatchObject({ revokedAt: later(1), revokedReason: 'signed_out' });
 
     const b = (await sessions.open(token, T0))!;
