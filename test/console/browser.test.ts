@@ -38,6 +38,7 @@ function watch(target: Page): void {
 }
 
 beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (as .ci/run does), or set CHROMIUM_PATH`);
   h = await startProjectHarness('console-browser');
   h.app.use(createConsole({ knex: h.system.db.knex }));
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
