@@ -5,6 +5,7 @@
  * form to the API shows its answer where the person typed. The template helpers in views.ts
  * (`{{#form}}`, `{{field}}`) render it, with the CSRF token in every form.
  */
+import { toApiError } from '../api/errors';
 
 export interface FormState {
   /** What the person sent, keyed by field name (the API's dotted path, e.g. `devices.0.serial`). */
@@ -51,6 +52,16 @@ export function formFromApiError(body: unknown, values: Record<string, string>, 
   const errors: Record<string, string[]> = {};
   for (const detail of details) (errors[detail.field] ??= []).push(detail.message);
   return { values, errors, problems: details.length === 0 ? [error.message] : [] };
+}
+
+/**
+ * A thrown error the API would answer with a 4xx (an ApiError, a repository's conflict, a domain
+ * rule naming its field) as form state; anything else is rethrown for the console's 500 page.
+ */
+export function formFromError(error: unknown, values: Record<string, string>, fallback: string): FormState {
+  const known = toApiError(error);
+  if (!known || known.status >= 500) throw error;
+  return formFromApiError(known.body, values, fallback);
 }
 
 /** The form's string fields from a urlencoded body (repeated or nested values are dropped). */

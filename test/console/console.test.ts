@@ -1,7 +1,8 @@
 import express from 'express';
 import { createApp, startApiServer, type ApiServer } from '../../api';
 import { createConsole } from '../../console';
-import { formFromApiError } from '../../console/forms';
+import { formFromApiError, formFromError } from '../../console/forms';
+import { DomainError } from '../../domain/errors';
 import { SESSION_COOKIE } from '../../console/session';
 import { createRenderer } from '../../console/views';
 import { validationFailed } from '../../api/errors';
@@ -508,6 +509,16 @@ describe('the form kit', () => {
     const noField = formFromApiError({ error: { code: 'conflict', message: 'not in this stage', details: [] } }, {}, 'fallback');
     expect(noField).toEqual({ values: {}, errors: {}, problems: ['not in this stage'] });
     expect(formFromApiError('<html>bad gateway</html>', {}, 'fallback').problems).toEqual(['fallback']);
+  });
+
+  it('takes thrown errors the API would answer with a 4xx, and rethrows the rest', () => {
+    expect(formFromError(new DomainError('must be after the meeting', 'meetingDate'), { meetingDate: '2026-01-01' }, 'fallback')).toEqual({
+      values: { meetingDate: '2026-01-01' },
+      errors: { meetingDate: ['must be after the meeting'] },
+      problems: [],
+    });
+    const bug = new TypeError('undefined is not a function');
+    expect(() => formFromError(bug, {}, 'fallback')).toThrow(bug);
   });
 
   it('refuses to render a form without a CSRF token', () => {
