@@ -7,6 +7,7 @@ import { HEALTH_PATH, healthHandler, registerHealthDocs } from './health';
 import type { ApiDeps, ApiLogger, ApiModule } from './module';
 import { createOpenApiRegistry, generateOpenApiDocument, type OpenApiDocument } from './openapi';
 import { requestIdOf, assignRequestId } from './requestId';
+import { apiSecurityHeaders } from './securityHeaders';
 import { API_PREFIX } from './route';
 import { usersApi } from './users';
 
@@ -70,6 +71,7 @@ export function createApp(deps: ApiDeps): express.Application {
   const logger = deps.logger ?? console;
   const app = express();
   app.disable('x-powered-by');
+  app.use(apiSecurityHeaders());
   app.use(assignRequestId);
 
   const openapi = createOpenApiRegistry();

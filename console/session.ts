@@ -1,53 +1,51 @@
 import type { Request, Response } from 'express';
+import type { Locale } from '../api/roles';
+import type { SessionLimits } from '../domain/consoleSession';
 
 /**
- * The console's sign-in cookie holds the API token itself: every page checks it again with
- * UsersRepository.authenticate, so revoking the token (or deactivating its user) ends the session
- * on the next request. HttpOnly keeps it away from scripts; SameSite=Strict keeps other sites'
- * forms and links from sending it.
+ * The console's cookies. The session cookie holds only a random session id (its hash is the
+ * console_sessions row; the API token never leaves the sign-in form). HttpOnly keeps it from
+ * scripts. SameSite=Lax: links into the console from mail (notices link to it) arrive signed in,
+ * while other sites' forms cannot post with it; every form also carries a CSRF token.
  */
-export const SESSION_COOKIE = 'aftercare_console';
+export const SESSION_COOKIE = 'aftercare_session';
+/** The language chosen before signing in; once signed in, the user's own locale wins. */
+export const LOCALE_COOKIE = 'aftercare_locale';
+/** The CSRF double-submit cookie (csrf-csrf): an HMAC bound to the session cookie's value. */
+export const CSRF_COOKIE = 'aftercare_csrf';
 
-function attributes(req: Request): string[] {
-  // Secure only when this server itself terminates TLS; on http://localhost the browser would drop it.
-  return ['Path=/', 'HttpOnly', 'SameSite=Strict', ...(req.secure ? ['Secure'] : [])];
+/** Secure only when this server (or a trusted proxy) terminates TLS; on http://localhost the browser would drop it. */
+export function cookieOptions(req: Request) {
+  return { httpOnly: true, sameSite: 'lax' as const, secure: req.secure, path: '/' };
 }
 
-export function setSessionCookie(req: Request, res: Response, token: string): void {
-  res.append('Set-Cookie', [`${SESSION_COOKIE}=${encodeURIComponent(token)}`, ...attributes(req)].join('; '));
+export function setSessionCookie(req: Request, res: Response, sessionId: string, limits: SessionLimits): void {
+  // The browser may forget it at the absolute end; the server enforces both limits itself.
+  res.cookie(SESSION_COOKIE, sessionId, { ...cookieOptions(req), maxAge: limits.absoluteMs });
 }
 
 export function clearSessionCookie(req: Request, res: Response): void {
-  res.append('Set-Cookie', [`${SESSION_COOKIE}=`, 'Max-Age=0', 'Expires=Thu, 01 Jan 1970 00:00:00 GMT', ...attributes(req)].join('; '));
+  res.clearCookie(SESSION_COOKIE, cookieOptions(req));
 }
 
-/** The token in the request's session cookie, or null. */
-export function sessionToken(req: Request): string | null {
-  const header = req.get('cookie');
-  if (!header) return null;
-  for (const pair of header.split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq < 0 || pair.slice(0, eq).trim() !== SESSION_COOKIE) continue;
-    try {
-      const value = decodeURIComponent(pair.slice(eq + 1).trim());
-      return value === '' ? null : value;
-    } catch {
-      return null;
-    }
-  }
-  return null;
+export function setLocaleCookie(req: Request, res: Response, locale: Locale): void {
+  res.cookie(LOCALE_COOKIE, locale, { ...cookieOptions(req), maxAge: 365 * 24 * 60 * 60 * 1000 });
 }
 
-/**
- * Login CSRF guard for the two POST forms: a browser sends Origin on cross-site form posts, and
- * it must then name this host. Requests without Origin (curl, old browsers) are let through.
- */
-export function sameOrigin(req: Request): boolean {
-  const origin = req.get('origin');
-  if (!origin) return true;
-  try {
-    return new URL(origin).host === req.get('host');
-  } catch {
-    return false;
-  }
+function cookie(req: Request, name: string): string | null {
+  const value = (req.cookies as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+/** The session id in the request's cookie, or null. */
+export function sessionIdOf(req: Request): string | null {
+  return cookie(req, SESSION_COOKIE);
+}
+
+/** The language for someone not signed in: their earlier choice, else their browser's wish for Chinese, else English. */
+export function signedOutLocale(req: Request): Locale {
+  const chosen = cookie(req, LOCALE_COOKIE);
+  if (chosen === 'en' || chosen === 'zh-CN') return chosen;
+  const best = req.acceptsLanguages('en', 'zh-CN', 'zh');
+  return best === 'zh-CN' || best === 'zh' ? 'zh-CN' : 'en';
 }

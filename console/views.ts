@@ -1,14 +1,33 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
+import type { Locale } from '../api/roles';
+import type { FormState } from './forms';
+import { isMessageKey, translate } from './messages';
 
-/** Every time on the console is shown in the business's zone (PRODUCT: customers are in China). */
+/** The zone for times that belong to no record (and the default of the business: customers are in China). */
 export const CONSOLE_TIME_ZONE = 'Asia/Shanghai';
+
+/** The hidden field every console form carries; console/index.ts reads the token from it. */
+export const CSRF_FIELD = '_csrf';
 
 export const PAGES = ['login', 'projects', 'project', 'message'] as const;
 export type Page = (typeof PAGES)[number];
 
-export type Renderer = (page: Page, context: Record<string, unknown>) => string;
+/** What every page needs besides its own data. */
+export interface PageBase {
+  title: string;
+  locale: Locale;
+  /** Records without a zone of their own are shown in this one. */
+  timeZone: string;
+  /** Goes into every form; rendering a form without it throws. */
+  csrfToken: string;
+  user: { name: string; role: string } | null;
+  /** The path to come back to after switching the language. */
+  here: string;
+}
+
+export type Renderer = (page: Page, context: PageBase & Record<string, unknown>) => string;
 
 /** Where the console's .hbs files live, from the sources (console/) and from the build (dist/console/). */
 export function consoleTemplatesDir(): string {
@@ -19,47 +38,128 @@ export function consoleTemplatesDir(): string {
   return found;
 }
 
-const shanghai = new Intl.DateTimeFormat('en-CA', {
-  timeZone: CONSOLE_TIME_ZONE,
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
+const formatters = new Map<string, Intl.DateTimeFormat>();
 
-/** `2026-03-01 10:00` in Asia/Shanghai. */
-export function formatShanghai(date: Date): string {
-  const parts = shanghai.formatToParts(date);
+/** `2026-03-01 10:00` in `timeZone`. */
+export function formatInZone(date: Date, timeZone: string): string {
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    formatters.set(timeZone, format);
+  }
+  const parts = format.formatToParts(date);
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '??';
   return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}`;
 }
 
-/** `awaiting_kickoff` → `Awaiting kickoff`. */
+/** `awaiting_kickoff` → `Awaiting kickoff`: for values without a translation. */
 export function humanize(value: string): string {
   const words = value.replace(/_/g, ' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
+/** A stage, role or other code in the page's language, humanized when the catalog lacks it. */
+export function label(locale: Locale, prefix: 'stage' | 'role', value: string): string {
+  const key = `${prefix}.${value}`;
+  return isMessageKey(key) ? translate(locale, key) : humanize(value);
+}
+
+type Options = Handlebars.HelperOptions;
+const FIELDS_SEEN = 'formFieldsSeen';
+const FORM_STATE = 'formState';
+
+function root(options: Options): PageBase {
+  return (options.data as { root: PageBase }).root;
+}
+
+/** `f-devices-0-serial` for `devices.0.serial`: a valid, readable id. */
+function fieldId(name: string): string {
+  return `f-${name.replace(/[^A-Za-z0-9_-]/g, '-')}`;
+}
+
 /**
  * Compiles the layout and pages once. Strict mode: a variable missing from a context throws rather
  * than rendering as '' (view models set absent values to null explicitly). Escaping stays on:
- * nothing in the templates uses triple braces, so every value is HTML-escaped.
+ * nothing in the templates uses triple braces, and the helpers escape what they build.
  */
 export function createRenderer(dir: string = consoleTemplatesDir()): Renderer {
   const hbs = Handlebars.create();
+  const esc = (value: unknown) => hbs.escapeExpression(String(value));
   const read = (name: string) => fs.readFileSync(path.join(dir, `${name}.hbs`), 'utf8');
   hbs.registerPartial('layout', hbs.compile(read('layout'), { strict: true }));
-  // `{{time value}}`: a Date (or ISO string) as a <time> element in Asia/Shanghai, or a dash.
-  hbs.registerHelper('time', (value: unknown) => {
+
+  // `{{t "key" name=value}}`: a message in the page's language.
+  hbs.registerHelper('t', (key: unknown, options: Options) => {
+    if (typeof key !== 'string' || !isMessageKey(key)) throw new Error(`Unknown console message ${String(key)}`);
+    return translate(root(options).locale, key, options.hash as Record<string, string | number>);
+  });
+
+  // `{{time value}}` or `{{time value zone}}`: a Date (or ISO string) as a <time> element in the
+  // record's zone (the page's zone when none is given), or a dash.
+  hbs.registerHelper('time', (...args: unknown[]) => {
+    const options = args.pop() as Options;
+    const [value, zone] = args;
+    const timeZone = typeof zone === 'string' && zone !== '' ? zone : root(options).timeZone;
     const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : null;
     if (!date || Number.isNaN(date.getTime())) return new hbs.SafeString('<span class="none">—</span>');
-    const iso = hbs.escapeExpression(date.toISOString());
-    return new hbs.SafeString(`<time datetime="${iso}">${hbs.escapeExpression(formatShanghai(date))}</time>`);
+    return new hbs.SafeString(`<time datetime="${esc(date.toISOString())}">${esc(formatInZone(date, timeZone))}</time>`);
   });
+
   // `{{or value "fallback"}}`: the value unless it is null, undefined or ''.
   hbs.registerHelper('or', (value: unknown, fallback: unknown) => (value === null || value === undefined || value === '' ? fallback : value));
+
+  // `{{#form "/path" state=someFormState class="…"}}…{{/form}}`: a POST form with the CSRF token,
+  // and above it the problems that belong to no field shown inside it.
+  hbs.registerHelper('form', function (this: unknown, action: unknown, options: Options) {
+    const token = root(options).csrfToken;
+    if (typeof token !== 'string' || token === '') throw new Error('A console form needs the page’s csrfToken');
+    const state = options.hash.state as FormState | undefined;
+    const seen = new Set<string>();
+    const data = hbs.createFrame(options.data as object) as Record<string, unknown>;
+    data[FIELDS_SEEN] = seen;
+    data[FORM_STATE] = state;
+    const inner = options.fn(this, { data });
+    const problems = [...(state?.problems ?? []), ...Object.entries(state?.errors ?? {}).filter(([field]) => !seen.has(field)).flatMap(([field, messages]) => messages.map((m) => `${field}: ${m}`))];
+    const className = typeof options.hash.class === 'string' ? ` class="${esc(options.hash.class)}"` : '';
+    const alert = problems.length > 0 ? `<div class="error" role="alert"><ul>${problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul></div>\n` : '';
+    return new hbs.SafeString(
+      `${alert}<form method="post" action="${esc(action)}"${className}>\n<input type="hidden" name="${CSRF_FIELD}" value="${esc(token)}">\n${inner}</form>`,
+    );
+  });
+
+  // `{{field "name" label="…" type="text" required=true autocomplete="off" hint="…"}}` inside
+  // {{#form}}: a labelled input showing the sent value again (never a password), with the form
+  // state's problems for it right beside it.
+  hbs.registerHelper('field', (name: unknown, options: Options) => {
+    if (typeof name !== 'string') throw new Error('field needs a name');
+    const seen = (options.data as Record<string, unknown>)[FIELDS_SEEN] as Set<string> | undefined;
+    if (!seen) throw new Error(`field ${name} must be inside {{#form}}`);
+    seen.add(name);
+    const hash = options.hash as Record<string, unknown>;
+    const state = (options.data as Record<string, unknown>)[FORM_STATE] as FormState | undefined;
+    const id = fieldId(name);
+    const errors = state?.errors[name] ?? [];
+    const type = typeof hash.type === 'string' ? hash.type : 'text';
+    // A secret is never sent back to the browser.
+    const value = type === 'password' ? '' : (state?.values[name] ?? '');
+    const attributes = [
+      `id="${id}"`,
+      `name="${esc(name)}"`,
+      `type="${esc(type)}"`,
+      ...(value !== '' ? [`value="${esc(value)}"`] : []),
+      ...(typeof hash.autocomplete === 'string' ? [`autocomplete="${esc(hash.autocomplete)}"`] : []),
+      ...(hash.required === true ? ['required'] : []),
+      ...(hash.autofocus === true ? ['autofocus'] : []),
+      ...(type === 'password' ? ['spellcheck="false"'] : []),
+      ...(errors.length > 0 ? ['aria-invalid="true"', `aria-describedby="${id}-error"`] : []),
+    ];
+    const hint = typeof hash.hint === 'string' ? `\n  <p class="hint">${esc(hash.hint)}</p>` : '';
+    const problems = errors.length > 0 ? `\n  <p class="field-error" id="${id}-error">${errors.map(esc).join('<br>')}</p>` : '';
+    return new hbs.SafeString(
+      `<div class="field${errors.length > 0 ? ' invalid' : ''}">\n  <label for="${id}">${esc(hash.label ?? name)}</label>\n  <input ${attributes.join(' ')}>${problems}${hint}\n</div>\n`,
+    );
+  });
+
   const pages = new Map(PAGES.map((page) => [page, hbs.compile(read(page), { strict: true })]));
   return (page, context) => {
     const template = pages.get(page);

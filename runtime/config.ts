@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { z } from 'zod';
 
+const SPAN = /^[1-9]\d*(s|m|h|d)$/;
+const SPAN_HINT = 'must be a whole number of s, m, h or d, like 12h or 7d';
+
 /** Every setting comes from the environment and is checked once, at start, with one line per problem. */
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -25,7 +28,20 @@ const envSchema = z.object({
   MAIL_FROM: z.string().min(3).default('Aftercare <aftercare@localhost>'),
   AFTERCARE_PUBLIC_URL: z.string().url('must be an absolute URL, e.g. https://aftercare.example.com').optional(),
   WORKER_SHUTDOWN_GRACE: z.string().regex(/^\d+(ms|s|m)$/, 'must be like 10s, 500ms or 1m').default('10s'),
+  CONSOLE_SESSION_IDLE: z.string().regex(SPAN, SPAN_HINT).default('12h'),
+  CONSOLE_SESSION_MAX: z.string().regex(SPAN, SPAN_HINT).default('7d'),
+  CONSOLE_SIGNIN_LIMIT: z.string().regex(/^[1-9]\d*\/[1-9]\d*(s|m|h|d)$/, 'must be attempts/window, like 10/15m').default('10/15m'),
+  AFTERCARE_CONSOLE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 });
+
+/** A console time span: a positive whole number of seconds, minutes, hours or days. */
+const SPAN_UNITS_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** `12h` → 43 200 000; the regex above guarantees the shape. */
+export function spanMs(span: string): number {
+  const unit = span.slice(-1) as keyof typeof SPAN_UNITS_MS;
+  return Number(span.slice(0, -1)) * SPAN_UNITS_MS[unit];
+}
 
 export interface AppConfig {
   port: number;
@@ -42,6 +58,18 @@ export interface AppConfig {
   /** Base URL people reach the console at, used in notice links; defaults to http://localhost:PORT. */
   publicUrl: string;
   workerShutdownGrace: string;
+  console: ConsoleConfig;
+}
+
+export interface ConsoleConfig {
+  /** A console session ends after this long without a request… */
+  sessionIdleMs: number;
+  /** …and this long after sign-in in any case. */
+  sessionMaxMs: number;
+  /** Failed sign-ins allowed per client address within the window. */
+  signInLimit: { attempts: number; windowMs: number };
+  /** Key of the CSRF tokens; unset → random per process (set it when several API processes serve the console). */
+  csrfSecret?: string;
 }
 
 export class ConfigError extends Error {
@@ -58,6 +86,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const e = parsed.data;
+  if (spanMs(e.CONSOLE_SESSION_IDLE) > spanMs(e.CONSOLE_SESSION_MAX)) {
+    throw new ConfigError([`CONSOLE_SESSION_IDLE: must not be longer than CONSOLE_SESSION_MAX (${e.CONSOLE_SESSION_MAX})`]);
+  }
   return {
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
@@ -72,5 +103,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     mailFrom: e.MAIL_FROM,
     publicUrl: (e.AFTERCARE_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     workerShutdownGrace: e.WORKER_SHUTDOWN_GRACE,
+    console: {
+      sessionIdleMs: spanMs(e.CONSOLE_SESSION_IDLE),
+      sessionMaxMs: spanMs(e.CONSOLE_SESSION_MAX),
+      signInLimit: { attempts: Number(e.CONSOLE_SIGNIN_LIMIT.split('/')[0]), windowMs: spanMs(e.CONSOLE_SIGNIN_LIMIT.split('/')[1]!) },
+      csrfSecret: e.AFTERCARE_CONSOLE_SECRET,
+    },
   };
 }

@@ -7,13 +7,20 @@ import type { CoreServices } from './services';
 import { temporalReachable } from './temporal';
 
 /** The HTTP side: the API with every feature module, and the console. */
-export function httpAppFor(services: CoreServices, temporal: { client: Client; connection: Connection }, config: Pick<AppConfig, 'taskQueue' | 'temporalNamespace'>) {
+export function httpAppFor(services: CoreServices, temporal: { client: Client; connection: Connection }, config: Pick<AppConfig, 'taskQueue' | 'temporalNamespace' | 'console'>) {
   const app = createApp({
     knex: services.knex,
     temporal: { client: temporal.client, taskQueue: config.taskQueue, namespace: config.temporalNamespace },
     health: { temporal: () => temporalReachable(temporal.connection) },
     routers: apiModules,
   });
-  app.use(createConsole({ knex: services.knex }));
+  app.use(
+    createConsole({
+      knex: services.knex,
+      sessionLimits: { idleMs: config.console.sessionIdleMs, absoluteMs: config.console.sessionMaxMs },
+      signInLimit: config.console.signInLimit,
+      csrfSecret: config.console.csrfSecret,
+    }),
+  );
   return app;
 }

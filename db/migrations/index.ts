@@ -5,6 +5,7 @@ import * as access from './0003_access';
 import * as projects from './0004_projects';
 import * as steps from './0005_steps';
 import * as calendars from './0007_calendars';
+import * as consoleSessions from './0010_console_sessions';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -19,6 +20,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0004_projects', projects],
   ['0005_steps', steps],
   ['0007_calendars', calendars],
+  ['0010_console_sessions', consoleSessions],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -137,6 +137,12 @@ export class UsersRepository {
     return rows.map(toUser);
   }
 
+  /** The language the user reads the console and notices in. */
+  async setLocale(userId: number, locale: Locale): Promise<User | null> {
+    await this.db('users').where({ id: userId }).update({ locale });
+    return this.get(userId);
+  }
+
   /** Returns the plaintext token; it cannot be recovered later. */
   async issueToken(userId: number, label: string, now: Date = new Date()): Promise<string> {
     const token = generateToken();

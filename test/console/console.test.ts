@@ -1,7 +1,14 @@
 import express from 'express';
 import { createApp, startApiServer, type ApiServer } from '../../api';
 import { createConsole } from '../../console';
+import { formFromApiError, formFromError } from '../../console/forms';
+import { DomainError } from '../../domain/errors';
 import { SESSION_COOKIE } from '../../console/session';
+import { createRenderer } from '../../console/views';
+import { validationFailed } from '../../api/errors';
+import { ConsoleSessionsRepository } from '../../db/repositories/consoleSessions';
+import { hashToken } from '../../db/repositories/users';
+import { ConsoleVisitor } from '../support/consoleVisitor';
 import { ContractsRepository } from '../../db/repositories/contracts';
 import { CustomersRepository } from '../../db/repositories/customers';
 import { DevicesRepository } from '../../db/repositories/devices';
@@ -10,37 +17,36 @@ import { generateToken, UsersRepository } from '../../db/repositories/users';
 import { PROJECT_STAGES, type ProjectStage } from '../../domain/delivery';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
-interface Page {
-  status: number;
-  headers: Headers;
-  body: string;
-}
-
 const HOSTILE_NAME = 'DR room <script>alert("pwned")</script> & co';
+const HOUR = 3_600_000;
 
 let db: TestDatabase;
 let app: express.Application;
 let server: ApiServer;
 let adminToken: string;
 let engineerToken: string;
+let admin: ConsoleVisitor;
 let installing: Project;
 let trialRun: Project;
 const logged: Array<[string, unknown]> = [];
+/** The console's clock: null follows the real one; tests of expiry set it. */
+let clock: Date | null = null;
 
-async function request(method: string, path: string, options: { cookie?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Page> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.cookie !== undefined) headers.cookie = options.cookie;
-  let body: string | undefined;
-  if (options.form) {
-    headers['content-type'] = 'application/x-www-form-urlencoded';
-    body = new URLSearchParams(options.form).toString();
-  }
-  const response = await fetch(`${server.url}${path}`, { method, headers, body, redirect: 'manual' });
-  return { status: response.status, headers: response.headers, body: await response.text() };
+const visitor = () => new ConsoleVisitor(server.url);
+const get = (path: string, who: ConsoleVisitor = visitor()) => who.get(path);
+const request = (method: string, path: string, options: { form?: Record<string, string>; headers?: Record<string, string> } = {}) => visitor().request(method, path, options);
+
+async function signedIn(token: string): Promise<ConsoleVisitor> {
+  const who = visitor();
+  const page = await who.signIn(token);
+  expect(page.status).toBe(303);
+  return who;
 }
 
-const session = (token: string) => `${SESSION_COOKIE}=${encodeURIComponent(token)}`;
-const get = (path: string, token?: string) => request('GET', path, { cookie: token === undefined ? undefined : session(token) });
+/** Every <form> of a page, each of which must carry the CSRF token. */
+function forms(html: string): string[] {
+  return [...html.matchAll(/<form[\s\S]*?<\/form>/g)].map((m) => m[0]);
+}
 
 /** The rows of the work queue's table body: contract numbers, in order. */
 function listedContracts(html: string): string[] {
@@ -68,9 +74,10 @@ function pageLink(html: string, rel: 'prev' | 'next'): string | null {
   return match ? unescapeAttribute(match[1]!) : null;
 }
 
-async function seedProject(contractNo: string, name: string, stage: ProjectStage, serials: string[]): Promise<Project> {
+async function seedProject(contractNo: string, name: string, stage: ProjectStage, serials: string[], timeZone = 'Asia/Shanghai'): Promise<Project> {
   const customer = await new CustomersRepository(db.knex).create({
     name: 'Nanchang First Hospital',
+    timeZone,
     class: 'key',
     contacts: [{ name: 'Wang Fang', email: 'wang.fang@hospital.test', role: 'interface', isPrimary: true }],
   });
@@ -128,8 +135,17 @@ beforeAll(async () => {
   });
 
   app = createApp({ knex: db.knex, logger: { error: (message, error) => logged.push([message, error]) } });
-  app.use(createConsole({ knex: db.knex, logger: { error: (message, error) => logged.push([message, error]) } }));
+  app.use(
+    createConsole({
+      knex: db.knex,
+      logger: { error: (message, error) => logged.push([message, error]) },
+      // The tests sign in far more often than a person would.
+      signInLimit: { attempts: 1000, windowMs: 60_000 },
+      now: () => clock ?? new Date(),
+    }),
+  );
   server = await startApiServer(app, 0, '127.0.0.1');
+  admin = await signedIn(adminToken);
 });
 
 afterAll(async () => {
@@ -138,101 +154,398 @@ afterAll(async () => {
 });
 
 afterEach(() => {
+  clock = null;
   expect(logged).toEqual([]);
 });
 
 describe('sign-in', () => {
-  it('shows the token form at / without a cookie, as HTML with a strict content policy', async () => {
+  it('shows the token form at / with a CSRF token, as HTML under helmet’s headers and a strict content policy', async () => {
     const page = await get('/');
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(page.headers.get('content-security-policy')).toBe("default-src 'none';style-src 'self';img-src 'self';form-action 'self';frame-ancestors 'none';base-uri 'none'");
+    // no-referrer made Chromium post the form with `Origin: null`.
+    expect(page.headers.get('referrer-policy')).toBe('same-origin');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(page.headers.get('cache-control')).toBe('no-store');
-    expect(page.body).toMatch(/<form class="signin" method="post" action="\/login">/);
-    expect(page.body).toContain('name="token"');
+    expect(page.body).toMatch(/<form method="post" action="\/login" class="signin">\n<input type="hidden" name="_csrf" value="[0-9a-f]{64}\.[0-9a-f]{64}">/);
+    expect(page.body).toContain('name="token" type="password"');
     expect(page.body).not.toContain('Sign out');
+    expect(page.body).not.toMatch(/<script|style=|<style/);
   });
 
-  it('answers a bad token with 401, the error on the form and no cookie', async () => {
-    const page = await request('POST', '/login', { form: { token: 'ac_not-a-real-token' } });
+  it('serves the one stylesheet the content policy allows', async () => {
+    const page = await get('/assets/console.css');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/css/);
+    expect(page.body).toContain('.field-error');
+  });
+
+  it('answers a bad token with 401, the error beside the field and no session', async () => {
+    const who = visitor();
+    await who.get('/');
+    const page = await who.post('/login', { token: 'ac_not-a-real-token' });
     expect(page.status).toBe(401);
-    expect(page.body).toContain('That token is not valid');
-    expect(page.body).toContain('name="token"');
-    expect(page.headers.get('set-cookie')).toBeNull();
+    expect(page.body).toContain('aria-invalid="true" aria-describedby="f-token-error"');
+    expect(page.body).toContain('<p class="field-error" id="f-token-error">That token is not valid');
+    expect(page.body).not.toContain('ac_not-a-real-token');
+    expect(who.cookies.has(SESSION_COOKIE)).toBe(false);
   });
 
   it('answers an empty token with 400', async () => {
-    const page = await request('POST', '/login', { form: { token: '   ' } });
+    const who = visitor();
+    await who.get('/');
+    const page = await who.post('/login', { token: '   ' });
     expect(page.status).toBe(400);
     expect(page.body).toContain('Enter an API token');
   });
 
-  it('sets an HttpOnly, SameSite=Strict cookie for a good token and redirects to /projects', async () => {
-    const page = await request('POST', '/login', { form: { token: adminToken } });
+  it('opens a session: a random id in an HttpOnly, SameSite=Lax cookie, only its hash stored, never the token', async () => {
+    const who = visitor();
+    await who.get('/');
+    const page = await who.post('/login', { token: adminToken });
     expect(page.status).toBe(303);
     expect(page.headers.get('location')).toBe('/projects');
-    const cookie = page.headers.get('set-cookie') ?? '';
-    expect(cookie.startsWith(`${session(adminToken)};`)).toBe(true);
+    const cookie = page.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`)) ?? '';
     expect(cookie).toMatch(/; HttpOnly/);
-    expect(cookie).toMatch(/; SameSite=Strict/);
+    expect(cookie).toMatch(/; SameSite=Lax/);
     expect(cookie).toMatch(/; Path=\//);
+    expect(cookie).toMatch(/; Max-Age=604800/);
+    const sessionId = who.cookies.get(SESSION_COOKIE)!;
+    expect(sessionId).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(sessionId).not.toContain(adminToken);
+    const row = await db.knex('console_sessions').where({ session_hash: hashToken(sessionId) }).first();
+    expect(row).toBeDefined();
+    const stored = JSON.stringify(await db.knex('console_sessions').select());
+    expect(stored).not.toContain(sessionId);
+    expect(stored).not.toContain(adminToken);
 
-    const next = await get('/projects', adminToken);
+    const next = await who.get('/projects');
     expect(next.status).toBe(200);
     expect(next.body).toContain('Administrator');
   });
 
+  it('takes a form posted with `Origin: null`, as Chromium sends it', async () => {
+    const who = visitor();
+    await who.get('/');
+    const page = await who.post('/login', { token: adminToken }, { headers: { origin: 'null' } });
+    expect(page.status).toBe(303);
+  });
+
+  it('refuses a sign-in form without the CSRF token or with another visitor’s, with a fresh form', async () => {
+    const forger = visitor();
+    const forged = await forger.post('/login', { token: adminToken }, { withoutCsrf: true, headers: { origin: 'https://evil.example' } });
+    expect(forged.status).toBe(403);
+    expect(forged.body).toContain('This form has expired or did not come from the console');
+    expect(forger.cookies.has(SESSION_COOKIE)).toBe(false);
+
+    const victim = visitor();
+    await victim.get('/');
+    const stolen = await forger.post('/login', { token: adminToken, _csrf: victim.csrfToken! });
+    expect(stolen.status).toBe(403);
+    // The fresh form it got works.
+    expect((await forger.post('/login', { token: adminToken })).status).toBe(303);
+  });
+
   it('sends a signed-in visitor of / on to /projects', async () => {
-    const page = await get('/', adminToken);
+    const page = await get('/', admin);
     expect(page.status).toBe(303);
     expect(page.headers.get('location')).toBe('/projects');
   });
 
-  it('refuses a sign-in form posted from another site', async () => {
-    const page = await request('POST', '/login', { form: { token: adminToken }, headers: { origin: 'https://evil.example' } });
-    expect(page.status).toBe(403);
-    expect(page.headers.get('set-cookie')).toBeNull();
-  });
-
-  it('clears the cookie on logout', async () => {
-    const page = await request('POST', '/logout', { cookie: session(adminToken) });
-    expect(page.status).toBe(303);
-    expect(page.headers.get('location')).toBe('/');
-    expect(page.headers.get('set-cookie')).toMatch(new RegExp(`^${SESSION_COOKIE}=; Max-Age=0;`));
-  });
-
   it('admits any role (the pages are read-only)', async () => {
-    const page = await get('/projects', engineerToken);
-    expect(page.status).toBe(200);
-    expect(page.body).toContain('Chen Jie · Engineer');
+    const engineer = await signedIn(engineerToken);
+    const page = await engineer.post('/locale', { locale: 'en', back: '/projects' });
+    expect(page.status).toBe(303);
+    expect((await engineer.get('/projects')).body).toContain('Chen Jie · Engineer');
   });
 });
 
-describe('pages need the cookie', () => {
+describe('sessions end', () => {
+  const sessionRow = async (who: ConsoleVisitor) => new ConsoleSessionsRepository(db.knex).get((await new ConsoleSessionsRepository(db.knex).idOf(who.cookies.get(SESSION_COOKIE)!))!);
+
+  it('at sign-out: the session is revoked, and its old cookie is refused afterwards', async () => {
+    const who = await signedIn(adminToken);
+    const oldCookie = who.cookies.get(SESSION_COOKIE)!;
+    const row = await sessionRow(who);
+    const page = await who.post('/logout', {});
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/?ended=signed_out');
+    expect(page.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=;`) && /Expires=Thu, 01 Jan 1970/.test(c))).toBe(true);
+    expect((await new ConsoleSessionsRepository(db.knex).get(row!.id))?.revokedReason).toBe('signed_out');
+    expect((await who.get('/?ended=signed_out')).body).toContain('You are signed out.');
+
+    const replay = visitor();
+    replay.cookies.set(SESSION_COOKIE, oldCookie);
+    const refused = await replay.get('/projects');
+    expect(refused.status).toBe(303);
+    expect(refused.headers.get('location')).toBe('/?ended=signed_out');
+    expect(replay.cookies.has(SESSION_COOKIE)).toBe(false);
+  });
+
+  it('a sign-out after the session ended just goes to the sign-in page', async () => {
+    const start = new Date('2026-07-01T00:00:00Z');
+    clock = start;
+    const who = await signedIn(adminToken);
+    clock = new Date(start.getTime() + 13 * HOUR);
+    const page = await who.post('/logout', {});
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/');
+  });
+
+  it('refuses a sign-out without the CSRF token and stays signed in', async () => {
+    const who = await signedIn(adminToken);
+    const page = await who.post('/logout', {}, { withoutCsrf: true });
+    expect(page.status).toBe(403);
+    expect((await who.get('/projects')).status).toBe(200);
+  });
+
+  it('when its API token is revoked or its user deactivated, for good', async () => {
+    const users = new UsersRepository(db.knex);
+    const user = await users.create({ name: 'Leaving Soon', email: 'leaving@maker.test', role: 'engineer' });
+    const token = await users.issueToken(user.id, 'console test');
+    const who = await signedIn(token);
+    expect((await who.get('/projects')).status).toBe(200);
+    const row = await sessionRow(who);
+    await users.revokeToken(token);
+    const page = await who.get('/projects');
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/?ended=token_revoked');
+    expect((await new ConsoleSessionsRepository(db.knex).get(row!.id))?.revokedReason).toBe('token_revoked');
+
+    const other = await users.create({ name: 'Deactivated Soon', email: 'deactivated@maker.test', role: 'engineer' });
+    const second = await signedIn(await users.issueToken(other.id, 'console test'));
+    const secondRow = await sessionRow(second);
+    await db.knex('users').where({ id: other.id }).update({ active: false });
+    expect((await second.get('/projects')).headers.get('location')).toBe('/?ended=user_deactivated');
+    // Reactivating the user does not bring the session back.
+    await db.knex('users').where({ id: other.id }).update({ active: true });
+    expect((await second.get('/projects')).status).toBe(303);
+    expect((await new ConsoleSessionsRepository(db.knex).get(secondRow!.id))?.revokedReason).toBe('user_deactivated');
+  });
+
+  it('after 12 hours idle, and after 7 days however busy', async () => {
+    const start = new Date('2026-06-01T00:00:00Z');
+    clock = start;
+    const idle = await signedIn(adminToken);
+    const busy = await signedIn(adminToken);
+    clock = new Date(start.getTime() + 11 * HOUR);
+    expect((await idle.get('/projects')).status).toBe(200);
+    clock = new Date(start.getTime() + 23 * HOUR - 1000);
+    expect((await idle.get('/projects')).status).toBe(200);
+    clock = new Date(start.getTime() + 35 * HOUR);
+    const page = await idle.get('/projects');
+    expect(page.headers.get('location')).toBe('/?ended=idle');
+    expect((await idle.get('/?ended=idle')).body).toContain('Your session ended after a long time without activity.');
+
+    for (let hours = 10; hours < 7 * 24; hours += 10) {
+      clock = new Date(start.getTime() + hours * HOUR);
+      expect((await busy.get('/projects')).status).toBe(200);
+    }
+    clock = new Date(start.getTime() + 7 * 24 * HOUR);
+    expect((await busy.get('/projects')).headers.get('location')).toBe('/?ended=expired');
+  });
+
+  it('a new sign-in in the same browser replaces the old session', async () => {
+    const who = await signedIn(adminToken);
+    const first = await sessionRow(who);
+    await who.get('/projects');
+    expect((await who.post('/login', { token: adminToken })).status).toBe(303);
+    expect((await new ConsoleSessionsRepository(db.knex).get(first!.id))?.revokedReason).toBe('signed_out');
+    expect((await who.get('/projects')).status).toBe(200);
+  });
+});
+
+describe('the audit trail', () => {
+  it('records sign-in, failed sign-in, language switch and sign-out, never with a token or session id', async () => {
+    const users = new UsersRepository(db.knex);
+    const user = await users.create({ name: 'Audited', email: 'audited@maker.test', role: 'finance' });
+    const token = await users.issueToken(user.id, 'console test');
+    const who = visitor();
+    await who.get('/');
+    await who.post('/login', { token: 'ac_wrong-guess' });
+    expect((await who.signIn(token)).status).toBe(303);
+    const sessionId = who.cookies.get(SESSION_COOKIE)!;
+    const sessionRowId = await new ConsoleSessionsRepository(db.knex).idOf(sessionId);
+    await who.post('/locale', { locale: 'en', back: '/projects' });
+    await who.post('/logout', {});
+
+    const since = (await db.knex('audit_log').where({ action: 'POST /login (console)', status_code: 401 }).orderBy('id', 'desc').first()) as { id: number };
+    const rows = (await db.knex('audit_log').where('id', '>=', since.id).andWhere('action', 'like', '%(console)').orderBy('id')) as Array<Record<string, unknown>>;
+    expect(rows.map((r) => [r.action, r.status_code, r.actor_user_id === null ? null : Number(r.actor_user_id)])).toEqual([
+      ['POST /login (console)', 401, null],
+      ['POST /login (console)', 303, user.id],
+      ['POST /locale (console)', 303, user.id],
+      ['POST /logout (console)', 303, user.id],
+    ]);
+    expect(rows[1]).toMatchObject({ entity_type: 'console_session', entity_id: String(sessionRowId) });
+    const text = JSON.stringify(rows);
+    for (const secret of [token, 'ac_wrong-guess', sessionId]) expect(text).not.toContain(secret);
+  });
+});
+
+describe('pages need a session', () => {
   it.each(['/projects', '/projects?stage=installing', '/projects/1', '/projects/999999'])('%s without a cookie redirects to /', async (path) => {
     const page = await get(path);
     expect(page.status).toBe(303);
     expect(page.headers.get('location')).toBe('/');
   });
 
-  it('an unknown or revoked token in the cookie redirects to / and clears the cookie', async () => {
+  it('an unknown session id redirects to / and clears the cookie; the fresh form then works', async () => {
+    const who = visitor();
+    who.cookies.set(SESSION_COOKIE, 'made-up');
+    const page = await who.get('/projects');
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/');
+    expect(who.cookies.has(SESSION_COOKIE)).toBe(false);
+    expect((await who.signIn(adminToken)).status).toBe(303);
+  });
+
+  it('even the old cookie holding an API token signs nobody in', async () => {
+    const who = visitor();
+    who.cookies.set('aftercare_console', encodeURIComponent(adminToken));
+    who.cookies.set(SESSION_COOKIE, encodeURIComponent(adminToken));
+    expect((await who.get('/projects')).headers.get('location')).toBe('/');
+  });
+});
+
+describe('sign-in rate limit', () => {
+  it('answers 429 after too many failed sign-ins from one address; successful ones do not count', async () => {
+    const limited = express();
+    limited.use(createConsole({ knex: db.knex, signInLimit: { attempts: 2, windowMs: 60_000 } }));
+    const limitedServer = await startApiServer(limited, 0, '127.0.0.1');
+    try {
+      const who = new ConsoleVisitor(limitedServer.url);
+      expect((await who.signIn(adminToken)).status).toBe(303);
+      expect((await who.post('/logout', {})).status).toBe(303);
+      await who.get('/');
+      expect((await who.post('/login', { token: 'ac_guess-1' })).status).toBe(401);
+      expect((await who.post('/login', { token: 'ac_guess-2' })).status).toBe(401);
+      const refused = await who.post('/login', { token: adminToken });
+      expect(refused.status).toBe(429);
+      expect(refused.body).toContain('Too many failed sign-ins');
+      expect(refused.headers.get('ratelimit-policy')).toMatch(/^"2-in-1min"/);
+      expect(who.cookies.has(SESSION_COOKIE)).toBe(false);
+    } finally {
+      await limitedServer.close();
+    }
+  });
+});
+
+describe('language', () => {
+  it('follows the user’s locale, and the switch keeps the choice on the user', async () => {
     const users = new UsersRepository(db.knex);
-    const user = await users.create({ name: 'Leaving Soon', email: 'leaving@maker.test', role: 'engineer' });
-    const token = await users.issueToken(user.id, 'console test');
-    expect((await get('/projects', token)).status).toBe(200);
-    await users.revokeToken(token);
-    for (const stale of [token, 'ac_unknown']) {
-      const page = await get('/projects', stale);
-      expect(page.status).toBe(303);
-      expect(page.headers.get('location')).toBe('/');
-      expect(page.headers.get('set-cookie')).toMatch(/Max-Age=0/);
+    const user = await users.create({ name: '李娜', email: 'li.na@maker.test', role: 'project_manager', locale: 'zh-CN' });
+    const who = await signedIn(await users.issueToken(user.id, 'console test'));
+    const chinese = await who.get(`/projects/${installing.id}`);
+    expect(chinese.body).toContain('<html lang="zh-CN">');
+    expect(chinese.body).toContain('<h2>时间线</h2>');
+    expect(chinese.body).toContain('<span class="stage stage-installing">安装中</span>');
+    expect(chinese.body).toContain('李娜 · 项目经理');
+
+    const switched = await who.post('/locale', { locale: 'en', back: `/projects/${installing.id}` });
+    expect(switched.status).toBe(303);
+    expect(switched.headers.get('location')).toBe(`/projects/${installing.id}`);
+    expect((await users.get(user.id))?.locale).toBe('en');
+    const english = await who.get(`/projects/${installing.id}`);
+    expect(english.body).toContain('<html lang="en">');
+    expect(english.body).toContain('<h2>Timeline</h2>');
+
+    // A later session, in another browser, keeps the choice.
+    const elsewhere = await signedIn((await users.issueToken(user.id, 'second browser')));
+    expect((await elsewhere.get('/projects')).body).toContain('<html lang="en">');
+  });
+
+  it('shows the sign-in page in the browser’s language, switchable before signing in', async () => {
+    const who = visitor();
+    const chinese = await who.request('GET', '/', { headers: { 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.5' } });
+    expect(chinese.body).toContain('<h1>登录</h1>');
+    expect((await who.post('/locale', { locale: 'en', back: '/' })).headers.get('location')).toBe('/');
+    expect((await who.request('GET', '/', { headers: { 'accept-language': 'zh-CN' } })).body).toContain('<h1>Sign in</h1>');
+  });
+
+  it('never sends the switch off the site, and refuses an unknown locale', async () => {
+    const who = await signedIn(adminToken);
+    for (const back of ['//evil.example/x', 'https://evil.example', '/\\evil.example']) {
+      expect((await who.post('/locale', { locale: 'en', back })).headers.get('location')).toBe('/projects');
+    }
+    expect((await who.post('/locale', { locale: 'fr', back: '/' })).status).toBe(400);
+  });
+});
+
+describe('every form carries the CSRF token', () => {
+  it.each(['/', '/projects', '/projects?stage=trial_run', '/projects/999999'])('%s', async (path) => {
+    const who = path === '/' ? visitor() : admin;
+    const page = await who.get(path);
+    const all = forms(page.body);
+    expect(all.length).toBeGreaterThan(0);
+    for (const form of all) expect(form).toMatch(/<input type="hidden" name="_csrf" value="[0-9a-f]{64}\.[0-9a-f]{64}">/);
+  });
+});
+
+describe('the form kit', () => {
+  it('shows the API’s field errors beside their fields and the others above the form', () => {
+    const render = createRenderer();
+    const body = validationFailed([
+      { field: 'token', message: 'must start with ac_' },
+      { field: 'devices.0.serial', message: 'unknown serial' },
+    ]).body;
+    const html = render('login', {
+      title: 'Sign in',
+      locale: 'en',
+      timeZone: 'Asia/Shanghai',
+      csrfToken: 'token-for-this-page',
+      user: null,
+      here: '/',
+      locales: [],
+      notice: null,
+      form: formFromApiError(body, { token: 'secret' }, 'fallback'),
+    });
+    expect(html).toContain('<p class="field-error" id="f-token-error">must start with ac_</p>');
+    expect(html).toContain('<li>devices.0.serial: unknown serial</li>');
+    expect(html).not.toContain('secret');
+    expect(html).toContain('<input type="hidden" name="_csrf" value="token-for-this-page">');
+    const noField = formFromApiError({ error: { code: 'conflict', message: 'not in this stage', details: [] } }, {}, 'fallback');
+    expect(noField).toEqual({ values: {}, errors: {}, problems: ['not in this stage'] });
+    expect(formFromApiError('<html>bad gateway</html>', {}, 'fallback').problems).toEqual(['fallback']);
+  });
+
+  it('takes thrown errors the API would answer with a 4xx, and rethrows the rest', () => {
+    expect(formFromError(new DomainError('must be after the meeting', 'meetingDate'), { meetingDate: '2026-01-01' }, 'fallback')).toEqual({
+      values: { meetingDate: '2026-01-01' },
+      errors: { meetingDate: ['must be after the meeting'] },
+      problems: [],
+    });
+    const bug = new TypeError('undefined is not a function');
+    expect(() => formFromError(bug, {}, 'fallback')).toThrow(bug);
+  });
+
+  it('refuses to render a form without a CSRF token', () => {
+    const render = createRenderer();
+    expect(() => render('login', { title: 'x', locale: 'en', timeZone: 'UTC', csrfToken: '', user: null, here: '/', locales: [], notice: null, form: formFromApiError(null, {}, 'x') })).toThrow(/csrfToken/);
+  });
+});
+
+describe('times in the record’s time zone', () => {
+  it('shows a project of a customer in Berlin in Berlin time, on the queue and its page', async () => {
+    const berlin = await seedProject('HT-CONSOLE-BERLIN', 'Berlin clinic', 'awaiting_kickoff', ['BER-0001'], 'Europe/Berlin');
+    try {
+      const queue = await get('/projects?stage=awaiting_kickoff', admin);
+      expect(queue.body).toContain('<time datetime="2026-01-05T01:00:00.000Z">2026-01-05 02:00</time>');
+      const page = await get(`/projects/${berlin.id}`, admin);
+      expect(page.body).toContain('<dt>Time zone</dt><dd>Europe/Berlin</dd>');
+      expect(page.body).toContain('<time datetime="2026-01-05T01:00:00.000Z">2026-01-05 02:00</time>');
+    } finally {
+      await db.knex('devices').where({ project_id: berlin.id }).delete();
+      await db.knex('projects').where({ id: berlin.id }).delete();
     }
   });
 });
 
 describe('GET /projects', () => {
   it('lists every project with contract no, name, stage, PM and creation time', async () => {
-    const page = await get('/projects', adminToken);
+    const page = await get('/projects', admin);
     expect(page.status).toBe(200);
     expect(listedContracts(page.body)).toEqual(['HT-CONSOLE-1', 'HT-CONSOLE-2']);
     expect(page.body).toContain(`<a href="/projects/${installing.id}">HT-CONSOLE-1</a>`);
@@ -243,7 +556,7 @@ describe('GET /projects', () => {
   });
 
   it('links a filter for every stage, with its count', async () => {
-    const filters = stageFilters((await get('/projects', adminToken)).body);
+    const filters = stageFilters((await get('/projects', admin)).body);
     expect(filters.map((f) => f.href)).toEqual(['/projects', ...PROJECT_STAGES.map((stage) => `/projects?stage=${stage}`)]);
     expect(filters[0]).toEqual({ href: '/projects', label: 'All', count: 2, current: true });
     expect(filters.find((f) => f.href === '/projects?stage=installing')).toEqual({ href: '/projects?stage=installing', label: 'Installing', count: 1, current: false });
@@ -260,26 +573,26 @@ describe('GET /projects', () => {
   });
 
   it('filters by stage', async () => {
-    const trial = await get('/projects?stage=trial_run', adminToken);
+    const trial = await get('/projects?stage=trial_run', admin);
     expect(trial.status).toBe(200);
     expect(listedContracts(trial.body)).toEqual(['HT-CONSOLE-2']);
     expect(stageFilters(trial.body).filter((f) => f.current).map((f) => f.href)).toEqual(['/projects?stage=trial_run']);
     expect(trial.body).toContain('<h1>Projects: Trial run</h1>');
 
-    const completed = await get('/projects?stage=completed', adminToken);
+    const completed = await get('/projects?stage=completed', admin);
     expect(listedContracts(completed.body)).toEqual([]);
     expect(completed.body).toContain('No projects in this stage.');
   });
 
   it('answers an unknown stage or page with 400', async () => {
-    const stage = await get('/projects?stage=%3Cscript%3Ebogus', adminToken);
+    const stage = await get('/projects?stage=%3Cscript%3Ebogus', admin);
     expect(stage.status).toBe(400);
     expect(stage.body).toContain('There is no stage &quot;&lt;script&gt;bogus&quot;');
-    expect((await get('/projects?page=0', adminToken)).status).toBe(400);
+    expect((await get('/projects?page=0', admin)).status).toBe(400);
   });
 
   it('escapes a project name containing <script>', async () => {
-    const page = await get('/projects', adminToken);
+    const page = await get('/projects', admin);
     expect(page.body).not.toContain('<script>');
     expect(page.body).toContain('DR room &lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt; &amp; co');
   });
@@ -287,7 +600,7 @@ describe('GET /projects', () => {
 
 describe('GET /projects/:id', () => {
   it('shows the stage, the timeline in Asia/Shanghai time and the devices with warranty dates', async () => {
-    const page = await get(`/projects/${installing.id}`, adminToken);
+    const page = await get(`/projects/${installing.id}`, admin);
     expect(page.status).toBe(200);
     expect(page.body).toContain('<span class="stage stage-installing">Installing</span>');
     expect(page.body).toContain('<td><time datetime="2026-01-05T01:30:00.000Z">2026-01-05 09:30</time></td><td>system</td><td>Project started</td><td>Project started; kick-off due within 3 days</td>');
@@ -305,7 +618,7 @@ describe('GET /projects/:id', () => {
   });
 
   it('shows the trial run, its issues and DOA cases', async () => {
-    const page = await get(`/projects/${trialRun.id}`, adminToken);
+    const page = await get(`/projects/${trialRun.id}`, admin);
     expect(page.status).toBe(200);
     expect(page.body).toMatch(/<dt>Ends<\/dt><dd><time datetime="2026-02-15T02:00:00.000Z">2026-02-15 10:00<\/time><\/dd>\s*<dt>Extensions<\/dt><dd>1<\/dd>/);
     expect(page.body).toContain('<td>I1</td>');
@@ -317,7 +630,7 @@ describe('GET /projects/:id', () => {
   });
 
   it.each(['999999', 'abc', '0', '1.5', '99999999999999999999'])('answers 404 for project %s', async (id) => {
-    const page = await get(`/projects/${id}`, adminToken);
+    const page = await get(`/projects/${id}`, admin);
     expect(page.status).toBe(404);
     expect(page.body).toContain('Project not found');
   });
@@ -326,14 +639,14 @@ describe('GET /projects/:id', () => {
 describe('paging (runs last: it adds projects)', () => {
   it('shows 50 projects a page with links to the neighbouring pages, keeping the stage filter', async () => {
     for (let i = 3; i <= 53; i += 1) await seedProject(`HT-CONSOLE-${i}`, `Bulk ${i}`, 'installing', [`BULK-${i}`]);
-    const first = await get('/projects?stage=installing', adminToken);
+    const first = await get('/projects?stage=installing', admin);
     expect(listedContracts(first.body)).toHaveLength(50);
     expect(listedContracts(first.body)[0]).toBe('HT-CONSOLE-1');
     expect(first.body).toContain('Showing 1–50 of 52');
     expect(pageLink(first.body, 'prev')).toBeNull();
     expect(pageLink(first.body, 'next')).toBe('/projects?stage=installing&page=2');
 
-    const second = await get('/projects?stage=installing&page=2', adminToken);
+    const second = await get('/projects?stage=installing&page=2', admin);
     expect(listedContracts(second.body)).toEqual(['HT-CONSOLE-52', 'HT-CONSOLE-53']);
     expect(second.body).toContain('Showing 51–52 of 52');
     expect(pageLink(second.body, 'prev')).toBe('/projects?stage=installing');
@@ -356,7 +669,7 @@ describe('failures', () => {
     brokenApp.use(createConsole({ knex: broken.knex, logger: { error: (message, error) => errors.push([message, error]) } }));
     const brokenServer = await startApiServer(brokenApp, 0, '127.0.0.1');
     try {
-      const response = await fetch(`${brokenServer.url}/projects`, { headers: { cookie: session(adminToken) }, redirect: 'manual' });
+      const response = await fetch(`${brokenServer.url}/projects`, { headers: { cookie: `${SESSION_COOKIE}=any` }, redirect: 'manual' });
       const body = await response.text();
       expect(response.status).toBe(500);
       expect(body).toContain('Something went wrong');
@@ -395,6 +708,15 @@ describe('living next to the API', () => {
     const projects = await request('GET', '/api/users/me', { headers: { authorization: `Bearer ${adminToken}` } });
     expect(projects.headers.get('content-type')).toMatch(/json/);
     expect((await request('GET', '/healthz')).headers.get('content-type')).toMatch(/json/);
+  });
+
+  it('the API answers under helmet’s headers too, with a content policy that allows nothing', async () => {
+    for (const path of ['/api/users/me', '/healthz']) {
+      const answer = await request('GET', path);
+      expect(answer.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
+      expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(answer.headers.get('strict-transport-security')).toMatch(/^max-age=/);
+    }
   });
 
   it('leaves paths it does not serve to whatever is mounted after it', async () => {

@@ -60,4 +60,43 @@ describe('configuration from the environment', () => {
     }
     expect((error as Error).message).toContain('Invalid configuration');
   });
+
+  describe('console sessions', () => {
+    it('expire after 12 hours idle and 7 days in all, with 10 failed sign-ins per 15 minutes, by default', () => {
+      expect(loadConfig({}).console).toEqual({
+        sessionIdleMs: 12 * 3_600_000,
+        sessionMaxMs: 7 * 86_400_000,
+        signInLimit: { attempts: 10, windowMs: 15 * 60_000 },
+        csrfSecret: undefined,
+      });
+    });
+
+    it('reads the console settings', () => {
+      const secret = 'x'.repeat(32);
+      expect(loadConfig({ CONSOLE_SESSION_IDLE: '30m', CONSOLE_SESSION_MAX: '1d', CONSOLE_SIGNIN_LIMIT: '5/1h', AFTERCARE_CONSOLE_SECRET: secret }).console).toEqual({
+        sessionIdleMs: 30 * 60_000,
+        sessionMaxMs: 86_400_000,
+        signInLimit: { attempts: 5, windowMs: 3_600_000 },
+        csrfSecret: secret,
+      });
+    });
+
+    it('refuses bad spans, a short secret and an idle limit beyond the maximum, naming the variable', () => {
+      const problems = (env: Record<string, string>) => {
+        try {
+          loadConfig(env);
+        } catch (error) {
+          return (error as ConfigError).problems;
+        }
+        return [];
+      };
+      expect(problems({ CONSOLE_SESSION_IDLE: '12 hours', CONSOLE_SESSION_MAX: '0d', CONSOLE_SIGNIN_LIMIT: '10', AFTERCARE_CONSOLE_SECRET: 'short' }).map((p) => p.split(':')[0])).toEqual([
+        'CONSOLE_SESSION_IDLE',
+        'CONSOLE_SESSION_MAX',
+        'CONSOLE_SIGNIN_LIMIT',
+        'AFTERCARE_CONSOLE_SECRET',
+      ]);
+      expect(problems({ CONSOLE_SESSION_IDLE: '8d' })).toEqual(['CONSOLE_SESSION_IDLE: must not be longer than CONSOLE_SESSION_MAX (7d)']);
+    });
+  });
 });

@@ -1,0 +1,84 @@
+/**
+ * The console's defences, each from its library: helmet's headers with a content policy the pages
+ * satisfy, csrf-csrf's double-submit tokens on every form, and express-rate-limit on sign-in.
+ */
+import crypto from 'node:crypto';
+import { doubleCsrf } from 'csrf-csrf';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import { cookieOptions, CSRF_COOKIE, sessionIdOf } from './session';
+import { CSRF_FIELD } from './views';
+
+/**
+ * Pages use only the console's own stylesheet and post forms back here; no scripts, no frames.
+ * Referrer-Policy same-origin: with no-referrer, Chromium posts same-origin forms with
+ * `Origin: null`; same-origin keeps our URLs from other sites and leaves our own requests intact.
+ */
+export function consoleSecurityHeaders(): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+    },
+    referrerPolicy: { policy: 'same-origin' },
+  });
+}
+
+export interface Csrf {
+  /** The token for the forms of the page being answered; also (re)sets the CSRF cookie. */
+  token(req: Request, res: Response): string;
+  /** Whether a form post carries the token matching its cookie and session. */
+  valid(req: Request): boolean;
+}
+
+/**
+ * Double-submit tokens bound to the session cookie's value, so a token from before sign-in (or
+ * from another session) is useless after it. Without a configured secret each process draws its
+ * own: forms open across a restart then need one resend.
+ */
+export function createCsrf(secret: string = crypto.randomBytes(32).toString('hex')): Csrf {
+  const { generateCsrfToken, validateRequest } = doubleCsrf({
+    getSecret: () => secret,
+    getSessionIdentifier: (req) => sessionIdOf(req) ?? '',
+    cookieName: CSRF_COOKIE,
+    cookieOptions: { sameSite: 'lax', httpOnly: true, secure: false, path: '/' },
+    getCsrfTokenFromRequest: (req) => {
+      const value = (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD];
+      return typeof value === 'string' ? value : null;
+    },
+  });
+  return {
+    token: (req, res) => generateCsrfToken(req, res, { cookieOptions: cookieOptions(req) }),
+    valid: (req) => validateRequest(req),
+  };
+}
+
+export interface SignInLimit {
+  attempts: number;
+  windowMs: number;
+}
+
+export const DEFAULT_SIGN_IN_LIMIT: SignInLimit = { attempts: 10, windowMs: 15 * 60 * 1000 };
+
+/**
+ * Failed sign-ins per client address (successful ones, answered with a redirect, do not count):
+ * guessing tokens stays hopeless and a person who mistypes is not locked out for long.
+ */
+export function signInRateLimit(limit: SignInLimit, refuse: (req: Request, res: Response) => void): RequestHandler {
+  return rateLimit({
+    windowMs: limit.windowMs,
+    limit: limit.attempts,
+    skipSuccessfulRequests: true,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (req: Request, res: Response, _next: NextFunction) => refuse(req, res),
+  });
+}
