@@ -1,13 +1,14 @@
 import type { ActivityDeps } from './deps';
-import { createNoticeActivities } from './notices';
+import { createEscalationActivities, createNoticeActivities } from './notices';
 import { createProjectActivities } from './projects';
 
 export type { ActivityDeps } from './deps';
-export type { NoticeRequest } from './notices';
+export type { NoticeRequest, EscalationFallback } from './notices';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createNoticeActivities(deps),
+    ...createEscalationActivities(deps),
     ...createProjectActivities(deps),
   };
 }

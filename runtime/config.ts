@@ -24,6 +24,7 @@ const envSchema = z.object({
     .optional(),
   MAIL_FROM: z.string().min(3).default('Aftercare <aftercare@localhost>'),
   AFTERCARE_PUBLIC_URL: z.string().url('must be an absolute URL, e.g. https://aftercare.example.com').optional(),
+  NOTICE_WORKER_CONCURRENCY: z.coerce.number().int().min(1, 'must be at least 1').max(1000).default(4),
   WORKER_SHUTDOWN_GRACE: z.string().regex(/^\d+(ms|s|m)$/, 'must be like 10s, 500ms or 1m').default('10s'),
 });
 
@@ -42,6 +43,8 @@ export interface AppConfig {
   /** Base URL people reach the console at, used in notice links; defaults to http://localhost:PORT. */
   publicUrl: string;
   workerShutdownGrace: string;
+  /** Notice activities one worker process runs at once, on the `<taskQueue>-notices` queue. */
+  noticeConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -72,5 +75,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     mailFrom: e.MAIL_FROM,
     publicUrl: (e.AFTERCARE_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     workerShutdownGrace: e.WORKER_SHUTDOWN_GRACE,
+    noticeConcurrency: e.NOTICE_WORKER_CONCURRENCY,
   };
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startApiServer } from '../api';
 import { UsersRepository } from '../db/repositories/users';
-import { createWorker } from '../worker/createWorker';
+import { createWorkers } from '../worker/createWorker';
 import { adminTokenFor } from './adminToken';
 import { ConfigError, loadConfig, type AppConfig } from './config';
 import { startDevServer, type DevServer } from './devServer';
@@ -50,14 +50,15 @@ async function main(): Promise<void> {
 
   const { connection, client } = await connectClient(target, external);
   const workerConnection = await connectWorkerConnection(target, external);
-  const worker = await createWorker({
+  const workers = await createWorkers({
     connection: workerConnection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     activities: activitiesFor(services, config),
+    noticeConcurrency: config.noticeConcurrency,
     shutdownGraceTime: config.workerShutdownGrace,
   });
-  const workerRunning = worker.run();
+  const workerRunning = workers.run();
 
   const app = httpAppFor(services, { client, connection }, config);
   const api = await startApiServer(app, config.port);
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
     stopping = true;
     log(`${signal}: stopping`);
     await api.close();
-    worker.shutdown();
+    workers.shutdown();
     await workerRunning;
     await workerConnection.close();
     await connection.close();
