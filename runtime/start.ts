@@ -38,7 +38,9 @@ async function main(): Promise<void> {
     const cli = resolveTemporalCli();
     const dbFile = path.join(config.dataDir, 'temporal.sqlite');
     log(`starting the embedded Temporal dev server (state in ${dbFile})`);
-    devServer = await startDevServer({ cli, port: config.temporalDevPort, uiPort: config.temporalUiPort, dbFile, namespace: config.temporalNamespace, log });
+    // The pid file lets the next start stop this server if we are killed too hard to stop it ourselves.
+    const pidFile = path.join(config.dataDir, 'temporal-dev-server.pid');
+    devServer = await startDevServer({ cli, port: config.temporalDevPort, uiPort: config.temporalUiPort, dbFile, namespace: config.temporalNamespace, log, pidFile });
     address = devServer.address;
   }
   const external = Boolean(config.temporalAddress);

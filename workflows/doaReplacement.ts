@@ -8,7 +8,7 @@ import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, 
 import type { Activities } from '../activities';
 import { doaExclusion, doaReturnOutcome } from '../domain/delivery';
 import { addDuration, subtractDuration } from '../domain/duration';
-import { escalationRecipients, msUntil, notify, projectRef } from './notify';
+import { escalate, msUntil, notify, projectRef } from './notify';
 import { doaReceivedUpdate, doaReturnedUpdate, doaShippedUpdate, doaStateQuery, type Actor, type DoaInput, type DoaReceivedStep, type DoaReturnedStep, type DoaShippedStep, type DoaState } from './projectDelivery.messages';
 
 const { saveDoaCase, flagCustomerServiceStopped, recordProjectEvent } = proxyActivities<Activities>({
@@ -26,7 +26,7 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
   const state: DoaState = { serial, status: 'awaiting_shipment' };
   let returned: ReturnedUnit | undefined;
   const context = { project: projectRef({ contractNo: input.contractNo, name: input.projectName, customerName: input.customer.name }), device: { model: input.device.model, serial } };
-  const noticeOptions = { timeZone, actionPath: `/projects/${input.projectId}` };
+  const noticeOptions = { timeZone, actionPath: `/projects/${input.projectId}`, record: { type: 'project' as const, id: input.projectId } };
   const customerAndPm = [...input.customer.contacts, input.projectManager];
 
   async function save(key: string, summary: string, actor?: Actor): Promise<void> {
@@ -89,7 +89,7 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
     state.shipBy = addDuration(new Date(input.reportedAt), doa.shipWithin, calendar).toISOString();
     await save('opened', `replacement due to ship by ${state.shipBy}`);
     if (!(await condition(() => state.status !== 'awaiting_shipment', msUntil(new Date(state.shipBy))))) {
-      await notify('ship-escalation', 'escalation', await escalationRecipients(input.serviceManager), { ...context, missedKey: 'doa_shipment', dueAt: state.shipBy, responsibleName: input.projectManager.name }, noticeOptions);
+      await escalate('ship-escalation', input.serviceManager, { ...context, missedKey: 'doa_shipment', dueAt: state.shipBy, responsibleName: input.projectManager.name }, noticeOptions);
       await save('ship_overdue', 'replacement not shipped by the deadline: escalated');
       await condition(() => state.status !== 'awaiting_shipment');
     }

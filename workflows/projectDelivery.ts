@@ -34,7 +34,7 @@ import {
 } from '../domain/delivery';
 import { addDuration, subtractDuration } from '../domain/duration';
 import { doaReplacement } from './doaReplacement';
-import { escalationRecipients, msUntil, notify, projectRef } from './notify';
+import { escalate, msUntil, notify, projectRef } from './notify';
 import {
   cancelUpdate,
   doaWorkflowId,
@@ -94,7 +94,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
   let nextIssueNumber = 1;
   const base = { projectName: input.name, contractNo: input.contractNo, projectId: input.projectId };
   const project = projectRef({ contractNo: input.contractNo, name: input.name, customerName: input.customer.name });
-  const noticeOptions = { timeZone: input.customer.timeZone, actionPath: `/projects/${input.projectId}` };
+  const noticeOptions = { timeZone: input.customer.timeZone, actionPath: `/projects/${input.projectId}`, record: { type: 'project' as const, id: input.projectId } };
   const initialAcceptanceRequired = policy.delivery.initialAcceptanceRequired;
 
   /** Records a step once (the event key makes the activity idempotent) and moves the stage. */
@@ -417,7 +417,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
         }
         const dueAt = ladder[0]!.at.toISOString();
         if (rung.rung === 'escalation') {
-          await notify(`${cycle}:escalation`, 'escalation', await escalationRecipients(input.serviceManager), { project, missedKey: 'weekly_report', dueAt, responsibleName: input.projectManager.name }, noticeOptions);
+          await escalate(`${cycle}:escalation`, input.serviceManager, { project, missedKey: 'weekly_report', dueAt, responsibleName: input.projectManager.name }, noticeOptions);
         } else {
           await notify(`${cycle}:${rung.rung}`, 'deadline-reminder', [input.projectManager], { project, taskKey: 'weekly_report', dueAt }, noticeOptions);
         }

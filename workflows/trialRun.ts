@@ -8,7 +8,7 @@ import { condition, getExternalWorkflowHandle, proxyActivities, setHandler, slee
 import type { Activities } from '../activities';
 import { trialEndDecision } from '../domain/delivery';
 import { addDuration, subtractDuration } from '../domain/duration';
-import { escalationRecipients, msUntil, notify, projectRef } from './notify';
+import { escalate, msUntil, notify, projectRef } from './notify';
 import {
   trialIssuesChangedSignal,
   trialProgressSignal,
@@ -39,7 +39,7 @@ export async function trialRun(input: TrialRunInput): Promise<TrialRunResult> {
 
   const parentId = workflowInfo().parent?.workflowId;
   const project = projectRef({ contractNo: input.contractNo, name: input.projectName, customerName: input.customerName });
-  const noticeOptions = { timeZone, actionPath: `/projects/${input.projectId}` };
+  const noticeOptions = { timeZone, actionPath: `/projects/${input.projectId}`, record: { type: 'project' as const, id: input.projectId } };
 
   async function record(key: string, kind: string, summary: string, data?: unknown, patch: Record<string, unknown> = {}): Promise<void> {
     await recordProjectEvent({ projectId: input.projectId, eventKey: `trial:${input.round}:${key}`, kind, at: new Date().toISOString(), summary, data, patch });
@@ -58,7 +58,7 @@ export async function trialRun(input: TrialRunInput): Promise<TrialRunResult> {
     }
     await sleep(msUntil(endsAt));
     if (reportSubmittedAt === undefined) {
-      await notify(`period-${period}:report-escalation`, 'escalation', await escalationRecipients(input.serviceManager), { project, missedKey: 'trial_report', dueAt: reportDue.toISOString(), responsibleName: input.projectManager.name }, noticeOptions);
+      await escalate(`period-${period}:report-escalation`, input.serviceManager, { project, missedKey: 'trial_report', dueAt: reportDue.toISOString(), responsibleName: input.projectManager.name }, noticeOptions);
       await record(`${period}:report-escalation`, 'trial_report_escalation', 'trial-run report missing at the end of the trial: escalated');
     }
 
