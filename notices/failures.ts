@@ -9,9 +9,14 @@ import { NoticeRenderError, UnknownTemplateError } from './render';
 /** One mailbox, local@domain, nothing that would split it into several or a display name. */
 const ADDRESS = /^[^\s@<>,;:"()[\]\\]+@[^\s@<>,;:"()[\]\\]+$/;
 
+const MAX_ADDRESS_LENGTH = 254;
+
 /** Why `email` cannot be a recipient, or undefined when it can. */
 export function recipientProblem(email: string): string | undefined {
-  return ADDRESS.test(email) ? undefined : `recipient address ${JSON.stringify(email)} is not an e-mail address`;
+  if (!ADDRESS.test(email)) return `recipient address ${JSON.stringify(email.slice(0, 300))} is not an e-mail address`;
+  // RFC 5321's limit on a forward path, and the outbox column's width.
+  if (email.length > MAX_ADDRESS_LENGTH) return `recipient address is ${email.length} characters long; at most ${MAX_ADDRESS_LENGTH} can be delivered`;
+  return undefined;
 }
 
 /** Rendering problems that no retry can fix: an unknown template, a variable the context lacks. */

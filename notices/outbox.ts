@@ -176,23 +176,25 @@ export class NoticeOutbox {
     const existing = await this.get(notice.idempotencyKey);
     if (existing) return { id: existing.id, created: false };
     const prepared = this.prepare(notice);
+    const rendered = 'rendered' in prepared ? prepared.rendered : undefined;
+    const failure = 'failure' in prepared ? prepared.failure.slice(0, MAX_ERROR_LENGTH) : undefined;
     const now = this.clock();
     try {
       const result = await this.knex(OUTBOX_TABLE).insert({
         idempotency_key: notice.idempotencyKey,
         // The column holds 64 characters; an unknown name longer than that is cut, its reason says it whole.
         template: notice.template.slice(0, 64),
-        locale: 'rendered' in prepared ? prepared.rendered.locale : resolveLocale(notice.locale),
-        to_email: notice.to.email.slice(0, 254),
+        locale: rendered?.locale ?? resolveLocale(notice.locale),
+        to_email: notice.to.email,
         to_name: notice.to.name?.slice(0, 191) ?? null,
-        subject: 'rendered' in prepared ? prepared.rendered.subject : '',
-        html: 'rendered' in prepared ? prepared.rendered.html : '',
-        text: 'rendered' in prepared ? prepared.rendered.text : '',
+        subject: rendered?.subject ?? '',
+        html: rendered?.html ?? '',
+        text: rendered?.text ?? '',
         context: toJson(notice.context),
-        status: 'rendered' in prepared ? 'pending' : 'failed',
+        status: rendered ? 'pending' : 'failed',
         attempts: 0,
-        last_error: 'failure' in prepared ? prepared.failure.slice(0, MAX_ERROR_LENGTH) : null,
-        failed_at: 'failure' in prepared ? now : null,
+        last_error: failure ?? null,
+        failed_at: failure ? now : null,
         record_type: notice.record?.type ?? null,
         record_id: notice.record?.id ?? null,
         created_at: now,

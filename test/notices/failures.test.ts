@@ -28,4 +28,9 @@ describe('which notice problems are for good', () => {
   it.each(['', 'wang', 'wang@', '@hospital.example', 'a b@c.example', 'Wang <wang@x.example>', 'a@x.example, b@x.example', 'a@b@c'])('refuses %j as a recipient', (email) => {
     expect(recipientProblem(email)).toMatch(/is not an e-mail address/);
   });
+
+  it('refuses an address longer than 254 characters, which no server delivers', () => {
+    expect(recipientProblem(`${'a'.repeat(64)}@${'b'.repeat(184)}.test`)).toBeUndefined();
+    expect(recipientProblem(`${'a'.repeat(64)}@${'b'.repeat(185)}.test`)).toMatch(/255 characters long; at most 254/);
+  });
 });
