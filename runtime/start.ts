@@ -1,8 +1,9 @@
 import path from 'node:path';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import { startApiServer } from '../api';
 import { UsersRepository } from '../db/repositories/users';
 import { createWorkers } from '../worker/createWorker';
+import { WorkerLogger } from '../worker/logger';
 import { adminTokenFor } from './adminToken';
 import { ConfigError, loadConfig, type AppConfig } from './config';
 import { startDevServer, type DevServer } from './devServer';
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
   const config = configOrExit();
   // We own the signals so that the API, the worker and the dev server stop in order. The worker's INFO
   // lines (webpack's bundle report among them) would bury the addresses printed below.
-  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger((process.env.AFTERCARE_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN') });
+  Runtime.install({ shutdownSignals: [], logger: new WorkerLogger((process.env.AFTERCARE_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN') });
 
   let devServer: DevServer | undefined;
   let address = config.temporalAddress;

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createApp, startApiServer } from '../api';
 import { apiModules } from '../api/modules';
 import { createActivities } from '../activities';
@@ -22,6 +22,7 @@ import { createMailTransport, NoticeOutbox } from '../notices';
 import { startDevServer } from '../runtime/devServer';
 import { resolveTemporalCli } from '../runtime/temporalCli';
 import { createWorkers } from '../worker/createWorker';
+import { WorkerLogger } from '../worker/logger';
 import { testNotice } from '../workflows/testNotice';
 
 const rows: [string, string][] = [];
@@ -44,7 +45,7 @@ function perSecond(label: string, iterations: number, work: (i: number) => void)
 }
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new WorkerLogger('WARN') });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aftercare-bench-'));
   console.log(`Aftercare benchmark — ${os.cpus().length} cores, Node ${process.version}, ${process.env.DATABASE_URL ? 'MySQL' : 'SQLite'}\n`);
 

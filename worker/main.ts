@@ -8,12 +8,13 @@ import { activitiesFor, openCoreServices } from '../runtime/services';
 import { connectWorkerConnection } from '../runtime/temporal';
 import { noticesTaskQueue } from '../workflows/taskQueues';
 import { createWorkers } from './createWorker';
+import { WorkerLogger } from './logger';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.temporalAddress) throw new ConfigError(['TEMPORAL_ADDRESS: required for the production worker (npm start runs an embedded server instead)']);
   // SIGINT/SIGTERM start a graceful shutdown: no new tasks, running activities get the grace time.
-  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'], logger: new WorkerLogger('INFO') });
   const services = await openCoreServices(config);
   const connection = await connectWorkerConnection({ address: config.temporalAddress, namespace: config.temporalNamespace }, true);
   const workers = await createWorkers({

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createWorkers } from '../../worker/createWorker';
+import { WorkerLogger } from '../../worker/logger';
 import { noticesTaskQueue } from '../../workflows/taskQueues';
 
 let runtimeInstalled = false;
@@ -10,7 +11,7 @@ let runtimeInstalled = false;
 function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  Runtime.install({ logger: new WorkerLogger('WARN'), shutdownSignals: [] });
 }
 
 export function testTemporalAddress(): string {
