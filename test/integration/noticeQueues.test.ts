@@ -3,10 +3,11 @@
  * queue with their own bounded worker slots, and a notice that can never go out is recorded as
  * failed (listed for service managers, on its project's timeline) while the workflow goes on.
  */
-import { UsersRepository } from '../../db/repositories/users';
+import { BOOTSTRAP_ADMIN_EMAIL, UsersRepository } from '../../db/repositories/users';
 import { workerOptions } from '../../worker/createWorker';
 import { testNotice } from '../../workflows/testNotice';
-import { forProject, startProjectHarness, type Json, type ProjectHarness } from '../support/projectHarness';
+import type { ReceivedMail } from '../support/smtpSink';
+import { BOTH_SIGN, forProject, SECONDS_POLICY, startProjectHarness, type Json, type ProjectHarness } from '../support/projectHarness';
 
 jest.setTimeout(120_000);
 
@@ -109,5 +110,24 @@ describe('notices on their own queue, and failed notices', () => {
     expect(first.body).toMatchObject({ page: 1, pageSize: 1, total: 2 });
     expect(first.body.items[0].to.email).toBe('gone@customer.test');
     expect(second.body.items[0].template).toBe('no-such-template');
+  });
+
+  // Last: it retires the one service manager.
+  it('escalates to the admins when no service manager is on record, and the escalation says so', async () => {
+    await h.system.db.knex('users').where({ role: 'service_manager' }).update({ active: false });
+    const created = await h.createProject({
+      serviceManager: undefined,
+      policy: { ...SECONDS_POLICY, delivery: { ...SECONDS_POLICY.delivery, weeklyReportEvery: 'PT2S', weeklyReportGrace: 'PT1S' } },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as number;
+    const serials: string[] = (await h.project(id)).devices.map((d: Json) => d.serial as string);
+    expect((await h.step(id, 'kickoff', { meetingDate: '2026-11-23', plan: 'p', acceptanceItems: ['image quality'], completionCriteria: 'c' })).status).toBe(200);
+    expect((await h.step(id, 'unboxing', { items: serials.map((serial) => ({ serial, condition: 'ok' })), signatures: BOTH_SIGN })).status).toBe(200);
+
+    const toAdmin = (mail: ReceivedMail) => forProject(id)(mail) && Boolean(mail.idempotencyKey?.includes('escalation')) && mail.envelope.to.includes(BOOTSTRAP_ADMIN_EMAIL);
+    const [escalation] = await h.waitForMails(toAdmin, 1, 60_000);
+    expect(escalation!.text).toContain('No service manager is on record; this went to the administrators');
+    expect(h.mails((mail) => forProject(id)(mail) && Boolean(mail.idempotencyKey?.includes('escalation')))).toHaveLength(1);
   });
 });
