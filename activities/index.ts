@@ -1,18 +1,19 @@
 import { createCalendarActivities } from './calendars';
 import { createDeadlineActivities } from './deadlines';
 import type { ActivityDeps } from './deps';
-import { createNoticeActivities } from './notices';
+import { createEscalationActivities, createNoticeActivities } from './notices';
 import { createProjectActivities } from './projects';
 
 export type { ActivityDeps } from './deps';
-export type { NoticeRequest } from './notices';
 export type { ComputeDeadlinesInput, ComputedDeadline, DeadlineRequest } from './calendars';
+export type { NoticeRequest, EscalationFallback } from './notices';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createNoticeActivities(deps),
     ...createCalendarActivities(deps),
     ...createDeadlineActivities(deps),
+    ...createEscalationActivities(deps),
     ...createProjectActivities(deps),
   };
 }

@@ -1,14 +1,23 @@
 import crypto from 'node:crypto';
+import { listFailedNotices } from '../notices';
 import { testNotice } from '../workflows/testNotice';
 import type { AuditTarget } from './audit';
 import { unavailable } from './errors';
+import { apiModule } from './module';
 import { LocaleSchema } from './roles';
 import { defineRoute } from './route';
 import { isUnavailable } from './temporalErrors';
 import { z } from './zod';
 
 const TestNoticeBody = z.object({ email: z.email().max(191), name: z.string().trim().max(191).optional(), locale: LocaleSchema.default('zh-CN') }).openapi('TestNoticeBody');
-const TestNoticeResult = z.object({ workflowId: z.string(), messageId: z.string() }).openapi('TestNoticeResult');
+const TestNoticeResult = z
+  .object({
+    workflowId: z.string(),
+    status: z.enum(['sent', 'failed']),
+    messageId: z.string().optional().openapi({ description: 'When sent' }),
+    reason: z.string().optional().openapi({ description: 'When the notice could not be sent, why' }),
+  })
+  .openapi('TestNoticeResult');
 
 /** Sends one notice through a workflow, its activity and the outbox: proof that mail reaches people. */
 export const testNoticeRoute = defineRoute(
@@ -17,9 +26,10 @@ export const testNoticeRoute = defineRoute(
     path: '/notices/test',
     roles: ['admin'],
     summary: 'Send a test notice through the whole pipeline (workflow → activity → outbox → SMTP or .eml)',
+    description: 'Answers 201 once the notice went out (`status: sent`) or was refused for good (`status: failed` with the reason).',
     tags: ['notices'],
     body: TestNoticeBody,
-    responses: { 201: { description: 'Sent', body: TestNoticeResult } },
+    responses: { 201: { description: 'Sent, or failed for good', body: TestNoticeResult } },
     errors: { 503: 'The process engine is not reachable' },
   },
   async ({ body, user, deps, res }) => {
@@ -27,16 +37,80 @@ export const testNoticeRoute = defineRoute(
     const workflowId = `test-notice-${crypto.randomUUID()}`;
     res.locals.audit = { entityType: 'notice', entityId: workflowId } satisfies AuditTarget;
     try {
-      const { messageId } = await deps.temporal.client.workflow.execute(testNotice, {
+      const outcome = await deps.temporal.client.workflow.execute(testNotice, {
         taskQueue: deps.temporal.taskQueue,
         workflowId,
         args: [{ to: { email: body.email, name: body.name }, locale: body.locale, requestedBy: user.name }],
         workflowExecutionTimeout: '2 minutes',
       });
-      return { status: 201, body: { workflowId, messageId } };
+      return { status: 201, body: { workflowId, ...outcome } };
     } catch (error) {
       if (isUnavailable(error)) throw unavailable('The process engine (Temporal) is not reachable');
       throw error;
     }
   },
 );
+
+const FailedNoticesQuery = z
+  .object({
+    page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .openapi('FailedNoticesQuery');
+
+const FailedNotice = z
+  .object({
+    id: z.number().int(),
+    idempotencyKey: z.string(),
+    template: z.string(),
+    locale: z.string(),
+    to: z.object({ email: z.string(), name: z.string().optional() }),
+    reason: z.string(),
+    attempts: z.number().int(),
+    createdAt: z.string(),
+    failedAt: z.string().nullable(),
+    record: z.object({ type: z.literal('project'), id: z.number().int() }).nullable().openapi({ description: 'The record the notice was about; the failure is on its timeline' }),
+  })
+  .openapi('FailedNotice');
+
+const FailedNoticesPage = z
+  .object({ items: z.array(FailedNotice), page: z.number().int(), pageSize: z.number().int(), total: z.number().int() })
+  .openapi('FailedNoticesPage');
+
+/** Notices that could not be rendered or were refused for good, for the service managers to follow up. */
+export const failedNoticesRoute = defineRoute(
+  {
+    method: 'get',
+    path: '/notices/failed',
+    roles: ['service_manager', 'admin'],
+    summary: 'Notices that will never go out (template error, bad address, permanent SMTP refusal), newest first',
+    tags: ['notices'],
+    query: FailedNoticesQuery,
+    responses: { 200: { description: 'One page of failed notices', body: FailedNoticesPage } },
+  },
+  async ({ query, deps }) => {
+    const { items, total } = await listFailedNotices(deps.knex, { limit: query.pageSize, offset: (query.page - 1) * query.pageSize });
+    return {
+      status: 200,
+      body: {
+        items: items.map((n) => ({
+          id: n.id,
+          idempotencyKey: n.idempotencyKey,
+          template: n.template,
+          locale: n.locale,
+          to: n.to,
+          reason: n.lastError ?? '',
+          attempts: n.attempts,
+          createdAt: n.createdAt.toISOString(),
+          failedAt: n.failedAt?.toISOString() ?? null,
+          record: n.record,
+        })),
+        page: query.page,
+        pageSize: query.pageSize,
+        total,
+      },
+    };
+  },
+);
+
+export const noticesModule = apiModule(testNoticeRoute, failedNoticesRoute);

@@ -6,6 +6,10 @@ export {
   NoticeNotFoundError,
   NoticeBusyError,
   OUTBOX_TABLE,
+  listFailedNotices,
+  type NoticeRecord,
+  type SentResult,
+  type FailedResult,
   type NoticeRequest,
   type OutboxNotice,
   type NoticeStatus,
@@ -13,3 +17,4 @@ export {
   type OutboxTiming,
 } from './outbox';
 export { label, hasLabel, localizeContext } from './labels';
+export { recipientProblem, isPermanentRenderError, isPermanentSmtpRefusal } from './failures';

@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
 import { isUniqueViolation } from '../db/errors';
 import { fromJson, insertedId, toDate, toJson, toRequiredDate } from '../db/mapping';
-import type { Locale } from './locale';
-import { renderNotice } from './render';
+import { isPermanentRenderError, isPermanentSmtpRefusal, recipientProblem } from './failures';
+import { resolveLocale, type Locale } from './locale';
+import { renderNotice, type RenderedNotice } from './render';
 import type { MailTransport } from './transport';
 
 /*
@@ -13,11 +14,21 @@ import type { MailTransport } from './transport';
  * duplicate is a crash (or lost database) after the SMTP server accepted the message and before the
  * row is marked sent: the retry sends again, with the same Message-ID (derived from the key), which
  * lets the receiving side recognise and drop the copy.
+ *
+ * A notice that can never go out (it does not render, the address is not one, the SMTP server refuses
+ * it for good with a 5xx) becomes a `failed` row with the reason, and send() answers
+ * `{ status: 'failed' }` instead of throwing: a notice never fails the process that asked for it.
  */
 
 export const OUTBOX_TABLE = 'notice_outbox';
 
-export type NoticeStatus = 'pending' | 'sent';
+export type NoticeStatus = 'pending' | 'sent' | 'failed';
+
+/** The record a notice is about; a failure is also shown on its timeline. */
+export interface NoticeRecord {
+  type: 'project';
+  id: number;
+}
 
 export interface NoticeRequest {
   /** Business key of this notice, e.g. `project-42/started/pm`; at most 191 characters. */
@@ -28,6 +39,7 @@ export interface NoticeRequest {
   context: Record<string, unknown>;
   /** Recipient's IANA time zone for dates in the text; defaults to Asia/Shanghai. */
   timeZone?: string;
+  record?: NoticeRecord;
 }
 
 export interface OutboxNotice {
@@ -46,14 +58,24 @@ export interface OutboxNotice {
   messageId: string | null;
   createdAt: Date;
   sentAt: Date | null;
+  failedAt: Date | null;
+  record: NoticeRecord | null;
 }
 
-export interface DeliveryResult {
+export interface SentResult {
   status: 'sent';
   messageId: string;
   /** True when an earlier call (or another worker) had already sent it. */
   alreadySent: boolean;
 }
+
+/** The notice will never go out; `reason` says why (also in the row's `last_error`). */
+export interface FailedResult {
+  status: 'failed';
+  reason: string;
+}
+
+export type DeliveryResult = SentResult | FailedResult;
 
 export class NoticeNotFoundError extends Error {
   constructor(readonly idempotencyKey: string) {
@@ -99,6 +121,9 @@ interface OutboxRow {
   message_id: string | null;
   created_at: unknown;
   sent_at: unknown;
+  failed_at: unknown;
+  record_type: string | null;
+  record_id: number | string | null;
 }
 
 function toNotice(row: OutboxRow): OutboxNotice {
@@ -118,8 +143,12 @@ function toNotice(row: OutboxRow): OutboxNotice {
     messageId: row.message_id,
     createdAt: toRequiredDate(row.created_at),
     sentAt: toDate(row.sent_at),
+    failedAt: toDate(row.failed_at),
+    record: row.record_type === 'project' && row.record_id !== null ? { type: 'project', id: Number(row.record_id) } : null,
   };
 }
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -135,7 +164,10 @@ export class NoticeOutbox {
     this.timing = { ...DEFAULT_TIMING, ...timing };
   }
 
-  /** Renders and stores the notice once; the same key again returns the existing row. */
+  /**
+   * Renders and stores the notice once; the same key again returns the existing row. A notice that
+   * cannot be rendered or addressed is stored as `failed` with the reason.
+   */
   async enqueue(notice: NoticeRequest): Promise<{ id: number; created: boolean }> {
     // Checked here because SQLite would store a longer key that MySQL refuses.
     if (notice.idempotencyKey.length === 0 || notice.idempotencyKey.length > MAX_KEY_LENGTH) {
@@ -143,21 +175,29 @@ export class NoticeOutbox {
     }
     const existing = await this.get(notice.idempotencyKey);
     if (existing) return { id: existing.id, created: false };
-    const rendered = renderNotice(notice.template, notice.locale, notice.context, { timeZone: notice.timeZone });
+    const prepared = this.prepare(notice);
+    const rendered = 'rendered' in prepared ? prepared.rendered : undefined;
+    const failure = 'failure' in prepared ? prepared.failure.slice(0, MAX_ERROR_LENGTH) : undefined;
+    const now = this.clock();
     try {
       const result = await this.knex(OUTBOX_TABLE).insert({
         idempotency_key: notice.idempotencyKey,
-        template: notice.template,
-        locale: rendered.locale,
+        // The column holds 64 characters; an unknown name longer than that is cut, its reason says it whole.
+        template: notice.template.slice(0, 64),
+        locale: rendered?.locale ?? resolveLocale(notice.locale),
         to_email: notice.to.email,
-        to_name: notice.to.name ?? null,
-        subject: rendered.subject,
-        html: rendered.html,
-        text: rendered.text,
+        to_name: notice.to.name?.slice(0, 191) ?? null,
+        subject: rendered?.subject ?? '',
+        html: rendered?.html ?? '',
+        text: rendered?.text ?? '',
         context: toJson(notice.context),
-        status: 'pending',
+        status: rendered ? 'pending' : 'failed',
         attempts: 0,
-        created_at: this.clock(),
+        last_error: failure ?? null,
+        failed_at: failure ? now : null,
+        record_type: notice.record?.type ?? null,
+        record_id: notice.record?.id ?? null,
+        created_at: now,
       });
       return { id: insertedId(result), created: true };
     } catch (error) {
@@ -169,9 +209,22 @@ export class NoticeOutbox {
     }
   }
 
+  /** The rendered notice, or why it can never be sent. Other errors (a broken template folder) throw. */
+  private prepare(notice: NoticeRequest): { rendered: RenderedNotice } | { failure: string } {
+    const badRecipient = recipientProblem(notice.to.email);
+    if (badRecipient) return { failure: badRecipient };
+    try {
+      return { rendered: renderNotice(notice.template, notice.locale, notice.context, { timeZone: notice.timeZone }) };
+    } catch (error) {
+      if (isPermanentRenderError(error)) return { failure: error.message };
+      throw error;
+    }
+  }
+
   /**
-   * Sends the stored notice unless it was sent already. On a transport failure the attempt and
-   * error are recorded and the error is re-thrown, so the calling activity is retried.
+   * Sends the stored notice unless it was sent (or failed for good) already. A permanent SMTP refusal
+   * marks the row failed; on any other transport failure the attempt and error are recorded and the
+   * error is re-thrown, so the calling activity is retried.
    */
   async deliver(idempotencyKey: string): Promise<DeliveryResult> {
     const giveUpAt = Date.now() + this.timing.waitForOtherSenderMs;
@@ -179,13 +232,14 @@ export class NoticeOutbox {
       const notice = await this.get(idempotencyKey);
       if (!notice) throw new NoticeNotFoundError(idempotencyKey);
       if (notice.status === 'sent') return { status: 'sent', messageId: notice.messageId ?? '', alreadySent: true };
+      if (notice.status === 'failed') return { status: 'failed', reason: notice.lastError ?? 'failed' };
       if (await this.claim(idempotencyKey)) return this.sendClaimed(notice);
       if (Date.now() >= giveUpAt) throw new NoticeBusyError(idempotencyKey);
       await sleep(POLL_MS);
     }
   }
 
-  /** What an activity calls: enqueue, then deliver. */
+  /** What an activity calls: enqueue, then deliver. Throws only for what a retry may fix. */
   async send(notice: NoticeRequest): Promise<DeliveryResult & { id: number }> {
     const { id } = await this.enqueue(notice);
     return { id, ...(await this.deliver(notice.idempotencyKey)) };
@@ -224,6 +278,7 @@ export class NoticeOutbox {
         idempotencyKey: notice.idempotencyKey,
       }));
     } catch (error) {
+      if (isPermanentSmtpRefusal(error)) return this.markFailed(notice.idempotencyKey, `SMTP server refused the message: ${errorText(error)}`);
       await this.recordFailure(notice.idempotencyKey, error);
       throw error;
     }
@@ -239,8 +294,22 @@ export class NoticeOutbox {
     return { status: 'sent', messageId, alreadySent: false };
   }
 
+  private async markFailed(idempotencyKey: string, reason: string): Promise<FailedResult> {
+    const stored = reason.slice(0, MAX_ERROR_LENGTH);
+    await this.knex(OUTBOX_TABLE)
+      .where({ idempotency_key: idempotencyKey })
+      .update({
+        status: 'failed',
+        attempts: this.knex.raw('?? + 1', ['attempts']),
+        last_error: stored,
+        failed_at: this.clock(),
+        claimed_until: null,
+      });
+    return { status: 'failed', reason: stored };
+  }
+
   private async recordFailure(idempotencyKey: string, error: unknown): Promise<void> {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorText(error);
     try {
       await this.knex(OUTBOX_TABLE)
         .where({ idempotency_key: idempotencyKey })
@@ -253,4 +322,15 @@ export class NoticeOutbox {
       // The send error is what the caller must see; the lease simply expires.
     }
   }
+}
+
+/** Failed notices, newest first, and how many there are in all (what service managers are shown). */
+export async function listFailedNotices(knex: Knex, page: { limit: number; offset: number }): Promise<{ items: OutboxNotice[]; total: number }> {
+  const failed = () => knex(OUTBOX_TABLE).where({ status: 'failed' });
+  const rows = (await failed()
+    .orderBy([{ column: 'failed_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+    .limit(page.limit)
+    .offset(page.offset)) as OutboxRow[];
+  const [counted] = (await failed().count({ n: '*' })) as Array<{ n: number | string }>;
+  return { items: rows.map(toNotice), total: Number(counted?.n ?? 0) };
 }

@@ -27,6 +27,7 @@ const envSchema = z.object({
     .optional(),
   MAIL_FROM: z.string().min(3).default('Aftercare <aftercare@localhost>'),
   AFTERCARE_PUBLIC_URL: z.string().url('must be an absolute URL, e.g. https://aftercare.example.com').optional(),
+  NOTICE_WORKER_CONCURRENCY: z.coerce.number().int().min(1, 'must be at least 1').max(1000).default(4),
   WORKER_SHUTDOWN_GRACE: z.string().regex(/^\d+(ms|s|m)$/, 'must be like 10s, 500ms or 1m').default('10s'),
   CONSOLE_SESSION_IDLE: z.string().regex(SPAN, SPAN_HINT).default('12h'),
   CONSOLE_SESSION_MAX: z.string().regex(SPAN, SPAN_HINT).default('7d'),
@@ -58,6 +59,8 @@ export interface AppConfig {
   /** Base URL people reach the console at, used in notice links; defaults to http://localhost:PORT. */
   publicUrl: string;
   workerShutdownGrace: string;
+  /** Notice activities one worker process runs at once, on the `<taskQueue>-notices` queue. */
+  noticeConcurrency: number;
   console: ConsoleConfig;
 }
 
@@ -109,5 +112,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       signInLimit: { attempts: Number(e.CONSOLE_SIGNIN_LIMIT.split('/')[0]), windowMs: spanMs(e.CONSOLE_SIGNIN_LIMIT.split('/')[1]!) },
       csrfSecret: e.AFTERCARE_CONSOLE_SECRET,
     },
+    noticeConcurrency: e.NOTICE_WORKER_CONCURRENCY,
   };
 }

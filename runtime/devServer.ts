@@ -7,6 +7,7 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TemporalCli } from './temporalCli';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/searchAttributes';
+import { removeDevServerRecord, stopLeftoverDevServer, writeDevServerRecord } from './devServerPidFile';
 
 export interface DevServerOptions {
   cli: TemporalCli;
@@ -18,6 +19,11 @@ export interface DevServerOptions {
   uiPort?: number;
   readyTimeoutMs?: number;
   log?: (line: string) => void;
+  /**
+   * Where the running server's pid and ports are kept (npm start: `<data dir>/temporal-dev-server.pid`).
+   * A server this file names that still runs, left by a start that was killed hard, is stopped first.
+   */
+  pidFile?: string;
 }
 
 export interface DevServer {
@@ -73,6 +79,7 @@ async function assertPortFree(port: number, what: string, setting: string): Prom
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const log = options.log ?? (() => undefined);
   const address = `127.0.0.1:${options.port}`;
+  if (options.pidFile) await stopLeftoverDevServer(options.pidFile, { log });
   await assertPortFree(options.port, 'Temporal frontend', 'TEMPORAL_DEV_PORT');
   if (options.uiPort) await assertPortFree(options.uiPort, 'Temporal Web UI', 'TEMPORAL_UI_PORT');
   if (options.dbFile) fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
@@ -122,12 +129,16 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     });
   });
 
+  const { pidFile } = options;
+  if (pidFile && child.pid !== undefined) writeDevServerRecord(pidFile, { pid: child.pid, port: options.port, uiPort: options.uiPort });
   const stop = async (): Promise<void> => {
-    if (exitReason) return;
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(killer);
+    if (!exitReason) {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(killer);
+    }
+    if (pidFile) removeDevServerRecord(pidFile);
   };
 
   try {

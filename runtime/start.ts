@@ -1,8 +1,9 @@
 import path from 'node:path';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import { startApiServer } from '../api';
 import { UsersRepository } from '../db/repositories/users';
-import { createWorker } from '../worker/createWorker';
+import { createWorkers } from '../worker/createWorker';
+import { WorkerLogger } from '../worker/logger';
 import { adminTokenFor } from './adminToken';
 import { ConfigError, loadConfig, type AppConfig } from './config';
 import { startDevServer, type DevServer } from './devServer';
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
   const config = configOrExit();
   // We own the signals so that the API, the worker and the dev server stop in order. The worker's INFO
   // lines (webpack's bundle report among them) would bury the addresses printed below.
-  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger((process.env.AFTERCARE_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN') });
+  Runtime.install({ shutdownSignals: [], logger: new WorkerLogger((process.env.AFTERCARE_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN') });
 
   let devServer: DevServer | undefined;
   let address = config.temporalAddress;
@@ -38,7 +39,9 @@ async function main(): Promise<void> {
     const cli = resolveTemporalCli();
     const dbFile = path.join(config.dataDir, 'temporal.sqlite');
     log(`starting the embedded Temporal dev server (state in ${dbFile})`);
-    devServer = await startDevServer({ cli, port: config.temporalDevPort, uiPort: config.temporalUiPort, dbFile, namespace: config.temporalNamespace, log });
+    // The pid file lets the next start stop this server if we are killed too hard to stop it ourselves.
+    const pidFile = path.join(config.dataDir, 'temporal-dev-server.pid');
+    devServer = await startDevServer({ cli, port: config.temporalDevPort, uiPort: config.temporalUiPort, dbFile, namespace: config.temporalNamespace, log, pidFile });
     address = devServer.address;
   }
   const external = Boolean(config.temporalAddress);
@@ -50,14 +53,15 @@ async function main(): Promise<void> {
 
   const { connection, client } = await connectClient(target, external);
   const workerConnection = await connectWorkerConnection(target, external);
-  const worker = await createWorker({
+  const workers = await createWorkers({
     connection: workerConnection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     activities: activitiesFor(services, config),
+    noticeConcurrency: config.noticeConcurrency,
     shutdownGraceTime: config.workerShutdownGrace,
   });
-  const workerRunning = worker.run();
+  const workerRunning = workers.run();
 
   const app = httpAppFor(services, { client, connection }, config);
   const api = await startApiServer(app, config.port);
@@ -76,7 +80,7 @@ async function main(): Promise<void> {
     stopping = true;
     log(`${signal}: stopping`);
     await api.close();
-    worker.shutdown();
+    workers.shutdown();
     await workerRunning;
     await workerConnection.close();
     await connection.close();

@@ -1,14 +1,15 @@
 /**
  * `npm run benchmark`: prints how fast the moving parts are on this machine. Figures, not pass/fail:
  * domain rules, the notice outbox, and project start / step round trips through the real API,
- * worker and Temporal dev server on the embedded SQLite store (or DATABASE_URL).
+ * worker and Temporal dev server on the embedded SQLite store (or DATABASE_URL). Last, steps and a
+ * project page while BENCH_NOTICE_BACKLOG notices (default 20,000) wait on the notices queue.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createApp, startApiServer } from '../api';
 import { apiModules } from '../api/modules';
 import { createActivities } from '../activities';
@@ -20,7 +21,9 @@ import { resolvePolicy } from '../domain/policy';
 import { createMailTransport, NoticeOutbox } from '../notices';
 import { startDevServer } from '../runtime/devServer';
 import { resolveTemporalCli } from '../runtime/temporalCli';
-import { createWorker } from '../worker/createWorker';
+import { createWorkers } from '../worker/createWorker';
+import { WorkerLogger } from '../worker/logger';
+import { testNotice } from '../workflows/testNotice';
 
 const rows: [string, string][] = [];
 const report = (what: string, figure: string) => {
@@ -42,7 +45,7 @@ function perSecond(label: string, iterations: number, work: (i: number) => void)
 }
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new WorkerLogger('WARN') });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aftercare-bench-'));
   console.log(`Aftercare benchmark — ${os.cpus().length} cores, Node ${process.version}, ${process.env.DATABASE_URL ? 'MySQL' : 'SQLite'}\n`);
 
@@ -76,14 +79,21 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
   const activities = createActivities({ knex, outbox, now: () => new Date(), publicUrl: 'http://localhost' });
-  const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue: 'bench', activities });
-  const running = worker.run();
+  const workers = await createWorkers({ connection: nativeConnection, namespace: 'default', taskQueue: 'bench', activities, noticeConcurrency: Number(process.env.NOTICE_WORKER_CONCURRENCY ?? 4) });
+  const running = workers.run();
   const users = new UsersRepository(knex);
   const pm = await users.create({ name: 'PM', email: 'pm@bench.test', role: 'project_manager' });
   const token = await users.issueToken(pm.id, 'bench');
   await users.ensureAdmin(generateToken());
   const app = createApp({ knex, temporal: { client, taskQueue: 'bench', namespace: 'default' }, routers: apiModules, logger: { error: () => undefined } });
   const api = await startApiServer(app, 0, '127.0.0.1');
+  const get = async (url: string) => {
+    const t0 = performance.now();
+    const response = await fetch(`${api.url}${url}`, { headers: { authorization: `Bearer ${token}` } });
+    await response.arrayBuffer();
+    if (response.status >= 300) throw new Error(`${url}: ${response.status}`);
+    return performance.now() - t0;
+  };
   const post = async (url: string, body: unknown) => {
     const t0 = performance.now();
     const response = await fetch(`${api.url}${url}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -123,8 +133,10 @@ async function main(): Promise<void> {
   }
   report('a step (kickoff update, validated, recorded)', `p50 ${ms(percentile(stepLatency, 50))}, p95 ${ms(percentile(stepLatency, 95))}`);
 
+  await underNoticeBacklog({ client, knex, post, get, project });
+
   await api.close();
-  worker.shutdown();
+  workers.shutdown();
   await running;
   await nativeConnection.close();
   await connection.close();
@@ -132,6 +144,57 @@ async function main(): Promise<void> {
   await transport.close();
   await knex.destroy();
   fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+/**
+ * People before bulk work: with a pile of notices queued (as when 10,000 projects start at once), a
+ * step and a project page must still answer quickly, because notices have their own queue and slots.
+ */
+async function underNoticeBacklog(bench: {
+  client: Client;
+  knex: ReturnType<typeof createKnex>;
+  post: (url: string, body: unknown) => Promise<{ elapsed: number; json: { id?: number } }>;
+  get: (url: string) => Promise<number>;
+  project: (n: number) => unknown;
+}): Promise<void> {
+  const backlog = Number(process.env.BENCH_NOTICE_BACKLOG ?? 20_000);
+  const steps = Number(process.env.BENCH_BACKLOG_STEPS ?? 30);
+  console.log(`\nPeople before bulk work: ${steps} steps and project pages with ${backlog.toLocaleString('en')} notices queued (BENCH_NOTICE_BACKLOG)`);
+  const ids: number[] = [];
+  for (let n = 0; n < steps; n += 1) ids.push((await bench.post('/api/projects', bench.project(50_000 + n))).json.id!);
+
+  const started = performance.now();
+  const batch = 200;
+  for (let first = 0; first < backlog; first += batch) {
+    await Promise.all(
+      Array.from({ length: Math.min(batch, backlog - first) }, (_, i) =>
+        bench.client.workflow.start(testNotice, {
+          taskQueue: 'bench',
+          workflowId: `bench-backlog-${first + i}`,
+          args: [{ to: { email: `backlog${first + i}@bench.test` }, locale: 'en', requestedBy: 'benchmark' }],
+        }),
+      ),
+    );
+  }
+  report(`start ${backlog.toLocaleString('en')} testNotice workflows`, `${Math.round(backlog / ((performance.now() - started) / 1000))} /s`);
+
+  const pendingNotices = async () => {
+    const sent = Number(((await bench.knex('notice_outbox').where('idempotency_key', 'like', 'bench-backlog-%').andWhere({ status: 'sent' }).count({ n: '*' })) as [{ n: number | string }])[0].n);
+    return backlog - sent;
+  };
+  const stepLatency: number[] = [];
+  const pageLatency: number[] = [];
+  const pendingBefore = await pendingNotices();
+  for (const id of ids) {
+    stepLatency.push((await bench.post(`/api/projects/${id}/kickoff`, { meetingDate: '2026-11-24', plan: 'p', acceptanceItems: ['a'], completionCriteria: 'c' })).elapsed);
+    pageLatency.push(await bench.get(`/api/projects/${id}`));
+  }
+  const pendingAfter = await pendingNotices();
+  report('a step under the backlog', `p50 ${ms(percentile(stepLatency, 50))}, p99 ${ms(percentile(stepLatency, 99))}`);
+  report('GET /api/projects/:id under the backlog', `p50 ${ms(percentile(pageLatency, 50))}, p99 ${ms(percentile(pageLatency, 99))}`);
+  report('backlog notices not yet sent (before → after)', `${pendingBefore.toLocaleString('en')} → ${pendingAfter.toLocaleString('en')}`);
+
+  // The rest of the backlog dies with the benchmark's own dev server.
 }
 
 main().catch((error: unknown) => {

@@ -12,6 +12,9 @@ const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 function dependenciesMissing() {
   const installed = path.join(root, 'node_modules', '.package-lock.json');
   if (!fs.existsSync(installed) || !fs.existsSync(bin('tsx')) || !fs.existsSync(bin('jest'))) return true;
+  // A node_modules linked from elsewhere (a git worktree sharing one install) is managed there:
+  // `npm ci` here would empty the shared folder through the link, under everyone using it.
+  if (fs.lstatSync(path.join(root, 'node_modules')).isSymbolicLink()) return false;
   const lock = path.join(root, 'package-lock.json');
   return fs.existsSync(lock) && fs.statSync(lock).mtimeMs > fs.statSync(installed).mtimeMs;
 }

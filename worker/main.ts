@@ -1,29 +1,34 @@
 /**
  * Production worker entry point (`npm run start:worker` after `npm run build`). Scale out by running
- * more of these against the same Temporal namespace and task queue; they share no state but the database.
+ * more of these against the same Temporal namespace and task queues; they share no state but the database.
  */
 import { Runtime } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../runtime/config';
 import { activitiesFor, openCoreServices } from '../runtime/services';
 import { connectWorkerConnection } from '../runtime/temporal';
-import { createWorker } from './createWorker';
+import { noticesTaskQueue } from '../workflows/taskQueues';
+import { createWorkers } from './createWorker';
+import { WorkerLogger } from './logger';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.temporalAddress) throw new ConfigError(['TEMPORAL_ADDRESS: required for the production worker (npm start runs an embedded server instead)']);
   // SIGINT/SIGTERM start a graceful shutdown: no new tasks, running activities get the grace time.
-  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'], logger: new WorkerLogger('INFO') });
   const services = await openCoreServices(config);
   const connection = await connectWorkerConnection({ address: config.temporalAddress, namespace: config.temporalNamespace }, true);
-  const worker = await createWorker({
+  const workers = await createWorkers({
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     activities: activitiesFor(services, config),
+    noticeConcurrency: config.noticeConcurrency,
     shutdownGraceTime: config.workerShutdownGrace,
   });
-  console.log(`[aftercare-worker] polling ${config.temporalNamespace}/${config.taskQueue} at ${config.temporalAddress}`);
-  await worker.run();
+  console.log(
+    `[aftercare-worker] polling ${config.temporalNamespace}/${config.taskQueue} and ${noticesTaskQueue(config.taskQueue)} (${config.noticeConcurrency} notices at once) at ${config.temporalAddress}`,
+  );
+  await workers.run();
   await connection.close();
   await services.close();
   console.log('[aftercare-worker] stopped');

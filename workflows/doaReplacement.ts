@@ -11,7 +11,7 @@ import type { RecordProjectStepInput } from '../activities/projects';
 import { doaExclusion } from '../domain/delivery';
 import { Deadlines, runLadder } from './kit/deadlines';
 import { StepKit, rejectStep, type Actor } from './kit/steps';
-import { escalationRecipients, notify, projectRef } from './notify';
+import { escalate, notify, projectRef } from './notify';
 import { doaReceivedUpdate, doaReturnedUpdate, doaShippedUpdate, doaStateQuery, type DoaInput, type DoaState } from './projectDelivery.messages';
 
 /** A person's step: a few quick tries, then the step fails whole and the person may try again. */
@@ -33,7 +33,7 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
   const kit = new StepKit({ backdateWithin: input.policy.steps.backdateWithin, lastStepAt: () => state.lastStepAt });
   const deadlines = new Deadlines(input.policy.calendar, { type: 'project', id: input.projectId });
   const context = { project: projectRef({ contractNo: input.contractNo, name: input.projectName, customerName: input.customer.name }), device: { model: input.device.model, serial } };
-  const noticeOptions = { timeZone: input.customer.timeZone, actionPath: `/projects/${input.projectId}` };
+  const noticeOptions = { timeZone: input.customer.timeZone, actionPath: `/projects/${input.projectId}`, record: { type: 'project' as const, id: input.projectId } };
   const customerAndPm = [...input.customer.contacts, input.projectManager];
   const flagReason = (reason: string) => `DOA ${serial}: ${reason}`;
   let returnWatchOver = false;
@@ -157,7 +157,7 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
       },
       met: () => state.status !== 'awaiting_shipment',
       async onRung(_rung, due) {
-        await notify('ship-escalation', 'escalation', await escalationRecipients(input.serviceManager), { ...context, missedKey: 'doa_shipment', dueAt: due.toISOString(), responsibleName: input.projectManager.name }, noticeOptions);
+        await escalate('ship-escalation', input.serviceManager, { ...context, missedKey: 'doa_shipment', dueAt: due.toISOString(), responsibleName: input.projectManager.name }, noticeOptions);
         await background.recordProjectStep({ ...entry('ship_overdue', 'replacement not shipped by the deadline: escalated', state), doaCase: undefined });
       },
     });

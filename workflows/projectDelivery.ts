@@ -37,7 +37,7 @@ import {
 import { doaReplacement } from './doaReplacement';
 import { Deadlines, runLadder } from './kit/deadlines';
 import { StepKit, invalidStep, rejectStep, type Actor } from './kit/steps';
-import { escalationRecipients, notify, projectRef } from './notify';
+import { escalate, notify, projectRef } from './notify';
 import {
   cancelUpdate,
   doaWorkflowId,
@@ -89,7 +89,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
   let trialHandle: ChildWorkflowHandle<typeof trialRun> | undefined;
   const base = { projectName: input.name, contractNo: input.contractNo, projectId: input.projectId };
   const project = projectRef({ contractNo: input.contractNo, name: input.name, customerName: input.customer.name });
-  const noticeOptions = { timeZone: input.customer.timeZone, actionPath: `/projects/${input.projectId}` };
+  const noticeOptions = { timeZone: input.customer.timeZone, actionPath: `/projects/${input.projectId}`, record: { type: 'project' as const, id: input.projectId } };
   const initialAcceptanceRequired = policy.delivery.initialAcceptanceRequired;
   const everyone = [input.projectManager, ...input.customer.contacts];
 
@@ -409,7 +409,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
         async onRung(rung, due) {
           const dueAt = due.toISOString();
           if (rung === 'escalation') {
-            await notify(`${key}:escalation`, 'escalation', await escalationRecipients(input.serviceManager), { project, missedKey: 'weekly_report', dueAt, responsibleName: input.projectManager.name }, noticeOptions);
+            await escalate(`${key}:escalation`, input.serviceManager, { project, missedKey: 'weekly_report', dueAt, responsibleName: input.projectManager.name }, noticeOptions);
           } else {
             await notify(`${key}:${rung}`, 'deadline-reminder', [input.projectManager], { project, taskKey: 'weekly_report', dueAt }, noticeOptions);
           }

@@ -9,7 +9,7 @@ import type { Activities } from '../activities';
 import { trialEndDecision } from '../domain/delivery';
 import type { Duration } from '../domain/duration';
 import { Deadlines, msUntil, runLadder, type ComputedTime } from './kit/deadlines';
-import { escalationRecipients, notify, projectRef } from './notify';
+import { escalate, notify, projectRef } from './notify';
 import { trialIssuesChangedSignal, trialReportSubmittedSignal, trialStateQuery, type TrialRunInput, type TrialRunResult } from './projectDelivery.messages';
 
 const { recordProjectStep } = proxyActivities<Activities>({
@@ -33,7 +33,7 @@ export async function trialRun(input: TrialRunInput): Promise<TrialRunResult> {
   setHandler(trialStateQuery, () => ({ round: input.round, startedAt: input.startsAt, endsAt: endsAt.at.toISOString(), extensions, reportSubmittedAt, status }));
 
   const project = projectRef({ contractNo: input.contractNo, name: input.projectName, customerName: input.customerName });
-  const noticeOptions = { timeZone: input.timeZone, actionPath: `/projects/${input.projectId}` };
+  const noticeOptions = { timeZone: input.timeZone, actionPath: `/projects/${input.projectId}`, record: { type: 'project' as const, id: input.projectId } };
 
   async function record(key: string, kind: string, summary: string, data?: unknown, patch: Record<string, unknown> = {}): Promise<void> {
     await recordProjectStep({ projectId: input.projectId, eventKey: `trial:${input.round}:${key}`, kind, at: new Date().toISOString(), summary, data, patch });
@@ -62,7 +62,7 @@ export async function trialRun(input: TrialRunInput): Promise<TrialRunResult> {
             await notify(`period-${period}:report-reminder`, 'deadline-reminder', [input.projectManager], { project, taskKey: 'trial_report', dueAt }, noticeOptions);
             await record(`${period}:report-reminder`, 'trial_report_reminder', `trial-run report due ${dueAt}: reminder sent`);
           } else {
-            await notify(`period-${period}:report-escalation`, 'escalation', await escalationRecipients(input.serviceManager), { project, missedKey: 'trial_report', dueAt, responsibleName: input.projectManager.name }, noticeOptions);
+            await escalate(`period-${period}:report-escalation`, input.serviceManager, { project, missedKey: 'trial_report', dueAt, responsibleName: input.projectManager.name }, noticeOptions);
             await record(`${period}:report-escalation`, 'trial_report_escalation', 'trial-run report missing at the end of the trial: escalated');
           }
         },

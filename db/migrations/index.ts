@@ -6,6 +6,7 @@ import * as projects from './0004_projects';
 import * as steps from './0005_steps';
 import * as calendars from './0007_calendars';
 import * as consoleSessions from './0010_console_sessions';
+import * as noticeFailures from './0008_notice_failures';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -21,6 +22,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0005_steps', steps],
   ['0007_calendars', calendars],
   ['0010_console_sessions', consoleSessions],
+  ['0008_notice_failures', noticeFailures],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -315,7 +315,7 @@ describe('worker crashes and SMTP outages: every notice exactly once, the projec
       ...h.system.activities,
       async sendNotice(request) {
         const result = await h.system.activities.sendNotice(request);
-        seenAfterRestart.push({ key: request.idempotencyKey, alreadySent: result.alreadySent });
+        seenAfterRestart.push({ key: request.idempotencyKey, alreadySent: result.status === 'sent' && result.alreadySent });
         return result;
       },
     };

@@ -1,5 +1,6 @@
 import { isUniqueViolation } from '../../db/errors';
 import * as noticesMigration from '../../db/migrations/0002_notices';
+import * as noticeFailuresMigration from '../../db/migrations/0008_notice_failures';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 
 jest.setTimeout(30_000);
@@ -53,5 +54,34 @@ describe.each(testDatabaseKinds())('migration 0002_notices on %s', (kind) => {
     expect(await db.knex.schema.hasTable('notice_outbox')).toBe(false);
     await noticesMigration.up(db.knex);
     expect(await db.knex.schema.hasTable('notice_outbox')).toBe(true);
+  });
+});
+
+describe.each(testDatabaseKinds())('migration 0008_notice_failures on %s', (kind) => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase(kind, { migrate: false });
+    await noticesMigration.up(db.knex);
+  });
+  afterAll(async () => {
+    await db.destroy();
+  });
+
+  const added = ['failed_at', 'record_type', 'record_id'];
+
+  it('adds the failure columns, keeps the rows, and goes down and up again', async () => {
+    await db.knex('notice_outbox').insert({
+      idempotency_key: 'kept', template: 't', locale: 'en', to_email: 'a@example.com', subject: 's', html: 'h', text: 't', context: '{}', created_at: new Date(),
+    });
+    await noticeFailuresMigration.up(db.knex);
+    expect(Object.keys(await db.knex('notice_outbox').columnInfo())).toEqual(expect.arrayContaining(added));
+    await db.knex('notice_outbox').where({ idempotency_key: 'kept' }).update({ status: 'failed', failed_at: new Date(), record_type: 'project', record_id: 7 });
+
+    await noticeFailuresMigration.down(db.knex);
+    const columns = Object.keys(await db.knex('notice_outbox').columnInfo());
+    expect(columns.filter((c) => added.includes(c))).toEqual([]);
+    expect(await db.knex('notice_outbox').where({ idempotency_key: 'kept' }).first()).toMatchObject({ status: 'failed' });
+    await noticeFailuresMigration.up(db.knex);
+    expect(Object.keys(await db.knex('notice_outbox').columnInfo())).toEqual(expect.arrayContaining(added));
   });
 });

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createKnex } from '../../db/knex';
 import * as noticesMigration from '../../db/migrations/0002_notices';
-import { createMailTransport, messageIdFor, NoticeOutbox, OUTBOX_TABLE, type MailTransport, type NoticeRequest } from '../../notices';
+import * as noticeFailuresMigration from '../../db/migrations/0008_notice_failures';
+import { createMailTransport, listFailedNotices, messageIdFor, NoticeOutbox, OUTBOX_TABLE, type DeliveryResult, type MailTransport, type NoticeRequest } from '../../notices';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 import { startSmtpSink, type SmtpSink } from '../support/smtpSink';
 
@@ -12,6 +13,13 @@ const FROM = 'Aftercare <aftercare@factory.example>';
 const NOW = new Date('2026-11-23T06:05:00.123Z');
 const clock = () => NOW;
 const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
+
+/** The result of a send that must have gone out. */
+async function sent<T extends DeliveryResult>(result: Promise<T>): Promise<Extract<T, { status: 'sent' }>> {
+  const outcome = await result;
+  if (outcome.status !== 'sent') throw new Error(`expected the notice to be sent, it failed: ${outcome.reason}`);
+  return outcome as Extract<T, { status: 'sent' }>;
+}
 
 const notice = (idempotencyKey: string): NoticeRequest => ({
   idempotencyKey,
@@ -31,6 +39,7 @@ describe.each(testDatabaseKinds())('notice outbox on %s', (kind) => {
     // Only this feature's table, so these tests do not depend on the other migrations.
     db = await createTestDatabase(kind, { migrate: false });
     await noticesMigration.up(db.knex);
+    await noticeFailuresMigration.up(db.knex);
   });
   afterAll(async () => {
     await db.destroy();
@@ -48,7 +57,7 @@ describe.each(testDatabaseKinds())('notice outbox on %s', (kind) => {
   const rowCount = async (key: string) => Number((await db.knex(OUTBOX_TABLE).where({ idempotency_key: key }).count({ n: '*' }))[0]!.n);
 
   it('sends a notice over SMTP exactly once and records it', async () => {
-    const result = await outbox.send(notice('send-once'));
+    const result = await sent(outbox.send(notice('send-once')));
 
     expect(result).toEqual({ id: expect.any(Number), status: 'sent', messageId: messageIdFor('send-once', FROM), alreadySent: false });
     const [mail] = await sink.waitFor(1);
@@ -77,8 +86,8 @@ describe.each(testDatabaseKinds())('notice outbox on %s', (kind) => {
   });
 
   it('sends the same key twice as one row and one message', async () => {
-    const first = await outbox.send(notice('twice'));
-    const second = await outbox.send(notice('twice'));
+    const first = await sent(outbox.send(notice('twice')));
+    const second = await sent(outbox.send(notice('twice')));
 
     expect(second).toEqual({ ...first, alreadySent: true });
     expect(await outbox.enqueue(notice('twice'))).toEqual({ id: first.id, created: false });
@@ -134,7 +143,7 @@ describe.each(testDatabaseKinds())('notice outbox on %s', (kind) => {
     const otherTransport = createMailTransport({ smtpUrl: sink.url, dataDir: db.dataDir, from: FROM });
     try {
       const other = new NoticeOutbox(otherKnex, otherTransport, clock);
-      const results = await Promise.all([outbox.send(notice('race')), other.send(notice('race'))]);
+      const results = await Promise.all([sent(outbox.send(notice('race'))), sent(other.send(notice('race')))]);
 
       expect(results[0]!.messageId).toBe(results[1]!.messageId);
       expect(results.map((r) => r.alreadySent).sort()).toEqual([false, true]);
@@ -181,15 +190,53 @@ describe.each(testDatabaseKinds())('notice outbox on %s', (kind) => {
     await expect(outbox.deliver('never-enqueued')).rejects.toThrow(/No notice in the outbox/);
   });
 
-  it('does not store a notice whose template fails to render', async () => {
-    await expect(outbox.send({ ...notice('bad-context'), context: {} })).rejects.toThrow(/"recipientName" not defined/);
-    expect(await rowCount('bad-context')).toBe(0);
+  it('stores a notice whose template fails to render as failed, with the reason, and never sends it', async () => {
+    const record = { type: 'project' as const, id: 42 };
+    const result = await outbox.send({ ...notice('bad-context'), context: {}, record });
+    expect(result).toEqual({ id: expect.any(Number), status: 'failed', reason: expect.stringMatching(/"recipientName" not defined/) });
+    expect(await outbox.get('bad-context')).toMatchObject({ status: 'failed', attempts: 0, failedAt: NOW, record, lastError: expect.stringMatching(/recipientName/) });
+    // Again: the same answer from the row, no second row, nothing sent.
+    expect(await outbox.send({ ...notice('bad-context'), context: {} })).toEqual(result);
+    expect(await rowCount('bad-context')).toBe(1);
+    expect((await outbox.pending()).map((n) => n.idempotencyKey)).not.toContain('bad-context');
+    await settle();
+    expect(sink.messages).toHaveLength(0);
+  });
+
+  it('fails an unknown template and an address that is not one, without sending', async () => {
+    expect(await outbox.send({ ...notice('no-such-template'), template: 'no-such-template' })).toMatchObject({ status: 'failed', reason: expect.stringMatching(/Unknown notice template "no-such-template"/) });
+    expect(await outbox.send({ ...notice('bad-address'), to: { email: 'Wang <wang@x.example>, li@x.example' } })).toMatchObject({ status: 'failed', reason: expect.stringMatching(/is not an e-mail address/) });
+    expect(await outbox.get('bad-address')).toMatchObject({ status: 'failed', record: null });
+    await settle();
+    expect(sink.messages).toHaveLength(0);
+  });
+
+  it('marks a notice the SMTP server refuses for good (550) failed, and never asks again', async () => {
+    sink.refuseRecipient('gone@customer.example');
+    const result = await outbox.send({ ...notice('refused'), to: { email: 'gone@customer.example' } });
+    expect(result).toMatchObject({ status: 'failed', reason: expect.stringMatching(/SMTP server refused the message: .*550/) });
+    expect(await outbox.get('refused')).toMatchObject({ status: 'failed', attempts: 1, failedAt: NOW, sentAt: null });
+    expect(await outbox.deliver('refused')).toMatchObject({ status: 'failed' });
+    expect(sink.recipientAttempts('gone@customer.example')).toBe(1);
+    expect(sink.messages).toHaveLength(0);
+  });
+
+  it('lists failed notices newest first, paged', async () => {
+    const later = new NoticeOutbox(db.knex, transport, () => new Date(NOW.getTime() + 60_000));
+    await outbox.send({ ...notice('failed-older'), template: 'nope-1' });
+    await later.send({ ...notice('failed-newer'), template: 'nope-2' });
+    const page = await listFailedNotices(db.knex, { limit: 1, offset: 0 });
+    expect(page.items.map((n) => n.idempotencyKey)).toEqual(['failed-newer']);
+    expect(page.total).toBeGreaterThanOrEqual(2);
+    const keys = (await listFailedNotices(db.knex, { limit: 100, offset: 0 })).items.map((n) => n.idempotencyKey);
+    expect(keys.indexOf('failed-newer')).toBeLessThan(keys.indexOf('failed-older'));
+    expect(keys).not.toContain('send-once');
   });
 
   it('without SMTP_URL writes the message as an .eml file in the data dir', async () => {
     const fileOutbox = new NoticeOutbox(db.knex, createMailTransport({ dataDir: db.dataDir, from: FROM, log: () => {} }), clock);
-    const first = await fileOutbox.send(notice('file/mode'));
-    const again = await fileOutbox.send(notice('file/mode'));
+    const first = await sent(fileOutbox.send(notice('file/mode')));
+    const again = await sent(fileOutbox.send(notice('file/mode')));
 
     expect(again.alreadySent).toBe(true);
     const files = fs.readdirSync(path.join(db.dataDir, 'mail')).filter((f) => f.endsWith('-file_mode.eml'));

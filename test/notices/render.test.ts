@@ -128,6 +128,18 @@ describe('notice templates', () => {
     expect(() => renderNotice('../templates', 'en', {})).toThrow(/Unknown notice template "\.\.\/templates" \(known: calendar-year-missing, deadline-reminder/);
   });
 
+  it.each([
+    ['en', /No service manager is on record; this went to the administrators/],
+    ['zh-CN', /系统中没有登记服务经理，本通知已发送给管理员/],
+  ] as const)('says in %s when an escalation went to the administrators, and only then', (locale, note) => {
+    const toAdmins = renderNotice('escalation', locale, { ...samples.escalation!.context, sentToAdmins: true });
+    expect(toAdmins.text).toMatch(note);
+    expect(toAdmins.html).toMatch(note);
+    const toManager = renderNotice('escalation', locale, { ...samples.escalation!.context, sentToAdmins: false });
+    expect(toManager.text).not.toMatch(note);
+    expect(toManager.html).not.toMatch(note);
+  });
+
   it('compiles each template once', () => {
     renderNotice('escalation', 'en', samples.escalation!.context);
     const read = jest.spyOn(fs, 'readFileSync');

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { commandLineOf, isAlive, isTemporalDevServer } from '../../runtime/devServerPidFile';
 import { freePort } from '../support/ports';
 
 const root = path.resolve(__dirname, '../..');
@@ -23,6 +24,7 @@ async function npmStart(env: Record<string, string>) {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return {
+    pid: child.pid!,
     output: () => output,
     /** Ctrl-C; resolves true once our processes said "stopped" and every process of the group is gone. */
     stop: async () => {
@@ -72,6 +74,36 @@ describe('npm start', () => {
     }
   }, 600_000);
 
+  it('after a hard kill that leaves the dev server running as an orphan, starts again and stops that orphan', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aftercare-start-'));
+    const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
+    const env = { AFTERCARE_DATA_DIR: dataDir, PORT: String(port), TEMPORAL_DEV_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort) };
+    let orphan: number | undefined;
+    try {
+      const first = await npmStart(env);
+      // What a crashed terminal or `kill -9` does to npm start: every process of ours dies at once,
+      // with no chance to stop the dev server, which lives on without a parent.
+      const group = processesInGroup(first.pid);
+      orphan = group.find((pid) => isTemporalDevServer(commandLineOf(pid)));
+      expect(orphan).toBeDefined();
+      for (const pid of group.filter((p) => p !== orphan)) process.kill(pid, 'SIGKILL');
+      await waitUntil(() => group.every((pid) => pid === orphan || !isAlive(pid)));
+      expect(isAlive(orphan!)).toBe(true);
+      expect(JSON.parse(fs.readFileSync(path.join(dataDir, 'temporal-dev-server.pid'), 'utf8'))).toMatchObject({ pid: orphan, port: temporalPort });
+
+      const second = await npmStart(env);
+      expect(second.output()).toContain(`stopping the Temporal dev server (pid ${orphan}`);
+      expect(isAlive(orphan!)).toBe(false);
+      expect(await (await fetch(`http://localhost:${port}/healthz`)).json()).toEqual({ status: 'ok', database: 'up', temporal: 'up' });
+      expect(await second.stop()).toBe(true);
+      expect(fs.existsSync(path.join(dataDir, 'temporal-dev-server.pid'))).toBe(false);
+      expect(processesInGroup(first.pid)).toEqual([]);
+    } finally {
+      if (orphan !== undefined && isAlive(orphan)) process.kill(orphan, 'SIGKILL');
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 600_000);
+
   it('refuses bad configuration with one line per problem', async () => {
     const child = spawn('npm', ['start'], { cwd: root, env: { ...process.env, PORT: 'eighty', DATABASE_URL: 'postgres://nope' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -83,3 +115,27 @@ describe('npm start', () => {
     expect(output).toMatch(/DATABASE_URL: must be a mysql:\/\/ URL/);
   });
 });
+
+/** Live processes of a process group, from /proc (Linux). */
+function processesInGroup(pgid: number): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .flatMap((name) => {
+      try {
+        // Fields after the parenthesised command: state, ppid, pgrp, …
+        const fields = fs.readFileSync(`/proc/${name}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+        return Number(fields[2]) === pgid && fields[0] !== 'Z' ? [Number(name)] : [];
+      } catch {
+        return [];
+      }
+    });
+}
+
+async function waitUntil(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -5,6 +5,7 @@
 import type express from 'express';
 import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
 import { deadlinesModule } from '../../api/deadlines';
+import { noticesModule } from '../../api/notices';
 import { projectsModule } from '../../api/projects';
 import { generateToken, UsersRepository } from '../../db/repositories/users';
 import type { PolicyOverride } from '../../domain/policy';
@@ -89,7 +90,7 @@ export async function startProjectHarness(name: string): Promise<ProjectHarness>
   const app = createApp({
     knex: system.db.knex,
     temporal: { client: system.temporal.client, taskQueue: system.temporal.taskQueue, namespace: 'default' },
-    routers: [projectsModule, deadlinesModule],
+    routers: [projectsModule, deadlinesModule, noticesModule],
     logger: { error: (message, error) => console.error(message, error) },
   });
   const server = await startApiServer(app, 0, '127.0.0.1');

@@ -10,6 +10,7 @@ import { SMTPServer } from 'smtp-server';
  *   const [mail] = await sink.waitFor(1);
  *   expect(mail.subject).toContain('…');
  *   sink.rejectMessages(true);   // every DATA is answered 451 until switched off
+ *   sink.refuseRecipient('gone@customer.test');   // RCPT TO answered 550, for good
  *   await sink.stop();
  */
 export interface ReceivedMail {
@@ -35,6 +36,10 @@ export interface SmtpSink {
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
   /** While on, every message is refused with `451 Temporary failure`, like a server in trouble. */
   rejectMessages(on: boolean): void;
+  /** This address is refused at RCPT TO with `550 No such user`, a permanent refusal. */
+  refuseRecipient(email: string): void;
+  /** RCPT TO answers seen, refused ones included (how many times the server was asked). */
+  recipientAttempts(email: string): number;
   stop(): Promise<void>;
 }
 
@@ -42,11 +47,22 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   const messages: ReceivedMail[] = [];
   const waiters = new Set<() => void>();
   let rejecting = false;
+  const refused = new Set<string>();
+  const attempts = new Map<string, number>();
 
   const server = new SMTPServer({
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     closeTimeout: 1000,
+    onRcptTo(address, _session, callback) {
+      const email = address.address.toLowerCase();
+      attempts.set(email, (attempts.get(email) ?? 0) + 1);
+      if (refused.has(email)) {
+        callback(Object.assign(new Error('No such user here'), { responseCode: 550 }));
+        return;
+      }
+      callback();
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -91,6 +107,12 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     },
     rejectMessages(on) {
       rejecting = on;
+    },
+    refuseRecipient(email) {
+      refused.add(email.toLowerCase());
+    },
+    recipientAttempts(email) {
+      return attempts.get(email.toLowerCase()) ?? 0;
     },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

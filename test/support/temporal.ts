@@ -1,7 +1,9 @@
 import crypto from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { createWorker } from '../../worker/createWorker';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { createWorkers } from '../../worker/createWorker';
+import { WorkerLogger } from '../../worker/logger';
+import { noticesTaskQueue } from '../../workflows/taskQueues';
 
 let runtimeInstalled = false;
 
@@ -9,7 +11,7 @@ let runtimeInstalled = false;
 function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  Runtime.install({ logger: new WorkerLogger('WARN'), shutdownSignals: [] });
 }
 
 export function testTemporalAddress(): string {
@@ -22,7 +24,12 @@ export interface TestWorker {
   client: Client;
   connection: Connection;
   taskQueue: string;
+  /** `<taskQueue>-notices`, served by `noticeWorker`. */
+  noticeTaskQueue: string;
+  /** The interactive worker: workflows and record activities. */
   worker: Worker;
+  /** The notices worker: sendNotice only, with bounded slots. */
+  noticeWorker: Worker;
   /** Stops the worker (waits for it) and closes both connections. */
   stop(): Promise<void>;
   /** Stops only the worker, as a crash or deploy would; start another with `restart`. */
@@ -30,7 +37,7 @@ export interface TestWorker {
   restart(activities: object): Promise<void>;
 }
 
-/** A worker on its own task queue, so test files never steal each other's tasks. */
+/** Both workers (interactive and notices), as production runs them, on task queues of their own so test files never steal each other's tasks. */
 export async function startTestWorker(activities: object, name = 'test'): Promise<TestWorker> {
   quietRuntime();
   const address = testTemporalAddress();
@@ -39,31 +46,35 @@ export async function startTestWorker(activities: object, name = 'test'): Promis
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
   const launch = async (acts: object) => {
-    const worker = await createWorker({
+    const workers = await createWorkers({
       connection: nativeConnection,
       namespace: 'default',
       taskQueue,
       activities: acts,
+      noticeConcurrency: 4,
       shutdownGraceTime: '1s',
       workflowBundlePath: process.env.AFTERCARE_TEST_WORKFLOW_BUNDLE,
     });
-    const running = worker.run();
-    return { worker, running };
+    const running = workers.run();
+    return { workers, running };
   };
   let current = await launch(activities);
   const handle: TestWorker = {
     client,
     connection,
     taskQueue,
-    worker: current.worker,
+    noticeTaskQueue: noticesTaskQueue(taskQueue),
+    worker: current.workers.interactive,
+    noticeWorker: current.workers.notices,
     async kill() {
-      if (current.worker.getState() === 'RUNNING') current.worker.shutdown();
+      current.workers.shutdown();
       await current.running;
     },
     async restart(acts: object) {
       await handle.kill();
       current = await launch(acts);
-      handle.worker = current.worker;
+      handle.worker = current.workers.interactive;
+      handle.noticeWorker = current.workers.notices;
     },
     async stop() {
       await handle.kill();
