@@ -63,7 +63,7 @@ describe('notices on their own queue, and failed notices', () => {
     const scheduled = (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes] : []));
     const queueOf = (type: string) => new Set(scheduled.filter((a) => a.activityType?.name === type).map((a) => a.taskQueue?.name));
     expect(queueOf('sendNotice')).toEqual(new Set([h.system.temporal.noticeTaskQueue]));
-    expect(queueOf('recordProjectEvent')).toEqual(new Set([h.system.temporal.taskQueue]));
+    expect(queueOf('recordProjectStep')).toEqual(new Set([h.system.temporal.taskQueue]));
   });
 
   it('records a notice that cannot render as failed, on the project timeline and for the service managers, and the workflow goes on', async () => {

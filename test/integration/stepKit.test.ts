@@ -103,7 +103,7 @@ describe('the step kit', () => {
       for (let round = 0; round < 3; round += 1) {
         const { id, serials } = await started();
         await h.step(id, 'kickoff', KICKOFF);
-        const [damaged, ok] = serials;
+        const [damaged, ok] = serials as [string, string];
         const unboxing = await h.step(id, 'unboxing', {
           items: [{ serial: damaged, condition: 'damaged', damage: { description: 'cracked housing', cause: 'transport' } }, { serial: ok, condition: 'ok' }],
           signatures: BOTH_SIGN,
@@ -199,6 +199,53 @@ describe('the step kit', () => {
       const beforeKickoff = await h.step(id, 'unboxing', { ...unboxOk(serials), occurredAt: new Date(Date.now() - 4 * 86_400_000).toISOString() });
       expect(beforeKickoff.status).toBe(400);
       expect(beforeKickoff.body.error.message).toMatch(/before the step it follows/);
+    });
+  });
+
+  describe('deadlines are judged on when things happened', () => {
+    it('a back-dated return that was in time reverses a DOA charge, lifts the flag and tells everyone told of the charge; the replacement is a device of the project with its own warranty', async () => {
+      const { id, serials, customerId } = await started(SECONDS_POLICY);
+      await h.step(id, 'kickoff', KICKOFF);
+      const [damaged, ok] = serials as [string, string];
+      await h.step(id, 'unboxing', {
+        items: [{ serial: damaged, condition: 'damaged', damage: { description: 'cracked housing', cause: 'transport' } }, { serial: ok, condition: 'ok' }],
+        signatures: BOTH_SIGN,
+      });
+      const replacement = `R-${damaged}`;
+      expect((await h.step(id, `doa/${damaged}/shipped`, { replacementSerial: replacement })).status).toBe(200);
+      // The replacement is registered with the project at once; its serial cannot be shipped twice.
+      expect((await h.project(id)).devices.map((d: Json) => d.serial)).toContain(replacement);
+      const received = await h.step(id, `doa/${damaged}/received`, {});
+      expect(received.status).toBe(200);
+      const { receivedAt, returnDue } = received.body;
+
+      // Workers were busy (or down) across the due time: the charge goes out.
+      await h.waitFor(id, 'the DOA charge', (p) => p.doaCases.some((c: Json) => c.serial === damaged && c.status === 'charged'), 30_000);
+      expect((await h.system.db.knex('customers').where({ id: customerId }).first()).service_stopped_flag).toBeTruthy();
+
+      // The engineer records afterwards that the unit came back two seconds after receipt, in time.
+      const returnedAt = new Date(Date.parse(receivedAt) + 2000).toISOString();
+      expect(returnedAt < returnDue).toBe(true);
+      const returned = await h.step(id, `doa/${damaged}/returned`, { acceptable: true, occurredAt: returnedAt });
+      expect(returned.status).toBe(200);
+      expect(returned.body).toMatchObject({ status: 'returned', returnedAt, chargedAmount: null, chargeReversedAt: expect.any(String) });
+      expect((await h.system.db.knex('customers').where({ id: customerId }).first()).service_stopped_flag).toBeFalsy();
+      const doaCase = (await h.project(id)).doaCases.find((c: Json) => c.serial === damaged);
+      expect(doaCase).toMatchObject({ status: 'returned', chargedAmount: null });
+      const charged = await h.waitForMails((m) => Boolean(m.idempotencyKey?.startsWith(`doa-${id}-${damaged}:charged:`)), 2);
+      const reversed = await h.waitForMails((m) => Boolean(m.idempotencyKey?.startsWith(`doa-${id}-${damaged}:charge-reversed:`)), 2, 30_000);
+      expect(reversed.flatMap((m) => m.envelope.to).sort()).toEqual(charged.flatMap((m) => m.envelope.to).sort());
+
+      // Through to final acceptance: the replacement carries the warranty, the unit sent back does not.
+      expect((await h.step(id, 'initial-acceptance', { items: [{ name: 'image quality', passed: true, signedBy: 'Wang Fang' }], signatures: BOTH_SIGN })).status).toBe(200);
+      await h.waitForStage(id, 'final_acceptance', 60_000);
+      const passed = await h.step(id, 'final-acceptance', { passed: true, signatures: BOTH_SIGN, scores: { hardware: 28, software: 45, documents: 9, satisfaction: 10 } });
+      expect(passed.status).toBe(200);
+      const devices: Json[] = (await h.project(id)).devices;
+      const bySerial = (serial: string) => devices.find((d) => d.serial === serial);
+      expect(bySerial(replacement)).toMatchObject({ warrantyStartsAt: passed.body.warranty.startsAt, warrantyEndsAt: passed.body.warranty.endsAt });
+      expect(bySerial(ok)).toMatchObject({ warrantyStartsAt: passed.body.warranty.startsAt });
+      expect(bySerial(damaged)).toMatchObject({ warrantyStartsAt: null, warrantyEndsAt: null });
     });
   });
 

@@ -94,7 +94,7 @@ describe('npm start', () => {
       const second = await npmStart(env);
       expect(second.output()).toContain(`stopping the Temporal dev server (pid ${orphan}`);
       expect(isAlive(orphan!)).toBe(false);
-      expect(await (await fetch(`http://localhost:${port}/healthz`)).json()).toEqual({ status: 'ok', database: 'up', temporal: 'up' });
+      expect(await (await fetch(`http://localhost:${port}/healthz`)).json()).toEqual({ status: 'ok', database: 'up', temporal: 'up', warnings: [] });
       expect(await second.stop()).toBe(true);
       expect(fs.existsSync(path.join(dataDir, 'temporal-dev-server.pid'))).toBe(false);
       expect(processesInGroup(first.pid)).toEqual([]);
