@@ -3,10 +3,13 @@ import * as core from './0001_core';
 import * as notices from './0002_notices';
 import * as access from './0003_access';
 import * as projects from './0004_projects';
+import * as accessScopes from './0009_access_scopes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
   down(knex: Knex): Promise<void>;
+  /** `{ transaction: false }` for a migration that manages its own transactions. */
+  config?: { transaction?: boolean };
 }
 
 /** Migrations are listed explicitly so they run the same from ts sources, compiled js and bundles. */
@@ -15,6 +18,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0002_notices', notices],
   ['0003_access', access],
   ['0004_projects', projects],
+  ['0009_access_scopes', accessScopes],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
