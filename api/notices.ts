@@ -16,6 +16,7 @@ export const testNoticeRoute = defineRoute(
     method: 'post',
     path: '/notices/test',
     roles: ['admin'],
+    access: { rule: 'collection', resource: 'notice', action: 'administer' },
     summary: 'Send a test notice through the whole pipeline (workflow → activity → outbox → SMTP or .eml)',
     tags: ['notices'],
     body: TestNoticeBody,

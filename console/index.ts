@@ -13,9 +13,12 @@
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Knex } from 'knex';
+import { principalOf } from '../api/access';
 import { DevicesRepository } from '../db/repositories/devices';
+import { ProjectAccessRepository } from '../db/repositories/projectAccess';
 import { ProjectsRepository, type Project } from '../db/repositories/projects';
 import { UsersRepository, type User } from '../db/repositories/users';
+import { canRead, projectFacts, readScope } from '../domain/access';
 import { PROJECT_STAGES, type ProjectStage } from '../domain/delivery';
 import { clearSessionCookie, sameOrigin, sessionToken, setSessionCookie } from './session';
 import { CONSOLE_TIME_ZONE, createRenderer, humanize, type Page, type Renderer } from './views';
@@ -68,11 +71,6 @@ function positiveInt(value: unknown): number | null {
   return Number.isSafeInteger(number) ? number : null;
 }
 
-async function stageCounts(knex: Knex): Promise<Map<string, number>> {
-  const rows = (await knex('projects').select('stage').count({ n: '*' }).groupBy('stage')) as Array<{ stage: string; n: number | string }>;
-  return new Map(rows.map((row) => [row.stage, Number(row.n)]));
-}
-
 /** The 4xx status of an error that carries one (body-parser's), else null. */
 function clientErrorStatus(error: unknown): number | null {
   const status = (error as { status?: unknown } | null)?.status;
@@ -105,6 +103,7 @@ export function createConsole(deps: ConsoleDeps): express.Router {
   const users = new UsersRepository(deps.knex);
   const projects = new ProjectsRepository(deps.knex);
   const devices = new DevicesRepository(deps.knex);
+  const projectAccess = new ProjectAccessRepository(deps.knex);
   const router = express.Router();
   router.all(CONSOLE_PATHS, (_req: Request, res: Response, next: NextFunction) => {
     res.locals[IN_CONSOLE] = true;
@@ -162,7 +161,12 @@ export function createConsole(deps: ConsoleDeps): express.Router {
     const page = req.query.page === undefined ? 1 : positiveInt(req.query.page);
     if (page === null) return send(res, render, 400, 'message', { title: 'Bad page number', user: userView(user), message: 'The page must be a positive whole number.' });
 
-    const [counts, rows] = await Promise.all([stageCounts(deps.knex), projects.list({ stage: stage ?? undefined, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE })]);
+    // Only what the user may read (domain/access.ts), in the rows and in every count.
+    const scope = readScope(principalOf(user), 'project');
+    const [counts, rows] = await Promise.all([
+      projectAccess.stageCounts(scope),
+      projects.list({ stage: stage ?? undefined, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE, scope }),
+    ]);
     const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
     const matching = stage ? (counts.get(stage) ?? 0) : total;
     const first = rows.length > 0 ? (page - 1) * PAGE_SIZE + 1 : 0;
@@ -184,7 +188,9 @@ export function createConsole(deps: ConsoleDeps): express.Router {
   router.get('/projects/:id', requireUser, async (req, res) => {
     const user = signedInUser(res);
     const id = positiveInt(req.params.id);
-    const project = id === null ? null : await projects.get(id);
+    const found = id === null ? null : await projects.get(id);
+    // Another party's project is shown exactly like one that does not exist.
+    const project = found && canRead(principalOf(user), projectFacts(found)) ? found : null;
     if (!project) {
       return send(res, render, 404, 'message', { title: 'Project not found', user: userView(user), message: `There is no project ${String(req.params.id)}.` });
     }

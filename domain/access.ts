@@ -41,15 +41,15 @@ export type Role = (typeof ROLES)[number];
 /** Roles that belong to an organisation outside the company and must name it. */
 export const ORGANISATION_OF_ROLE = { customer: 'customerId', dealer: 'dealerId' } as const satisfies Partial<Record<Role, string>>;
 
-export const RESOURCE_KINDS = ['project', 'doa_case', 'device', 'customer', 'user', 'api_token', 'notice', 'policy_layer', 'calendar'] as const;
+export const RESOURCE_KINDS = ['project', 'doa_case', 'device', 'customer', 'dealer', 'user', 'api_token', 'notice', 'policy_layer', 'calendar'] as const;
 
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
 /**
- * read: see the record; act: take a business step on it (start, record a step, assign);
- * administer: configuration and accounts (users, tokens, calendars, policy layers, test notices).
+ * read: see the record; act: take a business step on it (start it, record a step);
+ * assign: name who works on it (its project manager, later its engineers); administer: configuration and accounts (users, tokens, calendars, policy layers, test notices).
  */
-export const ACTIONS = ['read', 'act', 'administer'] as const;
+export const ACTIONS = ['read', 'act', 'assign', 'administer'] as const;
 
 export type Action = (typeof ACTIONS)[number];
 
@@ -79,6 +79,11 @@ export interface ResourceFacts {
   userId?: number | null;
 }
 
+/** A project's facts (its DOA cases share them): its customer and its manager. */
+export function projectFacts(project: { customerId: number | null; projectManagerUserId: number | null }, kind: 'project' | 'doa_case' = 'project'): ResourceFacts {
+  return { kind, customerId: project.customerId, managerUserIds: project.projectManagerUserId === null ? [] : [project.projectManagerUserId] };
+}
+
 type ReachTable = Readonly<Record<ResourceKind, Readonly<Record<Role, Reach>>>>;
 
 // Shorthands for the tables: rows read left to right in ROLES order.
@@ -95,6 +100,7 @@ const READ: ReachTable = {
   doa_case: /* money: charges  */ row('all', 'managed', 'all',    'none',     'all',  'all',      'all',     'none',   'none',     'all',  'none',       'own_customer'),
   device: /*                   */ row('all', 'managed', 'all',    'assigned', 'all',  'all',      'all',     'none',   'none',     'none', 'own_dealer', 'own_customer'),
   customer: /*                 */ row('all', 'managed', 'all',    'assigned', 'all',  'all',      'all',     'none',   'none',     'none', 'none',       'own_customer'),
+  dealer: /*                   */ row('all', 'none',    'all',    'none',     'all',  'all',      'all',     'all',    'all',      'all',  'own_dealer', 'none'),
   user: /*                     */ row('all', 'self',    'self',   'self',     'self', 'self',     'self',    'self',   'self',     'self', 'self',       'self'),
   api_token: adminOnly,
   notice: adminOnly,
@@ -107,6 +113,20 @@ const ACT: ReachTable = {
   doa_case: /*                 */ row('none', 'managed', 'none',  'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
   device: /*                   */ row('none', 'managed', 'none',  'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
   customer: /*                 */ row('none', 'managed', 'none',  'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
+  dealer: nobody,
+  user: nobody,
+  api_token: nobody,
+  notice: nobody,
+  policy_layer: nobody,
+  calendar: nobody,
+};
+
+const ASSIGN: ReachTable = {
+  project: row('none', 'none', 'none', 'none', 'none', 'all', 'none', 'none', 'none', 'none', 'none', 'none'),
+  doa_case: nobody,
+  device: nobody,
+  customer: nobody,
+  dealer: nobody,
   user: nobody,
   api_token: nobody,
   notice: nobody,
@@ -119,6 +139,7 @@ const ADMINISTER: ReachTable = {
   doa_case: nobody,
   device: nobody,
   customer: nobody,
+  dealer: adminOnly,
   user: adminOnly,
   api_token: adminOnly,
   notice: adminOnly,
@@ -126,7 +147,7 @@ const ADMINISTER: ReachTable = {
   calendar: adminOnly,
 };
 
-const TABLES: Readonly<Record<Action, ReachTable>> = { read: READ, act: ACT, administer: ADMINISTER };
+const TABLES: Readonly<Record<Action, ReachTable>> = { read: READ, act: ACT, assign: ASSIGN, administer: ADMINISTER };
 
 /** The reach of `role` over `kind` for `action`. */
 export function reachOf(role: Role, kind: ResourceKind, action: Action): Reach {
@@ -266,6 +287,3 @@ export function forbiddenPolicyFields(role: Role, override: unknown): string[] {
 
 /** Roles that may be assigned as a project's manager. */
 export const PROJECT_MANAGER_ROLES: readonly Role[] = ['project_manager'];
-
-/** Roles that may reassign a project's manager (and later its engineers). */
-export const ASSIGNING_ROLES: readonly Role[] = ['service_manager'];

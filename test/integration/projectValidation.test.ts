@@ -77,7 +77,7 @@ describe('projects API: validation, conflicts and refusals on the real server', 
 
   // --- Helpers --------------------------------------------------------------------------------
 
-  const roleOf = (token: string | null): string | null => (token === h.pmToken ? pmRole : token === h.readerToken ? 'engineer' : null);
+  const roleOf = (token: string | null): string | null => (token === h.pmToken ? pmRole : token === h.readerToken ? 'dispatcher' : null);
 
   async function send(method: string, path: string, body?: unknown, token: string | null = h.pmToken, baseUrl = h.server.url): Promise<Reply> {
     const headers: Record<string, string> = {};
@@ -539,13 +539,13 @@ describe('projects API: validation, conflicts and refusals on the real server', 
       ({ id, serials } = await startedProject());
     });
 
-    it('an engineer reads, but every POST answers 403 and changes nothing', async () => {
+    it('a dispatcher reads, but every POST answers 403 and changes nothing', async () => {
       const read = await send('GET', `/api/projects/${id}`, undefined, h.readerToken);
       expect(read.status).toBe(200);
       expect((await send('GET', '/api/projects', undefined, h.readerToken)).status).toBe(200);
       const bodies = validSteps(serials);
       for (const name of [...ALL_STEPS, `doa/${serials[0]}/shipped`, `doa/${serials[0]}/received`, `doa/${serials[0]}/returned`]) {
-        const reply = await refused(id, name, bodies[name] ?? {}, 403, 'forbidden', [], /engineer/, h.readerToken);
+        const reply = await refused(id, name, bodies[name] ?? {}, 403, 'forbidden', [], /dispatcher/, h.readerToken);
         expect(reply.body.error.details).toEqual([]);
       }
       const before = await rowCounts();

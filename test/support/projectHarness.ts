@@ -50,7 +50,7 @@ export interface ProjectHarness {
   app: express.Application;
   /** Token of a project manager (may act on projects). */
   pmToken: string;
-  /** Token of an engineer (may only read). */
+  /** Token of a dispatcher (reads every project for context, takes no step). */
   readerToken: string;
   call(method: string, path: string, body?: unknown, token?: string): Promise<Answer>;
   /** Posts a new project; `overrides` are merged into a valid default body. */
@@ -81,8 +81,8 @@ export async function startProjectHarness(name: string): Promise<ProjectHarness>
   await users.ensureAdmin(adminToken);
   const pm = await users.create({ name: PM.name, email: PM.email, role: 'project_manager', locale: 'zh-CN' });
   const pmToken = await users.issueToken(pm.id, 'test');
-  const engineer = await users.create({ name: 'Chen Jie', email: 'engineer@maker.test', role: 'engineer', locale: 'zh-CN' });
-  const readerToken = await users.issueToken(engineer.id, 'test');
+  const dispatcher = await users.create({ name: 'Chen Jie', email: 'dispatcher@maker.test', role: 'dispatcher', locale: 'zh-CN' });
+  const readerToken = await users.issueToken(dispatcher.id, 'test');
   await users.create({ name: SERVICE_MANAGER.name, email: SERVICE_MANAGER.email, role: 'service_manager', locale: 'en' });
 
   const app = createApp({
