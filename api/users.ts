@@ -2,7 +2,6 @@
 import { CustomersRepository } from '../db/repositories/customers';
 import { DealersRepository, type Dealer } from '../db/repositories/dealers';
 import { UsersRepository, type ApiToken, type User } from '../db/repositories/users';
-import { ORGANISATION_OF_ROLE } from '../domain/access';
 import type { AuditTarget } from './audit';
 import { validationFailed, type FieldProblem } from './errors';
 import { apiModule } from './module';
@@ -24,7 +23,8 @@ export const UserSchema = z
   })
   .openapi('User');
 
-const organisationIdOf = (role: unknown): 'customerId' | 'dealerId' | undefined => ORGANISATION_OF_ROLE[role as keyof typeof ORGANISATION_OF_ROLE];
+const roleIn = (payload: { value: unknown }): unknown => (payload.value as { role?: unknown } | undefined)?.role;
+const given = (payload: { value: unknown }, field: string): boolean => (payload.value as Record<string, unknown> | undefined)?.[field] !== undefined;
 
 export const CreateUserBody = z
   .object({
@@ -35,14 +35,12 @@ export const CreateUserBody = z
     dealerId: z.number().int().positive().optional().openapi({ description: 'Required when role is dealer (and only then): the dealer this user acts for' }),
     customerId: z.number().int().positive().optional().openapi({ description: 'Required when role is customer (and only then): the customer organisation this user acts for' }),
   })
-  .superRefine((body, ctx) => {
-    // A user sees what their organisation owns: the organisation must be named, and only for its role.
-    for (const field of ['customerId', 'dealerId'] as const) {
-      const needed = organisationIdOf(body.role) === field;
-      if (needed && body[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `Required when role is ${body.role}` });
-      if (!needed && body[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `Only for role ${field === 'customerId' ? 'customer' : 'dealer'}` });
-    }
-  })
+  // A customer or dealer user sees what their organisation owns: its id is required for that role and
+  // refused for any other. Checked even when other fields are bad, so one answer names every problem.
+  .refine((body) => body.role !== 'customer' || body.customerId !== undefined, { path: ['customerId'], message: 'Required when role is customer', when: (p) => roleIn(p) === 'customer' })
+  .refine((body) => body.role === 'customer' || body.customerId === undefined, { path: ['customerId'], message: 'Only for role customer', when: (p) => given(p, 'customerId') })
+  .refine((body) => body.role !== 'dealer' || body.dealerId !== undefined, { path: ['dealerId'], message: 'Required when role is dealer', when: (p) => roleIn(p) === 'dealer' })
+  .refine((body) => body.role === 'dealer' || body.dealerId === undefined, { path: ['dealerId'], message: 'Only for role dealer', when: (p) => given(p, 'dealerId') })
   .openapi('CreateUserBody');
 
 export const CreatedUserSchema = z

@@ -38,9 +38,6 @@ export const ROLES = [
 
 export type Role = (typeof ROLES)[number];
 
-/** Roles that belong to an organisation outside the company and must name it. */
-export const ORGANISATION_OF_ROLE = { customer: 'customerId', dealer: 'dealerId' } as const satisfies Partial<Record<Role, string>>;
-
 export const RESOURCE_KINDS = ['project', 'doa_case', 'device', 'customer', 'dealer', 'user', 'api_token', 'notice', 'policy_layer', 'calendar'] as const;
 
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
