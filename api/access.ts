@@ -81,7 +81,8 @@ export function checkRouteAccess(where: string, access: RouteAccess | undefined)
 /** The roles a rule admits at all, for the OpenAPI document and the role gate; null: any signed-in user. */
 export function rolesOfRule(access: RouteAccess): string[] | null {
   if (access.rule === 'public' || access.rule === 'self') return null;
-  if (access.rule === 'collection' && access.action === 'read') return null;
+  // Reads admit every signed-in user: a record out of reach is a 404, a list is filtered.
+  if (access.action === 'read') return null;
   return rolesReaching(access.resource, access.action);
 }
 

@@ -87,6 +87,7 @@ function openApiRoute(spec: RouteSpec<z.ZodType, InputObject, InputObject, Recor
   if (spec.body || spec.params || spec.query) responses['400'] ??= errorResponse('Invalid input; `details` names every bad field');
   if (spec.roles !== 'public') responses['401'] ??= errorResponse('Missing, unknown or revoked bearer token');
   if (Array.isArray(spec.roles)) responses['403'] ??= errorResponse('The caller’s role may not do this');
+  if (spec.access.rule === 'record') responses['404'] ??= errorResponse('No such record, or one out of the caller’s reach (the two answer alike)');
   const roles = spec.roles === 'public' ? 'anyone' : spec.roles === 'authenticated' ? 'any signed-in user' : spec.roles.join(', ');
   return {
     method: spec.method,

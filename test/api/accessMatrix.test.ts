@@ -122,12 +122,12 @@ describe('authorization matrix: every route × every role × own and other recor
     const answer = await call('POST', '/api/projects', token, {
       contractNo: uniqueContractNo('ACL'),
       name: `Project of ${customer}`,
-      customer: { name: customer, class: 'regular', contacts: [{ name: 'Contact', email: `contact@${customer.toLowerCase()}.test` }] },
+      customer: { name: customer, class: 'regular', contacts: [{ name: 'Contact', email: `contact@${customer.toLowerCase().replace(/\W+/g, '-')}.test` }] },
       projectManager: { name: 'PM', email: 'pm-contact@maker.test' },
       devices: [{ model: 'DR-7000', serial }],
       policy: { delivery: SECONDS_POLICY.delivery },
     });
-    expect(answer.status).toBe(201);
+    expect({ status: answer.status, body: answer.body }).toMatchObject({ status: 201 });
     return { ...answer.body, serial };
   }
 

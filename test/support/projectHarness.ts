@@ -50,10 +50,12 @@ export interface ProjectHarness {
   app: express.Application;
   /** Token of a project manager (may act on projects). */
   pmToken: string;
+  /** Token of the service manager: starts the projects, since their policies set commercial terms (DOA, warranty). */
+  smToken: string;
   /** Token of a dispatcher (reads every project for context, takes no step). */
   readerToken: string;
   call(method: string, path: string, body?: unknown, token?: string): Promise<Answer>;
-  /** Posts a new project; `overrides` are merged into a valid default body. */
+  /** Posts a new project as the service manager; `overrides` are merged into a valid default body. */
   createProject(overrides?: Record<string, unknown>): Promise<Answer>;
   step(projectId: number, step: string, body?: unknown): Promise<Answer>;
   project(projectId: number): Promise<Json>;
@@ -83,7 +85,8 @@ export async function startProjectHarness(name: string): Promise<ProjectHarness>
   const pmToken = await users.issueToken(pm.id, 'test');
   const dispatcher = await users.create({ name: 'Chen Jie', email: 'dispatcher@maker.test', role: 'dispatcher', locale: 'zh-CN' });
   const readerToken = await users.issueToken(dispatcher.id, 'test');
-  await users.create({ name: SERVICE_MANAGER.name, email: SERVICE_MANAGER.email, role: 'service_manager', locale: 'en' });
+  const serviceManager = await users.create({ name: SERVICE_MANAGER.name, email: SERVICE_MANAGER.email, role: 'service_manager', locale: 'en' });
+  const smToken = await users.issueToken(serviceManager.id, 'test');
 
   const app = createApp({
     knex: system.db.knex,
@@ -129,6 +132,7 @@ export async function startProjectHarness(name: string): Promise<ProjectHarness>
     server,
     app,
     pmToken,
+    smToken,
     readerToken,
     call,
     createProject: (overrides = {}) =>
@@ -144,7 +148,8 @@ export async function startProjectHarness(name: string): Promise<ProjectHarness>
         ],
         policy: SECONDS_POLICY,
         ...overrides,
-      }),
+        // The project manager (PM's e-mail) manages it and records the steps.
+      }, smToken),
     step: (projectId, step, body = {}) => call('POST', `/api/projects/${projectId}/${step}`, body),
     project,
     waitForEvent: (projectId, kind, count = 1, timeoutMs = 60_000) =>
