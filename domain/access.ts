@@ -91,25 +91,27 @@ const row = (...reaches: Reach[]): Record<Role, Reach> => {
 const adminOnly = row('all', 'none', 'none', 'none', 'none', 'none', 'none', 'none', 'none', 'none', 'none', 'none');
 const nobody = row('none', 'none', 'none', 'none', 'none', 'none', 'none', 'none', 'none', 'none', 'none', 'none');
 
-//                                 admin   pm          dispatcher engineer    senior  service_mgr leadership appraiser sales_clerk finance dealer        customer
+// Columns: admin, project_manager, dispatcher, engineer, senior_engineer, service_manager, leadership,
+// technical_appraiser, sales_clerk, finance, dealer, customer.
 const READ: ReachTable = {
-  project: /*                  */ row('all', 'managed', 'all',    'none',     'all',  'all',      'all',     'none',   'none',     'none', 'none',       'own_customer'),
-  doa_case: /* money: charges  */ row('all', 'managed', 'all',    'none',     'all',  'all',      'all',     'none',   'none',     'all',  'none',       'own_customer'),
-  device: /*                   */ row('all', 'managed', 'all',    'assigned', 'all',  'all',      'all',     'none',   'none',     'none', 'own_dealer', 'own_customer'),
-  customer: /*                 */ row('all', 'managed', 'all',    'assigned', 'all',  'all',      'all',     'none',   'none',     'none', 'none',       'own_customer'),
-  dealer: /*                   */ row('all', 'none',    'all',    'none',     'all',  'all',      'all',     'all',    'all',      'all',  'own_dealer', 'none'),
-  user: /*                     */ row('all', 'self',    'self',   'self',     'self', 'self',     'self',    'self',   'self',     'self', 'self',       'self'),
+  project: row('all', 'managed', 'all',    'none',     'all',  'all',      'all',     'none',   'none',     'none', 'none',       'own_customer'),
+  // DOA cases carry charges: a money record finance reads.
+  doa_case: row('all', 'managed', 'all',    'none',     'all',  'all',      'all',     'none',   'none',     'all',  'none',       'own_customer'),
+  device: row('all', 'managed', 'all',    'assigned', 'all',  'all',      'all',     'none',   'none',     'none', 'own_dealer', 'own_customer'),
+  customer: row('all', 'managed', 'all',    'assigned', 'all',  'all',      'all',     'none',   'none',     'none', 'none',       'own_customer'),
+  dealer: row('all', 'none',    'all',    'none',     'all',  'all',      'all',     'all',    'all',      'all',  'own_dealer', 'none'),
+  user: row('all', 'self',    'self',   'self',     'self', 'self',     'self',    'self',   'self',     'self', 'self',       'self'),
   api_token: adminOnly,
   notice: adminOnly,
-  policy_layer: /*             */ row('all', 'none',    'none',   'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
+  policy_layer: row('all', 'none',    'none',   'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
   calendar: adminOnly,
 };
 
 const ACT: ReachTable = {
-  project: /*                  */ row('none', 'managed', 'none',  'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
-  doa_case: /*                 */ row('none', 'managed', 'none',  'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
-  device: /*                   */ row('none', 'managed', 'none',  'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
-  customer: /*                 */ row('none', 'managed', 'none',  'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
+  project: row('none', 'managed', 'none',  'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
+  doa_case: row('none', 'managed', 'none',  'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
+  device: row('none', 'managed', 'none',  'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
+  customer: row('none', 'managed', 'none',  'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
   dealer: nobody,
   user: nobody,
   api_token: nobody,
