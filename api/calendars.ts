@@ -9,7 +9,6 @@ import { defineRoute } from './route';
 import { z } from './zod';
 
 /** Who may read calendars; only admins load or correct them. */
-const READERS = ['admin', 'service_manager'] as const;
 
 /** Telling the running processes is bounded: the PUT has stored the data already and must answer. */
 export const SIGNAL_LIMITS = { maxProcesses: 10_000, budgetMs: 10_000, concurrency: 8 };
@@ -143,7 +142,9 @@ const listCalendars = defineRoute(
   {
     method: 'get',
     path: '/calendars',
-    roles: [...READERS],
+    // Reference data: every signed-in user may read the holidays working days are counted on.
+    roles: 'authenticated',
+    access: { rule: 'collection', resource: 'calendar', action: 'read' },
     summary: 'The business calendars, with the years loaded and the years needed but missing',
     tags: ['calendars'],
     responses: { 200: { description: 'Every calendar', body: z.array(CalendarSummarySchema) } },
@@ -159,7 +160,9 @@ const getCalendar = defineRoute(
   {
     method: 'get',
     path: '/calendars/:key',
-    roles: [...READERS],
+    // Reference data: every signed-in user may read the holidays working days are counted on.
+    roles: 'authenticated',
+    access: { rule: 'collection', resource: 'calendar', action: 'read' },
     summary: 'One calendar with every loaded year',
     tags: ['calendars'],
     params: KeyParams,
@@ -180,6 +183,7 @@ const putYear = defineRoute(
     method: 'put',
     path: '/calendars/:key/years/:year',
     roles: ['admin'],
+    access: { rule: 'collection', resource: 'calendar', action: 'administer' },
     summary: "Load or correct one year's holidays and make-up working days",
     description:
       'Replaces the whole year. Then every running process is signalled (calendarChanged) to recompute its pending deadlines; ' +

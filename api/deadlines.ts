@@ -36,16 +36,18 @@ const listDeadlines = defineRoute(
   {
     method: 'get',
     path: '/deadlines',
-    roles: ['service_manager', 'project_manager', 'admin'],
+    // Each caller sees the deadlines of the projects they may read (domain/access.ts).
+    roles: 'authenticated',
+    access: { rule: 'collection', resource: 'project', action: 'read' },
     summary: 'Open deadlines across every process, soonest first (work queues: overdue, due this week)',
     tags: ['deadlines'],
     query: DeadlineQuery,
     responses: { 200: { description: 'Open deadlines', body: z.object({ deadlines: z.array(DeadlineSchema) }) } },
   },
-  async ({ query, deps }) => {
+  async ({ query, deps, scope }) => {
     const now = new Date();
     const dueBefore = query.due === 'overdue' ? now : query.due === 'week' ? new Date(now.getTime() + WEEK_MS) : undefined;
-    const rows = await new DeadlinesRepository(deps.knex).listOpen({ kind: query.kind, dueBefore, limit: query.limit, offset: query.offset });
+    const rows = await new DeadlinesRepository(deps.knex).listOpen({ kind: query.kind, dueBefore, limit: query.limit, offset: query.offset, projectScope: scope });
     return {
       status: 200,
       body: {

@@ -25,6 +25,7 @@ export const testNoticeRoute = defineRoute(
     method: 'post',
     path: '/notices/test',
     roles: ['admin'],
+    access: { rule: 'collection', resource: 'notice', action: 'administer' },
     summary: 'Send a test notice through the whole pipeline (workflow → activity → outbox → SMTP or .eml)',
     description: 'Answers 201 once the notice went out (`status: sent`) or was refused for good (`status: failed` with the reason).',
     tags: ['notices'],
@@ -82,13 +83,16 @@ export const failedNoticesRoute = defineRoute(
   {
     method: 'get',
     path: '/notices/failed',
-    roles: ['service_manager', 'admin'],
+    // Every signed-in user may ask; only the roles reaching notices (admin, service manager) see any.
+    roles: 'authenticated',
+    access: { rule: 'collection', resource: 'notice', action: 'read' },
     summary: 'Notices that will never go out (template error, bad address, permanent SMTP refusal), newest first',
     tags: ['notices'],
     query: FailedNoticesQuery,
     responses: { 200: { description: 'One page of failed notices', body: FailedNoticesPage } },
   },
-  async ({ query, deps }) => {
+  async ({ query, deps, scope }) => {
+    if (scope.kind === 'none') return { status: 200, body: { items: [], page: query.page, pageSize: query.pageSize, total: 0 } };
     const { items, total } = await listFailedNotices(deps.knex, { limit: query.pageSize, offset: (query.page - 1) * query.pageSize });
     return {
       status: 200,

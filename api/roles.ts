@@ -1,18 +1,12 @@
+import { ROLES } from '../domain/access';
 import { z } from './zod';
 
-/** Who uses Aftercare (PRODUCT.md §1). A route names the roles it admits; admin is not a superuser. */
-export const ROLES = [
-  'admin',
-  'project_manager',
-  'dispatcher',
-  'engineer',
-  'service_manager',
-  'technical_appraiser',
-  'sales_clerk',
-  'finance',
-  'dealer',
-  'customer',
-] as const;
+/**
+ * Who uses Aftercare (PRODUCT §1; senior_engineer and leadership from the default escalation
+ * chain). The list itself is in domain/access.ts beside the rules; admin is not a superuser.
+ * Migrations copy it into CHECK constraints: adding a role needs a new migration.
+ */
+export { ROLES };
 
 export const RoleSchema = z.enum(ROLES).openapi('Role');
 

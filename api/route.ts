@@ -2,6 +2,8 @@ import type { ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi
 import type { NextFunction, Request, Response } from 'express';
 import type { z } from 'zod';
 import type { User } from '../db/repositories/users';
+import type { Scope } from '../domain/access';
+import { checkRouteAccess, requireRecord, requireRuleRole, scopeForRoute, type RouteAccess } from './access';
 import { setAuditAction } from './audit';
 import { requireAccess, type Access } from './auth';
 import { validationFailed, type FieldProblem } from './errors';
@@ -28,6 +30,8 @@ export interface RouteSpec<B, P, Q, R, A extends Access> {
   /** Relative to /api, in express syntax: `/tickets/:id`. */
   path: string;
   roles: A;
+  /** The resource rule the route answers to (api/access.ts, domain/access.ts). Required: the matrix test enumerates it. */
+  access: RouteAccess;
   summary: string;
   description?: string;
   tags?: string[];
@@ -50,6 +54,8 @@ export interface RouteContext<B, P, Q, A extends Access> {
   query: Parsed<Q>;
   /** The caller; null only on public routes called without a valid token. */
   user: A extends 'public' ? User | null : User;
+  /** What the caller reaches of the route's resource (domain/access.ts): lists answer only this. */
+  scope: Scope;
   deps: ApiDeps;
   req: Request;
   /** Set `res.locals.audit = { entityType, entityId }` to name what a state change acted on. */
@@ -87,6 +93,7 @@ function openApiRoute(spec: RouteSpec<z.ZodType, InputObject, InputObject, Recor
   if (spec.idempotent) responses['422'] ??= errorResponse('The Idempotency-Key was already used for a different request');
   if (spec.roles !== 'public') responses['401'] ??= errorResponse('Missing, unknown or revoked bearer token');
   if (Array.isArray(spec.roles)) responses['403'] ??= errorResponse('The caller’s role may not do this');
+  if (spec.access.rule === 'record') responses['404'] ??= errorResponse('No such record, or one out of the caller’s reach (the two answer alike)');
   const roles = spec.roles === 'public' ? 'anyone' : spec.roles === 'authenticated' ? 'any signed-in user' : spec.roles.join(', ');
   return {
     method: spec.method,
@@ -95,6 +102,7 @@ function openApiRoute(spec: RouteSpec<z.ZodType, InputObject, InputObject, Recor
     description: [spec.description, `Allowed: ${roles}.`].filter(Boolean).join('\n\n'),
     tags: spec.tags,
     'x-roles': spec.roles,
+    'x-access': spec.access,
     ...(spec.roles === 'public' ? {} : { security: [{ [BEARER_AUTH]: [] }] }),
     request: {
       ...(spec.body ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } } : {}),
@@ -116,14 +124,17 @@ function problemsOf(error: z.ZodError, location: string): FieldProblem[] {
   });
 }
 
-/** Parses params, query and body together so one 400 names every bad field. */
+/**
+ * Parses params, query and body together so one 400 names every bad field. Problems in the path
+ * parameters come apart: the record they name is looked up (404) before the rest is judged.
+ */
 function parseInput(spec: { body?: z.ZodType; params?: z.ZodType; query?: z.ZodType }, req: Request) {
-  const problems: FieldProblem[] = [];
-  const parse = (schema: z.ZodType | undefined, value: unknown, location: string): unknown => {
+  const problems = { params: [] as FieldProblem[], rest: [] as FieldProblem[] };
+  const parse = (schema: z.ZodType | undefined, value: unknown, location: 'params' | 'query' | 'body'): unknown => {
     if (!schema) return undefined;
     const result = schema.safeParse(value);
     if (result.success) return result.data;
-    problems.push(...problemsOf(result.error, location));
+    problems[location === 'params' ? 'params' : 'rest'].push(...problemsOf(result.error, location));
     return undefined;
   };
   const input = {
@@ -131,8 +142,7 @@ function parseInput(spec: { body?: z.ZodType; params?: z.ZodType; query?: z.ZodT
     query: parse(spec.query, req.query, 'query'),
     body: parse(spec.body, req.body, 'body'),
   };
-  if (problems.length > 0) throw validationFailed(problems);
-  return input;
+  return { input, problems };
 }
 
 function send(res: Response, reply: { status: number; body?: unknown }): void {
@@ -143,7 +153,8 @@ function send(res: Response, reply: { status: number; body?: unknown }): void {
 /**
  * One API operation from one declaration: the zod schemas document it in the OpenAPI document,
  * validate its input and type its handler. Checks the caller's token and role first (401/403),
- * then the input (400), then runs the handler; thrown errors reach the API's error handler.
+ * then the path (400) and the record it names (404 when out of the caller's reach), then the rest
+ * of the input (400), then runs the handler; thrown errors reach the API's error handler.
  */
 export function defineRoute<
   R extends Record<number, ResponseSpec>,
@@ -153,6 +164,7 @@ export function defineRoute<
   Q extends InputObject | undefined = undefined,
 >(spec: RouteSpec<B, P, Q, R, A>, handler: RouteHandler<NoInfer<B>, NoInfer<P>, NoInfer<Q>, NoInfer<R>, NoInfer<A>>): ApiModule {
   if (Array.isArray(spec.roles) && spec.roles.length === 0) throw new Error(`${spec.method} ${spec.path}: roles is empty; use 'public' or name a role`);
+  checkRouteAccess(`${spec.method} ${spec.path}`, (spec as { access?: RouteAccess }).access);
   const action = `${spec.method.toUpperCase()} ${API_PREFIX}${spec.path}`;
   return {
     register(router, openapi, deps) {
@@ -160,10 +172,15 @@ export function defineRoute<
       router[spec.method](spec.path, async (req: Request, res: Response, next: NextFunction) => {
         setAuditAction(res, action);
         try {
+          // 401/403 by role, then 400 for the path, 404 for a record out of reach, then 400 for the rest.
           const user = requireAccess(spec.roles, res);
-          const input = parseInput(spec as { body?: z.ZodType; params?: z.ZodType; query?: z.ZodType }, req);
+          requireRuleRole(spec.access, user);
+          const { input, problems } = parseInput(spec as { body?: z.ZodType; params?: z.ZodType; query?: z.ZodType }, req);
+          if (problems.params.length > 0) throw validationFailed([...problems.params, ...problems.rest]);
+          await requireRecord(spec.access, user, deps.knex, (input.params ?? {}) as Record<string, unknown>);
+          if (problems.rest.length > 0) throw validationFailed(problems.rest);
           const idempotencyKey = spec.idempotent ? idempotencyKeyOf(req) : undefined;
-          const context = { ...input, user, deps, req, res, idempotencyKey } as RouteContext<B, P, Q, A>;
+          const context = { ...input, user, scope: scopeForRoute(spec.access, user), deps, req, res, idempotencyKey } as RouteContext<B, P, Q, A>;
           const reply = await handler(context);
           if (reply) send(res, reply);
           else if (!res.headersSent) res.status(204).end();

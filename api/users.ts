@@ -1,5 +1,9 @@
-import { UsersRepository, type User } from '../db/repositories/users';
+/** Accounts: users, their API tokens and the dealers dealer users act for (admin), and the caller. */
+import { CustomersRepository } from '../db/repositories/customers';
+import { DealersRepository, type Dealer } from '../db/repositories/dealers';
+import { UsersRepository, type ApiToken, type User } from '../db/repositories/users';
 import type { AuditTarget } from './audit';
+import { validationFailed, type FieldProblem } from './errors';
 import { apiModule } from './module';
 import { LocaleSchema, RoleSchema } from './roles';
 import { defineRoute } from './route';
@@ -13,10 +17,14 @@ export const UserSchema = z
     role: RoleSchema,
     locale: LocaleSchema,
     dealerId: z.number().int().nullable(),
+    customerId: z.number().int().nullable(),
     active: z.boolean(),
     createdAt: z.iso.datetime(),
   })
   .openapi('User');
+
+const roleIn = (payload: { value: unknown }): unknown => (payload.value as { role?: unknown } | undefined)?.role;
+const given = (payload: { value: unknown }, field: string): boolean => (payload.value as Record<string, unknown> | undefined)?.[field] !== undefined;
 
 export const CreateUserBody = z
   .object({
@@ -24,14 +32,15 @@ export const CreateUserBody = z
     email: z.email().max(191),
     role: RoleSchema,
     locale: LocaleSchema.optional().openapi({ description: 'Language of the notices this user receives; zh-CN by default' }),
-    dealerId: z.number().int().positive().optional().openapi({ description: 'Required when role is dealer: the dealer this user acts for' }),
+    dealerId: z.number().int().positive().optional().openapi({ description: 'Required when role is dealer (and only then): the dealer this user acts for' }),
+    customerId: z.number().int().positive().optional().openapi({ description: 'Required when role is customer (and only then): the customer organisation this user acts for' }),
   })
-  .refine((body) => body.role !== 'dealer' || body.dealerId !== undefined, {
-    path: ['dealerId'],
-    message: 'Required when role is dealer',
-    // Check it even when other fields are bad, so one answer names every problem.
-    when: (payload) => (payload.value as { role?: unknown } | undefined)?.role === 'dealer',
-  })
+  // A customer or dealer user sees what their organisation owns: its id is required for that role and
+  // refused for any other. Checked even when other fields are bad, so one answer names every problem.
+  .refine((body) => body.role !== 'customer' || body.customerId !== undefined, { path: ['customerId'], message: 'Required when role is customer', when: (p) => roleIn(p) === 'customer' })
+  .refine((body) => body.role === 'customer' || body.customerId === undefined, { path: ['customerId'], message: 'Only for role customer', when: (p) => given(p, 'customerId') })
+  .refine((body) => body.role !== 'dealer' || body.dealerId !== undefined, { path: ['dealerId'], message: 'Required when role is dealer', when: (p) => roleIn(p) === 'dealer' })
+  .refine((body) => body.role === 'dealer' || body.dealerId === undefined, { path: ['dealerId'], message: 'Only for role dealer', when: (p) => given(p, 'dealerId') })
   .openapi('CreateUserBody');
 
 export const CreatedUserSchema = z
@@ -41,15 +50,42 @@ export const CreatedUserSchema = z
   })
   .openapi('CreatedUser');
 
+const TokenSchema = z
+  .object({
+    id: z.number().int(),
+    userId: z.number().int(),
+    label: z.string(),
+    createdAt: z.iso.datetime(),
+    lastUsedAt: z.iso.datetime().nullable(),
+    revokedAt: z.iso.datetime().nullable(),
+    live: z.boolean(),
+  })
+  .openapi('ApiToken', { description: 'A token’s record; the token itself is never shown again' });
+
+const DealerSchema = z.object({ id: z.number().int(), name: z.string(), createdAt: z.iso.datetime() }).openapi('Dealer');
+
+const IdParams = z.object({ id: z.coerce.number().int().positive() });
+
 export function userDto(user: User): z.input<typeof UserSchema> {
   return { ...user, createdAt: user.createdAt.toISOString() };
 }
+
+const tokenDto = (token: ApiToken): z.input<typeof TokenSchema> => ({
+  ...token,
+  createdAt: token.createdAt.toISOString(),
+  lastUsedAt: token.lastUsedAt?.toISOString() ?? null,
+  revokedAt: token.revokedAt?.toISOString() ?? null,
+  live: token.revokedAt === null,
+});
+
+const dealerDto = (dealer: Dealer): z.input<typeof DealerSchema> => ({ ...dealer, createdAt: dealer.createdAt.toISOString() });
 
 const createUser = defineRoute(
   {
     method: 'post',
     path: '/users',
     roles: ['admin'],
+    access: { rule: 'collection', resource: 'user', action: 'administer' },
     summary: 'Create a user and issue their first API token',
     tags: ['users'],
     body: CreateUserBody,
@@ -57,6 +93,10 @@ const createUser = defineRoute(
     errors: { 409: 'A user with this e-mail already exists' },
   },
   async ({ body, deps, res }) => {
+    const unknown: FieldProblem[] = [];
+    if (body.customerId !== undefined && !(await new CustomersRepository(deps.knex).get(body.customerId))) unknown.push({ field: 'customerId', message: `no customer ${body.customerId}` });
+    if (body.dealerId !== undefined && !(await new DealersRepository(deps.knex).get(body.dealerId))) unknown.push({ field: 'dealerId', message: `no dealer ${body.dealerId}` });
+    if (unknown.length > 0) throw validationFailed(unknown);
     // One transaction: a user without a token (or the reverse) would be a dead end.
     const { user, token } = await deps.knex.transaction(async (trx) => {
       const users = new UsersRepository(trx);
@@ -73,6 +113,7 @@ const me = defineRoute(
     method: 'get',
     path: '/users/me',
     roles: 'authenticated',
+    access: { rule: 'self' },
     summary: 'The calling user',
     tags: ['users'],
     responses: { 200: { description: 'The caller', body: UserSchema } },
@@ -80,4 +121,77 @@ const me = defineRoute(
   async ({ user }) => ({ status: 200, body: userDto(user) }),
 );
 
-export const usersApi = apiModule(createUser, me);
+const listTokens = defineRoute(
+  {
+    method: 'get',
+    path: '/users/:id/tokens',
+    roles: ['admin'],
+    access: { rule: 'record', resource: 'user', action: 'administer' },
+    summary: 'A user’s API tokens, live and revoked',
+    tags: ['users'],
+    params: IdParams,
+    responses: { 200: { description: 'The tokens, oldest first', body: z.object({ tokens: z.array(TokenSchema) }) } },
+    errors: { 404: 'No such user' },
+  },
+  async ({ params, deps }) => ({ status: 200, body: { tokens: (await new UsersRepository(deps.knex).listTokens(params.id)).map(tokenDto) } }),
+);
+
+const revokeToken = defineRoute(
+  {
+    method: 'delete',
+    path: '/tokens/:id',
+    roles: ['admin'],
+    access: { rule: 'record', resource: 'api_token', action: 'administer' },
+    summary: 'Revoke (expire now) an API token: it stops working at once; revoking it again changes nothing',
+    tags: ['users'],
+    params: IdParams,
+    responses: { 200: { description: 'The token, revoked', body: TokenSchema } },
+    errors: { 404: 'No such token' },
+  },
+  async ({ params, deps, res }) => {
+    const users = new UsersRepository(deps.knex);
+    await users.revokeTokenById(params.id);
+    res.locals.audit = { entityType: 'api_token', entityId: params.id } satisfies AuditTarget;
+    return { status: 200, body: tokenDto((await users.getToken(params.id))!) };
+  },
+);
+
+const deactivateUser = defineRoute(
+  {
+    method: 'post',
+    path: '/users/:id/deactivate',
+    roles: ['admin'],
+    access: { rule: 'record', resource: 'user', action: 'administer' },
+    summary: 'Deactivate a user: their tokens stop working at once (and are revoked)',
+    tags: ['users'],
+    params: IdParams,
+    responses: { 200: { description: 'The user, inactive', body: UserSchema } },
+    errors: { 404: 'No such user' },
+  },
+  async ({ params, deps, res }) => {
+    const user = await new UsersRepository(deps.knex).deactivate(params.id);
+    res.locals.audit = { entityType: 'user', entityId: params.id } satisfies AuditTarget;
+    return { status: 200, body: userDto(user!) };
+  },
+);
+
+const createDealer = defineRoute(
+  {
+    method: 'post',
+    path: '/dealers',
+    roles: ['admin'],
+    access: { rule: 'collection', resource: 'dealer', action: 'administer' },
+    summary: 'Register a dealer, so dealer users can be created for it',
+    tags: ['users'],
+    body: z.object({ name: z.string().trim().min(1).max(191) }).openapi('CreateDealerBody'),
+    responses: { 201: { description: 'Created', body: DealerSchema } },
+    errors: { 409: 'A dealer with this name already exists' },
+  },
+  async ({ body, deps, res }) => {
+    const dealer = await new DealersRepository(deps.knex).create(body.name);
+    res.locals.audit = { entityType: 'dealer', entityId: dealer.id } satisfies AuditTarget;
+    return { status: 201, body: dealerDto(dealer) };
+  },
+);
+
+export const usersApi = apiModule(createUser, me, listTokens, revokeToken, deactivateUser, createDealer);

@@ -23,10 +23,13 @@ import { requestIdOf } from '../api/requestId';
 import { LOCALES, type Locale } from '../api/roles';
 import { AuditRepository } from '../db/repositories/audit';
 import { ConsoleSessionsRepository } from '../db/repositories/consoleSessions';
+import { principalOf } from '../api/access';
 import { DevicesRepository } from '../db/repositories/devices';
+import { ProjectAccessRepository } from '../db/repositories/projectAccess';
 import { ProjectsRepository, type Project } from '../db/repositories/projects';
 import { UsersRepository, type User } from '../db/repositories/users';
 import { DEFAULT_SESSION_LIMITS, type SessionLimits, type SessionVerdict } from '../domain/consoleSession';
+import { canRead, projectFacts, readScope } from '../domain/access';
 import { PROJECT_STAGES, type ProjectStage } from '../domain/delivery';
 import { emptyForm, formValues, formWithFieldError, formWithProblem, type FormState } from './forms';
 import { LOCALE_NAMES, translate, type MessageKey } from './messages';
@@ -94,11 +97,6 @@ function positiveInt(value: unknown): number | null {
   return Number.isSafeInteger(number) ? number : null;
 }
 
-async function stageCounts(knex: Knex): Promise<Map<string, number>> {
-  const rows = (await knex('projects').select('stage').count({ n: '*' }).groupBy('stage')) as Array<{ stage: string; n: number | string }>;
-  return new Map(rows.map((row) => [row.stage, Number(row.n)]));
-}
-
 /** Each customer's time zone: a project's times are shown in its customer's zone. */
 async function customerTimeZones(knex: Knex, customerIds: number[]): Promise<Map<number, string>> {
   if (customerIds.length === 0) return new Map();
@@ -135,6 +133,7 @@ export function createConsole(deps: ConsoleDeps): express.Router {
   const sessions = new ConsoleSessionsRepository(deps.knex);
   const projects = new ProjectsRepository(deps.knex);
   const devices = new DevicesRepository(deps.knex);
+  const projectAccess = new ProjectAccessRepository(deps.knex);
   const auditLog = new AuditRepository(deps.knex);
   const router = express.Router();
 
@@ -280,7 +279,12 @@ export function createConsole(deps: ConsoleDeps): express.Router {
     const page = req.query.page === undefined ? 1 : positiveInt(req.query.page);
     if (page === null) return message(req, res, 400, t(req, res, 'message.badPage.title'), t(req, res, 'message.badPage.text'));
 
-    const [counts, rows] = await Promise.all([stageCounts(deps.knex), projects.list({ stage: stage ?? undefined, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE })]);
+    // Only what the user may read (domain/access.ts), in the rows and in every count.
+    const scope = readScope(principalOf(signedInUser(res)!), 'project');
+    const [counts, rows] = await Promise.all([
+      projectAccess.stageCounts(scope),
+      projects.list({ stage: stage ?? undefined, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE, scope }),
+    ]);
     const zones = await customerTimeZones(deps.knex, rows.map((p) => p.customerId));
     const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
     const matching = stage ? (counts.get(stage) ?? 0) : total;
@@ -312,7 +316,9 @@ export function createConsole(deps: ConsoleDeps): express.Router {
   router.get('/projects/:id', requireUser, async (req, res) => {
     const locale = localeOf(req, res);
     const id = positiveInt(req.params.id);
-    const project = id === null ? null : await projects.get(id);
+    const found = id === null ? null : await projects.get(id);
+    // Another party's project is shown exactly like one that does not exist.
+    const project = found && canRead(principalOf(signedInUser(res)!), projectFacts(found)) ? found : null;
     if (!project) {
       return message(req, res, 404, t(req, res, 'message.notFound.title'), t(req, res, 'message.notFound.text', { id: String(req.params.id) }));
     }

@@ -6,12 +6,16 @@ import { ContractsRepository } from '../../db/repositories/contracts';
 import { CustomersRepository, type Customer } from '../../db/repositories/customers';
 import { DevicesRepository } from '../../db/repositories/devices';
 import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
+import { ProjectAccessRepository } from '../../db/repositories/projectAccess';
 import { ProjectsRepository, type Project } from '../../db/repositories/projects';
+import { UsersRepository, type User } from '../../db/repositories/users';
+import { canRead, forbiddenPolicyFields, projectFacts, PROJECT_MANAGER_ROLES } from '../../domain/access';
 import { PolicyError, resolvePolicy, validatePolicyOverride, type PolicyOverride, type ServicePolicy } from '../../domain/policy';
 import { projectDelivery } from '../../workflows/projectDelivery';
 import { projectWorkflowId, type ProjectDeliveryInput } from '../../workflows/projectDelivery.messages';
 import { CONTRACT_NO_ATTRIBUTE, CUSTOMER_ID_ATTRIBUTE, STAGE_ATTRIBUTE } from '../../workflows/searchAttributes';
-import { conflict, unavailable, validationFailed } from '../errors';
+import { principalOf } from '../access';
+import { ApiError, conflict, unavailable, validationFailed } from '../errors';
 import type { ApiDeps } from '../module';
 import { isUnavailable } from '../temporalErrors';
 import type { CreateProjectBody } from './schemas';
@@ -56,10 +60,44 @@ function workflowInput(project: Project, customer: Customer, body: CreateProject
   };
 }
 
-export async function createProject(deps: ApiDeps, body: CreateProjectInput): Promise<{ project: Project; created: boolean }> {
+/** Commercial terms are the service manager's: anyone else setting one gets 403 naming each field. */
+function requireCommercialAuthority(caller: User, body: CreateProjectInput): void {
+  const fields = forbiddenPolicyFields(caller.role, body.policy ?? {});
+  if (fields.length === 0) return;
+  const details = fields.map((field) => ({ field: `policy.${field}`, message: 'a commercial term: only a service manager may override it' }));
+  throw new ApiError(403, 'forbidden', `Only a service manager may override commercial policy terms: ${details.map((d) => d.field).join(', ')}`, details);
+}
+
+/** The project_manager user who will manage the project: named, else the calling PM, else the PM with the contact's e-mail. */
+async function projectManagerUserId(deps: ApiDeps, body: CreateProjectInput, caller: User): Promise<number | null> {
+  const users = new UsersRepository(deps.knex);
+  if (body.projectManagerUserId !== undefined) {
+    const named = await users.get(body.projectManagerUserId);
+    if (!named || !named.active || !PROJECT_MANAGER_ROLES.includes(named.role)) {
+      throw validationFailed([{ field: 'projectManagerUserId', message: `user ${body.projectManagerUserId} is not an active project manager` }]);
+    }
+    return named.id;
+  }
+  if (PROJECT_MANAGER_ROLES.includes(caller.role)) return caller.id;
+  const byEmail = await users.getByEmail(body.projectManager.email);
+  return byEmail && byEmail.active && PROJECT_MANAGER_ROLES.includes(byEmail.role) ? byEmail.id : null;
+}
+
+/**
+ * The same contract number again answers with the existing project, but only to a caller who may
+ * read it; to anyone else it is a taken number (409), never another manager's project.
+ */
+function existingFor(caller: User, project: Project): { project: Project; created: false } {
+  if (!canRead(principalOf(caller), projectFacts(project))) throw conflict(`contract number ${project.contractNo} is already in use`);
+  return { project, created: false };
+}
+
+export async function createProject(deps: ApiDeps, body: CreateProjectInput, caller: User): Promise<{ project: Project; created: boolean }> {
+  requireCommercialAuthority(caller, body);
   const projects = new ProjectsRepository(deps.knex);
   const existing = await projects.getByContractNo(body.contractNo);
-  if (existing) return { project: existing, created: false };
+  if (existing) return existingFor(caller, existing);
+  const managerUserId = await projectManagerUserId(deps, body, caller);
   if (!deps.temporal) throw unavailable('No process engine configured');
 
   const existingCustomer = body.customerId ? await new CustomersRepository(deps.knex).get(body.customerId) : null;
@@ -69,7 +107,7 @@ export async function createProject(deps: ApiDeps, body: CreateProjectInput): Pr
   if (taken.length > 0) {
     // A concurrent request with this contract number may have just registered them: answer with its project.
     const winner = await projects.getByContractNo(body.contractNo);
-    if (winner) return { project: winner, created: false };
+    if (winner) return existingFor(caller, winner);
     throw conflict(`serials already registered: ${taken.join(', ')}`, { serials: taken });
   }
 
@@ -81,6 +119,7 @@ export async function createProject(deps: ApiDeps, body: CreateProjectInput): Pr
       const repo = new ProjectsRepository(trx);
       const created = await repo.create({ customerId: customer.id, contractId: contract.id, contractNo: body.contractNo, name: body.name, projectManager: body.projectManager, serviceManager: body.serviceManager ?? null, stage: 'awaiting_kickoff' });
       await new DevicesRepository(trx).createMany(customer.id, body.devices.map((d) => ({ model: d.model, brand: d.brand, serial: d.serial, projectId: created.id })));
+      if (managerUserId !== null) await new ProjectAccessRepository(trx).setManagerUser(created.id, managerUserId);
       const project = await repo.setWorkflowId(created.id, projectWorkflowId(created.id));
       return { project, customer, newCustomer: !existingCustomer };
     });
@@ -88,7 +127,7 @@ export async function createProject(deps: ApiDeps, body: CreateProjectInput): Pr
     // Two requests with the same contract number raced: the other one won, answer with its project.
     if (error instanceof ConflictError) {
       const winner = await projects.getByContractNo(body.contractNo);
-      if (winner) return { project: winner, created: false };
+      if (winner) return existingFor(caller, winner);
     }
     throw error;
   }

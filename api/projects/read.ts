@@ -21,6 +21,7 @@ export function projectSummary(project: Project) {
     name: project.name,
     customerId: project.customerId,
     projectManager: project.projectManager,
+    projectManagerUserId: project.projectManagerUserId,
     createdAt: project.createdAt.toISOString(),
   };
 }
@@ -30,6 +31,7 @@ const create = defineRoute(
     method: 'post',
     path: '/projects',
     roles: [...PROJECT_ACTORS],
+    access: { rule: 'collection', resource: 'project', action: 'act' },
     summary: 'Start an installation project (the same contractNo again returns the existing project)',
     tags: ['projects'],
     body: s.CreateProjectBody,
@@ -37,12 +39,12 @@ const create = defineRoute(
       201: { description: 'Started', body: s.ProjectSummarySchema },
       200: { description: 'A project with this contract number already exists: it is returned, no second process starts', body: s.ProjectSummarySchema },
     },
-    errors: { 409: 'A device serial is already registered', 503: 'The process engine is not reachable; nothing was recorded' },
+    errors: { 403: 'A commercial policy term set by a role other than service_manager (details name the field)', 409: 'A device serial is already registered, or the contract number is another manager’s project', 503: 'The process engine is not reachable; nothing was recorded' },
     idempotent: true,
   },
   async ({ body, deps, res, req, user, idempotencyKey }) => {
     const reply = await oncePerKey(deps, user, idempotencyKey, req, async () => {
-      const { project, created } = await createProject(deps, body);
+      const { project, created } = await createProject(deps, body, user);
       return { status: created ? 201 : 200, body: projectSummary(project) } as const;
     });
     const summary = reply.body as ReturnType<typeof projectSummary>;
@@ -56,13 +58,14 @@ const list = defineRoute(
     method: 'get',
     path: '/projects',
     roles: 'authenticated',
-    summary: 'List projects, optionally by stage',
+    access: { rule: 'collection', resource: 'project', action: 'read' },
+    summary: 'List the projects the caller may read, optionally by stage',
     tags: ['projects'],
     query: s.ListProjectsQuery,
     responses: { 200: { description: 'Projects, oldest first', body: s.ProjectListSchema } },
   },
-  async ({ query, deps }) => {
-    const projects = await new ProjectsRepository(deps.knex).list(query);
+  async ({ query, scope, deps }) => {
+    const projects = await new ProjectsRepository(deps.knex).list({ ...query, scope });
     return { status: 200, body: { projects: projects.map(projectSummary) } };
   },
 );
@@ -72,6 +75,7 @@ const detail = defineRoute(
     method: 'get',
     path: '/projects/:id',
     roles: 'authenticated',
+    access: { rule: 'record', resource: 'project', action: 'read' },
     summary: 'A project: stage, timeline, devices with warranty dates, trial run, DOA cases, pending deadlines',
     tags: ['projects'],
     params: s.ProjectIdParams,

@@ -33,18 +33,23 @@ export const CreateProjectBody = z
     customerId: z.number().int().positive().optional(),
     contractNo: text(191),
     name: text(191),
-    projectManager: PersonSchema,
+    projectManager: PersonSchema.openapi({ description: 'The project manager’s contact for notices' }),
+    projectManagerUserId: z.number().int().positive().optional().openapi({
+      description: 'The project_manager user who manages the project (reads and acts on it). Defaults to the caller when a project manager starts it; otherwise to the active project manager with projectManager.email, if any',
+    }),
     serviceManager: PersonSchema.optional().openapi({ description: 'Receives escalations; without one, every active service manager does' }),
     devices: z
       .array(ProjectDeviceSchema)
       .min(1)
       .refine((devices) => new Set(devices.map((d) => d.serial)).size === devices.length, 'serials must be unique'),
     policy: z.record(z.string(), z.unknown()).optional().openapi({
-      description: 'Policy overrides for this contract, e.g. {"delivery": {"trialRun": "P3M", "initialAcceptanceRequired": false}, "doa": {"returnWithin": {"workingDays": 15}}, "warranty": {"startsAt": "finalAcceptance", "length": "P12M"}}',
+      description: 'Policy overrides for this contract. Commercial terms (warranty.*, doa.*, calendar.*, money and free-service terms) only a service manager may set: anyone else gets 403 naming the field. E.g. {"delivery": {"trialRun": "P3M", "initialAcceptanceRequired": false}, "doa": {"returnWithin": {"workingDays": 15}}, "warranty": {"startsAt": "finalAcceptance", "length": "P12M"}}',
     }),
   })
   .refine((body) => (body.customer === undefined) !== (body.customerId === undefined), { path: ['customer'], message: 'give either customer (a new one) or customerId, not both' })
   .openapi('CreateProjectBody');
+
+export const AssignProjectBody = z.object({ projectManagerUserId: z.number().int().positive() }).openapi('AssignProject');
 
 export const ProjectIdParams = z.object({ id: z.coerce.number().int().positive() });
 export const IssueParams = ProjectIdParams.extend({ issueId: z.string().min(1).max(64) });
@@ -96,7 +101,9 @@ export const DoaReceivedBody = z.object({}).openapi('DoaReceivedStep');
 export const DoaReturnedBody = z.object({ acceptable: z.boolean(), note: z.string().max(2000).optional() }).openapi('DoaReturnedStep');
 
 // Responses are documented loosely: their shape is the workflow state and the stored records.
-export const ProjectSummarySchema = z.object({ id: z.number(), workflowId: z.string(), stage: z.enum(PROJECT_STAGES), contractNo: z.string(), name: z.string() }).openapi('ProjectSummary');
+export const ProjectSummarySchema = z
+  .object({ id: z.number(), workflowId: z.string(), stage: z.enum(PROJECT_STAGES), contractNo: z.string(), name: z.string(), projectManagerUserId: z.number().nullable() })
+  .openapi('ProjectSummary');
 export const ProjectDetailSchema = z.record(z.string(), z.unknown()).openapi('ProjectDetail', { description: 'Stage, timeline, devices with warranty dates, trial, issues, DOA cases and pending deadlines' });
 export const ProjectListSchema = z.object({ projects: z.array(z.record(z.string(), z.unknown())) }).openapi('ProjectList');
 export const StepResultSchema = z.record(z.string(), z.unknown()).openapi('StepResult', { description: 'The process state after the step' });

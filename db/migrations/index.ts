@@ -7,10 +7,13 @@ import * as steps from './0005_steps';
 import * as calendars from './0007_calendars';
 import * as consoleSessions from './0010_console_sessions';
 import * as noticeFailures from './0008_notice_failures';
+import * as accessScopes from './0009_access_scopes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
   down(knex: Knex): Promise<void>;
+  /** `{ transaction: false }` for a migration that manages its own transactions. */
+  config?: { transaction?: boolean };
 }
 
 /** Migrations are listed explicitly so they run the same from ts sources, compiled js and bundles. */
@@ -23,6 +26,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0007_calendars', calendars],
   ['0010_console_sessions', consoleSessions],
   ['0008_notice_failures', noticeFailures],
+  ['0009_access_scopes', accessScopes],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

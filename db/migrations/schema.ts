@@ -22,3 +22,57 @@ export function utf8mb4For(knex: Knex): (table: Knex.CreateTableBuilder) => void
     if (mysql) table.charset('utf8mb4');
   };
 }
+
+/** The end (exclusive) of the parenthesised group opening at `open` in `sql`. */
+function closingParen(sql: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < sql.length; i += 1) {
+    if (sql[i] === '(') depth += 1;
+    else if (sql[i] === ')' && --depth === 0) return i + 1;
+  }
+  throw new Error(`unbalanced parentheses in ${sql}`);
+}
+
+/**
+ * Replaces the values of a named `oneOf` CHECK. MySQL/MariaDB drop and add the constraint.
+ * SQLite cannot alter a CHECK, so the table is rebuilt from its own DDL with the new CHECK (the
+ * documented 12-step way): run it in a migration with `config = { transaction: false }`, since
+ * foreign keys must be off while the table is swapped, and that pragma is ignored in a transaction.
+ */
+export async function replaceOneOf(knex: Knex, tableName: string, column: string, values: readonly string[], constraintName: string): Promise<void> {
+  const check = knex.raw(`?? in (${values.map(() => '?').join(', ')})`, [column, ...values]).toQuery();
+  if (isMysql(knex)) {
+    await knex.transaction(async (trx) => {
+      await trx.raw('ALTER TABLE ?? DROP CONSTRAINT ??', [tableName, constraintName]);
+      await trx.raw(`ALTER TABLE ?? ADD CONSTRAINT ?? CHECK (${check})`, [tableName, constraintName]);
+    });
+    return;
+  }
+  const temporary = `${tableName}__rebuilt`;
+  const { sql } = (await knex('sqlite_master').where({ type: 'table', name: tableName }).first('sql')) as { sql: string };
+  const marker = new RegExp(`constraint\\s+[\`"]?${constraintName}[\`"]?\\s+check\\s*\\(`, 'i');
+  const found = marker.exec(sql);
+  if (!found) throw new Error(`${tableName} has no CHECK ${constraintName}`);
+  const open = found.index + found[0].length - 1;
+  const rebuilt = `${sql.slice(0, found.index)}constraint \`${constraintName}\` check (${check})${sql.slice(closingParen(sql, open))}`.replace(
+    /^create table\s+[`"]?\w+[`"]?/i,
+    `CREATE TABLE \`${temporary}\``,
+  );
+  const indexes = (await knex('sqlite_master').where({ type: 'index', tbl_name: tableName }).whereNotNull('sql').pluck('sql')) as string[];
+  const sequence = (await knex('sqlite_sequence').where({ name: tableName }).first('seq')) as { seq: number } | undefined;
+  await knex.raw('PRAGMA foreign_keys = OFF');
+  try {
+    await knex.transaction(async (trx) => {
+      await trx.raw(rebuilt);
+      await trx.raw('INSERT INTO ?? SELECT * FROM ??', [temporary, tableName]);
+      await trx.schema.dropTable(tableName);
+      await trx.raw('ALTER TABLE ?? RENAME TO ??', [temporary, tableName]);
+      for (const index of indexes) await trx.raw(index);
+      if (sequence) await trx('sqlite_sequence').where({ name: tableName }).update({ seq: sequence.seq });
+      const broken = (await trx.raw('PRAGMA foreign_key_check')) as unknown[];
+      if (broken.length > 0) throw new Error(`rebuilding ${tableName} broke foreign keys: ${JSON.stringify(broken)}`);
+    });
+  } finally {
+    await knex.raw('PRAGMA foreign_keys = ON');
+  }
+}

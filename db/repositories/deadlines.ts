@@ -1,5 +1,8 @@
 import type { Knex } from 'knex';
+import type { Scope } from '../../domain/access';
 import { toBool, toDate, toRequiredDate } from '../mapping';
+import { whereInScope } from '../scope';
+import { PROJECT_SCOPE_COLUMNS } from './projects';
 
 /**
  * Every pending deadline of every process, one row each (PRODUCT: nothing is forgotten). Workflows
@@ -45,6 +48,8 @@ export interface DeadlineFilter {
   dueBefore?: Date;
   limit?: number;
   offset?: number;
+  /** Only the deadlines of the projects this scope admits (domain/access.ts). */
+  projectScope?: Scope;
 }
 
 type Row = Record<string, unknown>;
@@ -117,6 +122,10 @@ export class DeadlinesRepository {
     if (filter.recordIds) query = query.whereIn('record_id', filter.recordIds);
     if (filter.kind) query = query.andWhere('kind', filter.kind);
     if (filter.dueBefore) query = query.andWhere('due_at', '<', filter.dueBefore);
+    if (filter.projectScope && filter.projectScope.kind !== 'all') {
+      const readable = whereInScope(this.knex('projects').select('id'), filter.projectScope, PROJECT_SCOPE_COLUMNS);
+      query = query.andWhere('record_type', 'project').whereIn('record_id', readable);
+    }
     const rows = (await query.orderBy([{ column: 'due_at' }, { column: 'id' }]).limit(filter.limit ?? 500).offset(filter.offset ?? 0)) as Row[];
     return rows.map(fromRow);
   }

@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { Scope } from '../../domain/access';
+import { whereInScope, type ScopeColumns } from '../scope';
 import { normalizeContractNo } from './contracts';
 import { DOA_DAMAGE_CAUSES, PROJECT_STAGES, type DoaDamageCause, type DoaStatus, type ProjectStage } from '../../domain/delivery';
 import type { Actor, DoaState, Locale, Person, TrialIssue } from '../../workflows/projectDelivery.messages';
@@ -21,6 +23,8 @@ export interface Project {
   contractNo: string;
   name: string;
   projectManager: Person;
+  /** The project_manager user who manages it (domain/access.ts): they alone of their role read and act on it. */
+  projectManagerUserId: number | null;
   serviceManager: Person | null;
   stage: ProjectStage;
   /** `project-<id>` once the workflow is started. */
@@ -127,8 +131,13 @@ export interface DoaCase {
   updatedAt: Date;
 }
 
+/** How a project row belongs to someone, for access scopes. Projects are sold direct: no dealer. */
+export const PROJECT_SCOPE_COLUMNS: ScopeColumns = { customer: 'customer_id', manager: 'project_manager_user_id' };
+
 export interface ProjectListFilter {
   stage?: ProjectStage;
+  /** Only the projects this scope admits (domain/access.ts); all when absent. */
+  scope?: Scope;
   limit?: number;
   offset?: number;
 }
@@ -142,6 +151,7 @@ interface ProjectRow {
   pm_name: string;
   pm_email: string;
   pm_locale: Locale | null;
+  project_manager_user_id: number | null;
   service_manager_name: string | null;
   service_manager_email: string | null;
   service_manager_locale: Locale | null;
@@ -328,6 +338,7 @@ function toProject(row: ProjectRow): Project {
     contractNo: row.contract_no,
     name: row.name,
     projectManager: person(row.pm_name, row.pm_email, row.pm_locale),
+    projectManagerUserId: nullableNumber(row.project_manager_user_id),
     serviceManager:
       row.service_manager_name !== null && row.service_manager_email !== null
         ? person(row.service_manager_name, row.service_manager_email, row.service_manager_locale)
@@ -490,6 +501,7 @@ export class ProjectsRepository {
     const offset = Math.max(Math.trunc(filter.offset ?? 0), 0);
     const query = this.db('projects').orderBy('id').limit(limit).offset(offset);
     if (filter.stage) query.where({ stage: filter.stage });
+    whereInScope(query, filter.scope, PROJECT_SCOPE_COLUMNS);
     return ((await query) as ProjectRow[]).map(toProject);
   }
 

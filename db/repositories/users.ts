@@ -12,6 +12,8 @@ export interface User {
   locale: Locale;
   /** The dealer a `dealer` user acts for; null for everyone else. */
   dealerId: number | null;
+  /** The customer organisation a `customer` user acts for; null for everyone else. */
+  customerId: number | null;
   active: boolean;
   createdAt: Date;
 }
@@ -22,6 +24,7 @@ export interface NewUser {
   role: Role;
   locale?: Locale;
   dealerId?: number | null;
+  customerId?: number | null;
 }
 
 export interface ApiToken {
@@ -45,6 +48,7 @@ interface UserRow {
   role: Role;
   locale: Locale;
   dealer_id: number | null;
+  customer_id: number | null;
   active: unknown;
   created_at: unknown;
 }
@@ -66,6 +70,7 @@ function toUser(row: UserRow): User {
     role: row.role,
     locale: row.locale,
     dealerId: row.dealer_id === null ? null : Number(row.dealer_id),
+    customerId: row.customer_id === null || row.customer_id === undefined ? null : Number(row.customer_id),
     active: toBool(row.active),
     createdAt: toRequiredDate(row.created_at),
   };
@@ -109,6 +114,7 @@ export class UsersRepository {
         role: input.role,
         locale: input.locale ?? 'zh-CN',
         dealer_id: input.dealerId ?? null,
+        customer_id: input.customerId ?? null,
         active: true,
         created_at: now,
       });
@@ -153,6 +159,27 @@ export class UsersRepository {
   async listTokens(userId: number): Promise<ApiToken[]> {
     const rows = await this.db<TokenRow>('api_tokens').where({ user_id: userId }).orderBy('id');
     return rows.map(toToken);
+  }
+
+  async getToken(id: number): Promise<ApiToken | null> {
+    const row = await this.db<TokenRow>('api_tokens').where({ id }).first();
+    return row ? toToken(row) : null;
+  }
+
+  /** Ends a token now (revoked tokens never work again). True when it was live. */
+  async revokeTokenById(id: number, now: Date = new Date()): Promise<boolean> {
+    const changed = await this.db('api_tokens').where({ id }).whereNull('revoked_at').update({ revoked_at: now });
+    return changed > 0;
+  }
+
+  /**
+   * The user stops working at once: authenticate refuses inactive users, and their live tokens are
+   * revoked too, so reactivating a user later never revives an old token. Null for an unknown user.
+   */
+  async deactivate(id: number, now: Date = new Date()): Promise<User | null> {
+    await this.db('users').where({ id }).update({ active: false });
+    await this.db('api_tokens').where({ user_id: id }).whereNull('revoked_at').update({ revoked_at: now });
+    return this.get(id);
   }
 
   /** True when the token existed and was live. */

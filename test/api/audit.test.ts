@@ -67,7 +67,7 @@ describe('audit trail of API requests', () => {
   it('logs a failed audit write without failing the request', async () => {
     await api.db.knex.schema.dropTable('audit_log');
 
-    const created = await api.call('POST', '/api/users', { token: api.adminToken, body: { name: 'A', email: 'a@example.com', role: 'customer' } });
+    const created = await api.call('POST', '/api/users', { token: api.adminToken, body: { name: 'A', email: 'a@example.com', role: 'finance' } });
 
     expect(created.status).toBe(201);
     const deadline = Date.now() + 5000;

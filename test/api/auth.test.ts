@@ -46,9 +46,11 @@ describe('API authentication and roles', () => {
   });
 
   it('lets an admin create a user whose token then identifies them', async () => {
+    const dealer = await api.call('POST', '/api/dealers', { token: api.adminToken, body: { name: 'Jiangxi Medical Trading' } });
+    expect(dealer.status).toBe(201);
     const created = await api.call('POST', '/api/users', {
       token: api.adminToken,
-      body: { name: 'Li Wei', email: 'Li.Wei@Example.com', role: 'dealer', dealerId: 7, locale: 'zh-CN' },
+      body: { name: 'Li Wei', email: 'Li.Wei@Example.com', role: 'dealer', dealerId: dealer.body.id, locale: 'zh-CN' },
     });
 
     expect(created.status).toBe(201);
@@ -59,7 +61,8 @@ describe('API authentication and roles', () => {
       email: 'li.wei@example.com',
       role: 'dealer',
       locale: 'zh-CN',
-      dealerId: 7,
+      dealerId: dealer.body.id,
+      customerId: null,
       active: true,
       createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
     });

@@ -9,6 +9,7 @@ const widgets = apiModule(
       method: 'post',
       path: '/widgets/:id/parts',
       roles: ['engineer', 'admin'],
+      access: { rule: 'self' },
       summary: 'Add parts to a widget',
       params: z.object({ id: z.coerce.number().int().positive() }),
       query: z.object({ dryRun: z.enum(['true', 'false']).optional() }),
@@ -21,7 +22,7 @@ const widgets = apiModule(
     },
   ),
   defineRoute(
-    { method: 'get', path: '/widgets/:id', roles: 'public', summary: 'Fails in each known way', params: z.object({ id: z.string() }), responses: { 200: { description: 'Never' } } },
+    { method: 'get', path: '/widgets/:id', roles: 'public', access: { rule: 'public' }, summary: 'Fails in each known way', params: z.object({ id: z.string() }), responses: { 200: { description: 'Never' } } },
     async ({ params }) => {
       if (params.id === 'missing') throw new NotFoundError('Widget missing not found');
       if (params.id === 'taken') throw new ConflictError('Widget taken is taken');

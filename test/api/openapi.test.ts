@@ -31,7 +31,7 @@ describe('GET /api/openapi.json', () => {
   beforeAll(async () => {
     const extra = apiModule(
       defineRoute(
-        { method: 'get', path: '/things/:thingId', roles: ['dispatcher'], summary: 'A thing', params: z.object({ thingId: z.string() }), responses: { 200: { description: 'The thing' } } },
+        { method: 'get', path: '/things/:thingId', roles: ['dispatcher'], access: { rule: 'self' }, summary: 'A thing', params: z.object({ thingId: z.string() }), responses: { 200: { description: 'The thing' } } },
         async () => ({ status: 200 }),
       ),
     );

@@ -80,6 +80,7 @@ describe.each(testDatabaseKinds())('projects repository on %s', (kind) => {
         contractNo: 'HT-2026-001',
         name: '张江二期产线',
         projectManager: PM,
+        projectManagerUserId: null,
         serviceManager: SM,
         stage: 'awaiting_kickoff',
         workflowId: 'project-x',

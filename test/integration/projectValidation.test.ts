@@ -77,7 +77,7 @@ describe('projects API: validation, conflicts and refusals on the real server', 
 
   // --- Helpers --------------------------------------------------------------------------------
 
-  const roleOf = (token: string | null): string | null => (token === h.pmToken ? pmRole : token === h.readerToken ? 'engineer' : null);
+  const roleOf = (token: string | null): string | null => (token === h.pmToken ? pmRole : token === h.smToken ? 'service_manager' : token === h.readerToken ? 'dispatcher' : null);
 
   async function send(method: string, path: string, body?: unknown, token: string | null = h.pmToken, baseUrl = h.server.url): Promise<Reply> {
     const headers: Record<string, string> = {};
@@ -90,7 +90,8 @@ describe('projects API: validation, conflicts and refusals on the real server', 
     return reply;
   }
 
-  const createProject = (body: Json, token: string | null = h.pmToken, baseUrl?: string) => send('POST', '/api/projects', body, token, baseUrl);
+  // The service manager starts projects: their policies set commercial terms (DOA, warranty).
+  const createProject = (body: Json, token: string | null = h.smToken, baseUrl?: string) => send('POST', '/api/projects', body, token, baseUrl);
   const step = (id: number, name: string, body: Json, token: string | null = h.pmToken, baseUrl?: string) => send('POST', `/api/projects/${id}/${name}`, body, token, baseUrl);
 
   function projectBody(overrides: Record<string, unknown> = {}, policy: PolicyOverride = QUIET_POLICY): Json {
@@ -324,7 +325,7 @@ describe('projects API: validation, conflicts and refusals on the real server', 
       const body = projectBody();
       body.customer.name = `Hospital ${uniqueContractNo('C')}`;
       const before = await rowCounts();
-      const reply = await createProject(body, h.pmToken, broken.server.url);
+      const reply = await createProject(body, h.smToken, broken.server.url);
       expectError(reply, 503, 'unavailable');
       expect(reply.body.error.message).toMatch(/not reachable/);
       expect(await rowCounts()).toEqual(before);
@@ -340,7 +341,7 @@ describe('projects API: validation, conflicts and refusals on the real server', 
     it('an existing customer’s project: 503, the customer stays and nothing else is written', async () => {
       const { customerId } = await startedProject();
       const before = await rowCounts();
-      const reply = await createProject({ ...projectBody(), customer: undefined, customerId }, h.pmToken, broken.server.url);
+      const reply = await createProject({ ...projectBody(), customer: undefined, customerId }, h.smToken, broken.server.url);
       expectError(reply, 503, 'unavailable');
       expect(await rowCounts()).toEqual(before);
       expect(await h.system.db.knex('customers').where({ id: customerId })).toHaveLength(1);
@@ -349,7 +350,7 @@ describe('projects API: validation, conflicts and refusals on the real server', 
     it('a known contractNo still answers 200 from the records; a step answers 503 and changes nothing; reads fall back to the records', async () => {
       const { id, serials } = await startedProject();
       const contractNo = (await h.project(id)).contractNo;
-      const again = await createProject(projectBody({ contractNo }), h.pmToken, broken.server.url);
+      const again = await createProject(projectBody({ contractNo }), h.smToken, broken.server.url);
       expect(again.status).toBe(200);
       expect(again.body.id).toBe(id);
 
@@ -540,13 +541,13 @@ describe('projects API: validation, conflicts and refusals on the real server', 
       ({ id, serials } = await startedProject());
     });
 
-    it('an engineer reads, but every POST answers 403 and changes nothing', async () => {
+    it('a dispatcher reads, but every POST answers 403 and changes nothing', async () => {
       const read = await send('GET', `/api/projects/${id}`, undefined, h.readerToken);
       expect(read.status).toBe(200);
       expect((await send('GET', '/api/projects', undefined, h.readerToken)).status).toBe(200);
       const bodies = validSteps(serials);
       for (const name of [...ALL_STEPS, `doa/${serials[0]}/shipped`, `doa/${serials[0]}/received`, `doa/${serials[0]}/returned`]) {
-        const reply = await refused(id, name, bodies[name] ?? {}, 403, 'forbidden', [], /engineer/, h.readerToken);
+        const reply = await refused(id, name, bodies[name] ?? {}, 403, 'forbidden', [], /dispatcher/, h.readerToken);
         expect(reply.body.error.details).toEqual([]);
       }
       const before = await rowCounts();

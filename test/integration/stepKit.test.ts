@@ -155,14 +155,14 @@ describe('the step kit', () => {
         devices: [{ model: 'DR-7000', serial: `K-${payload.contractNo}` }],
         policy: QUIET,
       };
-      const first = await h.call('POST', '/api/projects', again, h.pmToken, withKey('create-1'));
-      const retry = await h.call('POST', '/api/projects', again, h.pmToken, withKey('create-1'));
+      const first = await h.call('POST', '/api/projects', again, h.smToken, withKey('create-1'));
+      const retry = await h.call('POST', '/api/projects', again, h.smToken, withKey('create-1'));
       expect(first.status).toBe(201);
       expect(retry).toEqual(first);
-      const other = await h.call('POST', '/api/projects', { ...again, name: 'another' }, h.pmToken, withKey('create-1'));
+      const other = await h.call('POST', '/api/projects', { ...again, name: 'another' }, h.smToken, withKey('create-1'));
       expect(other.status).toBe(422);
       expect(other.body.error.details).toEqual([expect.objectContaining({ field: 'Idempotency-Key' })]);
-      const malformed = await h.call('POST', '/api/projects', again, h.pmToken, withKey('bad key with spaces'));
+      const malformed = await h.call('POST', '/api/projects', again, h.smToken, withKey('bad key with spaces'));
       expect(malformed.status).toBe(400);
       expect(malformed.body.error.details).toEqual([expect.objectContaining({ field: 'Idempotency-Key' })]);
     });

@@ -52,10 +52,12 @@ export interface ProjectHarness {
   app: express.Application;
   /** Token of a project manager (may act on projects). */
   pmToken: string;
-  /** Token of an engineer (may only read). */
+  /** Token of the service manager: starts the projects, since their policies set commercial terms (DOA, warranty). */
+  smToken: string;
+  /** Token of a dispatcher (reads every project for context, takes no step). */
   readerToken: string;
   call(method: string, path: string, body?: unknown, token?: string, headers?: Record<string, string>): Promise<Answer>;
-  /** Posts a new project; `overrides` are merged into a valid default body. */
+  /** Posts a new project as the service manager; `overrides` are merged into a valid default body. */
   createProject(overrides?: Record<string, unknown>): Promise<Answer>;
   step(projectId: number, step: string, body?: unknown): Promise<Answer>;
   project(projectId: number): Promise<Json>;
@@ -83,9 +85,10 @@ export async function startProjectHarness(name: string): Promise<ProjectHarness>
   await users.ensureAdmin(adminToken);
   const pm = await users.create({ name: PM.name, email: PM.email, role: 'project_manager', locale: 'zh-CN' });
   const pmToken = await users.issueToken(pm.id, 'test');
-  const engineer = await users.create({ name: 'Chen Jie', email: 'engineer@maker.test', role: 'engineer', locale: 'zh-CN' });
-  const readerToken = await users.issueToken(engineer.id, 'test');
-  await users.create({ name: SERVICE_MANAGER.name, email: SERVICE_MANAGER.email, role: 'service_manager', locale: 'en' });
+  const dispatcher = await users.create({ name: 'Chen Jie', email: 'dispatcher@maker.test', role: 'dispatcher', locale: 'zh-CN' });
+  const readerToken = await users.issueToken(dispatcher.id, 'test');
+  const serviceManager = await users.create({ name: SERVICE_MANAGER.name, email: SERVICE_MANAGER.email, role: 'service_manager', locale: 'en' });
+  const smToken = await users.issueToken(serviceManager.id, 'test');
 
   const app = createApp({
     knex: system.db.knex,
@@ -131,6 +134,7 @@ export async function startProjectHarness(name: string): Promise<ProjectHarness>
     server,
     app,
     pmToken,
+    smToken,
     readerToken,
     call,
     createProject: (overrides = {}) =>
@@ -146,7 +150,8 @@ export async function startProjectHarness(name: string): Promise<ProjectHarness>
         ],
         policy: SECONDS_POLICY,
         ...overrides,
-      }),
+        // The project manager (PM's e-mail) manages it and records the steps.
+      }, smToken),
     step: (projectId, step, body = {}) => call('POST', `/api/projects/${projectId}/${step}`, body),
     project,
     waitForEvent: (projectId, kind, count = 1, timeoutMs = 60_000) =>

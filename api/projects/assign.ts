@@ -1,0 +1,36 @@
+/** Who manages a project: the service manager hands it to another project manager. */
+import { ProjectAccessRepository } from '../../db/repositories/projectAccess';
+import { ProjectsRepository } from '../../db/repositories/projects';
+import { UsersRepository } from '../../db/repositories/users';
+import { PROJECT_MANAGER_ROLES } from '../../domain/access';
+import type { AuditTarget } from '../audit';
+import { validationFailed } from '../errors';
+import { defineRoute } from '../route';
+import { projectSummary } from './read';
+import * as s from './schemas';
+
+export const assignProjectManager = defineRoute(
+  {
+    method: 'post',
+    path: '/projects/:id/assign',
+    roles: ['service_manager'],
+    access: { rule: 'record', resource: 'project', action: 'assign' },
+    summary: 'Hand the project to another project manager (the user who reads and acts on it, and its contact)',
+    description:
+      'The project’s stored contact becomes the new manager’s. Notices of the running process still go to the contact it was started with until the process learns of the change.',
+    tags: ['projects'],
+    params: s.ProjectIdParams,
+    body: s.AssignProjectBody,
+    responses: { 200: { description: 'The project with its new manager', body: s.ProjectSummarySchema } },
+    errors: { 404: 'No such project' },
+  },
+  async ({ params, body, deps, res }) => {
+    const manager = await new UsersRepository(deps.knex).get(body.projectManagerUserId);
+    if (!manager || !manager.active || !PROJECT_MANAGER_ROLES.includes(manager.role)) {
+      throw validationFailed([{ field: 'projectManagerUserId', message: `user ${body.projectManagerUserId} is not an active project manager` }]);
+    }
+    await new ProjectAccessRepository(deps.knex).assignManager(params.id, { id: manager.id, name: manager.name, email: manager.email, locale: manager.locale });
+    res.locals.audit = { entityType: 'project', entityId: params.id } satisfies AuditTarget;
+    return { status: 200, body: projectSummary((await new ProjectsRepository(deps.knex).get(params.id))!) };
+  },
+);
