@@ -42,3 +42,4 @@ export {
   type PolicyOverride,
   type ServicePolicy,
 } from './policy';
+export { formatMoney, fromLegacyAmount, isCurrency, isMoney, LEGACY_CURRENCY, MAX_MONEY_AMOUNT, minorDigits, money, moneyProblems, toDecimalString, type Money, type MoneyProblem } from './money';
