@@ -1,5 +1,6 @@
 import { UsersRepository, type User } from '../db/repositories/users';
 import type { AuditTarget } from './audit';
+import { EmailSchema, IdSchema, line } from './fields';
 import { apiModule } from './module';
 import { LocaleSchema, RoleSchema } from './roles';
 import { defineRoute } from './route';
@@ -19,12 +20,12 @@ export const UserSchema = z
   .openapi('User');
 
 export const CreateUserBody = z
-  .object({
-    name: z.string().trim().min(1).max(191),
-    email: z.email().max(191),
+  .strictObject({
+    name: line(),
+    email: EmailSchema,
     role: RoleSchema,
     locale: LocaleSchema.optional().openapi({ description: 'Language of the notices this user receives; zh-CN by default' }),
-    dealerId: z.number().int().positive().optional().openapi({ description: 'Required when role is dealer: the dealer this user acts for' }),
+    dealerId: IdSchema.optional().openapi({ description: 'Required when role is dealer: the dealer this user acts for' }),
   })
   .refine((body) => body.role !== 'dealer' || body.dealerId !== undefined, {
     path: ['dealerId'],

@@ -17,6 +17,7 @@ import { DevicesRepository } from '../db/repositories/devices';
 import { ProjectsRepository, type Project } from '../db/repositories/projects';
 import { UsersRepository, type User } from '../db/repositories/users';
 import { PROJECT_STAGES, type ProjectStage } from '../domain/delivery';
+import { formatMoney } from '../domain/money';
 import { clearSessionCookie, sameOrigin, sessionToken, setSessionCookie } from './session';
 import { CONSOLE_TIME_ZONE, createRenderer, humanize, type Page, type Renderer } from './views';
 
@@ -246,7 +247,7 @@ export function createConsole(deps: ConsoleDeps): express.Router {
         replacementSerial: c.replacementSerial,
         returnDue: c.returnDue,
         returnedAt: c.returnedAt,
-        chargedAmount: c.chargedAmount === null ? null : c.chargedAmount.toFixed(2),
+        chargedAmount: c.chargedAmount === null ? null : formatMoney(c.chargedAmount, 'en-GB'),
         updatedAt: c.updatedAt,
       })),
       timeline: timeline.map((e) => ({

@@ -8,6 +8,7 @@ import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, 
 import type { Activities } from '../activities';
 import { doaExclusion, doaReturnOutcome } from '../domain/delivery';
 import { addDuration, subtractDuration } from '../domain/duration';
+import { formatMoney, fromLegacyAmount } from '../domain/money';
 import { escalationRecipients, msUntil, notify, projectRef } from './notify';
 import { doaReceivedUpdate, doaReturnedUpdate, doaShippedUpdate, doaStateQuery, type Actor, type DoaInput, type DoaReceivedStep, type DoaReturnedStep, type DoaShippedStep, type DoaState } from './projectDelivery.messages';
 
@@ -113,12 +114,13 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
     }
     if (outcome === 'charged') {
       state.status = 'charged';
-      state.chargedAmount = input.device.catalogPrice ?? null;
+      // fromLegacyAmount: processes started before money had a currency carry a plain CNY number.
+      state.chargedAmount = fromLegacyAmount(input.device.catalogPrice);
       // Back by the due time but not acceptable, or not back in time (a return racing the timer counts as late).
       const unacceptable = returnedByDue !== undefined && !returnedByDue.acceptable;
       const reasonKey = unacceptable ? 'not_acceptable' : 'not_returned';
       const reason = unacceptable ? 'returned unit not acceptable' : 'damaged unit not returned in time';
-      await save('charged', `${reason}: catalogue price ${state.chargedAmount ?? '(to be priced)'} charged, customer flagged`, returned?.actor);
+      await save('charged', `${reason}: catalogue price ${state.chargedAmount ? formatMoney(state.chargedAmount, 'en-GB') : '(to be priced)'} charged, customer flagged`, returned?.actor);
       await flagCustomerServiceStopped({ customerId: input.customer.id, reason: `DOA ${serial}: ${reason}` });
       await notify('charged', 'doa-charged', customerAndPm, { ...context, reasonKey, ...(state.chargedAmount != null ? { amount: state.chargedAmount } : {}), dueAt: state.returnDue }, noticeOptions);
       if (!returnedByDue) {

@@ -3,6 +3,7 @@ import * as core from './0001_core';
 import * as notices from './0002_notices';
 import * as access from './0003_access';
 import * as projects from './0004_projects';
+import * as money from './0006_money';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -15,6 +16,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0002_notices', notices],
   ['0003_access', access],
   ['0004_projects', projects],
+  ['0006_money', money],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
