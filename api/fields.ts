@@ -51,9 +51,10 @@ export function isMailerAddress(value: string): boolean {
   }
 }
 
+// abort: one problem per address, not the same one told twice.
 export const EmailSchema = z
-  .email()
-  .max(COLUMN.email)
+  .email({ abort: true })
+  .max(COLUMN.email, { abort: true })
   .refine(isMailerAddress, 'must be a single plain e-mail address the mailer can send to')
   .openapi({ example: 'wang.fang@hospital.example' });
 
@@ -69,19 +70,19 @@ function intlKnowsZone(zone: string): boolean {
 
 export const TimeZoneSchema = z
   .string()
-  .max(COLUMN.timeZone)
+  .max(COLUMN.timeZone, { abort: true })
   .refine((zone) => isTimeZone(zone) && intlKnowsZone(zone), { error: (issue) => `must be an IANA time zone such as Asia/Shanghai, got ${JSON.stringify(issue.input)}` })
   .openapi({ example: 'Asia/Shanghai' });
 
 /** A real calendar date, `YYYY-MM-DD` (no 2026-02-30), between years 1900 and 9999. */
 export const DateSchema = z.iso
-  .date({ error: 'must be a real date as YYYY-MM-DD' })
+  .date({ error: 'must be a real date as YYYY-MM-DD', abort: true })
   .refine((text) => text >= '1900-01-01', 'must be in 1900 or later')
   .openapi({ example: '2026-11-24' });
 
 /** A real instant with its offset, e.g. 2026-11-24T09:30:00+08:00. */
 export const InstantSchema = z.iso
-  .datetime({ offset: true, error: 'must be an ISO-8601 date-time with its offset, e.g. 2026-11-24T09:30:00+08:00' })
+  .datetime({ offset: true, error: 'must be an ISO-8601 date-time with its offset, e.g. 2026-11-24T09:30:00+08:00', abort: true })
   .refine((text) => {
     const time = Date.parse(text);
     return Number.isFinite(time) && time >= Date.UTC(1900, 0, 1) && time < Date.UTC(10000, 0, 1);
