@@ -159,8 +159,10 @@ describe('every write endpoint, under arbitrary and broken input', () => {
     expect(created.status).toBe(201);
     projectId = created.body.id;
     serials = (await h.project(projectId)).devices.map((d: Json) => d.serial);
-    // The start notices are written in the background: wait until they are, so counts hold still.
-    await h.waitForMails((mail) => Boolean(mail.idempotencyKey?.includes(`project-${projectId}:`)), 3);
+    // The start is recorded and noticed in the background: wait until it is, so counts hold still.
+    await h.waitForEvent(projectId, 'project_started');
+    await h.waitForMails((mail) => Boolean(mail.idempotencyKey?.includes(`project-${projectId}:started:`)), 2);
+    await steadyRowCounts();
   });
 
   afterAll(async () => {
@@ -179,6 +181,16 @@ describe('every write endpoint, under arbitrary and broken input', () => {
     const counts: Record<string, number> = {};
     for (const table of TABLES) counts[table] = Number(((await h.system.db.knex(table).count({ n: '*' }).first()) as { n: number | string }).n);
     return counts;
+  }
+
+  async function steadyRowCounts(): Promise<void> {
+    let last = JSON.stringify(await rowCounts());
+    for (let steady = 0; steady < 2; ) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const now = JSON.stringify(await rowCounts());
+      steady = now === last ? steady + 1 : 0;
+      last = now;
+    }
   }
 
   async function workflowCount(): Promise<number> {
