@@ -101,8 +101,12 @@ export const MoneySchema = z
         .number({ error: 'must be an integer number of minor units (fen for CNY)' })
         .int('must be an integer number of minor units (fen for CNY), not a decimal')
         .min(0)
-        .max(MAX_MONEY_AMOUNT),
-      currency: z.string().refine(isCurrency, { error: (issue) => `must be an ISO-4217 currency code such as CNY, got ${JSON.stringify(issue.input)}` }),
+        .max(MAX_MONEY_AMOUNT)
+        .openapi({ description: 'Minor units of the currency (fen for CNY, none for JPY)', example: 12_800_000 }),
+      currency: z
+        .string()
+        .refine(isCurrency, { error: (issue) => `must be an ISO-4217 currency code such as CNY, got ${JSON.stringify(issue.input)}` })
+        .openapi({ description: 'ISO-4217 code', example: 'CNY' }),
     },
     { error: (issue) => (typeof issue.input === 'number' ? `money is an object now: ${MONEY_FORM}` : `must be money: ${MONEY_FORM}`) },
   )

@@ -25,7 +25,8 @@ export const ProjectDeviceSchema = z.strictObject({
   model: line(COLUMN.key),
   serial: line(COLUMN.key),
   brand: optionalLine(COLUMN.name).optional(),
-  catalogPrice: MoneySchema.optional().openapi({ description: 'Charged if a dead-on-arrival unit is not returned in time, e.g. {"amount": 12800000, "currency": "CNY"}' }),
+  // Charged if a dead-on-arrival unit is not returned in time. (Described by the Money component: an .openapi() here would rewrite it.)
+  catalogPrice: MoneySchema.optional(),
 });
 
 export const CreateProjectBody = z

@@ -100,6 +100,15 @@ describe('policy layers API', () => {
     expect((await layers()).map((l) => l.scope)).toEqual(['model']);
   });
 
+  it('is in the OpenAPI document with its roles and body', async () => {
+    const document = (await api.call('GET', '/api/openapi.json')).body;
+    const item = document.paths['/api/policy-layers/{scope}/{key}'];
+    expect(item.put['x-roles']).toEqual(['service_manager', 'admin']);
+    expect(item.put.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/PolicyLayerBody' });
+    expect(item.get.responses['404']).toBeDefined();
+    expect(document.paths['/api/policy-layers'].get).toBeDefined();
+  });
+
   it('audits every write, refused ones included, naming the layer', async () => {
     const before = (await api.auditRows(0)).length;
     const answer = await put('customer_class/regular', { policy: { delivery: { trialMaxExtensions: 1 } } });
