@@ -43,6 +43,10 @@ describe.each(testDatabaseKinds())('0006_money on %s', (kind) => {
     ]);
     expect(await db.knex.schema.hasColumn('doa_cases', 'charged_amount')).toBe(false);
     // SQLite rebuilds the table to drop a column: its checks and unique keys must survive.
+    if (kind === 'sqlite') {
+      const ddl = (await db.knex('sqlite_master').where({ tbl_name: 'doa_cases' }).pluck('sql')) as string[];
+      expect(ddl.join('\n')).toEqual(expect.stringMatching(/doa_cases_status_check[\s\S]*doa_cases_cause_check[\s\S]*doa_cases_project_serial_unique/));
+    }
     await expect(db.knex('doa_cases').insert({ project_id: projectId, serial: 'SN-3', status: 'lost', cause: 'transport', damage_description: 'x', updated_at: NOW })).rejects.toThrow();
     await expect(db.knex('doa_cases').insert({ project_id: projectId, serial: 'SN-1', status: 'returned', cause: 'transport', damage_description: 'x', updated_at: NOW })).rejects.toThrow();
   });
