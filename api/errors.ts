@@ -63,7 +63,10 @@ interface BodyParserError {
 function bodyParserError(error: unknown): ApiError | null {
   if (typeof error !== 'object' || error === null) return null;
   const { type, status, expose, message } = error as BodyParserError;
-  if (type === 'entity.parse.failed') return new ApiError(400, 'invalid_json', 'The request body is not valid JSON');
+  if (type === 'entity.parse.failed') {
+    // Also a JSON value that is not an object or array (express.json is strict): name the body, like every other 400.
+    return new ApiError(400, 'invalid_json', 'The request body is not valid JSON', [{ field: 'body', message: 'must be a JSON object' }]);
+  }
   if (type === 'entity.too.large') return new ApiError(413, 'payload_too_large', 'The request body is too large');
   if (typeof status === 'number' && status >= 400 && status < 500 && expose === true) {
     return new ApiError(status, 'bad_request', typeof message === 'string' ? message : 'Bad request');

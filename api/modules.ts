@@ -2,10 +2,11 @@ import { deadlinesModule } from './deadlines';
 import { calendarsModule } from './calendars';
 import type { ApiModule } from './module';
 import { noticesModule } from './notices';
+import { policyLayersApi } from './policyLayers';
 import { projectsModule } from './projects';
 
 /**
  * Feature modules served by `npm start` and the production API (passed to createApp as `routers`);
  * users and /healthz are built into createApp.
  */
-export const apiModules: ApiModule[] = [noticesModule, projectsModule, deadlinesModule, calendarsModule];
+export const apiModules: ApiModule[] = [noticesModule, projectsModule, deadlinesModule, calendarsModule, policyLayersApi];

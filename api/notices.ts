@@ -4,12 +4,13 @@ import { testNotice } from '../workflows/testNotice';
 import type { AuditTarget } from './audit';
 import { unavailable } from './errors';
 import { apiModule } from './module';
+import { EmailSchema, optionalLine } from './fields';
 import { LocaleSchema } from './roles';
 import { defineRoute } from './route';
 import { isUnavailable } from './temporalErrors';
 import { z } from './zod';
 
-const TestNoticeBody = z.object({ email: z.email().max(191), name: z.string().trim().max(191).optional(), locale: LocaleSchema.default('zh-CN') }).openapi('TestNoticeBody');
+const TestNoticeBody = z.strictObject({ email: EmailSchema, name: optionalLine().optional(), locale: LocaleSchema.default('zh-CN') }).openapi('TestNoticeBody');
 const TestNoticeResult = z
   .object({
     workflowId: z.string(),

@@ -114,11 +114,14 @@ function openApiRoute(spec: RouteSpec<z.ZodType, InputObject, InputObject, Recor
   };
 }
 
+/** `devices.0.serial`; an empty key reads `""` so every problem names a field. */
+const fieldName = (path: readonly PropertyKey[]) => path.map((key) => (String(key) === '' ? '""' : String(key))).join('.');
+
 function problemsOf(error: z.ZodError, location: string): FieldProblem[] {
   return error.issues.flatMap((issue): FieldProblem[] => {
-    const field = issue.path.map(String).join('.');
+    const field = fieldName(issue.path);
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ field: field ? `${field}.${key}` : key, message: 'Unknown field' }));
+      return issue.keys.map((key) => ({ field: fieldName([...issue.path, key]), message: 'Unknown field' }));
     }
     return [{ field: field || location, message: issue.message }];
   });

@@ -4,6 +4,7 @@ import { DealersRepository, type Dealer } from '../db/repositories/dealers';
 import { UsersRepository, type ApiToken, type User } from '../db/repositories/users';
 import type { AuditTarget } from './audit';
 import { validationFailed, type FieldProblem } from './errors';
+import { EmailSchema, IdSchema, line } from './fields';
 import { apiModule } from './module';
 import { LocaleSchema, RoleSchema } from './roles';
 import { defineRoute } from './route';
@@ -27,13 +28,13 @@ const roleIn = (payload: { value: unknown }): unknown => (payload.value as { rol
 const given = (payload: { value: unknown }, field: string): boolean => (payload.value as Record<string, unknown> | undefined)?.[field] !== undefined;
 
 export const CreateUserBody = z
-  .object({
-    name: z.string().trim().min(1).max(191),
-    email: z.email().max(191),
+  .strictObject({
+    name: line(),
+    email: EmailSchema,
     role: RoleSchema,
     locale: LocaleSchema.optional().openapi({ description: 'Language of the notices this user receives; zh-CN by default' }),
-    dealerId: z.number().int().positive().optional().openapi({ description: 'Required when role is dealer (and only then): the dealer this user acts for' }),
-    customerId: z.number().int().positive().optional().openapi({ description: 'Required when role is customer (and only then): the customer organisation this user acts for' }),
+    dealerId: IdSchema.optional().openapi({ description: 'Required when role is dealer (and only then): the dealer this user acts for' }),
+    customerId: IdSchema.optional().openapi({ description: 'Required when role is customer (and only then): the customer organisation this user acts for' }),
   })
   // A customer or dealer user sees what their organisation owns: its id is required for that role and
   // refused for any other. Checked even when other fields are bad, so one answer names every problem.

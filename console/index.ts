@@ -36,6 +36,7 @@ import { LOCALE_NAMES, translate, type MessageKey } from './messages';
 import { consoleSecurityHeaders, createCsrf, DEFAULT_SIGN_IN_LIMIT, signInRateLimit, type SignInLimit } from './security';
 import { clearSessionCookie, SESSION_COOKIE, sessionIdOf, setLocaleCookie, setSessionCookie, signedOutLocale } from './session';
 import { CONSOLE_TIME_ZONE, consoleTemplatesDir, createRenderer, humanize, label, type Page, type PageBase } from './views';
+import { formatMoney } from '../domain/money';
 
 export interface ConsoleDeps {
   knex: Knex;
@@ -386,7 +387,7 @@ export function createConsole(deps: ConsoleDeps): express.Router {
         replacementSerial: c.replacementSerial,
         returnDue: c.returnDue,
         returnedAt: c.returnedAt,
-        chargedAmount: c.chargedAmount === null ? null : c.chargedAmount.toFixed(2),
+        chargedAmount: c.chargedAmount === null ? null : formatMoney(c.chargedAmount, 'en-GB'),
         updatedAt: c.updatedAt,
       })),
       timeline: timeline.map((e) => ({

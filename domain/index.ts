@@ -45,3 +45,4 @@ export {
 } from './policy';
 export { dueAt, type Deadline, type DeadlineOp } from './deadline';
 export { calendarYearProblems, FIRST_CALENDAR_YEAR, LAST_CALENDAR_YEAR, type CalendarYearData, type CalendarYearProblem } from './calendarYear';
+export { formatMoney, fromLegacyAmount, isCurrency, isMoney, LEGACY_CURRENCY, MAX_MONEY_AMOUNT, minorDigits, money, moneyProblems, toDecimalString, type Money, type MoneyProblem } from './money';

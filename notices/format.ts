@@ -1,6 +1,7 @@
+import { isMoney, formatMoney as formatMoneyIn } from '../domain/money';
 import type { Locale } from './locale';
 
-/** Pure formatting used by the template helpers `date` and `duration`. */
+/** Pure formatting used by the template helpers `date`, `duration` and `money`. */
 
 export type DateStyle = 'datetime' | 'date';
 
@@ -64,4 +65,10 @@ export function formatDuration(value: unknown, locale: Locale): string {
     return UNIT_NAMES[locale][unit](amount, amount === '1');
   });
   return parts.join(locale === 'zh-CN' ? '' : ' ');
+}
+
+/** Formats a Money ({amount in minor units, currency}) with Intl in the recipient's locale: ¥128,000.00 / CN¥128,000.00. */
+export function formatMoney(value: unknown, locale: Locale): string {
+  if (!isMoney(value)) throw new Error(`money: expected {amount: integer minor units, currency: ISO-4217 code}, got ${JSON.stringify(value)}`);
+  return formatMoneyIn(value, INTL_LOCALE[locale]);
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import { formatDate, formatDuration, type DateStyle } from './format';
+import { formatDate, formatDuration, formatMoney, type DateStyle } from './format';
 import { resolveLocale, type Locale } from './locale';
 
 export interface RenderedNotice {
@@ -52,6 +52,9 @@ handlebars.registerHelper('date', function (value: unknown, ...rest: unknown[]) 
 });
 handlebars.registerHelper('duration', function (value: unknown, options: Handlebars.HelperOptions) {
   return formatDuration(value, (options.data as RenderData).locale);
+});
+handlebars.registerHelper('money', function (value: unknown, options: Handlebars.HelperOptions) {
+  return formatMoney(value, (options.data as RenderData).locale);
 });
 
 // Strict mode does not reach block-helper arguments, so a missing list would quietly render `{{else}}`.

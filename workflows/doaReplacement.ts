@@ -9,6 +9,7 @@ import { CancellationScope, allHandlersFinished, condition, isCancellation, prox
 import type { Activities } from '../activities';
 import type { RecordProjectStepInput } from '../activities/projects';
 import { doaExclusion } from '../domain/delivery';
+import { formatMoney, fromLegacyAmount } from '../domain/money';
 import { Deadlines, runLadder } from './kit/deadlines';
 import { StepKit, rejectStep, type Actor } from './kit/steps';
 import { escalate, notify, projectRef } from './notify';
@@ -58,9 +59,9 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
     return kit.exclusive(async () => {
       if (state.status !== 'awaiting_return') return false;
       const reason = 'damaged unit not returned in time';
-      const next: DoaState = { ...state, status: 'charged', chargedAmount: input.device.catalogPrice ?? null };
+      const next: DoaState = { ...state, status: 'charged', chargedAmount: fromLegacyAmount(input.device.catalogPrice) };
       await background.recordProjectStep({
-        ...entry('charged', `${reason}: catalogue price ${next.chargedAmount ?? '(to be priced)'} charged, customer flagged`, next),
+        ...entry('charged', `${reason}: catalogue price ${next.chargedAmount ? formatMoney(next.chargedAmount, 'en-GB') : '(to be priced)'} charged, customer flagged`, next),
         flagCustomer: { customerId: input.customer.id, reason: flagReason(reason) },
       });
       Object.assign(state, next);
@@ -111,9 +112,9 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
           Object.assign(state, next);
         } else {
           const reason = 'returned unit not acceptable';
-          const next: DoaState = { ...state, ...returned, status: 'charged', chargedAmount: input.device.catalogPrice ?? null };
+          const next: DoaState = { ...state, ...returned, status: 'charged', chargedAmount: fromLegacyAmount(input.device.catalogPrice) };
           await steps.recordProjectStep({
-            ...entry('charged', `${reason}: catalogue price ${next.chargedAmount ?? '(to be priced)'} charged, customer flagged`, next, { actor: step.actor, at }),
+            ...entry('charged', `${reason}: catalogue price ${next.chargedAmount ? formatMoney(next.chargedAmount, 'en-GB') : '(to be priced)'} charged, customer flagged`, next, { actor: step.actor, at }),
             flagCustomer: { customerId: input.customer.id, reason: flagReason(reason) },
           });
           Object.assign(state, next);

@@ -1,6 +1,7 @@
 /** Messages of the project-delivery process, shared by the API (client side) and the workflows. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DoaDamageCause, DoaStatus, ProjectStage, QualityScoreParts, Signature, UnboxingItem } from '../domain/delivery';
+import type { Money } from '../domain/money';
 import type { ServicePolicy } from '../domain/policy';
 
 export type Locale = 'zh-CN' | 'en';
@@ -22,7 +23,8 @@ export interface ProjectDevice {
   serial: string;
   model: string;
   brand?: string;
-  catalogPrice?: number;
+  /** What a dead-on-arrival unit not returned in time is charged. */
+  catalogPrice?: Money;
 }
 
 export interface ProjectDeliveryInput {
@@ -162,7 +164,7 @@ export interface DoaState {
   returnDue?: string;
   returnedAt?: string;
   returnAcceptable?: boolean;
-  chargedAmount?: number | null;
+  chargedAmount?: Money | null;
   /** A back-dated return proved the charge wrong: it was reversed. */
   chargeReversedAt?: string;
   lastStepAt?: string;

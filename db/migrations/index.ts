@@ -4,10 +4,11 @@ import * as notices from './0002_notices';
 import * as access from './0003_access';
 import * as projects from './0004_projects';
 import * as steps from './0005_steps';
+import * as money from './0006_money';
 import * as calendars from './0007_calendars';
-import * as consoleSessions from './0010_console_sessions';
 import * as noticeFailures from './0008_notice_failures';
 import * as accessScopes from './0009_access_scopes';
+import * as consoleSessions from './0010_console_sessions';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -23,10 +24,11 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0003_access', access],
   ['0004_projects', projects],
   ['0005_steps', steps],
+  ['0006_money', money],
   ['0007_calendars', calendars],
-  ['0010_console_sessions', consoleSessions],
   ['0008_notice_failures', noticeFailures],
   ['0009_access_scopes', accessScopes],
+  ['0010_console_sessions', consoleSessions],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

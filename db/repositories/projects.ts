@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Scope } from '../../domain/access';
 import { whereInScope, type ScopeColumns } from '../scope';
 import { normalizeContractNo } from './contracts';
+import { fromLegacyAmount, type Money } from '../../domain/money';
 import { DOA_DAMAGE_CAUSES, PROJECT_STAGES, type DoaDamageCause, type DoaStatus, type ProjectStage } from '../../domain/delivery';
 import type { Actor, DoaState, Locale, Person, TrialIssue } from '../../workflows/projectDelivery.messages';
 import { ConflictError, isForeignKeyViolation, isUniqueViolation, NotFoundError } from '../errors';
@@ -127,7 +128,8 @@ export interface DoaCase {
   returnDue: Date | null;
   returnedAt: Date | null;
   returnAcceptable: boolean | null;
-  chargedAmount: number | null;
+  /** The catalogue price charged, in minor units with its currency. */
+  chargedAmount: Money | null;
   updatedAt: Date;
 }
 
@@ -212,7 +214,8 @@ interface DoaCaseRow {
   return_due: unknown;
   returned_at: unknown;
   return_acceptable: unknown;
-  charged_amount: unknown;
+  charged_amount_minor: unknown;
+  charged_currency: string | null;
   updated_at: unknown;
 }
 
@@ -405,7 +408,7 @@ function toDoaCase(row: DoaCaseRow): DoaCase {
     returnDue: toDate(row.return_due),
     returnedAt: toDate(row.returned_at),
     returnAcceptable: row.return_acceptable === null || row.return_acceptable === undefined ? null : toBool(row.return_acceptable),
-    chargedAmount: nullableNumber(row.charged_amount),
+    chargedAmount: row.charged_amount_minor === null || row.charged_amount_minor === undefined || !row.charged_currency ? null : { amount: Number(row.charged_amount_minor), currency: row.charged_currency },
     updatedAt: toRequiredDate(row.updated_at),
   };
 }
@@ -593,7 +596,11 @@ export class ProjectsRepository {
     if (state.exclusion !== undefined) values.exclusion = state.exclusion === null ? null : requireText(state.exclusion, 'exclusion', 500);
     if (state.replacementSerial !== undefined) values.replacement_serial = nullableText(state.replacementSerial, 'replacementSerial');
     if (state.returnAcceptable !== undefined) values.return_acceptable = state.returnAcceptable === null ? null : Boolean(state.returnAcceptable);
-    if (state.chargedAmount !== undefined) values.charged_amount = state.chargedAmount === null ? null : toCents(state.chargedAmount);
+    if (state.chargedAmount !== undefined) {
+      const charged = state.chargedAmount === null ? null : chargedMoney(state.chargedAmount);
+      values.charged_amount_minor = charged?.amount ?? null;
+      values.charged_currency = charged?.currency ?? null;
+    }
     const key = { project_id: projectId, serial };
     await this.upsert('doa_cases', key, values, { updated_at: now });
     return toDoaCase((await this.db('doa_cases').where(key).first()) as DoaCaseRow);
@@ -643,10 +650,9 @@ export class ProjectsRepository {
   }
 }
 
-/** DECIMAL(14,2): rounded here so the stored value compares equal on the next save. */
-function toCents(amount: unknown): number {
-  if (typeof amount !== 'number' || !Number.isFinite(amount) || Math.abs(amount) >= 1e12) {
-    throw new RangeError(`chargedAmount must be a finite number below 10^12, got ${JSON.stringify(amount)}`);
-  }
-  return Math.round(amount * 100) / 100;
+/** BIGINT minor units and the currency; a plain number is a charge recorded before money had a currency (CNY). */
+function chargedMoney(amount: unknown): Money {
+  const charged = fromLegacyAmount(amount);
+  if (!charged) throw new RangeError(`chargedAmount must be {amount: integer minor units, currency: ISO-4217 code}, got ${JSON.stringify(amount)}`);
+  return charged;
 }

@@ -7,6 +7,7 @@
 import { createApp, defineRoute, settleBackgroundWork, startApiServer, z, type ApiServer } from '../../api';
 import { rolesOfRule, type RouteAccess } from '../../api/access';
 import { apiModules } from '../../api/modules';
+import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
 import { DealersRepository } from '../../db/repositories/dealers';
 import { ProjectsRepository } from '../../db/repositories/projects';
 import { generateToken, UsersRepository } from '../../db/repositories/users';
@@ -60,6 +61,8 @@ const MATRIX: Record<string, Row> = {
   // Calendars are reference data every role counts working days on; only the admin loads a year.
   'collection calendar read': rowOf({}, same('ok')),
   'collection calendar administer': adminOnly,
+  // Policy layers: the numbers new contracts start from, set by the admin and the service manager.
+  'collection policy_layer administer': rowOf({ admin: same('ok'), service_manager: same('ok') }, same(403)),
 };
 
 /** GET /api/projects: [lists the own project, lists the other one]. */
@@ -145,6 +148,8 @@ describe('authorization matrix: every route × every role × own and other recor
     tokens.admin = adminToken;
     app = createApp({ knex, temporal: { client: system.temporal.client, taskQueue: system.temporal.taskQueue, namespace: 'default' }, routers: apiModules, logger: { error: (m, e) => console.error(m, e) } });
     server = await startApiServer(app, 0, '127.0.0.1');
+    // A stored layer, so reading one is a 200 for whoever may.
+    await new PolicyLayersRepository(knex).put('template', 'default', { delivery: { trialRun: 'P3M' } });
 
     const tokenOf = async (role: Role, extra: { customerId?: number; dealerId?: number } = {}, name: string = role) => {
       const user = await users.create({ name, email: `${name}@access.test`, role, ...extra });
@@ -211,7 +216,7 @@ describe('authorization matrix: every route × every role × own and other recor
   function concreteRequest(op: Operation, target: typeof own): { path: string; body: unknown } {
     const resource = op.access && 'resource' in op.access ? op.access.resource : null;
     const id = resource === 'user' ? target.user : resource === 'api_token' ? target.token : target.project.id;
-    const path = op.path.replace('{id}', String(id)).replace('{serial}', encodeURIComponent(target.serial)).replace('{issueId}', 'I1').replace('{key}', 'cn').replace('{year}', '2027');
+    const path = op.path.replace('{id}', String(id)).replace('{serial}', encodeURIComponent(target.serial)).replace('{issueId}', 'I1').replace('{scope}', 'template').replace('{key}', resource === 'policy_layer' ? 'default' : 'cn').replace('{year}', '2027');
     // Every request body is an object: an array is always a 400, so a call the rule lets through changes nothing.
     return { path, body: op.hasBody ? [] : undefined };
   }

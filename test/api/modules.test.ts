@@ -71,7 +71,7 @@ describe('API plumbing: modules, validation, errors', () => {
     const answer = await api.call('POST', '/api/users', { token: api.adminToken, rawBody: '{"name": "oops",' });
 
     expect(answer.status).toBe(400);
-    expect(answer.body).toEqual({ error: { code: 'invalid_json', message: expect.any(String), details: [] } });
+    expect(answer.body).toEqual({ error: { code: 'invalid_json', message: expect.any(String), details: [{ field: 'body', message: 'must be a JSON object' }] } });
   });
 
   it('answers 404 JSON for an unknown /api route', async () => {

@@ -382,7 +382,7 @@ describe.each(testDatabaseKinds())('projects repository on %s', (kind) => {
       returnDue: '2026-01-30T09:00:00.000Z',
       returnedAt: '2026-01-29T04:00:00.000Z',
       returnAcceptable: false,
-      chargedAmount: 12_345.67,
+      chargedAmount: { amount: 1_234_567, currency: 'CNY' },
     };
 
     it('opens a case and keeps updating the same row as the DOA moves on', async () => {
@@ -418,7 +418,7 @@ describe.each(testDatabaseKinds())('projects repository on %s', (kind) => {
         returnDue: new Date('2026-01-30T09:00:00.000Z'),
         returnedAt: new Date('2026-01-29T04:00:00.000Z'),
         returnAcceptable: false,
-        chargedAmount: 12_345.67,
+        chargedAmount: { amount: 1_234_567, currency: 'CNY' },
         updatedAt: LATEST,
       });
       expect(await projects.doaCases(id)).toEqual([charged]);
@@ -450,6 +450,18 @@ describe.each(testDatabaseKinds())('projects repository on %s', (kind) => {
       await expect(projects.upsertDoaCase(id, { damage: { ...DAMAGE, cause: 'gremlins' }, state: AWAITING }, LATER)).rejects.toBeInstanceOf(RangeError);
       await expect(projects.upsertDoaCase(999_999, { damage: DAMAGE, state: AWAITING }, LATER)).rejects.toBeInstanceOf(NotFoundError);
       expect(await count('doa_cases')).toBe(0);
+    });
+
+    it('stores a charge as minor units with its currency; a plain number from an older process is CNY yuan; bad money is a RangeError', async () => {
+      const id = await projectId();
+      const charged = (chargedAmount: unknown) => projects.upsertDoaCase(id, { damage: DAMAGE, state: { ...RETURNED, chargedAmount: chargedAmount as DoaState['chargedAmount'] } }, LATER);
+
+      expect((await charged({ amount: 1234, currency: 'JPY' })).chargedAmount).toEqual({ amount: 1234, currency: 'JPY' });
+      expect((await charged(56_000)).chargedAmount).toEqual({ amount: 5_600_000, currency: 'CNY' });
+      await expect(charged({ amount: 1.5, currency: 'CNY' })).rejects.toBeInstanceOf(RangeError);
+      await expect(charged({ amount: 100, currency: 'XYZ' })).rejects.toBeInstanceOf(RangeError);
+      await expect(charged(-1)).rejects.toBeInstanceOf(RangeError);
+      expect((await projects.doaCases(id))[0]?.chargedAmount).toEqual({ amount: 5_600_000, currency: 'CNY' });
     });
 
     it('has a unique (project, serial) in the schema', async () => {

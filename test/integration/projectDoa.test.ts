@@ -18,7 +18,8 @@ import { BOTH_SIGN, CUSTOMER_CONTACT, PM, SECONDS_POLICY, SERVICE_MANAGER, start
 const SHANGHAI = 'Asia/Shanghai';
 /** The damaged unit is the DR-7000 of the harness's default project. */
 const DAMAGED_MODEL = 'DR-7000';
-const CATALOG_PRICE = 128000;
+/** The harness's DR-7000 catalogue price: ¥128,000.00 in fen. */
+const CATALOG_PRICE = { amount: 12_800_000, currency: 'CNY' };
 const DAMAGE_DESCRIPTION = 'detector housing cracked in transit';
 
 type DoaHandle = WorkflowHandle<typeof doaReplacement>;
@@ -153,7 +154,7 @@ describe('project delivery: dead-on-arrival replacement (P2) on the real server'
 
     const row = await doaRow(id, serial);
     expect(row.status).toBe('returned');
-    expect(row.charged_amount).toBeNull();
+    expect(row.charged_amount_minor).toBeNull();
     expect(row.returned_at).not.toBeNull();
     expect(isSet(row.return_acceptable)).toBe(true);
     const doaCase = await waitForCase(id, serial, 'returned', (c) => c.status === 'returned');
@@ -195,7 +196,7 @@ describe('project delivery: dead-on-arrival replacement (P2) on the real server'
 
     // At the due time: charged at the device's catalogue price.
     const charged = await waitForDoaState(doa, 'charged', (s) => s.status === 'charged');
-    expect(charged.chargedAmount).toBe(CATALOG_PRICE);
+    expect(charged.chargedAmount).toEqual(CATALOG_PRICE);
     expect(charged.returnedAt).toBeUndefined();
 
     // The unit turns up late (as soon as the charge is decided): recorded, the charge stands.
@@ -214,7 +215,7 @@ describe('project delivery: dead-on-arrival replacement (P2) on the real server'
     expect(lateEvent.actor).toBe(PM.name);
     const row = await doaRow(id, serial);
     expect(row.status).toBe('charged');
-    expect(Number(row.charged_amount)).toBe(CATALOG_PRICE);
+    expect([Number(row.charged_amount_minor), row.charged_currency]).toEqual([CATALOG_PRICE.amount, CATALOG_PRICE.currency]);
     expect(row.returned_at).not.toBeNull();
     const doaCase = (await h.project(id)).doaCases.find((c: Json) => c.serial === serial);
     expect(doaCase).toMatchObject({ status: 'charged', chargedAmount: CATALOG_PRICE, returnedAt: final.returnedAt, returnAcceptable: true });
@@ -227,7 +228,7 @@ describe('project delivery: dead-on-arrival replacement (P2) on the real server'
     const chargedMails = await h.waitForMails(withKey(`${doaId}:charged:`), 2);
     expect(recipients(chargedMails)).toEqual([CUSTOMER_CONTACT.email, PM.email].sort());
     for (const mail of chargedMails) {
-      expect(mail.text).toContain(String(CATALOG_PRICE));
+      expect(mail.text).toContain(new Intl.NumberFormat('zh-CN', { style: 'currency', currency: 'CNY' }).format(128_000));
       expect(mail.text).toContain('损坏设备未按期退回');
     }
     const keys = h.mails(withKey(`${doaId}:`)).map((m) => m.idempotencyKey);
@@ -252,7 +253,7 @@ describe('project delivery: dead-on-arrival replacement (P2) on the real server'
     expect(late.status).toBe(409);
 
     const row = await doaRow(id, serial);
-    expect(row).toMatchObject({ status: 'charged', charged_amount: null, returned_at: null });
+    expect(row).toMatchObject({ status: 'charged', charged_amount_minor: null, returned_at: null });
     const kinds = await eventKinds(id);
     expect(kinds).toEqual(expect.arrayContaining(['doa_return_reminder', 'doa_charged']));
     expect(kinds).not.toContain('doa_returned_late');
@@ -286,7 +287,7 @@ describe('project delivery: dead-on-arrival replacement (P2) on the real server'
 
     const row = await doaRow(id, serial);
     expect(row.status).toBe('charged');
-    expect(Number(row.charged_amount)).toBe(CATALOG_PRICE);
+    expect([Number(row.charged_amount_minor), row.charged_currency]).toEqual([CATALOG_PRICE.amount, CATALOG_PRICE.currency]);
     expect(isSet(row.return_acceptable)).toBe(false);
     const customer = await customerRow(p.customerId);
     expect(isSet(customer.service_stopped_flag)).toBe(true);
@@ -309,7 +310,7 @@ describe('project delivery: dead-on-arrival replacement (P2) on the real server'
     const final = await doa.result();
     expect(final).toEqual({ serial, status: 'excluded', exclusion: 'damage caused by people (not operated as documented)' });
     const row = await doaRow(id, serial);
-    expect(row).toMatchObject({ status: 'excluded', cause: 'human', exclusion: 'damage caused by people (not operated as documented)', ship_by: null, shipped_at: null, charged_amount: null });
+    expect(row).toMatchObject({ status: 'excluded', cause: 'human', exclusion: 'damage caused by people (not operated as documented)', ship_by: null, shipped_at: null, charged_amount_minor: null });
     const doaCase = await waitForCase(id, serial, 'excluded', (c) => c.status === 'excluded');
     expect(doaCase.shipBy).toBeNull();
     await h.waitForEvent(id, 'doa_excluded');

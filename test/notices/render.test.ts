@@ -45,7 +45,7 @@ const samples: Record<string, { context: Record<string, unknown>; optional?: str
     context: { recipientName: 'Ann Lee', project, device, dueAt: AT, actionUrl: 'https://aftercare.test/projects/17/doa/SN-0001' },
   },
   'doa-charged': {
-    context: { recipientName: 'Ann Lee', project, device, reason: 'the damaged unit was not returned in time', amount: 12800, dueAt: AT, actionUrl: 'https://aftercare.test/projects/17/doa/SN-0001' },
+    context: { recipientName: 'Ann Lee', project, device, reason: 'the damaged unit was not returned in time', amount: { amount: 12_800_000, currency: 'CNY' }, dueAt: AT, actionUrl: 'https://aftercare.test/projects/17/doa/SN-0001' },
     optional: ['amount'],
   },
   'doa-charge-reversed': {
@@ -149,6 +149,30 @@ describe('notice templates', () => {
     } finally {
       read.mockRestore();
     }
+  });
+});
+
+describe('money in doa-charged', () => {
+  const context = { ...samples['doa-charged']!.context, amount: { amount: 12_800_000, currency: 'CNY' } };
+
+  it.each([
+    ['zh-CN', 'zh-CN'],
+    ['en', 'en-GB'],
+  ] as const)('shows the amount with Intl in %s, with its currency', (locale, intl) => {
+    const formatted = new Intl.NumberFormat(intl, { style: 'currency', currency: 'CNY' }).format(128_000);
+    const { text, html } = renderNotice('doa-charged', locale, context);
+    expect(formatted).toContain('128,000.00');
+    expect(text).toContain(formatted);
+    expect(html).toContain(formatted);
+  });
+
+  it('shows yen without minor units', () => {
+    const { text } = renderNotice('doa-charged', 'en', { ...context, amount: { amount: 56_000, currency: 'JPY' } });
+    expect(text).toContain(new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'JPY' }).format(56_000));
+  });
+
+  it('refuses a plain number: amounts carry their currency', () => {
+    expect(() => renderNotice('doa-charged', 'en', { ...context, amount: 128000 })).toThrow(NoticeRenderError);
   });
 });
 

@@ -136,7 +136,7 @@ async function trialExtended(h: ProjectHarness): Promise<Recorded> {
  * late), one excluded (human damage), one still waiting for its replacement when the project is cancelled.
  */
 async function cancelledWithDoa(h: ProjectHarness): Promise<Recorded> {
-  const device = (model: string, prefix: string) => ({ model, serial: `${prefix}-${uniqueContractNo('SN')}`, brand: 'Tengyang', catalogPrice: 56000 });
+  const device = (model: string, prefix: string) => ({ model, serial: `${prefix}-${uniqueContractNo('SN')}`, brand: 'Tengyang', catalogPrice: { amount: 5_600_000, currency: 'CNY' } });
   const devices = [device('DR-7000', 'DR'), device('BC-300', 'BC'), device('US-500', 'US'), device('CT-900', 'CT'), device('MR-100', 'MR')];
   // Shipment has a long deadline, so the case left waiting is still waiting when the project is cancelled.
   const { id } = await create(h, { devices, policy: policyWith({}, { shipWithin: 'PT120S', returnWithin: 'PT6S', returnReminderBefore: 'PT3S' }) });

@@ -145,8 +145,8 @@ export async function startProjectHarness(name: string): Promise<ProjectHarness>
         projectManager: PM,
         serviceManager: SERVICE_MANAGER,
         devices: [
-          { model: 'DR-7000', serial: `DR-${uniqueContractNo('SN')}`, brand: 'Tengyang', catalogPrice: 128000 },
-          { model: 'BC-300', serial: `BC-${uniqueContractNo('SN')}`, brand: 'Tengyang', catalogPrice: 56000 },
+          { model: 'DR-7000', serial: `DR-${uniqueContractNo('SN')}`, brand: 'Tengyang', catalogPrice: { amount: 12_800_000, currency: 'CNY' } },
+          { model: 'BC-300', serial: `BC-${uniqueContractNo('SN')}`, brand: 'Tengyang', catalogPrice: { amount: 5_600_000, currency: 'CNY' } },
         ],
         policy: SECONDS_POLICY,
         ...overrides,

@@ -1,0 +1,353 @@
+/**
+ * Property-based tests (fast-check) over every write endpoint, on the real API, database and Temporal:
+ * arbitrary JSON bodies and arbitrary breakages of a valid body (wrong types, huge strings, bad zones,
+ * bad e-mails, out-of-range numbers, unknown fields, broken Unicode, plain-number money) are never
+ * answered 5xx; a bad body is a 400 naming the field; and nothing is written or started.
+ */
+import fc from 'fast-check';
+import type express from 'express';
+import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
+import { apiModules } from '../../api/modules';
+import { UsersRepository } from '../../db/repositories/users';
+import type { PolicyOverride } from '../../domain/policy';
+import { BOTH_SIGN, CUSTOMER_CONTACT, PM, SECONDS_POLICY, SERVICE_MANAGER, startProjectHarness, uniqueContractNo, type Json, type ProjectHarness } from '../support/projectHarness';
+
+/** Every table a write endpoint could touch (the audit trail records refusals too, by design). */
+const TABLES = ['customers', 'customer_contacts', 'sites', 'devices', 'contracts', 'policy_layers', 'projects', 'project_events', 'trial_issues', 'doa_cases', 'users', 'api_tokens', 'notice_outbox'] as const;
+
+/** Nothing falls due while the properties run. */
+const QUIET_POLICY: PolicyOverride = {
+  ...SECONDS_POLICY,
+  delivery: { initialAcceptanceRequired: true, weeklyReportEvery: 'PT1H', weeklyReportGrace: 'PT1H', trialRun: 'P1D', trialReportLead: 'PT1H', trialExtendBy: 'P1D', trialMaxExtensions: 2 },
+  doa: { shipWithin: 'P1D', returnWithin: 'P2D', returnReminderBefore: 'P1D' },
+};
+
+const RUNS = { arbitrary: 25, mutated: 50, params: 15 } as const;
+
+type Path = Array<string | number>;
+interface Node {
+  path: Path;
+  value: unknown;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function nodesOf(value: unknown, path: Path = []): Node[] {
+  const children = Array.isArray(value) ? value.map((item, i) => nodesOf(item, [...path, i])) : isPlainObject(value) ? Object.entries(value).map(([key, item]) => nodesOf(item, [...path, key])) : [];
+  return [{ path, value }, ...children.flat()];
+}
+
+function setAt(body: unknown, path: Path, value: unknown): unknown {
+  if (path.length === 0) return value;
+  const copy = structuredClone(body) as Record<string | number, unknown>;
+  let node = copy;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
+  node[path[path.length - 1]!] = value;
+  return copy;
+}
+
+const kindOf = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
+const anyJson = fc.jsonValue({ maxDepth: 2 });
+const VALUES_BY_KIND: Record<string, fc.Arbitrary<unknown>> = {
+  string: fc.string({ maxLength: 20 }),
+  number: fc.double({ noNaN: true, noDefaultInfinity: true }),
+  boolean: fc.boolean(),
+  null: fc.constant(null),
+  array: fc.array(anyJson, { maxLength: 3 }),
+  // Keys no schema knows, so an object never passes for a duration or a money value by luck.
+  object: fc.dictionary(fc.string({ maxLength: 8 }).map((k) => `x-${k}`), anyJson, { maxKeys: 3 }),
+};
+
+/** A value of another JSON type than `value`. */
+const wrongTypeFor = (value: unknown) => fc.oneof(...Object.entries(VALUES_BY_KIND).filter(([kind]) => kind !== kindOf(value)).map(([, arbitrary]) => arbitrary));
+
+const BAD_ZONES = fc.oneof(
+  fc.constantFrom('Mars/Olympus', 'Asia/Shanghai ', 'Beijing', 'UTC+8', 'Etc/GMT+15', 'asia/shang hai', '', 'Europe/Lndon'),
+  fc.string({ minLength: 1, maxLength: 30 }).map((s) => `Nowhere/${s}`),
+);
+const BAD_EMAILS = fc.oneof(
+  fc.constantFrom('nope', 'a@b', 'a b@c.com', '"x"@b.co', 'Ann <a@b.co>', 'a@b.co, c@d.co', 'ü@b.co', 'a@b.co\n', ' a@b.co', '', `${'a'.repeat(200)}@b.co`),
+  fc.string({ maxLength: 30 }).filter((s) => !s.includes('@')),
+);
+// Below zero, fractional, or beyond any column: no numeric field accepts these.
+const OUT_OF_RANGE = fc.oneof(
+  fc.double({ max: -1e-9, noNaN: true, noDefaultInfinity: true }),
+  fc.double({ min: 0.001, max: 1e6, noNaN: true }).filter((x) => !Number.isInteger(x)),
+  fc.constantFrom(1e21, 2 ** 53 + 2, 1e300),
+);
+const BROKEN_TEXT = fc.constantFrom('\ud800', '\udc00', '\u0000', '\u001b', '\u007f');
+
+interface Mutated {
+  what: string;
+  body: unknown;
+  /** The field the 400 must name, when the mutation pins it down. */
+  field?: string;
+  message?: RegExp;
+}
+
+/** Ways to break a valid body, each leaving it invalid whatever the random choice. */
+function brokenBodies(valid: unknown): fc.Arbitrary<Mutated> {
+  const fieldOf = (path: Path) => path.join('.');
+  const all = nodesOf(valid);
+  const strings = all.filter((n) => typeof n.value === 'string');
+  const numbers = all.filter((n) => typeof n.value === 'number');
+  const objects = all.filter((n) => isPlainObject(n.value));
+  const named = (name: string) => strings.filter((n) => n.path[n.path.length - 1] === name);
+  const money = all.filter((n) => n.path[n.path.length - 1] === 'catalogPrice');
+  const at = (nodes: Node[]) => fc.constantFrom(...nodes);
+
+  const breakages: fc.Arbitrary<Mutated>[] = [
+    at(all).chain((n) =>
+      wrongTypeFor(n.value).map((value) => ({ what: `wrong type at ${fieldOf(n.path) || 'the body'}: ${JSON.stringify(value)}`, body: setAt(valid, n.path, value), field: n.path.length > 0 ? fieldOf(n.path) : undefined })),
+    ),
+  ];
+  if (strings.length > 0) {
+    breakages.push(
+      fc.tuple(at(strings), fc.integer({ min: 6_000, max: 200_000 })).map(([n, length]) => ({ what: `huge string at ${fieldOf(n.path)}`, body: setAt(valid, n.path, 'x'.repeat(length)), field: fieldOf(n.path) })),
+      fc.tuple(at(strings), BROKEN_TEXT).map(([n, broken]) => ({ what: `broken text at ${fieldOf(n.path)}`, body: setAt(valid, n.path, `${String(n.value)}${broken}`), field: fieldOf(n.path) })),
+    );
+  }
+  if (numbers.length > 0) breakages.push(fc.tuple(at(numbers), OUT_OF_RANGE).map(([n, value]) => ({ what: `out of range at ${fieldOf(n.path)}: ${value}`, body: setAt(valid, n.path, value), field: fieldOf(n.path) })));
+  if (objects.length > 0) {
+    breakages.push(
+      fc.tuple(at(objects), fc.string({ maxLength: 10 }), anyJson).map(([n, key, value]) => ({
+        what: `unknown field x-${key} under ${fieldOf(n.path) || 'the body'}`,
+        body: setAt(valid, [...n.path, `x-${key}`], value),
+        field: fieldOf([...n.path, `x-${key}`]),
+      })),
+    );
+  }
+  if (named('timeZone').length > 0) breakages.push(fc.tuple(at(named('timeZone')), BAD_ZONES).map(([n, zone]) => ({ what: `bad zone ${JSON.stringify(zone)}`, body: setAt(valid, n.path, zone), field: fieldOf(n.path) })));
+  if (named('email').length > 0) breakages.push(fc.tuple(at(named('email')), BAD_EMAILS).map(([n, email]) => ({ what: `bad e-mail ${JSON.stringify(email)}`, body: setAt(valid, n.path, email), field: fieldOf(n.path) })));
+  if (money.length > 0) {
+    breakages.push(
+      fc.tuple(at(money), fc.oneof(fc.nat(), fc.double({ min: 0, max: 1e9, noNaN: true }))).map(([n, amount]) => ({
+        what: `plain-number money ${amount}`,
+        body: setAt(valid, n.path, amount),
+        field: fieldOf(n.path),
+        message: /"amount": 12800000, "currency": "CNY"/,
+      })),
+    );
+  }
+  return fc.oneof(...breakages);
+}
+
+interface Reply {
+  status: number;
+  body: Json;
+}
+
+describe('every write endpoint, under arbitrary and broken input', () => {
+  let h: ProjectHarness;
+  let app: express.Application;
+  let server: ApiServer;
+  let adminToken: string;
+  let managerToken: string;
+  let projectId: number;
+  let serials: string[];
+
+  beforeAll(async () => {
+    h = await startProjectHarness('write-properties');
+    const users = new UsersRepository(h.system.db.knex);
+    adminToken = await users.issueToken((await users.create({ name: 'Prop Admin', email: 'prop-admin@maker.test', role: 'admin' })).id, 'test');
+    managerToken = await users.issueToken((await users.create({ name: 'Prop Manager', email: 'prop-sm@maker.test', role: 'service_manager' })).id, 'test');
+    // Every module production serves: projects, test notices, policy layers, users.
+    app = createApp({ knex: h.system.db.knex, temporal: { client: h.system.temporal.client, taskQueue: h.system.temporal.taskQueue, namespace: 'default' }, routers: apiModules, logger: { error: (message, error) => console.error(message, error) } });
+    server = await startApiServer(app, 0, '127.0.0.1');
+
+    const created = await h.createProject({ policy: QUIET_POLICY });
+    expect(created.status).toBe(201);
+    projectId = created.body.id;
+    serials = (await h.project(projectId)).devices.map((d: Json) => d.serial);
+    // The start is recorded and noticed in the background: wait until it is, so counts hold still.
+    await h.waitForEvent(projectId, 'project_started');
+    await h.waitForMails((mail) => Boolean(mail.idempotencyKey?.includes(`project-${projectId}:started:`)), 2);
+    await steadyRowCounts();
+  });
+
+  afterAll(async () => {
+    if (app) await settleBackgroundWork(app);
+    await server?.close();
+    await h?.stop();
+  });
+
+  async function send(method: string, path: string, body: unknown, token: string): Promise<Reply> {
+    const response = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const text = await response.text();
+    return { status: response.status, body: text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
+  }
+
+  async function rowCounts(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const table of TABLES) counts[table] = Number(((await h.system.db.knex(table).count({ n: '*' }).first()) as { n: number | string }).n);
+    return counts;
+  }
+
+  async function steadyRowCounts(): Promise<void> {
+    let last = JSON.stringify(await rowCounts());
+    for (let steady = 0; steady < 2; ) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const now = JSON.stringify(await rowCounts());
+      steady = now === last ? steady + 1 : 0;
+      last = now;
+    }
+  }
+
+  async function workflowCount(): Promise<number> {
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // visibility lags a little behind a start
+    return (await h.system.temporal.client.workflow.count(`TaskQueue = '${h.system.temporal.taskQueue}'`)).count;
+  }
+
+  /** 4xx, never 5xx; a 400 names at least one field, every detail a non-empty one. */
+  function expectRefused(reply: Reply, what: string): void {
+    const summary = `${what} → ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`;
+    expect({ summary, ok: reply.status >= 400 && reply.status < 500 }).toEqual({ summary, ok: true });
+    if (reply.status === 400) {
+      const details = reply.body?.error?.details as Array<{ field?: unknown }> | undefined;
+      const named = Array.isArray(details) && details.length > 0 && details.every((d) => typeof d.field === 'string' && d.field.length > 0);
+      expect({ summary, named }).toEqual({ summary, named: true });
+    }
+  }
+
+  /** A broken body is a 400 (or 413 when too large), naming the field the breakage pinned down. */
+  function expectBadInput(reply: Reply, mutated: Mutated): void {
+    expectRefused(reply, mutated.what);
+    const summary = `${mutated.what} → ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`;
+    expect({ summary, status: reply.status === 413 ? 400 : reply.status }).toEqual({ summary, status: 400 });
+    if (reply.status !== 400 || mutated.field === undefined) return;
+    const details = reply.body.error.details as Array<{ field: string; message: string }>;
+    const field = mutated.field;
+    // The field itself or, for a value inside it (a money object), the field's own path.
+    const hit = details.find((d) => d.field === field || d.field.startsWith(`${field}.`));
+    expect({ summary, named: hit !== undefined }).toEqual({ summary, named: true });
+    if (mutated.message) expect(hit?.message).toMatch(mutated.message);
+  }
+
+  interface Endpoint {
+    name: string;
+    method: string;
+    path: () => string;
+    valid: () => unknown;
+    token: () => string;
+    /** Starts a process when it succeeds: also check none was started. */
+    starts?: boolean;
+  }
+
+  const steps = (): Record<string, unknown> => ({
+    kickoff: { meetingDate: '2026-11-23', plan: 'install in room 3', acceptanceItems: ['image quality', 'network'], completionCriteria: 'all tests signed' },
+    unboxing: { items: serials.map((serial) => ({ serial, condition: 'ok' })), signatures: BOTH_SIGN },
+    'weekly-reports': { summary: 'cabling done', testRecords: [{ name: 'exposure', passed: true, signatures: BOTH_SIGN }] },
+    'installation-complete': { testRecords: [{ name: 'exposure test', passed: true, signatures: [{ ...BOTH_SIGN[0], signedAt: '2026-11-24T09:30:00+08:00' }, BOTH_SIGN[1]] }] },
+    'initial-acceptance': { items: [{ name: 'image quality', passed: true, signedBy: 'Wang Fang' }], leftoverIssues: [{ title: 'label printer', description: 'offline' }], signatures: BOTH_SIGN },
+    'trial-issues': { title: 'label printer offline', description: 'since Monday' },
+    'trial-issues/I1/resolve': { resolution: 'driver reinstalled' },
+    'trial-report': { summary: 'ran without faults' },
+    'final-acceptance': { passed: true, signatures: BOTH_SIGN, scores: { hardware: 28, software: 45, documents: 9, satisfaction: 10 } },
+    handover: { documents: [{ name: '工程竣工资料移交清单', delivered: true }], signatures: [{ name: 'Wang Fang', party: 'customer' }] },
+    cancel: { reason: 'the customer withdrew' },
+  });
+  const STEP_NAMES = ['kickoff', 'unboxing', 'weekly-reports', 'installation-complete', 'initial-acceptance', 'trial-issues', 'trial-issues/I1/resolve', 'trial-report', 'final-acceptance', 'handover', 'cancel'];
+  const doaSteps: Record<string, unknown> = { shipped: { replacementSerial: 'R-0001' }, received: {}, returned: { acceptable: true, note: 'came back fine' } };
+
+  const validProject = () => ({
+    contractNo: uniqueContractNo('PROP'),
+    name: 'MR room, Ganzhou',
+    customer: {
+      name: 'Ganzhou People’s Hospital',
+      address: '1 Hongqi Avenue',
+      class: 'key',
+      timeZone: 'Asia/Shanghai',
+      locale: 'zh-CN',
+      contacts: [{ ...CUSTOMER_CONTACT, phone: '+86 797 1234567', role: 'interface' }],
+    },
+    projectManager: PM,
+    serviceManager: SERVICE_MANAGER,
+    devices: [{ model: 'MR-1500', serial: uniqueContractNo('MR'), brand: 'Tengyang', catalogPrice: { amount: 12_800_000, currency: 'CNY' } }],
+    policy: QUIET_POLICY,
+  });
+
+  const endpoints = (): Endpoint[] => [
+    { name: 'POST /api/projects', method: 'POST', path: () => '/api/projects', valid: validProject, token: () => h.pmToken, starts: true },
+    ...STEP_NAMES.map((step) => ({ name: `POST /api/projects/:id/${step}`, method: 'POST', path: () => `/api/projects/${projectId}/${step}`, valid: () => steps()[step], token: () => h.pmToken })),
+    ...Object.entries(doaSteps).map(([step, body]) => ({ name: `POST /api/projects/:id/doa/:serial/${step}`, method: 'POST', path: () => `/api/projects/${projectId}/doa/${encodeURIComponent(serials[0]!)}/${step}`, valid: () => body, token: () => h.pmToken })),
+    { name: 'POST /api/users', method: 'POST', path: () => '/api/users', valid: () => ({ name: 'Zhao Lei', email: 'zhao.lei@maker.test', role: 'engineer', locale: 'en' }), token: () => adminToken },
+    { name: 'POST /api/notices/test', method: 'POST', path: () => '/api/notices/test', valid: () => ({ email: 'ops@maker.test', name: 'Ops', locale: 'en' }), token: () => adminToken, starts: true },
+    {
+      name: 'PUT /api/policy-layers/:scope/:key',
+      method: 'PUT',
+      path: () => '/api/policy-layers/model/MR-1500',
+      valid: () => ({ policy: QUIET_POLICY }),
+      token: () => managerToken,
+    },
+  ];
+
+  it('lists every write endpoint the API documents', async () => {
+    const document = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as Json;
+    const documented = Object.entries<Json>(document.paths).flatMap(([path, item]) => Object.keys(item).filter((m) => ['post', 'put', 'patch', 'delete'].includes(m)).map((m) => `${m.toUpperCase()} ${path}`));
+    const covered = endpoints().map((e) => e.name.replace(/:(\w+)/g, '{$1}').replace('/trial-issues/I1/resolve', '/trial-issues/{issueId}/resolve'));
+    expect(documented.sort()).toEqual(covered.sort());
+  });
+
+  describe.each(endpoints().map((e) => [e.name, e] as const))('%s', (_name, endpoint) => {
+    let before: Record<string, number>;
+    let workflowsBefore: number;
+
+    beforeAll(async () => {
+      before = await rowCounts();
+      if (endpoint.starts) workflowsBefore = await workflowCount();
+    });
+
+    afterAll(async () => {
+      await settleBackgroundWork(app);
+      expect(await rowCounts()).toEqual(before);
+      if (endpoint.starts) expect(await workflowCount()).toBe(workflowsBefore);
+    });
+
+    it('answers arbitrary JSON with a 4xx, never a 5xx', async () => {
+      await fc.assert(
+        fc.asyncProperty(anyJson, async (body) => {
+          expectRefused(await send(endpoint.method, endpoint.path(), body, endpoint.token()), `arbitrary body ${JSON.stringify(body).slice(0, 100)}`);
+        }),
+        { numRuns: RUNS.arbitrary },
+      );
+    });
+
+    it('answers every breakage of a valid body with a 400 naming the field, writing nothing', async () => {
+      const valid = endpoint.valid();
+      await fc.assert(
+        fc.asyncProperty(brokenBodies(valid), async (mutated) => {
+          expectBadInput(await send(endpoint.method, endpoint.path(), mutated.body, endpoint.token()), mutated);
+        }),
+        { numRuns: RUNS.mutated },
+      );
+      expect(await rowCounts()).toEqual(before);
+    });
+  });
+
+  it('answers bad ids and serials in the path with a 4xx', async () => {
+    const ids = fc.oneof(fc.string({ minLength: 1, maxLength: 30 }), fc.constantFrom('0', '-1', '1.5', '1e10', '99999999999', '4294967296', 'NaN', '0x10'));
+    await fc.assert(
+      fc.asyncProperty(ids, fc.constantFrom(...STEP_NAMES), async (id, step) => {
+        expectRefused(await send('POST', `/api/projects/${encodeURIComponent(id)}/${step}`, steps()[step], h.pmToken), `project id ${JSON.stringify(id)} for ${step}`);
+      }),
+      { numRuns: RUNS.params },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.string({ minLength: 1, maxLength: 300 }), fc.constantFrom(...Object.keys(doaSteps)), async (serial, step) => {
+        expectRefused(await send('POST', `/api/projects/${projectId}/doa/${encodeURIComponent(serial)}/${step}`, doaSteps[step], h.pmToken), `serial ${JSON.stringify(serial)} for ${step}`);
+      }),
+      { numRuns: RUNS.params },
+    );
+  });
+
+  it('refuses the issue’s own example: a customer time zone the notices cannot render, before anything starts', async () => {
+    const counts = await rowCounts();
+    const workflows = await workflowCount();
+    const body = validProject();
+    const reply = await send('POST', '/api/projects', { ...body, customer: { ...body.customer, timeZone: 'Mars/Olympus' } }, h.pmToken);
+    expect(reply.status).toBe(400);
+    expect(reply.body.error.details).toEqual([{ field: 'customer.timeZone', message: expect.stringContaining('IANA time zone') }]);
+    expect(await rowCounts()).toEqual(counts);
+    expect(await workflowCount()).toBe(workflows);
+  });
+});
