@@ -184,7 +184,7 @@ const createDealer = defineRoute(
     access: { rule: 'collection', resource: 'dealer', action: 'administer' },
     summary: 'Register a dealer, so dealer users can be created for it',
     tags: ['users'],
-    body: z.object({ name: z.string().trim().min(1).max(191) }).openapi('CreateDealerBody'),
+    body: z.strictObject({ name: line() }).openapi('CreateDealerBody'),
     responses: { 201: { description: 'Created', body: DealerSchema } },
     errors: { 409: 'A dealer with this name already exists' },
   },

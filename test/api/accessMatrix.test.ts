@@ -307,11 +307,11 @@ describe('authorization matrix: every route × every role × own and other recor
       policy,
     });
     const before = Number(((await system.db.knex('projects').count({ n: '*' }).first()) as { n: unknown }).n);
-    const policy = { delivery: { trialRun: 'PT8S' }, warranty: { length: 'P36M' }, doa: { returnWithin: { workingDays: 30 } }, calendar: { id: 'cn' } };
+    const policy = { delivery: { trialRun: 'PT8S' }, warranty: { length: 'P36M' }, doa: { returnWithin: { workingDays: 30 } }, calendar: 'cn' };
     const refused = await call('POST', '/api/projects', tokens.project_manager, body(policy));
     expect(refused.status).toBe(403);
     expect(refused.body.error.code).toBe('forbidden');
-    expect(refused.body.error.details.map((d: Json) => d.field)).toEqual(['policy.warranty.length', 'policy.doa.returnWithin.workingDays', 'policy.calendar.id']);
+    expect(refused.body.error.details.map((d: Json) => d.field)).toEqual(['policy.warranty.length', 'policy.doa.returnWithin.workingDays', 'policy.calendar']);
     expect(Number(((await system.db.knex('projects').count({ n: '*' }).first()) as { n: unknown }).n)).toBe(before);
 
     expect((await call('POST', '/api/projects', tokens.project_manager, body({ delivery: { trialRun: 'PT8S' } }))).status).toBe(201);

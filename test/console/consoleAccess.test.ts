@@ -1,17 +1,17 @@
 /**
  * The console loads only what the signed-in user may read (domain/access.ts): the work queue's
  * rows and every stage count, and a project page (another party's answers like a missing one).
- * Signs in with the session cookie as console.test.ts does.
+ * Each user signs in through the form, as console.test.ts does.
  */
 import { createApp, startApiServer, type ApiServer } from '../../api';
 import { createConsole } from '../../console';
-import { SESSION_COOKIE } from '../../console/session';
 import { ContractsRepository } from '../../db/repositories/contracts';
 import { CustomersRepository } from '../../db/repositories/customers';
 import { ProjectAccessRepository } from '../../db/repositories/projectAccess';
 import { ProjectsRepository, type Project } from '../../db/repositories/projects';
 import { UsersRepository } from '../../db/repositories/users';
 import type { ProjectStage } from '../../domain/delivery';
+import { ConsoleVisitor } from '../support/consoleVisitor';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
 let db: TestDatabase;
@@ -21,9 +21,19 @@ let own: Project;
 let other: Project;
 let otherInstalling: Project;
 
+const visitors = new Map<string, ConsoleVisitor>();
+
+/** The page as `token`'s user sees it, signed in through the form like a browser (one session per user). */
 async function page(path: string, token: string): Promise<{ status: number; body: string }> {
-  const response = await fetch(`${server.url}${path}`, { headers: { cookie: `${SESSION_COOKIE}=${encodeURIComponent(token)}` }, redirect: 'manual' });
-  return { status: response.status, body: await response.text() };
+  let visitor = visitors.get(token);
+  if (!visitor) {
+    visitor = new ConsoleVisitor(server.url);
+    const signedIn = await visitor.signIn(token);
+    if (signedIn.status !== 303) throw new Error(`sign-in answered ${signedIn.status}`);
+    visitors.set(token, visitor);
+  }
+  const answer = await visitor.get(path);
+  return { status: answer.status, body: answer.body };
 }
 
 function listedContracts(html: string): string[] {

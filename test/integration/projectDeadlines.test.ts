@@ -85,7 +85,7 @@ describe('project delivery: deadlines, reminders, escalations, trial extensions 
 
   /** Waits until trial `round` runs and the child has told the project its end and report deadline. */
   function trialRunning(id: number, round = 1): Promise<Json> {
-    return h.waitFor(id, `trial run ${round} running with its deadlines`, (p) => p.trial?.round === round && p.trial.status === 'running' && p.deadlines.some((d: Json) => d.kind === 'trial_end'), 30_000);
+    return h.waitFor(id, `trial run ${round} running with its deadlines`, (p) => p.trial?.round === round && p.trial.status === 'running' && ['trial_end', 'trial_report'].every((kind) => p.deadlines.some((d: Json) => d.kind === kind)), 30_000);
   }
 
   async function eventRows(id: number): Promise<EventRow[]> {
