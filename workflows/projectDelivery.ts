@@ -433,17 +433,18 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     const startsAt = (length === 'trialRun' ? (state.milestones.initialAcceptedAt ?? state.milestones.installationCompletedAt) : undefined) ?? new Date().toISOString();
     await kit.exclusive(async () => {
       const endsAt = (await deadlines.add(startsAt, policy.delivery[length])).at.toISOString();
-      await background.recordProjectStep(entry(`trial:${round}:started`, 'trial_run_started', `trial run ${round} started`, { patch: { trialStartedAt: startsAt, trialEndsAt: endsAt, trialExtensions: 0 } }));
+      trialHandle = await startChild(trialRun, {
+        workflowId: round === 1 ? trialRunWorkflowId(input.projectId) : `${trialRunWorkflowId(input.projectId)}-round-${round}`,
+        args: [{ ...base, projectName: input.name, customerName: input.customer.name, timeZone: input.customer.timeZone, round, startsAt, length, openIssues: state.trialIssues.filter((i) => !i.resolvedAt).length, projectManager: input.projectManager, serviceManager: input.serviceManager, policy }],
+      });
+      // Running from the moment the child is: once the record says so, a report is accepted.
       state.trialRound = round;
       state.trial = { round, startedAt: startsAt, status: 'running' };
-    });
-    trialHandle = await startChild(trialRun, {
-      workflowId: round === 1 ? trialRunWorkflowId(input.projectId) : `${trialRunWorkflowId(input.projectId)}-round-${round}`,
-      args: [{ ...base, projectName: input.name, customerName: input.customer.name, timeZone: input.customer.timeZone, round, startsAt, length, openIssues: state.trialIssues.filter((i) => !i.resolvedAt).length, projectManager: input.projectManager, serviceManager: input.serviceManager, policy }],
+      await background.recordProjectStep(entry(`trial:${round}:started`, 'trial_run_started', `trial run ${round} started`, { patch: { trialStartedAt: startsAt, trialEndsAt: endsAt, trialExtensions: 0 } }));
     });
     // An issue logged while the child was starting has not reached it yet.
     await notifyIssuesChanged();
-    const ended = await trialHandle.result();
+    const ended = await trialHandle!.result();
     await kit.exclusive(async () => {
       const open = state.trialIssues.filter((i) => !i.resolvedAt).length;
       await background.recordProjectStep(

@@ -83,7 +83,7 @@ async function withInitialAcceptance(h: ProjectHarness): Promise<Recorded> {
   await unboxAllOk(h, id, serials);
   await ok(h, id, 'weekly-reports', { summary: 'cabling done' });
   const accepted = await initialAcceptance(h, id, [{ title: 'label printer offline' }]);
-  await ok(h, id, `trial-issues/${accepted.trialIssues[0].id}/resolve`, { resolution: 'driver reinstalled' });
+  await ok(h, id, `trial-issues/${accepted.issueIds[0]}/resolve`, { resolution: 'driver reinstalled' });
   await trialRunning(h, id);
   await ok(h, id, 'trial-report', { summary: 'ran without faults' });
   await passAndHandOver(h, id);
@@ -114,8 +114,7 @@ async function failedFinalAcceptance(h: ProjectHarness): Promise<Recorded> {
   const failed = await ok(h, id, 'final-acceptance', { passed: false, signatures: BOTH_SIGN, issues: [{ title: 'dose report missing' }] });
   check(failed.stage === 'trial_run', `project ${id}: a failed final acceptance should go back to the trial run`);
   await trialRunning(h, id, 2);
-  const issue = failed.trialIssues.find((i: Json) => !i.resolvedAt);
-  await ok(h, id, `trial-issues/${issue.id}/resolve`, { resolution: 'dose report module enabled' });
+  await ok(h, id, `trial-issues/${failed.issueIds[0]}/resolve`, { resolution: 'dose report module enabled' });
   await ok(h, id, 'trial-report', { summary: 'second round without faults' });
   await passAndHandOver(h, id);
   return { 'projectDelivery--failed-final-acceptance': `project-${id}`, 'trialRun--second-round': `trial-run-${id}-round-2` };
