@@ -59,7 +59,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   const users = new UsersRepository(db.knex);
   const user = async (key: keyof typeof tokens, role: 'project_manager' | 'engineer' | 'service_manager' | 'customer', customerId?: number) => {
-    const created = await users.create({ name: key, email: `${key}@access.test`, role, customerId });
+    const created = await users.create({ name: key, email: `${key}@access.test`, role, customerId, locale: 'en' });
     tokens[key] = await users.issueToken(created.id, 'console');
     return created;
   };
