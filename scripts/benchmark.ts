@@ -134,6 +134,7 @@ async function main(): Promise<void> {
   report('a step (kickoff update, validated, recorded)', `p50 ${ms(percentile(stepLatency, 50))}, p95 ${ms(percentile(stepLatency, 95))}`);
 
   await underNoticeBacklog({ client, knex, post, get, project });
+  await atManyOpenProjects({ knex, get, pmUserId: pm.id });
 
   await api.close();
   workers.shutdown();
@@ -201,3 +202,38 @@ main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });
+
+/**
+ * Reads from the database: a project's page and the work queue at BENCH_OPEN_PROJECTS open projects
+ * (default 10,000), seeded with SQL (each with its deadline row and a timeline event). Pages never ask
+ * a workflow, so the figure does not depend on how many processes are running.
+ */
+async function atManyOpenProjects(bench: { knex: ReturnType<typeof createKnex>; get: (url: string) => Promise<number>; pmUserId: number }): Promise<void> {
+  const { knex, get } = bench;
+  const count = Number(process.env.BENCH_OPEN_PROJECTS ?? 10_000);
+  const reads = Number(process.env.BENCH_PAGE_READS ?? 300);
+  console.log(`\nReads from the database at ${count.toLocaleString('en')} open projects (BENCH_OPEN_PROJECTS)`);
+  const first = 5_000_000;
+  const now = new Date();
+  const ids = Array.from({ length: count }, (_, i) => first + i);
+  const started = performance.now();
+  for (let at = 0; at < ids.length; at += 500) {
+    const chunk = ids.slice(at, at + 500);
+    await knex('customers').insert(chunk.map((id) => ({ id, name: `Seeded customer ${id}`, class: 'regular', time_zone: 'Asia/Shanghai', locale: 'zh-CN', service_stopped_flag: false, created_at: now, updated_at: now })));
+    await knex('contracts').insert(chunk.map((id) => ({ id, customer_id: id, contract_no: `SEED-${id}`, kind: 'project', policy_overrides: '{}', resolved_policy: '{}', created_at: now })));
+    await knex('projects').insert(
+      chunk.map((id) => ({ id, customer_id: id, contract_id: id, contract_no: `SEED-${id}`, name: `Seeded ${id}`, pm_name: 'PM', pm_email: 'pm@bench.test', stage: 'installing', workflow_id: `project-${id}`, project_manager_user_id: bench.pmUserId, created_at: now, updated_at: now })),
+    );
+    await knex('project_events').insert(chunk.map((id) => ({ project_id: id, event_key: 'unboxing', kind: 'unboxing_checked', at: now, summary: 'seeded', actor_name: 'PM' })));
+    await knex('deadlines').insert(
+      chunk.map((id, i) => ({ workflow_id: `project-${id}`, deadline_key: 'weekly-report:1', record_type: 'project', record_id: id, kind: 'weekly_report', description: 'weekly report 1', due_at: new Date(now.getTime() + ((i % 14) - 3) * 86_400_000), provisional: false, status: 'open', opened_at: now })),
+    );
+  }
+  report(`seeded ${count.toLocaleString('en')} projects with SQL`, ms(performance.now() - started));
+  const page: number[] = [];
+  for (let i = 0; i < reads; i += 1) page.push(await get(`/api/projects/${ids[Math.floor(Math.random() * ids.length)]}`));
+  report(`GET /api/projects/:id at ${count.toLocaleString('en')} open projects`, `p50 ${ms(percentile(page, 50))}, p99 ${ms(percentile(page, 99))}`);
+  const queue: number[] = [];
+  for (let i = 0; i < Math.min(reads, 50); i += 1) queue.push(await get('/api/deadlines?due=overdue&limit=200'));
+  report(`GET /api/deadlines?due=overdue (200 of ${count.toLocaleString('en')})`, `p50 ${ms(percentile(queue, 50))}, p99 ${ms(percentile(queue, 99))}`);
+}
