@@ -11,6 +11,7 @@ import type { RecordProjectStepInput } from '../activities/projects';
 import { doaExclusion } from '../domain/delivery';
 import { formatMoney, fromLegacyAmount } from '../domain/money';
 import { Deadlines, runLadder } from './kit/deadlines';
+import { projectManagerChangedSignal } from './kit/messages';
 import { StepKit, rejectStep, type Actor } from './kit/steps';
 import { escalate, notify, projectRef } from './notify';
 import { doaReceivedUpdate, doaReturnedUpdate, doaShippedUpdate, doaStateQuery, type DoaInput, type DoaState } from './projectDelivery.messages';
@@ -35,7 +36,7 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
   const deadlines = new Deadlines(input.policy.calendar, { type: 'project', id: input.projectId });
   const context = { project: projectRef({ contractNo: input.contractNo, name: input.projectName, customerName: input.customer.name }), device: { model: input.device.model, serial } };
   const noticeOptions = { timeZone: input.customer.timeZone, actionPath: `/projects/${input.projectId}`, record: { type: 'project' as const, id: input.projectId } };
-  const customerAndPm = [...input.customer.contacts, input.projectManager];
+  const customerAndPm = () => [...input.customer.contacts, input.projectManager];
   const flagReason = (reason: string) => `DOA ${serial}: ${reason}`;
   let returnWatchOver = false;
   let chargedByDeadline = false;
@@ -70,6 +71,7 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
   }
 
   setHandler(doaStateQuery, () => state);
+  setHandler(projectManagerChangedSignal, (manager) => void (input.projectManager = manager));
 
   kit.step(doaShippedUpdate, {
     validate: () => void (state.status !== 'awaiting_shipment' && rejectStep(`the replacement cannot be shipped now (case is ${state.status})`)),
@@ -139,7 +141,7 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
   async function replace(): Promise<void> {
     if (exclusion) {
       await background.recordProjectStep(entry('excluded', `not dead-on-arrival: ${exclusion}`, state));
-      await notify('excluded', 'doa-excluded', customerAndPm, { ...context, exclusionKey: input.damage.cause }, noticeOptions);
+      await notify('excluded', 'doa-excluded', customerAndPm(), { ...context, exclusionKey: input.damage.cause }, noticeOptions);
       return;
     }
 
@@ -199,7 +201,7 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
 
     if (state.status === 'charged') {
       const unacceptable = state.returnAcceptable === false;
-      await notify('charged', 'doa-charged', customerAndPm, { ...context, reasonKey: unacceptable ? 'not_acceptable' : 'not_returned', ...(state.chargedAmount != null ? { amount: state.chargedAmount } : {}), dueAt: state.returnDue }, noticeOptions);
+      await notify('charged', 'doa-charged', customerAndPm(), { ...context, reasonKey: unacceptable ? 'not_acceptable' : 'not_returned', ...(state.chargedAmount != null ? { amount: state.chargedAmount } : {}), dueAt: state.returnDue }, noticeOptions);
     }
     if (chargedByDeadline) {
       // A late return is still recorded, and a back-dated one may prove the charge wrong, for as long
@@ -208,7 +210,7 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
       await condition(() => state.returnedAt !== undefined, Math.max(1, watchUntil.at.getTime() - Date.now()));
       await kit.exclusive(async () => void (returnWatchOver = true));
       if (state.chargeReversedAt) {
-        await notify('charge-reversed', 'doa-charge-reversed', customerAndPm, { ...context, dueAt: state.returnDue, returnedAt: state.returnedAt }, noticeOptions);
+        await notify('charge-reversed', 'doa-charge-reversed', customerAndPm(), { ...context, dueAt: state.returnDue, returnedAt: state.returnedAt }, noticeOptions);
       }
     }
   }

@@ -36,6 +36,7 @@ import {
 } from '../domain/delivery';
 import { doaReplacement } from './doaReplacement';
 import { Deadlines, runLadder } from './kit/deadlines';
+import { projectManagerChangedSignal } from './kit/messages';
 import { StepKit, invalidStep, rejectStep, type Actor } from './kit/steps';
 import { escalate, notify, projectRef } from './notify';
 import {
@@ -91,7 +92,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
   const project = projectRef({ contractNo: input.contractNo, name: input.name, customerName: input.customer.name });
   const noticeOptions = { timeZone: input.customer.timeZone, actionPath: `/projects/${input.projectId}`, record: { type: 'project' as const, id: input.projectId } };
   const initialAcceptanceRequired = policy.delivery.initialAcceptanceRequired;
-  const everyone = [input.projectManager, ...input.customer.contacts];
+  const everyone = () => [input.projectManager, ...input.customer.contacts];
 
   function entry(eventKey: string, kind: string, summary: string, options: { actor?: Actor; at?: string; data?: unknown; patch?: Record<string, unknown> } = {}): RecordProjectStepInput {
     return { projectId: input.projectId, eventKey, kind, at: options.at ?? new Date().toISOString(), actor: options.actor, summary, data: options.data, patch: options.patch ?? {} };
@@ -145,6 +146,13 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
   // --- Steps ---------------------------------------------------------------------------------
 
   setHandler(projectStateQuery, () => state);
+
+  // Assigned to another project manager: this process and its running children notify them from now on.
+  setHandler(projectManagerChangedSignal, (manager) => {
+    input.projectManager = manager;
+    const children = [...state.doaCases.map((c) => c.workflowId), ...(trialHandle && state.trial?.status === 'running' ? [trialHandle.workflowId] : [])];
+    for (const workflowId of children) void getExternalWorkflowHandle(workflowId).signal(projectManagerChangedSignal, manager).catch(() => undefined);
+  });
 
   kit.step(kickoffUpdate, {
     validate(step) {
@@ -463,7 +471,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     upsertSearchAttributes([{ key: STAGE_ATTRIBUTE, value: state.stage }]);
     if (!input.resume) {
       await background.recordProjectStep(entry('started', 'project_started', `project ${input.name} (${input.contractNo}) started`));
-      await notify('started', 'project-started', everyone, { project, projectManager: input.projectManager.name, startedAt: new Date().toISOString(), devices: input.devices.map(({ model, serial }) => ({ model, serial })) }, noticeOptions);
+      await notify('started', 'project-started', everyone(), { project, projectManager: input.projectManager.name, startedAt: new Date().toISOString(), devices: input.devices.map(({ model, serial }) => ({ model, serial })) }, noticeOptions);
     }
 
     // Several steps can land in one activation, so wait for a stage reached, never for the stage itself.
@@ -479,7 +487,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
 
     await condition(() => state.handoverDone);
     const warrantyLength = policy.warranty.length;
-    await notify('completed', 'project-completed', everyone, {
+    await notify('completed', 'project-completed', everyone(), {
       project,
       completedAt: new Date().toISOString(),
       warrantyPeriod: typeof warrantyLength === 'string' ? warrantyLength : `P${warrantyLength.workingDays}D`,
@@ -507,7 +515,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
       }
       if (state.trial) state.trial.status = 'ended';
       await deadlines.closeAll('dropped');
-      await notify('cancelled', 'project-cancelled', everyone, { project, cancelledAt: new Date().toISOString(), cancelledBy: cancelledBy?.name ?? 'operator', reason: state.cancelReason! }, noticeOptions);
+      await notify('cancelled', 'project-cancelled', everyone(), { project, cancelledAt: new Date().toISOString(), cancelledBy: cancelledBy?.name ?? 'operator', reason: state.cancelReason! }, noticeOptions);
     });
   }
   await condition(allHandlersFinished);

@@ -9,6 +9,7 @@ import type { Activities } from '../activities';
 import { trialEndDecision } from '../domain/delivery';
 import type { Duration } from '../domain/duration';
 import { Deadlines, msUntil, runLadder, type ComputedTime } from './kit/deadlines';
+import { projectManagerChangedSignal } from './kit/messages';
 import { escalate, notify, projectRef } from './notify';
 import { trialIssuesChangedSignal, trialReportSubmittedSignal, trialStateQuery, type TrialRunInput, type TrialRunResult } from './projectDelivery.messages';
 
@@ -28,6 +29,7 @@ export async function trialRun(input: TrialRunInput): Promise<TrialRunResult> {
   let endsAt: ComputedTime = await deadlines.add(periodStart, periodLength);
   let status: 'running' | 'ended' = 'running';
 
+  setHandler(projectManagerChangedSignal, (manager) => void (input.projectManager = manager));
   setHandler(trialIssuesChangedSignal, ({ open }) => void (openIssues = open));
   setHandler(trialReportSubmittedSignal, ({ at }) => void (reportSubmittedAt = at));
   setHandler(trialStateQuery, () => ({ round: input.round, startedAt: input.startsAt, endsAt: endsAt.at.toISOString(), extensions, reportSubmittedAt, status }));

@@ -6,6 +6,7 @@ import { PROJECT_MANAGER_ROLES } from '../../domain/access';
 import type { AuditTarget } from '../audit';
 import { validationFailed } from '../errors';
 import { defineRoute } from '../route';
+import { projectManagerChangedSignal } from '../../workflows/kit/messages';
 import { projectSummary } from './read';
 import * as s from './schemas';
 
@@ -17,7 +18,7 @@ export const assignProjectManager = defineRoute(
     access: { rule: 'record', resource: 'project', action: 'assign' },
     summary: 'Hand the project to another project manager (the user who reads and acts on it, and its contact)',
     description:
-      'The project’s stored contact becomes the new manager’s. Notices of the running process still go to the contact it was started with until the process learns of the change.',
+      'The project’s stored contact becomes the new manager’s, and the running process (with its trial run and DOA cases) sends its notices to them from now on.',
     tags: ['projects'],
     params: s.ProjectIdParams,
     body: s.AssignProjectBody,
@@ -31,6 +32,14 @@ export const assignProjectManager = defineRoute(
     }
     await new ProjectAccessRepository(deps.knex).assignManager(params.id, { id: manager.id, name: manager.name, email: manager.email, locale: manager.locale });
     res.locals.audit = { entityType: 'project', entityId: params.id } satisfies AuditTarget;
-    return { status: 200, body: projectSummary((await new ProjectsRepository(deps.knex).get(params.id))!) };
+    const project = (await new ProjectsRepository(deps.knex).get(params.id))!;
+    // The process learns of it too; a closed process sends no more notices, so a failure here changes nothing.
+    if (deps.temporal && project.workflowId) {
+      await deps.temporal.client.workflow
+        .getHandle(project.workflowId)
+        .signal(projectManagerChangedSignal, { name: manager.name, email: manager.email, locale: manager.locale })
+        .catch(() => undefined);
+    }
+    return { status: 200, body: projectSummary(project) };
   },
 );

@@ -3,6 +3,7 @@
  * while the database refuses, and right after the step that created what they act on. Each case
  * compares what the API answered with what the database and the workflow hold.
  */
+import { UsersRepository } from '../../db/repositories/users';
 import { projectStateQuery } from '../../workflows/projectDelivery.messages';
 import { BOTH_SIGN, SECONDS_POLICY, startProjectHarness, type Answer, type Json, type ProjectHarness } from '../support/projectHarness';
 
@@ -246,6 +247,23 @@ describe('the step kit', () => {
       expect(bySerial(replacement)).toMatchObject({ warrantyStartsAt: passed.body.warranty.startsAt, warrantyEndsAt: passed.body.warranty.endsAt });
       expect(bySerial(ok)).toMatchObject({ warrantyStartsAt: passed.body.warranty.startsAt });
       expect(bySerial(damaged)).toMatchObject({ warrantyStartsAt: null, warrantyEndsAt: null });
+    });
+  });
+
+  describe('assigning another project manager', () => {
+    it('sends the running process’s reminders to the new manager from then on', async () => {
+      const users = new UsersRepository(h.system.db.knex);
+      const newPm = await users.create({ name: 'Li Na', email: 'li.na@maker.test', role: 'project_manager', locale: 'en' });
+      const { id, serials } = await started({ ...SECONDS_POLICY, delivery: { ...SECONDS_POLICY.delivery, weeklyReportEvery: 'PT4S', weeklyReportGrace: 'PT2S' } });
+      await h.step(id, 'kickoff', KICKOFF);
+      const assigned = await h.call('POST', `/api/projects/${id}/assign`, { projectManagerUserId: newPm.id }, h.smToken);
+      expect(assigned.status).toBe(200);
+      // The former manager no longer reaches the project; the service manager goes on.
+      expect((await h.step(id, 'unboxing', unboxOk(serials))).status).toBe(404);
+      expect((await h.call('POST', `/api/projects/${id}/unboxing`, unboxOk(serials), h.smToken)).status).toBe(200);
+      const reminder = await h.waitForMails((m) => Boolean(m.idempotencyKey?.startsWith(`project-${id}:weekly-report:1:reminder:`)), 1, 30_000);
+      expect(reminder.map((m) => m.envelope.to[0])).toEqual(['li.na@maker.test']);
+      expect((await h.call('POST', `/api/projects/${id}/cancel`, { reason: 'test finished' }, h.smToken)).status).toBe(200);
     });
   });
 
