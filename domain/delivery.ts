@@ -199,12 +199,7 @@ export function warrantyStart(startsAt: WarrantyStart, milestones: { installatio
  * falls back to installation end for 'initialAcceptance'.
  */
 export function warrantyPeriod(startsAt: WarrantyStart, length: Duration, milestones: DeliveryMilestones, calendar: BusinessCalendar): { startsAt: Date; endsAt: Date } {
-  const start =
-    startsAt === 'installation'
-      ? milestones.installationCompletedAt
-      : startsAt === 'initialAcceptance'
-        ? (milestones.initialAcceptedAt ?? milestones.installationCompletedAt)
-        : milestones.finalAcceptedAt;
-  if (!start) throw new RangeError(`warranty starts at ${startsAt}, which has not happened yet`);
+  const iso = (date: Date | undefined) => date?.toISOString();
+  const start = new Date(warrantyStart(startsAt, { installationCompletedAt: iso(milestones.installationCompletedAt), initialAcceptedAt: iso(milestones.initialAcceptedAt), finalAcceptedAt: iso(milestones.finalAcceptedAt) }));
   return { startsAt: start, endsAt: addDuration(start, length, calendar) };
 }
