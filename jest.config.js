@@ -4,6 +4,8 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.tsx?$': ['@swc/jest'] },
+  // Per test file: better-sqlite3 errors must be Errors of that file's realm (test/support/sqliteErrors.ts).
+  setupFiles: ['<rootDir>/test/support/setupSqliteErrors.ts'],
   globalSetup: '<rootDir>/test/support/globalSetup.ts',
   globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
   testTimeout: 120000,
