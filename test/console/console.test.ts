@@ -12,6 +12,7 @@ import { ConsoleVisitor } from '../support/consoleVisitor';
 import { ContractsRepository } from '../../db/repositories/contracts';
 import { CustomersRepository } from '../../db/repositories/customers';
 import { DevicesRepository } from '../../db/repositories/devices';
+import { ProjectAccessRepository } from '../../db/repositories/projectAccess';
 import { ProjectsRepository, type Project } from '../../db/repositories/projects';
 import { generateToken, UsersRepository } from '../../db/repositories/users';
 import { PROJECT_STAGES, type ProjectStage } from '../../domain/delivery';
@@ -437,6 +438,8 @@ describe('language', () => {
   it('follows the user’s locale, and the switch keeps the choice on the user', async () => {
     const users = new UsersRepository(db.knex);
     const user = await users.create({ name: '李娜', email: 'li.na@maker.test', role: 'project_manager', locale: 'zh-CN' });
+    // She manages the project she opens: a project manager reads only her own (domain/access.ts).
+    await new ProjectAccessRepository(db.knex).setManagerUser(installing.id, user.id);
     const who = await signedIn(await users.issueToken(user.id, 'console test'));
     const chinese = await who.get(`/projects/${installing.id}`);
     expect(chinese.body).toContain('<html lang="zh-CN">');
