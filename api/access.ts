@@ -83,6 +83,13 @@ const RECORD_LOOKUPS: Partial<Record<ResourceKind, RecordLookup>> = {
     },
     missing: ({ id }) => `no dealer ${String(id)}`,
   },
+  ledger: {
+    async facts(knex, { id }) {
+      const row = (await knex('dealers').where({ id }).first('id')) as { id: unknown } | undefined;
+      return row ? { kind: 'ledger', dealerId: num(row.id) } : null;
+    },
+    missing: ({ id }) => `no dealer ${String(id)}`,
+  },
   ...dealerOwned('dealer_sale', 'dealer_sales', 'dealer sale'),
   ...dealerOwned('claim', 'claims', 'claim'),
   ...dealerOwned('settlement', 'settlements', 'settlement'),

@@ -10,7 +10,7 @@ import { ConflictError, NotFoundError } from '../db/errors';
 import { PolicyLayersRepository } from '../db/repositories/policyLayers';
 import { DealerWarrantyRepository, StepRefused, type Claim, type Settlement } from '../db/repositories/dealerWarranty';
 import type { User } from '../db/repositories/users';
-import { scopeAdmits, type Scope } from '../domain/access';
+import { rolesReaching, type Role, type Scope } from '../domain/access';
 import { APPRAISALS, periodOf, type ClaimLineInput, type LineDecision } from '../domain/dealer';
 import { mergePolicy, DEFAULT_POLICY, type PolicyOverride, type ServicePolicy } from '../domain/policy';
 import type { AuditTarget } from './audit';
@@ -30,6 +30,14 @@ export async function dealerPolicy(deps: ApiDeps): Promise<ServicePolicy> {
 /** A write once per Idempotency-Key: a repeat answers the stored reply, which has the same shape. */
 async function once<T extends { status: number; body: unknown }>(deps: ApiDeps, user: User, key: string | undefined, req: Request, create: () => Promise<T>): Promise<T> {
   return (await oncePerKey(deps, user, key, req, create)) as T;
+}
+
+/**
+ * Each role acts on its own steps only: the route admits every role that acts on the kind (the
+ * access rule), and the step names which of them takes it.
+ */
+function stepBy(user: User, roles: readonly Role[]): void {
+  if (!roles.includes(user.role)) throw forbidden(`Role ${user.role} does not take this step; it is the ${roles.join(' or ')}’s`);
 }
 
 const repo = (deps: ApiDeps) => new DealerWarrantyRepository(deps.knex);
@@ -172,7 +180,7 @@ const putModelReference = defineRoute(
   {
     method: 'put',
     path: '/models/:model/warranty-reference',
-    roles: ['admin', 'technical_appraiser'],
+    roles: rolesReaching('claim', 'administer'),
     access: { rule: 'collection', resource: 'claim', action: 'administer' },
     summary: 'Set a model’s parts list and labour operations (standard hours) for dealer claims',
     tags: ['dealer warranty'],
@@ -195,7 +203,7 @@ const createSale = defineRoute(
   {
     method: 'post',
     path: '/dealer-sales',
-    roles: ['dealer', 'sales_clerk'],
+    roles: rolesReaching('dealer_sale', 'act'),
     access: { rule: 'collection', resource: 'dealer_sale', action: 'act' },
     summary: 'Record a dealer sale; its warranty card falls due dealer.warrantyCardWithin after the sale date',
     tags: ['dealer warranty'],
@@ -219,7 +227,7 @@ const completeCard = defineRoute(
   {
     method: 'post',
     path: '/dealer-sales/:id/card',
-    roles: ['dealer', 'sales_clerk'],
+    roles: rolesReaching('dealer_sale', 'act'),
     access: { rule: 'record', resource: 'dealer_sale', action: 'act' },
     summary: 'Complete the warranty card: in time it registers the warranty from the sale date; late, the warranty is not recognised',
     tags: ['dealer warranty'],
@@ -244,7 +252,7 @@ const submitClaim = defineRoute(
   {
     method: 'post',
     path: '/claims',
-    roles: ['dealer'],
+    roles: rolesReaching('claim', 'act'),
     access: { rule: 'collection', resource: 'claim', action: 'act' },
     summary: 'Submit a dealer claim: the automatic checks run and put reason codes on the claim and its lines',
     tags: ['dealer warranty'],
@@ -263,6 +271,7 @@ const submitClaim = defineRoute(
   },
   async ({ body, user, deps, req, res, idempotencyKey }) =>
     once(deps, user, idempotencyKey, req, async () => {
+      stepBy(user, ['dealer']);
       const now = new Date();
       if (body.repairDate > today(await dealerPolicy(deps), now)) throw validationFailed([{ field: 'repairDate', message: 'must not be in the future' }]);
       const bad = body.lines.findIndex((l) => l.kind === 'labour' && l.partLineNo !== undefined && l.partLineNo > body.lines.length);
@@ -311,7 +320,7 @@ function claimStep<B extends z.ZodType>(path: string, roles: ['sales_clerk'] | [
     {
       method: 'post',
       path: `/claims/:id/${path}`,
-      roles,
+      roles: rolesReaching('claim', 'act'),
       access: { rule: 'record', resource: 'claim', action: 'act' },
       summary,
       tags: ['dealer warranty'],
@@ -323,6 +332,7 @@ function claimStep<B extends z.ZodType>(path: string, roles: ['sales_clerk'] | [
     },
     async ({ params, body: input, user, deps, req, res, idempotencyKey, scope }) =>
       once(deps, user, idempotencyKey, req, async () => {
+        stepBy(user, roles);
         res.locals.audit = { entityType: 'claim', entityId: params.id } satisfies AuditTarget;
         return { status: 200 as const, body: claimDto(await step(() => run(deps, params.id, input as z.infer<B>, user, scope))) };
       }),
@@ -383,7 +393,7 @@ const runSettlement = defineRoute(
   {
     method: 'post',
     path: '/settlements/run',
-    roles: ['finance'],
+    roles: rolesReaching('settlement', 'act'),
     access: { rule: 'collection', resource: 'settlement', action: 'act' },
     summary: 'Freeze approved, unsettled lines into one statement per dealer for the period (safe to run again: a line is settled once)',
     tags: ['dealer warranty'],
@@ -396,6 +406,7 @@ const runSettlement = defineRoute(
   },
   async ({ body, user, deps, req, idempotencyKey }) =>
     once(deps, user, idempotencyKey, req, async () => {
+      stepBy(user, ['finance']);
       const policy = await dealerPolicy(deps);
       const period = body.period ?? periodOf(new Date(), policy.dealer.settlementTimeZone);
       const ids = await repo(deps).runSettlement(period, policy.dealer, new Date(), body.dealerId, user.id);
@@ -427,7 +438,7 @@ function settlementStep<B extends z.ZodType>(path: string, roles: ['finance'] | 
     {
       method: 'post',
       path: `/settlements/:id/${path}`,
-      roles,
+      roles: rolesReaching('settlement', 'act'),
       access: { rule: 'record', resource: 'settlement', action: 'act' },
       summary,
       tags: ['dealer warranty'],
@@ -439,6 +450,7 @@ function settlementStep<B extends z.ZodType>(path: string, roles: ['finance'] | 
     },
     async ({ params, body: input, user, deps, req, res, idempotencyKey, scope }) =>
       once(deps, user, idempotencyKey, req, async () => {
+        stepBy(user, roles);
         res.locals.audit = { entityType: 'settlement', entityId: params.id } satisfies AuditTarget;
         return { status: 200 as const, body: settlementDto(await step(() => run(deps, params.id, input as z.infer<B>, scope))) };
       }),
@@ -475,15 +487,13 @@ const ledger = defineRoute(
     method: 'get',
     path: '/dealers/:id/ledger',
     roles: 'authenticated',
-    access: { rule: 'record', resource: 'dealer', action: 'read' },
+    access: { rule: 'record', resource: 'ledger', action: 'read' },
     summary: 'The dealer’s receivables ledger: warranty write-offs posted on confirmed statements (negative: deductions)',
     tags: ['dealer warranty'],
     params: IdParams,
     responses: { 200: { description: 'Entries, oldest first', body: LedgerSchema } },
   },
-  async ({ params, scope, deps, user }) => {
-    if (!scopeAdmits(scope, { kind: 'dealer', dealerId: params.id })) throw notFound(`no dealer ${params.id}`);
-    if (!['admin', 'finance', 'dealer', 'leadership'].includes(user.role)) throw forbidden(`Role ${user.role} may not read ledgers`);
+  async ({ params, deps }) => {
     const entries = await repo(deps).ledger(params.id);
     return { status: 200, body: { dealerId: params.id, entries: entries.map((e) => ({ ...e, postedAt: e.postedAt.toISOString() })) } };
   },

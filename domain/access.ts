@@ -38,7 +38,7 @@ export const ROLES = [
 
 export type Role = (typeof ROLES)[number];
 
-export const RESOURCE_KINDS = ['project', 'doa_case', 'device', 'customer', 'dealer', 'user', 'api_token', 'notice', 'policy_layer', 'calendar', 'dealer_sale', 'claim', 'settlement'] as const;
+export const RESOURCE_KINDS = ['project', 'doa_case', 'device', 'customer', 'dealer', 'user', 'api_token', 'notice', 'policy_layer', 'calendar', 'dealer_sale', 'claim', 'settlement', 'ledger'] as const;
 
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
@@ -108,9 +108,11 @@ const READ: ReachTable = {
   // Reference data (holidays): everyone counts working days on it.
   calendar: row('all', 'all',     'all',    'all',      'all',  'all',      'all',     'all',    'all',      'all',  'all',        'all'),
   // Dealer warranty (三包): a dealer sees its own; the company's clerks, appraisers and finance all.
-  dealer_sale: row('all', 'none',  'none',   'none',     'none', 'all',      'all',     'all',    'all',      'all',  'own_dealer', 'none'),
-  claim: row('all', 'none',        'none',   'none',     'none', 'all',      'all',     'all',    'all',      'all',  'own_dealer', 'none'),
+  dealer_sale: row('all', 'none',  'none',   'none',     'none', 'none',     'all',     'all',    'all',      'all',  'own_dealer', 'none'),
+  claim: row('all', 'none',        'none',   'none',     'none', 'none',     'all',     'all',    'all',      'all',  'own_dealer', 'none'),
   settlement: row('all', 'none',   'none',   'none',     'none', 'none',     'all',     'none',   'all',      'all',  'own_dealer', 'none'),
+  // A dealer's receivables ledger (its id is the dealer's): finance's books, and the dealer's own.
+  ledger: row('all', 'none',       'none',   'none',     'none', 'none',     'all',     'none',   'none',     'all',  'own_dealer', 'none'),
 };
 
 const ACT: ReachTable = {
@@ -128,6 +130,7 @@ const ACT: ReachTable = {
   dealer_sale: row('none', 'none', 'none',  'none',     'none', 'none',     'none',    'none',   'all',      'none', 'own_dealer', 'none'),
   claim: row('none', 'none',      'none',  'none',     'none', 'none',     'none',    'all',    'all',      'none', 'own_dealer', 'none'),
   settlement: row('none', 'none', 'none',  'none',     'none', 'none',     'none',    'none',   'none',     'all',  'own_dealer', 'none'),
+  ledger: nobody,
 };
 
 const ASSIGN: ReachTable = {
@@ -144,6 +147,7 @@ const ASSIGN: ReachTable = {
   dealer_sale: nobody,
   claim: nobody,
   settlement: nobody,
+  ledger: nobody,
 };
 
 const ADMINISTER: ReachTable = {
@@ -162,6 +166,7 @@ const ADMINISTER: ReachTable = {
   // Models' parts lists and labour operations: reference data the admin or the technical appraiser keeps.
   claim: row('all', 'none', 'none', 'none', 'none', 'none', 'none', 'all', 'none', 'none', 'none', 'none'),
   settlement: nobody,
+  ledger: nobody,
 };
 
 const TABLES: Readonly<Record<Action, ReachTable>> = { read: READ, act: ACT, assign: ASSIGN, administer: ADMINISTER };
