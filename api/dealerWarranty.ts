@@ -11,7 +11,7 @@ import { PolicyLayersRepository } from '../db/repositories/policyLayers';
 import { DealerWarrantyRepository, StepRefused, type Claim, type Settlement } from '../db/repositories/dealerWarranty';
 import type { User } from '../db/repositories/users';
 import { rolesReaching, type Role, type Scope } from '../domain/access';
-import { APPRAISALS, periodOf, type ClaimLineInput, type LineDecision } from '../domain/dealer';
+import { APPRAISALS, type ClaimLineInput, type LineDecision } from '../domain/dealer';
 import { mergePolicy, DEFAULT_POLICY, type PolicyOverride, type ServicePolicy } from '../domain/policy';
 import type { AuditTarget } from './audit';
 import { conflict, forbidden, notFound, validationFailed } from './errors';
@@ -398,7 +398,7 @@ const runSettlement = defineRoute(
     summary: 'Freeze approved, unsettled lines into one statement per dealer for the period (safe to run again: a line is settled once)',
     tags: ['dealer warranty'],
     body: z.strictObject({
-      period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM').optional().openapi({ description: 'Default: the current month in dealer.settlementTimeZone' }),
+      period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM').openapi({ description: 'The calendar month YYYY-MM, in dealer.settlementTimeZone' }),
       dealerId: IdSchema.optional(),
     }),
     idempotent: true,
@@ -408,7 +408,7 @@ const runSettlement = defineRoute(
     once(deps, user, idempotencyKey, req, async () => {
       stepBy(user, ['finance']);
       const policy = await dealerPolicy(deps);
-      const period = body.period ?? periodOf(new Date(), policy.dealer.settlementTimeZone);
+      const period = body.period;
       const ids = await repo(deps).runSettlement(period, policy.dealer, new Date(), body.dealerId, user.id);
       const settlements = await Promise.all(ids.map(async (id) => settlementDto((await repo(deps).settlement(id))!)));
       return { status: 200 as const, body: { period, settlements } };
@@ -461,7 +461,7 @@ const review = settlementStep(
   'review',
   ['finance'],
   'Finance reviews the statement, holding lines back to the next period, and sends it to the dealer',
-  z.strictObject({ holdLineIds: z.array(IdSchema).max(10_000).default([]).openapi({ description: 'Claim line ids (claimLineId) to hold back' }) }),
+  z.strictObject({ holdLineIds: z.array(IdSchema).max(10_000).openapi({ description: 'Claim line ids (claimLineId) to hold back' }) }),
   async (deps, id, body) => {
     const policy = await dealerPolicy(deps);
     const within = LuxonDuration.fromISO(String(policy.dealer.settlementConfirmWithin)).toMillis();
@@ -469,8 +469,12 @@ const review = settlementStep(
   },
 );
 
-const confirm = settlementStep('confirm', ['dealer'], 'The dealer confirms the statement; its total is posted once to the dealer’s receivables ledger', z.strictObject({}), (deps, id, _body, scope) =>
-  repo(deps).confirm(id, scope, new Date()),
+const confirm = settlementStep(
+  'confirm',
+  ['dealer'],
+  'The dealer confirms the version of the statement it read; its total is posted once to the dealer’s receivables ledger',
+  z.strictObject({ version: z.number().int().min(1).max(10_000).openapi({ description: 'The statement version confirmed; another version is refused (409)' }) }),
+  (deps, id, body, scope) => repo(deps).confirm(id, body.version, scope, new Date()),
 );
 
 const dispute = settlementStep('dispute', ['dealer'], 'The dealer disputes the statement with a reason', z.strictObject({ reason: prose(2000) }), (deps, id, body, scope) => repo(deps).dispute(id, body.reason, scope, new Date()));

@@ -586,9 +586,10 @@ export class DealerWarrantyRepository {
   }
 
   /** The dealer confirms; the total is posted to the ledger in the same transaction. */
-  async confirm(id: number, scope: Scope, now: Date): Promise<Settlement> {
+  async confirm(id: number, version: number, scope: Scope, now: Date): Promise<Settlement> {
     await this.db.transaction(async (trx) => {
-      await this.lockSettlement(trx, id, scope, ['sent']);
+      const row = await this.lockSettlement(trx, id, scope, ['sent']);
+      if (num(row.version) !== version) throw new StepRefused(`the statement is at version ${num(row.version)}, not ${version}`, 'version');
       await trx('settlements').where({ id }).update({ status: 'confirmed', updated_at: now });
       await this.insertLedgerEntry(trx, id, now);
     });

@@ -226,10 +226,10 @@ describe('dealer claims and settlement through the API', () => {
 
     // Dealer B can neither read nor act on dealer A's statement; finance cannot confirm for the dealer.
     expect((await as('dealerB').get(`/settlements/${statement.id}`)).status).toBe(404);
-    expect((await as('dealerB').post(`/settlements/${statement.id}/confirm`)).status).toBe(404);
-    expect((await as('finance').post(`/settlements/${statement.id}/confirm`)).status).toBe(403);
+    expect((await as('dealerB').post(`/settlements/${statement.id}/confirm`, { version: 1 })).status).toBe(404);
+    expect((await as('finance').post(`/settlements/${statement.id}/confirm`, { version: 1 })).status).toBe(403);
 
-    const confirmations = await Promise.all([as('dealerA').post(`/settlements/${statement.id}/confirm`), as('dealerA').post(`/settlements/${statement.id}/confirm`)]);
+    const confirmations = await Promise.all([as('dealerA').post(`/settlements/${statement.id}/confirm`, { version: 1 }), as('dealerA').post(`/settlements/${statement.id}/confirm`, { version: 1 })]);
     if (confirmations.some((c) => c.status === 500)) console.log(api.logged);
     expect(confirmations.map((c) => c.status).sort()).toEqual([200, 409]);
     // The posting retried (an activity after a worker kill) finds its entry.
