@@ -13,6 +13,7 @@ import type { User } from '../db/repositories/users';
 import { rolesReaching, type Role, type Scope } from '../domain/access';
 import { APPRAISALS, type ClaimLineInput, type LineDecision } from '../domain/dealer';
 import { mergePolicy, DEFAULT_POLICY, type PolicyOverride, type ServicePolicy } from '../domain/policy';
+import { renderNotice } from '../notices';
 import type { AuditTarget } from './audit';
 import { conflict, forbidden, notFound, validationFailed } from './errors';
 import { DateSchema, IdSchema, line, MoneySchema, optionalLine, prose } from './fields';
@@ -479,6 +480,40 @@ const confirm = settlementStep(
 
 const dispute = settlementStep('dispute', ['dealer'], 'The dealer disputes the statement with a reason', z.strictObject({ reason: prose(2000) }), (deps, id, body, scope) => repo(deps).dispute(id, body.reason, scope, new Date()));
 
+const notice = defineRoute(
+  {
+    method: 'get',
+    path: '/settlements/:id/notice',
+    roles: 'authenticated',
+    access: { rule: 'record', resource: 'settlement', action: 'read' },
+    summary: 'The write-off notice (三包费用核销通知) as printable HTML, in the dealer’s language unless ?lang= says otherwise',
+    tags: ['dealer warranty'],
+    params: IdParams,
+    query: z.object({ lang: z.enum(['zh-CN', 'en']).optional() }),
+    responses: { 200: { description: 'text/html' } },
+  },
+  async ({ params, query, scope, deps, res }) => {
+    const settlement = await repo(deps).settlement(params.id, scope);
+    if (!settlement) throw notFound(`no settlement ${params.id}`);
+    const dealer = (await deps.knex('dealers').where({ id: settlement.dealerId }).first('name', 'locale')) as { name: string; locale: string };
+    const rendered = renderNotice('dealer-writeoff', query.lang ?? dealer.locale, writeOffContext(settlement, dealer.name));
+    res.status(200).type('text/html; charset=utf-8').send(rendered.html);
+  },
+);
+
+/** What the write-off notice shows: the statement's lines and total as of its current version. */
+export function writeOffContext(settlement: Settlement, dealerName: string): Record<string, unknown> {
+  const currency = settlement.total.currency;
+  return {
+    dealer: dealerName,
+    period: settlement.period,
+    version: settlement.version,
+    total: settlement.total,
+    lines: settlement.lines.map((l) => ({ claimId: l.claimId, lineNo: l.lineNo, kind: l.kind, amount: { amount: l.amount, currency } })),
+    confirmDueAt: settlement.confirmDueAt?.toISOString(),
+  };
+}
+
 const LedgerSchema = z
   .object({
     dealerId: z.number().int(),
@@ -517,6 +552,7 @@ export const dealerWarrantyModule = apiModule(
   resubmit,
   runSettlement,
   getSettlement,
+  notice,
   review,
   confirm,
   dispute,

@@ -224,6 +224,17 @@ describe('dealer claims and settlement through the API', () => {
     expect(reviewed.body).toMatchObject({ status: 'sent', total: cny(68689 + 54000 + 500 + 31999 - 30000) });
     expect((await as('finance').post('/settlements/run', { period })).body.settlements.find((s: Json) => s.dealerId === dealerA).total.amount).toBe(reviewed.body.total.amount);
 
+    // The write-off notice, in the dealer's language (zh-CN by default) or as asked.
+    const zh = await as('dealerA').get(`/settlements/${statement.id}/notice`);
+    expect(zh.status).toBe(200);
+    expect(zh.headers.get('content-type')).toMatch(/text\/html/);
+    expect(zh.body).toContain('三包费用核销通知');
+    expect(zh.body).toContain('¥1,251.88');
+    const en = await as('finance').get(`/settlements/${statement.id}/notice?lang=en`);
+    expect(en.body).toContain('Warranty cost write-off notice');
+    expect(en.body).toContain('CN¥1,251.88');
+    expect((await as('dealerB').get(`/settlements/${statement.id}/notice`)).status).toBe(404);
+
     // Dealer B can neither read nor act on dealer A's statement; finance cannot confirm for the dealer.
     expect((await as('dealerB').get(`/settlements/${statement.id}`)).status).toBe(404);
     expect((await as('dealerB').post(`/settlements/${statement.id}/confirm`, { version: 1 })).status).toBe(404);
