@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { DateTime } from 'luxon';
 import type { Scope } from '../../domain/access';
 import {
   cardDueDate,
@@ -25,6 +26,7 @@ import type { ServicePolicy } from '../../domain/policy';
 import { ConflictError, NotFoundError, isUniqueViolation } from '../errors';
 import { fromJson, insertedId, toJson, toRequiredDate, toDate } from '../mapping';
 import { whereInScope } from '../scope';
+import { DeadlinesRepository, type DealerRecordType } from './deadlines';
 
 /**
  * Dealer warranty records: reference data, sales and cards, claims and their lines, settlements
@@ -159,6 +161,21 @@ const toLine = (row: Row): ClaimLine => ({
 /** The device serial, fault and repair date that make a duplicate; set on live claims only. */
 const duplicateKey = (serial: string, fault: string, repairDate: string): string => `${serial}|${fault.trim().toLowerCase()}|${repairDate}`;
 
+/** The instant a local date's day ends in `timeZone`: a deadline "by 30 June" is met until midnight. */
+const endOfLocalDay = (date: string, timeZone: string): Date => DateTime.fromISO(date, { zone: timeZone }).plus({ days: 1 }).toJSDate();
+
+/**
+ * Pending dealer deadlines are rows in `deadlines` (work queues and GET /api/deadlines read them).
+ * No workflow owns them yet: their workflow_id is the record's own key, `<record type>-<id>`.
+ */
+async function openDeadline(db: Knex, recordType: DealerRecordType, recordId: number, kind: string, description: string, dueAt: Date): Promise<void> {
+  await new DeadlinesRepository(db).open({ workflowId: `${recordType}-${recordId}`, key: kind, recordType, recordId, kind, description, dueAt }, new Date());
+}
+
+async function closeDeadline(db: Knex, recordType: DealerRecordType, recordId: number, kind: string, status: 'met' | 'dropped' = 'met'): Promise<void> {
+  await new DeadlinesRepository(db).close(`${recordType}-${recordId}`, kind, status, new Date());
+}
+
 export class DealerWarrantyRepository {
   constructor(private readonly db: Knex) {}
 
@@ -188,6 +205,7 @@ export class DealerWarrantyRepository {
 
   async createSale(input: { dealerId: number; deviceSerial: string; model: string; saleDate: string; customerName: string }, policy: ServicePolicy['dealer'], now: Date): Promise<DealerSale> {
     try {
+      const dueOn = cardDueDate(input.saleDate, policy.warrantyCardWithin);
       const id = insertedId(
         await this.db('dealer_sales').insert({
           dealer_id: input.dealerId,
@@ -200,6 +218,7 @@ export class DealerWarrantyRepository {
           created_at: now,
         }),
       );
+      await openDeadline(this.db, 'dealer_sale', id, 'warranty_card', `Warranty card for ${input.deviceSerial}`, endOfLocalDay(dueOn, policy.settlementTimeZone));
       return (await this.sale(id))!;
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictError(`device ${input.deviceSerial} has a sale on record already`, { field: 'deviceSerial' }, { cause: error });
@@ -229,6 +248,7 @@ export class DealerWarrantyRepository {
           warranty: status === 'in_time' ? 'recognised' : 'not_recognised',
           warranty_ends_on: status === 'in_time' ? warrantyEndDate(sale.saleDate, policy.warranty.length) : null,
         });
+      await closeDeadline(trx, 'dealer_sale', id, 'warranty_card');
       return toSale((await trx('dealer_sales').where({ id }).first()) as Row);
     });
   }
@@ -277,6 +297,10 @@ export class DealerWarrantyRepository {
         throw error;
       }
       await trx('claims').where({ id: claimId }).update({ audit_required: !refused && sampledForAudit(claimId, policy.auditSampleRate) });
+      if (!refused && hasParts) {
+        const dueOn = oldPartReturnDueDate(today, policy.oldPartReturnDeadlines);
+        await openDeadline(trx, 'claim', claimId, 'old_part_return', `Old parts of claim ${claimId} (${input.deviceSerial})`, endOfLocalDay(dueOn, policy.settlementTimeZone));
+      }
       await trx('claim_lines').insert(
         input.lines.map((line, index) => {
           const claimed = lineAmount(line);
@@ -356,6 +380,8 @@ export class DealerWarrantyRepository {
         if (line.status === 'lost') throw new StepRefused(`the part of line ${lineNo} missed its return date ${claim.partsDueOn}`, 'lineNos');
       }
       await trx('claim_lines').where({ claim_id: id }).whereIn('line_no', lineNos).update({ received_on: receivedOn });
+      const awaited = (await trx('claim_lines').where({ claim_id: id, kind: 'part' }).whereNull('received_on').whereNot({ status: 'lost' }).count({ n: '*' }).first()) as Row;
+      if (num(awaited.n) === 0) await closeDeadline(trx, 'claim', id, 'old_part_return');
       await trx('claims').where({ id }).update({ updated_at: new Date() });
     });
     return (await this.claim(id))!;
@@ -400,6 +426,7 @@ export class DealerWarrantyRepository {
       ).filter((lineNo) => claim.lines.find((l) => l.lineNo === lineNo)?.status === 'open');
       if (lost.length > 0) {
         await trx('claim_lines').where({ claim_id: id }).whereIn('line_no', lost).update({ status: 'lost', decision_reason: `old part not returned by ${claim.partsDueOn}` });
+        await closeDeadline(trx, 'claim', id, 'old_part_return', 'dropped');
         await this.closeIfDecided(trx, id);
       }
       return lost;
@@ -571,7 +598,9 @@ export class DealerWarrantyRepository {
         if (held !== holdClaimLineIds.length) throw new StepRefused('every held line must be on this statement', 'holdLineIds');
       }
       await this.retotal(trx, id);
-      await trx('settlements').where({ id }).update({ status: 'sent', confirm_due_at: new Date(now.getTime() + confirmWithinMs), updated_at: now });
+      const dueAt = new Date(now.getTime() + confirmWithinMs);
+      await trx('settlements').where({ id }).update({ status: 'sent', confirm_due_at: dueAt, updated_at: now });
+      await openDeadline(trx, 'settlement', id, 'settlement_confirm', `Dealer confirms statement ${id}`, dueAt);
       void policy;
     });
     return (await this.settlement(id))!;
@@ -581,6 +610,7 @@ export class DealerWarrantyRepository {
     await this.db.transaction(async (trx) => {
       await this.lockSettlement(trx, id, scope, ['sent']);
       await trx('settlements').where({ id }).update({ status: 'disputed', dispute_reason: reason, updated_at: now });
+      await closeDeadline(trx, 'settlement', id, 'settlement_confirm');
     });
     return (await this.settlement(id))!;
   }
@@ -591,6 +621,7 @@ export class DealerWarrantyRepository {
       const row = await this.lockSettlement(trx, id, scope, ['sent']);
       if (num(row.version) !== version) throw new StepRefused(`the statement is at version ${num(row.version)}, not ${version}`, 'version');
       await trx('settlements').where({ id }).update({ status: 'confirmed', updated_at: now });
+      await closeDeadline(trx, 'settlement', id, 'settlement_confirm');
       await this.insertLedgerEntry(trx, id, now);
     });
     return (await this.settlement(id))!;

@@ -224,6 +224,13 @@ describe('dealer claims and settlement through the API', () => {
     expect(reviewed.body).toMatchObject({ status: 'sent', total: cny(68689 + 54000 + 500 + 31999 - 30000) });
     expect((await as('finance').post('/settlements/run', { period })).body.settlements.find((s: Json) => s.dealerId === dealerA).total.amount).toBe(reviewed.body.total.amount);
 
+    // The dealer's confirmation falls due dealer.settlementConfirmWithin after the review: a row in deadlines.
+    const confirmDue = `settlement:${statement.id}:settlement_confirm`;
+    const deadlineKeys = async (who: keyof typeof tokens) => ((await as(who).get('/deadlines?limit=1000')).body.deadlines as Json[]).map((d) => `${d.recordType}:${d.recordId}:${d.kind}`);
+    expect(await deadlineKeys('dealerA')).toContain(confirmDue);
+    expect(await deadlineKeys('finance')).toContain(confirmDue);
+    expect(await deadlineKeys('dealerB')).not.toContain(confirmDue);
+
     // The write-off notice, in the dealer's language (zh-CN by default) or as asked.
     const zh = await as('dealerA').get(`/settlements/${statement.id}/notice`);
     expect(zh.status).toBe(200);
@@ -243,6 +250,7 @@ describe('dealer claims and settlement through the API', () => {
     const confirmations = await Promise.all([as('dealerA').post(`/settlements/${statement.id}/confirm`, { version: 1 }), as('dealerA').post(`/settlements/${statement.id}/confirm`, { version: 1 })]);
     if (confirmations.some((c) => c.status === 500)) console.log(api.logged);
     expect(confirmations.map((c) => c.status).sort()).toEqual([200, 409]);
+    expect(await deadlineKeys('finance')).not.toContain(confirmDue);
     // The posting retried (an activity after a worker kill) finds its entry.
     const repo = new DealerWarrantyRepository(api.db.knex);
     await repo.postToLedger(statement.id, new Date());
@@ -282,6 +290,25 @@ describe('dealer claims and settlement through the API', () => {
     expect((await as('clerk').get('/claims')).body.claims.some((c: Json) => c.dealerId === dealerB)).toBe(true);
     // Dealer B cannot name dealer A as the seller of a sale either.
     expect((await as('dealerB').post('/dealer-sales', { dealerId: dealerA, deviceSerial: 'SN-B9', model: 'M1', saleDate: daysAgo(1), customerName: 'Li Si' })).status).toBe(404);
+  });
+
+  it('lists pending dealer deadlines in GET /api/deadlines, each dealer only its own', async () => {
+    const pending = await sale('dealerB', 'SN-B-NOCARD', 3, null);
+    const cardDone = await sale('dealerA', 'SN-A-CARD', 3, 1);
+    await sale('dealerA', 'SN-A7', 30, 2);
+    const claim = (await as('dealerA').post('/claims', claimBody('SN-A7', 'E8'))).body;
+    const deadlinesOf = async (who: keyof typeof tokens) => ((await as(who).get('/deadlines?limit=1000')).body.deadlines as Json[]).map((d) => `${d.recordType}:${d.recordId}:${d.kind}`);
+    const b = await deadlinesOf('dealerB');
+    const a = await deadlinesOf('dealerA');
+    expect(b).toContain(`dealer_sale:${pending.id}:warranty_card`);
+    expect(b).not.toContain(`claim:${claim.id}:old_part_return`);
+    expect(a).toContain(`claim:${claim.id}:old_part_return`);
+    expect(a).not.toContain(`dealer_sale:${pending.id}:warranty_card`);
+    expect(a).not.toContain(`dealer_sale:${cardDone.id}:warranty_card`);
+    const clerk = await deadlinesOf('clerk');
+    expect(clerk).toEqual(expect.arrayContaining([`dealer_sale:${pending.id}:warranty_card`, `claim:${claim.id}:old_part_return`]));
+    await as('clerk').post(`/claims/${claim.id}/parts-received`, { lineNos: [1], receivedOn: daysAgo(0) });
+    expect(await deadlinesOf('dealerA')).not.toContain(`claim:${claim.id}:old_part_return`);
   });
 
   it('answers bad input with 400 naming the field, and writes nothing', async () => {
