@@ -152,6 +152,7 @@ const SettlementSchema = z
     total: MoneyOut,
     confirmDueAt: z.string().nullable(),
     disputeReason: z.string().nullable(),
+    disputeAnswer: z.string().nullable(),
     lines: z.array(z.object({ claimLineId: z.number().int(), claimId: z.number().int(), lineNo: z.number().int(), kind: z.string(), amount: z.number().int() })),
   })
   .openapi('Settlement');
@@ -461,12 +462,15 @@ function settlementStep<B extends z.ZodType>(path: string, roles: ['finance'] | 
 const review = settlementStep(
   'review',
   ['finance'],
-  'Finance reviews the statement, holding lines back to the next period, and sends it to the dealer',
-  z.strictObject({ holdLineIds: z.array(IdSchema).max(10_000).openapi({ description: 'Claim line ids (claimLineId) to hold back' }) }),
+  'Finance reviews the statement, holding lines back to the next period, and sends it to the dealer; on a disputed statement, the answer: corrected lines make a new version, none stands firm',
+  z.strictObject({
+    holdLineIds: z.array(IdSchema).max(10_000).openapi({ description: 'Claim line ids (claimLineId) to hold back' }),
+    answer: prose(2000).optional().openapi({ description: 'Required on a disputed statement: why lines were corrected, or why finance stands firm' }),
+  }),
   async (deps, id, body) => {
     const policy = await dealerPolicy(deps);
     const within = LuxonDuration.fromISO(String(policy.dealer.settlementConfirmWithin)).toMillis();
-    return repo(deps).review(id, body.holdLineIds, policy.dealer, new Date(), within);
+    return repo(deps).review(id, body.holdLineIds, policy.dealer, new Date(), within, body.answer);
   },
 );
 

@@ -123,6 +123,7 @@ export async function up(knex: Knex): Promise<void> {
     table.bigInteger('total_minor').notNullable();
     instant(table, 'confirm_due_at').nullable();
     table.string('dispute_reason', 2000).nullable();
+    table.string('dispute_answer', 2000).nullable();
     table.integer('started_by').unsigned().nullable();
     instant(table, 'created_at').notNullable();
     instant(table, 'updated_at').notNullable();

@@ -111,6 +111,7 @@ export interface Settlement {
   total: { amount: number; currency: string };
   confirmDueAt: Date | null;
   disputeReason: string | null;
+  disputeAnswer: string | null;
   lines: Array<{ claimLineId: number; claimId: number; lineNo: number; kind: string; amount: number }>;
 }
 
@@ -571,6 +572,7 @@ export class DealerWarrantyRepository {
       total: { amount: num(row.total_minor), currency: String(row.currency) },
       confirmDueAt: toDate(row.confirm_due_at),
       disputeReason: (row.dispute_reason as string | null) ?? null,
+      disputeAnswer: (row.dispute_answer as string | null) ?? null,
       lines: lines.map((l) => ({ claimLineId: num(l.claim_line_id), claimId: num(l.claim_id), lineNo: num(l.line_no), kind: String(l.kind), amount: num(l.amount_minor) })),
     };
   }
@@ -590,9 +592,17 @@ export class DealerWarrantyRepository {
   }
 
   /** Finance's review: held lines leave the statement (they go to the next period's); the rest is sent to the dealer. */
-  async review(id: number, holdClaimLineIds: number[], policy: ServicePolicy['dealer'], now: Date, confirmWithinMs: number): Promise<Settlement> {
+  async review(id: number, holdClaimLineIds: number[], policy: ServicePolicy['dealer'], now: Date, confirmWithinMs: number, answer?: string): Promise<Settlement> {
     await this.db.transaction(async (trx) => {
-      await this.lockSettlement(trx, id, undefined, ['review', 'disputed']);
+      const row = await this.lockSettlement(trx, id, undefined, ['review', 'disputed']);
+      if (row.status === 'disputed') {
+        // Finance answers a dispute: by correcting lines (held back: a new version the dealer
+        // confirms again) or by standing firm (the same version, sent again), with a reason either way.
+        if (!answer?.trim()) throw new StepRefused('the dealer disputed the statement: answer the dispute', 'answer');
+        await trx('settlements')
+          .where({ id })
+          .update({ dispute_answer: answer, version: holdClaimLineIds.length > 0 ? num(row.version) + 1 : num(row.version) });
+      }
       if (holdClaimLineIds.length > 0) {
         const held = await trx('settlement_lines').where({ settlement_id: id }).whereIn('claim_line_id', holdClaimLineIds).delete();
         if (held !== holdClaimLineIds.length) throw new StepRefused('every held line must be on this statement', 'holdLineIds');

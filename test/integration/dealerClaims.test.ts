@@ -268,6 +268,23 @@ describe('dealer claims and settlement through the API', () => {
     const nextStatement = later[0].body.settlements.find((s: Json) => s.dealerId === dealerA);
     expect(nextStatement.lines.map((l: Json) => l.claimLineId)).toEqual([travelLine]);
     expect(later[1].body.settlements.find((s: Json) => s.dealerId === dealerA).id).toBe(nextStatement.id);
+
+    // A dispute: finance first stands firm (same version), then corrects a line (a new version).
+    await as('finance').post(`/settlements/${nextStatement.id}/review`, { holdLineIds: [] });
+    expect((await as('dealerB').post(`/settlements/${nextStatement.id}/dispute`, { reason: 'x' })).status).toBe(404);
+    const disputed = await as('dealerA').post(`/settlements/${nextStatement.id}/dispute`, { reason: 'travel was within the route' });
+    expect(disputed.body).toMatchObject({ status: 'disputed', disputeReason: 'travel was within the route' });
+    expect((await as('dealerA').post(`/settlements/${nextStatement.id}/confirm`, { version: 1 })).status).toBe(409);
+    const unanswered = await as('finance').post(`/settlements/${nextStatement.id}/review`, { holdLineIds: [] });
+    expect(unanswered.status).toBe(409);
+    expect(unanswered.body.error.details[0].field).toBe('answer');
+    const firm = await as('finance').post(`/settlements/${nextStatement.id}/review`, { holdLineIds: [], answer: 'the cap applies per claim' });
+    expect(firm.body).toMatchObject({ status: 'sent', version: 1, disputeAnswer: 'the cap applies per claim', total: cny(30000) });
+    await as('dealerA').post(`/settlements/${nextStatement.id}/dispute`, { reason: 'still disagree' });
+    const corrected = await as('finance').post(`/settlements/${nextStatement.id}/review`, { holdLineIds: [travelLine], answer: 'held back for a second look' });
+    expect(corrected.body).toMatchObject({ status: 'sent', version: 2, total: cny(0) });
+    expect((await as('dealerA').post(`/settlements/${nextStatement.id}/confirm`, { version: 1 })).body.error.details[0].field).toBe('version');
+    expect((await as('dealerA').post(`/settlements/${nextStatement.id}/confirm`, { version: 2 })).body.status).toBe('confirmed');
   });
 
   it('a line sits in one statement ever, whatever inserts it (the database refuses the second)', async () => {
