@@ -22,6 +22,7 @@ import { createMailTransport, NoticeOutbox } from '../notices';
 import { startDevServer } from '../runtime/devServer';
 import { resolveTemporalCli } from '../runtime/temporalCli';
 import { createWorkers } from '../worker/createWorker';
+import { benchmarkSettlement } from './benchmarkSettlement';
 import { WorkerLogger } from '../worker/logger';
 import { testNotice } from '../workflows/testNotice';
 
@@ -134,6 +135,7 @@ async function main(): Promise<void> {
   report('a step (kickoff update, validated, recorded)', `p50 ${ms(percentile(stepLatency, 50))}, p95 ${ms(percentile(stepLatency, 95))}`);
 
   await underNoticeBacklog({ client, knex, post, get, project });
+  await benchmarkSettlement(knex, report);
 
   await api.close();
   workers.shutdown();
