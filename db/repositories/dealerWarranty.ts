@@ -434,6 +434,17 @@ export class DealerWarrantyRepository {
     });
   }
 
+  /**
+   * Applies the old-part return date to every claim whose date has passed (a settlement run does
+   * this first, so a missing part is never written off): the claim ids that lost lines.
+   */
+  async applyPartsDeadlines(today: string): Promise<number[]> {
+    const due = (await this.db('claims').whereIn('status', ['in_review', 'sent_back', 'decided']).where('parts_due_on', '<', today).select('id')) as Row[];
+    const touched: number[] = [];
+    for (const row of due) if ((await this.applyPartsDeadline(num(row.id), today)).length > 0) touched.push(num(row.id));
+    return touched;
+  }
+
   private async closeIfDecided(trx: Knex.Transaction, id: number): Promise<void> {
     const open = (await trx('claim_lines').where({ claim_id: id }).whereIn('status', ['open', 'sent_back']).count({ n: '*' }).first()) as Row;
     const sentBack = (await trx('claim_lines').where({ claim_id: id, status: 'sent_back' }).count({ n: '*' }).first()) as Row;
@@ -509,6 +520,7 @@ export class DealerWarrantyRepository {
    */
   async runSettlement(period: string, policy: ServicePolicy['dealer'], now: Date, dealerId?: number, startedBy?: number): Promise<number[]> {
     const { end } = periodBounds(period, policy.settlementTimeZone);
+    await this.applyPartsDeadlines(DateTime.fromJSDate(now, { zone: policy.settlementTimeZone }).toISODate()!);
     const pending = this.db('claim_lines as l')
       .whereIn('l.status', ['approved'])
       .where('l.decided_at', '<', end)

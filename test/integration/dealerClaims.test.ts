@@ -206,6 +206,17 @@ describe('dealer claims and settlement through the API', () => {
     expect(rest.body).toMatchObject({ status: 'decided' });
   });
 
+  it('a settlement run first loses the parts whose return date has passed', async () => {
+    await sale('dealerA', 'SN-A6', 60, 5);
+    const claim = await as('dealerA').post('/claims', claimBody('SN-A6', 'E61'));
+    await api.db.knex('claims').where({ id: claim.body.id }).update({ parts_due_on: daysAgo(1) });
+    await as('finance').post('/settlements/run', { period: '2020-01' });
+    const after = await as('clerk').get(`/claims/${claim.body.id}`);
+    expect(after.body.lines.map((l: Json) => l.status)).toEqual(['lost', 'lost', 'open', 'open']);
+    await as('clerk').post(`/claims/${claim.body.id}/decision`, { decisions: [{ lineNo: 3, kind: 'reject', reason: 'no receipt' }, { lineNo: 4, kind: 'reject', reason: 'no receipt' }] });
+    expect(await api.db.knex('settlements').where({ period: '2020-01' })).toEqual([]);
+  });
+
   it('settles a period once: two runs at once, a re-run, two confirmations and a retried posting post one entry', async () => {
     const period = periodOf(new Date(), 'Asia/Shanghai');
     const [first, second] = await Promise.all([as('finance').post('/settlements/run', { period }), as('finance').post('/settlements/run', { period })]);
