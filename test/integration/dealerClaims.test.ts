@@ -52,7 +52,9 @@ describe('dealer claims and settlement through the API', () => {
     api = await startApi({ routers: apiModules });
     await new PolicyLayersRepository(api.db.knex).put('template', 'default', { dealer: { auditSampleRate: 0 } });
     dealerA = (await api.call('POST', '/api/dealers', { token: api.adminToken, body: { name: 'Dealer A' } })).body.id;
-    dealerB = (await api.call('POST', '/api/dealers', { token: api.adminToken, body: { name: 'Dealer B' } })).body.id;
+    const b = await api.call('POST', '/api/dealers', { token: api.adminToken, body: { name: 'Dealer B', region: 'Jiangxi', receivablesAccount: '1122-B', contactEmail: 'finance@dealer-b.test', locale: 'en' } });
+    expect(b.body).toMatchObject({ name: 'Dealer B', region: 'Jiangxi', receivablesAccount: '1122-B', contactEmail: 'finance@dealer-b.test', locale: 'en' });
+    dealerB = b.body.id;
     tokens.dealerA = await user('dealer', 'dealer-a', dealerA);
     tokens.dealerB = await user('dealer', 'dealer-b', dealerB);
     tokens.clerk = await user('sales_clerk', 'clerk');
