@@ -92,6 +92,7 @@ const RECORD_LOOKUPS: Partial<Record<ResourceKind, RecordLookup>> = {
   },
   ...dealerOwned('dealer_sale', 'dealer_sales', 'dealer sale'),
   ...dealerOwned('claim', 'claims', 'claim'),
+  ...dealerOwned('dealer_task', 'dealer_tasks', 'dealer task'),
   ...dealerOwned('settlement', 'settlements', 'settlement'),
   api_token: {
     async facts(knex, { id }) {

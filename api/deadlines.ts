@@ -49,7 +49,7 @@ const listDeadlines = defineRoute(
   async ({ query, deps, scope, user }) => {
     const now = new Date();
     const principal = principalOf(user);
-    const dealerScopes = { claim: readScope(principal, 'claim'), dealer_sale: readScope(principal, 'dealer_sale'), settlement: readScope(principal, 'settlement') };
+    const dealerScopes = { claim: readScope(principal, 'claim'), dealer_sale: readScope(principal, 'dealer_sale'), dealer_task: readScope(principal, 'dealer_task'), settlement: readScope(principal, 'settlement') };
     const dueBefore = query.due === 'overdue' ? now : query.due === 'week' ? new Date(now.getTime() + WEEK_MS) : undefined;
     const rows = await new DeadlinesRepository(deps.knex).listOpen({ kind: query.kind, dueBefore, limit: query.limit, offset: query.offset, projectScope: scope, dealerScopes });
     return {

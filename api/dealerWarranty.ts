@@ -8,15 +8,15 @@ import type { Request } from 'express';
 import { Duration as LuxonDuration } from 'luxon';
 import { ConflictError, NotFoundError } from '../db/errors';
 import { PolicyLayersRepository } from '../db/repositories/policyLayers';
-import { DealerWarrantyRepository, StepRefused, type Claim, type Settlement } from '../db/repositories/dealerWarranty';
+import { DealerWarrantyRepository, StepRefused, type Claim, type DealerTask, type Settlement } from '../db/repositories/dealerWarranty';
 import type { User } from '../db/repositories/users';
 import { rolesReaching, type Role, type Scope } from '../domain/access';
-import { APPRAISALS, type ClaimLineInput, type LineDecision } from '../domain/dealer';
+import { APPRAISALS, HAND_BACK_REFUSAL, type ClaimLineInput, type LineDecision } from '../domain/dealer';
 import { mergePolicy, DEFAULT_POLICY, type PolicyOverride, type ServicePolicy } from '../domain/policy';
 import { renderNotice } from '../notices';
 import type { AuditTarget } from './audit';
 import { conflict, forbidden, notFound, validationFailed } from './errors';
-import { DateSchema, IdSchema, line, MoneySchema, optionalLine, prose } from './fields';
+import { DateSchema, IdSchema, InstantSchema, line, MoneySchema, optionalLine, prose } from './fields';
 import { oncePerKey } from './idempotency';
 import { apiModule, type ApiDeps } from './module';
 import { defineRoute } from './route';
@@ -247,6 +247,107 @@ const completeCard = defineRoute(
       return { status: 200 as const, body: await step(() => repo(deps).completeCard(params.id, cardDate, card, policy, scope)) };
     }),
 );
+
+// --- Dealer tasks ------------------------------------------------------------------------------
+
+const TaskSchema = z
+  .object({
+    id: z.number().int(),
+    dealerId: z.number().int(),
+    deviceSerial: z.string(),
+    customerName: z.string(),
+    request: z.string(),
+    status: z.enum(['open', 'arranged']),
+    arrangeDueAt: z.string(),
+    clerkCheckAt: z.string(),
+    arrangedAt: z.string().nullable(),
+    visitAt: z.string().nullable(),
+    arrangement: z.string().nullable(),
+  })
+  .openapi('DealerTask');
+
+const taskDto = (t: DealerTask): z.input<typeof TaskSchema> => ({
+  ...t,
+  arrangeDueAt: t.arrangeDueAt.toISOString(),
+  clerkCheckAt: t.clerkCheckAt.toISOString(),
+  arrangedAt: t.arrangedAt?.toISOString() ?? null,
+  visitAt: t.visitAt?.toISOString() ?? null,
+});
+
+const createTask = defineRoute(
+  {
+    method: 'post',
+    path: '/dealer-tasks',
+    roles: rolesReaching('dealer_task', 'act'),
+    access: { rule: 'collection', resource: 'dealer_task', action: 'act' },
+    summary: 'A 三包 request for a dealer (forwarded by the sales clerk, or taken by the dealer): to be arranged within dealer.taskArrangeWithin',
+    tags: ['dealer warranty'],
+    body: z.strictObject({ dealerId: IdSchema.optional(), deviceSerial: line(), customerName: line(), customerPhone: optionalLine(64).optional(), request: prose(2000) }),
+    idempotent: true,
+    responses: { 201: { description: 'The task with its due times', body: TaskSchema } },
+  },
+  async ({ body, user, deps, req, res, idempotencyKey }) =>
+    once(deps, user, idempotencyKey, req, async () => {
+      const dealerId = dealerOfCaller(user, body.dealerId);
+      if (!(await deps.knex('dealers').where({ id: dealerId }).first('id'))) throw validationFailed([{ field: 'dealerId', message: `no dealer ${dealerId}` }]);
+      const policy = await dealerPolicy(deps);
+      const task = await repo(deps).createTask({ ...body, dealerId }, policy.dealer, user.id, new Date());
+      res.locals.audit = { entityType: 'dealer_task', entityId: task.id } satisfies AuditTarget;
+      return { status: 201 as const, body: taskDto(task) };
+    }),
+);
+
+const getTask = defineRoute(
+  {
+    method: 'get',
+    path: '/dealer-tasks/:id',
+    roles: 'authenticated',
+    access: { rule: 'record', resource: 'dealer_task', action: 'read' },
+    summary: 'One dealer task',
+    tags: ['dealer warranty'],
+    params: IdParams,
+    responses: { 200: { description: 'The task', body: TaskSchema } },
+  },
+  async ({ params, scope, deps }) => {
+    const task = await repo(deps).task(params.id, scope);
+    if (!task) throw notFound(`no dealer task ${params.id}`);
+    return { status: 200, body: taskDto(task) };
+  },
+);
+
+function taskStep<B extends z.ZodType>(path: string, roles: readonly Role[], summary: string, body: B, run: (deps: ApiDeps, id: number, body: z.infer<B>, scope: Scope) => Promise<DealerTask>) {
+  return defineRoute(
+    {
+      method: 'post',
+      path: `/dealer-tasks/:id/${path}`,
+      roles: rolesReaching('dealer_task', 'act'),
+      access: { rule: 'record', resource: 'dealer_task', action: 'act' },
+      summary,
+      tags: ['dealer warranty'],
+      params: IdParams,
+      body,
+      idempotent: true,
+      responses: { 200: { description: 'The task after the step', body: TaskSchema } },
+      errors: STEP_ERRORS,
+    },
+    async ({ params, body: input, user, deps, req, res, idempotencyKey, scope }) =>
+      once(deps, user, idempotencyKey, req, async () => {
+        stepBy(user, roles);
+        res.locals.audit = { entityType: 'dealer_task', entityId: params.id } satisfies AuditTarget;
+        return { status: 200 as const, body: taskDto(await step(() => run(deps, params.id, input as z.infer<B>, scope))) };
+      }),
+  );
+}
+
+const arrangeTask = taskStep('arrange', ['dealer'], 'The dealer arranges the service: when it visits and what it will do', z.strictObject({ visitAt: InstantSchema, arrangement: prose(2000) }), (deps, id, body, scope) =>
+  repo(deps).arrangeTask(id, new Date(body.visitAt), body.arrangement, scope, new Date()),
+);
+
+const checkTask = taskStep('check', ['sales_clerk'], 'The sales clerk checks the dealer arranged the task (refused, to escalate, when it has not)', z.strictObject({ note: prose(2000) }), (deps, id) => repo(deps).checkTask(id));
+
+const handBack = taskStep('hand-back', ['dealer'], 'A dealer asks to hand the customer back to the company: always refused for a 三包 customer, with the reason', z.strictObject({ reason: prose(2000) }), async () => {
+  throw new StepRefused(HAND_BACK_REFUSAL);
+});
 
 // --- Claims ------------------------------------------------------------------------------------------
 
@@ -546,6 +647,11 @@ export const dealerWarrantyModule = apiModule(
   putModelReference,
   createSale,
   completeCard,
+  createTask,
+  getTask,
+  arrangeTask,
+  checkTask,
+  handBack,
   submitClaim,
   listClaims,
   getClaim,

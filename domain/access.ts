@@ -38,7 +38,7 @@ export const ROLES = [
 
 export type Role = (typeof ROLES)[number];
 
-export const RESOURCE_KINDS = ['project', 'doa_case', 'device', 'customer', 'dealer', 'user', 'api_token', 'notice', 'policy_layer', 'calendar', 'dealer_sale', 'claim', 'settlement', 'ledger'] as const;
+export const RESOURCE_KINDS = ['project', 'doa_case', 'device', 'customer', 'dealer', 'user', 'api_token', 'notice', 'policy_layer', 'calendar', 'dealer_sale', 'dealer_task', 'claim', 'settlement', 'ledger'] as const;
 
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
@@ -109,6 +109,7 @@ const READ: ReachTable = {
   calendar: row('all', 'all',     'all',    'all',      'all',  'all',      'all',     'all',    'all',      'all',  'all',        'all'),
   // Dealer warranty (三包): a dealer sees its own; the company's clerks, appraisers and finance all.
   dealer_sale: row('all', 'none',  'none',   'none',     'none', 'none',     'all',     'all',    'all',      'all',  'own_dealer', 'none'),
+  dealer_task: row('all', 'none',  'none',   'none',     'none', 'none',     'all',     'none',   'all',      'none', 'own_dealer', 'none'),
   claim: row('all', 'none',        'none',   'none',     'none', 'none',     'all',     'all',    'all',      'all',  'own_dealer', 'none'),
   settlement: row('all', 'none',   'none',   'none',     'none', 'none',     'all',     'none',   'all',      'all',  'own_dealer', 'none'),
   // A dealer's receivables ledger (its id is the dealer's): finance's books, and the dealer's own.
@@ -128,6 +129,7 @@ const ACT: ReachTable = {
   calendar: nobody,
   // Each role acts on its own steps only; the routes name which (api/dealerWarranty.ts).
   dealer_sale: row('none', 'none', 'none',  'none',     'none', 'none',     'none',    'none',   'all',      'none', 'own_dealer', 'none'),
+  dealer_task: row('none', 'none', 'none',  'none',     'none', 'none',     'none',    'none',   'all',      'none', 'own_dealer', 'none'),
   claim: row('none', 'none',      'none',  'none',     'none', 'none',     'none',    'all',    'all',      'none', 'own_dealer', 'none'),
   settlement: row('none', 'none', 'none',  'none',     'none', 'none',     'none',    'none',   'none',     'all',  'own_dealer', 'none'),
   ledger: nobody,
@@ -145,6 +147,7 @@ const ASSIGN: ReachTable = {
   policy_layer: nobody,
   calendar: nobody,
   dealer_sale: nobody,
+  dealer_task: nobody,
   claim: nobody,
   settlement: nobody,
   ledger: nobody,
@@ -163,6 +166,7 @@ const ADMINISTER: ReachTable = {
   policy_layer: row('all', 'none', 'none', 'none', 'none', 'all', 'none', 'none', 'none', 'none', 'none', 'none'),
   calendar: adminOnly,
   dealer_sale: nobody,
+  dealer_task: nobody,
   // Models' parts lists and labour operations: reference data the admin or the technical appraiser keeps.
   claim: row('all', 'none', 'none', 'none', 'none', 'none', 'none', 'all', 'none', 'none', 'none', 'none'),
   settlement: nobody,

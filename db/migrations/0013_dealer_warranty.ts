@@ -59,6 +59,26 @@ export async function up(knex: Knex): Promise<void> {
     table.index(['dealer_id'], 'dealer_sales_dealer_idx');
   });
 
+  await knex.schema.createTable('dealer_tasks', (table) => {
+    utf8mb4(table);
+    table.increments('id');
+    table.integer('dealer_id').unsigned().notNullable();
+    table.string('device_serial', 191).notNullable().collate(EXACT);
+    table.string('customer_name', 191).notNullable();
+    table.string('customer_phone', 64).nullable();
+    table.string('request', 2000).notNullable();
+    table.string('status', 16).notNullable();
+    oneOf(table, 'status', ['open', 'arranged'], 'dealer_tasks_status_check');
+    instant(table, 'arrange_due_at').notNullable();
+    instant(table, 'clerk_check_at').notNullable();
+    instant(table, 'arranged_at').nullable();
+    instant(table, 'visit_at').nullable();
+    table.string('arrangement', 2000).nullable();
+    table.integer('created_by').unsigned().notNullable();
+    instant(table, 'created_at').notNullable();
+    table.index(['dealer_id', 'status'], 'dealer_tasks_dealer_status_idx');
+  });
+
   await knex.schema.createTable('claims', (table) => {
     utf8mb4(table);
     table.increments('id');
@@ -156,7 +176,7 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['ledger_entries', 'settlement_lines', 'settlements', 'claim_lines', 'claims', 'dealer_sales', 'model_operations', 'model_parts']) {
+  for (const table of ['ledger_entries', 'settlement_lines', 'settlements', 'claim_lines', 'claims', 'dealer_tasks', 'dealer_sales', 'model_operations', 'model_parts']) {
     await knex.schema.dropTable(table);
   }
   await knex.schema.alterTable('dealers', (table) => {

@@ -51,14 +51,14 @@ export interface DeadlineFilter {
   /** Only the deadlines of the projects this scope admits (domain/access.ts). */
   projectScope?: Scope;
   /**
-   * Dealer-warranty deadlines (record types claim, dealer_sale, settlement): only those of the
+   * Dealer-warranty deadlines (record types claim, dealer_sale, dealer_task, settlement): only those of the
    * records each scope admits. When given, the other record types follow `projectScope` as before.
    */
   dealerScopes?: Readonly<Record<DealerRecordType, Scope>>;
 }
 
 /** Record types of the dealer-warranty deadlines and the tables (with dealer_id) they point into. */
-export const DEALER_DEADLINE_TABLES = { claim: 'claims', dealer_sale: 'dealer_sales', settlement: 'settlements' } as const;
+export const DEALER_DEADLINE_TABLES = { claim: 'claims', dealer_sale: 'dealer_sales', dealer_task: 'dealer_tasks', settlement: 'settlements' } as const;
 export type DealerRecordType = keyof typeof DEALER_DEADLINE_TABLES;
 
 type Row = Record<string, unknown>;

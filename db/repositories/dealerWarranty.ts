@@ -6,6 +6,7 @@ import {
   cardStatus,
   checkClaim,
   claimRefused,
+  dealerTaskTimes,
   judgeDecision,
   lineAmount,
   linesLostToMissingParts,
@@ -67,6 +68,20 @@ export interface ClaimLine {
   decisionReason: string | null;
   receivedOn: string | null;
   appraisal: Appraisal | null;
+}
+
+export interface DealerTask {
+  id: number;
+  dealerId: number;
+  deviceSerial: string;
+  customerName: string;
+  request: string;
+  status: 'open' | 'arranged';
+  arrangeDueAt: Date;
+  clerkCheckAt: Date;
+  arrangedAt: Date | null;
+  visitAt: Date | null;
+  arrangement: string | null;
 }
 
 export interface Claim {
@@ -252,6 +267,72 @@ export class DealerWarrantyRepository {
       await closeDeadline(trx, 'dealer_sale', id, 'warranty_card');
       return toSale((await trx('dealer_sales').where({ id }).first()) as Row);
     });
+  }
+
+  // --- Dealer tasks ------------------------------------------------------------------------------
+
+  /** A 三包 request for a dealer: its arrangement and the clerk's check fall due (rows in deadlines). */
+  async createTask(input: { dealerId: number; deviceSerial: string; customerName: string; customerPhone?: string; request: string }, policy: ServicePolicy['dealer'], createdBy: number, now: Date): Promise<DealerTask> {
+    const times = dealerTaskTimes(now, policy.taskArrangeWithin, policy.clerkCheckAt);
+    const id = await this.db.transaction(async (trx) => {
+      const taskId = insertedId(
+        await trx('dealer_tasks').insert({
+          dealer_id: input.dealerId,
+          device_serial: input.deviceSerial,
+          customer_name: input.customerName,
+          customer_phone: input.customerPhone ?? null,
+          request: input.request,
+          status: 'open',
+          arrange_due_at: times.arrangeDueAt,
+          clerk_check_at: times.clerkCheckAt,
+          created_by: createdBy,
+          created_at: now,
+        }),
+      );
+      await openDeadline(trx, 'dealer_task', taskId, 'dealer_task_arrange', `Dealer arranges the service of ${input.deviceSerial}`, times.arrangeDueAt);
+      await openDeadline(trx, 'dealer_task', taskId, 'dealer_task_clerk_check', `Sales clerk checks the dealer arranged ${input.deviceSerial}`, times.clerkCheckAt);
+      return taskId;
+    });
+    return (await this.task(id))!;
+  }
+
+  async task(id: number, scope?: Scope): Promise<DealerTask | null> {
+    const row = (await whereInScope(this.db('dealer_tasks').where({ id }), scope, { dealer: 'dealer_id' }).first()) as Row | undefined;
+    if (!row) return null;
+    return {
+      id: num(row.id),
+      dealerId: num(row.dealer_id),
+      deviceSerial: String(row.device_serial),
+      customerName: String(row.customer_name),
+      request: String(row.request),
+      status: row.status as DealerTask['status'],
+      arrangeDueAt: toRequiredDate(row.arrange_due_at),
+      clerkCheckAt: toRequiredDate(row.clerk_check_at),
+      arrangedAt: toDate(row.arranged_at),
+      visitAt: toDate(row.visit_at),
+      arrangement: (row.arrangement as string | null) ?? null,
+    };
+  }
+
+  /** The dealer arranges the service (a visit time and what it will do); the arrangement deadline is met. */
+  async arrangeTask(id: number, visitAt: Date, arrangement: string, scope: Scope, now: Date): Promise<DealerTask> {
+    await this.db.transaction(async (trx) => {
+      const row = (await whereInScope(trx('dealer_tasks').where({ id }), scope, { dealer: 'dealer_id' }).forUpdate().first('status')) as Row | undefined;
+      if (!row) throw new NotFoundError(`no dealer task ${id}`);
+      if (row.status !== 'open') throw new StepRefused('the task is arranged already');
+      await trx('dealer_tasks').where({ id }).update({ status: 'arranged', arranged_at: now, visit_at: visitAt, arrangement });
+      await closeDeadline(trx, 'dealer_task', id, 'dealer_task_arrange');
+    });
+    return (await this.task(id))!;
+  }
+
+  /** The sales clerk's check: done once the dealer arranged the task (its deadline met). */
+  async checkTask(id: number): Promise<DealerTask> {
+    const task = await this.task(id);
+    if (!task) throw new NotFoundError(`no dealer task ${id}`);
+    if (task.status !== 'arranged') throw new StepRefused('the dealer has not arranged the task: escalate to leadership');
+    await closeDeadline(this.db, 'dealer_task', id, 'dealer_task_clerk_check');
+    return task;
   }
 
   // --- Claims -----------------------------------------------------------------------------------

@@ -73,6 +73,9 @@ const MATRIX: Record<string, Row> = {
   'record claim act': rowOf({ technical_appraiser: same('ok'), sales_clerk: same('ok'), dealer: ['ok', 404] }, same(403)),
   'collection dealer_sale act': rowOf({ sales_clerk: same('ok'), dealer: same('ok') }, same(403)),
   'record dealer_sale act': rowOf({ sales_clerk: same('ok'), dealer: ['ok', 404] }, same(403)),
+  'collection dealer_task act': rowOf({ sales_clerk: same('ok'), dealer: same('ok') }, same(403)),
+  'record dealer_task read': rowOf({ admin: same('ok'), leadership: same('ok'), sales_clerk: same('ok'), dealer: ['ok', 404] }, same(404)),
+  'record dealer_task act': rowOf({ sales_clerk: same('ok'), dealer: ['ok', 404] }, same(403)),
   'collection settlement act': rowOf({ finance: same('ok'), dealer: same('ok') }, same(403)),
   'record settlement read': rowOf({ admin: same('ok'), leadership: same('ok'), sales_clerk: same('ok'), finance: same('ok'), dealer: ['ok', 404] }, same(404)),
   'record settlement act': rowOf({ finance: same('ok'), dealer: ['ok', 404] }, same(403)),
@@ -126,7 +129,7 @@ describe('authorization matrix: every route × every role × own and other recor
   const tokens = {} as Record<Role, string>;
   let otherPmToken: string;
   let operations: Operation[];
-  type Target = { project: Json; serial: string; user: number; token: number; dealer: number; sale: number; claim: number; settlement: number };
+  type Target = { project: Json; serial: string; user: number; token: number; dealer: number; sale: number; task: number; claim: number; settlement: number };
   const own = {} as Target;
   const other = {} as Target;
 
@@ -191,7 +194,8 @@ describe('authorization matrix: every route × every role × own and other recor
       const sale = await warranty.createSale({ dealerId, deviceSerial: `SN-D${dealerId}`, model: 'M1', saleDate: '2026-01-05', customerName: 'C' }, DEFAULT_POLICY.dealer, new Date());
       const claim = await warranty.submitClaim({ dealerId, deviceSerial: `SN-D${dealerId}`, faultCode: 'E1', repairDate: '2026-02-01', workDone: 'w', lines: [{ kind: 'other', amount: { amount: 1, currency: 'CNY' }, description: 'x' }] }, DEFAULT_POLICY.dealer, 1, new Date(), '2026-02-02');
       const [settlement] = await knex('settlements').insert({ dealer_id: dealerId, period: '2026-01', currency: 'CNY', status: 'review', total_minor: 0, created_at: new Date(), updated_at: new Date() });
-      Object.assign(target, { dealer: dealerId, sale: sale.id, claim: claim.id, settlement: Number(settlement) });
+      const task = await warranty.createTask({ dealerId, deviceSerial: `SN-D${dealerId}`, customerName: 'C', request: 'visit' }, DEFAULT_POLICY.dealer, 1, new Date());
+      Object.assign(target, { dealer: dealerId, sale: sale.id, task: task.id, claim: claim.id, settlement: Number(settlement) });
     }
     for (const role of ROLES) {
       if (tokens[role]) continue;
@@ -239,7 +243,7 @@ describe('authorization matrix: every route × every role × own and other recor
 
   function concreteRequest(op: Operation, target: typeof own): { path: string; body: unknown } {
     const resource = op.access && 'resource' in op.access ? op.access.resource : null;
-    const ids: Partial<Record<string, number>> = { user: target.user, api_token: target.token, dealer_sale: target.sale, claim: target.claim, settlement: target.settlement, ledger: target.dealer };
+    const ids: Partial<Record<string, number>> = { user: target.user, api_token: target.token, dealer_sale: target.sale, dealer_task: target.task, claim: target.claim, settlement: target.settlement, ledger: target.dealer };
     const id = (resource && ids[resource]) ?? target.project.id;
     const path = op.path.replace('{id}', String(id)).replace('{serial}', encodeURIComponent(target.serial)).replace('{issueId}', 'I1').replace('{scope}', 'template').replace('{key}', resource === 'policy_layer' ? 'default' : 'cn').replace('{model}', 'M1').replace('{year}', '2027');
     // Every request body is an object: an array is always a 400, so a call the rule lets through changes nothing.

@@ -1,6 +1,7 @@
 import {
   addToLocalDate,
   cardDueDate,
+  dealerTaskTimes,
   cardReminderDates,
   cardStatus,
   checkClaim,
@@ -266,5 +267,14 @@ describe('policy fields for claims', () => {
     const merged = mergePolicy(DEFAULT_POLICY, { dealer: { auditSampleRate: 0.5, travelCap: { amount: 100, currency: 'CNY' } } });
     expect(merged.dealer.auditSampleRate).toBe(0.5);
     expect(merged.dealer.travelCap).toEqual(cny(100));
+  });
+});
+
+describe('dealer tasks', () => {
+  it('falls due 2 h after receipt, the clerk checking at 4 h', () => {
+    expect(dealerTaskTimes(new Date('2026-12-31T23:00:00Z'), policy.taskArrangeWithin, policy.clerkCheckAt)).toEqual({
+      arrangeDueAt: new Date('2027-01-01T01:00:00Z'),
+      clerkCheckAt: new Date('2027-01-01T03:00:00Z'),
+    });
   });
 });

@@ -341,6 +341,35 @@ describe('dealer claims and settlement through the API', () => {
     expect(await deadlinesOf('dealerA')).not.toContain(`claim:${claim.id}:old_part_return`);
   });
 
+  it('dealer tasks: arranged within 2 h, checked by the clerk at 4 h; a 三包 customer cannot be handed back', async () => {
+    const before = Date.now();
+    const task = await as('clerk').post('/dealer-tasks', { dealerId: dealerA, deviceSerial: 'SN-A1', customerName: 'Zhang San', request: 'pump noisy, customer asks for a visit' });
+    expect(task.status).toBe(201);
+    expect(Date.parse(task.body.arrangeDueAt) - before).toBeGreaterThanOrEqual(2 * 3_600_000 - 1000);
+    expect(Date.parse(task.body.clerkCheckAt) - Date.parse(task.body.arrangeDueAt)).toBe(2 * 3_600_000);
+    const id = task.body.id;
+    const keys = async (who: keyof typeof tokens) => ((await as(who).get('/deadlines?limit=1000')).body.deadlines as Json[]).map((d) => `${d.recordType}:${d.recordId}:${d.kind}`);
+    expect(await keys('dealerA')).toEqual(expect.arrayContaining([`dealer_task:${id}:dealer_task_arrange`, `dealer_task:${id}:dealer_task_clerk_check`]));
+    expect(await keys('dealerB')).not.toContain(`dealer_task:${id}:dealer_task_arrange`);
+    expect((await as('dealerB').get(`/dealer-tasks/${id}`)).status).toBe(404);
+
+    const early = await as('clerk').post(`/dealer-tasks/${id}/check`, { note: 'called the dealer' });
+    expect(early.status).toBe(409);
+    expect(early.body.error.message).toMatch(/not arranged/);
+    const back = await as('dealerA').post(`/dealer-tasks/${id}/hand-back`, { reason: 'too far away' });
+    expect(back.status).toBe(409);
+    expect(back.body.error.message).toMatch(/cannot hand a 三包/);
+    expect((await as('dealerB').post(`/dealer-tasks/${id}/arrange`, { visitAt: '2026-12-02T09:00:00+08:00', arrangement: 'x' })).status).toBe(404);
+    expect((await as('clerk').post(`/dealer-tasks/${id}/arrange`, { visitAt: '2026-12-02T09:00:00+08:00', arrangement: 'x' })).status).toBe(403);
+    const arranged = await as('dealerA').post(`/dealer-tasks/${id}/arrange`, { visitAt: '2026-12-02T09:00:00+08:00', arrangement: 'engineer Wang visits with a spare pump' });
+    expect(arranged.body).toMatchObject({ status: 'arranged', visitAt: '2026-12-02T01:00:00.000Z' });
+    expect(await keys('dealerA')).not.toContain(`dealer_task:${id}:dealer_task_arrange`);
+    expect((await as('clerk').post(`/dealer-tasks/${id}/check`, { note: 'confirmed with the customer' })).status).toBe(200);
+    expect(await keys('clerk')).not.toContain(`dealer_task:${id}:dealer_task_clerk_check`);
+    // A dealer takes a task directly, for itself only.
+    expect((await as('dealerB').post('/dealer-tasks', { deviceSerial: 'SN-B1', customerName: 'Li', request: 'walk-in' })).body.dealerId).toBe(dealerB);
+  });
+
   it('answers bad input with 400 naming the field, and writes nothing', async () => {
     const before = await api.db.knex('claims').count({ n: '*' }).first();
     const floaty = await as('dealerA').post('/claims', claimBody('SN-A1', 'E77', [{ kind: 'travel', amount: { amount: 10.5, currency: 'CNY' } }]));

@@ -16,7 +16,7 @@ import type { PolicyOverride } from '../../domain/policy';
 import { BOTH_SIGN, CUSTOMER_CONTACT, PM, SECONDS_POLICY, SERVICE_MANAGER, startProjectHarness, uniqueContractNo, type Json, type ProjectHarness } from '../support/projectHarness';
 
 /** Every table a write endpoint could touch (the audit trail records refusals too, by design). */
-const TABLES = ['customers', 'customer_contacts', 'sites', 'devices', 'contracts', 'policy_layers', 'projects', 'project_events', 'trial_issues', 'doa_cases', 'users', 'api_tokens', 'notice_outbox', 'dealers', 'calendar_years', 'deadlines', 'idempotency_keys', 'model_parts', 'model_operations', 'dealer_sales', 'claims', 'claim_lines', 'settlements', 'settlement_lines', 'ledger_entries'] as const;
+const TABLES = ['customers', 'customer_contacts', 'sites', 'devices', 'contracts', 'policy_layers', 'projects', 'project_events', 'trial_issues', 'doa_cases', 'users', 'api_tokens', 'notice_outbox', 'dealers', 'calendar_years', 'deadlines', 'idempotency_keys', 'model_parts', 'model_operations', 'dealer_sales', 'dealer_tasks', 'claims', 'claim_lines', 'settlements', 'settlement_lines', 'ledger_entries'] as const;
 
 /** Nothing falls due while the properties run. */
 const QUIET_POLICY: PolicyOverride = {
@@ -152,7 +152,7 @@ describe('every write endpoint, under arbitrary and broken input', () => {
   let doaProjectId: number;
   let doaSerial: string;
   /** Dealer warranty: a sale, a claim and a statement of one dealer, and the tokens of each step's role. */
-  const dealerSide = {} as { sale: number; claim: number; settlement: number; dealer: string; clerk: string; appraiser: string; finance: string };
+  const dealerSide = {} as { sale: number; task: number; claim: number; settlement: number; dealer: string; clerk: string; appraiser: string; finance: string };
 
   beforeAll(async () => {
     h = await startProjectHarness('write-properties');
@@ -170,7 +170,8 @@ describe('every write endpoint, under arbitrary and broken input', () => {
     const sale = await warranty.createSale({ dealerId, deviceSerial: 'SN-PROP-1', model: 'M1', saleDate: '2026-01-05', customerName: 'C' }, DEFAULT_POLICY.dealer, new Date());
     const claim = await warranty.submitClaim({ dealerId, deviceSerial: 'SN-PROP-1', faultCode: 'E1', repairDate: '2026-02-01', workDone: 'w', lines: [{ kind: 'other', amount: { amount: 1, currency: 'CNY' }, description: 'x' }] }, DEFAULT_POLICY.dealer, 1, new Date(), '2026-02-02');
     const [settlement] = await h.system.db.knex('settlements').insert({ dealer_id: dealerId, period: '2026-01', currency: 'CNY', status: 'review', total_minor: 0, created_at: new Date(), updated_at: new Date() });
-    Object.assign(dealerSide, { sale: sale.id, claim: claim.id, settlement: Number(settlement), dealer: await tokenFor('dealer'), clerk: await tokenFor('sales_clerk'), appraiser: await tokenFor('technical_appraiser'), finance: await tokenFor('finance') });
+    const task = await warranty.createTask({ dealerId, deviceSerial: 'SN-PROP-1', customerName: 'C', request: 'visit' }, DEFAULT_POLICY.dealer, 1, new Date());
+    Object.assign(dealerSide, { sale: sale.id, task: task.id, claim: claim.id, settlement: Number(settlement), dealer: await tokenFor('dealer'), clerk: await tokenFor('sales_clerk'), appraiser: await tokenFor('technical_appraiser'), finance: await tokenFor('finance') });
 
     const created = await h.createProject({ policy: QUIET_POLICY });
     expect(created.status).toBe(201);
@@ -322,6 +323,10 @@ describe('every write endpoint, under arbitrary and broken input', () => {
       { name: 'PUT /api/models/:model/warranty-reference', method: 'PUT', path: () => '/api/models/M1/warranty-reference', valid: () => ({ parts: [{ partNo: 'P-1', name: 'Pump' }], operations: [{ operation: 'inspect', standardHundredths: 50 }] }), token: () => adminToken },
       { name: 'POST /api/dealer-sales', method: 'POST', path: () => '/api/dealer-sales', valid: () => ({ deviceSerial: 'SN-PROP-2', model: 'M1', saleDate: '2026-01-05', customerName: 'Li Si' }), token: () => d.dealer },
       { name: 'POST /api/dealer-sales/:id/card', method: 'POST', path: () => `/api/dealer-sales/${d.sale}/card`, valid: () => ({ cardDate: '2026-01-10', customerPhone: '13800000000' }), token: () => d.dealer },
+      { name: 'POST /api/dealer-tasks', method: 'POST', path: () => '/api/dealer-tasks', valid: () => ({ deviceSerial: 'SN-PROP-1', customerName: 'Li Si', customerPhone: '13800000000', request: 'pump noisy' }), token: () => d.dealer },
+      { name: 'POST /api/dealer-tasks/:id/arrange', method: 'POST', path: () => `/api/dealer-tasks/${d.task}/arrange`, valid: () => ({ visitAt: '2026-12-02T09:00:00+08:00', arrangement: 'visit with a spare pump' }), token: () => d.dealer },
+      { name: 'POST /api/dealer-tasks/:id/check', method: 'POST', path: () => `/api/dealer-tasks/${d.task}/check`, valid: () => ({ note: 'called the customer' }), token: () => d.clerk },
+      { name: 'POST /api/dealer-tasks/:id/hand-back', method: 'POST', path: () => `/api/dealer-tasks/${d.task}/hand-back`, valid: () => ({ reason: 'too far' }), token: () => d.dealer },
       {
         name: 'POST /api/claims',
         method: 'POST',
