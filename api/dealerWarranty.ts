@@ -518,6 +518,20 @@ const runSettlement = defineRoute(
     }),
 );
 
+const listSettlements = defineRoute(
+  {
+    method: 'get',
+    path: '/settlements',
+    roles: 'authenticated',
+    access: { rule: 'collection', resource: 'settlement', action: 'read' },
+    summary: 'Statements the caller may read (a dealer: its own), optionally of one period: finance’s period view',
+    tags: ['dealer warranty'],
+    query: z.object({ period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM').optional() }),
+    responses: { 200: { description: 'Statements, oldest first', body: z.object({ settlements: z.array(SettlementSchema) }) } },
+  },
+  async ({ query, scope, deps }) => ({ status: 200, body: { settlements: (await repo(deps).listSettlements(scope, query.period)).map(settlementDto) } }),
+);
+
 const getSettlement = defineRoute(
   {
     method: 'get',
@@ -661,6 +675,7 @@ export const dealerWarrantyModule = apiModule(
   decision,
   resubmit,
   runSettlement,
+  listSettlements,
   getSettlement,
   notice,
   review,

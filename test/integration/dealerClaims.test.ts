@@ -255,6 +255,11 @@ describe('dealer claims and settlement through the API', () => {
     expect(en.body).toContain('CN¥1,251.88');
     expect((await as('dealerB').get(`/settlements/${statement.id}/notice`)).status).toBe(404);
 
+    // Finance's period view lists every dealer's statement; a dealer's, its own only.
+    expect((await as('finance').get(`/settlements?period=${period}`)).body.settlements.map((s: Json) => s.id)).toContain(statement.id);
+    expect((await as('dealerB').get(`/settlements?period=${period}`)).body.settlements.map((s: Json) => s.id)).not.toContain(statement.id);
+    expect((await as('dealerA').get(`/settlements?period=${period}`)).body.settlements.map((s: Json) => s.id)).toEqual([statement.id]);
+
     // Dealer B can neither read nor act on dealer A's statement; finance cannot confirm for the dealer.
     expect((await as('dealerB').get(`/settlements/${statement.id}`)).status).toBe(404);
     expect((await as('dealerB').post(`/settlements/${statement.id}/confirm`, { version: 1 })).status).toBe(404);
