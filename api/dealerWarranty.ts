@@ -4,7 +4,9 @@
  * dealer's receivables ledger. Each role acts on its own steps only (`roles` on each route); a
  * dealer's records are out of every other dealer's reach (404, absent from lists).
  */
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Request } from 'express';
+import type { WriteOffNoticeInput } from '../workflows/dealerSettlement';
 import { Duration as LuxonDuration } from 'luxon';
 import { ConflictError, NotFoundError } from '../db/errors';
 import { PolicyLayersRepository } from '../db/repositories/policyLayers';
@@ -585,7 +587,9 @@ const review = settlementStep(
   async (deps, id, body) => {
     const policy = await dealerPolicy(deps);
     const within = LuxonDuration.fromISO(String(policy.dealer.settlementConfirmWithin)).toMillis();
-    return repo(deps).review(id, body.holdLineIds, policy.dealer, new Date(), within, body.answer);
+    const settlement = await repo(deps).review(id, body.holdLineIds, policy.dealer, new Date(), within, body.answer);
+    await sendWriteOffNotice(deps, settlement);
+    return settlement;
   },
 );
 
@@ -619,6 +623,31 @@ const notice = defineRoute(
     res.status(200).type('text/html; charset=utf-8').send(rendered.html);
   },
 );
+
+/**
+ * Sends the statement's write-off notice to the dealer's contact, through a workflow on the notices
+ * queue (the outbox makes it once per statement version). Without a process engine or a contact
+ * e-mail there is nobody to send it to: the notice stays readable at GET …/notice.
+ */
+async function sendWriteOffNotice(deps: ApiDeps, settlement: Settlement): Promise<void> {
+  const dealer = (await deps.knex('dealers').where({ id: settlement.dealerId }).first('name', 'locale', 'contact_email')) as { name: string; locale: string; contact_email: string | null };
+  if (!deps.temporal || !dealer.contact_email) return;
+  const input: WriteOffNoticeInput = {
+    settlementId: settlement.id,
+    version: settlement.version,
+    to: { email: dealer.contact_email, name: dealer.name },
+    locale: dealer.locale === 'en' ? 'en' : 'zh-CN',
+    context: writeOffContext(settlement, dealer.name),
+  };
+  try {
+    await deps.temporal.client.workflow.start('dealerWriteOffNotice', { taskQueue: deps.temporal.taskQueue, workflowId: `settlement-${settlement.id}-v${settlement.version}-write-off`, args: [input] });
+  } catch (error) {
+    // The same version's notice is on its way already (a stand-firm answer resends nothing new).
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return;
+    // The review is on record; the notice can be read and printed from GET …/notice meanwhile.
+    deps.logger?.error(`write-off notice of statement ${settlement.id} v${settlement.version} not started`, error);
+  }
+}
 
 /** What the write-off notice shows: the statement's lines and total as of its current version. */
 export function writeOffContext(settlement: Settlement, dealerName: string): Record<string, unknown> {

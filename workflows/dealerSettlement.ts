@@ -7,6 +7,7 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { periodOf } from '../domain/dealer';
+import { noticeActivities } from './notify';
 
 const { freezeSettlements } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
@@ -36,4 +37,27 @@ export async function dealerSettlementRun(input: DealerSettlementRunInput): Prom
   const period = input.period ?? previousPeriod(workflowInfo().startTime, input.timeZone);
   const settlementIds = await freezeSettlements({ period, ...(input.dealerId !== undefined ? { dealerId: input.dealerId } : {}) });
   return { period, settlementIds };
+}
+
+export interface WriteOffNoticeInput {
+  settlementId: number;
+  version: number;
+  to: { email: string; name?: string };
+  locale: 'zh-CN' | 'en';
+  context: Record<string, unknown>;
+}
+
+/**
+ * Sends the write-off notice (三包费用核销通知) of one statement version to the dealer, once:
+ * the workflow id and the notice's idempotency key both name the statement and its version.
+ */
+export async function dealerWriteOffNotice(input: WriteOffNoticeInput): Promise<{ status: 'sent' | 'failed' }> {
+  const outcome = await noticeActivities().sendNotice({
+    idempotencyKey: `settlement-${input.settlementId}:v${input.version}:write-off`,
+    template: 'dealer-writeoff',
+    locale: input.locale,
+    to: input.to,
+    context: input.context,
+  });
+  return { status: outcome.status === 'sent' ? 'sent' : 'failed' };
 }

@@ -1,9 +1,13 @@
 /**
  * The settlement Schedule against a real Temporal server and database: fired twice, plus two
  * on-demand runs of the same period at once, it freezes one statement per dealer; the posting
- * activity run again (as Temporal retries it after a worker kill) posts one ledger entry.
+ * activity run again (as Temporal retries it after a worker kill) posts one ledger entry; a
+ * reviewed statement's write-off notice reaches the dealer at the SMTP sink.
  */
 import { ScheduleOverlapPolicy } from '@temporalio/client';
+import { createApp, settleBackgroundWork, startApiServer } from '../../api';
+import { apiModules } from '../../api/modules';
+import { UsersRepository } from '../../db/repositories/users';
 import { DealersRepository } from '../../db/repositories/dealers';
 import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
 import { DEFAULT_POLICY } from '../../domain/policy';
@@ -97,5 +101,32 @@ describe('dealer settlement Schedule', () => {
     const entries = await knex('ledger_entries').where({ settlement_id: statement!.id });
     expect(entries).toHaveLength(1);
     expect(Number(entries[0].amount_minor)).toBe(-Number(statement!.total_minor));
+  });
+
+  it('a reviewed statement mails its write-off notice to the dealer, in its language, once per version', async () => {
+    const { knex } = system.db;
+    const dealerId = dealerIds[1]!;
+    await knex('dealers').where({ id: dealerId }).update({ contact_email: 'finance@dealer-b.test', locale: 'en' });
+    const [statement] = (await knex('settlements').where({ dealer_id: dealerId, status: 'review' }).select('id', 'total_minor')) as Array<{ id: number; total_minor: number }>;
+    const users = new UsersRepository(knex);
+    const token = await users.issueToken((await users.create({ name: 'Finance', email: 'finance@maker.test', role: 'finance' })).id, 'test');
+    const app = createApp({ knex, temporal: { client: system.temporal.client, taskQueue: system.temporal.taskQueue, namespace: 'default' }, routers: apiModules, logger: { error: (m, e) => console.error(m, e) } });
+    const server = await startApiServer(app, 0, '127.0.0.1');
+    try {
+      const review = await fetch(`${server.url}/api/settlements/${statement!.id}/review`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ holdLineIds: [] }),
+      });
+      expect(review.status).toBe(200);
+      const [mail] = await system.smtp.waitFor(1, 20_000);
+      expect(mail!.envelope.to).toEqual(['finance@dealer-b.test']);
+      expect(mail!.subject).toContain('Warranty cost write-off notice');
+      expect(mail!.text).toContain('CN¥30.24');
+      expect(mail!.idempotencyKey).toBe(`settlement-${statement!.id}:v1:write-off`);
+    } finally {
+      await settleBackgroundWork(app);
+      await server.close();
+    }
   });
 });
