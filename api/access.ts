@@ -76,13 +76,6 @@ const RECORD_LOOKUPS: Partial<Record<ResourceKind, RecordLookup>> = {
     },
     missing: ({ id }) => `no user ${String(id)}`,
   },
-  dealer: {
-    async facts(knex, { id }) {
-      const row = (await knex('dealers').where({ id }).first('id')) as { id: unknown } | undefined;
-      return row ? { kind: 'dealer', dealerId: num(row.id) } : null;
-    },
-    missing: ({ id }) => `no dealer ${String(id)}`,
-  },
   ledger: {
     async facts(knex, { id }) {
       const row = (await knex('dealers').where({ id }).first('id')) as { id: unknown } | undefined;
