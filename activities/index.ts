@@ -1,4 +1,5 @@
 import { createCalendarActivities } from './calendars';
+import { createDealerActivities } from './dealer';
 import { createDeadlineActivities } from './deadlines';
 import type { ActivityDeps } from './deps';
 import { createEscalationActivities, createNoticeActivities } from './notices';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDeadlineActivities(deps),
     ...createEscalationActivities(deps),
     ...createProjectActivities(deps),
+    ...createDealerActivities(deps),
   };
 }
 

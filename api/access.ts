@@ -37,6 +37,19 @@ interface RecordLookup {
 
 const num = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
+/** A record of a table with a dealer_id column, found by the path's `id`. */
+function dealerOwned(kind: ResourceKind, table: string, noun: string): Partial<Record<ResourceKind, RecordLookup>> {
+  return {
+    [kind]: {
+      async facts(knex: Knex, { id }: Params) {
+        const row = (await knex(table).where({ id }).first('dealer_id')) as { dealer_id: unknown } | undefined;
+        return row ? { kind, dealerId: num(row.dealer_id) } : null;
+      },
+      missing: ({ id }: Params) => `no ${noun} ${String(id)}`,
+    },
+  };
+}
+
 /** How to find each kind's record from a route's path parameters. A later process adds its kinds here. */
 const RECORD_LOOKUPS: Partial<Record<ResourceKind, RecordLookup>> = {
   project: {
@@ -63,6 +76,17 @@ const RECORD_LOOKUPS: Partial<Record<ResourceKind, RecordLookup>> = {
     },
     missing: ({ id }) => `no user ${String(id)}`,
   },
+  ledger: {
+    async facts(knex, { id }) {
+      const row = (await knex('dealers').where({ id }).first('id')) as { id: unknown } | undefined;
+      return row ? { kind: 'ledger', dealerId: num(row.id) } : null;
+    },
+    missing: ({ id }) => `no dealer ${String(id)}`,
+  },
+  ...dealerOwned('dealer_sale', 'dealer_sales', 'dealer sale'),
+  ...dealerOwned('claim', 'claims', 'claim'),
+  ...dealerOwned('dealer_task', 'dealer_tasks', 'dealer task'),
+  ...dealerOwned('settlement', 'settlements', 'settlement'),
   api_token: {
     async facts(knex, { id }) {
       const row = (await knex('api_tokens').where({ id }).first('user_id')) as { user_id: unknown } | undefined;

@@ -3,6 +3,8 @@
  * week. Any number of open processes is one indexed query; no workflow is asked.
  */
 import { DeadlinesRepository } from '../db/repositories/deadlines';
+import { readScope } from '../domain/access';
+import { principalOf } from './access';
 import { apiModule } from './module';
 import { defineRoute } from './route';
 import { z } from './zod';
@@ -44,10 +46,12 @@ const listDeadlines = defineRoute(
     query: DeadlineQuery,
     responses: { 200: { description: 'Open deadlines', body: z.object({ deadlines: z.array(DeadlineSchema) }) } },
   },
-  async ({ query, deps, scope }) => {
+  async ({ query, deps, scope, user }) => {
     const now = new Date();
+    const principal = principalOf(user);
+    const dealerScopes = { claim: readScope(principal, 'claim'), dealer_sale: readScope(principal, 'dealer_sale'), dealer_task: readScope(principal, 'dealer_task'), settlement: readScope(principal, 'settlement') };
     const dueBefore = query.due === 'overdue' ? now : query.due === 'week' ? new Date(now.getTime() + WEEK_MS) : undefined;
-    const rows = await new DeadlinesRepository(deps.knex).listOpen({ kind: query.kind, dueBefore, limit: query.limit, offset: query.offset, projectScope: scope });
+    const rows = await new DeadlinesRepository(deps.knex).listOpen({ kind: query.kind, dueBefore, limit: query.limit, offset: query.offset, projectScope: scope, dealerScopes });
     return {
       status: 200,
       body: {

@@ -63,7 +63,17 @@ const TokenSchema = z
   })
   .openapi('ApiToken', { description: 'A token’s record; the token itself is never shown again' });
 
-const DealerSchema = z.object({ id: z.number().int(), name: z.string(), createdAt: z.iso.datetime() }).openapi('Dealer');
+const DealerSchema = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    region: z.string().nullable(),
+    receivablesAccount: z.string().nullable(),
+    contactEmail: z.string().nullable(),
+    locale: z.string(),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi('Dealer');
 
 const IdParams = z.object({ id: z.coerce.number().int().positive() });
 
@@ -184,12 +194,20 @@ const createDealer = defineRoute(
     access: { rule: 'collection', resource: 'dealer', action: 'administer' },
     summary: 'Register a dealer, so dealer users can be created for it',
     tags: ['users'],
-    body: z.strictObject({ name: line() }).openapi('CreateDealerBody'),
+    body: z
+      .strictObject({
+        name: line(),
+        region: line().optional(),
+        receivablesAccount: line().optional().openapi({ description: 'The receivables account its warranty write-offs are deducted from' }),
+        contactEmail: EmailSchema.optional().openapi({ description: 'Where its notices (the write-off notice) go' }),
+        locale: z.enum(['zh-CN', 'en']).optional().openapi({ description: 'The language of its notices (default zh-CN)' }),
+      })
+      .openapi('CreateDealerBody'),
     responses: { 201: { description: 'Created', body: DealerSchema } },
     errors: { 409: 'A dealer with this name already exists' },
   },
   async ({ body, deps, res }) => {
-    const dealer = await new DealersRepository(deps.knex).create(body.name);
+    const dealer = await new DealersRepository(deps.knex).create(body);
     res.locals.audit = { entityType: 'dealer', entityId: dealer.id } satisfies AuditTarget;
     return { status: 201, body: dealerDto(dealer) };
   },

@@ -38,7 +38,7 @@ export const ROLES = [
 
 export type Role = (typeof ROLES)[number];
 
-export const RESOURCE_KINDS = ['project', 'doa_case', 'device', 'customer', 'dealer', 'user', 'api_token', 'notice', 'policy_layer', 'calendar'] as const;
+export const RESOURCE_KINDS = ['project', 'doa_case', 'device', 'customer', 'dealer', 'user', 'api_token', 'notice', 'policy_layer', 'calendar', 'dealer_sale', 'dealer_task', 'claim', 'settlement', 'ledger'] as const;
 
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
@@ -107,6 +107,13 @@ const READ: ReachTable = {
   policy_layer: row('all', 'none',    'none',   'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
   // Reference data (holidays): everyone counts working days on it.
   calendar: row('all', 'all',     'all',    'all',      'all',  'all',      'all',     'all',    'all',      'all',  'all',        'all'),
+  // Dealer warranty (三包): a dealer sees its own; the company's clerks, appraisers and finance all.
+  dealer_sale: row('all', 'none',  'none',   'none',     'none', 'none',     'all',     'all',    'all',      'all',  'own_dealer', 'none'),
+  dealer_task: row('all', 'none',  'none',   'none',     'none', 'none',     'all',     'none',   'all',      'none', 'own_dealer', 'none'),
+  claim: row('all', 'none',        'none',   'none',     'none', 'none',     'all',     'all',    'all',      'all',  'own_dealer', 'none'),
+  settlement: row('all', 'none',   'none',   'none',     'none', 'none',     'all',     'none',   'all',      'all',  'own_dealer', 'none'),
+  // A dealer's receivables ledger (its id is the dealer's): finance's books, and the dealer's own.
+  ledger: row('all', 'none',       'none',   'none',     'none', 'none',     'all',     'none',   'none',     'all',  'own_dealer', 'none'),
 };
 
 const ACT: ReachTable = {
@@ -120,6 +127,12 @@ const ACT: ReachTable = {
   notice: nobody,
   policy_layer: nobody,
   calendar: nobody,
+  // Each role acts on its own steps only; the routes name which (api/dealerWarranty.ts).
+  dealer_sale: row('none', 'none', 'none',  'none',     'none', 'none',     'none',    'none',   'all',      'none', 'own_dealer', 'none'),
+  dealer_task: row('none', 'none', 'none',  'none',     'none', 'none',     'none',    'none',   'all',      'none', 'own_dealer', 'none'),
+  claim: row('none', 'none',      'none',  'none',     'none', 'none',     'none',    'all',    'all',      'none', 'own_dealer', 'none'),
+  settlement: row('none', 'none', 'none',  'none',     'none', 'none',     'none',    'none',   'none',     'all',  'own_dealer', 'none'),
+  ledger: nobody,
 };
 
 const ASSIGN: ReachTable = {
@@ -133,6 +146,11 @@ const ASSIGN: ReachTable = {
   notice: nobody,
   policy_layer: nobody,
   calendar: nobody,
+  dealer_sale: nobody,
+  dealer_task: nobody,
+  claim: nobody,
+  settlement: nobody,
+  ledger: nobody,
 };
 
 const ADMINISTER: ReachTable = {
@@ -147,6 +165,12 @@ const ADMINISTER: ReachTable = {
   // Layers set the numbers every new contract starts from: the service manager's job too (issue: policy layers through the API).
   policy_layer: row('all', 'none', 'none', 'none', 'none', 'all', 'none', 'none', 'none', 'none', 'none', 'none'),
   calendar: adminOnly,
+  dealer_sale: nobody,
+  dealer_task: nobody,
+  // Models' parts lists and labour operations: reference data the admin or the technical appraiser keeps.
+  claim: row('all', 'none', 'none', 'none', 'none', 'none', 'none', 'all', 'none', 'none', 'none', 'none'),
+  settlement: nobody,
+  ledger: nobody,
 };
 
 const TABLES: Readonly<Record<Action, ReachTable>> = { read: READ, act: ACT, assign: ASSIGN, administer: ADMINISTER };

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { isLocalDate, type SlaClock } from './calendar';
 import { isIsoDuration, isPositiveDuration, type Duration } from './duration';
 import { DomainError } from './errors';
+import { isCurrency } from './money';
 
 export const CUSTOMER_CLASSES = ['key', 'long_term', 'regular'] as const;
 export type CustomerClass = (typeof CUSTOMER_CLASSES)[number];
@@ -87,6 +88,12 @@ const monthDaySchema = z.string().refine(
   { error: (iss) => `must be a day of every year MM-DD, got '${String(iss.input)}'` },
 );
 
+/** Money in a policy: integer minor units and an ISO-4217 code (domain/money.ts). */
+const policyMoneySchema = z.strictObject({
+  amount: z.number().int({ error: 'must be an integer number of minor units' }).min(0).max(Number.MAX_SAFE_INTEGER),
+  currency: z.string().refine(isCurrency, { error: 'must be an ISO-4217 currency code such as CNY' }),
+});
+
 const roleSchema = z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'must be a role name such as service_manager' });
 
 // ---------------------------------------------------------------------------------------------
@@ -141,6 +148,14 @@ export const servicePolicySchema = z.strictObject({
     settlementConfirmWithin: durationSchema,
     settlementPeriod: durationSchema,
     partsPlanLead: durationSchema,
+    /** Share of claims the sales audit samples, 0–1. */
+    auditSampleRate: z.number().min(0, { error: 'must be from 0 to 1' }).max(1, { error: 'must be from 0 to 1' }),
+    /** Highest labour rate per hour a claim may write off (minor units). */
+    maxLabourRate: policyMoneySchema,
+    /** Highest travel cost per claim (minor units). */
+    travelCap: policyMoneySchema,
+    /** Time zone whose calendar months are the settlement periods. */
+    settlementTimeZone: z.string().min(1),
   }),
 });
 
@@ -207,6 +222,10 @@ export const DEFAULT_POLICY: ServicePolicy = deepFreeze({
     settlementConfirmWithin: 'P10D',
     settlementPeriod: 'P1M',
     partsPlanLead: 'P30D',
+    auditSampleRate: 0.1,
+    maxLabourRate: { amount: 8000, currency: 'CNY' },
+    travelCap: { amount: 50000, currency: 'CNY' },
+    settlementTimeZone: 'Asia/Shanghai',
   },
 });
 

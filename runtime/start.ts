@@ -3,6 +3,7 @@ import { Runtime } from '@temporalio/worker';
 import { startApiServer } from '../api';
 import { UsersRepository } from '../db/repositories/users';
 import { createWorkers } from '../worker/createWorker';
+import { ensureSettlementSchedule, templatePolicy } from './settlementSchedule';
 import { WorkerLogger } from '../worker/logger';
 import { adminTokenFor } from './adminToken';
 import { ConfigError, loadConfig, type AppConfig } from './config';
@@ -62,6 +63,8 @@ async function main(): Promise<void> {
     shutdownGraceTime: config.workerShutdownGrace,
   });
   const workerRunning = workers.run();
+  // Dealer settlement runs per dealer.settlementPeriod (the default template's terms at first start).
+  await ensureSettlementSchedule(client, config.taskQueue, (await templatePolicy(services.knex)).dealer);
 
   const app = httpAppFor(services, { client, connection }, config);
   const api = await startApiServer(app, config.port);

@@ -22,6 +22,7 @@ import { createMailTransport, NoticeOutbox } from '../notices';
 import { startDevServer } from '../runtime/devServer';
 import { resolveTemporalCli } from '../runtime/temporalCli';
 import { createWorkers } from '../worker/createWorker';
+import { benchmarkSettlement } from './benchmarkSettlement';
 import { WorkerLogger } from '../worker/logger';
 import { testNotice } from '../workflows/testNotice';
 
@@ -135,6 +136,7 @@ async function main(): Promise<void> {
 
   await underNoticeBacklog({ client, knex, post, get, project });
   await atManyOpenProjects({ knex, get, pmUserId: pm.id });
+  await benchmarkSettlement(knex, report);
 
   await api.close();
   workers.shutdown();

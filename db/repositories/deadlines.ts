@@ -50,7 +50,16 @@ export interface DeadlineFilter {
   offset?: number;
   /** Only the deadlines of the projects this scope admits (domain/access.ts). */
   projectScope?: Scope;
+  /**
+   * Dealer-warranty deadlines (record types claim, dealer_sale, dealer_task, settlement): only those of the
+   * records each scope admits. When given, the other record types follow `projectScope` as before.
+   */
+  dealerScopes?: Readonly<Record<DealerRecordType, Scope>>;
 }
+
+/** Record types of the dealer-warranty deadlines and the tables (with dealer_id) they point into. */
+export const DEALER_DEADLINE_TABLES = { claim: 'claims', dealer_sale: 'dealer_sales', dealer_task: 'dealer_tasks', settlement: 'settlements' } as const;
+export type DealerRecordType = keyof typeof DEALER_DEADLINE_TABLES;
 
 type Row = Record<string, unknown>;
 
@@ -122,7 +131,23 @@ export class DeadlinesRepository {
     if (filter.recordIds) query = query.whereIn('record_id', filter.recordIds);
     if (filter.kind) query = query.andWhere('kind', filter.kind);
     if (filter.dueBefore) query = query.andWhere('due_at', '<', filter.dueBefore);
-    if (filter.projectScope && filter.projectScope.kind !== 'all') {
+    const dealerScopes = filter.dealerScopes;
+    if (dealerScopes) {
+      const dealerTypes = Object.keys(DEALER_DEADLINE_TABLES);
+      query = query.andWhere((any) => {
+        // Everything else, as the project scope has it (unrestricted for `all`).
+        if (!filter.projectScope || filter.projectScope.kind === 'all') void any.orWhereNotIn('record_type', dealerTypes);
+        else void any.orWhere((q) => q.where('record_type', 'project').whereIn('record_id', whereInScope(this.knex('projects').select('id'), filter.projectScope, PROJECT_SCOPE_COLUMNS)));
+        for (const [type, table] of Object.entries(DEALER_DEADLINE_TABLES) as Array<[DealerRecordType, string]>) {
+          const scope = dealerScopes[type];
+          if (scope.kind === 'none') continue;
+          void any.orWhere((q) => {
+            void q.where('record_type', type);
+            if (scope.kind !== 'all') void q.whereIn('record_id', whereInScope(this.knex(table).select('id'), scope, { dealer: 'dealer_id' }));
+          });
+        }
+      });
+    } else if (filter.projectScope && filter.projectScope.kind !== 'all') {
       const readable = whereInScope(this.knex('projects').select('id'), filter.projectScope, PROJECT_SCOPE_COLUMNS);
       query = query.andWhere('record_type', 'project').whereIn('record_id', readable);
     }

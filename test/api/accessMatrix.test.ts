@@ -9,6 +9,8 @@ import { rolesOfRule, type RouteAccess } from '../../api/access';
 import { apiModules } from '../../api/modules';
 import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
 import { DealersRepository } from '../../db/repositories/dealers';
+import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
+import { DEFAULT_POLICY } from '../../domain/policy';
 import { ProjectsRepository } from '../../db/repositories/projects';
 import { generateToken, UsersRepository } from '../../db/repositories/users';
 import { ROLES, type Role } from '../../domain/access';
@@ -63,6 +65,22 @@ const MATRIX: Record<string, Row> = {
   'collection calendar administer': adminOnly,
   // Policy layers: the numbers new contracts start from, set by the admin and the service manager.
   'collection policy_layer administer': rowOf({ admin: same('ok'), service_manager: same('ok') }, same(403)),
+  // Dealer warranty: a dealer reaches its own dealer's records only; the company's roles per step.
+  'collection claim administer': rowOf({ admin: same('ok'), technical_appraiser: same('ok') }, same(403)),
+  'collection claim read': rowOf({}, same('ok')),
+  'collection claim act': rowOf({ technical_appraiser: same('ok'), sales_clerk: same('ok'), dealer: same('ok') }, same(403)),
+  'record claim read': rowOf({ admin: same('ok'), leadership: same('ok'), technical_appraiser: same('ok'), sales_clerk: same('ok'), finance: same('ok'), dealer: ['ok', 404] }, same(404)),
+  'record claim act': rowOf({ technical_appraiser: same('ok'), sales_clerk: same('ok'), dealer: ['ok', 404] }, same(403)),
+  'collection dealer_sale act': rowOf({ sales_clerk: same('ok'), dealer: same('ok') }, same(403)),
+  'record dealer_sale act': rowOf({ sales_clerk: same('ok'), dealer: ['ok', 404] }, same(403)),
+  'collection dealer_task act': rowOf({ sales_clerk: same('ok'), dealer: same('ok') }, same(403)),
+  'record dealer_task read': rowOf({ admin: same('ok'), leadership: same('ok'), sales_clerk: same('ok'), dealer: ['ok', 404] }, same(404)),
+  'record dealer_task act': rowOf({ sales_clerk: same('ok'), dealer: ['ok', 404] }, same(403)),
+  'collection settlement read': rowOf({}, same('ok')),
+  'collection settlement act': rowOf({ finance: same('ok'), dealer: same('ok') }, same(403)),
+  'record settlement read': rowOf({ admin: same('ok'), leadership: same('ok'), sales_clerk: same('ok'), finance: same('ok'), dealer: ['ok', 404] }, same(404)),
+  'record settlement act': rowOf({ finance: same('ok'), dealer: ['ok', 404] }, same(403)),
+  'record ledger read': rowOf({ admin: same('ok'), leadership: same('ok'), finance: same('ok'), dealer: ['ok', 404] }, same(404)),
 };
 
 /** GET /api/projects: [lists the own project, lists the other one]. */
@@ -112,8 +130,9 @@ describe('authorization matrix: every route × every role × own and other recor
   const tokens = {} as Record<Role, string>;
   let otherPmToken: string;
   let operations: Operation[];
-  const own = {} as { project: Json; serial: string; user: number; token: number };
-  const other = {} as { project: Json; serial: string; user: number; token: number };
+  type Target = { project: Json; serial: string; user: number; token: number; dealer: number; sale: number; task: number; claim: number; settlement: number };
+  const own = {} as Target;
+  const other = {} as Target;
 
   const call = async (method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: Json }> => {
     const response = await fetch(`${server.url}${path}`, {
@@ -122,7 +141,9 @@ describe('authorization matrix: every route × every role × own and other recor
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    // Most answers are JSON; a printable notice is HTML.
+    const json = response.headers.get('content-type')?.includes('application/json');
+    return { status: response.status, body: text && json ? JSON.parse(text) : text || undefined };
   };
 
   async function startProject(token: string, customer: string): Promise<Json> {
@@ -169,6 +190,16 @@ describe('authorization matrix: every route × every role × own and other recor
     }
 
     const dealer = await new DealersRepository(knex).create('Matrix Dealer');
+    const otherDealer = await new DealersRepository(knex).create('Other Matrix Dealer');
+    // One dealer-warranty record of each kind for the matrix dealer and for another dealer.
+    const warranty = new DealerWarrantyRepository(knex);
+    for (const [target, dealerId] of [[own, dealer.id], [other, otherDealer.id]] as const) {
+      const sale = await warranty.createSale({ dealerId, deviceSerial: `SN-D${dealerId}`, model: 'M1', saleDate: '2026-01-05', customerName: 'C' }, DEFAULT_POLICY.dealer, new Date());
+      const claim = await warranty.submitClaim({ dealerId, deviceSerial: `SN-D${dealerId}`, faultCode: 'E1', repairDate: '2026-02-01', workDone: 'w', lines: [{ kind: 'other', amount: { amount: 1, currency: 'CNY' }, description: 'x' }] }, DEFAULT_POLICY.dealer, 1, new Date(), '2026-02-02');
+      const [settlement] = await knex('settlements').insert({ dealer_id: dealerId, period: '2026-01', currency: 'CNY', status: 'review', total_minor: 0, created_at: new Date(), updated_at: new Date() });
+      const task = await warranty.createTask({ dealerId, deviceSerial: `SN-D${dealerId}`, customerName: 'C', request: 'visit' }, DEFAULT_POLICY.dealer, 1, new Date());
+      Object.assign(target, { dealer: dealerId, sale: sale.id, task: task.id, claim: claim.id, settlement: Number(settlement) });
+    }
     for (const role of ROLES) {
       if (tokens[role]) continue;
       tokens[role] = await tokenOf(role, role === 'customer' ? { customerId: own.project.customerId } : role === 'dealer' ? { dealerId: dealer.id } : {});
@@ -215,8 +246,9 @@ describe('authorization matrix: every route × every role × own and other recor
 
   function concreteRequest(op: Operation, target: typeof own): { path: string; body: unknown } {
     const resource = op.access && 'resource' in op.access ? op.access.resource : null;
-    const id = resource === 'user' ? target.user : resource === 'api_token' ? target.token : target.project.id;
-    const path = op.path.replace('{id}', String(id)).replace('{serial}', encodeURIComponent(target.serial)).replace('{issueId}', 'I1').replace('{scope}', 'template').replace('{key}', resource === 'policy_layer' ? 'default' : 'cn').replace('{year}', '2027');
+    const ids: Partial<Record<string, number>> = { user: target.user, api_token: target.token, dealer_sale: target.sale, dealer_task: target.task, claim: target.claim, settlement: target.settlement, ledger: target.dealer };
+    const id = (resource && ids[resource]) ?? target.project.id;
+    const path = op.path.replace('{id}', String(id)).replace('{serial}', encodeURIComponent(target.serial)).replace('{issueId}', 'I1').replace('{scope}', 'template').replace('{key}', resource === 'policy_layer' ? 'default' : 'cn').replace('{model}', 'M1').replace('{year}', '2027');
     // Every request body is an object: an array is always a 400, so a call the rule lets through changes nothing.
     return { path, body: op.hasBody ? [] : undefined };
   }

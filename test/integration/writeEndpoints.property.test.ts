@@ -8,12 +8,15 @@ import fc from 'fast-check';
 import type express from 'express';
 import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
 import { apiModules } from '../../api/modules';
+import { DealersRepository } from '../../db/repositories/dealers';
+import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
+import { DEFAULT_POLICY } from '../../domain/policy';
 import { UsersRepository } from '../../db/repositories/users';
 import type { PolicyOverride } from '../../domain/policy';
 import { BOTH_SIGN, CUSTOMER_CONTACT, PM, SECONDS_POLICY, SERVICE_MANAGER, startProjectHarness, uniqueContractNo, type Json, type ProjectHarness } from '../support/projectHarness';
 
 /** Every table a write endpoint could touch (the audit trail records refusals too, by design). */
-const TABLES = ['customers', 'customer_contacts', 'sites', 'devices', 'contracts', 'policy_layers', 'projects', 'project_events', 'trial_issues', 'doa_cases', 'users', 'api_tokens', 'notice_outbox', 'dealers', 'calendar_years', 'deadlines', 'idempotency_keys'] as const;
+const TABLES = ['customers', 'customer_contacts', 'sites', 'devices', 'contracts', 'policy_layers', 'projects', 'project_events', 'trial_issues', 'doa_cases', 'users', 'api_tokens', 'notice_outbox', 'dealers', 'calendar_years', 'deadlines', 'idempotency_keys', 'model_parts', 'model_operations', 'dealer_sales', 'dealer_tasks', 'claims', 'claim_lines', 'settlements', 'settlement_lines', 'ledger_entries'] as const;
 
 /** Nothing falls due while the properties run. */
 const QUIET_POLICY: PolicyOverride = {
@@ -148,6 +151,8 @@ describe('every write endpoint, under arbitrary and broken input', () => {
   /** A project whose first unit arrived damaged: its DOA case exists, so its steps reach their body check. */
   let doaProjectId: number;
   let doaSerial: string;
+  /** Dealer warranty: a sale, a claim and a statement of one dealer, and the tokens of each step's role. */
+  const dealerSide = {} as { sale: number; task: number; claim: number; settlement: number; dealer: string; clerk: string; appraiser: string; finance: string };
 
   beforeAll(async () => {
     h = await startProjectHarness('write-properties');
@@ -157,6 +162,16 @@ describe('every write endpoint, under arbitrary and broken input', () => {
     // Every module production serves: projects, test notices, policy layers, users.
     app = createApp({ knex: h.system.db.knex, temporal: { client: h.system.temporal.client, taskQueue: h.system.temporal.taskQueue, namespace: 'default' }, routers: apiModules, logger: { error: (message, error) => console.error(message, error) } });
     server = await startApiServer(app, 0, '127.0.0.1');
+
+    const dealerId = (await new DealersRepository(h.system.db.knex).create('Property Dealer')).id;
+    const tokenFor = async (role: 'dealer' | 'sales_clerk' | 'technical_appraiser' | 'finance') =>
+      users.issueToken((await users.create({ name: `Prop ${role}`, email: `prop-${role}@maker.test`, role, ...(role === 'dealer' ? { dealerId } : {}) })).id, 'test');
+    const warranty = new DealerWarrantyRepository(h.system.db.knex);
+    const sale = await warranty.createSale({ dealerId, deviceSerial: 'SN-PROP-1', model: 'M1', saleDate: '2026-01-05', customerName: 'C' }, DEFAULT_POLICY.dealer, new Date());
+    const claim = await warranty.submitClaim({ dealerId, deviceSerial: 'SN-PROP-1', faultCode: 'E1', repairDate: '2026-02-01', workDone: 'w', lines: [{ kind: 'other', amount: { amount: 1, currency: 'CNY' }, description: 'x' }] }, DEFAULT_POLICY.dealer, 1, new Date(), '2026-02-02');
+    const [settlement] = await h.system.db.knex('settlements').insert({ dealer_id: dealerId, period: '2026-01', currency: 'CNY', status: 'review', total_minor: 0, created_at: new Date(), updated_at: new Date() });
+    const task = await warranty.createTask({ dealerId, deviceSerial: 'SN-PROP-1', customerName: 'C', request: 'visit' }, DEFAULT_POLICY.dealer, 1, new Date());
+    Object.assign(dealerSide, { sale: sale.id, task: task.id, claim: claim.id, settlement: Number(settlement), dealer: await tokenFor('dealer'), clerk: await tokenFor('sales_clerk'), appraiser: await tokenFor('technical_appraiser'), finance: await tokenFor('finance') });
 
     const created = await h.createProject({ policy: QUIET_POLICY });
     expect(created.status).toBe(201);
@@ -291,6 +306,7 @@ describe('every write endpoint, under arbitrary and broken input', () => {
     { name: 'PUT /api/calendars/:key/years/:year', method: 'PUT', path: () => '/api/calendars/cn/years/2027', valid: () => ({ holidays: ['2027-01-01'], makeupWorkdays: [] }), token: () => adminToken },
     { name: 'POST /api/users', method: 'POST', path: () => '/api/users', valid: () => ({ name: 'Zhao Lei', email: 'zhao.lei@maker.test', role: 'engineer', locale: 'en' }), token: () => adminToken },
     { name: 'POST /api/notices/test', method: 'POST', path: () => '/api/notices/test', valid: () => ({ email: 'ops@maker.test', name: 'Ops', locale: 'en' }), token: () => adminToken, starts: true },
+    ...dealerEndpoints(),
     {
       name: 'PUT /api/policy-layers/:scope/:key',
       method: 'PUT',
@@ -299,6 +315,36 @@ describe('every write endpoint, under arbitrary and broken input', () => {
       token: () => managerToken,
     },
   ];
+
+  function dealerEndpoints(): Endpoint[] {
+    const money = { amount: 1000, currency: 'CNY' };
+    const d = dealerSide;
+    return [
+      { name: 'PUT /api/models/:model/warranty-reference', method: 'PUT', path: () => '/api/models/M1/warranty-reference', valid: () => ({ parts: [{ partNo: 'P-1', name: 'Pump' }], operations: [{ operation: 'inspect', standardHundredths: 50 }] }), token: () => adminToken },
+      { name: 'POST /api/dealer-sales', method: 'POST', path: () => '/api/dealer-sales', valid: () => ({ deviceSerial: 'SN-PROP-2', model: 'M1', saleDate: '2026-01-05', customerName: 'Li Si' }), token: () => d.dealer },
+      { name: 'POST /api/dealer-sales/:id/card', method: 'POST', path: () => `/api/dealer-sales/${d.sale}/card`, valid: () => ({ cardDate: '2026-01-10', customerPhone: '13800000000' }), token: () => d.dealer },
+      { name: 'POST /api/dealer-tasks', method: 'POST', path: () => '/api/dealer-tasks', valid: () => ({ deviceSerial: 'SN-PROP-1', customerName: 'Li Si', customerPhone: '13800000000', request: 'pump noisy' }), token: () => d.dealer },
+      { name: 'POST /api/dealer-tasks/:id/arrange', method: 'POST', path: () => `/api/dealer-tasks/${d.task}/arrange`, valid: () => ({ visitAt: '2026-12-02T09:00:00+08:00', arrangement: 'visit with a spare pump' }), token: () => d.dealer },
+      { name: 'POST /api/dealer-tasks/:id/check', method: 'POST', path: () => `/api/dealer-tasks/${d.task}/check`, valid: () => ({ note: 'called the customer' }), token: () => d.clerk },
+      { name: 'POST /api/dealer-tasks/:id/hand-back', method: 'POST', path: () => `/api/dealer-tasks/${d.task}/hand-back`, valid: () => ({ reason: 'too far' }), token: () => d.dealer },
+      {
+        name: 'POST /api/claims',
+        method: 'POST',
+        path: () => '/api/claims',
+        valid: () => ({ deviceSerial: 'SN-PROP-1', faultCode: 'E2', repairDate: '2026-02-01', workDone: 'replaced', lines: [{ kind: 'part', partNo: 'P-1', quantity: 1, unitPrice: money }, { kind: 'travel', amount: money }] }),
+        token: () => d.dealer,
+      },
+      { name: 'POST /api/claims/:id/parts-received', method: 'POST', path: () => `/api/claims/${d.claim}/parts-received`, valid: () => ({ lineNos: [1], receivedOn: '2026-02-03' }), token: () => d.clerk },
+      { name: 'POST /api/claims/:id/appraisal', method: 'POST', path: () => `/api/claims/${d.claim}/appraisal`, valid: () => ({ appraisals: [{ lineNo: 1, appraisal: 'quality_fault' }] }), token: () => d.appraiser },
+      { name: 'POST /api/claims/:id/audit', method: 'POST', path: () => `/api/claims/${d.claim}/audit`, valid: () => ({ note: 'checked the photos' }), token: () => d.clerk },
+      { name: 'POST /api/claims/:id/decision', method: 'POST', path: () => `/api/claims/${d.claim}/decision`, valid: () => ({ decisions: [{ lineNo: 1, kind: 'approve_part', amount: money }] }), token: () => d.clerk },
+      { name: 'POST /api/claims/:id/resubmit', method: 'POST', path: () => `/api/claims/${d.claim}/resubmit`, valid: () => ({ lines: [{ lineNo: 1, line: { kind: 'travel', amount: money } }] }), token: () => d.dealer },
+      { name: 'POST /api/settlements/run', method: 'POST', path: () => '/api/settlements/run', valid: () => ({ period: '2026-01', dealerId: 1 }), token: () => d.finance },
+      { name: 'POST /api/settlements/:id/review', method: 'POST', path: () => `/api/settlements/${d.settlement}/review`, valid: () => ({ holdLineIds: [1] }), token: () => d.finance },
+      { name: 'POST /api/settlements/:id/confirm', method: 'POST', path: () => `/api/settlements/${d.settlement}/confirm`, valid: () => ({ version: 1 }), token: () => d.dealer },
+      { name: 'POST /api/settlements/:id/dispute', method: 'POST', path: () => `/api/settlements/${d.settlement}/dispute`, valid: () => ({ reason: 'line 3 was paid already' }), token: () => d.dealer },
+    ];
+  }
 
   it('lists every write endpoint the API documents', async () => {
     const document = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as Json;

@@ -48,6 +48,17 @@ const samples: Record<string, { context: Record<string, unknown>; optional?: str
     context: { recipientName: 'Ann Lee', project, device, reason: 'the damaged unit was not returned in time', amount: { amount: 12_800_000, currency: 'CNY' }, dueAt: AT, actionUrl: 'https://aftercare.test/projects/17/doa/SN-0001' },
     optional: ['amount'],
   },
+  'dealer-writeoff': {
+    context: {
+      dealer: 'Jiangxi Medical Supplies',
+      period: '2026-11',
+      version: 1,
+      total: { amount: 6_868_900, currency: 'CNY' },
+      lines: [{ claimId: 12, lineNo: 1, kind: 'part', amount: { amount: 6_868_900, currency: 'CNY' } }],
+      confirmDueAt: AT,
+    },
+    optional: ['confirmDueAt'],
+  },
   'doa-charge-reversed': {
     context: { recipientName: 'Ann Lee', project, device, dueAt: AT, returnedAt: AT, actionUrl: 'https://aftercare.test/projects/17' },
   },

@@ -1,0 +1,40 @@
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
+import { Duration as LuxonDuration } from 'luxon';
+import type { Knex } from 'knex';
+import { PolicyLayersRepository } from '../db/repositories/policyLayers';
+import { DEFAULT_POLICY, mergePolicy, type PolicyOverride, type ServicePolicy } from '../domain/policy';
+
+/** The default template's policy: the dealer terms no contract narrows. */
+export async function templatePolicy(knex: Knex): Promise<ServicePolicy> {
+  return mergePolicy(DEFAULT_POLICY, (await new PolicyLayersRepository(knex).get('template', 'default'))?.override as PolicyOverride | undefined);
+}
+
+export const SETTLEMENT_SCHEDULE_ID = 'dealer-settlement';
+
+/**
+ * When settlement runs: a month-long period runs at 00:30 on the 1st of each month in the
+ * settlement time zone (settling the month before); any other period runs every that long.
+ */
+export function settlementScheduleSpec(policy: ServicePolicy['dealer']): ScheduleSpec {
+  const period = typeof policy.settlementPeriod === 'string' ? LuxonDuration.fromISO(policy.settlementPeriod) : null;
+  if (!period || !period.isValid) throw new RangeError('dealer.settlementPeriod must be an ISO-8601 duration');
+  if (policy.settlementPeriod === 'P1M') return { calendars: [{ dayOfMonth: 1, hour: 0, minute: 30 }], timezone: policy.settlementTimeZone };
+  return { intervals: [{ every: period.toMillis() }] };
+}
+
+/**
+ * Creates the settlement Schedule once; a second start finds it. Overlapping runs are skipped, and
+ * a run that does overlap (a manual trigger) is still harmless: statements are frozen once.
+ */
+export async function ensureSettlementSchedule(client: Client, taskQueue: string, policy: ServicePolicy['dealer'], scheduleId = SETTLEMENT_SCHEDULE_ID): Promise<void> {
+  try {
+    await client.schedule.create({
+      scheduleId,
+      spec: settlementScheduleSpec(policy),
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+      action: { type: 'startWorkflow', workflowType: 'dealerSettlementRun', taskQueue, args: [{ timeZone: policy.settlementTimeZone }] },
+    });
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+  }
+}
