@@ -70,15 +70,30 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
     });
   }
 
+  /**
+   * The status a step being recorded moves the case to: the case's row shows it before the workflow
+   * applies it, so a step sent in that moment is judged against it as well (and again under the lock).
+   */
+  let entering: DoaState['status'] | undefined;
+  async function recordStep(record: RecordProjectStepInput): Promise<void> {
+    entering = record.doaCase?.state.status;
+    try {
+      await steps.recordProjectStep(record);
+    } finally {
+      entering = undefined;
+    }
+  }
+  const caseIs = (...statuses: DoaState['status'][]) => statuses.includes(state.status) || (entering !== undefined && statuses.includes(entering));
+
   setHandler(doaStateQuery, () => state);
   setHandler(projectManagerChangedSignal, (manager) => void (input.projectManager = manager));
 
   kit.step(doaShippedUpdate, {
-    validate: () => void (state.status !== 'awaiting_shipment' && rejectStep(`the replacement cannot be shipped now (case is ${state.status})`)),
+    validate: () => void (!caseIs('awaiting_shipment') && rejectStep(`the replacement cannot be shipped now (case is ${state.status})`)),
     async apply(step, at) {
       const next: DoaState = { ...state, shippedAt: at, replacementSerial: step.replacementSerial, status: 'awaiting_receipt', lastStepAt: at };
       // The replacement is a device of the project from now on, with its own warranty at final acceptance.
-      await steps.recordProjectStep({
+      await recordStep({
         ...entry('shipped', `replacement ${step.replacementSerial} shipped`, next, { actor: step.actor, at }),
         replacementDevice: { serial: step.replacementSerial, model: input.device.model, brand: input.device.brand },
       });
@@ -88,11 +103,11 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
   });
 
   kit.step(doaReceivedUpdate, {
-    validate: () => void (state.status !== 'awaiting_receipt' && rejectStep(`the replacement cannot be received now (case is ${state.status})`)),
+    validate: () => void (!caseIs('awaiting_receipt') && rejectStep(`the replacement cannot be received now (case is ${state.status})`)),
     async apply(step, at) {
       const returnDue = (await deadlines.add(at, doa.returnWithin)).at.toISOString();
       const next: DoaState = { ...state, receivedAt: at, returnDue, status: 'awaiting_return', lastStepAt: at };
-      await steps.recordProjectStep(entry('received', `replacement received; damaged unit due back by ${returnDue}`, next, { actor: step.actor, at }));
+      await recordStep(entry('received', `replacement received; damaged unit due back by ${returnDue}`, next, { actor: step.actor, at }));
       Object.assign(state, next);
       return { ...state };
     },
@@ -102,7 +117,7 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
     validate() {
       if (state.returnedAt) rejectStep('the damaged unit was already returned');
       if (returnWatchOver) rejectStep('the case is closed: a return is no longer recorded');
-      if (state.status !== 'awaiting_return' && state.status !== 'charged') rejectStep(`the damaged unit cannot be returned now (case is ${state.status})`);
+      if (!caseIs('awaiting_return', 'charged')) rejectStep(`the damaged unit cannot be returned now (case is ${state.status})`);
     },
     async apply(step, at) {
       const inTime = new Date(at).getTime() <= new Date(state.returnDue!).getTime();
@@ -110,12 +125,12 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
       if (state.status === 'awaiting_return') {
         if (step.acceptable) {
           const next: DoaState = { ...state, ...returned, status: 'returned' };
-          await steps.recordProjectStep(entry('returned', 'damaged unit returned in time and accepted', next, { actor: step.actor, at }));
+          await recordStep(entry('returned', 'damaged unit returned in time and accepted', next, { actor: step.actor, at }));
           Object.assign(state, next);
         } else {
           const reason = 'returned unit not acceptable';
           const next: DoaState = { ...state, ...returned, status: 'charged', chargedAmount: fromLegacyAmount(input.device.catalogPrice) };
-          await steps.recordProjectStep({
+          await recordStep({
             ...entry('charged', `${reason}: catalogue price ${next.chargedAmount ? formatMoney(next.chargedAmount, 'en-GB') : '(to be priced)'} charged, customer flagged`, next, { actor: step.actor, at }),
             flagCustomer: { customerId: input.customer.id, reason: flagReason(reason) },
           });
@@ -124,14 +139,14 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
       } else if (inTime && step.acceptable) {
         // Charged as not returned, but the return happened in time: the charge was wrong.
         const next: DoaState = { ...state, ...returned, status: 'returned', chargedAmount: null, chargeReversedAt: new Date().toISOString() };
-        await steps.recordProjectStep({
+        await recordStep({
           ...entry('charge_reversed', `damaged unit had been returned in time (${at}): charge reversed, customer flag lifted`, next, { actor: step.actor, at }),
           unflagCustomer: { customerId: input.customer.id, reason: flagReason('damaged unit not returned in time') },
         });
         Object.assign(state, next);
       } else {
         const next: DoaState = { ...state, ...returned };
-        await steps.recordProjectStep(entry('returned_late', 'damaged unit returned after the deadline; the charge stands', next, { actor: step.actor, at }));
+        await recordStep(entry('returned_late', 'damaged unit returned after the deadline; the charge stands', next, { actor: step.actor, at }));
         Object.assign(state, next);
       }
       return { ...state };

@@ -112,9 +112,29 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     return { projectId: input.projectId, stage: state.stage, at, ...extra };
   }
 
+  /**
+   * The stage a step being recorded moves to. The record is on the page before the workflow applies it,
+   * so a step sent in that moment is judged against the stage being entered as well; under the lock it
+   * is judged again once the first step is applied (or failed).
+   */
+  let entering: ProjectStage | undefined;
+
+  /** Records a step under the lock (steps and the process's own transitions only). */
+  async function recordStep(record: RecordProjectStepInput, via: typeof steps = steps): Promise<void> {
+    entering = (record.patch as { stage?: ProjectStage }).stage;
+    try {
+      await via.recordProjectStep(record);
+    } finally {
+      entering = undefined;
+    }
+  }
+
+  /** A transition of the process itself (under the lock), retried until the database answers. */
+  const recordStepInBackground = (record: RecordProjectStepInput) => recordStep(record, background);
+
   function refuseOutOfOrder(step: ProjectStep): void {
     const reason = stepRejection(state.stage, step, initialAcceptanceRequired);
-    if (reason) rejectStep(reason);
+    if (reason && (entering === undefined || stepRejection(entering, step, initialAcceptanceRequired) !== null)) rejectStep(reason);
   }
 
   function requireSignatures(signatures: Parameters<typeof missingSignatures>[0], what: string, field = 'signatures'): void {
@@ -160,7 +180,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
       if (step.acceptanceItems.length === 0) invalidStep('kickoff needs at least one acceptance item', 'acceptanceItems');
     },
     async apply(step, at) {
-      await steps.recordProjectStep(entry('kickoff', 'kickoff_recorded', `kickoff meeting on ${step.meetingDate}`, { actor: step.actor, at, data: step, patch: { stage: 'awaiting_unboxing' } }));
+      await recordStep(entry('kickoff', 'kickoff_recorded', `kickoff meeting on ${step.meetingDate}`, { actor: step.actor, at, data: step, patch: { stage: 'awaiting_unboxing' } }));
       state.lastStepAt = at;
       moveTo('awaiting_unboxing');
       return result(at);
@@ -181,7 +201,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
         const exclusion = doaExclusion(item.damage!.cause);
         return { damage: item.damage!, state: { serial: item.serial, status: exclusion ? ('excluded' as const) : ('awaiting_shipment' as const), ...(exclusion ? { exclusion } : {}) } };
       });
-      await steps.recordProjectStep({
+      await recordStep({
         ...entry('unboxing', 'unboxing_checked', `${step.items.length - damaged.length} ok, ${damaged.length} damaged`, { actor: step.actor, at, data: step, patch: { stage: 'installing' } }),
         doaCases: cases,
       });
@@ -207,7 +227,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     validate: () => refuseOutOfOrder('weeklyReport'),
     async apply(step, at) {
       const number = state.weeklyReports + 1;
-      await steps.recordProjectStep(entry(`weekly-report:${number}`, 'weekly_report', `weekly report ${number}: ${step.summary}`, { actor: step.actor, at, data: step }));
+      await recordStep(entry(`weekly-report:${number}`, 'weekly_report', `weekly report ${number}: ${step.summary}`, { actor: step.actor, at, data: step }));
       state.weeklyReports = number;
       state.lastWeeklyReportAt = at;
       return result(at);
@@ -221,7 +241,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     },
     async apply(step, at) {
       const next = stageAfterInstallation(initialAcceptanceRequired);
-      await steps.recordProjectStep(
+      await recordStep(
         entry('installation-complete', 'installation_completed', `installation and commissioning complete (${step.testRecords.length} test records)`, { actor: step.actor, at, data: step, patch: { stage: next, installationCompletedAt: at } }),
       );
       state.lastStepAt = at;
@@ -243,7 +263,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
       const installationCompletedAt = state.milestones.installationCompletedAt ?? at;
       // Leftover issues belong to the first trial run, which starts now.
       const issues = newIssues(step.leftoverIssues ?? [], at, Math.max(state.trialRound, 1));
-      await steps.recordProjectStep({
+      await recordStep({
         ...entry('initial-acceptance', 'initial_acceptance_passed', 'initial acceptance passed: certificate issued', { actor: step.actor, at, data: step, patch: { stage: 'trial_run', installationCompletedAt, initialAcceptedAt: at } }),
         trialIssues: issues,
         events: issueEvents(issues),
@@ -262,7 +282,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     validate: () => refuseOutOfOrder('trialIssue'),
     async apply(step, at) {
       const [issue] = newIssues([step], at, Math.max(state.trialRound, 1));
-      await steps.recordProjectStep({ ...entry(`trial-issue:${issue!.id}`, 'trial_issue_logged', `issue ${issue!.id}: ${step.title}`, { actor: step.actor, at, data: issue }), trialIssues: [issue!] });
+      await recordStep({ ...entry(`trial-issue:${issue!.id}`, 'trial_issue_logged', `issue ${issue!.id}: ${step.title}`, { actor: step.actor, at, data: issue }), trialIssues: [issue!] });
       addIssues([issue!]);
       await notifyIssuesChanged();
       return result(at, { issueIds: [issue!.id] });
@@ -279,7 +299,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     async apply(step, at) {
       const issue = state.trialIssues.find((i) => i.id === step.issueId)!;
       const resolved: TrialIssue = { ...issue, resolvedAt: at, resolution: step.resolution };
-      await steps.recordProjectStep({ ...entry(`trial-issue:${issue.id}:resolved`, 'trial_issue_resolved', `issue ${issue.id} resolved: ${step.resolution}`, { actor: step.actor, at, data: step }), trialIssues: [resolved] });
+      await recordStep({ ...entry(`trial-issue:${issue.id}:resolved`, 'trial_issue_resolved', `issue ${issue.id} resolved: ${step.resolution}`, { actor: step.actor, at, data: step }), trialIssues: [resolved] });
       Object.assign(issue, resolved);
       await notifyIssuesChanged();
       return result(at, { issueIds: [issue.id] });
@@ -294,7 +314,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     async apply(step, at) {
       const trial = state.trial!;
       const number = (trial.reports ?? 0) + 1;
-      await steps.recordProjectStep(entry(`trial-report:${trial.round}:${number}`, 'trial_report_submitted', 'trial-run report and final-acceptance application submitted', { actor: step.actor, at, data: step }));
+      await recordStep(entry(`trial-report:${trial.round}:${number}`, 'trial_report_submitted', 'trial-run report and final-acceptance application submitted', { actor: step.actor, at, data: step }));
       trial.reports = number;
       trial.reportSubmittedAt = at;
       await trialHandle!.signal(trialReportSubmittedSignal, { at }).catch(() => undefined);
@@ -320,7 +340,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
         const startsAt = warrantyStart(policy.warranty.startsAt, { ...state.milestones, finalAcceptedAt: at });
         const endsAt = (await deadlines.add(startsAt, policy.warranty.length)).at.toISOString();
         const warranty = { startsAt, endsAt };
-        await steps.recordProjectStep({
+        await recordStep({
           ...entry('final-acceptance:passed', 'final_acceptance_passed', `final acceptance passed: certificate issued, quality score ${score}/100`, {
             actor: step.actor,
             at,
@@ -339,7 +359,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
       const failures = state.failedFinalAcceptances + 1;
       // The new issues belong to the trial run they go back to.
       const issues = newIssues(step.issues ?? [], at, state.trialRound + 1);
-      await steps.recordProjectStep({
+      await recordStep({
         ...entry(`final-acceptance:failed:${failures}`, 'final_acceptance_failed', `final acceptance failed (${issues.length} new issues): back to trial run`, { actor: step.actor, at, data: step, patch: { stage: 'trial_run' } }),
         trialIssues: issues,
         events: issueEvents(issues),
@@ -361,7 +381,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
       if (missingSignatures(step.signatures, ['customer']).length > 0) invalidStep('the handover checklist needs the customer signature', 'signatures');
     },
     async apply(step, at) {
-      await steps.recordProjectStep({
+      await recordStep({
         ...entry('handover', 'handover_completed', `documents handed over (${step.documents.length}); warranty runs to ${state.warranty!.endsAt}`, { actor: step.actor, at, data: step, patch: { stage: 'completed', completedAt: at } }),
         customerAcceptance: { customerId: input.customer.id, acceptedAt: state.milestones.finalAcceptedAt! },
       });
@@ -383,7 +403,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
       if (step.reason.trim() === '') invalidStep('a cancellation needs a reason', 'reason');
     },
     async apply(step, at) {
-      await steps.recordProjectStep(entry('cancelled', 'project_cancelled', `cancelled: ${step.reason}`, { actor: step.actor, at, patch: { stage: 'cancelled', cancelReason: step.reason } }));
+      await recordStep(entry('cancelled', 'project_cancelled', `cancelled: ${step.reason}`, { actor: step.actor, at, patch: { stage: 'cancelled', cancelReason: step.reason } }));
       state.lastStepAt = at;
       state.cancelReason = step.reason;
       cancelledBy = step.actor;
@@ -448,14 +468,14 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
       // Running from the moment the child is: once the record says so, a report is accepted.
       state.trialRound = round;
       state.trial = { round, startedAt: startsAt, status: 'running' };
-      await background.recordProjectStep(entry(`trial:${round}:started`, 'trial_run_started', `trial run ${round} started`, { patch: { trialStartedAt: startsAt, trialEndsAt: endsAt, trialExtensions: 0 } }));
+      await recordStepInBackground(entry(`trial:${round}:started`, 'trial_run_started', `trial run ${round} started`, { patch: { trialStartedAt: startsAt, trialEndsAt: endsAt, trialExtensions: 0 } }));
     });
     // An issue logged while the child was starting has not reached it yet.
     await notifyIssuesChanged();
     const ended = await trialHandle!.result();
     await kit.exclusive(async () => {
       const open = state.trialIssues.filter((i) => !i.resolvedAt).length;
-      await background.recordProjectStep(
+      await recordStepInBackground(
         entry(`trial:${round}:ended`, 'trial_run_ended', `trial run ${round} ended after ${ended.extensions} extension(s); ${open} open issue(s) go to final acceptance`, {
           data: ended,
           patch: { stage: 'final_acceptance', trialEndsAt: ended.endedAt, trialExtensions: ended.extensions },
@@ -504,7 +524,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
       if (state.stage !== 'cancelled') {
         await kit.exclusive(async () => {
           const reason = 'cancelled by an operator';
-          await background.recordProjectStep(entry('cancelled', 'project_cancelled', `cancelled: ${reason}`, { patch: { stage: 'cancelled', cancelReason: reason } }));
+          await recordStepInBackground(entry('cancelled', 'project_cancelled', `cancelled: ${reason}`, { patch: { stage: 'cancelled', cancelReason: reason } }));
           state.cancelReason = reason;
           moveTo('cancelled');
         });
