@@ -3,6 +3,7 @@ import { createDeadlineActivities } from './deadlines';
 import type { ActivityDeps } from './deps';
 import { createEscalationActivities, createNoticeActivities } from './notices';
 import { createProjectActivities } from './projects';
+import { createTicketActivities } from './tickets';
 
 export type { ActivityDeps } from './deps';
 export type { ComputeDeadlinesInput, ComputedDeadline, DeadlineRequest } from './calendars';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDeadlineActivities(deps),
     ...createEscalationActivities(deps),
     ...createProjectActivities(deps),
+    ...createTicketActivities(deps),
   };
 }
 

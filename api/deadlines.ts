@@ -3,6 +3,8 @@
  * week. Any number of open processes is one indexed query; no workflow is asked.
  */
 import { DeadlinesRepository } from '../db/repositories/deadlines';
+import { scopeOf } from '../domain/access';
+import { principalOf } from './access';
 import { apiModule } from './module';
 import { defineRoute } from './route';
 import { z } from './zod';
@@ -36,7 +38,7 @@ const listDeadlines = defineRoute(
   {
     method: 'get',
     path: '/deadlines',
-    // Each caller sees the deadlines of the projects they may read (domain/access.ts).
+    // Each caller sees the deadlines of the projects and tickets they may read (domain/access.ts).
     roles: 'authenticated',
     access: { rule: 'collection', resource: 'project', action: 'read' },
     summary: 'Open deadlines across every process, soonest first (work queues: overdue, due this week)',
@@ -44,10 +46,10 @@ const listDeadlines = defineRoute(
     query: DeadlineQuery,
     responses: { 200: { description: 'Open deadlines', body: z.object({ deadlines: z.array(DeadlineSchema) }) } },
   },
-  async ({ query, deps, scope }) => {
+  async ({ query, deps, scope, user }) => {
     const now = new Date();
     const dueBefore = query.due === 'overdue' ? now : query.due === 'week' ? new Date(now.getTime() + WEEK_MS) : undefined;
-    const rows = await new DeadlinesRepository(deps.knex).listOpen({ kind: query.kind, dueBefore, limit: query.limit, offset: query.offset, projectScope: scope });
+    const rows = await new DeadlinesRepository(deps.knex).listOpen({ kind: query.kind, dueBefore, limit: query.limit, offset: query.offset, projectScope: scope, ticketScope: scopeOf(principalOf(user), 'ticket', 'read') });
     return {
       status: 200,
       body: {

@@ -4,9 +4,10 @@ import type { ApiModule } from './module';
 import { noticesModule } from './notices';
 import { policyLayersApi } from './policyLayers';
 import { projectsModule } from './projects';
+import { ticketsModule } from './tickets';
 
 /**
  * Feature modules served by `npm start` and the production API (passed to createApp as `routers`);
  * users and /healthz are built into createApp.
  */
-export const apiModules: ApiModule[] = [noticesModule, projectsModule, deadlinesModule, calendarsModule, policyLayersApi];
+export const apiModules: ApiModule[] = [noticesModule, projectsModule, deadlinesModule, calendarsModule, policyLayersApi, ticketsModule];

@@ -38,7 +38,7 @@ export const ROLES = [
 
 export type Role = (typeof ROLES)[number];
 
-export const RESOURCE_KINDS = ['project', 'doa_case', 'device', 'customer', 'dealer', 'user', 'api_token', 'notice', 'policy_layer', 'calendar'] as const;
+export const RESOURCE_KINDS = ['project', 'doa_case', 'device', 'customer', 'dealer', 'user', 'api_token', 'notice', 'policy_layer', 'calendar', 'ticket'] as const;
 
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
@@ -107,6 +107,8 @@ const READ: ReachTable = {
   policy_layer: row('all', 'none',    'none',   'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
   // Reference data (holidays): everyone counts working days on it.
   calendar: row('all', 'all',     'all',    'all',      'all',  'all',      'all',     'all',    'all',      'all',  'all',        'all'),
+  // Repair tickets and complaints (P3): engineers see those assigned to them; charges make them finance's too.
+  ticket: row('all', 'none',    'all',    'assigned', 'all',  'all',      'all',     'none',   'none',     'all',  'none',       'own_customer'),
 };
 
 const ACT: ReachTable = {
@@ -120,6 +122,8 @@ const ACT: ReachTable = {
   notice: nobody,
   policy_layer: nobody,
   calendar: nobody,
+  // Dispatchers open and run tickets, engineers work the ones assigned to them.
+  ticket: row('none', 'none',   'all',   'assigned', 'all',  'all',      'none',    'none',   'none',     'none', 'none',       'none'),
 };
 
 const ASSIGN: ReachTable = {
@@ -133,6 +137,7 @@ const ASSIGN: ReachTable = {
   notice: nobody,
   policy_layer: nobody,
   calendar: nobody,
+  ticket: row('none', 'none', 'all', 'none', 'none', 'all', 'none', 'none', 'none', 'none', 'none', 'none'),
 };
 
 const ADMINISTER: ReachTable = {
@@ -147,6 +152,7 @@ const ADMINISTER: ReachTable = {
   // Layers set the numbers every new contract starts from: the service manager's job too (issue: policy layers through the API).
   policy_layer: row('all', 'none', 'none', 'none', 'none', 'all', 'none', 'none', 'none', 'none', 'none', 'none'),
   calendar: adminOnly,
+  ticket: nobody,
 };
 
 const TABLES: Readonly<Record<Action, ReachTable>> = { read: READ, act: ACT, assign: ASSIGN, administer: ADMINISTER };
@@ -288,4 +294,12 @@ export function forbiddenPolicyFields(role: Role, override: unknown): string[] {
 }
 
 /** Roles that may be assigned as a project's manager. */
+/** The facts of a ticket the rules look at: its customer and its engineer. */
+export function ticketFacts(ticket: { customerId: number; assigneeUserId: number | null }): ResourceFacts {
+  return { kind: 'ticket', customerId: ticket.customerId, assigneeUserIds: ticket.assigneeUserId === null ? [] : [ticket.assigneeUserId] };
+}
+
+/** Roles a ticket may be assigned to. */
+export const TICKET_ENGINEER_ROLES: readonly Role[] = ['engineer', 'senior_engineer'];
+
 export const PROJECT_MANAGER_ROLES: readonly Role[] = ['project_manager'];

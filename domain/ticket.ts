@@ -197,3 +197,27 @@ export function repairCharges(input: { entitlement: Entitlement; qualityFault: b
   if (covered) return { parts: money(partsCost), labour: money(0), travel: money(0), total: money(partsCost), basis: 'at_cost' };
   return { parts: money(partsCost), labour: money(labourCost), travel: money(input.travel.amount), total: money(partsCost + labourCost + input.travel.amount), basis: 'chargeable' };
 }
+
+// ---------------------------------------------------------------------------------------------
+// The clocks as the ticket records them (tickets.clock_state), for the workflow and the API alike
+
+export interface TicketClocksRecord {
+  /** Intake: every clock runs from here. */
+  startedAt: string;
+  clock: SlaClock;
+  /** The calendar store's key and the customer's zone the clock runs in. */
+  calendar: string;
+  timeZone: string;
+  warnAt: number[];
+  holds: { from: string; to?: string; reason: string }[];
+  clocks: { name: TicketClockName; lengthMs: number; stoppedAt?: string }[];
+}
+
+export const holdsOf = (record: TicketClocksRecord): Hold[] => record.holds.map((h) => ({ from: new Date(h.from), ...(h.to ? { to: new Date(h.to) } : {}) }));
+
+/** Which clocks a ticket of `kind` runs, with their lengths at `level`. */
+export function clockLengths(kind: 'repair' | 'complaint', level: FaultLevel, sla: { clock: SlaClock; levels: Record<'1' | '2' | '3' | '4', { respond: Duration; onSite: Duration; resolve: Duration }>; complaintReplyWithin: Duration }): { name: TicketClockName; lengthMs: number }[] {
+  if (kind === 'complaint') return [{ name: 'reply', lengthMs: clockLength(sla.complaintReplyWithin, sla.clock) }];
+  const lengths = sla.levels[String(level) as '1' | '2' | '3' | '4'];
+  return (['respond', 'onSite', 'resolve'] as const).map((name) => ({ name, lengthMs: clockLength(lengths[name], sla.clock) }));
+}

@@ -9,6 +9,7 @@ import * as calendars from './0007_calendars';
 import * as noticeFailures from './0008_notice_failures';
 import * as accessScopes from './0009_access_scopes';
 import * as consoleSessions from './0010_console_sessions';
+import * as tickets from './0011_tickets';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -29,6 +30,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0008_notice_failures', noticeFailures],
   ['0009_access_scopes', accessScopes],
   ['0010_console_sessions', consoleSessions],
+  ['0011_tickets', tickets],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -3,6 +3,7 @@ import type { Scope } from '../../domain/access';
 import { toBool, toDate, toRequiredDate } from '../mapping';
 import { whereInScope } from '../scope';
 import { PROJECT_SCOPE_COLUMNS } from './projects';
+import { TICKET_SCOPE_COLUMNS } from './tickets';
 
 /**
  * Every pending deadline of every process, one row each (PRODUCT: nothing is forgotten). Workflows
@@ -50,6 +51,8 @@ export interface DeadlineFilter {
   offset?: number;
   /** Only the deadlines of the projects this scope admits (domain/access.ts). */
   projectScope?: Scope;
+  /** With projectScope: the deadlines of the tickets this scope admits too (a ticket's clocks). */
+  ticketScope?: Scope;
 }
 
 type Row = Record<string, unknown>;
@@ -122,9 +125,17 @@ export class DeadlinesRepository {
     if (filter.recordIds) query = query.whereIn('record_id', filter.recordIds);
     if (filter.kind) query = query.andWhere('kind', filter.kind);
     if (filter.dueBefore) query = query.andWhere('due_at', '<', filter.dueBefore);
-    if (filter.projectScope && filter.projectScope.kind !== 'all') {
-      const readable = whereInScope(this.knex('projects').select('id'), filter.projectScope, PROJECT_SCOPE_COLUMNS);
-      query = query.andWhere('record_type', 'project').whereIn('record_id', readable);
+    const projectScope = filter.projectScope;
+    const ticketScope = filter.ticketScope ?? (projectScope ? { kind: 'none' as const } : undefined);
+    if (projectScope && (projectScope.kind !== 'all' || ticketScope?.kind !== 'all')) {
+      // Each record type by its own rule: a project's deadlines by the project, a ticket's by the ticket.
+      const projects = whereInScope(this.knex('projects').select('id'), projectScope, PROJECT_SCOPE_COLUMNS);
+      const tickets = whereInScope(this.knex('tickets').select('id'), ticketScope, TICKET_SCOPE_COLUMNS);
+      query = query.andWhere((either) =>
+        either
+          .where((p) => (projectScope.kind === 'all' ? p.where('record_type', 'project') : p.where('record_type', 'project').whereIn('record_id', projects)))
+          .orWhere((t) => (ticketScope?.kind === 'all' ? t.where('record_type', 'ticket') : t.where('record_type', 'ticket').whereIn('record_id', tickets))),
+      );
     }
     const rows = (await query.orderBy([{ column: 'due_at' }, { column: 'id' }]).limit(filter.limit ?? 500).offset(filter.offset ?? 0)) as Row[];
     return rows.map(fromRow);

@@ -1,0 +1,86 @@
+/** The serviceTicket workflow's input, steps and state (P3): shared by the workflow, its activities and the API. */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { Entitlement, FaultLevel, TicketClocksRecord } from '../domain/ticket';
+import type { ServicePolicy } from '../domain/policy';
+import type { Money } from '../domain/money';
+import type { StepMeta } from './kit/steps';
+import type { Person } from './projectDelivery.messages';
+
+export type { Person };
+
+/** A person who may be assigned a ticket: a user with an address. */
+export interface Assignee extends Person {
+  userId: number;
+}
+
+export interface ServiceTicketInput {
+  ticketId: number;
+  kind: 'repair' | 'complaint';
+  customer: { id: number; name: string; timeZone: string; contacts: Person[] };
+  device?: { serial: string; model: string };
+  symptom: string;
+  level: FaultLevel;
+  entitlement: Entitlement;
+  /** The customer's one-to-one engineer, or the engineer who opened the ticket on site. */
+  engineer?: Assignee;
+  /** The clocks as recorded at intake (start, lengths, calendar, zone). */
+  clocks: TicketClocksRecord;
+  policy: ServicePolicy;
+  openedAt: string;
+}
+
+export type TicketStatus = 'open' | 'assigned' | 'acknowledged' | 'on_site' | 'resolved' | 'closed';
+
+export interface ServiceTicketState {
+  status: TicketStatus;
+  level: FaultLevel;
+  assignee?: Assignee;
+  onHold: boolean;
+  clocks: TicketClocksRecord;
+  /** `clock:rung` of every rung that fired, in order. */
+  fired: string[];
+  charges?: unknown;
+  lastStepAt?: string;
+}
+
+export interface AssignStep extends StepMeta {
+  engineer: Assignee;
+}
+export type PlainStep = StepMeta;
+export interface HoldStep extends StepMeta {
+  reason: 'customer' | 'parts' | 'other';
+  note?: string;
+}
+export interface LevelStep extends StepMeta {
+  level: FaultLevel;
+  reason: string;
+}
+export interface ResolveStep extends StepMeta {
+  diagnosis: string;
+  workDone: string;
+  qualityFault: boolean;
+  parts: { partNumber: string; quantity: number; unitCost: Money }[];
+  labourHours: number;
+  labourRate: Money;
+  travel: Money;
+  customerSignature?: string;
+}
+
+export interface TicketStepResult {
+  status: TicketStatus;
+  level: FaultLevel;
+  onHold: boolean;
+  at: string;
+}
+
+export const ticketStateQuery = defineQuery<ServiceTicketState>('ticketState');
+export const assignTicketUpdate = defineUpdate<TicketStepResult, [AssignStep]>('ticketAssign');
+export const acknowledgeTicketUpdate = defineUpdate<TicketStepResult, [PlainStep]>('ticketAcknowledge');
+export const arriveTicketUpdate = defineUpdate<TicketStepResult, [PlainStep]>('ticketArrive');
+export const holdTicketUpdate = defineUpdate<TicketStepResult, [HoldStep]>('ticketHold');
+export const resumeTicketUpdate = defineUpdate<TicketStepResult, [PlainStep]>('ticketResume');
+export const levelTicketUpdate = defineUpdate<TicketStepResult, [LevelStep]>('ticketLevel');
+export const resolveTicketUpdate = defineUpdate<TicketStepResult, [ResolveStep]>('ticketResolve');
+export const closeTicketUpdate = defineUpdate<TicketStepResult, [PlainStep]>('ticketClose');
+
+export const ticketWorkflowId = (ticketId: number): string => `ticket-${ticketId}`;
