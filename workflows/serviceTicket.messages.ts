@@ -60,7 +60,8 @@ export interface ResolveStep extends StepMeta {
   workDone: string;
   qualityFault: boolean;
   parts: { partNumber: string; quantity: number; unitCost: Money }[];
-  labourHours: number;
+  /** Whole minutes of labour. */
+  labourMinutes: number;
   labourRate: Money;
   travel: Money;
   customerSignature?: string;

@@ -35,6 +35,7 @@ import {
   resumeTicketUpdate,
   ticketStateQuery,
   type ServiceTicketInput,
+  type ResolveStep,
   type ServiceTicketState,
   type TicketStepResult,
 } from './serviceTicket.messages';
@@ -173,9 +174,9 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     },
   });
 
-  function chargesOf(step: Parameters<typeof repairCharges>[0] extends infer I ? Omit<I, 'entitlement'> : never) {
+  function chargesOf(step: ResolveStep) {
     try {
-      return repairCharges({ ...step, entitlement: input.entitlement });
+      return repairCharges({ entitlement: input.entitlement, qualityFault: step.qualityFault, parts: step.parts, labourHours: step.labourMinutes / 60, labourRate: step.labourRate, travel: step.travel });
     } catch (error) {
       if (error instanceof DomainError) invalidStep(error.message, error.field ?? '');
       throw error;
@@ -191,7 +192,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     },
     async apply(step, at) {
       const charges = chargesOf(step);
-      const record = { diagnosis: step.diagnosis, workDone: step.workDone, parts: step.parts, labourHours: step.labourHours, travel: step.travel, customerSignature: step.customerSignature ?? null, qualityFault: step.qualityFault, charges };
+      const record = { diagnosis: step.diagnosis, workDone: step.workDone, parts: step.parts, labourMinutes: step.labourMinutes, travel: step.travel, customerSignature: step.customerSignature ?? null, qualityFault: step.qualityFault, charges };
       const answer = await take(step, at, 'resolved', 'resolved', `resolved: ${step.workDone}`, { ...state, status: 'resolved', charges, clocks: stopClocks(state.clocks, ['respond', 'onSite', 'resolve'], at) }, { data: record, extra: { charges, resolvedAt: at } });
       await notify('resolved', 'ticket-resolved', input.customer.contacts, { ticket: ticketRef(), device: input.device ?? null, workDone: step.workDone, total: charges.total, free: charges.total.amount === 0, resolvedAt: at }, noticeOptions);
       return answer;

@@ -325,7 +325,7 @@ const STEPS: { path: string; summary: string; body: z.ZodObject; update: AnyUpda
       workDone: prose(),
       qualityFault: z.boolean(),
       parts: z.array(PartSchema).max(100).default([]),
-      labourHours: z.number().min(0).max(1000),
+      labourMinutes: z.number().int().min(0).max(60_000).openapi({ description: 'Labour time in whole minutes' }),
       labourRate: MoneySchema,
       travel: MoneySchema,
       customerSignature: optionalLine().optional(),

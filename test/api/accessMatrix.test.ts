@@ -10,6 +10,7 @@ import { apiModules } from '../../api/modules';
 import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
 import { DealersRepository } from '../../db/repositories/dealers';
 import { ProjectsRepository } from '../../db/repositories/projects';
+import { TicketsRepository } from '../../db/repositories/tickets';
 import { generateToken, UsersRepository } from '../../db/repositories/users';
 import { ROLES, type Role } from '../../domain/access';
 import { startTestSystem, type TestSystem } from '../support/services';
@@ -63,6 +64,15 @@ const MATRIX: Record<string, Row> = {
   'collection calendar administer': adminOnly,
   // Policy layers: the numbers new contracts start from, set by the admin and the service manager.
   'collection policy_layer administer': rowOf({ admin: same('ok'), service_manager: same('ok') }, same(403)),
+  // Tickets: dispatchers and service managers run them all, engineers those assigned to them.
+  'collection ticket act': rowOf({ dispatcher: same('ok'), engineer: same('ok'), senior_engineer: same('ok'), service_manager: same('ok') }, same(403)),
+  'collection ticket read': rowOf({}, same('ok')),
+  'record ticket read': rowOf(
+    { admin: same('ok'), dispatcher: same('ok'), engineer: ['ok', 404], senior_engineer: same('ok'), service_manager: same('ok'), leadership: same('ok'), finance: same('ok'), customer: ['ok', 404] },
+    same(404),
+  ),
+  'record ticket act': rowOf({ dispatcher: same('ok'), engineer: ['ok', 404], senior_engineer: same('ok'), service_manager: same('ok') }, same(403)),
+  'record ticket assign': rowOf({ dispatcher: same('ok'), service_manager: same('ok') }, same(403)),
 };
 
 /** GET /api/projects: [lists the own project, lists the other one]. */
@@ -112,8 +122,8 @@ describe('authorization matrix: every route × every role × own and other recor
   const tokens = {} as Record<Role, string>;
   let otherPmToken: string;
   let operations: Operation[];
-  const own = {} as { project: Json; serial: string; user: number; token: number };
-  const other = {} as { project: Json; serial: string; user: number; token: number };
+  const own = {} as { project: Json; serial: string; user: number; token: number; ticket: number };
+  const other = {} as { project: Json; serial: string; user: number; token: number; ticket: number };
 
   const call = async (method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: Json }> => {
     const response = await fetch(`${server.url}${path}`, {
@@ -173,6 +183,16 @@ describe('authorization matrix: every route × every role × own and other recor
       if (tokens[role]) continue;
       tokens[role] = await tokenOf(role, role === 'customer' ? { customerId: own.project.customerId } : role === 'dealer' ? { dealerId: dealer.id } : {});
     }
+    // Tickets on record: the own one the customer's and assigned to the engineer, the other one neither.
+    const engineer = await users.getByEmail('engineer@access.test');
+    const clockState = { startedAt: new Date().toISOString(), clock: { kind: '24x7' as const }, calendar: 'cn', timeZone: 'Asia/Shanghai', warnAt: [0.5], holds: [], clocks: [{ name: 'respond' as const, lengthMs: 3_600_000 }] };
+    for (const [target, project, assignee] of [[own, own.project, engineer!.id], [other, other.project, null]] as const) {
+      const ticket = await new TicketsRepository(knex).create(
+        { kind: 'repair', customerId: project.customerId, deviceId: null, serial: null, model: 'DR-7000', channel: 'phone', symptom: 'no image', faultLevel: 3, entitlement: 'out_of_scope', assigneeUserId: assignee, contact: { name: 'Contact', email: 'contact@matrix.test' }, clockState, repeatOfTicketId: null, openedAt: new Date() },
+        new Date(),
+      );
+      target.ticket = ticket.id;
+    }
     // Targets of the account routes: users and tokens nobody signs in with.
     for (const [target, name] of [[own, 'spare_one'], [other, 'spare_two']] as const) {
       const spare = await users.create({ name, email: `${name}@access.test`, role: 'engineer' });
@@ -215,7 +235,7 @@ describe('authorization matrix: every route × every role × own and other recor
 
   function concreteRequest(op: Operation, target: typeof own): { path: string; body: unknown } {
     const resource = op.access && 'resource' in op.access ? op.access.resource : null;
-    const id = resource === 'user' ? target.user : resource === 'api_token' ? target.token : target.project.id;
+    const id = resource === 'user' ? target.user : resource === 'api_token' ? target.token : resource === 'ticket' ? target.ticket : target.project.id;
     const path = op.path.replace('{id}', String(id)).replace('{serial}', encodeURIComponent(target.serial)).replace('{issueId}', 'I1').replace('{scope}', 'template').replace('{key}', resource === 'policy_layer' ? 'default' : 'cn').replace('{year}', '2027');
     // Every request body is an object: an array is always a 400, so a call the rule lets through changes nothing.
     return { path, body: op.hasBody ? [] : undefined };

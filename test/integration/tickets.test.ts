@@ -130,7 +130,7 @@ describe('repair tickets and complaints', () => {
     expect((await step(opened.id, 'acknowledge', {}, tokens.engineer)).body).toMatchObject({ status: 'acknowledged' });
     expect((await step(opened.id, 'acknowledge', {}, tokens.engineer)).status).toBe(409);
     expect((await step(opened.id, 'arrive', {}, tokens.engineer)).body).toMatchObject({ status: 'on_site' });
-    const resolved = await step(opened.id, 'resolve', { diagnosis: 'cable fault', workDone: 'replaced the detector cable', qualityFault: true, parts: [{ partNumber: 'C-12', quantity: 1, unitCost: CNY(30_000) }], labourHours: 1, labourRate: CNY(20_000), travel: CNY(5_000) }, tokens.engineer);
+    const resolved = await step(opened.id, 'resolve', { diagnosis: 'cable fault', workDone: 'replaced the detector cable', qualityFault: true, parts: [{ partNumber: 'C-12', quantity: 1, unitCost: CNY(30_000) }], labourMinutes: 60, labourRate: CNY(20_000), travel: CNY(5_000) }, tokens.engineer);
     expect(resolved.body).toMatchObject({ status: 'resolved' });
     expect((await step(opened.id, 'close')).body).toMatchObject({ status: 'closed' });
 

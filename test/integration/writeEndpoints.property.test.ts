@@ -8,12 +8,14 @@ import fc from 'fast-check';
 import type express from 'express';
 import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
 import { apiModules } from '../../api/modules';
+import { CustomersRepository } from '../../db/repositories/customers';
+import { DevicesRepository } from '../../db/repositories/devices';
 import { UsersRepository } from '../../db/repositories/users';
 import type { PolicyOverride } from '../../domain/policy';
 import { BOTH_SIGN, CUSTOMER_CONTACT, PM, SECONDS_POLICY, SERVICE_MANAGER, startProjectHarness, uniqueContractNo, type Json, type ProjectHarness } from '../support/projectHarness';
 
 /** Every table a write endpoint could touch (the audit trail records refusals too, by design). */
-const TABLES = ['customers', 'customer_contacts', 'sites', 'devices', 'contracts', 'policy_layers', 'projects', 'project_events', 'trial_issues', 'doa_cases', 'users', 'api_tokens', 'notice_outbox', 'dealers', 'calendar_years', 'deadlines', 'idempotency_keys'] as const;
+const TABLES = ['customers', 'customer_contacts', 'sites', 'devices', 'contracts', 'policy_layers', 'projects', 'project_events', 'trial_issues', 'doa_cases', 'users', 'api_tokens', 'notice_outbox', 'dealers', 'calendar_years', 'deadlines', 'idempotency_keys', 'tickets', 'ticket_events'] as const;
 
 /** Nothing falls due while the properties run. */
 const QUIET_POLICY: PolicyOverride = {
@@ -148,6 +150,11 @@ describe('every write endpoint, under arbitrary and broken input', () => {
   /** A project whose first unit arrived damaged: its DOA case exists, so its steps reach their body check. */
   let doaProjectId: number;
   let doaSerial: string;
+  /** A repair ticket on record (its workflow running), so its steps reach their body check. */
+  let ticketId: number;
+  let ticketCustomerId: number;
+  let ticketSerial: string;
+  let engineerId: number;
 
   beforeAll(async () => {
     h = await startProjectHarness('write-properties');
@@ -174,6 +181,13 @@ describe('every write endpoint, under arbitrary and broken input', () => {
     });
     expect(unboxed.status).toBe(200);
     await h.waitForEvent(doaProjectId, 'doa_opened');
+    engineerId = (await users.create({ name: 'Prop Engineer', email: 'prop-engineer@maker.test', role: 'engineer' })).id;
+    ticketCustomerId = (await new CustomersRepository(h.system.db.knex).create({ name: 'Ticket Hospital' })).id;
+    ticketSerial = uniqueContractNo('TK');
+    await new DevicesRepository(h.system.db.knex).createMany(ticketCustomerId, [{ model: 'DR-7000', serial: ticketSerial }]);
+    const ticket = await send('POST', '/api/tickets', validTicket(), h.readerToken);
+    expect(ticket.status).toBe(201);
+    ticketId = ticket.body.id;
     // The start is recorded and noticed in the background: wait until it is, so counts hold still.
     await h.waitForEvent(projectId, 'project_started');
     await h.waitForMails((mail) => Boolean(mail.idempotencyKey?.includes(`project-${projectId}:started:`)), 2);
@@ -281,7 +295,22 @@ describe('every write endpoint, under arbitrary and broken input', () => {
     policy: QUIET_POLICY,
   });
 
+  const validTicket = () => ({ customerId: ticketCustomerId, serial: ticketSerial, symptom: 'no image', level: 3, channel: 'phone', contact: { name: 'Wang Fang', email: 'wang.fang@hospital.test', phone: '+86 791 1234567', locale: 'zh-CN' } });
+  const cny = (amount: number) => ({ amount, currency: 'CNY' });
+  const ticketSteps = (): Record<string, unknown> => ({
+    assign: { engineerUserId: engineerId },
+    acknowledge: {},
+    arrive: {},
+    hold: { reason: 'parts', note: 'detector on order' },
+    resume: {},
+    level: { level: 1, reason: 'ward without imaging' },
+    resolve: { diagnosis: 'cable fault', workDone: 'replaced the cable', qualityFault: true, parts: [{ partNumber: 'C-12', quantity: 1, unitCost: cny(30_000) }], labourMinutes: 60, labourRate: cny(20_000), travel: cny(5_000), customerSignature: 'Wang Fang' },
+    close: {},
+  });
+
   const endpoints = (): Endpoint[] => [
+    { name: 'POST /api/tickets', method: 'POST', path: () => '/api/tickets', valid: validTicket, token: () => h.readerToken, starts: true },
+    ...Object.keys(ticketSteps()).map((step) => ({ name: `POST /api/tickets/:id/${step}`, method: 'POST', path: () => `/api/tickets/${ticketId}/${step}`, valid: () => ticketSteps()[step], token: () => h.readerToken })),
     // Started by the service manager: the body sets commercial terms (DOA windows), which are theirs.
     { name: 'POST /api/projects', method: 'POST', path: () => '/api/projects', valid: validProject, token: () => h.smToken, starts: true },
     ...STEP_NAMES.map((step) => ({ name: `POST /api/projects/:id/${step}`, method: 'POST', path: () => `/api/projects/${projectId}/${step}`, valid: () => steps()[step], token: () => h.pmToken })),
