@@ -130,7 +130,12 @@ export const servicePolicySchema = z.strictObject({
     freeMaintenanceBeforeWarrantyEnd: durationSchema,
     postWarrantyVisitsPerYear: z.number().int({ error: 'must be a whole number' }).min(0).max(366),
   }),
-  ticket: z.strictObject({ surveyWithin: durationSchema, repeatRepairWindow: durationSchema }),
+  ticket: z.strictObject({
+    surveyWithin: durationSchema,
+    repeatRepairWindow: durationSchema,
+    /** A satisfaction score (1–5) at or below this reopens the ticket (002: until the customer is satisfied). */
+    reopenAtOrBelow: z.number().int({ error: 'must be a whole score' }).min(0, { error: 'must be 0 … 4' }).max(4, { error: 'must be 0 … 4' }),
+  }),
   dealer: z.strictObject({
     warrantyCardWithin: durationSchema,
     warrantyCardRemindersAt: z.array(durationSchema),
@@ -196,7 +201,7 @@ export const DEFAULT_POLICY: ServicePolicy = deepFreeze({
     freeMaintenanceBeforeWarrantyEnd: 'P1M',
     postWarrantyVisitsPerYear: 10,
   },
-  ticket: { surveyWithin: 'P3D', repeatRepairWindow: 'P90D' },
+  ticket: { surveyWithin: 'P3D', repeatRepairWindow: 'P90D', reopenAtOrBelow: 2 },
   dealer: {
     warrantyCardWithin: 'P20D',
     warrantyCardRemindersAt: ['P10D', 'P17D'],

@@ -41,6 +41,11 @@ export interface ServiceTicketState {
   fired: string[];
   charges?: unknown;
   lastStepAt?: string;
+  /** When the customer's survey is due (set at close). */
+  surveyDue?: string;
+  /** Every survey answer, in order; a low one reopened the ticket. */
+  surveys: { score: number; comment?: string; satisfied: boolean; at: string; reopened: boolean }[];
+  reopened: number;
 }
 
 export interface AssignStep extends StepMeta {
@@ -67,6 +72,17 @@ export interface ResolveStep extends StepMeta {
   customerSignature?: string;
 }
 
+export interface SurveyStep extends StepMeta {
+  /** Satisfaction 1–5. */
+  score: number;
+  comment?: string;
+  /** The customer says the problem is not solved, whatever the score. */
+  notSatisfied?: boolean;
+}
+export interface ReopenStep extends StepMeta {
+  reason: string;
+}
+
 export interface TicketStepResult {
   status: TicketStatus;
   level: FaultLevel;
@@ -83,5 +99,7 @@ export const resumeTicketUpdate = defineUpdate<TicketStepResult, [PlainStep]>('t
 export const levelTicketUpdate = defineUpdate<TicketStepResult, [LevelStep]>('ticketLevel');
 export const resolveTicketUpdate = defineUpdate<TicketStepResult, [ResolveStep]>('ticketResolve');
 export const closeTicketUpdate = defineUpdate<TicketStepResult, [PlainStep]>('ticketClose');
+export const surveyTicketUpdate = defineUpdate<TicketStepResult, [SurveyStep]>('ticketSurvey');
+export const reopenTicketUpdate = defineUpdate<TicketStepResult, [ReopenStep]>('ticketReopen');
 
 export const ticketWorkflowId = (ticketId: number): string => `ticket-${ticketId}`;

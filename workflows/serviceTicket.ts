@@ -32,7 +32,9 @@ import {
   holdTicketUpdate,
   levelTicketUpdate,
   resolveTicketUpdate,
+  reopenTicketUpdate,
   resumeTicketUpdate,
+  surveyTicketUpdate,
   ticketStateQuery,
   type ServiceTicketInput,
   type ResolveStep,
@@ -73,6 +75,8 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     onHold: false,
     clocks: input.clocks,
     fired: [],
+    surveys: [],
+    reopened: 0,
   };
   const kit = new StepKit({ backdateWithin: policy.steps.backdateWithin, lastStepAt: () => state.lastStepAt });
   const deadlines = new Deadlines(policy.calendar, { type: 'ticket', id: ticketId });
@@ -194,7 +198,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
       const charges = chargesOf(step);
       const record = { diagnosis: step.diagnosis, workDone: step.workDone, parts: step.parts, labourMinutes: step.labourMinutes, travel: step.travel, customerSignature: step.customerSignature ?? null, qualityFault: step.qualityFault, charges };
       const answer = await take(step, at, 'resolved', 'resolved', `resolved: ${step.workDone}`, { ...state, status: 'resolved', charges, clocks: stopClocks(state.clocks, ['respond', 'onSite', 'resolve'], at) }, { data: record, extra: { charges, resolvedAt: at } });
-      await notify('resolved', 'ticket-resolved', input.customer.contacts, { ticket: ticketRef(), device: input.device ?? null, workDone: step.workDone, total: charges.total, free: charges.total.amount === 0, resolvedAt: at }, noticeOptions);
+      await notify(`resolved:${at}`, 'ticket-resolved', input.customer.contacts, { ticket: ticketRef(), device: input.device ?? null, workDone: step.workDone, total: charges.total, free: charges.total.amount === 0, resolvedAt: at }, noticeOptions);
       return answer;
     },
   });
@@ -204,7 +208,41 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
       if (input.kind === 'repair' && state.status !== 'resolved') rejectStep(`a ${state.status} ticket cannot be closed; resolve it first`);
       if (input.kind === 'complaint' && state.status !== 'acknowledged') rejectStep(`a ${state.status} complaint cannot be closed; answer it first`);
     },
-    apply: (step, at) => take(step, at, 'closed', 'closed', input.kind === 'complaint' ? 'closed: the customer confirmed' : 'closed', { ...state, status: 'closed', clocks: stopClocks(state.clocks, ['reply'], at) }, { extra: { closedAt: at } }),
+    async apply(step, at) {
+      const surveyDue = input.kind === 'repair' ? (await deadlines.add(at, policy.ticket.surveyWithin)).at.toISOString() : undefined;
+      return take(step, at, 'closed', 'closed', input.kind === 'complaint' ? 'closed: the customer confirmed' : `closed; survey due by ${surveyDue}`, { ...state, status: 'closed', surveyDue, clocks: stopClocks(state.clocks, ['reply'], at) }, { extra: { closedAt: at } });
+    },
+  });
+
+  /** Back to the engineer: the customer is not satisfied yet (002). The SLA clocks keep their first result. */
+  const reopenedState = (): ServiceTicketState => ({ ...state, status: state.assignee ? 'assigned' : 'open', surveyDue: undefined, reopened: state.reopened + 1 });
+  const awaitingSurvey = () => state.status === 'closed' && state.surveyDue !== undefined && !surveyOver;
+  let surveyOver = false;
+
+  kit.step(surveyTicketUpdate, {
+    validate(step) {
+      if (input.kind !== 'repair') rejectStep('a complaint is closed when the customer confirms; it has no survey');
+      if (!awaitingSurvey()) rejectStep(state.status === 'closed' ? 'the survey is already answered or no longer awaited' : `a ${state.status} ticket is not surveyed; close it first`);
+      if (!Number.isInteger(step.score) || step.score < 1 || step.score > 5) invalidStep('must be a whole score 1 … 5', 'score');
+    },
+    async apply(step, at) {
+      const low = step.score <= policy.ticket.reopenAtOrBelow || step.notSatisfied === true;
+      const answer = { score: step.score, ...(step.comment ? { comment: step.comment } : {}), satisfied: !low, at, reopened: low };
+      const next: ServiceTicketState = low ? { ...reopenedState(), surveys: [...state.surveys, answer] } : { ...state, surveys: [...state.surveys, answer] };
+      const summary = low ? `survey ${step.score}/5${step.notSatisfied ? ', not satisfied' : ''}: reopened` : `survey ${step.score}/5: satisfied`;
+      // Satisfied: the ticket is closed for good from this answer on.
+      if (!low) surveyOver = true;
+      return take(step, at, 'survey', low ? 'reopened' : 'surveyed', summary, next, { data: answer, extra: low ? { closedAt: null } : {} });
+    },
+  });
+
+  kit.step(reopenTicketUpdate, {
+    validate() {
+      if (input.kind !== 'repair') rejectStep('a complaint is not reopened; open a new one');
+      if (state.status !== 'closed' && state.status !== 'resolved') rejectStep(`a ${state.status} ticket is still open`);
+      if (state.status === 'closed' && !awaitingSurvey()) rejectStep('the ticket is closed for good: open a new ticket');
+    },
+    apply: (step, at) => take(step, at, 'reopen', 'reopened', `reopened: ${step.reason}`, reopenedState(), { extra: { closedAt: null } }),
   });
 
   // -------------------------------------------------------------------------------------------
@@ -263,6 +301,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   // The clocks start at once; the engineer's notice goes out beside them.
   const intakeNotice = input.engineer ? notify('assigned:intake', 'ticket-assigned', [input.engineer], { ticket: ticketRef(), device: input.device ?? null, openedAt: input.openedAt }, noticeOptions) : Promise.resolve([]);
 
+  async function runClocks(): Promise<void> {
   for (;;) {
     if (state.status === 'closed') break;
     const version = clocksVersion;
@@ -281,6 +320,35 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
       }
       if (await condition(moved, msUntil(new Date(next.at)))) break;
       await fire(next.clock, next, next.dueAt, version);
+    }
+  }
+  }
+
+  const surveyKey = `ticket:${ticketId}:survey`;
+  for (;;) {
+    await runClocks();
+    if (!state.surveyDue) break;
+    // Closed: the customer's survey is awaited; a low score or a reopen sends the ticket back to work.
+    const due = state.surveyDue;
+    await deadlines.open({ key: surveyKey, kind: 'ticket_survey', description: `ticket ${ticketId}: customer survey due` }, { at: new Date(due), provisional: false });
+    const answeredCount = state.surveys.length;
+    const answered = await condition(() => state.status !== 'closed' || state.surveys.length > answeredCount, msUntil(new Date(due)));
+    if (!answered) {
+      const late = await kit.exclusive(async () => {
+        if (state.status !== 'closed' || state.surveys.length > answeredCount) return false;
+        await background.recordTicketStep(entry(`survey_missed:${due}`, 'survey_missed', 'no survey answer by its due time: closed as it stands', state));
+        surveyOver = true;
+        return true;
+      });
+      if (late) {
+        await deadlines.close(surveyKey, 'dropped');
+        break;
+      }
+    }
+    await deadlines.close(surveyKey, 'met');
+    if (state.status === 'closed') {
+      await kit.exclusive(async () => void (surveyOver = true));
+      break;
     }
   }
 

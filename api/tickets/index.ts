@@ -23,7 +23,9 @@ import {
   holdTicketUpdate,
   levelTicketUpdate,
   resolveTicketUpdate,
+  reopenTicketUpdate,
   resumeTicketUpdate,
+  surveyTicketUpdate,
   ticketWorkflowId,
   type Assignee,
   type ServiceTicketInput,
@@ -333,7 +335,14 @@ const STEPS: { path: string; summary: string; body: z.ZodObject; update: AnyUpda
     }),
     update: resolveTicketUpdate,
   },
-  { path: 'close', summary: 'Close a resolved ticket, or a complaint the customer confirmed', body: z.strictObject({ ...StepTime }), update: closeTicketUpdate },
+  { path: 'close', summary: 'Close a resolved ticket (its survey is then due), or a complaint the customer confirmed', body: z.strictObject({ ...StepTime }), update: closeTicketUpdate },
+  {
+    path: 'survey',
+    summary: 'The customer’s satisfaction (return call or link): a low score or “not satisfied” reopens the ticket',
+    body: z.strictObject({ score: z.number().int().min(1).max(5), comment: optionalLine(500).optional(), notSatisfied: z.boolean().optional(), ...StepTime }),
+    update: surveyTicketUpdate,
+  },
+  { path: 'reopen', summary: 'Reopen a resolved or closed ticket whose survey is still awaited', body: z.strictObject({ reason: prose(500), ...StepTime }), update: reopenTicketUpdate },
 ];
 
 const stepRoutes = STEPS.map((step) =>

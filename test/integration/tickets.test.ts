@@ -141,16 +141,44 @@ describe('repair tickets and complaints', () => {
     expect(closed.charges).toMatchObject({ total: CNY(0), basis: 'free_quality_fault_in_warranty' });
     expect(closed.clocks.map((c: Json) => c.status)).toEqual(['met', 'met', 'met']);
     expect(closed.timeline.map((e: Json) => e.kind)).toEqual(['acknowledged', 'arrived', 'resolved', 'closed']);
+    expect(closed.closedAt).not.toBeNull();
     const assigned = await waitForMails(opened.id, 'assigned', 1);
     expect(assigned.map(to)).toEqual(['engineer@maker.test']);
     const resolvedMail = await waitForMails(opened.id, 'resolved', 1);
     expect(resolvedMail.map(to)).toEqual(['wang.fang@hospital.test']);
+    // Closed: the survey is due; a satisfied customer ends the ticket.
+    expect((await step(opened.id, 'survey', { score: 5, comment: 'quick and clean' })).body).toMatchObject({ status: 'closed' });
+    expect((await step(opened.id, 'survey', { score: 5 })).status).toBe(409);
     // Steps this quick may stop a clock before its row is first written; every row written closes as met.
     await system.temporal.client.workflow.getHandle(`ticket-${opened.id}`).result();
     const rows = await system.db.knex('deadlines').where({ record_type: 'ticket', record_id: opened.id });
     expect(rows.length).toBeGreaterThanOrEqual(1);
     expect(rows.every((r: Json) => r.status === 'met')).toBe(true);
     expect(ticketMails(opened.id, 'clock')).toEqual([]);
+  });
+
+  it('a low survey reopens the ticket until the customer is satisfied; the same device again is a repeat repair', async () => {
+    const opened = await open({ engineerUserId: ids.engineer });
+    const repair = { diagnosis: 'loose connector', workDone: 'reseated the connector', qualityFault: false, parts: [{ partNumber: 'K-1', quantity: 2, unitCost: CNY(1_500) }], labourMinutes: 30, labourRate: CNY(20_000), travel: CNY(5_000) };
+    for (const name of ['acknowledge', 'arrive']) expect((await step(opened.id, name, {}, tokens.engineer)).status).toBe(200);
+    expect((await step(opened.id, 'resolve', repair, tokens.engineer)).status).toBe(200);
+    expect((await step(opened.id, 'close')).status).toBe(200);
+    expect((await step(opened.id, 'survey', { score: 2, comment: 'the fault came back' })).body).toMatchObject({ status: 'assigned' });
+    const reopened = await ticket(opened.id);
+    expect(reopened).toMatchObject({ status: 'assigned', closedAt: null });
+    // In warranty, not a quality fault: the parts at cost, no labour or travel.
+    expect(reopened.charges).toMatchObject({ total: CNY(3_000), basis: 'at_cost' });
+    for (const name of ['acknowledge', 'arrive']) expect((await step(opened.id, name, {}, tokens.engineer)).status).toBe(200);
+    expect((await step(opened.id, 'resolve', repair, tokens.engineer)).status).toBe(200);
+    expect((await step(opened.id, 'close')).status).toBe(200);
+    expect((await step(opened.id, 'survey', { score: 4 })).body).toMatchObject({ status: 'closed' });
+    await system.temporal.client.workflow.getHandle(`ticket-${opened.id}`).result();
+    const kinds = (await ticket(opened.id)).timeline.map((e: Json) => e.kind);
+    expect(kinds).toEqual(['acknowledged', 'arrived', 'resolved', 'closed', 'reopened', 'acknowledged', 'arrived', 'resolved', 'closed', 'surveyed']);
+    expect(await waitForMails(opened.id, 'resolved', 2)).toHaveLength(2);
+
+    const again = await open({ symptom: 'no image again' });
+    expect(again.repeatOfTicketId).toBe(opened.id);
   });
 
   it('each rung in order to the right people: engineer, senior engineer, service manager, then leadership', async () => {

@@ -306,6 +306,8 @@ describe('every write endpoint, under arbitrary and broken input', () => {
     level: { level: 1, reason: 'ward without imaging' },
     resolve: { diagnosis: 'cable fault', workDone: 'replaced the cable', qualityFault: true, parts: [{ partNumber: 'C-12', quantity: 1, unitCost: cny(30_000) }], labourMinutes: 60, labourRate: cny(20_000), travel: cny(5_000), customerSignature: 'Wang Fang' },
     close: {},
+    survey: { score: 4, comment: 'quick and clean', notSatisfied: false },
+    reopen: { reason: 'the fault came back' },
   });
 
   const endpoints = (): Endpoint[] => [
