@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { CalendarsRepository } from '../db/repositories/calendars';
+import { DevicesRepository } from '../db/repositories/devices';
 import { TicketsRepository, type TicketPatch } from '../db/repositories/tickets';
 import { UsersRepository } from '../db/repositories/users';
 import type { Role } from '../domain/access';
@@ -17,6 +18,8 @@ export interface RecordTicketStepInput {
   summary: string;
   data?: unknown;
   patch: TicketPatch;
+  /** A free replacement: the new unit is the customer's device from now on, with its own warranty. */
+  replacementDevice?: { customerId: number; serial: string; model: string; replaces: string; warrantyStartsAt: string; warrantyEndsAt: string };
 }
 
 export interface PlannedClock {
@@ -36,7 +39,15 @@ export function createTicketActivities(deps: ActivityDeps) {
       await deps.knex.transaction(async (trx) => {
         const tickets = new TicketsRepository(trx);
         const inserted = await tickets.addEvent(input.ticketId, { eventKey: input.eventKey, kind: input.kind, at: new Date(input.at), actor: input.actor, summary: input.summary, data: input.data });
-        if (inserted) await tickets.applyPatch(input.ticketId, input.patch, deps.now());
+        if (!inserted) return;
+        await tickets.applyPatch(input.ticketId, input.patch, deps.now());
+        const unit = input.replacementDevice;
+        if (unit) {
+          const devices = new DevicesRepository(trx);
+          if (!(await devices.getBySerial(unit.serial))) await devices.createMany(unit.customerId, [{ serial: unit.serial, model: unit.model }], deps.now());
+          await devices.setWarranty([unit.serial], new Date(unit.warrantyStartsAt), new Date(unit.warrantyEndsAt), deps.now());
+          await trx('devices').where({ serial: unit.replaces }).update({ status: 'replaced', updated_at: deps.now() });
+        }
       });
     },
 

@@ -115,6 +115,8 @@ export const servicePolicySchema = z.strictObject({
     levels: z.strictObject({ '1': slaLevelSchema, '2': slaLevelSchema, '3': slaLevelSchema, '4': slaLevelSchema }),
     warnAt: warnAtSchema,
     escalationChain: z.array(roleSchema).min(1, { error: 'needs at least one role' }),
+    /** The resolve clock breached: a backup unit on site within this (003 §6). */
+    backupUnitWithin: durationSchema,
     factoryRepairWithin: durationSchema,
     complaintReplyWithin: durationSchema,
   }),
@@ -183,6 +185,7 @@ export const DEFAULT_POLICY: ServicePolicy = deepFreeze({
     },
     warnAt: [0.5, 0.75],
     escalationChain: ['engineer', 'senior_engineer', 'service_manager', 'leadership'],
+    backupUnitWithin: 'PT4H',
     factoryRepairWithin: { workingDays: 5 },
     complaintReplyWithin: 'PT2H',
   },

@@ -46,6 +46,12 @@ export interface ServiceTicketState {
   /** Every survey answer, in order; a low one reopened the ticket. */
   surveys: { score: number; comment?: string; satisfied: boolean; at: string; reopened: boolean }[];
   reopened: number;
+  /** Out of scope: the quote the customer must accept before work starts. */
+  quote?: { total: Money; labourMinutes: number; labourRate: Money; travel: Money; parts: ResolveStep['parts']; note?: string; status: 'pending' | 'accepted' | 'refused'; at: string };
+  /** The resolve clock breached: a backup unit on site, the device to the factory, or a replacement (000, 003 §6). */
+  backup?: { dueAt: string; deliveredAt?: string; serial?: string };
+  factory?: { sentAt: string; dueAt: string; returnedAt?: string };
+  replacement?: { serial: string; at: string };
 }
 
 export interface AssignStep extends StepMeta {
@@ -83,6 +89,25 @@ export interface ReopenStep extends StepMeta {
   reason: string;
 }
 
+export interface QuoteStep extends StepMeta {
+  labourMinutes: number;
+  labourRate: Money;
+  travel: Money;
+  parts: ResolveStep['parts'];
+  note?: string;
+}
+export interface BackupUnitStep extends StepMeta {
+  serial: string;
+}
+export interface FactoryRepairStep extends StepMeta {
+  /** sent: the device leaves for the factory; returned: it is back, repaired. */
+  action: 'sent' | 'returned';
+}
+export interface ReplaceStep extends StepMeta {
+  /** The new unit, registered with its own warranty. */
+  serial: string;
+}
+
 export interface TicketStepResult {
   status: TicketStatus;
   level: FaultLevel;
@@ -100,6 +125,12 @@ export const levelTicketUpdate = defineUpdate<TicketStepResult, [LevelStep]>('ti
 export const resolveTicketUpdate = defineUpdate<TicketStepResult, [ResolveStep]>('ticketResolve');
 export const closeTicketUpdate = defineUpdate<TicketStepResult, [PlainStep]>('ticketClose');
 export const surveyTicketUpdate = defineUpdate<TicketStepResult, [SurveyStep]>('ticketSurvey');
+export const quoteTicketUpdate = defineUpdate<TicketStepResult, [QuoteStep]>('ticketQuote');
+export const quoteAcceptedTicketUpdate = defineUpdate<TicketStepResult, [PlainStep]>('ticketQuoteAccepted');
+export const quoteRefusedTicketUpdate = defineUpdate<TicketStepResult, [PlainStep]>('ticketQuoteRefused');
+export const backupUnitTicketUpdate = defineUpdate<TicketStepResult, [BackupUnitStep]>('ticketBackupUnit');
+export const factoryRepairTicketUpdate = defineUpdate<TicketStepResult, [FactoryRepairStep]>('ticketFactoryRepair');
+export const replaceTicketUpdate = defineUpdate<TicketStepResult, [ReplaceStep]>('ticketReplace');
 export const reopenTicketUpdate = defineUpdate<TicketStepResult, [ReopenStep]>('ticketReopen');
 
 export const ticketWorkflowId = (ticketId: number): string => `ticket-${ticketId}`;

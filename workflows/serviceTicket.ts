@@ -20,9 +20,9 @@ import type { PlannedClock, RecordTicketStepInput } from '../activities/tickets'
 type TicketPatch = RecordTicketStepInput['patch'];
 import { clockLengths, repairCharges, type TicketClockName, type TicketClocksRecord } from '../domain/ticket';
 import { DomainError } from '../domain/errors';
-import { Deadlines, msUntil } from './kit/deadlines';
+import { Deadlines, msUntil, runLadder } from './kit/deadlines';
 import { StepKit, invalidStep, rejectStep, type Actor } from './kit/steps';
-import { notify } from './notify';
+import { escalate, notify } from './notify';
 import type { Person } from './projectDelivery.messages';
 import {
   acknowledgeTicketUpdate,
@@ -32,7 +32,13 @@ import {
   holdTicketUpdate,
   levelTicketUpdate,
   resolveTicketUpdate,
+  backupUnitTicketUpdate,
+  factoryRepairTicketUpdate,
+  quoteAcceptedTicketUpdate,
+  quoteRefusedTicketUpdate,
+  quoteTicketUpdate,
   reopenTicketUpdate,
+  replaceTicketUpdate,
   resumeTicketUpdate,
   surveyTicketUpdate,
   ticketStateQuery,
@@ -90,7 +96,8 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   const result = (at: string): TicketStepResult => ({ status: state.status, level: state.level, onHold: state.onHold, at });
 
   function patchOf(next: ServiceTicketState, extra: TicketPatch = {}): TicketPatch {
-    return { status: next.status, onHold: next.onHold, assigneeUserId: next.assignee?.userId ?? null, faultLevel: next.level, clockState: next.clocks, ...extra };
+    const progress = { quote: next.quote ?? null, backup: next.backup ?? null, factory: next.factory ?? null, replacement: next.replacement ?? null, surveys: next.surveys, surveyDue: next.surveyDue ?? null, reopened: next.reopened };
+    return { status: next.status, onHold: next.onHold, assigneeUserId: next.assignee?.userId ?? null, faultLevel: next.level, clockState: next.clocks, progress, ...extra };
   }
 
   function entry(key: string, kind: string, summary: string, next: ServiceTicketState, options: { actor?: Actor; at?: string; data?: unknown; extra?: TicketPatch } = {}): RecordTicketStepInput {
@@ -110,6 +117,11 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     Object.assign(state, next, { lastStepAt: at });
     if (clocksMoved) clocksVersion += 1;
     return result(at);
+  }
+
+  /** Out of scope, work starts only on a quote the customer accepted (advice needs none). */
+  function requireAcceptedQuote(): void {
+    if (input.entitlement === 'out_of_scope' && state.quote?.status !== 'accepted') rejectStep('out of scope: the customer must accept a quote before work starts');
   }
 
   kit.step(assignTicketUpdate, {
@@ -137,6 +149,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     validate() {
       if (input.kind !== 'repair') rejectStep('a complaint has no site visit');
       if (state.status !== 'assigned' && state.status !== 'acknowledged') rejectStep(`the engineer cannot arrive on a ${state.status} ticket`);
+      requireAcceptedQuote();
     },
     apply: (step, at) => take(step, at, 'arrived', 'arrived', 'engineer on site', { ...state, status: 'on_site', clocks: stopClocks(state.clocks, ['respond', 'onSite'], at) }),
   });
@@ -178,9 +191,9 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     },
   });
 
-  function chargesOf(step: ResolveStep) {
+  function chargesOf(step: ResolveStep, entitlement = input.entitlement) {
     try {
-      return repairCharges({ entitlement: input.entitlement, qualityFault: step.qualityFault, parts: step.parts, labourHours: step.labourMinutes / 60, labourRate: step.labourRate, travel: step.travel });
+      return repairCharges({ entitlement, qualityFault: step.qualityFault, parts: step.parts, labourHours: step.labourMinutes / 60, labourRate: step.labourRate, travel: step.travel });
     } catch (error) {
       if (error instanceof DomainError) invalidStep(error.message, error.field ?? '');
       throw error;
@@ -192,6 +205,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
       if (input.kind !== 'repair') rejectStep('a complaint is closed, not resolved');
       if (state.status !== 'acknowledged' && state.status !== 'on_site') rejectStep(`a ${state.status} ticket cannot be resolved`);
       if (state.onHold) rejectStep('resume the ticket before resolving it');
+      requireAcceptedQuote();
       chargesOf(step);
     },
     async apply(step, at) {
@@ -246,6 +260,124 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   });
 
   // -------------------------------------------------------------------------------------------
+  // Quotes (out of scope: hours + travel, 004; travel + wages, 003 §2)
+
+  kit.step(quoteTicketUpdate, {
+    validate(step) {
+      if (input.kind !== 'repair') rejectStep('a complaint is not quoted');
+      if (input.entitlement !== 'out_of_scope') rejectStep(`the device is covered (${input.entitlement}): no quote is needed`);
+      if (!open()) rejectStep(`a ${state.status} ticket is not quoted`);
+      if (state.quote && state.quote.status !== 'refused') rejectStep(`a quote is already ${state.quote.status}`);
+      quoteTotal(step);
+    },
+    async apply(step, at) {
+      const quote = { total: quoteTotal(step), labourMinutes: step.labourMinutes, labourRate: step.labourRate, travel: step.travel, parts: step.parts, ...(step.note ? { note: step.note } : {}), status: 'pending' as const, at };
+      return take(step, at, 'quote', 'quoted', `quote of ${quote.total.amount} ${quote.total.currency} (minor units) sent to the customer`, { ...state, quote }, { data: quote });
+    },
+  });
+
+  function quoteTotal(step: { labourMinutes: number; labourRate: ResolveStep['labourRate']; travel: ResolveStep['travel']; parts: ResolveStep['parts'] }) {
+    return chargesOf({ ...step, qualityFault: false, diagnosis: '', workDone: '' } as ResolveStep, 'out_of_scope').total;
+  }
+
+  kit.step(quoteAcceptedTicketUpdate, {
+    validate: () => void (state.quote?.status !== 'pending' && rejectStep('no quote awaits an answer')),
+    apply: (step, at) => take(step, at, 'quote_accepted', 'quote_accepted', 'the customer accepted the quote: work may start', { ...state, quote: { ...state.quote!, status: 'accepted' } }),
+  });
+
+  kit.step(quoteRefusedTicketUpdate, {
+    validate: () => void (state.quote?.status !== 'pending' && rejectStep('no quote awaits an answer')),
+    // Advice only: the ticket closes with its clocks stopped, and no survey is asked.
+    apply: (step, at) =>
+      take(step, at, 'quote_refused', 'quote_refused', 'the customer refused the quote: closed with advice only', { ...state, status: 'closed', quote: { ...state.quote!, status: 'refused' }, clocks: stopClocks(state.clocks, ['respond', 'onSite', 'resolve'], at) }, { extra: { closedAt: at } }),
+  });
+
+  // -------------------------------------------------------------------------------------------
+  // Not fixed in time: backup unit, factory repair, replacement (000, 003 §6)
+
+  const watches: Promise<unknown>[] = [];
+  const serviceManagers = undefined; // escalate(): every active service manager, else the admins
+
+  /** A deadline of its own, escalated to the service managers if it passes unmet. */
+  function watch(key: string, kind: string, description: string, dueAt: () => string, met: () => boolean): void {
+    const rowKey = `ticket:${ticketId}:${key}`;
+    const chase = async () => {
+      const outcome = await runLadder(deadlines, {
+        deadline: { key: rowKey, kind, description },
+        plan: async () => ({ due: { at: new Date(dueAt()), provisional: false }, rungs: [{ rung: 'escalation' as const, at: new Date(dueAt()) }] }),
+        met,
+        closeAs: () => (state.status === 'closed' && !met() ? 'dropped' : 'met'),
+        async onRung(_rung, due) {
+          await background.recordTicketStep(entry(`${key}_overdue`, `${key}_overdue`, `${description}: overdue, escalated`, state));
+          await escalate(`${key}:escalation`, serviceManagers, { missed: description, dueAt: due.toISOString(), responsibleName: state.assignee?.name ?? '—', device: input.device ?? null }, noticeOptions);
+        },
+      });
+      // Escalated and still pending: the row stays overdue until it is done.
+      if (outcome === 'exhausted') {
+        await condition(met);
+        await deadlines.close(rowKey, 'met');
+      }
+    };
+    watches.push(chase());
+  }
+
+  /** The resolve clock breached: a backup unit is due on site within sla.backupUnitWithin. */
+  async function backupUnitDue(breachAt: string): Promise<void> {
+    const dueAt = (await deadlines.add(breachAt, policy.sla.backupUnitWithin)).at.toISOString();
+    await kit.exclusive(async () => {
+      if (state.backup || !open()) return;
+      const next: ServiceTicketState = { ...state, backup: { dueAt } };
+      await background.recordTicketStep(entry('backup_due', 'backup_unit_due', `not fixed in time: a backup unit is due on site by ${dueAt}`, next, { data: next.backup }));
+      Object.assign(state, next);
+      watch('backup_unit', 'ticket_backup_unit', `ticket ${ticketId}: backup unit on site`, () => state.backup!.dueAt, () => state.backup?.deliveredAt !== undefined || !open());
+    });
+  }
+
+  kit.step(backupUnitTicketUpdate, {
+    validate() {
+      if (!state.backup) rejectStep('no backup unit is due: the resolve clock has not breached');
+      if (state.backup?.deliveredAt) rejectStep('the backup unit is already on site');
+    },
+    apply: (step, at) => take(step, at, 'backup_unit', 'backup_unit', `backup unit ${step.serial} on site`, { ...state, backup: { ...state.backup!, deliveredAt: at, serial: step.serial } }),
+  });
+
+  kit.step(factoryRepairTicketUpdate, {
+    validate(step) {
+      if (!state.backup) rejectStep('factory repair follows a breached resolve clock');
+      if (step.action === 'sent' && state.factory) rejectStep('the device is already at the factory');
+      if (step.action === 'returned' && (!state.factory || state.factory.returnedAt || state.replacement)) rejectStep('no device is at the factory');
+    },
+    async apply(step, at) {
+      if (step.action === 'sent') {
+        const dueAt = (await deadlines.add(at, policy.sla.factoryRepairWithin)).at.toISOString();
+        const answer = await take(step, at, 'factory_sent', 'factory_repair_sent', `device sent for factory repair, due back by ${dueAt}`, { ...state, factory: { sentAt: at, dueAt } });
+        watch('factory_repair', 'ticket_factory_repair', `ticket ${ticketId}: factory repair back`, () => state.factory!.dueAt, () => state.factory?.returnedAt !== undefined || state.replacement !== undefined || !open());
+        return answer;
+      }
+      return take(step, at, 'factory_returned', 'factory_repair_returned', 'device back from factory repair', { ...state, factory: { ...state.factory!, returnedAt: at } });
+    },
+  });
+
+  kit.step(replaceTicketUpdate, {
+    validate() {
+      if (!state.factory) rejectStep('a replacement follows a factory repair found impossible');
+      if (state.factory?.returnedAt) rejectStep('the device came back repaired');
+      if (state.replacement) rejectStep('the device was already replaced');
+      if (!input.device) rejectStep('the ticket names no registered device to replace');
+    },
+    async apply(step, at) {
+      const warrantyEndsAt = (await deadlines.add(at, policy.warranty.length)).at.toISOString();
+      const next: ServiceTicketState = { ...state, replacement: { serial: step.serial, at } };
+      await steps.recordTicketStep({
+        ...entry(`replaced:${at}`, 'replaced', `unrepairable: replaced free of charge by ${step.serial}, in warranty until ${warrantyEndsAt}`, next, { actor: step.actor, at, data: next.replacement }),
+        replacementDevice: { customerId: input.customer.id, serial: step.serial, model: input.device!.model, replaces: input.device!.serial, warrantyStartsAt: at, warrantyEndsAt },
+      });
+      Object.assign(state, next, { lastStepAt: at });
+      return result(at);
+    },
+  });
+
+  // -------------------------------------------------------------------------------------------
   // The clocks
 
   const deadlineKey = (name: TicketClockName) => `ticket:${ticketId}:${name}`;
@@ -285,6 +417,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     });
     if (!fired) return;
     const rungAt = rung.at;
+    if (clock === 'resolve' && rung.rung === 'breach' && input.kind === 'repair') await backupUnitDue(dueAt ?? rungAt);
     await deadlines.markRung(deadlineKey(clock), rung.rung);
     const to = await recipientsFor(rung.role);
     await notify(`clock:${clock}:${rung.rung}`, 'ticket-clock', to, {
@@ -354,6 +487,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
 
   await deadlines.closeAll('met');
   await intakeNotice;
+  await Promise.all(watches);
   await condition(allHandlersFinished);
   return state;
 }

@@ -23,7 +23,13 @@ import {
   holdTicketUpdate,
   levelTicketUpdate,
   resolveTicketUpdate,
+  backupUnitTicketUpdate,
+  factoryRepairTicketUpdate,
+  quoteAcceptedTicketUpdate,
+  quoteRefusedTicketUpdate,
+  quoteTicketUpdate,
   reopenTicketUpdate,
+  replaceTicketUpdate,
   resumeTicketUpdate,
   surveyTicketUpdate,
   ticketWorkflowId,
@@ -31,7 +37,7 @@ import {
   type ServiceTicketInput,
 } from '../../workflows/serviceTicket.messages';
 import type { AuditTarget } from '../audit';
-import { unavailable, validationFailed } from '../errors';
+import { conflict, unavailable, validationFailed } from '../errors';
 import { COLUMN, EmailSchema, IdSchema, line, MAX_ID, MoneySchema, optionalLine, prose } from '../fields';
 import { updateIdFor } from '../idempotency';
 import { apiModule, type ApiDeps } from '../module';
@@ -91,6 +97,7 @@ const TicketSchema = z
     resolvedAt: z.string().nullable(),
     closedAt: z.string().nullable(),
     charges: z.unknown(),
+    progress: z.record(z.string(), z.unknown()).openapi({ description: 'quote, backup unit, factory repair, replacement, surveys (and when one is due)' }),
     clocks: z.array(ClockSchema),
   })
   .openapi('Ticket');
@@ -209,6 +216,7 @@ async function view(deps: ApiDeps, ticket: Ticket, now: Date) {
     resolvedAt: ticket.resolvedAt?.toISOString() ?? null,
     closedAt: ticket.closedAt?.toISOString() ?? null,
     charges: ticket.charges,
+    progress: ticket.progress,
     clocks: await clocksOf(deps, ticket, now),
   };
 }
@@ -301,7 +309,7 @@ const read = defineRoute(
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyUpdate = UpdateDefinition<any, [any]>;
 
-const STEP_ERRORS = { 409: 'Not possible in the ticket’s current state, or already done', 503: 'The step could not be recorded; nothing changed, try again' };
+const STEP_ERRORS = { 409: 'Not possible in the ticket’s current state, or already done (replace: the new serial is already registered)', 503: 'The step could not be recorded; nothing changed, try again' };
 
 const PartSchema = z.strictObject({ partNumber: line(64), quantity: z.number().int().min(1).max(10_000), unitCost: MoneySchema });
 
@@ -341,6 +349,26 @@ const STEPS: { path: string; summary: string; body: z.ZodObject; update: AnyUpda
     summary: 'The customer’s satisfaction (return call or link): a low score or “not satisfied” reopens the ticket',
     body: z.strictObject({ score: z.number().int().min(1).max(5), comment: optionalLine(500).optional(), notSatisfied: z.boolean().optional(), ...StepTime }),
     update: surveyTicketUpdate,
+  },
+  {
+    path: 'quote',
+    summary: 'Out of scope: quote the repair (parts, labour, travel); work starts once the customer accepts',
+    body: z.strictObject({ parts: z.array(PartSchema).max(100).default([]), labourMinutes: z.number().int().min(0).max(60_000), labourRate: MoneySchema, travel: MoneySchema, note: optionalLine(500).optional(), ...StepTime }),
+    update: quoteTicketUpdate,
+  },
+  { path: 'quote-accepted', summary: 'The customer accepted the quote: work may start', body: z.strictObject({ ...StepTime }), update: quoteAcceptedTicketUpdate },
+  { path: 'quote-refused', summary: 'The customer refused the quote: closed with advice only', body: z.strictObject({ ...StepTime }), update: quoteRefusedTicketUpdate },
+  { path: 'backup-unit', summary: 'The backup unit due after a breached resolve clock is on site', body: z.strictObject({ serial: line(COLUMN.key), ...StepTime }), update: backupUnitTicketUpdate },
+  { path: 'factory-repair', summary: 'The device went to factory repair (due back within sla.factoryRepairWithin), or came back repaired', body: z.strictObject({ action: z.enum(['sent', 'returned']), ...StepTime }), update: factoryRepairTicketUpdate },
+  {
+    path: 'replace',
+    summary: 'Unrepairable: a free replacement, registered with its own warranty',
+    body: z.strictObject({ serial: line(COLUMN.key), ...StepTime }),
+    update: replaceTicketUpdate,
+    prepare: async (body, deps) => {
+      if (await new DevicesRepository(deps.knex).getBySerial(String(body.serial))) throw conflict(`a device with serial ${String(body.serial)} is already registered`);
+      return body;
+    },
   },
   { path: 'reopen', summary: 'Reopen a resolved or closed ticket whose survey is still awaited', body: z.strictObject({ reason: prose(500), ...StepTime }), update: reopenTicketUpdate },
 ];

@@ -36,6 +36,8 @@ export async function up(knex: Knex): Promise<void> {
     table.json('contact').notNullable();
     table.json('clock_state').notNullable();
     table.json('charges').nullable();
+    // Quote, backup unit, factory repair, replacement and surveys as the workflow last recorded them.
+    table.json('progress').nullable();
     table.integer('repeat_of_ticket_id').unsigned().nullable();
     table.string('workflow_id', 191).nullable();
     instant(table, 'opened_at').notNullable();

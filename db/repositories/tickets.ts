@@ -33,6 +33,7 @@ export interface Ticket {
   contact: TicketContact;
   clockState: TicketClocksRecord;
   charges: unknown;
+  progress: Record<string, unknown>;
   repeatOfTicketId: number | null;
   workflowId: string | null;
   openedAt: Date;
@@ -65,6 +66,7 @@ export interface TicketPatch {
   faultLevel?: number;
   clockState?: TicketClocksRecord;
   charges?: unknown;
+  progress?: Record<string, unknown>;
   resolvedAt?: string | null;
   closedAt?: string | null;
 }
@@ -100,6 +102,7 @@ function fromRow(row: Row): Ticket {
     contact: fromJson<TicketContact>(row.contact),
     clockState: fromJson<TicketClocksRecord>(row.clock_state),
     charges: row.charges === null ? null : fromJson<unknown>(row.charges),
+    progress: row.progress === null || row.progress === undefined ? {} : fromJson<Record<string, unknown>>(row.progress),
     repeatOfTicketId: row.repeat_of_ticket_id === null ? null : Number(row.repeat_of_ticket_id),
     workflowId: (row.workflow_id as string | null) ?? null,
     openedAt: toRequiredDate(row.opened_at),
@@ -204,6 +207,7 @@ export class TicketsRepository {
     if (patch.faultLevel !== undefined) values.fault_level = patch.faultLevel;
     if (patch.clockState !== undefined) values.clock_state = toJson(patch.clockState);
     if (patch.charges !== undefined) values.charges = patch.charges === null ? null : toJson(patch.charges);
+    if (patch.progress !== undefined) values.progress = toJson(patch.progress);
     if (patch.resolvedAt !== undefined) values.resolved_at = patch.resolvedAt === null ? null : new Date(patch.resolvedAt);
     if (patch.closedAt !== undefined) values.closed_at = patch.closedAt === null ? null : new Date(patch.closedAt);
     await this.db('tickets').where({ id }).update(values);

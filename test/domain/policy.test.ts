@@ -208,6 +208,7 @@ describe('validatePolicyOverride', () => {
     ['zero duration', { delivery: { trialReportLead: 'PT0S' } }, 'delivery.trialReportLead'],
     ['negative duration', { delivery: { trialExtendBy: '-P1M' } }, 'delivery.trialExtendBy'],
     ['wrong duration type', { ticket: { surveyWithin: 3 } }, 'ticket.surveyWithin'],
+    ['backup unit window as a number', { sla: { backupUnitWithin: 4 } }, 'sla.backupUnitWithin'],
     ['reopen score out of range', { ticket: { reopenAtOrBelow: 5 } }, 'ticket.reopenAtOrBelow'],
     ['fractional reopen score', { ticket: { reopenAtOrBelow: 1.5 } }, 'ticket.reopenAtOrBelow'],
     ['zero working days', { doa: { returnWithin: { workingDays: 0 } } }, 'doa.returnWithin.workingDays'],

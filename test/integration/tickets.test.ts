@@ -25,8 +25,10 @@ const SECONDS_SLA = {
       '1': { respond: 'PT4S', onSite: 'PT30S', resolve: 'PT60S' },
       '2': { respond: 'PT8S', onSite: 'PT30S', resolve: 'PT60S' },
       '3': { respond: 'PT30S', onSite: 'PT60S', resolve: 'PT120S' },
-      '4': { respond: 'PT60S', onSite: 'PT120S', resolve: 'PT240S' },
+      '4': { respond: 'PT60S', onSite: 'PT60S', resolve: 'PT3S' },
     },
+    backupUnitWithin: 'PT3S',
+    factoryRepairWithin: 'PT3S',
     warnAt: [0.5, 0.75],
     escalationChain: ['engineer', 'senior_engineer', 'service_manager', 'leadership'],
     complaintReplyWithin: 'PT3S',
@@ -179,6 +181,63 @@ describe('repair tickets and complaints', () => {
 
     const again = await open({ symptom: 'no image again' });
     expect(again.repeatOfTicketId).toBe(opened.id);
+  });
+
+  it('out of scope: work waits for an accepted quote; a refused one closes with advice only', async () => {
+    const quote = { parts: [{ partNumber: 'T-9', quantity: 1, unitCost: CNY(10_000) }], labourMinutes: 90, labourRate: CNY(20_000), travel: CNY(5_000) };
+    const accepted = await open({ serial: undefined, model: 'XR-1', engineerUserId: ids.engineer });
+    expect(accepted.entitlement).toBe('out_of_scope');
+    expect((await step(accepted.id, 'acknowledge', {}, tokens.engineer)).status).toBe(200);
+    expect((await step(accepted.id, 'arrive', {}, tokens.engineer)).status).toBe(409);
+    expect((await step(accepted.id, 'quote-accepted')).status).toBe(409);
+    expect((await step(accepted.id, 'quote', quote)).status).toBe(200);
+    expect((await ticket(accepted.id)).progress.quote).toMatchObject({ status: 'pending', total: CNY(45_000) });
+    expect((await step(accepted.id, 'quote-accepted')).status).toBe(200);
+    expect((await step(accepted.id, 'arrive', {}, tokens.engineer)).status).toBe(200);
+    const resolved = await step(accepted.id, 'resolve', { diagnosis: 'worn tube', workDone: 'replaced the tube', qualityFault: true, ...quote }, tokens.engineer);
+    expect(resolved.status).toBe(200);
+    expect((await ticket(accepted.id)).charges).toMatchObject({ total: CNY(45_000), basis: 'chargeable' });
+    const [mail] = await waitForMails(accepted.id, 'resolved', 1);
+    expect(mail!.text).toContain('450.00');
+
+    const refused = await open({ serial: undefined, model: 'XR-1' });
+    expect((await step(refused.id, 'quote', quote)).status).toBe(200);
+    expect((await step(refused.id, 'quote-refused')).body).toMatchObject({ status: 'closed' });
+    await system.temporal.client.workflow.getHandle(`ticket-${refused.id}`).result();
+    const closed = await ticket(refused.id);
+    expect(closed).toMatchObject({ status: 'closed', progress: { quote: { status: 'refused' }, surveys: [] } });
+    expect(closed.clocks.every((c: Json) => c.status === 'met')).toBe(true);
+  });
+
+  it('not fixed in time: backup unit due, factory repair overdue escalates, replacement registered with its warranty', async () => {
+    const opened = await open({ engineerUserId: ids.engineer, level: 4 });
+    expect((await step(opened.id, 'backup-unit', { serial: 'BK-1' })).status).toBe(409);
+    const [breach] = await waitForMails(opened.id, 'clock:resolve:breach', 1, 15_000);
+    expect(to(breach!)).toBe('manager@maker.test');
+    const due = await poll('backup unit due', async () => (await ticket(opened.id)).progress.backup ?? undefined);
+    expect(ms(due.dueAt)).toBe(ms(opened.openedAt) + 3000 + 3000);
+    expect((await step(opened.id, 'backup-unit', { serial: 'BK-1' })).status).toBe(200);
+    expect((await step(opened.id, 'backup-unit', { serial: 'BK-1' })).status).toBe(409);
+    expect((await step(opened.id, 'replace', { serial: `NEW-${opened.id}` })).status).toBe(409);
+    expect((await step(opened.id, 'factory-repair', { action: 'sent' })).status).toBe(200);
+    const [overdue] = await waitForMails(opened.id, 'factory_repair:escalation', 1, 15_000);
+    expect(to(overdue!)).toBe('manager@maker.test');
+    expect(ticketMails(opened.id, 'backup_unit:escalation')).toEqual([]);
+    const newSerial = `NEW-${process.pid}-${opened.id}`;
+    expect((await step(opened.id, 'replace', { serial: newSerial })).status).toBe(200);
+    expect((await step(opened.id, 'replace', { serial: `${newSerial}-2` })).status).toBe(409);
+    expect((await step(opened.id, 'replace', { serial })).status).toBe(409);
+    const unit = await system.db.knex('devices').where({ serial: newSerial }).first();
+    expect(unit).toMatchObject({ customer_id: customerId });
+    expect(new Date(unit.warranty_ends_at).getTime()).toBeGreaterThan(Date.now() + 300 * 86_400_000);
+    expect((await system.db.knex('devices').where({ serial }).first()).status).toBe('replaced');
+    const progress = (await ticket(opened.id)).progress;
+    expect(progress).toMatchObject({ backup: { serial: 'BK-1' }, factory: { dueAt: expect.any(String) }, replacement: { serial: newSerial } });
+    const rows = await poll('backup and factory rows closed', async () => {
+      const found = await system.db.knex('deadlines').where({ record_type: 'ticket', record_id: opened.id }).whereIn('kind', ['ticket_backup_unit', 'ticket_factory_repair']);
+      return found.length === 2 && found.every((r: Json) => r.status !== 'open') ? found : undefined;
+    });
+    expect(rows.map((r: Json) => [r.kind, r.status, r.last_rung]).sort()).toEqual([['ticket_backup_unit', 'met', null], ['ticket_factory_repair', 'met', 'escalation']]);
   });
 
   it('each rung in order to the right people: engineer, senior engineer, service manager, then leadership', async () => {

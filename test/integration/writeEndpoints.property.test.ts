@@ -308,6 +308,12 @@ describe('every write endpoint, under arbitrary and broken input', () => {
     close: {},
     survey: { score: 4, comment: 'quick and clean', notSatisfied: false },
     reopen: { reason: 'the fault came back' },
+    quote: { parts: [{ partNumber: 'T-9', quantity: 1, unitCost: cny(10_000) }], labourMinutes: 90, labourRate: cny(20_000), travel: cny(5_000), note: 'tube and a visit' },
+    'quote-accepted': {},
+    'quote-refused': {},
+    'backup-unit': { serial: 'BK-1' },
+    'factory-repair': { action: 'sent' },
+    replace: { serial: 'NEW-1' },
   });
 
   const endpoints = (): Endpoint[] => [
