@@ -4,7 +4,6 @@
  */
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
-import { CalendarsRepository } from '../../db/repositories/calendars';
 import { CustomersRepository } from '../../db/repositories/customers';
 import { DevicesRepository } from '../../db/repositories/devices';
 import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
@@ -13,7 +12,8 @@ import { UsersRepository, type User } from '../../db/repositories/users';
 import { rolesReaching, TICKET_ENGINEER_ROLES } from '../../domain/access';
 import { fromJson } from '../../db/mapping';
 import { resolvePolicy, type PolicyOverride, type ServicePolicy } from '../../domain/policy';
-import { clockLength, clockLengths, clockStatus, entitlementOf, holdsOf, type FaultLevel, type TicketClocksRecord } from '../../domain/ticket';
+import { clockLength, clockLengths, entitlementOf, type FaultLevel, type TicketClocksRecord } from '../../domain/ticket';
+import { ticketView as view } from './view';
 import { serviceTicket } from '../../workflows/serviceTicket';
 import {
   acknowledgeTicketUpdate,
@@ -184,43 +184,6 @@ async function openTicket(deps: ApiDeps, body: z.output<typeof CreateTicketBody>
   return (await tickets.get(ticket.id))!;
 }
 
-/** Each clock as the ticket shows it now, on the calendar as the store holds it. */
-async function clocksOf(deps: ApiDeps, ticket: Ticket, now: Date) {
-  const record = ticket.clockState;
-  const stored = await new CalendarsRepository(deps.knex).load(record.calendar);
-  if (!stored) return [];
-  const basis = { clock: record.clock, calendar: { ...stored, timeZone: record.timeZone } };
-  const holds = holdsOf(record);
-  return record.clocks.map((c) => {
-    const shown = clockStatus({ start: new Date(record.startedAt), lengthMs: c.lengthMs, warnAt: record.warnAt, holds, now, basis, ...(c.stoppedAt ? { stoppedAt: new Date(c.stoppedAt) } : {}) });
-    return { name: c.name, lengthMs: c.lengthMs, dueAt: shown.dueAt?.toISOString() ?? null, elapsedMs: shown.elapsedMs, pausedMs: shown.pausedMs, status: shown.status, stoppedAt: c.stoppedAt ?? null };
-  });
-}
-
-async function view(deps: ApiDeps, ticket: Ticket, now: Date) {
-  return {
-    id: ticket.id,
-    kind: ticket.kind,
-    status: ticket.status,
-    onHold: ticket.onHold,
-    level: ticket.faultLevel,
-    customerId: ticket.customerId,
-    serial: ticket.serial,
-    model: ticket.model,
-    channel: ticket.channel,
-    symptom: ticket.symptom,
-    entitlement: ticket.entitlement,
-    assigneeUserId: ticket.assigneeUserId,
-    repeatOfTicketId: ticket.repeatOfTicketId,
-    openedAt: ticket.openedAt.toISOString(),
-    resolvedAt: ticket.resolvedAt?.toISOString() ?? null,
-    closedAt: ticket.closedAt?.toISOString() ?? null,
-    charges: ticket.charges,
-    progress: ticket.progress,
-    clocks: await clocksOf(deps, ticket, now),
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
 
 const create = defineRoute(
@@ -238,7 +201,7 @@ const create = defineRoute(
   async ({ body, deps, res, user }) => {
     const ticket = await openTicket(deps, body, user);
     res.locals.audit = { entityType: 'ticket', entityId: ticket.id } satisfies AuditTarget;
-    return { status: 201, body: await view(deps, ticket, new Date()) };
+    return { status: 201, body: await view(deps.knex, ticket, new Date()) };
   },
 );
 
@@ -275,7 +238,7 @@ const list = defineRoute(
       limit: query.queue === 'breaching_soon' || query.queue === 'breached' ? 5000 : query.limit,
       offset: query.queue === 'breaching_soon' || query.queue === 'breached' ? 0 : query.offset,
     });
-    let views = await Promise.all(tickets.map((t) => view(deps, t, now)));
+    let views = await Promise.all(tickets.map((t) => view(deps.knex, t, now)));
     if (query.queue === 'breached') views = views.filter((v) => v.clocks.some((c) => c.status === 'breached'));
     if (query.queue === 'breaching_soon') views = views.filter((v) => v.clocks.some((c) => c.status === 'warning') && !v.clocks.some((c) => c.status === 'breached'));
     if (query.queue === 'breaching_soon' || query.queue === 'breached') views = views.slice(query.offset, query.offset + query.limit);
@@ -298,7 +261,7 @@ const read = defineRoute(
     const tickets = new TicketsRepository(deps.knex);
     const ticket = (await tickets.get(params.id))!;
     const timeline = (await tickets.timeline(ticket.id)).map((e) => ({ kind: e.kind, at: e.at.toISOString(), actor: e.actor?.name ?? null, summary: e.summary, data: e.data }));
-    return { status: 200, body: { ...(await view(deps, ticket, new Date())), timeline } };
+    return { status: 200, body: { ...(await view(deps.knex, ticket, new Date())), timeline } };
   },
 );
 
