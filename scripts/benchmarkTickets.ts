@@ -86,6 +86,19 @@ export async function ticketsAtOnce(bench: { apiUrl: string; knex: Knex; client:
     const xs = lags[rung] ?? [];
     bench.report(`${rung}: sent after its due instant (${xs.length.toLocaleString('en')} notices)`, xs.length ? `p50 ${(bench.percentile(xs, 50) / 1000).toFixed(2)} s, p99 ${(bench.percentile(xs, 99) / 1000).toFixed(2)} s` : 'none');
   }
+  // The rung itself (the workflow's timer and its record) apart from the notice's wait on the notices queue.
+  const events = (await knex('ticket_events').whereIn('kind', ['sla_warning', 'sla_breach']).select('ticket_id', 'at', 'data')) as Array<{ ticket_id: number; at: unknown; data: unknown }>;
+  const fired: Record<string, number[]> = {};
+  for (const event of events) {
+    const data = (typeof event.data === 'string' ? JSON.parse(event.data) : event.data) as { clock: string; rung: string };
+    const rung = RUNGS.find(([name]) => name === data.rung);
+    if (data.clock !== 'respond' || !rung) continue;
+    (fired[rung[0]] ??= []).push(new Date(event.at as string).getTime() - (openedAt.get(Number(event.ticket_id))! + rung[1] * RESPOND_MS));
+  }
+  for (const [rung] of RUNGS) {
+    const xs = fired[rung] ?? [];
+    bench.report(`${rung}: recorded after its due instant (${xs.length.toLocaleString('en')} rungs)`, xs.length ? `p50 ${(bench.percentile(xs, 50) / 1000).toFixed(2)} s, p99 ${(bench.percentile(xs, 99) / 1000).toFixed(2)} s` : 'none');
+  }
   const sent = rows.filter((r) => r.status === 'sent').length;
   const keys = new Set(rows.map((r) => r.idempotency_key));
   bench.report('every expected notice sent exactly once', `${sent === expected && keys.size === rows.length && rows.length === expected && wrongRecipient === 0 ? 'yes' : 'NO'} (${sent.toLocaleString('en')} sent of ${expected.toLocaleString('en')} expected, ${rows.length - keys.size} duplicates, ${wrongRecipient} to the wrong person)`);
