@@ -419,6 +419,13 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     const rungAt = rung.at;
     if (clock === 'resolve' && rung.rung === 'breach' && input.kind === 'repair') await backupUnitDue(dueAt ?? rungAt);
     await deadlines.markRung(deadlineKey(clock), rung.rung);
+    // The notice waits its turn on the notices queue beside the clocks: the next rung never waits for it.
+    clockNotices.push(sendRungNotice(clock, rung, dueAt, rungAt));
+  }
+
+  const clockNotices: Promise<unknown>[] = [];
+
+  async function sendRungNotice(clock: TicketClockName, rung: { rung: string; role: string }, dueAt: string | null, rungAt: string): Promise<void> {
     const to = await recipientsFor(rung.role);
     await notify(`clock:${clock}:${rung.rung}`, 'ticket-clock', to, {
       ticket: ticketRef(),
@@ -464,11 +471,12 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     // Closed: the customer's survey is awaited; a low score or a reopen sends the ticket back to work.
     const due = state.surveyDue;
     await deadlines.open({ key: surveyKey, kind: 'ticket_survey', description: `ticket ${ticketId}: customer survey due` }, { at: new Date(due), provisional: false });
-    const answeredCount = state.surveys.length;
-    const answered = await condition(() => state.status !== 'closed' || state.surveys.length > answeredCount, msUntil(new Date(due)));
+    // A satisfied answer ends the wait (surveyOver), a low one reopens (the status moves); either may
+    // already have come while the clocks loop was still ending.
+    const answered = await condition(() => state.status !== 'closed' || surveyOver, msUntil(new Date(due)));
     if (!answered) {
       const late = await kit.exclusive(async () => {
-        if (state.status !== 'closed' || state.surveys.length > answeredCount) return false;
+        if (state.status !== 'closed' || surveyOver) return false;
         await background.recordTicketStep(entry(`survey_missed:${due}`, 'survey_missed', 'no survey answer by its due time: closed as it stands', state));
         surveyOver = true;
         return true;
@@ -487,7 +495,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
 
   await deadlines.closeAll('met');
   await intakeNotice;
-  await Promise.all(watches);
+  await Promise.all([...watches, ...clockNotices]);
   await condition(allHandlersFinished);
   return state;
 }
