@@ -4,6 +4,7 @@ import { createDeadlineActivities } from './deadlines';
 import type { ActivityDeps } from './deps';
 import { createEscalationActivities, createNoticeActivities } from './notices';
 import { createProjectActivities } from './projects';
+import { createTicketActivities } from './tickets';
 
 export type { ActivityDeps } from './deps';
 export type { ComputeDeadlinesInput, ComputedDeadline, DeadlineRequest } from './calendars';
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createEscalationActivities(deps),
     ...createProjectActivities(deps),
     ...createDealerActivities(deps),
+    ...createTicketActivities(deps),
   };
 }
 

@@ -3,7 +3,7 @@
  * defineRoute), and defineRoute enforces it before the handler runs.
  */
 import type { Knex } from 'knex';
-import { may, projectFacts, reachOf, rolesReaching, scopeOf, type Action, type Principal, type ResourceFacts, type ResourceKind, type Scope } from '../domain/access';
+import { may, projectFacts, ticketFacts, reachOf, rolesReaching, scopeOf, type Action, type Principal, type ResourceFacts, type ResourceKind, type Scope } from '../domain/access';
 import type { User } from '../db/repositories/users';
 import { forbidden, notFound } from './errors';
 
@@ -68,6 +68,13 @@ const RECORD_LOOKUPS: Partial<Record<ResourceKind, RecordLookup>> = {
       return row ? projectFacts({ customerId: num(row.customer_id), projectManagerUserId: num(row.project_manager_user_id) }, 'doa_case') : null;
     },
     missing: ({ id, serial }) => `no dead-on-arrival case for serial ${String(serial)} in project ${String(id)}`,
+  },
+  ticket: {
+    async facts(knex, { id }) {
+      const row = (await knex('tickets').where({ id }).first('customer_id', 'assignee_user_id')) as { customer_id: unknown; assignee_user_id: unknown } | undefined;
+      return row ? ticketFacts({ customerId: Number(row.customer_id), assigneeUserId: num(row.assignee_user_id) }) : null;
+    },
+    missing: ({ id }) => `no ticket ${String(id)}`,
   },
   user: {
     async facts(knex, { id }) {

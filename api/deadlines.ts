@@ -3,7 +3,10 @@
  * week. Any number of open processes is one indexed query; no workflow is asked.
  */
 import { DeadlinesRepository } from '../db/repositories/deadlines';
-import { readScope } from '../domain/access';
+import { DEALER_DEADLINE_TABLES, type ReadableRecords } from '../db/repositories/deadlines';
+import { PROJECT_SCOPE_COLUMNS } from '../db/repositories/projects';
+import { TICKET_SCOPE_COLUMNS } from '../db/repositories/tickets';
+import { readScope, type Principal } from '../domain/access';
 import { principalOf } from './access';
 import { apiModule } from './module';
 import { defineRoute } from './route';
@@ -34,11 +37,24 @@ const DeadlineSchema = z
 
 const WEEK_MS = 7 * 86_400_000;
 
+/**
+ * Every kind of record that has deadlines, with how its rows belong to someone: a caller sees the
+ * deadlines of the records they may read (domain/access.ts), each kind by its own rule. A process
+ * that adds deadlines adds its record type here.
+ */
+function readableRecords(principal: Principal): ReadableRecords[] {
+  return [
+    { recordType: 'project', table: 'projects', columns: PROJECT_SCOPE_COLUMNS, scope: readScope(principal, 'project') },
+    { recordType: 'ticket', table: 'tickets', columns: TICKET_SCOPE_COLUMNS, scope: readScope(principal, 'ticket') },
+    ...Object.entries(DEALER_DEADLINE_TABLES).map(([recordType, table]) => ({ recordType, table, columns: { dealer: 'dealer_id' }, scope: readScope(principal, recordType as 'claim' | 'dealer_sale' | 'dealer_task' | 'settlement') })),
+  ];
+}
+
 const listDeadlines = defineRoute(
   {
     method: 'get',
     path: '/deadlines',
-    // Each caller sees the deadlines of the projects they may read (domain/access.ts).
+    // Each caller sees the deadlines of the projects and tickets they may read (domain/access.ts).
     roles: 'authenticated',
     access: { rule: 'collection', resource: 'project', action: 'read' },
     summary: 'Open deadlines across every process, soonest first (work queues: overdue, due this week)',
@@ -46,12 +62,10 @@ const listDeadlines = defineRoute(
     query: DeadlineQuery,
     responses: { 200: { description: 'Open deadlines', body: z.object({ deadlines: z.array(DeadlineSchema) }) } },
   },
-  async ({ query, deps, scope, user }) => {
+  async ({ query, deps, user }) => {
     const now = new Date();
-    const principal = principalOf(user);
-    const dealerScopes = { claim: readScope(principal, 'claim'), dealer_sale: readScope(principal, 'dealer_sale'), dealer_task: readScope(principal, 'dealer_task'), settlement: readScope(principal, 'settlement') };
     const dueBefore = query.due === 'overdue' ? now : query.due === 'week' ? new Date(now.getTime() + WEEK_MS) : undefined;
-    const rows = await new DeadlinesRepository(deps.knex).listOpen({ kind: query.kind, dueBefore, limit: query.limit, offset: query.offset, projectScope: scope, dealerScopes });
+    const rows = await new DeadlinesRepository(deps.knex).listOpen({ kind: query.kind, dueBefore, limit: query.limit, offset: query.offset, readable: readableRecords(principalOf(user)) });
     return {
       status: 200,
       body: {

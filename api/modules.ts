@@ -5,9 +5,10 @@ import { noticesModule } from './notices';
 import { policyLayersApi } from './policyLayers';
 import { projectsModule } from './projects';
 import { dealerWarrantyModule } from './dealerWarranty';
+import { ticketsModule } from './tickets';
 
 /**
  * Feature modules served by `npm start` and the production API (passed to createApp as `routers`);
  * users and /healthz are built into createApp.
  */
-export const apiModules: ApiModule[] = [noticesModule, projectsModule, deadlinesModule, calendarsModule, policyLayersApi, dealerWarrantyModule];
+export const apiModules: ApiModule[] = [noticesModule, projectsModule, deadlinesModule, calendarsModule, policyLayersApi, dealerWarrantyModule, ticketsModule];

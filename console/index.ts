@@ -8,6 +8,8 @@
  *   POST /locale             switches the language (kept on the user when signed in), 303 → back
  *   GET  /projects           work queue: counts and filter per stage (?stage=…&page=…)
  *   GET  /projects/:id       stage, milestones, devices, trial, issues, DOA cases, timeline
+ *   GET  /tickets            ticket work queues (open, mine, unassigned, at risk, breached) with their clocks
+ *   GET  /tickets/:id        a ticket: its clocks (due, elapsed, paused, status) and timeline
  *   GET  /assets/console.css the one stylesheet (the content policy allows nothing else)
  *
  * Every POST needs the form's CSRF token (console/security.ts). Mount it on the app from createApp
@@ -27,9 +29,11 @@ import { principalOf } from '../api/access';
 import { DevicesRepository } from '../db/repositories/devices';
 import { ProjectAccessRepository } from '../db/repositories/projectAccess';
 import { ProjectsRepository, type Project } from '../db/repositories/projects';
+import { TicketsRepository } from '../db/repositories/tickets';
+import { ticketView } from '../api/tickets/view';
 import { UsersRepository, type User } from '../db/repositories/users';
 import { DEFAULT_SESSION_LIMITS, type SessionLimits, type SessionVerdict } from '../domain/consoleSession';
-import { canRead, projectFacts, readScope } from '../domain/access';
+import { canRead, projectFacts, readScope, ticketFacts, type Role } from '../domain/access';
 import { PROJECT_STAGES, type ProjectStage } from '../domain/delivery';
 import { emptyForm, formValues, formWithFieldError, formWithProblem, type FormState } from './forms';
 import { LOCALE_NAMES, translate, type MessageKey } from './messages';
@@ -58,7 +62,7 @@ const ENDED = 'consoleSessionEnded';
 /** Set once a request enters the console's routes, so the error handler leaves other mounts' errors alone. */
 const IN_CONSOLE = 'inConsole';
 const STYLESHEET_PATH = '/assets/console.css';
-const CONSOLE_PATHS = ['/', '/login', '/logout', '/locale', '/projects', '/projects/:id', STYLESHEET_PATH];
+const CONSOLE_PATHS = ['/', '/login', '/logout', '/locale', '/projects', '/projects/:id', '/tickets', '/tickets/:id', STYLESHEET_PATH];
 const FORM_BODY = express.urlencoded({ extended: false, limit: '8kb' });
 
 /** Why the sign-in page is shown again, as `/?ended=…`. */
@@ -133,6 +137,7 @@ export function createConsole(deps: ConsoleDeps): express.Router {
   const users = new UsersRepository(deps.knex);
   const sessions = new ConsoleSessionsRepository(deps.knex);
   const projects = new ProjectsRepository(deps.knex);
+  const tickets = new TicketsRepository(deps.knex);
   const devices = new DevicesRepository(deps.knex);
   const projectAccess = new ProjectAccessRepository(deps.knex);
   const auditLog = new AuditRepository(deps.knex);
@@ -311,6 +316,101 @@ export function createConsole(deps: ConsoleDeps): express.Router {
       range: rows.length > 0 ? { first, last: first + rows.length - 1, of: matching } : null,
       previous: page > 1 ? queueHref(stage, page - 1) : null,
       next: page * PAGE_SIZE < matching ? queueHref(stage, page + 1) : null,
+    });
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // Tickets (P3): the dispatcher's board and the engineer's "my tickets" are queues of one page.
+
+  const TICKET_QUEUES = ['open', 'mine', 'unassigned', 'breaching_soon', 'breached', 'all'] as const;
+  type TicketQueue = (typeof TICKET_QUEUES)[number];
+  const minutes = (ms: number) => `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+
+  async function ticketRows(user: User, queue: TicketQueue, now: Date) {
+    const scope = readScope(principalOf(user), 'ticket');
+    const rows = await tickets.list({
+      scope,
+      status: queue === 'all' ? undefined : ['open', 'assigned', 'acknowledged', 'on_site', 'resolved'],
+      ...(queue === 'mine' ? { assigneeUserId: user.id } : queue === 'unassigned' ? { assigneeUserId: null } : {}),
+      limit: 500,
+    });
+    const views = await Promise.all(rows.map((row) => ticketView(deps.knex, row, now)));
+    if (queue === 'breached') return views.filter((v) => v.clocks.some((c) => c.status === 'breached'));
+    if (queue === 'breaching_soon') return views.filter((v) => v.clocks.some((c) => c.status === 'warning') && !v.clocks.some((c) => c.status === 'breached'));
+    return views;
+  }
+
+  async function namesOf(table: 'customers' | 'users', ids: (number | null)[]): Promise<Map<number, string>> {
+    const wanted = [...new Set(ids.filter((id): id is number => id !== null))];
+    if (wanted.length === 0) return new Map();
+    const rows = (await deps.knex(table).whereIn('id', wanted).select('id', 'name')) as Array<{ id: number; name: string }>;
+    return new Map(rows.map((row) => [Number(row.id), row.name]));
+  }
+
+  router.get('/tickets', requireUser, async (req, res) => {
+    const locale = localeOf(req, res);
+    const raw = req.query.queue ?? 'open';
+    if (typeof raw !== 'string' || !(TICKET_QUEUES as readonly string[]).includes(raw)) {
+      return message(req, res, 400, t(req, res, 'message.badQueue.title'), t(req, res, 'message.badQueue.text', { queue: String(raw) }));
+    }
+    const queue = raw as TicketQueue;
+    const user = signedInUser(res)!;
+    const now = new Date();
+    const counted = await Promise.all(TICKET_QUEUES.map(async (q) => [q, await ticketRows(user, q, now)] as const));
+    const shown = counted.find(([q]) => q === queue)![1];
+    const [customers, engineers, zones] = await Promise.all([namesOf('customers', shown.map((v) => v.customerId)), namesOf('users', shown.map((v) => v.assigneeUserId)), customerTimeZones(deps.knex, shown.map((v) => v.customerId))]);
+    send(req, res, 200, 'tickets', {
+      title: `${t(req, res, 'tickets.title')}: ${t(req, res, `tickets.queue.${queue}` as MessageKey)}`,
+      queues: counted.map(([q, list]) => ({ label: t(req, res, `tickets.queue.${q}` as MessageKey), count: list.length, href: q === 'open' ? '/tickets' : `/tickets?queue=${q}`, current: q === queue })),
+      tickets: shown.map((v) => ({
+        id: v.id,
+        kind: humanize(v.kind),
+        customer: customers.get(v.customerId) ?? `#${v.customerId}`,
+        level: v.level,
+        status: humanize(v.status),
+        engineer: v.assigneeUserId === null ? null : (engineers.get(v.assigneeUserId) ?? null),
+        openedAt: v.openedAt,
+        timeZone: zones.get(v.customerId) ?? CONSOLE_TIME_ZONE,
+        clocks: v.clocks.map((c) => ({ name: translate(locale, `clock.${c.name}` as MessageKey), status: translate(locale, `clockStatus.${c.status}` as MessageKey), statusKey: c.status, dueAt: c.stoppedAt ? null : c.dueAt })),
+      })),
+    });
+  });
+
+  router.get('/tickets/:id', requireUser, async (req, res) => {
+    const locale = localeOf(req, res);
+    const id = positiveInt(req.params.id);
+    const found = id === null ? null : await tickets.get(id);
+    // Another party's ticket is shown exactly like one that does not exist.
+    const ticket = found && canRead(principalOf(signedInUser(res)!), ticketFacts(found)) ? found : null;
+    if (!ticket) return message(req, res, 404, t(req, res, 'message.ticketNotFound.title'), t(req, res, 'message.ticketNotFound.text', { id: String(req.params.id) }));
+    const [shown, timeline, customers, engineers, zones] = await Promise.all([
+      ticketView(deps.knex, ticket, new Date()),
+      tickets.timeline(ticket.id),
+      namesOf('customers', [ticket.customerId]),
+      namesOf('users', [ticket.assigneeUserId]),
+      customerTimeZones(deps.knex, [ticket.customerId]),
+    ]);
+    const charges = ticket.charges as { total?: { amount: number; currency: string } } | null;
+    send(req, res, 200, 'ticket', {
+      title: `#${ticket.id} · ${ticket.symptom.slice(0, 80)}`,
+      timeZone: zones.get(ticket.customerId) ?? CONSOLE_TIME_ZONE,
+      ticket: {
+        id: ticket.id,
+        kind: humanize(ticket.kind),
+        status: humanize(ticket.status),
+        onHold: ticket.onHold,
+        level: ticket.faultLevel,
+        customer: customers.get(ticket.customerId) ?? `#${ticket.customerId}`,
+        device: ticket.serial ? `${ticket.model ?? ''} · ${ticket.serial}` : ticket.model,
+        symptom: ticket.symptom,
+        entitlement: humanize(ticket.entitlement),
+        engineer: ticket.assigneeUserId === null ? null : (engineers.get(ticket.assigneeUserId) ?? null),
+        repeatOf: ticket.repeatOfTicketId,
+        charges: charges?.total ? formatMoney(charges.total, locale === 'en' ? 'en-GB' : 'zh-CN') : null,
+        openedAt: ticket.openedAt,
+      },
+      clocks: shown.clocks.map((c) => ({ name: translate(locale, `clock.${c.name}` as MessageKey), status: translate(locale, `clockStatus.${c.status}` as MessageKey), statusKey: c.status, dueAt: c.dueAt, elapsed: minutes(c.elapsedMs), paused: minutes(c.pausedMs) })),
+      timeline: timeline.map((e) => ({ at: e.at, kind: humanize(e.kind), actor: e.actor?.name ? `${e.actor.name}${e.actor.role ? ` (${label(locale, 'role', e.actor.role as Role)})` : ''}` : null, summary: e.summary })),
     });
   });
 

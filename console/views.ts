@@ -11,7 +11,7 @@ export const CONSOLE_TIME_ZONE = 'Asia/Shanghai';
 /** The hidden field every console form carries; console/index.ts reads the token from it. */
 export const CSRF_FIELD = '_csrf';
 
-export const PAGES = ['login', 'projects', 'project', 'message'] as const;
+export const PAGES = ['login', 'projects', 'project', 'tickets', 'ticket', 'message'] as const;
 export type Page = (typeof PAGES)[number];
 
 /** What every page needs besides its own data. */

@@ -38,7 +38,7 @@ export const ROLES = [
 
 export type Role = (typeof ROLES)[number];
 
-export const RESOURCE_KINDS = ['project', 'doa_case', 'device', 'customer', 'dealer', 'user', 'api_token', 'notice', 'policy_layer', 'calendar', 'dealer_sale', 'dealer_task', 'claim', 'settlement', 'ledger'] as const;
+export const RESOURCE_KINDS = ['project', 'doa_case', 'device', 'customer', 'dealer', 'user', 'api_token', 'notice', 'policy_layer', 'calendar', 'dealer_sale', 'dealer_task', 'claim', 'settlement', 'ledger', 'ticket'] as const;
 
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
@@ -114,6 +114,8 @@ const READ: ReachTable = {
   settlement: row('all', 'none',   'none',   'none',     'none', 'none',     'all',     'none',   'all',      'all',  'own_dealer', 'none'),
   // A dealer's receivables ledger (its id is the dealer's): finance's books, and the dealer's own.
   ledger: row('all', 'none',       'none',   'none',     'none', 'none',     'all',     'none',   'none',     'all',  'own_dealer', 'none'),
+  // Repair tickets and complaints (P3): engineers see those assigned to them; charges make them finance's too.
+  ticket: row('all', 'none',    'all',    'assigned', 'all',  'all',      'all',     'none',   'none',     'all',  'none',       'own_customer'),
 };
 
 const ACT: ReachTable = {
@@ -133,6 +135,8 @@ const ACT: ReachTable = {
   claim: row('none', 'none',      'none',  'none',     'none', 'none',     'none',    'all',    'all',      'none', 'own_dealer', 'none'),
   settlement: row('none', 'none', 'none',  'none',     'none', 'none',     'none',    'none',   'none',     'all',  'own_dealer', 'none'),
   ledger: nobody,
+  // Dispatchers open and run tickets, engineers work the ones assigned to them.
+  ticket: row('none', 'none',   'all',   'assigned', 'all',  'all',      'none',    'none',   'none',     'none', 'none',       'none'),
 };
 
 const ASSIGN: ReachTable = {
@@ -151,6 +155,7 @@ const ASSIGN: ReachTable = {
   claim: nobody,
   settlement: nobody,
   ledger: nobody,
+  ticket: row('none', 'none', 'all', 'none', 'none', 'all', 'none', 'none', 'none', 'none', 'none', 'none'),
 };
 
 const ADMINISTER: ReachTable = {
@@ -171,6 +176,7 @@ const ADMINISTER: ReachTable = {
   claim: row('all', 'none', 'none', 'none', 'none', 'none', 'none', 'all', 'none', 'none', 'none', 'none'),
   settlement: nobody,
   ledger: nobody,
+  ticket: nobody,
 };
 
 const TABLES: Readonly<Record<Action, ReachTable>> = { read: READ, act: ACT, assign: ASSIGN, administer: ADMINISTER };
@@ -312,4 +318,12 @@ export function forbiddenPolicyFields(role: Role, override: unknown): string[] {
 }
 
 /** Roles that may be assigned as a project's manager. */
+/** The facts of a ticket the rules look at: its customer and its engineer. */
+export function ticketFacts(ticket: { customerId: number; assigneeUserId: number | null }): ResourceFacts {
+  return { kind: 'ticket', customerId: ticket.customerId, assigneeUserIds: ticket.assigneeUserId === null ? [] : [ticket.assigneeUserId] };
+}
+
+/** Roles a ticket may be assigned to. */
+export const TICKET_ENGINEER_ROLES: readonly Role[] = ['engineer', 'senior_engineer'];
+
 export const PROJECT_MANAGER_ROLES: readonly Role[] = ['project_manager'];

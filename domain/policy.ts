@@ -122,6 +122,8 @@ export const servicePolicySchema = z.strictObject({
     levels: z.strictObject({ '1': slaLevelSchema, '2': slaLevelSchema, '3': slaLevelSchema, '4': slaLevelSchema }),
     warnAt: warnAtSchema,
     escalationChain: z.array(roleSchema).min(1, { error: 'needs at least one role' }),
+    /** The resolve clock breached: a backup unit on site within this (003 §6). */
+    backupUnitWithin: durationSchema,
     factoryRepairWithin: durationSchema,
     complaintReplyWithin: durationSchema,
   }),
@@ -137,7 +139,12 @@ export const servicePolicySchema = z.strictObject({
     freeMaintenanceBeforeWarrantyEnd: durationSchema,
     postWarrantyVisitsPerYear: z.number().int({ error: 'must be a whole number' }).min(0).max(366),
   }),
-  ticket: z.strictObject({ surveyWithin: durationSchema, repeatRepairWindow: durationSchema }),
+  ticket: z.strictObject({
+    surveyWithin: durationSchema,
+    repeatRepairWindow: durationSchema,
+    /** A satisfaction score (1–5) at or below this reopens the ticket (002: until the customer is satisfied). */
+    reopenAtOrBelow: z.number().int({ error: 'must be a whole score' }).min(0, { error: 'must be 0 … 4' }).max(4, { error: 'must be 0 … 4' }),
+  }),
   dealer: z.strictObject({
     warrantyCardWithin: durationSchema,
     warrantyCardRemindersAt: z.array(durationSchema),
@@ -193,6 +200,7 @@ export const DEFAULT_POLICY: ServicePolicy = deepFreeze({
     },
     warnAt: [0.5, 0.75],
     escalationChain: ['engineer', 'senior_engineer', 'service_manager', 'leadership'],
+    backupUnitWithin: 'PT4H',
     factoryRepairWithin: { workingDays: 5 },
     complaintReplyWithin: 'PT2H',
   },
@@ -211,7 +219,7 @@ export const DEFAULT_POLICY: ServicePolicy = deepFreeze({
     freeMaintenanceBeforeWarrantyEnd: 'P1M',
     postWarrantyVisitsPerYear: 10,
   },
-  ticket: { surveyWithin: 'P3D', repeatRepairWindow: 'P90D' },
+  ticket: { surveyWithin: 'P3D', repeatRepairWindow: 'P90D', reopenAtOrBelow: 2 },
   dealer: {
     warrantyCardWithin: 'P20D',
     warrantyCardRemindersAt: ['P10D', 'P17D'],

@@ -2,7 +2,9 @@
  * `npm run benchmark`: prints how fast the moving parts are on this machine. Figures, not pass/fail:
  * domain rules, the notice outbox, and project start / step round trips through the real API,
  * worker and Temporal dev server on the embedded SQLite store (or DATABASE_URL). Last, steps and a
- * project page while BENCH_NOTICE_BACKLOG notices (default 20,000) wait on the notices queue.
+ * project page while BENCH_NOTICE_BACKLOG notices (default 20,000) wait on the notices queue, and
+ * BENCH_TICKETS tickets opened at once (scripts/benchmarkTickets.ts). BENCH_ONLY=tickets runs the
+ * tickets alone after the domain and outbox figures.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,6 +27,7 @@ import { createWorkers } from '../worker/createWorker';
 import { benchmarkSettlement } from './benchmarkSettlement';
 import { WorkerLogger } from '../worker/logger';
 import { testNotice } from '../workflows/testNotice';
+import { ticketsAtOnce } from './benchmarkTickets';
 
 const rows: [string, string][] = [];
 const report = (what: string, figure: string) => {
@@ -110,6 +113,8 @@ async function main(): Promise<void> {
     devices: [{ model: 'DR-7000', serial: `BENCH-SN-${n}` }],
   });
 
+  const onlyTickets = process.env.BENCH_ONLY === 'tickets';
+  if (!onlyTickets) {
   const warmup = await post('/api/projects', project(0));
   void warmup;
   const sequential = 30;
@@ -134,9 +139,14 @@ async function main(): Promise<void> {
   }
   report('a step (kickoff update, validated, recorded)', `p50 ${ms(percentile(stepLatency, 50))}, p95 ${ms(percentile(stepLatency, 95))}`);
 
-  await underNoticeBacklog({ client, knex, post, get, project });
-  await atManyOpenProjects({ knex, get, pmUserId: pm.id });
-  await benchmarkSettlement(knex, report);
+  }
+
+  if (Number(process.env.BENCH_TICKETS ?? 1000) > 0) await ticketsAtOnce({ apiUrl: api.url, knex, client, taskQueue: 'bench', report, percentile });
+  if (!onlyTickets) {
+    await underNoticeBacklog({ client, knex, post, get, project });
+    await atManyOpenProjects({ knex, get, pmUserId: pm.id });
+    await benchmarkSettlement(knex, report);
+  }
 
   await api.close();
   workers.shutdown();

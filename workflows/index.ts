@@ -3,3 +3,4 @@ export { projectDelivery } from './projectDelivery';
 export { trialRun } from './trialRun';
 export { doaReplacement } from './doaReplacement';
 export { dealerSettlementRun, dealerWriteOffNotice } from './dealerSettlement';
+export { serviceTicket } from './serviceTicket';

@@ -9,6 +9,7 @@ import * as calendars from './0007_calendars';
 import * as noticeFailures from './0008_notice_failures';
 import * as accessScopes from './0009_access_scopes';
 import * as consoleSessions from './0010_console_sessions';
+import * as tickets from './0011_tickets';
 import * as dealerWarranty from './0013_dealer_warranty';
 
 interface Migration {
@@ -30,6 +31,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0008_notice_failures', noticeFailures],
   ['0009_access_scopes', accessScopes],
   ['0010_console_sessions', consoleSessions],
+  ['0011_tickets', tickets],
   ['0013_dealer_warranty', dealerWarranty],
 ];
 

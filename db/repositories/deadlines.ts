@@ -1,8 +1,7 @@
 import type { Knex } from 'knex';
 import type { Scope } from '../../domain/access';
 import { toBool, toDate, toRequiredDate } from '../mapping';
-import { whereInScope } from '../scope';
-import { PROJECT_SCOPE_COLUMNS } from './projects';
+import { whereInScope, type ScopeColumns } from '../scope';
 
 /**
  * Every pending deadline of every process, one row each (PRODUCT: nothing is forgotten). Workflows
@@ -48,13 +47,20 @@ export interface DeadlineFilter {
   dueBefore?: Date;
   limit?: number;
   offset?: number;
-  /** Only the deadlines of the projects this scope admits (domain/access.ts). */
-  projectScope?: Scope;
   /**
-   * Dealer-warranty deadlines (record types claim, dealer_sale, dealer_task, settlement): only those of the
-   * records each scope admits. When given, the other record types follow `projectScope` as before.
+   * Only the deadlines of records the caller may read: one entry per record type (the table its
+   * record_id points into, how that table's rows belong to someone, and the caller's scope there).
+   * Record types not listed are left out. Absent: every deadline.
    */
-  dealerScopes?: Readonly<Record<DealerRecordType, Scope>>;
+  readable?: ReadableRecords[];
+}
+
+/** A kind of record whose deadlines a caller may read, and how to tell which (see DeadlineFilter.readable). */
+export interface ReadableRecords {
+  recordType: string;
+  table: string;
+  columns: ScopeColumns;
+  scope: Scope;
 }
 
 /** Record types of the dealer-warranty deadlines and the tables (with dealer_id) they point into. */
@@ -131,25 +137,17 @@ export class DeadlinesRepository {
     if (filter.recordIds) query = query.whereIn('record_id', filter.recordIds);
     if (filter.kind) query = query.andWhere('kind', filter.kind);
     if (filter.dueBefore) query = query.andWhere('due_at', '<', filter.dueBefore);
-    const dealerScopes = filter.dealerScopes;
-    if (dealerScopes) {
-      const dealerTypes = Object.keys(DEALER_DEADLINE_TABLES);
+    if (filter.readable) {
+      const readable = filter.readable.filter((r) => r.scope.kind !== 'none');
       query = query.andWhere((any) => {
-        // Everything else, as the project scope has it (unrestricted for `all`).
-        if (!filter.projectScope || filter.projectScope.kind === 'all') void any.orWhereNotIn('record_type', dealerTypes);
-        else void any.orWhere((q) => q.where('record_type', 'project').whereIn('record_id', whereInScope(this.knex('projects').select('id'), filter.projectScope, PROJECT_SCOPE_COLUMNS)));
-        for (const [type, table] of Object.entries(DEALER_DEADLINE_TABLES) as Array<[DealerRecordType, string]>) {
-          const scope = dealerScopes[type];
-          if (scope.kind === 'none') continue;
+        void any.whereRaw('1 = 0');
+        for (const records of readable) {
           void any.orWhere((q) => {
-            void q.where('record_type', type);
-            if (scope.kind !== 'all') void q.whereIn('record_id', whereInScope(this.knex(table).select('id'), scope, { dealer: 'dealer_id' }));
+            void q.where('record_type', records.recordType);
+            if (records.scope.kind !== 'all') void q.whereIn('record_id', whereInScope(this.knex(records.table).select('id'), records.scope, records.columns));
           });
         }
       });
-    } else if (filter.projectScope && filter.projectScope.kind !== 'all') {
-      const readable = whereInScope(this.knex('projects').select('id'), filter.projectScope, PROJECT_SCOPE_COLUMNS);
-      query = query.andWhere('record_type', 'project').whereIn('record_id', readable);
     }
     const rows = (await query.orderBy([{ column: 'due_at' }, { column: 'id' }]).limit(filter.limit ?? 500).offset(filter.offset ?? 0)) as Row[];
     return rows.map(fromRow);

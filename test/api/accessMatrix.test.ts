@@ -12,6 +12,7 @@ import { DealersRepository } from '../../db/repositories/dealers';
 import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import { ProjectsRepository } from '../../db/repositories/projects';
+import { TicketsRepository } from '../../db/repositories/tickets';
 import { generateToken, UsersRepository } from '../../db/repositories/users';
 import { ROLES, type Role } from '../../domain/access';
 import { startTestSystem, type TestSystem } from '../support/services';
@@ -81,6 +82,15 @@ const MATRIX: Record<string, Row> = {
   'record settlement read': rowOf({ admin: same('ok'), leadership: same('ok'), sales_clerk: same('ok'), finance: same('ok'), dealer: ['ok', 404] }, same(404)),
   'record settlement act': rowOf({ finance: same('ok'), dealer: ['ok', 404] }, same(403)),
   'record ledger read': rowOf({ admin: same('ok'), leadership: same('ok'), finance: same('ok'), dealer: ['ok', 404] }, same(404)),
+  // Tickets: dispatchers and service managers run them all, engineers those assigned to them.
+  'collection ticket act': rowOf({ dispatcher: same('ok'), engineer: same('ok'), senior_engineer: same('ok'), service_manager: same('ok') }, same(403)),
+  'collection ticket read': rowOf({}, same('ok')),
+  'record ticket read': rowOf(
+    { admin: same('ok'), dispatcher: same('ok'), engineer: ['ok', 404], senior_engineer: same('ok'), service_manager: same('ok'), leadership: same('ok'), finance: same('ok'), customer: ['ok', 404] },
+    same(404),
+  ),
+  'record ticket act': rowOf({ dispatcher: same('ok'), engineer: ['ok', 404], senior_engineer: same('ok'), service_manager: same('ok') }, same(403)),
+  'record ticket assign': rowOf({ dispatcher: same('ok'), service_manager: same('ok') }, same(403)),
 };
 
 /** GET /api/projects: [lists the own project, lists the other one]. */
@@ -130,7 +140,7 @@ describe('authorization matrix: every route × every role × own and other recor
   const tokens = {} as Record<Role, string>;
   let otherPmToken: string;
   let operations: Operation[];
-  type Target = { project: Json; serial: string; user: number; token: number; dealer: number; sale: number; task: number; claim: number; settlement: number };
+  type Target = { project: Json; serial: string; user: number; token: number; dealer: number; sale: number; task: number; claim: number; settlement: number; ticket: number };
   const own = {} as Target;
   const other = {} as Target;
 
@@ -204,6 +214,16 @@ describe('authorization matrix: every route × every role × own and other recor
       if (tokens[role]) continue;
       tokens[role] = await tokenOf(role, role === 'customer' ? { customerId: own.project.customerId } : role === 'dealer' ? { dealerId: dealer.id } : {});
     }
+    // Tickets on record: the own one the customer's and assigned to the engineer, the other one neither.
+    const engineer = await users.getByEmail('engineer@access.test');
+    const clockState = { startedAt: new Date().toISOString(), clock: { kind: '24x7' as const }, calendar: 'cn', timeZone: 'Asia/Shanghai', warnAt: [0.5], holds: [], clocks: [{ name: 'respond' as const, lengthMs: 3_600_000 }] };
+    for (const [target, project, assignee] of [[own, own.project, engineer!.id], [other, other.project, null]] as const) {
+      const ticket = await new TicketsRepository(knex).create(
+        { kind: 'repair', customerId: project.customerId, deviceId: null, serial: null, model: 'DR-7000', channel: 'phone', symptom: 'no image', faultLevel: 3, entitlement: 'out_of_scope', assigneeUserId: assignee, contact: { name: 'Contact', email: 'contact@matrix.test' }, clockState, repeatOfTicketId: null, openedAt: new Date() },
+        new Date(),
+      );
+      target.ticket = ticket.id;
+    }
     // Targets of the account routes: users and tokens nobody signs in with.
     for (const [target, name] of [[own, 'spare_one'], [other, 'spare_two']] as const) {
       const spare = await users.create({ name, email: `${name}@access.test`, role: 'engineer' });
@@ -246,7 +266,7 @@ describe('authorization matrix: every route × every role × own and other recor
 
   function concreteRequest(op: Operation, target: typeof own): { path: string; body: unknown } {
     const resource = op.access && 'resource' in op.access ? op.access.resource : null;
-    const ids: Partial<Record<string, number>> = { user: target.user, api_token: target.token, dealer_sale: target.sale, dealer_task: target.task, claim: target.claim, settlement: target.settlement, ledger: target.dealer };
+    const ids: Partial<Record<string, number>> = { user: target.user, api_token: target.token, dealer_sale: target.sale, dealer_task: target.task, claim: target.claim, settlement: target.settlement, ledger: target.dealer, ticket: target.ticket };
     const id = (resource && ids[resource]) ?? target.project.id;
     const path = op.path.replace('{id}', String(id)).replace('{serial}', encodeURIComponent(target.serial)).replace('{issueId}', 'I1').replace('{scope}', 'template').replace('{key}', resource === 'policy_layer' ? 'default' : 'cn').replace('{model}', 'M1').replace('{year}', '2027');
     // Every request body is an object: an array is always a 400, so a call the rule lets through changes nothing.

@@ -70,7 +70,7 @@ describe('DEFAULT_POLICY', () => {
     ]);
     expect(DEFAULT_POLICY.care.returnCallAtLeast).toEqual({ key: 'P6M', long_term: 'P1Y' });
     expect(DEFAULT_POLICY.care.postWarrantyVisitsPerYear).toBe(10);
-    expect(DEFAULT_POLICY.ticket).toEqual({ surveyWithin: 'P3D', repeatRepairWindow: 'P90D' });
+    expect(DEFAULT_POLICY.ticket).toEqual({ surveyWithin: 'P3D', repeatRepairWindow: 'P90D', reopenAtOrBelow: 2 });
     expect(DEFAULT_POLICY.dealer.warrantyCardRemindersAt).toEqual(['P10D', 'P17D']);
     expect(DEFAULT_POLICY.dealer.oldPartReturnDeadlines).toEqual(['06-30', '12-31']);
   });
@@ -208,6 +208,9 @@ describe('validatePolicyOverride', () => {
     ['zero duration', { delivery: { trialReportLead: 'PT0S' } }, 'delivery.trialReportLead'],
     ['negative duration', { delivery: { trialExtendBy: '-P1M' } }, 'delivery.trialExtendBy'],
     ['wrong duration type', { ticket: { surveyWithin: 3 } }, 'ticket.surveyWithin'],
+    ['backup unit window as a number', { sla: { backupUnitWithin: 4 } }, 'sla.backupUnitWithin'],
+    ['reopen score out of range', { ticket: { reopenAtOrBelow: 5 } }, 'ticket.reopenAtOrBelow'],
+    ['fractional reopen score', { ticket: { reopenAtOrBelow: 1.5 } }, 'ticket.reopenAtOrBelow'],
     ['zero working days', { doa: { returnWithin: { workingDays: 0 } } }, 'doa.returnWithin.workingDays'],
     ['fractional working days', { doa: { shipWithin: { workingDays: 1.5 } } }, 'doa.shipWithin.workingDays'],
     ['working days as text', { doa: { shipWithin: { workingDays: '2' } } }, 'doa.shipWithin.workingDays'],

@@ -11,12 +11,14 @@ import { apiModules } from '../../api/modules';
 import { DealersRepository } from '../../db/repositories/dealers';
 import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
 import { DEFAULT_POLICY } from '../../domain/policy';
+import { CustomersRepository } from '../../db/repositories/customers';
+import { DevicesRepository } from '../../db/repositories/devices';
 import { UsersRepository } from '../../db/repositories/users';
 import type { PolicyOverride } from '../../domain/policy';
 import { BOTH_SIGN, CUSTOMER_CONTACT, PM, SECONDS_POLICY, SERVICE_MANAGER, startProjectHarness, uniqueContractNo, type Json, type ProjectHarness } from '../support/projectHarness';
 
 /** Every table a write endpoint could touch (the audit trail records refusals too, by design). */
-const TABLES = ['customers', 'customer_contacts', 'sites', 'devices', 'contracts', 'policy_layers', 'projects', 'project_events', 'trial_issues', 'doa_cases', 'users', 'api_tokens', 'notice_outbox', 'dealers', 'calendar_years', 'deadlines', 'idempotency_keys', 'model_parts', 'model_operations', 'dealer_sales', 'dealer_tasks', 'claims', 'claim_lines', 'settlements', 'settlement_lines', 'ledger_entries'] as const;
+const TABLES = ['customers', 'customer_contacts', 'sites', 'devices', 'contracts', 'policy_layers', 'projects', 'project_events', 'trial_issues', 'doa_cases', 'users', 'api_tokens', 'notice_outbox', 'dealers', 'calendar_years', 'deadlines', 'idempotency_keys', 'model_parts', 'model_operations', 'dealer_sales', 'dealer_tasks', 'claims', 'claim_lines', 'settlements', 'settlement_lines', 'ledger_entries', 'tickets', 'ticket_events'] as const;
 
 /** Nothing falls due while the properties run. */
 const QUIET_POLICY: PolicyOverride = {
@@ -153,6 +155,11 @@ describe('every write endpoint, under arbitrary and broken input', () => {
   let doaSerial: string;
   /** Dealer warranty: a sale, a claim and a statement of one dealer, and the tokens of each step's role. */
   const dealerSide = {} as { sale: number; task: number; claim: number; settlement: number; dealer: string; clerk: string; appraiser: string; finance: string };
+  /** A repair ticket on record (its workflow running), so its steps reach their body check. */
+  let ticketId: number;
+  let ticketCustomerId: number;
+  let ticketSerial: string;
+  let engineerId: number;
 
   beforeAll(async () => {
     h = await startProjectHarness('write-properties');
@@ -189,6 +196,13 @@ describe('every write endpoint, under arbitrary and broken input', () => {
     });
     expect(unboxed.status).toBe(200);
     await h.waitForEvent(doaProjectId, 'doa_opened');
+    engineerId = (await users.create({ name: 'Prop Engineer', email: 'prop-engineer@maker.test', role: 'engineer' })).id;
+    ticketCustomerId = (await new CustomersRepository(h.system.db.knex).create({ name: 'Ticket Hospital' })).id;
+    ticketSerial = uniqueContractNo('TK');
+    await new DevicesRepository(h.system.db.knex).createMany(ticketCustomerId, [{ model: 'DR-7000', serial: ticketSerial }]);
+    const ticket = await send('POST', '/api/tickets', validTicket(), h.readerToken);
+    expect(ticket.status).toBe(201);
+    ticketId = ticket.body.id;
     // The start is recorded and noticed in the background: wait until it is, so counts hold still.
     await h.waitForEvent(projectId, 'project_started');
     await h.waitForMails((mail) => Boolean(mail.idempotencyKey?.includes(`project-${projectId}:started:`)), 2);
@@ -296,7 +310,30 @@ describe('every write endpoint, under arbitrary and broken input', () => {
     policy: QUIET_POLICY,
   });
 
+  const validTicket = () => ({ customerId: ticketCustomerId, serial: ticketSerial, symptom: 'no image', level: 3, channel: 'phone', contact: { name: 'Wang Fang', email: 'wang.fang@hospital.test', phone: '+86 791 1234567', locale: 'zh-CN' } });
+  const cny = (amount: number) => ({ amount, currency: 'CNY' });
+  const ticketSteps = (): Record<string, unknown> => ({
+    assign: { engineerUserId: engineerId },
+    acknowledge: {},
+    arrive: {},
+    hold: { reason: 'parts', note: 'detector on order' },
+    resume: {},
+    level: { level: 1, reason: 'ward without imaging' },
+    resolve: { diagnosis: 'cable fault', workDone: 'replaced the cable', qualityFault: true, parts: [{ partNumber: 'C-12', quantity: 1, unitCost: cny(30_000) }], labourMinutes: 60, labourRate: cny(20_000), travel: cny(5_000), customerSignature: 'Wang Fang' },
+    close: {},
+    survey: { score: 4, comment: 'quick and clean', notSatisfied: false },
+    reopen: { reason: 'the fault came back' },
+    quote: { parts: [{ partNumber: 'T-9', quantity: 1, unitCost: cny(10_000) }], labourMinutes: 90, labourRate: cny(20_000), travel: cny(5_000), note: 'tube and a visit' },
+    'quote-accepted': {},
+    'quote-refused': {},
+    'backup-unit': { serial: 'BK-1' },
+    'factory-repair': { action: 'sent' },
+    replace: { serial: 'NEW-1' },
+  });
+
   const endpoints = (): Endpoint[] => [
+    { name: 'POST /api/tickets', method: 'POST', path: () => '/api/tickets', valid: validTicket, token: () => h.readerToken, starts: true },
+    ...Object.keys(ticketSteps()).map((step) => ({ name: `POST /api/tickets/:id/${step}`, method: 'POST', path: () => `/api/tickets/${ticketId}/${step}`, valid: () => ticketSteps()[step], token: () => h.readerToken })),
     // Started by the service manager: the body sets commercial terms (DOA windows), which are theirs.
     { name: 'POST /api/projects', method: 'POST', path: () => '/api/projects', valid: validProject, token: () => h.smToken, starts: true },
     ...STEP_NAMES.map((step) => ({ name: `POST /api/projects/:id/${step}`, method: 'POST', path: () => `/api/projects/${projectId}/${step}`, valid: () => steps()[step], token: () => h.pmToken })),

@@ -59,6 +59,18 @@ const samples: Record<string, { context: Record<string, unknown>; optional?: str
     },
     optional: ['confirmDueAt'],
   },
+  'ticket-clock': {
+    context: { recipientName: 'Bo Chen', ticket: { id: 42, symptom: 'no image', customer: 'Eastern Grid Co.', level: 1 }, device, clock: { en: 'Response', zh: '响应' }, breached: true, again: false, dueAt: AT, assigneeName: 'Ann Lee', actionUrl: 'https://aftercare.test/tickets/42' },
+    optional: ['device', 'assigneeName', 'breached', 'again'],
+  },
+  'ticket-assigned': {
+    context: { recipientName: 'Bo Chen', ticket: { id: 42, symptom: 'no image', customer: 'Eastern Grid Co.', level: 1 }, device, openedAt: AT, actionUrl: 'https://aftercare.test/tickets/42' },
+    optional: ['device'],
+  },
+  'ticket-resolved': {
+    context: { recipientName: 'Ann Lee', ticket: { id: 42, symptom: 'no image', customer: 'Eastern Grid Co.', level: 1 }, device, workDone: 'replaced the detector cable', total: { amount: 55_000, currency: 'CNY' }, free: false, resolvedAt: AT, actionUrl: 'https://aftercare.test/tickets/42' },
+    optional: ['device', 'free'],
+  },
   'doa-charge-reversed': {
     context: { recipientName: 'Ann Lee', project, device, dueAt: AT, returnedAt: AT, actionUrl: 'https://aftercare.test/projects/17' },
   },

@@ -1,0 +1,82 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { CalendarsRepository } from '../db/repositories/calendars';
+import { DevicesRepository } from '../db/repositories/devices';
+import { TicketsRepository, type TicketPatch } from '../db/repositories/tickets';
+import { UsersRepository } from '../db/repositories/users';
+import type { Role } from '../domain/access';
+import { clockRungs, holdsOf, type TicketClockName, type TicketClocksRecord } from '../domain/ticket';
+import type { Actor } from '../workflows/kit/steps';
+import type { Person } from '../workflows/projectDelivery.messages';
+import type { ActivityDeps } from './deps';
+
+export interface RecordTicketStepInput {
+  ticketId: number;
+  eventKey: string;
+  kind: string;
+  at: string;
+  actor?: Actor;
+  summary: string;
+  data?: unknown;
+  patch: TicketPatch;
+  /** A free replacement: the new unit is the customer's device from now on, with its own warranty. */
+  replacementDevice?: { customerId: number; serial: string; model: string; replaces: string; warrantyStartsAt: string; warrantyEndsAt: string };
+}
+
+export interface PlannedClock {
+  name: TicketClockName;
+  /** The breach instant; null while a hold stops the clock before it. */
+  dueAt: string | null;
+  rungs: { rung: string; role: string; at: string | null }[];
+}
+
+/** P3 tickets: their records, the clocks' instants on the calendar store, and who hears of a rung. */
+export function createTicketActivities(deps: ActivityDeps) {
+  const calendars = new CalendarsRepository(deps.knex);
+  const users = new UsersRepository(deps.knex);
+  return {
+    /** One step of a ticket whole, in one transaction: its timeline event and the row's new values. Idempotent by event key. */
+    async recordTicketStep(input: RecordTicketStepInput): Promise<void> {
+      await deps.knex.transaction(async (trx) => {
+        const tickets = new TicketsRepository(trx);
+        const inserted = await tickets.addEvent(input.ticketId, { eventKey: input.eventKey, kind: input.kind, at: new Date(input.at), actor: input.actor, summary: input.summary, data: input.data });
+        if (!inserted) return;
+        await tickets.applyPatch(input.ticketId, input.patch, deps.now());
+        const unit = input.replacementDevice;
+        if (unit) {
+          const devices = new DevicesRepository(trx);
+          if (!(await devices.getBySerial(unit.serial))) await devices.createMany(unit.customerId, [{ serial: unit.serial, model: unit.model }], deps.now());
+          await devices.setWarranty([unit.serial], new Date(unit.warrantyStartsAt), new Date(unit.warrantyEndsAt), deps.now());
+          await trx('devices').where({ serial: unit.replaces }).update({ status: 'replaced', updated_at: deps.now() });
+        }
+      });
+    },
+
+    /**
+     * Every running clock's rungs on the calendar as the store holds it now, in the customer's zone.
+     * A local activity: the calendar is reference data, so an admin's correction moves the rungs.
+     */
+    async planTicketClocks(input: { clocks: TicketClocksRecord; escalationChain: string[] }): Promise<PlannedClock[]> {
+      const stored = await calendars.load(input.clocks.calendar);
+      if (!stored) throw ApplicationFailure.nonRetryable(`Unknown calendar '${input.clocks.calendar}'`, 'UnknownCalendar');
+      const basis = { clock: input.clocks.clock, calendar: { ...stored, timeZone: input.clocks.timeZone } };
+      const start = new Date(input.clocks.startedAt);
+      const holds = holdsOf(input.clocks);
+      return input.clocks.clocks
+        .filter((c) => !c.stoppedAt)
+        .map((c) => {
+          const rungs = clockRungs(start, c.lengthMs, input.clocks.warnAt, input.escalationChain, holds, basis);
+          const breach = rungs.find((r) => r.rung === 'breach')!;
+          return { name: c.name, dueAt: breach.at?.toISOString() ?? null, rungs: rungs.map((r) => ({ rung: r.rung, role: r.role, at: r.at?.toISOString() ?? null })) };
+        });
+    },
+
+    /** The active users of a role of the escalation chain; service managers, else admins, when it has none. */
+    async ticketRecipients(input: { role: string }): Promise<Person[]> {
+      for (const role of [input.role, 'service_manager', 'admin']) {
+        const found = await users.listActiveWithRole(role as Role).catch(() => []);
+        if (found.length > 0) return found.map((u) => ({ name: u.name, email: u.email, locale: u.locale }));
+      }
+      return [];
+    },
+  };
+}

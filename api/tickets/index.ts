@@ -1,0 +1,373 @@
+/**
+ * P3 repair tickets and complaints: intake (entitlement and the policy from the records, the clocks
+ * set), the steps (each an update on the ticket's workflow), a ticket with its clocks, and work queues.
+ */
+import { WorkflowIdConflictPolicy } from '@temporalio/common';
+import type { UpdateDefinition } from '@temporalio/common';
+import { CustomersRepository } from '../../db/repositories/customers';
+import { DevicesRepository } from '../../db/repositories/devices';
+import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
+import { TicketsRepository, type Ticket } from '../../db/repositories/tickets';
+import { UsersRepository, type User } from '../../db/repositories/users';
+import { rolesReaching, TICKET_ENGINEER_ROLES } from '../../domain/access';
+import { fromJson } from '../../db/mapping';
+import { resolvePolicy, type PolicyOverride, type ServicePolicy } from '../../domain/policy';
+import { clockLength, clockLengths, entitlementOf, type FaultLevel, type TicketClocksRecord } from '../../domain/ticket';
+import { ticketView as view } from './view';
+import { serviceTicket } from '../../workflows/serviceTicket';
+import {
+  acknowledgeTicketUpdate,
+  arriveTicketUpdate,
+  assignTicketUpdate,
+  closeTicketUpdate,
+  holdTicketUpdate,
+  levelTicketUpdate,
+  resolveTicketUpdate,
+  backupUnitTicketUpdate,
+  factoryRepairTicketUpdate,
+  quoteAcceptedTicketUpdate,
+  quoteRefusedTicketUpdate,
+  quoteTicketUpdate,
+  reopenTicketUpdate,
+  replaceTicketUpdate,
+  resumeTicketUpdate,
+  surveyTicketUpdate,
+  ticketWorkflowId,
+  type Assignee,
+  type ServiceTicketInput,
+} from '../../workflows/serviceTicket.messages';
+import type { AuditTarget } from '../audit';
+import { conflict, unavailable, validationFailed } from '../errors';
+import { COLUMN, EmailSchema, IdSchema, line, MAX_ID, MoneySchema, optionalLine, prose } from '../fields';
+import { updateIdFor } from '../idempotency';
+import { apiModule, type ApiDeps } from '../module';
+import { defineRoute } from '../route';
+import { updateFailureToApi, isUnavailable } from '../temporalErrors';
+import { z } from '../zod';
+
+const CHANNELS = ['phone', 'email', 'web', 'on_site'] as const;
+const LevelSchema = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)], { error: 'must be a fault level 1, 2, 3 or 4' });
+
+const ContactSchema = z.strictObject({ name: line(), email: EmailSchema, phone: optionalLine(COLUMN.phone).optional(), locale: z.enum(['zh-CN', 'en']).optional() });
+
+const CreateTicketBody = z
+  .strictObject({
+    kind: z.enum(['repair', 'complaint']).default('repair'),
+    customerId: IdSchema,
+    serial: line(COLUMN.key).optional().openapi({ description: 'The device; its warranty decides the entitlement' }),
+    model: line().optional().openapi({ description: 'When the serial is unknown' }),
+    symptom: prose(),
+    level: LevelSchema.default(3),
+    channel: z.enum(CHANNELS),
+    contact: ContactSchema,
+    engineerUserId: IdSchema.optional().openapi({ description: 'The engineer to dispatch at once (the customer’s one-to-one engineer)' }),
+  })
+  .openapi('CreateTicket');
+
+const TicketIdParams = z.object({ id: z.coerce.number().int().min(1).max(MAX_ID) });
+
+const StepTime = { occurredAt: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 instant with a zone' }).optional() };
+
+const ClockSchema = z.object({
+  name: z.string(),
+  lengthMs: z.number(),
+  dueAt: z.string().nullable(),
+  elapsedMs: z.number(),
+  pausedMs: z.number(),
+  status: z.enum(['ok', 'warning', 'breached', 'paused', 'met', 'met_late']),
+  stoppedAt: z.string().nullable(),
+});
+
+const TicketSchema = z
+  .object({
+    id: z.number(),
+    kind: z.enum(['repair', 'complaint']),
+    status: z.string(),
+    onHold: z.boolean(),
+    level: z.number(),
+    customerId: z.number(),
+    serial: z.string().nullable(),
+    model: z.string().nullable(),
+    channel: z.string(),
+    symptom: z.string(),
+    entitlement: z.string(),
+    assigneeUserId: z.number().nullable(),
+    repeatOfTicketId: z.number().nullable(),
+    openedAt: z.string(),
+    resolvedAt: z.string().nullable(),
+    closedAt: z.string().nullable(),
+    charges: z.unknown(),
+    progress: z.record(z.string(), z.unknown()).openapi({ description: 'quote, backup unit, factory repair, replacement, surveys (and when one is due)' }),
+    clocks: z.array(ClockSchema),
+  })
+  .openapi('Ticket');
+
+const TicketDetailSchema = TicketSchema.extend({
+  timeline: z.array(z.object({ kind: z.string(), at: z.string(), actor: z.string().nullable(), summary: z.string(), data: z.unknown() })),
+}).openapi('TicketDetail');
+
+const StepResultSchema = z.object({ status: z.string(), level: z.number(), onHold: z.boolean(), at: z.string() }).openapi('TicketStepResult');
+
+// ---------------------------------------------------------------------------------------------
+
+async function policyFor(deps: ApiDeps, customer: { id: number; class: string }, model: string | null): Promise<{ policy: ServicePolicy; maintenance: boolean }> {
+  const layers = new PolicyLayersRepository(deps.knex);
+  // The customer's maintenance contract, when there is one, sets its terms on top of the current layers.
+  const contract = (await deps.knex('contracts').where({ customer_id: customer.id, kind: 'maintenance' }).orderBy('id', 'desc').first('policy_overrides')) as { policy_overrides: unknown } | undefined;
+  const [template, byModel, klass] = await Promise.all([layers.get('template', 'default'), model ? layers.get('model', model) : null, layers.get('customer_class', customer.class)]);
+  const policy = resolvePolicy({
+    template: template?.override as PolicyOverride | undefined,
+    model: byModel?.override as PolicyOverride | undefined,
+    customerClass: klass?.override as PolicyOverride | undefined,
+    contract: contract ? fromJson<PolicyOverride>(contract.policy_overrides) : undefined,
+  });
+  return { policy, maintenance: contract !== undefined };
+}
+
+async function engineerOf(deps: ApiDeps, userId: number, field: string): Promise<Assignee> {
+  const user = await new UsersRepository(deps.knex).get(userId);
+  if (!user || !user.active || !TICKET_ENGINEER_ROLES.includes(user.role)) throw validationFailed([{ field, message: `user ${userId} is not an active engineer` }]);
+  return { userId: user.id, name: user.name, email: user.email, locale: user.locale };
+}
+
+async function openTicket(deps: ApiDeps, body: z.output<typeof CreateTicketBody>, user: User): Promise<Ticket> {
+  if (!deps.temporal) throw unavailable('No process engine configured');
+  const customer = await new CustomersRepository(deps.knex).get(body.customerId);
+  if (!customer) throw validationFailed([{ field: 'customerId', message: `no customer ${body.customerId}` }]);
+  const device = body.serial ? await new DevicesRepository(deps.knex).getBySerial(body.serial) : null;
+  if (body.serial && (!device || device.customerId !== customer.id)) throw validationFailed([{ field: 'serial', message: `no device ${body.serial} of customer ${customer.id}` }]);
+  if (body.kind === 'repair' && !body.serial && !body.model) throw validationFailed([{ field: 'serial', message: 'name the device by its serial, or its model when the serial is unknown' }]);
+  // The engineer opening a ticket on site takes it; otherwise the one named, else the dispatcher assigns later.
+  const engineer = body.engineerUserId !== undefined ? await engineerOf(deps, body.engineerUserId, 'engineerUserId') : TICKET_ENGINEER_ROLES.includes(user.role) ? await engineerOf(deps, user.id, 'engineerUserId') : undefined;
+  const model = device?.model ?? body.model ?? null;
+  const { policy, maintenance } = await policyFor(deps, customer, model);
+  const openedAt = new Date();
+  const entitlement = entitlementOf({ at: openedAt, warrantyStartsAt: device?.warrantyStartsAt ?? null, warrantyEndsAt: device?.warrantyEndsAt ?? null, maintenanceContract: maintenance });
+  const clocks: TicketClocksRecord = {
+    startedAt: openedAt.toISOString(),
+    clock: policy.sla.clock,
+    calendar: policy.calendar,
+    timeZone: customer.timeZone,
+    warnAt: [...policy.sla.warnAt],
+    holds: [],
+    clocks: clockLengths(body.kind, body.level as FaultLevel, policy.sla),
+  };
+  const tickets = new TicketsRepository(deps.knex);
+  const repeatOf = device && body.kind === 'repair' ? await tickets.lastRepairOf(device.serial, new Date(openedAt.getTime() - clockLength(policy.ticket.repeatRepairWindow, { kind: '24x7' })), openedAt) : null;
+  const ticket = await tickets.create(
+    { kind: body.kind, customerId: customer.id, deviceId: device?.id ?? null, serial: device?.serial ?? null, model, channel: body.channel, symptom: body.symptom, faultLevel: body.level, entitlement, assigneeUserId: engineer?.userId ?? null, contact: body.contact, clockState: clocks, repeatOfTicketId: repeatOf?.id ?? null, openedAt },
+    openedAt,
+  );
+  const input: ServiceTicketInput = {
+    ticketId: ticket.id,
+    kind: body.kind,
+    customer: { id: customer.id, name: customer.name, timeZone: customer.timeZone, contacts: [{ name: body.contact.name, email: body.contact.email, locale: body.contact.locale ?? customer.locale }] },
+    ...(device ? { device: { serial: device.serial, model: device.model } } : {}),
+    symptom: body.symptom,
+    level: body.level as FaultLevel,
+    entitlement,
+    ...(engineer ? { engineer } : {}),
+    clocks,
+    policy,
+    openedAt: openedAt.toISOString(),
+  };
+  const workflowId = ticketWorkflowId(ticket.id);
+  try {
+    await deps.temporal.client.workflow.start(serviceTicket, { taskQueue: deps.temporal.taskQueue, workflowId, args: [input], workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING });
+  } catch (error) {
+    // No process, no ticket: the row goes so nothing stands without its clocks.
+    await deps.knex('tickets').where({ id: ticket.id }).delete();
+    if (isUnavailable(error)) throw unavailable('The process engine is not reachable; nothing was recorded');
+    throw error;
+  }
+  await tickets.setWorkflowId(ticket.id, workflowId);
+  return (await tickets.get(ticket.id))!;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const create = defineRoute(
+  {
+    method: 'post',
+    path: '/tickets',
+    roles: rolesReaching('ticket', 'act'),
+    access: { rule: 'collection', resource: 'ticket', action: 'act' },
+    summary: 'Open a repair ticket or a complaint: entitlement from the records, clocks from the policy',
+    tags: ['tickets'],
+    body: CreateTicketBody,
+    responses: { 201: { description: 'Opened; its clocks run', body: TicketSchema } },
+    errors: { 503: 'The process engine is not reachable; nothing was recorded' },
+  },
+  async ({ body, deps, res, user }) => {
+    const ticket = await openTicket(deps, body, user);
+    res.locals.audit = { entityType: 'ticket', entityId: ticket.id } satisfies AuditTarget;
+    return { status: 201, body: await view(deps.knex, ticket, new Date()) };
+  },
+);
+
+const QUEUES = ['mine', 'unassigned', 'breaching_soon', 'breached', 'open', 'all'] as const;
+const ListQuery = z.object({
+  queue: z.enum(QUEUES).default('open').openapi({ description: 'mine: assigned to me; unassigned; breaching_soon: a clock past its first warning; breached; open: not closed; all' }),
+  kind: z.enum(['repair', 'complaint']).optional(),
+  customerId: z.coerce.number().int().min(1).max(MAX_ID).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(200),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+const OPEN_STATUSES = ['open', 'assigned', 'acknowledged', 'on_site', 'resolved'] as const;
+
+const list = defineRoute(
+  {
+    method: 'get',
+    path: '/tickets',
+    roles: 'authenticated',
+    access: { rule: 'collection', resource: 'ticket', action: 'read' },
+    summary: 'Work queues of tickets the caller may read, each with its clocks',
+    tags: ['tickets'],
+    query: ListQuery,
+    responses: { 200: { description: 'Tickets, oldest first', body: z.object({ tickets: z.array(TicketSchema) }) } },
+  },
+  async ({ query, deps, scope, user }) => {
+    const now = new Date();
+    const tickets = await new TicketsRepository(deps.knex).list({
+      scope,
+      status: query.queue === 'all' ? undefined : [...OPEN_STATUSES],
+      ...(query.queue === 'mine' ? { assigneeUserId: user.id } : query.queue === 'unassigned' ? { assigneeUserId: null } : {}),
+      kind: query.kind,
+      customerId: query.customerId,
+      limit: query.queue === 'breaching_soon' || query.queue === 'breached' ? 5000 : query.limit,
+      offset: query.queue === 'breaching_soon' || query.queue === 'breached' ? 0 : query.offset,
+    });
+    let views = await Promise.all(tickets.map((t) => view(deps.knex, t, now)));
+    if (query.queue === 'breached') views = views.filter((v) => v.clocks.some((c) => c.status === 'breached'));
+    if (query.queue === 'breaching_soon') views = views.filter((v) => v.clocks.some((c) => c.status === 'warning') && !v.clocks.some((c) => c.status === 'breached'));
+    if (query.queue === 'breaching_soon' || query.queue === 'breached') views = views.slice(query.offset, query.offset + query.limit);
+    return { status: 200, body: { tickets: views } };
+  },
+);
+
+const read = defineRoute(
+  {
+    method: 'get',
+    path: '/tickets/:id',
+    roles: 'authenticated',
+    access: { rule: 'record', resource: 'ticket', action: 'read' },
+    summary: 'A ticket: state, each clock (due, elapsed, paused, status), charges and timeline',
+    tags: ['tickets'],
+    params: TicketIdParams,
+    responses: { 200: { description: 'The ticket', body: TicketDetailSchema } },
+  },
+  async ({ params, deps }) => {
+    const tickets = new TicketsRepository(deps.knex);
+    const ticket = (await tickets.get(params.id))!;
+    const timeline = (await tickets.timeline(ticket.id)).map((e) => ({ kind: e.kind, at: e.at.toISOString(), actor: e.actor?.name ?? null, summary: e.summary, data: e.data }));
+    return { status: 200, body: { ...(await view(deps.knex, ticket, new Date())), timeline } };
+  },
+);
+
+// ---------------------------------------------------------------------------------------------
+// Steps
+
+// Each update is typed by its own payload; the route only forwards it.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyUpdate = UpdateDefinition<any, [any]>;
+
+const STEP_ERRORS = { 409: 'Not possible in the ticket’s current state, or already done (replace: the new serial is already registered)', 503: 'The step could not be recorded; nothing changed, try again' };
+
+const PartSchema = z.strictObject({ partNumber: line(64), quantity: z.number().int().min(1).max(10_000), unitCost: MoneySchema });
+
+const STEPS: { path: string; summary: string; body: z.ZodObject; update: AnyUpdate; action?: 'assign'; prepare?: (body: Record<string, unknown>, deps: ApiDeps) => Promise<Record<string, unknown>> }[] = [
+  {
+    path: 'assign',
+    summary: 'Dispatch (or reassign) the ticket to an engineer; the clocks keep running',
+    body: z.strictObject({ engineerUserId: IdSchema, ...StepTime }),
+    update: assignTicketUpdate,
+    action: 'assign',
+    prepare: async ({ engineerUserId, ...rest }, deps) => ({ ...rest, engineer: await engineerOf(deps, engineerUserId as number, 'engineerUserId') }),
+  },
+  { path: 'acknowledge', summary: 'The engineer responds (a complaint: it is answered); stops the respond or reply clock', body: z.strictObject({ ...StepTime }), update: acknowledgeTicketUpdate },
+  { path: 'arrive', summary: 'The engineer is on site; stops the on-site clock', body: z.strictObject({ ...StepTime }), update: arriveTicketUpdate },
+  { path: 'hold', summary: 'Waiting for the customer or for parts: every running clock pauses', body: z.strictObject({ reason: z.enum(['customer', 'parts', 'other']), note: optionalLine(500).optional(), ...StepTime }), update: holdTicketUpdate },
+  { path: 'resume', summary: 'Work goes on: the clocks run again, the hold time excluded', body: z.strictObject({ ...StepTime }), update: resumeTicketUpdate },
+  { path: 'level', summary: 'Change the fault level: running clocks re-targeted from intake minus holds', body: z.strictObject({ level: LevelSchema, reason: prose(500), ...StepTime }), update: levelTicketUpdate },
+  {
+    path: 'resolve',
+    summary: 'The repair record: diagnosis, work, parts, labour, travel; charges by entitlement',
+    body: z.strictObject({
+      diagnosis: prose(),
+      workDone: prose(),
+      qualityFault: z.boolean(),
+      parts: z.array(PartSchema).max(100).default([]),
+      labourMinutes: z.number().int().min(0).max(60_000).openapi({ description: 'Labour time in whole minutes' }),
+      labourRate: MoneySchema,
+      travel: MoneySchema,
+      customerSignature: optionalLine().optional(),
+      ...StepTime,
+    }),
+    update: resolveTicketUpdate,
+  },
+  { path: 'close', summary: 'Close a resolved ticket (its survey is then due), or a complaint the customer confirmed', body: z.strictObject({ ...StepTime }), update: closeTicketUpdate },
+  {
+    path: 'survey',
+    summary: 'The customer’s satisfaction (return call or link): a low score or “not satisfied” reopens the ticket',
+    body: z.strictObject({ score: z.number().int().min(1).max(5), comment: optionalLine(500).optional(), notSatisfied: z.boolean().optional(), ...StepTime }),
+    update: surveyTicketUpdate,
+  },
+  {
+    path: 'quote',
+    summary: 'Out of scope: quote the repair (parts, labour, travel); work starts once the customer accepts',
+    body: z.strictObject({ parts: z.array(PartSchema).max(100).default([]), labourMinutes: z.number().int().min(0).max(60_000), labourRate: MoneySchema, travel: MoneySchema, note: optionalLine(500).optional(), ...StepTime }),
+    update: quoteTicketUpdate,
+  },
+  { path: 'quote-accepted', summary: 'The customer accepted the quote: work may start', body: z.strictObject({ ...StepTime }), update: quoteAcceptedTicketUpdate },
+  { path: 'quote-refused', summary: 'The customer refused the quote: closed with advice only', body: z.strictObject({ ...StepTime }), update: quoteRefusedTicketUpdate },
+  { path: 'backup-unit', summary: 'The backup unit due after a breached resolve clock is on site', body: z.strictObject({ serial: line(COLUMN.key), ...StepTime }), update: backupUnitTicketUpdate },
+  { path: 'factory-repair', summary: 'The device went to factory repair (due back within sla.factoryRepairWithin), or came back repaired', body: z.strictObject({ action: z.enum(['sent', 'returned']), ...StepTime }), update: factoryRepairTicketUpdate },
+  {
+    path: 'replace',
+    summary: 'Unrepairable: a free replacement, registered with its own warranty',
+    body: z.strictObject({ serial: line(COLUMN.key), ...StepTime }),
+    update: replaceTicketUpdate,
+    prepare: async (body, deps) => {
+      if (await new DevicesRepository(deps.knex).getBySerial(String(body.serial))) throw conflict(`a device with serial ${String(body.serial)} is already registered`);
+      return body;
+    },
+  },
+  { path: 'reopen', summary: 'Reopen a resolved or closed ticket whose survey is still awaited', body: z.strictObject({ reason: prose(500), ...StepTime }), update: reopenTicketUpdate },
+];
+
+const stepRoutes = STEPS.map((step) =>
+  defineRoute(
+    {
+      method: 'post',
+      path: `/tickets/:id/${step.path}`,
+      roles: rolesReaching('ticket', step.action ?? 'act'),
+      access: { rule: 'record', resource: 'ticket', action: step.action ?? 'act' },
+      summary: step.summary,
+      tags: ['tickets'],
+      params: TicketIdParams,
+      body: step.body,
+      idempotent: true,
+      responses: { 200: { description: 'The ticket after the step', body: StepResultSchema } },
+      errors: STEP_ERRORS,
+    },
+    async ({ params, body, user, deps, res, idempotencyKey }) => {
+      const receivedAt = new Date();
+      if (!deps.temporal) throw unavailable('No process engine configured');
+      const ticket = (await new TicketsRepository(deps.knex).get(params.id))!;
+      res.locals.audit = { entityType: 'ticket', entityId: params.id } satisfies AuditTarget;
+      const { occurredAt, ...rest } = body as { occurredAt?: string } & Record<string, unknown>;
+      const prepared = step.prepare ? await step.prepare(rest, deps) : rest;
+      const payload = { ...prepared, actor: { userId: user.id, name: user.name, role: user.role }, occurredAt: occurredAt ? new Date(occurredAt).toISOString() : receivedAt.toISOString() };
+      try {
+        const result = (await deps.temporal.client.workflow.getHandle(ticket.workflowId ?? ticketWorkflowId(ticket.id)).executeUpdate(step.update, { args: [payload], ...(updateIdFor(user, idempotencyKey) ? { updateId: updateIdFor(user, idempotencyKey) } : {}) })) as z.input<typeof StepResultSchema>;
+        return { status: 200, body: result };
+      } catch (error) {
+        throw updateFailureToApi(error, `ticket ${ticket.id} is ${ticket.status}`);
+      }
+    },
+  ),
+);
+
+export const ticketsModule = apiModule(create, list, read, ...stepRoutes);
+

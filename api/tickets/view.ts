@@ -1,0 +1,44 @@
+/** A ticket as people see it: its row and each clock computed now on the calendar as the store holds it. */
+import type { Knex } from 'knex';
+import { CalendarsRepository } from '../../db/repositories/calendars';
+import type { Ticket } from '../../db/repositories/tickets';
+import { clockStatus, holdsOf } from '../../domain/ticket';
+
+/** Each clock as the ticket shows it now, on the calendar as the store holds it. */
+export async function ticketClocks(knex: Knex, ticket: Ticket, now: Date) {
+  const record = ticket.clockState;
+  const stored = await new CalendarsRepository(knex).load(record.calendar);
+  if (!stored) return [];
+  const basis = { clock: record.clock, calendar: { ...stored, timeZone: record.timeZone } };
+  const holds = holdsOf(record);
+  return record.clocks.map((c) => {
+    const shown = clockStatus({ start: new Date(record.startedAt), lengthMs: c.lengthMs, warnAt: record.warnAt, holds, now, basis, ...(c.stoppedAt ? { stoppedAt: new Date(c.stoppedAt) } : {}) });
+    return { name: c.name, lengthMs: c.lengthMs, dueAt: shown.dueAt?.toISOString() ?? null, elapsedMs: shown.elapsedMs, pausedMs: shown.pausedMs, status: shown.status, stoppedAt: c.stoppedAt ?? null };
+  });
+}
+
+/** A ticket as the API and the console show it. */
+export async function ticketView(knex: Knex, ticket: Ticket, now: Date) {
+  return {
+    id: ticket.id,
+    kind: ticket.kind,
+    status: ticket.status,
+    onHold: ticket.onHold,
+    level: ticket.faultLevel,
+    customerId: ticket.customerId,
+    serial: ticket.serial,
+    model: ticket.model,
+    channel: ticket.channel,
+    symptom: ticket.symptom,
+    entitlement: ticket.entitlement,
+    assigneeUserId: ticket.assigneeUserId,
+    repeatOfTicketId: ticket.repeatOfTicketId,
+    openedAt: ticket.openedAt.toISOString(),
+    resolvedAt: ticket.resolvedAt?.toISOString() ?? null,
+    closedAt: ticket.closedAt?.toISOString() ?? null,
+    charges: ticket.charges,
+    progress: ticket.progress,
+    clocks: await ticketClocks(knex, ticket, now),
+  };
+}
+

@@ -1,0 +1,133 @@
+import { makeCalendar, type SlaClock } from '../../domain';
+import { clockLength, clockRungs, clockStatus, entitlementOf, heldTime, instantAfter, repairCharges, runningTime, type ClockBasis } from '../../domain/ticket';
+
+const cn = makeCalendar('cn');
+const sh = (local: string) => new Date(`${local}+08:00`);
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const office: SlaClock = { kind: 'businessHours', start: '08:30', end: '17:00' };
+const officeBasis: ClockBasis = { clock: office, calendar: cn };
+const always: ClockBasis = { clock: { kind: '24x7' }, calendar: cn };
+const CHAIN = ['engineer', 'senior_engineer', 'service_manager', 'leadership'];
+
+describe('clock length', () => {
+  it('reads ISO durations as fixed clock time and working days as opening hours', () => {
+    expect(clockLength('PT1H', office)).toBe(HOUR);
+    expect(clockLength('P1DT2H', { kind: '24x7' })).toBe(26 * HOUR);
+    expect(clockLength('PT5S', { kind: '24x7' })).toBe(5000);
+    expect(clockLength({ workingDays: 2 }, office)).toBe(17 * HOUR);
+    expect(clockLength({ workingDays: 2 }, { kind: '24x7' })).toBe(48 * HOUR);
+  });
+});
+
+describe('business-hours clock across a weekend and a public holiday', () => {
+  it('a level-1 respond (1 h) opened Friday 16:30 is due Monday 09:00', () => {
+    expect(instantAfter(sh('2026-03-06T16:30'), HOUR, [], officeBasis)).toEqual(sh('2026-03-09T09:00'));
+  });
+
+  it('skips the Qingming holiday (Sat 4 – Mon 6 April 2026): Friday 16:00 + 4 h → Tuesday 11:30', () => {
+    expect(instantAfter(sh('2026-04-03T16:00'), 4 * HOUR, [], officeBasis)).toEqual(sh('2026-04-07T11:30'));
+    expect(runningTime(sh('2026-04-03T16:00'), sh('2026-04-07T11:30'), [], officeBasis)).toBe(4 * HOUR);
+  });
+
+  it('warning and breach instants fall at 50 %, 75 %, 100 % and 200 % of clock time', () => {
+    const rungs = clockRungs(sh('2026-04-03T16:00'), 4 * HOUR, [0.5, 0.75], CHAIN, [], officeBasis);
+    expect(rungs.map((r) => [r.rung, r.role, r.at])).toEqual([
+      ['warning_1', 'engineer', sh('2026-04-07T09:30')],
+      ['warning_2', 'senior_engineer', sh('2026-04-07T10:30')],
+      ['breach', 'service_manager', sh('2026-04-07T11:30')],
+      ['breach_again', 'leadership', sh('2026-04-07T15:30')],
+    ]);
+  });
+
+  it('a shorter chain gives the rungs beyond it to its last role', () => {
+    const rungs = clockRungs(sh('2026-03-09T09:00'), HOUR, [0.5], ['engineer', 'service_manager'], [], officeBasis);
+    expect(rungs.map((r) => r.role)).toEqual(['engineer', 'service_manager', 'service_manager']);
+  });
+});
+
+describe('holds pause the clock', () => {
+  const start = sh('2026-03-09T09:00');
+  it('a closed hold moves the due instant by the clock time it took', () => {
+    const holds = [{ from: sh('2026-03-09T09:30'), to: sh('2026-03-09T10:15') }];
+    expect(instantAfter(start, 2 * HOUR, holds, officeBasis)).toEqual(sh('2026-03-09T11:45'));
+    expect(runningTime(start, sh('2026-03-09T11:45'), holds, officeBasis)).toBe(2 * HOUR);
+    expect(heldTime(start, sh('2026-03-09T12:00'), holds, officeBasis)).toBe(45 * MINUTE);
+  });
+
+  it('a hold over the night only excludes opening hours', () => {
+    const holds = [{ from: sh('2026-03-09T16:00'), to: sh('2026-03-10T09:30') }];
+    expect(heldTime(start, sh('2026-03-10T12:00'), holds, officeBasis)).toBe(2 * HOUR);
+    // 7 h run on Monday, then from 09:30 Tuesday the remaining 1 h.
+    expect(instantAfter(start, 8 * HOUR, holds, officeBasis)).toEqual(sh('2026-03-10T10:30'));
+  });
+
+  it('an open hold makes the due instant unknown, and the clock shows paused', () => {
+    const holds = [{ from: sh('2026-03-09T09:30') }];
+    expect(instantAfter(start, HOUR, holds, officeBasis)).toBeNull();
+    expect(instantAfter(start, 20 * MINUTE, holds, officeBasis)).toEqual(sh('2026-03-09T09:20'));
+    const shown = clockStatus({ start, lengthMs: HOUR, warnAt: [0.5, 0.75], holds, now: sh('2026-03-09T11:00'), basis: officeBasis });
+    expect(shown).toEqual({ status: 'paused', elapsedMs: 30 * MINUTE, pausedMs: 90 * MINUTE, dueAt: null });
+  });
+
+  it('several holds, one starting before the clock, are each excluded once', () => {
+    const holds = [
+      { from: sh('2026-03-09T08:00'), to: sh('2026-03-09T09:10') },
+      { from: sh('2026-03-09T09:20'), to: sh('2026-03-09T09:40') },
+    ];
+    expect(runningTime(start, sh('2026-03-09T10:00'), holds, officeBasis)).toBe(30 * MINUTE);
+    expect(instantAfter(start, 30 * MINUTE, holds, officeBasis)).toEqual(sh('2026-03-09T10:00'));
+  });
+});
+
+describe('a change of fault level re-targets from intake minus holds', () => {
+  it('level 3 (4 h) to level 1 (1 h) after 30 min on hold: due at intake + 1 h + 30 min', () => {
+    const start = new Date('2026-03-09T01:00:00Z');
+    const holds = [{ from: new Date('2026-03-09T01:10:00Z'), to: new Date('2026-03-09T01:40:00Z') }];
+    expect(instantAfter(start, 4 * HOUR, holds, always)).toEqual(new Date('2026-03-09T05:30:00Z'));
+    expect(instantAfter(start, HOUR, holds, always)).toEqual(new Date('2026-03-09T02:30:00Z'));
+  });
+
+  it('a shorter level already past its length shows breached at once', () => {
+    const start = new Date('2026-03-09T01:00:00Z');
+    const shown = clockStatus({ start, lengthMs: HOUR, warnAt: [0.5], holds: [], now: new Date('2026-03-09T03:00:00Z'), basis: always });
+    expect(shown.status).toBe('breached');
+    expect(shown.dueAt).toEqual(new Date('2026-03-09T02:00:00Z'));
+  });
+});
+
+describe('clock status', () => {
+  const start = new Date('2026-03-09T00:00:00Z');
+  const at = (minutes: number) => new Date(start.getTime() + minutes * MINUTE);
+  const status = (now: number, stopped?: number) =>
+    clockStatus({ start, lengthMs: HOUR, warnAt: [0.5, 0.75], holds: [], now: at(now), ...(stopped !== undefined ? { stoppedAt: at(stopped) } : {}), basis: always }).status;
+  it('is ok, then warning, then breached; met or met late once stopped', () => {
+    expect(status(29)).toBe('ok');
+    expect(status(30)).toBe('warning');
+    expect(status(60)).toBe('breached');
+    expect(status(90, 45)).toBe('met');
+    expect(status(90, 61)).toBe('met_late');
+  });
+});
+
+describe('entitlement and charges', () => {
+  const at = new Date('2026-06-01T00:00:00Z');
+  it('warranty dates first, then a maintenance contract, else out of scope', () => {
+    expect(entitlementOf({ at, warrantyStartsAt: new Date('2026-01-01'), warrantyEndsAt: new Date('2027-01-01'), maintenanceContract: false })).toBe('warranty');
+    expect(entitlementOf({ at, warrantyStartsAt: new Date('2025-01-01'), warrantyEndsAt: new Date('2026-01-01'), maintenanceContract: true })).toBe('maintenance_contract');
+    expect(entitlementOf({ at, warrantyStartsAt: null, warrantyEndsAt: null, maintenanceContract: false })).toBe('out_of_scope');
+    expect(entitlementOf({ at, warrantyStartsAt: new Date('2026-07-01'), warrantyEndsAt: new Date('2027-07-01'), maintenanceContract: false })).toBe('out_of_scope');
+  });
+
+  const cny = (amount: number) => ({ amount, currency: 'CNY' });
+  const base = { parts: [{ partNumber: 'P-1', quantity: 2, unitCost: cny(10_000) }], labourHours: 1.5, labourRate: cny(20_000), travel: cny(5_000) };
+  it('quality faults in warranty are free, other faults at cost, out of scope pays parts, labour and travel', () => {
+    expect(repairCharges({ ...base, entitlement: 'warranty', qualityFault: true }).total).toEqual(cny(0));
+    expect(repairCharges({ ...base, entitlement: 'warranty', qualityFault: false })).toMatchObject({ total: cny(20_000), basis: 'at_cost' });
+    expect(repairCharges({ ...base, entitlement: 'out_of_scope', qualityFault: true })).toMatchObject({ parts: cny(20_000), labour: cny(30_000), travel: cny(5_000), total: cny(55_000), basis: 'chargeable' });
+  });
+
+  it('refuses mixed currencies, naming the field', () => {
+    expect(() => repairCharges({ ...base, travel: { amount: 1, currency: 'USD' }, entitlement: 'out_of_scope', qualityFault: false })).toThrow(/travel/);
+  });
+});

@@ -1,0 +1,357 @@
+/**
+ * P3 tickets on the real server: intake with entitlement, dispatch, the SLA clocks climbing their
+ * ladder with the right recipients, holds excluded, a level change re-targeting, a complaint answered
+ * late, and who may see which ticket. Policies are in seconds; instants are compared with those the
+ * ticket itself recorded, never with the wall clock.
+ */
+import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
+import { deadlinesModule } from '../../api/deadlines';
+import { ticketsModule } from '../../api/tickets';
+import { CustomersRepository } from '../../db/repositories/customers';
+import { DevicesRepository } from '../../db/repositories/devices';
+import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
+import { generateToken, UsersRepository } from '../../db/repositories/users';
+import type { Role } from '../../domain/access';
+import type { ReceivedMail } from '../support/smtpSink';
+import { startTestSystem, type TestSystem } from '../support/services';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+const SECONDS_SLA = {
+  sla: {
+    clock: { kind: '24x7' },
+    levels: {
+      '1': { respond: 'PT4S', onSite: 'PT30S', resolve: 'PT60S' },
+      '2': { respond: 'PT8S', onSite: 'PT30S', resolve: 'PT60S' },
+      '3': { respond: 'PT30S', onSite: 'PT60S', resolve: 'PT120S' },
+      '4': { respond: 'PT60S', onSite: 'PT60S', resolve: 'PT3S' },
+    },
+    backupUnitWithin: 'PT3S',
+    factoryRepairWithin: 'PT3S',
+    warnAt: [0.5, 0.75],
+    escalationChain: ['engineer', 'senior_engineer', 'service_manager', 'leadership'],
+    complaintReplyWithin: 'PT3S',
+  },
+};
+
+const ms = (iso: string) => new Date(iso).getTime();
+const RUNG_ORDER = ['warning_1', 'warning_2', 'breach', 'breach_again'];
+const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
+const CNY = (amount: number) => ({ amount, currency: 'CNY' });
+
+describe('repair tickets and complaints', () => {
+  let system: TestSystem;
+  let server: ApiServer;
+  let app: ReturnType<typeof createApp>;
+  const tokens = {} as Record<string, string>;
+  const ids = {} as Record<string, number>;
+  let customerId: number;
+  let otherCustomerId: number;
+  let serial: string;
+
+  const call = async (method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: Json }> => {
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
+
+  async function poll<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await check();
+      if (value !== undefined) return value;
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+      await sleep(150);
+    }
+  }
+
+  const ticketMails = (id: number, fragment = '') => system.smtp.messages.filter((m) => m.idempotencyKey?.startsWith(`ticket-${id}:${fragment}`));
+  const waitForMails = (id: number, fragment: string, count: number, timeoutMs = 30_000) =>
+    poll(`${count} mails ${fragment} of ticket ${id}`, async () => (ticketMails(id, fragment).length >= count ? ticketMails(id, fragment) : undefined), timeoutMs);
+  const to = (mail: ReceivedMail) => mail.envelope.to.join(',');
+  const ticket = async (id: number) => (await call('GET', `/api/tickets/${id}`, tokens.dispatcher!)).body;
+  const clock = (body: Json, name: string) => body.clocks.find((c: Json) => c.name === name);
+
+  async function open(body: Record<string, unknown> = {}, token = tokens.dispatcher!): Promise<Json> {
+    const answer = await call('POST', '/api/tickets', token, { customerId, serial, symptom: 'no image on the detector', level: 3, channel: 'phone', contact: { name: 'Wang Fang', email: 'wang.fang@hospital.test' }, ...body });
+    expect({ status: answer.status, body: answer.body }).toMatchObject({ status: 201 });
+    return answer.body;
+  }
+  const step = (id: number, name: string, body: unknown = {}, token = tokens.dispatcher!) => call('POST', `/api/tickets/${id}/${name}`, token, body);
+
+  beforeAll(async () => {
+    system = await startTestSystem('tickets');
+    const { knex } = system.db;
+    const users = new UsersRepository(knex);
+    await users.ensureAdmin(generateToken());
+    app = createApp({ knex, temporal: { client: system.temporal.client, taskQueue: system.temporal.taskQueue, namespace: 'default' }, routers: [ticketsModule, deadlinesModule], logger: { error: (m, e) => console.error(m, e) } });
+    server = await startApiServer(app, 0, '127.0.0.1');
+    await new PolicyLayersRepository(knex).put('template', 'default', SECONDS_SLA);
+    const customers = new CustomersRepository(knex);
+    const customer = await customers.create({ name: 'Nanchang First Hospital', contacts: [{ name: 'Wang Fang', email: 'wang.fang@hospital.test', role: 'equipment' }] });
+    customerId = customer.id;
+    otherCustomerId = (await customers.create({ name: 'Other Hospital' })).id;
+    serial = `DR-${process.pid}-${Date.now()}`;
+    const devices = new DevicesRepository(knex);
+    await devices.createMany(customerId, [{ model: 'DR-7000', serial }]);
+    await devices.setWarranty([serial], new Date(Date.now() - 86_400_000), new Date(Date.now() + 365 * 86_400_000));
+    const people: [string, Role, { customerId?: number }?][] = [
+      ['dispatcher', 'dispatcher'],
+      ['engineer', 'engineer'],
+      ['engineer2', 'engineer'],
+      ['senior', 'senior_engineer'],
+      ['manager', 'service_manager'],
+      ['leader', 'leadership'],
+      ['customer', 'customer', { customerId }],
+      ['otherCustomer', 'customer', { customerId: otherCustomerId }],
+    ];
+    for (const [name, role, extra] of people) {
+      const user = await users.create({ name, email: `${name}@maker.test`, role, locale: 'en', ...(extra ?? {}) });
+      ids[name] = user.id;
+      tokens[name] = await users.issueToken(user.id, 'test');
+    }
+  });
+
+  afterAll(async () => {
+    const running = system.temporal.client.workflow.list({ query: `TaskQueue = '${system.temporal.taskQueue}' AND ExecutionStatus = 'Running'` });
+    for await (const workflow of running) await system.temporal.client.workflow.getHandle(workflow.workflowId).terminate('test finished').catch(() => undefined);
+    await settleBackgroundWork(app);
+    await server?.close();
+    await system?.stop();
+  });
+
+  it('met on time: dispatched, acknowledged, on site, resolved free in warranty, closed; no clock notice', async () => {
+    const opened = await open({ engineerUserId: ids.engineer });
+    expect(opened).toMatchObject({ status: 'assigned', entitlement: 'warranty', assigneeUserId: ids.engineer, level: 3 });
+    expect(opened.clocks.map((c: Json) => [c.name, c.status])).toEqual([['respond', 'ok'], ['onSite', 'ok'], ['resolve', 'ok']]);
+    expect(clock(opened, 'respond').dueAt).toBe(new Date(ms(opened.openedAt) + 30_000).toISOString());
+    expect((await step(opened.id, 'acknowledge', {}, tokens.engineer)).body).toMatchObject({ status: 'acknowledged' });
+    expect((await step(opened.id, 'acknowledge', {}, tokens.engineer)).status).toBe(409);
+    expect((await step(opened.id, 'arrive', {}, tokens.engineer)).body).toMatchObject({ status: 'on_site' });
+    const resolved = await step(opened.id, 'resolve', { diagnosis: 'cable fault', workDone: 'replaced the detector cable', qualityFault: true, parts: [{ partNumber: 'C-12', quantity: 1, unitCost: CNY(30_000) }], labourMinutes: 60, labourRate: CNY(20_000), travel: CNY(5_000) }, tokens.engineer);
+    expect(resolved.body).toMatchObject({ status: 'resolved' });
+    expect((await step(opened.id, 'close')).body).toMatchObject({ status: 'closed' });
+
+    const closed = await poll('ticket closed on record', async () => {
+      const body = await ticket(opened.id);
+      return body.status === 'closed' ? body : undefined;
+    });
+    expect(closed.charges).toMatchObject({ total: CNY(0), basis: 'free_quality_fault_in_warranty' });
+    expect(closed.clocks.map((c: Json) => c.status)).toEqual(['met', 'met', 'met']);
+    expect(closed.timeline.map((e: Json) => e.kind)).toEqual(['acknowledged', 'arrived', 'resolved', 'closed']);
+    expect(closed.closedAt).not.toBeNull();
+    const assigned = await waitForMails(opened.id, 'assigned', 1);
+    expect(assigned.map(to)).toEqual(['engineer@maker.test']);
+    const resolvedMail = await waitForMails(opened.id, 'resolved', 1);
+    expect(resolvedMail.map(to)).toEqual(['wang.fang@hospital.test']);
+    // Closed: the survey is due; a satisfied customer ends the ticket.
+    expect((await step(opened.id, 'survey', { score: 5, comment: 'quick and clean' })).body).toMatchObject({ status: 'closed' });
+    expect((await step(opened.id, 'survey', { score: 5 })).status).toBe(409);
+    // Steps this quick may stop a clock before its row is first written; every row written closes as met.
+    await system.temporal.client.workflow.getHandle(`ticket-${opened.id}`).result();
+    const rows = await system.db.knex('deadlines').where({ record_type: 'ticket', record_id: opened.id });
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+    expect(rows.every((r: Json) => r.status === 'met')).toBe(true);
+    expect(ticketMails(opened.id, 'clock')).toEqual([]);
+  });
+
+  it('a low survey reopens the ticket until the customer is satisfied; the same device again is a repeat repair', async () => {
+    const opened = await open({ engineerUserId: ids.engineer });
+    const repair = { diagnosis: 'loose connector', workDone: 'reseated the connector', qualityFault: false, parts: [{ partNumber: 'K-1', quantity: 2, unitCost: CNY(1_500) }], labourMinutes: 30, labourRate: CNY(20_000), travel: CNY(5_000) };
+    for (const name of ['acknowledge', 'arrive']) expect((await step(opened.id, name, {}, tokens.engineer)).status).toBe(200);
+    expect((await step(opened.id, 'resolve', repair, tokens.engineer)).status).toBe(200);
+    expect((await step(opened.id, 'close')).status).toBe(200);
+    expect((await step(opened.id, 'survey', { score: 2, comment: 'the fault came back' })).body).toMatchObject({ status: 'assigned' });
+    const reopened = await ticket(opened.id);
+    expect(reopened).toMatchObject({ status: 'assigned', closedAt: null });
+    // In warranty, not a quality fault: the parts at cost, no labour or travel.
+    expect(reopened.charges).toMatchObject({ total: CNY(3_000), basis: 'at_cost' });
+    for (const name of ['acknowledge', 'arrive']) expect((await step(opened.id, name, {}, tokens.engineer)).status).toBe(200);
+    expect((await step(opened.id, 'resolve', repair, tokens.engineer)).status).toBe(200);
+    expect((await step(opened.id, 'close')).status).toBe(200);
+    expect((await step(opened.id, 'survey', { score: 4 })).body).toMatchObject({ status: 'closed' });
+    await system.temporal.client.workflow.getHandle(`ticket-${opened.id}`).result();
+    const kinds = (await ticket(opened.id)).timeline.map((e: Json) => e.kind);
+    expect(kinds).toEqual(['acknowledged', 'arrived', 'resolved', 'closed', 'reopened', 'acknowledged', 'arrived', 'resolved', 'closed', 'surveyed']);
+    expect(await waitForMails(opened.id, 'resolved', 2)).toHaveLength(2);
+
+    const again = await open({ symptom: 'no image again' });
+    expect(again.repeatOfTicketId).toBe(opened.id);
+  });
+
+  it('out of scope: work waits for an accepted quote; a refused one closes with advice only', async () => {
+    const quote = { parts: [{ partNumber: 'T-9', quantity: 1, unitCost: CNY(10_000) }], labourMinutes: 90, labourRate: CNY(20_000), travel: CNY(5_000) };
+    const accepted = await open({ serial: undefined, model: 'XR-1', engineerUserId: ids.engineer });
+    expect(accepted.entitlement).toBe('out_of_scope');
+    expect((await step(accepted.id, 'acknowledge', {}, tokens.engineer)).status).toBe(200);
+    expect((await step(accepted.id, 'arrive', {}, tokens.engineer)).status).toBe(409);
+    expect((await step(accepted.id, 'quote-accepted')).status).toBe(409);
+    expect((await step(accepted.id, 'quote', quote)).status).toBe(200);
+    expect((await ticket(accepted.id)).progress.quote).toMatchObject({ status: 'pending', total: CNY(45_000) });
+    expect((await step(accepted.id, 'quote-accepted')).status).toBe(200);
+    expect((await step(accepted.id, 'arrive', {}, tokens.engineer)).status).toBe(200);
+    const resolved = await step(accepted.id, 'resolve', { diagnosis: 'worn tube', workDone: 'replaced the tube', qualityFault: true, ...quote }, tokens.engineer);
+    expect(resolved.status).toBe(200);
+    expect((await ticket(accepted.id)).charges).toMatchObject({ total: CNY(45_000), basis: 'chargeable' });
+    const [mail] = await waitForMails(accepted.id, 'resolved', 1);
+    expect(mail!.text).toContain('450.00');
+
+    const refused = await open({ serial: undefined, model: 'XR-1' });
+    expect((await step(refused.id, 'quote', quote)).status).toBe(200);
+    expect((await step(refused.id, 'quote-refused')).body).toMatchObject({ status: 'closed' });
+    await system.temporal.client.workflow.getHandle(`ticket-${refused.id}`).result();
+    const closed = await ticket(refused.id);
+    expect(closed).toMatchObject({ status: 'closed', progress: { quote: { status: 'refused' }, surveys: [] } });
+    expect(closed.clocks.every((c: Json) => c.status === 'met')).toBe(true);
+  });
+
+  it('not fixed in time: backup unit due, factory repair overdue escalates, replacement registered with its warranty', async () => {
+    const opened = await open({ engineerUserId: ids.engineer, level: 4 });
+    expect((await step(opened.id, 'backup-unit', { serial: 'BK-1' })).status).toBe(409);
+    const [breach] = await waitForMails(opened.id, 'clock:resolve:breach', 1, 15_000);
+    expect(to(breach!)).toBe('manager@maker.test');
+    const due = await poll('backup unit due', async () => (await ticket(opened.id)).progress.backup ?? undefined);
+    expect(ms(due.dueAt)).toBe(ms(opened.openedAt) + 3000 + 3000);
+    expect((await step(opened.id, 'backup-unit', { serial: 'BK-1' })).status).toBe(200);
+    expect((await step(opened.id, 'backup-unit', { serial: 'BK-1' })).status).toBe(409);
+    expect((await step(opened.id, 'replace', { serial: `NEW-${opened.id}` })).status).toBe(409);
+    expect((await step(opened.id, 'factory-repair', { action: 'sent' })).status).toBe(200);
+    const [overdue] = await waitForMails(opened.id, 'factory_repair:escalation', 1, 15_000);
+    expect(to(overdue!)).toBe('manager@maker.test');
+    expect(ticketMails(opened.id, 'backup_unit:escalation')).toEqual([]);
+    const newSerial = `NEW-${process.pid}-${opened.id}`;
+    expect((await step(opened.id, 'replace', { serial: newSerial })).status).toBe(200);
+    expect((await step(opened.id, 'replace', { serial: `${newSerial}-2` })).status).toBe(409);
+    expect((await step(opened.id, 'replace', { serial })).status).toBe(409);
+    const unit = await system.db.knex('devices').where({ serial: newSerial }).first();
+    expect(unit).toMatchObject({ customer_id: customerId });
+    expect(new Date(unit.warranty_ends_at).getTime()).toBeGreaterThan(Date.now() + 300 * 86_400_000);
+    expect((await system.db.knex('devices').where({ serial }).first()).status).toBe('replaced');
+    const progress = (await ticket(opened.id)).progress;
+    expect(progress).toMatchObject({ backup: { serial: 'BK-1' }, factory: { dueAt: expect.any(String) }, replacement: { serial: newSerial } });
+    const rows = await poll('backup and factory rows closed', async () => {
+      const found = await system.db.knex('deadlines').where({ record_type: 'ticket', record_id: opened.id }).whereIn('kind', ['ticket_backup_unit', 'ticket_factory_repair']);
+      return found.length === 2 && found.every((r: Json) => r.status !== 'open') ? found : undefined;
+    });
+    expect(rows.map((r: Json) => [r.kind, r.status, r.last_rung]).sort()).toEqual([['ticket_backup_unit', 'met', null], ['ticket_factory_repair', 'met', 'escalation']]);
+  });
+
+  it('each rung in order to the right people: engineer, senior engineer, service manager, then leadership', async () => {
+    const opened = await open({ engineerUserId: ids.engineer, level: 1 });
+    const mails = await waitForMails(opened.id, 'clock:respond:', 4, 30_000);
+    // Each rung's notice waits on the notices queue on its own; the rungs' order is the timeline's, below.
+    expect(mails.map((m) => [m.idempotencyKey!.split(':')[3], to(m)]).sort((a, b) => RUNG_ORDER.indexOf(a[0]!) - RUNG_ORDER.indexOf(b[0]!))).toEqual([
+      ['warning_1', 'engineer@maker.test'],
+      ['warning_2', 'senior@maker.test'],
+      ['breach', 'manager@maker.test'],
+      ['breach_again', 'leader@maker.test'],
+    ]);
+    const body = await ticket(opened.id);
+    expect(clock(body, 'respond').status).toBe('breached');
+    const events = body.timeline.filter((e: Json) => e.data?.clock === 'respond');
+    // Each rung fired at (never before) its share of the 4 s clock.
+    const start = ms(opened.openedAt);
+    expect(events.map((e: Json) => e.data.rung)).toEqual(['warning_1', 'warning_2', 'breach', 'breach_again']);
+    [2000, 3000, 4000, 8000].forEach((offset, i) => expect(ms(events[i].at)).toBeGreaterThanOrEqual(start + offset));
+    const row = await system.db.knex('deadlines').where({ record_type: 'ticket', record_id: opened.id, kind: 'ticket_respond' }).first();
+    expect(row).toMatchObject({ status: 'open', last_rung: 'breach_again' });
+    expect(new Date(row.due_at).getTime()).toBe(start + 4000);
+    // Reassignment keeps the clock: still breached, due as before.
+    await step(opened.id, 'assign', { engineerUserId: ids.engineer2 });
+    const after = await ticket(opened.id);
+    expect(after.assigneeUserId).toBe(ids.engineer2);
+    expect(clock(after, 'respond')).toMatchObject({ status: 'breached', dueAt: new Date(start + 4000).toISOString() });
+  });
+
+  it('a hold pauses every clock; its time is excluded when it resumes', async () => {
+    const opened = await open({ engineerUserId: ids.engineer, level: 1 });
+    expect((await step(opened.id, 'hold', { reason: 'customer', note: 'ward closed' }, tokens.engineer)).body).toMatchObject({ onHold: true });
+    const held = await ticket(opened.id);
+    expect(clock(held, 'respond')).toMatchObject({ status: 'paused', dueAt: null });
+    await sleep(3000);
+    // Without the hold the first warning (2 s) would have gone out by now.
+    expect(ticketMails(opened.id, 'clock')).toEqual([]);
+    expect((await step(opened.id, 'resume', {}, tokens.engineer)).body).toMatchObject({ onHold: false });
+    const resumed = await ticket(opened.id);
+    const record = (await system.db.knex('tickets').where({ id: opened.id }).first()).clock_state;
+    const hold = (typeof record === 'string' ? JSON.parse(record) : record).holds[0];
+    const heldMs = ms(hold.to) - ms(hold.from);
+    expect(heldMs).toBeGreaterThanOrEqual(3000);
+    expect(clock(resumed, 'respond').dueAt).toBe(new Date(ms(opened.openedAt) + 4000 + heldMs).toISOString());
+    expect(clock(resumed, 'respond').pausedMs).toBe(heldMs);
+    const [warning] = await waitForMails(opened.id, 'clock:respond:warning_1', 1);
+    expect(to(warning!)).toBe('engineer@maker.test');
+    const event = (await ticket(opened.id)).timeline.find((e: Json) => e.data?.rung === 'warning_1');
+    expect(ms(event.at)).toBeGreaterThanOrEqual(ms(opened.openedAt) + 2000 + heldMs);
+    expect((await step(opened.id, 'resume', {}, tokens.engineer)).status).toBe(409);
+  });
+
+  it('a level change re-targets the running clocks from intake', async () => {
+    const opened = await open({ engineerUserId: ids.engineer, level: 3 });
+    expect(clock(opened, 'respond').lengthMs).toBe(30_000);
+    expect((await step(opened.id, 'level', { level: 2, reason: 'ward without imaging' })).body).toMatchObject({ level: 2 });
+    const changed = await ticket(opened.id);
+    expect(clock(changed, 'respond')).toMatchObject({ lengthMs: 8000, dueAt: new Date(ms(opened.openedAt) + 8000).toISOString() });
+    const row = await poll('deadline row moved', async () => {
+      const found = await system.db.knex('deadlines').where({ record_type: 'ticket', record_id: opened.id, kind: 'ticket_respond' }).first();
+      return found && new Date(found.due_at).getTime() === ms(opened.openedAt) + 8000 ? found : undefined;
+    });
+    expect(row.status).toBe('open');
+    const [warning] = await waitForMails(opened.id, 'clock:respond:warning_1', 1, 15_000);
+    expect(to(warning!)).toBe('engineer@maker.test');
+    expect((await step(opened.id, 'level', { level: 2, reason: 'again' })).status).toBe(400);
+  });
+
+  it('a complaint answered late escalates to the service manager; answered and confirmed it closes', async () => {
+    const opened = await open({ kind: 'complaint', serial: undefined, symptom: 'the engineer came a day late', engineerUserId: ids.engineer });
+    expect(opened.clocks.map((c: Json) => [c.name, c.lengthMs])).toEqual([['reply', 3000]]);
+    const [breach] = await waitForMails(opened.id, 'clock:reply:breach', 1, 15_000);
+    expect(to(breach!)).toBe('manager@maker.test');
+    expect((await step(opened.id, 'arrive', {}, tokens.engineer)).status).toBe(409);
+    expect((await step(opened.id, 'acknowledge', {}, tokens.engineer)).body).toMatchObject({ status: 'acknowledged' });
+    expect((await step(opened.id, 'close')).body).toMatchObject({ status: 'closed' });
+    expect(clock(await ticket(opened.id), 'reply').status).toBe('met_late');
+  });
+
+  it('bad input names the field and records nothing; out of scope without a device record', async () => {
+    const before = (await system.db.knex('tickets').count({ n: '*' }))[0]!.n;
+    const unknownSerial = await call('POST', '/api/tickets', tokens.dispatcher!, { customerId, serial: 'NOPE', symptom: 'x', channel: 'phone', contact: { name: 'A', email: 'a@b.test' } });
+    expect(unknownSerial.status).toBe(400);
+    expect(unknownSerial.body.error.details[0].field).toBe('serial');
+    const badLevel = await call('POST', '/api/tickets', tokens.dispatcher!, { customerId, serial, symptom: 'x', level: 7, channel: 'phone', contact: { name: 'A', email: 'a@b.test' } });
+    expect(badLevel.status).toBe(400);
+    expect(badLevel.body.error.details[0].field).toBe('level');
+    expect((await system.db.knex('tickets').count({ n: '*' }))[0]!.n).toBe(before);
+    const outOfScope = await open({ serial: undefined, model: 'XR-1' });
+    expect(outOfScope).toMatchObject({ entitlement: 'out_of_scope', status: 'open', assigneeUserId: null });
+  });
+
+  it('engineers see their own tickets, customers their organisation’s, dispatchers all; deadlines follow', async () => {
+    const mine = await open({ engineerUserId: ids.engineer });
+    const theirs = await open({ engineerUserId: ids.engineer2 });
+    expect((await call('GET', `/api/tickets/${mine.id}`, tokens.engineer!)).status).toBe(200);
+    const hidden = await call('GET', `/api/tickets/${theirs.id}`, tokens.engineer!);
+    expect(hidden.status).toBe(404);
+    expect((await step(theirs.id, 'acknowledge', {}, tokens.engineer)).status).toBe(404);
+    expect((await step(mine.id, 'assign', { engineerUserId: ids.engineer2 }, tokens.engineer)).status).toBe(403);
+    const queue = (await call('GET', '/api/tickets?queue=mine', tokens.engineer!)).body.tickets.map((t: Json) => t.id);
+    expect(queue).toContain(mine.id);
+    expect(queue).not.toContain(theirs.id);
+    expect((await call('GET', `/api/tickets/${mine.id}`, tokens.customer!)).status).toBe(200);
+    expect((await call('GET', `/api/tickets/${mine.id}`, tokens.otherCustomer!)).status).toBe(404);
+    expect((await call('GET', '/api/tickets', tokens.otherCustomer!)).body.tickets).toEqual([]);
+    const unassigned = (await call('GET', '/api/tickets?queue=unassigned', tokens.dispatcher!)).body.tickets.map((t: Json) => t.id);
+    expect(unassigned).not.toContain(mine.id);
+    const rows = await poll('engineer deadline rows', async () => {
+      const answer = await call('GET', '/api/deadlines', tokens.engineer!);
+      const found = answer.body.deadlines.filter((d: Json) => d.recordType === 'ticket');
+      return found.some((d: Json) => d.recordId === mine.id) ? found : undefined;
+    });
+    expect(rows.every((d: Json) => d.recordId !== theirs.id)).toBe(true);
+  });
+});
