@@ -83,7 +83,7 @@ export interface Cluster {
   startAll(): Promise<void>;
   /** Stops everything in reverse order: API, workers, Temporal, databases. */
   stop(): Promise<void>;
-  /** The first process that exited while it should run, with its log's tail. */
+  /** The first process that died while it should run (not stopped by `stop`), with its log's tail. */
   failed(): string | undefined;
 }
 
@@ -287,8 +287,7 @@ export function createCluster(options: ClusterOptions): Cluster {
     logFile: path.join(logs, 'aftercare-api.log'),
   });
   const all = () => [postgres, mariadb, ...TEMPORAL_SERVICES.map((s) => temporal[s]), ...workers, api];
-  let stopping = false;
-  const failed = () => (stopping ? undefined : all().find((p) => p.exit !== undefined)?.exit);
+  const failed = () => all().find((p) => p.failure !== undefined)?.failure;
 
   const sqlTool = (database: string, args: string[]) =>
     run(options.binaries.sqlTool, ['--plugin', 'postgres12', '--endpoint', '127.0.0.1', '--port', String(ports.postgres), '--user', 'temporal', '--password', 'temporal', '--database', database, ...args]);
@@ -395,7 +394,6 @@ export function createCluster(options: ClusterOptions): Cluster {
   }
 
   async function startAll(): Promise<void> {
-    stopping = false;
     await initPostgres();
     await initMariadb();
     if (!postgres.running) {
@@ -423,7 +421,6 @@ export function createCluster(options: ClusterOptions): Cluster {
   }
 
   async function stop(): Promise<void> {
-    stopping = true;
     await api.stop();
     await Promise.all(workers.map((w) => w.stop()));
     await temporal.frontend.stop();

@@ -24,6 +24,8 @@ export class ClusterProcess {
   private child?: ChildProcess;
   private exited?: Promise<void>;
   private exitReason?: string;
+  /** Started and not stopped on purpose: an exit now is a failure (a kill, as a crash, counts as one). */
+  private wanted = false;
 
   constructor(readonly spec: ProcessSpec) {}
 
@@ -39,6 +41,11 @@ export class ClusterProcess {
     return this.running ? this.child?.pid : undefined;
   }
 
+  /** Why it died while it should run, with the log's last lines. */
+  get failure(): string | undefined {
+    return this.wanted ? this.exitReason : undefined;
+  }
+
   /** Why it stopped, with the log's last lines; undefined while it runs. */
   get exit(): string | undefined {
     return this.exitReason;
@@ -46,6 +53,7 @@ export class ClusterProcess {
 
   start(): void {
     if (this.running) return;
+    this.wanted = true;
     const out = fs.openSync(this.spec.logFile, 'a');
     fs.writeSync(out, `\n==== ${new Date().toISOString()} start ${this.spec.command} ${this.spec.args.join(' ')}\n`);
     this.exitReason = undefined;
@@ -80,6 +88,7 @@ export class ClusterProcess {
 
   /** A clean stop with the process's own stop signal; SIGKILL after `graceMs`. */
   async stop(graceMs = 15_000): Promise<void> {
+    this.wanted = false;
     if (!this.running || !this.child) return;
     this.child.kill(this.spec.stopSignal ?? 'SIGTERM');
     const killer = setTimeout(() => this.child?.kill('SIGKILL'), graceMs);
