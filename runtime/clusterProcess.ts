@@ -66,6 +66,10 @@ export class ClusterProcess {
     });
     fs.closeSync(out);
     this.child = child;
+    // If the owner dies without stopping the cluster (a crashed test run), leave no server behind holding its ports.
+    const orphanGuard = () => child.kill('SIGKILL');
+    process.once('exit', orphanGuard);
+    child.once('exit', () => process.removeListener('exit', orphanGuard));
     this.exited = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
         this.exitReason = `${this.spec.name} exited (${code ?? signal}); see ${this.spec.logFile}:\n${this.logTail(8)}`;

@@ -2,7 +2,8 @@
  * `npm run benchmark`: prints how fast the moving parts are on this machine. Figures, not pass/fail:
  * domain rules, the notice outbox, and project start / step round trips through the real API,
  * worker and Temporal dev server on the embedded SQLite store (or DATABASE_URL). Last, steps and a
- * project page while BENCH_NOTICE_BACKLOG notices (default 20,000) wait on the notices queue.
+ * project page while BENCH_NOTICE_BACKLOG notices (default 20,000) wait on the notices queue. Then
+ * starts per second and page p99 with BENCH_OPEN_PROCESSES projects open, embedded and on the cluster.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +25,7 @@ import { resolveTemporalCli } from '../runtime/temporalCli';
 import { createWorkers } from '../worker/createWorker';
 import { WorkerLogger } from '../worker/logger';
 import { testNotice } from '../workflows/testNotice';
+import { openProcesses, openProcessesOnCluster } from './benchOpenProcesses';
 
 const rows: [string, string][] = [];
 const report = (what: string, figure: string) => {
@@ -135,6 +137,9 @@ async function main(): Promise<void> {
 
   await underNoticeBacklog({ client, knex, post, get, project });
 
+  console.log(`\nOpen processes: the embedded dev server next to the cluster (BENCH_OPEN_PROCESSES, default 10,000)`);
+  await openProcesses('embedded', { post, get, project }, report, 100_000);
+
   await api.close();
   workers.shutdown();
   await running;
@@ -144,6 +149,9 @@ async function main(): Promise<void> {
   await transport.close();
   await knex.destroy();
   fs.rmSync(dataDir, { recursive: true, force: true });
+
+  // After the embedded server is gone, so that the two do not share the cores.
+  if (process.env.BENCH_CLUSTER !== '0') await openProcessesOnCluster(report, project);
 }
 
 /**
