@@ -42,7 +42,13 @@ export interface ClusterPorts {
   api: number;
 }
 
+/** Temporal keeps membership ports in a PostgreSQL smallint: the highest one (base + 939) must stay below 32768. */
+export const MAX_CLUSTER_PORT_BASE = 32767 - 939;
+
 export function clusterPorts(base: number): ClusterPorts {
+  if (!Number.isInteger(base) || base < 1024 || base > MAX_CLUSTER_PORT_BASE) {
+    throw new Error(`AFTERCARE_CLUSTER_PORT_BASE must be a whole number from 1024 to ${MAX_CLUSTER_PORT_BASE} (Temporal stores its membership ports, base + 933 … 939, as a smallint); got ${base}`);
+  }
   return {
     postgres: base + 432,
     mariadb: base + 306,

@@ -56,7 +56,7 @@ export async function openProcessesOnCluster(report: Report, project: (n: number
   fs.chmodSync(dataDir, 0o755);
   const cluster = createCluster({
     dataDir,
-    portBase: Number(process.env.BENCH_CLUSTER_PORT_BASE ?? 47000),
+    portBase: Number(process.env.BENCH_CLUSTER_PORT_BASE ?? 24000),
     cli: cli.path,
     binaries: resolveTemporalServer(),
     appRoot: path.resolve(__dirname, '..'),

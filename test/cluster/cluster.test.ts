@@ -3,6 +3,9 @@
  * on PostgreSQL, two Aftercare workers, the API and MariaDB, and the faults it must survive. Each fault
  * ends with every project completed, every step answered 2xx on record once and no notice sent twice.
  */
+import { Connection } from '@temporalio/client';
+import { TEMPORAL_SERVER_VERSION } from '../../runtime/clusterServer';
+import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/searchAttributes';
 import { expectNothingLostNothingTwice, startClusterHarness, type ClusterHarness } from './support';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -27,6 +30,15 @@ describe('the cluster: Temporal on PostgreSQL, two workers, the API and MariaDB'
     expect(cluster.workers).toHaveLength(2);
     const health = await fetch(`${cluster.apiUrl}/healthz`);
     expect(health.status).toBe(200);
+    const connection = await Connection.connect({ address: cluster.temporalAddress });
+    try {
+      const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: cluster.namespace });
+      for (const name of Object.keys(SEARCH_ATTRIBUTE_TYPES)) expect(customAttributes?.[name]).toBeDefined();
+      const { serverVersion } = await connection.workflowService.getSystemInfo({});
+      expect(serverVersion).toBe(TEMPORAL_SERVER_VERSION.replace(/^v/, ''));
+    } finally {
+      await connection.close();
+    }
   });
 
   it('a project started through the API completes on the cluster', async () => {
