@@ -77,8 +77,11 @@ describe('the cluster: Temporal on PostgreSQL, two workers, the API and MariaDB'
     }));
     await sleep(3_000);
     await h.cluster.workers[0]!.kill();
-    await driving;
-    h.cluster.workers[0]!.start();
+    try {
+      await driving;
+    } finally {
+      h.cluster.workers[0]!.start();
+    }
     await expectNothingLostNothingTwice(h, ids);
   });
 

@@ -75,7 +75,7 @@ export async function startClusterHarness(name: string): Promise<ClusterHarness>
         method,
         headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
         body: body !== undefined ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(20_000),
+        signal: AbortSignal.timeout(60_000),
       });
       const text = await response.text();
       return { status: response.status, body: text ? JSON.parse(text) : undefined };
@@ -104,16 +104,18 @@ export async function startClusterHarness(name: string): Promise<ClusterHarness>
   };
   const step = async (id: number, stepName: string, body: unknown, timeoutMs = 180_000) => {
     const key = crypto.randomUUID();
+    let refused: (Error & { status: number }) | undefined;
     return poll(`${stepName} on project ${id}`, async () => {
       const answer = await call('POST', `/api/projects/${id}/${stepName}`, body, pmToken, { 'Idempotency-Key': key });
       if (answer.status >= 200 && answer.status < 300) {
         accepted.set(id, [...(accepted.get(id) ?? []), stepName]);
         return answer.body as Json;
       }
-      if (answer.status >= 400 && answer.status < 500) throw Object.assign(new Error(`${stepName} on project ${id}: ${answer.status} ${JSON.stringify(answer.body)}`), { fatal: true });
-      return undefined;
-    }, timeoutMs).catch((error: Error & { fatal?: boolean }) => {
-      throw error;
+      if (answer.status >= 400 && answer.status < 500) refused = Object.assign(new Error(`${stepName} on project ${id}: ${answer.status} ${JSON.stringify(answer.body)}`), { status: answer.status });
+      return refused ? (true as const) : undefined;
+    }, timeoutMs).then((body) => {
+      if (refused) throw refused;
+      return body;
     });
   };
   const waitFor = (id: number, what: string, check: (p: Json) => boolean, timeoutMs = 120_000) =>
@@ -160,7 +162,13 @@ export async function startClusterHarness(name: string): Promise<ClusterHarness>
     },
     async fromTrialToCompletion(id: number) {
       await waitFor(id, 'trial running', (p) => p.trial?.status === 'running' || p.stage !== 'trial_run', 180_000);
-      await step(id, 'trial-report', { summary: 'ran without faults' });
+      try {
+        await step(id, 'trial-report', { summary: 'ran without faults' });
+      } catch (error) {
+        // Under a fault the seconds-long trial can end before the report gets through: the process
+        // rightly refuses a late report (409) and moves on to final acceptance without it.
+        if ((error as { status?: number }).status !== 409 || (await project(id)).stage === 'trial_run') throw error;
+      }
       await waitFor(id, 'final acceptance due', (p) => p.stage === 'final_acceptance', 180_000);
       await step(id, 'final-acceptance', { passed: true, signatures: BOTH_SIGN, scores: { hardware: 28, software: 45, documents: 9, satisfaction: 10 } });
       await step(id, 'handover', { documents: [{ name: 'operating manuals', delivered: true }], signatures: [{ name: 'Wang Fang', party: 'customer' }] });
