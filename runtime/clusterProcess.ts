@@ -26,6 +26,8 @@ export class ClusterProcess {
   private exitReason?: string;
   /** Started and not stopped on purpose: an exit now is a failure (a kill, as a crash, counts as one). */
   private wanted = false;
+  /** Where this start's output begins in the log. */
+  private logOffset = 0;
 
   constructor(readonly spec: ProcessSpec) {}
 
@@ -55,6 +57,7 @@ export class ClusterProcess {
     if (this.running) return;
     this.wanted = true;
     const out = fs.openSync(this.spec.logFile, 'a');
+    this.logOffset = fs.fstatSync(out).size;
     fs.writeSync(out, `\n==== ${new Date().toISOString()} start ${this.spec.command} ${this.spec.args.join(' ')}\n`);
     this.exitReason = undefined;
     const child = spawn(this.spec.command, this.spec.args, {
@@ -80,6 +83,17 @@ export class ClusterProcess {
         resolve();
       });
     });
+  }
+
+  /** Waits until this start's output contains `text` (a worker's "polling" line, say). */
+  async waitForOutput(text: string, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.exitReason) throw new Error(this.exitReason);
+      if (fs.readFileSync(this.spec.logFile, 'utf8').slice(this.logOffset).includes(text)) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`${this.spec.name} did not print "${text}" within ${timeoutMs} ms`);
   }
 
   logTail(lines: number): string {
