@@ -6,6 +6,7 @@
 import { Connection } from '@temporalio/client';
 import { TEMPORAL_SERVER_VERSION } from '../../runtime/clusterServer';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/searchAttributes';
+import { SECONDS_POLICY } from '../support/projectHarness';
 import { expectNothingLostNothingTwice, startClusterHarness, type ClusterHarness } from './support';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -88,8 +89,10 @@ describe('the cluster: Temporal on PostgreSQL, two workers, the API and MariaDB'
   });
 
   it('MariaDB stopped for 30 s and started again', async () => {
-    const id = await h.createProject();
+    // A trial longer than the outage, so that the report sent during it is in time.
+    const id = await h.createProject({ ...SECONDS_POLICY, delivery: { ...SECONDS_POLICY.delivery, initialAcceptanceRequired: false, trialRun: 'PT40S', trialReportLead: 'PT20S' } });
     await h.toTrial(id);
+    await h.waitFor(id, 'trial running', (p) => p.trial?.status === 'running');
     await h.cluster.mariadb.stop();
     // The trial's timers fire and the API takes a step meanwhile; both wait for the store to return.
     const report = h.step(id, 'trial-report', { summary: 'ran without faults' });
