@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The cluster suite starts its own cluster: jest.cluster.config.js (npm run test:cluster).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/'],
   transform: { '^.+\\.tsx?$': ['@swc/jest'] },
   // Per test file: better-sqlite3 errors must be Errors of that file's realm (test/support/sqliteErrors.ts).
   setupFiles: ['<rootDir>/test/support/setupSqliteErrors.ts'],

@@ -2,9 +2,10 @@
  * `npm run benchmark`: prints how fast the moving parts are on this machine. Figures, not pass/fail:
  * domain rules, the notice outbox, and project start / step round trips through the real API,
  * worker and Temporal dev server on the embedded SQLite store (or DATABASE_URL). Last, steps and a
- * project page while BENCH_NOTICE_BACKLOG notices (default 20,000) wait on the notices queue, and
- * BENCH_TICKETS tickets opened at once (scripts/benchmarkTickets.ts). BENCH_ONLY=tickets runs the
- * tickets alone after the domain and outbox figures.
+ * project page while BENCH_NOTICE_BACKLOG notices (default 20,000) wait on the notices queue,
+ * BENCH_TICKETS tickets opened at once (scripts/benchmarkTickets.ts; BENCH_ONLY=tickets runs the
+ * tickets alone after the domain and outbox figures), then starts per second and page p99 with
+ * BENCH_OPEN_PROCESSES projects open, embedded and on the cluster.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,6 +29,7 @@ import { benchmarkSettlement } from './benchmarkSettlement';
 import { WorkerLogger } from '../worker/logger';
 import { testNotice } from '../workflows/testNotice';
 import { ticketsAtOnce } from './benchmarkTickets';
+import { openProcesses, openProcessesOnCluster } from './benchOpenProcesses';
 
 const rows: [string, string][] = [];
 const report = (what: string, figure: string) => {
@@ -148,6 +150,9 @@ async function main(): Promise<void> {
     await benchmarkSettlement(knex, report);
   }
 
+  console.log(`\nOpen processes: the embedded dev server next to the cluster (BENCH_OPEN_PROCESSES, default 10,000)`);
+  await openProcesses('embedded', { post, get, project }, report, 100_000);
+
   await api.close();
   workers.shutdown();
   await running;
@@ -157,6 +162,9 @@ async function main(): Promise<void> {
   await transport.close();
   await knex.destroy();
   fs.rmSync(dataDir, { recursive: true, force: true });
+
+  // After the embedded server is gone, so that the two do not share the cores.
+  if (process.env.BENCH_CLUSTER !== '0') await openProcessesOnCluster(report, project);
 }
 
 /**

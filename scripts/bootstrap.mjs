@@ -48,6 +48,10 @@ switch (task) {
     // tsx as a loader in this very node process: one process owns the signals, no wrapper to outlive it.
     run(process.execPath, ['--import', 'tsx', 'runtime/start.ts', ...passThrough]);
     break;
+  case 'cluster':
+    // Like start: one node process owns the signals and stops every process of the cluster in order.
+    run(process.execPath, ['--import', 'tsx', 'runtime/clusterMain.ts', ...passThrough]);
+    break;
   case 'provision':
     runSync(process.execPath, ['--import', 'tsx', 'runtime/provision.ts']);
     break;
@@ -57,6 +61,6 @@ switch (task) {
     run(bin('jest'), passThrough);
     break;
   default:
-    console.error('usage: node scripts/bootstrap.mjs start|test|provision [-- args]');
+    console.error('usage: node scripts/bootstrap.mjs start|cluster|test|provision [-- args]');
     process.exit(2);
 }

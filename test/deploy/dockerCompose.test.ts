@@ -2,9 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../../runtime/config';
+import { TEMPORAL_SERVICES } from '../../runtime/cluster';
+import { TEMPORAL_SERVER_VERSION } from '../../runtime/clusterServer';
+import { TEMPORAL_CLI_MODULE } from '../../runtime/temporalCli';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/searchAttributes';
 
-/** No Docker engine runs here, so the topology is checked for consistency instead of started. */
+/**
+ * No Docker engine runs here: the topology ran as `npm run cluster` (test/cluster/), and this file is
+ * checked against that code instead of started.
+ */
 const root = path.resolve(__dirname, '../..');
 const compose = parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, { image?: string; build?: string; command?: string[] | string; environment?: Record<string, string | number>; ports?: string[]; depends_on?: Record<string, unknown> }>;
@@ -14,14 +20,37 @@ const expand = (value: string | number) => String(value).replace(/\$\{(\w+):[-?]
 const envOf = (name: string) => Object.fromEntries(Object.entries(services[name]?.environment ?? {}).map(([k, v]) => [k, expand(v)]));
 
 describe('docker-compose.yml', () => {
-  it('has MySQL 8, Temporal on MySQL with its UI, the worker and the API', () => {
+  it('has MySQL 8 for Aftercare, Temporal on PostgreSQL with its UI, the worker and the API', () => {
     expect(services.mysql?.image).toMatch(/^mysql:8/);
-    expect(services.temporal?.image).toMatch(/^temporalio\/auto-setup:/);
-    expect(services.temporal?.environment?.DB).toBe('mysql8');
-    expect(services.temporal?.environment?.MYSQL_SEEDS).toBe('mysql');
-    expect(services['temporal-ui']?.environment?.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    expect(services.postgresql?.image).toMatch(/^postgres:1[2-9]/);
+    expect(services['temporal-ui']?.environment?.TEMPORAL_ADDRESS).toBe('temporal-frontend:7233');
     expect(services.worker?.build).toBe('.');
     expect(services.api?.build).toBe('.');
+  });
+
+  it('runs the topology npm run cluster runs: the same server version, its four services apart, on postgres12', () => {
+    const version = TEMPORAL_SERVER_VERSION.replace(/^v/, '');
+    for (const service of TEMPORAL_SERVICES) {
+      const container = services[`temporal-${service}`];
+      expect(container?.image).toBe(`temporalio/server:${version}`);
+      expect(container?.environment).toMatchObject({ SERVICES: service, DB: 'postgres12', POSTGRES_SEEDS: 'postgresql', DBNAME: 'temporal', VISIBILITY_DBNAME: 'temporal_visibility' });
+    }
+    expect(services['temporal-schema']?.image).toBe(`temporalio/admin-tools:${version}`);
+    expect(services['temporal-setup']?.image).toBe(`temporalio/admin-tools:${version}`);
+    // The CLI the cluster registers with embeds the same server.
+    expect(TEMPORAL_CLI_MODULE).toMatch(/@v1\.5\./);
+  });
+
+  it('prepares the schema as the cluster does: setup-schema -v 0.0, then update-schema for both databases', () => {
+    const command = ([] as string[]).concat(services['temporal-schema']?.command ?? []).join(' ');
+    expect(command).toContain('--plugin postgres12');
+    expect(command).toContain('setup-schema -v 0.0');
+    expect(command).toContain('update-schema --schema-name postgresql/v12/$$schema');
+    expect(command).toContain('temporal:temporal temporal_visibility:visibility');
+    const clusterSource = fs.readFileSync(path.join(root, 'runtime/cluster.ts'), 'utf8');
+    expect(clusterSource).toContain("['setup-schema', '-v', '0.0']");
+    expect(clusterSource).toContain('postgresql/v12/${schema}');
+    expect(clusterSource).toContain("pluginName: 'postgres12'");
   });
 
   it('starts the compiled production entry points, which exist as sources', () => {
@@ -35,7 +64,7 @@ describe('docker-compose.yml', () => {
   it('gives the worker and the API a configuration our loader accepts', () => {
     for (const service of ['worker', 'api']) {
       const config = loadConfig(envOf(service));
-      expect(config.temporalAddress).toBe('temporal:7233');
+      expect(config.temporalAddress).toBe('temporal-frontend:7233');
       expect(config.databaseUrl).toMatch(/^mysql:\/\//);
     }
   });
@@ -54,8 +83,9 @@ describe('docker-compose.yml', () => {
     expect(services['temporal-ui']?.ports).toContain('8080:8080');
   });
 
-  it('registers every search attribute the workflows set', () => {
+  it('creates the namespace and registers every search attribute the workflows set', () => {
     const command = ([] as string[]).concat(services['temporal-setup']?.command ?? []).join(' ');
+    expect(command).toContain('namespace create --namespace default');
     for (const name of Object.keys(SEARCH_ATTRIBUTE_TYPES)) expect(command).toContain(`--name ${name}`);
   });
 });

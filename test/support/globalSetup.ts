@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { startDevServer, type DevServer } from '../../runtime/devServer';
+import { startDevServer, waitForTemporal, type DevServer } from '../../runtime/devServer';
 import { resolveTemporalCli } from '../../runtime/temporalCli';
 import { freePort } from './ports';
 
@@ -11,12 +11,23 @@ declare global {
   var __aftercareTemporal: DevServer | undefined;
 }
 
-/** One real Temporal dev server per test run, and one workflow bundle that every test worker reuses. */
+/**
+ * One real Temporal dev server per test run, and one workflow bundle that every test worker reuses.
+ * With TEMPORAL_ADDRESS set the suite runs against that server instead (`npm run cluster`'s frontend,
+ * say): its `default` namespace must exist with the search attributes registered, as the cluster does.
+ * Each test file still polls task queues of its own, so the suite shares the server with anything else.
+ */
 export default async function globalSetup(): Promise<void> {
-  const cli = resolveTemporalCli();
-  const server = await startDevServer({ cli, port: await freePort(), namespace: 'default', readyTimeoutMs: 120_000 });
-  globalThis.__aftercareTemporal = server;
-  process.env.AFTERCARE_TEST_TEMPORAL_ADDRESS = server.address;
+  const external = process.env.TEMPORAL_ADDRESS;
+  if (external) {
+    await waitForTemporal(external, 30_000);
+    process.env.AFTERCARE_TEST_TEMPORAL_ADDRESS = external;
+  } else {
+    const cli = resolveTemporalCli();
+    const server = await startDevServer({ cli, port: await freePort(), namespace: 'default', readyTimeoutMs: 120_000 });
+    globalThis.__aftercareTemporal = server;
+    process.env.AFTERCARE_TEST_TEMPORAL_ADDRESS = server.address;
+  }
 
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../workflows'),
