@@ -15,17 +15,11 @@ import { projectManagerChangedSignal } from './kit/messages';
 import { StepKit, rejectStep, type Actor } from './kit/steps';
 import { escalate, notify, projectRef } from './notify';
 import { doaReceivedUpdate, doaReturnedUpdate, doaShippedUpdate, doaStateQuery, type DoaInput, type DoaState } from './projectDelivery.messages';
+import { STEP_ACTIVITY, BACKGROUND_ACTIVITY } from './kit/activityOptions';
 
-/** A person's step: a few quick tries, then the step fails whole and the person may try again. */
-const steps = proxyActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '300 milliseconds', backoffCoefficient: 2, maximumAttempts: 4 },
-});
+const steps = proxyActivities<Activities>(STEP_ACTIVITY);
 
-const background = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const background = proxyActivities<Activities>(BACKGROUND_ACTIVITY);
 
 export async function doaReplacement(input: DoaInput): Promise<DoaState> {
   const { doa } = input.policy;

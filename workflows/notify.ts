@@ -83,10 +83,6 @@ export async function escalate(key: string, serviceManager: Person | undefined, 
   return notify(key, 'escalation', target.people, { ...context, sentToAdmins: target.sentToAdmins }, options);
 }
 
-/** Milliseconds from workflow time until `at`; at least 1 so a past deadline fires at once. */
-export function msUntil(at: Date): number {
-  return Math.max(1, at.getTime() - Date.now());
-}
 
 /** How notices name a project (templates: `project.code`, `project.name`, `project.customer`). */
 export function projectRef(input: { contractNo: string; name: string; customerName: string }) {

@@ -63,18 +63,11 @@ import {
 } from './projectDelivery.messages';
 import { STAGE_ATTRIBUTE } from './searchAttributes';
 import { trialRun } from './trialRun';
+import { STEP_ACTIVITY, BACKGROUND_ACTIVITY } from './kit/activityOptions';
 
-/** A person's step: a few quick tries, then the step fails whole and the person may try again. */
-const steps = proxyActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '300 milliseconds', backoffCoefficient: 2, maximumAttempts: 4 },
-});
+const steps = proxyActivities<Activities>(STEP_ACTIVITY);
 
-/** The process's own records: retried until the database answers. */
-const background = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const background = proxyActivities<Activities>(BACKGROUND_ACTIVITY);
 
 const INSTALLATION_STAGES: ProjectStage[] = ['installing', 'initial_acceptance'];
 

@@ -12,11 +12,9 @@ import { Deadlines, msUntil, runLadder, type ComputedTime } from './kit/deadline
 import { projectManagerChangedSignal } from './kit/messages';
 import { escalate, notify, projectRef } from './notify';
 import { trialIssuesChangedSignal, trialReportSubmittedSignal, trialStateQuery, type TrialRunInput, type TrialRunResult } from './projectDelivery.messages';
+import { BACKGROUND_ACTIVITY } from './kit/activityOptions';
 
-const { recordProjectStep } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const { recordProjectStep } = proxyActivities<Activities>(BACKGROUND_ACTIVITY);
 
 export async function trialRun(input: TrialRunInput): Promise<TrialRunResult> {
   const { delivery } = input.policy;

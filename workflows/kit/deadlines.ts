@@ -12,16 +12,14 @@ import type { Activities } from '../../activities';
 import type { DeadlineRequest } from '../../activities/calendars';
 import type { Duration } from '../../domain/duration';
 import { calendarChangedSignal } from './messages';
+import { BACKGROUND_ACTIVITY } from './activityOptions';
 
 const { computeDeadlines } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
-const { openDeadline, closeDeadline, closeAllDeadlines, markDeadlineRung } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const { openDeadline, closeDeadline, closeAllDeadlines, markDeadlineRung } = proxyActivities<Activities>(BACKGROUND_ACTIVITY);
 
 export interface ComputedTime {
   at: Date;
