@@ -33,7 +33,7 @@ import { benchmarkSettlement } from './benchmarkSettlement';
 import { WorkerLogger } from '../worker/logger';
 import { testNotice } from '../workflows/testNotice';
 import { ticketsAtOnce } from './benchmarkTickets';
-import { openProcesses, openProcessesOnCluster } from './benchOpenProcesses';
+import { getTimed, openProcesses, openProcessesOnCluster, postJson } from './benchOpenProcesses';
 import { versusBare } from './benchmarkBare';
 import { benchActivities, stepWritesLocalVersusRegular } from './benchmarkSteps';
 
@@ -170,20 +170,8 @@ async function onTheServer(sections: Set<Section>, deps: { knex: ReturnType<type
   await users.ensureAdmin(generateToken());
   const app = createApp({ knex, temporal: { client, taskQueue, namespace: 'default' }, routers: apiModules, logger: { error: () => undefined } });
   const api = await startApiServer(app, 0, '127.0.0.1');
-  const get = async (url: string) => {
-    const t0 = performance.now();
-    const response = await fetch(`${api.url}${url}`, { headers: { authorization: `Bearer ${token}` } });
-    await response.arrayBuffer();
-    if (response.status >= 300) throw new Error(`${url}: ${response.status}`);
-    return performance.now() - t0;
-  };
-  const post = async (url: string, body: unknown) => {
-    const t0 = performance.now();
-    const response = await fetch(`${api.url}${url}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const json = (await response.json()) as { id?: number };
-    if (response.status >= 300) throw new Error(`${url}: ${response.status} ${JSON.stringify(json)}`);
-    return { elapsed: performance.now() - t0, json };
-  };
+  const get = (url: string) => getTimed(`${api.url}${url}`, { authorization: `Bearer ${token}` });
+  const post = (url: string, body: unknown) => postJson(`${api.url}${url}`, body, { authorization: `Bearer ${token}` });
   const project = projectBody;
 
   if (wants('projects')) {
