@@ -1,10 +1,13 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { CalendarsRepository } from '../db/repositories/calendars';
 import { CareRepository, type CallStatus, type VisitStatus } from '../db/repositories/care';
+import { CustomersRepository } from '../db/repositories/customers';
+import { UsersRepository } from '../db/repositories/users';
 import type { BusinessCalendar } from '../domain/calendar';
 import { careNotices, isVisitKind, nextCallAttempt, nextTaskDue, taskAt, tasksDueBy, type CareCursors, type CareNoticeKind, type CarePolicy, type CareTask, type CareTaskKind } from '../domain/care';
 import type { CustomerClass } from '../domain/policy';
-import type { CareContractRecord, OpenCareTask } from '../workflows/carePlan.messages';
+import type { Assignee, CareContractRecord, OpenCareTask } from '../workflows/carePlan.messages';
+import type { Person } from '../workflows/projectDelivery.messages';
 import type { Actor } from '../workflows/kit/steps';
 import type { ActivityDeps } from './deps';
 
@@ -105,6 +108,31 @@ export function createCareActivities(deps: ActivityDeps) {
         deps.now(),
       );
       return plan.id;
+    },
+
+    /**
+     * What a project's care plan starts from at handover: its customer and devices that carry a
+     * warranty (replacement units included, the damaged units that went back excluded), the site,
+     * the customer's class, contacts and one-to-one engineer.
+     */
+    async projectCarePlanBasis(input: { projectId: number }): Promise<{ customerId: number; customerName: string; customerClass: CustomerClass; timeZone: string; siteId: number | null; deviceIds: number[]; engineer: Assignee | null; customerContacts: Person[] }> {
+      const project = (await deps.knex('projects').where({ id: input.projectId }).first('customer_id')) as { customer_id: number } | undefined;
+      if (!project) throw ApplicationFailure.nonRetryable(`Unknown project ${input.projectId}`, 'UnknownProject');
+      const customers = new CustomersRepository(deps.knex);
+      const customer = (await customers.get(Number(project.customer_id)))!;
+      const devices = (await deps.knex('devices').where({ project_id: input.projectId }).whereNotNull('warranty_ends_at').whereNot({ status: 'replaced' }).orderBy('id').select('id', 'site_id')) as { id: number; site_id: number | null }[];
+      const engineerId = await customers.engineerOf(customer.id);
+      const engineerUser = engineerId === null ? undefined : await new UsersRepository(deps.knex).get(engineerId);
+      return {
+        customerId: customer.id,
+        customerName: customer.name,
+        customerClass: customer.class,
+        timeZone: customer.timeZone,
+        siteId: devices.find((d) => d.site_id !== null)?.site_id ?? null,
+        deviceIds: devices.map((d) => Number(d.id)),
+        engineer: engineerUser ? { userId: engineerUser.id, name: engineerUser.name, email: engineerUser.email, locale: engineerUser.locale } : null,
+        customerContacts: customer.contacts.filter((c) => !('wrongNumberAt' in c && c.wrongNumberAt)).map((c) => ({ name: c.name, email: c.email, locale: c.locale })),
+      };
     },
 
     /** Rows for tasks the workflow already holds in its state; idempotent by (plan, task key). */

@@ -17,6 +17,7 @@ import { allHandlersFinished, condition, continueAsNew, proxyActivities, proxyLo
 import type { Activities } from '../activities';
 import type { CareBasisRecord, RecordCareStepInput, TaskTimes } from '../activities/care';
 import { NO_CURSORS, followUpReason, isVisitKind, type CareTaskKind } from '../domain/care';
+import { DEFAULT_POLICY, mergePolicy, type PolicyOverride } from '../domain/policy';
 import { BACKGROUND_ACTIVITY, STEP_ACTIVITY } from './kit/activityOptions';
 import { Deadlines, msUntil, runLadder } from './kit/deadlines';
 import { StepKit, invalidStep, rejectStep, type Actor } from './kit/steps';
@@ -72,7 +73,8 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
     (await background.openCarePlan({ workflowId, customerId: input.customerId, siteId: input.siteId, projectId: input.projectId, deviceIds: input.deviceIds, customerClass: input.customerClass, anchorAt: input.anchorAt, warrantyEndsAt: input.warrantyEndsAt, policy: input.policy }));
   const state: CarePlanState = input.state
     ? { ...input.state, runs: input.state.runs + 1 }
-    : { planId, status: 'active', policy: input.policy, contracts: [], cursors: { ...NO_CURSORS, contracts: {} }, open: {}, noticesSent: [], followUps: 0, finished: 0, runs: 1, openItems: [] };
+    : // A policy frozen before the care fields existed (a project started earlier) takes their defaults.
+      { planId, status: 'active', policy: mergePolicy(DEFAULT_POLICY, input.policy as PolicyOverride), contracts: [], cursors: { ...NO_CURSORS, contracts: {} }, open: {}, noticesSent: [], followUps: 0, finished: 0, runs: 1, openItems: [] };
   const kit = new StepKit({ backdateWithin: state.policy.steps.backdateWithin, lastStepAt: () => state.lastStepAt });
   const deadlines = new Deadlines(state.policy.calendar, { type: 'care_plan', id: planId });
   const noticeOptions = { timeZone: input.timeZone, actionPath: `/care-plans/${planId}` };
@@ -130,7 +132,8 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
         closeAs: () => (state.open[key] ? 'dropped' : 'met'),
         async onRung(rung) {
           const current = state.open[key] ?? task;
-          const context = { plan: planRef(), task: { key, label: labelOf(current), dueAt: current.dueAt, windowEnd: current.windowEnd }, taskKey: key, dueAt: current.dueAt };
+          // No `…Key` fields: the notice layer would replace `task` by a label of that key.
+          const context = { plan: planRef(), task: { key, label: labelOf(current), dueAt: current.dueAt, windowEnd: current.windowEnd }, dueAt: current.dueAt };
           const noticeKey = `${key}:v${version}:${rung}`;
           if (rung === 'reminder') {
             await notify(noticeKey, 'care-task-reminder', await responsibleFor(current), context, noticeOptions);
@@ -491,6 +494,8 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
     }
   }
 
+  // Every ladder sees its task gone and closes; a notice under way is delivered before the plan ends.
+  await Promise.all(chases);
   await deadlines.closeAll('dropped');
   await condition(allHandlersFinished);
   return state;
