@@ -28,7 +28,7 @@ export interface TaskTimes {
 }
 
 export type CareComputation =
-  | { what: 'tasks'; basis: CareBasisRecord; cursors: CareCursors; until: string }
+  | { what: 'tasks'; basis: CareBasisRecord; cursors: CareCursors; until: string; customerId: number }
   | { what: 'task'; key: string; kind: CareTaskKind; dueAt: string }
   | { what: 'retry'; at: string }
   | { what: 'notices'; basis: CareBasisRecord };
@@ -76,12 +76,18 @@ export function createCareActivities(deps: ActivityDeps) {
     return stored;
   }
 
+  async function engineerOf(customerId: number): Promise<Assignee | null> {
+    const id = await new CustomersRepository(deps.knex).engineerOf(customerId);
+    const user = id === null ? null : await new UsersRepository(deps.knex).get(id);
+    return user ? { userId: user.id, name: user.name, email: user.email, locale: user.locale } : null;
+  }
+
   return {
     /**
      * The plan's times on the calendar as the store holds it now (a local activity: holidays are
      * reference data). Tasks to materialize, one task's times after a move, a retry, the dated notices.
      */
-    async computeCare(input: { calendar: string; care: CarePolicy; computation: CareComputation }): Promise<{ tasks?: TaskTimes[]; cursors?: CareCursors; nextAt?: string | null; at?: string; notices?: { key: string; kind: CareNoticeKind; at: string }[] }> {
+    async computeCare(input: { calendar: string; care: CarePolicy; computation: CareComputation }): Promise<{ tasks?: TaskTimes[]; cursors?: CareCursors; nextAt?: string | null; engineer?: Assignee | null; at?: string; notices?: { key: string; kind: CareNoticeKind; at: string }[] }> {
       const calendar = await calendarOf(input.calendar);
       const { care, computation } = input;
       switch (computation.what) {
@@ -90,7 +96,9 @@ export function createCareActivities(deps: ActivityDeps) {
           const due = tasksDueBy(basis, computation.cursors, new Date(computation.until), care, calendar);
           // The next task not materialized yet: materialization wakes up a horizon before it.
           const next = nextTaskDue(basis, due.cursors, care, calendar);
-          return { tasks: due.tasks.map(iso), cursors: due.cursors, nextAt: next?.toISOString() ?? null };
+          // New visits go to the customer's one-to-one engineer as the service manager last named them.
+          const engineer = due.tasks.some((t) => isVisitKind(t.kind)) ? await engineerOf(computation.customerId) : null;
+          return { tasks: due.tasks.map(iso), cursors: due.cursors, nextAt: next?.toISOString() ?? null, engineer };
         }
         case 'task':
           return { tasks: [iso(taskAt(computation.key, computation.kind, new Date(computation.dueAt), care, calendar))] };
@@ -121,8 +129,7 @@ export function createCareActivities(deps: ActivityDeps) {
       const customers = new CustomersRepository(deps.knex);
       const customer = (await customers.get(Number(project.customer_id)))!;
       const devices = (await deps.knex('devices').where({ project_id: input.projectId }).whereNotNull('warranty_ends_at').whereNot({ status: 'replaced' }).orderBy('id').select('id', 'site_id')) as { id: number; site_id: number | null }[];
-      const engineerId = await customers.engineerOf(customer.id);
-      const engineerUser = engineerId === null ? undefined : await new UsersRepository(deps.knex).get(engineerId);
+      const engineer = await engineerOf(customer.id);
       return {
         customerId: customer.id,
         customerName: customer.name,
@@ -130,7 +137,7 @@ export function createCareActivities(deps: ActivityDeps) {
         timeZone: customer.timeZone,
         siteId: devices.find((d) => d.site_id !== null)?.site_id ?? null,
         deviceIds: devices.map((d) => Number(d.id)),
-        engineer: engineerUser ? { userId: engineerUser.id, name: engineerUser.name, email: engineerUser.email, locale: engineerUser.locale } : null,
+        engineer,
         customerContacts: customer.contacts.filter((c) => !('wrongNumberAt' in c && c.wrongNumberAt)).map((c) => ({ name: c.name, email: c.email, locale: c.locale })),
       };
     },

@@ -159,8 +159,8 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
     return kit.exclusive(async () => {
       if (state.status !== 'active') return { nextAt: null, failed: false };
       const until = (await deadlines.add(new Date(), care().taskHorizon)).at.toISOString();
-      const result = await compute({ what: 'tasks', basis: basis(), cursors: state.cursors, until });
-      const tasks = (result.tasks ?? []).map((t: TaskTimes): OpenCareTask => ({ ...t, attempts: 0, version: 0, assignee: isVisitKind(t.kind) ? (input.engineer ?? null) : null }));
+      const result = await compute({ what: 'tasks', basis: basis(), cursors: state.cursors, until, customerId: input.customerId });
+      const tasks = (result.tasks ?? []).map((t: TaskTimes): OpenCareTask => ({ ...t, attempts: 0, version: 0, assignee: isVisitKind(t.kind) ? (result.engineer ?? input.engineer ?? null) : null }));
       if (tasks.length === 0) return { nextAt: result.nextAt ?? null, failed: false };
       // Read your writes: the state knows the tasks before their rows can be listed.
       const before = state.cursors;

@@ -60,10 +60,13 @@ describe('care plans', () => {
     system = await startTestSystem('care');
     care = new CareRepository(system.db.knex);
     const users = new UsersRepository(system.db.knex);
-    const customer = await new CustomersRepository(system.db.knex).create({ name: `Care customer ${Date.now()}`, contacts: [{ ...customerContact, role: 'technical_lead', phone: '+86 10 5555 0101' }] });
+    const customers = new CustomersRepository(system.db.knex);
+    const customer = await customers.create({ name: `Care customer ${Date.now()}`, contacts: [{ ...customerContact, role: 'technical_lead', phone: '+86 10 5555 0101' }] });
     customerId = customer.id;
     const eng = await users.create({ name: 'Wang Engineer', email: 'wang.engineer@aftercare.test', role: 'engineer', locale: 'en' });
     engineer = { userId: eng.id, name: eng.name, email: eng.email, locale: 'en' };
+    // The customer's one-to-one engineer, named by a service manager: visits default to them.
+    await customers.assignEngineer(customerId, eng.id);
     const sm = await users.create({ name: 'Li Manager', email: 'li.manager@aftercare.test', role: 'service_manager', locale: 'en' });
     manager = { email: sm.email };
     const dispatcher = await users.create({ name: 'Zhao Desk', email: 'zhao.desk@aftercare.test', role: 'dispatcher', locale: 'en' });
@@ -92,7 +95,7 @@ describe('care plans', () => {
   async function startPlan(policy: ServicePolicy, extra: Partial<CarePlanInput> = {}): Promise<{ planId: number; handle: WorkflowHandle<typeof carePlan> }> {
     const anchorAt = new Date().toISOString();
     const plan = await care.createPlan({ customerId, siteId: null, projectId: null, customerClass: 'regular', anchorAt: new Date(anchorAt), warrantyEndsAt: null, policy, deviceIds: [] }, new Date());
-    const input: CarePlanInput = { planId: plan.id, customerId, customerName: 'Care customer', deviceIds: [], customerClass: 'regular', anchorAt, timeZone: 'Asia/Shanghai', policy, engineer, customerContacts: [customerContact], ...extra };
+    const input: CarePlanInput = { planId: plan.id, customerId, customerName: 'Care customer', deviceIds: [], customerClass: 'regular', anchorAt, timeZone: 'Asia/Shanghai', policy, customerContacts: [customerContact], ...extra };
     const handle = await system.temporal.client.workflow.start(carePlan, { taskQueue: system.temporal.taskQueue, workflowId: carePlanWorkflowId(plan.id), args: [input] });
     return { planId: plan.id, handle };
   }
