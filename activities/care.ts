@@ -138,7 +138,7 @@ export function createCareActivities(deps: ActivityDeps) {
         siteId: devices.find((d) => d.site_id !== null)?.site_id ?? null,
         deviceIds: devices.map((d) => Number(d.id)),
         engineer,
-        customerContacts: customer.contacts.filter((c) => !('wrongNumberAt' in c && c.wrongNumberAt)).map((c) => ({ name: c.name, email: c.email, locale: c.locale })),
+        customerContacts: customer.contacts.map((c) => ({ name: c.name, email: c.email, locale: c.locale })),
       };
     },
 

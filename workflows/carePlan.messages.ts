@@ -55,6 +55,8 @@ export interface OpenCareTask {
 
 export interface CarePlanState {
   planId: number;
+  /** When the plan began: tasks and notices from before it (equipment already in the field) are not made up for. */
+  startedAt: string;
   status: 'active' | 'ended';
   policy: ServicePolicy;
   contracts: CareContractRecord[];

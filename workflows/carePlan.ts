@@ -74,7 +74,7 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
   const state: CarePlanState = input.state
     ? { ...input.state, runs: input.state.runs + 1 }
     : // A policy frozen before the care fields existed (a project started earlier) takes their defaults.
-      { planId, status: 'active', policy: mergePolicy(DEFAULT_POLICY, input.policy as PolicyOverride), contracts: [], cursors: { ...NO_CURSORS, contracts: {} }, open: {}, noticesSent: [], followUps: 0, finished: 0, runs: 1, openItems: [] };
+      { planId, startedAt: new Date().toISOString(), status: 'active', policy: mergePolicy(DEFAULT_POLICY, input.policy as PolicyOverride), contracts: [], cursors: { ...NO_CURSORS, contracts: {} }, open: {}, noticesSent: [], followUps: 0, finished: 0, runs: 1, openItems: [] };
   const kit = new StepKit({ backdateWithin: state.policy.steps.backdateWithin, lastStepAt: () => state.lastStepAt });
   const deadlines = new Deadlines(state.policy.calendar, { type: 'care_plan', id: planId });
   const noticeOptions = { timeZone: input.timeZone, actionPath: `/care-plans/${planId}` };
@@ -160,8 +160,13 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
       if (state.status !== 'active') return { nextAt: null, failed: false };
       const until = (await deadlines.add(new Date(), care().taskHorizon)).at.toISOString();
       const result = await compute({ what: 'tasks', basis: basis(), cursors: state.cursors, until, customerId: input.customerId });
-      const tasks = (result.tasks ?? []).map((t: TaskTimes): OpenCareTask => ({ ...t, attempts: 0, version: 0, assignee: isVisitKind(t.kind) ? (result.engineer ?? input.engineer ?? null) : null }));
-      if (tasks.length === 0) return { nextAt: result.nextAt ?? null, failed: false };
+      // A plan started for equipment already in the field does not make up for the tasks whose window closed before it.
+      const started = new Date(state.startedAt).getTime();
+      const tasks = (result.tasks ?? []).filter((t) => new Date(t.windowEnd).getTime() >= started).map((t: TaskTimes): OpenCareTask => ({ ...t, attempts: 0, version: 0, assignee: isVisitKind(t.kind) ? (result.engineer ?? input.engineer ?? null) : null }));
+      if (tasks.length === 0) {
+        state.cursors = result.cursors!;
+        return { nextAt: result.nextAt ?? null, failed: false };
+      }
       // Read your writes: the state knows the tasks before their rows can be listed.
       const before = state.cursors;
       for (const task of tasks) state.open[task.key] = task;
@@ -183,7 +188,9 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
   // Dated notices: the warranty's expiry (with the contract offer), a contract's renewal
 
   async function sendDueNotices(): Promise<string | null> {
-    const { notices = [] } = await compute({ what: 'notices', basis: basis() });
+    const all = (await compute({ what: 'notices', basis: basis() })).notices ?? [];
+    // Dates that passed before the plan began (a warranty long expired) are not announced now.
+    const notices = all.filter((n) => new Date(n.at).getTime() >= new Date(state.startedAt).getTime());
     const now = Date.now();
     for (const notice of notices) {
       if (state.noticesSent.includes(notice.key) || new Date(notice.at).getTime() > now) continue;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { CustomerClass } from '../../domain/policy';
 import { fromJson, insertedId, toDate, toJson, toRequiredDate } from '../mapping';
@@ -168,7 +169,8 @@ export class CareRepository {
       if (existing) return existing;
     }
     const run = async (trx: Knex.Transaction) => {
-      const provisional = input.workflowId ?? `care-plan-pending-${now.getTime()}-${Math.random().toString(36).slice(2)}`;
+      // The id names the workflow; until it is known the row holds a unique placeholder.
+      const provisional = input.workflowId ?? `care-plan-pending-${randomUUID()}`;
       const id = insertedId(
         await trx('care_plans').insert({
           customer_id: input.customerId,

@@ -210,6 +210,22 @@ describe('care plans', () => {
     await end(handle);
   });
 
+  it('does not make up for the tasks and notices of equipment already in the field', async () => {
+    const anchorAt = new Date(Date.now() - 3_600_000).toISOString();
+    const { planId, handle } = await startPlan(policyWith({ inspectionTiers: [{ fromMonth: 1, every: 'PT20M' }], taskHorizon: 'PT30M' }), { anchorAt, warrantyEndsAt: new Date(Date.now() - 1_800_000).toISOString() });
+    const rows = await poll('the next inspection', async () => {
+      const listed = await care.listVisits({ planId, now: new Date() });
+      return listed.length > 0 ? listed : undefined;
+    });
+    // Due an hour after the anchor (now), or the next one: never the two whose windows closed before the plan.
+    expect(rows.map((r) => r.taskKey).every((key) => key === 'inspection:3' || key === 'inspection:4')).toBe(true);
+    const state = await handle.query(carePlanStateQuery);
+    expect(state.cursors.inspection).toBeGreaterThanOrEqual(3);
+    expect(state.noticesSent).toEqual([]);
+    await end(handle);
+    expect(mailsOf(planId, 'notice:')).toEqual([]);
+  });
+
   it('continues as new and keeps every task, open ones still taking steps', async () => {
     const { planId, handle } = await startPlan(policyWith({ inspectionTiers: [{ fromMonth: 1, every: 'PT2S' }], visitWindow: 'PT1M', remindBefore: 'PT1S' }), { continueAsNewAfterTasks: 2 });
     const state = await poll('three runs', async () => {
