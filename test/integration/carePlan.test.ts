@@ -20,6 +20,7 @@ import {
   endPlanUpdate,
   noAnswerCallUpdate,
   rescheduleVisitUpdate,
+  updatePolicyUpdate,
   type Assignee,
   type CarePlanInput,
 } from '../../workflows/carePlan.messages';
@@ -224,6 +225,21 @@ describe('care plans', () => {
     expect(state.noticesSent).toEqual([]);
     await end(handle);
     expect(mailsOf(planId, 'notice:')).toEqual([]);
+  });
+
+  it('takes a policy change only through the explicit update, and refuses a step on a task that is not open', async () => {
+    const { planId, handle } = await startPlan(policyWith());
+    await sleep(1_000);
+    expect(await care.listVisits({ planId, now: new Date() })).toEqual([]);
+    const faster = policyWith({ inspectionTiers: [{ fromMonth: 1, every: 'PT2S' }] });
+    await handle.executeUpdate(updatePolicyUpdate, { args: [{ ...step(), policy: faster }] });
+    await poll('an inspection under the new policy', () => visit(planId, 'inspection:1'));
+    expect((await care.getPlan(planId))!.policy).toMatchObject({ care: { inspectionTiers: [{ fromMonth: 1, every: 'PT2S' }] } });
+    const refused = await handle
+      .executeUpdate(completeVisitUpdate, { args: [{ ...step(), taskKey: 'inspection:999', checklist: { earthing: true, dustRemoval: true, operatingState: 'normal' }, findings: [], signature: { name: 'Chen Jing' } }] })
+      .then(() => undefined, (error: unknown) => error);
+    expect(String((refused as { cause?: unknown })?.cause ?? refused)).toMatch(/inspection:999 is not open/);
+    await end(handle);
   });
 
   it('continues as new and keeps every task, open ones still taking steps', async () => {
