@@ -231,6 +231,27 @@ export function tasksDueBy(basis: CareBasis, cursors: CareCursors, until: Date, 
   return { tasks, cursors: next };
 }
 
+/** When the first task not yet materialized (past `cursors`) is due; undefined when none is left. */
+export function nextTaskDue(basis: CareBasis, cursors: CareCursors, care: CarePolicy, calendar: BusinessCalendar): Date | undefined {
+  const candidates: Date[] = [];
+  let n = 0;
+  for (const due of inspectionDues(basis.anchor, care.inspectionTiers, calendar)) {
+    n += 1;
+    if (n > cursors.inspection) {
+      candidates.push(due);
+      break;
+    }
+  }
+  candidates.push(callDue(basis.anchor, cursors.call + 1, care, basis.customerClass, calendar));
+  const maintenance = cursors.freeMaintenance ? undefined : freeMaintenanceDue(basis, care, calendar);
+  if (maintenance) candidates.push(maintenance);
+  for (const contract of basis.contracts) {
+    const due = contractVisitDues(contract, calendar)[cursors.contracts[contract.id] ?? 0];
+    if (due) candidates.push(due);
+  }
+  return candidates.sort((a, b) => a.getTime() - b.getTime())[0];
+}
+
 /** One task moved to a new due time (with its window and reminder); the rest of the plan keeps its rhythm. */
 export function rescheduleTask(task: CareTask, dueAt: Date, care: CarePolicy, calendar: BusinessCalendar): CareTask {
   if (Number.isNaN(dueAt.getTime())) throw new DomainError('must be an ISO-8601 instant', 'dueAt');

@@ -12,6 +12,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -19,6 +20,7 @@ import {
   workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { RecordProjectStepInput } from '../activities/projects';
 import {
@@ -63,6 +65,8 @@ import {
 } from './projectDelivery.messages';
 import { STAGE_ATTRIBUTE } from './searchAttributes';
 import { trialRun } from './trialRun';
+import { carePlan } from './carePlan';
+import { projectCarePlanWorkflowId } from './carePlan.messages';
 import { STEP_ACTIVITY, BACKGROUND_ACTIVITY } from './kit/activityOptions';
 
 const steps = proxyActivities<Activities>(STEP_ACTIVITY);
@@ -78,7 +82,7 @@ function freshState(projectId: number): ProjectState {
 export async function projectDelivery(input: ProjectDeliveryInput): Promise<ProjectState> {
   const { policy } = input;
   const state: ProjectState = input.resume ?? freshState(input.projectId);
-  const kit = new StepKit({ backdateWithin: policy.steps.backdateWithin, lastStepAt: () => state.lastStepAt });
+  const kit = new StepKit<ProjectStage>({ backdateWithin: policy.steps.backdateWithin, lastStepAt: () => state.lastStepAt });
   const deadlines = new Deadlines(policy.calendar, { type: 'project', id: input.projectId });
   let trialHandle: ChildWorkflowHandle<typeof trialRun> | undefined;
   const base = { projectName: input.name, contractNo: input.contractNo, projectId: input.projectId };
@@ -105,20 +109,13 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     return { projectId: input.projectId, stage: state.stage, at, ...extra };
   }
 
-  /**
-   * The stage a step being recorded moves to. The record is on the page before the workflow applies it,
-   * so a step sent in that moment is judged against the stage being entered as well; under the lock it
-   * is judged again once the first step is applied (or failed).
-   */
-  let entering: ProjectStage | undefined;
-
   /** Records a step under the lock (steps and the process's own transitions only). */
   async function recordStep(record: RecordProjectStepInput, via: typeof steps = steps): Promise<void> {
-    entering = (record.patch as { stage?: ProjectStage }).stage;
+    const leave = kit.enter((record.patch as { stage?: ProjectStage }).stage);
     try {
       await via.recordProjectStep(record);
     } finally {
-      entering = undefined;
+      leave();
     }
   }
 
@@ -127,7 +124,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
 
   function refuseOutOfOrder(step: ProjectStep): void {
     const reason = stepRejection(state.stage, step, initialAcceptanceRequired);
-    if (reason && (entering === undefined || stepRejection(entering, step, initialAcceptanceRequired) !== null)) rejectStep(reason);
+    if (reason && !kit.allows(state.stage, (stage) => stepRejection(stage, step, initialAcceptanceRequired) === null)) rejectStep(reason);
   }
 
   function requireSignatures(signatures: Parameters<typeof missingSignatures>[0], what: string, field = 'signatures'): void {
@@ -506,6 +503,22 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
       warrantyPeriod: typeof warrantyLength === 'string' ? warrantyLength : `P${warrantyLength.workingDays}D`,
       devices: input.devices.map(({ model, serial }) => ({ model, serial, warrantyStart: state.warranty!.startsAt, warrantyEnd: state.warranty!.endsAt })),
     }, noticeOptions);
+    // Asset care (P4) takes over from final acceptance for years; it outlives the project's workflow.
+    if (patched('care-plan-at-handover')) await startCarePlan();
+  }
+
+  /** The project's care plan, started once (its id is the project's): its devices, from final acceptance. */
+  async function startCarePlan(): Promise<void> {
+    const basis = await background.projectCarePlanBasis({ projectId: input.projectId });
+    try {
+      await startChild(carePlan, {
+        workflowId: projectCarePlanWorkflowId(input.projectId),
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        args: [{ ...basis, projectId: input.projectId, anchorAt: state.warranty!.startsAt, warrantyEndsAt: state.warranty!.endsAt, policy }],
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
   }
 
   try {

@@ -9,6 +9,7 @@ import {
   inspectionDues,
   inspectionReportDue,
   monthsElapsed,
+  nextTaskDue,
   nextCallAttempt,
   rescheduleTask,
   returnCallInterval,
@@ -130,6 +131,14 @@ describe('the default plan over five years', () => {
     }
     seen.push(...tasksDueBy(defaultBasis, cursor, FIVE_YEARS, care, cn).tasks.map((t) => `${t.key}@${day(t.dueAt)}`));
     expect(seen).toEqual(tasks.map((t) => `${t.key}@${day(t.dueAt)}`));
+  });
+
+  it('knows when the next task not yet materialized is due', () => {
+    expect(day(nextTaskDue(defaultBasis, NO_CURSORS, care, cn)!)).toBe('2026-02-28');
+    const { cursors: afterMarch } = tasksDueBy(defaultBasis, NO_CURSORS, sh('2026-03-31T10:00:00'), care, cn);
+    expect(day(nextTaskDue(defaultBasis, afterMarch, care, cn)!)).toBe('2026-04-30');
+    const { cursors: afterYear } = tasksDueBy(defaultBasis, NO_CURSORS, sh('2027-01-31T10:00:00'), care, cn);
+    expect(day(nextTaskDue(defaultBasis, afterYear, care, cn)!)).toBe('2027-02-28');
   });
 
   it('materializes nothing before the first task is in reach', () => {
