@@ -1,4 +1,5 @@
 import { createCalendarActivities } from './calendars';
+import { createCareActivities } from './care';
 import { createDealerActivities } from './dealer';
 import { createDeadlineActivities } from './deadlines';
 import type { ActivityDeps } from './deps';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createProjectActivities(deps),
     ...createDealerActivities(deps),
     ...createTicketActivities(deps),
+    ...createCareActivities(deps),
   };
 }
 
