@@ -5,6 +5,7 @@ import type { ActivityDeps } from './deps';
 import { createEscalationActivities, createNoticeActivities } from './notices';
 import { createProjectActivities } from './projects';
 import { createTicketActivities } from './tickets';
+import { createTicketSurveyActivities } from './ticketSurvey';
 
 export type { ActivityDeps } from './deps';
 export type { ComputeDeadlinesInput, ComputedDeadline, DeadlineRequest } from './calendars';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createProjectActivities(deps),
     ...createDealerActivities(deps),
     ...createTicketActivities(deps),
+    ...createTicketSurveyActivities(deps),
   };
 }
 

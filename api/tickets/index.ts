@@ -70,6 +70,8 @@ const StepTime = { occurredAt: z.iso.datetime({ offset: true, error: 'must be an
 
 const ClockSchema = z.object({
   name: z.string(),
+  round: z.number().openapi({ description: '0, or n for the resolve clock started anew by the n-th reopen' }),
+  startedAt: z.string(),
   lengthMs: z.number(),
   dueAt: z.string().nullable(),
   elapsedMs: z.number(),
