@@ -79,7 +79,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     surveys: [],
     reopened: 0,
   };
-  const kit = new StepKit({ backdateWithin: policy.steps.backdateWithin, lastStepAt: () => state.lastStepAt });
+  const kit = new StepKit<ServiceTicketState>({ backdateWithin: policy.steps.backdateWithin, lastStepAt: () => state.lastStepAt });
   const deadlines = new Deadlines(policy.calendar, { type: 'ticket', id: ticketId });
   const noticeOptions = { timeZone: input.customer.timeZone, actionPath: `/tickets/${ticketId}` };
   const ticketRef = () => ({ id: ticketId, kind: input.kind, symptom: input.symptom, customer: input.customer.name, level: state.level });
@@ -117,24 +117,16 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   const open = () => openIn(state);
 
   /**
-   * The state a step being recorded moves the ticket to. Its row shows it before the workflow applies
-   * it, so a step sent in that moment is judged against it as well (as projectDelivery and
-   * doaReplacement do); under the lock it is judged again once the first step applied or failed.
+   * Every recording runs under kit.recording with the state it moves the ticket to: the row shows that
+   * state before the workflow applies it, so a step sent in that moment is judged against it as well
+   * (kit.allows), and again under the lock once the first step applied or failed.
    */
-  let entering: ServiceTicketState | undefined;
-  async function recording<T>(next: ServiceTicketState, work: () => Promise<T>): Promise<T> {
-    entering = next;
-    try {
-      return await work();
-    } finally {
-      entering = undefined;
-    }
-  }
+  const recording = <T>(next: ServiceTicketState, work: () => Promise<T>): Promise<T> => kit.recording(next, work);
   /** Refuses (409) a step that neither the ticket's state nor the one being entered allows. */
   function refuse(...refusals: ((s: ServiceTicketState) => string | undefined)[]): void {
     for (const refusal of refusals) {
       const reason = refusal(state);
-      if (reason !== undefined && (entering === undefined || refusal(entering) !== undefined)) rejectStep(reason);
+      if (reason !== undefined && !kit.allows(state, (s) => refusal(s) === undefined)) rejectStep(reason);
     }
   }
 

@@ -60,7 +60,7 @@ const CreateTicketBody = z
     level: LevelSchema.default(3),
     channel: z.enum(CHANNELS),
     contact: ContactSchema,
-    engineerUserId: IdSchema.optional().openapi({ description: 'The engineer to dispatch at once (the customer’s one-to-one engineer)' }),
+    engineerUserId: IdSchema.optional().openapi({ description: 'The engineer to dispatch at once; by default a repair goes to the customer’s one-to-one engineer, when one is set' }),
   })
   .openapi('CreateTicket');
 
@@ -132,6 +132,22 @@ async function engineerOf(deps: ApiDeps, userId: number, field: string): Promise
   return { userId: user.id, name: user.name, email: user.email, locale: user.locale };
 }
 
+/**
+ * Who takes a new ticket: the engineer named in the request; else the engineer opening it on site;
+ * else, for a repair, the customer's one-to-one engineer (000: dispatched to them first); else nobody
+ * yet, and the dispatcher assigns. A complaint does not go to the one-to-one engineer by itself: it
+ * may be about them.
+ */
+async function dispatchAtIntake(deps: ApiDeps, body: z.output<typeof CreateTicketBody>, customerId: number, user: User): Promise<Assignee | undefined> {
+  if (body.engineerUserId !== undefined) return engineerOf(deps, body.engineerUserId, 'engineerUserId');
+  if (TICKET_ENGINEER_ROLES.includes(user.role)) return engineerOf(deps, user.id, 'engineerUserId');
+  if (body.kind !== 'repair') return undefined;
+  const oneToOne = await new CustomersRepository(deps.knex).engineerOf(customerId);
+  const found = oneToOne === null ? null : await new UsersRepository(deps.knex).get(oneToOne);
+  // One who is no longer an engineer leaves the ticket to the dispatcher.
+  return found && found.active && TICKET_ENGINEER_ROLES.includes(found.role) ? { userId: found.id, name: found.name, email: found.email, locale: found.locale } : undefined;
+}
+
 async function openTicket(deps: ApiDeps, body: z.output<typeof CreateTicketBody>, user: User): Promise<Ticket> {
   if (!deps.temporal) throw unavailable('No process engine configured');
   const customer = await new CustomersRepository(deps.knex).get(body.customerId);
@@ -139,8 +155,7 @@ async function openTicket(deps: ApiDeps, body: z.output<typeof CreateTicketBody>
   const device = body.serial ? await new DevicesRepository(deps.knex).getBySerial(body.serial) : null;
   if (body.serial && (!device || device.customerId !== customer.id)) throw validationFailed([{ field: 'serial', message: `no device ${body.serial} of customer ${customer.id}` }]);
   if (body.kind === 'repair' && !body.serial && !body.model) throw validationFailed([{ field: 'serial', message: 'name the device by its serial, or its model when the serial is unknown' }]);
-  // The engineer opening a ticket on site takes it; otherwise the one named, else the dispatcher assigns later.
-  const engineer = body.engineerUserId !== undefined ? await engineerOf(deps, body.engineerUserId, 'engineerUserId') : TICKET_ENGINEER_ROLES.includes(user.role) ? await engineerOf(deps, user.id, 'engineerUserId') : undefined;
+  const engineer = await dispatchAtIntake(deps, body, customer.id, user);
   const model = device?.model ?? body.model ?? null;
   const { policy, maintenance } = await policyFor(deps, customer, model);
   const openedAt = new Date();

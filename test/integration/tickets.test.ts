@@ -5,6 +5,7 @@
  * ticket itself recorded, never with the wall clock.
  */
 import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
+import { customersModule } from '../../api/customers';
 import { deadlinesModule } from '../../api/deadlines';
 import { ticketsModule } from '../../api/tickets';
 import { createSurveyPages } from '../../console/survey';
@@ -91,7 +92,7 @@ describe('repair tickets and complaints', () => {
     const { knex } = system.db;
     const users = new UsersRepository(knex);
     await users.ensureAdmin(generateToken());
-    app = createApp({ knex, temporal: { client: system.temporal.client, taskQueue: system.temporal.taskQueue, namespace: 'default' }, routers: [ticketsModule, deadlinesModule], logger: { error: (m, e) => console.error(m, e) } });
+    app = createApp({ knex, temporal: { client: system.temporal.client, taskQueue: system.temporal.taskQueue, namespace: 'default' }, routers: [ticketsModule, deadlinesModule, customersModule], logger: { error: (m, e) => console.error(m, e) } });
     app.use(createSurveyPages({ knex, temporal: { client: system.temporal.client } }));
     server = await startApiServer(app, 0, '127.0.0.1');
     await new PolicyLayersRepository(knex).put('template', 'default', SECONDS_SLA);
@@ -448,6 +449,33 @@ describe('repair tickets and complaints', () => {
     expect((await step(opened.id, 'acknowledge', {}, tokens.engineer)).body).toMatchObject({ status: 'acknowledged' });
     expect((await step(opened.id, 'close')).body).toMatchObject({ status: 'closed' });
     expect(clock(await ticket(opened.id), 'reply').status).toBe('met_late');
+  });
+
+  it('a repair goes first to the customer’s one-to-one engineer; without one it waits for the dispatcher', async () => {
+    const customers = new CustomersRepository(system.db.knex);
+    const served = (await customers.create({ name: 'Ganzhou Clinic', contacts: [{ name: 'Li Lei', email: 'li.lei@clinic.test', role: 'equipment' }] })).id;
+    const servedSerial = `EN-${process.pid}-${Date.now()}`;
+    await new DevicesRepository(system.db.knex).createMany(served, [{ model: 'DR-7000', serial: servedSerial }]);
+    const intake = { customerId: served, serial: servedSerial, contact: { name: 'Li Lei', email: 'li.lei@clinic.test' } };
+    expect((await open(intake)).status).toBe('open');
+    expect((await call('POST', `/api/customers/${served}/engineer`, tokens.manager!, { engineerUserId: ids.engineer2 })).status).toBe(200);
+
+    const dispatched = await open(intake);
+    expect(dispatched).toMatchObject({ status: 'assigned', assigneeUserId: ids.engineer2 });
+    const [mail] = await waitForMails(dispatched.id, 'assigned', 1);
+    expect(to(mail!)).toBe('engineer2@maker.test');
+    // The one-to-one engineer sees and works it at once.
+    expect((await step(dispatched.id, 'acknowledge', {}, tokens.engineer2)).status).toBe(200);
+    // The dispatcher's explicit choice wins; a complaint (it may be about them) waits for the dispatcher.
+    expect(await open({ ...intake, engineerUserId: ids.engineer })).toMatchObject({ assigneeUserId: ids.engineer });
+    expect(await open({ ...intake, kind: 'complaint', serial: undefined })).toMatchObject({ status: 'open', assigneeUserId: null });
+    // An engineer no longer active leaves new tickets to the dispatcher.
+    await system.db.knex('users').where({ id: ids.engineer2 }).update({ active: false });
+    try {
+      expect(await open(intake)).toMatchObject({ status: 'open', assigneeUserId: null });
+    } finally {
+      await system.db.knex('users').where({ id: ids.engineer2 }).update({ active: true });
+    }
   });
 
   it('bad input names the field and records nothing; out of scope without a device record', async () => {
