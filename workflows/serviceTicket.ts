@@ -117,11 +117,10 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   const open = () => openIn(state);
 
   /**
-   * Every recording runs under kit.recording with the state it moves the ticket to: the row shows that
+   * Every recording is marked with kit.enter and the state it moves the ticket to: the row shows that
    * state before the workflow applies it, so a step sent in that moment is judged against it as well
    * (kit.allows), and again under the lock once the first step applied or failed.
    */
-  const recording = <T>(next: ServiceTicketState, work: () => Promise<T>): Promise<T> => kit.recording(next, work);
   /** Refuses (409) a step that neither the ticket's state nor the one being entered allows. */
   function refuse(...refusals: ((s: ServiceTicketState) => string | undefined)[]): void {
     for (const refusal of refusals) {
@@ -131,7 +130,12 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   }
 
   async function take(step: { actor: Actor }, at: string, key: string, kind: string, summary: string, next: ServiceTicketState, options: { data?: unknown; extra?: TicketPatch } = {}): Promise<TicketStepResult> {
-    await recording(next, () => steps.recordTicketStep(entry(`${key}:${at}`, kind, summary, next, { actor: step.actor, at, ...options })));
+    const entered = kit.enter(next);
+    try {
+      await steps.recordTicketStep(entry(`${key}:${at}`, kind, summary, next, { actor: step.actor, at, ...options }));
+    } finally {
+      entered();
+    }
     const clocksMoved = next.clocks !== state.clocks;
     Object.assign(state, next, { lastStepAt: at });
     if (clocksMoved) clocksVersion += 1;
@@ -371,7 +375,12 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     await kit.exclusive(async () => {
       if (state.backup || !open()) return;
       const next: ServiceTicketState = { ...state, backup: { dueAt } };
-      await recording(next, () => background.recordTicketStep(entry('backup_due', 'backup_unit_due', `not fixed in time: a backup unit is due on site by ${dueAt}`, next, { data: next.backup })));
+      const entered = kit.enter(next);
+      try {
+        await background.recordTicketStep(entry('backup_due', 'backup_unit_due', `not fixed in time: a backup unit is due on site by ${dueAt}`, next, { data: next.backup }));
+      } finally {
+        entered();
+      }
       Object.assign(state, next);
       watch('backup_unit', 'ticket_backup_unit', `ticket ${ticketId}: backup unit on site`, () => state.backup!.dueAt, () => state.backup?.deliveredAt !== undefined || !open());
     });
@@ -412,10 +421,15 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     async apply(step, at) {
       const warrantyEndsAt = (await deadlines.add(at, policy.warranty.length)).at.toISOString();
       const next: ServiceTicketState = { ...state, replacement: { serial: step.serial, at } };
-      await recording(next, () => steps.recordTicketStep({
-        ...entry(`replaced:${at}`, 'replaced', `unrepairable: replaced free of charge by ${step.serial}, in warranty until ${warrantyEndsAt}`, next, { actor: step.actor, at, data: next.replacement }),
-        replacementDevice: { customerId: input.customer.id, serial: step.serial, model: input.device!.model, replaces: input.device!.serial, warrantyStartsAt: at, warrantyEndsAt },
-      }));
+      const entered = kit.enter(next);
+      try {
+        await steps.recordTicketStep({
+          ...entry(`replaced:${at}`, 'replaced', `unrepairable: replaced free of charge by ${step.serial}, in warranty until ${warrantyEndsAt}`, next, { actor: step.actor, at, data: next.replacement }),
+          replacementDevice: { customerId: input.customer.id, serial: step.serial, model: input.device!.model, replaces: input.device!.serial, warrantyStartsAt: at, warrantyEndsAt },
+        });
+      } finally {
+        entered();
+      }
       Object.assign(state, next, { lastStepAt: at });
       return result(at);
     },
