@@ -23,6 +23,7 @@ export function httpAppFor(services: CoreServices, temporal: { client: Client; c
       sessionLimits: { idleMs: config.console.sessionIdleMs, absoluteMs: config.console.sessionMaxMs },
       signInLimit: config.console.signInLimit,
       csrfSecret: config.console.csrfSecret,
+      temporal: { client: temporal.client, taskQueue: config.taskQueue, namespace: config.temporalNamespace },
     }),
   );
   return app;

@@ -369,22 +369,41 @@ const stepRoutes = STEPS.map((step) =>
       errors: STEP_ERRORS,
     },
     async ({ params, body, user, deps, res, idempotencyKey }) => {
-      const receivedAt = new Date();
-      if (!deps.temporal) throw unavailable('No process engine configured');
-      const ticket = (await new TicketsRepository(deps.knex).get(params.id))!;
       res.locals.audit = { entityType: 'ticket', entityId: params.id } satisfies AuditTarget;
-      const { occurredAt, ...rest } = body as { occurredAt?: string } & Record<string, unknown>;
-      const prepared = step.prepare ? await step.prepare(rest, deps) : rest;
-      const payload = { ...prepared, actor: { userId: user.id, name: user.name, role: user.role }, occurredAt: occurredAt ? new Date(occurredAt).toISOString() : receivedAt.toISOString() };
-      try {
-        const result = (await deps.temporal.client.workflow.getHandle(ticket.workflowId ?? ticketWorkflowId(ticket.id)).executeUpdate(step.update, { args: [payload], ...(updateIdFor(user, idempotencyKey) ? { updateId: updateIdFor(user, idempotencyKey) } : {}) })) as z.input<typeof StepResultSchema>;
-        return { status: 200, body: result };
-      } catch (error) {
-        throw updateFailureToApi(error, `ticket ${ticket.id} is ${ticket.status}`);
-      }
+      return { status: 200, body: await takeStep(deps, step, params.id, body as Record<string, unknown>, user, updateIdFor(user, idempotencyKey)) };
     },
   ),
 );
+
+async function takeStep(deps: ApiDeps, step: (typeof STEPS)[number], ticketId: number, body: Record<string, unknown>, user: User, updateId?: string): Promise<z.input<typeof StepResultSchema>> {
+  const receivedAt = new Date();
+  if (!deps.temporal) throw unavailable('No process engine configured');
+  const ticket = (await new TicketsRepository(deps.knex).get(ticketId))!;
+  const { occurredAt, ...rest } = body as { occurredAt?: string } & Record<string, unknown>;
+  const prepared = step.prepare ? await step.prepare(rest, deps) : rest;
+  const payload = { ...prepared, actor: { userId: user.id, name: user.name, role: user.role }, occurredAt: occurredAt ? new Date(occurredAt).toISOString() : receivedAt.toISOString() };
+  try {
+    return (await deps.temporal.client.workflow.getHandle(ticket.workflowId ?? ticketWorkflowId(ticket.id)).executeUpdate(step.update, { args: [payload], ...(updateId ? { updateId } : {}) })) as z.input<typeof StepResultSchema>;
+  } catch (error) {
+    throw updateFailureToApi(error, `ticket ${ticket.id} is ${ticket.status}`);
+  }
+}
+
+/** The ticket steps by their path (`assign`, `acknowledge`, …), as the API takes them. */
+export const TICKET_STEPS = STEPS.map((step) => ({ path: step.path, action: step.action ?? ('act' as const) }));
+
+/**
+ * One ticket step for the console: the body checked by the API's own schema (a 400 names each field
+ * as the API would), then taken as `POST /api/tickets/:id/<step>` takes it. The caller has checked
+ * that the user may act on the ticket.
+ */
+export async function runTicketStep(deps: ApiDeps, user: User, ticketId: number, path: string, body: Record<string, unknown>): Promise<z.input<typeof StepResultSchema>> {
+  const step = STEPS.find((s) => s.path === path);
+  if (!step) throw validationFailed([{ field: 'step', message: `no ticket step ${path}` }]);
+  const parsed = step.body.safeParse(body);
+  if (!parsed.success) throw validationFailed(parsed.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || 'body', message: issue.message })));
+  return takeStep(deps, step, ticketId, parsed.data as Record<string, unknown>, user);
+}
 
 export const ticketsModule = apiModule(create, list, read, ...stepRoutes);
 
