@@ -73,6 +73,16 @@ export class StepKit<Status = string> {
     };
   }
 
+  /** `enter(status)` around `record`, for processes written on the kit from the start. */
+  async recording<T>(status: Status | undefined, record: () => Promise<T>): Promise<T> {
+    const leave = this.enter(status);
+    try {
+      return await record();
+    } finally {
+      leave();
+    }
+  }
+
   /** Whether `fits` holds for the current status or, while one is being recorded, for the status being entered. */
   allows(current: Status, fits: (status: Status) => boolean): boolean {
     return fits(current) || (this.entering !== undefined && fits(this.entering));
