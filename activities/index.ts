@@ -6,6 +6,7 @@ import type { ActivityDeps } from './deps';
 import { createEscalationActivities, createNoticeActivities } from './notices';
 import { createProjectActivities } from './projects';
 import { createTicketActivities } from './tickets';
+import { createTicketSurveyActivities } from './ticketSurvey';
 
 export type { ActivityDeps } from './deps';
 export type { ComputeDeadlinesInput, ComputedDeadline, DeadlineRequest } from './calendars';
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDealerActivities(deps),
     ...createTicketActivities(deps),
     ...createCareActivities(deps),
+    ...createTicketSurveyActivities(deps),
   };
 }
 

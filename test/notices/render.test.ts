@@ -88,6 +88,14 @@ const samples: Record<string, { context: Record<string, unknown>; optional?: str
     context: { recipientName: 'Ann Lee', ticket: { id: 42, symptom: 'no image', customer: 'Eastern Grid Co.', level: 1 }, device, workDone: 'replaced the detector cable', total: { amount: 55_000, currency: 'CNY' }, free: false, resolvedAt: AT, actionUrl: 'https://aftercare.test/tickets/42' },
     optional: ['device', 'free'],
   },
+  'ticket-quote': {
+    context: { recipientName: 'Ann Lee', ticket: { id: 42, symptom: 'no image', customer: 'Eastern Grid Co.', level: 3 }, device, labourHours: 1.5, labourRate: { amount: 20_000, currency: 'CNY' }, labour: { amount: 30_000, currency: 'CNY' }, travel: { amount: 5_000, currency: 'CNY' }, parts: { amount: 10_000, currency: 'CNY' }, total: { amount: 45_000, currency: 'CNY' }, note: 'tube worn', quotedAt: AT, actionUrl: 'https://aftercare.test/tickets/42' },
+    optional: ['device', 'note'],
+  },
+  'ticket-survey': {
+    context: { recipientName: 'Ann Lee', ticket: { id: 42, symptom: 'no image', customer: 'Eastern Grid Co.', level: 3 }, device, dueAt: AT, actionUrl: 'https://aftercare.test/survey/abc' },
+    optional: ['device'],
+  },
   'doa-charge-reversed': {
     context: { recipientName: 'Ann Lee', project, device, dueAt: AT, returnedAt: AT, actionUrl: 'https://aftercare.test/projects/17' },
   },
