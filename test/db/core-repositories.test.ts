@@ -99,6 +99,7 @@ describe.each(testDatabaseKinds())('core repositories on %s', (kind) => {
         serviceStopped: false,
         flagReason: null,
         acceptanceDate: null,
+        engineerUserId: null,
         contacts: [
           { id: expect.any(Number), name: '王工', email: 'wang@acme.example', phone: '+86 21 5555 0101', locale: 'zh-CN', role: 'interface', isPrimary: true },
           { id: expect.any(Number), name: 'Alice Lee', email: 'alice@acme.example', phone: null, locale: 'en', role: 'lead', isPrimary: false },

@@ -1,3 +1,4 @@
+import { migrationConfig } from '../../db/migrations';
 import * as projectsMigration from '../../db/migrations/0004_projects';
 import { ConflictError, isForeignKeyViolation, isUniqueViolation, NotFoundError } from '../../db/errors';
 import { ContractsRepository } from '../../db/repositories/contracts';
@@ -492,6 +493,13 @@ describe.each(testDatabaseKinds())('0004_projects migration on %s', (kind) => {
     const present = async (): Promise<boolean[]> => Promise.all(tables.map((table) => db.knex.schema.hasTable(table)));
     expect(await present()).toEqual([true, true, true, true]);
 
+    // Later migrations reference projects (care plans): undo them first, newest first, down to 0004.
+    for (;;) {
+      const [done] = (await db.knex.migrate.list(migrationConfig)) as [{ name: string }[], unknown];
+      const last = done[done.length - 1]!.name;
+      if (last === '0004_projects') break;
+      await db.knex.migrate.down({ ...migrationConfig, name: last });
+    }
     await projectsMigration.down(db.knex);
     expect(await present()).toEqual([false, false, false, false]);
     expect(await db.knex.schema.hasTable('customers')).toBe(true);

@@ -49,7 +49,9 @@ describe('the rule tables', () => {
       expect(reachOf('service_manager', kind, 'act')).toBe('all');
       expect(reachOf('project_manager', kind, 'act')).toBe('managed');
     }
-    for (const kind of CONFIGURATION) expect(rolesReaching(kind, 'act')).toEqual([]);
+    // Configuration is administered, not acted on; an engineer's own account (their calendar feed) is the one exception.
+    for (const kind of CONFIGURATION) expect(rolesReaching(kind, 'act')).toEqual(kind === 'user' ? ['engineer', 'senior_engineer'] : []);
+    expect(reachOf('engineer', 'user', 'act')).toBe('self');
     expect(RESOURCE_KINDS.filter((kind) => rolesReaching(kind, 'assign').length > 0)).toEqual(['project', 'customer', 'ticket']);
     expect(rolesReaching('customer', 'assign')).toEqual(['service_manager']);
     expect(rolesReaching('project', 'assign')).toEqual(['service_manager']);
@@ -97,7 +99,7 @@ describe('the rule tables', () => {
         expect({ kind, other, covered: covers(mine, theirs) }).toEqual({ kind, other, covered: true });
       }
       // The senior engineer hears a ticket's second warning and may take it over.
-      expect(reachOf(role, kind, 'act')).toBe(role === 'senior_engineer' && kind === 'ticket' ? 'all' : 'none');
+      expect(reachOf(role, kind, 'act')).toBe(role === 'senior_engineer' && kind === 'ticket' ? 'all' : role === 'senior_engineer' && kind === 'user' ? 'self' : 'none');
     }
   });
 
