@@ -49,7 +49,7 @@ export interface ConsoleArea {
 }
 
 /** Where a signed-in user lands (after sign-in, on `/`, from the brand link). */
-export const HOME_PATH = '/projects';
+export const HOME_PATH = '/home';
 
 const USER = 'consoleUser';
 const ENDED = 'consoleSessionEnded';

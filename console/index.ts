@@ -13,6 +13,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { createConsoleContext, type ConsoleArea, type ConsoleDeps } from './context';
 import { clientErrorStatus } from './kit';
 import { assetsArea } from './pages/assets';
+import { homeArea } from './pages/home';
 import { projectsArea } from './pages/projects';
 import { signInArea } from './pages/signIn';
 import { ticketsArea } from './pages/tickets';
@@ -25,6 +26,7 @@ export type { ConsoleDeps } from './context';
 const AREAS: ConsoleArea[] = [
   assetsArea,
   signInArea,
+  homeArea,
   projectsArea,
   ticketsArea,
 ];

@@ -6,6 +6,7 @@
  */
 import type { Locale } from '../api/roles';
 import common from './messages/common';
+import home from './messages/home';
 import projects from './messages/projects';
 import signIn from './messages/signIn';
 import tickets from './messages/tickets';
@@ -13,6 +14,7 @@ import tickets from './messages/tickets';
 const AREAS = [
   common,
   signIn,
+  home,
   projects,
   tickets,
 ] as const;
