@@ -471,7 +471,7 @@ describe('language', () => {
   it('never sends the switch off the site, and refuses an unknown locale', async () => {
     const who = await signedIn(adminToken);
     for (const back of ['//evil.example/x', 'https://evil.example', '/\\evil.example']) {
-      expect((await who.post('/locale', { locale: 'en', back })).headers.get('location')).toBe('/projects');
+      expect((await who.post('/locale', { locale: 'en', back })).headers.get('location')).toBe('/home');
     }
     expect((await who.post('/locale', { locale: 'fr', back: '/' })).status).toBe(400);
   });
