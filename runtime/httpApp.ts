@@ -17,6 +17,7 @@ export function httpAppFor(services: CoreServices, temporal: { client: Client; c
   app.use(
     createConsole({
       knex: services.knex,
+      temporal: { client: temporal.client, taskQueue: config.taskQueue, namespace: config.temporalNamespace },
       sessionLimits: { idleMs: config.console.sessionIdleMs, absoluteMs: config.console.sessionMaxMs },
       signInLimit: config.console.signInLimit,
       csrfSecret: config.console.csrfSecret,

@@ -66,8 +66,8 @@ beforeAll(async () => {
   const customers = new CustomersRepository(knex);
   const customerA = await customers.create({ name: 'Hospital A' });
   const customerB = await customers.create({ name: 'Hospital B' });
-  const [dealer1] = await knex('dealers').insert({ name: 'Dealer One', created_at: NOW });
-  const [dealer2] = await knex('dealers').insert({ name: 'Dealer Two', created_at: NOW });
+  const dealer1 = (await knex('dealers').insert({ name: 'Dealer One', created_at: NOW }))[0]!;
+  const dealer2 = (await knex('dealers').insert({ name: 'Dealer Two', created_at: NOW }))[0]!;
   const ids = new Map<string, number>();
   for (const [name, role] of MATRIX) {
     const created = await users.create({
