@@ -15,6 +15,7 @@ import { clientErrorStatus } from './kit';
 import { assetsArea } from './pages/assets';
 import { homeArea } from './pages/home';
 import { projectsArea } from './pages/projects';
+import { projectStepsArea } from './pages/projectSteps';
 import { signInArea } from './pages/signIn';
 import { ticketsArea } from './pages/tickets';
 import { consoleSecurityHeaders } from './security';
@@ -28,6 +29,7 @@ const AREAS: ConsoleArea[] = [
   signInArea,
   homeArea,
   projectsArea,
+  projectStepsArea,
   ticketsArea,
 ];
 

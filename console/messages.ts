@@ -8,6 +8,7 @@ import type { Locale } from '../api/roles';
 import common from './messages/common';
 import home from './messages/home';
 import projects from './messages/projects';
+import projectSteps from './messages/projectSteps';
 import signIn from './messages/signIn';
 import tickets from './messages/tickets';
 
@@ -16,6 +17,7 @@ const AREAS = [
   signIn,
   home,
   projects,
+  projectSteps,
   tickets,
 ] as const;
 

@@ -13,7 +13,8 @@ import { PROJECT_STAGES, type ProjectStage } from '../../domain/delivery';
 import { formatMoney } from '../../domain/money';
 import type { ConsoleArea } from '../context';
 import { customerTimeZones, PAGE_SIZE, positiveInt } from '../kit';
-import type { MessageKey } from '../messages';
+import { isMessageKey, type MessageKey } from '../messages';
+import { stepLinks } from './projectSteps';
 import { CONSOLE_TIME_ZONE, humanize, label } from '../views';
 
 function isStage(value: unknown): value is ProjectStage {
@@ -98,7 +99,10 @@ export const projectsArea: ConsoleArea = {
         customerTimeZones(ctx.knex, [project.customerId]),
       ]);
       const milestone = (key: MessageKey, at: Date | null) => ({ label: t(req, res, key), at });
+      const done = typeof req.query.done === 'string' && isMessageKey(`step.${req.query.done}`) ? t(req, res, 'steps.done', { step: t(req, res, `step.${req.query.done}` as MessageKey) }) : null;
       send(req, res, 200, 'project', {
+        done,
+        steps: stepLinks(locale, signedInUser(res)!, project, doaCases, issues),
         title: `${project.contractNo} · ${project.name}`,
         // The record's zone: every time on this page is the customer's local time.
         timeZone: zones.get(project.customerId) ?? CONSOLE_TIME_ZONE,
