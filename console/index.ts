@@ -13,6 +13,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { createConsoleContext, type ConsoleArea, type ConsoleDeps } from './context';
 import { clientErrorStatus } from './kit';
 import { assetsArea } from './pages/assets';
+import { documentsArea } from './pages/documents';
 import { homeArea } from './pages/home';
 import { projectsArea } from './pages/projects';
 import { projectStepsArea } from './pages/projectSteps';
@@ -30,6 +31,7 @@ const AREAS: ConsoleArea[] = [
   homeArea,
   projectsArea,
   projectStepsArea,
+  documentsArea,
   ticketsArea,
 ];
 

@@ -6,6 +6,7 @@
  */
 import type { Locale } from '../api/roles';
 import common from './messages/common';
+import documents from './messages/documents';
 import home from './messages/home';
 import projects from './messages/projects';
 import projectSteps from './messages/projectSteps';
@@ -18,6 +19,7 @@ const AREAS = [
   home,
   projects,
   projectSteps,
+  documents,
   tickets,
 ] as const;
 

@@ -14,6 +14,7 @@ import { formatMoney } from '../../domain/money';
 import type { ConsoleArea } from '../context';
 import { customerTimeZones, PAGE_SIZE, positiveInt } from '../kit';
 import { isMessageKey, type MessageKey } from '../messages';
+import { certificateLinks } from './documents';
 import { stepLinks } from './projectSteps';
 import { CONSOLE_TIME_ZONE, humanize, label } from '../views';
 
@@ -103,6 +104,7 @@ export const projectsArea: ConsoleArea = {
       send(req, res, 200, 'project', {
         done,
         steps: stepLinks(locale, signedInUser(res)!, project, doaCases, issues),
+        certificates: certificateLinks(project.id, timeline).map((c) => ({ href: c.href, label: t(req, res, c.kind === 'initial' ? 'certificate.initial' : 'certificate.final') })),
         title: `${project.contractNo} · ${project.name}`,
         // The record's zone: every time on this page is the customer's local time.
         timeZone: zones.get(project.customerId) ?? CONSOLE_TIME_ZONE,
