@@ -6,7 +6,6 @@ import { createApp, startApiServer, type ApiServer } from '../../api';
 import { createConsole } from '../../console';
 import { ContractsRepository } from '../../db/repositories/contracts';
 import { CustomersRepository } from '../../db/repositories/customers';
-import { DevicesRepository } from '../../db/repositories/devices';
 import { ProjectAccessRepository } from '../../db/repositories/projectAccess';
 import { ProjectsRepository, type Project } from '../../db/repositories/projects';
 import { UsersRepository } from '../../db/repositories/users';
