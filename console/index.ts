@@ -14,6 +14,7 @@ import { createConsoleContext, type ConsoleArea, type ConsoleDeps } from './cont
 import { clientErrorStatus } from './kit';
 import { assetsArea } from './pages/assets';
 import { documentsArea } from './pages/documents';
+import { exportsArea } from './pages/exports';
 import { homeArea } from './pages/home';
 import { projectsArea } from './pages/projects';
 import { projectStepsArea } from './pages/projectSteps';
@@ -32,6 +33,7 @@ const AREAS: ConsoleArea[] = [
   projectsArea,
   projectStepsArea,
   documentsArea,
+  exportsArea,
   ticketsArea,
 ];
 

@@ -12,7 +12,7 @@ import { canRead, projectFacts, readScope } from '../../domain/access';
 import { PROJECT_STAGES, type ProjectStage } from '../../domain/delivery';
 import { formatMoney } from '../../domain/money';
 import type { ConsoleArea } from '../context';
-import { customerTimeZones, PAGE_SIZE, positiveInt } from '../kit';
+import { customerTimeZones, exportLinks, PAGE_SIZE, positiveInt } from '../kit';
 import { isMessageKey, type MessageKey } from '../messages';
 import { certificateLinks } from './documents';
 import { stepLinks } from './projectSteps';
@@ -67,6 +67,7 @@ export const projectsArea: ConsoleArea = {
           ...PROJECT_STAGES.map((s) => ({ label: label(locale, 'stage', s), count: counts.get(s) ?? 0, href: queueHref(s), current: s === stage })),
         ],
         stage,
+        exports: exportLinks('projects', stage ? `stage=${stage}` : ''),
         projects: rows.map((project: Project) => ({
           id: project.id,
           contractNo: project.contractNo,

@@ -4,6 +4,7 @@
  *   GET /tickets      ticket work queues (open, mine, unassigned, at risk, breached) with their clocks
  *   GET /tickets/:id  a ticket: its clocks (due, elapsed, paused, status) and timeline
  */
+import type { Knex } from 'knex';
 import { principalOf } from '../../api/access';
 import { ticketView } from '../../api/tickets/view';
 import { TicketsRepository } from '../../db/repositories/tickets';
@@ -11,13 +12,28 @@ import type { User } from '../../db/repositories/users';
 import { canRead, readScope, ticketFacts, type Role } from '../../domain/access';
 import { formatMoney } from '../../domain/money';
 import type { ConsoleArea } from '../context';
-import { customerTimeZones, namesOf, positiveInt } from '../kit';
+import { customerTimeZones, exportLinks, namesOf, positiveInt } from '../kit';
 import { translate, type MessageKey } from '../messages';
 import { CONSOLE_TIME_ZONE, humanize, label } from '../views';
 
-const TICKET_QUEUES = ['open', 'mine', 'unassigned', 'breaching_soon', 'breached', 'all'] as const;
-type TicketQueue = (typeof TICKET_QUEUES)[number];
+export const TICKET_QUEUES = ['open', 'mine', 'unassigned', 'breaching_soon', 'breached', 'all'] as const;
+export type TicketQueue = (typeof TICKET_QUEUES)[number];
 const minutes = (ms: number) => `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+
+/** A ticket queue's rows with their clocks, only the tickets `user` may read (the board and its exports). */
+export async function ticketQueueRows(knex: Knex, user: User, queue: TicketQueue, now: Date) {
+  const scope = readScope(principalOf(user), 'ticket');
+  const rows = await new TicketsRepository(knex).list({
+    scope,
+    status: queue === 'all' ? undefined : ['open', 'assigned', 'acknowledged', 'on_site', 'resolved'],
+    ...(queue === 'mine' ? { assigneeUserId: user.id } : queue === 'unassigned' ? { assigneeUserId: null } : {}),
+    limit: 500,
+  });
+  const views = await Promise.all(rows.map((row) => ticketView(knex, row, now)));
+  if (queue === 'breached') return views.filter((v) => v.clocks.some((c) => c.status === 'breached'));
+  if (queue === 'breaching_soon') return views.filter((v) => v.clocks.some((c) => c.status === 'warning') && !v.clocks.some((c) => c.status === 'breached'));
+  return views;
+}
 
 export const ticketsArea: ConsoleArea = {
   paths: ['/tickets', '/tickets/:id'],
@@ -25,20 +41,7 @@ export const ticketsArea: ConsoleArea = {
   register(router, ctx) {
     const { t, message, send, localeOf, signedInUser, requireUser } = ctx;
     const tickets = new TicketsRepository(ctx.knex);
-
-    async function ticketRows(user: User, queue: TicketQueue, now: Date) {
-      const scope = readScope(principalOf(user), 'ticket');
-      const rows = await tickets.list({
-        scope,
-        status: queue === 'all' ? undefined : ['open', 'assigned', 'acknowledged', 'on_site', 'resolved'],
-        ...(queue === 'mine' ? { assigneeUserId: user.id } : queue === 'unassigned' ? { assigneeUserId: null } : {}),
-        limit: 500,
-      });
-      const views = await Promise.all(rows.map((row) => ticketView(ctx.knex, row, now)));
-      if (queue === 'breached') return views.filter((v) => v.clocks.some((c) => c.status === 'breached'));
-      if (queue === 'breaching_soon') return views.filter((v) => v.clocks.some((c) => c.status === 'warning') && !v.clocks.some((c) => c.status === 'breached'));
-      return views;
-    }
+    const ticketRows = (user: User, queue: TicketQueue, now: Date) => ticketQueueRows(ctx.knex, user, queue, now);
 
     router.get('/tickets', requireUser, async (req, res) => {
       const locale = localeOf(req, res);
@@ -58,6 +61,7 @@ export const ticketsArea: ConsoleArea = {
       ]);
       send(req, res, 200, 'tickets', {
         title: `${t(req, res, 'tickets.title')}: ${t(req, res, `tickets.queue.${queue}` as MessageKey)}`,
+        exports: exportLinks('tickets', `queue=${queue}`),
         queues: counted.map(([q, list]) => ({ label: t(req, res, `tickets.queue.${q}` as MessageKey), count: list.length, href: q === 'open' ? '/tickets' : `/tickets?queue=${q}`, current: q === queue })),
         tickets: shown.map((v) => ({
           id: v.id,
