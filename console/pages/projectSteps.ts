@@ -24,7 +24,7 @@ import type { ConsoleArea } from '../context';
 import { emptyForm, formFromApiError, formValues, formWithProblem, type FormState } from '../forms';
 import { customerTimeZones, positiveInt } from '../kit';
 import { isMessageKey, translate, type MessageKey } from '../messages';
-import { fieldNames, formFieldOf, formToBody, isStepName, offeredIn, STEP_FORMS, STEP_NAMES, type FieldSpec, type InputSpec, type StepForm, type StepName } from '../projectSteps/steps';
+import { fieldNames, formFieldOf, formToBody, isStepName, offeredIn, SIGNING_PARTIES, STEP_FORMS, STEP_NAMES, type FieldSpec, type InputSpec, type StepForm, type StepName } from '../projectSteps/steps';
 import { CONSOLE_TIME_ZONE, label } from '../views';
 import type { Locale } from '../../api/roles';
 
@@ -150,7 +150,12 @@ export const projectStepsArea: ConsoleArea = {
             name: field.name,
             legend: fieldLabel(field.name),
             rows: Array.from({ length: at.rowsOf(field) }, (_, i) => ({
-              cells: columns.map((c) => input(c, c.name ? `${field.name}.${i}.${c.name}` : `${field.name}.${i}`, t('steps.row', { label: c.name ? fieldLabel(c.name) : fieldLabel(field.name), n: String(i + 1) }))),
+              cells: columns.flatMap((c) => {
+                const name = c.name ? `${field.name}.${i}.${c.name}` : `${field.name}.${i}`;
+                const cellLabel = (text: string) => t('steps.row', { label: text, n: String(i + 1) });
+                if (c.type === 'signers') return SIGNING_PARTIES.map((party) => input({ name: party, type: 'text' }, `${name}.${party}`, cellLabel(`${fieldLabel('signedFor')} ${word(locale, `option.${party}`, party)}`)));
+                return [input(c, name, cellLabel(c.name ? fieldLabel(c.name) : fieldLabel(field.name)))];
+              }),
             })),
           };
         }

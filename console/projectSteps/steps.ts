@@ -24,7 +24,10 @@ import {
   weeklyReportUpdate,
 } from '../../workflows/projectDelivery.messages';
 
-export type InputType = 'text' | 'textarea' | 'date' | 'number' | 'checkbox' | 'select';
+export type InputType = 'text' | 'textarea' | 'date' | 'number' | 'checkbox' | 'select' | 'signers';
+
+/** A `signers` column is one name input per party; the filled ones become the API's signatures. */
+export const SIGNING_PARTIES = ['customer', 'company'] as const;
 
 /** One input; `options` for selects: codes whose words are `option.<code>` messages. */
 export interface InputSpec {
@@ -54,7 +57,7 @@ export interface StepForm {
 }
 
 const SIGNATURES: FieldSpec = { name: 'signatures', type: 'rows', rows: 2, columns: [{ name: 'name', type: 'text' }, { name: 'party', type: 'select', options: ['customer', 'company'] }] };
-const TEST_RECORDS: FieldSpec = { name: 'testRecords', type: 'rows', rows: 5, columns: [{ name: 'name', type: 'text' }, { name: 'passed', type: 'checkbox' }] };
+const TEST_RECORDS: FieldSpec = { name: 'testRecords', type: 'rows', rows: 5, columns: [{ name: 'name', type: 'text' }, { name: 'passed', type: 'checkbox' }, { name: 'signatures', type: 'signers' }] };
 const ISSUES = (name: string): FieldSpec => ({ name, type: 'rows', rows: 3, columns: [{ name: 'title', type: 'text' }, { name: 'description', type: 'textarea' }] });
 const OPEN_STAGES: readonly ProjectStage[] = ['awaiting_kickoff', 'awaiting_unboxing', 'installing', 'initial_acceptance', 'trial_run', 'final_acceptance', 'handover'];
 
@@ -113,9 +116,14 @@ export function offeredIn(step: StepForm, stage: ProjectStage): boolean {
 export function fieldNames(step: StepForm, rowsOf: (field: FieldSpec) => number): string[] {
   return step.fields.flatMap((field) => {
     if (field.type === 'list') return Array.from({ length: rowsOf(field) }, (_, i) => `${field.name}.${i}`);
-    if (field.type === 'rows') return Array.from({ length: rowsOf(field) }, (_, i) => field.columns.map((c) => `${field.name}.${i}.${c.name}`)).flat();
+    if (field.type === 'rows') return Array.from({ length: rowsOf(field) }, (_, i) => field.columns.flatMap((c) => inputNames(c, `${field.name}.${i}.${c.name}`))).flat();
     return [field.name];
   });
+}
+
+/** The form names of one input: a `signers` input has one per party (`….signatures.customer`). */
+export function inputNames(input: InputSpec, name: string): string[] {
+  return input.type === 'signers' ? SIGNING_PARTIES.map((party) => `${name}.${party}`) : [name];
 }
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
@@ -128,6 +136,7 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
 /** A posted value as the API's type: '' is absent, a checkbox is a boolean, a number a number. */
 function typed(input: InputSpec, raw: string | undefined): unknown {
   if (input.type === 'checkbox') return raw === 'true';
+  if (input.type === 'signers') return undefined;
   if (raw === undefined || raw.trim() === '') return undefined;
   if (input.type === 'number') return /^-?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : raw;
   return raw;
@@ -156,10 +165,15 @@ export function formToBody(step: StepForm, values: Record<string, string>, rowsO
       const rows: Record<string, unknown>[] = [];
       const kept: number[] = [];
       for (let i = 0; i < rowsOf(field); i += 1) {
-        const texts = field.columns.filter((c) => c.type !== 'checkbox' && c.type !== 'select');
+        const texts = field.columns.filter((c) => c.type !== 'checkbox' && c.type !== 'select' && c.type !== 'signers');
         if (texts.every((c) => (values[`${field.name}.${i}.${c.name}`] ?? '').trim() === '')) continue;
         const row: Record<string, unknown> = {};
         for (const column of field.columns) {
+          if (column.type === 'signers') {
+            const base = `${field.name}.${i}.${column.name}`;
+            row[column.name] = SIGNING_PARTIES.flatMap((party) => ((values[`${base}.${party}`] ?? '').trim() === '' ? [] : [{ name: values[`${base}.${party}`]!.trim(), party }]));
+            continue;
+          }
           const value = typed(column, values[`${field.name}.${i}.${column.name}`]);
           if (value !== undefined) setPath(row, column.name, value);
         }
