@@ -45,8 +45,10 @@ export interface StepSpec<S extends StepMeta, R> {
   apply(step: S, at: string): Promise<R>;
 }
 
-export class StepKit {
+export class StepKit<Status = string> {
   private readonly lock = new Mutex();
+  /** The status a step being recorded moves the record to (see `enter`). */
+  private entering: Status | undefined;
 
   /** `lastStepAt`: when the last step that moved the process happened; a later one may not say it came before. */
   constructor(private readonly options: { backdateWithin: string; lastStepAt: () => string | undefined }) {}
@@ -54,6 +56,36 @@ export class StepKit {
   /** Runs `work` with no step and no other transition in between. */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
     return this.lock.runExclusive(work);
+  }
+
+  /**
+   * Marks `status` as the one a step or transition being recorded moves the record to, until the
+   * returned function is called (in a `finally` around the recording activity). The record's row
+   * shows that status before the workflow applies it, so a step sent in that moment is judged against
+   * it as well (`allows`); under the lock it is judged again once the first step is applied, or failed.
+   * A plain mark rather than a wrapper around the activity: an extra `await` layer would reorder the
+   * workflow's commands against histories already recorded.
+   */
+  enter(status: Status | undefined): () => void {
+    this.entering = status;
+    return () => {
+      this.entering = undefined;
+    };
+  }
+
+  /** `enter(status)` around `record`, for processes written on the kit from the start. */
+  async recording<T>(status: Status | undefined, record: () => Promise<T>): Promise<T> {
+    const leave = this.enter(status);
+    try {
+      return await record();
+    } finally {
+      leave();
+    }
+  }
+
+  /** Whether `fits` holds for the current status or, while one is being recorded, for the status being entered. */
+  allows(current: Status, fits: (status: Status) => boolean): boolean {
+    return fits(current) || (this.entering !== undefined && fits(this.entering));
   }
 
   /** Registers a step as an update: validated, serialized, recorded, then applied. */
