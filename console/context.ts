@@ -31,7 +31,7 @@ export interface ConsoleDeps {
   csrfSecret?: string;
   /** The clock, for tests of expiry. */
   now?: () => Date;
-  /** The process engine, as the API has it: step forms run the same workflow updates. Without it they answer 503. */
+  /** The process engine, as the API has it: step forms (projects, tickets) run the same workflow updates. Without it they answer 503. */
   temporal?: ApiDeps['temporal'];
 }
 

@@ -4,3 +4,4 @@ export { trialRun } from './trialRun';
 export { doaReplacement } from './doaReplacement';
 export { dealerSettlementRun, dealerWriteOffNotice } from './dealerSettlement';
 export { serviceTicket } from './serviceTicket';
+export { carePlan } from './carePlan';
