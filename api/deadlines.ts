@@ -42,7 +42,7 @@ const WEEK_MS = 7 * 86_400_000;
  * deadlines of the records they may read (domain/access.ts), each kind by its own rule. A process
  * that adds deadlines adds its record type here.
  */
-function readableRecords(principal: Principal): ReadableRecords[] {
+export function readableRecords(principal: Principal): ReadableRecords[] {
   return [
     { recordType: 'project', table: 'projects', columns: PROJECT_SCOPE_COLUMNS, scope: readScope(principal, 'project') },
     { recordType: 'ticket', table: 'tickets', columns: TICKET_SCOPE_COLUMNS, scope: readScope(principal, 'ticket') },

@@ -117,7 +117,7 @@ function openApiRoute(spec: RouteSpec<z.ZodType, InputObject, InputObject, Recor
 /** `devices.0.serial`; an empty key reads `""` so every problem names a field. */
 const fieldName = (path: readonly PropertyKey[]) => path.map((key) => (String(key) === '' ? '""' : String(key))).join('.');
 
-function problemsOf(error: z.ZodError, location: string): FieldProblem[] {
+export function problemsOf(error: z.ZodError, location: string): FieldProblem[] {
   return error.issues.flatMap((issue): FieldProblem[] => {
     const field = fieldName(issue.path);
     if (issue.code === 'unrecognized_keys') {

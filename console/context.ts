@@ -31,7 +31,7 @@ export interface ConsoleDeps {
   csrfSecret?: string;
   /** The clock, for tests of expiry. */
   now?: () => Date;
-  /** The process engine, for the pages that take steps (a ticket's forms); without it they answer 503. */
+  /** The process engine, as the API has it: step forms (projects, tickets) run the same workflow updates. Without it they answer 503. */
   temporal?: ApiDeps['temporal'];
 }
 
@@ -52,7 +52,7 @@ export interface ConsoleArea {
 }
 
 /** Where a signed-in user lands (after sign-in, on `/`, from the brand link). */
-export const HOME_PATH = '/projects';
+export const HOME_PATH = '/home';
 
 const USER = 'consoleUser';
 const ENDED = 'consoleSessionEnded';

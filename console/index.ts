@@ -13,7 +13,11 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { createConsoleContext, type ConsoleArea, type ConsoleDeps } from './context';
 import { clientErrorStatus } from './kit';
 import { assetsArea } from './pages/assets';
+import { documentsArea } from './pages/documents';
+import { exportsArea } from './pages/exports';
+import { homeArea } from './pages/home';
 import { projectsArea } from './pages/projects';
+import { projectStepsArea } from './pages/projectSteps';
 import { signInArea } from './pages/signIn';
 import { ticketsArea } from './pages/tickets';
 import { consoleSecurityHeaders } from './security';
@@ -25,7 +29,11 @@ export type { ConsoleDeps } from './context';
 const AREAS: ConsoleArea[] = [
   assetsArea,
   signInArea,
+  homeArea,
   projectsArea,
+  projectStepsArea,
+  documentsArea,
+  exportsArea,
   ticketsArea,
 ];
 

@@ -36,6 +36,12 @@ export async function namesOf(knex: Knex, table: 'customers' | 'users', ids: (nu
   return new Map(rows.map((row) => [Number(row.id), row.name]));
 }
 
+/** The CSV and XLSX downloads of a list with the page's filter (console/pages/exports.ts). */
+export function exportLinks(list: string, query: string): { csv: string; xlsx: string } {
+  const suffix = query ? `?${query}` : '';
+  return { csv: `/exports/${list}.csv${suffix}`, xlsx: `/exports/${list}.xlsx${suffix}` };
+}
+
 /** The 4xx status of an error that carries one (body-parser's), else null. */
 export function clientErrorStatus(error: unknown): number | null {
   const status = (error as { status?: unknown } | null)?.status;

@@ -6,14 +6,20 @@
  */
 import type { Locale } from '../api/roles';
 import common from './messages/common';
+import documents from './messages/documents';
+import home from './messages/home';
 import projects from './messages/projects';
+import projectSteps from './messages/projectSteps';
 import signIn from './messages/signIn';
 import tickets from './messages/tickets';
 
 const AREAS = [
   common,
   signIn,
+  home,
   projects,
+  projectSteps,
+  documents,
   tickets,
 ] as const;
 

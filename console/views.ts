@@ -156,12 +156,38 @@ export function createRenderer(dir: string = consoleTemplatesDir()): Renderer {
     ];
     const hint = typeof hash.hint === 'string' ? `\n  <p class="hint">${esc(hash.hint)}</p>` : '';
     const problems = errors.length > 0 ? `\n  <p class="field-error" id="${id}-error">${errors.map(esc).join('<br>')}</p>` : '';
-    return new hbs.SafeString(
-      `<div class="field${errors.length > 0 ? ' invalid' : ''}">\n  <label for="${id}">${esc(hash.label ?? name)}</label>\n  <input ${attributes.join(' ')}>${problems}${hint}\n</div>\n`,
-    );
+    const labelled = `<label for="${id}">${esc(hash.label ?? name)}</label>`;
+    const described = errors.length > 0 ? ` aria-invalid="true" aria-describedby="${id}-error"` : '';
+    const required = hash.required === true ? ' required' : '';
+    let control: string;
+    if (type === 'textarea') {
+      control = `${labelled}\n  <textarea id="${id}" name="${esc(name)}" rows="3"${required}${described}>${esc(value)}</textarea>`;
+    } else if (type === 'select') {
+      // `options`: [{ value, label }]; a first empty choice unless the field is required.
+      const choices = (Array.isArray(hash.options) ? hash.options : []) as Array<{ value: string; label: string }>;
+      const blank = hash.required === true ? '' : '<option value=""></option>';
+      const items = choices.map((o) => `<option value="${esc(o.value)}"${o.value === value ? ' selected' : ''}>${esc(o.label)}</option>`).join('');
+      control = `${labelled}\n  <select id="${id}" name="${esc(name)}"${required}${described}>${blank}${items}</select>`;
+    } else if (type === 'checkbox') {
+      // Checked sends "true"; unchecked sends nothing, which the page reads as false.
+      control = `<input id="${id}" name="${esc(name)}" type="checkbox" value="true"${value === 'true' ? ' checked' : ''}${described}> ${labelled}`;
+    } else {
+      control = `${labelled}\n  <input ${attributes.join(' ')}>`;
+    }
+    return new hbs.SafeString(`<div class="field field-${esc(type)}${errors.length > 0 ? ' invalid' : ''}">\n  ${control}${problems}${hint}\n</div>\n`);
   });
 
   const names = fs.readdirSync(dir).flatMap((file) => (file.endsWith('.hbs') && file !== 'layout.hbs' ? [file.slice(0, -'.hbs'.length)] : []));
+  // `{{fieldErrors "signatures"}}` inside {{#form}}: the problems of a whole group of fields (a
+  // list or table as the API names it), shown where the group is rather than above the form.
+  hbs.registerHelper('fieldErrors', (name: unknown, options: Options) => {
+    const seen = (options.data as Record<string, unknown>)[FIELDS_SEEN] as Set<string> | undefined;
+    if (typeof name !== 'string' || !seen) throw new Error('fieldErrors needs a name, inside {{#form}}');
+    seen.add(name);
+    const errors = ((options.data as Record<string, unknown>)[FORM_STATE] as FormState | undefined)?.errors[name] ?? [];
+    return new hbs.SafeString(errors.length > 0 ? `<p class="field-error" id="${fieldId(name)}-error">${errors.map(esc).join('<br>')}</p>` : '');
+  });
+
   const pages = new Map(names.map((page) => [page, hbs.compile(read(page), { strict: true })]));
   return (page, context) => {
     const template = pages.get(page);

@@ -33,6 +33,8 @@ import { benchmarkSettlement } from './benchmarkSettlement';
 import { WorkerLogger } from '../worker/logger';
 import { testNotice } from '../workflows/testNotice';
 import { ticketsAtOnce } from './benchmarkTickets';
+import { consolePages } from './benchmarkConsole';
+import { createConsole } from '../console';
 import { getTimed, openProcesses, openProcessesOnCluster, postJson } from './benchOpenProcesses';
 import { versusBare } from './benchmarkBare';
 import { benchActivities, stepWritesLocalVersusRegular } from './benchmarkSteps';
@@ -169,6 +171,7 @@ async function onTheServer(sections: Set<Section>, deps: { knex: ReturnType<type
   const token = await users.issueToken(pm.id, 'bench');
   await users.ensureAdmin(generateToken());
   const app = createApp({ knex, temporal: { client, taskQueue, namespace: 'default' }, routers: apiModules, logger: { error: () => undefined } });
+  app.use(createConsole({ knex, temporal: { client, taskQueue, namespace: 'default' } }));
   const api = await startApiServer(app, 0, '127.0.0.1');
   const get = (url: string) => getTimed(`${api.url}${url}`, { authorization: `Bearer ${token}` });
   const post = (url: string, body: unknown) => postJson(`${api.url}${url}`, body, { authorization: `Bearer ${token}` });
@@ -201,7 +204,7 @@ async function onTheServer(sections: Set<Section>, deps: { knex: ReturnType<type
 
   if (wants('tickets') && Number(process.env.BENCH_TICKETS ?? 1000) > 0) await ticketsAtOnce({ apiUrl: api.url, knex, client, taskQueue, report, percentile });
   if (wants('backlog')) await underNoticeBacklog({ client, knex, post, get, project, taskQueue });
-  if (wants('reads')) await atManyOpenProjects({ knex, get, pmUserId: pm.id });
+  if (wants('reads')) await atManyOpenProjects({ knex, get, pmUserId: pm.id, apiUrl: api.url, token });
   if (wants('bare')) await versusBare({ apiUrl: api.url, knex, client, taskQueue, bareTaskQueue, report });
   if (wants('steps')) await stepWritesLocalVersusRegular({ client, knex, taskQueue: bareTaskQueue, report, percentile });
   if (wants('open')) {
@@ -281,7 +284,7 @@ main().catch((error: unknown) => {
  * (default 10,000), seeded with SQL (each with its deadline row and a timeline event). Pages never ask
  * a workflow, so the figure does not depend on how many processes are running.
  */
-async function atManyOpenProjects(bench: { knex: ReturnType<typeof createKnex>; get: (url: string) => Promise<number>; pmUserId: number }): Promise<void> {
+async function atManyOpenProjects(bench: { knex: ReturnType<typeof createKnex>; get: (url: string) => Promise<number>; pmUserId: number; apiUrl: string; token: string }): Promise<void> {
   const { knex, get } = bench;
   const count = Number(process.env.BENCH_OPEN_PROJECTS ?? 10_000);
   const reads = Number(process.env.BENCH_PAGE_READS ?? 300);
@@ -309,4 +312,5 @@ async function atManyOpenProjects(bench: { knex: ReturnType<typeof createKnex>; 
   const queue: number[] = [];
   for (let i = 0; i < Math.min(reads, 50); i += 1) queue.push(await get('/api/deadlines?due=overdue&limit=200'));
   report(`GET /api/deadlines?due=overdue (200 of ${count.toLocaleString('en')})`, `p50 ${ms(percentile(queue, 50))}, p99 ${ms(percentile(queue, 99))}`);
+  await consolePages({ apiUrl: bench.apiUrl, token: bench.token, projectIds: ids, reads, report, percentile });
 }

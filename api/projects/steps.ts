@@ -59,17 +59,17 @@ const StepTime = z.object({
     .openapi({ description: 'When the step happened (default: when the API received it). Never in the future; at most the policy’s steps.backdateWithin (default P7D) back, and not before the previous step.' }),
 });
 
-function withStepTime<B extends z.ZodType>(body: B): z.ZodType {
+export function withStepTime<B extends z.ZodType>(body: B): z.ZodType {
   return (body as unknown as z.ZodObject).extend(StepTime.shape);
 }
 
 /** The step as the workflow takes it: the body, who, and when it happened. */
-function stepPayload(body: unknown, user: User, receivedAt: Date): Record<string, unknown> {
+export function stepPayload(body: unknown, user: User, receivedAt: Date): Record<string, unknown> {
   const { occurredAt, ...rest } = body as { occurredAt?: string };
   return { ...rest, actor: actorOf(user), occurredAt: occurredAt ? new Date(occurredAt).toISOString() : receivedAt.toISOString() };
 }
 
-async function runUpdate(deps: ApiDeps, workflowId: string, update: AnyUpdate, payload: unknown, closedMessage: string, updateId: string | undefined): Promise<Record<string, unknown>> {
+export async function runUpdate(deps: ApiDeps, workflowId: string, update: AnyUpdate, payload: unknown, closedMessage: string, updateId: string | undefined): Promise<Record<string, unknown>> {
   if (!deps.temporal) throw unavailable('No process engine configured');
   try {
     return (await deps.temporal.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [payload], ...(updateId ? { updateId } : {}) })) as Record<string, unknown>;

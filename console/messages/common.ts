@@ -1,5 +1,8 @@
 /** Words every page shares: the frame (brand, navigation, footer), forms, generic messages, roles, timelines. */
 const en = {
+  'export.label': 'Download this list:',
+  'export.csv': 'CSV',
+  'export.xlsx': 'Excel (XLSX)',
   'brand': 'Aftercare',
   'nav.projects': 'Projects',
   'nav.tickets': 'Tickets',
@@ -38,6 +41,9 @@ const en = {
 
 // Typed against the English table: a missing or extra key fails the type check.
 const zhCN: Record<keyof typeof en, string> = {
+  'export.label': '下载此列表：',
+  'export.csv': 'CSV',
+  'export.xlsx': 'Excel（XLSX）',
   'brand': 'Aftercare 售后服务',
   'nav.projects': '项目',
   'nav.tickets': '工单',

@@ -12,8 +12,10 @@ import { canRead, projectFacts, readScope } from '../../domain/access';
 import { PROJECT_STAGES, type ProjectStage } from '../../domain/delivery';
 import { formatMoney } from '../../domain/money';
 import type { ConsoleArea } from '../context';
-import { customerTimeZones, PAGE_SIZE, positiveInt } from '../kit';
-import type { MessageKey } from '../messages';
+import { customerTimeZones, exportLinks, PAGE_SIZE, positiveInt } from '../kit';
+import { isMessageKey, type MessageKey } from '../messages';
+import { certificateLinks } from './documents';
+import { stepLinks } from './projectSteps';
 import { CONSOLE_TIME_ZONE, humanize, label } from '../views';
 
 function isStage(value: unknown): value is ProjectStage {
@@ -65,6 +67,7 @@ export const projectsArea: ConsoleArea = {
           ...PROJECT_STAGES.map((s) => ({ label: label(locale, 'stage', s), count: counts.get(s) ?? 0, href: queueHref(s), current: s === stage })),
         ],
         stage,
+        exports: exportLinks('projects', stage ? `stage=${stage}` : ''),
         projects: rows.map((project: Project) => ({
           id: project.id,
           contractNo: project.contractNo,
@@ -98,7 +101,11 @@ export const projectsArea: ConsoleArea = {
         customerTimeZones(ctx.knex, [project.customerId]),
       ]);
       const milestone = (key: MessageKey, at: Date | null) => ({ label: t(req, res, key), at });
+      const done = typeof req.query.done === 'string' && isMessageKey(`step.${req.query.done}`) ? t(req, res, 'steps.done', { step: t(req, res, `step.${req.query.done}` as MessageKey) }) : null;
       send(req, res, 200, 'project', {
+        done,
+        steps: stepLinks(locale, signedInUser(res)!, project, doaCases, issues),
+        certificates: certificateLinks(project.id, timeline).map((c) => ({ href: c.href, label: t(req, res, c.kind === 'initial' ? 'certificate.initial' : 'certificate.final') })),
         title: `${project.contractNo} · ${project.name}`,
         // The record's zone: every time on this page is the customer's local time.
         timeZone: zones.get(project.customerId) ?? CONSOLE_TIME_ZONE,

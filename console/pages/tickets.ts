@@ -7,6 +7,7 @@
  *                     the ticket, or the page again with the problems beside the form's fields
  */
 import type { Request, Response } from 'express';
+import type { Knex } from 'knex';
 import { principalOf } from '../../api/access';
 import { runTicketStep, TICKET_STEPS } from '../../api/tickets';
 import { ticketView } from '../../api/tickets/view';
@@ -16,14 +17,29 @@ import { canRead, may, readScope, ticketFacts, type Role } from '../../domain/ac
 import { formatMoney } from '../../domain/money';
 import type { ConsoleArea } from '../context';
 import { emptyForm, formFromError, formValues, type FormState } from '../forms';
-import { customerTimeZones, namesOf, positiveInt } from '../kit';
+import { customerTimeZones, exportLinks, namesOf, positiveInt } from '../kit';
 import { formFieldOf, STEP_FORMS, stepBody } from './ticketSteps';
 import { translate, type MessageKey } from '../messages';
 import { CONSOLE_TIME_ZONE, humanize, label } from '../views';
 
-const TICKET_QUEUES = ['open', 'mine', 'unassigned', 'breaching_soon', 'breached', 'all'] as const;
-type TicketQueue = (typeof TICKET_QUEUES)[number];
+export const TICKET_QUEUES = ['open', 'mine', 'unassigned', 'breaching_soon', 'breached', 'all'] as const;
+export type TicketQueue = (typeof TICKET_QUEUES)[number];
 const minutes = (ms: number) => `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+
+/** A ticket queue's rows with their clocks, only the tickets `user` may read (the board and its exports). */
+export async function ticketQueueRows(knex: Knex, user: User, queue: TicketQueue, now: Date) {
+  const scope = readScope(principalOf(user), 'ticket');
+  const rows = await new TicketsRepository(knex).list({
+    scope,
+    status: queue === 'all' ? undefined : ['open', 'assigned', 'acknowledged', 'on_site', 'resolved'],
+    ...(queue === 'mine' ? { assigneeUserId: user.id } : queue === 'unassigned' ? { assigneeUserId: null } : {}),
+    limit: 500,
+  });
+  const views = await Promise.all(rows.map((row) => ticketView(knex, row, now)));
+  if (queue === 'breached') return views.filter((v) => v.clocks.some((c) => c.status === 'breached'));
+  if (queue === 'breaching_soon') return views.filter((v) => v.clocks.some((c) => c.status === 'warning') && !v.clocks.some((c) => c.status === 'breached'));
+  return views;
+}
 
 export const ticketsArea: ConsoleArea = {
   paths: ['/tickets', '/tickets/:id', '/tickets/:id/steps/:step'],
@@ -31,20 +47,7 @@ export const ticketsArea: ConsoleArea = {
   register(router, ctx) {
     const { t, message, send, localeOf, signedInUser, requireUser, requireCsrf, expiredForm } = ctx;
     const tickets = new TicketsRepository(ctx.knex);
-
-    async function ticketRows(user: User, queue: TicketQueue, now: Date) {
-      const scope = readScope(principalOf(user), 'ticket');
-      const rows = await tickets.list({
-        scope,
-        status: queue === 'all' ? undefined : ['open', 'assigned', 'acknowledged', 'on_site', 'resolved'],
-        ...(queue === 'mine' ? { assigneeUserId: user.id } : queue === 'unassigned' ? { assigneeUserId: null } : {}),
-        limit: 500,
-      });
-      const views = await Promise.all(rows.map((row) => ticketView(ctx.knex, row, now)));
-      if (queue === 'breached') return views.filter((v) => v.clocks.some((c) => c.status === 'breached'));
-      if (queue === 'breaching_soon') return views.filter((v) => v.clocks.some((c) => c.status === 'warning') && !v.clocks.some((c) => c.status === 'breached'));
-      return views;
-    }
+    const ticketRows = (user: User, queue: TicketQueue, now: Date) => ticketQueueRows(ctx.knex, user, queue, now);
 
     router.get('/tickets', requireUser, async (req, res) => {
       const locale = localeOf(req, res);
@@ -64,6 +67,7 @@ export const ticketsArea: ConsoleArea = {
       ]);
       send(req, res, 200, 'tickets', {
         title: `${t(req, res, 'tickets.title')}: ${t(req, res, `tickets.queue.${queue}` as MessageKey)}`,
+        exports: exportLinks('tickets', `queue=${queue}`),
         queues: counted.map(([q, list]) => ({ label: t(req, res, `tickets.queue.${q}` as MessageKey), count: list.length, href: q === 'open' ? '/tickets' : `/tickets?queue=${q}`, current: q === queue })),
         tickets: shown.map((v) => ({
           id: v.id,

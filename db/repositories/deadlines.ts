@@ -45,6 +45,14 @@ export interface DeadlineFilter {
   kind?: string;
   /** Open deadlines due before this instant (overdue: now; due this week: the week's end). */
   dueBefore?: Date;
+  /** …and due at or after this one (due today: from now to the day's end). */
+  dueFrom?: Date;
+  /** Only rows whose ladder reached one of these rungs (escalation, breach…). */
+  lastRungs?: string[];
+  /** Only rows whose ladder reached some rung (a reminder or warning went out). */
+  rungReached?: boolean;
+  /** Latest due first (newest escalations first) instead of soonest first. */
+  latestFirst?: boolean;
   limit?: number;
   offset?: number;
   /**
@@ -132,11 +140,29 @@ export class DeadlinesRepository {
 
   /** Open deadlines, soonest first. */
   async listOpen(filter: DeadlineFilter = {}): Promise<Deadline[]> {
+    const direction = filter.latestFirst ? 'desc' : 'asc';
+    const rows = (await this.openQuery(filter)
+      .orderBy([{ column: 'due_at', order: direction }, { column: 'id', order: direction }])
+      .limit(filter.limit ?? 500)
+      .offset(filter.offset ?? 0)) as Row[];
+    return rows.map(fromRow);
+  }
+
+  /** How many open deadlines match (limit and offset aside). */
+  async countOpen(filter: DeadlineFilter = {}): Promise<number> {
+    const row = (await this.openQuery(filter).count({ n: '*' }).first()) as { n: number | string } | undefined;
+    return Number(row?.n ?? 0);
+  }
+
+  private openQuery(filter: DeadlineFilter): Knex.QueryBuilder {
     let query = this.knex('deadlines').where({ status: 'open' });
     if (filter.recordType) query = query.andWhere('record_type', filter.recordType);
     if (filter.recordIds) query = query.whereIn('record_id', filter.recordIds);
     if (filter.kind) query = query.andWhere('kind', filter.kind);
     if (filter.dueBefore) query = query.andWhere('due_at', '<', filter.dueBefore);
+    if (filter.dueFrom) query = query.andWhere('due_at', '>=', filter.dueFrom);
+    if (filter.lastRungs) query = query.whereIn('last_rung', filter.lastRungs);
+    if (filter.rungReached) query = query.whereNotNull('last_rung');
     if (filter.readable) {
       const readable = filter.readable.filter((r) => r.scope.kind !== 'none');
       query = query.andWhere((any) => {
@@ -149,8 +175,7 @@ export class DeadlinesRepository {
         }
       });
     }
-    const rows = (await query.orderBy([{ column: 'due_at' }, { column: 'id' }]).limit(filter.limit ?? 500).offset(filter.offset ?? 0)) as Row[];
-    return rows.map(fromRow);
+    return query;
   }
 
   async forRecord(recordType: string, recordId: number): Promise<Deadline[]> {

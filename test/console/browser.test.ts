@@ -74,9 +74,14 @@ it('signs in through the form, walks every page, switches the language, signs ou
   await page.fill('#f-token', h.pmToken);
   const [signIn] = await Promise.all([page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/login')), page.click('form.signin button[type=submit]')]);
   expect(await signIn.headerValue('origin')).toBe(h.server.url);
-  await page.waitForURL(`${h.server.url}/projects`);
+  await page.waitForURL(`${h.server.url}/home`);
 
-  // The work queue, in Chinese for this user, with the project started through the API.
+  // The PM's home, in Chinese for this user; then the work queue with the project started through the API.
+  expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
+  expect(await page.locator('h1').textContent()).toBe('我的工作');
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'home-zh-CN.png'), fullPage: true });
+  await page.click('header.site nav a[href="/projects"]');
+  await page.waitForURL(`${h.server.url}/projects`);
   expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
   expect(await page.locator('h1').textContent()).toBe('项目');
   const row = page.locator('tbody tr', { hasText: contractNo });

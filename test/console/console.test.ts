@@ -207,7 +207,7 @@ describe('sign-in', () => {
     await who.get('/');
     const page = await who.post('/login', { token: adminToken });
     expect(page.status).toBe(303);
-    expect(page.headers.get('location')).toBe('/projects');
+    expect(page.headers.get('location')).toBe('/home');
     const cookie = page.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`)) ?? '';
     expect(cookie).toMatch(/; HttpOnly/);
     expect(cookie).toMatch(/; SameSite=Lax/);
@@ -249,10 +249,10 @@ describe('sign-in', () => {
     expect((await forger.post('/login', { token: adminToken })).status).toBe(303);
   });
 
-  it('sends a signed-in visitor of / on to /projects', async () => {
+  it('sends a signed-in visitor of / on to their home', async () => {
     const page = await get('/', admin);
     expect(page.status).toBe(303);
-    expect(page.headers.get('location')).toBe('/projects');
+    expect(page.headers.get('location')).toBe('/home');
   });
 
   it('admits any role (the pages are read-only)', async () => {
@@ -471,7 +471,7 @@ describe('language', () => {
   it('never sends the switch off the site, and refuses an unknown locale', async () => {
     const who = await signedIn(adminToken);
     for (const back of ['//evil.example/x', 'https://evil.example', '/\\evil.example']) {
-      expect((await who.post('/locale', { locale: 'en', back })).headers.get('location')).toBe('/projects');
+      expect((await who.post('/locale', { locale: 'en', back })).headers.get('location')).toBe('/home');
     }
     expect((await who.post('/locale', { locale: 'fr', back: '/' })).status).toBe(400);
   });

@@ -39,7 +39,7 @@ async function signIn(page: Page, token: string): Promise<void> {
   await page.goto(`${server.url}/`);
   await page.fill('#f-token', token);
   await page.click('form.signin button[type=submit]');
-  await page.waitForURL(`${server.url}/projects`);
+  await page.waitForURL(`${server.url}/home`);
 }
 
 beforeAll(async () => {

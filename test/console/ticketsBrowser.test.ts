@@ -63,7 +63,7 @@ it('the dispatcher finds an unassigned ticket on the board and opens its page wi
   await page.goto(`${server.url}/`);
   await page.fill('#f-token', token);
   await page.click('form.signin button[type=submit]');
-  await page.waitForURL(`${server.url}/projects`);
+  await page.waitForURL(`${server.url}/home`);
   await page.click('header nav a[href="/tickets"]');
   await page.waitForURL(`${server.url}/tickets`);
   await page.click('nav.filters a[href="/tickets?queue=unassigned"]');

@@ -1,0 +1,53 @@
+/** Printable documents: the acceptance certificates. */
+const en = {
+  'certificate.initial': 'Initial acceptance certificate',
+  'certificate.final': 'Final acceptance certificate',
+  'certificate.number': 'Certificate no.',
+  'certificate.accepted': 'Accepted on',
+  'certificate.customer': 'Customer',
+  'certificate.initialStatement': 'The equipment below was installed and commissioned and passed initial acceptance. The trial run starts on this date.',
+  'certificate.finalStatement': 'The equipment below completed its trial run and passed final acceptance. The warranty runs as stated below.',
+  'certificate.items': 'Acceptance items',
+  'certificate.item': 'Item',
+  'certificate.result': 'Result',
+  'certificate.passed': 'passed',
+  'certificate.failed': 'not passed',
+  'certificate.leftover': 'Leftover issues',
+  'certificate.signatures': 'Signatures',
+  'certificate.party': 'For',
+  'certificate.signedAt': 'Signed',
+  'certificate.sign': 'Signature',
+  'certificate.print': 'Print',
+  'certificate.printHint': 'Use the browser’s Print (Ctrl+P): the page prints without the console’s frame.',
+  'certificate.open': 'Certificates',
+  'certificate.missing.title': 'No such certificate',
+  'certificate.missing.text': 'This project has no such certificate yet: it is issued when the acceptance passes.',
+};
+
+// Typed against the English table: a missing or extra key fails the type check.
+const zhCN: Record<keyof typeof en, string> = {
+  'certificate.initial': '初验证书',
+  'certificate.final': '终验证书',
+  'certificate.number': '证书编号',
+  'certificate.accepted': '验收日期',
+  'certificate.customer': '客户',
+  'certificate.initialStatement': '下列设备已完成安装调试并通过初验，试运行自本日起开始。',
+  'certificate.finalStatement': '下列设备已完成试运行并通过终验，质保期如下。',
+  'certificate.items': '验收项目',
+  'certificate.item': '项目',
+  'certificate.result': '结果',
+  'certificate.passed': '通过',
+  'certificate.failed': '未通过',
+  'certificate.leftover': '遗留问题',
+  'certificate.signatures': '签字',
+  'certificate.party': '代表',
+  'certificate.signedAt': '签字时间',
+  'certificate.sign': '签名',
+  'certificate.print': '打印',
+  'certificate.printHint': '使用浏览器的“打印”（Ctrl+P）：打印时不含控制台的页眉页脚。',
+  'certificate.open': '证书',
+  'certificate.missing.title': '没有此证书',
+  'certificate.missing.text': '该项目尚无此证书：验收通过后签发。',
+};
+
+export default { en, 'zh-CN': zhCN };
