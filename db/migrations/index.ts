@@ -11,6 +11,7 @@ import * as accessScopes from './0009_access_scopes';
 import * as consoleSessions from './0010_console_sessions';
 import * as tickets from './0011_tickets';
 import * as dealerWarranty from './0013_dealer_warranty';
+import * as dealerProcesses from './0016_dealer_processes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -33,6 +34,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0010_console_sessions', consoleSessions],
   ['0011_tickets', tickets],
   ['0013_dealer_warranty', dealerWarranty],
+  ['0016_dealer_processes', dealerProcesses],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
