@@ -6,7 +6,10 @@
  */
 import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
 import { apiModules } from '../../api/modules';
+import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
 import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
+import { DEFAULT_POLICY } from '../../domain/policy';
+import { dealerProcessPolicy, type DealerClaimInput } from '../../workflows/dealer.messages';
 import { generateToken, UsersRepository } from '../../db/repositories/users';
 import type { Role } from '../../domain/access';
 import type { ReceivedMail } from '../support/smtpSink';
@@ -16,7 +19,7 @@ import { startTestSystem, type TestSystem } from '../support/services';
 type Json = any;
 
 const SECONDS = {
-  dealer: { warrantyCardWithin: 'PT6S', warrantyCardRemindersAt: ['PT2S', 'PT4S'], taskArrangeWithin: 'PT3S', clerkCheckAt: 'PT6S', auditSampleRate: 0 },
+  dealer: { warrantyCardWithin: 'PT6S', warrantyCardRemindersAt: ['PT2S', 'PT4S'], taskArrangeWithin: 'PT3S', clerkCheckAt: 'PT6S', resubmitWithin: 'PT3S', auditSampleRate: 0 },
 };
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
 const today = () => new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
@@ -64,12 +67,14 @@ describe('dealer processes: warranty cards and dealer tasks on timers', () => {
     app = createApp({ knex, temporal: { client: system.temporal.client, taskQueue: system.temporal.taskQueue, namespace: 'default' }, routers: apiModules, logger: { error: (m, e) => console.error(m, e) } });
     server = await startApiServer(app, 0, '127.0.0.1');
     await new PolicyLayersRepository(knex).put('template', 'default', SECONDS);
+    await new DealerWarrantyRepository(knex).putModelReference('M1', [{ partNo: 'P-100' }], [{ operation: 'replace-pump', standardHundredths: 150 }]);
     dealerA = (await call('POST', '/dealers', adminToken, { name: 'Dealer A', contactEmail: 'service@dealer-a.test', locale: 'en' })).body.id;
     dealerB = (await call('POST', '/dealers', adminToken, { name: 'Dealer B', contactEmail: 'service@dealer-b.test' })).body.id;
     const people: [string, Role, number?][] = [
       ['dealerA', 'dealer', dealerA],
       ['dealerB', 'dealer', dealerB],
       ['clerk', 'sales_clerk'],
+      ['appraiser', 'technical_appraiser'],
       ['leader', 'leadership'],
     ];
     for (const [name, role, dealerId] of people) {
@@ -178,5 +183,64 @@ describe('dealer processes: warranty cards and dealer tasks on timers', () => {
     expect(mails(`${workflowId}:arrange-overdue:`)).toEqual([]);
     expect((await call('POST', `/dealer-tasks/${task.body.id}/check`, tokens.clerk!, { note: 'ok' })).status).toBe(200);
     await system.temporal.client.workflow.getHandle(workflowId).result();
+  });
+
+  const cny = (amount: number) => ({ amount, currency: 'CNY' });
+  const claimOf = async (serial: string, lines: unknown[]) => {
+    const sale = await sell('dealerA', serial);
+    expect((await call('POST', `/dealer-sales/${sale.id}/card`, tokens.dealerA!, { cardDate: today() })).status).toBe(200);
+    const claim = await call('POST', '/claims', tokens.dealerA!, { deviceSerial: serial, faultCode: 'E1', repairDate: today(), workDone: 'replaced the pump', lines });
+    expect(claim.status).toBe(201);
+    return claim.body;
+  };
+
+  it('old parts missing at their return date: the part and its labour are lost, the other lines go on', async () => {
+    const claim = await claimOf('SN-CLAIM-PARTS', [
+      { kind: 'part', partNo: 'P-100', quantity: 1, unitPrice: cny(10000) },
+      { kind: 'labour', operation: 'replace-pump', hundredthsOfHour: 100, rate: cny(5000), partLineNo: 1 },
+      { kind: 'travel', amount: cny(20000) },
+    ]);
+    const workflowId = `dealer-claim-${claim.id}`;
+    const { client, taskQueue } = system.temporal;
+    // The API started the claim's process with parts due at the end of ${claim.partsDueOn}; this one's are due in 2 s.
+    const started = await client.workflow.getHandle(workflowId).describe();
+    expect(started.status.name).toBe('RUNNING');
+    await client.workflow.getHandle(workflowId).terminate('parts due sooner for the test');
+    const input: DealerClaimInput = { claimId: claim.id, dealerId: dealerA, deviceSerial: 'SN-CLAIM-PARTS', partsDueOn: claim.partsDueOn, partsDueAt: new Date(Date.now() + 2000).toISOString(), policy: dealerProcessPolicy(DEFAULT_POLICY) };
+    const handle = await client.workflow.start('dealerClaim', { taskQueue, workflowId, args: [input] });
+    const [told] = await waitForMail(`${workflowId}:parts-missing:`);
+    expect(to(told!)).toBe('service@dealer-a.test');
+    expect(told!.text).toMatch(/not returned in time/);
+    expect(told!.text).toMatch(/Lines: +1, 2/);
+    const lost = await call('GET', `/claims/${claim.id}`, tokens.clerk!);
+    expect(lost.body.lines.map((l: Json) => l.status)).toEqual(['lost', 'lost', 'open']);
+    expect((await call('POST', `/claims/${claim.id}/parts-received`, tokens.clerk!, { lineNos: [1], receivedOn: today() })).status).toBe(409);
+    const decided = await call('POST', `/claims/${claim.id}/decision`, tokens.clerk!, { decisions: [{ lineNo: 3, kind: 'approve' }] });
+    expect(decided.body.status).toBe('decided');
+    expect(await handle.result()).toEqual({ partsLost: [1, 2], resubmitClosed: [] });
+  });
+
+  it('a claim sent back and not resubmitted: the window closes by timer, the lines are rejected and the dealer told', async () => {
+    const claim = await claimOf('SN-CLAIM-BACK', [{ kind: 'travel', amount: cny(60000) }, { kind: 'other', amount: cny(500), description: 'cleaning' }]);
+    const workflowId = `dealer-claim-${claim.id}`;
+    const back = await call('POST', `/claims/${claim.id}/decision`, tokens.clerk!, {
+      decisions: [
+        { lineNo: 1, kind: 'send_back', reason: 'travel above the cap' },
+        { lineNo: 2, kind: 'approve' },
+      ],
+    });
+    expect(back.body.status).toBe('sent_back');
+    const [told] = await waitForMail(`${workflowId}:resubmit-closed:`);
+    expect(told!.subject).toMatch(/not resubmitted in time/);
+    const after = await call('GET', `/claims/${claim.id}`, tokens.dealerA!);
+    expect(after.body).toMatchObject({ status: 'decided' });
+    expect(after.body.lines.map((l: Json) => [l.status, l.decisionReason])).toEqual([
+      ['rejected', 'not resubmitted within PT3S'],
+      ['approved', null],
+    ]);
+    expect((await call('POST', `/claims/${claim.id}/resubmit`, tokens.dealerA!, { lines: [{ lineNo: 1, line: { kind: 'travel', amount: cny(40000) } }] })).status).toBe(409);
+    expect(await system.temporal.client.workflow.getHandle(workflowId).result()).toEqual({ partsLost: [], resubmitClosed: [1] });
+    const rows = (await system.db.knex('deadlines').where({ workflow_id: workflowId, kind: 'resubmit_window' })) as Json[];
+    expect(rows.map((r) => r.status)).toEqual(['dropped']);
   });
 });
