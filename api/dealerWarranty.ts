@@ -22,6 +22,7 @@ import {
 } from '../workflows/dealer.messages';
 import type { StepMeta } from '../workflows/kit/steps';
 import type { WriteOffNoticeInput } from '../workflows/dealerSettlement';
+import { stringify } from 'csv-stringify/sync';
 import { Duration as LuxonDuration } from 'luxon';
 import { ConflictError, NotFoundError } from '../db/errors';
 import { PolicyLayersRepository } from '../db/repositories/policyLayers';
@@ -737,6 +738,62 @@ const notice = defineRoute(
   },
 );
 
+/** Money as a decimal string in major units from minor units (2 decimals), exact: 12345 → "123.45". */
+const decimal = (minor: number): string => `${minor < 0 ? '-' : ''}${Math.floor(Math.abs(minor) / 100)}.${String(Math.abs(minor) % 100).padStart(2, '0')}`;
+
+/** A CSV answer (csv-stringify: quoting, a header row), named for download; UTF-8 with a BOM so spreadsheet programs read Chinese right. */
+function sendCsv(res: import('express').Response, filename: string, columns: string[], rows: Array<Array<string | number | null>>): void {
+  const text = stringify(rows, { header: true, columns, bom: true });
+  res.status(200).type('text/csv; charset=utf-8').attachment(filename).send(text);
+}
+
+const settlementCsv = defineRoute(
+  {
+    method: 'get',
+    path: '/settlements/:id/lines.csv',
+    roles: 'authenticated',
+    access: { rule: 'record', resource: 'settlement', action: 'read' },
+    summary: 'The statement’s lines as CSV (one row per claim line; amounts in major units with the currency)',
+    tags: ['dealer warranty'],
+    params: IdParams,
+    responses: { 200: { description: 'text/csv' } },
+  },
+  async ({ params, scope, deps, res }) => {
+    const settlement = await repo(deps).settlement(params.id, scope);
+    if (!settlement) throw notFound(`no settlement ${params.id}`);
+    const currency = settlement.total.currency;
+    sendCsv(
+      res,
+      `settlement-${settlement.id}-v${settlement.version}.csv`,
+      ['settlement_id', 'period', 'version', 'status', 'claim_id', 'line_no', 'claim_line_id', 'kind', 'amount', 'currency'],
+      settlement.lines.map((l) => [settlement.id, settlement.period, settlement.version, settlement.status, l.claimId, l.lineNo, l.claimLineId, l.kind, decimal(l.amount), currency]),
+    );
+  },
+);
+
+const claimCsv = defineRoute(
+  {
+    method: 'get',
+    path: '/claims/:id/lines.csv',
+    roles: 'authenticated',
+    access: { rule: 'record', resource: 'claim', action: 'read' },
+    summary: 'The claim’s lines as CSV: claimed and approved amounts, reason codes, status and decision',
+    tags: ['dealer warranty'],
+    params: IdParams,
+    responses: { 200: { description: 'text/csv' } },
+  },
+  async ({ params, scope, deps, res }) => {
+    const claim = await repo(deps).claim(params.id, scope);
+    if (!claim) throw notFound(`no claim ${params.id}`);
+    sendCsv(
+      res,
+      `claim-${claim.id}-lines.csv`,
+      ['claim_id', 'device_serial', 'repair_date', 'line_no', 'claim_line_id', 'kind', 'claimed', 'approved', 'currency', 'codes', 'status', 'decision_reason', 'received_on', 'appraisal'],
+      claim.lines.map((l) => [claim.id, claim.deviceSerial, claim.repairDate, l.lineNo, l.id, l.input.kind, decimal(l.claimed.amount), l.approved ? decimal(l.approved.amount) : null, l.claimed.currency, l.codes.join(' '), l.status, l.decisionReason, l.receivedOn, l.appraisal]),
+    );
+  },
+);
+
 /**
  * Sends the statement's write-off notice to the dealer's contact, through a workflow on the notices
  * queue (the outbox makes it once per statement version). Without a process engine or a contact
@@ -820,6 +877,8 @@ export const dealerWarrantyModule = apiModule(
   listSettlements,
   getSettlement,
   notice,
+  settlementCsv,
+  claimCsv,
   review,
   confirm,
   dispute,

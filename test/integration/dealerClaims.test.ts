@@ -3,6 +3,7 @@
  * each role, decisions, send-back and resubmission, parts late, and settlement posting to the
  * ledger exactly once under concurrent runs and a retried posting; dealer A never sees dealer B.
  */
+import { parse } from 'csv-parse/sync';
 import { apiModules } from '../../api/modules';
 import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
 import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
@@ -266,6 +267,26 @@ describe('dealer claims and settlement through the API', () => {
     expect(en.body).toContain('Warranty cost write-off notice');
     expect(en.body).toContain('CN¥1,251.88');
     expect((await as('dealerB').get(`/settlements/${statement.id}/notice`)).status).toBe(404);
+
+    // The statement's lines as CSV, read back with a CSV parser: the same lines and amounts as the JSON.
+    const csv = await as('finance').get(`/settlements/${statement.id}/lines.csv`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    expect(csv.headers.get('content-disposition')).toMatch(/attachment; filename="settlement-\d+-v1.csv"/);
+    const rows = parse(csv.body.replace(/^\uFEFF/, ''), { columns: true }) as Array<Record<string, string>>;
+    expect(rows.map((r) => Number(r.claim_line_id))).toEqual(reviewed.body.lines.map((l: Json) => l.claimLineId));
+    expect(rows.reduce((sum, r) => sum + Math.round(Number(r.amount) * 100), 0)).toBe(reviewed.body.total.amount);
+    expect((await as('dealerA').get(`/settlements/${statement.id}/lines.csv`)).status).toBe(200);
+    expect((await as('dealerB').get(`/settlements/${statement.id}/lines.csv`)).status).toBe(404);
+    const claimCsv = await as('dealerA').get(`/claims/${cleanClaim.id}/lines.csv`);
+    const claimRows = parse(claimCsv.body.replace(/^\uFEFF/, ''), { columns: true }) as Array<Record<string, string>>;
+    expect(claimRows.map((r) => [r.line_no, r.kind, r.claimed, r.approved, r.status])).toEqual([
+      ['1', 'part', '246.90', '246.90', 'approved'],
+      ['2', 'labour', '120.00', '120.00', 'approved'],
+      ['3', 'travel', '300.00', '300.00', 'approved'],
+      ['4', 'other', '19.99', '19.99', 'approved'],
+    ]);
+    expect((await as('dealerB').get(`/claims/${cleanClaim.id}/lines.csv`)).status).toBe(404);
 
     // Finance's period view lists every dealer's statement; a dealer's, its own only.
     expect((await as('finance').get(`/settlements?period=${period}`)).body.settlements.map((s: Json) => s.id)).toContain(statement.id);
