@@ -69,6 +69,22 @@ const RECORD_LOOKUPS: Partial<Record<ResourceKind, RecordLookup>> = {
     },
     missing: ({ id, serial }) => `no dead-on-arrival case for serial ${String(serial)} in project ${String(id)}`,
   },
+  // A customer's file: its project managers manage it, its one-to-one engineer is assigned to it.
+  customer: {
+    async facts(knex, { id }) {
+      const row = (await knex('customers').where({ id }).first('id', 'engineer_user_id')) as { id: unknown; engineer_user_id: unknown } | undefined;
+      if (!row) return null;
+      const managers = (await knex('projects').where({ customer_id: id }).whereNotNull('project_manager_user_id').distinct('project_manager_user_id')) as { project_manager_user_id: unknown }[];
+      const engineer = num(row.engineer_user_id);
+      return {
+        kind: 'customer',
+        customerId: Number(row.id),
+        managerUserIds: managers.map((m) => Number(m.project_manager_user_id)),
+        assigneeUserIds: engineer === null ? [] : [engineer],
+      };
+    },
+    missing: ({ id }) => `no customer ${String(id)}`,
+  },
   ticket: {
     async facts(knex, { id }) {
       const row = (await knex('tickets').where({ id }).first('customer_id', 'assignee_user_id')) as { customer_id: unknown; assignee_user_id: unknown } | undefined;

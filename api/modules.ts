@@ -1,5 +1,6 @@
 import { deadlinesModule } from './deadlines';
 import { calendarsModule } from './calendars';
+import { customersModule } from './customers';
 import type { ApiModule } from './module';
 import { noticesModule } from './notices';
 import { policyLayersApi } from './policyLayers';
@@ -11,4 +12,4 @@ import { ticketsModule } from './tickets';
  * Feature modules served by `npm start` and the production API (passed to createApp as `routers`);
  * users and /healthz are built into createApp.
  */
-export const apiModules: ApiModule[] = [noticesModule, projectsModule, deadlinesModule, calendarsModule, policyLayersApi, dealerWarrantyModule, ticketsModule];
+export const apiModules: ApiModule[] = [noticesModule, projectsModule, deadlinesModule, calendarsModule, policyLayersApi, dealerWarrantyModule, ticketsModule, customersModule];

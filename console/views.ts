@@ -11,8 +11,8 @@ export const CONSOLE_TIME_ZONE = 'Asia/Shanghai';
 /** The hidden field every console form carries; console/index.ts reads the token from it. */
 export const CSRF_FIELD = '_csrf';
 
-export const PAGES = ['login', 'projects', 'project', 'tickets', 'ticket', 'message'] as const;
-export type Page = (typeof PAGES)[number];
+/** A page is a template `templates/_console/<page>.hbs`: every file there but the layout. */
+export type Page = string;
 
 /** What every page needs besides its own data. */
 export interface PageBase {
@@ -160,7 +160,8 @@ export function createRenderer(dir: string = consoleTemplatesDir()): Renderer {
     );
   });
 
-  const pages = new Map(PAGES.map((page) => [page, hbs.compile(read(page), { strict: true })]));
+  const names = fs.readdirSync(dir).flatMap((file) => (file.endsWith('.hbs') && file !== 'layout.hbs' ? [file.slice(0, -'.hbs'.length)] : []));
+  const pages = new Map(names.map((page) => [page, hbs.compile(read(page), { strict: true })]));
   return (page, context) => {
     const template = pages.get(page);
     if (!template) throw new Error(`Unknown console page ${page}`);

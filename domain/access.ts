@@ -143,7 +143,8 @@ const ASSIGN: ReachTable = {
   project: row('none', 'none', 'none', 'none', 'none', 'all', 'none', 'none', 'none', 'none', 'none', 'none'),
   doa_case: nobody,
   device: nobody,
-  customer: nobody,
+  // The one-to-one engineer of a customer (seed 000) is the service manager's choice.
+  customer: row('none', 'none', 'none', 'none', 'none', 'all', 'none', 'none', 'none', 'none', 'none', 'none'),
   dealer: nobody,
   user: nobody,
   api_token: nobody,

@@ -26,7 +26,7 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
   const serial = input.device.serial;
   const exclusion = doaExclusion(input.damage.cause);
   const state: DoaState = { serial, status: exclusion ? 'excluded' : 'awaiting_shipment', ...(exclusion ? { exclusion } : {}) };
-  const kit = new StepKit({ backdateWithin: input.policy.steps.backdateWithin, lastStepAt: () => state.lastStepAt });
+  const kit = new StepKit<DoaState['status']>({ backdateWithin: input.policy.steps.backdateWithin, lastStepAt: () => state.lastStepAt });
   const deadlines = new Deadlines(input.policy.calendar, { type: 'project', id: input.projectId });
   const context = { project: projectRef({ contractNo: input.contractNo, name: input.projectName, customerName: input.customer.name }), device: { model: input.device.model, serial } };
   const noticeOptions = { timeZone: input.customer.timeZone, actionPath: `/projects/${input.projectId}`, record: { type: 'project' as const, id: input.projectId } };
@@ -64,20 +64,10 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
     });
   }
 
-  /**
-   * The status a step being recorded moves the case to: the case's row shows it before the workflow
-   * applies it, so a step sent in that moment is judged against it as well (and again under the lock).
-   */
-  let entering: DoaState['status'] | undefined;
   async function recordStep(record: RecordProjectStepInput): Promise<void> {
-    entering = record.doaCase?.state.status;
-    try {
-      await steps.recordProjectStep(record);
-    } finally {
-      entering = undefined;
-    }
+    await kit.recording(record.doaCase?.state.status, () => steps.recordProjectStep(record));
   }
-  const caseIs = (...statuses: DoaState['status'][]) => statuses.includes(state.status) || (entering !== undefined && statuses.includes(entering));
+  const caseIs = (...statuses: DoaState['status'][]) => kit.allows(state.status, (status) => statuses.includes(status));
 
   setHandler(doaStateQuery, () => state);
   setHandler(projectManagerChangedSignal, (manager) => void (input.projectManager = manager));

@@ -78,7 +78,7 @@ function freshState(projectId: number): ProjectState {
 export async function projectDelivery(input: ProjectDeliveryInput): Promise<ProjectState> {
   const { policy } = input;
   const state: ProjectState = input.resume ?? freshState(input.projectId);
-  const kit = new StepKit({ backdateWithin: policy.steps.backdateWithin, lastStepAt: () => state.lastStepAt });
+  const kit = new StepKit<ProjectStage>({ backdateWithin: policy.steps.backdateWithin, lastStepAt: () => state.lastStepAt });
   const deadlines = new Deadlines(policy.calendar, { type: 'project', id: input.projectId });
   let trialHandle: ChildWorkflowHandle<typeof trialRun> | undefined;
   const base = { projectName: input.name, contractNo: input.contractNo, projectId: input.projectId };
@@ -105,21 +105,9 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     return { projectId: input.projectId, stage: state.stage, at, ...extra };
   }
 
-  /**
-   * The stage a step being recorded moves to. The record is on the page before the workflow applies it,
-   * so a step sent in that moment is judged against the stage being entered as well; under the lock it
-   * is judged again once the first step is applied (or failed).
-   */
-  let entering: ProjectStage | undefined;
-
   /** Records a step under the lock (steps and the process's own transitions only). */
   async function recordStep(record: RecordProjectStepInput, via: typeof steps = steps): Promise<void> {
-    entering = (record.patch as { stage?: ProjectStage }).stage;
-    try {
-      await via.recordProjectStep(record);
-    } finally {
-      entering = undefined;
-    }
+    await kit.recording((record.patch as { stage?: ProjectStage }).stage, () => via.recordProjectStep(record));
   }
 
   /** A transition of the process itself (under the lock), retried until the database answers. */
@@ -127,7 +115,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
 
   function refuseOutOfOrder(step: ProjectStep): void {
     const reason = stepRejection(state.stage, step, initialAcceptanceRequired);
-    if (reason && (entering === undefined || stepRejection(entering, step, initialAcceptanceRequired) !== null)) rejectStep(reason);
+    if (reason && !kit.allows(state.stage, (stage) => stepRejection(stage, step, initialAcceptanceRequired) === null)) rejectStep(reason);
   }
 
   function requireSignatures(signatures: Parameters<typeof missingSignatures>[0], what: string, field = 'signatures'): void {

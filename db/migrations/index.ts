@@ -11,6 +11,7 @@ import * as accessScopes from './0009_access_scopes';
 import * as consoleSessions from './0010_console_sessions';
 import * as tickets from './0011_tickets';
 import * as dealerWarranty from './0013_dealer_warranty';
+import * as customerEngineer from './0014_customer_engineer';
 import * as dealerProcesses from './0016_dealer_processes';
 
 interface Migration {
@@ -34,6 +35,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0010_console_sessions', consoleSessions],
   ['0011_tickets', tickets],
   ['0013_dealer_warranty', dealerWarranty],
+  ['0014_customer_engineer', customerEngineer],
   ['0016_dealer_processes', dealerProcesses],
 ];
 

@@ -27,6 +27,8 @@ export interface Customer {
   serviceStopped: boolean;
   flagReason: string | null;
   acceptanceDate: Date | null;
+  /** The one-to-one engineer: tickets go to them first, care visits default to them. */
+  engineerUserId: number | null;
   contacts: Contact[];
   createdAt: Date;
   updatedAt: Date;
@@ -72,6 +74,7 @@ interface CustomerRow {
   service_stopped_flag: unknown;
   flag_reason: string | null;
   acceptance_date: unknown;
+  engineer_user_id: unknown;
   created_at: unknown;
   updated_at: unknown;
 }
@@ -117,6 +120,7 @@ function toCustomer(row: CustomerRow, contacts: Contact[]): Customer {
     serviceStopped: toBool(row.service_stopped_flag),
     flagReason: row.flag_reason,
     acceptanceDate: toDate(row.acceptance_date),
+    engineerUserId: row.engineer_user_id === null || row.engineer_user_id === undefined ? null : Number(row.engineer_user_id),
     contacts,
     createdAt: toRequiredDate(row.created_at),
     updatedAt: toRequiredDate(row.updated_at),
@@ -189,6 +193,21 @@ export class CustomersRepository {
   async recordAcceptance(id: number, date: Date, now: Date = new Date()): Promise<Customer> {
     await this.db('customers').where({ id }).update({ acceptance_date: date, updated_at: now });
     return this.require(id);
+  }
+
+  /** Sets (or, with null, clears) the customer's one-to-one engineer. */
+  async assignEngineer(id: number, engineerUserId: number | null, now: Date = new Date()): Promise<Customer> {
+    await this.db('customers').where({ id }).update({ engineer_user_id: engineerUserId, updated_at: now });
+    return this.require(id);
+  }
+
+  /** The customer's one-to-one engineer, if any (and still active). */
+  async engineerOf(id: number): Promise<number | null> {
+    const row = (await this.db('customers as c')
+      .join('users as u', 'u.id', 'c.engineer_user_id')
+      .where({ 'c.id': id, 'u.active': true })
+      .first('u.id')) as { id: unknown } | undefined;
+    return row ? Number(row.id) : null;
   }
 
   async list(filter: { class?: CustomerClass } = {}): Promise<Customer[]> {

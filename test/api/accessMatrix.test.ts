@@ -91,6 +91,12 @@ const MATRIX: Record<string, Row> = {
   ),
   'record ticket act': rowOf({ dispatcher: same('ok'), engineer: ['ok', 404], senior_engineer: same('ok'), service_manager: same('ok') }, same(403)),
   'record ticket assign': rowOf({ dispatcher: same('ok'), service_manager: same('ok') }, same(403)),
+  // The customer file: its project managers, its one-to-one engineer, the customer's own users, the company's desks.
+  'record customer read': rowOf(
+    { admin: same('ok'), project_manager: ['ok', 404], dispatcher: same('ok'), engineer: ['ok', 404], senior_engineer: same('ok'), service_manager: same('ok'), leadership: same('ok'), customer: ['ok', 404] },
+    same(404),
+  ),
+  'record customer assign': rowOf({ service_manager: same('ok') }, same(403)),
 };
 
 /** GET /api/projects: [lists the own project, lists the other one]. */
@@ -224,6 +230,8 @@ describe('authorization matrix: every route × every role × own and other recor
       );
       target.ticket = ticket.id;
     }
+    // The engineer is the own customer's one-to-one engineer, and nobody's for the other.
+    await knex('customers').where({ id: own.project.customerId }).update({ engineer_user_id: engineer!.id });
     // Targets of the account routes: users and tokens nobody signs in with.
     for (const [target, name] of [[own, 'spare_one'], [other, 'spare_two']] as const) {
       const spare = await users.create({ name, email: `${name}@access.test`, role: 'engineer' });
@@ -266,7 +274,7 @@ describe('authorization matrix: every route × every role × own and other recor
 
   function concreteRequest(op: Operation, target: typeof own): { path: string; body: unknown } {
     const resource = op.access && 'resource' in op.access ? op.access.resource : null;
-    const ids: Partial<Record<string, number>> = { user: target.user, api_token: target.token, dealer_sale: target.sale, dealer_task: target.task, claim: target.claim, settlement: target.settlement, ledger: target.dealer, ticket: target.ticket };
+    const ids: Partial<Record<string, number>> = { user: target.user, api_token: target.token, dealer_sale: target.sale, dealer_task: target.task, claim: target.claim, settlement: target.settlement, ledger: target.dealer, ticket: target.ticket, customer: target.project.customerId };
     const id = (resource && ids[resource]) ?? target.project.id;
     const path = op.path.replace('{id}', String(id)).replace('{serial}', encodeURIComponent(target.serial)).replace('{issueId}', 'I1').replace('{scope}', 'template').replace('{key}', resource === 'policy_layer' ? 'default' : 'cn').replace('{model}', 'M1').replace('{year}', '2027');
     // Every request body is an object: an array is always a 400, so a call the rule lets through changes nothing.

@@ -338,6 +338,7 @@ describe('every write endpoint, under arbitrary and broken input', () => {
     { name: 'POST /api/projects', method: 'POST', path: () => '/api/projects', valid: validProject, token: () => h.smToken, starts: true },
     ...STEP_NAMES.map((step) => ({ name: `POST /api/projects/:id/${step}`, method: 'POST', path: () => `/api/projects/${projectId}/${step}`, valid: () => steps()[step], token: () => h.pmToken })),
     ...Object.entries(doaSteps).map(([step, body]) => ({ name: `POST /api/projects/:id/doa/:serial/${step}`, method: 'POST', path: () => `/api/projects/${doaProjectId}/doa/${encodeURIComponent(doaSerial)}/${step}`, valid: () => body, token: () => h.pmToken })),
+    { name: 'POST /api/customers/:id/engineer', method: 'POST', path: () => `/api/customers/${ticketCustomerId}/engineer`, valid: () => ({ engineerUserId: engineerId }), token: () => h.smToken },
     { name: 'POST /api/projects/:id/assign', method: 'POST', path: () => `/api/projects/${projectId}/assign`, valid: () => ({ projectManagerUserId: 1 }), token: () => h.smToken },
     { name: 'POST /api/dealers', method: 'POST', path: () => '/api/dealers', valid: () => ({ name: 'Jiangxi Medical Supplies' }), token: () => adminToken },
     { name: 'PUT /api/calendars/:key/years/:year', method: 'PUT', path: () => '/api/calendars/cn/years/2027', valid: () => ({ holidays: ['2027-01-01'], makeupWorkdays: [] }), token: () => adminToken },

@@ -45,8 +45,10 @@ export interface StepSpec<S extends StepMeta, R> {
   apply(step: S, at: string): Promise<R>;
 }
 
-export class StepKit {
+export class StepKit<Status = string> {
   private readonly lock = new Mutex();
+  /** The status a step being recorded moves the record to (see `recording`). */
+  private entering: Status | undefined;
 
   /** `lastStepAt`: when the last step that moved the process happened; a later one may not say it came before. */
   constructor(private readonly options: { backdateWithin: string; lastStepAt: () => string | undefined }) {}
@@ -54,6 +56,26 @@ export class StepKit {
   /** Runs `work` with no step and no other transition in between. */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
     return this.lock.runExclusive(work);
+  }
+
+  /**
+   * Runs `record` (the activity writing a step or transition) with `entering` as the status being
+   * entered. The record's row shows that status before the workflow applies it, so a step sent in that
+   * moment is judged against it as well (`allows`); under the lock it is judged again once the first
+   * step is applied, or failed.
+   */
+  async recording<T>(entering: Status | undefined, record: () => Promise<T>): Promise<T> {
+    this.entering = entering;
+    try {
+      return await record();
+    } finally {
+      this.entering = undefined;
+    }
+  }
+
+  /** Whether `fits` holds for the current status or, while one is being recorded, for the status being entered. */
+  allows(current: Status, fits: (status: Status) => boolean): boolean {
+    return fits(current) || (this.entering !== undefined && fits(this.entering));
   }
 
   /** Registers a step as an update: validated, serialized, recorded, then applied. */

@@ -1,0 +1,91 @@
+/** The customer file as the API shows it, and its one-to-one engineer (assigned by a service manager). */
+import { CustomersRepository, type Customer } from '../db/repositories/customers';
+import { UsersRepository } from '../db/repositories/users';
+import type { AuditTarget } from './audit';
+import { validationFailed } from './errors';
+import { IdSchema } from './fields';
+import { apiModule } from './module';
+import { defineRoute } from './route';
+import { z } from './zod';
+
+/** Roles a one-to-one engineer may have. */
+const ENGINEER_ROLES: readonly string[] = ['engineer', 'senior_engineer'];
+
+const ContactSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  email: z.string(),
+  phone: z.string().nullable(),
+  locale: z.string(),
+  role: z.string(),
+  isPrimary: z.boolean(),
+});
+
+export const CustomerSchema = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    address: z.string().nullable(),
+    class: z.enum(['key', 'long_term', 'regular']),
+    timeZone: z.string(),
+    locale: z.string(),
+    serviceStopped: z.boolean(),
+    flagReason: z.string().nullable(),
+    acceptanceDate: z.iso.datetime().nullable(),
+    engineerUserId: z.number().int().nullable().openapi({ description: 'The one-to-one engineer: tickets are dispatched to them first, care visits default to them' }),
+    contacts: z.array(ContactSchema),
+  })
+  .openapi('Customer');
+
+const IdParams = z.object({ id: z.coerce.number().int().positive() });
+
+export function customerDto(customer: Customer): z.input<typeof CustomerSchema> {
+  const { createdAt: _created, updatedAt: _updated, ...rest } = customer;
+  return { ...rest, acceptanceDate: customer.acceptanceDate?.toISOString() ?? null };
+}
+
+const getCustomer = defineRoute(
+  {
+    method: 'get',
+    path: '/customers/:id',
+    roles: 'authenticated',
+    access: { rule: 'record', resource: 'customer', action: 'read' },
+    summary: 'A customer file: class, contacts, the one-to-one engineer',
+    tags: ['customers'],
+    params: IdParams,
+    responses: { 200: { description: 'The customer', body: CustomerSchema } },
+    errors: { 404: 'No such customer (or not yours to read)' },
+  },
+  async ({ params, deps }) => ({ status: 200, body: customerDto((await new CustomersRepository(deps.knex).get(params.id))!) }),
+);
+
+const assignEngineer = defineRoute(
+  {
+    method: 'post',
+    path: '/customers/:id/engineer',
+    roles: ['service_manager'],
+    access: { rule: 'record', resource: 'customer', action: 'assign' },
+    summary: 'Assign (or with null, clear) the customer’s one-to-one engineer',
+    tags: ['customers'],
+    params: IdParams,
+    body: z
+      .strictObject({ engineerUserId: IdSchema.nullable().openapi({ description: 'An active engineer or senior engineer; null clears the assignment' }) })
+      .openapi('AssignCustomerEngineerBody'),
+    responses: { 200: { description: 'The customer, with its engineer', body: CustomerSchema } },
+    errors: { 404: 'No such customer' },
+  },
+  async ({ params, body, deps, res }) => {
+    if (body.engineerUserId !== null) {
+      const engineer = await new UsersRepository(deps.knex).get(body.engineerUserId);
+      if (!engineer || !engineer.active) throw validationFailed([{ field: 'engineerUserId', message: `no active user ${body.engineerUserId}` }]);
+      if (!ENGINEER_ROLES.includes(engineer.role)) {
+        throw validationFailed([{ field: 'engineerUserId', message: `user ${engineer.id} is a ${engineer.role}; a one-to-one engineer is an ${ENGINEER_ROLES.join(' or ')}` }]);
+      }
+    }
+    const customer = await new CustomersRepository(deps.knex).assignEngineer(params.id, body.engineerUserId);
+    res.locals.audit = { entityType: 'customer', entityId: params.id } satisfies AuditTarget;
+    return { status: 200, body: customerDto(customer) };
+  },
+);
+
+export const customersModule = apiModule(getCustomer, assignEngineer);
