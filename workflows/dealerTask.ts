@@ -20,7 +20,7 @@ export async function dealerTask(input: DealerTaskInput): Promise<DealerTaskStat
   const { policy, taskId } = input;
   const times = dealerTaskTimes(new Date(input.receivedAt), policy.dealer.taskArrangeWithin, policy.dealer.clerkCheckAt);
   const state: DealerTaskState = { status: 'open', escalated: false };
-  const kit = new StepKit({ backdateWithin: policy.backdateWithin, lastStepAt: () => state.lastStepAt ?? input.receivedAt });
+  const kit = new StepKit<DealerTaskState['status']>({ backdateWithin: policy.backdateWithin, lastStepAt: () => state.lastStepAt ?? input.receivedAt });
   const deadlines = new Deadlines(policy.calendar, { type: 'dealer_task', id: taskId });
   const notice = { timeZone: policy.dealer.settlementTimeZone, actionPath: `/dealer/tasks/${taskId}` };
   const device = { model: '—', serial: input.deviceSerial };
@@ -30,7 +30,8 @@ export async function dealerTask(input: DealerTaskInput): Promise<DealerTaskStat
   kit.step(arrangeTaskUpdate, {
     validate: () => void (state.status !== 'open' && rejectStep('the task is arranged already')),
     async apply(step, at) {
-      await steps.recordTaskArrangement({ taskId, visitAt: step.visitAt, arrangement: step.arrangement, at });
+      // The row shows "arranged" before the state does: a check sent that instant is judged against it.
+      await kit.recording('arranged', () => steps.recordTaskArrangement({ taskId, visitAt: step.visitAt, arrangement: step.arrangement, at }));
       Object.assign(state, { status: 'arranged', lastStepAt: at });
       if (input.customer) {
         const [dealer] = await background.dealerNames({ dealerIds: [input.dealerId] });
@@ -42,7 +43,7 @@ export async function dealerTask(input: DealerTaskInput): Promise<DealerTaskStat
 
   kit.step(checkTaskUpdate, {
     validate() {
-      if (state.status === 'open') rejectStep('the dealer has not arranged the task: escalate to leadership');
+      if (!kit.allows(state.status, (status) => status !== 'open')) rejectStep('the dealer has not arranged the task: escalate to leadership');
       if (state.status === 'checked') rejectStep('the task was checked already');
     },
     async apply(step, at) {
