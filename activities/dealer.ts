@@ -88,6 +88,11 @@ export function createDealerActivities(deps: ActivityDeps) {
       return repo.closeResubmitWindow(input.claimId, input.within, deps.now());
     },
 
+    /** A statement's status (review, sent, confirmed, disputed). */
+    async settlementStatus(input: { settlementId: number }): Promise<string> {
+      return (await repo.settlement(input.settlementId))?.status ?? 'missing';
+    },
+
     /** Who hears for a dealer: its contact address, else its active users; in the dealer's language. */
     async dealerPeople(input: { dealerId: number }): Promise<Person[]> {
       const dealer = (await deps.knex('dealers').where({ id: input.dealerId }).first('name', 'contact_email', 'locale')) as { name: string; contact_email: string | null; locale: string } | undefined;

@@ -13,6 +13,9 @@ import {
   checkTaskUpdate,
   claimChangedSignal,
   dealerClaimWorkflowId,
+  settlementAnsweredSignal,
+  settlementConfirmWorkflowId,
+  type SettlementConfirmInput,
   type DealerClaimInput,
   dealerProcessPolicy,
   dealerTaskWorkflowId,
@@ -202,6 +205,7 @@ const SettlementSchema = z
     confirmDueAt: z.string().nullable(),
     disputeReason: z.string().nullable(),
     disputeAnswer: z.string().nullable(),
+    disputeLineIds: z.array(z.number().int()).openapi({ description: 'The claim lines the dealer disputed' }),
     lines: z.array(z.object({ claimLineId: z.number().int(), claimId: z.number().int(), lineNo: z.number().int(), kind: z.string(), amount: z.number().int() })),
   })
   .openapi('Settlement');
@@ -693,29 +697,78 @@ function settlementStep<B extends z.ZodType>(path: string, roles: ['finance'] | 
 const review = settlementStep(
   'review',
   ['finance'],
-  'Finance reviews the statement, holding lines back to the next period, and sends it to the dealer; on a disputed statement, the answer: corrected lines make a new version, none stands firm',
+  'Finance reviews the statement (holding lines back to the next period, correcting amounts) and sends it to the dealer, whose answer is chased (reminder, then escalation); on a disputed statement, the answer: corrected or held lines make a new version, none stands firm',
   z.strictObject({
     holdLineIds: z.array(IdSchema).max(10_000).openapi({ description: 'Claim line ids (claimLineId) to hold back' }),
+    corrections: z
+      .array(z.strictObject({ claimLineId: IdSchema, amount: MoneySchema }))
+      .max(10_000)
+      .optional()
+      .openapi({ description: 'Lines whose amount finance corrects (at most what was claimed), in the statement’s currency' }),
     answer: prose(2000).optional().openapi({ description: 'Required on a disputed statement: why lines were corrected, or why finance stands firm' }),
   }),
   async (deps, id, body) => {
     const policy = await dealerPolicy(deps);
     const within = LuxonDuration.fromISO(String(policy.dealer.settlementConfirmWithin)).toMillis();
-    const settlement = await repo(deps).review(id, body.holdLineIds, policy.dealer, new Date(), within, body.answer);
+    const current = (await repo(deps).settlement(id))!;
+    const corrections = body.corrections ?? [];
+    const wrongCurrency = corrections.findIndex((c) => c.amount.currency !== current.total.currency);
+    if (wrongCurrency >= 0) throw validationFailed([{ field: `corrections.${wrongCurrency}.amount.currency`, message: `must be ${current.total.currency}, the statement’s currency` }]);
+    const settlement = await repo(deps).review(id, body.holdLineIds, policy.dealer, new Date(), within, body.answer, corrections.map((c) => ({ claimLineId: c.claimLineId, amount: c.amount.amount })));
     await sendWriteOffNotice(deps, settlement);
+    await startConfirmationWait(deps, settlement, policy);
     return settlement;
   },
 );
+
+/**
+ * Starts chasing the dealer's answer to the statement just sent (settlementConfirm), replacing the
+ * wait of an earlier review. Best effort: the review and its deadline row are on record either way.
+ */
+async function startConfirmationWait(deps: ApiDeps, settlement: Settlement, policy: ServicePolicy): Promise<void> {
+  if (!deps.temporal || !settlement.confirmDueAt) return;
+  const input: SettlementConfirmInput = { settlementId: settlement.id, dealerId: settlement.dealerId, period: settlement.period, version: settlement.version, dueAt: settlement.confirmDueAt.toISOString(), policy: dealerProcessPolicy(policy) };
+  try {
+    await deps.temporal.client.workflow.start('settlementConfirm', { taskQueue: deps.temporal.taskQueue, workflowId: settlementConfirmWorkflowId(settlement.id), args: [input], workflowIdConflictPolicy: WorkflowIdConflictPolicy.TERMINATE_EXISTING });
+  } catch (error) {
+    deps.logger?.error(`statement ${settlement.id}: the wait for the dealer's answer did not start`, error);
+  }
+}
+
+/** Tells the statement's confirmation wait that the dealer answered (best effort: it checks the statement at each rung). */
+async function tellConfirmationWait(deps: ApiDeps, settlementId: number): Promise<void> {
+  if (!deps.temporal) return;
+  try {
+    await deps.temporal.client.workflow.getHandle(settlementConfirmWorkflowId(settlementId)).signal(settlementAnsweredSignal);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return;
+    deps.logger?.error(`statement ${settlementId}: its confirmation wait was not told of the answer`, error);
+  }
+}
 
 const confirm = settlementStep(
   'confirm',
   ['dealer'],
   'The dealer confirms the version of the statement it read; its total is posted once to the dealer’s receivables ledger',
   z.strictObject({ version: z.number().int().min(1).max(10_000).openapi({ description: 'The statement version confirmed; another version is refused (409)' }) }),
-  (deps, id, body, scope) => repo(deps).confirm(id, body.version, scope, new Date()),
+  async (deps, id, body, scope) => {
+    const settlement = await repo(deps).confirm(id, body.version, scope, new Date());
+    await tellConfirmationWait(deps, id);
+    return settlement;
+  },
 );
 
-const dispute = settlementStep('dispute', ['dealer'], 'The dealer disputes the statement with a reason', z.strictObject({ reason: prose(2000) }), (deps, id, body, scope) => repo(deps).dispute(id, body.reason, scope, new Date()));
+const dispute = settlementStep(
+  'dispute',
+  ['dealer'],
+  'The dealer disputes the statement naming a reason and the lines; finance answers in its next review',
+  z.strictObject({ reason: prose(2000), claimLineIds: z.array(IdSchema).max(10_000).optional().openapi({ description: 'The claim lines disputed (claimLineId), each on this statement' }) }),
+  async (deps, id, body, scope) => {
+  const settlement = await repo(deps).dispute(id, body.reason, scope, new Date(), body.claimLineIds ?? []);
+  await tellConfirmationWait(deps, id);
+  return settlement;
+  },
+);
 
 const notice = defineRoute(
   {

@@ -366,6 +366,9 @@ export const HAND_BACK_REFUSAL = 'a dealer cannot hand a 三包 (warranty) custo
 export const warrantyCardWorkflowId = (saleId: number): string => `warranty-card-${saleId}`;
 export const dealerTaskWorkflowId = (taskId: number): string => `dealer-task-${taskId}`;
 export const dealerClaimWorkflowId = (claimId: number): string => `dealer-claim-${claimId}`;
+export const settlementConfirmWorkflowId = (settlementId: number): string => `settlement-${settlementId}-confirm`;
+/** Each review sends the statement again with its own confirmation due time: one deadline row per review. */
+export const settlementConfirmKey = (dueAt: Date): string => `settlement_confirm:${dueAt.toISOString()}`;
 
 /** True when an ISO-8601 duration counts hours, minutes or seconds rather than whole days. */
 export function hasTimePart(duration: Duration): boolean {

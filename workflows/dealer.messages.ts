@@ -108,3 +108,20 @@ export interface DealerClaimInput {
 
 /** The API tells the claim's process that a step changed it (a send-back opens the resubmission window). */
 export const claimChangedSignal = defineSignal<[]>('dealerClaimChanged');
+
+// --- settlementConfirm ----------------------------------------------------------------------
+
+export { settlementConfirmWorkflowId, settlementConfirmKey } from '../domain/dealer';
+
+export interface SettlementConfirmInput {
+  settlementId: number;
+  dealerId: number;
+  period: string;
+  version: number;
+  /** The confirmation's due time this review set (dealer.settlementConfirmWithin after it). */
+  dueAt: string;
+  policy: DealerProcessPolicy;
+}
+
+/** The dealer confirmed or disputed: the confirmation is no longer awaited. */
+export const settlementAnsweredSignal = defineSignal<[]>('settlementAnswered');

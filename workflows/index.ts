@@ -7,3 +7,4 @@ export { serviceTicket } from './serviceTicket';
 export { warrantyCard } from './warrantyCard';
 export { dealerTask } from './dealerTask';
 export { dealerClaim } from './dealerClaim';
+export { settlementConfirm } from './settlementConfirm';

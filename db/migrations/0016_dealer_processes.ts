@@ -6,6 +6,7 @@ import { instant, utf8mb4For } from './schema';
  * workflows and the parts plan need on record.
  * - a sale remembers the device its card registered and why its warranty is not recognised;
  * - a dealer task remembers whom to tell of the arrangement (the end user) and the clerk's check;
+ * - a dispute names the statement's lines it disputes;
  * - sales seasons are reference data; each dealer's parts plan per season and year is a row, unique,
  *   so a plan is due (and chased) once.
  */
@@ -20,6 +21,9 @@ export async function up(knex: Knex): Promise<void> {
     table.string('customer_locale', 8).nullable();
     instant(table, 'checked_at').nullable();
     table.string('check_note', 2000).nullable();
+  });
+  await knex.schema.alterTable('settlements', (table) => {
+    table.json('dispute_lines').nullable();
   });
   await knex.schema.createTable('sales_seasons', (table) => {
     utf8mb4(table);
@@ -46,6 +50,9 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTable('dealer_parts_plans');
   await knex.schema.dropTable('sales_seasons');
+  await knex.schema.alterTable('settlements', (table) => {
+    table.dropColumn('dispute_lines');
+  });
   await knex.schema.alterTable('dealer_tasks', (table) => {
     table.dropColumn('customer_email');
     table.dropColumn('customer_locale');

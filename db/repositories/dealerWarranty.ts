@@ -9,6 +9,8 @@ import {
   dealerClaimWorkflowId,
   dealerTaskWorkflowId,
   endOfLocalDay,
+  settlementConfirmKey,
+  settlementConfirmWorkflowId,
   startOfLocalDay,
   warrantyCardWorkflowId,
   claimRefused,
@@ -141,6 +143,8 @@ export interface Settlement {
   confirmDueAt: Date | null;
   disputeReason: string | null;
   disputeAnswer: string | null;
+  /** The claim lines the dealer disputed. */
+  disputeLineIds: number[];
   lines: Array<{ claimLineId: number; claimId: number; lineNo: number; kind: string; amount: number }>;
 }
 
@@ -202,11 +206,11 @@ const DEADLINE_OWNERS: Record<DealerRecordType, (id: number) => string> = {
   dealer_sale: warrantyCardWorkflowId,
   dealer_task: dealerTaskWorkflowId,
   claim: dealerClaimWorkflowId,
-  settlement: (id) => `settlement-${id}`,
+  settlement: settlementConfirmWorkflowId,
 };
 
-async function openDeadline(db: Knex, recordType: DealerRecordType, recordId: number, kind: string, description: string, dueAt: Date): Promise<void> {
-  await new DeadlinesRepository(db).open({ workflowId: DEADLINE_OWNERS[recordType](recordId), key: kind, recordType, recordId, kind, description, dueAt }, new Date());
+async function openDeadline(db: Knex, recordType: DealerRecordType, recordId: number, kind: string, description: string, dueAt: Date, key = kind): Promise<void> {
+  await new DeadlinesRepository(db).open({ workflowId: DEADLINE_OWNERS[recordType](recordId), key, recordType, recordId, kind, description, dueAt }, new Date());
 }
 
 async function closeDeadline(db: Knex, recordType: DealerRecordType, recordId: number, kind: string, status: 'met' | 'dropped' = 'met'): Promise<void> {
@@ -780,6 +784,7 @@ export class DealerWarrantyRepository {
       confirmDueAt: toDate(row.confirm_due_at),
       disputeReason: (row.dispute_reason as string | null) ?? null,
       disputeAnswer: (row.dispute_answer as string | null) ?? null,
+      disputeLineIds: row.dispute_lines === null || row.dispute_lines === undefined ? [] : fromJson<number[]>(row.dispute_lines),
       lines: lines.map((l) => ({ claimLineId: num(l.claim_line_id), claimId: num(l.claim_id), lineNo: num(l.line_no), kind: String(l.kind), amount: num(l.amount_minor) })),
     };
   }
@@ -798,36 +803,51 @@ export class DealerWarrantyRepository {
     return row;
   }
 
-  /** Finance's review: held lines leave the statement (they go to the next period's); the rest is sent to the dealer. */
-  async review(id: number, holdClaimLineIds: number[], policy: ServicePolicy['dealer'], now: Date, confirmWithinMs: number, answer?: string): Promise<Settlement> {
+  /**
+   * Finance's review: held lines leave the statement (they go to the next period's), corrected lines
+   * take their new amount (at most what was claimed); the rest is sent to the dealer, whose
+   * confirmation falls due `confirmWithinMs` later. On a disputed statement the review is finance's
+   * answer, with a reason: corrections or held lines make a new version the dealer confirms again;
+   * none stands firm (the same version, sent again).
+   */
+  async review(id: number, holdClaimLineIds: number[], policy: ServicePolicy['dealer'], now: Date, confirmWithinMs: number, answer?: string, corrections: Array<{ claimLineId: number; amount: number }> = []): Promise<Settlement> {
     await this.db.transaction(async (trx) => {
       const row = await this.lockSettlement(trx, id, undefined, ['review', 'disputed']);
+      const changesLines = holdClaimLineIds.length > 0 || corrections.length > 0;
       if (row.status === 'disputed') {
-        // Finance answers a dispute: by correcting lines (held back: a new version the dealer
-        // confirms again) or by standing firm (the same version, sent again), with a reason either way.
         if (!answer?.trim()) throw new StepRefused('the dealer disputed the statement: answer the dispute', 'answer');
         await trx('settlements')
           .where({ id })
-          .update({ dispute_answer: answer, version: holdClaimLineIds.length > 0 ? num(row.version) + 1 : num(row.version) });
+          .update({ dispute_answer: answer, version: changesLines ? num(row.version) + 1 : num(row.version) });
       }
       if (holdClaimLineIds.length > 0) {
         const held = await trx('settlement_lines').where({ settlement_id: id }).whereIn('claim_line_id', holdClaimLineIds).delete();
         if (held !== holdClaimLineIds.length) throw new StepRefused('every held line must be on this statement', 'holdLineIds');
       }
+      for (const [index, correction] of corrections.entries()) {
+        const line = (await trx('settlement_lines as s').join('claim_lines as l', 'l.id', 's.claim_line_id').where({ 's.settlement_id': id, 's.claim_line_id': correction.claimLineId }).first('s.id', 'l.claimed_minor')) as Row | undefined;
+        if (!line) throw new StepRefused(`claim line ${correction.claimLineId} is not on this statement`, `corrections.${index}.claimLineId`);
+        if (correction.amount > num(line.claimed_minor)) throw new StepRefused(`at most ${num(line.claimed_minor)} was claimed for line ${correction.claimLineId}`, `corrections.${index}.amount`);
+        await trx('settlement_lines').where({ id: num(line.id) }).update({ amount_minor: correction.amount });
+      }
       await this.retotal(trx, id);
       const dueAt = new Date(now.getTime() + confirmWithinMs);
       await trx('settlements').where({ id }).update({ status: 'sent', confirm_due_at: dueAt, updated_at: now });
-      await openDeadline(trx, 'settlement', id, 'settlement_confirm', `Dealer confirms statement ${id}`, dueAt);
+      await openDeadline(trx, 'settlement', id, 'settlement_confirm', `Dealer confirms statement ${id}`, dueAt, settlementConfirmKey(dueAt));
       void policy;
     });
     return (await this.settlement(id))!;
   }
 
-  async dispute(id: number, reason: string, scope: Scope, now: Date): Promise<Settlement> {
+  /** The dealer disputes the statement: a reason, and the lines it disputes (each on this statement). */
+  async dispute(id: number, reason: string, scope: Scope, now: Date, claimLineIds: number[] = []): Promise<Settlement> {
     await this.db.transaction(async (trx) => {
       await this.lockSettlement(trx, id, scope, ['sent']);
-      await trx('settlements').where({ id }).update({ status: 'disputed', dispute_reason: reason, updated_at: now });
-      await closeDeadline(trx, 'settlement', id, 'settlement_confirm');
+      const onStatement = ((await trx('settlement_lines').where({ settlement_id: id }).whereIn('claim_line_id', claimLineIds).select('claim_line_id')) as Row[]).map((r) => num(r.claim_line_id));
+      const stranger = claimLineIds.findIndex((lineId) => !onStatement.includes(lineId));
+      if (stranger >= 0) throw new StepRefused(`claim line ${claimLineIds[stranger]} is not on this statement`, `claimLineIds.${stranger}`);
+      await trx('settlements').where({ id }).update({ status: 'disputed', dispute_reason: reason, dispute_lines: toJson(claimLineIds), updated_at: now });
+      await new DeadlinesRepository(trx).closeAll(settlementConfirmWorkflowId(id), 'met', now);
     });
     return (await this.settlement(id))!;
   }
@@ -838,7 +858,7 @@ export class DealerWarrantyRepository {
       const row = await this.lockSettlement(trx, id, scope, ['sent']);
       if (num(row.version) !== version) throw new StepRefused(`the statement is at version ${num(row.version)}, not ${version}`, 'version');
       await trx('settlements').where({ id }).update({ status: 'confirmed', updated_at: now });
-      await closeDeadline(trx, 'settlement', id, 'settlement_confirm');
+      await new DeadlinesRepository(trx).closeAll(settlementConfirmWorkflowId(id), 'met', now);
       await this.insertLedgerEntry(trx, id, now);
     });
     return (await this.settlement(id))!;

@@ -19,7 +19,7 @@ import { startTestSystem, type TestSystem } from '../support/services';
 type Json = any;
 
 const SECONDS = {
-  dealer: { warrantyCardWithin: 'PT6S', warrantyCardRemindersAt: ['PT2S', 'PT4S'], taskArrangeWithin: 'PT3S', clerkCheckAt: 'PT6S', resubmitWithin: 'PT3S', auditSampleRate: 0 },
+  dealer: { warrantyCardWithin: 'PT6S', warrantyCardRemindersAt: ['PT2S', 'PT4S'], taskArrangeWithin: 'PT3S', clerkCheckAt: 'PT6S', resubmitWithin: 'PT3S', settlementConfirmWithin: 'PT3S', settlementEscalateAfter: 'PT3S', auditSampleRate: 0 },
 };
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
 const today = () => new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
@@ -57,6 +57,12 @@ describe('dealer processes: warranty cards and dealer tasks on timers', () => {
   const waitForMail = (prefix: string, count = 1) => poll(`${count} mail(s) ${prefix}`, () => (mails(prefix).length >= count ? mails(prefix) : undefined));
   const to = (mail: ReceivedMail) => mail.envelope.to.join(',');
   const deadline = async (workflowId: string, key: string) => (await system.db.knex('deadlines').where({ workflow_id: workflowId, deadline_key: key }).first()) as Json;
+  /** A deadline row once it shows `expected` (rungs are marked after their notice went out). */
+  const deadlineShows = (workflowId: string, key: string, expected: Record<string, unknown>) =>
+    poll(`${workflowId} ${key} ${JSON.stringify(expected)}`, async () => {
+      const row = await deadline(workflowId, key);
+      return row && Object.entries(expected).every(([field, value]) => row[field] === value) ? row : undefined;
+    });
 
   beforeAll(async () => {
     system = await startTestSystem('dealer-processes');
@@ -75,6 +81,7 @@ describe('dealer processes: warranty cards and dealer tasks on timers', () => {
       ['dealerB', 'dealer', dealerB],
       ['clerk', 'sales_clerk'],
       ['appraiser', 'technical_appraiser'],
+      ['finance', 'finance'],
       ['leader', 'leadership'],
     ];
     for (const [name, role, dealerId] of people) {
@@ -116,7 +123,7 @@ describe('dealer processes: warranty cards and dealer tasks on timers', () => {
       return found.warranty === 'not_recognised' ? found : undefined;
     });
     expect(row.warranty_reason).toMatch(/三包卡未在规定期限内交回/);
-    expect(await deadline(workflowId, 'warranty_card')).toMatchObject({ status: 'dropped', last_rung: 'expired' });
+    await deadlineShows(workflowId, 'warranty_card', { status: 'dropped', last_rung: 'expired' });
     const late = await call('POST', `/dealer-sales/${sale.id}/card`, tokens.dealerA!, { cardDate: today() });
     expect(late.status).toBe(409);
     expect(late.body.error.message).toMatch(/not recognised/);
@@ -151,7 +158,7 @@ describe('dealer processes: warranty cards and dealer tasks on timers', () => {
     const escalated = await waitForMail(`${workflowId}:escalated:`);
     expect(escalated.map(to)).toEqual(['leader@maker.test']);
     expect(escalated[0]!.subject).toMatch(/^Escalation: the dealer arranging the warranty service/);
-    expect(await deadline(workflowId, 'dealer_task_arrange')).toMatchObject({ status: 'open', last_rung: 'reminder' });
+    await deadlineShows(workflowId, 'dealer_task_arrange', { status: 'open', last_rung: 'reminder' });
 
     expect((await call('POST', `/dealer-tasks/${task.body.id}/check`, tokens.clerk!, { note: 'called' })).status).toBe(409);
     expect((await call('POST', `/dealer-tasks/${task.body.id}/arrange`, tokens.dealerA!, { visitAt: '2026-12-02T09:00:00+08:00', arrangement: 'x' })).status).toBe(404);
@@ -242,5 +249,45 @@ describe('dealer processes: warranty cards and dealer tasks on timers', () => {
     expect(await system.temporal.client.workflow.getHandle(workflowId).result()).toEqual({ partsLost: [], resubmitClosed: [1] });
     const rows = (await system.db.knex('deadlines').where({ workflow_id: workflowId, kind: 'resubmit_window' })) as Json[];
     expect(rows.map((r) => r.status)).toEqual(['dropped']);
+  });
+
+  it('a statement not answered: the dealer reminded, then finance escalated; a dispute answered by a correction is a new version, confirmed and posted once', async () => {
+    const period = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' }).slice(0, 7);
+    const run = await call('POST', '/settlements/run', tokens.finance!, { period, dealerId: dealerA });
+    const statement = run.body.settlements[0];
+    expect(statement.lines.map((l: Json) => l.amount).sort()).toEqual([20000, 500]);
+    const reviewed = await call('POST', `/settlements/${statement.id}/review`, tokens.finance!, { holdLineIds: [] });
+    expect(reviewed.body.status).toBe('sent');
+    const workflowId = `settlement-${statement.id}-confirm`;
+    const [reminder] = await waitForMail(`${workflowId}:confirm-reminder:v1:`);
+    expect(to(reminder!)).toBe('service@dealer-a.test');
+    expect(reminder!.subject).toMatch(/^Reminder: the dealer’s confirmation of the warranty settlement statement/);
+    const escalated = await waitForMail(`${workflowId}:confirm-escalated:v1:`);
+    expect(escalated.map(to)).toEqual(['finance@maker.test']);
+    // The rung is marked on its row once its notice went out.
+    const rows = await poll('the escalation rung on record', async () => {
+      const found = (await system.db.knex('deadlines').where({ workflow_id: workflowId })) as Json[];
+      return found.every((r) => r.last_rung === 'escalation') ? found : undefined;
+    });
+    expect(rows.map((r) => [r.kind, r.status, r.last_rung])).toEqual([['settlement_confirm', 'open', 'escalation']]);
+
+    const travel = statement.lines.find((l: Json) => l.amount === 20000).claimLineId;
+    expect((await call('POST', `/settlements/${statement.id}/dispute`, tokens.dealerA!, { reason: 'x', claimLineIds: [999999] })).body.error.details[0].field).toBe('claimLineIds.0');
+    const disputed = await call('POST', `/settlements/${statement.id}/dispute`, tokens.dealerA!, { reason: 'travel was 150 km, not 200', claimLineIds: [travel] });
+    expect(disputed.body).toMatchObject({ status: 'disputed', disputeLineIds: [travel] });
+    expect(await system.temporal.client.workflow.getHandle(workflowId).result()).toEqual({ answered: true, escalated: true });
+    expect(((await system.db.knex('deadlines').where({ workflow_id: workflowId })) as Json[]).map((r) => r.status)).toEqual(['met']);
+
+    const tooMuch = await call('POST', `/settlements/${statement.id}/review`, tokens.finance!, { holdLineIds: [], corrections: [{ claimLineId: travel, amount: cny(20001) }], answer: 'x' });
+    expect(tooMuch.body.error.details[0].field).toBe('corrections.0.amount');
+    const corrected = await call('POST', `/settlements/${statement.id}/review`, tokens.finance!, { holdLineIds: [], corrections: [{ claimLineId: travel, amount: cny(15000) }], answer: 'corrected to 150 km' });
+    expect(corrected.body).toMatchObject({ status: 'sent', version: 2, total: cny(15500), disputeAnswer: 'corrected to 150 km' });
+    expect((await call('POST', `/settlements/${statement.id}/confirm`, tokens.dealerA!, { version: 1 })).status).toBe(409);
+    expect((await call('POST', `/settlements/${statement.id}/confirm`, tokens.dealerA!, { version: 2 })).body.status).toBe('confirmed');
+    expect(await system.temporal.client.workflow.getHandle(workflowId).result()).toEqual({ answered: true, escalated: false });
+    const ledger = await call('GET', `/dealers/${dealerA}/ledger`, tokens.finance!);
+    expect(ledger.body.entries.map((e: Json) => e.amount)).toEqual([cny(-15500)]);
+    const csv = await call('GET', `/settlements/${statement.id}/lines.csv`, tokens.dealerA!);
+    expect(csv.body).toMatch(/,150\.00,CNY/);
   });
 });
