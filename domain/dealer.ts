@@ -417,3 +417,23 @@ export function cardClock(saleDate: string, recordedAt: Date, policy: { warranty
 export function cardInTime(saleDate: string, cardDate: string, receivedAt: Date, clock: CardClock, within: Duration): boolean {
   return receivedAt.getTime() < clock.dueAt.getTime() && cardStatus(saleDate, cardDate, within) === 'in_time';
 }
+
+// ---------------------------------------------------------------------------------------------
+// Parts plan
+
+/**
+ * When each dealer's parts plan is due: `dealer.partsPlanLead` (30 days) before each configured sales
+ * season (`MM-DD`, every year). Answers the next start of each season strictly after `today`, with its
+ * due date, soonest first; a season whose due date already passed this year is still listed (overdue).
+ */
+export function partsPlanDueDates(seasonStarts: readonly string[], lead: Duration, today: string): Array<{ seasonStart: string; dueOn: string }> {
+  const from = localDate(today, 'today');
+  const leadDays = calendarDuration(lead, 'dealer.partsPlanLead');
+  return seasonStarts
+    .map((monthDay) => {
+      const thisYear = localDate(`${from.year}-${monthDay}`, 'season start');
+      const start = thisYear > from ? thisYear : localDate(`${from.year + 1}-${monthDay}`, 'season start');
+      return { seasonStart: isoDate(start), dueOn: isoDate(start.minus(leadDays)) };
+    })
+    .sort((a, b) => a.seasonStart.localeCompare(b.seasonStart));
+}
