@@ -65,22 +65,20 @@ const assignEngineer = defineRoute(
     path: '/customers/:id/engineer',
     roles: ['service_manager'],
     access: { rule: 'record', resource: 'customer', action: 'assign' },
-    summary: 'Assign (or with null, clear) the customer’s one-to-one engineer',
+    summary: 'Assign the customer’s one-to-one engineer (replacing any before)',
     tags: ['customers'],
     params: IdParams,
     body: z
-      .strictObject({ engineerUserId: IdSchema.nullable().openapi({ description: 'An active engineer or senior engineer; null clears the assignment' }) })
+      .strictObject({ engineerUserId: IdSchema.openapi({ description: 'An active engineer or senior engineer' }) })
       .openapi('AssignCustomerEngineerBody'),
     responses: { 200: { description: 'The customer, with its engineer', body: CustomerSchema } },
     errors: { 404: 'No such customer' },
   },
   async ({ params, body, deps, res }) => {
-    if (body.engineerUserId !== null) {
-      const engineer = await new UsersRepository(deps.knex).get(body.engineerUserId);
-      if (!engineer || !engineer.active) throw validationFailed([{ field: 'engineerUserId', message: `no active user ${body.engineerUserId}` }]);
-      if (!ENGINEER_ROLES.includes(engineer.role)) {
-        throw validationFailed([{ field: 'engineerUserId', message: `user ${engineer.id} is a ${engineer.role}; a one-to-one engineer is an ${ENGINEER_ROLES.join(' or ')}` }]);
-      }
+    const engineer = await new UsersRepository(deps.knex).get(body.engineerUserId);
+    if (!engineer || !engineer.active) throw validationFailed([{ field: 'engineerUserId', message: `no active user ${body.engineerUserId}` }]);
+    if (!ENGINEER_ROLES.includes(engineer.role)) {
+      throw validationFailed([{ field: 'engineerUserId', message: `user ${engineer.id} is a ${engineer.role}; a one-to-one engineer is an ${ENGINEER_ROLES.join(' or ')}` }]);
     }
     const customer = await new CustomersRepository(deps.knex).assignEngineer(params.id, body.engineerUserId);
     res.locals.audit = { entityType: 'customer', entityId: params.id } satisfies AuditTarget;
@@ -88,4 +86,23 @@ const assignEngineer = defineRoute(
   },
 );
 
-export const customersModule = apiModule(getCustomer, assignEngineer);
+const clearEngineer = defineRoute(
+  {
+    method: 'delete',
+    path: '/customers/:id/engineer',
+    roles: ['service_manager'],
+    access: { rule: 'record', resource: 'customer', action: 'assign' },
+    summary: 'Clear the customer’s one-to-one engineer: tickets go to the dispatcher again',
+    tags: ['customers'],
+    params: IdParams,
+    responses: { 200: { description: 'The customer, without an engineer', body: CustomerSchema } },
+    errors: { 404: 'No such customer' },
+  },
+  async ({ params, deps, res }) => {
+    const customer = await new CustomersRepository(deps.knex).assignEngineer(params.id, null);
+    res.locals.audit = { entityType: 'customer', entityId: params.id } satisfies AuditTarget;
+    return { status: 200, body: customerDto(customer) };
+  },
+);
+
+export const customersModule = apiModule(getCustomer, assignEngineer, clearEngineer);

@@ -1,7 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { aftercareCacheDir, findGo, findOnPath, GO_INSTALL_LOCATIONS, goInstall, isExecutable, type Log } from './goInstall';
 
 /** Later CLI tags carry a `replace` directive and refuse `go install`; this one builds from the module proxy. */
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
@@ -11,46 +10,8 @@ export type TemporalCli =
   /** No binary and no Go: the SDK downloads the dev server itself (needs internet). */
   | { kind: 'sdk-download' };
 
-type Log = (line: string) => void;
-
 export function cliCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'aftercare', 'temporal-cli-v1.5.1');
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function findOnPath(command: string, env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (dir && isExecutable(path.join(dir, command))) return path.join(dir, command);
-  }
-  return undefined;
-}
-
-/** Go's official tarball installs here, often without touching PATH. */
-const GO_INSTALL_LOCATIONS = ['/usr/local/go/bin/go'];
-
-function goBinary(env: NodeJS.ProcessEnv, fallbacks: readonly string[]): string | undefined {
-  return findOnPath('go', env) ?? fallbacks.find(isExecutable);
-}
-
-function goInstall(go: string, binDir: string, env: NodeJS.ProcessEnv, extraEnv: Record<string, string>, log: Log): { ok: boolean; output: string } {
-  const result = spawnSync(go, ['install', TEMPORAL_CLI_MODULE], {
-    env: { ...env, GOBIN: binDir, ...extraEnv },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 30 * 60 * 1000,
-  });
-  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
-  if (result.status !== 0) log(`go install failed (exit ${result.status ?? result.signal}):\n${output.split('\n').slice(-15).join('\n')}`);
-  return { ok: result.status === 0, output };
+  return aftercareCacheDir('temporal-cli-v1.5.1', env);
 }
 
 /**
@@ -72,18 +33,13 @@ export function resolveTemporalCli(options: { env?: NodeJS.ProcessEnv; log?: Log
   const cached = path.join(binDir, 'temporal');
   if (isExecutable(cached)) return { kind: 'binary', path: cached, source: 'cache' };
 
-  const go = goBinary(env, options.goLocations ?? GO_INSTALL_LOCATIONS);
+  const go = findGo(env, options.goLocations ?? GO_INSTALL_LOCATIONS);
   if (go) {
     fs.mkdirSync(binDir, { recursive: true });
     log(`building ${TEMPORAL_CLI_MODULE} with ${go} into ${binDir}`);
     log('the first build downloads and compiles the Temporal server: expect 3 to 10 minutes; later starts reuse it');
     const started = Date.now();
-    let attempt = goInstall(go, binDir, env, {}, log);
-    if (!attempt.ok && /sum\.golang\.org|verifying module|checksum database/i.test(attempt.output)) {
-      // The CLI's own go.sum still pins every dependency; only the checksum-database lookup is skipped.
-      log('the Go checksum database cannot be reached: retrying this one install with GOSUMDB=off');
-      attempt = goInstall(go, binDir, env, { GOSUMDB: 'off' }, log);
-    }
+    const attempt = goInstall({ go, packages: [TEMPORAL_CLI_MODULE], binDir, env, log });
     if (attempt.ok && isExecutable(cached)) {
       log(`built in ${Math.round((Date.now() - started) / 1000)} s: ${cached}`);
       return { kind: 'binary', path: cached, source: 'go install' };

@@ -1,18 +1,22 @@
 /**
  * `npm run benchmark`: prints how fast the moving parts are on this machine. Figures, not pass/fail:
  * domain rules, the notice outbox, and project start / step round trips through the real API,
- * worker and Temporal dev server on the embedded SQLite store (or DATABASE_URL). Last, steps and a
- * project page while BENCH_NOTICE_BACKLOG notices (default 20,000) wait on the notices queue,
- * BENCH_TICKETS tickets opened at once (scripts/benchmarkTickets.ts; BENCH_ONLY=tickets runs the
- * tickets alone after the domain and outbox figures), then starts per second and page p99 with
- * BENCH_OPEN_PROCESSES projects open, embedded and on the cluster.
+ * worker and Temporal dev server (or TEMPORAL_ADDRESS) on the embedded SQLite store (or DATABASE_URL).
+ * Then steps and a project page while BENCH_NOTICE_BACKLOG notices (default 20,000) wait on the
+ * notices queue, BENCH_TICKETS tickets opened at once (scripts/benchmarkTickets.ts), pages at many
+ * open projects, the settlement run, each process next to a bare workflow of its shape
+ * (scripts/benchmarkBare.ts), a step's write as a local versus a regular activity
+ * (scripts/benchmarkSteps.ts), and starts per second and page p99 with BENCH_OPEN_PROCESSES projects
+ * open, embedded and on the cluster (scripts/benchOpenProcesses.ts).
+ *
+ * `npm run benchmark -- <section> …` runs only those sections (see SECTIONS), e.g. `-- bare steps` or `-- cluster`.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createApp, startApiServer } from '../api';
 import { apiModules } from '../api/modules';
 import { createActivities } from '../activities';
@@ -29,7 +33,37 @@ import { benchmarkSettlement } from './benchmarkSettlement';
 import { WorkerLogger } from '../worker/logger';
 import { testNotice } from '../workflows/testNotice';
 import { ticketsAtOnce } from './benchmarkTickets';
-import { openProcesses, openProcessesOnCluster } from './benchOpenProcesses';
+import { getTimed, openProcesses, openProcessesOnCluster, postJson } from './benchOpenProcesses';
+import { versusBare } from './benchmarkBare';
+import { benchActivities, stepWritesLocalVersusRegular } from './benchmarkSteps';
+
+/** What `npm run benchmark -- <section> …` can name; none named runs them all, in this order. */
+export const SECTIONS = {
+  domain: 'domain rules, in process',
+  outbox: 'the notice outbox',
+  projects: 'project starts and steps through the API',
+  tickets: 'tickets opened at once and their clocks (BENCH_TICKETS)',
+  backlog: 'steps and pages under a notice backlog (BENCH_NOTICE_BACKLOG)',
+  reads: 'pages at many open projects seeded with SQL (BENCH_OPEN_PROJECTS)',
+  settlement: 'the dealer settlement run (BENCH_SETTLEMENT_LINES)',
+  bare: 'each process next to a bare workflow of the same shape (BENCH_BARE_ROUNDS)',
+  steps: "a step's database write as a local versus a regular activity (BENCH_STEP_WRITES)",
+  open: 'starts per second and page p99 at BENCH_OPEN_PROCESSES open projects, embedded',
+  cluster: 'the same on `npm run cluster`’s topology, started here (BENCH_CLUSTER=0 skips it)',
+} as const;
+type Section = keyof typeof SECTIONS;
+
+function chosenSections(args: string[]): Set<Section> {
+  const all = Object.keys(SECTIONS) as Section[];
+  // BENCH_ONLY=tickets, as before: the tickets after the domain and outbox figures.
+  const named = args.length > 0 ? args : process.env.BENCH_ONLY === 'tickets' ? ['domain', 'outbox', 'tickets'] : all;
+  const unknown = named.filter((name) => !(name in SECTIONS));
+  if (unknown.length > 0) {
+    console.error(`unknown section ${unknown.join(', ')}; the sections are:\n${all.map((name) => `  ${name.padEnd(11)} ${SECTIONS[name]}`).join('\n')}`);
+    process.exit(2);
+  }
+  return new Set(named as Section[]);
+}
 
 const rows: [string, string][] = [];
 const report = (what: string, figure: string) => {
@@ -51,22 +85,43 @@ function perSecond(label: string, iterations: number, work: (i: number) => void)
 }
 
 async function main(): Promise<void> {
+  const sections = chosenSections(process.argv.slice(2));
+  const wants = (...names: Section[]) => names.some((name) => sections.has(name));
   Runtime.install({ logger: new WorkerLogger('WARN') });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aftercare-bench-'));
-  console.log(`Aftercare benchmark — ${os.cpus().length} cores, Node ${process.version}, ${process.env.DATABASE_URL ? 'MySQL' : 'SQLite'}\n`);
+  console.log(`Aftercare benchmark — ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')}, Node ${process.version}, ${process.env.DATABASE_URL ? 'MySQL' : 'SQLite'}; sections: ${[...sections].join(', ')}\n`);
 
-  console.log('Domain rules (pure, in process)');
-  const cal = makeCalendar('cn');
-  perSecond('addWorkingDays(15) on the PRC calendar', 20_000, (i) => addWorkingDays(`2026-0${1 + (i % 9)}-1${i % 9}`, 15, cal));
-  const clock = { kind: 'businessHours', start: '08:30', end: '17:00' } as const;
-  perSecond('business-hours clock over one week', 5_000, (i) => clockElapsed(new Date(Date.UTC(2026, 8, 21, i % 24)), new Date(Date.UTC(2026, 8, 28, 3)), clock, cal));
-  perSecond('resolvePolicy (4 layers)', 5_000, () => resolvePolicy({ template: { delivery: { trialRun: 'P2M' } }, contract: { warranty: { length: 'P24M' } } }));
+  if (wants('domain')) {
+    console.log('Domain rules (pure, in process)');
+    const cal = makeCalendar('cn');
+    perSecond('addWorkingDays(15) on the PRC calendar', 20_000, (i) => addWorkingDays(`2026-0${1 + (i % 9)}-1${i % 9}`, 15, cal));
+    const clock = { kind: 'businessHours', start: '08:30', end: '17:00' } as const;
+    perSecond('business-hours clock over one week', 5_000, (i) => clockElapsed(new Date(Date.UTC(2026, 8, 21, i % 24)), new Date(Date.UTC(2026, 8, 28, 3)), clock, cal));
+    perSecond('resolvePolicy (4 layers)', 5_000, () => resolvePolicy({ template: { delivery: { trialRun: 'P2M' } }, contract: { warranty: { length: 'P24M' } } }));
+  }
 
-  const knex = createKnex({ databaseUrl: process.env.DATABASE_URL, dataDir });
-  await migrateLatest(knex);
-  const transport = createMailTransport({ dataDir, from: 'Aftercare <bench@localhost>', log: () => undefined });
-  const outbox = new NoticeOutbox(knex, transport);
+  const onServer = wants('projects', 'tickets', 'backlog', 'reads', 'bare', 'steps', 'open');
+  if (onServer || wants('outbox', 'settlement')) {
+    const knex = createKnex({ databaseUrl: process.env.DATABASE_URL, dataDir });
+    await migrateLatest(knex);
+    const transport = createMailTransport({ dataDir, from: 'Aftercare <bench@localhost>', log: () => undefined });
+    const outbox = new NoticeOutbox(knex, transport);
+    if (wants('outbox')) await outboxFigures(outbox);
+    if (onServer) await onTheServer(sections, { knex, outbox, dataDir });
+    if (wants('settlement')) await benchmarkSettlement(knex, report);
+    await transport.close();
+    await knex.destroy();
+  }
+  fs.rmSync(dataDir, { recursive: true, force: true });
 
+  // After the embedded server is gone, so that the two do not share the cores.
+  if (wants('cluster') && process.env.BENCH_CLUSTER !== '0') {
+    console.log(`\nOpen processes on the cluster (BENCH_OPEN_PROCESSES, default 10,000)`);
+    await openProcessesOnCluster(report, (n) => projectBody(n));
+  }
+}
+
+async function outboxFigures(outbox: NoticeOutbox): Promise<void> {
   console.log('\nNotice outbox (.eml transport)');
   const notices = 200;
   let started = performance.now();
@@ -77,94 +132,91 @@ async function main(): Promise<void> {
   started = performance.now();
   for (let i = 0; i < notices; i += 1) await outbox.send({ idempotencyKey: `bench:${i}`, template: 'test-notice', locale: 'en', to: { email: `r${i}@bench.test` }, context: { recipientName: 'R', sentAt: '' } });
   report('repeat the same keys (deduplicated, nothing sent)', `${Math.round(notices / ((performance.now() - started) / 1000))} /s`);
+}
 
-  console.log('\nProjects through API → Temporal → worker → database');
-  const cli = resolveTemporalCli();
-  const server = await startDevServer({ cli, port: 17_000 + Math.floor(Math.random() * 1000), namespace: 'default' });
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const connection = await Connection.connect({ address: server.address });
+const projectBody = (n: number) => ({
+  contractNo: `BENCH-${n}`,
+  name: `Bench ${n}`,
+  customer: { name: `Customer ${n}`, contacts: [{ name: 'C', email: `c${n}@bench.test` }] },
+  projectManager: { name: 'PM', email: 'pm@bench.test' },
+  devices: [{ model: 'DR-7000', serial: `BENCH-SN-${n}` }],
+});
+
+/** The sections that need Temporal: the embedded dev server, or TEMPORAL_ADDRESS when it is set. */
+async function onTheServer(sections: Set<Section>, deps: { knex: ReturnType<typeof createKnex>; outbox: NoticeOutbox; dataDir: string }): Promise<void> {
+  const wants = (...names: Section[]) => names.some((name) => sections.has(name));
+  const { knex, outbox } = deps;
+  const external = process.env.TEMPORAL_ADDRESS;
+  console.log(`\nThrough API → Temporal (${external ? `TEMPORAL_ADDRESS ${external}` : 'the embedded dev server'}) → worker → database`);
+  const server = external ? undefined : await startDevServer({ cli: resolveTemporalCli(), port: 17_000 + Math.floor(Math.random() * 1000), namespace: 'default' });
+  const address = external ?? server!.address;
+  const nativeConnection = await NativeConnection.connect({ address });
+  const connection = await Connection.connect({ address });
   const client = new Client({ connection });
+  // Task queues of this run's own, so that a shared server's other workers never take its tasks.
+  const taskQueue = `bench-${process.pid}`;
+  const bareTaskQueue = `bench-bare-${process.pid}`;
   const activities = createActivities({ knex, outbox, now: () => new Date(), publicUrl: 'http://localhost' });
-  const workers = await createWorkers({ connection: nativeConnection, namespace: 'default', taskQueue: 'bench', activities, noticeConcurrency: Number(process.env.NOTICE_WORKER_CONCURRENCY ?? 4) });
+  const workers = await createWorkers({ connection: nativeConnection, namespace: 'default', taskQueue, activities, noticeConcurrency: Number(process.env.NOTICE_WORKER_CONCURRENCY ?? 4) });
   const running = workers.run();
+  // The benchmark's own workflows (bare twins, the step writer): bundled here only, never in production.
+  const benchWorker = wants('bare', 'steps')
+    ? await Worker.create({ connection: nativeConnection, namespace: 'default', taskQueue: bareTaskQueue, workflowsPath: require.resolve('./benchmark.workflows'), activities: benchActivities(knex) })
+    : undefined;
+  const benchRunning = benchWorker?.run();
   const users = new UsersRepository(knex);
   const pm = await users.create({ name: 'PM', email: 'pm@bench.test', role: 'project_manager' });
   const token = await users.issueToken(pm.id, 'bench');
   await users.ensureAdmin(generateToken());
-  const app = createApp({ knex, temporal: { client, taskQueue: 'bench', namespace: 'default' }, routers: apiModules, logger: { error: () => undefined } });
+  const app = createApp({ knex, temporal: { client, taskQueue, namespace: 'default' }, routers: apiModules, logger: { error: () => undefined } });
   const api = await startApiServer(app, 0, '127.0.0.1');
-  const get = async (url: string) => {
-    const t0 = performance.now();
-    const response = await fetch(`${api.url}${url}`, { headers: { authorization: `Bearer ${token}` } });
-    await response.arrayBuffer();
-    if (response.status >= 300) throw new Error(`${url}: ${response.status}`);
-    return performance.now() - t0;
-  };
-  const post = async (url: string, body: unknown) => {
-    const t0 = performance.now();
-    const response = await fetch(`${api.url}${url}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const json = (await response.json()) as { id?: number };
-    if (response.status >= 300) throw new Error(`${url}: ${response.status} ${JSON.stringify(json)}`);
-    return { elapsed: performance.now() - t0, json };
-  };
-  const project = (n: number) => ({
-    contractNo: `BENCH-${n}`,
-    name: `Bench ${n}`,
-    customer: { name: `Customer ${n}`, contacts: [{ name: 'C', email: `c${n}@bench.test` }] },
-    projectManager: { name: 'PM', email: 'pm@bench.test' },
-    devices: [{ model: 'DR-7000', serial: `BENCH-SN-${n}` }],
-  });
+  const get = (url: string) => getTimed(`${api.url}${url}`, { authorization: `Bearer ${token}` });
+  const post = (url: string, body: unknown) => postJson(`${api.url}${url}`, body, { authorization: `Bearer ${token}` });
+  const project = projectBody;
 
-  const onlyTickets = process.env.BENCH_ONLY === 'tickets';
-  if (!onlyTickets) {
-  const warmup = await post('/api/projects', project(0));
-  void warmup;
-  const sequential = 30;
-  const createLatency: number[] = [];
-  const ids: number[] = [];
-  for (let n = 1; n <= sequential; n += 1) {
-    const { elapsed, json } = await post('/api/projects', project(n));
-    createLatency.push(elapsed);
-    ids.push(json.id!);
-  }
-  report(`POST /api/projects, ${sequential} one after another`, `p50 ${ms(percentile(createLatency, 50))}, p95 ${ms(percentile(createLatency, 95))}`);
+  if (wants('projects')) {
+    await post('/api/projects', project(0));
+    const sequential = 30;
+    const createLatency: number[] = [];
+    const ids: number[] = [];
+    for (let n = 1; n <= sequential; n += 1) {
+      const { elapsed, json } = await post('/api/projects', project(n));
+      createLatency.push(elapsed);
+      ids.push(json.id!);
+    }
+    report(`POST /api/projects, ${sequential} one after another`, `p50 ${ms(percentile(createLatency, 50))}, p95 ${ms(percentile(createLatency, 95))}`);
 
-  const concurrent = 20;
-  started = performance.now();
-  await Promise.all(Array.from({ length: concurrent }, (_, i) => post('/api/projects', project(1000 + i))));
-  report(`POST /api/projects, ${concurrent} at once`, `${(concurrent / ((performance.now() - started) / 1000)).toFixed(1)} projects/s`);
+    const concurrent = 20;
+    const started = performance.now();
+    await Promise.all(Array.from({ length: concurrent }, (_, i) => post('/api/projects', project(1000 + i))));
+    report(`POST /api/projects, ${concurrent} at once`, `${(concurrent / ((performance.now() - started) / 1000)).toFixed(1)} projects/s`);
 
-  const stepLatency: number[] = [];
-  for (const id of ids) {
-    const { elapsed } = await post(`/api/projects/${id}/kickoff`, { meetingDate: '2026-11-24', plan: 'p', acceptanceItems: ['a'], completionCriteria: 'c' });
-    stepLatency.push(elapsed);
-  }
-  report('a step (kickoff update, validated, recorded)', `p50 ${ms(percentile(stepLatency, 50))}, p95 ${ms(percentile(stepLatency, 95))}`);
-
+    const stepLatency: number[] = [];
+    for (const id of ids) {
+      const { elapsed } = await post(`/api/projects/${id}/kickoff`, { meetingDate: '2026-11-24', plan: 'p', acceptanceItems: ['a'], completionCriteria: 'c' });
+      stepLatency.push(elapsed);
+    }
+    report('a step (kickoff update, validated, recorded)', `p50 ${ms(percentile(stepLatency, 50))}, p95 ${ms(percentile(stepLatency, 95))}`);
   }
 
-  if (Number(process.env.BENCH_TICKETS ?? 1000) > 0) await ticketsAtOnce({ apiUrl: api.url, knex, client, taskQueue: 'bench', report, percentile });
-  if (!onlyTickets) {
-    await underNoticeBacklog({ client, knex, post, get, project });
-    await atManyOpenProjects({ knex, get, pmUserId: pm.id });
-    await benchmarkSettlement(knex, report);
+  if (wants('tickets') && Number(process.env.BENCH_TICKETS ?? 1000) > 0) await ticketsAtOnce({ apiUrl: api.url, knex, client, taskQueue, report, percentile });
+  if (wants('backlog')) await underNoticeBacklog({ client, knex, post, get, project, taskQueue });
+  if (wants('reads')) await atManyOpenProjects({ knex, get, pmUserId: pm.id });
+  if (wants('bare')) await versusBare({ apiUrl: api.url, knex, client, taskQueue, bareTaskQueue, report });
+  if (wants('steps')) await stepWritesLocalVersusRegular({ client, knex, taskQueue: bareTaskQueue, report, percentile });
+  if (wants('open')) {
+    console.log(`\nOpen processes on ${external ? 'TEMPORAL_ADDRESS' : 'the embedded dev server'} (BENCH_OPEN_PROCESSES, default 10,000)`);
+    await openProcesses(external ? 'TEMPORAL_ADDRESS' : 'embedded', { post, get, project }, report, 100_000);
   }
-
-  console.log(`\nOpen processes: the embedded dev server next to the cluster (BENCH_OPEN_PROCESSES, default 10,000)`);
-  await openProcesses('embedded', { post, get, project }, report, 100_000);
 
   await api.close();
+  benchWorker?.shutdown();
+  await benchRunning;
   workers.shutdown();
   await running;
   await nativeConnection.close();
   await connection.close();
-  await server.stop();
-  await transport.close();
-  await knex.destroy();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-
-  // After the embedded server is gone, so that the two do not share the cores.
-  if (process.env.BENCH_CLUSTER !== '0') await openProcessesOnCluster(report, project);
+  await server?.stop();
 }
 
 /**
@@ -177,6 +229,7 @@ async function underNoticeBacklog(bench: {
   post: (url: string, body: unknown) => Promise<{ elapsed: number; json: { id?: number } }>;
   get: (url: string) => Promise<number>;
   project: (n: number) => unknown;
+  taskQueue: string;
 }): Promise<void> {
   const backlog = Number(process.env.BENCH_NOTICE_BACKLOG ?? 20_000);
   const steps = Number(process.env.BENCH_BACKLOG_STEPS ?? 30);
@@ -190,7 +243,7 @@ async function underNoticeBacklog(bench: {
     await Promise.all(
       Array.from({ length: Math.min(batch, backlog - first) }, (_, i) =>
         bench.client.workflow.start(testNotice, {
-          taskQueue: 'bench',
+          taskQueue: bench.taskQueue,
           workflowId: `bench-backlog-${first + i}`,
           args: [{ to: { email: `backlog${first + i}@bench.test` }, locale: 'en', requestedBy: 'benchmark' }],
         }),

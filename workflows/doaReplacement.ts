@@ -65,7 +65,12 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
   }
 
   async function recordStep(record: RecordProjectStepInput): Promise<void> {
-    await kit.recording(record.doaCase?.state.status, () => steps.recordProjectStep(record));
+    const leave = kit.enter(record.doaCase?.state.status);
+    try {
+      await steps.recordProjectStep(record);
+    } finally {
+      leave();
+    }
   }
   const caseIs = (...statuses: DoaState['status'][]) => kit.allows(state.status, (status) => statuses.includes(status));
 

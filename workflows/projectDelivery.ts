@@ -107,7 +107,12 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
 
   /** Records a step under the lock (steps and the process's own transitions only). */
   async function recordStep(record: RecordProjectStepInput, via: typeof steps = steps): Promise<void> {
-    await kit.recording((record.patch as { stage?: ProjectStage }).stage, () => via.recordProjectStep(record));
+    const leave = kit.enter((record.patch as { stage?: ProjectStage }).stage);
+    try {
+      await via.recordProjectStep(record);
+    } finally {
+      leave();
+    }
   }
 
   /** A transition of the process itself (under the lock), retried until the database answers. */

@@ -55,12 +55,12 @@ describe('customers: the one-to-one engineer', () => {
 
     expect((await call('POST', `/api/customers/${customerId}/engineer`, managerToken, { engineerUserId: seniorId })).body.engineerUserId).toBe(seniorId);
     expect((await call('GET', `/api/customers/${customerId}`, managerToken)).body.engineerUserId).toBe(seniorId);
-    expect((await call('POST', `/api/customers/${customerId}/engineer`, managerToken, { engineerUserId: null })).body.engineerUserId).toBeNull();
+    expect((await call('DELETE', `/api/customers/${customerId}/engineer`, managerToken)).body.engineerUserId).toBeNull();
     expect(await new CustomersRepository(system.db.knex).engineerOf(customerId)).toBeNull();
   });
 
   it('refuses a user who is not an active engineer, naming the field and changing nothing', async () => {
-    for (const engineerUserId of [dispatcherId, 999_999]) {
+    for (const engineerUserId of [dispatcherId, 999_999, null]) {
       const refused = await call('POST', `/api/customers/${customerId}/engineer`, managerToken, { engineerUserId });
       expect(refused).toMatchObject({ status: 400, body: { error: { details: [{ field: 'engineerUserId' }] } } });
     }

@@ -12,6 +12,7 @@ import { createCluster, resolveTemporalServer, type Cluster } from '../../runtim
 import { resolveTemporalCli } from '../../runtime/temporalCli';
 import { BOTH_SIGN, CUSTOMER_CONTACT, PM, SECONDS_POLICY, SERVICE_MANAGER, uniqueContractNo, type Answer, type Json } from '../support/projectHarness';
 import { startSmtpSink, type SmtpSink } from '../support/smtpSink';
+import { expectLedgerOncePerConfirmedStatement, prepareDealerLoad, type DealerLoad } from './dealerLoad';
 
 export interface ClusterHarness {
   cluster: Cluster;
@@ -22,6 +23,10 @@ export interface ClusterHarness {
   call(method: string, path: string, body?: unknown, token?: string, headers?: Record<string, string>): Promise<Answer>;
   /** Every step answered 2xx, by project: what must be on its timeline at the end. */
   accepted: Map<number, string[]>;
+  /** Dealer settlements driven through the API, each confirmation posting to the ledger. */
+  dealers: DealerLoad;
+  /** The cluster's folder (its databases, logs and the application's data). */
+  dataDir: string;
   createProject(policy?: Json): Promise<number>;
   /**
    * A person's step, repeated with the same Idempotency-Key until the API answers 2xx, as a client
@@ -128,6 +133,8 @@ export async function startClusterHarness(name: string): Promise<ClusterHarness>
       return check(body) ? body : undefined;
     }, timeoutMs);
 
+  const dealers = await prepareDealerLoad(cluster.databaseUrl, dataDir, call, cluster.adminToken);
+
   return {
     cluster,
     smtp,
@@ -135,6 +142,8 @@ export async function startClusterHarness(name: string): Promise<ClusterHarness>
     smToken,
     call,
     accepted,
+    dealers,
+    dataDir,
     async createProject(policy: Json = { ...SECONDS_POLICY, delivery: { ...SECONDS_POLICY.delivery, initialAcceptanceRequired: false, trialRun: 'PT6S', trialReportLead: 'PT3S' } }) {
       const key = crypto.randomUUID();
       const created = await poll('a project created', async () => {
@@ -205,11 +214,12 @@ export const STEP_EVENT: Record<string, string> = {
 };
 
 /**
- * What every fault test ends with: each project completed; each step answered 2xx is on the
- * timeline exactly once; no notice went out twice.
+ * What every fault test ends with: each project completed; each step answered 2xx, of every project
+ * so far (earlier faults' too), is on the timeline exactly once; no notice went out twice; the ledger
+ * holds exactly one entry per confirmed statement and every dealer request answered 2xx is on record.
  */
 export async function expectNothingLostNothingTwice(h: ClusterHarness, projectIds: number[]): Promise<void> {
-  for (const id of projectIds) {
+  for (const id of new Set([...projectIds, ...h.accepted.keys()])) {
     const done = await h.project(id);
     expect({ id, stage: done.stage }).toEqual({ id, stage: 'completed' });
     const kinds: string[] = done.timeline.map((e: Json) => e.kind);
@@ -222,4 +232,5 @@ export async function expectNothingLostNothingTwice(h: ClusterHarness, projectId
   const keys = h.smtp.messages.map((m) => `${m.idempotencyKey}→${m.envelope.to.join(',')}`);
   const twice = keys.filter((key, i) => keys.indexOf(key) !== i);
   expect(twice).toEqual([]);
+  await expectLedgerOncePerConfirmedStatement(h.cluster.databaseUrl, h.dataDir, h.dealers);
 }

@@ -47,7 +47,7 @@ export interface StepSpec<S extends StepMeta, R> {
 
 export class StepKit<Status = string> {
   private readonly lock = new Mutex();
-  /** The status a step being recorded moves the record to (see `recording`). */
+  /** The status a step being recorded moves the record to (see `enter`). */
   private entering: Status | undefined;
 
   /** `lastStepAt`: when the last step that moved the process happened; a later one may not say it came before. */
@@ -59,17 +59,27 @@ export class StepKit<Status = string> {
   }
 
   /**
-   * Runs `record` (the activity writing a step or transition) with `entering` as the status being
-   * entered. The record's row shows that status before the workflow applies it, so a step sent in that
-   * moment is judged against it as well (`allows`); under the lock it is judged again once the first
-   * step is applied, or failed.
+   * Marks `status` as the one a step or transition being recorded moves the record to, until the
+   * returned function is called (in a `finally` around the recording activity). The record's row
+   * shows that status before the workflow applies it, so a step sent in that moment is judged against
+   * it as well (`allows`); under the lock it is judged again once the first step is applied, or failed.
+   * A plain mark rather than a wrapper around the activity: an extra `await` layer would reorder the
+   * workflow's commands against histories already recorded.
    */
-  async recording<T>(entering: Status | undefined, record: () => Promise<T>): Promise<T> {
-    this.entering = entering;
+  enter(status: Status | undefined): () => void {
+    this.entering = status;
+    return () => {
+      this.entering = undefined;
+    };
+  }
+
+  /** `enter(status)` around `record`, for processes written on the kit from the start. */
+  async recording<T>(status: Status | undefined, record: () => Promise<T>): Promise<T> {
+    const leave = this.enter(status);
     try {
       return await record();
     } finally {
-      this.entering = undefined;
+      leave();
     }
   }
 
