@@ -90,7 +90,7 @@ describe('dealer claims and settlement through the API', () => {
     expect(refused.status).toBe(409);
     expect(refused.body.error.message).toMatch(/not recognised/);
     expect((await as('dealerB').post(`/dealer-sales/${late.id}/card`, { cardDate: daysAgo(0) })).status).toBe(404);
-    for (let tries = 0; tries < 100 && (await api.db.knex('dealer_sales').where({ id: late.id }).first('warranty')).warranty !== 'not_recognised'; tries += 1) await new Promise((r) => setTimeout(r, 100));
+    for (let tries = 0; tries < 600 && (await api.db.knex('dealer_sales').where({ id: late.id }).first('warranty')).warranty !== 'not_recognised'; tries += 1) await new Promise((r) => setTimeout(r, 100));
     expect((await as('dealerA').get('/claims')).status).toBe(200);
     expect(await api.db.knex('dealer_sales').where({ id: late.id }).first('warranty')).toEqual({ warranty: 'not_recognised' });
   });

@@ -43,7 +43,7 @@ describe('dealer processes: warranty cards and dealer tasks on timers', () => {
     return { status: response.status, body: text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
   };
 
-  async function poll<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  async function poll<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
     const until = Date.now() + timeoutMs;
     for (;;) {
       const value = await check();
