@@ -1,10 +1,12 @@
 import { createCalendarActivities } from './calendars';
+import { createCareActivities } from './care';
 import { createDealerActivities } from './dealer';
 import { createDeadlineActivities } from './deadlines';
 import type { ActivityDeps } from './deps';
 import { createEscalationActivities, createNoticeActivities } from './notices';
 import { createProjectActivities } from './projects';
 import { createTicketActivities } from './tickets';
+import { createTicketSurveyActivities } from './ticketSurvey';
 
 export type { ActivityDeps } from './deps';
 export type { ComputeDeadlinesInput, ComputedDeadline, DeadlineRequest } from './calendars';
@@ -19,6 +21,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createProjectActivities(deps),
     ...createDealerActivities(deps),
     ...createTicketActivities(deps),
+    ...createCareActivities(deps),
+    ...createTicketSurveyActivities(deps),
   };
 }
 

@@ -4,7 +4,7 @@ import { DevicesRepository } from '../db/repositories/devices';
 import { TicketsRepository, type TicketPatch } from '../db/repositories/tickets';
 import { UsersRepository } from '../db/repositories/users';
 import type { Role } from '../domain/access';
-import { clockRungs, holdsOf, type TicketClockName, type TicketClocksRecord } from '../domain/ticket';
+import { clockId, clockRungs, clockStart, holdsOf, type TicketClockName, type TicketClocksRecord } from '../domain/ticket';
 import type { Actor } from '../workflows/kit/steps';
 import type { Person } from '../workflows/projectDelivery.messages';
 import type { ActivityDeps } from './deps';
@@ -23,6 +23,8 @@ export interface RecordTicketStepInput {
 }
 
 export interface PlannedClock {
+  /** `resolve`, or `resolve@1` for a reopened ticket's new resolve clock (see clockId). */
+  id: string;
   name: TicketClockName;
   /** The breach instant; null while a hold stops the clock before it. */
   dueAt: string | null;
@@ -59,14 +61,13 @@ export function createTicketActivities(deps: ActivityDeps) {
       const stored = await calendars.load(input.clocks.calendar);
       if (!stored) throw ApplicationFailure.nonRetryable(`Unknown calendar '${input.clocks.calendar}'`, 'UnknownCalendar');
       const basis = { clock: input.clocks.clock, calendar: { ...stored, timeZone: input.clocks.timeZone } };
-      const start = new Date(input.clocks.startedAt);
       const holds = holdsOf(input.clocks);
       return input.clocks.clocks
         .filter((c) => !c.stoppedAt)
         .map((c) => {
-          const rungs = clockRungs(start, c.lengthMs, input.clocks.warnAt, input.escalationChain, holds, basis);
+          const rungs = clockRungs(clockStart(input.clocks, c), c.lengthMs, input.clocks.warnAt, input.escalationChain, holds, basis);
           const breach = rungs.find((r) => r.rung === 'breach')!;
-          return { name: c.name, dueAt: breach.at?.toISOString() ?? null, rungs: rungs.map((r) => ({ rung: r.rung, role: r.role, at: r.at?.toISOString() ?? null })) };
+          return { id: clockId(c), name: c.name, dueAt: breach.at?.toISOString() ?? null, rungs: rungs.map((r) => ({ rung: r.rung, role: r.role, at: r.at?.toISOString() ?? null })) };
         });
     },
 

@@ -7,9 +7,10 @@ import { policyLayersApi } from './policyLayers';
 import { projectsModule } from './projects';
 import { dealerWarrantyModule } from './dealerWarranty';
 import { ticketsModule } from './tickets';
+import { visitFeedModule } from './visitFeed';
 
 /**
  * Feature modules served by `npm start` and the production API (passed to createApp as `routers`);
  * users and /healthz are built into createApp.
  */
-export const apiModules: ApiModule[] = [noticesModule, projectsModule, deadlinesModule, calendarsModule, policyLayersApi, dealerWarrantyModule, ticketsModule, customersModule];
+export const apiModules: ApiModule[] = [noticesModule, projectsModule, deadlinesModule, calendarsModule, policyLayersApi, dealerWarrantyModule, ticketsModule, customersModule, visitFeedModule];

@@ -7,6 +7,7 @@
 import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Knex } from 'knex';
+import type { ApiDeps } from '../api/module';
 import { requestIdOf } from '../api/requestId';
 import { LOCALES, type Locale } from '../api/roles';
 import { AuditRepository } from '../db/repositories/audit';
@@ -30,6 +31,8 @@ export interface ConsoleDeps {
   csrfSecret?: string;
   /** The clock, for tests of expiry. */
   now?: () => Date;
+  /** The process engine, for the pages that take steps (a ticket's forms); without it they answer 503. */
+  temporal?: ApiDeps['temporal'];
 }
 
 /** A link in the main navigation, shown to every signed-in user. */

@@ -127,7 +127,7 @@ export function createRenderer(dir: string = consoleTemplatesDir()): Renderer {
     );
   });
 
-  // `{{field "name" label="…" type="text" required=true autocomplete="off" hint="…"}}` inside
+  // `{{field "name" label="…" type="text" required=true autocomplete="off" hint="…" id="…"}}` inside
   // {{#form}}: a labelled input showing the sent value again (never a password), with the form
   // state's problems for it right beside it.
   hbs.registerHelper('field', (name: unknown, options: Options) => {
@@ -137,7 +137,8 @@ export function createRenderer(dir: string = consoleTemplatesDir()): Renderer {
     seen.add(name);
     const hash = options.hash as Record<string, unknown>;
     const state = (options.data as Record<string, unknown>)[FORM_STATE] as FormState | undefined;
-    const id = fieldId(name);
+    // `id="…"` when a page has several forms with a field of the same name.
+    const id = fieldId(typeof options.hash.id === 'string' ? options.hash.id : name);
     const errors = state?.errors[name] ?? [];
     const type = typeof hash.type === 'string' ? hash.type : 'text';
     // A secret is never sent back to the browser.

@@ -124,7 +124,8 @@ const ACT: ReachTable = {
   device: row('none', 'managed', 'none',  'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
   customer: row('none', 'managed', 'none',  'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
   dealer: nobody,
-  user: nobody,
+  // An engineer manages what belongs to their own account: the calendar feed of their visits.
+  user: row('none', 'none', 'none', 'self', 'self', 'none', 'none', 'none', 'none', 'none', 'none', 'none'),
   api_token: nobody,
   notice: nobody,
   policy_layer: nobody,

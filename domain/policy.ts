@@ -138,6 +138,20 @@ export const servicePolicySchema = z.strictObject({
     remindBefore: durationSchema,
     freeMaintenanceBeforeWarrantyEnd: durationSchema,
     postWarrantyVisitsPerYear: z.number().int({ error: 'must be a whole number' }).min(0).max(366),
+    /** A visit may happen this long before or after its due time; overdue once the window closes. */
+    visitWindow: durationSchema,
+    /** A call is overdue this long after its due time (it lands in the desk's queue for its day). */
+    callWindow: durationSchema,
+    /** Tries at a call before nobody answering is escalated (001: retried the next working day). */
+    callAttempts: z.number().int({ error: 'must be a whole number' }).min(1, { error: 'must be 1 … 10' }).max(10, { error: 'must be 1 … 10' }),
+    /** When an unanswered call is tried again; working days keep the time of day. */
+    callRetryAfter: durationSchema,
+    /** A satisfaction (1–5) at or below this opens a follow-up for the service manager. */
+    escalateAtOrBelow: z.number().int({ error: 'must be a whole score' }).min(0, { error: 'must be 0 … 4' }).max(4, { error: 'must be 0 … 4' }),
+    /** The service manager's follow-up of a low score or an unsolved problem is due within this. */
+    followUpWithin: durationSchema,
+    /** A maintenance contract's renewal reminder goes out this long before it ends. */
+    contractRenewalBefore: durationSchema,
   }),
   ticket: z.strictObject({
     surveyWithin: durationSchema,
@@ -220,6 +234,13 @@ export const DEFAULT_POLICY: ServicePolicy = deepFreeze({
     remindBefore: 'P3D',
     freeMaintenanceBeforeWarrantyEnd: 'P1M',
     postWarrantyVisitsPerYear: 10,
+    visitWindow: 'P7D',
+    callWindow: { workingDays: 2 },
+    callAttempts: 3,
+    callRetryAfter: { workingDays: 1 },
+    escalateAtOrBelow: 2,
+    followUpWithin: { workingDays: 2 },
+    contractRenewalBefore: 'P1M',
   },
   ticket: { surveyWithin: 'P3D', repeatRepairWindow: 'P90D', reopenAtOrBelow: 2 },
   dealer: {

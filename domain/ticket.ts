@@ -210,7 +210,36 @@ export interface TicketClocksRecord {
   timeZone: string;
   warnAt: number[];
   holds: { from: string; to?: string; reason: string }[];
-  clocks: { name: TicketClockName; lengthMs: number; stoppedAt?: string }[];
+  clocks: TicketClockEntry[];
+}
+
+/**
+ * One clock of a ticket. A reopened ticket gets a new resolve clock (`round` n, running from
+ * `startedAt`, the reopen) beside the stopped one, so each keeps its own result.
+ */
+export interface TicketClockEntry {
+  name: TicketClockName;
+  lengthMs: number;
+  stoppedAt?: string;
+  /** Absent: the ticket's intake. */
+  startedAt?: string;
+  /** Absent or 0: the first; the n-th reopen's clock is round n. */
+  round?: number;
+}
+
+/** The clock's identity in rung keys, deadline rows and notices: `resolve`, then `resolve@1`… */
+export const clockId = (clock: Pick<TicketClockEntry, 'name' | 'round'>): string => (clock.round ? `${clock.name}@${clock.round}` : clock.name);
+
+/** When the clock started running: its own start, else intake. */
+export const clockStart = (record: Pick<TicketClocksRecord, 'startedAt'>, clock: Pick<TicketClockEntry, 'startedAt'>): Date => new Date(clock.startedAt ?? record.startedAt);
+
+/**
+ * A reopened ticket's new resolve clock: the level's full resolve length from the reopen (000: fixed
+ * within the level's time, counted again), holds from then on excluded as for any clock.
+ */
+export function reopenedResolveClock(at: string, round: number, level: FaultLevel, sla: Parameters<typeof clockLengths>[2]): TicketClockEntry {
+  const resolve = clockLengths('repair', level, sla).find((c) => c.name === 'resolve')!;
+  return { name: 'resolve', lengthMs: resolve.lengthMs, startedAt: at, round };
 }
 
 export const holdsOf = (record: TicketClocksRecord): Hold[] => record.holds.map((h) => ({ from: new Date(h.from), ...(h.to ? { to: new Date(h.to) } : {}) }));

@@ -60,7 +60,8 @@ export function goInstall(options: { go: string; packages: readonly string[]; bi
       env: { ...options.env, GOBIN: options.binDir, ...extraEnv },
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 30 * 60 * 1000,
+      // An hour: the server's build with an empty Go build cache passed 30 minutes on a loaded 2-core machine.
+      timeout: 60 * 60 * 1000,
     });
     return { ok: result.status === 0, output: `${result.stdout ?? ''}${result.stderr ?? ''}`, exit: String(result.status ?? result.signal) };
   };

@@ -2,6 +2,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { createApp } from '../api';
 import { apiModules } from '../api/modules';
 import { createConsole } from '../console';
+import { createSurveyPages } from '../console/survey';
 import type { AppConfig } from './config';
 import type { CoreServices } from './services';
 import { temporalReachable } from './temporal';
@@ -14,12 +15,15 @@ export function httpAppFor(services: CoreServices, temporal: { client: Client; c
     health: { temporal: () => temporalReachable(temporal.connection) },
     routers: apiModules,
   });
+  // The customer's survey link: public, before the console's signed-in pages.
+  app.use(createSurveyPages({ knex: services.knex, temporal: { client: temporal.client }, csrfSecret: config.console.csrfSecret }));
   app.use(
     createConsole({
       knex: services.knex,
       sessionLimits: { idleMs: config.console.sessionIdleMs, absoluteMs: config.console.sessionMaxMs },
       signInLimit: config.console.signInLimit,
       csrfSecret: config.console.csrfSecret,
+      temporal: { client: temporal.client, taskQueue: config.taskQueue, namespace: config.temporalNamespace },
     }),
   );
   return app;

@@ -4,6 +4,7 @@ export { trialRun } from './trialRun';
 export { doaReplacement } from './doaReplacement';
 export { dealerSettlementRun, dealerWriteOffNotice } from './dealerSettlement';
 export { serviceTicket } from './serviceTicket';
+export { carePlan } from './carePlan';
 export { warrantyCard } from './warrantyCard';
 export { dealerTask } from './dealerTask';
 export { dealerClaim } from './dealerClaim';

@@ -12,6 +12,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -19,6 +20,7 @@ import {
   workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { RecordProjectStepInput } from '../activities/projects';
 import {
@@ -63,6 +65,8 @@ import {
 } from './projectDelivery.messages';
 import { STAGE_ATTRIBUTE } from './searchAttributes';
 import { trialRun } from './trialRun';
+import { carePlan } from './carePlan';
+import { projectCarePlanWorkflowId } from './carePlan.messages';
 import { STEP_ACTIVITY, BACKGROUND_ACTIVITY } from './kit/activityOptions';
 
 const steps = proxyActivities<Activities>(STEP_ACTIVITY);
@@ -499,6 +503,22 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
       warrantyPeriod: typeof warrantyLength === 'string' ? warrantyLength : `P${warrantyLength.workingDays}D`,
       devices: input.devices.map(({ model, serial }) => ({ model, serial, warrantyStart: state.warranty!.startsAt, warrantyEnd: state.warranty!.endsAt })),
     }, noticeOptions);
+    // Asset care (P4) takes over from final acceptance for years; it outlives the project's workflow.
+    if (patched('care-plan-at-handover')) await startCarePlan();
+  }
+
+  /** The project's care plan, started once (its id is the project's): its devices, from final acceptance. */
+  async function startCarePlan(): Promise<void> {
+    const basis = await background.projectCarePlanBasis({ projectId: input.projectId });
+    try {
+      await startChild(carePlan, {
+        workflowId: projectCarePlanWorkflowId(input.projectId),
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        args: [{ ...basis, projectId: input.projectId, anchorAt: state.warranty!.startsAt, warrantyEndsAt: state.warranty!.endsAt, policy }],
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
   }
 
   try {

@@ -43,6 +43,8 @@ export interface ServiceTicketState {
   lastStepAt?: string;
   /** When the customer's survey is due (set at close). */
   surveyDue?: string;
+  /** No answer by surveyDue: the ticket stays closed as it stood ("survey missed"). */
+  surveyMissedAt?: string;
   /** Every survey answer, in order; a low one reopened the ticket. */
   surveys: { score: number; comment?: string; satisfied: boolean; at: string; reopened: boolean }[];
   reopened: number;

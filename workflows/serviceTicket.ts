@@ -13,12 +13,12 @@
  * ticket's level change re-targets the running clocks. The deadline rows and the step kit are the
  * kit's.
  */
-import { allHandlersFinished, condition, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { PlannedClock, RecordTicketStepInput } from '../activities/tickets';
 
 type TicketPatch = RecordTicketStepInput['patch'];
-import { clockLengths, repairCharges, type TicketClockName, type TicketClocksRecord } from '../domain/ticket';
+import { clockId, clockLengths, reopenedResolveClock, repairCharges, type TicketClockName, type TicketClocksRecord } from '../domain/ticket';
 import { DomainError } from '../domain/errors';
 import { Deadlines, msUntil, runLadder } from './kit/deadlines';
 import { StepKit, invalidStep, rejectStep, type Actor } from './kit/steps';
@@ -48,6 +48,7 @@ import {
   type TicketStepResult,
 } from './serviceTicket.messages';
 import { STEP_ACTIVITY, BACKGROUND_ACTIVITY } from './kit/activityOptions';
+import { noticesTaskQueue } from './taskQueues';
 
 const steps = proxyActivities<Activities>(STEP_ACTIVITY);
 
@@ -78,7 +79,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     surveys: [],
     reopened: 0,
   };
-  const kit = new StepKit({ backdateWithin: policy.steps.backdateWithin, lastStepAt: () => state.lastStepAt });
+  const kit = new StepKit<ServiceTicketState>({ backdateWithin: policy.steps.backdateWithin, lastStepAt: () => state.lastStepAt });
   const deadlines = new Deadlines(policy.calendar, { type: 'ticket', id: ticketId });
   const noticeOptions = { timeZone: input.customer.timeZone, actionPath: `/tickets/${ticketId}` };
   const ticketRef = () => ({ id: ticketId, kind: input.kind, symptom: input.symptom, customer: input.customer.name, level: state.level });
@@ -87,10 +88,19 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
 
   setHandler(ticketStateQuery, () => state);
 
+  // The survey link is drawn and mailed on the notices queue (its token never enters this history).
+  const { sendTicketSurveyLink } = proxyActivities<Activities>({
+    taskQueue: noticesTaskQueue(workflowInfo().taskQueue),
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  });
+  /** Notices that go out beside the process (rungs, survey links): awaited only at the end. */
+  const sideNotices: Promise<unknown>[] = [];
+
   const result = (at: string): TicketStepResult => ({ status: state.status, level: state.level, onHold: state.onHold, at });
 
   function patchOf(next: ServiceTicketState, extra: TicketPatch = {}): TicketPatch {
-    const progress = { quote: next.quote ?? null, backup: next.backup ?? null, factory: next.factory ?? null, replacement: next.replacement ?? null, surveys: next.surveys, surveyDue: next.surveyDue ?? null, reopened: next.reopened };
+    const progress = { quote: next.quote ?? null, backup: next.backup ?? null, factory: next.factory ?? null, replacement: next.replacement ?? null, surveys: next.surveys, surveyDue: next.surveyDue ?? null, ...(next.surveyMissedAt ? { surveyMissedAt: next.surveyMissedAt } : {}), reopened: next.reopened };
     return { status: next.status, onHold: next.onHold, assigneeUserId: next.assignee?.userId ?? null, faultLevel: next.level, clockState: next.clocks, progress, ...extra };
   }
 
@@ -102,11 +112,30 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     ...clocks,
     clocks: clocks.clocks.map((c) => (names.includes(c.name) && !c.stoppedAt ? { ...c, stoppedAt: at } : c)),
   });
-  const running = (name: TicketClockName) => state.clocks.clocks.some((c) => c.name === name && !c.stoppedAt);
-  const open = () => state.status !== 'resolved' && state.status !== 'closed';
+  const running = (id: string) => state.clocks.clocks.some((c) => clockId(c) === id && !c.stoppedAt);
+  const openIn = (s: ServiceTicketState) => s.status !== 'resolved' && s.status !== 'closed';
+  const open = () => openIn(state);
+
+  /**
+   * Every recording is marked with kit.enter and the state it moves the ticket to: the row shows that
+   * state before the workflow applies it, so a step sent in that moment is judged against it as well
+   * (kit.allows), and again under the lock once the first step applied or failed.
+   */
+  /** Refuses (409) a step that neither the ticket's state nor the one being entered allows. */
+  function refuse(...refusals: ((s: ServiceTicketState) => string | undefined)[]): void {
+    for (const refusal of refusals) {
+      const reason = refusal(state);
+      if (reason !== undefined && !kit.allows(state, (s) => refusal(s) === undefined)) rejectStep(reason);
+    }
+  }
 
   async function take(step: { actor: Actor }, at: string, key: string, kind: string, summary: string, next: ServiceTicketState, options: { data?: unknown; extra?: TicketPatch } = {}): Promise<TicketStepResult> {
-    await steps.recordTicketStep(entry(`${key}:${at}`, kind, summary, next, { actor: step.actor, at, ...options }));
+    const entered = kit.enter(next);
+    try {
+      await steps.recordTicketStep(entry(`${key}:${at}`, kind, summary, next, { actor: step.actor, at, ...options }));
+    } finally {
+      entered();
+    }
     const clocksMoved = next.clocks !== state.clocks;
     Object.assign(state, next, { lastStepAt: at });
     if (clocksMoved) clocksVersion += 1;
@@ -114,12 +143,10 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   }
 
   /** Out of scope, work starts only on a quote the customer accepted (advice needs none). */
-  function requireAcceptedQuote(): void {
-    if (input.entitlement === 'out_of_scope' && state.quote?.status !== 'accepted') rejectStep('out of scope: the customer must accept a quote before work starts');
-  }
+  const quoteMissing = (s: ServiceTicketState) => (input.entitlement === 'out_of_scope' && s.quote?.status !== 'accepted' ? 'out of scope: the customer must accept a quote before work starts' : undefined);
 
   kit.step(assignTicketUpdate, {
-    validate: () => void (!open() && rejectStep(`a ${state.status} ticket is not assigned`)),
+    validate: () => refuse((s) => (!openIn(s) ? `a ${s.status} ticket is not assigned` : undefined)),
     async apply(step, at) {
       // Reassignment keeps the clocks running: only the engineer changes.
       const next: ServiceTicketState = { ...state, assignee: step.engineer, status: state.status === 'open' ? 'assigned' : state.status };
@@ -130,7 +157,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   });
 
   kit.step(acknowledgeTicketUpdate, {
-    validate: () => void (state.status !== 'assigned' && rejectStep(state.status === 'open' ? 'the ticket is not assigned yet' : `a ${state.status} ticket was already acknowledged`)),
+    validate: () => refuse((s) => (s.status === 'assigned' ? undefined : s.status === 'open' ? 'the ticket is not assigned yet' : `a ${s.status} ticket was already acknowledged`)),
     apply: (step, at) =>
       take(step, at, 'acknowledged', 'acknowledged', input.kind === 'complaint' ? 'complaint answered' : 'engineer responded', {
         ...state,
@@ -142,16 +169,14 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   kit.step(arriveTicketUpdate, {
     validate() {
       if (input.kind !== 'repair') rejectStep('a complaint has no site visit');
-      if (state.status !== 'assigned' && state.status !== 'acknowledged') rejectStep(`the engineer cannot arrive on a ${state.status} ticket`);
-      requireAcceptedQuote();
+      refuse((s) => (s.status !== 'assigned' && s.status !== 'acknowledged' ? `the engineer cannot arrive on a ${s.status} ticket` : undefined), quoteMissing);
     },
     apply: (step, at) => take(step, at, 'arrived', 'arrived', 'engineer on site', { ...state, status: 'on_site', clocks: stopClocks(state.clocks, ['respond', 'onSite'], at) }),
   });
 
   kit.step(holdTicketUpdate, {
     validate() {
-      if (!open()) rejectStep(`a ${state.status} ticket is not put on hold`);
-      if (state.onHold) rejectStep('the ticket is already on hold');
+      refuse((s) => (!openIn(s) ? `a ${s.status} ticket is not put on hold` : s.onHold ? 'the ticket is already on hold' : undefined));
     },
     apply: (step, at) =>
       take(step, at, 'hold', 'hold', `on hold: waiting for ${step.reason}${step.note ? ` (${step.note})` : ''}`, {
@@ -162,7 +187,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   });
 
   kit.step(resumeTicketUpdate, {
-    validate: () => void (!state.onHold && rejectStep('the ticket is not on hold')),
+    validate: () => refuse((s) => (!s.onHold ? 'the ticket is not on hold' : undefined)),
     apply: (step, at) =>
       take(step, at, 'resumed', 'resumed', 'work resumed: the clocks run again', {
         ...state,
@@ -174,7 +199,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   kit.step(levelTicketUpdate, {
     validate(step) {
       if (input.kind !== 'repair') rejectStep('a complaint has no fault level');
-      if (!open()) rejectStep(`a ${state.status} ticket keeps its level`);
+      refuse((s) => (!openIn(s) ? `a ${s.status} ticket keeps its level` : undefined));
       if (step.level === state.level) invalidStep(`the ticket is already level ${step.level}`, 'level');
     },
     apply(step, at) {
@@ -197,9 +222,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   kit.step(resolveTicketUpdate, {
     validate(step) {
       if (input.kind !== 'repair') rejectStep('a complaint is closed, not resolved');
-      if (state.status !== 'acknowledged' && state.status !== 'on_site') rejectStep(`a ${state.status} ticket cannot be resolved`);
-      if (state.onHold) rejectStep('resume the ticket before resolving it');
-      requireAcceptedQuote();
+      refuse((s) => (s.status !== 'acknowledged' && s.status !== 'on_site' ? `a ${s.status} ticket cannot be resolved` : s.onHold ? 'resume the ticket before resolving it' : undefined), quoteMissing);
       chargesOf(step);
     },
     async apply(step, at) {
@@ -213,30 +236,48 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
 
   kit.step(closeTicketUpdate, {
     validate() {
-      if (input.kind === 'repair' && state.status !== 'resolved') rejectStep(`a ${state.status} ticket cannot be closed; resolve it first`);
-      if (input.kind === 'complaint' && state.status !== 'acknowledged') rejectStep(`a ${state.status} complaint cannot be closed; answer it first`);
+      refuse((s) => (input.kind === 'repair' && s.status !== 'resolved' ? `a ${s.status} ticket cannot be closed; resolve it first` : input.kind === 'complaint' && s.status !== 'acknowledged' ? `a ${s.status} complaint cannot be closed; answer it first` : undefined));
     },
     async apply(step, at) {
       const surveyDue = input.kind === 'repair' ? (await deadlines.add(at, policy.ticket.surveyWithin)).at.toISOString() : undefined;
-      return take(step, at, 'closed', 'closed', input.kind === 'complaint' ? 'closed: the customer confirmed' : `closed; survey due by ${surveyDue}`, { ...state, status: 'closed', surveyDue, clocks: stopClocks(state.clocks, ['reply'], at) }, { extra: { closedAt: at } });
+      const answer = await take(step, at, 'closed', 'closed', input.kind === 'complaint' ? 'closed: the customer confirmed' : `closed; survey due by ${surveyDue}`, { ...state, status: 'closed', surveyDue, clocks: stopClocks(state.clocks, ['reply'], at) }, { extra: { closedAt: at } });
+      // The customer's survey link, good until the survey is due; answering it is the survey step.
+      if (surveyDue && patched('ticket-survey-link')) sideNotices.push(sendSurveyLinks(state.reopened, surveyDue));
+      return answer;
     },
   });
 
-  /** Back to the engineer: the customer is not satisfied yet (002). The SLA clocks keep their first result. */
-  const reopenedState = (): ServiceTicketState => ({ ...state, status: state.assignee ? 'assigned' : 'open', surveyDue: undefined, reopened: state.reopened + 1 });
-  const awaitingSurvey = () => state.status === 'closed' && state.surveyDue !== undefined && !surveyOver;
+  async function sendSurveyLinks(round: number, dueAt: string): Promise<void> {
+    const { workflowId } = workflowInfo();
+    await Promise.all(
+      input.customer.contacts.map((person) =>
+        sendTicketSurveyLink({ idempotencyKey: `${workflowId}:survey-link:${round}:${person.email}`, ticketId, round, to: person, dueAt, timeZone: input.customer.timeZone, context: { ticket: ticketRef(), device: input.device ?? null } }),
+      ),
+    );
+  }
+
+  /**
+   * Back to the engineer: the customer is not satisfied yet (002). The SLA clocks keep their first
+   * result, and a new resolve clock runs from the reopen at the level's length, with its own ladder.
+   */
+  function reopenedState(at: string): ServiceTicketState {
+    const reopened = state.reopened + 1;
+    const clocks = patched('ticket-reopen-resolve-clock') ? { ...state.clocks, clocks: [...state.clocks.clocks, reopenedResolveClock(at, reopened, state.level, policy.sla)] } : state.clocks;
+    return { ...state, status: state.assignee ? 'assigned' : 'open', surveyDue: undefined, reopened, clocks };
+  }
+  const awaitingSurveyIn = (s: ServiceTicketState) => s.status === 'closed' && s.surveyDue !== undefined && !surveyOver;
   let surveyOver = false;
 
   kit.step(surveyTicketUpdate, {
     validate(step) {
       if (input.kind !== 'repair') rejectStep('a complaint is closed when the customer confirms; it has no survey');
-      if (!awaitingSurvey()) rejectStep(state.status === 'closed' ? 'the survey is already answered or no longer awaited' : `a ${state.status} ticket is not surveyed; close it first`);
+      refuse((s) => (awaitingSurveyIn(s) ? undefined : s.status === 'closed' ? 'the survey is already answered or no longer awaited' : `a ${s.status} ticket is not surveyed; close it first`));
       if (!Number.isInteger(step.score) || step.score < 1 || step.score > 5) invalidStep('must be a whole score 1 … 5', 'score');
     },
     async apply(step, at) {
       const low = step.score <= policy.ticket.reopenAtOrBelow || step.notSatisfied === true;
       const answer = { score: step.score, ...(step.comment ? { comment: step.comment } : {}), satisfied: !low, at, reopened: low };
-      const next: ServiceTicketState = low ? { ...reopenedState(), surveys: [...state.surveys, answer] } : { ...state, surveys: [...state.surveys, answer] };
+      const next: ServiceTicketState = low ? { ...reopenedState(at), surveys: [...state.surveys, answer] } : { ...state, surveys: [...state.surveys, answer] };
       const summary = low ? `survey ${step.score}/5${step.notSatisfied ? ', not satisfied' : ''}: reopened` : `survey ${step.score}/5: satisfied`;
       // Satisfied: the ticket is closed for good from this answer on.
       if (!low) surveyOver = true;
@@ -247,10 +288,9 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   kit.step(reopenTicketUpdate, {
     validate() {
       if (input.kind !== 'repair') rejectStep('a complaint is not reopened; open a new one');
-      if (state.status !== 'closed' && state.status !== 'resolved') rejectStep(`a ${state.status} ticket is still open`);
-      if (state.status === 'closed' && !awaitingSurvey()) rejectStep('the ticket is closed for good: open a new ticket');
+      refuse((s) => (s.status !== 'closed' && s.status !== 'resolved' ? `a ${s.status} ticket is still open` : s.status === 'closed' && !awaitingSurveyIn(s) ? 'the ticket is closed for good: open a new ticket' : undefined));
     },
-    apply: (step, at) => take(step, at, 'reopen', 'reopened', `reopened: ${step.reason}`, reopenedState(), { extra: { closedAt: null } }),
+    apply: (step, at) => take(step, at, 'reopen', 'reopened', `reopened: ${step.reason}`, reopenedState(at), { extra: { closedAt: null } }),
   });
 
   // -------------------------------------------------------------------------------------------
@@ -260,27 +300,41 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     validate(step) {
       if (input.kind !== 'repair') rejectStep('a complaint is not quoted');
       if (input.entitlement !== 'out_of_scope') rejectStep(`the device is covered (${input.entitlement}): no quote is needed`);
-      if (!open()) rejectStep(`a ${state.status} ticket is not quoted`);
-      if (state.quote && state.quote.status !== 'refused') rejectStep(`a quote is already ${state.quote.status}`);
-      quoteTotal(step);
+      refuse((s) => (!openIn(s) ? `a ${s.status} ticket is not quoted` : s.quote && s.quote.status !== 'refused' ? `a quote is already ${s.quote.status}` : undefined));
+      quoteCharges(step);
     },
     async apply(step, at) {
-      const quote = { total: quoteTotal(step), labourMinutes: step.labourMinutes, labourRate: step.labourRate, travel: step.travel, parts: step.parts, ...(step.note ? { note: step.note } : {}), status: 'pending' as const, at };
-      return take(step, at, 'quote', 'quoted', `quote of ${quote.total.amount} ${quote.total.currency} (minor units) sent to the customer`, { ...state, quote }, { data: quote });
+      const charges = quoteCharges(step);
+      const quote = { total: charges.total, labourMinutes: step.labourMinutes, labourRate: step.labourRate, travel: step.travel, parts: step.parts, ...(step.note ? { note: step.note } : {}), status: 'pending' as const, at };
+      const answer = await take(step, at, 'quote', 'quoted', `quote of ${quote.total.amount} ${quote.total.currency} (minor units) sent to the customer`, { ...state, quote }, { data: quote });
+      // The customer hears the quote and how to accept it; the dispatcher records the answer.
+      await notify(`quote:${at}`, 'ticket-quote', input.customer.contacts, {
+        ticket: ticketRef(),
+        device: input.device ?? null,
+        labourHours: Math.round((step.labourMinutes / 60) * 100) / 100,
+        labourRate: step.labourRate,
+        labour: charges.labour,
+        travel: charges.travel,
+        parts: charges.parts,
+        total: charges.total,
+        note: step.note ?? null,
+        quotedAt: at,
+      }, noticeOptions);
+      return answer;
     },
   });
 
-  function quoteTotal(step: { labourMinutes: number; labourRate: ResolveStep['labourRate']; travel: ResolveStep['travel']; parts: ResolveStep['parts'] }) {
-    return chargesOf({ ...step, qualityFault: false, diagnosis: '', workDone: '' } as ResolveStep, 'out_of_scope').total;
+  function quoteCharges(step: { labourMinutes: number; labourRate: ResolveStep['labourRate']; travel: ResolveStep['travel']; parts: ResolveStep['parts'] }) {
+    return chargesOf({ ...step, qualityFault: false, diagnosis: '', workDone: '' } as ResolveStep, 'out_of_scope');
   }
 
   kit.step(quoteAcceptedTicketUpdate, {
-    validate: () => void (state.quote?.status !== 'pending' && rejectStep('no quote awaits an answer')),
+    validate: () => refuse((s) => (s.quote?.status !== 'pending' ? 'no quote awaits an answer' : undefined)),
     apply: (step, at) => take(step, at, 'quote_accepted', 'quote_accepted', 'the customer accepted the quote: work may start', { ...state, quote: { ...state.quote!, status: 'accepted' } }),
   });
 
   kit.step(quoteRefusedTicketUpdate, {
-    validate: () => void (state.quote?.status !== 'pending' && rejectStep('no quote awaits an answer')),
+    validate: () => refuse((s) => (s.quote?.status !== 'pending' ? 'no quote awaits an answer' : undefined)),
     // Advice only: the ticket closes with its clocks stopped, and no survey is asked.
     apply: (step, at) =>
       take(step, at, 'quote_refused', 'quote_refused', 'the customer refused the quote: closed with advice only', { ...state, status: 'closed', quote: { ...state.quote!, status: 'refused' }, clocks: stopClocks(state.clocks, ['respond', 'onSite', 'resolve'], at) }, { extra: { closedAt: at } }),
@@ -321,7 +375,12 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     await kit.exclusive(async () => {
       if (state.backup || !open()) return;
       const next: ServiceTicketState = { ...state, backup: { dueAt } };
-      await background.recordTicketStep(entry('backup_due', 'backup_unit_due', `not fixed in time: a backup unit is due on site by ${dueAt}`, next, { data: next.backup }));
+      const entered = kit.enter(next);
+      try {
+        await background.recordTicketStep(entry('backup_due', 'backup_unit_due', `not fixed in time: a backup unit is due on site by ${dueAt}`, next, { data: next.backup }));
+      } finally {
+        entered();
+      }
       Object.assign(state, next);
       watch('backup_unit', 'ticket_backup_unit', `ticket ${ticketId}: backup unit on site`, () => state.backup!.dueAt, () => state.backup?.deliveredAt !== undefined || !open());
     });
@@ -329,17 +388,19 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
 
   kit.step(backupUnitTicketUpdate, {
     validate() {
-      if (!state.backup) rejectStep('no backup unit is due: the resolve clock has not breached');
-      if (state.backup?.deliveredAt) rejectStep('the backup unit is already on site');
+      refuse((s) => (!s.backup ? 'no backup unit is due: the resolve clock has not breached' : s.backup.deliveredAt ? 'the backup unit is already on site' : undefined));
     },
     apply: (step, at) => take(step, at, 'backup_unit', 'backup_unit', `backup unit ${step.serial} on site`, { ...state, backup: { ...state.backup!, deliveredAt: at, serial: step.serial } }),
   });
 
   kit.step(factoryRepairTicketUpdate, {
     validate(step) {
-      if (!state.backup) rejectStep('factory repair follows a breached resolve clock');
-      if (step.action === 'sent' && state.factory) rejectStep('the device is already at the factory');
-      if (step.action === 'returned' && (!state.factory || state.factory.returnedAt || state.replacement)) rejectStep('no device is at the factory');
+      refuse((s) =>
+        !s.backup ? 'factory repair follows a breached resolve clock'
+        : step.action === 'sent' && s.factory ? 'the device is already at the factory'
+        : step.action === 'returned' && (!s.factory || s.factory.returnedAt || s.replacement) ? 'no device is at the factory'
+        : undefined,
+      );
     },
     async apply(step, at) {
       if (step.action === 'sent') {
@@ -354,18 +415,21 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
 
   kit.step(replaceTicketUpdate, {
     validate() {
-      if (!state.factory) rejectStep('a replacement follows a factory repair found impossible');
-      if (state.factory?.returnedAt) rejectStep('the device came back repaired');
-      if (state.replacement) rejectStep('the device was already replaced');
+      refuse((s) => (!s.factory ? 'a replacement follows a factory repair found impossible' : s.factory.returnedAt ? 'the device came back repaired' : s.replacement ? 'the device was already replaced' : undefined));
       if (!input.device) rejectStep('the ticket names no registered device to replace');
     },
     async apply(step, at) {
       const warrantyEndsAt = (await deadlines.add(at, policy.warranty.length)).at.toISOString();
       const next: ServiceTicketState = { ...state, replacement: { serial: step.serial, at } };
-      await steps.recordTicketStep({
-        ...entry(`replaced:${at}`, 'replaced', `unrepairable: replaced free of charge by ${step.serial}, in warranty until ${warrantyEndsAt}`, next, { actor: step.actor, at, data: next.replacement }),
-        replacementDevice: { customerId: input.customer.id, serial: step.serial, model: input.device!.model, replaces: input.device!.serial, warrantyStartsAt: at, warrantyEndsAt },
-      });
+      const entered = kit.enter(next);
+      try {
+        await steps.recordTicketStep({
+          ...entry(`replaced:${at}`, 'replaced', `unrepairable: replaced free of charge by ${step.serial}, in warranty until ${warrantyEndsAt}`, next, { actor: step.actor, at, data: next.replacement }),
+          replacementDevice: { customerId: input.customer.id, serial: step.serial, model: input.device!.model, replaces: input.device!.serial, warrantyStartsAt: at, warrantyEndsAt },
+        });
+      } finally {
+        entered();
+      }
       Object.assign(state, next, { lastStepAt: at });
       return result(at);
     },
@@ -374,8 +438,8 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   // -------------------------------------------------------------------------------------------
   // The clocks
 
-  const deadlineKey = (name: TicketClockName) => `ticket:${ticketId}:${name}`;
-  const openRows = new Set<TicketClockName>();
+  const deadlineKey = (id: string) => `ticket:${ticketId}:${id}`;
+  const openRows = new Set<string>();
 
   async function recipientsFor(role: string): Promise<Person[]> {
     if (role === 'engineer' && state.assignee) return [state.assignee];
@@ -386,45 +450,45 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   /** The rows pages read: one per running clock at its breach instant; closed once the clock stops. */
   async function syncRows(planned: PlannedClock[]): Promise<void> {
     for (const clock of state.clocks.clocks) {
+      const id = clockId(clock);
       if (clock.stoppedAt) {
-        if (openRows.delete(clock.name)) await deadlines.close(deadlineKey(clock.name), 'met');
+        if (openRows.delete(id)) await deadlines.close(deadlineKey(id), 'met');
         continue;
       }
-      const due = planned.find((p) => p.name === clock.name)?.dueAt;
+      const due = planned.find((p) => (p.id ?? p.name) === id)?.dueAt;
       // On hold the due instant is unknown; the row keeps the last one until the clock runs again.
       if (!due) continue;
-      await deadlines.open({ key: deadlineKey(clock.name), kind: `ticket_${clock.name}`, description: `ticket ${ticketId}: ${CLOCK_LABELS[clock.name].en.toLowerCase()} due (level ${state.level})` }, { at: new Date(due), provisional: false });
-      openRows.add(clock.name);
+      const again = clock.round ? ` again after reopen ${clock.round}` : '';
+      await deadlines.open({ key: deadlineKey(id), kind: `ticket_${clock.name}`, description: `ticket ${ticketId}: ${CLOCK_LABELS[clock.name].en.toLowerCase()} due${again} (level ${state.level})` }, { at: new Date(due), provisional: false });
+      openRows.add(id);
     }
   }
 
-  async function fire(clock: TicketClockName, rung: { rung: string; role: string; at: string }, dueAt: string | null, version: number): Promise<void> {
+  async function fire(clock: { id: string; name: TicketClockName }, rung: { rung: string; role: string; at: string }, dueAt: string | null, version: number): Promise<void> {
     const fired = await kit.exclusive(async () => {
       // A step may have stopped or moved the clock while this rung waited for the lock.
-      if (version !== clocksVersion || !running(clock)) return false;
-      const key = `${clock}:${rung.rung}`;
+      if (version !== clocksVersion || !running(clock.id)) return false;
+      const key = `${clock.id}:${rung.rung}`;
       const next: ServiceTicketState = { ...state, fired: [...state.fired, key] };
       const late = rung.rung.startsWith('breach');
-      await background.recordTicketStep(entry(`clock:${key}`, late ? 'sla_breach' : 'sla_warning', `${CLOCK_LABELS[clock].en} clock: ${rung.rung.replace('_', ' ')} (to ${rung.role})`, next, { data: { clock, rung: rung.rung, role: rung.role, dueAt } }));
+      await background.recordTicketStep(entry(`clock:${key}`, late ? 'sla_breach' : 'sla_warning', `${CLOCK_LABELS[clock.name].en} clock${clock.id === clock.name ? '' : ` (${clock.id})`}: ${rung.rung.replace('_', ' ')} (to ${rung.role})`, next, { data: { clock: clock.name, ...(clock.id === clock.name ? {} : { clockId: clock.id }), rung: rung.rung, role: rung.role, dueAt } }));
       Object.assign(state, next);
       return true;
     });
     if (!fired) return;
     const rungAt = rung.at;
-    if (clock === 'resolve' && rung.rung === 'breach' && input.kind === 'repair') await backupUnitDue(dueAt ?? rungAt);
-    await deadlines.markRung(deadlineKey(clock), rung.rung);
+    if (clock.name === 'resolve' && rung.rung === 'breach' && input.kind === 'repair') await backupUnitDue(dueAt ?? rungAt);
+    await deadlines.markRung(deadlineKey(clock.id), rung.rung);
     // The notice waits its turn on the notices queue beside the clocks: the next rung never waits for it.
-    clockNotices.push(sendRungNotice(clock, rung, dueAt, rungAt));
+    sideNotices.push(sendRungNotice(clock, rung, dueAt, rungAt));
   }
 
-  const clockNotices: Promise<unknown>[] = [];
-
-  async function sendRungNotice(clock: TicketClockName, rung: { rung: string; role: string }, dueAt: string | null, rungAt: string): Promise<void> {
+  async function sendRungNotice(clock: { id: string; name: TicketClockName }, rung: { rung: string; role: string }, dueAt: string | null, rungAt: string): Promise<void> {
     const to = await recipientsFor(rung.role);
-    await notify(`clock:${clock}:${rung.rung}`, 'ticket-clock', to, {
+    await notify(`clock:${clock.id}:${rung.rung}`, 'ticket-clock', to, {
       ticket: ticketRef(),
       device: input.device ?? null,
-      clock: CLOCK_LABELS[clock],
+      clock: CLOCK_LABELS[clock.name],
       breached: rung.rung.startsWith('breach'),
       again: rung.rung === 'breach_again',
       dueAt: dueAt ?? rungAt,
@@ -446,7 +510,11 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     for (;;) {
       if (moved()) break;
       const next = planned
-        .flatMap((c) => c.rungs.filter((r) => r.at && !state.fired.includes(`${c.name}:${r.rung}`)).map((r) => ({ clock: c.name, dueAt: c.dueAt, ...r, at: r.at! })))
+        .flatMap((c) => {
+          // Plans recorded before clocks had ids name the clock only.
+          const id = c.id ?? c.name;
+          return c.rungs.filter((r) => r.at && !state.fired.includes(`${id}:${r.rung}`)).map((r) => ({ clock: { id, name: c.name }, dueAt: c.dueAt, ...r, at: r.at! }));
+        })
         .sort((a, b) => a.at.localeCompare(b.at))[0];
       if (!next) {
         await condition(moved);
@@ -471,7 +539,9 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     if (!answered) {
       const late = await kit.exclusive(async () => {
         if (state.status !== 'closed' || surveyOver) return false;
-        await background.recordTicketStep(entry(`survey_missed:${due}`, 'survey_missed', 'no survey answer by its due time: closed as it stands', state));
+        const next: ServiceTicketState = { ...state, surveyMissedAt: due };
+        await background.recordTicketStep(entry(`survey_missed:${due}`, 'survey_missed', 'survey missed: no answer by its due time, closed as it stands', next));
+        Object.assign(state, next);
         surveyOver = true;
         return true;
       });
@@ -489,7 +559,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
 
   await deadlines.closeAll('met');
   await intakeNotice;
-  await Promise.all([...watches, ...clockNotices]);
+  await Promise.all([...watches, ...sideNotices]);
   await condition(allHandlersFinished);
   return state;
 }

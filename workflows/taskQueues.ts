@@ -10,4 +10,4 @@ export function noticesTaskQueue(taskQueue: string): string {
 }
 
 /** Activities served by the notices worker only; the interactive worker never registers them. */
-export const NOTICE_ACTIVITIES = ['sendNotice'] as const;
+export const NOTICE_ACTIVITIES = ['sendNotice', 'sendTicketSurveyLink'] as const;

@@ -60,7 +60,7 @@ const CreateTicketBody = z
     level: LevelSchema.default(3),
     channel: z.enum(CHANNELS),
     contact: ContactSchema,
-    engineerUserId: IdSchema.optional().openapi({ description: 'The engineer to dispatch at once (the customer’s one-to-one engineer)' }),
+    engineerUserId: IdSchema.optional().openapi({ description: 'The engineer to dispatch at once; by default a repair goes to the customer’s one-to-one engineer, when one is set' }),
   })
   .openapi('CreateTicket');
 
@@ -70,6 +70,8 @@ const StepTime = { occurredAt: z.iso.datetime({ offset: true, error: 'must be an
 
 const ClockSchema = z.object({
   name: z.string(),
+  round: z.number().openapi({ description: '0, or n for the resolve clock started anew by the n-th reopen' }),
+  startedAt: z.string(),
   lengthMs: z.number(),
   dueAt: z.string().nullable(),
   elapsedMs: z.number(),
@@ -130,6 +132,22 @@ async function engineerOf(deps: ApiDeps, userId: number, field: string): Promise
   return { userId: user.id, name: user.name, email: user.email, locale: user.locale };
 }
 
+/**
+ * Who takes a new ticket: the engineer named in the request; else the engineer opening it on site;
+ * else, for a repair, the customer's one-to-one engineer (000: dispatched to them first); else nobody
+ * yet, and the dispatcher assigns. A complaint does not go to the one-to-one engineer by itself: it
+ * may be about them.
+ */
+async function dispatchAtIntake(deps: ApiDeps, body: z.output<typeof CreateTicketBody>, customerId: number, user: User): Promise<Assignee | undefined> {
+  if (body.engineerUserId !== undefined) return engineerOf(deps, body.engineerUserId, 'engineerUserId');
+  if (TICKET_ENGINEER_ROLES.includes(user.role)) return engineerOf(deps, user.id, 'engineerUserId');
+  if (body.kind !== 'repair') return undefined;
+  const oneToOne = await new CustomersRepository(deps.knex).engineerOf(customerId);
+  const found = oneToOne === null ? null : await new UsersRepository(deps.knex).get(oneToOne);
+  // One who is no longer an engineer leaves the ticket to the dispatcher.
+  return found && found.active && TICKET_ENGINEER_ROLES.includes(found.role) ? { userId: found.id, name: found.name, email: found.email, locale: found.locale } : undefined;
+}
+
 async function openTicket(deps: ApiDeps, body: z.output<typeof CreateTicketBody>, user: User): Promise<Ticket> {
   if (!deps.temporal) throw unavailable('No process engine configured');
   const customer = await new CustomersRepository(deps.knex).get(body.customerId);
@@ -137,8 +155,7 @@ async function openTicket(deps: ApiDeps, body: z.output<typeof CreateTicketBody>
   const device = body.serial ? await new DevicesRepository(deps.knex).getBySerial(body.serial) : null;
   if (body.serial && (!device || device.customerId !== customer.id)) throw validationFailed([{ field: 'serial', message: `no device ${body.serial} of customer ${customer.id}` }]);
   if (body.kind === 'repair' && !body.serial && !body.model) throw validationFailed([{ field: 'serial', message: 'name the device by its serial, or its model when the serial is unknown' }]);
-  // The engineer opening a ticket on site takes it; otherwise the one named, else the dispatcher assigns later.
-  const engineer = body.engineerUserId !== undefined ? await engineerOf(deps, body.engineerUserId, 'engineerUserId') : TICKET_ENGINEER_ROLES.includes(user.role) ? await engineerOf(deps, user.id, 'engineerUserId') : undefined;
+  const engineer = await dispatchAtIntake(deps, body, customer.id, user);
   const model = device?.model ?? body.model ?? null;
   const { policy, maintenance } = await policyFor(deps, customer, model);
   const openedAt = new Date();
@@ -352,22 +369,41 @@ const stepRoutes = STEPS.map((step) =>
       errors: STEP_ERRORS,
     },
     async ({ params, body, user, deps, res, idempotencyKey }) => {
-      const receivedAt = new Date();
-      if (!deps.temporal) throw unavailable('No process engine configured');
-      const ticket = (await new TicketsRepository(deps.knex).get(params.id))!;
       res.locals.audit = { entityType: 'ticket', entityId: params.id } satisfies AuditTarget;
-      const { occurredAt, ...rest } = body as { occurredAt?: string } & Record<string, unknown>;
-      const prepared = step.prepare ? await step.prepare(rest, deps) : rest;
-      const payload = { ...prepared, actor: { userId: user.id, name: user.name, role: user.role }, occurredAt: occurredAt ? new Date(occurredAt).toISOString() : receivedAt.toISOString() };
-      try {
-        const result = (await deps.temporal.client.workflow.getHandle(ticket.workflowId ?? ticketWorkflowId(ticket.id)).executeUpdate(step.update, { args: [payload], ...(updateIdFor(user, idempotencyKey) ? { updateId: updateIdFor(user, idempotencyKey) } : {}) })) as z.input<typeof StepResultSchema>;
-        return { status: 200, body: result };
-      } catch (error) {
-        throw updateFailureToApi(error, `ticket ${ticket.id} is ${ticket.status}`);
-      }
+      return { status: 200, body: await takeStep(deps, step, params.id, body as Record<string, unknown>, user, updateIdFor(user, idempotencyKey)) };
     },
   ),
 );
+
+async function takeStep(deps: ApiDeps, step: (typeof STEPS)[number], ticketId: number, body: Record<string, unknown>, user: User, updateId?: string): Promise<z.input<typeof StepResultSchema>> {
+  const receivedAt = new Date();
+  if (!deps.temporal) throw unavailable('No process engine configured');
+  const ticket = (await new TicketsRepository(deps.knex).get(ticketId))!;
+  const { occurredAt, ...rest } = body as { occurredAt?: string } & Record<string, unknown>;
+  const prepared = step.prepare ? await step.prepare(rest, deps) : rest;
+  const payload = { ...prepared, actor: { userId: user.id, name: user.name, role: user.role }, occurredAt: occurredAt ? new Date(occurredAt).toISOString() : receivedAt.toISOString() };
+  try {
+    return (await deps.temporal.client.workflow.getHandle(ticket.workflowId ?? ticketWorkflowId(ticket.id)).executeUpdate(step.update, { args: [payload], ...(updateId ? { updateId } : {}) })) as z.input<typeof StepResultSchema>;
+  } catch (error) {
+    throw updateFailureToApi(error, `ticket ${ticket.id} is ${ticket.status}`);
+  }
+}
+
+/** The ticket steps by their path (`assign`, `acknowledge`, …), as the API takes them. */
+export const TICKET_STEPS = STEPS.map((step) => ({ path: step.path, action: step.action ?? ('act' as const) }));
+
+/**
+ * One ticket step for the console: the body checked by the API's own schema (a 400 names each field
+ * as the API would), then taken as `POST /api/tickets/:id/<step>` takes it. The caller has checked
+ * that the user may act on the ticket.
+ */
+export async function runTicketStep(deps: ApiDeps, user: User, ticketId: number, path: string, body: Record<string, unknown>): Promise<z.input<typeof StepResultSchema>> {
+  const step = STEPS.find((s) => s.path === path);
+  if (!step) throw validationFailed([{ field: 'step', message: `no ticket step ${path}` }]);
+  const parsed = step.body.safeParse(body);
+  if (!parsed.success) throw validationFailed(parsed.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || 'body', message: issue.message })));
+  return takeStep(deps, step, ticketId, parsed.data as Record<string, unknown>, user);
+}
 
 export const ticketsModule = apiModule(create, list, read, ...stepRoutes);
 

@@ -2,7 +2,7 @@
 import type { Knex } from 'knex';
 import { CalendarsRepository } from '../../db/repositories/calendars';
 import type { Ticket } from '../../db/repositories/tickets';
-import { clockStatus, holdsOf } from '../../domain/ticket';
+import { clockStart, clockStatus, holdsOf } from '../../domain/ticket';
 
 /** Each clock as the ticket shows it now, on the calendar as the store holds it. */
 export async function ticketClocks(knex: Knex, ticket: Ticket, now: Date) {
@@ -12,8 +12,9 @@ export async function ticketClocks(knex: Knex, ticket: Ticket, now: Date) {
   const basis = { clock: record.clock, calendar: { ...stored, timeZone: record.timeZone } };
   const holds = holdsOf(record);
   return record.clocks.map((c) => {
-    const shown = clockStatus({ start: new Date(record.startedAt), lengthMs: c.lengthMs, warnAt: record.warnAt, holds, now, basis, ...(c.stoppedAt ? { stoppedAt: new Date(c.stoppedAt) } : {}) });
-    return { name: c.name, lengthMs: c.lengthMs, dueAt: shown.dueAt?.toISOString() ?? null, elapsedMs: shown.elapsedMs, pausedMs: shown.pausedMs, status: shown.status, stoppedAt: c.stoppedAt ?? null };
+    const start = clockStart(record, c);
+    const shown = clockStatus({ start, lengthMs: c.lengthMs, warnAt: record.warnAt, holds, now, basis, ...(c.stoppedAt ? { stoppedAt: new Date(c.stoppedAt) } : {}) });
+    return { name: c.name, round: c.round ?? 0, startedAt: start.toISOString(), lengthMs: c.lengthMs, dueAt: shown.dueAt?.toISOString() ?? null, elapsedMs: shown.elapsedMs, pausedMs: shown.pausedMs, status: shown.status, stoppedAt: c.stoppedAt ?? null };
   });
 }
 

@@ -2,16 +2,22 @@
  * Tickets (P3): the dispatcher's board and the engineer's "my tickets" are queues of one page.
  *
  *   GET /tickets      ticket work queues (open, mine, unassigned, at risk, breached) with their clocks
- *   GET /tickets/:id  a ticket: its clocks (due, elapsed, paused, status) and timeline
+ *   GET /tickets/:id  a ticket: its clocks (due, elapsed, paused, status), timeline and a form per step
+ *   POST /tickets/:id/steps/:step   takes the step as POST /api/tickets/:id/<step> does; 303 back to
+ *                     the ticket, or the page again with the problems beside the form's fields
  */
+import type { Request, Response } from 'express';
 import { principalOf } from '../../api/access';
+import { runTicketStep, TICKET_STEPS } from '../../api/tickets';
 import { ticketView } from '../../api/tickets/view';
-import { TicketsRepository } from '../../db/repositories/tickets';
+import { TicketsRepository, type Ticket } from '../../db/repositories/tickets';
 import type { User } from '../../db/repositories/users';
-import { canRead, readScope, ticketFacts, type Role } from '../../domain/access';
+import { canRead, may, readScope, ticketFacts, type Role } from '../../domain/access';
 import { formatMoney } from '../../domain/money';
 import type { ConsoleArea } from '../context';
+import { emptyForm, formFromError, formValues, type FormState } from '../forms';
 import { customerTimeZones, namesOf, positiveInt } from '../kit';
+import { formFieldOf, STEP_FORMS, stepBody } from './ticketSteps';
 import { translate, type MessageKey } from '../messages';
 import { CONSOLE_TIME_ZONE, humanize, label } from '../views';
 
@@ -20,10 +26,10 @@ type TicketQueue = (typeof TICKET_QUEUES)[number];
 const minutes = (ms: number) => `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 
 export const ticketsArea: ConsoleArea = {
-  paths: ['/tickets', '/tickets/:id'],
+  paths: ['/tickets', '/tickets/:id', '/tickets/:id/steps/:step'],
   nav: [{ href: '/tickets', label: 'nav.tickets' }],
   register(router, ctx) {
-    const { t, message, send, localeOf, signedInUser, requireUser } = ctx;
+    const { t, message, send, localeOf, signedInUser, requireUser, requireCsrf, expiredForm } = ctx;
     const tickets = new TicketsRepository(ctx.knex);
 
     async function ticketRows(user: User, queue: TicketQueue, now: Date) {
@@ -73,13 +79,17 @@ export const ticketsArea: ConsoleArea = {
       });
     });
 
-    router.get('/tickets/:id', requireUser, async (req, res) => {
-      const locale = localeOf(req, res);
-      const id = positiveInt(req.params.id);
+    /** The ticket the caller may read, or null (another party's ticket is shown like one that does not exist). */
+    async function readable(res: Response, raw: unknown): Promise<Ticket | null> {
+      const id = positiveInt(raw);
       const found = id === null ? null : await tickets.get(id);
-      // Another party's ticket is shown exactly like one that does not exist.
-      const ticket = found && canRead(principalOf(signedInUser(res)!), ticketFacts(found)) ? found : null;
-      if (!ticket) return message(req, res, 404, t(req, res, 'message.ticketNotFound.title'), t(req, res, 'message.ticketNotFound.text', { id: String(req.params.id) }));
+      return found && canRead(principalOf(signedInUser(res)!), ticketFacts(found)) ? found : null;
+    }
+    const notFound = (req: Request, res: Response) => message(req, res, 404, t(req, res, 'message.ticketNotFound.title'), t(req, res, 'message.ticketNotFound.text', { id: String(req.params.id) }));
+
+    async function showTicket(req: Request, res: Response, ticket: Ticket, status = 200, sent: Record<string, FormState> = {}) {
+      const locale = localeOf(req, res);
+      const principal = principalOf(signedInUser(res)!);
       const [shown, timeline, customers, engineers, zones] = await Promise.all([
         ticketView(ctx.knex, ticket, new Date()),
         tickets.timeline(ticket.id),
@@ -88,7 +98,15 @@ export const ticketsArea: ConsoleArea = {
         customerTimeZones(ctx.knex, [ticket.customerId]),
       ]);
       const charges = ticket.charges as { total?: { amount: number; currency: string } } | null;
-      send(req, res, 200, 'ticket', {
+      // Each step the caller may take, as a form; the server judges whether the ticket allows it now.
+      const steps = STEP_FORMS.filter((form) => may(principal, TICKET_STEPS.find((s) => s.path === form.step)!.action, ticketFacts(ticket))).map((form) => ({
+        step: form.step,
+        title: translate(locale, `ticket.step.${form.step}` as MessageKey),
+        action: `/tickets/${ticket.id}/steps/${form.step}`,
+        state: sent[form.step] ?? emptyForm(form.fields.some((f) => f.name === 'currency') ? { currency: 'CNY' } : {}),
+        fields: form.fields.map((f) => ({ name: f.name, id: `${form.step}-${f.name}`, label: translate(locale, `ticket.field.${f.name}` as MessageKey), type: f.type ?? 'text', required: f.required === true, hint: f.hint ? translate(locale, f.hint) : null })),
+      }));
+      send(req, res, status, 'ticket', {
         title: `#${ticket.id} · ${ticket.symptom.slice(0, 80)}`,
         timeZone: zones.get(ticket.customerId) ?? CONSOLE_TIME_ZONE,
         ticket: {
@@ -106,9 +124,41 @@ export const ticketsArea: ConsoleArea = {
           charges: charges?.total ? formatMoney(charges.total, locale === 'en' ? 'en-GB' : 'zh-CN') : null,
           openedAt: ticket.openedAt,
         },
-        clocks: shown.clocks.map((c) => ({ name: translate(locale, `clock.${c.name}` as MessageKey), status: translate(locale, `clockStatus.${c.status}` as MessageKey), statusKey: c.status, dueAt: c.dueAt, elapsed: minutes(c.elapsedMs), paused: minutes(c.pausedMs) })),
+        clocks: shown.clocks.map((c) => ({ name: `${translate(locale, `clock.${c.name}` as MessageKey)}${c.round ? ` (${c.round + 1})` : ''}`, status: translate(locale, `clockStatus.${c.status}` as MessageKey), statusKey: c.status, dueAt: c.dueAt, elapsed: minutes(c.elapsedMs), paused: minutes(c.pausedMs) })),
         timeline: timeline.map((e) => ({ at: e.at, kind: humanize(e.kind), actor: e.actor?.name ? `${e.actor.name}${e.actor.role ? ` (${label(locale, 'role', e.actor.role as Role)})` : ''}` : null, summary: e.summary })),
+        steps,
       });
+    }
+
+    router.get('/tickets/:id', requireUser, async (req, res) => {
+      const ticket = await readable(res, req.params.id);
+      if (!ticket) return notFound(req, res);
+      await showTicket(req, res, ticket);
+    });
+
+    router.post('/tickets/:id/steps/:step', requireUser, ...requireCsrf(expiredForm), async (req, res) => {
+      const user = signedInUser(res)!;
+      const ticket = await readable(res, req.params.id);
+      const form = STEP_FORMS.find((f) => f.step === req.params.step);
+      if (!ticket || !form) return notFound(req, res);
+      if (!may(principalOf(user), TICKET_STEPS.find((s) => s.path === form.step)!.action, ticketFacts(ticket))) {
+        return message(req, res, 403, t(req, res, 'message.badRequest'), t(req, res, 'ticket.stepForbidden'));
+      }
+      const values = formValues(req.body, form.fields.map((f) => f.name));
+      if (!ctx.deps.temporal) return message(req, res, 503, t(req, res, 'message.badRequest'), t(req, res, 'ticket.stepUnavailable'));
+      try {
+        await runTicketStep({ knex: ctx.knex, temporal: ctx.deps.temporal }, user, ticket.id, form.step, stepBody(form.fields, values));
+      } catch (error) {
+        const state = formFromError(error, values, t(req, res, 'ticket.stepFailed'));
+        // The API names its fields (`labourRate.amount`); the form has its own (`labourRate`).
+        const errors: Record<string, string[]> = {};
+        for (const [field, messages] of Object.entries(state.errors)) (errors[formFieldOf(form.step, field)] ??= []).push(...messages);
+        const status = (error as { status?: number }).status ?? 400;
+        void ctx.audit(req, res, { statusCode: status, user, details: { ticketId: ticket.id, step: form.step } });
+        return showTicket(req, res, (await tickets.get(ticket.id))!, status, { [form.step]: { ...state, errors } });
+      }
+      void ctx.audit(req, res, { statusCode: 303, user, details: { ticketId: ticket.id, step: form.step } });
+      res.redirect(303, `/tickets/${ticket.id}`);
     });
   },
 };

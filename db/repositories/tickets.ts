@@ -190,7 +190,8 @@ export class TicketsRepository {
       event_key: event.eventKey,
       kind: event.kind,
       at: event.at,
-      actor_user_id: event.actor?.userId ?? null,
+      // 0: not one of our users (the customer answering through a survey link).
+      actor_user_id: event.actor?.userId ? event.actor.userId : null,
       actor_name: event.actor?.name ?? null,
       actor_role: event.actor?.role ?? null,
       summary: event.summary,

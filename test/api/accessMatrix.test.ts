@@ -37,6 +37,10 @@ const projectActors = rowOf({ project_manager: ['ok', 404], service_manager: sam
 
 const MATRIX: Record<string, Row> = {
   self: rowOf({}, same('ok')),
+  // Public routes answer to what they carry, not to a bearer token: the visits feed without its feed token is a 404 for anyone.
+  public: rowOf({}, same(404)),
+  // An engineer's own account (the calendar feed); the matrix's targets are other users, so even engineers get 404.
+  'record user act': rowOf({ engineer: same(404), senior_engineer: same(404) }, same(403)),
   'collection user administer': adminOnly,
   'collection dealer administer': adminOnly,
   'collection notice administer': adminOnly,

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import * as core from '../../db/migrations/0001_core';
-import { migrateLatest, rollbackAll } from '../../db/migrations';
+import { migrateLatest, migrationConfig, rollbackAll } from '../../db/migrations';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 
 const CORE_TABLES = ['contracts', 'customer_contacts', 'customers', 'devices', 'policy_layers', 'sites'];
@@ -57,6 +57,21 @@ describe.each(testDatabaseKinds())('migrations on %s', (kind) => {
       const ddl = (await db.knex('sqlite_master').where({ type: 'table' }).pluck('sql')) as string[];
       expect(ddl.join('\n')).toMatch(/constraint `devices_site_fk` foreign key/);
     }
+  });
+
+  it('0015_care adds the care tables and the wrong-number flag, and takes them away again', async () => {
+    const CARE_TABLES = ['care_call_attempts', 'care_call_contacts', 'care_calls', 'care_follow_ups', 'care_plan_devices', 'care_plan_events', 'care_plans', 'care_visits'];
+    await migrateLatest(db.knex);
+    expect(await tableNames(db)).toEqual(expect.arrayContaining(CARE_TABLES));
+    expect(await db.knex.schema.hasColumn('customer_contacts', 'wrong_number_at')).toBe(true);
+
+    await db.knex.migrate.down({ ...migrationConfig, name: '0015_care' });
+    const left = await tableNames(db);
+    expect(left.filter((name) => name.startsWith('care_'))).toEqual([]);
+    expect(await db.knex.schema.hasColumn('customer_contacts', 'wrong_number_at')).toBe(false);
+
+    await migrateLatest(db.knex);
+    expect(await tableNames(db)).toEqual(expect.arrayContaining(CARE_TABLES));
   });
 
   it('the whole chain migrates up, rolls back to knex’s own tables only, and migrates up again', async () => {

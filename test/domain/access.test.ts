@@ -50,7 +50,8 @@ describe('the rule tables', () => {
       expect(reachOf('project_manager', kind, 'act')).toBe('managed');
     }
     for (const kind of CONFIGURATION) expect(rolesReaching(kind, 'act')).toEqual([]);
-    expect(RESOURCE_KINDS.filter((kind) => rolesReaching(kind, 'assign').length > 0)).toEqual(['project', 'ticket']);
+    expect(RESOURCE_KINDS.filter((kind) => rolesReaching(kind, 'assign').length > 0)).toEqual(['project', 'customer', 'ticket']);
+    expect(rolesReaching('customer', 'assign')).toEqual(['service_manager']);
     expect(rolesReaching('project', 'assign')).toEqual(['service_manager']);
   });
 

@@ -1,5 +1,5 @@
 import { makeCalendar, type SlaClock } from '../../domain';
-import { clockLength, clockRungs, clockStatus, entitlementOf, heldTime, instantAfter, repairCharges, runningTime, type ClockBasis } from '../../domain/ticket';
+import { clockId, clockLength, clockRungs, clockStart, clockStatus, entitlementOf, heldTime, instantAfter, reopenedResolveClock, repairCharges, runningTime, type ClockBasis } from '../../domain/ticket';
 
 const cn = makeCalendar('cn');
 const sh = (local: string) => new Date(`${local}+08:00`);
@@ -93,6 +93,35 @@ describe('a change of fault level re-targets from intake minus holds', () => {
     const shown = clockStatus({ start, lengthMs: HOUR, warnAt: [0.5], holds: [], now: new Date('2026-03-09T03:00:00Z'), basis: always });
     expect(shown.status).toBe('breached');
     expect(shown.dueAt).toEqual(new Date('2026-03-09T02:00:00Z'));
+  });
+});
+
+describe('a reopen starts a new resolve clock', () => {
+  const sla = {
+    clock: office,
+    levels: { '1': { respond: 'PT1H', onSite: 'PT4H', resolve: 'PT24H' }, '2': { respond: 'PT2H', onSite: 'PT8H', resolve: 'PT48H' }, '3': { respond: 'PT4H', onSite: 'P1D', resolve: { workingDays: 3 } }, '4': { respond: 'P1D', onSite: 'P2D', resolve: { workingDays: 5 } } },
+    complaintReplyWithin: 'PT2H',
+  };
+
+  it('runs the level’s full resolve length from the reopen, as round n with its own id', () => {
+    const clock = reopenedResolveClock('2026-04-03T08:00:00.000Z', 2, 3, sla);
+    expect(clock).toEqual({ name: 'resolve', lengthMs: 3 * (8.5 * HOUR), startedAt: '2026-04-03T08:00:00.000Z', round: 2 });
+    expect(clockId(clock)).toBe('resolve@2');
+    expect(clockId({ name: 'resolve' })).toBe('resolve');
+    expect(clockStart({ startedAt: '2026-04-01T00:00:00.000Z' }, clock)).toEqual(new Date('2026-04-03T08:00:00.000Z'));
+    expect(clockStart({ startedAt: '2026-04-01T00:00:00.000Z' }, {})).toEqual(new Date('2026-04-01T00:00:00.000Z'));
+  });
+
+  it('holds before the reopen cost it nothing; its rungs fall at shares of its own length across the holiday', () => {
+    // Reopened Friday 3 April 2026, 16:00 Shanghai, before the Qingming holiday (Sat 4 – Mon 6).
+    const reopenedAt = sh('2026-04-03T16:00:00');
+    const holds = [{ from: sh('2026-04-02T09:00:00'), to: sh('2026-04-02T12:00:00') }];
+    const rungs = clockRungs(reopenedAt, 2 * HOUR, [0.5], CHAIN, holds, officeBasis);
+    expect(rungs.map((r) => [r.rung, r.at])).toEqual([
+      ['warning_1', sh('2026-04-03T17:00:00')],
+      ['breach', sh('2026-04-07T09:30:00')],
+      ['breach_again', sh('2026-04-07T11:30:00')],
+    ]);
   });
 });
 

@@ -37,12 +37,12 @@ describe('notices on their own queue, and failed notices', () => {
       workflowExecutionTimeout: '1 minute',
     });
 
-  it('runs sendNotice only on the notices worker, with its own bounded slots; the interactive worker has none of it', () => {
+  it('runs the notice activities (sendNotice, sendTicketSurveyLink) only on the notices worker, with its own bounded slots; the interactive worker has none of it', () => {
     const { temporal } = h.system;
     const options = workerOptions({ connection: undefined as never, namespace: 'default', taskQueue: 'q', activities: h.system.activities, noticeConcurrency: 3 });
     expect(options.notices.taskQueue).toBe('q-notices');
     expect(options.notices.maxConcurrentActivityTaskExecutions).toBe(3);
-    expect(Object.keys(options.notices.activities!)).toEqual(['sendNotice']);
+    expect(Object.keys(options.notices.activities!).sort()).toEqual(['sendNotice', 'sendTicketSurveyLink']);
     expect(Object.keys(options.interactive.activities!)).not.toContain('sendNotice');
     expect(Object.keys(options.interactive.activities!)).toContain('recordProjectEvent');
     expect(options.notices).not.toHaveProperty('workflowsPath');
@@ -51,7 +51,7 @@ describe('notices on their own queue, and failed notices', () => {
     // The workers the harness runs, as Temporal compiled them.
     expect(temporal.noticeTaskQueue).toBe(`${temporal.taskQueue}-notices`);
     expect(temporal.noticeWorker.options.taskQueue).toBe(temporal.noticeTaskQueue);
-    expect([...temporal.noticeWorker.options.activities.keys()]).toEqual(['sendNotice']);
+    expect([...temporal.noticeWorker.options.activities.keys()].sort()).toEqual(['sendNotice', 'sendTicketSurveyLink']);
     expect(temporal.noticeWorker.options.tuner.activityTaskSlotSupplier).toEqual({ type: 'fixed-size', numSlots: 4 });
     expect(temporal.worker.options.taskQueue).toBe(temporal.taskQueue);
     expect([...temporal.worker.options.activities.keys()]).not.toContain('sendNotice');

@@ -70,6 +70,21 @@ describe('project delivery: the happy path on the real server', () => {
     expect((await handle.result()).stage).toBe('completed');
     expect((await handle.describe()).status.name).toBe('COMPLETED');
 
+    // Asset care takes over: one plan for the project, its devices, from final acceptance, outliving the project.
+    let plan: Json;
+    for (const until = Date.now() + 30_000; !(plan = await h.system.db.knex('care_plans').where({ project_id: id }).first()); ) {
+      if (Date.now() > until) throw new Error('no care plan for the project');
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    expect(plan).toMatchObject({ workflow_id: `care-plan-project-${id}`, status: 'active', customer_id: done.customerId });
+    expect(new Date(plan.anchor_at).toISOString()).toBe(done.milestones.finalAcceptedAt);
+    const covered = await h.system.db.knex('care_plan_devices').where({ plan_id: plan.id }).pluck('device_id');
+    const projectDevices = await h.system.db.knex('devices').where({ project_id: id }).pluck('id');
+    expect(covered.map(Number).sort()).toEqual(projectDevices.map(Number).sort());
+    const care = h.system.temporal.client.workflow.getHandle(`care-plan-project-${id}`);
+    expect((await care.describe()).status.name).toBe('RUNNING');
+    await care.terminate('test over');
+
     // E-mails: started and completed, to the PM and the customer's contact, once each; no reminders.
     const started = await h.waitForMails(withKey(`project-${id}:started:`), 2);
     expect(started.map((m) => m.envelope.to[0]).sort()).toEqual([PM.email, CUSTOMER_CONTACT.email].sort());

@@ -5,8 +5,11 @@
  * ticket itself recorded, never with the wall clock.
  */
 import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
+import { customersModule } from '../../api/customers';
 import { deadlinesModule } from '../../api/deadlines';
 import { ticketsModule } from '../../api/tickets';
+import { createSurveyPages } from '../../console/survey';
+import { surveyTokenHash } from '../../db/repositories/ticketSurveyLinks';
 import { CustomersRepository } from '../../db/repositories/customers';
 import { DevicesRepository } from '../../db/repositories/devices';
 import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
@@ -89,7 +92,8 @@ describe('repair tickets and complaints', () => {
     const { knex } = system.db;
     const users = new UsersRepository(knex);
     await users.ensureAdmin(generateToken());
-    app = createApp({ knex, temporal: { client: system.temporal.client, taskQueue: system.temporal.taskQueue, namespace: 'default' }, routers: [ticketsModule, deadlinesModule], logger: { error: (m, e) => console.error(m, e) } });
+    app = createApp({ knex, temporal: { client: system.temporal.client, taskQueue: system.temporal.taskQueue, namespace: 'default' }, routers: [ticketsModule, deadlinesModule, customersModule], logger: { error: (m, e) => console.error(m, e) } });
+    app.use(createSurveyPages({ knex, temporal: { client: system.temporal.client } }));
     server = await startApiServer(app, 0, '127.0.0.1');
     await new PolicyLayersRepository(knex).put('template', 'default', SECONDS_SLA);
     const customers = new CustomersRepository(knex);
@@ -184,6 +188,130 @@ describe('repair tickets and complaints', () => {
     expect(again.repeatOfTicketId).toBe(opened.id);
   });
 
+  it('after a reopen a new resolve clock runs from the reopen, with its own warnings and breach', async () => {
+    const reopenSerial = `RO-${process.pid}-${Date.now()}`;
+    const devices = new DevicesRepository(system.db.knex);
+    await devices.createMany(customerId, [{ model: 'DR-REOPEN', serial: reopenSerial }]);
+    await devices.setWarranty([reopenSerial], new Date(Date.now() - 86_400_000), new Date(Date.now() + 365 * 86_400_000));
+    await new PolicyLayersRepository(system.db.knex).put('model', 'DR-REOPEN', { sla: { levels: { '3': { resolve: 'PT10S' } } } });
+    const opened = await open({ serial: reopenSerial, engineerUserId: ids.engineer, level: 3 });
+    const repair = { diagnosis: 'loose connector', workDone: 'reseated the connector', qualityFault: true, labourMinutes: 30, labourRate: CNY(20_000), travel: CNY(0) };
+    for (const name of ['acknowledge', 'arrive']) expect((await step(opened.id, name, {}, tokens.engineer)).status).toBe(200);
+    expect((await step(opened.id, 'resolve', repair, tokens.engineer)).status).toBe(200);
+    expect((await step(opened.id, 'close')).status).toBe(200);
+    const low = await step(opened.id, 'survey', { score: 1, comment: 'still no image' });
+    expect(low.body).toMatchObject({ status: 'assigned' });
+    const reopenedAt = ms(low.body.at);
+
+    const reopened = await ticket(opened.id);
+    const resolveClocks = reopened.clocks.filter((c: Json) => c.name === 'resolve');
+    expect(resolveClocks.map((c: Json) => [c.round, c.status])).toEqual([[0, 'met'], [1, expect.stringMatching(/^(ok|warning|breached)$/)]]);
+    expect(resolveClocks[1]).toMatchObject({ startedAt: new Date(reopenedAt).toISOString(), lengthMs: 10_000, dueAt: new Date(reopenedAt + 10_000).toISOString() });
+
+    const mails = await waitForMails(opened.id, 'clock:resolve@1:', 3, 30_000);
+    expect(mails.map((m) => [m.idempotencyKey!.split(':')[3], to(m)]).filter(([rung]) => rung !== 'breach_again').sort((a, b) => RUNG_ORDER.indexOf(a[0]!) - RUNG_ORDER.indexOf(b[0]!))).toEqual([
+      ['warning_1', 'engineer@maker.test'],
+      ['warning_2', 'senior@maker.test'],
+      ['breach', 'manager@maker.test'],
+    ]);
+    const events = (await ticket(opened.id)).timeline.filter((e: Json) => e.data?.clockId === 'resolve@1');
+    expect(events.slice(0, 3).map((e: Json) => e.data.rung)).toEqual(['warning_1', 'warning_2', 'breach']);
+    [5000, 7500, 10_000].forEach((offset, i) => expect(ms(events[i].at)).toBeGreaterThanOrEqual(reopenedAt + offset));
+    const row = await poll('the new resolve clock’s row', async () => {
+      const found = await system.db.knex('deadlines').where({ record_type: 'ticket', record_id: opened.id, kind: 'ticket_resolve' }).where('deadline_key', 'like', '%resolve@1');
+      return found.length === 1 && found[0].last_rung ? found[0] : undefined;
+    });
+    expect(new Date(row.due_at).getTime()).toBe(reopenedAt + 10_000);
+    // Not fixed in time again: a backup unit is due from the new clock's breach.
+    const backup = await poll('backup unit due', async () => (await ticket(opened.id)).progress.backup ?? undefined);
+    expect(ms(backup.dueAt)).toBe(reopenedAt + 10_000 + 3000);
+  });
+
+  /** Resolved and closed by the book: the survey link goes out. */
+  async function openResolveClose(body: Record<string, unknown> = {}): Promise<Json> {
+    const opened = await open({ engineerUserId: ids.engineer, ...body });
+    for (const name of ['acknowledge', 'arrive']) expect((await step(opened.id, name, {}, tokens.engineer)).status).toBe(200);
+    expect((await step(opened.id, 'resolve', { diagnosis: 'loose connector', workDone: 'reseated the connector', qualityFault: true, labourMinutes: 30, labourRate: CNY(20_000), travel: CNY(0) }, tokens.engineer)).status).toBe(200);
+    expect((await step(opened.id, 'close')).status).toBe(200);
+    return opened;
+  }
+  const surveyPath = (mail: ReceivedMail) => /\/survey\/[A-Za-z0-9_-]{43}/.exec(mail.text)![0];
+
+  /** A browser's visit to the survey page: GET keeps the form token and its cookie for the POST. */
+  async function surveyForm(pathname: string): Promise<{ status: number; html: string; post(fields: Record<string, string>, withToken?: boolean): Promise<{ status: number; html: string }> }> {
+    const page = await fetch(`${server.url}${pathname}`);
+    const html = await page.text();
+    const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const csrf = /name="_csrf" value="([^"]*)"/.exec(html)?.[1] ?? '';
+    return {
+      status: page.status,
+      html,
+      async post(fields, withToken = true) {
+        const answer = await fetch(`${server.url}${pathname}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...(withToken ? { cookie } : {}) },
+          body: new URLSearchParams({ ...(withToken ? { _csrf: csrf } : {}), ...fields }).toString(),
+        });
+        return { status: answer.status, html: await answer.text() };
+      },
+    };
+  }
+
+  it('at close the customer gets a single-use survey link (stored hashed); a low score there reopens the ticket', async () => {
+    const opened = await openResolveClose();
+    const [mail] = await waitForMails(opened.id, 'survey-link:0', 1);
+    expect(to(mail!)).toBe('wang.fang@hospital.test');
+    const pathname = surveyPath(mail!);
+    const token = pathname.split('/')[2]!;
+    const rows = await system.db.knex('ticket_survey_links').where({ ticket_id: opened.id });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ round: 0, email: 'wang.fang@hospital.test', token_hash: surveyTokenHash(token), used_at: null });
+    expect(JSON.stringify(rows)).not.toContain(token);
+    expect(new Date(rows[0].expires_at).toISOString()).toBe((await ticket(opened.id)).progress.surveyDue);
+
+    expect((await fetch(`${server.url}/survey/${'x'.repeat(43)}`)).status).toBe(404);
+    const form = await surveyForm(pathname);
+    expect(form.status).toBe(200);
+    expect(form.html).toContain(`#${opened.id}`);
+    // Without the form's token (another site's form), nothing is recorded.
+    expect((await form.post({ score: '2' }, false)).status).toBe(403);
+    const bad = await form.post({ score: '9', comment: 'x' });
+    expect(bad.status).toBe(400);
+    expect(bad.html).toMatch(/id="f-score-error">请选择 1 到 5 分/);
+    expect((await ticket(opened.id)).status).toBe('closed');
+
+    const answered = await form.post({ score: '2', comment: 'the image still flickers' });
+    expect(answered.status).toBe(200);
+    const reopened = await ticket(opened.id);
+    expect(reopened).toMatchObject({ status: 'assigned', closedAt: null });
+    const event = reopened.timeline.at(-1);
+    expect(event).toMatchObject({ kind: 'reopened', actor: 'Wang Fang', data: { score: 2, comment: 'the image still flickers', reopened: true } });
+    // Single use: the same link (and the same form sent again) answers nothing more.
+    expect((await fetch(`${server.url}${pathname}`)).status).toBe(410);
+    expect((await form.post({ score: '5' })).status).toBe(410);
+    expect((await system.db.knex('ticket_survey_links').where({ ticket_id: opened.id }).first()).used_at).not.toBeNull();
+  });
+
+  it('a survey not answered by ticket.surveyWithin: the ticket stays closed as "survey missed" and the link is closed', async () => {
+    const missedSerial = `SV-${process.pid}-${Date.now()}`;
+    const devices = new DevicesRepository(system.db.knex);
+    await devices.createMany(customerId, [{ model: 'DR-SURVEY', serial: missedSerial }]);
+    await devices.setWarranty([missedSerial], new Date(Date.now() - 86_400_000), new Date(Date.now() + 365 * 86_400_000));
+    await new PolicyLayersRepository(system.db.knex).put('model', 'DR-SURVEY', { ticket: { surveyWithin: 'PT3S' } });
+    const opened = await openResolveClose({ serial: missedSerial });
+    const [mail] = await waitForMails(opened.id, 'survey-link:0', 1);
+    await system.temporal.client.workflow.getHandle(`ticket-${opened.id}`).result();
+    const closed = await ticket(opened.id);
+    expect(closed.status).toBe('closed');
+    expect(closed.timeline.at(-1)).toMatchObject({ kind: 'survey_missed' });
+    expect(closed.progress).toMatchObject({ surveys: [], surveyMissedAt: closed.progress.surveyDue });
+    expect(ms(closed.progress.surveyDue)).toBe(ms(closed.closedAt) + 3000);
+    const row = await system.db.knex('deadlines').where({ record_type: 'ticket', record_id: opened.id, kind: 'ticket_survey' }).first();
+    expect(row.status).toBe('dropped');
+    expect((await fetch(`${server.url}${surveyPath(mail!)}`)).status).toBe(410);
+    expect((await step(opened.id, 'survey', { score: 5 })).status).toBe(409);
+  });
+
   it('out of scope: work waits for an accepted quote; a refused one closes with advice only', async () => {
     const quote = { parts: [{ partNumber: 'T-9', quantity: 1, unitCost: CNY(10_000) }], labourMinutes: 90, labourRate: CNY(20_000), travel: CNY(5_000) };
     const accepted = await open({ serial: undefined, model: 'XR-1', engineerUserId: ids.engineer });
@@ -193,6 +321,11 @@ describe('repair tickets and complaints', () => {
     expect((await step(accepted.id, 'quote-accepted')).status).toBe(409);
     expect((await step(accepted.id, 'quote', quote)).status).toBe(200);
     expect((await ticket(accepted.id)).progress.quote).toMatchObject({ status: 'pending', total: CNY(45_000) });
+    // The customer hears the quote (hours + travel, the amount) and how to accept it.
+    const [quoteMail] = await waitForMails(accepted.id, 'quote', 1);
+    expect(to(quoteMail!)).toBe('wang.fang@hospital.test');
+    expect(quoteMail!.subject).toContain(`#${accepted.id}`);
+    for (const text of ['1.5 小时', '300.00', '50.00', '100.00', '450.00', '如何确认']) expect(quoteMail!.text).toContain(text);
     expect((await step(accepted.id, 'quote-accepted')).status).toBe(200);
     expect((await step(accepted.id, 'arrive', {}, tokens.engineer)).status).toBe(200);
     const resolved = await step(accepted.id, 'resolve', { diagnosis: 'worn tube', workDone: 'replaced the tube', qualityFault: true, ...quote }, tokens.engineer);
@@ -316,6 +449,33 @@ describe('repair tickets and complaints', () => {
     expect((await step(opened.id, 'acknowledge', {}, tokens.engineer)).body).toMatchObject({ status: 'acknowledged' });
     expect((await step(opened.id, 'close')).body).toMatchObject({ status: 'closed' });
     expect(clock(await ticket(opened.id), 'reply').status).toBe('met_late');
+  });
+
+  it('a repair goes first to the customer’s one-to-one engineer; without one it waits for the dispatcher', async () => {
+    const customers = new CustomersRepository(system.db.knex);
+    const served = (await customers.create({ name: 'Ganzhou Clinic', contacts: [{ name: 'Li Lei', email: 'li.lei@clinic.test', role: 'equipment' }] })).id;
+    const servedSerial = `EN-${process.pid}-${Date.now()}`;
+    await new DevicesRepository(system.db.knex).createMany(served, [{ model: 'DR-7000', serial: servedSerial }]);
+    const intake = { customerId: served, serial: servedSerial, contact: { name: 'Li Lei', email: 'li.lei@clinic.test' } };
+    expect((await open(intake)).status).toBe('open');
+    expect((await call('POST', `/api/customers/${served}/engineer`, tokens.manager!, { engineerUserId: ids.engineer2 })).status).toBe(200);
+
+    const dispatched = await open(intake);
+    expect(dispatched).toMatchObject({ status: 'assigned', assigneeUserId: ids.engineer2 });
+    const [mail] = await waitForMails(dispatched.id, 'assigned', 1);
+    expect(to(mail!)).toBe('engineer2@maker.test');
+    // The one-to-one engineer sees and works it at once.
+    expect((await step(dispatched.id, 'acknowledge', {}, tokens.engineer2)).status).toBe(200);
+    // The dispatcher's explicit choice wins; a complaint (it may be about them) waits for the dispatcher.
+    expect(await open({ ...intake, engineerUserId: ids.engineer })).toMatchObject({ assigneeUserId: ids.engineer });
+    expect(await open({ ...intake, kind: 'complaint', serial: undefined })).toMatchObject({ status: 'open', assigneeUserId: null });
+    // An engineer no longer active leaves new tickets to the dispatcher.
+    await system.db.knex('users').where({ id: ids.engineer2 }).update({ active: false });
+    try {
+      expect(await open(intake)).toMatchObject({ status: 'open', assigneeUserId: null });
+    } finally {
+      await system.db.knex('users').where({ id: ids.engineer2 }).update({ active: true });
+    }
   });
 
   it('bad input names the field and records nothing; out of scope without a device record', async () => {

@@ -76,9 +76,34 @@ const samples: Record<string, { context: Record<string, unknown>; optional?: str
     context: { recipientName: 'Bo Chen', ticket: { id: 42, symptom: 'no image', customer: 'Eastern Grid Co.', level: 1 }, device, openedAt: AT, actionUrl: 'https://aftercare.test/tickets/42' },
     optional: ['device'],
   },
+  'care-task-reminder': {
+    context: { recipientName: 'Ann Lee', plan: { id: 7, customer: 'Eastern Grid Co.' }, task: { key: 'inspection:3', label: { en: 'Inspection visit', zh: '巡检' }, dueAt: AT, windowEnd: AT }, actionUrl: 'https://aftercare.test/care-plans/7' },
+  },
+  'care-follow-up': {
+    context: { recipientName: 'Ann Lee', plan: { id: 7, customer: 'Eastern Grid Co.' }, reason: 'low_score', summary: 'return call call:2: satisfaction 2/5', dueAt: AT, actionUrl: 'https://aftercare.test/care-plans/7' },
+  },
+  'care-warranty-expiring': {
+    context: { recipientName: 'Ann Lee', plan: { id: 7, customer: 'Eastern Grid Co.' }, warrantyEndsAt: AT, hasContract: false, actionUrl: 'https://aftercare.test/care-plans/7' },
+    optional: ['hasContract'],
+  },
+  'care-warranty-expired': {
+    context: { recipientName: 'Ann Lee', plan: { id: 7, customer: 'Eastern Grid Co.' }, warrantyEndsAt: AT, hasContract: true, actionUrl: 'https://aftercare.test/care-plans/7' },
+    optional: ['hasContract'],
+  },
+  'care-contract-renewal': {
+    context: { recipientName: 'Ann Lee', plan: { id: 7, customer: 'Eastern Grid Co.' }, contract: { id: 'C1', endsAt: AT }, actionUrl: 'https://aftercare.test/care-plans/7' },
+  },
   'ticket-resolved': {
     context: { recipientName: 'Ann Lee', ticket: { id: 42, symptom: 'no image', customer: 'Eastern Grid Co.', level: 1 }, device, workDone: 'replaced the detector cable', total: { amount: 55_000, currency: 'CNY' }, free: false, resolvedAt: AT, actionUrl: 'https://aftercare.test/tickets/42' },
     optional: ['device', 'free'],
+  },
+  'ticket-quote': {
+    context: { recipientName: 'Ann Lee', ticket: { id: 42, symptom: 'no image', customer: 'Eastern Grid Co.', level: 3 }, device, labourHours: 1.5, labourRate: { amount: 20_000, currency: 'CNY' }, labour: { amount: 30_000, currency: 'CNY' }, travel: { amount: 5_000, currency: 'CNY' }, parts: { amount: 10_000, currency: 'CNY' }, total: { amount: 45_000, currency: 'CNY' }, note: 'tube worn', quotedAt: AT, actionUrl: 'https://aftercare.test/tickets/42' },
+    optional: ['device', 'note'],
+  },
+  'ticket-survey': {
+    context: { recipientName: 'Ann Lee', ticket: { id: 42, symptom: 'no image', customer: 'Eastern Grid Co.', level: 3 }, device, dueAt: AT, actionUrl: 'https://aftercare.test/survey/abc' },
+    optional: ['device'],
   },
   'doa-charge-reversed': {
     context: { recipientName: 'Ann Lee', project, device, dueAt: AT, returnedAt: AT, actionUrl: 'https://aftercare.test/projects/17' },
@@ -157,7 +182,7 @@ describe('notice templates', () => {
 
   it('rejects an unknown template by name', () => {
     expect(() => renderNotice('no-such-template', 'en', {})).toThrow(UnknownTemplateError);
-    expect(() => renderNotice('../templates', 'en', {})).toThrow(/Unknown notice template "\.\.\/templates" \(known: calendar-year-missing, deadline-reminder/);
+    expect(() => renderNotice('../templates', 'en', {})).toThrow(/Unknown notice template "\.\.\/templates" \(known: calendar-year-missing, care-contract-renewal, care-follow-up, care-task-reminder, care-warranty-expired, care-warranty-expiring, deadline-reminder/);
   });
 
   it.each([
