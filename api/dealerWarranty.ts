@@ -4,22 +4,42 @@
  * dealer's receivables ledger. Each role acts on its own steps only (`roles` on each route); a
  * dealer's records are out of every other dealer's reach (404, absent from lists).
  */
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, type UpdateDefinition } from '@temporalio/common';
 import type { Request } from 'express';
+import {
+  arrangeTaskUpdate,
+  cardUpdate,
+  checkTaskUpdate,
+  claimChangedSignal,
+  dealerClaimWorkflowId,
+  settlementAnsweredSignal,
+  settlementConfirmWorkflowId,
+  type SettlementConfirmInput,
+  type DealerClaimInput,
+  dealerProcessPolicy,
+  dealerTaskWorkflowId,
+  warrantyCardWorkflowId,
+  type DealerTaskInput,
+  type WarrantyCardInput,
+} from '../workflows/dealer.messages';
+import type { StepMeta } from '../workflows/kit/steps';
 import type { WriteOffNoticeInput } from '../workflows/dealerSettlement';
+import { stringify } from 'csv-stringify/sync';
 import { Duration as LuxonDuration } from 'luxon';
 import { ConflictError, NotFoundError } from '../db/errors';
 import { PolicyLayersRepository } from '../db/repositories/policyLayers';
 import { DealerWarrantyRepository, StepRefused, type Claim, type DealerTask, type Settlement } from '../db/repositories/dealerWarranty';
 import type { User } from '../db/repositories/users';
 import { rolesReaching, type Role, type Scope } from '../domain/access';
-import { APPRAISALS, HAND_BACK_REFUSAL, type ClaimLineInput, type LineDecision } from '../domain/dealer';
+import { APPRAISALS, endOfLocalDay, HAND_BACK_REFUSAL, type ClaimLineInput, type LineDecision } from '../domain/dealer';
 import { mergePolicy, DEFAULT_POLICY, type PolicyOverride, type ServicePolicy } from '../domain/policy';
 import { renderNotice } from '../notices';
 import type { AuditTarget } from './audit';
-import { conflict, forbidden, notFound, validationFailed } from './errors';
-import { DateSchema, IdSchema, InstantSchema, line, MoneySchema, optionalLine, prose } from './fields';
-import { oncePerKey } from './idempotency';
+import { conflict, forbidden, notFound, unavailable, validationFailed } from './errors';
+import { DateSchema, EmailSchema, IdSchema, InstantSchema, line, MoneySchema, optionalLine, prose } from './fields';
+import { oncePerKey, updateIdFor } from './idempotency';
+import { isUnavailable, updateFailureToApi } from './temporalErrors';
 import { apiModule, type ApiDeps } from './module';
 import { defineRoute } from './route';
 import { z } from './zod';
@@ -65,6 +85,36 @@ function dealerOfCaller(user: User, named: number | undefined): number {
   }
   if (named === undefined) throw validationFailed([{ field: 'dealerId', message: 'Required: the dealer the record is for' }]);
   return named;
+}
+
+/**
+ * Starts the process that keeps a new record's deadlines. No process, no record: `undo` removes the
+ * row so nothing stands without its timers.
+ */
+async function startProcess(deps: ApiDeps, workflow: string, workflowId: string, input: unknown, undo: () => Promise<void>): Promise<void> {
+  if (!deps.temporal) {
+    await undo();
+    throw unavailable('No process engine configured; nothing was recorded');
+  }
+  try {
+    await deps.temporal.client.workflow.start(workflow, { taskQueue: deps.temporal.taskQueue, workflowId, args: [input], workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING });
+  } catch (error) {
+    await undo();
+    if (isUnavailable(error)) throw unavailable('The process engine is not reachable; nothing was recorded');
+    throw error;
+  }
+}
+
+/** A person's step on a dealer process: a Temporal update the process judges, records, then applies. */
+async function sendStep<R, S extends StepMeta>(deps: ApiDeps, user: User, idempotencyKey: string | undefined, workflowId: string, update: UpdateDefinition<R, [S]>, body: Omit<S, keyof StepMeta>, closedMessage: string): Promise<R> {
+  if (!deps.temporal) throw unavailable('No process engine configured');
+  const payload = { ...body, actor: { userId: user.id, name: user.name, role: user.role }, occurredAt: new Date().toISOString() } as S;
+  const updateId = updateIdFor(user, idempotencyKey);
+  try {
+    return await deps.temporal.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [payload], ...(updateId ? { updateId } : {}) });
+  } catch (error) {
+    throw updateFailureToApi(error, closedMessage);
+  }
 }
 
 const today = (policy: ServicePolicy, at: Date): string => at.toLocaleDateString('sv-SE', { timeZone: policy.dealer.settlementTimeZone });
@@ -155,6 +205,7 @@ const SettlementSchema = z
     confirmDueAt: z.string().nullable(),
     disputeReason: z.string().nullable(),
     disputeAnswer: z.string().nullable(),
+    disputeLineIds: z.array(z.number().int()).openapi({ description: 'The claim lines the dealer disputed' }),
     lines: z.array(z.object({ claimLineId: z.number().int(), claimId: z.number().int(), lineNo: z.number().int(), kind: z.string(), amount: z.number().int() })),
   })
   .openapi('Settlement');
@@ -173,6 +224,8 @@ const SaleSchema = z
     cardCompletedOn: z.string().nullable(),
     warranty: z.enum(['pending', 'recognised', 'not_recognised']),
     warrantyEndsOn: z.string().nullable(),
+    warrantyReason: z.string().nullable().openapi({ description: 'Why the warranty is not recognised' }),
+    deviceId: z.number().int().nullable().openapi({ description: 'The device the card registered with its warranty dates' }),
   })
   .openapi('DealerSale');
 
@@ -213,15 +266,18 @@ const createSale = defineRoute(
     tags: ['dealer warranty'],
     body: z.strictObject({ dealerId: IdSchema.optional(), deviceSerial: line(), model: line(), saleDate: DateSchema, customerName: line() }),
     idempotent: true,
-    responses: { 201: { description: 'Recorded', body: SaleSchema } },
-    errors: { 409: 'The device has a sale on record already' },
+    responses: { 201: { description: 'Recorded; the warrantyCard process reminds the dealer and ends the card’s time', body: SaleSchema } },
+    errors: { 409: 'The device has a sale on record already', 503: 'The process engine is not reachable; nothing was recorded' },
   },
   async ({ body, user, deps, req, res, idempotencyKey }) =>
     once(deps, user, idempotencyKey, req, async () => {
       const dealerId = dealerOfCaller(user, body.dealerId);
       if (!(await deps.knex('dealers').where({ id: dealerId }).first('id'))) throw validationFailed([{ field: 'dealerId', message: `no dealer ${dealerId}` }]);
       const policy = await dealerPolicy(deps);
-      const sale = await step(() => repo(deps).createSale({ ...body, dealerId }, policy.dealer, new Date()));
+      const recordedAt = new Date();
+      const sale = await step(() => repo(deps).createSale({ ...body, dealerId }, policy.dealer, recordedAt));
+      const input: WarrantyCardInput = { saleId: sale.id, dealerId, deviceSerial: sale.deviceSerial, model: sale.model, saleDate: sale.saleDate, customerName: sale.customerName, recordedAt: recordedAt.toISOString(), policy: dealerProcessPolicy(policy) };
+      await startProcess(deps, 'warrantyCard', warrantyCardWorkflowId(sale.id), input, () => repo(deps).deleteSale(sale.id));
       res.locals.audit = { entityType: 'dealer_sale', entityId: sale.id } satisfies AuditTarget;
       return { status: 201 as const, body: sale };
     }),
@@ -233,20 +289,22 @@ const completeCard = defineRoute(
     path: '/dealer-sales/:id/card',
     roles: rolesReaching('dealer_sale', 'act'),
     access: { rule: 'record', resource: 'dealer_sale', action: 'act' },
-    summary: 'Complete the warranty card: in time it registers the warranty from the sale date; late, the warranty is not recognised',
+    summary: 'Complete the warranty card: in time it registers the device with its warranty from the sale date; after the deadline it is refused (warranty not recognised)',
     tags: ['dealer warranty'],
     params: IdParams,
     body: z.strictObject({ cardDate: DateSchema, customerPhone: optionalLine(64).optional(), customerAddress: optionalLine(500).optional() }),
     idempotent: true,
     responses: { 200: { description: 'The sale with its warranty', body: SaleSchema } },
-    errors: STEP_ERRORS,
+    errors: { ...STEP_ERRORS, 409: 'Completed already, or the card’s deadline passed: the warranty is not recognised' },
   },
   async ({ params, body, user, deps, req, res, idempotencyKey, scope }) =>
     once(deps, user, idempotencyKey, req, async () => {
-      const policy = await dealerPolicy(deps);
       res.locals.audit = { entityType: 'dealer_sale', entityId: params.id } satisfies AuditTarget;
-      const { cardDate, ...card } = body;
-      return { status: 200 as const, body: await step(() => repo(deps).completeCard(params.id, cardDate, card, policy, scope)) };
+      const sale = (await repo(deps).sale(params.id, scope))!;
+      if (body.cardDate > today(await dealerPolicy(deps), new Date())) throw validationFailed([{ field: 'cardDate', message: 'must not be in the future' }]);
+      const closed = sale.warranty === 'recognised' ? `the card of sale ${sale.id} was completed on ${sale.cardCompletedOn}` : `the card of sale ${sale.id} is past its deadline: the warranty is not recognised`;
+      await sendStep(deps, user, idempotencyKey, warrantyCardWorkflowId(sale.id), cardUpdate, body, closed);
+      return { status: 200 as const, body: (await repo(deps).sale(params.id))! };
     }),
 );
 
@@ -260,6 +318,7 @@ const TaskSchema = z
     customerName: z.string(),
     request: z.string(),
     status: z.enum(['open', 'arranged']),
+    checkedAt: z.string().nullable(),
     arrangeDueAt: z.string(),
     clerkCheckAt: z.string(),
     arrangedAt: z.string().nullable(),
@@ -268,12 +327,13 @@ const TaskSchema = z
   })
   .openapi('DealerTask');
 
-const taskDto = (t: DealerTask): z.input<typeof TaskSchema> => ({
+const taskDto = ({ customerEmail: _customerEmail, ...t }: DealerTask): z.input<typeof TaskSchema> => ({
   ...t,
   arrangeDueAt: t.arrangeDueAt.toISOString(),
   clerkCheckAt: t.clerkCheckAt.toISOString(),
   arrangedAt: t.arrangedAt?.toISOString() ?? null,
   visitAt: t.visitAt?.toISOString() ?? null,
+  checkedAt: t.checkedAt?.toISOString() ?? null,
 });
 
 const createTask = defineRoute(
@@ -284,16 +344,36 @@ const createTask = defineRoute(
     access: { rule: 'collection', resource: 'dealer_task', action: 'act' },
     summary: 'A 三包 request for a dealer (forwarded by the sales clerk, or taken by the dealer): to be arranged within dealer.taskArrangeWithin',
     tags: ['dealer warranty'],
-    body: z.strictObject({ dealerId: IdSchema.optional(), deviceSerial: line(), customerName: line(), customerPhone: optionalLine(64).optional(), request: prose(2000) }),
+    body: z.strictObject({
+      dealerId: IdSchema.optional(),
+      deviceSerial: line(),
+      customerName: line(),
+      customerPhone: optionalLine(64).optional(),
+      customerEmail: EmailSchema.optional().openapi({ description: 'The end user, told when the dealer arranges the service' }),
+      customerLocale: z.enum(['zh-CN', 'en']).optional(),
+      request: prose(2000),
+    }),
     idempotent: true,
-    responses: { 201: { description: 'The task with its due times', body: TaskSchema } },
+    responses: { 201: { description: 'The task with its due times; the dealerTask process chases them', body: TaskSchema } },
+    errors: { 503: 'The process engine is not reachable; nothing was recorded' },
   },
   async ({ body, user, deps, req, res, idempotencyKey }) =>
     once(deps, user, idempotencyKey, req, async () => {
       const dealerId = dealerOfCaller(user, body.dealerId);
       if (!(await deps.knex('dealers').where({ id: dealerId }).first('id'))) throw validationFailed([{ field: 'dealerId', message: `no dealer ${dealerId}` }]);
       const policy = await dealerPolicy(deps);
-      const task = await repo(deps).createTask({ ...body, dealerId }, policy.dealer, user.id, new Date());
+      const receivedAt = new Date();
+      const task = await repo(deps).createTask({ ...body, dealerId }, policy.dealer, user.id, receivedAt);
+      const input: DealerTaskInput = {
+        taskId: task.id,
+        dealerId,
+        deviceSerial: task.deviceSerial,
+        customerName: task.customerName,
+        ...(body.customerEmail ? { customer: { name: body.customerName, email: body.customerEmail, ...(body.customerLocale ? { locale: body.customerLocale } : {}) } } : {}),
+        receivedAt: receivedAt.toISOString(),
+        policy: dealerProcessPolicy(policy),
+      };
+      await startProcess(deps, 'dealerTask', dealerTaskWorkflowId(task.id), input, () => repo(deps).deleteTask(task.id));
       res.locals.audit = { entityType: 'dealer_task', entityId: task.id } satisfies AuditTarget;
       return { status: 201 as const, body: taskDto(task) };
     }),
@@ -317,7 +397,7 @@ const getTask = defineRoute(
   },
 );
 
-function taskStep<B extends z.ZodType>(path: string, roles: readonly Role[], summary: string, body: B, run: (deps: ApiDeps, id: number, body: z.infer<B>, scope: Scope) => Promise<DealerTask>) {
+function taskStep<B extends z.ZodType>(path: string, roles: readonly Role[], summary: string, body: B, run: (deps: ApiDeps, id: number, body: z.infer<B>, user: User, idempotencyKey: string | undefined) => Promise<DealerTask>) {
   return defineRoute(
     {
       method: 'post',
@@ -336,16 +416,27 @@ function taskStep<B extends z.ZodType>(path: string, roles: readonly Role[], sum
       once(deps, user, idempotencyKey, req, async () => {
         stepBy(user, roles);
         res.locals.audit = { entityType: 'dealer_task', entityId: params.id } satisfies AuditTarget;
-        return { status: 200 as const, body: taskDto(await step(() => run(deps, params.id, input as z.infer<B>, scope))) };
+        if (!(await repo(deps).task(params.id, scope))) throw notFound(`no dealer task ${params.id}`);
+        return { status: 200 as const, body: taskDto(await step(() => run(deps, params.id, input as z.infer<B>, user, idempotencyKey))) };
       }),
   );
 }
 
-const arrangeTask = taskStep('arrange', ['dealer'], 'The dealer arranges the service: when it visits and what it will do', z.strictObject({ visitAt: InstantSchema, arrangement: prose(2000) }), (deps, id, body, scope) =>
-  repo(deps).arrangeTask(id, new Date(body.visitAt), body.arrangement, scope, new Date()),
+const arrangeTask = taskStep(
+  'arrange',
+  ['dealer'],
+  'The dealer arranges the service (when it visits and what it will do); the end user is told',
+  z.strictObject({ visitAt: InstantSchema, arrangement: prose(2000) }),
+  async (deps, id, body, user, key) => {
+    await sendStep(deps, user, key, dealerTaskWorkflowId(id), arrangeTaskUpdate, { visitAt: new Date(body.visitAt).toISOString(), arrangement: body.arrangement }, `dealer task ${id} is closed`);
+    return (await repo(deps).task(id))!;
+  },
 );
 
-const checkTask = taskStep('check', ['sales_clerk'], 'The sales clerk checks the dealer arranged the task (refused, to escalate, when it has not)', z.strictObject({ note: prose(2000) }), (deps, id) => repo(deps).checkTask(id));
+const checkTask = taskStep('check', ['sales_clerk'], 'The sales clerk checks the dealer arranged the task (refused, to escalate, when it has not)', z.strictObject({ note: prose(2000) }), async (deps, id, body, user, key) => {
+  await sendStep(deps, user, key, dealerTaskWorkflowId(id), checkTaskUpdate, { note: body.note }, `dealer task ${id} is closed`);
+  return (await repo(deps).task(id))!;
+});
 
 const handBack = taskStep('hand-back', ['dealer'], 'A dealer asks to hand the customer back to the company: always refused for a 三包 customer, with the reason', z.strictObject({ reason: prose(2000) }), async () => {
   throw new StepRefused(HAND_BACK_REFUSAL);
@@ -383,6 +474,16 @@ const submitClaim = defineRoute(
       if (bad >= 0) throw validationFailed([{ field: `lines.${bad}.partLineNo`, message: 'must name a line of this claim' }]);
       const policy = await dealerPolicy(deps);
       const claim = await step(() => repo(deps).submitClaim({ ...body, lines: body.lines as ClaimLineInput[], dealerId: user.dealerId! }, policy.dealer, user.id, now, today(policy, now)));
+      if (claim.status !== 'rejected') {
+        const input: DealerClaimInput = {
+          claimId: claim.id,
+          dealerId: claim.dealerId,
+          deviceSerial: claim.deviceSerial,
+          ...(claim.partsDueOn ? { partsDueOn: claim.partsDueOn, partsDueAt: endOfLocalDay(claim.partsDueOn, policy.dealer.settlementTimeZone).toISOString() } : {}),
+          policy: dealerProcessPolicy(policy),
+        };
+        await startProcess(deps, 'dealerClaim', dealerClaimWorkflowId(claim.id), input, () => repo(deps).deleteClaim(claim.id));
+      }
       res.locals.audit = { entityType: 'claim', entityId: claim.id } satisfies AuditTarget;
       return { status: 201 as const, body: claimDto(claim) };
     }),
@@ -439,9 +540,26 @@ function claimStep<B extends z.ZodType>(path: string, roles: ['sales_clerk'] | [
       once(deps, user, idempotencyKey, req, async () => {
         stepBy(user, roles);
         res.locals.audit = { entityType: 'claim', entityId: params.id } satisfies AuditTarget;
-        return { status: 200 as const, body: claimDto(await step(() => run(deps, params.id, input as z.infer<B>, user, scope))) };
+        const claim = await step(() => run(deps, params.id, input as z.infer<B>, user, scope));
+        await tellClaimProcess(deps, claim.id);
+        return { status: 200 as const, body: claimDto(claim) };
       }),
   );
+}
+
+/**
+ * Tells the claim's process a step changed the claim (a send-back opens the resubmission window).
+ * Best effort: the step is on record; the process reads the claim again at its next timer anyway.
+ */
+async function tellClaimProcess(deps: ApiDeps, claimId: number): Promise<void> {
+  if (!deps.temporal) return;
+  try {
+    await deps.temporal.client.workflow.getHandle(dealerClaimWorkflowId(claimId)).signal(claimChangedSignal);
+  } catch (error) {
+    // A process that ended (every line decided, no part awaited) has nothing left to time.
+    if (error instanceof WorkflowNotFoundError) return;
+    deps.logger?.error(`claim ${claimId}: its process was not told of the step`, error);
+  }
 }
 
 const partsReceived = claimStep(
@@ -579,29 +697,78 @@ function settlementStep<B extends z.ZodType>(path: string, roles: ['finance'] | 
 const review = settlementStep(
   'review',
   ['finance'],
-  'Finance reviews the statement, holding lines back to the next period, and sends it to the dealer; on a disputed statement, the answer: corrected lines make a new version, none stands firm',
+  'Finance reviews the statement (holding lines back to the next period, correcting amounts) and sends it to the dealer, whose answer is chased (reminder, then escalation); on a disputed statement, the answer: corrected or held lines make a new version, none stands firm',
   z.strictObject({
     holdLineIds: z.array(IdSchema).max(10_000).openapi({ description: 'Claim line ids (claimLineId) to hold back' }),
+    corrections: z
+      .array(z.strictObject({ claimLineId: IdSchema, amount: MoneySchema }))
+      .max(10_000)
+      .optional()
+      .openapi({ description: 'Lines whose amount finance corrects (at most what was claimed), in the statement’s currency' }),
     answer: prose(2000).optional().openapi({ description: 'Required on a disputed statement: why lines were corrected, or why finance stands firm' }),
   }),
   async (deps, id, body) => {
     const policy = await dealerPolicy(deps);
     const within = LuxonDuration.fromISO(String(policy.dealer.settlementConfirmWithin)).toMillis();
-    const settlement = await repo(deps).review(id, body.holdLineIds, policy.dealer, new Date(), within, body.answer);
+    const current = (await repo(deps).settlement(id))!;
+    const corrections = body.corrections ?? [];
+    const wrongCurrency = corrections.findIndex((c) => c.amount.currency !== current.total.currency);
+    if (wrongCurrency >= 0) throw validationFailed([{ field: `corrections.${wrongCurrency}.amount.currency`, message: `must be ${current.total.currency}, the statement’s currency` }]);
+    const settlement = await repo(deps).review(id, body.holdLineIds, policy.dealer, new Date(), within, body.answer, corrections.map((c) => ({ claimLineId: c.claimLineId, amount: c.amount.amount })));
     await sendWriteOffNotice(deps, settlement);
+    await startConfirmationWait(deps, settlement, policy);
     return settlement;
   },
 );
+
+/**
+ * Starts chasing the dealer's answer to the statement just sent (settlementConfirm), replacing the
+ * wait of an earlier review. Best effort: the review and its deadline row are on record either way.
+ */
+async function startConfirmationWait(deps: ApiDeps, settlement: Settlement, policy: ServicePolicy): Promise<void> {
+  if (!deps.temporal || !settlement.confirmDueAt) return;
+  const input: SettlementConfirmInput = { settlementId: settlement.id, dealerId: settlement.dealerId, period: settlement.period, version: settlement.version, dueAt: settlement.confirmDueAt.toISOString(), policy: dealerProcessPolicy(policy) };
+  try {
+    await deps.temporal.client.workflow.start('settlementConfirm', { taskQueue: deps.temporal.taskQueue, workflowId: settlementConfirmWorkflowId(settlement.id), args: [input], workflowIdConflictPolicy: WorkflowIdConflictPolicy.TERMINATE_EXISTING });
+  } catch (error) {
+    deps.logger?.error(`statement ${settlement.id}: the wait for the dealer's answer did not start`, error);
+  }
+}
+
+/** Tells the statement's confirmation wait that the dealer answered (best effort: it checks the statement at each rung). */
+async function tellConfirmationWait(deps: ApiDeps, settlementId: number): Promise<void> {
+  if (!deps.temporal) return;
+  try {
+    await deps.temporal.client.workflow.getHandle(settlementConfirmWorkflowId(settlementId)).signal(settlementAnsweredSignal);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return;
+    deps.logger?.error(`statement ${settlementId}: its confirmation wait was not told of the answer`, error);
+  }
+}
 
 const confirm = settlementStep(
   'confirm',
   ['dealer'],
   'The dealer confirms the version of the statement it read; its total is posted once to the dealer’s receivables ledger',
   z.strictObject({ version: z.number().int().min(1).max(10_000).openapi({ description: 'The statement version confirmed; another version is refused (409)' }) }),
-  (deps, id, body, scope) => repo(deps).confirm(id, body.version, scope, new Date()),
+  async (deps, id, body, scope) => {
+    const settlement = await repo(deps).confirm(id, body.version, scope, new Date());
+    await tellConfirmationWait(deps, id);
+    return settlement;
+  },
 );
 
-const dispute = settlementStep('dispute', ['dealer'], 'The dealer disputes the statement with a reason', z.strictObject({ reason: prose(2000) }), (deps, id, body, scope) => repo(deps).dispute(id, body.reason, scope, new Date()));
+const dispute = settlementStep(
+  'dispute',
+  ['dealer'],
+  'The dealer disputes the statement naming a reason and the lines; finance answers in its next review',
+  z.strictObject({ reason: prose(2000), claimLineIds: z.array(IdSchema).max(10_000).optional().openapi({ description: 'The claim lines disputed (claimLineId), each on this statement' }) }),
+  async (deps, id, body, scope) => {
+  const settlement = await repo(deps).dispute(id, body.reason, scope, new Date(), body.claimLineIds ?? []);
+  await tellConfirmationWait(deps, id);
+  return settlement;
+  },
+);
 
 const notice = defineRoute(
   {
@@ -621,6 +788,62 @@ const notice = defineRoute(
     const dealer = (await deps.knex('dealers').where({ id: settlement.dealerId }).first('name', 'locale')) as { name: string; locale: string };
     const rendered = renderNotice('dealer-writeoff', query.lang ?? dealer.locale, writeOffContext(settlement, dealer.name));
     res.status(200).type('text/html; charset=utf-8').send(rendered.html);
+  },
+);
+
+/** Money as a decimal string in major units from minor units (2 decimals), exact: 12345 → "123.45". */
+const decimal = (minor: number): string => `${minor < 0 ? '-' : ''}${Math.floor(Math.abs(minor) / 100)}.${String(Math.abs(minor) % 100).padStart(2, '0')}`;
+
+/** A CSV answer (csv-stringify: quoting, a header row), named for download; UTF-8 with a BOM so spreadsheet programs read Chinese right. */
+function sendCsv(res: import('express').Response, filename: string, columns: string[], rows: Array<Array<string | number | null>>): void {
+  const text = stringify(rows, { header: true, columns, bom: true });
+  res.status(200).type('text/csv; charset=utf-8').attachment(filename).send(text);
+}
+
+const settlementCsv = defineRoute(
+  {
+    method: 'get',
+    path: '/settlements/:id/lines.csv',
+    roles: 'authenticated',
+    access: { rule: 'record', resource: 'settlement', action: 'read' },
+    summary: 'The statement’s lines as CSV (one row per claim line; amounts in major units with the currency)',
+    tags: ['dealer warranty'],
+    params: IdParams,
+    responses: { 200: { description: 'text/csv' } },
+  },
+  async ({ params, scope, deps, res }) => {
+    const settlement = await repo(deps).settlement(params.id, scope);
+    if (!settlement) throw notFound(`no settlement ${params.id}`);
+    const currency = settlement.total.currency;
+    sendCsv(
+      res,
+      `settlement-${settlement.id}-v${settlement.version}.csv`,
+      ['settlement_id', 'period', 'version', 'status', 'claim_id', 'line_no', 'claim_line_id', 'kind', 'amount', 'currency'],
+      settlement.lines.map((l) => [settlement.id, settlement.period, settlement.version, settlement.status, l.claimId, l.lineNo, l.claimLineId, l.kind, decimal(l.amount), currency]),
+    );
+  },
+);
+
+const claimCsv = defineRoute(
+  {
+    method: 'get',
+    path: '/claims/:id/lines.csv',
+    roles: 'authenticated',
+    access: { rule: 'record', resource: 'claim', action: 'read' },
+    summary: 'The claim’s lines as CSV: claimed and approved amounts, reason codes, status and decision',
+    tags: ['dealer warranty'],
+    params: IdParams,
+    responses: { 200: { description: 'text/csv' } },
+  },
+  async ({ params, scope, deps, res }) => {
+    const claim = await repo(deps).claim(params.id, scope);
+    if (!claim) throw notFound(`no claim ${params.id}`);
+    sendCsv(
+      res,
+      `claim-${claim.id}-lines.csv`,
+      ['claim_id', 'device_serial', 'repair_date', 'line_no', 'claim_line_id', 'kind', 'claimed', 'approved', 'currency', 'codes', 'status', 'decision_reason', 'received_on', 'appraisal'],
+      claim.lines.map((l) => [claim.id, claim.deviceSerial, claim.repairDate, l.lineNo, l.id, l.input.kind, decimal(l.claimed.amount), l.approved ? decimal(l.approved.amount) : null, l.claimed.currency, l.codes.join(' '), l.status, l.decisionReason, l.receivedOn, l.appraisal]),
+    );
   },
 );
 
@@ -707,6 +930,8 @@ export const dealerWarrantyModule = apiModule(
   listSettlements,
   getSettlement,
   notice,
+  settlementCsv,
+  claimCsv,
   review,
   confirm,
   dispute,

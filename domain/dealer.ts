@@ -358,3 +358,82 @@ export function dealerTaskTimes(receivedAt: Date, arrangeWithin: Duration, clerk
 
 /** Why a dealer may not hand a customer back to the company: a 三包 customer is the selling dealer's to serve. */
 export const HAND_BACK_REFUSAL = 'a dealer cannot hand a 三包 (warranty) customer back to the company: the selling dealer serves the customer under the 三包 terms';
+
+// ---------------------------------------------------------------------------------------------
+// Timers: the instants the dealer processes wait for
+
+/** Workflow ids of the dealer processes; the deadline rows they keep are keyed by them too. */
+export const warrantyCardWorkflowId = (saleId: number): string => `warranty-card-${saleId}`;
+export const dealerTaskWorkflowId = (taskId: number): string => `dealer-task-${taskId}`;
+export const dealerClaimWorkflowId = (claimId: number): string => `dealer-claim-${claimId}`;
+export const settlementConfirmWorkflowId = (settlementId: number): string => `settlement-${settlementId}-confirm`;
+/** Each review sends the statement again with its own confirmation due time: one deadline row per review. */
+export const settlementConfirmKey = (dueAt: Date): string => `settlement_confirm:${dueAt.toISOString()}`;
+
+/** True when an ISO-8601 duration counts hours, minutes or seconds rather than whole days. */
+export function hasTimePart(duration: Duration): boolean {
+  return typeof duration === 'string' && /T/.test(duration);
+}
+
+/** The instant a local date's day begins in `timeZone`. */
+export function startOfLocalDay(date: string, timeZone: string): Date {
+  return localDate(date).setZone(timeZone, { keepLocalTime: true }).startOf('day').toJSDate();
+}
+
+/** The instant a local date's day ends in `timeZone`: a deadline "by 30 June" is met until midnight. */
+export function endOfLocalDay(date: string, timeZone: string): Date {
+  return localDate(date).setZone(timeZone, { keepLocalTime: true }).startOf('day').plus({ days: 1 }).toJSDate();
+}
+
+export interface CardClock {
+  /** The card is in time until this instant. */
+  dueAt: Date;
+  /** The reminders still ahead of `recordedAt`, ascending. */
+  reminders: Date[];
+}
+
+/**
+ * When the warranty card of a sale falls due and when the dealer is reminded. Paper deadlines count
+ * whole days from the sale date in the dealer's time zone: the card is in time to the end of day
+ * `warrantyCardWithin` (day 20 of 20), a reminder goes out at the start of day 10 and day 17. A
+ * policy in hours, minutes or seconds (tests, pilots) counts from the moment the sale was recorded.
+ * Reminders already past when the sale is recorded are not sent.
+ */
+export function cardClock(saleDate: string, recordedAt: Date, policy: { warrantyCardWithin: Duration; warrantyCardRemindersAt: readonly Duration[] }, timeZone: string): CardClock {
+  const at = (duration: Duration, field: string, endOfDay: boolean): Date => {
+    if (hasTimePart(duration)) return DateTime.fromJSDate(recordedAt, { zone: 'UTC' }).plus(calendarDuration(duration, field)).toJSDate();
+    const day = addToLocalDate(saleDate, duration, field);
+    return endOfDay ? endOfLocalDay(day, timeZone) : startOfLocalDay(day, timeZone);
+  };
+  const dueAt = at(policy.warrantyCardWithin, 'dealer.warrantyCardWithin', true);
+  const reminders = [...new Set(policy.warrantyCardRemindersAt.map((d) => at(d, 'dealer.warrantyCardRemindersAt', false).getTime()))]
+    .filter((t) => t < dueAt.getTime() && t > recordedAt.getTime())
+    .sort((a, b) => a - b)
+    .map((t) => new Date(t));
+  return { dueAt, reminders };
+}
+
+/** Whether a card recorded at `receivedAt` (dated `cardDate`) is in time: before the clock ran out and dated on or before the due day. */
+export function cardInTime(saleDate: string, cardDate: string, receivedAt: Date, clock: CardClock, within: Duration): boolean {
+  return receivedAt.getTime() < clock.dueAt.getTime() && cardStatus(saleDate, cardDate, within) === 'in_time';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parts plan
+
+/**
+ * When each dealer's parts plan is due: `dealer.partsPlanLead` (30 days) before each configured sales
+ * season (`MM-DD`, every year). Answers the next start of each season strictly after `today`, with its
+ * due date, soonest first; a season whose due date already passed this year is still listed (overdue).
+ */
+export function partsPlanDueDates(seasonStarts: readonly string[], lead: Duration, today: string): Array<{ seasonStart: string; dueOn: string }> {
+  const from = localDate(today, 'today');
+  const leadDays = calendarDuration(lead, 'dealer.partsPlanLead');
+  return seasonStarts
+    .map((monthDay) => {
+      const thisYear = localDate(`${from.year}-${monthDay}`, 'season start');
+      const start = thisYear > from ? thisYear : localDate(`${from.year + 1}-${monthDay}`, 'season start');
+      return { seasonStart: isoDate(start), dueOn: isoDate(start.minus(leadDays)) };
+    })
+    .sort((a, b) => a.seasonStart.localeCompare(b.seasonStart));
+}

@@ -167,6 +167,8 @@ export const servicePolicySchema = z.strictObject({
     oldPartReturnDeadlines: z.array(monthDaySchema).min(1, { error: 'needs at least one deadline' }),
     resubmitWithin: durationSchema,
     settlementConfirmWithin: durationSchema,
+    /** A statement still unconfirmed this long after its due time (when the dealer was reminded) is escalated to finance's lead. */
+    settlementEscalateAfter: durationSchema,
     settlementPeriod: durationSchema,
     partsPlanLead: durationSchema,
     /** Share of claims the sales audit samples, 0–1. */
@@ -249,6 +251,7 @@ export const DEFAULT_POLICY: ServicePolicy = deepFreeze({
     oldPartReturnDeadlines: ['06-30', '12-31'],
     resubmitWithin: 'P30D',
     settlementConfirmWithin: 'P10D',
+    settlementEscalateAfter: 'P3D',
     settlementPeriod: 'P1M',
     partsPlanLead: 'P30D',
     auditSampleRate: 0.1,

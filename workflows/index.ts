@@ -5,3 +5,7 @@ export { doaReplacement } from './doaReplacement';
 export { dealerSettlementRun, dealerWriteOffNotice } from './dealerSettlement';
 export { serviceTicket } from './serviceTicket';
 export { carePlan } from './carePlan';
+export { warrantyCard } from './warrantyCard';
+export { dealerTask } from './dealerTask';
+export { dealerClaim } from './dealerClaim';
+export { settlementConfirm } from './settlementConfirm';

@@ -13,6 +13,7 @@ import * as tickets from './0011_tickets';
 import * as dealerWarranty from './0013_dealer_warranty';
 import * as customerEngineer from './0014_customer_engineer';
 import * as care from './0015_care';
+import * as dealerProcesses from './0016_dealer_processes';
 import * as ticketExtras from './0017_ticket_extras';
 import * as calendarFeeds from './0019_calendar_feeds';
 
@@ -39,6 +40,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0013_dealer_warranty', dealerWarranty],
   ['0014_customer_engineer', customerEngineer],
   ['0015_care', care],
+  ['0016_dealer_processes', dealerProcesses],
   ['0017_ticket_extras', ticketExtras],
   ['0019_calendar_feeds', calendarFeeds],
 ];

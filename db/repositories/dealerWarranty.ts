@@ -2,9 +2,17 @@ import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 import type { Scope } from '../../domain/access';
 import {
+  cardClock,
   cardDueDate,
   cardStatus,
   checkClaim,
+  dealerClaimWorkflowId,
+  dealerTaskWorkflowId,
+  endOfLocalDay,
+  settlementConfirmKey,
+  settlementConfirmWorkflowId,
+  startOfLocalDay,
+  warrantyCardWorkflowId,
   claimRefused,
   dealerTaskTimes,
   judgeDecision,
@@ -27,7 +35,9 @@ import type { ServicePolicy } from '../../domain/policy';
 import { ConflictError, NotFoundError, isUniqueViolation } from '../errors';
 import { fromJson, insertedId, toJson, toRequiredDate, toDate } from '../mapping';
 import { whereInScope } from '../scope';
+import { CustomersRepository } from './customers';
 import { DeadlinesRepository, type DealerRecordType } from './deadlines';
+import { DevicesRepository } from './devices';
 
 /**
  * Dealer warranty records: reference data, sales and cards, claims and their lines, settlements
@@ -52,6 +62,10 @@ export interface DealerSale {
   cardCompletedOn: string | null;
   warranty: SaleFacts['warranty'];
   warrantyEndsOn: string | null;
+  /** Why the warranty is not recognised (the card came late or never). */
+  warrantyReason: string | null;
+  /** The device the card registered. */
+  deviceId: number | null;
 }
 
 export type ClaimStatus = 'in_review' | 'sent_back' | 'decided' | 'rejected';
@@ -82,6 +96,8 @@ export interface DealerTask {
   arrangedAt: Date | null;
   visitAt: Date | null;
   arrangement: string | null;
+  checkedAt: Date | null;
+  customerEmail: string | null;
 }
 
 export interface Claim {
@@ -127,6 +143,8 @@ export interface Settlement {
   confirmDueAt: Date | null;
   disputeReason: string | null;
   disputeAnswer: string | null;
+  /** The claim lines the dealer disputed. */
+  disputeLineIds: number[];
   lines: Array<{ claimLineId: number; claimId: number; lineNo: number; kind: string; amount: number }>;
 }
 
@@ -159,6 +177,8 @@ const toSale = (row: Row): DealerSale => ({
   cardCompletedOn: (row.card_completed_on as string | null) ?? null,
   warranty: row.warranty as SaleFacts['warranty'],
   warrantyEndsOn: (row.warranty_ends_on as string | null) ?? null,
+  warrantyReason: (row.warranty_reason as string | null) ?? null,
+  deviceId: row.device_id === null || row.device_id === undefined ? null : num(row.device_id),
 });
 
 const toLine = (row: Row): ClaimLine => ({
@@ -177,19 +197,24 @@ const toLine = (row: Row): ClaimLine => ({
 /** The device serial, fault and repair date that make a duplicate; set on live claims only. */
 const duplicateKey = (serial: string, fault: string, repairDate: string): string => `${serial}|${fault.trim().toLowerCase()}|${repairDate}`;
 
-/** The instant a local date's day ends in `timeZone`: a deadline "by 30 June" is met until midnight. */
-const endOfLocalDay = (date: string, timeZone: string): Date => DateTime.fromISO(date, { zone: timeZone }).plus({ days: 1 }).toJSDate();
-
 /**
- * Pending dealer deadlines are rows in `deadlines` (work queues and GET /api/deadlines read them).
- * No workflow owns them yet: their workflow_id is the record's own key, `<record type>-<id>`.
+ * Pending dealer deadlines are rows in `deadlines` (work queues and GET /api/deadlines read them),
+ * keyed by the process that chases them (warranty card, dealer task, claim); a statement's
+ * confirmation, which no process chases yet, by the record's own key.
  */
-async function openDeadline(db: Knex, recordType: DealerRecordType, recordId: number, kind: string, description: string, dueAt: Date): Promise<void> {
-  await new DeadlinesRepository(db).open({ workflowId: `${recordType}-${recordId}`, key: kind, recordType, recordId, kind, description, dueAt }, new Date());
+const DEADLINE_OWNERS: Record<DealerRecordType, (id: number) => string> = {
+  dealer_sale: warrantyCardWorkflowId,
+  dealer_task: dealerTaskWorkflowId,
+  claim: dealerClaimWorkflowId,
+  settlement: settlementConfirmWorkflowId,
+};
+
+async function openDeadline(db: Knex, recordType: DealerRecordType, recordId: number, kind: string, description: string, dueAt: Date, key = kind): Promise<void> {
+  await new DeadlinesRepository(db).open({ workflowId: DEADLINE_OWNERS[recordType](recordId), key, recordType, recordId, kind, description, dueAt }, new Date());
 }
 
 async function closeDeadline(db: Knex, recordType: DealerRecordType, recordId: number, kind: string, status: 'met' | 'dropped' = 'met'): Promise<void> {
-  await new DeadlinesRepository(db).close(`${recordType}-${recordId}`, kind, status, new Date());
+  await new DeadlinesRepository(db).close(DEADLINE_OWNERS[recordType](recordId), kind, status, new Date());
 }
 
 export class DealerWarrantyRepository {
@@ -234,12 +259,21 @@ export class DealerWarrantyRepository {
           created_at: now,
         }),
       );
-      await openDeadline(this.db, 'dealer_sale', id, 'warranty_card', `Warranty card for ${input.deviceSerial}`, endOfLocalDay(dueOn, policy.settlementTimeZone));
+      void dueOn;
+      await openDeadline(this.db, 'dealer_sale', id, 'warranty_card', `Warranty card for ${input.deviceSerial}`, cardClock(input.saleDate, now, policy, policy.settlementTimeZone).dueAt);
       return (await this.sale(id))!;
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictError(`device ${input.deviceSerial} has a sale on record already`, { field: 'deviceSerial' }, { cause: error });
       throw error;
     }
+  }
+
+  /** Removes a sale whose process could not start (and its deadline row): nothing stands without its timers. */
+  async deleteSale(id: number): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      await trx('deadlines').where({ workflow_id: warrantyCardWorkflowId(id) }).delete();
+      await trx('dealer_sales').where({ id }).delete();
+    });
   }
 
   async sale(id: number, scope?: Scope): Promise<DealerSale | null> {
@@ -269,10 +303,42 @@ export class DealerWarrantyRepository {
     });
   }
 
+  /**
+   * The warranty card recorded in time (the warrantyCard process judged it): the warranty runs from
+   * the sale date, and the device is registered with those dates (its end user as a customer when the
+   * device is not on record yet). One transaction; a repeat finds the card and answers the same device.
+   */
+  async recordCardInTime(id: number, cardDate: string, card: Record<string, unknown>, warrantyEndsOn: string, timeZone: string, now: Date): Promise<{ deviceId: number }> {
+    return this.db.transaction(async (trx) => {
+      const row = (await trx('dealer_sales').where({ id }).forUpdate().first()) as Row | undefined;
+      if (!row) throw new NotFoundError(`no dealer sale ${id}`);
+      if (row.device_id !== null && row.device_id !== undefined) return { deviceId: num(row.device_id) };
+      const sale = toSale(row);
+      const devices = new DevicesRepository(trx);
+      let device = await devices.getBySerial(sale.deviceSerial);
+      if (!device) {
+        const customer = await new CustomersRepository(trx).create({ name: sale.customerName, ...(typeof card.customerAddress === 'string' ? { address: card.customerAddress } : {}), timeZone }, now);
+        device = (await devices.createMany(customer.id, [{ model: sale.model, serial: sale.deviceSerial }], now))[0]!;
+      }
+      await devices.setWarranty([sale.deviceSerial], startOfLocalDay(sale.saleDate, timeZone), endOfLocalDay(warrantyEndsOn, timeZone), now);
+      await trx('dealer_sales')
+        .where({ id })
+        .update({ card_completed_on: cardDate, card: toJson(card), warranty: 'recognised', warranty_ends_on: warrantyEndsOn, device_id: device.id, warranty_reason: null });
+      await closeDeadline(trx, 'dealer_sale', id, 'warranty_card');
+      return { deviceId: device.id };
+    });
+  }
+
+  /** No card by the deadline: the sale's warranty is not recognised, with the reason. Idempotent. */
+  async expireCard(id: number, reason: string): Promise<boolean> {
+    const changed = await this.db('dealer_sales').where({ id, warranty: 'pending' }).update({ warranty: 'not_recognised', warranty_reason: reason });
+    return changed > 0;
+  }
+
   // --- Dealer tasks ------------------------------------------------------------------------------
 
   /** A 三包 request for a dealer: its arrangement and the clerk's check fall due (rows in deadlines). */
-  async createTask(input: { dealerId: number; deviceSerial: string; customerName: string; customerPhone?: string; request: string }, policy: ServicePolicy['dealer'], createdBy: number, now: Date): Promise<DealerTask> {
+  async createTask(input: { dealerId: number; deviceSerial: string; customerName: string; customerPhone?: string; customerEmail?: string; customerLocale?: 'zh-CN' | 'en'; request: string }, policy: ServicePolicy['dealer'], createdBy: number, now: Date): Promise<DealerTask> {
     const times = dealerTaskTimes(now, policy.taskArrangeWithin, policy.clerkCheckAt);
     const id = await this.db.transaction(async (trx) => {
       const taskId = insertedId(
@@ -281,6 +347,8 @@ export class DealerWarrantyRepository {
           device_serial: input.deviceSerial,
           customer_name: input.customerName,
           customer_phone: input.customerPhone ?? null,
+          customer_email: input.customerEmail ?? null,
+          customer_locale: input.customerLocale ?? null,
           request: input.request,
           status: 'open',
           arrange_due_at: times.arrangeDueAt,
@@ -294,6 +362,14 @@ export class DealerWarrantyRepository {
       return taskId;
     });
     return (await this.task(id))!;
+  }
+
+  /** Removes a task whose process could not start (and its deadline rows). */
+  async deleteTask(id: number): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      await trx('deadlines').where({ workflow_id: dealerTaskWorkflowId(id) }).delete();
+      await trx('dealer_tasks').where({ id }).delete();
+    });
   }
 
   async task(id: number, scope?: Scope): Promise<DealerTask | null> {
@@ -311,28 +387,38 @@ export class DealerWarrantyRepository {
       arrangedAt: toDate(row.arranged_at),
       visitAt: toDate(row.visit_at),
       arrangement: (row.arrangement as string | null) ?? null,
+      checkedAt: toDate(row.checked_at),
+      customerEmail: (row.customer_email as string | null) ?? null,
     };
   }
 
   /** The dealer arranges the service (a visit time and what it will do); the arrangement deadline is met. */
-  async arrangeTask(id: number, visitAt: Date, arrangement: string, scope: Scope, now: Date): Promise<DealerTask> {
+  async arrangeTask(id: number, visitAt: Date, arrangement: string, scope: Scope | undefined, now: Date): Promise<DealerTask> {
     await this.db.transaction(async (trx) => {
       const row = (await whereInScope(trx('dealer_tasks').where({ id }), scope, { dealer: 'dealer_id' }).forUpdate().first('status')) as Row | undefined;
       if (!row) throw new NotFoundError(`no dealer task ${id}`);
-      if (row.status !== 'open') throw new StepRefused('the task is arranged already');
+      if (row.status !== 'open') {
+        // The same arrangement again (a retried recording) changes nothing.
+        const same = (await trx('dealer_tasks').where({ id, arrangement }).first('id')) as Row | undefined;
+        if (same) return;
+        throw new StepRefused('the task is arranged already');
+      }
       await trx('dealer_tasks').where({ id }).update({ status: 'arranged', arranged_at: now, visit_at: visitAt, arrangement });
       await closeDeadline(trx, 'dealer_task', id, 'dealer_task_arrange');
     });
     return (await this.task(id))!;
   }
 
-  /** The sales clerk's check: done once the dealer arranged the task (its deadline met). */
-  async checkTask(id: number): Promise<DealerTask> {
+  /** The sales clerk's check: done once the dealer arranged the task (its deadline met). Idempotent. */
+  async checkTask(id: number, note = '', now: Date = new Date()): Promise<DealerTask> {
     const task = await this.task(id);
     if (!task) throw new NotFoundError(`no dealer task ${id}`);
     if (task.status !== 'arranged') throw new StepRefused('the dealer has not arranged the task: escalate to leadership');
-    await closeDeadline(this.db, 'dealer_task', id, 'dealer_task_clerk_check');
-    return task;
+    await this.db.transaction(async (trx) => {
+      await trx('dealer_tasks').where({ id }).whereNull('checked_at').update({ checked_at: now, check_note: note });
+      await closeDeadline(trx, 'dealer_task', id, 'dealer_task_clerk_check');
+    });
+    return (await this.task(id))!;
   }
 
   // --- Claims -----------------------------------------------------------------------------------
@@ -526,6 +612,38 @@ export class DealerWarrantyRepository {
     return touched;
   }
 
+  /** What the claim's timers need: its status, when it was sent back, and whether a part is still awaited. */
+  async claimTimerFacts(id: number): Promise<{ status: ClaimStatus; sentBackAt: string | null; partsOutstanding: boolean }> {
+    const claim = await this.claim(id);
+    if (!claim) throw new NotFoundError(`no claim ${id}`);
+    const partsOutstanding = claim.lines.some((l) => l.input.kind === 'part' && !l.receivedOn && (l.status === 'open' || l.status === 'sent_back'));
+    return { status: claim.status, sentBackAt: claim.sentBackAt?.toISOString() ?? null, partsOutstanding };
+  }
+
+  /**
+   * The resubmission window closed: the lines still sent back are rejected (not resubmitted in time)
+   * and the claim is decided. Idempotent: a claim no longer sent back is left alone. The line numbers rejected.
+   */
+  async closeResubmitWindow(id: number, within: string, now: Date): Promise<number[]> {
+    return this.db.transaction(async (trx) => {
+      const claim = await this.lockClaim(trx, id, ['in_review', 'sent_back', 'decided', 'rejected']);
+      if (claim.status !== 'sent_back') return [];
+      const lines = claim.lines.filter((l) => l.status === 'sent_back').map((l) => l.lineNo);
+      await trx('claim_lines').where({ claim_id: id, status: 'sent_back' }).update({ status: 'rejected', decision_reason: `not resubmitted within ${within}`, decided_at: now });
+      await this.closeIfDecided(trx, id);
+      return lines;
+    });
+  }
+
+  /** Removes a claim whose process could not start: nothing stands without its timers. */
+  async deleteClaim(id: number): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      await trx('deadlines').where({ workflow_id: dealerClaimWorkflowId(id) }).delete();
+      await trx('claim_lines').where({ claim_id: id }).delete();
+      await trx('claims').where({ id }).delete();
+    });
+  }
+
   private async closeIfDecided(trx: Knex.Transaction, id: number): Promise<void> {
     const open = (await trx('claim_lines').where({ claim_id: id }).whereIn('status', ['open', 'sent_back']).count({ n: '*' }).first()) as Row;
     const sentBack = (await trx('claim_lines').where({ claim_id: id, status: 'sent_back' }).count({ n: '*' }).first()) as Row;
@@ -666,6 +784,7 @@ export class DealerWarrantyRepository {
       confirmDueAt: toDate(row.confirm_due_at),
       disputeReason: (row.dispute_reason as string | null) ?? null,
       disputeAnswer: (row.dispute_answer as string | null) ?? null,
+      disputeLineIds: row.dispute_lines === null || row.dispute_lines === undefined ? [] : fromJson<number[]>(row.dispute_lines),
       lines: lines.map((l) => ({ claimLineId: num(l.claim_line_id), claimId: num(l.claim_id), lineNo: num(l.line_no), kind: String(l.kind), amount: num(l.amount_minor) })),
     };
   }
@@ -684,36 +803,51 @@ export class DealerWarrantyRepository {
     return row;
   }
 
-  /** Finance's review: held lines leave the statement (they go to the next period's); the rest is sent to the dealer. */
-  async review(id: number, holdClaimLineIds: number[], policy: ServicePolicy['dealer'], now: Date, confirmWithinMs: number, answer?: string): Promise<Settlement> {
+  /**
+   * Finance's review: held lines leave the statement (they go to the next period's), corrected lines
+   * take their new amount (at most what was claimed); the rest is sent to the dealer, whose
+   * confirmation falls due `confirmWithinMs` later. On a disputed statement the review is finance's
+   * answer, with a reason: corrections or held lines make a new version the dealer confirms again;
+   * none stands firm (the same version, sent again).
+   */
+  async review(id: number, holdClaimLineIds: number[], policy: ServicePolicy['dealer'], now: Date, confirmWithinMs: number, answer?: string, corrections: Array<{ claimLineId: number; amount: number }> = []): Promise<Settlement> {
     await this.db.transaction(async (trx) => {
       const row = await this.lockSettlement(trx, id, undefined, ['review', 'disputed']);
+      const changesLines = holdClaimLineIds.length > 0 || corrections.length > 0;
       if (row.status === 'disputed') {
-        // Finance answers a dispute: by correcting lines (held back: a new version the dealer
-        // confirms again) or by standing firm (the same version, sent again), with a reason either way.
         if (!answer?.trim()) throw new StepRefused('the dealer disputed the statement: answer the dispute', 'answer');
         await trx('settlements')
           .where({ id })
-          .update({ dispute_answer: answer, version: holdClaimLineIds.length > 0 ? num(row.version) + 1 : num(row.version) });
+          .update({ dispute_answer: answer, version: changesLines ? num(row.version) + 1 : num(row.version) });
       }
       if (holdClaimLineIds.length > 0) {
         const held = await trx('settlement_lines').where({ settlement_id: id }).whereIn('claim_line_id', holdClaimLineIds).delete();
         if (held !== holdClaimLineIds.length) throw new StepRefused('every held line must be on this statement', 'holdLineIds');
       }
+      for (const [index, correction] of corrections.entries()) {
+        const line = (await trx('settlement_lines as s').join('claim_lines as l', 'l.id', 's.claim_line_id').where({ 's.settlement_id': id, 's.claim_line_id': correction.claimLineId }).first('s.id', 'l.claimed_minor')) as Row | undefined;
+        if (!line) throw new StepRefused(`claim line ${correction.claimLineId} is not on this statement`, `corrections.${index}.claimLineId`);
+        if (correction.amount > num(line.claimed_minor)) throw new StepRefused(`at most ${num(line.claimed_minor)} was claimed for line ${correction.claimLineId}`, `corrections.${index}.amount`);
+        await trx('settlement_lines').where({ id: num(line.id) }).update({ amount_minor: correction.amount });
+      }
       await this.retotal(trx, id);
       const dueAt = new Date(now.getTime() + confirmWithinMs);
       await trx('settlements').where({ id }).update({ status: 'sent', confirm_due_at: dueAt, updated_at: now });
-      await openDeadline(trx, 'settlement', id, 'settlement_confirm', `Dealer confirms statement ${id}`, dueAt);
+      await openDeadline(trx, 'settlement', id, 'settlement_confirm', `Dealer confirms statement ${id}`, dueAt, settlementConfirmKey(dueAt));
       void policy;
     });
     return (await this.settlement(id))!;
   }
 
-  async dispute(id: number, reason: string, scope: Scope, now: Date): Promise<Settlement> {
+  /** The dealer disputes the statement: a reason, and the lines it disputes (each on this statement). */
+  async dispute(id: number, reason: string, scope: Scope, now: Date, claimLineIds: number[] = []): Promise<Settlement> {
     await this.db.transaction(async (trx) => {
       await this.lockSettlement(trx, id, scope, ['sent']);
-      await trx('settlements').where({ id }).update({ status: 'disputed', dispute_reason: reason, updated_at: now });
-      await closeDeadline(trx, 'settlement', id, 'settlement_confirm');
+      const onStatement = ((await trx('settlement_lines').where({ settlement_id: id }).whereIn('claim_line_id', claimLineIds).select('claim_line_id')) as Row[]).map((r) => num(r.claim_line_id));
+      const stranger = claimLineIds.findIndex((lineId) => !onStatement.includes(lineId));
+      if (stranger >= 0) throw new StepRefused(`claim line ${claimLineIds[stranger]} is not on this statement`, `claimLineIds.${stranger}`);
+      await trx('settlements').where({ id }).update({ status: 'disputed', dispute_reason: reason, dispute_lines: toJson(claimLineIds), updated_at: now });
+      await new DeadlinesRepository(trx).closeAll(settlementConfirmWorkflowId(id), 'met', now);
     });
     return (await this.settlement(id))!;
   }
@@ -724,7 +858,7 @@ export class DealerWarrantyRepository {
       const row = await this.lockSettlement(trx, id, scope, ['sent']);
       if (num(row.version) !== version) throw new StepRefused(`the statement is at version ${num(row.version)}, not ${version}`, 'version');
       await trx('settlements').where({ id }).update({ status: 'confirmed', updated_at: now });
-      await closeDeadline(trx, 'settlement', id, 'settlement_confirm');
+      await new DeadlinesRepository(trx).closeAll(settlementConfirmWorkflowId(id), 'met', now);
       await this.insertLedgerEntry(trx, id, now);
     });
     return (await this.settlement(id))!;

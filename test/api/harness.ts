@@ -38,9 +38,9 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-/** The real app on a fresh primary database, listening on a free port. */
-export async function startApi(extraDeps: Partial<ApiDeps> = {}): Promise<ApiHarness> {
-  const db = await createTestDatabase();
+/** The real app on a fresh primary database (or `sharedDb`, which the caller closes), listening on a free port. */
+export async function startApi(extraDeps: Partial<ApiDeps> = {}, sharedDb?: TestDatabase): Promise<ApiHarness> {
+  const db = sharedDb ?? (await createTestDatabase());
   const users = new UsersRepository(db.knex);
   const adminToken = generateToken();
   await users.ensureAdmin(adminToken);
@@ -83,7 +83,7 @@ export async function startApi(extraDeps: Partial<ApiDeps> = {}): Promise<ApiHar
     },
     close: async () => {
       await server.close();
-      await db.destroy();
+      if (!sharedDb) await db.destroy();
     },
   };
 }

@@ -101,8 +101,8 @@ export async function prepareDealerLoad(databaseUrl: string, dataDir: string, ca
       let deadline = Date.now() + timeoutMs;
       const tag = crypto.randomUUID().slice(0, 8);
       const serial = `SN-${tag}`;
-      const sale = await until2xx('POST', '/api/dealer-sales', { deviceSerial: serial, model: 'DR-7000', saleDate: daysAgo(60), customerName: 'Zhang San' }, token, deadline);
-      await until2xx('POST', `/api/dealer-sales/${sale.id}/card`, { cardDate: daysAgo(55), customerPhone: '13800000000' }, token, deadline);
+      const sale = await until2xx('POST', '/api/dealer-sales', { deviceSerial: serial, model: 'DR-7000', saleDate: daysAgo(10), customerName: 'Zhang San' }, token, deadline);
+      await until2xx('POST', `/api/dealer-sales/${sale.id}/card`, { cardDate: daysAgo(5), customerPhone: '13800000000' }, token, deadline);
       const lines = [{ kind: 'travel', amount: cny(30_000) }, { kind: 'other', amount: cny(1_999), description: 'sealant' }];
       const claim = await until2xx('POST', '/api/claims', { deviceSerial: serial, faultCode: 'E42', repairDate: daysAgo(5), workDone: 'Replaced the pump', signatureRef: 'sig-1', lines }, token, deadline);
       if (claim.status !== 'in_review') throw new Error(`claim ${claim.id} is ${claim.status} (${JSON.stringify(claim.claimCodes)})`);

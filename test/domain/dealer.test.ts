@@ -21,6 +21,12 @@ import {
   type ClaimLineInput,
   type ClaimToCheck,
   type SaleFacts,
+  cardClock,
+  cardInTime,
+  endOfLocalDay,
+  hasTimePart,
+  partsPlanDueDates,
+  startOfLocalDay,
 } from '../../domain/dealer';
 import { DEFAULT_POLICY, mergePolicy } from '../../domain/policy';
 
@@ -276,5 +282,50 @@ describe('dealer tasks', () => {
       arrangeDueAt: new Date('2027-01-01T01:00:00Z'),
       clerkCheckAt: new Date('2027-01-01T03:00:00Z'),
     });
+  });
+});
+
+describe('the warranty card clock', () => {
+  const policy = { warrantyCardWithin: 'P20D', warrantyCardRemindersAt: ['P10D', 'P17D'] };
+  const shanghai = 'Asia/Shanghai';
+
+  it('counts local days from the sale date: due at the end of day 20, reminders at the start of days 10 and 17', () => {
+    const clock = cardClock('2026-11-01', new Date('2026-11-01T02:00:00Z'), policy, shanghai);
+    expect(clock.dueAt).toEqual(new Date('2026-11-21T16:00:00Z'));
+    expect(clock.reminders).toEqual([new Date('2026-11-10T16:00:00Z'), new Date('2026-11-17T16:00:00Z')]);
+    expect(startOfLocalDay('2026-11-11', shanghai)).toEqual(new Date('2026-11-10T16:00:00Z'));
+    expect(endOfLocalDay('2026-12-31', shanghai)).toEqual(new Date('2026-12-31T16:00:00Z'));
+  });
+
+  it('a card on day 19 or day 20 is in time, on day 21 it is late, and after the clock ran out it is late whatever its date', () => {
+    const clock = cardClock('2026-11-01', new Date('2026-11-01T02:00:00Z'), policy, shanghai);
+    expect(cardInTime('2026-11-01', '2026-11-20', new Date('2026-11-20T10:00:00Z'), clock, 'P20D')).toBe(true);
+    expect(cardInTime('2026-11-01', '2026-11-21', new Date('2026-11-21T15:59:59Z'), clock, 'P20D')).toBe(true);
+    expect(cardInTime('2026-11-01', '2026-11-22', new Date('2026-11-21T15:59:59Z'), clock, 'P20D')).toBe(false);
+    expect(cardInTime('2026-11-01', '2026-11-20', new Date('2026-11-21T16:00:00Z'), clock, 'P20D')).toBe(false);
+  });
+
+  it('skips reminders already past when a sale is recorded late', () => {
+    const clock = cardClock('2026-11-01', new Date('2026-11-12T00:00:00Z'), policy, shanghai);
+    expect(clock.reminders).toEqual([new Date('2026-11-17T16:00:00Z')]);
+    expect(cardClock('2026-10-01', new Date('2026-11-12T00:00:00Z'), policy, shanghai)).toEqual({ dueAt: new Date('2026-10-21T16:00:00Z'), reminders: [] });
+  });
+
+  it('counts a policy in hours or seconds from the moment the sale was recorded', () => {
+    expect(hasTimePart('PT6S')).toBe(true);
+    expect(hasTimePart('P20D')).toBe(false);
+    const clock = cardClock('2026-11-01', new Date('2026-11-01T02:00:00Z'), { warrantyCardWithin: 'PT6S', warrantyCardRemindersAt: ['PT2S', 'PT4S', 'PT9S'] }, shanghai);
+    expect(clock).toEqual({ dueAt: new Date('2026-11-01T02:00:06Z'), reminders: [new Date('2026-11-01T02:00:02Z'), new Date('2026-11-01T02:00:04Z')] });
+  });
+});
+
+describe('the parts plan', () => {
+  it('is due partsPlanLead before the next start of each season, across the year end', () => {
+    expect(partsPlanDueDates(['03-01', '09-01'], 'P30D', '2026-12-01')).toEqual([
+      { seasonStart: '2027-03-01', dueOn: '2027-01-30' },
+      { seasonStart: '2027-09-01', dueOn: '2027-08-02' },
+    ]);
+    expect(partsPlanDueDates(['01-15'], 'P30D', '2026-12-01')).toEqual([{ seasonStart: '2027-01-15', dueOn: '2026-12-16' }]);
+    expect(partsPlanDueDates(['01-15'], 'P30D', '2027-01-15')).toEqual([{ seasonStart: '2028-01-15', dueOn: '2027-12-16' }]);
   });
 });

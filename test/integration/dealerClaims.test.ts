@@ -3,17 +3,20 @@
  * each role, decisions, send-back and resubmission, parts late, and settlement posting to the
  * ledger exactly once under concurrent runs and a retried posting; dealer A never sees dealer B.
  */
+import { parse } from 'csv-parse/sync';
 import { apiModules } from '../../api/modules';
 import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
 import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
 import type { Role } from '../../domain/access';
 import { periodOf } from '../../domain/dealer';
 import { startApi, type ApiHarness, type Json } from '../api/harness';
+import { startTestSystem, type TestSystem } from '../support/services';
 
 const cny = (amount: number) => ({ amount, currency: 'CNY' });
 const daysAgo = (days: number): string => new Date(Date.now() - days * 86_400_000).toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
 
 describe('dealer claims and settlement through the API', () => {
+  let system: TestSystem;
   let api: ApiHarness;
   const tokens = {} as Record<'dealerA' | 'dealerB' | 'clerk' | 'appraiser' | 'finance', string>;
   let dealerA: number;
@@ -31,13 +34,14 @@ describe('dealer claims and settlement through the API', () => {
     return api.users.issueToken(created.id, 'test');
   }
 
-  async function sale(who: 'dealerA' | 'dealerB', serial: string, soldDaysAgo: number, cardDay: number | null): Promise<Json> {
+  /** A sale `soldDaysAgo` days ago, its card completed today (day `soldDaysAgo`) unless `card` is false. */
+  async function sale(who: 'dealerA' | 'dealerB', serial: string, soldDaysAgo: number, card = true): Promise<Json> {
     const created = await as(who).post('/dealer-sales', { deviceSerial: serial, model: 'M1', saleDate: daysAgo(soldDaysAgo), customerName: 'Zhang San' });
     expect(created.status).toBe(201);
-    if (cardDay === null) return created.body;
-    const card = await as(who).post(`/dealer-sales/${created.body.id}/card`, { cardDate: daysAgo(soldDaysAgo - cardDay), customerPhone: '13800000000' });
-    expect(card.status).toBe(200);
-    return card.body;
+    if (!card) return created.body;
+    const completed = await as(who).post(`/dealer-sales/${created.body.id}/card`, { cardDate: daysAgo(0), customerPhone: '13800000000' });
+    expect(completed.status).toBe(200);
+    return completed.body;
   }
 
   const cleanLines = [
@@ -49,7 +53,8 @@ describe('dealer claims and settlement through the API', () => {
   const claimBody = (serial: string, fault: string, lines: unknown[] = cleanLines) => ({ deviceSerial: serial, faultCode: fault, repairDate: daysAgo(5), workDone: 'Replaced the pump', signatureRef: 'sig-1', lines });
 
   beforeAll(async () => {
-    api = await startApi({ routers: apiModules });
+    system = await startTestSystem('dealer-claims');
+    api = await startApi({ routers: apiModules, temporal: { client: system.temporal.client, taskQueue: system.temporal.taskQueue, namespace: 'default' } }, system.db);
     await new PolicyLayersRepository(api.db.knex).put('template', 'default', { dealer: { auditSampleRate: 0 } });
     dealerA = (await api.call('POST', '/api/dealers', { token: api.adminToken, body: { name: 'Dealer A' } })).body.id;
     const b = await api.call('POST', '/api/dealers', { token: api.adminToken, body: { name: 'Dealer B', region: 'Jiangxi', receivablesAccount: '1122-B', contactEmail: 'finance@dealer-b.test', locale: 'en' } });
@@ -68,24 +73,32 @@ describe('dealer claims and settlement through the API', () => {
   });
 
   afterAll(async () => {
+    if (system) {
+      const running = system.temporal.client.workflow.list({ query: `TaskQueue = '${system.temporal.taskQueue}' AND ExecutionStatus = 'Running'` });
+      for await (const workflow of running) await system.temporal.client.workflow.getHandle(workflow.workflowId).terminate('test finished').catch(() => undefined);
+    }
     await api?.close();
+    await system?.stop();
   });
 
-  it('registers the warranty for a card on day 19 and refuses it for one on day 21', async () => {
-    const inTime = await sale('dealerA', 'SN-CARD-19', 40, 19);
-    expect(inTime).toMatchObject({ warranty: 'recognised', cardDueOn: daysAgo(20) });
+  it('registers the warranty for a card on day 19 and refuses it on day 21 (the process ended the card’s time)', async () => {
+    const inTime = await sale('dealerA', 'SN-CARD-19', 19);
+    expect(inTime).toMatchObject({ warranty: 'recognised', cardDueOn: daysAgo(-1), deviceId: expect.any(Number) });
     expect(inTime.warrantyEndsOn > daysAgo(0)).toBe(true);
-    const late = await sale('dealerA', 'SN-CARD-21', 40, 21);
-    expect(late).toMatchObject({ warranty: 'not_recognised', warrantyEndsOn: null });
-    const again = await as('dealerA').post(`/dealer-sales/${late.id}/card`, { cardDate: daysAgo(1) });
-    expect(again.status).toBe(409);
-    expect((await as('dealerB').post(`/dealer-sales/${late.id}/card`, { cardDate: daysAgo(1) })).status).toBe(404);
+    const late = await sale('dealerA', 'SN-CARD-21', 21, false);
+    const refused = await as('dealerA').post(`/dealer-sales/${late.id}/card`, { cardDate: daysAgo(0) });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(/not recognised/);
+    expect((await as('dealerB').post(`/dealer-sales/${late.id}/card`, { cardDate: daysAgo(0) })).status).toBe(404);
+    for (let tries = 0; tries < 600 && (await api.db.knex('dealer_sales').where({ id: late.id }).first('warranty')).warranty !== 'not_recognised'; tries += 1) await new Promise((r) => setTimeout(r, 100));
+    expect((await as('dealerA').get('/claims')).status).toBe(200);
+    expect(await api.db.knex('dealer_sales').where({ id: late.id }).first('warranty')).toEqual({ warranty: 'not_recognised' });
   });
 
   let cleanClaim: Json;
 
   it('takes a clean claim through parts received, appraisal and approval', async () => {
-    await sale('dealerA', 'SN-A1', 60, 10);
+    await sale('dealerA', 'SN-A1', 10);
     const submitted = await as('dealerA').post('/claims', claimBody('SN-A1', 'E42'));
     expect(submitted.status).toBe(201);
     expect(submitted.body).toMatchObject({ status: 'in_review', claimCodes: [], dealerId: dealerA });
@@ -138,7 +151,7 @@ describe('dealer claims and settlement through the API', () => {
   });
 
   it('flags lines over the limits, refuses their full approval and takes a partial one', async () => {
-    await sale('dealerA', 'SN-A3', 60, 5);
+    await sale('dealerA', 'SN-A3', 10);
     const lines = [
       { kind: 'part', partNo: 'P-999', quantity: 1, unitPrice: cny(100) },
       { kind: 'labour', operation: 'inspect', hundredthsOfHour: 80, rate: cny(9000) },
@@ -168,7 +181,7 @@ describe('dealer claims and settlement through the API', () => {
   });
 
   it('sends a line back; the dealer amends and resubmits once', async () => {
-    await sale('dealerA', 'SN-A4', 60, 5);
+    await sale('dealerA', 'SN-A4', 10);
     const claim = await as('dealerA').post('/claims', claimBody('SN-A4', 'E5', [{ kind: 'travel', amount: cny(60000) }, { kind: 'other', amount: cny(500), description: 'cleaning' }]));
     const id = claim.body.id;
     const back = await as('clerk').post(`/claims/${id}/decision`, {
@@ -192,7 +205,7 @@ describe('dealer claims and settlement through the API', () => {
   });
 
   it('loses a part missing at its return date and the labour that fitted it; the other lines go on', async () => {
-    await sale('dealerA', 'SN-A5', 60, 5);
+    await sale('dealerA', 'SN-A5', 10);
     const claim = await as('dealerA').post('/claims', claimBody('SN-A5', 'E6'));
     const id = claim.body.id;
     const repo = new DealerWarrantyRepository(api.db.knex);
@@ -209,7 +222,7 @@ describe('dealer claims and settlement through the API', () => {
   });
 
   it('a settlement run first loses the parts whose return date has passed', async () => {
-    await sale('dealerA', 'SN-A6', 60, 5);
+    await sale('dealerA', 'SN-A6', 10);
     const claim = await as('dealerA').post('/claims', claimBody('SN-A6', 'E61'));
     await api.db.knex('claims').where({ id: claim.body.id }).update({ parts_due_on: daysAgo(1) });
     await as('finance').post('/settlements/run', { period: '2020-01' });
@@ -254,6 +267,26 @@ describe('dealer claims and settlement through the API', () => {
     expect(en.body).toContain('Warranty cost write-off notice');
     expect(en.body).toContain('CN¥1,251.88');
     expect((await as('dealerB').get(`/settlements/${statement.id}/notice`)).status).toBe(404);
+
+    // The statement's lines as CSV, read back with a CSV parser: the same lines and amounts as the JSON.
+    const csv = await as('finance').get(`/settlements/${statement.id}/lines.csv`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    expect(csv.headers.get('content-disposition')).toMatch(/attachment; filename="?settlement-\d+-v1\.csv"?$/);
+    const rows = parse(csv.body.replace(/^\uFEFF/, ''), { columns: true }) as Array<Record<string, string>>;
+    expect(rows.map((r) => Number(r.claim_line_id))).toEqual(reviewed.body.lines.map((l: Json) => l.claimLineId));
+    expect(rows.reduce((sum, r) => sum + Math.round(Number(r.amount) * 100), 0)).toBe(reviewed.body.total.amount);
+    expect((await as('dealerA').get(`/settlements/${statement.id}/lines.csv`)).status).toBe(200);
+    expect((await as('dealerB').get(`/settlements/${statement.id}/lines.csv`)).status).toBe(404);
+    const claimCsv = await as('dealerA').get(`/claims/${cleanClaim.id}/lines.csv`);
+    const claimRows = parse(claimCsv.body.replace(/^\uFEFF/, ''), { columns: true }) as Array<Record<string, string>>;
+    expect(claimRows.map((r) => [r.line_no, r.kind, r.claimed, r.approved, r.status])).toEqual([
+      ['1', 'part', '246.90', '246.90', 'approved'],
+      ['2', 'labour', '120.00', '120.00', 'approved'],
+      ['3', 'travel', '300.00', '300.00', 'approved'],
+      ['4', 'other', '19.99', '19.99', 'approved'],
+    ]);
+    expect((await as('dealerB').get(`/claims/${cleanClaim.id}/lines.csv`)).status).toBe(404);
 
     // Finance's period view lists every dealer's statement; a dealer's, its own only.
     expect((await as('finance').get(`/settlements?period=${period}`)).body.settlements.map((s: Json) => s.id)).toContain(statement.id);
@@ -328,9 +361,9 @@ describe('dealer claims and settlement through the API', () => {
   });
 
   it('lists pending dealer deadlines in GET /api/deadlines, each dealer only its own', async () => {
-    const pending = await sale('dealerB', 'SN-B-NOCARD', 3, null);
-    const cardDone = await sale('dealerA', 'SN-A-CARD', 3, 1);
-    await sale('dealerA', 'SN-A7', 30, 2);
+    const pending = await sale('dealerB', 'SN-B-NOCARD', 3, false);
+    const cardDone = await sale('dealerA', 'SN-A-CARD', 3);
+    await sale('dealerA', 'SN-A7', 10);
     const claim = (await as('dealerA').post('/claims', claimBody('SN-A7', 'E8'))).body;
     const deadlinesOf = async (who: keyof typeof tokens) => ((await as(who).get('/deadlines?limit=1000')).body.deadlines as Json[]).map((d) => `${d.recordType}:${d.recordId}:${d.kind}`);
     const b = await deadlinesOf('dealerB');

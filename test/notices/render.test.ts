@@ -59,6 +59,15 @@ const samples: Record<string, { context: Record<string, unknown>; optional?: str
     },
     optional: ['confirmDueAt'],
   },
+  'dealer-card-not-recognised': {
+    context: { recipientName: 'Dealer A', device, customerName: 'Zhang San', saleDate: '2026-11-03', dueAt: AT, reason: 'the warranty card was not completed within the time allowed', actionUrl: 'https://aftercare.test/dealer/sales/3' },
+  },
+  'dealer-claim-lines': {
+    context: { recipientName: 'Dealer A', claimId: 12, deviceSerial: 'SN-0001', what: 'the old parts were not returned in time', lines: '1, 2', dueAt: AT, actionUrl: 'https://aftercare.test/dealer/claims/12' },
+  },
+  'dealer-task-arranged': {
+    context: { recipientName: 'Zhang San', dealer: 'Dealer A', deviceSerial: 'SN-0001', visitAt: AT, arrangement: 'engineer Wang visits with a spare pump' },
+  },
   'ticket-clock': {
     context: { recipientName: 'Bo Chen', ticket: { id: 42, symptom: 'no image', customer: 'Eastern Grid Co.', level: 1 }, device, clock: { en: 'Response', zh: '响应' }, breached: true, again: false, dueAt: AT, assigneeName: 'Ann Lee', actionUrl: 'https://aftercare.test/tickets/42' },
     optional: ['device', 'assigneeName', 'breached', 'again'],
