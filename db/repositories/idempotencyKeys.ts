@@ -13,6 +13,13 @@ export type Claim =
   | { kind: 'in_progress' }
   | { kind: 'other_request' };
 
+/**
+ * A claim with no answer after this long was abandoned: its request died between claiming the key and
+ * answering or releasing it (the database went away, the process was killed). The client's retry takes
+ * it over instead of hearing "in progress" for ever. Far longer than any request is allowed to run.
+ */
+export const ABANDONED_CLAIM_MS = 120_000;
+
 export class IdempotencyKeysRepository {
   constructor(private readonly knex: Knex) {}
 
@@ -26,8 +33,18 @@ export class IdempotencyKeysRepository {
     const row = (await this.knex('idempotency_keys').where({ user_id: userId, idempotency_key: key }).first()) as Record<string, unknown> | undefined;
     if (!row) return this.claim(userId, key, request, requestHash, now);
     if (row.request !== request || row.request_hash !== requestHash) return { kind: 'other_request' };
-    if (row.status_code === null || row.status_code === undefined) return { kind: 'in_progress' };
+    if (row.status_code === null || row.status_code === undefined) return (await this.takeOverAbandoned(userId, key, now)) ? { kind: 'claimed' } : { kind: 'in_progress' };
     return { kind: 'answered', statusCode: Number(row.status_code), response: fromJson(row.response) };
+  }
+
+  /** Takes over an unanswered claim older than ABANDONED_CLAIM_MS; of two retries at once, one wins. */
+  private async takeOverAbandoned(userId: number, key: string, now: Date): Promise<boolean> {
+    const taken = await this.knex('idempotency_keys')
+      .where({ user_id: userId, idempotency_key: key })
+      .whereNull('status_code')
+      .where('created_at', '<', new Date(now.getTime() - ABANDONED_CLAIM_MS))
+      .update({ created_at: now });
+    return taken === 1;
   }
 
   async answer(userId: number, key: string, statusCode: number, response: unknown): Promise<void> {
