@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { ConflictError, NotFoundError } from '../db/errors';
 import { CustomersRepository } from '../db/repositories/customers';
+import { DeadlinesRepository } from '../db/repositories/deadlines';
 import { DevicesRepository } from '../db/repositories/devices';
 import { parseInstant, ProjectsRepository, type ProjectPatch } from '../db/repositories/projects';
 import type { Actor, DoaState, Person, TrialIssue } from '../workflows/projectDelivery.messages';
@@ -93,6 +94,8 @@ export function createProjectActivities(deps: ActivityDeps) {
           const { inserted } = await projects.addEvent(input.projectId, { eventKey: input.eventKey, kind: input.kind, at: input.at, actor: input.actor, summary: input.summary, data: input.data });
           for (const more of input.events ?? []) await projects.addEvent(input.projectId, { ...more, at: input.at, actor: input.actor });
           await projects.applyPatch(input.projectId, input.patch ?? {}, now);
+          // A cancelled project owes nothing any more: its deadlines go with the same commit that shows it cancelled.
+          if ((input.patch as { stage?: string } | undefined)?.stage === 'cancelled') await new DeadlinesRepository(trx).closeAllOfRecord('project', input.projectId, 'dropped', now);
           for (const issue of input.trialIssues ?? []) await projects.upsertTrialIssue(input.projectId, issue);
           for (const doa of input.doaCases ?? []) await projects.upsertDoaCase(input.projectId, doa, now);
           if (input.doaCase) await projects.upsertDoaCase(input.projectId, input.doaCase, now);

@@ -138,6 +138,11 @@ export class DeadlinesRepository {
     await this.knex('deadlines').where({ workflow_id: workflowId, status: 'open' }).update({ status, closed_at: now });
   }
 
+  /** Closes every open deadline of a record, whichever of its workflows set it (a project cancelled with its DOA cases). */
+  async closeAllOfRecord(recordType: string, recordId: number, status: Exclude<DeadlineStatus, 'open'>, now: Date): Promise<void> {
+    await this.knex('deadlines').where({ record_type: recordType, record_id: recordId, status: 'open' }).update({ status, closed_at: now });
+  }
+
   /** Open deadlines, soonest first. */
   async listOpen(filter: DeadlineFilter = {}): Promise<Deadline[]> {
     const direction = filter.latestFirst ? 'desc' : 'asc';
