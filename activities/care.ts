@@ -1,3 +1,4 @@
+import type { TimelineEntry } from '../workflows/kit/steps';
 import { ApplicationFailure } from '@temporalio/common';
 import { CalendarsRepository } from '../db/repositories/calendars';
 import { CareRepository, type CallStatus, type VisitStatus } from '../db/repositories/care';
@@ -8,7 +9,6 @@ import { careNotices, isVisitKind, nextCallAttempt, nextTaskDue, taskAt, tasksDu
 import type { CustomerClass } from '../domain/policy';
 import type { Assignee, CareContractRecord, OpenCareTask } from '../workflows/carePlan.messages';
 import type { Person } from '../workflows/projectDelivery.messages';
-import type { Actor } from '../workflows/kit/steps';
 import type { ActivityDeps } from './deps';
 
 export interface CareBasisRecord {
@@ -33,14 +33,8 @@ export type CareComputation =
   | { what: 'retry'; at: string }
   | { what: 'notices'; basis: CareBasisRecord };
 
-export interface RecordCareStepInput {
+export interface RecordCareStepInput extends TimelineEntry {
   planId: number;
-  eventKey: string;
-  kind: string;
-  at: string;
-  actor?: Actor;
-  summary: string;
-  data?: unknown;
   visit?: { taskKey: string; patch: Partial<{ status: VisitStatus; assigneeUserId: number | null; dueAt: string; windowStart: string; windowEnd: string; remindAt: string; outcome: unknown; doneAt: string; reportDueAt: string }> };
   call?: { taskKey: string; patch: Partial<{ status: CallStatus; dueAt: string; windowEnd: string; remindAt: string; outcome: unknown; doneAt: string; attempts: number }> };
   attempt?: { taskKey: string; attempt: number; outcome: 'reached' | 'no_answer' | 'wrong_number'; contactId?: number; note?: string };

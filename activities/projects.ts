@@ -1,20 +1,15 @@
+import type { TimelineEntry } from '../workflows/kit/steps';
 import { ApplicationFailure } from '@temporalio/common';
 import { ConflictError, NotFoundError } from '../db/errors';
 import { CustomersRepository } from '../db/repositories/customers';
 import { DeadlinesRepository } from '../db/repositories/deadlines';
 import { DevicesRepository } from '../db/repositories/devices';
 import { parseInstant, ProjectsRepository, type ProjectPatch } from '../db/repositories/projects';
-import type { Actor, DoaState, Person, TrialIssue } from '../workflows/projectDelivery.messages';
+import type { DoaState, Person, TrialIssue } from '../workflows/projectDelivery.messages';
 import type { ActivityDeps } from './deps';
 
-export interface RecordProjectEventInput {
+export interface RecordProjectEventInput extends TimelineEntry {
   projectId: number;
-  eventKey: string;
-  kind: string;
-  at: string;
-  actor?: Actor;
-  summary: string;
-  data?: unknown;
   patch: ProjectPatch | Record<string, unknown>;
 }
 

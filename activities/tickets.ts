@@ -1,3 +1,4 @@
+import type { TimelineEntry } from '../workflows/kit/steps';
 import { ApplicationFailure } from '@temporalio/common';
 import { CalendarsRepository } from '../db/repositories/calendars';
 import { DevicesRepository } from '../db/repositories/devices';
@@ -5,18 +6,11 @@ import { TicketsRepository, type TicketPatch } from '../db/repositories/tickets'
 import { UsersRepository } from '../db/repositories/users';
 import type { Role } from '../domain/access';
 import { clockId, clockRungs, clockStart, holdsOf, type TicketClockName, type TicketClocksRecord } from '../domain/ticket';
-import type { Actor } from '../workflows/kit/steps';
 import type { Person } from '../workflows/projectDelivery.messages';
 import type { ActivityDeps } from './deps';
 
-export interface RecordTicketStepInput {
+export interface RecordTicketStepInput extends TimelineEntry {
   ticketId: number;
-  eventKey: string;
-  kind: string;
-  at: string;
-  actor?: Actor;
-  summary: string;
-  data?: unknown;
   patch: TicketPatch;
   /** A free replacement: the new unit is the customer's device from now on, with its own warranty. */
   replacementDevice?: { customerId: number; serial: string; model: string; replaces: string; warrantyStartsAt: string; warrantyEndsAt: string };

@@ -21,6 +21,16 @@ export interface Actor {
   role: string;
 }
 
+/** The timeline event every recorded step or transition writes, whatever the process (once per event key). */
+export interface TimelineEntry {
+  eventKey: string;
+  kind: string;
+  at: string;
+  actor?: Actor;
+  summary: string;
+  data?: unknown;
+}
+
 /** What every step payload carries. */
 export interface StepMeta {
   actor: Actor;
