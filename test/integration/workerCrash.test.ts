@@ -339,7 +339,10 @@ describe('worker crashes and SMTP outages: every notice exactly once, the projec
       // Both activities are retried by the new worker: one sends once the dead sender's lease is over,
       // the other finds its notice already sent and sends nothing.
       await h.waitForMails((m) => m.idempotencyKey === pmKey(id), 1, 90_000);
-      await pollUntil('the retry of the contact notice', () => (seenAfterRestart.some((s) => s.key === contactKey(id)) ? true : undefined));
+      // The mail reaches the sink a moment before the activity that sent it returns: wait for both activities.
+      await pollUntil('the retries of both notices to return', () =>
+        [contactKey(id), pmKey(id)].every((key) => seenAfterRestart.some((s) => s.key === key)) ? true : undefined,
+      );
       expect(seenAfterRestart.filter((s) => s.key === contactKey(id))).toEqual([{ key: contactKey(id), alreadySent: true }]);
       expect(seenAfterRestart.filter((s) => s.key === pmKey(id))).toEqual([{ key: pmKey(id), alreadySent: false }]);
 
