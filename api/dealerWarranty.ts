@@ -51,7 +51,7 @@ export async function dealerPolicy(deps: ApiDeps): Promise<ServicePolicy> {
 }
 
 /** A write once per Idempotency-Key: a repeat answers the stored reply, which has the same shape. */
-async function once<T extends { status: number; body: unknown }>(deps: ApiDeps, user: User, key: string | undefined, req: Request, create: () => Promise<T>): Promise<T> {
+export async function once<T extends { status: number; body: unknown }>(deps: ApiDeps, user: User, key: string | undefined, req: Request, create: () => Promise<T>): Promise<T> {
   return (await oncePerKey(deps, user, key, req, create)) as T;
 }
 
@@ -106,7 +106,7 @@ async function startProcess(deps: ApiDeps, workflow: string, workflowId: string,
 }
 
 /** A person's step on a dealer process: a Temporal update the process judges, records, then applies. */
-async function sendStep<R, S extends StepMeta>(deps: ApiDeps, user: User, idempotencyKey: string | undefined, workflowId: string, update: UpdateDefinition<R, [S]>, body: Omit<S, keyof StepMeta>, closedMessage: string): Promise<R> {
+export async function sendStep<R, S extends StepMeta>(deps: ApiDeps, user: User, idempotencyKey: string | undefined, workflowId: string, update: UpdateDefinition<R, [S]>, body: Omit<S, keyof StepMeta>, closedMessage: string): Promise<R> {
   if (!deps.temporal) throw unavailable('No process engine configured');
   const payload = { ...body, actor: { userId: user.id, name: user.name, role: user.role }, occurredAt: new Date().toISOString() } as S;
   const updateId = updateIdFor(user, idempotencyKey);

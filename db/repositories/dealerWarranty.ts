@@ -19,6 +19,7 @@ import {
   lineAmount,
   linesLostToMissingParts,
   oldPartReturnDueDate,
+  partsPlanWorkflowId,
   periodBounds,
   resubmitRefusal,
   sampledForAudit,
@@ -207,6 +208,7 @@ const DEADLINE_OWNERS: Record<DealerRecordType, (id: number) => string> = {
   dealer_task: dealerTaskWorkflowId,
   claim: dealerClaimWorkflowId,
   settlement: settlementConfirmWorkflowId,
+  parts_plan: partsPlanWorkflowId,
 };
 
 async function openDeadline(db: Knex, recordType: DealerRecordType, recordId: number, kind: string, description: string, dueAt: Date, key = kind): Promise<void> {
