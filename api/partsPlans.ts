@@ -5,12 +5,12 @@
  */
 import type { User } from '../db/repositories/users';
 import { PartsPlansRepository, type PartsPlan } from '../db/repositories/partsPlans';
-import { readScope, rolesReaching, type Scope } from '../domain/access';
+import { rolesReaching, scopeOf, type Scope } from '../domain/access';
 import { partsPlanRefusal, partsPlanWorkflowId } from '../domain/dealer';
 import { submitPartsPlanUpdate } from '../workflows/dealer.messages';
 import { principalOf } from './access';
 import type { AuditTarget } from './audit';
-import { validationFailed } from './errors';
+import { forbidden, validationFailed } from './errors';
 import { once, sendStep } from './dealerWarranty';
 import { DateSchema, line, optionalProse } from './fields';
 import { apiModule, type ApiDeps } from './module';
@@ -56,13 +56,14 @@ const planDto = (plan: PartsPlan): z.input<typeof PartsPlanSchema> => ({
  * to the plan's process, which records it once. The console's form calls this too.
  */
 export async function submitPartsPlan(deps: ApiDeps, user: User, dealerId: number, input: unknown, idempotencyKey?: string): Promise<PartsPlan> {
+  if (!rolesReaching('parts_plan', 'act').includes(user.role)) throw forbidden(`Role ${user.role} does not submit parts plans; the dealer does`);
   const parsed = PartsPlanBody.safeParse(input);
   if (!parsed.success) throw validationFailed(parsed.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || 'body', message: issue.message })));
   const body = parsed.data;
   const refusal = partsPlanRefusal(body.lines);
   if (refusal) throw validationFailed([refusal]);
   const plans = new PartsPlansRepository(deps.knex);
-  const plan = await plans.ofSeason(dealerId, body.seasonStart, readScope(principalOf(user), 'parts_plan'));
+  const plan = await plans.ofSeason(dealerId, body.seasonStart, scopeOf(principalOf(user), 'parts_plan', 'act'));
   if (!plan) throw validationFailed([{ field: 'seasonStart', message: `no parts plan is open for the season from ${body.seasonStart}` }]);
   await sendStep(deps, user, idempotencyKey, partsPlanWorkflowId(plan.id), submitPartsPlanUpdate, { lines: body.lines, ...(body.note ? { note: body.note } : {}) }, `the parts plan for the season from ${plan.seasonStart} is closed`);
   return (await plans.get(plan.id))!;

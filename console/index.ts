@@ -13,6 +13,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { createConsoleContext, type ConsoleArea, type ConsoleDeps } from './context';
 import { clientErrorStatus } from './kit';
 import { assetsArea } from './pages/assets';
+import { dealerArea } from './pages/dealer';
 import { documentsArea } from './pages/documents';
 import { exportsArea } from './pages/exports';
 import { homeArea } from './pages/home';
@@ -35,6 +36,7 @@ const AREAS: ConsoleArea[] = [
   documentsArea,
   exportsArea,
   ticketsArea,
+  dealerArea,
 ];
 
 /** Set once a request enters the console's routes, so the error handler leaves other mounts' errors alone. */

@@ -6,6 +6,7 @@
  */
 import type { Locale } from '../api/roles';
 import common from './messages/common';
+import dealer from './messages/dealer';
 import documents from './messages/documents';
 import home from './messages/home';
 import projects from './messages/projects';
@@ -21,6 +22,7 @@ const AREAS = [
   projectSteps,
   documents,
   tickets,
+  dealer,
 ] as const;
 
 type KeysOf<Table> = Table extends { en: infer English } ? keyof English & string : never;
