@@ -30,7 +30,7 @@ import type { User } from '../../db/repositories/users';
 import { readScope, scopeOf as scopeFor, type Scope } from '../../domain/access';
 import { formatMoney, type Money } from '../../domain/money';
 import { renderNotice } from '../../notices';
-import type { ConsoleArea, ConsoleContext } from '../context';
+import type { ConsoleArea } from '../context';
 import { FORMS, formFieldOf, type DealerForm, type FormId } from '../dealer/forms';
 import { emptyForm, formFromError, formValues, type FormState } from '../forms';
 import { isLocale, positiveInt } from '../kit';
