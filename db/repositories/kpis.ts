@@ -355,11 +355,12 @@ export class KpisRepository {
     }));
   }
 
-  /** The regions and models the filters offer. */
+  /** The regions, models and dealers the filters offer. */
   async choices(): Promise<{ regions: string[]; models: string[]; dealers: Array<{ id: number; name: string }> }> {
     const [regions, models, dealers] = await Promise.all([
       this.knex('dealers').whereNotNull('region').distinct('region').orderBy('region') as Promise<Array<{ region: string }>>,
-      this.knex('devices').distinct('model').orderBy('model').limit(500) as Promise<Array<{ model: string }>>,
+      // The models of installed devices and of dealers' sales.
+      this.knex.select('model').from('devices').union((q) => void q.select('model').from('dealer_sales')).orderBy('model').limit(500) as Promise<Array<{ model: string }>>,
       this.knex('dealers').select('id', 'name').orderBy('name') as Promise<Array<{ id: number; name: string }>>,
     ]);
     return { regions: regions.map((r) => r.region), models: models.map((m) => m.model), dealers: dealers.map((d) => ({ id: Number(d.id), name: d.name })) };
