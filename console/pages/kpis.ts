@@ -67,9 +67,7 @@ export function kpiFilterOf(query: KpiQuery, reach: KpiReach, timeZone: string):
   };
 }
 
-const SERVICE_KPIS = ['onTimeResponse', 'onTimeRepair', 'firstTimeFix', 'partsAccuracy', 'satisfaction', 'complaints', 'complaintClosure', 'overdueVisits', 'overdueCalls'] as const;
-const DEALER_KPIS = ['claimApproval', 'daysToSettle'] as const;
-type KpiKey = (typeof SERVICE_KPIS)[number] | (typeof DEALER_KPIS)[number];
+type KpiKey = 'onTimeResponse' | 'onTimeRepair' | 'firstTimeFix' | 'partsAccuracy' | 'satisfaction' | 'complaints' | 'complaintClosure' | 'overdueVisits' | 'overdueCalls' | 'claimApproval' | 'daysToSettle';
 type Figure = { kind: 'rate'; rate: Rate } | { kind: 'mean'; mean: Mean } | { kind: 'count'; count: number | null };
 
 /** One row of the KPI table, in the page's language. */
