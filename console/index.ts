@@ -17,6 +17,7 @@ import { dealerArea } from './pages/dealer';
 import { documentsArea } from './pages/documents';
 import { exportsArea } from './pages/exports';
 import { homeArea } from './pages/home';
+import { kpisArea } from './pages/kpis';
 import { projectsArea } from './pages/projects';
 import { projectStepsArea } from './pages/projectSteps';
 import { signInArea } from './pages/signIn';
@@ -37,6 +38,7 @@ const AREAS: ConsoleArea[] = [
   exportsArea,
   ticketsArea,
   dealerArea,
+  kpisArea,
 ];
 
 /** Set once a request enters the console's routes, so the error handler leaves other mounts' errors alone. */
