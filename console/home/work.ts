@@ -44,6 +44,7 @@ const WEEK_DAYS = 7;
 export const RECORD_PAGES: Record<string, (id: number) => string> = {
   project: (id) => `/projects/${id}`,
   ticket: (id) => `/tickets/${id}`,
+  care_plan: (id) => `/care-plans/${id}`,
 };
 
 export function clockOf(deadline: Pick<Deadline, 'dueAt' | 'lastRung'>, now: Date): RowClock {
