@@ -13,7 +13,6 @@ import { LOCALES, type Locale } from '../api/roles';
 import { AuditRepository } from '../db/repositories/audit';
 import { ConsoleSessionsRepository } from '../db/repositories/consoleSessions';
 import type { User } from '../db/repositories/users';
-import type { Role } from '../domain/access';
 import { DEFAULT_SESSION_LIMITS, type SessionLimits, type SessionVerdict } from '../domain/consoleSession';
 import { LOCALE_NAMES, translate, type MessageKey } from './messages';
 import { createCsrf, type SignInLimit } from './security';
@@ -36,12 +35,12 @@ export interface ConsoleDeps {
   temporal?: ApiDeps['temporal'];
 }
 
-/** A link in the main navigation, shown to every signed-in user (or only to `roles`). */
+/** A link in the main navigation, shown to every signed-in user. */
 export interface NavLink {
   href: string;
   label: MessageKey;
-  /** The roles whose work the page is; absent: everyone's. */
-  roles?: readonly Role[];
+  /** Shown only to the users this admits (the page itself still checks); absent: every signed-in user. */
+  shownTo?: (user: User) => boolean;
 }
 
 /** One area of the console: its paths (session and security headers apply to them), its links, its routes. */
@@ -112,7 +111,7 @@ export function createConsoleContext(deps: ConsoleDeps, nav: NavLink[]) {
       here: req.method === 'GET' ? req.originalUrl : '/',
     };
     const locales = LOCALES.map((value) => ({ value, name: LOCALE_NAMES[value], current: value === locale }));
-    const links = nav.filter((link) => !link.roles || (user !== null && link.roles.includes(user.role))).map((link) => ({ href: link.href, label: translate(locale, link.label) }));
+    const links = nav.filter((link) => user !== null && (link.shownTo?.(user) ?? true)).map((link) => ({ href: link.href, label: translate(locale, link.label) }));
     res
       .status(status)
       // Pages show customer data to one signed-in user: never keep them in a shared or back-button cache.

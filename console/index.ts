@@ -19,6 +19,7 @@ import { documentsArea } from './pages/documents';
 import { exportsArea } from './pages/exports';
 import { homeArea } from './pages/home';
 import { inspectionReportArea } from './pages/inspectionReport';
+import { kpisArea } from './pages/kpis';
 import { projectsArea } from './pages/projects';
 import { projectStepsArea } from './pages/projectSteps';
 import { signInArea } from './pages/signIn';
@@ -43,6 +44,7 @@ const AREAS: ConsoleArea[] = [
   callsArea,
   carePlansArea,
   inspectionReportArea,
+  kpisArea,
 ];
 
 /** Set once a request enters the console's routes, so the error handler leaves other mounts' errors alone. */

@@ -9,6 +9,7 @@ import care from './messages/care';
 import common from './messages/common';
 import documents from './messages/documents';
 import home from './messages/home';
+import kpis from './messages/kpis';
 import projects from './messages/projects';
 import projectSteps from './messages/projectSteps';
 import signIn from './messages/signIn';
@@ -23,6 +24,7 @@ const AREAS = [
   documents,
   tickets,
   care,
+  kpis,
 ] as const;
 
 type KeysOf<Table> = Table extends { en: infer English } ? keyof English & string : never;

@@ -25,7 +25,7 @@ const contactLine = (locale: Locale, c: CallContact) => ({ id: c.id, name: c.nam
 
 export const callsArea: ConsoleArea = {
   paths: ['/calls', '/calls/:id', '/calls/:id/steps/:step'],
-  nav: [{ href: '/calls', label: 'nav.calls', roles: CALL_LIST_ROLES }],
+  nav: [{ href: '/calls', label: 'nav.calls', shownTo: (user) => CALL_LIST_ROLES.includes(user.role) }],
   register(router, ctx) {
     const { t, message, send, localeOf, signedInUser, requireUser, requireCsrf, expiredForm } = ctx;
     const care = new CareRepository(ctx.knex);

@@ -30,7 +30,7 @@ function taskRows(locale: Locale, visits: CareVisit[], calls: CareCall[], engine
 
 export const carePlansArea: ConsoleArea = {
   paths: ['/care-plans', '/care-plans/:id'],
-  nav: [{ href: '/care-plans', label: 'nav.carePlans', roles: PLAN_LIST_ROLES }],
+  nav: [{ href: '/care-plans', label: 'nav.carePlans', shownTo: (user) => PLAN_LIST_ROLES.includes(user.role) }],
   register(router, ctx) {
     const { t, message, send, localeOf, signedInUser, requireUser } = ctx;
     const care = new CareRepository(ctx.knex);

@@ -51,7 +51,7 @@ async function visitRows(ctx: ConsoleContext, visits: CareVisit[], locale: 'en' 
 
 export const visitsArea: ConsoleArea = {
   paths: ['/visits', '/visits/:id', '/visits/:id/steps/:step'],
-  nav: [{ href: '/visits', label: 'nav.visits', roles: VISIT_LIST_ROLES }],
+  nav: [{ href: '/visits', label: 'nav.visits', shownTo: (user) => VISIT_LIST_ROLES.includes(user.role) }],
   register(router, ctx) {
     const { t, message, send, localeOf, signedInUser, requireUser, requireCsrf, expiredForm } = ctx;
     const care = new CareRepository(ctx.knex);
