@@ -5,6 +5,7 @@
  * defined by two areas is refused when this module loads.
  */
 import type { Locale } from '../api/roles';
+import care from './messages/care';
 import common from './messages/common';
 import documents from './messages/documents';
 import home from './messages/home';
@@ -22,6 +23,7 @@ const AREAS = [
   projectSteps,
   documents,
   tickets,
+  care,
   kpis,
 ] as const;
 
