@@ -14,14 +14,18 @@ import { createConsoleContext, type ConsoleArea, type ConsoleDeps } from './cont
 import { clientErrorStatus } from './kit';
 import { assetsArea } from './pages/assets';
 import { dealerArea } from './pages/dealer';
+import { callsArea } from './pages/calls';
+import { carePlansArea } from './pages/carePlans';
 import { documentsArea } from './pages/documents';
 import { exportsArea } from './pages/exports';
 import { homeArea } from './pages/home';
+import { inspectionReportArea } from './pages/inspectionReport';
 import { kpisArea } from './pages/kpis';
 import { projectsArea } from './pages/projects';
 import { projectStepsArea } from './pages/projectSteps';
 import { signInArea } from './pages/signIn';
 import { ticketsArea } from './pages/tickets';
+import { visitsArea } from './pages/visits';
 import { consoleSecurityHeaders } from './security';
 import { sessionIdOf } from './session';
 
@@ -38,6 +42,10 @@ const AREAS: ConsoleArea[] = [
   exportsArea,
   ticketsArea,
   dealerArea,
+  visitsArea,
+  callsArea,
+  carePlansArea,
+  inspectionReportArea,
   kpisArea,
 ];
 

@@ -5,6 +5,7 @@
  * defined by two areas is refused when this module loads.
  */
 import type { Locale } from '../api/roles';
+import care from './messages/care';
 import common from './messages/common';
 import dealer from './messages/dealer';
 import documents from './messages/documents';
@@ -24,6 +25,7 @@ const AREAS = [
   documents,
   tickets,
   dealer,
+  care,
   kpis,
 ] as const;
 
