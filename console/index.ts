@@ -16,6 +16,7 @@ import { assetsArea } from './pages/assets';
 import { documentsArea } from './pages/documents';
 import { exportsArea } from './pages/exports';
 import { homeArea } from './pages/home';
+import { kpisArea } from './pages/kpis';
 import { projectsArea } from './pages/projects';
 import { projectStepsArea } from './pages/projectSteps';
 import { signInArea } from './pages/signIn';
@@ -35,6 +36,7 @@ const AREAS: ConsoleArea[] = [
   documentsArea,
   exportsArea,
   ticketsArea,
+  kpisArea,
 ];
 
 /** Set once a request enters the console's routes, so the error handler leaves other mounts' errors alone. */

@@ -8,6 +8,7 @@ import type { Locale } from '../api/roles';
 import common from './messages/common';
 import documents from './messages/documents';
 import home from './messages/home';
+import kpis from './messages/kpis';
 import projects from './messages/projects';
 import projectSteps from './messages/projectSteps';
 import signIn from './messages/signIn';
@@ -21,6 +22,7 @@ const AREAS = [
   projectSteps,
   documents,
   tickets,
+  kpis,
 ] as const;
 
 type KeysOf<Table> = Table extends { en: infer English } ? keyof English & string : never;
