@@ -101,7 +101,7 @@ const fromFollowUp = defineRoute(
   async ({ params, body, user, deps, req, res, idempotencyKey }) =>
     (await oncePerKey(deps, user, idempotencyKey, req, async () => {
       const plan = await planOr404(deps, params.id);
-      const followUp = await new CareRepository(deps.knex).followUp(plan.id, params.followUpId);
+      const followUp = await new CareRepository(deps.knex).getFollowUp(plan.id, params.followUpId);
       if (!followUp) throw notFound(`no follow-up ${params.followUpId} on care plan ${plan.id}`);
       const care = { planId: plan.id, customerId: plan.customerId, followUpId: followUp.id, what: `follow-up ${followUp.id} (${followUp.reason.replace('_', ' ')})` };
       const ticket = await openFor(deps, user, plan, care, body.kind, body.symptom ?? followUp.summary, body);

@@ -257,7 +257,7 @@ async function recordIntake(deps: ApiDeps, row: NewTicket, links: TicketLinks): 
     });
   } catch (error) {
     if (care && (error instanceof FollowUpTaken || isUniqueViolation(error))) {
-      const taken = followUpId === undefined ? null : await new CareRepository(deps.knex).followUp(care.planId, followUpId);
+      const taken = followUpId === undefined ? null : await new CareRepository(deps.knex).getFollowUp(care.planId, followUpId);
       const answered = `already answered by ticket ${taken?.ticketId ?? '?'}`;
       throw conflict(`${care.what} is ${answered}`, [{ field: 'followUpId' in care ? 'followUpId' : 'finding', message: answered }]);
     }

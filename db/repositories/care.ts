@@ -346,7 +346,7 @@ export class CareRepository {
     return rows.map(toFollowUp);
   }
 
-  async followUp(planId: number, id: number): Promise<CareFollowUp | null> {
+  async getFollowUp(planId: number, id: number): Promise<CareFollowUp | null> {
     const row = (await this.db('care_follow_ups').where({ plan_id: planId, id }).first()) as Row | undefined;
     return row ? toFollowUp(row) : null;
   }

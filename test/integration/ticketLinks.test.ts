@@ -175,7 +175,7 @@ describe('tickets linked to asset care and dealer warranty', () => {
     const id = won.body.id as number;
 
     // Both sides name each other, and both timelines say so.
-    expect(await care.followUp(planId, followUp!.id)).toMatchObject({ ticketId: id });
+    expect(await care.getFollowUp(planId, followUp!.id)).toMatchObject({ ticketId: id });
     const read = await ticket(id);
     expect(read).toMatchObject({ carePlanId: planId, careFollowUpId: followUp!.id, dealerTaskId: null });
     expect(read.timeline.map((e: Json) => e.kind)).toContain('opened_from_care');
