@@ -177,6 +177,7 @@ export async function openTicket(deps: ApiDeps, body: TicketIntake, user: User, 
   const device = body.serial ? await new DevicesRepository(deps.knex).getBySerial(body.serial) : null;
   if (body.serial && (!device || device.customerId !== customer.id)) throw validationFailed([{ field: 'serial', message: `no device ${body.serial} of customer ${customer.id}` }]);
   if (body.kind === 'repair' && !body.serial && !body.model) throw validationFailed([{ field: 'serial', message: 'name the device by its serial, or its model when the serial is unknown' }]);
+  await requireUnanswered(deps, links);
   // 三包: a dealer-sold device under its recognised card is the dealer's to repair (PRODUCT §P5.2).
   if (body.kind === 'repair' && device) {
     const routed = await routeToDealer(deps, body, customer, device, user, links);
@@ -234,7 +235,18 @@ export async function openTicket(deps: ApiDeps, body: TicketIntake, user: User, 
  * ticket names the plan and follow-up, the follow-up names the ticket, both timelines say so. A
  * follow-up another ticket already answers is a 409 naming it, and nothing is written.
  */
-async function recordIntake(deps: ApiDeps, row: NewTicket, links: TicketLinks): Promise<Ticket> {
+/** A follow-up (or finding) a ticket already answers is a 409 naming it, before anything starts. */
+async function requireUnanswered(deps: ApiDeps, links: TicketLinks): Promise<void> {
+  const care = links.care;
+  if (!care) return;
+  const query = deps.knex('care_follow_ups').where({ plan_id: care.planId }).whereNotNull('ticket_id');
+  const taken = (await ('followUpId' in care ? query.where({ id: care.followUpId }) : query.where({ visit_id: care.finding.visitId, finding: care.finding.index })).first('ticket_id')) as { ticket_id: number } | undefined;
+  if (taken) throw conflict(`${care.what} is already answered by ticket ${taken.ticket_id}`, [{ field: 'followUpId' in care ? 'followUpId' : 'finding', message: `answered by ticket ${taken.ticket_id}` }]);
+}
+
+type IntakeEvent = Parameters<TicketsRepository['addEvent']>[1];
+
+async function recordIntake(deps: ApiDeps, row: NewTicket, links: TicketLinks, events: IntakeEvent[] = []): Promise<Ticket> {
   const care = links.care;
   let followUpId: number | undefined;
   try {
@@ -247,6 +259,7 @@ async function recordIntake(deps: ApiDeps, row: NewTicket, links: TicketLinks): 
             : (await plans.findingFollowUp({ id: care.planId, customerId: care.customerId }, { id: care.finding.visitId, taskKey: care.finding.taskKey }, care.finding.index, care.finding.summary, row.openedAt, row.openedAt)).id;
       }
       const ticket = await new TicketsRepository(trx).create({ ...row, ...(care ? { carePlanId: care.planId, careFollowUpId: followUpId! } : {}) }, row.openedAt);
+      for (const event of events) await new TicketsRepository(trx).addEvent(ticket.id, event);
       if (care) {
         if (!(await plans.linkTicket(followUpId!, ticket.id))) throw new FollowUpTaken();
         const noun = ticket.kind === 'complaint' ? 'complaint' : 'ticket';
@@ -298,20 +311,20 @@ async function routeToDealer(deps: ApiDeps, body: TicketIntake, customer: Custom
   );
   const { policy } = await policyFor(deps, customer, device.model);
   const clocks: TicketClocksRecord = { startedAt: openedAt.toISOString(), clock: policy.sla.clock, calendar: policy.calendar, timeZone: customer.timeZone, warnAt: [...policy.sla.warnAt], holds: [], clocks: [] };
-  const ticket = await recordIntake(
-    deps,
-    { kind: 'repair', customerId: customer.id, deviceId: device.id, serial: device.serial, model: device.model, channel: body.channel, symptom: body.symptom, faultLevel: body.level, entitlement: 'warranty', assigneeUserId: null, contact: body.contact, clockState: clocks, repeatOfTicketId: null, openedAt, dealerTaskId: task.id, closed: true },
-    links,
-  );
-  await new TicketsRepository(deps.knex).addEvent(ticket.id, {
+  const routed: IntakeEvent = {
     eventKey: 'routed:dealer',
     kind: 'routed_to_dealer',
     at: openedAt,
     actor: { userId: user.id, name: user.name, role: user.role },
     summary: `三包: sold by dealer ${sale.dealerId} (sale ${sale.id}, warranty until ${sale.warrantyEndsOn}); dealer task ${task.id} takes the repair`,
     data: { dealerId: sale.dealerId, saleId: sale.id, dealerTaskId: task.id },
-  });
-  return (await new TicketsRepository(deps.knex).get(ticket.id))!;
+  };
+  return recordIntake(
+    deps,
+    { kind: 'repair', customerId: customer.id, deviceId: device.id, serial: device.serial, model: device.model, channel: body.channel, symptom: body.symptom, faultLevel: body.level, entitlement: 'warranty', assigneeUserId: null, contact: body.contact, clockState: clocks, repeatOfTicketId: null, openedAt, dealerTaskId: task.id, closed: true },
+    links,
+    [routed],
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
