@@ -229,7 +229,9 @@ describe('tickets linked to asset care and dealer warranty', () => {
 
   it('a closed repair on a device no care plan covers schedules no call, and says so', async () => {
     const other = `MR-${process.pid}-${Date.now()}`;
-    await new DevicesRepository(system.db.knex).createMany(customerId, [{ model: 'MR-1500', serial: other }]);
+    const devices = new DevicesRepository(system.db.knex);
+    await devices.createMany(customerId, [{ model: 'MR-1500', serial: other }]);
+    await devices.setWarranty([other], new Date(Date.now() - 86_400_000), new Date(Date.now() + 365 * 86_400_000));
     const opened = await call('POST', '/api/tickets', tokens.dispatcher!, { customerId, serial: other, symptom: 'coil noise', level: 3, channel: 'phone', contact });
     expect(opened.status).toBe(201);
     await repairAndClose(opened.body.id);
