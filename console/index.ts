@@ -13,6 +13,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { createConsoleContext, type ConsoleArea, type ConsoleDeps } from './context';
 import { clientErrorStatus } from './kit';
 import { assetsArea } from './pages/assets';
+import { dealerArea } from './pages/dealer';
 import { callsArea } from './pages/calls';
 import { carePlansArea } from './pages/carePlans';
 import { documentsArea } from './pages/documents';
@@ -40,6 +41,7 @@ const AREAS: ConsoleArea[] = [
   documentsArea,
   exportsArea,
   ticketsArea,
+  dealerArea,
   visitsArea,
   callsArea,
   carePlansArea,

@@ -7,6 +7,7 @@
 import type { Locale } from '../api/roles';
 import care from './messages/care';
 import common from './messages/common';
+import dealer from './messages/dealer';
 import documents from './messages/documents';
 import home from './messages/home';
 import kpis from './messages/kpis';
@@ -23,6 +24,7 @@ const AREAS = [
   projectSteps,
   documents,
   tickets,
+  dealer,
   care,
   kpis,
 ] as const;
