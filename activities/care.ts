@@ -44,6 +44,10 @@ export interface RecordCareStepInput extends TimelineEntry {
   /** A maintenance contract also goes on the customer's file, so tickets see the entitlement. */
   maintenanceContract?: { contractNo: string; customerId: number; signedAt: string };
   cancelOpenTasks?: boolean;
+  /** A visit added by hand: its row is written with the event. */
+  newVisit?: TaskTimes & { assigneeUserId: number | null; customerId: number; projectId: number | null };
+  /** A follow-up closed with its outcome. */
+  closeFollowUp?: { key: string; outcome: string };
 }
 
 /** ISO instants of a patch (every `…At` and `window…` field) as dates. */
@@ -162,6 +166,11 @@ export function createCareActivities(deps: ActivityDeps) {
         if (input.followUp) await care.addFollowUp(input.planId, { ...input.followUp, dueAt: new Date(input.followUp.dueAt) }, now);
         if (input.wrongNumberContactId !== undefined) await care.flagWrongNumber(input.wrongNumberContactId, now);
         if (input.cancelOpenTasks) await care.cancelOpenTasks(input.planId, now);
+        if (input.newVisit) {
+          const v = input.newVisit;
+          await care.insertVisit({ id: input.planId, customerId: v.customerId, projectId: v.projectId }, { taskKey: v.key, kind: v.kind, dueAt: new Date(v.dueAt), windowStart: new Date(v.windowStart), windowEnd: new Date(v.windowEnd), remindAt: new Date(v.remindAt), assigneeUserId: v.assigneeUserId }, now);
+        }
+        if (input.closeFollowUp) await care.closeFollowUp(input.planId, input.closeFollowUp.key, { outcome: input.closeFollowUp.outcome, closedByUserId: input.actor?.userId ?? null, at: new Date(input.at) });
         if (input.plan) await care.patchPlan(input.planId, { ...input.plan, ...(input.plan.status === 'ended' ? { endedAt: new Date(input.at) } : {}) }, now);
         if (input.maintenanceContract) {
           const c = input.maintenanceContract;

@@ -8,9 +8,10 @@ import { projectsModule } from './projects';
 import { dealerWarrantyModule } from './dealerWarranty';
 import { ticketsModule } from './tickets';
 import { visitFeedModule } from './visitFeed';
+import { careModule } from './care';
 
 /**
  * Feature modules served by `npm start` and the production API (passed to createApp as `routers`);
  * users and /healthz are built into createApp.
  */
-export const apiModules: ApiModule[] = [noticesModule, projectsModule, deadlinesModule, calendarsModule, policyLayersApi, dealerWarrantyModule, ticketsModule, customersModule, visitFeedModule];
+export const apiModules: ApiModule[] = [noticesModule, projectsModule, deadlinesModule, calendarsModule, policyLayersApi, dealerWarrantyModule, ticketsModule, customersModule, visitFeedModule, careModule];

@@ -72,6 +72,8 @@ export interface CarePlanState {
   runs: number;
   lastStepAt?: string;
   endReason?: string;
+  /** Extra visits added by hand so far (numbering `extra:<n>`); absent in plans started before there were any. */
+  extraVisits?: number;
 }
 
 export interface TaskStep extends StepMeta {
@@ -101,6 +103,10 @@ export type WrongNumberStep = TaskStep & { contactId: number; note?: string };
 export type AddContractStep = StepMeta & { contract: CareContractRecord };
 export type EndPlanStep = StepMeta & { reason: string };
 export type UpdatePolicyStep = StepMeta & { policy: ServicePolicy };
+/** An extra visit (before a customer's major event); the engineer named, else nobody until assigned. */
+export type AddExtraVisitStep = StepMeta & { dueAt: string; reason: string; engineer?: Assignee };
+/** A follow-up dealt with: its key (care_follow_ups.follow_up_key) and what was done. */
+export type CloseFollowUpStep = StepMeta & { followUpKey: string; outcome: string };
 
 export interface CareStepResult {
   taskKey?: string;
@@ -122,6 +128,8 @@ export const rescheduleCallUpdate = defineUpdate<CareStepResult, [RescheduleTask
 export const addContractUpdate = defineUpdate<CareStepResult, [AddContractStep]>('carePlan.addContract');
 export const endPlanUpdate = defineUpdate<CareStepResult, [EndPlanStep]>('carePlan.end');
 export const updatePolicyUpdate = defineUpdate<CareStepResult, [UpdatePolicyStep]>('carePlan.updatePolicy');
+export const addExtraVisitUpdate = defineUpdate<CareStepResult, [AddExtraVisitStep]>('visit.add');
+export const closeFollowUpUpdate = defineUpdate<CareStepResult, [CloseFollowUpStep]>('followUp.close');
 
 export const carePlanStateQuery = defineQuery<CarePlanState>('carePlanState');
 

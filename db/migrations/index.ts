@@ -16,6 +16,7 @@ import * as care from './0015_care';
 import * as dealerProcesses from './0016_dealer_processes';
 import * as ticketExtras from './0017_ticket_extras';
 import * as calendarFeeds from './0019_calendar_feeds';
+import * as careAccess from './0020_care_access';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -43,6 +44,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0016_dealer_processes', dealerProcesses],
   ['0017_ticket_extras', ticketExtras],
   ['0019_calendar_feeds', calendarFeeds],
+  ['0020_care_access', careAccess],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
