@@ -135,3 +135,5 @@ export const carePlanStateQuery = defineQuery<CarePlanState>('carePlanState');
 
 export const carePlanWorkflowId = (planId: number) => `care-plan-${planId}`;
 export const projectCarePlanWorkflowId = (projectId: number) => `care-plan-project-${projectId}`;
+/** A dealer-sold device's plan, started when its warranty card came in on time. */
+export const dealerSaleCarePlanWorkflowId = (saleId: number) => `care-plan-dealer-sale-${saleId}`;

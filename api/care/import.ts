@@ -9,7 +9,7 @@ import { parse } from 'csv-parse/sync';
 import type { User } from '../../db/repositories/users';
 import { rolesReaching } from '../../domain/access';
 import { validationFailed, type FieldProblem } from '../errors';
-import { COLUMN, DateSchema, line } from '../fields';
+import { COLUMN, DateSchema, line, prose } from '../fields';
 import { oncePerKey } from '../idempotency';
 import type { ApiDeps } from '../module';
 import { defineRoute, problemsOf } from '../route';
@@ -17,6 +17,7 @@ import { z } from '../zod';
 import { preparePlan, startPreparedPlan, type CreateCarePlanInput } from './plans';
 
 export const CSV_COLUMNS = ['customerId', 'siteId', 'serial', 'model', 'startDate', 'warrantyEndsOn'] as const;
+const REQUIRED_COLUMNS = ['customerId', 'serial', 'startDate'] as const;
 
 const blankToUndefined = (value: unknown) => (value === '' ? undefined : value);
 
@@ -32,11 +33,7 @@ const RowSchema = z.strictObject({
 
 export const ImportBody = z
   .strictObject({
-    csv: z
-      .string()
-      .min(1)
-      .max(900_000)
-      .openapi({ description: `CSV text with a header row: ${CSV_COLUMNS.join(',')}; one row per device (UTF-8, comma-separated, quotes as RFC 4180)` }),
+    csv: prose(900_000).openapi({ description: `CSV text with a header row: ${CSV_COLUMNS.join(',')}; one row per device (UTF-8, comma-separated, quotes as RFC 4180)` }),
   })
   .openapi('ImportCarePlans');
 
@@ -49,8 +46,14 @@ const ImportResultSchema = z
 
 type ImportResult = z.infer<typeof ImportResultSchema>;
 
-/** The rows as records, or the problems naming each bad row (`rows.3.startDate`). */
-function readRows(csv: string): { rows: z.output<typeof RowSchema>[]; problems: FieldProblem[] } {
+interface CsvRow {
+  /** 1 = the first row after the header. */
+  no: number;
+  data: z.output<typeof RowSchema>;
+}
+
+/** The rows that read well, and the problems naming each bad row (`rows.3.startDate`). */
+function readRows(csv: string): { rows: CsvRow[]; problems: FieldProblem[] } {
   let records: Record<string, string>[];
   try {
     records = parse(csv, { columns: true, skip_empty_lines: true, trim: true, bom: true }) as Record<string, string>[];
@@ -59,56 +62,58 @@ function readRows(csv: string): { rows: z.output<typeof RowSchema>[]; problems: 
     return { rows: [], problems: [{ field: lineNo ? `csv.line.${lineNo}` : 'csv', message: `not readable as CSV: ${(error as Error).message}` }] };
   }
   if (records.length === 0) return { rows: [], problems: [{ field: 'csv', message: `no rows after the header (${CSV_COLUMNS.join(',')})` }] };
-  const missing = CSV_COLUMNS.filter((c) => c !== 'siteId' && c !== 'model' && c !== 'warrantyEndsOn' && !(c in records[0]!));
+  const missing = REQUIRED_COLUMNS.filter((c) => !(c in records[0]!));
   if (missing.length > 0) return { rows: [], problems: missing.map((c) => ({ field: `csv.${c}`, message: `the header has no column ${c}` })) };
-  const rows: z.output<typeof RowSchema>[] = [];
+  const rows: CsvRow[] = [];
   const problems: FieldProblem[] = [];
-  records.forEach((record, i) => {
-    const result = RowSchema.safeParse(record);
-    if (result.success) rows.push(result.data);
-    else problems.push(...problemsOf(result.error, 'row').map((p) => ({ field: `rows.${i + 1}.${p.field}`, message: `row ${i + 1}: ${p.message}` })));
-  });
   const seen = new Map<string, number>();
-  rows.forEach((row, i) => {
-    const first = seen.get(row.serial);
-    if (first !== undefined) problems.push({ field: `rows.${i + 1}.serial`, message: `row ${i + 1}: serial ${row.serial} is on row ${first} too` });
-    else seen.set(row.serial, i + 1);
+  records.forEach((record, i) => {
+    const no = i + 1;
+    const result = RowSchema.safeParse(record);
+    if (!result.success) {
+      problems.push(...problemsOf(result.error, 'row').map((p) => ({ field: `rows.${no}.${p.field}`, message: `row ${no}: ${p.message}` })));
+      return;
+    }
+    const first = seen.get(result.data.serial);
+    if (first !== undefined) problems.push({ field: `rows.${no}.serial`, message: `row ${no}: serial ${result.data.serial} is on row ${first} too` });
+    else seen.set(result.data.serial, no);
+    rows.push({ no, data: result.data });
   });
   return { rows, problems };
 }
 
-/** Checks every row against the records, then starts one plan per group of rows; see the module comment. */
+/** Checks every row (its form, then against the records), then starts one plan per group of rows; see the module comment. */
 export async function importCarePlans(deps: ApiDeps, csv: string): Promise<ImportResult> {
   const { rows, problems } = readRows(csv);
-  if (problems.length > 0) throw validationFailed(problems, `${problems.length} problem(s) in the file; nothing was imported`);
-  const groups = new Map<string, number[]>();
-  rows.forEach((row, i) => {
-    const key = [row.customerId, row.siteId ?? '', row.startDate, row.warrantyEndsOn ?? ''].join('|');
-    groups.set(key, [...(groups.get(key) ?? []), i]);
-  });
+  const groups = new Map<string, CsvRow[]>();
+  for (const row of rows) {
+    const d = row.data;
+    const key = [d.customerId, d.siteId ?? '', d.startDate, d.warrantyEndsOn ?? ''].join('|');
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
   const prepared = [];
-  for (const indexes of groups.values()) {
-    const first = rows[indexes[0]!]!;
-    const input: CreateCarePlanInput = { customerId: first.customerId, siteId: first.siteId, startDate: first.startDate, warrantyEndsOn: first.warrantyEndsOn, devices: indexes.map((i) => ({ serial: rows[i]!.serial, model: rows[i]!.model })) };
-    // A device's fields are named by its row: devices.2.model → rows.<row>.model.
+  for (const group of groups.values()) {
+    const first = group[0]!.data;
+    const input: CreateCarePlanInput = { customerId: first.customerId, siteId: first.siteId, startDate: first.startDate, warrantyEndsOn: first.warrantyEndsOn, devices: group.map((r) => ({ serial: r.data.serial, model: r.data.model })) };
+    // A device's fields are named by its row: devices.2.model → rows.<its row>.model; the plan's by its first row.
     const fieldOf = (name: string) => {
       const device = /^devices\.(\d+)\.(\w+)$/.exec(name);
-      return device ? `rows.${indexes[Number(device[1])]! + 1}.${device[2]}` : `rows.${indexes[0]! + 1}.${name}`;
+      return device ? `rows.${group[Number(device[1])]!.no}.${device[2]}` : `rows.${group[0]!.no}.${name}`;
     };
     const checked = await preparePlan(deps.knex, input, fieldOf);
-    problems.push(...checked.problems.map((p) => ({ ...p, message: `${p.field.split('.').slice(0, 2).join(' ')}: ${p.message}` })));
-    if (checked.prepared) prepared.push({ indexes, plan: checked.prepared });
+    problems.push(...checked.problems.map((p) => ({ ...p, message: `row ${p.field.split('.')[1]}: ${p.message}` })));
+    if (checked.prepared) prepared.push({ group, plan: checked.prepared });
   }
   if (problems.length > 0) throw validationFailed(problems, `${problems.length} problem(s) in the file; nothing was imported`);
 
   const result: ImportResult = { started: [], skipped: [] };
-  for (const { indexes, plan } of prepared) {
+  for (const { group, plan } of prepared) {
     const coveredSerials = new Set(plan.covered.map((c) => c.serial));
-    for (const c of plan.covered) result.skipped.push({ row: indexes[c.index]! + 1, serial: c.serial, planId: c.planId });
+    for (const c of plan.covered) result.skipped.push({ row: group[c.index]!.no, serial: c.serial, planId: c.planId });
     const existing = plan.existing.filter((d) => !coveredSerials.has(d.serial));
     if (existing.length === 0 && plan.added.length === 0) continue;
     const started = await startPreparedPlan(deps, { ...plan, existing, covered: [] });
-    result.started.push({ planId: started.id, rows: indexes.filter((i) => !coveredSerials.has(rows[i]!.serial)).map((i) => i + 1) });
+    result.started.push({ planId: started.id, rows: group.filter((r) => !coveredSerials.has(r.data.serial)).map((r) => r.no) });
   }
   return result;
 }

@@ -165,7 +165,7 @@ export async function preparePlan(knex: Knex, input: CreateCarePlanInput, field:
   const covered = coverage.map((c) => {
     const index = input.devices.findIndex((d) => d.serial === existing.find((e) => e.id === c.deviceId)!.serial);
     return { index, serial: input.devices[index]!.serial, planId: c.planId };
-  });
+  }).sort((a, b) => a.index - b.index);
   return { problems, prepared: { customer, siteId: input.siteId ?? null, existing, added, anchorAt: anchor.toJSDate(), warrantyEndsAt: warrantyEnd?.toJSDate() ?? null, policy, covered } };
 }
 
@@ -184,6 +184,9 @@ export async function startPreparedPlan(deps: ApiDeps, prepared: PreparedPlan): 
     await trx('customers').where({ id: customer.id }).forUpdate().first('id');
     const coverage = await new CareRepository(trx).activeCoverage(prepared.existing.map((d) => d.id));
     if (coverage.length > 0) throw conflict(`devices ${coverage.map((c) => prepared.existing.find((e) => e.id === c.deviceId)!.serial).join(', ')} are already on care plan ${coverage[0]!.planId}`, coverage);
+    // Registered meanwhile by a request that held the lock first: that one started the plan.
+    const taken = prepared.added.length === 0 ? [] : ((await trx('devices').whereIn('serial', prepared.added.map((d) => d.serial)).pluck('serial')) as string[]);
+    if (taken.length > 0) throw conflict(`devices ${taken.join(', ')} were registered meanwhile (a plan was started for them)`);
     const addedIds: number[] = [];
     for (const device of prepared.added) {
       const [id] = await trx('devices').insert({ customer_id: customer.id, site_id: prepared.siteId, project_id: null, model: device.model, serial: device.serial, warranty_starts_at: prepared.anchorAt, warranty_ends_at: prepared.warrantyEndsAt, status: 'active', created_at: now, updated_at: now });
