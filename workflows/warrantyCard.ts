@@ -6,7 +6,7 @@
  * "warranty not recognised" for dealer claims, and the dealer is told why.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ParentClosePolicy, allHandlersFinished, patched, proxyActivities, setHandler, startChild } from '@temporalio/workflow';
+import { ParentClosePolicy, allHandlersFinished, condition, patched, proxyActivities, setHandler, startChild } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { cardClock, cardInTime, warrantyEndDate } from '../domain/dealer';
 import { BACKGROUND_ACTIVITY, STEP_ACTIVITY } from './kit/activityOptions';
@@ -73,7 +73,8 @@ export async function warrantyCard(input: WarrantyCardInput): Promise<WarrantyCa
         await notify('card-not-recognised', 'dealer-card-not-recognised', dealer, { device, customerName: input.customerName, saleDate: input.saleDate, dueAt: due.toISOString(), reasonKey }, notice);
       }),
   });
-  await allHandlersFinished();
+  // The card step may still be starting the care plan after the ladder saw the card: wait for it.
+  await condition(allHandlersFinished);
   return state;
 }
 

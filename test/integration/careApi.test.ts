@@ -300,6 +300,34 @@ describe('asset care through the API', () => {
     expect(await onHome(tokens.finance)).toEqual([]);
   });
 
+  it('a dealer’s warranty card in time starts the device’s care plan from the sale; the dealer reads it, another dealer does not', async () => {
+    const { knex } = system.db;
+    const users = new UsersRepository(knex);
+    const dealerToken = async (name: string) => {
+      const dealer = await call('POST', '/api/dealers', tokens.admin, { name });
+      expect(dealer.status).toBe(201);
+      return users.issueToken((await users.create({ name, email: `${name.toLowerCase().replace(/\W+/g, '-')}@dealer.test`, role: 'dealer', dealerId: dealer.body.id })).id, 'test');
+    };
+    const [seller, otherDealer] = [await dealerToken('Care Dealer'), await dealerToken('Other Care Dealer')];
+    const serial = newSerial('SOLD');
+    const saleDate = new Date(Date.now() + 8 * 3_600_000 - 5 * 86_400_000).toISOString().slice(0, 10);
+    const sale = await call('POST', '/api/dealer-sales', seller, { deviceSerial: serial, model: 'M1', saleDate, customerName: 'Zhang San' });
+    expect(sale.status).toBe(201);
+    const card = await call('POST', `/api/dealer-sales/${sale.body.id}/card`, seller, { cardDate: new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10), customerPhone: '13800000000' });
+    expect(card.status).toBe(200);
+
+    const workflowId = `care-plan-dealer-sale-${sale.body.id}`;
+    const planRow = await poll('the sold device’s care plan', async () => (await knex('care_plans').where({ workflow_id: workflowId }).first('id')) as { id: number } | undefined);
+    const sold = await plan(Number(planRow.id));
+    expect(sold).toMatchObject({ status: 'active', projectId: null, customerName: 'Zhang San' });
+    expect(sold.devices.map((d: Json) => d.serial)).toEqual([serial]);
+    // Ages count from the sale (its day's start in China).
+    expect(sold.warrantyStartsAt).toBe(new Date(`${saleDate}T00:00:00+08:00`).toISOString());
+    expect((await call('GET', `/api/care-plans/${planRow.id}`, seller)).status).toBe(200);
+    expect((await call('GET', `/api/care-plans/${planRow.id}`, otherDealer)).status).toBe(404);
+    expect((await call('GET', `/api/care-plans?serial=${serial}`, seller)).body.carePlans.map((p: Json) => p.id)).toEqual([Number(planRow.id)]);
+  });
+
   describe('CSV import', () => {
     const header = 'customerId,siteId,serial,model,startDate,warrantyEndsOn';
 

@@ -168,7 +168,7 @@ describe('every write endpoint, under arbitrary and broken input', () => {
   let ticketCustomerId: number;
   let ticketSerial: string;
   let engineerId: number;
-  /** A care plan started through the API, with an open visit and an open call, so their steps reach their body check. */
+  /** A care plan started through the API, with a visit and a call (done before the properties run), so their steps reach their body check. */
   const careSide = {} as { plan: number; visit: number; call: number; customer: number; contact: number; desk: string };
 
   beforeAll(async () => {
@@ -230,6 +230,9 @@ describe('every write endpoint, under arbitrary and broken input', () => {
       if (Date.now() > deadline) throw new Error('the care plan materialized no visit and call');
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
+    // Both are then done: a body that happens to be valid (`{}` is a valid no-answer) meets a 409, never a step applied.
+    expect((await send('POST', `/api/visits/${careSide.visit}/skip`, { reason: 'the ward is closed' }, managerToken)).status).toBe(200);
+    expect((await send('POST', `/api/calls/${careSide.call}/complete`, { answers: { usage: 'daily', mastery: 'good' }, satisfaction: 5 }, careSide.desk)).status).toBe(200);
     // The start is recorded and noticed in the background: wait until it is, so counts hold still.
     await h.waitForEvent(projectId, 'project_started');
     await h.waitForMails((mail) => Boolean(mail.idempotencyKey?.includes(`project-${projectId}:started:`)), 2);
