@@ -39,6 +39,8 @@ export interface ConsoleDeps {
 export interface NavLink {
   href: string;
   label: MessageKey;
+  /** Shown only to the users this admits (the page itself still checks); absent: every signed-in user. */
+  shownTo?: (user: User) => boolean;
 }
 
 /** One area of the console: its paths (session and security headers apply to them), its links, its routes. */
@@ -109,7 +111,7 @@ export function createConsoleContext(deps: ConsoleDeps, nav: NavLink[]) {
       here: req.method === 'GET' ? req.originalUrl : '/',
     };
     const locales = LOCALES.map((value) => ({ value, name: LOCALE_NAMES[value], current: value === locale }));
-    const links = nav.map((link) => ({ href: link.href, label: translate(locale, link.label) }));
+    const links = nav.filter((link) => user !== null && (link.shownTo?.(user) ?? true)).map((link) => ({ href: link.href, label: translate(locale, link.label) }));
     res
       .status(status)
       // Pages show customer data to one signed-in user: never keep them in a shared or back-button cache.

@@ -5,9 +5,12 @@
  * defined by two areas is refused when this module loads.
  */
 import type { Locale } from '../api/roles';
+import care from './messages/care';
 import common from './messages/common';
+import dealer from './messages/dealer';
 import documents from './messages/documents';
 import home from './messages/home';
+import kpis from './messages/kpis';
 import projects from './messages/projects';
 import projectSteps from './messages/projectSteps';
 import signIn from './messages/signIn';
@@ -21,6 +24,9 @@ const AREAS = [
   projectSteps,
   documents,
   tickets,
+  dealer,
+  care,
+  kpis,
 ] as const;
 
 type KeysOf<Table> = Table extends { en: infer English } ? keyof English & string : never;

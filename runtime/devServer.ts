@@ -29,6 +29,8 @@ export interface DevServerOptions {
 export interface DevServer {
   address: string;
   uiUrl?: string;
+  /** The server process (absent for the SDK's own test server): the benchmark reads its memory. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -147,5 +149,5 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     await stop();
     throw error;
   }
-  return { address, uiUrl: options.uiPort ? `http://127.0.0.1:${options.uiPort}` : undefined, stop };
+  return { address, uiUrl: options.uiPort ? `http://127.0.0.1:${options.uiPort}` : undefined, pid: child.pid, stop };
 }

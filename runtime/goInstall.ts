@@ -77,3 +77,44 @@ export function goInstall(options: { go: string; packages: readonly string[]; bi
 export function lastLines(text: string, count: number): string {
   return text.trimEnd().split('\n').slice(-count).join('\n');
 }
+
+/** Blocks the thread for a while (the provisioning is synchronous: it runs before anything else). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One build per cache folder at a time: two `npm test` runs (or a test and `npm start`) on a new
+ * machine would otherwise compile the same server twice, side by side, on the same cores. The lock is
+ * a file holding the builder's pid, taken with O_EXCL; a holder that died leaves a stale file, which is
+ * taken over. Answers a function that releases the lock.
+ */
+export function holdBuildLock(dir: string, log: Log): () => void {
+  const file = path.join(dir, '.build.lock');
+  let told = false;
+  for (;;) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number(fs.readFileSync(file, 'utf8').trim());
+    if (!Number.isInteger(holder) || holder <= 0 || !isAlive(holder)) {
+      fs.rmSync(file, { force: true });
+      continue;
+    }
+    if (!told) log(`process ${holder} is building into ${dir}: waiting for it`);
+    told = true;
+    sleepSync(2000);
+  }
+}

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { aftercareCacheDir, findGo, findOnPath, GO_INSTALL_LOCATIONS, goInstall, isExecutable, type Log } from './goInstall';
+import { aftercareCacheDir, findGo, findOnPath, GO_INSTALL_LOCATIONS, goInstall, holdBuildLock, isExecutable, type Log } from './goInstall';
 
 /** Later CLI tags carry a `replace` directive and refuse `go install`; this one builds from the module proxy. */
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
@@ -36,13 +36,20 @@ export function resolveTemporalCli(options: { env?: NodeJS.ProcessEnv; log?: Log
   const go = findGo(env, options.goLocations ?? GO_INSTALL_LOCATIONS);
   if (go) {
     fs.mkdirSync(binDir, { recursive: true });
-    log(`building ${TEMPORAL_CLI_MODULE} with ${go} into ${binDir}`);
-    log('the first build downloads and compiles the Temporal server: expect 3 to 10 minutes; later starts reuse it');
-    const started = Date.now();
-    const attempt = goInstall({ go, packages: [TEMPORAL_CLI_MODULE], binDir, env, log });
-    if (attempt.ok && isExecutable(cached)) {
-      log(`built in ${Math.round((Date.now() - started) / 1000)} s: ${cached}`);
-      return { kind: 'binary', path: cached, source: 'go install' };
+    const release = holdBuildLock(binDir, log);
+    try {
+      // Another process may have built it while this one waited for the lock.
+      if (isExecutable(cached)) return { kind: 'binary', path: cached, source: 'cache' };
+      log(`building ${TEMPORAL_CLI_MODULE} with ${go} into ${binDir}`);
+      log('the first build downloads and compiles the Temporal server: expect 3 to 10 minutes; later starts reuse it');
+      const started = Date.now();
+      const attempt = goInstall({ go, packages: [TEMPORAL_CLI_MODULE], binDir, env, log });
+      if (attempt.ok && isExecutable(cached)) {
+        log(`built in ${Math.round((Date.now() - started) / 1000)} s: ${cached}`);
+        return { kind: 'binary', path: cached, source: 'go install' };
+      }
+    } finally {
+      release();
     }
     throw new Error(`Could not build the Temporal CLI with 'go install ${TEMPORAL_CLI_MODULE}'. Set TEMPORAL_CLI_PATH to an installed CLI, or TEMPORAL_ADDRESS to a running server.`);
   }

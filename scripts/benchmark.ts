@@ -5,7 +5,7 @@
  * Then steps and a project page while BENCH_NOTICE_BACKLOG notices (default 20,000) wait on the
  * notices queue, BENCH_TICKETS tickets opened at once (scripts/benchmarkTickets.ts), pages at many
  * open projects, the settlement run, each process next to a bare workflow of its shape
- * (scripts/benchmarkBare.ts), a step's write as a local versus a regular activity
+ * (scripts/benchmarkBare.ts), care plans at volume with their reminder lag (scripts/benchmarkCare.ts), a step's write as a local versus a regular activity
  * (scripts/benchmarkSteps.ts), and starts per second and page p99 with BENCH_OPEN_PROCESSES projects
  * open, embedded and on the cluster (scripts/benchOpenProcesses.ts).
  *
@@ -37,6 +37,7 @@ import { consolePages } from './benchmarkConsole';
 import { createConsole } from '../console';
 import { getTimed, openProcesses, openProcessesOnCluster, postJson } from './benchOpenProcesses';
 import { versusBare } from './benchmarkBare';
+import { carePlansAtVolume } from './benchmarkCare';
 import { benchActivities, stepWritesLocalVersusRegular } from './benchmarkSteps';
 
 /** What `npm run benchmark -- <section> …` can name; none named runs them all, in this order. */
@@ -48,6 +49,7 @@ export const SECTIONS = {
   backlog: 'steps and pages under a notice backlog (BENCH_NOTICE_BACKLOG)',
   reads: 'pages at many open projects seeded with SQL (BENCH_OPEN_PROJECTS)',
   settlement: 'the dealer settlement run (BENCH_SETTLEMENT_LINES)',
+  care: 'care plans started at once, memory and reminder lag (BENCH_CARE_PLANS, default 1000,10000)',
   bare: 'each process next to a bare workflow of the same shape (BENCH_BARE_ROUNDS)',
   steps: "a step's database write as a local versus a regular activity (BENCH_STEP_WRITES)",
   open: 'starts per second and page p99 at BENCH_OPEN_PROCESSES open projects, embedded',
@@ -102,7 +104,7 @@ async function main(): Promise<void> {
     perSecond('resolvePolicy (4 layers)', 5_000, () => resolvePolicy({ template: { delivery: { trialRun: 'P2M' } }, contract: { warranty: { length: 'P24M' } } }));
   }
 
-  const onServer = wants('projects', 'tickets', 'backlog', 'reads', 'bare', 'steps', 'open');
+  const onServer = wants('projects', 'tickets', 'backlog', 'reads', 'bare', 'steps', 'open', 'care');
   if (onServer || wants('outbox', 'settlement')) {
     const knex = createKnex({ databaseUrl: process.env.DATABASE_URL, dataDir });
     await migrateLatest(knex);
@@ -207,6 +209,7 @@ async function onTheServer(sections: Set<Section>, deps: { knex: ReturnType<type
   if (wants('reads')) await atManyOpenProjects({ knex, get, pmUserId: pm.id, apiUrl: api.url, token });
   if (wants('bare')) await versusBare({ apiUrl: api.url, knex, client, taskQueue, bareTaskQueue, report });
   if (wants('steps')) await stepWritesLocalVersusRegular({ client, knex, taskQueue: bareTaskQueue, report, percentile });
+  if (wants('care')) await carePlansAtVolume({ client, knex, taskQueue, serverPid: server?.pid, report, percentile });
   if (wants('open')) {
     console.log(`\nOpen processes on ${external ? 'TEMPORAL_ADDRESS' : 'the embedded dev server'} (BENCH_OPEN_PROCESSES, default 10,000)`);
     await openProcesses(external ? 'TEMPORAL_ADDRESS' : 'embedded', { post, get, project }, report, 100_000);

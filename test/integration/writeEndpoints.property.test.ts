@@ -18,7 +18,7 @@ import type { PolicyOverride } from '../../domain/policy';
 import { BOTH_SIGN, CUSTOMER_CONTACT, PM, SECONDS_POLICY, SERVICE_MANAGER, startProjectHarness, uniqueContractNo, type Json, type ProjectHarness } from '../support/projectHarness';
 
 /** Every table a write endpoint could touch (the audit trail records refusals too, by design). */
-const TABLES = ['customers', 'customer_contacts', 'sites', 'devices', 'contracts', 'policy_layers', 'projects', 'project_events', 'trial_issues', 'doa_cases', 'users', 'api_tokens', 'notice_outbox', 'dealers', 'calendar_years', 'deadlines', 'idempotency_keys', 'model_parts', 'model_operations', 'dealer_sales', 'dealer_tasks', 'claims', 'claim_lines', 'settlements', 'settlement_lines', 'ledger_entries', 'tickets', 'ticket_events', 'care_plans', 'care_plan_devices', 'care_visits', 'care_calls', 'care_call_attempts', 'care_follow_ups', 'care_plan_events'] as const;
+const TABLES = ['customers', 'customer_contacts', 'sites', 'devices', 'contracts', 'policy_layers', 'projects', 'project_events', 'trial_issues', 'doa_cases', 'users', 'api_tokens', 'notice_outbox', 'dealers', 'calendar_years', 'deadlines', 'idempotency_keys', 'model_parts', 'model_operations', 'dealer_sales', 'dealer_tasks', 'claims', 'claim_lines', 'settlements', 'settlement_lines', 'ledger_entries', 'parts_plans', 'tickets', 'ticket_events', 'care_plans', 'care_plan_devices', 'care_visits', 'care_calls', 'care_call_attempts', 'care_follow_ups', 'care_plan_events'] as const;
 
 /** Nothing falls due while the properties run. */
 const QUIET_POLICY: PolicyOverride = {
@@ -162,7 +162,7 @@ describe('every write endpoint, under arbitrary and broken input', () => {
   let doaProjectId: number;
   let doaSerial: string;
   /** Dealer warranty: a sale, a claim and a statement of one dealer, and the tokens of each step's role. */
-  const dealerSide = {} as { sale: number; task: number; claim: number; settlement: number; dealer: string; clerk: string; appraiser: string; finance: string };
+  const dealerSide = {} as { dealerId: number; sale: number; task: number; claim: number; settlement: number; dealer: string; clerk: string; appraiser: string; finance: string };
   /** A repair ticket on record (its workflow running), so its steps reach their body check. */
   let ticketId: number;
   let ticketCustomerId: number;
@@ -188,7 +188,7 @@ describe('every write endpoint, under arbitrary and broken input', () => {
     const claim = await warranty.submitClaim({ dealerId, deviceSerial: 'SN-PROP-1', faultCode: 'E1', repairDate: '2026-02-01', workDone: 'w', lines: [{ kind: 'other', amount: { amount: 1, currency: 'CNY' }, description: 'x' }] }, DEFAULT_POLICY.dealer, 1, new Date(), '2026-02-02');
     const [settlement] = await h.system.db.knex('settlements').insert({ dealer_id: dealerId, period: '2026-01', currency: 'CNY', status: 'review', total_minor: 0, created_at: new Date(), updated_at: new Date() });
     const task = await warranty.createTask({ dealerId, deviceSerial: 'SN-PROP-1', customerName: 'C', request: 'visit' }, DEFAULT_POLICY.dealer, 1, new Date());
-    Object.assign(dealerSide, { sale: sale.id, task: task.id, claim: claim.id, settlement: Number(settlement), dealer: await tokenFor('dealer'), clerk: await tokenFor('sales_clerk'), appraiser: await tokenFor('technical_appraiser'), finance: await tokenFor('finance') });
+    Object.assign(dealerSide, { dealerId, sale: sale.id, task: task.id, claim: claim.id, settlement: Number(settlement), dealer: await tokenFor('dealer'), clerk: await tokenFor('sales_clerk'), appraiser: await tokenFor('technical_appraiser'), finance: await tokenFor('finance') });
 
     const created = await h.createProject({ policy: QUIET_POLICY });
     expect(created.status).toBe(201);
@@ -440,6 +440,7 @@ describe('every write endpoint, under arbitrary and broken input', () => {
       { name: 'POST /api/settlements/run', method: 'POST', path: () => '/api/settlements/run', valid: () => ({ period: '2026-01', dealerId: 1 }), token: () => d.finance },
       { name: 'POST /api/settlements/:id/review', method: 'POST', path: () => `/api/settlements/${d.settlement}/review`, valid: () => ({ holdLineIds: [1] }), token: () => d.finance },
       { name: 'POST /api/settlements/:id/confirm', method: 'POST', path: () => `/api/settlements/${d.settlement}/confirm`, valid: () => ({ version: 1 }), token: () => d.dealer },
+      { name: 'POST /api/dealers/:id/parts-plans', method: 'POST', path: () => `/api/dealers/${d.dealerId}/parts-plans`, valid: () => ({ seasonStart: '2027-03-01', lines: [{ partNo: 'P-1', quantity: 2 }], note: 'spring' }), token: () => d.dealer },
       { name: 'POST /api/settlements/:id/dispute', method: 'POST', path: () => `/api/settlements/${d.settlement}/dispute`, valid: () => ({ reason: 'line 3 was paid already' }), token: () => d.dealer },
     ];
   }
