@@ -377,23 +377,34 @@ const createTask = defineRoute(
     once(deps, user, idempotencyKey, req, async () => {
       const dealerId = dealerOfCaller(user, body.dealerId);
       if (!(await deps.knex('dealers').where({ id: dealerId }).first('id'))) throw validationFailed([{ field: 'dealerId', message: `no dealer ${dealerId}` }]);
-      const policy = await dealerPolicy(deps);
-      const receivedAt = new Date();
-      const task = await repo(deps).createTask({ ...body, dealerId }, policy.dealer, user.id, receivedAt);
-      const input: DealerTaskInput = {
-        taskId: task.id,
-        dealerId,
-        deviceSerial: task.deviceSerial,
-        customerName: task.customerName,
-        ...(body.customerEmail ? { customer: { name: body.customerName, email: body.customerEmail, ...(body.customerLocale ? { locale: body.customerLocale } : {}) } } : {}),
-        receivedAt: receivedAt.toISOString(),
-        policy: dealerProcessPolicy(policy),
-      };
-      await startProcess(deps, 'dealerTask', dealerTaskWorkflowId(task.id), input, () => repo(deps).deleteTask(task.id));
+      const task = await openDealerTask(deps, { ...body, dealerId }, user.id);
       res.locals.audit = { entityType: 'dealer_task', entityId: task.id } satisfies AuditTarget;
       return { status: 201 as const, body: taskDto(task) };
     }),
 );
+
+export type NewDealerTask = Parameters<DealerWarrantyRepository['createTask']>[0];
+
+/**
+ * A 三包 request on record with its dealerTask process chasing its due times; no process, no task.
+ * Also how a repair ticket on a dealer-sold device in its recognised warranty is routed at intake.
+ */
+export async function openDealerTask(deps: ApiDeps, request: NewDealerTask, createdBy: number): Promise<DealerTask> {
+  const policy = await dealerPolicy(deps);
+  const receivedAt = new Date();
+  const task = await repo(deps).createTask(request, policy.dealer, createdBy, receivedAt);
+  const input: DealerTaskInput = {
+    taskId: task.id,
+    dealerId: request.dealerId,
+    deviceSerial: task.deviceSerial,
+    customerName: task.customerName,
+    ...(request.customerEmail ? { customer: { name: request.customerName, email: request.customerEmail, ...(request.customerLocale ? { locale: request.customerLocale } : {}) } } : {}),
+    receivedAt: receivedAt.toISOString(),
+    policy: dealerProcessPolicy(policy),
+  };
+  await startProcess(deps, 'dealerTask', dealerTaskWorkflowId(task.id), input, () => repo(deps).deleteTask(task.id));
+  return task;
+}
 
 const getTask = defineRoute(
   {

@@ -8,6 +8,7 @@ import { projectsModule } from './projects';
 import { dealerWarrantyModule } from './dealerWarranty';
 import { partsPlansModule } from './partsPlans';
 import { ticketsModule } from './tickets';
+import { careTicketsModule } from './tickets/fromCare';
 import { visitFeedModule } from './visitFeed';
 import { careModule } from './care';
 
@@ -15,4 +16,4 @@ import { careModule } from './care';
  * Feature modules served by `npm start` and the production API (passed to createApp as `routers`);
  * users and /healthz are built into createApp.
  */
-export const apiModules: ApiModule[] = [noticesModule, projectsModule, deadlinesModule, calendarsModule, policyLayersApi, dealerWarrantyModule, partsPlansModule, ticketsModule, customersModule, visitFeedModule, careModule];
+export const apiModules: ApiModule[] = [noticesModule, projectsModule, deadlinesModule, calendarsModule, policyLayersApi, dealerWarrantyModule, partsPlansModule, ticketsModule, careTicketsModule, customersModule, visitFeedModule, careModule];

@@ -56,6 +56,7 @@ export const followUpDto = (f: CareFollowUp): z.input<typeof FollowUpSchema> => 
   dueAt: f.dueAt.toISOString(),
   callId: f.callId,
   visitId: f.visitId,
+  ticketId: f.ticketId,
   outcome: f.outcome,
   closedAt: f.closedAt?.toISOString() ?? null,
 });

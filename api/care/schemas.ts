@@ -151,7 +151,7 @@ export const CallSchema = z
   .openapi('CareCall');
 
 export const FollowUpSchema = z
-  .object({ id: z.number(), key: z.string(), reason: z.string(), status: z.string(), summary: z.string(), dueAt: z.string(), callId: z.number().nullable(), visitId: z.number().nullable(), outcome: z.string().nullable(), closedAt: nullableInstant })
+  .object({ id: z.number(), key: z.string(), reason: z.string(), status: z.string(), summary: z.string(), dueAt: z.string(), callId: z.number().nullable(), visitId: z.number().nullable(), ticketId: z.number().nullable().openapi({ description: 'The ticket or complaint opened to answer it' }), outcome: z.string().nullable(), closedAt: nullableInstant })
   .openapi('CareFollowUp');
 
 export const CarePlanSchema = z

@@ -299,6 +299,12 @@ export class DealerWarrantyRepository {
     return row ? toSale(row) : null;
   }
 
+  /** The dealer sale of a device whose card is recognised and whose warranty still runs on `today` (YYYY-MM-DD): a 三包 device. */
+  async saleInWarranty(deviceSerial: string, today: string): Promise<DealerSale | null> {
+    const row = (await this.db('dealer_sales').where({ device_serial: deviceSerial, warranty: 'recognised' }).where('warranty_ends_on', '>=', today).orderBy('id', 'desc').first()) as Row | undefined;
+    return row ? toSale(row) : null;
+  }
+
   /** Completes the card: in time, the warranty runs from the sale date; late, it is not recognised. */
   async completeCard(id: number, cardDate: string, card: Record<string, unknown>, policy: ServicePolicy, scope?: Scope): Promise<DealerSale> {
     return this.db.transaction(async (trx) => {

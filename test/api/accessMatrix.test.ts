@@ -89,7 +89,8 @@ const MATRIX: Record<string, Row> = {
   'record ledger read': rowOf({ admin: same('ok'), leadership: same('ok'), finance: same('ok'), dealer: ['ok', 404] }, same(404)),
   'record parts_plan read': rowOf({ admin: same('ok'), leadership: same('ok'), sales_clerk: same('ok'), dealer: ['ok', 404] }, same(404)),
   'record parts_plan act': rowOf({ dealer: ['ok', 404] }, same(403)),
-  // Tickets: dispatchers and service managers run them all, engineers those assigned to them.
+  // Tickets: dispatchers and service managers run them all, engineers those assigned to them. Opening
+  // one from a care follow-up or a visit finding (POST /api/care-plans/:id/…/ticket) is opening a ticket.
   'collection ticket act': rowOf({ dispatcher: same('ok'), engineer: same('ok'), senior_engineer: same('ok'), service_manager: same('ok') }, same(403)),
   'collection ticket read': rowOf({}, same('ok')),
   'record ticket read': rowOf(
@@ -338,7 +339,7 @@ describe('authorization matrix: every route × every role × own and other recor
     const resource = op.access && 'resource' in op.access ? op.access.resource : null;
     const ids: Partial<Record<string, number>> = { user: target.user, api_token: target.token, dealer_sale: target.sale, dealer_task: target.task, claim: target.claim, settlement: target.settlement, ledger: target.dealer, parts_plan: target.dealer, ticket: target.ticket, customer: target.project.customerId, contact: target.project.customerId, care_plan: target.carePlan, care_visit: target.visit, care_call: target.call };
     const id = (resource && ids[resource]) ?? target.project.id;
-    const path = op.path.replace('{id}', String(id)).replace('{serial}', encodeURIComponent(target.serial)).replace('{issueId}', 'I1').replace('{scope}', 'template').replace('{key}', resource === 'policy_layer' ? 'default' : 'cn').replace('{model}', 'M1').replace('{year}', '2027').replace('{contactId}', String(target.contact)).replace('{followUpId}', '1');
+    const path = op.path.replace('{id}', String(id)).replace('{serial}', encodeURIComponent(target.serial)).replace('{issueId}', 'I1').replace('{scope}', 'template').replace('{key}', resource === 'policy_layer' ? 'default' : 'cn').replace('{model}', 'M1').replace('{year}', '2027').replace('{contactId}', String(target.contact)).replace('{followUpId}', '1').replace('{visitId}', '1');
     // Every request body is an object: an array is always a 400, so a call the rule lets through changes nothing.
     return { path, body: op.hasBody ? [] : undefined };
   }

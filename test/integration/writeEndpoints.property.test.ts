@@ -11,6 +11,7 @@ import { apiModules } from '../../api/modules';
 import { DealersRepository } from '../../db/repositories/dealers';
 import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
 import { DEFAULT_POLICY } from '../../domain/policy';
+import { CareRepository } from '../../db/repositories/care';
 import { CustomersRepository } from '../../db/repositories/customers';
 import { DevicesRepository } from '../../db/repositories/devices';
 import { UsersRepository } from '../../db/repositories/users';
@@ -168,8 +169,10 @@ describe('every write endpoint, under arbitrary and broken input', () => {
   let ticketCustomerId: number;
   let ticketSerial: string;
   let engineerId: number;
+  /** A care plan with a return call's follow-up and a done visit with a finding: tickets open from them. */
+  const careSide = {} as { plan: number; followUp: number; visit: number };
   /** A care plan started through the API, with a visit and a call (done before the properties run), so their steps reach their body check. */
-  const careSide = {} as { plan: number; visit: number; call: number; customer: number; contact: number; desk: string };
+  const careApi = {} as { plan: number; visit: number; call: number; customer: number; contact: number; desk: string };
 
   beforeAll(async () => {
     h = await startProjectHarness('write-properties');
@@ -210,29 +213,37 @@ describe('every write endpoint, under arbitrary and broken input', () => {
     ticketCustomerId = (await new CustomersRepository(h.system.db.knex).create({ name: 'Ticket Hospital' })).id;
     ticketSerial = uniqueContractNo('TK');
     await new DevicesRepository(h.system.db.knex).createMany(ticketCustomerId, [{ model: 'DR-7000', serial: ticketSerial }]);
+    const care = new CareRepository(h.system.db.knex);
+    const plan = await care.createPlan({ customerId: ticketCustomerId, siteId: null, projectId: null, customerClass: 'regular', anchorAt: new Date(), warrantyEndsAt: null, policy: DEFAULT_POLICY, deviceIds: [] }, new Date());
+    const at = new Date();
+    await care.insertCall({ id: plan.id, customerId: ticketCustomerId, projectId: null }, { taskKey: 'call:1', kind: 'call', dueAt: at, windowStart: at, windowEnd: at, remindAt: at, assigneeUserId: null }, at);
+    await care.addFollowUp(plan.id, { key: 'call:1:low_score', customerId: ticketCustomerId, reason: 'low_score', summary: 'return call call:1: satisfaction 1/5', dueAt: at, callTaskKey: 'call:1' }, at);
+    await care.insertVisit({ id: plan.id, customerId: ticketCustomerId, projectId: null }, { taskKey: 'inspection:1', kind: 'inspection', dueAt: at, windowStart: at, windowEnd: at, remindAt: at, assigneeUserId: null }, at);
+    await care.patchVisit(plan.id, 'inspection:1', { status: 'done', doneAt: at, outcome: { findings: ['earth wire loose'] } }, at);
+    Object.assign(careSide, { plan: plan.id, followUp: (await care.followUps(plan.id))[0]!.id, visit: (await care.listVisits({ planId: plan.id, now: at }))[0]!.id });
     const ticket = await send('POST', '/api/tickets', validTicket(), h.readerToken);
     expect(ticket.status).toBe(201);
     ticketId = ticket.body.id;
     // A care plan whose first inspection and return call fall due within the horizon (from a month ago).
-    careSide.desk = await users.issueToken((await users.create({ name: 'Prop Desk', email: 'prop-desk@maker.test', role: 'dispatcher' })).id, 'test');
-    careSide.customer = (await new CustomersRepository(h.system.db.knex).create({ name: 'Care Hospital', contacts: [{ name: 'Chen Jing', email: 'chen.jing@hospital.test', role: 'technical_lead', phone: '+86 791 7654321' }] })).id;
-    careSide.contact = Number(((await h.system.db.knex('customer_contacts').where({ customer_id: careSide.customer }).first('id')) as { id: number }).id);
-    const started = await send('POST', '/api/care-plans', { customerId: careSide.customer, devices: [{ serial: uniqueContractNo('CP'), model: 'DR-7000' }], startDate: monthAgoPlus(2) }, managerToken);
+    careApi.desk = await users.issueToken((await users.create({ name: 'Prop Desk', email: 'prop-desk@maker.test', role: 'dispatcher' })).id, 'test');
+    careApi.customer = (await new CustomersRepository(h.system.db.knex).create({ name: 'Care Hospital', contacts: [{ name: 'Chen Jing', email: 'chen.jing@hospital.test', role: 'technical_lead', phone: '+86 791 7654321' }] })).id;
+    careApi.contact = Number(((await h.system.db.knex('customer_contacts').where({ customer_id: careApi.customer }).first('id')) as { id: number }).id);
+    const started = await send('POST', '/api/care-plans', { customerId: careApi.customer, devices: [{ serial: uniqueContractNo('CP'), model: 'DR-7000' }], startDate: monthAgoPlus(2) }, managerToken);
     expect(started.status).toBe(201);
-    careSide.plan = started.body.id;
+    careApi.plan = started.body.id;
     for (let deadline = Date.now() + 30_000; ; ) {
-      const [visit] = (await h.system.db.knex('care_visits').where({ plan_id: careSide.plan }).select('id')) as { id: number }[];
-      const [careCall] = (await h.system.db.knex('care_calls').where({ plan_id: careSide.plan }).select('id')) as { id: number }[];
+      const [visit] = (await h.system.db.knex('care_visits').where({ plan_id: careApi.plan }).select('id')) as { id: number }[];
+      const [careCall] = (await h.system.db.knex('care_calls').where({ plan_id: careApi.plan }).select('id')) as { id: number }[];
       if (visit && careCall) {
-        Object.assign(careSide, { visit: Number(visit.id), call: Number(careCall.id) });
+        Object.assign(careApi, { visit: Number(visit.id), call: Number(careCall.id) });
         break;
       }
       if (Date.now() > deadline) throw new Error('the care plan materialized no visit and call');
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     // Both are then done: a body that happens to be valid (`{}` is a valid no-answer) meets a 409, never a step applied.
-    expect((await send('POST', `/api/visits/${careSide.visit}/skip`, { reason: 'the ward is closed' }, managerToken)).status).toBe(200);
-    expect((await send('POST', `/api/calls/${careSide.call}/complete`, { answers: { usage: 'daily', mastery: 'good' }, satisfaction: 5 }, careSide.desk)).status).toBe(200);
+    expect((await send('POST', `/api/visits/${careApi.visit}/skip`, { reason: 'the ward is closed' }, managerToken)).status).toBe(200);
+    expect((await send('POST', `/api/calls/${careApi.call}/complete`, { answers: { usage: 'daily', mastery: 'good' }, satisfaction: 5 }, careApi.desk)).status).toBe(200);
     // The start is recorded and noticed in the background: wait until it is, so counts hold still.
     await h.waitForEvent(projectId, 'project_started');
     await h.waitForMails((mail) => Boolean(mail.idempotencyKey?.includes(`project-${projectId}:started:`)), 2);
@@ -362,7 +373,7 @@ describe('every write endpoint, under arbitrary and broken input', () => {
   });
 
   const careEndpoints = (): Endpoint[] => {
-    const c = careSide;
+    const c = careApi;
     const soon = new Date(Date.now() + 3 * 86_400_000).toISOString();
     const visitSteps: Record<string, unknown> = {
       assign: { engineerUserId: engineerId },
@@ -393,6 +404,22 @@ describe('every write endpoint, under arbitrary and broken input', () => {
   const endpoints = (): Endpoint[] => [
     ...careEndpoints(),
     { name: 'POST /api/tickets', method: 'POST', path: () => '/api/tickets', valid: validTicket, token: () => h.readerToken, starts: true },
+    {
+      name: 'POST /api/care-plans/:id/follow-ups/:followUpId/ticket',
+      method: 'POST',
+      path: () => `/api/care-plans/${careSide.plan}/follow-ups/${careSide.followUp}/ticket`,
+      valid: () => ({ kind: 'complaint', symptom: 'slow to start', serial: ticketSerial, level: 2, contact: validTicket().contact }),
+      token: () => h.readerToken,
+      starts: true,
+    },
+    {
+      name: 'POST /api/care-plans/:id/visits/:visitId/ticket',
+      method: 'POST',
+      path: () => `/api/care-plans/${careSide.plan}/visits/${careSide.visit}/ticket`,
+      valid: () => ({ finding: 0, serial: ticketSerial, level: 2, contact: validTicket().contact }),
+      token: () => h.readerToken,
+      starts: true,
+    },
     ...Object.keys(ticketSteps()).map((step) => ({ name: `POST /api/tickets/:id/${step}`, method: 'POST', path: () => `/api/tickets/${ticketId}/${step}`, valid: () => ticketSteps()[step], token: () => h.readerToken })),
     // Started by the service manager: the body sets commercial terms (DOA windows), which are theirs.
     { name: 'POST /api/projects', method: 'POST', path: () => '/api/projects', valid: validProject, token: () => h.smToken, starts: true },
