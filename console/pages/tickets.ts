@@ -10,7 +10,7 @@ import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
 import { principalOf } from '../../api/access';
 import { runTicketStep, TICKET_STEPS } from '../../api/tickets';
-import { ticketView } from '../../api/tickets/view';
+import { calendarLoader, ticketView, type CalendarLoader } from '../../api/tickets/view';
 import { TicketsRepository, type Ticket } from '../../db/repositories/tickets';
 import type { User } from '../../db/repositories/users';
 import { canRead, may, readScope, ticketFacts, type Role } from '../../domain/access';
@@ -26,19 +26,36 @@ export const TICKET_QUEUES = ['open', 'mine', 'unassigned', 'breaching_soon', 'b
 export type TicketQueue = (typeof TICKET_QUEUES)[number];
 const minutes = (ms: number) => `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 
+/**
+ * What the queues of one page share: the calendars, and the lists several queues filter (open, at
+ * risk and breached are all the open list), so a page with six queue counts reads each list once.
+ */
+export interface QueueCache {
+  loadCalendar: CalendarLoader;
+  lists: Map<string, Promise<Awaited<ReturnType<typeof ticketView>>[]>>;
+}
+export const queueCache = (knex: Knex): QueueCache => ({ loadCalendar: calendarLoader(knex), lists: new Map() });
+
 /** A ticket queue's rows with their clocks, only the tickets `user` may read (the board and its exports). */
-export async function ticketQueueRows(knex: Knex, user: User, queue: TicketQueue, now: Date) {
+export async function ticketQueueRows(knex: Knex, user: User, queue: TicketQueue, now: Date, cache: QueueCache = queueCache(knex)) {
   const scope = readScope(principalOf(user), 'ticket');
-  const rows = await new TicketsRepository(knex).list({
-    scope,
-    status: queue === 'all' ? undefined : ['open', 'assigned', 'acknowledged', 'on_site', 'resolved'],
-    ...(queue === 'mine' ? { assigneeUserId: user.id } : queue === 'unassigned' ? { assigneeUserId: null } : {}),
-    limit: 500,
-  });
-  const views = await Promise.all(rows.map((row) => ticketView(knex, row, now)));
-  if (queue === 'breached') return views.filter((v) => v.clocks.some((c) => c.status === 'breached'));
-  if (queue === 'breaching_soon') return views.filter((v) => v.clocks.some((c) => c.status === 'warning') && !v.clocks.some((c) => c.status === 'breached'));
-  return views;
+  const list = queue === 'all' ? 'all' : queue === 'mine' || queue === 'unassigned' ? queue : 'open';
+  let views = cache.lists.get(list);
+  if (!views) {
+    views = new TicketsRepository(knex)
+      .list({
+        scope,
+        status: list === 'all' ? undefined : ['open', 'assigned', 'acknowledged', 'on_site', 'resolved'],
+        ...(list === 'mine' ? { assigneeUserId: user.id } : list === 'unassigned' ? { assigneeUserId: null } : {}),
+        limit: 500,
+      })
+      .then((rows) => Promise.all(rows.map((row) => ticketView(knex, row, now, cache.loadCalendar))));
+    cache.lists.set(list, views);
+  }
+  const found = await views;
+  if (queue === 'breached') return found.filter((v) => v.clocks.some((c) => c.status === 'breached'));
+  if (queue === 'breaching_soon') return found.filter((v) => v.clocks.some((c) => c.status === 'warning') && !v.clocks.some((c) => c.status === 'breached'));
+  return found;
 }
 
 export const ticketsArea: ConsoleArea = {
@@ -47,7 +64,7 @@ export const ticketsArea: ConsoleArea = {
   register(router, ctx) {
     const { t, message, send, localeOf, signedInUser, requireUser, requireCsrf, expiredForm } = ctx;
     const tickets = new TicketsRepository(ctx.knex);
-    const ticketRows = (user: User, queue: TicketQueue, now: Date) => ticketQueueRows(ctx.knex, user, queue, now);
+    const ticketRows = (user: User, queue: TicketQueue, now: Date, cache: QueueCache) => ticketQueueRows(ctx.knex, user, queue, now, cache);
 
     router.get('/tickets', requireUser, async (req, res) => {
       const locale = localeOf(req, res);
@@ -58,7 +75,8 @@ export const ticketsArea: ConsoleArea = {
       const queue = raw as TicketQueue;
       const user = signedInUser(res)!;
       const now = new Date();
-      const counted = await Promise.all(TICKET_QUEUES.map(async (q) => [q, await ticketRows(user, q, now)] as const));
+      const cache = queueCache(ctx.knex);
+      const counted = await Promise.all(TICKET_QUEUES.map(async (q) => [q, await ticketRows(user, q, now, cache)] as const));
       const shown = counted.find(([q]) => q === queue)![1];
       const [customers, engineers, zones] = await Promise.all([
         namesOf(ctx.knex, 'customers', shown.map((v) => v.customerId)),

@@ -16,6 +16,7 @@ import * as care from './0015_care';
 import * as dealerProcesses from './0016_dealer_processes';
 import * as ticketExtras from './0017_ticket_extras';
 import * as calendarFeeds from './0019_calendar_feeds';
+import * as pageIndexes from './0023_page_indexes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -43,6 +44,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0016_dealer_processes', dealerProcesses],
   ['0017_ticket_extras', ticketExtras],
   ['0019_calendar_feeds', calendarFeeds],
+  ['0023_page_indexes', pageIndexes],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
