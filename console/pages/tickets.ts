@@ -10,8 +10,9 @@ import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
 import { principalOf } from '../../api/access';
 import { runTicketStep, TICKET_STEPS } from '../../api/tickets';
-import { calendarLoader, ticketView, type CalendarLoader } from '../../api/tickets/view';
+import { calendarLoader, ticketView } from '../../api/tickets/view';
 import { TicketsRepository, type Ticket } from '../../db/repositories/tickets';
+import { whereInScope } from '../../db/scope';
 import type { User } from '../../db/repositories/users';
 import { canRead, may, readScope, ticketFacts, type Role } from '../../domain/access';
 import { formatMoney } from '../../domain/money';
@@ -26,36 +27,53 @@ export const TICKET_QUEUES = ['open', 'mine', 'unassigned', 'breaching_soon', 'b
 export type TicketQueue = (typeof TICKET_QUEUES)[number];
 const minutes = (ms: number) => `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 
-/**
- * What the queues of one page share: the calendars, and the lists several queues filter (open, at
- * risk and breached are all the open list), so a page with six queue counts reads each list once.
- */
-export interface QueueCache {
-  loadCalendar: CalendarLoader;
-  lists: Map<string, Promise<Awaited<ReturnType<typeof ticketView>>[]>>;
-}
-export const queueCache = (knex: Knex): QueueCache => ({ loadCalendar: calendarLoader(knex), lists: new Map() });
+const OPEN_STATUSES = ['open', 'assigned', 'acknowledged', 'on_site', 'resolved'] as const;
+/** The deadline rows of a ticket's running clocks (workflows/serviceTicket.ts: `ticket_<clock>`). */
+const CLOCK_KINDS = ['ticket_respond', 'ticket_onSite', 'ticket_resolve', 'ticket_reply'];
+/** The most rows a queue shows on the page; its download has up to 500. */
+export const QUEUE_PAGE_ROWS = 100;
 
 /** A ticket queue's rows with their clocks, only the tickets `user` may read (the board and its exports). */
-export async function ticketQueueRows(knex: Knex, user: User, queue: TicketQueue, now: Date, cache: QueueCache = queueCache(knex)) {
+export async function ticketQueueRows(knex: Knex, user: User, queue: TicketQueue, now: Date, limit = 500) {
   const scope = readScope(principalOf(user), 'ticket');
-  const list = queue === 'all' ? 'all' : queue === 'mine' || queue === 'unassigned' ? queue : 'open';
-  let views = cache.lists.get(list);
-  if (!views) {
-    views = new TicketsRepository(knex)
-      .list({
-        scope,
-        status: list === 'all' ? undefined : ['open', 'assigned', 'acknowledged', 'on_site', 'resolved'],
-        ...(list === 'mine' ? { assigneeUserId: user.id } : list === 'unassigned' ? { assigneeUserId: null } : {}),
-        limit: 500,
-      })
-      .then((rows) => Promise.all(rows.map((row) => ticketView(knex, row, now, cache.loadCalendar))));
-    cache.lists.set(list, views);
-  }
-  const found = await views;
-  if (queue === 'breached') return found.filter((v) => v.clocks.some((c) => c.status === 'breached'));
-  if (queue === 'breaching_soon') return found.filter((v) => v.clocks.some((c) => c.status === 'warning') && !v.clocks.some((c) => c.status === 'breached'));
-  return found;
+  const loadCalendar = calendarLoader(knex);
+  // Breached and at risk are picked from the first 500 open tickets by their clocks computed now.
+  const clocked = queue === 'breached' || queue === 'breaching_soon';
+  const rows = await new TicketsRepository(knex).list({
+    scope,
+    status: queue === 'all' ? undefined : [...OPEN_STATUSES],
+    ...(queue === 'mine' ? { assigneeUserId: user.id } : queue === 'unassigned' ? { assigneeUserId: null } : {}),
+    limit: clocked ? 500 : limit,
+  });
+  const views = await Promise.all(rows.map((row) => ticketView(knex, row, now, loadCalendar)));
+  if (queue === 'breached') return views.filter((v) => v.clocks.some((c) => c.status === 'breached')).slice(0, limit);
+  if (queue === 'breaching_soon') return views.filter((v) => v.clocks.some((c) => c.status === 'warning') && !v.clocks.some((c) => c.status === 'breached')).slice(0, limit);
+  return views;
+}
+
+/**
+ * How many tickets each queue holds, in one query: the breached and at-risk counts from the clock
+ * deadline rows the workflow keeps (as the home page reads them), so the board does not compute
+ * every open ticket's clocks to count them.
+ */
+export async function ticketQueueCounts(knex: Knex, user: User, now: Date): Promise<Record<TicketQueue, number>> {
+  const scope = readScope(principalOf(user), 'ticket');
+  const open = `t.status IN (${OPEN_STATUSES.map(() => '?').join(', ')})`;
+  const clock = (condition: string) => `EXISTS (SELECT 1 FROM deadlines d WHERE d.record_type = 'ticket' AND d.record_id = t.id AND d.status = 'open' AND d.kind IN (${CLOCK_KINDS.map(() => '?').join(', ')}) AND ${condition})`;
+  const query = whereInScope(knex('tickets as t'), scope, { customer: 't.customer_id', assignee: 't.assignee_user_id' }).first(
+    knex.raw(
+      `SUM(CASE WHEN ${open} THEN 1 ELSE 0 END) AS open_count,
+       SUM(CASE WHEN ${open} AND t.assignee_user_id = ? THEN 1 ELSE 0 END) AS mine,
+       SUM(CASE WHEN ${open} AND t.assignee_user_id IS NULL THEN 1 ELSE 0 END) AS unassigned,
+       SUM(CASE WHEN ${open} AND ${clock('d.due_at < ?')} THEN 1 ELSE 0 END) AS breached,
+       SUM(CASE WHEN ${open} AND ${clock("d.last_rung LIKE 'warning%' AND d.due_at >= ?")} AND NOT ${clock('d.due_at < ?')} THEN 1 ELSE 0 END) AS at_risk,
+       COUNT(*) AS all_count`,
+      [...OPEN_STATUSES, ...OPEN_STATUSES, user.id, ...OPEN_STATUSES, ...OPEN_STATUSES, ...CLOCK_KINDS, now, ...OPEN_STATUSES, ...CLOCK_KINDS, now, ...CLOCK_KINDS, now],
+    ),
+  );
+  const row = ((await query) ?? {}) as Record<string, number | string | null>;
+  const n = (key: string) => Number(row[key] ?? 0);
+  return { open: n('open_count'), mine: n('mine'), unassigned: n('unassigned'), breaching_soon: n('at_risk'), breached: n('breached'), all: n('all_count') };
 }
 
 export const ticketsArea: ConsoleArea = {
@@ -64,7 +82,6 @@ export const ticketsArea: ConsoleArea = {
   register(router, ctx) {
     const { t, message, send, localeOf, signedInUser, requireUser, requireCsrf, expiredForm } = ctx;
     const tickets = new TicketsRepository(ctx.knex);
-    const ticketRows = (user: User, queue: TicketQueue, now: Date, cache: QueueCache) => ticketQueueRows(ctx.knex, user, queue, now, cache);
 
     router.get('/tickets', requireUser, async (req, res) => {
       const locale = localeOf(req, res);
@@ -75,9 +92,7 @@ export const ticketsArea: ConsoleArea = {
       const queue = raw as TicketQueue;
       const user = signedInUser(res)!;
       const now = new Date();
-      const cache = queueCache(ctx.knex);
-      const counted = await Promise.all(TICKET_QUEUES.map(async (q) => [q, await ticketRows(user, q, now, cache)] as const));
-      const shown = counted.find(([q]) => q === queue)![1];
+      const [counts, shown] = await Promise.all([ticketQueueCounts(ctx.knex, user, now), ticketQueueRows(ctx.knex, user, queue, now, QUEUE_PAGE_ROWS)]);
       const [customers, engineers, zones] = await Promise.all([
         namesOf(ctx.knex, 'customers', shown.map((v) => v.customerId)),
         namesOf(ctx.knex, 'users', shown.map((v) => v.assigneeUserId)),
@@ -86,7 +101,8 @@ export const ticketsArea: ConsoleArea = {
       send(req, res, 200, 'tickets', {
         title: `${t(req, res, 'tickets.title')}: ${t(req, res, `tickets.queue.${queue}` as MessageKey)}`,
         exports: exportLinks('tickets', `queue=${queue}`),
-        queues: counted.map(([q, list]) => ({ label: t(req, res, `tickets.queue.${q}` as MessageKey), count: list.length, href: q === 'open' ? '/tickets' : `/tickets?queue=${q}`, current: q === queue })),
+        more: counts[queue] > shown.length && shown.length === QUEUE_PAGE_ROWS ? t(req, res, 'tickets.more', { shown: shown.length, count: counts[queue] }) : null,
+        queues: TICKET_QUEUES.map((q) => ({ label: t(req, res, `tickets.queue.${q}` as MessageKey), count: counts[q], href: q === 'open' ? '/tickets' : `/tickets?queue=${q}`, current: q === queue })),
         tickets: shown.map((v) => ({
           id: v.id,
           kind: humanize(v.kind),
