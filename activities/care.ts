@@ -142,7 +142,7 @@ export function createCareActivities(deps: ActivityDeps) {
         const care = new CareRepository(trx);
         const plan = { id: input.planId, customerId: input.customerId, projectId: input.projectId ?? null };
         for (const task of input.tasks) {
-          const row = { taskKey: task.key, kind: task.kind, dueAt: new Date(task.dueAt), windowStart: new Date(task.windowStart), windowEnd: new Date(task.windowEnd), remindAt: new Date(task.remindAt), assigneeUserId: task.assignee?.userId ?? null };
+          const row = { taskKey: task.key, kind: task.kind, dueAt: new Date(task.dueAt), windowStart: new Date(task.windowStart), windowEnd: new Date(task.windowEnd), remindAt: new Date(task.remindAt), assigneeUserId: task.assignee?.userId ?? null, ticketId: task.ticketId ?? null };
           if (isVisitKind(task.kind)) await care.insertVisit(plan, row, deps.now());
           else await care.insertCall(plan, row, deps.now());
         }

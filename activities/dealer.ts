@@ -1,10 +1,12 @@
 import { DealerWarrantyRepository, StepRefused } from '../db/repositories/dealerWarranty';
+import { PartsPlansRepository } from '../db/repositories/partsPlans';
 import { PolicyLayersRepository } from '../db/repositories/policyLayers';
 import { UsersRepository } from '../db/repositories/users';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Role } from '../domain/access';
 import { DEFAULT_POLICY, mergePolicy, type PolicyOverride } from '../domain/policy';
 import { label } from '../notices';
+import { dealerProcessPolicy, type PartsPlanInput } from '../workflows/dealer.messages';
 import type { Actor } from '../workflows/kit/steps';
 import type { Person } from '../workflows/projectDelivery.messages';
 import type { ActivityDeps } from './deps';
@@ -86,6 +88,22 @@ export function createDealerActivities(deps: ActivityDeps) {
     /** The resubmission window closed: the lines still sent back are rejected. */
     async closeResubmitWindow(input: { claimId: number; within: string }): Promise<number[]> {
       return repo.closeResubmitWindow(input.claimId, input.within, deps.now());
+    },
+
+    /**
+     * Opens every dealer's parts plan for each season ahead (once per dealer and season): the plans
+     * whose process has not started yet, as their processes' inputs.
+     */
+    async openPartsPlans(): Promise<PartsPlanInput[]> {
+      const terms = await policy();
+      const now = deps.now();
+      const today = now.toLocaleDateString('sv-SE', { timeZone: terms.dealer.settlementTimeZone });
+      const plans = await new PartsPlansRepository(deps.knex).openDue(terms.dealer, today, now);
+      return plans.map((p) => ({ planId: p.id, dealerId: p.dealerId, seasonStart: p.seasonStart, dueOn: p.dueOn, dueAt: p.dueAt.toISOString(), remindAt: p.remindAt.toISOString(), policy: dealerProcessPolicy(terms) }));
+    },
+    /** The dealer's parts plan, whole; the same plan again changes nothing. */
+    async recordPartsPlan(input: { planId: number; lines: Array<{ partNo: string; quantity: number }>; note: string | null; submittedBy: number; at: string }): Promise<void> {
+      await asStep(() => new PartsPlansRepository(deps.knex).submit(input.planId, input.lines, input.note, input.submittedBy, new Date(input.at)));
     },
 
     /** A statement's status (review, sent, confirmed, disputed). */

@@ -29,6 +29,16 @@ export interface PlannedClock {
 export function createTicketActivities(deps: ActivityDeps) {
   const calendars = new CalendarsRepository(deps.knex);
   const users = new UsersRepository(deps.knex);
+
+  async function recordReturnCall(ticketId: number, round: number, scheduledOn: number | null, summary: string, planId?: number): Promise<void> {
+    await new TicketsRepository(deps.knex).addEvent(ticketId, {
+      eventKey: `return_call:${round}`,
+      kind: scheduledOn === null ? 'return_call_none' : 'return_call_scheduled',
+      at: deps.now(),
+      summary,
+      data: { round, carePlanId: scheduledOn ?? planId ?? null },
+    });
+  }
   return {
     /** One step of a ticket whole, in one transaction: its timeline event and the row's new values. Idempotent by event key. */
     async recordTicketStep(input: RecordTicketStepInput): Promise<void> {
@@ -63,6 +73,31 @@ export function createTicketActivities(deps: ActivityDeps) {
           const breach = rungs.find((r) => r.rung === 'breach')!;
           return { id: clockId(c), name: c.name, dueAt: breach.at?.toISOString() ?? null, rungs: rungs.map((r) => ({ rung: r.rung, role: r.role, at: r.at?.toISOString() ?? null })) };
         });
+    },
+
+    /**
+     * The active care plan a closed repair's return call goes on: the plan covering the ticket's
+     * device, else one of the device's site. None: the ticket's timeline says nothing was scheduled.
+     */
+    async returnCallPlanOf(input: { ticketId: number; round: number }): Promise<{ planId: number; workflowId: string } | null> {
+      const ticket = (await deps.knex('tickets').where({ id: input.ticketId }).first('device_id')) as { device_id: number | null } | undefined;
+      const deviceId = ticket?.device_id ?? null;
+      let plan: { id: number; workflow_id: string } | undefined;
+      if (deviceId !== null) {
+        plan = (await deps.knex('care_plans as p').join('care_plan_devices as d', 'd.plan_id', 'p.id').where({ 'd.device_id': deviceId, 'p.status': 'active' }).orderBy('p.id', 'desc').first('p.id', 'p.workflow_id')) as typeof plan;
+        if (!plan) {
+          const device = (await deps.knex('devices').where({ id: deviceId }).first('site_id')) as { site_id: number | null } | undefined;
+          if (device?.site_id) plan = (await deps.knex('care_plans').where({ site_id: device.site_id, status: 'active' }).orderBy('id', 'desc').first('id', 'workflow_id')) as typeof plan;
+        }
+      }
+      if (plan) return { planId: Number(plan.id), workflowId: String(plan.workflow_id) };
+      await recordReturnCall(input.ticketId, input.round, null, deviceId === null ? 'no registered device: no care plan to put a return call on' : 'no active care plan covers the device: no return call scheduled');
+      return null;
+    },
+
+    /** What became of a closed repair's return call, on the ticket's timeline (once per round). */
+    async recordTicketReturnCall(input: { ticketId: number; round: number; planId: number; scheduled: boolean; dueAt: string }): Promise<void> {
+      await recordReturnCall(input.ticketId, input.round, input.scheduled ? input.planId : null, input.scheduled ? `return call due by ${input.dueAt} on care plan ${input.planId}` : `care plan ${input.planId} has ended: no return call scheduled`, input.planId);
     },
 
     /** The active users of a role of the escalation chain; service managers, else admins, when it has none. */

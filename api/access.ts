@@ -106,6 +106,14 @@ const RECORD_LOOKUPS: Partial<Record<ResourceKind, RecordLookup>> = {
     },
     missing: ({ id }) => `no dealer ${String(id)}`,
   },
+  // A dealer's parts plans are addressed by the dealer's id, like its ledger.
+  parts_plan: {
+    async facts(knex, { id }) {
+      const row = (await knex('dealers').where({ id }).first('id')) as { id: unknown } | undefined;
+      return row ? { kind: 'parts_plan', dealerId: num(row.id) } : null;
+    },
+    missing: ({ id }) => `no dealer ${String(id)}`,
+  },
   ...dealerOwned('dealer_sale', 'dealer_sales', 'dealer sale'),
   ...dealerOwned('claim', 'claims', 'claim'),
   ...dealerOwned('dealer_task', 'dealer_tasks', 'dealer task'),

@@ -3,7 +3,7 @@
  * week. Any number of open processes is one indexed query; no workflow is asked.
  */
 import { DeadlinesRepository } from '../db/repositories/deadlines';
-import { DEALER_DEADLINE_TABLES, type ReadableRecords } from '../db/repositories/deadlines';
+import { DEALER_DEADLINE_TABLES, type DealerRecordType, type ReadableRecords } from '../db/repositories/deadlines';
 import { PROJECT_SCOPE_COLUMNS } from '../db/repositories/projects';
 import { TICKET_SCOPE_COLUMNS } from '../db/repositories/tickets';
 import { readScope, type Principal } from '../domain/access';
@@ -46,7 +46,7 @@ export function readableRecords(principal: Principal): ReadableRecords[] {
   return [
     { recordType: 'project', table: 'projects', columns: PROJECT_SCOPE_COLUMNS, scope: readScope(principal, 'project') },
     { recordType: 'ticket', table: 'tickets', columns: TICKET_SCOPE_COLUMNS, scope: readScope(principal, 'ticket') },
-    ...Object.entries(DEALER_DEADLINE_TABLES).map(([recordType, table]) => ({ recordType, table, columns: { dealer: 'dealer_id' }, scope: readScope(principal, recordType as 'claim' | 'dealer_sale' | 'dealer_task' | 'settlement') })),
+    ...Object.entries(DEALER_DEADLINE_TABLES).map(([recordType, table]) => ({ recordType, table, columns: { dealer: 'dealer_id' }, scope: readScope(principal, recordType as DealerRecordType) })),
   ];
 }
 

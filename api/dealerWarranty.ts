@@ -29,7 +29,7 @@ import { stringify } from 'csv-stringify/sync';
 import { Duration as LuxonDuration } from 'luxon';
 import { ConflictError, NotFoundError } from '../db/errors';
 import { PolicyLayersRepository } from '../db/repositories/policyLayers';
-import { DealerWarrantyRepository, StepRefused, type Claim, type DealerTask, type Settlement } from '../db/repositories/dealerWarranty';
+import { DealerWarrantyRepository, StepRefused, type Claim, type DealerSale, type DealerTask, type Settlement } from '../db/repositories/dealerWarranty';
 import type { User } from '../db/repositories/users';
 import { rolesReaching, type Role, type Scope } from '../domain/access';
 import { APPRAISALS, endOfLocalDay, HAND_BACK_REFUSAL, type ClaimLineInput, type LineDecision } from '../domain/dealer';
@@ -51,7 +51,7 @@ export async function dealerPolicy(deps: ApiDeps): Promise<ServicePolicy> {
 }
 
 /** A write once per Idempotency-Key: a repeat answers the stored reply, which has the same shape. */
-async function once<T extends { status: number; body: unknown }>(deps: ApiDeps, user: User, key: string | undefined, req: Request, create: () => Promise<T>): Promise<T> {
+export async function once<T extends { status: number; body: unknown }>(deps: ApiDeps, user: User, key: string | undefined, req: Request, create: () => Promise<T>): Promise<T> {
   return (await oncePerKey(deps, user, key, req, create)) as T;
 }
 
@@ -106,7 +106,7 @@ async function startProcess(deps: ApiDeps, workflow: string, workflowId: string,
 }
 
 /** A person's step on a dealer process: a Temporal update the process judges, records, then applies. */
-async function sendStep<R, S extends StepMeta>(deps: ApiDeps, user: User, idempotencyKey: string | undefined, workflowId: string, update: UpdateDefinition<R, [S]>, body: Omit<S, keyof StepMeta>, closedMessage: string): Promise<R> {
+export async function sendStep<R, S extends StepMeta>(deps: ApiDeps, user: User, idempotencyKey: string | undefined, workflowId: string, update: UpdateDefinition<R, [S]>, body: Omit<S, keyof StepMeta>, closedMessage: string): Promise<R> {
   if (!deps.temporal) throw unavailable('No process engine configured');
   const payload = { ...body, actor: { userId: user.id, name: user.name, role: user.role }, occurredAt: new Date().toISOString() } as S;
   const updateId = updateIdFor(user, idempotencyKey);
@@ -115,6 +115,13 @@ async function sendStep<R, S extends StepMeta>(deps: ApiDeps, user: User, idempo
   } catch (error) {
     throw updateFailureToApi(error, closedMessage);
   }
+}
+
+/** A body checked by the route's schema, for callers outside the route (the console's forms): a 400 naming the fields. */
+function parseBody<B extends z.ZodType>(schema: B, input: unknown): z.infer<B> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw validationFailed(parsed.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || 'body', message: issue.message })));
+  return parsed.data;
 }
 
 const today = (policy: ServicePolicy, at: Date): string => at.toLocaleDateString('sv-SE', { timeZone: policy.dealer.settlementTimeZone });
@@ -283,6 +290,8 @@ const createSale = defineRoute(
     }),
 );
 
+const CardBody = z.strictObject({ cardDate: DateSchema, customerPhone: optionalLine(64).optional(), customerAddress: optionalLine(500).optional() });
+
 const completeCard = defineRoute(
   {
     method: 'post',
@@ -292,7 +301,7 @@ const completeCard = defineRoute(
     summary: 'Complete the warranty card: in time it registers the device with its warranty from the sale date; after the deadline it is refused (warranty not recognised)',
     tags: ['dealer warranty'],
     params: IdParams,
-    body: z.strictObject({ cardDate: DateSchema, customerPhone: optionalLine(64).optional(), customerAddress: optionalLine(500).optional() }),
+    body: CardBody,
     idempotent: true,
     responses: { 200: { description: 'The sale with its warranty', body: SaleSchema } },
     errors: { ...STEP_ERRORS, 409: 'Completed already, or the card’s deadline passed: the warranty is not recognised' },
@@ -300,13 +309,20 @@ const completeCard = defineRoute(
   async ({ params, body, user, deps, req, res, idempotencyKey, scope }) =>
     once(deps, user, idempotencyKey, req, async () => {
       res.locals.audit = { entityType: 'dealer_sale', entityId: params.id } satisfies AuditTarget;
-      const sale = (await repo(deps).sale(params.id, scope))!;
-      if (body.cardDate > today(await dealerPolicy(deps), new Date())) throw validationFailed([{ field: 'cardDate', message: 'must not be in the future' }]);
-      const closed = sale.warranty === 'recognised' ? `the card of sale ${sale.id} was completed on ${sale.cardCompletedOn}` : `the card of sale ${sale.id} is past its deadline: the warranty is not recognised`;
-      await sendStep(deps, user, idempotencyKey, warrantyCardWorkflowId(sale.id), cardUpdate, body, closed);
-      return { status: 200 as const, body: (await repo(deps).sale(params.id))! };
+      return { status: 200 as const, body: await completeWarrantyCard(deps, user, params.id, body, scope, idempotencyKey) };
     }),
 );
+
+/** The dealer completes a sale's warranty card (the route's and the console's command); the warrantyCard process judges it. */
+export async function completeWarrantyCard(deps: ApiDeps, user: User, saleId: number, input: unknown, scope: Scope, idempotencyKey?: string): Promise<DealerSale> {
+  const body = parseBody(CardBody, input);
+  const sale = await repo(deps).sale(saleId, scope);
+  if (!sale) throw notFound(`no dealer sale ${saleId}`);
+  if (body.cardDate > today(await dealerPolicy(deps), new Date())) throw validationFailed([{ field: 'cardDate', message: 'must not be in the future' }]);
+  const closed = sale.warranty === 'recognised' ? `the card of sale ${sale.id} was completed on ${sale.cardCompletedOn}` : `the card of sale ${sale.id} is past its deadline: the warranty is not recognised`;
+  await sendStep(deps, user, idempotencyKey, warrantyCardWorkflowId(sale.id), cardUpdate, body, closed);
+  return (await repo(deps).sale(saleId))!;
+}
 
 // --- Dealer tasks ------------------------------------------------------------------------------
 
@@ -361,23 +377,34 @@ const createTask = defineRoute(
     once(deps, user, idempotencyKey, req, async () => {
       const dealerId = dealerOfCaller(user, body.dealerId);
       if (!(await deps.knex('dealers').where({ id: dealerId }).first('id'))) throw validationFailed([{ field: 'dealerId', message: `no dealer ${dealerId}` }]);
-      const policy = await dealerPolicy(deps);
-      const receivedAt = new Date();
-      const task = await repo(deps).createTask({ ...body, dealerId }, policy.dealer, user.id, receivedAt);
-      const input: DealerTaskInput = {
-        taskId: task.id,
-        dealerId,
-        deviceSerial: task.deviceSerial,
-        customerName: task.customerName,
-        ...(body.customerEmail ? { customer: { name: body.customerName, email: body.customerEmail, ...(body.customerLocale ? { locale: body.customerLocale } : {}) } } : {}),
-        receivedAt: receivedAt.toISOString(),
-        policy: dealerProcessPolicy(policy),
-      };
-      await startProcess(deps, 'dealerTask', dealerTaskWorkflowId(task.id), input, () => repo(deps).deleteTask(task.id));
+      const task = await openDealerTask(deps, { ...body, dealerId }, user.id);
       res.locals.audit = { entityType: 'dealer_task', entityId: task.id } satisfies AuditTarget;
       return { status: 201 as const, body: taskDto(task) };
     }),
 );
+
+export type NewDealerTask = Parameters<DealerWarrantyRepository['createTask']>[0];
+
+/**
+ * A 三包 request on record with its dealerTask process chasing its due times; no process, no task.
+ * Also how a repair ticket on a dealer-sold device in its recognised warranty is routed at intake.
+ */
+export async function openDealerTask(deps: ApiDeps, request: NewDealerTask, createdBy: number): Promise<DealerTask> {
+  const policy = await dealerPolicy(deps);
+  const receivedAt = new Date();
+  const task = await repo(deps).createTask(request, policy.dealer, createdBy, receivedAt);
+  const input: DealerTaskInput = {
+    taskId: task.id,
+    dealerId: request.dealerId,
+    deviceSerial: task.deviceSerial,
+    customerName: task.customerName,
+    ...(request.customerEmail ? { customer: { name: request.customerName, email: request.customerEmail, ...(request.customerLocale ? { locale: request.customerLocale } : {}) } } : {}),
+    receivedAt: receivedAt.toISOString(),
+    policy: dealerProcessPolicy(policy),
+  };
+  await startProcess(deps, 'dealerTask', dealerTaskWorkflowId(task.id), input, () => repo(deps).deleteTask(task.id));
+  return task;
+}
 
 const getTask = defineRoute(
   {
@@ -397,7 +424,27 @@ const getTask = defineRoute(
   },
 );
 
+interface DealerStep<Result> {
+  path: string;
+  roles: readonly Role[];
+  body: z.ZodType;
+  run(deps: ApiDeps, id: number, body: unknown, user: User, scope: Scope, idempotencyKey: string | undefined): Promise<Result>;
+}
+
+const TASK_STEPS: DealerStep<DealerTask>[] = [];
+
+/** A step on a dealer task (the route's and the console's command): the role, the body, the task in the caller's reach, then the step. */
+export async function runTaskStep(deps: ApiDeps, user: User, taskId: number, path: string, input: unknown, scope: Scope, idempotencyKey?: string): Promise<DealerTask> {
+  const spec = TASK_STEPS.find((s) => s.path === path);
+  if (!spec) throw notFound(`no dealer task step ${path}`);
+  stepBy(user, spec.roles);
+  const body = parseBody(spec.body, input);
+  if (!(await repo(deps).task(taskId, scope))) throw notFound(`no dealer task ${taskId}`);
+  return step(() => spec.run(deps, taskId, body, user, scope, idempotencyKey));
+}
+
 function taskStep<B extends z.ZodType>(path: string, roles: readonly Role[], summary: string, body: B, run: (deps: ApiDeps, id: number, body: z.infer<B>, user: User, idempotencyKey: string | undefined) => Promise<DealerTask>) {
+  TASK_STEPS.push({ path, roles, body, run: (deps, id, input, user, _scope, key) => run(deps, id, input as z.infer<B>, user, key) });
   return defineRoute(
     {
       method: 'post',
@@ -414,10 +461,8 @@ function taskStep<B extends z.ZodType>(path: string, roles: readonly Role[], sum
     },
     async ({ params, body: input, user, deps, req, res, idempotencyKey, scope }) =>
       once(deps, user, idempotencyKey, req, async () => {
-        stepBy(user, roles);
         res.locals.audit = { entityType: 'dealer_task', entityId: params.id } satisfies AuditTarget;
-        if (!(await repo(deps).task(params.id, scope))) throw notFound(`no dealer task ${params.id}`);
-        return { status: 200 as const, body: taskDto(await step(() => run(deps, params.id, input as z.infer<B>, user, idempotencyKey))) };
+        return { status: 200 as const, body: taskDto(await runTaskStep(deps, user, params.id, path, input, scope, idempotencyKey)) };
       }),
   );
 }
@@ -444,6 +489,16 @@ const handBack = taskStep('hand-back', ['dealer'], 'A dealer asks to hand the cu
 
 // --- Claims ------------------------------------------------------------------------------------------
 
+const ClaimBody = z.strictObject({
+  deviceSerial: line(),
+  faultCode: line(64),
+  repairDate: DateSchema,
+  workDone: prose(5000),
+  signatureRef: optionalLine(500).optional(),
+  attachments: z.array(line(500)).max(50).optional(),
+  lines: z.array(ClaimLineBody).min(1).max(200),
+});
+
 const submitClaim = defineRoute(
   {
     method: 'post',
@@ -452,42 +507,41 @@ const submitClaim = defineRoute(
     access: { rule: 'collection', resource: 'claim', action: 'act' },
     summary: 'Submit a dealer claim: the automatic checks run and put reason codes on the claim and its lines',
     tags: ['dealer warranty'],
-    body: z.strictObject({
-      deviceSerial: line(),
-      faultCode: line(64),
-      repairDate: DateSchema,
-      workDone: prose(5000),
-      signatureRef: optionalLine(500).optional(),
-      attachments: z.array(line(500)).max(50).optional(),
-      lines: z.array(ClaimLineBody).min(1).max(200),
-    }),
+    body: ClaimBody,
     idempotent: true,
     responses: { 201: { description: 'Recorded: in review, or rejected with its claim codes', body: ClaimSchema } },
     errors: { 409: 'A claim for the same device, fault and repair date exists (DUPLICATE_CLAIM); nothing was written' },
   },
   async ({ body, user, deps, req, res, idempotencyKey }) =>
     once(deps, user, idempotencyKey, req, async () => {
-      stepBy(user, ['dealer']);
-      const now = new Date();
-      if (body.repairDate > today(await dealerPolicy(deps), now)) throw validationFailed([{ field: 'repairDate', message: 'must not be in the future' }]);
-      const bad = body.lines.findIndex((l) => l.kind === 'labour' && l.partLineNo !== undefined && l.partLineNo > body.lines.length);
-      if (bad >= 0) throw validationFailed([{ field: `lines.${bad}.partLineNo`, message: 'must name a line of this claim' }]);
-      const policy = await dealerPolicy(deps);
-      const claim = await step(() => repo(deps).submitClaim({ ...body, lines: body.lines as ClaimLineInput[], dealerId: user.dealerId! }, policy.dealer, user.id, now, today(policy, now)));
-      if (claim.status !== 'rejected') {
-        const input: DealerClaimInput = {
-          claimId: claim.id,
-          dealerId: claim.dealerId,
-          deviceSerial: claim.deviceSerial,
-          ...(claim.partsDueOn ? { partsDueOn: claim.partsDueOn, partsDueAt: endOfLocalDay(claim.partsDueOn, policy.dealer.settlementTimeZone).toISOString() } : {}),
-          policy: dealerProcessPolicy(policy),
-        };
-        await startProcess(deps, 'dealerClaim', dealerClaimWorkflowId(claim.id), input, () => repo(deps).deleteClaim(claim.id));
-      }
+      const claim = await submitDealerClaim(deps, user, body);
       res.locals.audit = { entityType: 'claim', entityId: claim.id } satisfies AuditTarget;
       return { status: 201 as const, body: claimDto(claim) };
     }),
 );
+
+/** The dealer submits a claim (the route's and the console's command): the automatic checks, then its process starts. */
+export async function submitDealerClaim(deps: ApiDeps, user: User, input: unknown): Promise<Claim> {
+  const body = parseBody(ClaimBody, input);
+  stepBy(user, ['dealer']);
+  const now = new Date();
+  if (body.repairDate > today(await dealerPolicy(deps), now)) throw validationFailed([{ field: 'repairDate', message: 'must not be in the future' }]);
+  const bad = body.lines.findIndex((l) => l.kind === 'labour' && l.partLineNo !== undefined && l.partLineNo > body.lines.length);
+  if (bad >= 0) throw validationFailed([{ field: `lines.${bad}.partLineNo`, message: 'must name a line of this claim' }]);
+  const policy = await dealerPolicy(deps);
+  const claim = await step(() => repo(deps).submitClaim({ ...body, lines: body.lines as ClaimLineInput[], dealerId: user.dealerId! }, policy.dealer, user.id, now, today(policy, now)));
+  if (claim.status !== 'rejected') {
+    const processInput: DealerClaimInput = {
+      claimId: claim.id,
+      dealerId: claim.dealerId,
+      deviceSerial: claim.deviceSerial,
+      ...(claim.partsDueOn ? { partsDueOn: claim.partsDueOn, partsDueAt: endOfLocalDay(claim.partsDueOn, policy.dealer.settlementTimeZone).toISOString() } : {}),
+      policy: dealerProcessPolicy(policy),
+    };
+    await startProcess(deps, 'dealerClaim', dealerClaimWorkflowId(claim.id), processInput, () => repo(deps).deleteClaim(claim.id));
+  }
+  return claim;
+}
 
 const listClaims = defineRoute(
   {
@@ -521,7 +575,22 @@ const getClaim = defineRoute(
   },
 );
 
+const CLAIM_STEPS: DealerStep<Claim>[] = [];
+
+/** A step on a claim (the route's and the console's command): the role, the body, the step in one transaction, then the claim's process told. */
+export async function runClaimStep(deps: ApiDeps, user: User, claimId: number, path: string, input: unknown, scope: Scope): Promise<Claim> {
+  const spec = CLAIM_STEPS.find((s) => s.path === path);
+  if (!spec) throw notFound(`no claim step ${path}`);
+  stepBy(user, spec.roles);
+  const body = parseBody(spec.body, input);
+  if (!(await repo(deps).claim(claimId, scope))) throw notFound(`no claim ${claimId}`);
+  const claim = await step(() => spec.run(deps, claimId, body, user, scope, undefined));
+  await tellClaimProcess(deps, claim.id);
+  return claim;
+}
+
 function claimStep<B extends z.ZodType>(path: string, roles: ['sales_clerk'] | ['technical_appraiser'] | ['dealer'], summary: string, body: B, run: (deps: ApiDeps, id: number, body: z.infer<B>, user: User, scope: Scope) => Promise<Claim>) {
+  CLAIM_STEPS.push({ path, roles, body, run: (deps, id, input, user, scope) => run(deps, id, input as z.infer<B>, user, scope) });
   return defineRoute(
     {
       method: 'post',
@@ -538,11 +607,8 @@ function claimStep<B extends z.ZodType>(path: string, roles: ['sales_clerk'] | [
     },
     async ({ params, body: input, user, deps, req, res, idempotencyKey, scope }) =>
       once(deps, user, idempotencyKey, req, async () => {
-        stepBy(user, roles);
         res.locals.audit = { entityType: 'claim', entityId: params.id } satisfies AuditTarget;
-        const claim = await step(() => run(deps, params.id, input as z.infer<B>, user, scope));
-        await tellClaimProcess(deps, claim.id);
-        return { status: 200 as const, body: claimDto(claim) };
+        return { status: 200 as const, body: claimDto(await runClaimStep(deps, user, params.id, path, input, scope)) };
       }),
   );
 }
@@ -612,6 +678,20 @@ const resubmit = claimStep(
 
 // --- Settlements ----------------------------------------------------------------------------------
 
+const RunBody = z.strictObject({
+  period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM').openapi({ description: 'The calendar month YYYY-MM, in dealer.settlementTimeZone' }),
+  dealerId: IdSchema.optional(),
+});
+
+/** Finance runs a period's settlement on demand (the route's and the console's command): the period's statements. */
+export async function runSettlementPeriod(deps: ApiDeps, user: User, input: unknown): Promise<Settlement[]> {
+  stepBy(user, ['finance']);
+  const body = parseBody(RunBody, input);
+  const policy = await dealerPolicy(deps);
+  const ids = await repo(deps).runSettlement(body.period, policy.dealer, new Date(), body.dealerId, user.id);
+  return Promise.all(ids.map(async (id) => (await repo(deps).settlement(id))!));
+}
+
 const runSettlement = defineRoute(
   {
     method: 'post',
@@ -620,21 +700,14 @@ const runSettlement = defineRoute(
     access: { rule: 'collection', resource: 'settlement', action: 'act' },
     summary: 'Freeze approved, unsettled lines into one statement per dealer for the period (safe to run again: a line is settled once)',
     tags: ['dealer warranty'],
-    body: z.strictObject({
-      period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM').openapi({ description: 'The calendar month YYYY-MM, in dealer.settlementTimeZone' }),
-      dealerId: IdSchema.optional(),
-    }),
+    body: RunBody,
     idempotent: true,
     responses: { 200: { description: 'The period’s statements', body: z.object({ period: z.string(), settlements: z.array(SettlementSchema) }) } },
   },
   async ({ body, user, deps, req, idempotencyKey }) =>
     once(deps, user, idempotencyKey, req, async () => {
-      stepBy(user, ['finance']);
-      const policy = await dealerPolicy(deps);
-      const period = body.period;
-      const ids = await repo(deps).runSettlement(period, policy.dealer, new Date(), body.dealerId, user.id);
-      const settlements = await Promise.all(ids.map(async (id) => settlementDto((await repo(deps).settlement(id))!)));
-      return { status: 200 as const, body: { period, settlements } };
+      const settlements = await runSettlementPeriod(deps, user, body);
+      return { status: 200 as const, body: { period: body.period, settlements: settlements.map(settlementDto) } };
     }),
 );
 
@@ -670,7 +743,20 @@ const getSettlement = defineRoute(
   },
 );
 
+const SETTLEMENT_STEPS: DealerStep<Settlement>[] = [];
+
+/** A step on a statement (the route's and the console's command): finance's review, the dealer's confirmation or dispute. */
+export async function runSettlementStep(deps: ApiDeps, user: User, settlementId: number, path: string, input: unknown, scope: Scope): Promise<Settlement> {
+  const spec = SETTLEMENT_STEPS.find((s) => s.path === path);
+  if (!spec) throw notFound(`no settlement step ${path}`);
+  stepBy(user, spec.roles);
+  const body = parseBody(spec.body, input);
+  if (!(await repo(deps).settlement(settlementId, scope))) throw notFound(`no settlement ${settlementId}`);
+  return step(() => spec.run(deps, settlementId, body, user, scope, undefined));
+}
+
 function settlementStep<B extends z.ZodType>(path: string, roles: ['finance'] | ['dealer'], summary: string, body: B, run: (deps: ApiDeps, id: number, body: z.infer<B>, scope: Scope) => Promise<Settlement>) {
+  SETTLEMENT_STEPS.push({ path, roles, body, run: (deps, id, input, _user, scope) => run(deps, id, input as z.infer<B>, scope) });
   return defineRoute(
     {
       method: 'post',
@@ -687,9 +773,8 @@ function settlementStep<B extends z.ZodType>(path: string, roles: ['finance'] | 
     },
     async ({ params, body: input, user, deps, req, res, idempotencyKey, scope }) =>
       once(deps, user, idempotencyKey, req, async () => {
-        stepBy(user, roles);
         res.locals.audit = { entityType: 'settlement', entityId: params.id } satisfies AuditTarget;
-        return { status: 200 as const, body: settlementDto(await step(() => run(deps, params.id, input as z.infer<B>, scope))) };
+        return { status: 200 as const, body: settlementDto(await runSettlementStep(deps, user, params.id, path, input, scope)) };
       }),
   );
 }

@@ -13,14 +13,19 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { createConsoleContext, type ConsoleArea, type ConsoleDeps } from './context';
 import { clientErrorStatus } from './kit';
 import { assetsArea } from './pages/assets';
+import { dealerArea } from './pages/dealer';
+import { callsArea } from './pages/calls';
+import { carePlansArea } from './pages/carePlans';
 import { documentsArea } from './pages/documents';
 import { exportsArea } from './pages/exports';
 import { homeArea } from './pages/home';
+import { inspectionReportArea } from './pages/inspectionReport';
 import { kpisArea } from './pages/kpis';
 import { projectsArea } from './pages/projects';
 import { projectStepsArea } from './pages/projectSteps';
 import { signInArea } from './pages/signIn';
 import { ticketsArea } from './pages/tickets';
+import { visitsArea } from './pages/visits';
 import { consoleSecurityHeaders } from './security';
 import { sessionIdOf } from './session';
 
@@ -36,6 +41,11 @@ const AREAS: ConsoleArea[] = [
   documentsArea,
   exportsArea,
   ticketsArea,
+  dealerArea,
+  visitsArea,
+  callsArea,
+  carePlansArea,
+  inspectionReportArea,
   kpisArea,
 ];
 

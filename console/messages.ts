@@ -5,7 +5,9 @@
  * defined by two areas is refused when this module loads.
  */
 import type { Locale } from '../api/roles';
+import care from './messages/care';
 import common from './messages/common';
+import dealer from './messages/dealer';
 import documents from './messages/documents';
 import home from './messages/home';
 import kpis from './messages/kpis';
@@ -22,6 +24,8 @@ const AREAS = [
   projectSteps,
   documents,
   tickets,
+  dealer,
+  care,
   kpis,
 ] as const;
 

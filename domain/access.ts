@@ -38,7 +38,7 @@ export const ROLES = [
 
 export type Role = (typeof ROLES)[number];
 
-export const RESOURCE_KINDS = ['project', 'doa_case', 'device', 'customer', 'dealer', 'user', 'api_token', 'notice', 'policy_layer', 'calendar', 'dealer_sale', 'dealer_task', 'claim', 'settlement', 'ledger', 'ticket'] as const;
+export const RESOURCE_KINDS = ['project', 'doa_case', 'device', 'customer', 'dealer', 'user', 'api_token', 'notice', 'policy_layer', 'calendar', 'dealer_sale', 'dealer_task', 'claim', 'settlement', 'ledger', 'parts_plan', 'ticket'] as const;
 
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
@@ -114,6 +114,8 @@ const READ: ReachTable = {
   settlement: row('all', 'none',   'none',   'none',     'none', 'none',     'all',     'none',   'all',      'all',  'own_dealer', 'none'),
   // A dealer's receivables ledger (its id is the dealer's): finance's books, and the dealer's own.
   ledger: row('all', 'none',       'none',   'none',     'none', 'none',     'all',     'none',   'none',     'all',  'own_dealer', 'none'),
+  // A dealer's parts plans (their id is the dealer's): the sales clerks follow them up.
+  parts_plan: row('all', 'none',   'none',   'none',     'none', 'none',     'all',     'none',   'all',      'none', 'own_dealer', 'none'),
   // Repair tickets and complaints (P3): engineers see those assigned to them; charges make them finance's too.
   ticket: row('all', 'none',    'all',    'assigned', 'all',  'all',      'all',     'none',   'none',     'all',  'none',       'own_customer'),
 };
@@ -136,6 +138,8 @@ const ACT: ReachTable = {
   claim: row('none', 'none',      'none',  'none',     'none', 'none',     'none',    'all',    'all',      'none', 'own_dealer', 'none'),
   settlement: row('none', 'none', 'none',  'none',     'none', 'none',     'none',    'none',   'none',     'all',  'own_dealer', 'none'),
   ledger: nobody,
+  // Only the dealer submits its own parts plan.
+  parts_plan: row('none', 'none', 'none',  'none',     'none', 'none',     'none',    'none',   'none',     'none', 'own_dealer', 'none'),
   // Dispatchers open and run tickets, engineers work the ones assigned to them.
   ticket: row('none', 'none',   'all',   'assigned', 'all',  'all',      'none',    'none',   'none',     'none', 'none',       'none'),
 };
@@ -157,6 +161,7 @@ const ASSIGN: ReachTable = {
   claim: nobody,
   settlement: nobody,
   ledger: nobody,
+  parts_plan: nobody,
   ticket: row('none', 'none', 'all', 'none', 'none', 'all', 'none', 'none', 'none', 'none', 'none', 'none'),
 };
 
@@ -178,6 +183,7 @@ const ADMINISTER: ReachTable = {
   claim: row('all', 'none', 'none', 'none', 'none', 'none', 'none', 'all', 'none', 'none', 'none', 'none'),
   settlement: nobody,
   ledger: nobody,
+  parts_plan: nobody,
   ticket: nobody,
 };
 

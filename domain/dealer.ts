@@ -437,3 +437,47 @@ export function partsPlanDueDates(seasonStarts: readonly string[], lead: Duratio
     })
     .sort((a, b) => a.seasonStart.localeCompare(b.seasonStart));
 }
+
+export interface PartsPlanClock {
+  /** The plan is in time until this instant: the end of its due day in the settlement zone. */
+  dueAt: Date;
+  /** The dealer is reminded at this instant (`dealer.partsPlanRemindBefore` before the due day). */
+  remindAt: Date;
+}
+
+/**
+ * When one season's parts plan falls due and when the dealer is reminded. Paper deadlines count whole
+ * days in the settlement zone: due by the end of `dueOn`, reminded at the start of the day
+ * `partsPlanRemindBefore` earlier. A lead in hours, minutes or seconds (tests, pilots) counts from the
+ * moment the plan was opened instead: due `lead` after it, reminded `remindBefore` before that.
+ */
+export function partsPlanClock(dueOn: string, openedAt: Date, policy: { partsPlanLead: Duration; partsPlanRemindBefore: Duration }, timeZone: string): PartsPlanClock {
+  if (hasTimePart(policy.partsPlanLead)) {
+    const dueAt = DateTime.fromJSDate(openedAt, { zone: 'UTC' }).plus(calendarDuration(policy.partsPlanLead, 'dealer.partsPlanLead'));
+    return { dueAt: dueAt.toJSDate(), remindAt: dueAt.minus(calendarDuration(policy.partsPlanRemindBefore, 'dealer.partsPlanRemindBefore')).toJSDate() };
+  }
+  const remindOn = isoDate(localDate(dueOn, 'dueOn').minus(calendarDuration(policy.partsPlanRemindBefore, 'dealer.partsPlanRemindBefore')));
+  return { dueAt: endOfLocalDay(dueOn, timeZone), remindAt: startOfLocalDay(remindOn, timeZone) };
+}
+
+/** The parts plan of one dealer and season is chased by one process, keyed by the plan's record. */
+export const partsPlanWorkflowId = (planId: number): string => `parts-plan-${planId}`;
+
+/** A plan's lines: parts by number with the quantity the dealer will order before the season. */
+export interface PartsPlanLine {
+  partNo: string;
+  quantity: number;
+}
+
+/** Why a plan's lines are refused, with the field, or null: at least one line, each part once, quantities whole and positive. */
+export function partsPlanRefusal(lines: readonly PartsPlanLine[]): { field: string; message: string } | null {
+  if (lines.length === 0) return { field: 'lines', message: 'a parts plan needs at least one line' };
+  const seen = new Set<string>();
+  for (const [index, line] of lines.entries()) {
+    if (!Number.isInteger(line.quantity) || line.quantity < 1) return { field: `lines.${index}.quantity`, message: 'must be a whole number of at least 1' };
+    const key = line.partNo.trim();
+    if (seen.has(key)) return { field: `lines.${index}.partNo`, message: `part ${key} is on the plan twice` };
+    seen.add(key);
+  }
+  return null;
+}

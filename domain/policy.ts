@@ -171,6 +171,10 @@ export const servicePolicySchema = z.strictObject({
     settlementEscalateAfter: durationSchema,
     settlementPeriod: durationSchema,
     partsPlanLead: durationSchema,
+    /** The manufacturer's sales seasons (`MM-DD`, each year): each dealer's parts plan is due `partsPlanLead` before each. */
+    salesSeasons: z.array(monthDaySchema),
+    /** The dealer is reminded this long before its parts plan is due; missed, the sales clerks hear of it. */
+    partsPlanRemindBefore: durationSchema,
     /** Share of claims the sales audit samples, 0–1. */
     auditSampleRate: z.number().min(0, { error: 'must be from 0 to 1' }).max(1, { error: 'must be from 0 to 1' }),
     /** Highest labour rate per hour a claim may write off (minor units). */
@@ -254,6 +258,8 @@ export const DEFAULT_POLICY: ServicePolicy = deepFreeze({
     settlementEscalateAfter: 'P3D',
     settlementPeriod: 'P1M',
     partsPlanLead: 'P30D',
+    salesSeasons: ['03-01', '09-01'],
+    partsPlanRemindBefore: 'P7D',
     auditSampleRate: 0.1,
     maxLabourRate: { amount: 8000, currency: 'CNY' },
     travelCap: { amount: 50000, currency: 'CNY' },

@@ -38,3 +38,29 @@ export async function ensureSettlementSchedule(client: Client, taskQueue: string
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
   }
 }
+
+export const PARTS_PLAN_SCHEDULE_ID = 'dealer-parts-plans';
+
+/**
+ * When dealers' parts plans are opened: daily at 01:00 in the settlement zone (a plan opens as soon
+ * as its season is the next one; its process then waits for the due date). A lead in hours or
+ * seconds (tests, pilots) opens plans every that long.
+ */
+export function partsPlanScheduleSpec(policy: ServicePolicy['dealer']): ScheduleSpec {
+  if (typeof policy.partsPlanLead === 'string' && /T/.test(policy.partsPlanLead)) return { intervals: [{ every: LuxonDuration.fromISO(policy.partsPlanLead).toMillis() }] };
+  return { calendars: [{ hour: 1, minute: 0 }], timezone: policy.settlementTimeZone };
+}
+
+/** Creates the parts-plan Schedule once; a second start finds it. A run twice opens nothing twice. */
+export async function ensurePartsPlanSchedule(client: Client, taskQueue: string, policy: ServicePolicy['dealer'], scheduleId = PARTS_PLAN_SCHEDULE_ID): Promise<void> {
+  try {
+    await client.schedule.create({
+      scheduleId,
+      spec: partsPlanScheduleSpec(policy),
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+      action: { type: 'startWorkflow', workflowType: 'partsPlanOpening', taskQueue, args: [] },
+    });
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+  }
+}

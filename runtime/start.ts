@@ -3,7 +3,7 @@ import { Runtime } from '@temporalio/worker';
 import { startApiServer } from '../api';
 import { UsersRepository } from '../db/repositories/users';
 import { createWorkers } from '../worker/createWorker';
-import { ensureSettlementSchedule, templatePolicy } from './settlementSchedule';
+import { ensurePartsPlanSchedule, ensureSettlementSchedule, templatePolicy } from './settlementSchedule';
 import { WorkerLogger } from '../worker/logger';
 import { adminTokenFor } from './adminToken';
 import { ConfigError, loadConfig, type AppConfig } from './config';
@@ -64,7 +64,10 @@ async function main(): Promise<void> {
   });
   const workerRunning = workers.run();
   // Dealer settlement runs per dealer.settlementPeriod (the default template's terms at first start).
-  await ensureSettlementSchedule(client, config.taskQueue, (await templatePolicy(services.knex)).dealer);
+  const dealerTerms = (await templatePolicy(services.knex)).dealer;
+  await ensureSettlementSchedule(client, config.taskQueue, dealerTerms);
+  // Each dealer's parts plan opens daily for the sales seasons ahead (dealer.salesSeasons).
+  await ensurePartsPlanSchedule(client, config.taskQueue, dealerTerms);
 
   const app = httpAppFor(services, { client, connection }, config);
   const api = await startApiServer(app, config.port);

@@ -1,5 +1,5 @@
 /** The care plan's input, state and steps (P4). Steps on a visit or a call are updates on the plan's workflow. */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CareCursors, CareTaskKind } from '../domain/care';
 import type { CustomerClass, ServicePolicy } from '../domain/policy';
 import type { StepMeta } from './kit/steps';
@@ -51,6 +51,8 @@ export interface OpenCareTask {
   attempts: number;
   /** Bumped each time the task's times move, so its deadline ladder starts again. */
   version: number;
+  /** A return call after a closed repair: its ticket. */
+  ticketId?: number;
 }
 
 export interface CarePlanState {
@@ -72,6 +74,8 @@ export interface CarePlanState {
   runs: number;
   lastStepAt?: string;
   endReason?: string;
+  /** Keys of the return calls closed repairs asked for (`repair:<ticket>:<round>`): each is scheduled once. */
+  repairCalls?: string[];
 }
 
 export interface TaskStep extends StepMeta {
@@ -122,6 +126,16 @@ export const rescheduleCallUpdate = defineUpdate<CareStepResult, [RescheduleTask
 export const addContractUpdate = defineUpdate<CareStepResult, [AddContractStep]>('carePlan.addContract');
 export const endPlanUpdate = defineUpdate<CareStepResult, [EndPlanStep]>('carePlan.end');
 export const updatePolicyUpdate = defineUpdate<CareStepResult, [UpdatePolicyStep]>('carePlan.updatePolicy');
+
+/** A repair ticket of a device on this plan closed: the desk calls the customer back by `dueAt` (ticket.surveyWithin after the close). */
+export interface RepairReturnCall {
+  ticketId: number;
+  /** The ticket's reopen round: each close asks anew. */
+  round: number;
+  dueAt: string;
+}
+export const repairReturnCallSignal = defineSignal<[RepairReturnCall]>('carePlan.repairReturnCall');
+export const repairCallKey = (call: Pick<RepairReturnCall, 'ticketId' | 'round'>) => `repair:${call.ticketId}:${call.round}`;
 
 export const carePlanStateQuery = defineQuery<CarePlanState>('carePlanState');
 

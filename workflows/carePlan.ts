@@ -13,7 +13,7 @@
  * - Steps on a visit or a call are updates of this workflow (the step kit), recorded whole, then applied.
  * - The history stays bounded: the plan continues as new with its state (every open task, the cursors).
  */
-import { allHandlersFinished, condition, continueAsNew, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CareBasisRecord, RecordCareStepInput, TaskTimes } from '../activities/care';
 import { NO_CURSORS, followUpReason, isVisitKind, type CareTaskKind } from '../domain/care';
@@ -32,6 +32,8 @@ import {
   completeVisitUpdate,
   endPlanUpdate,
   noAnswerCallUpdate,
+  repairCallKey,
+  repairReturnCallSignal,
   rescheduleCallUpdate,
   rescheduleVisitUpdate,
   skipVisitUpdate,
@@ -418,6 +420,32 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
       state.lastStepAt = at;
       return answer(task.key, 'due', at);
     },
+  });
+
+  // -------------------------------------------------------------------------------------------
+  // A closed repair's return call (P3 close → the desk's call queue)
+
+  setHandler(repairReturnCallSignal, async (request) => {
+    if (!patched('care-repair-return-call')) return;
+    await kit.exclusive(async () => {
+      const key = repairCallKey(request);
+      // Once per ticket and round; an ended plan schedules nothing.
+      if (state.status !== 'active' || (state.repairCalls ?? []).includes(key)) return;
+      const times = (await compute({ what: 'task', key, kind: 'call', dueAt: request.dueAt })).tasks![0]!;
+      const task: OpenCareTask = { ...times, attempts: 0, version: 0, assignee: null, ticketId: request.ticketId };
+      // As materialize(): the state knows the call before its row can be listed.
+      state.open[key] = task;
+      state.repairCalls = [...(state.repairCalls ?? []), key];
+      try {
+        await materializing.materializeCareTasks({ planId, customerId: input.customerId, projectId: input.projectId ?? null, tasks: [task] });
+      } catch {
+        delete state.open[key];
+        state.repairCalls = state.repairCalls.filter((k) => k !== key);
+        return;
+      }
+      await background.recordCareStep(entry(`${key}:scheduled`, 'repair_call_scheduled', `return call ${key} after repair ticket ${request.ticketId}, due ${task.dueAt}`, { data: { ticketId: request.ticketId, round: request.round, dueAt: task.dueAt } }));
+      chase(key);
+    });
   });
 
   // -------------------------------------------------------------------------------------------

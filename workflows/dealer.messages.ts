@@ -125,3 +125,38 @@ export interface SettlementConfirmInput {
 
 /** The dealer confirmed or disputed: the confirmation is no longer awaited. */
 export const settlementAnsweredSignal = defineSignal<[]>('settlementAnswered');
+
+// --- partsPlan ------------------------------------------------------------------------------
+
+export { partsPlanWorkflowId } from '../domain/dealer';
+
+/** One dealer's parts plan for one sales season, as it was opened (times frozen into the input). */
+export interface PartsPlanInput {
+  planId: number;
+  dealerId: number;
+  seasonStart: string;
+  dueOn: string;
+  dueAt: string;
+  remindAt: string;
+  policy: DealerProcessPolicy;
+}
+
+export interface PartsPlanStep extends StepMeta {
+  lines: Array<{ partNo: string; quantity: number }>;
+  note?: string;
+}
+
+export interface PartsPlanStepResult {
+  status: 'submitted';
+  at: string;
+}
+
+export interface PartsPlanState {
+  status: 'open' | 'submitted' | 'lapsed';
+  reminded: boolean;
+  escalated: boolean;
+  lastStepAt?: string;
+}
+
+export const submitPartsPlanUpdate = defineUpdate<PartsPlanStepResult, [PartsPlanStep]>('dealerPartsPlanSubmit');
+export const partsPlanStateQuery = defineQuery<PartsPlanState>('partsPlanState');

@@ -9,3 +9,4 @@ export { warrantyCard } from './warrantyCard';
 export { dealerTask } from './dealerTask';
 export { dealerClaim } from './dealerClaim';
 export { settlementConfirm } from './settlementConfirm';
+export { partsPlan, partsPlanOpening } from './partsPlan';

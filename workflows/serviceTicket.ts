@@ -13,7 +13,8 @@
  * ticket's level change re-targets the running clocks. The deadline rows and the step kit are the
  * kit's.
  */
-import { allHandlersFinished, condition, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, getExternalWorkflowHandle, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { repairReturnCallSignal } from './carePlan.messages';
 import type { Activities } from '../activities';
 import type { PlannedClock, RecordTicketStepInput } from '../activities/tickets';
 
@@ -243,9 +244,25 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
       const answer = await take(step, at, 'closed', 'closed', input.kind === 'complaint' ? 'closed: the customer confirmed' : `closed; survey due by ${surveyDue}`, { ...state, status: 'closed', surveyDue, clocks: stopClocks(state.clocks, ['reply'], at) }, { extra: { closedAt: at } });
       // The customer's survey link, good until the survey is due; answering it is the survey step.
       if (surveyDue && patched('ticket-survey-link')) sideNotices.push(sendSurveyLinks(state.reopened, surveyDue));
+      // The dispatcher's return call after the repair lands in the care plan's call queue (P3 close → survey).
+      if (surveyDue && patched('ticket-return-call')) sideNotices.push(scheduleReturnCall(state.reopened, surveyDue));
       return answer;
     },
   });
+
+  /** Puts the return call on the care plan of the device, or records that no plan takes one. */
+  async function scheduleReturnCall(round: number, dueAt: string): Promise<void> {
+    const plan = await background.returnCallPlanOf({ ticketId, round });
+    if (!plan) return;
+    let scheduled = true;
+    try {
+      await getExternalWorkflowHandle(plan.workflowId).signal(repairReturnCallSignal, { ticketId, round, dueAt });
+    } catch {
+      // The plan's process is over (ended): nothing to call back from.
+      scheduled = false;
+    }
+    await background.recordTicketReturnCall({ ticketId, round, planId: plan.planId, scheduled, dueAt });
+  }
 
   async function sendSurveyLinks(round: number, dueAt: string): Promise<void> {
     const { workflowId } = workflowInfo();

@@ -7,13 +7,19 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { CustomersRepository } from '../../db/repositories/customers';
 import { DevicesRepository } from '../../db/repositories/devices';
 import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
-import { TicketsRepository, type Ticket } from '../../db/repositories/tickets';
+import { TicketsRepository, type NewTicket, type Ticket } from '../../db/repositories/tickets';
+import { CareRepository } from '../../db/repositories/care';
+import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
+import { isUniqueViolation } from '../../db/errors';
+import { dealerPolicy, openDealerTask } from '../dealerWarranty';
+import type { Customer } from '../../db/repositories/customers';
+import type { Device } from '../../db/repositories/devices';
 import { UsersRepository, type User } from '../../db/repositories/users';
 import { rolesReaching, TICKET_ENGINEER_ROLES } from '../../domain/access';
 import { fromJson } from '../../db/mapping';
 import { resolvePolicy, type PolicyOverride, type ServicePolicy } from '../../domain/policy';
 import { clockLength, clockLengths, entitlementOf, type FaultLevel, type TicketClocksRecord } from '../../domain/ticket';
-import { ticketView as view } from './view';
+import { ticketReturnCalls, ticketView as view } from './view';
 import { serviceTicket } from '../../workflows/serviceTicket';
 import {
   acknowledgeTicketUpdate,
@@ -46,9 +52,9 @@ import { updateFailureToApi, isUnavailable } from '../temporalErrors';
 import { z } from '../zod';
 
 const CHANNELS = ['phone', 'email', 'web', 'on_site'] as const;
-const LevelSchema = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)], { error: 'must be a fault level 1, 2, 3 or 4' });
+export const LevelSchema = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)], { error: 'must be a fault level 1, 2, 3 or 4' });
 
-const ContactSchema = z.strictObject({ name: line(), email: EmailSchema, phone: optionalLine(COLUMN.phone).optional(), locale: z.enum(['zh-CN', 'en']).optional() });
+export const ContactSchema = z.strictObject({ name: line(), email: EmailSchema, phone: optionalLine(COLUMN.phone).optional(), locale: z.enum(['zh-CN', 'en']).optional() });
 
 const CreateTicketBody = z
   .strictObject({
@@ -80,7 +86,7 @@ const ClockSchema = z.object({
   stoppedAt: z.string().nullable(),
 });
 
-const TicketSchema = z
+export const TicketSchema = z
   .object({
     id: z.number(),
     kind: z.enum(['repair', 'complaint']),
@@ -95,6 +101,9 @@ const TicketSchema = z
     entitlement: z.string(),
     assigneeUserId: z.number().nullable(),
     repeatOfTicketId: z.number().nullable(),
+    carePlanId: z.number().nullable().openapi({ description: 'Opened from asset care: the care plan' }),
+    careFollowUpId: z.number().nullable().openapi({ description: 'Opened from asset care: the follow-up it answers (a return call’s low score or unsolved problem, or a visit’s finding)' }),
+    dealerTaskId: z.number().nullable().openapi({ description: '三包: routed at intake to this dealer task (the ticket is closed as it opens)' }),
     openedAt: z.string(),
     resolvedAt: z.string().nullable(),
     closedAt: z.string().nullable(),
@@ -106,6 +115,7 @@ const TicketSchema = z
 
 const TicketDetailSchema = TicketSchema.extend({
   timeline: z.array(z.object({ kind: z.string(), at: z.string(), actor: z.string().nullable(), summary: z.string(), data: z.unknown() })),
+  returnCalls: z.array(z.object({ carePlanId: z.number(), taskKey: z.string(), status: z.string(), dueAt: z.string() })).openapi({ description: 'The return calls its close put on the device’s care plan' }),
 }).openapi('TicketDetail');
 
 const StepResultSchema = z.object({ status: z.string(), level: z.number(), onHold: z.boolean(), at: z.string() }).openapi('TicketStepResult');
@@ -138,7 +148,7 @@ async function engineerOf(deps: ApiDeps, userId: number, field: string): Promise
  * yet, and the dispatcher assigns. A complaint does not go to the one-to-one engineer by itself: it
  * may be about them.
  */
-async function dispatchAtIntake(deps: ApiDeps, body: z.output<typeof CreateTicketBody>, customerId: number, user: User): Promise<Assignee | undefined> {
+async function dispatchAtIntake(deps: ApiDeps, body: TicketIntake, customerId: number, user: User): Promise<Assignee | undefined> {
   if (body.engineerUserId !== undefined) return engineerOf(deps, body.engineerUserId, 'engineerUserId');
   if (TICKET_ENGINEER_ROLES.includes(user.role)) return engineerOf(deps, user.id, 'engineerUserId');
   if (body.kind !== 'repair') return undefined;
@@ -148,13 +158,31 @@ async function dispatchAtIntake(deps: ApiDeps, body: z.output<typeof CreateTicke
   return found && found.active && TICKET_ENGINEER_ROLES.includes(found.role) ? { userId: found.id, name: found.name, email: found.email, locale: found.locale } : undefined;
 }
 
-async function openTicket(deps: ApiDeps, body: z.output<typeof CreateTicketBody>, user: User): Promise<Ticket> {
+/** Where a ticket came from, recorded with it (and on the other side) in the row's own transaction. */
+export interface TicketLinks {
+  /**
+   * Opened from asset care: the care plan and the follow-up it answers (a return call's), or a visit's
+   * finding, whose own follow-up (reason `finding`) is written with the ticket.
+   */
+  care?: { planId: number; customerId: number; what: string } & ({ followUpId: number } | { finding: { visitId: number; taskKey: string; index: number; summary: string } });
+}
+
+/** What intake takes: the API's body, or one asset care fills in (its own channel). */
+export type TicketIntake = Omit<z.output<typeof CreateTicketBody>, 'channel'> & { channel: string };
+
+export async function openTicket(deps: ApiDeps, body: TicketIntake, user: User, links: TicketLinks = {}): Promise<Ticket> {
   if (!deps.temporal) throw unavailable('No process engine configured');
   const customer = await new CustomersRepository(deps.knex).get(body.customerId);
   if (!customer) throw validationFailed([{ field: 'customerId', message: `no customer ${body.customerId}` }]);
   const device = body.serial ? await new DevicesRepository(deps.knex).getBySerial(body.serial) : null;
   if (body.serial && (!device || device.customerId !== customer.id)) throw validationFailed([{ field: 'serial', message: `no device ${body.serial} of customer ${customer.id}` }]);
   if (body.kind === 'repair' && !body.serial && !body.model) throw validationFailed([{ field: 'serial', message: 'name the device by its serial, or its model when the serial is unknown' }]);
+  await requireUnanswered(deps, links);
+  // 三包: a dealer-sold device under its recognised card is the dealer's to repair (PRODUCT §P5.2).
+  if (body.kind === 'repair' && device) {
+    const routed = await routeToDealer(deps, body, customer, device, user, links);
+    if (routed) return routed;
+  }
   const engineer = await dispatchAtIntake(deps, body, customer.id, user);
   const model = device?.model ?? body.model ?? null;
   const { policy, maintenance } = await policyFor(deps, customer, model);
@@ -171,9 +199,10 @@ async function openTicket(deps: ApiDeps, body: z.output<typeof CreateTicketBody>
   };
   const tickets = new TicketsRepository(deps.knex);
   const repeatOf = device && body.kind === 'repair' ? await tickets.lastRepairOf(device.serial, new Date(openedAt.getTime() - clockLength(policy.ticket.repeatRepairWindow, { kind: '24x7' })), openedAt) : null;
-  const ticket = await tickets.create(
+  const ticket = await recordIntake(
+    deps,
     { kind: body.kind, customerId: customer.id, deviceId: device?.id ?? null, serial: device?.serial ?? null, model, channel: body.channel, symptom: body.symptom, faultLevel: body.level, entitlement, assigneeUserId: engineer?.userId ?? null, contact: body.contact, clockState: clocks, repeatOfTicketId: repeatOf?.id ?? null, openedAt },
-    openedAt,
+    links,
   );
   const input: ServiceTicketInput = {
     ticketId: ticket.id,
@@ -192,13 +221,110 @@ async function openTicket(deps: ApiDeps, body: z.output<typeof CreateTicketBody>
   try {
     await deps.temporal.client.workflow.start(serviceTicket, { taskQueue: deps.temporal.taskQueue, workflowId, args: [input], workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING });
   } catch (error) {
-    // No process, no ticket: the row goes so nothing stands without its clocks.
-    await deps.knex('tickets').where({ id: ticket.id }).delete();
+    // No process, no ticket: the row (and its links) go so nothing stands without its clocks.
+    await undoIntake(deps, ticket.id, links);
     if (isUnavailable(error)) throw unavailable('The process engine is not reachable; nothing was recorded');
     throw error;
   }
   await tickets.setWorkflowId(ticket.id, workflowId);
   return (await tickets.get(ticket.id))!;
+}
+
+/**
+ * The ticket's row and, for a ticket from asset care, both sides of the link, in one transaction: the
+ * ticket names the plan and follow-up, the follow-up names the ticket, both timelines say so. A
+ * follow-up another ticket already answers is a 409 naming it, and nothing is written.
+ */
+/** A follow-up (or finding) a ticket already answers is a 409 naming it, before anything starts. */
+async function requireUnanswered(deps: ApiDeps, links: TicketLinks): Promise<void> {
+  const care = links.care;
+  if (!care) return;
+  const query = deps.knex('care_follow_ups').where({ plan_id: care.planId }).whereNotNull('ticket_id');
+  const taken = (await ('followUpId' in care ? query.where({ id: care.followUpId }) : query.where({ visit_id: care.finding.visitId, finding: care.finding.index })).first('ticket_id')) as { ticket_id: number } | undefined;
+  if (taken) throw conflict(`${care.what} is already answered by ticket ${taken.ticket_id}`, [{ field: 'followUpId' in care ? 'followUpId' : 'finding', message: `answered by ticket ${taken.ticket_id}` }]);
+}
+
+type IntakeEvent = Parameters<TicketsRepository['addEvent']>[1];
+
+async function recordIntake(deps: ApiDeps, row: NewTicket, links: TicketLinks, events: IntakeEvent[] = []): Promise<Ticket> {
+  const care = links.care;
+  let followUpId: number | undefined;
+  try {
+    return await deps.knex.transaction(async (trx) => {
+      const plans = new CareRepository(trx);
+      if (care) {
+        followUpId =
+          'followUpId' in care
+            ? care.followUpId
+            : (await plans.findingFollowUp({ id: care.planId, customerId: care.customerId }, { id: care.finding.visitId, taskKey: care.finding.taskKey }, care.finding.index, care.finding.summary, row.openedAt, row.openedAt)).id;
+      }
+      const ticket = await new TicketsRepository(trx).create({ ...row, ...(care ? { carePlanId: care.planId, careFollowUpId: followUpId! } : {}) }, row.openedAt);
+      for (const event of events) await new TicketsRepository(trx).addEvent(ticket.id, event);
+      if (care) {
+        if (!(await plans.linkTicket(followUpId!, ticket.id))) throw new FollowUpTaken();
+        const noun = ticket.kind === 'complaint' ? 'complaint' : 'ticket';
+        await new TicketsRepository(trx).addEvent(ticket.id, { eventKey: 'origin:care', kind: 'opened_from_care', at: row.openedAt, summary: `opened from care plan ${care.planId}: ${care.what}`, data: { carePlanId: care.planId, followUpId } });
+        await plans.addEvent(care.planId, { eventKey: `ticket:${ticket.id}`, kind: 'ticket_opened', at: row.openedAt, summary: `${noun} ${ticket.id} opened for ${care.what}`, data: { ticketId: ticket.id, kind: ticket.kind, followUpId } });
+      }
+      return ticket;
+    });
+  } catch (error) {
+    if (care && (error instanceof FollowUpTaken || isUniqueViolation(error))) {
+      const taken = followUpId === undefined ? null : await new CareRepository(deps.knex).getFollowUp(care.planId, followUpId);
+      const answered = `already answered by ticket ${taken?.ticketId ?? '?'}`;
+      throw conflict(`${care.what} is ${answered}`, [{ field: 'followUpId' in care ? 'followUpId' : 'finding', message: answered }]);
+    }
+    throw error;
+  }
+}
+
+class FollowUpTaken extends Error {}
+
+async function undoIntake(deps: ApiDeps, ticketId: number, links: TicketLinks): Promise<void> {
+  await deps.knex.transaction(async (trx) => {
+    if (links.care) {
+      await trx('care_plan_events').where({ plan_id: links.care.planId, event_key: `ticket:${ticketId}` }).delete();
+      // A finding's follow-up exists for its ticket only; a call's stays, unanswered again.
+      if ('finding' in links.care) await trx('care_follow_ups').where({ ticket_id: ticketId, reason: 'finding' }).delete();
+      else await trx('care_follow_ups').where({ id: links.care.followUpId, ticket_id: ticketId }).update({ ticket_id: null });
+    }
+    await trx('ticket_events').where({ ticket_id: ticketId }).delete();
+    await trx('tickets').where({ id: ticketId }).delete();
+  });
+}
+
+/**
+ * A repair on a dealer-sold device whose card is recognised and whose warranty still runs goes to the
+ * dealer as a 三包 task (the dealerTask process chases it); the ticket records that and is closed as it
+ * opens: no company clocks run for it. Null when the device is not such a device.
+ */
+async function routeToDealer(deps: ApiDeps, body: TicketIntake, customer: Customer, device: Device, user: User, links: TicketLinks): Promise<Ticket | null> {
+  const dealerTerms = (await dealerPolicy(deps)).dealer;
+  const openedAt = new Date();
+  const today = openedAt.toLocaleDateString('sv-SE', { timeZone: dealerTerms.settlementTimeZone });
+  const sale = await new DealerWarrantyRepository(deps.knex).saleInWarranty(device.serial, today);
+  if (!sale) return null;
+  const task = await openDealerTask(
+    deps,
+    { dealerId: sale.dealerId, deviceSerial: device.serial, customerName: customer.name, ...(body.contact.phone ? { customerPhone: body.contact.phone } : {}), customerEmail: body.contact.email, customerLocale: body.contact.locale ?? customer.locale, request: body.symptom.slice(0, 2000) },
+    user.id,
+  );
+  const { policy } = await policyFor(deps, customer, device.model);
+  const clocks: TicketClocksRecord = { startedAt: openedAt.toISOString(), clock: policy.sla.clock, calendar: policy.calendar, timeZone: customer.timeZone, warnAt: [...policy.sla.warnAt], holds: [], clocks: [] };
+  const routed: IntakeEvent = {
+    eventKey: 'routed:dealer',
+    kind: 'routed_to_dealer',
+    at: openedAt,
+    actor: { userId: user.id, name: user.name, role: user.role },
+    summary: `三包: sold by dealer ${sale.dealerId} (sale ${sale.id}, warranty until ${sale.warrantyEndsOn}); dealer task ${task.id} takes the repair`,
+    data: { dealerId: sale.dealerId, saleId: sale.id, dealerTaskId: task.id },
+  };
+  return recordIntake(
+    deps,
+    { kind: 'repair', customerId: customer.id, deviceId: device.id, serial: device.serial, model: device.model, channel: body.channel, symptom: body.symptom, faultLevel: body.level, entitlement: 'warranty', assigneeUserId: null, contact: body.contact, clockState: clocks, repeatOfTicketId: null, openedAt, dealerTaskId: task.id, closed: true },
+    links,
+    [routed],
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -278,7 +404,7 @@ const read = defineRoute(
     const tickets = new TicketsRepository(deps.knex);
     const ticket = (await tickets.get(params.id))!;
     const timeline = (await tickets.timeline(ticket.id)).map((e) => ({ kind: e.kind, at: e.at.toISOString(), actor: e.actor?.name ?? null, summary: e.summary, data: e.data }));
-    return { status: 200, body: { ...(await view(deps.knex, ticket, new Date())), timeline } };
+    return { status: 200, body: { ...(await view(deps.knex, ticket, new Date())), timeline, returnCalls: await ticketReturnCalls(deps.knex, ticket.id) } };
   },
 );
 
@@ -379,6 +505,7 @@ async function takeStep(deps: ApiDeps, step: (typeof STEPS)[number], ticketId: n
   const receivedAt = new Date();
   if (!deps.temporal) throw unavailable('No process engine configured');
   const ticket = (await new TicketsRepository(deps.knex).get(ticketId))!;
+  if (ticket.dealerTaskId !== null) throw conflict(`ticket ${ticket.id} went to dealer task ${ticket.dealerTaskId} (三包): the dealer takes its steps`);
   const { occurredAt, ...rest } = body as { occurredAt?: string } & Record<string, unknown>;
   const prepared = step.prepare ? await step.prepare(rest, deps) : rest;
   const payload = { ...prepared, actor: { userId: user.id, name: user.name, role: user.role }, occurredAt: occurredAt ? new Date(occurredAt).toISOString() : receivedAt.toISOString() };

@@ -51,6 +51,9 @@ export async function ticketView(knex: Knex, ticket: Ticket, now: Date, loadCale
     entitlement: ticket.entitlement,
     assigneeUserId: ticket.assigneeUserId,
     repeatOfTicketId: ticket.repeatOfTicketId,
+    carePlanId: ticket.carePlanId,
+    careFollowUpId: ticket.careFollowUpId,
+    dealerTaskId: ticket.dealerTaskId,
     openedAt: ticket.openedAt.toISOString(),
     resolvedAt: ticket.resolvedAt?.toISOString() ?? null,
     closedAt: ticket.closedAt?.toISOString() ?? null,
@@ -60,3 +63,9 @@ export async function ticketView(knex: Knex, ticket: Ticket, now: Date, loadCale
   };
 }
 
+
+/** The return calls a closed repair put on its device's care plan (the care side names the ticket). */
+export async function ticketReturnCalls(knex: Knex, ticketId: number) {
+  const rows = (await knex('care_calls').where({ ticket_id: ticketId }).orderBy('id').select('plan_id', 'task_key', 'status', 'due_at')) as { plan_id: unknown; task_key: unknown; status: unknown; due_at: unknown }[];
+  return rows.map((r) => ({ carePlanId: Number(r.plan_id), taskKey: String(r.task_key), status: String(r.status), dueAt: new Date(r.due_at as string).toISOString() }));
+}

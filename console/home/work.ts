@@ -44,6 +44,7 @@ const WEEK_DAYS = 7;
 export const RECORD_PAGES: Record<string, (id: number) => string> = {
   project: (id) => `/projects/${id}`,
   ticket: (id) => `/tickets/${id}`,
+  care_plan: (id) => `/care-plans/${id}`,
 };
 
 export function clockOf(deadline: Pick<Deadline, 'dueAt' | 'lastRung'>, now: Date): RowClock {
@@ -68,13 +69,16 @@ async function describeRecords(knex: Knex, deadlines: Deadline[]): Promise<Map<s
   const idsOf = (type: string) => [...new Set(deadlines.filter((d) => d.recordType === type).map((d) => d.recordId))];
   const projectIds = idsOf('project');
   const ticketIds = idsOf('ticket');
-  const [projects, tickets] = await Promise.all([
+  const planIds = idsOf('care_plan');
+  const [projects, tickets, plans] = await Promise.all([
     projectIds.length === 0 ? [] : (knex('projects as p').leftJoin('customers as c', 'c.id', 'p.customer_id').whereIn('p.id', projectIds).select('p.id', 'p.contract_no', 'p.name', 'c.time_zone') as Promise<Array<{ id: number; contract_no: string; name: string; time_zone: string | null }>>),
     ticketIds.length === 0 ? [] : (knex('tickets as t').leftJoin('customers as c', 'c.id', 't.customer_id').whereIn('t.id', ticketIds).select('t.id', 't.symptom', 'c.time_zone') as Promise<Array<{ id: number; symptom: string; time_zone: string | null }>>),
+    planIds.length === 0 ? [] : (knex('care_plans as p').leftJoin('customers as c', 'c.id', 'p.customer_id').whereIn('p.id', planIds).select('p.id', 'c.name', 'c.time_zone') as Promise<Array<{ id: number; name: string | null; time_zone: string | null }>>),
   ]);
   const summaries = new Map<string, RecordSummary>();
   for (const p of projects) summaries.set(`project:${p.id}`, { label: `${p.contract_no} · ${p.name}`, href: null, timeZone: p.time_zone });
   for (const t of tickets) summaries.set(`ticket:${t.id}`, { label: `#${t.id} · ${t.symptom.slice(0, 60)}`, href: null, timeZone: t.time_zone });
+  for (const p of plans) summaries.set(`care_plan:${p.id}`, { label: `#${p.id} · ${p.name ?? ''}`, href: null, timeZone: p.time_zone });
   for (const d of deadlines) {
     const key = `${d.recordType}:${d.recordId}`;
     const known = summaries.get(key) ?? { label: `#${d.recordId}`, href: null, timeZone: null };

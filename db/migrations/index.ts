@@ -16,6 +16,8 @@ import * as care from './0015_care';
 import * as dealerProcesses from './0016_dealer_processes';
 import * as ticketExtras from './0017_ticket_extras';
 import * as calendarFeeds from './0019_calendar_feeds';
+import * as ticketLinks from './0021_ticket_links';
+import * as partsPlans from './0022_parts_plans';
 import * as pageIndexes from './0023_page_indexes';
 
 interface Migration {
@@ -44,6 +46,8 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0016_dealer_processes', dealerProcesses],
   ['0017_ticket_extras', ticketExtras],
   ['0019_calendar_feeds', calendarFeeds],
+  ['0021_ticket_links', ticketLinks],
+  ['0022_parts_plans', partsPlans],
   ['0023_page_indexes', pageIndexes],
 ];
 

@@ -78,6 +78,8 @@ export interface CareCall {
   outcome: unknown;
   doneAt: Date | null;
   contactIds: number[];
+  /** A return call after a closed repair: its ticket. */
+  ticketId: number | null;
 }
 
 export interface CareFollowUp {
@@ -89,6 +91,10 @@ export interface CareFollowUp {
   dueAt: Date;
   callId: number | null;
   visitId: number | null;
+  /** The ticket or complaint opened to answer it. */
+  ticketId: number | null;
+  /** A visit finding's follow-up: which finding of the visit (0-based). */
+  finding: number | null;
 }
 
 export interface TaskFilter {
@@ -157,6 +163,7 @@ const toCall = (row: Row, contactIds: number[]): CareCall => ({
   outcome: fromJson(row.outcome),
   doneAt: toDate(row.done_at),
   contactIds,
+  ticketId: row.ticket_id === null || row.ticket_id === undefined ? null : Number(row.ticket_id),
 });
 
 export class CareRepository {
@@ -273,8 +280,8 @@ export class CareRepository {
       .ignore();
   }
 
-  /** A call with the customer's contacts to try (all but those flagged as a wrong number). */
-  async insertCall(plan: { id: number; customerId: number; projectId: number | null }, task: CareTaskRow, now: Date): Promise<void> {
+  /** A call with the customer's contacts to try (all but those flagged as a wrong number); a repair's return call names its ticket. */
+  async insertCall(plan: { id: number; customerId: number; projectId: number | null }, task: CareTaskRow & { ticketId?: number | null }, now: Date): Promise<void> {
     await this.db('care_calls')
       .insert({
         plan_id: plan.id,
@@ -287,6 +294,7 @@ export class CareRepository {
         window_end: task.windowEnd,
         remind_at: task.remindAt,
         attempts: 0,
+        ...(task.ticketId ? { ticket_id: task.ticketId } : {}),
         created_at: now,
         updated_at: now,
       })
@@ -335,7 +343,32 @@ export class CareRepository {
 
   async followUps(planId: number): Promise<CareFollowUp[]> {
     const rows = (await this.db('care_follow_ups').where({ plan_id: planId }).orderBy('id')) as Row[];
-    return rows.map((row) => ({ id: Number(row.id), planId, reason: String(row.reason), status: String(row.status), summary: String(row.summary), dueAt: toRequiredDate(row.due_at), callId: row.call_id === null ? null : Number(row.call_id), visitId: row.visit_id === null ? null : Number(row.visit_id) }));
+    return rows.map(toFollowUp);
+  }
+
+  async getFollowUp(planId: number, id: number): Promise<CareFollowUp | null> {
+    const row = (await this.db('care_follow_ups').where({ plan_id: planId, id }).first()) as Row | undefined;
+    return row ? toFollowUp(row) : null;
+  }
+
+  /**
+   * The ticket opened to answer a follow-up, on the follow-up's row. Only while it has none: false
+   * when another ticket got there first (two people at once), so the caller undoes its own.
+   */
+  async linkTicket(followUpId: number, ticketId: number): Promise<boolean> {
+    return (await this.db('care_follow_ups').where({ id: followUpId }).whereNull('ticket_id').update({ ticket_id: ticketId })) === 1;
+  }
+
+  /**
+   * The follow-up of one finding of a visit, which a ticket answers as it is written (so it is closed
+   * from the start: the ticket carries the deadlines). The same row ever after (unique by visit and finding).
+   */
+  async findingFollowUp(plan: { id: number; customerId: number }, visit: { id: number; taskKey: string }, finding: number, summary: string, dueAt: Date, now: Date): Promise<CareFollowUp> {
+    await this.db('care_follow_ups')
+      .insert({ plan_id: plan.id, customer_id: plan.customerId, visit_id: visit.id, finding, follow_up_key: `${visit.taskKey}:finding:${finding}`, reason: 'finding', status: 'closed', summary, due_at: dueAt, created_at: now })
+      .onConflict(['plan_id', 'follow_up_key'])
+      .ignore();
+    return toFollowUp((await this.db('care_follow_ups').where({ plan_id: plan.id, follow_up_key: `${visit.taskKey}:finding:${finding}` }).first()) as Row);
   }
 
   async flagWrongNumber(contactId: number, now: Date): Promise<void> {
@@ -366,6 +399,19 @@ export class CareRepository {
     return rows.map((row) => toCall(row, contacts.filter((c) => Number(c.call_id) === Number(row.id)).map((c) => Number(c.contact_id))));
   }
 }
+
+const toFollowUp = (row: Row): CareFollowUp => ({
+  id: Number(row.id),
+  planId: Number(row.plan_id),
+  reason: String(row.reason),
+  status: String(row.status),
+  summary: String(row.summary),
+  dueAt: toRequiredDate(row.due_at),
+  callId: row.call_id === null ? null : Number(row.call_id),
+  visitId: row.visit_id === null ? null : Number(row.visit_id),
+  ticketId: row.ticket_id === null || row.ticket_id === undefined ? null : Number(row.ticket_id),
+  finding: row.finding === null || row.finding === undefined ? null : Number(row.finding),
+});
 
 function columnsOf(patch: Record<string, unknown>, now: Date): Row {
   const names: Record<string, string> = { status: 'status', assigneeUserId: 'assignee_user_id', dueAt: 'due_at', windowStart: 'window_start', windowEnd: 'window_end', remindAt: 'remind_at', doneAt: 'done_at', reportDueAt: 'report_due_at', attempts: 'attempts' };

@@ -72,7 +72,7 @@ export interface ReadableRecords {
 }
 
 /** Record types of the dealer-warranty deadlines and the tables (with dealer_id) they point into. */
-export const DEALER_DEADLINE_TABLES = { claim: 'claims', dealer_sale: 'dealer_sales', dealer_task: 'dealer_tasks', settlement: 'settlements' } as const;
+export const DEALER_DEADLINE_TABLES = { claim: 'claims', dealer_sale: 'dealer_sales', dealer_task: 'dealer_tasks', settlement: 'settlements', parts_plan: 'parts_plans' } as const;
 export type DealerRecordType = keyof typeof DEALER_DEADLINE_TABLES;
 
 type Row = Record<string, unknown>;

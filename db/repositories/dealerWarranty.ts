@@ -19,6 +19,7 @@ import {
   lineAmount,
   linesLostToMissingParts,
   oldPartReturnDueDate,
+  partsPlanWorkflowId,
   periodBounds,
   resubmitRefusal,
   sampledForAudit,
@@ -194,6 +195,22 @@ const toLine = (row: Row): ClaimLine => ({
   appraisal: (row.appraisal as Appraisal | null) ?? null,
 });
 
+const toTask = (row: Row): DealerTask => ({
+  id: num(row.id),
+  dealerId: num(row.dealer_id),
+  deviceSerial: String(row.device_serial),
+  customerName: String(row.customer_name),
+  request: String(row.request),
+  status: row.status as DealerTask['status'],
+  arrangeDueAt: toRequiredDate(row.arrange_due_at),
+  clerkCheckAt: toRequiredDate(row.clerk_check_at),
+  arrangedAt: toDate(row.arranged_at),
+  visitAt: toDate(row.visit_at),
+  arrangement: (row.arrangement as string | null) ?? null,
+  checkedAt: toDate(row.checked_at),
+  customerEmail: (row.customer_email as string | null) ?? null,
+});
+
 /** The device serial, fault and repair date that make a duplicate; set on live claims only. */
 const duplicateKey = (serial: string, fault: string, repairDate: string): string => `${serial}|${fault.trim().toLowerCase()}|${repairDate}`;
 
@@ -207,6 +224,7 @@ const DEADLINE_OWNERS: Record<DealerRecordType, (id: number) => string> = {
   dealer_task: dealerTaskWorkflowId,
   claim: dealerClaimWorkflowId,
   settlement: settlementConfirmWorkflowId,
+  parts_plan: partsPlanWorkflowId,
 };
 
 async function openDeadline(db: Knex, recordType: DealerRecordType, recordId: number, kind: string, description: string, dueAt: Date, key = kind): Promise<void> {
@@ -278,6 +296,12 @@ export class DealerWarrantyRepository {
 
   async sale(id: number, scope?: Scope): Promise<DealerSale | null> {
     const row = (await whereInScope(this.db('dealer_sales').where({ id }), scope, { dealer: 'dealer_id' }).first()) as Row | undefined;
+    return row ? toSale(row) : null;
+  }
+
+  /** The dealer sale of a device whose card is recognised and whose warranty still runs on `today` (YYYY-MM-DD): a 三包 device. */
+  async saleInWarranty(deviceSerial: string, today: string): Promise<DealerSale | null> {
+    const row = (await this.db('dealer_sales').where({ device_serial: deviceSerial, warranty: 'recognised' }).where('warranty_ends_on', '>=', today).orderBy('id', 'desc').first()) as Row | undefined;
     return row ? toSale(row) : null;
   }
 
@@ -374,22 +398,19 @@ export class DealerWarrantyRepository {
 
   async task(id: number, scope?: Scope): Promise<DealerTask | null> {
     const row = (await whereInScope(this.db('dealer_tasks').where({ id }), scope, { dealer: 'dealer_id' }).first()) as Row | undefined;
-    if (!row) return null;
-    return {
-      id: num(row.id),
-      dealerId: num(row.dealer_id),
-      deviceSerial: String(row.device_serial),
-      customerName: String(row.customer_name),
-      request: String(row.request),
-      status: row.status as DealerTask['status'],
-      arrangeDueAt: toRequiredDate(row.arrange_due_at),
-      clerkCheckAt: toRequiredDate(row.clerk_check_at),
-      arrangedAt: toDate(row.arranged_at),
-      visitAt: toDate(row.visit_at),
-      arrangement: (row.arrangement as string | null) ?? null,
-      checkedAt: toDate(row.checked_at),
-      customerEmail: (row.customer_email as string | null) ?? null,
-    };
+    return row ? toTask(row) : null;
+  }
+
+  /** Tasks not yet checked by the sales clerk, in the caller's scope, the soonest arrangement deadline first. */
+  async listOpenTasks(scope: Scope): Promise<DealerTask[]> {
+    const rows = (await whereInScope(this.db('dealer_tasks').whereNull('checked_at').orderBy([{ column: 'arrange_due_at' }, { column: 'id' }]), scope, { dealer: 'dealer_id' }).limit(500)) as Row[];
+    return rows.map(toTask);
+  }
+
+  /** Sales in the caller's scope, the card due soonest first. */
+  async listSales(scope: Scope): Promise<DealerSale[]> {
+    const rows = (await whereInScope(this.db('dealer_sales').orderBy([{ column: 'card_due_on' }, { column: 'id' }]), scope, { dealer: 'dealer_id' }).limit(500)) as Row[];
+    return rows.map(toSale);
   }
 
   /** The dealer arranges the service (a visit time and what it will do); the arrangement deadline is met. */

@@ -35,6 +35,11 @@ export interface Ticket {
   charges: unknown;
   progress: Record<string, unknown>;
   repeatOfTicketId: number | null;
+  /** Opened from asset care: the care plan and the follow-up (a call's or a visit's finding) it answers. */
+  carePlanId: number | null;
+  careFollowUpId: number | null;
+  /** A 三包 repair routed at intake to the dealer: the dealer task that took it. */
+  dealerTaskId: number | null;
   workflowId: string | null;
   openedAt: Date;
   resolvedAt: Date | null;
@@ -56,6 +61,11 @@ export interface NewTicket {
   clockState: TicketClocksRecord;
   repeatOfTicketId: number | null;
   openedAt: Date;
+  carePlanId?: number | null;
+  careFollowUpId?: number | null;
+  dealerTaskId?: number | null;
+  /** Routed to a dealer at intake: the ticket is closed as it opens (the dealer task runs the work). */
+  closed?: boolean;
 }
 
 /** What a step changes on the row; absent fields stay. */
@@ -104,6 +114,9 @@ function fromRow(row: Row): Ticket {
     charges: row.charges === null ? null : fromJson<unknown>(row.charges),
     progress: row.progress === null || row.progress === undefined ? {} : fromJson<Record<string, unknown>>(row.progress),
     repeatOfTicketId: row.repeat_of_ticket_id === null ? null : Number(row.repeat_of_ticket_id),
+    carePlanId: row.care_plan_id === null || row.care_plan_id === undefined ? null : Number(row.care_plan_id),
+    careFollowUpId: row.care_follow_up_id === null || row.care_follow_up_id === undefined ? null : Number(row.care_follow_up_id),
+    dealerTaskId: row.dealer_task_id === null || row.dealer_task_id === undefined ? null : Number(row.dealer_task_id),
     workflowId: (row.workflow_id as string | null) ?? null,
     openedAt: toRequiredDate(row.opened_at),
     resolvedAt: toDate(row.resolved_at),
@@ -136,13 +149,17 @@ export class TicketsRepository {
       symptom: input.symptom,
       fault_level: input.faultLevel,
       entitlement: input.entitlement,
-      status: input.assigneeUserId === null ? 'open' : 'assigned',
+      status: input.closed ? 'closed' : input.assigneeUserId === null ? 'open' : 'assigned',
       on_hold: false,
       assignee_user_id: input.assigneeUserId,
       contact: toJson(input.contact),
       clock_state: toJson(input.clockState),
       repeat_of_ticket_id: input.repeatOfTicketId,
+      care_plan_id: input.carePlanId ?? null,
+      care_follow_up_id: input.careFollowUpId ?? null,
+      dealer_task_id: input.dealerTaskId ?? null,
       opened_at: input.openedAt,
+      ...(input.closed ? { closed_at: input.openedAt } : {}),
       updated_at: now,
     });
     return (await this.get(insertedId(result)))!;

@@ -86,7 +86,10 @@ const MATRIX: Record<string, Row> = {
   'record settlement read': rowOf({ admin: same('ok'), leadership: same('ok'), sales_clerk: same('ok'), finance: same('ok'), dealer: ['ok', 404] }, same(404)),
   'record settlement act': rowOf({ finance: same('ok'), dealer: ['ok', 404] }, same(403)),
   'record ledger read': rowOf({ admin: same('ok'), leadership: same('ok'), finance: same('ok'), dealer: ['ok', 404] }, same(404)),
-  // Tickets: dispatchers and service managers run them all, engineers those assigned to them.
+  'record parts_plan read': rowOf({ admin: same('ok'), leadership: same('ok'), sales_clerk: same('ok'), dealer: ['ok', 404] }, same(404)),
+  'record parts_plan act': rowOf({ dealer: ['ok', 404] }, same(403)),
+  // Tickets: dispatchers and service managers run them all, engineers those assigned to them. Opening
+  // one from a care follow-up or a visit finding (POST /api/care-plans/:id/…/ticket) is opening a ticket.
   'collection ticket act': rowOf({ dispatcher: same('ok'), engineer: same('ok'), senior_engineer: same('ok'), service_manager: same('ok') }, same(403)),
   'collection ticket read': rowOf({}, same('ok')),
   'record ticket read': rowOf(
@@ -278,9 +281,9 @@ describe('authorization matrix: every route × every role × own and other recor
 
   function concreteRequest(op: Operation, target: typeof own): { path: string; body: unknown } {
     const resource = op.access && 'resource' in op.access ? op.access.resource : null;
-    const ids: Partial<Record<string, number>> = { user: target.user, api_token: target.token, dealer_sale: target.sale, dealer_task: target.task, claim: target.claim, settlement: target.settlement, ledger: target.dealer, ticket: target.ticket, customer: target.project.customerId };
+    const ids: Partial<Record<string, number>> = { user: target.user, api_token: target.token, dealer_sale: target.sale, dealer_task: target.task, claim: target.claim, settlement: target.settlement, ledger: target.dealer, parts_plan: target.dealer, ticket: target.ticket, customer: target.project.customerId };
     const id = (resource && ids[resource]) ?? target.project.id;
-    const path = op.path.replace('{id}', String(id)).replace('{serial}', encodeURIComponent(target.serial)).replace('{issueId}', 'I1').replace('{scope}', 'template').replace('{key}', resource === 'policy_layer' ? 'default' : 'cn').replace('{model}', 'M1').replace('{year}', '2027');
+    const path = op.path.replace('{id}', String(id)).replace('{serial}', encodeURIComponent(target.serial)).replace('{issueId}', 'I1').replace('{followUpId}', '1').replace('{visitId}', '1').replace('{scope}', 'template').replace('{key}', resource === 'policy_layer' ? 'default' : 'cn').replace('{model}', 'M1').replace('{year}', '2027');
     // Every request body is an object: an array is always a 400, so a call the rule lets through changes nothing.
     return { path, body: op.hasBody ? [] : undefined };
   }

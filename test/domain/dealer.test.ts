@@ -26,6 +26,8 @@ import {
   endOfLocalDay,
   hasTimePart,
   partsPlanDueDates,
+  partsPlanClock,
+  partsPlanRefusal,
   startOfLocalDay,
 } from '../../domain/dealer';
 import { DEFAULT_POLICY, mergePolicy } from '../../domain/policy';
@@ -320,6 +322,7 @@ describe('the warranty card clock', () => {
 });
 
 describe('the parts plan', () => {
+  const shanghai = 'Asia/Shanghai';
   it('is due partsPlanLead before the next start of each season, across the year end', () => {
     expect(partsPlanDueDates(['03-01', '09-01'], 'P30D', '2026-12-01')).toEqual([
       { seasonStart: '2027-03-01', dueOn: '2027-01-30' },
@@ -327,5 +330,41 @@ describe('the parts plan', () => {
     ]);
     expect(partsPlanDueDates(['01-15'], 'P30D', '2026-12-01')).toEqual([{ seasonStart: '2027-01-15', dueOn: '2026-12-16' }]);
     expect(partsPlanDueDates(['01-15'], 'P30D', '2027-01-15')).toEqual([{ seasonStart: '2028-01-15', dueOn: '2027-12-16' }]);
+  });
+
+  it('leap years: 30 days before 1 March is 30 January, or 31 January in a leap year', () => {
+    expect(partsPlanDueDates(['03-01'], 'P30D', '2027-06-01')).toEqual([{ seasonStart: '2028-03-01', dueOn: '2028-01-31' }]);
+    expect(partsPlanDueDates(['03-01'], 'P30D', '2026-06-01')).toEqual([{ seasonStart: '2027-03-01', dueOn: '2027-01-30' }]);
+  });
+
+  it('a due date this year that has passed is still listed while its season is ahead (overdue)', () => {
+    expect(partsPlanDueDates(['03-01'], 'P30D', '2027-02-10')).toEqual([{ seasonStart: '2027-03-01', dueOn: '2027-01-30' }]);
+  });
+
+  it('is due by the end of its due day in the settlement zone; the reminder at the start of the day partsPlanRemindBefore earlier, across the year end', () => {
+    const policy = { partsPlanLead: 'P30D', partsPlanRemindBefore: 'P7D' };
+    // Season 31 January 2027: due 1 January 2027, reminded 25 December 2026 (Shanghai midnight is 16:00 UTC the day before).
+    const [plan] = partsPlanDueDates(['01-31'], 'P30D', '2026-12-01');
+    expect(plan).toEqual({ seasonStart: '2027-01-31', dueOn: '2027-01-01' });
+    expect(partsPlanClock(plan!.dueOn, new Date('2026-12-01T00:00:00Z'), policy, shanghai)).toEqual({
+      dueAt: new Date('2027-01-01T16:00:00Z'),
+      remindAt: new Date('2026-12-24T16:00:00Z'),
+    });
+    expect(partsPlanClock('2027-01-30', new Date('2026-12-01T00:00:00Z'), policy, 'UTC')).toEqual({ dueAt: new Date('2027-01-31T00:00:00Z'), remindAt: new Date('2027-01-23T00:00:00Z') });
+  });
+
+  it('a lead in seconds (tests, pilots) counts from the moment the plan was opened', () => {
+    expect(partsPlanClock('2027-01-30', new Date('2026-12-01T02:00:00Z'), { partsPlanLead: 'PT6S', partsPlanRemindBefore: 'PT4S' }, shanghai)).toEqual({
+      dueAt: new Date('2026-12-01T02:00:06Z'),
+      remindAt: new Date('2026-12-01T02:00:02Z'),
+    });
+  });
+
+  it('a plan needs lines, each part once, in whole positive quantities', () => {
+    expect(partsPlanRefusal([{ partNo: 'P-1', quantity: 2 }, { partNo: 'P-2', quantity: 1 }])).toBeNull();
+    expect(partsPlanRefusal([])).toEqual({ field: 'lines', message: 'a parts plan needs at least one line' });
+    expect(partsPlanRefusal([{ partNo: 'P-1', quantity: 0 }])?.field).toBe('lines.0.quantity');
+    expect(partsPlanRefusal([{ partNo: 'P-1', quantity: 1.5 }])?.field).toBe('lines.0.quantity');
+    expect(partsPlanRefusal([{ partNo: 'P-1', quantity: 1 }, { partNo: ' P-1', quantity: 3 }])).toEqual({ field: 'lines.1.partNo', message: 'part P-1 is on the plan twice' });
   });
 });

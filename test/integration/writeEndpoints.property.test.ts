@@ -11,6 +11,7 @@ import { apiModules } from '../../api/modules';
 import { DealersRepository } from '../../db/repositories/dealers';
 import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
 import { DEFAULT_POLICY } from '../../domain/policy';
+import { CareRepository } from '../../db/repositories/care';
 import { CustomersRepository } from '../../db/repositories/customers';
 import { DevicesRepository } from '../../db/repositories/devices';
 import { UsersRepository } from '../../db/repositories/users';
@@ -18,7 +19,7 @@ import type { PolicyOverride } from '../../domain/policy';
 import { BOTH_SIGN, CUSTOMER_CONTACT, PM, SECONDS_POLICY, SERVICE_MANAGER, startProjectHarness, uniqueContractNo, type Json, type ProjectHarness } from '../support/projectHarness';
 
 /** Every table a write endpoint could touch (the audit trail records refusals too, by design). */
-const TABLES = ['customers', 'customer_contacts', 'sites', 'devices', 'contracts', 'policy_layers', 'projects', 'project_events', 'trial_issues', 'doa_cases', 'users', 'api_tokens', 'notice_outbox', 'dealers', 'calendar_years', 'deadlines', 'idempotency_keys', 'model_parts', 'model_operations', 'dealer_sales', 'dealer_tasks', 'claims', 'claim_lines', 'settlements', 'settlement_lines', 'ledger_entries', 'tickets', 'ticket_events'] as const;
+const TABLES = ['customers', 'customer_contacts', 'sites', 'devices', 'contracts', 'policy_layers', 'projects', 'project_events', 'trial_issues', 'doa_cases', 'users', 'api_tokens', 'notice_outbox', 'dealers', 'calendar_years', 'deadlines', 'idempotency_keys', 'model_parts', 'model_operations', 'dealer_sales', 'dealer_tasks', 'claims', 'claim_lines', 'settlements', 'settlement_lines', 'ledger_entries', 'parts_plans', 'tickets', 'ticket_events', 'care_plans', 'care_follow_ups', 'care_plan_events'] as const;
 
 /** Nothing falls due while the properties run. */
 const QUIET_POLICY: PolicyOverride = {
@@ -154,12 +155,14 @@ describe('every write endpoint, under arbitrary and broken input', () => {
   let doaProjectId: number;
   let doaSerial: string;
   /** Dealer warranty: a sale, a claim and a statement of one dealer, and the tokens of each step's role. */
-  const dealerSide = {} as { sale: number; task: number; claim: number; settlement: number; dealer: string; clerk: string; appraiser: string; finance: string };
+  const dealerSide = {} as { dealerId: number; sale: number; task: number; claim: number; settlement: number; dealer: string; clerk: string; appraiser: string; finance: string };
   /** A repair ticket on record (its workflow running), so its steps reach their body check. */
   let ticketId: number;
   let ticketCustomerId: number;
   let ticketSerial: string;
   let engineerId: number;
+  /** A care plan with a return call's follow-up and a done visit with a finding: tickets open from them. */
+  const careSide = {} as { plan: number; followUp: number; visit: number };
 
   beforeAll(async () => {
     h = await startProjectHarness('write-properties');
@@ -178,7 +181,7 @@ describe('every write endpoint, under arbitrary and broken input', () => {
     const claim = await warranty.submitClaim({ dealerId, deviceSerial: 'SN-PROP-1', faultCode: 'E1', repairDate: '2026-02-01', workDone: 'w', lines: [{ kind: 'other', amount: { amount: 1, currency: 'CNY' }, description: 'x' }] }, DEFAULT_POLICY.dealer, 1, new Date(), '2026-02-02');
     const [settlement] = await h.system.db.knex('settlements').insert({ dealer_id: dealerId, period: '2026-01', currency: 'CNY', status: 'review', total_minor: 0, created_at: new Date(), updated_at: new Date() });
     const task = await warranty.createTask({ dealerId, deviceSerial: 'SN-PROP-1', customerName: 'C', request: 'visit' }, DEFAULT_POLICY.dealer, 1, new Date());
-    Object.assign(dealerSide, { sale: sale.id, task: task.id, claim: claim.id, settlement: Number(settlement), dealer: await tokenFor('dealer'), clerk: await tokenFor('sales_clerk'), appraiser: await tokenFor('technical_appraiser'), finance: await tokenFor('finance') });
+    Object.assign(dealerSide, { dealerId, sale: sale.id, task: task.id, claim: claim.id, settlement: Number(settlement), dealer: await tokenFor('dealer'), clerk: await tokenFor('sales_clerk'), appraiser: await tokenFor('technical_appraiser'), finance: await tokenFor('finance') });
 
     const created = await h.createProject({ policy: QUIET_POLICY });
     expect(created.status).toBe(201);
@@ -200,6 +203,14 @@ describe('every write endpoint, under arbitrary and broken input', () => {
     ticketCustomerId = (await new CustomersRepository(h.system.db.knex).create({ name: 'Ticket Hospital' })).id;
     ticketSerial = uniqueContractNo('TK');
     await new DevicesRepository(h.system.db.knex).createMany(ticketCustomerId, [{ model: 'DR-7000', serial: ticketSerial }]);
+    const care = new CareRepository(h.system.db.knex);
+    const plan = await care.createPlan({ customerId: ticketCustomerId, siteId: null, projectId: null, customerClass: 'regular', anchorAt: new Date(), warrantyEndsAt: null, policy: DEFAULT_POLICY, deviceIds: [] }, new Date());
+    const at = new Date();
+    await care.insertCall({ id: plan.id, customerId: ticketCustomerId, projectId: null }, { taskKey: 'call:1', kind: 'call', dueAt: at, windowStart: at, windowEnd: at, remindAt: at, assigneeUserId: null }, at);
+    await care.addFollowUp(plan.id, { key: 'call:1:low_score', customerId: ticketCustomerId, reason: 'low_score', summary: 'return call call:1: satisfaction 1/5', dueAt: at, callTaskKey: 'call:1' }, at);
+    await care.insertVisit({ id: plan.id, customerId: ticketCustomerId, projectId: null }, { taskKey: 'inspection:1', kind: 'inspection', dueAt: at, windowStart: at, windowEnd: at, remindAt: at, assigneeUserId: null }, at);
+    await care.patchVisit(plan.id, 'inspection:1', { status: 'done', doneAt: at, outcome: { findings: ['earth wire loose'] } }, at);
+    Object.assign(careSide, { plan: plan.id, followUp: (await care.followUps(plan.id))[0]!.id, visit: (await care.listVisits({ planId: plan.id, now: at }))[0]!.id });
     const ticket = await send('POST', '/api/tickets', validTicket(), h.readerToken);
     expect(ticket.status).toBe(201);
     ticketId = ticket.body.id;
@@ -333,6 +344,22 @@ describe('every write endpoint, under arbitrary and broken input', () => {
 
   const endpoints = (): Endpoint[] => [
     { name: 'POST /api/tickets', method: 'POST', path: () => '/api/tickets', valid: validTicket, token: () => h.readerToken, starts: true },
+    {
+      name: 'POST /api/care-plans/:id/follow-ups/:followUpId/ticket',
+      method: 'POST',
+      path: () => `/api/care-plans/${careSide.plan}/follow-ups/${careSide.followUp}/ticket`,
+      valid: () => ({ kind: 'complaint', symptom: 'slow to start', serial: ticketSerial, level: 2, contact: validTicket().contact }),
+      token: () => h.readerToken,
+      starts: true,
+    },
+    {
+      name: 'POST /api/care-plans/:id/visits/:visitId/ticket',
+      method: 'POST',
+      path: () => `/api/care-plans/${careSide.plan}/visits/${careSide.visit}/ticket`,
+      valid: () => ({ finding: 0, serial: ticketSerial, level: 2, contact: validTicket().contact }),
+      token: () => h.readerToken,
+      starts: true,
+    },
     ...Object.keys(ticketSteps()).map((step) => ({ name: `POST /api/tickets/:id/${step}`, method: 'POST', path: () => `/api/tickets/${ticketId}/${step}`, valid: () => ticketSteps()[step], token: () => h.readerToken })),
     // Started by the service manager: the body sets commercial terms (DOA windows), which are theirs.
     { name: 'POST /api/projects', method: 'POST', path: () => '/api/projects', valid: validProject, token: () => h.smToken, starts: true },
@@ -380,6 +407,7 @@ describe('every write endpoint, under arbitrary and broken input', () => {
       { name: 'POST /api/settlements/run', method: 'POST', path: () => '/api/settlements/run', valid: () => ({ period: '2026-01', dealerId: 1 }), token: () => d.finance },
       { name: 'POST /api/settlements/:id/review', method: 'POST', path: () => `/api/settlements/${d.settlement}/review`, valid: () => ({ holdLineIds: [1] }), token: () => d.finance },
       { name: 'POST /api/settlements/:id/confirm', method: 'POST', path: () => `/api/settlements/${d.settlement}/confirm`, valid: () => ({ version: 1 }), token: () => d.dealer },
+      { name: 'POST /api/dealers/:id/parts-plans', method: 'POST', path: () => `/api/dealers/${d.dealerId}/parts-plans`, valid: () => ({ seasonStart: '2027-03-01', lines: [{ partNo: 'P-1', quantity: 2 }], note: 'spring' }), token: () => d.dealer },
       { name: 'POST /api/settlements/:id/dispute', method: 'POST', path: () => `/api/settlements/${d.settlement}/dispute`, valid: () => ({ reason: 'line 3 was paid already' }), token: () => d.dealer },
     ];
   }

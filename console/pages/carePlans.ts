@@ -1,0 +1,118 @@
+/**
+ * Care plans (P4): the list, and a plan's page with its past and next tasks, warranty dates and
+ * maintenance contracts (the page a care notice links to).
+ *
+ *   GET /care-plans      plans the caller may read, with their next task
+ *   GET /care-plans/:id  customer, devices, warranty, contracts, next and past visits and calls,
+ *                        follow-ups, timeline
+ */
+import type { Request, Response } from 'express';
+import { principalOf } from '../../api/access';
+import { CareRepository, type CareCall, type CarePlan, type CareVisit } from '../../db/repositories/care';
+import { DevicesRepository } from '../../db/repositories/devices';
+import type { CareContractRecord } from '../../workflows/carePlan.messages';
+import { mayReadPlan, PLAN_LIST_ROLES, planScope } from '../care/reach';
+import { careWord, customersOf } from '../care/view';
+import type { ConsoleArea } from '../context';
+import { namesOf, positiveInt } from '../kit';
+import type { Locale } from '../../api/roles';
+import { CONSOLE_TIME_ZONE } from '../views';
+
+/** Past tasks shown on a plan's page, newest first (a plan runs for years). */
+const PAST_SHOWN = 50;
+
+function taskRows(locale: Locale, visits: CareVisit[], calls: CareCall[], engineers: Map<number, string>) {
+  return [
+    ...visits.map((v) => ({ href: `/visits/${v.id}`, kind: careWord(locale, 'care.kind', v.kind), status: careWord(locale, 'care.visitStatus', v.status), open: v.status === 'due', dueAt: v.dueAt, doneAt: v.doneAt, who: v.assigneeUserId === null ? null : (engineers.get(v.assigneeUserId) ?? null), reportHref: v.status === 'done' ? `/visits/${v.id}/report` : null })),
+    ...calls.map((c) => ({ href: `/calls/${c.id}`, kind: careWord(locale, 'care.kind', 'call'), status: careWord(locale, 'care.callStatus', c.status), open: c.status === 'due', dueAt: c.dueAt, doneAt: c.doneAt, who: null, reportHref: null })),
+  ];
+}
+
+export const carePlansArea: ConsoleArea = {
+  paths: ['/care-plans', '/care-plans/:id'],
+  nav: [{ href: '/care-plans', label: 'nav.carePlans', shownTo: (user) => PLAN_LIST_ROLES.includes(user.role) }],
+  register(router, ctx) {
+    const { t, message, send, localeOf, signedInUser, requireUser } = ctx;
+    const care = new CareRepository(ctx.knex);
+
+    router.get('/care-plans', requireUser, async (req, res) => {
+      const locale = localeOf(req, res);
+      const scope = planScope(principalOf(signedInUser(res)!));
+      const plans = scope ? await care.listPlans(scope) : [];
+      const ids = plans.map((p) => p.id);
+      // Each plan's next open task, in one query per table.
+      const next = async (table: 'care_visits' | 'care_calls') =>
+        ids.length === 0 ? new Map<number, Date>() : new Map(((await ctx.knex(table).whereIn('plan_id', ids).where({ status: 'due' }).groupBy('plan_id').select('plan_id').min({ due: 'due_at' })) as Array<{ plan_id: number; due: Date | string }>).map((r) => [Number(r.plan_id), new Date(r.due)]));
+      const [customers, nextVisit, nextCall] = await Promise.all([customersOf(ctx.knex, plans.map((p) => p.customerId)), next('care_visits'), next('care_calls')]);
+      send(req, res, 200, 'care-plans', {
+        title: t(req, res, 'carePlans.title'),
+        plans: plans.map((p) => ({
+          id: p.id,
+          customer: customers.get(p.customerId)?.name ?? `#${p.customerId}`,
+          timeZone: customers.get(p.customerId)?.timeZone ?? CONSOLE_TIME_ZONE,
+          status: careWord(locale, 'care.planStatus', p.status),
+          warrantyEndsAt: p.warrantyEndsAt,
+          nextVisit: nextVisit.get(p.id) ?? null,
+          nextCall: nextCall.get(p.id) ?? null,
+        })),
+      });
+    });
+
+    async function readable(res: Response, raw: unknown): Promise<CarePlan | null> {
+      const id = positiveInt(raw);
+      const found = id === null ? null : await care.getPlan(id);
+      return found && (await mayReadPlan(ctx.knex, principalOf(signedInUser(res)!), found)) ? found : null;
+    }
+    const notFound = (req: Request, res: Response) => message(req, res, 404, t(req, res, 'carePlan.missing.title'), t(req, res, 'carePlan.missing.text', { id: String(req.params.id) }));
+
+    router.get('/care-plans/:id', requireUser, async (req, res) => {
+      const plan = await readable(res, req.params.id);
+      if (!plan) return notFound(req, res);
+      const locale = localeOf(req, res);
+      const principal = principalOf(signedInUser(res)!);
+      const now = ctx.now();
+      const [customers, visits, calls, followUps, timeline, devices, site, project] = await Promise.all([
+        customersOf(ctx.knex, [plan.customerId]),
+        care.listVisits({ planId: plan.id, now }),
+        // Calls are the service desk's: a customer or an engineer sees the visits only.
+        ['admin', 'dispatcher', 'service_manager', 'leadership', 'senior_engineer'].includes(principal.role) ? care.listCalls({ planId: plan.id, now }) : Promise.resolve([]),
+        care.followUps(plan.id),
+        care.timeline(plan.id),
+        plan.deviceIds.length === 0 ? Promise.resolve([]) : new DevicesRepository(ctx.knex).listByCustomer(plan.customerId).then((all) => all.filter((d) => plan.deviceIds.includes(d.id))),
+        plan.siteId === null ? Promise.resolve(undefined) : (ctx.knex('sites').where({ id: plan.siteId }).first('name') as Promise<{ name: string } | undefined>),
+        plan.projectId === null ? Promise.resolve(undefined) : (ctx.knex('projects').where({ id: plan.projectId }).first('id', 'contract_no', 'name') as Promise<{ id: number; contract_no: string; name: string } | undefined>),
+      ]);
+      // An engineer sees the visits that are theirs.
+      const shownVisits = principal.role === 'engineer' ? visits.filter((v) => v.assigneeUserId === principal.userId) : visits;
+      const engineers = await namesOf(ctx.knex, 'users', shownVisits.map((v) => v.assigneeUserId));
+      const tasks = taskRows(locale, shownVisits, calls, engineers);
+      const customer = customers.get(plan.customerId);
+      const contracts = (plan.contracts as CareContractRecord[]).map((c) => ({ id: c.id, startsAt: c.startsAt, endsAt: c.endsAt, visitsPerYear: c.visitsPerYear, current: new Date(c.startsAt) <= now && now < new Date(c.endsAt) }));
+      send(req, res, 200, 'care-plan', {
+        title: `${t(req, res, 'carePlan.title', { id: String(plan.id) })} · ${customer?.name ?? `#${plan.customerId}`}`,
+        timeZone: customer?.timeZone ?? CONSOLE_TIME_ZONE,
+        plan: {
+          id: plan.id,
+          customer: customer?.name ?? `#${plan.customerId}`,
+          site: site?.name ?? null,
+          project: project ? { href: `/projects/${project.id}`, label: `${project.contract_no} · ${project.name}` } : null,
+          status: careWord(locale, 'care.planStatus', plan.status),
+          customerClass: careWord(locale, 'care.class', plan.customerClass),
+          warrantyStartsAt: plan.anchorAt,
+          warrantyEndsAt: plan.warrantyEndsAt,
+          inWarranty: plan.warrantyEndsAt !== null && now < plan.warrantyEndsAt,
+          endReason: plan.endReason,
+        },
+        contracts,
+        devices: devices.map((d) => ({ serial: d.serial, model: d.model, brand: d.brand })),
+        next: tasks.filter((x) => x.open).sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime()),
+        past: tasks
+          .filter((x) => !x.open)
+          .sort((a, b) => (b.doneAt ?? b.dueAt).getTime() - (a.doneAt ?? a.dueAt).getTime())
+          .slice(0, PAST_SHOWN),
+        followUps: followUps.map((f) => ({ reason: careWord(locale, 'care.followUpReason', f.reason), status: careWord(locale, 'care.followUpStatus', f.status), summary: f.summary, dueAt: f.dueAt })),
+        timeline: [...timeline].reverse().slice(0, 100).map((e) => ({ at: e.at, kind: careWord(locale, 'care.event', e.kind), summary: e.summary })),
+      });
+    });
+  },
+};

@@ -1,0 +1,284 @@
+/**
+ * P3 ↔ P4 / P5 on the real server, with second-scale policies: a return call's low score opens a
+ * complaint and a visit's finding a repair ticket, each linked both ways (the ticket names the care
+ * plan and follow-up, the follow-up names the ticket) and opened once; a closed repair puts its return
+ * call on the device's care plan (none when no plan covers it); a repair on a dealer-sold device under
+ * its recognised card goes to a dealer task. Mail is asserted at the SMTP sink; every wait polls.
+ */
+import type { WorkflowHandle } from '@temporalio/client';
+import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
+import { dealerWarrantyModule } from '../../api/dealerWarranty';
+import { ticketsModule } from '../../api/tickets';
+import { careTicketsModule } from '../../api/tickets/fromCare';
+import { CareRepository } from '../../db/repositories/care';
+import { CustomersRepository } from '../../db/repositories/customers';
+import { DealersRepository } from '../../db/repositories/dealers';
+import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
+import { DevicesRepository } from '../../db/repositories/devices';
+import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
+import { generateToken, UsersRepository } from '../../db/repositories/users';
+import type { Role } from '../../domain/access';
+import { DEFAULT_POLICY, resolvePolicy, type PolicyOverride } from '../../domain/policy';
+import { carePlan } from '../../workflows';
+import { carePlanWorkflowId, completeCallUpdate, completeVisitUpdate, endPlanUpdate, updatePolicyUpdate, type CarePlanInput } from '../../workflows/carePlan.messages';
+import type { Actor } from '../../workflows/kit/steps';
+import { startTestSystem, type TestSystem } from '../support/services';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
+const CNY = (amount: number) => ({ amount, currency: 'CNY' });
+
+/** Tickets: nothing breaches while a repair is worked; a complaint's reply is due in 4 s; the survey (and the return call) 8 s after the close. */
+const TICKET_TERMS: PolicyOverride = {
+  sla: {
+    clock: { kind: '24x7' },
+    levels: {
+      '1': { respond: 'PT10M', onSite: 'PT10M', resolve: 'PT10M' },
+      '2': { respond: 'PT10M', onSite: 'PT10M', resolve: 'PT10M' },
+      '3': { respond: 'PT10M', onSite: 'PT10M', resolve: 'PT10M' },
+      '4': { respond: 'PT10M', onSite: 'PT10M', resolve: 'PT10M' },
+    },
+    complaintReplyWithin: 'PT4S',
+  },
+  ticket: { surveyWithin: 'PT8S' },
+};
+
+/** The plan: its first call and first inspection within seconds; quiet once they exist. */
+const CARE_FAST: PolicyOverride['care'] = {
+  inspectionTiers: [{ fromMonth: 1, every: 'PT2S' }],
+  returnCallFirstWithin: 'PT2S',
+  returnCallEvery: 'P1Y',
+  taskHorizon: 'PT3S',
+  remindBefore: 'PT2S',
+  visitWindow: 'PT1M',
+  callWindow: 'PT1M',
+  followUpWithin: 'PT1M',
+  freeMaintenanceBeforeWarrantyEnd: 'PT4S',
+};
+const CARE_QUIET: PolicyOverride['care'] = { ...CARE_FAST, inspectionTiers: [{ fromMonth: 1, every: 'P1Y' }] };
+
+describe('tickets linked to asset care and dealer warranty', () => {
+  let system: TestSystem;
+  let server: ApiServer;
+  let app: ReturnType<typeof createApp>;
+  let care: CareRepository;
+  const tokens = {} as Record<string, string>;
+  const ids = {} as Record<string, number>;
+  let desk: Actor;
+  let customerId: number;
+  let serial: string;
+  let planId: number;
+  let plan: WorkflowHandle<typeof carePlan>;
+  const contact = { name: 'Chen Jing', email: 'chen.jing@customer.test', locale: 'en' as const };
+
+  const call = async (method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: Json }> => {
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
+
+  async function poll<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 45_000): Promise<T> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await check();
+      if (value !== undefined) return value;
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+      await sleep(150);
+    }
+  }
+
+  const waitForMail = (keyPrefix: string, to: string) => poll(`mail ${keyPrefix} to ${to}`, () => system.smtp.messages.find((m) => m.idempotencyKey?.startsWith(keyPrefix) && m.envelope.to.includes(to)));
+  const ticket = async (id: number) => (await call('GET', `/api/tickets/${id}`, tokens.manager!)).body;
+  const step = (id: number, name: string, body: unknown = {}, token = tokens.dispatcher!) => call('POST', `/api/tickets/${id}/${name}`, token, body);
+  const meta = () => ({ actor: desk, occurredAt: new Date().toISOString() });
+
+  /** Acknowledged, on site, resolved and closed by the engineer: the survey and the return call are due. */
+  async function repairAndClose(id: number): Promise<Json> {
+    for (const name of ['acknowledge', 'arrive']) expect((await step(id, name, {}, tokens.engineer)).status).toBe(200);
+    const resolved = await step(id, 'resolve', { diagnosis: 'loose earth', workDone: 'earth wire fastened', qualityFault: true, parts: [], labourMinutes: 30, labourRate: CNY(20_000), travel: CNY(0) }, tokens.engineer);
+    expect(resolved.status).toBe(200);
+    const closed = await step(id, 'close', {}, tokens.engineer);
+    expect(closed.body).toMatchObject({ status: 'closed' });
+    return closed.body;
+  }
+
+  beforeAll(async () => {
+    system = await startTestSystem('ticket-links');
+    const { knex } = system.db;
+    care = new CareRepository(knex);
+    const users = new UsersRepository(knex);
+    await users.ensureAdmin(generateToken());
+    app = createApp({ knex, temporal: { client: system.temporal.client, taskQueue: system.temporal.taskQueue, namespace: 'default' }, routers: [ticketsModule, careTicketsModule, dealerWarrantyModule], logger: { error: (m, e) => console.error(m, e) } });
+    server = await startApiServer(app, 0, '127.0.0.1');
+    await new PolicyLayersRepository(knex).put('template', 'default', TICKET_TERMS);
+    const people: [string, Role][] = [
+      ['dispatcher', 'dispatcher'],
+      ['engineer', 'engineer'],
+      ['manager', 'service_manager'],
+      ['clerk', 'sales_clerk'],
+    ];
+    for (const [name, role] of people) {
+      const user = await users.create({ name, email: `${name}.links@maker.test`, role, locale: 'en' });
+      ids[name] = user.id;
+      tokens[name] = await users.issueToken(user.id, 'test');
+    }
+    desk = { userId: ids.dispatcher!, name: 'dispatcher', role: 'dispatcher' };
+    const customers = new CustomersRepository(knex);
+    customerId = (await customers.create({ name: `Links hospital ${Date.now()}`, contacts: [{ ...contact, role: 'equipment', phone: '+86 10 5555 0101' }] })).id;
+    await customers.assignEngineer(customerId, ids.engineer!);
+    serial = `CT-${process.pid}-${Date.now()}`;
+    const devices = new DevicesRepository(knex);
+    const [device] = await devices.createMany(customerId, [{ model: 'CT-900', serial }]);
+    await devices.setWarranty([serial], new Date(Date.now() - 86_400_000), new Date(Date.now() + 365 * 86_400_000));
+
+    // The device's care plan: call:1 and inspection:1 come due within seconds, then it goes quiet.
+    const policy = resolvePolicy({ contract: { care: CARE_FAST } as PolicyOverride });
+    const anchorAt = new Date().toISOString();
+    planId = (await care.createPlan({ customerId, siteId: null, projectId: null, customerClass: 'regular', anchorAt: new Date(anchorAt), warrantyEndsAt: null, policy, deviceIds: [device!.id] }, new Date())).id;
+    const input: CarePlanInput = { planId, customerId, customerName: 'Links hospital', deviceIds: [device!.id], customerClass: 'regular', anchorAt, timeZone: 'Asia/Shanghai', policy, customerContacts: [contact] };
+    plan = await system.temporal.client.workflow.start(carePlan, { taskQueue: system.temporal.taskQueue, workflowId: carePlanWorkflowId(planId), args: [input] });
+    const listed = (key: string, kind: 'visits' | 'calls') => (kind === 'visits' ? care.listVisits({ planId, now: new Date() }) : care.listCalls({ planId, now: new Date() })).then((rows) => rows.find((r) => r.taskKey === key));
+    await poll('call:1 and inspection:1', async () => ((await listed('call:1', 'calls')) && (await listed('inspection:1', 'visits')) ? true : undefined));
+    await plan.executeUpdate(updatePolicyUpdate, { args: [{ ...meta(), policy: resolvePolicy({ contract: { care: CARE_QUIET } as PolicyOverride }) }] });
+  });
+
+  afterAll(async () => {
+    await plan?.executeUpdate(endPlanUpdate, { args: [{ ...meta(), reason: 'test over' }] }).catch(() => undefined);
+    const running = system.temporal.client.workflow.list({ query: `TaskQueue = '${system.temporal.taskQueue}' AND ExecutionStatus = 'Running'` });
+    for await (const workflow of running) await system.temporal.client.workflow.getHandle(workflow.workflowId).terminate('test finished').catch(() => undefined);
+    if (app) await settleBackgroundWork(app);
+    await server?.close();
+    await system?.stop();
+  });
+
+  it('a return call’s low score opens a complaint linked both ways, once; its reply clock warns the desk', async () => {
+    await plan.executeUpdate(completeCallUpdate, { args: [{ ...meta(), taskKey: 'call:1', answers: { usage: 'daily', mastery: 'good', problems: 'slow to start' }, satisfaction: 1 }] });
+    const [followUp] = await care.followUps(planId);
+    expect(followUp).toMatchObject({ reason: 'low_score', ticketId: null });
+    // The service manager heard of the follow-up, at the sink.
+    await waitForMail(`${carePlanWorkflowId(planId)}:follow-up:call:1:low_score`, 'manager.links@maker.test');
+
+    const path = `/api/care-plans/${planId}/follow-ups/${followUp!.id}/ticket`;
+    const [opened, twice] = await Promise.all([call('POST', path, tokens.manager!, { kind: 'complaint' }), call('POST', path, tokens.manager!, { kind: 'complaint' })]);
+    const won = opened.status === 201 ? opened : twice;
+    const lost = opened.status === 201 ? twice : opened;
+    expect(won).toMatchObject({ status: 201, body: { kind: 'complaint', carePlanId: planId, careFollowUpId: followUp!.id, channel: 'asset_care', customerId } });
+    expect(won.body.symptom).toContain('satisfaction 1/5');
+    expect(lost.status).toBe(409);
+    expect(lost.body.error.message).toContain(`ticket ${won.body.id}`);
+    const id = won.body.id as number;
+
+    // Both sides name each other, and both timelines say so.
+    expect(await care.getFollowUp(planId, followUp!.id)).toMatchObject({ ticketId: id });
+    const read = await ticket(id);
+    expect(read).toMatchObject({ carePlanId: planId, careFollowUpId: followUp!.id, dealerTaskId: null });
+    expect(read.timeline.map((e: Json) => e.kind)).toContain('opened_from_care');
+    expect((await care.timeline(planId)).find((e) => e.kind === 'ticket_opened')).toMatchObject({ data: { ticketId: id, kind: 'complaint', followUpId: followUp!.id } });
+    expect(await system.db.knex('tickets').where({ care_follow_up_id: followUp!.id }).count({ n: '*' }).first()).toMatchObject({ n: 1 });
+
+    // The complaint runs its own clock: nobody assigned, its first warning goes to the desk.
+    const warning = await waitForMail(`ticket-${id}:clock:reply:warning_1`, 'dispatcher.links@maker.test');
+    expect(warning.subject).toMatch(/Complaint reply/);
+
+    expect((await call('POST', `/api/care-plans/${planId}/follow-ups/999999/ticket`, tokens.manager!, { kind: 'complaint' })).status).toBe(404);
+    expect((await call('POST', path, tokens.manager!, { kind: 'warranty' })).body.error.details).toEqual([expect.objectContaining({ field: 'kind' })]);
+    // Who may not open tickets may not open this one either.
+    expect((await call('POST', path, tokens.clerk!, { kind: 'complaint' })).status).toBe(403);
+  });
+
+  it('a visit’s finding opens a repair ticket for the one-to-one engineer; its close puts the return call on the plan', async () => {
+    await plan.executeUpdate(completeVisitUpdate, { args: [{ ...meta(), taskKey: 'inspection:1', checklist: { earthing: false, dustRemoval: true, operatingState: 'running' }, findings: ['earth wire loose on the gantry', 'dust filter worn'], signature: { name: 'Chen Jing' } }] });
+    const visit = (await care.listVisits({ planId, now: new Date() })).find((v) => v.taskKey === 'inspection:1')!;
+    expect(visit.status).toBe('done');
+    const path = `/api/care-plans/${planId}/visits/${visit.id}/ticket`;
+    expect((await call('POST', path, tokens.dispatcher!, { finding: 5 })).body.error.details).toEqual([expect.objectContaining({ field: 'finding' })]);
+
+    const opened = await call('POST', path, tokens.dispatcher!, { finding: 0, level: 2 });
+    expect(opened).toMatchObject({ status: 201, body: { kind: 'repair', serial, symptom: 'earth wire loose on the gantry', entitlement: 'warranty', level: 2, assigneeUserId: ids.engineer, carePlanId: planId } });
+    const id = opened.body.id as number;
+    expect((await call('POST', path, tokens.dispatcher!, { finding: 0 })).status).toBe(409);
+    const findingFollowUp = (await care.followUps(planId)).find((f) => f.reason === 'finding')!;
+    expect(findingFollowUp).toMatchObject({ visitId: visit.id, finding: 0, ticketId: id, status: 'closed' });
+    expect(opened.body.careFollowUpId).toBe(findingFollowUp.id);
+    // Dispatched to the customer's one-to-one engineer, who hears of it.
+    await waitForMail(`ticket-${id}:assigned:intake`, 'engineer.links@maker.test');
+
+    const closed = await repairAndClose(id);
+    // The return call lands in the plan's call queue, due when the survey is, naming its ticket.
+    const returnCall = await poll('the return call', async () => (await care.listCalls({ planId, now: new Date() })).find((c) => c.taskKey === `repair:${id}:0`));
+    expect(returnCall).toMatchObject({ status: 'due', ticketId: id });
+    const surveyDue = (await ticket(id)).progress.surveyDue as string;
+    expect(returnCall.dueAt.toISOString()).toBe(surveyDue);
+    expect(new Date(surveyDue).getTime() - new Date(closed.at).getTime()).toBe(8_000);
+    const read = await poll('the ticket names its return call', async () => {
+      const body = await ticket(id);
+      return body.timeline.some((e: Json) => e.kind === 'return_call_scheduled') ? body : undefined;
+    });
+    expect(read.returnCalls).toEqual([{ carePlanId: planId, taskKey: `repair:${id}:0`, status: 'due', dueAt: surveyDue }]);
+    // The desk is reminded of the call, at the sink.
+    await waitForMail(`${carePlanWorkflowId(planId)}:repair:${id}:0:v0:reminder`, 'dispatcher.links@maker.test');
+    await plan.executeUpdate(completeCallUpdate, { args: [{ ...meta(), taskKey: `repair:${id}:0`, answers: { usage: 'daily', mastery: 'good' }, satisfaction: 5 }] });
+    expect((await ticket(id)).returnCalls[0]).toMatchObject({ status: 'done' });
+  });
+
+  it('a closed repair on a device no care plan covers schedules no call, and says so', async () => {
+    const other = `MR-${process.pid}-${Date.now()}`;
+    const devices = new DevicesRepository(system.db.knex);
+    await devices.createMany(customerId, [{ model: 'MR-1500', serial: other }]);
+    await devices.setWarranty([other], new Date(Date.now() - 86_400_000), new Date(Date.now() + 365 * 86_400_000));
+    const opened = await call('POST', '/api/tickets', tokens.dispatcher!, { customerId, serial: other, symptom: 'coil noise', level: 3, channel: 'phone', contact });
+    expect(opened.status).toBe(201);
+    await repairAndClose(opened.body.id);
+    const read = await poll('no return call recorded', async () => {
+      const body = await ticket(opened.body.id);
+      return body.timeline.some((e: Json) => e.kind === 'return_call_none') ? body : undefined;
+    });
+    expect(read.returnCalls).toEqual([]);
+    expect(read.status).toBe('closed');
+  });
+
+  it('三包: a repair on a dealer-sold device under its recognised card becomes a dealer task; the ticket records it', async () => {
+    const { knex } = system.db;
+    const dealerId = (await new DealersRepository(knex).create(`Links dealer ${Date.now()}`)).id;
+    const users = new UsersRepository(knex);
+    const dealerToken = await users.issueToken((await users.create({ name: 'Dealer Liu', email: 'dealer.links@maker.test', role: 'dealer', dealerId, locale: 'en' })).id, 'test');
+    const warranty = new DealerWarrantyRepository(knex);
+    const today = new Date().toLocaleDateString('sv-SE', { timeZone: DEFAULT_POLICY.dealer.settlementTimeZone });
+    const nextYear = `${Number(today.slice(0, 4)) + 1}${today.slice(4)}`;
+    const soldSerial = `PUMP-${process.pid}-${Date.now()}`;
+    const sale = await warranty.createSale({ dealerId, deviceSerial: soldSerial, model: 'P-20', saleDate: today, customerName: 'Farm Li' }, DEFAULT_POLICY.dealer, new Date());
+    const { deviceId } = await warranty.recordCardInTime(sale.id, today, {}, nextYear, 'Asia/Shanghai', new Date());
+    const owner = Number(((await knex('devices').where({ id: deviceId }).first('customer_id')) as { customer_id: number }).customer_id);
+    // A second dealer-sold device whose card is still pending: no recognised warranty, an ordinary ticket.
+    const pendingSerial = `${soldSerial}-B`;
+    await warranty.createSale({ dealerId, deviceSerial: pendingSerial, model: 'P-20', saleDate: today, customerName: 'Farm Li' }, DEFAULT_POLICY.dealer, new Date());
+    await new DevicesRepository(knex).createMany(owner, [{ model: 'P-20', serial: pendingSerial }]);
+
+    const farmer = { name: 'Li Nong', email: 'li.nong@farm.test', phone: '13800000000', locale: 'en' };
+    const opened = await call('POST', '/api/tickets', tokens.dispatcher!, { customerId: owner, serial: soldSerial, symptom: 'pump stalls under load', level: 2, channel: 'phone', contact: farmer });
+    expect(opened).toMatchObject({ status: 201, body: { kind: 'repair', status: 'closed', entitlement: 'warranty', clocks: [], assigneeUserId: null } });
+    const taskId = opened.body.dealerTaskId as number;
+    expect(taskId).toEqual(expect.any(Number));
+    const read = await ticket(opened.body.id);
+    expect(read.timeline.find((e: Json) => e.kind === 'routed_to_dealer')).toMatchObject({ data: { dealerId, saleId: sale.id, dealerTaskId: taskId } });
+    const task = await call('GET', `/api/dealer-tasks/${taskId}`, dealerToken);
+    expect(task).toMatchObject({ status: 200, body: { dealerId, deviceSerial: soldSerial, request: 'pump stalls under load', status: 'open' } });
+    // The company's steps are not the dealer's: refused, naming the task.
+    const refused = await step(opened.body.id, 'acknowledge');
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain(`dealer task ${taskId}`);
+    // The dealer's process runs: arranged, the end user hears when the service comes.
+    expect((await call('POST', `/api/dealer-tasks/${taskId}/arrange`, dealerToken, { visitAt: '2026-12-02T09:00:00+08:00', arrangement: 'engineer brings a spare pump' })).status).toBe(200);
+    await waitForMail(`dealer-task-${taskId}:arranged`, farmer.email);
+
+    const ordinary = await call('POST', '/api/tickets', tokens.dispatcher!, { customerId: owner, serial: pendingSerial, symptom: 'pump leaks', level: 3, channel: 'phone', contact: farmer });
+    expect(ordinary).toMatchObject({ status: 201, body: { status: 'open', dealerTaskId: null } });
+    expect(ordinary.body.clocks.length).toBe(3);
+  });
+});
