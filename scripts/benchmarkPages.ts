@@ -56,8 +56,9 @@ async function freshDatabase(databaseUrl: string | undefined): Promise<{ knex: K
 }
 
 interface Seeded {
-  users: Record<'pm' | 'dispatcher' | 'engineer' | 'manager' | 'finance' | 'dealer', { id: number; token: string }>;
+  users: Record<'pm' | 'dispatcher' | 'engineer' | 'manager' | 'finance' | 'dealer' | 'appraiser', { id: number; token: string }>;
   projectIds: number[];
+  claimIds: number[];
   openTicketIds: number[];
   dealerIds: number[];
 }
@@ -83,6 +84,7 @@ async function seed(knex: Knex, counts: { projects: number; tickets: number; cla
     manager: await person('manager', 'service_manager'),
     finance: await person('finance', 'finance'),
     dealer: await person('dealer', 'dealer', dealerIds[0]),
+    appraiser: await person('appraiser', 'technical_appraiser'),
   };
   const engineerIds = [users.engineer.id];
   for (let i = 2; i <= 20; i += 1) engineerIds.push((await person(`engineer-${i}`, 'engineer')).id);
@@ -95,13 +97,14 @@ async function seed(knex: Knex, counts: { projects: number; tickets: number; cla
   await insertChunked(knex, 'project_events', projectIds.map((id) => ({ project_id: id, event_key: 'unboxing', kind: 'unboxing_checked', at: now, summary: 'seeded', actor_name: 'PM' })));
   await insertChunked(knex, 'deadlines', projectIds.map((id, i) => ({ workflow_id: `project-${id}`, deadline_key: 'weekly-report:1', record_type: 'project', record_id: id, kind: 'weekly_report', description: 'weekly report 1', due_at: new Date(now.getTime() + ((i % 14) - 3) * DAY), last_rung: i % 5 === 0 ? 'reminder' : null, provisional: false, status: 'open', opened_at: now })));
 
-  // Tickets over the last year: four in five closed (clocks met, surveyed), the rest open with a running repair clock.
+  // Tickets over the last year: four in five closed (clocks met, surveyed); the rest open, from the
+  // last fortnight, with their running clocks.
   const models = ['DR-7000', 'CT-200', 'MR-900', 'US-30'];
   const openStatuses = ['open', 'assigned', 'acknowledged', 'on_site', 'resolved'];
   const ticketRows: Record<string, unknown>[] = [];
   for (let i = 0; i < counts.tickets; i += 1) {
-    const opened = now.getTime() - ((i * 7919) % 365) * DAY - (i % 24) * 3_600_000;
     const closed = i % 5 !== 0;
+    const opened = now.getTime() - ((i * 7919) % (closed ? 365 : 14)) * DAY - (i % 24) * 3_600_000;
     const complaint = i % 10 === 9;
     const clocks = complaint ? [{ name: 'reply', lengthMs: 7_200_000, ...(closed ? { stoppedAt: iso(opened + 3_600_000) } : {}) }] : [
       { name: 'respond', lengthMs: 3_600_000, ...(closed || i % 3 === 0 ? { stoppedAt: iso(opened + 1_800_000) } : {}) },
@@ -182,7 +185,7 @@ async function seed(knex: Knex, counts: { projects: number; tickets: number; cla
     await insertChunked(knex, 'settlement_lines', lineIds.map((id) => ({ settlement_id: Number(settlementId), claim_line_id: id, amount_minor: 9_000 })));
     await knex('ledger_entries').insert({ dealer_id: Number(dealerId), settlement_id: Number(settlementId), kind: 'warranty_writeoff', currency: 'CNY', amount_minor: -9_000 * lineIds.length, memo: period, posted_at: postedAt });
   }
-  return { users, projectIds, openTicketIds: tickets.filter((t) => t.status !== 'closed').map((t) => t.id), dealerIds };
+  return { users, projectIds, claimIds: claims.map((c) => Number(c.id)), openTicketIds: tickets.filter((t) => t.status !== 'closed').map((t) => t.id), dealerIds };
 }
 
 export async function pagesAtScale(bench: { databaseUrl: string | undefined; report: Report; percentile: Percentile }): Promise<void> {
@@ -225,6 +228,13 @@ export async function pagesAtScale(bench: { databaseUrl: string | undefined; rep
         ['manager', 'GET /kpis (this month)', () => `/kpis?from=${month}-01&to=${now.toISOString().slice(0, 10)}`],
         ['finance', 'GET /kpis (finance: dealers)', () => '/kpis'],
         ['dealer', 'GET /kpis (a dealer: its own)', () => '/kpis'],
+        ['dealer', 'GET /dealer (a dealer’s own page)', () => '/dealer'],
+        ['finance', 'GET /dealer/statements', () => '/dealer/statements'],
+        ['finance', 'GET /dealer/claims/:id', () => `/dealer/claims/${pick(seeded.claimIds)}`],
+        ['appraiser', 'GET /dealer/parts', () => '/dealer/parts'],
+        ['manager', 'GET /visits', () => '/visits'],
+        ['manager', 'GET /calls', () => '/calls'],
+        ['manager', 'GET /care-plans', () => '/care-plans'],
       ];
       for (const [who, what, next] of pages) {
         const samples: number[] = [];

@@ -52,28 +52,35 @@ export async function ticketQueueRows(knex: Knex, user: User, queue: TicketQueue
 }
 
 /**
- * How many tickets each queue holds, in one query: the breached and at-risk counts from the clock
- * deadline rows the workflow keeps (as the home page reads them), so the board does not compute
- * every open ticket's clocks to count them.
+ * How many tickets each queue holds: counts from the indexes, the breached and at-risk ones from the
+ * clock deadline rows the workflow keeps (as the home page reads them), so the board does not
+ * compute every open ticket's clocks to count them.
  */
 export async function ticketQueueCounts(knex: Knex, user: User, now: Date): Promise<Record<TicketQueue, number>> {
   const scope = readScope(principalOf(user), 'ticket');
-  const open = `t.status IN (${OPEN_STATUSES.map(() => '?').join(', ')})`;
-  const clock = (condition: string) => `EXISTS (SELECT 1 FROM deadlines d WHERE d.record_type = 'ticket' AND d.record_id = t.id AND d.status = 'open' AND d.kind IN (${CLOCK_KINDS.map(() => '?').join(', ')}) AND ${condition})`;
-  const query = whereInScope(knex('tickets as t'), scope, { customer: 't.customer_id', assignee: 't.assignee_user_id' }).first(
-    knex.raw(
-      `SUM(CASE WHEN ${open} THEN 1 ELSE 0 END) AS open_count,
-       SUM(CASE WHEN ${open} AND t.assignee_user_id = ? THEN 1 ELSE 0 END) AS mine,
-       SUM(CASE WHEN ${open} AND t.assignee_user_id IS NULL THEN 1 ELSE 0 END) AS unassigned,
-       SUM(CASE WHEN ${open} AND ${clock('d.due_at < ?')} THEN 1 ELSE 0 END) AS breached,
-       SUM(CASE WHEN ${open} AND ${clock("d.last_rung LIKE 'warning%' AND d.due_at >= ?")} AND NOT ${clock('d.due_at < ?')} THEN 1 ELSE 0 END) AS at_risk,
-       COUNT(*) AS all_count`,
-      [...OPEN_STATUSES, ...OPEN_STATUSES, user.id, ...OPEN_STATUSES, ...OPEN_STATUSES, ...CLOCK_KINDS, now, ...OPEN_STATUSES, ...CLOCK_KINDS, now, ...CLOCK_KINDS, now],
+  const columns = { customer: 't.customer_id', assignee: 't.assignee_user_id' };
+  const count = async (query: Knex.QueryBuilder) => Number(((await query) as { n: number | string } | undefined)?.n ?? 0);
+  const open = () => whereInScope(knex('tickets as t'), scope, columns).whereIn('t.status', OPEN_STATUSES);
+  const clockRows = () =>
+    whereInScope(knex('deadlines as d').join('tickets as t', 't.id', 'd.record_id'), scope, columns)
+      .where({ 'd.status': 'open', 'd.record_type': 'ticket' })
+      .whereIn('d.kind', CLOCK_KINDS)
+      .whereIn('t.status', OPEN_STATUSES);
+  const [openCount, mine, unassigned, all, breached, atRisk] = await Promise.all([
+    count(open().first(knex.raw('COUNT(*) AS n'))),
+    count(open().where('t.assignee_user_id', user.id).first(knex.raw('COUNT(*) AS n'))),
+    count(open().whereNull('t.assignee_user_id').first(knex.raw('COUNT(*) AS n'))),
+    count(whereInScope(knex('tickets as t'), scope, columns).first(knex.raw('COUNT(*) AS n'))),
+    count(clockRows().where('d.due_at', '<', now).first(knex.raw('COUNT(DISTINCT d.record_id) AS n'))),
+    count(
+      clockRows()
+        .where('d.last_rung', 'like', 'warning%')
+        .where('d.due_at', '>=', now)
+        .whereNotExists((late) => void late.select(knex.raw('1')).from('deadlines as l').whereRaw('l.record_id = d.record_id').where({ 'l.record_type': 'ticket', 'l.status': 'open' }).whereIn('l.kind', CLOCK_KINDS).where('l.due_at', '<', now))
+        .first(knex.raw('COUNT(DISTINCT d.record_id) AS n')),
     ),
-  );
-  const row = ((await query) ?? {}) as Record<string, number | string | null>;
-  const n = (key: string) => Number(row[key] ?? 0);
-  return { open: n('open_count'), mine: n('mine'), unassigned: n('unassigned'), breaching_soon: n('at_risk'), breached: n('breached'), all: n('all_count') };
+  ]);
+  return { open: openCount, mine, unassigned, breaching_soon: atRisk, breached, all };
 }
 
 export const ticketsArea: ConsoleArea = {
