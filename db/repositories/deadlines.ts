@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Scope } from '../../domain/access';
 import { toBool, toDate, toRequiredDate } from '../mapping';
+import { isMysql } from '../knex';
 import { whereInScope, type ScopeColumns } from '../scope';
 
 /**
@@ -185,7 +186,10 @@ export class DeadlinesRepository {
   }
 
   private openQuery(filter: DeadlineFilter): Knex.QueryBuilder {
-    let query = this.knex('deadlines').where({ status: 'open' });
+    // Rows by rung (a person's escalations): MariaDB would walk every open deadline in due order to
+    // find none; the rung index finds the few (migration 0023). SQLite picks it by itself.
+    const table = filter.lastRungs && isMysql(this.knex) ? this.knex.raw('?? FORCE INDEX (??)', ['deadlines', 'deadlines_open_rung_idx']) : 'deadlines';
+    let query = this.knex.from(table).where({ status: 'open' });
     if (filter.recordType) query = query.andWhere('record_type', filter.recordType);
     if (filter.recordIds) query = query.whereIn('record_id', filter.recordIds);
     if (filter.kind) query = query.andWhere('kind', filter.kind);
