@@ -437,9 +437,10 @@ const TASK_STEPS: DealerStep<DealerTask>[] = [];
 export async function runTaskStep(deps: ApiDeps, user: User, taskId: number, path: string, input: unknown, scope: Scope, idempotencyKey?: string): Promise<DealerTask> {
   const spec = TASK_STEPS.find((s) => s.path === path);
   if (!spec) throw notFound(`no dealer task step ${path}`);
+  // Another dealer's task is one that does not exist (404), whoever asks; then the role, then the body.
+  if (!(await repo(deps).task(taskId, scope))) throw notFound(`no dealer task ${taskId}`);
   stepBy(user, spec.roles);
   const body = parseBody(spec.body, input);
-  if (!(await repo(deps).task(taskId, scope))) throw notFound(`no dealer task ${taskId}`);
   return step(() => spec.run(deps, taskId, body, user, scope, idempotencyKey));
 }
 
@@ -581,9 +582,9 @@ const CLAIM_STEPS: DealerStep<Claim>[] = [];
 export async function runClaimStep(deps: ApiDeps, user: User, claimId: number, path: string, input: unknown, scope: Scope): Promise<Claim> {
   const spec = CLAIM_STEPS.find((s) => s.path === path);
   if (!spec) throw notFound(`no claim step ${path}`);
+  if (!(await repo(deps).claim(claimId, scope))) throw notFound(`no claim ${claimId}`);
   stepBy(user, spec.roles);
   const body = parseBody(spec.body, input);
-  if (!(await repo(deps).claim(claimId, scope))) throw notFound(`no claim ${claimId}`);
   const claim = await step(() => spec.run(deps, claimId, body, user, scope, undefined));
   await tellClaimProcess(deps, claim.id);
   return claim;
@@ -749,9 +750,9 @@ const SETTLEMENT_STEPS: DealerStep<Settlement>[] = [];
 export async function runSettlementStep(deps: ApiDeps, user: User, settlementId: number, path: string, input: unknown, scope: Scope): Promise<Settlement> {
   const spec = SETTLEMENT_STEPS.find((s) => s.path === path);
   if (!spec) throw notFound(`no settlement step ${path}`);
+  if (!(await repo(deps).settlement(settlementId, scope))) throw notFound(`no settlement ${settlementId}`);
   stepBy(user, spec.roles);
   const body = parseBody(spec.body, input);
-  if (!(await repo(deps).settlement(settlementId, scope))) throw notFound(`no settlement ${settlementId}`);
   return step(() => spec.run(deps, settlementId, body, user, scope, undefined));
 }
 

@@ -3,6 +3,7 @@
  * become the API command's body (numbers, lists of ids, money from "200.00", dates and times). The
  * API's own schemas then judge the body, and their problems are put back beside the form's fields.
  */
+import { lineCurrency, type ClaimLineInput } from '../../domain/dealer';
 import type { MessageKey } from '../messages';
 
 export type FieldType = 'text' | 'number' | 'date' | 'datetime-local' | 'textarea' | 'select' | 'month';
@@ -142,6 +143,12 @@ export const FORMS = {
       return { decisions: [decision] };
     },
   },
+  resubmit: {
+    id: 'resubmit',
+    fields: [{ name: 'lineNo', type: 'number', required: true }, moneyField('amount', true), { name: 'partQuantity', type: 'number' }, { name: 'labourHours', hint: 'dealer.hint.hours' }, { name: 'otherDescription' }],
+    // The amended line is built from the claim's own line (its kind): see amendedLine.
+    body: (v) => ({ lineNo: wholeNumber(v.lineNo ?? ''), amount: v.amount ?? '', partQuantity: v.partQuantity ?? '', labourHours: v.labourHours ?? '', otherDescription: v.otherDescription ?? '' }),
+  },
   arrange: {
     id: 'arrange',
     fields: [{ name: 'visitAt', type: 'datetime-local', required: true }, { name: 'arrangement', type: 'textarea', required: true }],
@@ -156,6 +163,26 @@ export const FORMS = {
 } satisfies Record<string, DealerForm>;
 
 export type FormId = keyof typeof FORMS;
+
+/**
+ * The dealer's amendment of one line sent back, as the API's resubmit body: the line keeps its kind;
+ * `amount` is a part's unit price, labour's rate, or travel's or another cost's amount; a part may
+ * change its quantity, labour its hours, another cost its description.
+ */
+export function amendedLine(current: ClaimLineInput, form: Record<string, string>): Record<string, unknown> {
+  const money = (text: string) => ({ amount: minorUnits(text), currency: lineCurrency(current) });
+  const amount = form.amount ?? '';
+  switch (current.kind) {
+    case 'part':
+      return { kind: 'part', partNo: current.partNo, quantity: form.partQuantity?.trim() ? wholeNumber(form.partQuantity) : current.quantity, unitPrice: money(amount) };
+    case 'labour':
+      return { kind: 'labour', operation: current.operation, hundredthsOfHour: form.labourHours?.trim() ? hundredths(form.labourHours) : current.hundredthsOfHour, rate: money(amount), ...(current.partLineNo !== undefined ? { partLineNo: current.partLineNo } : {}) };
+    case 'travel':
+      return { kind: 'travel', amount: money(amount) };
+    case 'other':
+      return { kind: 'other', amount: money(amount), description: form.otherDescription?.trim() || current.description };
+  }
+}
 
 /**
  * The form field an API problem belongs to: the field itself, else the form field its path starts

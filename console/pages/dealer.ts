@@ -10,7 +10,8 @@
  *   GET  /dealer/statements/:id       a statement: lines, total, confirm/dispute state, the dealer's ledger,
  *                                     and the review, confirm and dispute forms
  *   GET  /dealer/statements/:id/notice  the write-off notice (三包费用核销通知), printable (?lang=)
- *   GET  /dealer/parts                the appraiser's (and clerk's) queue of old parts: awaited, to appraise
+ *   GET  /dealer/parts                the appraiser's (and clerk's) queue of old parts: to appraise, the
+ *                                     claims in review, parts awaited
  *   GET  /dealer/claims/:id           a claim with its lines and the parts-received, appraisal, audit
  *                                     and decision forms
  *   GET  /dealer/tasks                the sales clerk's dealer tasks, soonest deadline first
@@ -31,7 +32,7 @@ import { readScope, scopeOf as scopeFor, type Scope } from '../../domain/access'
 import { formatMoney, type Money } from '../../domain/money';
 import { renderNotice } from '../../notices';
 import type { ConsoleArea } from '../context';
-import { FORMS, formFieldOf, type DealerForm, type FormId } from '../dealer/forms';
+import { amendedLine, FORMS, formFieldOf, type DealerForm, type FormId } from '../dealer/forms';
 import { emptyForm, formFromError, formValues, type FormState } from '../forms';
 import { isLocale, positiveInt } from '../kit';
 import { isMessageKey, translate, type MessageKey } from '../messages';
@@ -97,8 +98,9 @@ export const dealerArea: ConsoleArea = {
       };
     }
 
-    const page = (req: Request, res: Response, status: number, view: { title: string; back: { href: string; text: string } | null; links?: unknown[]; facts?: unknown[]; sections: Section[] }) =>
-      ctx.send(req, res, status, 'dealer-page', { links: [], facts: [], ...view });
+    type Fact = { key: string; label: string; value: string | null; href: string | null; at?: Date | null };
+    const page = (req: Request, res: Response, status: number, view: { title: string; back: { href: string; text: string } | null; links?: unknown[]; facts?: Fact[]; sections: Section[] }) =>
+      ctx.send(req, res, status, 'dealer-page', { links: [], ...view, facts: (view.facts ?? []).map((f) => ({ ...f, at: f.at ?? null })) });
 
     const viewLinks = (locale: Locale, user: User, here: string) =>
       (user.role === 'dealer'
@@ -273,7 +275,7 @@ export const dealerArea: ConsoleArea = {
           { key: 'status', label: say(locale, 'dealer.col.status'), value: word(locale, 'dealer.settlementStatus', statement.status), href: null },
           { key: 'version', label: say(locale, 'dealer.col.version'), value: String(statement.version), href: null },
           { key: 'total', label: say(locale, 'dealer.col.total'), value: amount(locale, statement.total), href: null },
-          { key: 'confirmDue', label: say(locale, 'dealer.col.confirmDue'), value: statement.confirmDueAt ? statement.confirmDueAt.toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : null, href: null },
+          { key: 'confirmDue', label: say(locale, 'dealer.col.confirmDue'), value: null, href: null, at: statement.confirmDueAt },
           { key: 'dispute', label: say(locale, 'dealer.col.dispute'), value: statement.disputeReason ? `${statement.disputeReason}${statement.disputeLineIds.length ? ` (${statement.disputeLineIds.join(', ')})` : ''}` : null, href: null },
           { key: 'answer', label: say(locale, 'dealer.col.answer'), value: statement.disputeAnswer, href: null },
           { key: 'notice', label: say(locale, 'dealer.col.notice'), value: say(locale, 'dealer.notice.open'), href: `/dealer/statements/${statement.id}/notice?lang=${locale}` },
@@ -340,6 +342,7 @@ export const dealerArea: ConsoleArea = {
         ...(user.role === 'technical_appraiser' && live ? [formView(locale, FORMS.appraisal, action('appraisal'), sent.appraisal)] : []),
         ...(user.role === 'sales_clerk' && live && claim.auditRequired && !claim.auditedAt ? [formView(locale, FORMS.audit, action('audit'), sent.audit)] : []),
         ...(user.role === 'sales_clerk' && live ? [formView(locale, FORMS.decision, action('decision'), sent.decision, { currency: claim.lines[0]?.claimed.currency ?? 'CNY' })] : []),
+        ...(user.role === 'dealer' && claim.status === 'sent_back' ? [formView(locale, FORMS.resubmit, action('resubmit'), sent.resubmit)] : []),
       ];
       page(req, res, status, {
         title: say(locale, 'dealer.claim.title', { id: claim.id, device: claim.deviceSerial }),
@@ -409,6 +412,7 @@ export const dealerArea: ConsoleArea = {
         links: viewLinks(locale, user, '/dealer/parts'),
         sections: [
           { id: 'to-appraise', title: say(locale, 'dealer.section.toAppraise'), table: { headers, rows: parts.filter((p) => p.line.receivedOn && !p.line.appraisal).map(row), empty: say(locale, 'dealer.none') }, forms: [] },
+          { id: 'in-review', title: say(locale, 'dealer.section.inReview'), table: claimsTable(locale, claims), forms: [] },
           { id: 'awaited', title: say(locale, 'dealer.section.awaited'), table: { headers, rows: parts.filter((p) => !p.line.receivedOn).sort((a, b) => String(a.claim.partsDueOn).localeCompare(String(b.claim.partsDueOn))).map(row), empty: say(locale, 'dealer.none') }, forms: [] },
         ],
       });
@@ -497,6 +501,17 @@ export const dealerArea: ConsoleArea = {
       appraisal: claimCommand('appraisal'),
       audit: claimCommand('audit'),
       decision: claimCommand('decision'),
+      resubmit: {
+        ...claimCommand('resubmit'),
+        async run(user, id, body, res) {
+          // The amended line keeps the kind of the line sent back.
+          const form = body as Record<string, string | number>;
+          const claim = await repo.claim(id!, actScope(res, 'claim'));
+          const current = claim?.lines.find((l) => l.lineNo === form.lineNo)?.input;
+          const line = current ? amendedLine(current, form as Record<string, string>) : {};
+          return runClaimStep(deps(), user, id!, 'resubmit', { lines: [{ lineNo: form.lineNo, line }] }, actScope(res, 'claim'));
+        },
+      },
       arrange: taskCommand('arrange'),
       check: taskCommand('check'),
     };
@@ -512,7 +527,7 @@ export const dealerArea: ConsoleArea = {
         back: (id: number | null) => `/dealer/statements/${id}`,
       };
     }
-    function claimCommand(path: 'parts-received' | 'appraisal' | 'audit' | 'decision') {
+    function claimCommand(path: 'parts-received' | 'appraisal' | 'audit' | 'decision' | 'resubmit') {
       return {
         run: (user: User, id: number | null, body: unknown, res: Response) => runClaimStep(deps(), user, id!, path, body, actScope(res, 'claim')),
         async show(req: Request, res: Response, id: number | null, status: number, sent: Sent) {

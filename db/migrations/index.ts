@@ -19,6 +19,7 @@ import * as calendarFeeds from './0019_calendar_feeds';
 import * as careFollowUpClose from './0020_care_follow_up_close';
 import * as ticketLinks from './0021_ticket_links';
 import * as partsPlans from './0022_parts_plans';
+import * as pageIndexes from './0023_page_indexes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -49,6 +50,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0020_care_follow_up_close', careFollowUpClose],
   ['0021_ticket_links', ticketLinks],
   ['0022_parts_plans', partsPlans],
+  ['0023_page_indexes', pageIndexes],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
