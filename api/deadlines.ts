@@ -48,7 +48,7 @@ export function readableRecords(principal: Principal): ReadableRecords[] {
     { recordType: 'project', table: 'projects', columns: PROJECT_SCOPE_COLUMNS, scope: readScope(principal, 'project') },
     { recordType: 'ticket', table: 'tickets', columns: TICKET_SCOPE_COLUMNS, scope: readScope(principal, 'ticket') },
     // A care plan's deadlines (its visits, calls, follow-ups), read by whoever reads the plan.
-    { recordType: 'care_plan', table: CARE_REACH.plan.view, columns: CARE_REACH.plan.columns, scope: readScope(principal, 'care_plan') },
+    { recordType: 'care_plan', table: 'care_plans', source: CARE_REACH.plan.source, columns: CARE_REACH.plan.columns, scope: readScope(principal, 'care_plan') },
     ...Object.entries(DEALER_DEADLINE_TABLES).map(([recordType, table]) => ({ recordType, table, columns: { dealer: 'dealer_id' }, scope: readScope(principal, recordType as DealerRecordType) })),
   ];
 }

@@ -13,9 +13,21 @@ export interface Assignee extends Person {
   userId: number;
 }
 
+export const COMPLAINT_CATEGORIES = ['quality', 'not_quality', 'other'] as const;
+export type ComplaintCategory = (typeof COMPLAINT_CATEGORIES)[number];
+
+/** A complaint's own record (P3c): its category, and at close the root cause and the resolution. */
+export interface ComplaintRecord {
+  category?: ComplaintCategory;
+  rootCause?: string;
+  resolution?: string;
+}
+
 export interface ServiceTicketInput {
   ticketId: number;
   kind: 'repair' | 'complaint';
+  /** A complaint's category as given at intake. */
+  complaint?: ComplaintRecord;
   customer: { id: number; name: string; timeZone: string; contacts: Person[] };
   device?: { serial: string; model: string };
   symptom: string;
@@ -54,12 +66,20 @@ export interface ServiceTicketState {
   backup?: { dueAt: string; deliveredAt?: string; serial?: string };
   factory?: { sentAt: string; dueAt: string; returnedAt?: string };
   replacement?: { serial: string; at: string };
+  /** A complaint: category, root cause and resolution (the responsible person is its assignee). */
+  complaint?: ComplaintRecord;
 }
 
 export interface AssignStep extends StepMeta {
   engineer: Assignee;
 }
 export type PlainStep = StepMeta;
+/** Close: a complaint records its root cause and resolution (and may correct its category). */
+export interface CloseStep extends StepMeta {
+  category?: ComplaintCategory;
+  rootCause?: string;
+  resolution?: string;
+}
 export interface HoldStep extends StepMeta {
   reason: 'customer' | 'parts' | 'other';
   note?: string;
@@ -125,7 +145,7 @@ export const holdTicketUpdate = defineUpdate<TicketStepResult, [HoldStep]>('tick
 export const resumeTicketUpdate = defineUpdate<TicketStepResult, [PlainStep]>('ticketResume');
 export const levelTicketUpdate = defineUpdate<TicketStepResult, [LevelStep]>('ticketLevel');
 export const resolveTicketUpdate = defineUpdate<TicketStepResult, [ResolveStep]>('ticketResolve');
-export const closeTicketUpdate = defineUpdate<TicketStepResult, [PlainStep]>('ticketClose');
+export const closeTicketUpdate = defineUpdate<TicketStepResult, [CloseStep]>('ticketClose');
 export const surveyTicketUpdate = defineUpdate<TicketStepResult, [SurveyStep]>('ticketSurvey');
 export const quoteTicketUpdate = defineUpdate<TicketStepResult, [QuoteStep]>('ticketQuote');
 export const quoteAcceptedTicketUpdate = defineUpdate<TicketStepResult, [PlainStep]>('ticketQuoteAccepted');

@@ -79,6 +79,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     fired: [],
     surveys: [],
     reopened: 0,
+    ...(input.kind === 'complaint' ? { complaint: input.complaint ?? {} } : {}),
   };
   const kit = new StepKit<ServiceTicketState>({ backdateWithin: policy.steps.backdateWithin, lastStepAt: () => state.lastStepAt });
   const deadlines = new Deadlines(policy.calendar, { type: 'ticket', id: ticketId });
@@ -101,7 +102,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   const result = (at: string): TicketStepResult => ({ status: state.status, level: state.level, onHold: state.onHold, at });
 
   function patchOf(next: ServiceTicketState, extra: TicketPatch = {}): TicketPatch {
-    const progress = { quote: next.quote ?? null, backup: next.backup ?? null, factory: next.factory ?? null, replacement: next.replacement ?? null, surveys: next.surveys, surveyDue: next.surveyDue ?? null, ...(next.surveyMissedAt ? { surveyMissedAt: next.surveyMissedAt } : {}), reopened: next.reopened };
+    const progress = { ...(next.complaint ? { complaint: next.complaint } : {}), quote: next.quote ?? null, backup: next.backup ?? null, factory: next.factory ?? null, replacement: next.replacement ?? null, surveys: next.surveys, surveyDue: next.surveyDue ?? null, ...(next.surveyMissedAt ? { surveyMissedAt: next.surveyMissedAt } : {}), reopened: next.reopened };
     return { status: next.status, onHold: next.onHold, assigneeUserId: next.assignee?.userId ?? null, faultLevel: next.level, clockState: next.clocks, progress, ...extra };
   }
 
@@ -241,7 +242,10 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     },
     async apply(step, at) {
       const surveyDue = input.kind === 'repair' ? (await deadlines.add(at, policy.ticket.surveyWithin)).at.toISOString() : undefined;
-      const answer = await take(step, at, 'closed', 'closed', input.kind === 'complaint' ? 'closed: the customer confirmed' : `closed; survey due by ${surveyDue}`, { ...state, status: 'closed', surveyDue, clocks: stopClocks(state.clocks, ['reply'], at) }, { extra: { closedAt: at } });
+      // A complaint's root cause and resolution (P3c), required by the API at close; recorded as given.
+      const complaint = input.kind === 'complaint' ? { ...state.complaint, ...(step.category ? { category: step.category } : {}), ...(step.rootCause ? { rootCause: step.rootCause } : {}), ...(step.resolution ? { resolution: step.resolution } : {}) } : undefined;
+      const summary = complaint ? `closed: the customer confirmed${complaint.rootCause ? `; root cause: ${complaint.rootCause}` : ''}${complaint.resolution ? `; resolution: ${complaint.resolution}` : ''}` : `closed; survey due by ${surveyDue}`;
+      const answer = await take(step, at, 'closed', 'closed', summary, { ...state, status: 'closed', surveyDue, clocks: stopClocks(state.clocks, ['reply'], at), ...(complaint ? { complaint } : {}) }, { extra: { closedAt: at }, ...(complaint ? { data: complaint } : {}) });
       // The customer's survey link, good until the survey is due; answering it is the survey step.
       if (surveyDue && patched('ticket-survey-link')) sideNotices.push(sendSurveyLinks(state.reopened, surveyDue));
       // The dispatcher's return call after the repair lands in the care plan's call queue (P3 close → survey).

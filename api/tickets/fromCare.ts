@@ -17,6 +17,7 @@ import { oncePerKey } from '../idempotency';
 import { apiModule, type ApiDeps } from '../module';
 import { defineRoute } from '../route';
 import { z } from '../zod';
+import { COMPLAINT_CATEGORIES } from '../../workflows/serviceTicket.messages';
 import { ContactSchema, LevelSchema, openTicket, TicketSchema, type TicketLinks } from './index';
 import { ticketView } from './view';
 
@@ -37,6 +38,7 @@ const FollowUpTicketBody = z
   .strictObject({
     kind: z.enum(['repair', 'complaint']).openapi({ description: 'complaint for a low score; repair (or complaint) for a problem not solved on the call' }),
     symptom: prose().optional().openapi({ description: 'By default the follow-up’s summary' }),
+    category: z.enum(COMPLAINT_CATEGORIES).optional().openapi({ description: 'A complaint’s category' }),
     ...Intake,
   })
   .openapi('FollowUpTicket');
@@ -58,13 +60,13 @@ async function planOr404(deps: ApiDeps, id: number): Promise<CarePlan> {
 }
 
 /** The ticket opened for a follow-up or a finding, with everything intake needs filled in from the plan. */
-async function openFor(deps: ApiDeps, user: User, plan: CarePlan, care: NonNullable<TicketLinks['care']>, kind: 'repair' | 'complaint', symptom: string, fields: IntakeFields) {
+async function openFor(deps: ApiDeps, user: User, plan: CarePlan, care: NonNullable<TicketLinks['care']>, kind: 'repair' | 'complaint', symptom: string, fields: IntakeFields & { category?: (typeof COMPLAINT_CATEGORIES)[number] }) {
   const contact = fields.contact ?? (await defaultContact(deps, plan.customerId));
   if (!contact) throw validationFailed([{ field: 'contact', message: `customer ${plan.customerId} has no contact with a working number on file: name one` }]);
   const serial = fields.serial ?? (fields.model ? undefined : await soleDeviceSerial(deps, plan));
   const ticket = await openTicket(
     deps,
-    { kind, customerId: plan.customerId, ...(serial ? { serial } : {}), ...(fields.model ? { model: fields.model } : {}), symptom, level: fields.level, channel: CARE_CHANNEL, contact, ...(fields.engineerUserId !== undefined ? { engineerUserId: fields.engineerUserId } : {}) },
+    { kind, customerId: plan.customerId, ...(serial ? { serial } : {}), ...(fields.model ? { model: fields.model } : {}), symptom, level: fields.level, channel: CARE_CHANNEL, contact, ...(fields.engineerUserId !== undefined ? { engineerUserId: fields.engineerUserId } : {}), ...(fields.category ? { category: fields.category } : {}) },
     user,
     { care },
   );

@@ -39,6 +39,7 @@ import {
   resumeTicketUpdate,
   surveyTicketUpdate,
   ticketWorkflowId,
+  COMPLAINT_CATEGORIES,
   type Assignee,
   type ServiceTicketInput,
 } from '../../workflows/serviceTicket.messages';
@@ -67,6 +68,7 @@ const CreateTicketBody = z
     channel: z.enum(CHANNELS),
     contact: ContactSchema,
     engineerUserId: IdSchema.optional().openapi({ description: 'The engineer to dispatch at once; by default a repair goes to the customer’s one-to-one engineer, when one is set' }),
+    category: z.enum(COMPLAINT_CATEGORIES).optional().openapi({ description: 'A complaint’s category: quality, not_quality or other (its responsible person is its assignee)' }),
   })
   .openapi('CreateTicket');
 
@@ -177,6 +179,7 @@ export async function openTicket(deps: ApiDeps, body: TicketIntake, user: User, 
   const device = body.serial ? await new DevicesRepository(deps.knex).getBySerial(body.serial) : null;
   if (body.serial && (!device || device.customerId !== customer.id)) throw validationFailed([{ field: 'serial', message: `no device ${body.serial} of customer ${customer.id}` }]);
   if (body.kind === 'repair' && !body.serial && !body.model) throw validationFailed([{ field: 'serial', message: 'name the device by its serial, or its model when the serial is unknown' }]);
+  if (body.kind === 'repair' && body.category) throw validationFailed([{ field: 'category', message: 'only a complaint has a category' }]);
   await requireUnanswered(deps, links);
   // 三包: a dealer-sold device under its recognised card is the dealer's to repair (PRODUCT §P5.2).
   if (body.kind === 'repair' && device) {
@@ -201,12 +204,13 @@ export async function openTicket(deps: ApiDeps, body: TicketIntake, user: User, 
   const repeatOf = device && body.kind === 'repair' ? await tickets.lastRepairOf(device.serial, new Date(openedAt.getTime() - clockLength(policy.ticket.repeatRepairWindow, { kind: '24x7' })), openedAt) : null;
   const ticket = await recordIntake(
     deps,
-    { kind: body.kind, customerId: customer.id, deviceId: device?.id ?? null, serial: device?.serial ?? null, model, channel: body.channel, symptom: body.symptom, faultLevel: body.level, entitlement, assigneeUserId: engineer?.userId ?? null, contact: body.contact, clockState: clocks, repeatOfTicketId: repeatOf?.id ?? null, openedAt },
+    { kind: body.kind, customerId: customer.id, deviceId: device?.id ?? null, serial: device?.serial ?? null, model, channel: body.channel, symptom: body.symptom, faultLevel: body.level, entitlement, assigneeUserId: engineer?.userId ?? null, contact: body.contact, clockState: clocks, repeatOfTicketId: repeatOf?.id ?? null, openedAt, ...(body.kind === 'complaint' ? { progress: { complaint: body.category ? { category: body.category } : {} } } : {}) },
     links,
   );
   const input: ServiceTicketInput = {
     ticketId: ticket.id,
     kind: body.kind,
+    ...(body.kind === 'complaint' ? { complaint: body.category ? { category: body.category } : {} } : {}),
     customer: { id: customer.id, name: customer.name, timeZone: customer.timeZone, contacts: [{ name: body.contact.name, email: body.contact.email, locale: body.contact.locale ?? customer.locale }] },
     ...(device ? { device: { serial: device.serial, model: device.model } } : {}),
     symptom: body.symptom,
@@ -449,7 +453,17 @@ const STEPS: { path: string; summary: string; body: z.ZodObject; update: AnyUpda
     }),
     update: resolveTicketUpdate,
   },
-  { path: 'close', summary: 'Close a resolved ticket (its survey is then due), or a complaint the customer confirmed', body: z.strictObject({ ...StepTime }), update: closeTicketUpdate },
+  {
+    path: 'close',
+    summary: 'Close a resolved ticket (its survey is then due), or a complaint the customer confirmed, with its root cause and resolution',
+    body: z.strictObject({
+      rootCause: prose().optional().openapi({ description: 'A complaint: required' }),
+      resolution: prose().optional().openapi({ description: 'A complaint: required' }),
+      category: z.enum(COMPLAINT_CATEGORIES).optional().openapi({ description: 'A complaint: corrects its category' }),
+      ...StepTime,
+    }),
+    update: closeTicketUpdate,
+  },
   {
     path: 'survey',
     summary: 'The customer’s satisfaction (return call or link): a low score or “not satisfied” reopens the ticket',
@@ -506,6 +520,7 @@ async function takeStep(deps: ApiDeps, step: (typeof STEPS)[number], ticketId: n
   if (!deps.temporal) throw unavailable('No process engine configured');
   const ticket = (await new TicketsRepository(deps.knex).get(ticketId))!;
   if (ticket.dealerTaskId !== null) throw conflict(`ticket ${ticket.id} went to dealer task ${ticket.dealerTaskId} (三包): the dealer takes its steps`);
+  if (step.path === 'close') requireCloseRecord(ticket, body);
   const { occurredAt, ...rest } = body as { occurredAt?: string } & Record<string, unknown>;
   const prepared = step.prepare ? await step.prepare(rest, deps) : rest;
   const payload = { ...prepared, actor: { userId: user.id, name: user.name, role: user.role }, occurredAt: occurredAt ? new Date(occurredAt).toISOString() : receivedAt.toISOString() };
@@ -514,6 +529,16 @@ async function takeStep(deps: ApiDeps, step: (typeof STEPS)[number], ticketId: n
   } catch (error) {
     throw updateFailureToApi(error, `ticket ${ticket.id} is ${ticket.status}`);
   }
+}
+
+/** A complaint closes with its root cause and resolution (P3c); a repair's close takes neither. */
+function requireCloseRecord(ticket: Ticket, body: Record<string, unknown>): void {
+  const fields = ['rootCause', 'resolution', 'category'] as const;
+  const problems =
+    ticket.kind === 'complaint'
+      ? fields.filter((f) => f !== 'category' && body[f] === undefined).map((field) => ({ field, message: `a complaint is closed with its ${field === 'rootCause' ? 'root cause' : 'resolution'}` }))
+      : fields.filter((f) => body[f] !== undefined).map((field) => ({ field, message: 'only a complaint records this at close' }));
+  if (problems.length > 0) throw validationFailed(problems);
 }
 
 /** The ticket steps by their path (`assign`, `acknowledge`, …), as the API takes them. */

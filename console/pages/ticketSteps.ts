@@ -35,7 +35,8 @@ export const STEP_FORMS: { step: string; fields: StepField[] }[] = [
   { step: 'backup-unit', fields: [{ name: 'serial', required: true }] },
   { step: 'factory-repair', fields: [{ name: 'action', required: true, hint: 'ticket.hint.factoryAction' }] },
   { step: 'replace', fields: [{ name: 'serial', required: true }] },
-  { step: 'close', fields: [] },
+  // A complaint closes with its root cause and resolution; a repair's close takes none of these.
+  { step: 'close', fields: [{ name: 'rootCause' }, { name: 'resolution' }, { name: 'category', hint: 'ticket.hint.category' }] },
   { step: 'survey', fields: [{ name: 'score', type: 'number', required: true }, { name: 'comment' }, { name: 'notSatisfied', type: 'checkbox' }] },
   { step: 'reopen', fields: [{ name: 'reopenReason', required: true }] },
 ];

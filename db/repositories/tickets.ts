@@ -66,6 +66,8 @@ export interface NewTicket {
   dealerTaskId?: number | null;
   /** Routed to a dealer at intake: the ticket is closed as it opens (the dealer task runs the work). */
   closed?: boolean;
+  /** What the row shows before the first step (a complaint's category). */
+  progress?: Record<string, unknown>;
 }
 
 /** What a step changes on the row; absent fields stay. */
@@ -158,6 +160,7 @@ export class TicketsRepository {
       care_plan_id: input.carePlanId ?? null,
       care_follow_up_id: input.careFollowUpId ?? null,
       dealer_task_id: input.dealerTaskId ?? null,
+      ...(input.progress ? { progress: toJson(input.progress) } : {}),
       opened_at: input.openedAt,
       ...(input.closed ? { closed_at: input.openedAt } : {}),
       updated_at: now,

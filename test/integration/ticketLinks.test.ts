@@ -103,6 +103,8 @@ describe('tickets linked to asset care and dealer warranty', () => {
     for (const name of ['acknowledge', 'arrive']) expect((await step(id, name, {}, tokens.engineer)).status).toBe(200);
     const resolved = await step(id, 'resolve', { diagnosis: 'loose earth', workDone: 'earth wire fastened', qualityFault: true, parts: [], labourMinutes: 30, labourRate: CNY(20_000), travel: CNY(0) }, tokens.engineer);
     expect(resolved.status).toBe(200);
+    // A repair's close takes no complaint record.
+    expect((await step(id, 'close', { rootCause: 'loose earth' }, tokens.engineer)).body.error.details).toEqual([{ field: 'rootCause', message: 'only a complaint records this at close' }]);
     const closed = await step(id, 'close', {}, tokens.engineer);
     expect(closed.body).toMatchObject({ status: 'closed' });
     return closed.body;
@@ -165,7 +167,7 @@ describe('tickets linked to asset care and dealer warranty', () => {
     await waitForMail(`${carePlanWorkflowId(planId)}:follow-up:call:1:low_score`, 'manager.links@maker.test');
 
     const path = `/api/care-plans/${planId}/follow-ups/${followUp!.id}/ticket`;
-    const [opened, twice] = await Promise.all([call('POST', path, tokens.manager!, { kind: 'complaint' }), call('POST', path, tokens.manager!, { kind: 'complaint' })]);
+    const [opened, twice] = await Promise.all([call('POST', path, tokens.manager!, { kind: 'complaint', category: 'quality' }), call('POST', path, tokens.manager!, { kind: 'complaint', category: 'quality' })]);
     const won = opened.status === 201 ? opened : twice;
     const lost = opened.status === 201 ? twice : opened;
     expect(won).toMatchObject({ status: 201, body: { kind: 'complaint', carePlanId: planId, careFollowUpId: followUp!.id, channel: 'asset_care', customerId } });
@@ -177,7 +179,7 @@ describe('tickets linked to asset care and dealer warranty', () => {
     // Both sides name each other, and both timelines say so.
     expect(await care.getFollowUp(planId, followUp!.id)).toMatchObject({ ticketId: id });
     const read = await ticket(id);
-    expect(read).toMatchObject({ carePlanId: planId, careFollowUpId: followUp!.id, dealerTaskId: null });
+    expect(read).toMatchObject({ carePlanId: planId, careFollowUpId: followUp!.id, dealerTaskId: null, progress: { complaint: { category: 'quality' } } });
     expect(read.timeline.map((e: Json) => e.kind)).toContain('opened_from_care');
     expect((await care.timeline(planId)).find((e) => e.kind === 'ticket_opened')).toMatchObject({ data: { ticketId: id, kind: 'complaint', followUpId: followUp!.id } });
     expect(await system.db.knex('tickets').where({ care_follow_up_id: followUp!.id }).count({ n: '*' }).first()).toMatchObject({ n: 1 });

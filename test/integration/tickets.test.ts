@@ -444,14 +444,23 @@ describe('repair tickets and complaints', () => {
   });
 
   it('a complaint answered late escalates to the service manager; answered and confirmed it closes', async () => {
-    const opened = await open({ kind: 'complaint', serial: undefined, symptom: 'the engineer came a day late', engineerUserId: ids.engineer });
+    const opened = await open({ kind: 'complaint', serial: undefined, symptom: 'the engineer came a day late', engineerUserId: ids.engineer, category: 'not_quality' });
+    expect(opened.progress.complaint).toEqual({ category: 'not_quality' });
     expect(opened.clocks.map((c: Json) => [c.name, c.lengthMs])).toEqual([['reply', 3000]]);
     const [breach] = await waitForMails(opened.id, 'clock:reply:breach', 1, 15_000);
     expect(to(breach!)).toBe('manager@maker.test');
     expect((await step(opened.id, 'arrive', {}, tokens.engineer)).status).toBe(409);
     expect((await step(opened.id, 'acknowledge', {}, tokens.engineer)).body).toMatchObject({ status: 'acknowledged' });
-    expect((await step(opened.id, 'close')).body).toMatchObject({ status: 'closed' });
-    expect(clock(await ticket(opened.id), 'reply').status).toBe('met_late');
+    // Closed only on its root cause and resolution (P3c), each named when missing.
+    const bare = await step(opened.id, 'close');
+    expect(bare.status).toBe(400);
+    expect(bare.body.error.details.map((d: Json) => d.field)).toEqual(['rootCause', 'resolution']);
+    const record = { rootCause: 'the visit was booked on the wrong day', resolution: 'booking checked by the dispatcher; apology call made', category: 'other' };
+    expect((await step(opened.id, 'close', record)).body).toMatchObject({ status: 'closed' });
+    const closed = await ticket(opened.id);
+    expect(closed.progress.complaint).toEqual(record);
+    expect(closed.timeline.find((e: Json) => e.kind === 'closed').summary).toContain('root cause: the visit was booked on the wrong day');
+    expect(clock(closed, 'reply').status).toBe('met_late');
   });
 
   it('a repair goes first to the customer’s one-to-one engineer; without one it waits for the dispatcher', async () => {
@@ -489,6 +498,8 @@ describe('repair tickets and complaints', () => {
     const badLevel = await call('POST', '/api/tickets', tokens.dispatcher!, { customerId, serial, symptom: 'x', level: 7, channel: 'phone', contact: { name: 'A', email: 'a@b.test' } });
     expect(badLevel.status).toBe(400);
     expect(badLevel.body.error.details[0].field).toBe('level');
+    const repairWithCategory = await call('POST', '/api/tickets', tokens.dispatcher!, { customerId, serial, symptom: 'x', category: 'quality', channel: 'phone', contact: { name: 'A', email: 'a@b.test' } });
+    expect(repairWithCategory.body.error.details).toEqual([{ field: 'category', message: 'only a complaint has a category' }]);
     expect((await system.db.knex('tickets').count({ n: '*' }))[0]!.n).toBe(before);
     const outOfScope = await open({ serial: undefined, model: 'XR-1' });
     expect(outOfScope).toMatchObject({ entitlement: 'out_of_scope', status: 'open', assigneeUserId: null });
