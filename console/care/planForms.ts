@@ -6,6 +6,10 @@
 import type { User } from '../../db/repositories/users';
 import type { ApiDeps } from '../../api/module';
 import { addExtraVisit, addMaintenanceContract, closeFollowUp, endCarePlan } from '../../api/care/plans';
+import { CloseFollowUpBody, EndCarePlanBody, ExtraVisitBody, MaintenanceContractBody } from '../../api/care/schemas';
+import { validationFailed } from '../../api/errors';
+import { problemsOf } from '../../api/route';
+import type { z } from '../../api/zod';
 import type { CareStepForm } from './forms';
 
 /** Within MaintenanceContractBody's bounds; the plan's policy may ask for more (the workflow says so). */
@@ -28,18 +32,25 @@ export const PLAN_FORMS: CareStepForm[] = [
 
 type Body = Record<string, unknown>;
 
-/** Runs one plan step with a body careStepBody made (so its fields are there and of their types). */
+/** The body as the API's route checks it (its own schema: lengths, bounds), or a 400 naming the field. */
+function parsed<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const result = schema.safeParse(body);
+  if (!result.success) throw validationFailed(problemsOf(result.error, 'body'));
+  return result.data;
+}
+
+/** Runs one plan step with a body careStepBody made, through the route's schema and command. */
 export function runPlanStep(deps: ApiDeps, user: User, planId: number, step: string, body: Body): Promise<unknown> {
   switch (step) {
     case 'end':
-      return endCarePlan(deps, user, planId, body as { reason: string });
+      return endCarePlan(deps, user, planId, parsed(EndCarePlanBody, body));
     case 'contract':
-      return addMaintenanceContract(deps, user, planId, body as { startsAt: string; endsAt: string; visitsPerYear: number });
+      return addMaintenanceContract(deps, user, planId, parsed(MaintenanceContractBody, body));
     case 'extra-visit':
-      return addExtraVisit(deps, user, planId, body as { dueAt: string; reason: string });
+      return addExtraVisit(deps, user, planId, parsed(ExtraVisitBody, body));
     case 'close-follow-up': {
-      const { followUpId, ...rest } = body as { followUpId: number; outcome: string };
-      return closeFollowUp(deps, user, planId, followUpId, rest);
+      const { followUpId, ...rest } = body as { followUpId: number };
+      return closeFollowUp(deps, user, planId, followUpId, parsed(CloseFollowUpBody, rest));
     }
     default:
       throw new Error(`no plan step ${step}`);

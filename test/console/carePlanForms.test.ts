@@ -120,6 +120,10 @@ it('closes the follow-up a low call score opened, with its outcome', async () =>
 
 it('refuses the plan steps to an engineer, then ends the plan for the service manager', async () => {
   expect((await send('engineer', `/care-plans/${planId}/steps/end`, { reason: 'retired' })).status).toBe(403);
+  // The API's own schema holds too: a reason longer than the route takes, beside its field.
+  const long = await send('manager', `/care-plans/${planId}/steps/end`, { reason: 'x'.repeat(501) });
+  expect(long.status).toBe(400);
+  expect(long.body).toContain('id="f-plan-end-reason-error"');
   expect((await care.getPlan(planId))!.status).toBe('active');
   const answer = await send('manager', `/care-plans/${planId}/steps/end`, { reason: 'equipment retired' });
   expect(answer.status).toBe(303);
