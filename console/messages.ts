@@ -52,6 +52,11 @@ export function isMessageKey(key: string): key is MessageKey {
   return Object.prototype.hasOwnProperty.call(CATALOGS.en, key);
 }
 
+/** Every message key with its text in each language (tests look for untranslated words with it). */
+export function catalog(locale: Locale): Readonly<Record<MessageKey, string>> {
+  return CATALOGS[locale];
+}
+
 /** The message in `locale`, `{name}` placeholders filled from `values`. */
 export function translate(locale: Locale, key: MessageKey, values: Record<string, string | number> = {}): string {
   return CATALOGS[locale][key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));

@@ -34,6 +34,7 @@ import { WorkerLogger } from '../worker/logger';
 import { testNotice } from '../workflows/testNotice';
 import { ticketsAtOnce } from './benchmarkTickets';
 import { consolePages } from './benchmarkConsole';
+import { pagesAtScale } from './benchmarkPages';
 import { createConsole } from '../console';
 import { getTimed, openProcesses, openProcessesOnCluster, postJson } from './benchOpenProcesses';
 import { versusBare } from './benchmarkBare';
@@ -48,6 +49,7 @@ export const SECTIONS = {
   tickets: 'tickets opened at once and their clocks (BENCH_TICKETS)',
   backlog: 'steps and pages under a notice backlog (BENCH_NOTICE_BACKLOG)',
   reads: 'pages at many open projects seeded with SQL (BENCH_OPEN_PROJECTS)',
+  pages: 'every console page at 10,000 projects, 100,000 tickets and 100,000 claim lines, seeded with SQL, no Temporal',
   settlement: 'the dealer settlement run (BENCH_SETTLEMENT_LINES)',
   care: 'care plans started at once, memory and reminder lag (BENCH_CARE_PLANS, default 1000,10000)',
   bare: 'each process next to a bare workflow of the same shape (BENCH_BARE_ROUNDS)',
@@ -116,6 +118,7 @@ async function main(): Promise<void> {
     await transport.close();
     await knex.destroy();
   }
+  if (wants('pages')) await pagesAtScale({ databaseUrl: process.env.DATABASE_URL, report, percentile });
   fs.rmSync(dataDir, { recursive: true, force: true });
 
   // After the embedded server is gone, so that the two do not share the cores.

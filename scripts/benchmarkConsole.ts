@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 type Report = (what: string, figure: string) => void;
 
 /** A browser's session: the cookies it was given and the CSRF token of the last form. */
-async function signIn(apiUrl: string, token: string): Promise<string> {
+export async function signIn(apiUrl: string, token: string): Promise<string> {
   const cookies = new Map<string, string>();
   const keep = (response: Response) => {
     for (const header of response.headers.getSetCookie()) {

@@ -1,13 +1,30 @@
 /** A ticket as people see it: its row and each clock computed now on the calendar as the store holds it. */
 import type { Knex } from 'knex';
 import { CalendarsRepository } from '../../db/repositories/calendars';
+import type { BusinessCalendar } from '../../domain/calendar';
 import type { Ticket } from '../../db/repositories/tickets';
 import { clockStart, clockStatus, holdsOf } from '../../domain/ticket';
 
+export type CalendarLoader = (key: string) => Promise<BusinessCalendar | null>;
+
+/** Loads each calendar once for a batch of tickets: a queue of hundreds shares one or two. */
+export function calendarLoader(knex: Knex): CalendarLoader {
+  const calendars = new CalendarsRepository(knex);
+  const loaded = new Map<string, Promise<BusinessCalendar | null>>();
+  return (key) => {
+    let calendar = loaded.get(key);
+    if (!calendar) {
+      calendar = calendars.load(key);
+      loaded.set(key, calendar);
+    }
+    return calendar;
+  };
+}
+
 /** Each clock as the ticket shows it now, on the calendar as the store holds it. */
-export async function ticketClocks(knex: Knex, ticket: Ticket, now: Date) {
+export async function ticketClocks(knex: Knex, ticket: Ticket, now: Date, loadCalendar: CalendarLoader = calendarLoader(knex)) {
   const record = ticket.clockState;
-  const stored = await new CalendarsRepository(knex).load(record.calendar);
+  const stored = await loadCalendar(record.calendar);
   if (!stored) return [];
   const basis = { clock: record.clock, calendar: { ...stored, timeZone: record.timeZone } };
   const holds = holdsOf(record);
@@ -19,7 +36,7 @@ export async function ticketClocks(knex: Knex, ticket: Ticket, now: Date) {
 }
 
 /** A ticket as the API and the console show it. */
-export async function ticketView(knex: Knex, ticket: Ticket, now: Date) {
+export async function ticketView(knex: Knex, ticket: Ticket, now: Date, loadCalendar?: CalendarLoader) {
   return {
     id: ticket.id,
     kind: ticket.kind,
@@ -42,7 +59,7 @@ export async function ticketView(knex: Knex, ticket: Ticket, now: Date) {
     closedAt: ticket.closedAt?.toISOString() ?? null,
     charges: ticket.charges,
     progress: ticket.progress,
-    clocks: await ticketClocks(knex, ticket, now),
+    clocks: await ticketClocks(knex, ticket, now, loadCalendar),
   };
 }
 

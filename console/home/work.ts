@@ -92,13 +92,12 @@ export async function homeWork(knex: Knex, principal: Principal, now: Date, time
   const repository = new DeadlinesRepository(knex);
   const readable = readableRecords(principal);
   const filters = sectionFilters(now, timeZone);
-  const found = await Promise.all(
-    HOME_SECTIONS.map(async (key) => {
-      const filter = { ...filters[key], readable };
-      const [rows, count] = await Promise.all([repository.listOpen({ ...filter, limit }), repository.countOpen(filter)]);
-      return { key, rows, count };
-    }),
-  );
+  // Every section's count in one pass over the person's open deadlines, then each section's first rows.
+  const [counts, ...lists] = await Promise.all([
+    repository.countOpenEach({ readable }, filters),
+    ...HOME_SECTIONS.map((key) => repository.listOpen({ ...filters[key], readable, limit })),
+  ]);
+  const found = HOME_SECTIONS.map((key, i) => ({ key, rows: lists[i]!, count: counts[key] }));
   const records = await describeRecords(knex, found.flatMap((s) => s.rows));
   return {
     sections: found.map(({ key, rows, count }) => ({

@@ -98,8 +98,9 @@ export const dealerArea: ConsoleArea = {
       };
     }
 
-    const page = (req: Request, res: Response, status: number, view: { title: string; back: { href: string; text: string } | null; links?: unknown[]; facts?: unknown[]; sections: Section[] }) =>
-      ctx.send(req, res, status, 'dealer-page', { links: [], facts: [], ...view });
+    type Fact = { key: string; label: string; value: string | null; href: string | null; at?: Date | null };
+    const page = (req: Request, res: Response, status: number, view: { title: string; back: { href: string; text: string } | null; links?: unknown[]; facts?: Fact[]; sections: Section[] }) =>
+      ctx.send(req, res, status, 'dealer-page', { links: [], ...view, facts: (view.facts ?? []).map((f) => ({ ...f, at: f.at ?? null })) });
 
     const viewLinks = (locale: Locale, user: User, here: string) =>
       (user.role === 'dealer'
@@ -274,7 +275,7 @@ export const dealerArea: ConsoleArea = {
           { key: 'status', label: say(locale, 'dealer.col.status'), value: word(locale, 'dealer.settlementStatus', statement.status), href: null },
           { key: 'version', label: say(locale, 'dealer.col.version'), value: String(statement.version), href: null },
           { key: 'total', label: say(locale, 'dealer.col.total'), value: amount(locale, statement.total), href: null },
-          { key: 'confirmDue', label: say(locale, 'dealer.col.confirmDue'), value: statement.confirmDueAt ? statement.confirmDueAt.toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : null, href: null },
+          { key: 'confirmDue', label: say(locale, 'dealer.col.confirmDue'), value: null, href: null, at: statement.confirmDueAt },
           { key: 'dispute', label: say(locale, 'dealer.col.dispute'), value: statement.disputeReason ? `${statement.disputeReason}${statement.disputeLineIds.length ? ` (${statement.disputeLineIds.join(', ')})` : ''}` : null, href: null },
           { key: 'answer', label: say(locale, 'dealer.col.answer'), value: statement.disputeAnswer, href: null },
           { key: 'notice', label: say(locale, 'dealer.col.notice'), value: say(locale, 'dealer.notice.open'), href: `/dealer/statements/${statement.id}/notice?lang=${locale}` },

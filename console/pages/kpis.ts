@@ -24,8 +24,8 @@ import { CONSOLE_TIME_ZONE, consoleTemplatesDir, formatInZone } from '../views';
 
 const CHART_LIBRARY = '/assets/chart.umd.min.js';
 const CHART_SCRIPT = '/assets/kpi-charts.js';
-/** The period shown when none is chosen: the last 90 days, today included. */
-const DEFAULT_DAYS = 90;
+/** The period shown when none is chosen: the last 30 days, today included. */
+const DEFAULT_DAYS = 30;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export interface KpiQuery {

@@ -10,8 +10,9 @@ import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
 import { principalOf } from '../../api/access';
 import { runTicketStep, TICKET_STEPS } from '../../api/tickets';
-import { ticketView } from '../../api/tickets/view';
+import { calendarLoader, ticketView } from '../../api/tickets/view';
 import { TicketsRepository, type Ticket } from '../../db/repositories/tickets';
+import { whereInScope } from '../../db/scope';
 import type { User } from '../../db/repositories/users';
 import { canRead, may, readScope, ticketFacts, type Role } from '../../domain/access';
 import { formatMoney } from '../../domain/money';
@@ -26,19 +27,60 @@ export const TICKET_QUEUES = ['open', 'mine', 'unassigned', 'breaching_soon', 'b
 export type TicketQueue = (typeof TICKET_QUEUES)[number];
 const minutes = (ms: number) => `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 
+const OPEN_STATUSES = ['open', 'assigned', 'acknowledged', 'on_site', 'resolved'] as const;
+/** The deadline rows of a ticket's running clocks (workflows/serviceTicket.ts: `ticket_<clock>`). */
+const CLOCK_KINDS = ['ticket_respond', 'ticket_onSite', 'ticket_resolve', 'ticket_reply'];
+/** The most rows a queue shows on the page; its download has up to 500. */
+export const QUEUE_PAGE_ROWS = 100;
+
 /** A ticket queue's rows with their clocks, only the tickets `user` may read (the board and its exports). */
-export async function ticketQueueRows(knex: Knex, user: User, queue: TicketQueue, now: Date) {
+export async function ticketQueueRows(knex: Knex, user: User, queue: TicketQueue, now: Date, limit = 500) {
   const scope = readScope(principalOf(user), 'ticket');
+  const loadCalendar = calendarLoader(knex);
+  // Breached and at risk are picked from the first 500 open tickets by their clocks computed now.
+  const clocked = queue === 'breached' || queue === 'breaching_soon';
   const rows = await new TicketsRepository(knex).list({
     scope,
-    status: queue === 'all' ? undefined : ['open', 'assigned', 'acknowledged', 'on_site', 'resolved'],
+    status: queue === 'all' ? undefined : [...OPEN_STATUSES],
     ...(queue === 'mine' ? { assigneeUserId: user.id } : queue === 'unassigned' ? { assigneeUserId: null } : {}),
-    limit: 500,
+    limit: clocked ? 500 : limit,
   });
-  const views = await Promise.all(rows.map((row) => ticketView(knex, row, now)));
-  if (queue === 'breached') return views.filter((v) => v.clocks.some((c) => c.status === 'breached'));
-  if (queue === 'breaching_soon') return views.filter((v) => v.clocks.some((c) => c.status === 'warning') && !v.clocks.some((c) => c.status === 'breached'));
+  const views = await Promise.all(rows.map((row) => ticketView(knex, row, now, loadCalendar)));
+  if (queue === 'breached') return views.filter((v) => v.clocks.some((c) => c.status === 'breached')).slice(0, limit);
+  if (queue === 'breaching_soon') return views.filter((v) => v.clocks.some((c) => c.status === 'warning') && !v.clocks.some((c) => c.status === 'breached')).slice(0, limit);
   return views;
+}
+
+/**
+ * How many tickets each queue holds: counts from the indexes, the breached and at-risk ones from the
+ * clock deadline rows the workflow keeps (as the home page reads them), so the board does not
+ * compute every open ticket's clocks to count them.
+ */
+export async function ticketQueueCounts(knex: Knex, user: User, now: Date): Promise<Record<TicketQueue, number>> {
+  const scope = readScope(principalOf(user), 'ticket');
+  const columns = { customer: 't.customer_id', assignee: 't.assignee_user_id' };
+  const count = async (query: Knex.QueryBuilder) => Number(((await query) as { n: number | string } | undefined)?.n ?? 0);
+  const open = () => whereInScope(knex('tickets as t'), scope, columns).whereIn('t.status', OPEN_STATUSES);
+  const clockRows = () =>
+    whereInScope(knex('deadlines as d').join('tickets as t', 't.id', 'd.record_id'), scope, columns)
+      .where({ 'd.status': 'open', 'd.record_type': 'ticket' })
+      .whereIn('d.kind', CLOCK_KINDS)
+      .whereIn('t.status', OPEN_STATUSES);
+  const [openCount, mine, unassigned, all, breached, atRisk] = await Promise.all([
+    count(open().first(knex.raw('COUNT(*) AS n'))),
+    count(open().where('t.assignee_user_id', user.id).first(knex.raw('COUNT(*) AS n'))),
+    count(open().whereNull('t.assignee_user_id').first(knex.raw('COUNT(*) AS n'))),
+    count(whereInScope(knex('tickets as t'), scope, columns).first(knex.raw('COUNT(*) AS n'))),
+    count(clockRows().where('d.due_at', '<', now).first(knex.raw('COUNT(DISTINCT d.record_id) AS n'))),
+    count(
+      clockRows()
+        .where('d.last_rung', 'like', 'warning%')
+        .where('d.due_at', '>=', now)
+        .whereNotExists((late) => void late.select(knex.raw('1')).from('deadlines as l').whereRaw('l.record_id = d.record_id').where({ 'l.record_type': 'ticket', 'l.status': 'open' }).whereIn('l.kind', CLOCK_KINDS).where('l.due_at', '<', now))
+        .first(knex.raw('COUNT(DISTINCT d.record_id) AS n')),
+    ),
+  ]);
+  return { open: openCount, mine, unassigned, breaching_soon: atRisk, breached, all };
 }
 
 export const ticketsArea: ConsoleArea = {
@@ -47,7 +89,6 @@ export const ticketsArea: ConsoleArea = {
   register(router, ctx) {
     const { t, message, send, localeOf, signedInUser, requireUser, requireCsrf, expiredForm } = ctx;
     const tickets = new TicketsRepository(ctx.knex);
-    const ticketRows = (user: User, queue: TicketQueue, now: Date) => ticketQueueRows(ctx.knex, user, queue, now);
 
     router.get('/tickets', requireUser, async (req, res) => {
       const locale = localeOf(req, res);
@@ -58,8 +99,7 @@ export const ticketsArea: ConsoleArea = {
       const queue = raw as TicketQueue;
       const user = signedInUser(res)!;
       const now = new Date();
-      const counted = await Promise.all(TICKET_QUEUES.map(async (q) => [q, await ticketRows(user, q, now)] as const));
-      const shown = counted.find(([q]) => q === queue)![1];
+      const [counts, shown] = await Promise.all([ticketQueueCounts(ctx.knex, user, now), ticketQueueRows(ctx.knex, user, queue, now, QUEUE_PAGE_ROWS)]);
       const [customers, engineers, zones] = await Promise.all([
         namesOf(ctx.knex, 'customers', shown.map((v) => v.customerId)),
         namesOf(ctx.knex, 'users', shown.map((v) => v.assigneeUserId)),
@@ -68,7 +108,8 @@ export const ticketsArea: ConsoleArea = {
       send(req, res, 200, 'tickets', {
         title: `${t(req, res, 'tickets.title')}: ${t(req, res, `tickets.queue.${queue}` as MessageKey)}`,
         exports: exportLinks('tickets', `queue=${queue}`),
-        queues: counted.map(([q, list]) => ({ label: t(req, res, `tickets.queue.${q}` as MessageKey), count: list.length, href: q === 'open' ? '/tickets' : `/tickets?queue=${q}`, current: q === queue })),
+        more: counts[queue] > shown.length && shown.length === QUEUE_PAGE_ROWS ? t(req, res, 'tickets.more', { shown: shown.length, count: counts[queue] }) : null,
+        queues: TICKET_QUEUES.map((q) => ({ label: t(req, res, `tickets.queue.${q}` as MessageKey), count: counts[q], href: q === 'open' ? '/tickets' : `/tickets?queue=${q}`, current: q === queue })),
         tickets: shown.map((v) => ({
           id: v.id,
           kind: humanize(v.kind),

@@ -18,6 +18,7 @@ import * as ticketExtras from './0017_ticket_extras';
 import * as calendarFeeds from './0019_calendar_feeds';
 import * as ticketLinks from './0021_ticket_links';
 import * as partsPlans from './0022_parts_plans';
+import * as pageIndexes from './0023_page_indexes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -47,6 +48,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0019_calendar_feeds', calendarFeeds],
   ['0021_ticket_links', ticketLinks],
   ['0022_parts_plans', partsPlans],
+  ['0023_page_indexes', pageIndexes],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

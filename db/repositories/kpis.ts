@@ -127,6 +127,36 @@ export class KpisRepository {
     );
   }
 
+  /** Claim lines `l` of the filter's dealer, region and model, without joining their claims. */
+  private linesOf(filter: KpiFilter): Sql {
+    return and(
+      filter.dealerId !== undefined ? { sql: 'l.dealer_id = ?', bindings: [filter.dealerId] } : null,
+      filter.region !== undefined ? { sql: 'EXISTS (SELECT 1 FROM dealers d WHERE d.id = l.dealer_id AND d.region = ?)', bindings: [filter.region] } : null,
+      filter.model !== undefined ? { sql: 'EXISTS (SELECT 1 FROM claims c JOIN dealer_sales s ON s.device_serial = c.device_serial WHERE c.id = l.claim_id AND s.model = ?)', bindings: [filter.model] } : null,
+    );
+  }
+
+  /**
+   * Each claim of the filter with a line settled by a statement posted in the period, with its
+   * submission and its first posting (which may fall before the period: the caller keeps those in it).
+   */
+  private settledClaims(filter: KpiFilter): Sql {
+    const claims = this.claimsOf(filter);
+    return {
+      sql: `SELECT c.id, c.dealer_id, MIN(c.created_at) AS submitted_at, MIN(le.posted_at) AS posted_at
+            FROM claims c JOIN claim_lines l ON l.claim_id = c.id
+            JOIN settlement_lines sl ON sl.claim_line_id = l.id
+            JOIN ledger_entries le ON le.settlement_id = sl.settlement_id
+            WHERE c.id IN (SELECT l2.claim_id FROM ledger_entries le2
+                           JOIN settlement_lines sl2 ON sl2.settlement_id = le2.settlement_id
+                           JOIN claim_lines l2 ON l2.id = sl2.claim_line_id
+                           WHERE le2.posted_at >= ? AND le2.posted_at < ?)
+              AND ${claims.sql}
+            GROUP BY c.id, c.dealer_id`,
+      bindings: [filter.from, filter.to, ...claims.bindings],
+    };
+  }
+
   /** Claims of the filter's dealer, region and model (the period is each KPI's own). */
   private claimsOf(filter: KpiFilter): Sql {
     return and(
@@ -264,12 +294,12 @@ export class KpisRepository {
 
   /** Claim approval: claim lines approved (wholly or partly) / lines decided in the period. */
   async claimApproval(filter: KpiFilter): Promise<Rate> {
-    const claims = this.claimsOf(filter);
+    const lines = this.linesOf(filter);
     const row = await this.one(
       `SELECT SUM(CASE WHEN l.status = 'approved' THEN 1 ELSE 0 END) AS approved, COUNT(*) AS decided
-       FROM claim_lines l JOIN claims c ON c.id = l.claim_id
-       WHERE l.status IN ('approved', 'rejected') AND l.decided_at >= ? AND l.decided_at < ? AND ${claims.sql}`,
-      [filter.from, filter.to, ...claims.bindings],
+       FROM claim_lines l
+       WHERE l.status IN ('approved', 'rejected') AND l.decided_at >= ? AND l.decided_at < ? AND ${lines.sql}`,
+      [filter.from, filter.to, ...lines.bindings],
     );
     return rate(row.approved, row.decided);
   }
@@ -279,41 +309,34 @@ export class KpisRepository {
    * that first settled a line of it, over claims so settled in the period.
    */
   async daysToSettle(filter: KpiFilter): Promise<Mean> {
-    const claims = this.claimsOf(filter);
+    const settled = this.settledClaims(filter);
     const row = await this.one(
-      `SELECT SUM(${this.seconds('settled.submitted_at', 'settled.posted_at')}) / 86400 AS days, COUNT(*) AS claims
-       FROM (SELECT c.id, MIN(c.created_at) AS submitted_at, MIN(le.posted_at) AS posted_at
-             FROM claims c JOIN claim_lines l ON l.claim_id = c.id
-             JOIN settlement_lines sl ON sl.claim_line_id = l.id
-             JOIN ledger_entries le ON le.settlement_id = sl.settlement_id
-             WHERE ${claims.sql} GROUP BY c.id) settled
-       WHERE settled.posted_at >= ? AND settled.posted_at < ?`,
-      [...claims.bindings, filter.from, filter.to],
+      `SELECT SUM(${this.seconds('s.submitted_at', 's.posted_at')}) / 86400 AS days, COUNT(*) AS claims
+       FROM (${settled.sql}) s
+       WHERE s.posted_at >= ? AND s.posted_at < ?`,
+      [...settled.bindings, filter.from, filter.to],
     );
     return mean(row.days, row.claims);
   }
 
   /** Approval and days to settle per dealer (the dealers with either in the period), by name. */
   async perDealer(filter: KpiFilter): Promise<DealerKpis[]> {
-    const claims = this.claimsOf(filter);
+    const lines = this.linesOf(filter);
+    const settled = this.settledClaims(filter);
     const rows = await this.all(
       `SELECT d.id, d.name, d.region, a.approved, a.decided, s.seconds / 86400 AS settle_days, s.settled
        FROM dealers d
-       LEFT JOIN (SELECT c.dealer_id, SUM(CASE WHEN l.status = 'approved' THEN 1 ELSE 0 END) AS approved, COUNT(*) AS decided
-                  FROM claim_lines l JOIN claims c ON c.id = l.claim_id
-                  WHERE l.status IN ('approved', 'rejected') AND l.decided_at >= ? AND l.decided_at < ? AND ${claims.sql}
-                  GROUP BY c.dealer_id) a ON a.dealer_id = d.id
+       LEFT JOIN (SELECT l.dealer_id, SUM(CASE WHEN l.status = 'approved' THEN 1 ELSE 0 END) AS approved, COUNT(*) AS decided
+                  FROM claim_lines l
+                  WHERE l.status IN ('approved', 'rejected') AND l.decided_at >= ? AND l.decided_at < ? AND ${lines.sql}
+                  GROUP BY l.dealer_id) a ON a.dealer_id = d.id
        LEFT JOIN (SELECT x.dealer_id, SUM(${this.seconds('x.submitted_at', 'x.posted_at')}) AS seconds, COUNT(*) AS settled
-                  FROM (SELECT c.id, c.dealer_id, MIN(c.created_at) AS submitted_at, MIN(le.posted_at) AS posted_at
-                        FROM claims c JOIN claim_lines l ON l.claim_id = c.id
-                        JOIN settlement_lines sl ON sl.claim_line_id = l.id
-                        JOIN ledger_entries le ON le.settlement_id = sl.settlement_id
-                        WHERE ${claims.sql} GROUP BY c.id, c.dealer_id) x
+                  FROM (${settled.sql}) x
                   WHERE x.posted_at >= ? AND x.posted_at < ?
                   GROUP BY x.dealer_id) s ON s.dealer_id = d.id
        WHERE (a.decided IS NOT NULL OR s.settled IS NOT NULL)
        ORDER BY d.name, d.id`,
-      [filter.from, filter.to, ...claims.bindings, ...claims.bindings, filter.from, filter.to],
+      [filter.from, filter.to, ...lines.bindings, ...settled.bindings, filter.from, filter.to],
     );
     return rows.map((r) => ({ dealerId: Number(r.id), dealer: String(r.name), region: (r.region as string | null) ?? null, approval: rate(r.approved, r.decided), daysToSettle: mean(r.settle_days, r.settled) }));
   }
@@ -324,25 +347,26 @@ export class KpisRepository {
    */
   async perEngineer(filter: KpiFilter): Promise<EngineerKpis[]> {
     const tickets = this.ticketsOf(filter);
+    const resolved = `t.kind = 'repair' AND t.resolved_at IS NOT NULL AND t.assignee_user_id IS NOT NULL AND ${tickets.sql}`;
     const breached = `COALESCE(dl.last_rung, '') LIKE 'breach%'`;
     const score = this.surveyScore();
     const rows = await this.all(
-      `SELECT per.assignee_user_id AS user_id, u.name, COUNT(*) AS resolved,
-         SUM(per.on_time) AS on_time, SUM(per.due) AS due, SUM(per.fixed) AS fixed, SUM(per.accurate) AS accurate,
-         SUM(per.score_total) AS score_total, SUM(per.answers) AS answers
-       FROM (SELECT t.assignee_user_id,
-               (SELECT COUNT(*) FROM deadlines dl WHERE dl.record_type = 'ticket' AND dl.record_id = t.id AND dl.kind = 'ticket_resolve' AND dl.status = 'met' AND NOT ${breached}) AS on_time,
-               (SELECT COUNT(*) FROM deadlines dl WHERE dl.record_type = 'ticket' AND dl.record_id = t.id AND dl.kind = 'ticket_resolve' AND (dl.status = 'met' OR (dl.status = 'open' AND ${breached}))) AS due,
-               CASE WHEN ${this.firstTimeFixed()} THEN 1 ELSE 0 END AS fixed,
-               CASE WHEN ${this.partsHold()} THEN 0 ELSE 1 END AS accurate,
-               (SELECT SUM(${score}) FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind IN ('surveyed', 'reopened')) AS score_total,
-               (SELECT COUNT(${score}) FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind IN ('surveyed', 'reopened')) AS answers
-             FROM tickets t
-             WHERE t.kind = 'repair' AND t.resolved_at IS NOT NULL AND t.assignee_user_id IS NOT NULL AND ${tickets.sql}) per
-       JOIN users u ON u.id = per.assignee_user_id
-       GROUP BY per.assignee_user_id, u.name
-       ORDER BY u.name, per.assignee_user_id`,
-      tickets.bindings,
+      `SELECT r.assignee_user_id AS user_id, u.name, r.resolved, r.fixed, r.accurate, c.on_time, c.due, s.score_total, s.answers
+       FROM (SELECT t.assignee_user_id, COUNT(*) AS resolved,
+               SUM(CASE WHEN ${this.firstTimeFixed()} THEN 1 ELSE 0 END) AS fixed,
+               SUM(CASE WHEN ${this.partsHold()} THEN 0 ELSE 1 END) AS accurate
+             FROM tickets t WHERE ${resolved} GROUP BY t.assignee_user_id) r
+       JOIN users u ON u.id = r.assignee_user_id
+       LEFT JOIN (SELECT t.assignee_user_id,
+               SUM(CASE WHEN dl.status = 'met' AND NOT ${breached} THEN 1 ELSE 0 END) AS on_time,
+               SUM(CASE WHEN dl.status = 'met' OR (dl.status = 'open' AND ${breached}) THEN 1 ELSE 0 END) AS due
+             FROM tickets t JOIN deadlines dl ON dl.record_type = 'ticket' AND dl.record_id = t.id AND dl.kind = 'ticket_resolve'
+             WHERE ${resolved} GROUP BY t.assignee_user_id) c ON c.assignee_user_id = r.assignee_user_id
+       LEFT JOIN (SELECT t.assignee_user_id, SUM(${score}) AS score_total, COUNT(${score}) AS answers
+             FROM tickets t JOIN ticket_events e ON e.ticket_id = t.id AND e.kind IN ('surveyed', 'reopened')
+             WHERE ${resolved} GROUP BY t.assignee_user_id) s ON s.assignee_user_id = r.assignee_user_id
+       ORDER BY u.name, r.assignee_user_id`,
+      [...tickets.bindings, ...tickets.bindings, ...tickets.bindings],
     );
     return rows.map((r) => ({
       userId: Number(r.user_id),

@@ -10,7 +10,9 @@ import { apiModules } from '../../api/modules';
 import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
 import { generateToken, UsersRepository } from '../../db/repositories/users';
 import { DEFAULT_POLICY } from '../../domain/policy';
-import { partsPlanScheduleSpec } from '../../runtime/settlementSchedule';
+import { ScheduleOverlapPolicy } from '@temporalio/client';
+import { DealersRepository } from '../../db/repositories/dealers';
+import { ensurePartsPlanSchedule, partsPlanScheduleSpec } from '../../runtime/settlementSchedule';
 import type { ReceivedMail } from '../support/smtpSink';
 import { startTestSystem, type TestSystem } from '../support/services';
 
@@ -139,5 +141,26 @@ describe('dealer parts plans: opened once per dealer and season, reminded, escal
     expect(closed.map((r) => r.status)).toEqual(['met', 'met']);
     expect(mails(`parts-plan-${planA}:`)).toEqual([]);
     expect(await opening(3)).toEqual({ started: [] });
+  });
+
+  it('the Schedule, created twice and fired, opens the plan of a dealer registered since', async () => {
+    const { client, taskQueue } = system.temporal;
+    const dealerC = (await new DealersRepository(system.db.knex).create('Plan Dealer C')).id;
+    const scheduleId = `dealer-parts-plans-${taskQueue}`;
+    // Every hour: the test fires it itself.
+    const hourly = { ...DEFAULT_POLICY.dealer, partsPlanLead: 'PT1H' };
+    await ensurePartsPlanSchedule(client, taskQueue, hourly, scheduleId);
+    await ensurePartsPlanSchedule(client, taskQueue, hourly, scheduleId);
+    const schedule = client.schedule.getHandle(scheduleId);
+    try {
+      await schedule.trigger(ScheduleOverlapPolicy.ALLOW_ALL);
+      const run = await poll('the Schedule’s run', async () => (await schedule.describe()).info.recentActions[0]?.action.workflow.workflowId);
+      expect(await client.workflow.getHandle(run).result()).toEqual({ started: [expect.any(Number)] });
+      const plans = (await system.db.knex('parts_plans').where({ dealer_id: dealerC })) as Json[];
+      expect(plans.map((p) => [p.season_start, p.status])).toEqual([[seasonDay, 'open']]);
+      expect((await client.workflow.getHandle(`parts-plan-${plans[0].id}`).describe()).status.name).toBe('RUNNING');
+    } finally {
+      await schedule.delete();
+    }
   });
 });
