@@ -180,6 +180,8 @@ describe('tickets linked to asset care and dealer warranty', () => {
     expect(await care.getFollowUp(planId, followUp!.id)).toMatchObject({ ticketId: id });
     const read = await ticket(id);
     expect(read).toMatchObject({ carePlanId: planId, careFollowUpId: followUp!.id, dealerTaskId: null, progress: { complaint: { category: 'quality' } } });
+    const callRow = (await care.listCalls({ planId, now: new Date() })).find((c) => c.taskKey === 'call:1')!;
+    expect(read.careOrigin).toEqual({ carePlanId: planId, followUpId: followUp!.id, reason: 'low_score', callId: callRow.id, visitId: null, finding: null });
     expect(read.timeline.map((e: Json) => e.kind)).toContain('opened_from_care');
     expect((await care.timeline(planId)).find((e) => e.kind === 'ticket_opened')).toMatchObject({ data: { ticketId: id, kind: 'complaint', followUpId: followUp!.id } });
     expect(await system.db.knex('tickets').where({ care_follow_up_id: followUp!.id }).count({ n: '*' }).first()).toMatchObject({ n: 1 });
@@ -208,6 +210,7 @@ describe('tickets linked to asset care and dealer warranty', () => {
     const findingFollowUp = (await care.followUps(planId)).find((f) => f.reason === 'finding')!;
     expect(findingFollowUp).toMatchObject({ visitId: visit.id, finding: 0, ticketId: id, status: 'closed' });
     expect(opened.body.careFollowUpId).toBe(findingFollowUp.id);
+    expect((await ticket(id)).careOrigin).toEqual({ carePlanId: planId, followUpId: findingFollowUp.id, reason: 'finding', callId: null, visitId: visit.id, finding: 0 });
     // Dispatched to the customer's one-to-one engineer, who hears of it.
     await waitForMail(`ticket-${id}:assigned:intake`, 'engineer.links@maker.test');
 
