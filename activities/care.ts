@@ -6,7 +6,8 @@ import { CustomersRepository } from '../db/repositories/customers';
 import { UsersRepository } from '../db/repositories/users';
 import type { BusinessCalendar } from '../domain/calendar';
 import { careNotices, isVisitKind, nextCallAttempt, nextTaskDue, taskAt, tasksDueBy, type CareCursors, type CareNoticeKind, type CarePolicy, type CareTask, type CareTaskKind } from '../domain/care';
-import type { CustomerClass } from '../domain/policy';
+import { PolicyLayersRepository } from '../db/repositories/policyLayers';
+import { resolvePolicy, type CustomerClass, type PolicyOverride, type ServicePolicy } from '../domain/policy';
 import type { Assignee, CareContractRecord, OpenCareTask } from '../workflows/carePlan.messages';
 import type { Person } from '../workflows/projectDelivery.messages';
 import type { ActivityDeps } from './deps';
@@ -16,6 +17,19 @@ export interface CareBasisRecord {
   warrantyEndsAt?: string | null;
   customerClass: CustomerClass;
   contracts: CareContractRecord[];
+}
+
+/** What a plan starts from, besides its dates and policy. */
+interface CarePlanInputBasis {
+  customerId: number;
+  customerName: string;
+  customerClass: CustomerClass;
+  timeZone: string;
+  siteId: number | null;
+  projectId: number | null;
+  deviceIds: number[];
+  engineer: Assignee | null;
+  customerContacts: Person[];
 }
 
 export interface TaskTimes {
@@ -44,6 +58,10 @@ export interface RecordCareStepInput extends TimelineEntry {
   /** A maintenance contract also goes on the customer's file, so tickets see the entitlement. */
   maintenanceContract?: { contractNo: string; customerId: number; signedAt: string };
   cancelOpenTasks?: boolean;
+  /** A visit added by hand: its row is written with the event. */
+  newVisit?: TaskTimes & { assigneeUserId: number | null; customerId: number; projectId: number | null };
+  /** A follow-up closed with its outcome. */
+  closeFollowUp?: { key: string; outcome: string };
 }
 
 /** ISO instants of a patch (every `…At` and `window…` field) as dates. */
@@ -136,6 +154,36 @@ export function createCareActivities(deps: ActivityDeps) {
       };
     },
 
+    /**
+     * What a dealer-sold device's care plan starts from once its warranty card is in: the device's
+     * customer, site and warranty (from the sale), the customer's class, contacts and one-to-one
+     * engineer, and the policy of the stored layers (template → model → class). Null when the device is
+     * already on an active plan (imported before its card came in): nothing to start.
+     */
+    async dealerDeviceCarePlanBasis(input: { deviceId: number }): Promise<(Omit<CarePlanInputBasis, 'projectId'> & { anchorAt: string; warrantyEndsAt: string | null; policy: ServicePolicy }) | null> {
+      const device = (await deps.knex('devices').where({ id: input.deviceId }).first('id', 'customer_id', 'site_id', 'model', 'warranty_starts_at', 'warranty_ends_at')) as Record<string, unknown> | undefined;
+      if (!device) throw ApplicationFailure.nonRetryable(`Unknown device ${input.deviceId}`, 'UnknownDevice');
+      if ((await new CareRepository(deps.knex).activeCoverage([input.deviceId])).length > 0) return null;
+      const customer = (await new CustomersRepository(deps.knex).get(Number(device.customer_id)))!;
+      const layers = new PolicyLayersRepository(deps.knex);
+      const [template, byModel, klass] = await Promise.all([layers.get('template', 'default'), layers.get('model', String(device.model)), layers.get('customer_class', customer.class)]);
+      const policy = resolvePolicy({ template: template?.override as PolicyOverride | undefined, model: byModel?.override as PolicyOverride | undefined, customerClass: klass?.override as PolicyOverride | undefined });
+      const at = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string).toISOString());
+      return {
+        customerId: customer.id,
+        customerName: customer.name,
+        customerClass: customer.class,
+        timeZone: customer.timeZone,
+        siteId: device.site_id === null ? null : Number(device.site_id),
+        deviceIds: [input.deviceId],
+        engineer: await engineerOf(customer.id),
+        customerContacts: customer.contacts.map((c) => ({ name: c.name, email: c.email, locale: c.locale })),
+        anchorAt: at(device.warranty_starts_at) ?? new Date().toISOString(),
+        warrantyEndsAt: at(device.warranty_ends_at),
+        policy,
+      };
+    },
+
     /** Rows for tasks the workflow already holds in its state; idempotent by (plan, task key). */
     async materializeCareTasks(input: { planId: number; customerId: number; projectId?: number | null; tasks: OpenCareTask[] }): Promise<void> {
       await deps.knex.transaction(async (trx) => {
@@ -162,6 +210,11 @@ export function createCareActivities(deps: ActivityDeps) {
         if (input.followUp) await care.addFollowUp(input.planId, { ...input.followUp, dueAt: new Date(input.followUp.dueAt) }, now);
         if (input.wrongNumberContactId !== undefined) await care.flagWrongNumber(input.wrongNumberContactId, now);
         if (input.cancelOpenTasks) await care.cancelOpenTasks(input.planId, now);
+        if (input.newVisit) {
+          const v = input.newVisit;
+          await care.insertVisit({ id: input.planId, customerId: v.customerId, projectId: v.projectId }, { taskKey: v.key, kind: v.kind, dueAt: new Date(v.dueAt), windowStart: new Date(v.windowStart), windowEnd: new Date(v.windowEnd), remindAt: new Date(v.remindAt), assigneeUserId: v.assigneeUserId }, now);
+        }
+        if (input.closeFollowUp) await care.closeFollowUp(input.planId, input.closeFollowUp.key, { outcome: input.closeFollowUp.outcome, closedByUserId: input.actor?.userId ?? null, at: new Date(input.at) });
         if (input.plan) await care.patchPlan(input.planId, { ...input.plan, ...(input.plan.status === 'ended' ? { endedAt: new Date(input.at) } : {}) }, now);
         if (input.maintenanceContract) {
           const c = input.maintenanceContract;

@@ -4,6 +4,7 @@
  */
 import type { Knex } from 'knex';
 import { may, projectFacts, ticketFacts, reachOf, rolesReaching, scopeOf, type Action, type Principal, type ResourceFacts, type ResourceKind, type Scope } from '../domain/access';
+import { CareRepository } from '../db/repositories/care';
 import type { User } from '../db/repositories/users';
 import { forbidden, notFound } from './errors';
 
@@ -36,6 +37,15 @@ interface RecordLookup {
 }
 
 const num = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+
+/** A customer file's facts (its contacts share them): the customer, its project managers, its one-to-one engineer. */
+async function customerFacts(knex: Knex, id: unknown, kind: 'customer' | 'contact'): Promise<ResourceFacts | null> {
+  const row = (await knex('customers').where({ id }).first('id', 'engineer_user_id')) as { id: unknown; engineer_user_id: unknown } | undefined;
+  if (!row) return null;
+  const managers = (await knex('projects').where({ customer_id: id }).whereNotNull('project_manager_user_id').distinct('project_manager_user_id')) as { project_manager_user_id: unknown }[];
+  const engineer = num(row.engineer_user_id);
+  return { kind, customerId: Number(row.id), managerUserIds: managers.map((m) => Number(m.project_manager_user_id)), assigneeUserIds: engineer === null ? [] : [engineer] };
+}
 
 /** A record of a table with a dealer_id column, found by the path's `id`. */
 function dealerOwned(kind: ResourceKind, table: string, noun: string): Partial<Record<ResourceKind, RecordLookup>> {
@@ -71,19 +81,29 @@ const RECORD_LOOKUPS: Partial<Record<ResourceKind, RecordLookup>> = {
   },
   // A customer's file: its project managers manage it, its one-to-one engineer is assigned to it.
   customer: {
-    async facts(knex, { id }) {
-      const row = (await knex('customers').where({ id }).first('id', 'engineer_user_id')) as { id: unknown; engineer_user_id: unknown } | undefined;
-      if (!row) return null;
-      const managers = (await knex('projects').where({ customer_id: id }).whereNotNull('project_manager_user_id').distinct('project_manager_user_id')) as { project_manager_user_id: unknown }[];
-      const engineer = num(row.engineer_user_id);
-      return {
-        kind: 'customer',
-        customerId: Number(row.id),
-        managerUserIds: managers.map((m) => Number(m.project_manager_user_id)),
-        assigneeUserIds: engineer === null ? [] : [engineer],
-      };
-    },
+    facts: (knex, { id }) => customerFacts(knex, id, 'customer'),
     missing: ({ id }) => `no customer ${String(id)}`,
+  },
+  // A contact person, found under its customer: belongs as the customer file does.
+  contact: {
+    async facts(knex, { id, contactId }) {
+      const row = (await knex('customer_contacts').where({ id: contactId, customer_id: id }).first('id')) as { id: unknown } | undefined;
+      return row ? customerFacts(knex, id, 'contact') : null;
+    },
+    missing: ({ id, contactId }) => `no contact ${String(contactId)} of customer ${String(id)}`,
+  },
+  // Asset care: who a plan, visit or call belongs to comes from the reach views (migration 0020).
+  care_plan: {
+    facts: (knex, { id }) => new CareRepository(knex).planFacts(Number(id)),
+    missing: ({ id }) => `no care plan ${String(id)}`,
+  },
+  care_visit: {
+    facts: (knex, { id }) => new CareRepository(knex).taskFacts('visit', Number(id)),
+    missing: ({ id }) => `no visit ${String(id)}`,
+  },
+  care_call: {
+    facts: (knex, { id }) => new CareRepository(knex).taskFacts('call', Number(id)),
+    missing: ({ id }) => `no call ${String(id)}`,
   },
   ticket: {
     async facts(knex, { id }) {

@@ -1,9 +1,11 @@
 /** The customer file as the API shows it, and its one-to-one engineer (assigned by a service manager). */
+import type { Knex } from 'knex';
 import { CustomersRepository, type Customer } from '../db/repositories/customers';
+import { rolesReaching } from '../domain/access';
 import { UsersRepository } from '../db/repositories/users';
 import type { AuditTarget } from './audit';
 import { validationFailed } from './errors';
-import { IdSchema } from './fields';
+import { COLUMN, EmailSchema, IdSchema, line, MAX_ID, optionalLine } from './fields';
 import { apiModule } from './module';
 import { defineRoute } from './route';
 import { z } from './zod';
@@ -19,6 +21,7 @@ const ContactSchema = z.object({
   locale: z.string(),
   role: z.string(),
   isPrimary: z.boolean(),
+  wrongNumber: z.boolean().optional().openapi({ description: 'Flagged by a return call as a wrong number, until corrected' }),
 });
 
 export const CustomerSchema = z
@@ -105,4 +108,47 @@ const clearEngineer = defineRoute(
   },
 );
 
-export const customersModule = apiModule(getCustomer, assignEngineer, clearEngineer);
+const ContactParams = z.object({ id: z.coerce.number().int().min(1).max(MAX_ID), contactId: z.coerce.number().int().min(1).max(MAX_ID) });
+
+export const ContactPatchBody = z
+  .strictObject({
+    name: line().optional(),
+    email: EmailSchema.optional(),
+    phone: optionalLine(COLUMN.phone).optional(),
+    role: line(COLUMN.role).optional(),
+    locale: z.enum(['zh-CN', 'en']).optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, { error: 'name at least one field to correct (name, email, phone, role, locale)' })
+  .openapi('CorrectContact');
+
+/**
+ * Corrects a contact (a number a return call found wrong): the fields given, and the wrong-number flag
+ * cleared, in one statement, so the next calls try them again. The console calls this too.
+ */
+export async function correctContact(knex: Knex, customerId: number, contactId: number, patch: z.output<typeof ContactPatchBody>): Promise<z.input<typeof ContactSchema>> {
+  const values: Record<string, unknown> = { wrong_number_at: null };
+  for (const key of ['name', 'email', 'phone', 'role', 'locale'] as const) if (patch[key] !== undefined) values[key] = patch[key] === '' && key === 'phone' ? null : patch[key];
+  await knex('customer_contacts').where({ id: contactId, customer_id: customerId }).update(values);
+  const row = (await knex('customer_contacts').where({ id: contactId }).first()) as Record<string, unknown>;
+  return { id: Number(row.id), name: String(row.name), email: String(row.email), phone: (row.phone as string | null) ?? null, locale: String(row.locale), role: String(row.role), isPrimary: Boolean(row.is_primary), wrongNumber: row.wrong_number_at !== null && row.wrong_number_at !== undefined };
+}
+
+const patchContact = defineRoute(
+  {
+    method: 'patch',
+    path: '/customers/:id/contacts/:contactId',
+    roles: rolesReaching('contact', 'act'),
+    access: { rule: 'record', resource: 'contact', action: 'act' },
+    summary: 'Correct a contact (e.g. one a return call flagged as a wrong number); clears its wrong-number flag',
+    tags: ['customers'],
+    params: ContactParams,
+    body: ContactPatchBody,
+    responses: { 200: { description: 'The contact as corrected', body: ContactSchema } },
+  },
+  async ({ params, body, deps, res }) => {
+    res.locals.audit = { entityType: 'customer_contact', entityId: params.contactId } satisfies AuditTarget;
+    return { status: 200, body: await correctContact(deps.knex, params.id, params.contactId, body) };
+  },
+);
+
+export const customersModule = apiModule(getCustomer, assignEngineer, clearEngineer, patchContact);

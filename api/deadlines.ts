@@ -6,6 +6,7 @@ import { DeadlinesRepository } from '../db/repositories/deadlines';
 import { DEALER_DEADLINE_TABLES, type DealerRecordType, type ReadableRecords } from '../db/repositories/deadlines';
 import { PROJECT_SCOPE_COLUMNS } from '../db/repositories/projects';
 import { TICKET_SCOPE_COLUMNS } from '../db/repositories/tickets';
+import { CARE_REACH } from '../db/repositories/care';
 import { readScope, type Principal } from '../domain/access';
 import { principalOf } from './access';
 import { apiModule } from './module';
@@ -46,6 +47,8 @@ export function readableRecords(principal: Principal): ReadableRecords[] {
   return [
     { recordType: 'project', table: 'projects', columns: PROJECT_SCOPE_COLUMNS, scope: readScope(principal, 'project') },
     { recordType: 'ticket', table: 'tickets', columns: TICKET_SCOPE_COLUMNS, scope: readScope(principal, 'ticket') },
+    // A care plan's deadlines (its visits, calls, follow-ups), read by whoever reads the plan.
+    { recordType: 'care_plan', table: 'care_plans', source: CARE_REACH.plan.source, columns: CARE_REACH.plan.columns, scope: readScope(principal, 'care_plan') },
     ...Object.entries(DEALER_DEADLINE_TABLES).map(([recordType, table]) => ({ recordType, table, columns: { dealer: 'dealer_id' }, scope: readScope(principal, recordType as DealerRecordType) })),
   ];
 }

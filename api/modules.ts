@@ -10,9 +10,10 @@ import { partsPlansModule } from './partsPlans';
 import { ticketsModule } from './tickets';
 import { careTicketsModule } from './tickets/fromCare';
 import { visitFeedModule } from './visitFeed';
+import { careModule } from './care';
 
 /**
  * Feature modules served by `npm start` and the production API (passed to createApp as `routers`);
  * users and /healthz are built into createApp.
  */
-export const apiModules: ApiModule[] = [noticesModule, projectsModule, deadlinesModule, calendarsModule, policyLayersApi, dealerWarrantyModule, partsPlansModule, ticketsModule, careTicketsModule, customersModule, visitFeedModule];
+export const apiModules: ApiModule[] = [noticesModule, projectsModule, deadlinesModule, calendarsModule, policyLayersApi, dealerWarrantyModule, partsPlansModule, ticketsModule, careTicketsModule, customersModule, visitFeedModule, careModule];

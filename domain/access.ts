@@ -38,7 +38,7 @@ export const ROLES = [
 
 export type Role = (typeof ROLES)[number];
 
-export const RESOURCE_KINDS = ['project', 'doa_case', 'device', 'customer', 'dealer', 'user', 'api_token', 'notice', 'policy_layer', 'calendar', 'dealer_sale', 'dealer_task', 'claim', 'settlement', 'ledger', 'parts_plan', 'ticket'] as const;
+export const RESOURCE_KINDS = ['project', 'doa_case', 'device', 'customer', 'dealer', 'user', 'api_token', 'notice', 'policy_layer', 'calendar', 'dealer_sale', 'dealer_task', 'claim', 'settlement', 'ledger', 'parts_plan', 'ticket', 'care_plan', 'care_visit', 'care_call', 'contact'] as const;
 
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
@@ -74,6 +74,8 @@ export interface ResourceFacts {
   addresseeUserIds?: readonly number[];
   /** The user a user record or token is (or belongs to). */
   userId?: number | null;
+  /** A record of several dealers (a care plan covering devices several dealers sold): any of them reaches it. */
+  dealerIds?: readonly number[];
 }
 
 /** A project's facts (its DOA cases share them): its customer and its manager. */
@@ -118,6 +120,14 @@ const READ: ReachTable = {
   parts_plan: row('all', 'none',   'none',   'none',     'none', 'none',     'all',     'none',   'all',      'none', 'own_dealer', 'none'),
   // Repair tickets and complaints (P3): engineers see those assigned to them; charges make them finance's too.
   ticket: row('all', 'none',    'all',    'assigned', 'all',  'all',      'all',     'none',   'none',     'all',  'none',       'own_customer'),
+  // Asset care (P4): a plan is its project manager's to read, its engineers' (the customer's one-to-one
+  // engineer, each visit's assignee), the customer's own, and a dealer's that sold one of its devices.
+  care_plan: row('all', 'managed', 'all',  'assigned', 'all',  'all',      'all',     'none',   'none',     'none', 'own_dealer', 'own_customer'),
+  care_visit: row('all', 'managed', 'all', 'assigned', 'all',  'all',      'all',     'none',   'none',     'none', 'none',       'own_customer'),
+  // Return calls are the service desk's (dispatchers), not the engineers'.
+  care_call: row('all', 'managed', 'all',  'none',     'all',  'all',      'all',     'none',   'none',     'none', 'none',       'own_customer'),
+  // A customer's contact person: read as the customer file is.
+  contact: row('all', 'managed', 'all',    'assigned', 'all',  'all',      'all',     'none',   'none',     'none', 'none',       'own_customer'),
 };
 
 const ACT: ReachTable = {
@@ -142,6 +152,12 @@ const ACT: ReachTable = {
   parts_plan: row('none', 'none', 'none',  'none',     'none', 'none',     'none',    'none',   'none',     'none', 'own_dealer', 'none'),
   // Dispatchers open and run tickets, engineers work the ones assigned to them.
   ticket: row('none', 'none',   'all',   'assigned', 'all',  'all',      'none',    'none',   'none',     'none', 'none',       'none'),
+  // Plans are started, contracted and ended by the service manager; visits are worked by their engineer,
+  // calls by the service desk, which also corrects a contact flagged as a wrong number.
+  care_plan: row('none', 'none', 'none',  'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
+  care_visit: row('none', 'none', 'none', 'assigned', 'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
+  care_call: row('none', 'none', 'all',   'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
+  contact: row('none', 'managed', 'all',  'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
 };
 
 const ASSIGN: ReachTable = {
@@ -163,6 +179,11 @@ const ASSIGN: ReachTable = {
   ledger: nobody,
   parts_plan: nobody,
   ticket: row('none', 'none', 'all', 'none', 'none', 'all', 'none', 'none', 'none', 'none', 'none', 'none'),
+  care_plan: nobody,
+  // Who does a visit other than the customer's one-to-one engineer is the service manager's choice.
+  care_visit: row('none', 'none', 'none', 'none', 'none', 'all', 'none', 'none', 'none', 'none', 'none', 'none'),
+  care_call: nobody,
+  contact: nobody,
 };
 
 const ADMINISTER: ReachTable = {
@@ -185,6 +206,10 @@ const ADMINISTER: ReachTable = {
   ledger: nobody,
   parts_plan: nobody,
   ticket: nobody,
+  care_plan: nobody,
+  care_visit: nobody,
+  care_call: nobody,
+  contact: nobody,
 };
 
 const TABLES: Readonly<Record<Action, ReachTable>> = { read: READ, act: ACT, assign: ASSIGN, administer: ADMINISTER };
@@ -253,7 +278,7 @@ export function scopeAdmits(scope: Scope, record: ResourceFacts): boolean {
     case 'customer':
       return record.customerId === scope.customerId;
     case 'dealer':
-      return record.dealerId === scope.dealerId;
+      return record.dealerId === scope.dealerId || (record.dealerIds ?? []).includes(scope.dealerId);
     case 'manager':
       return (record.managerUserIds ?? []).includes(scope.userId);
     case 'assignee':

@@ -22,7 +22,8 @@ import type { CustomerClass, ServicePolicy } from './policy';
 
 export type CarePolicy = ServicePolicy['care'];
 
-export const CARE_TASK_KINDS = ['inspection', 'free_maintenance', 'contract_visit', 'call'] as const;
+/** `extra`: a visit added by hand (before a customer's major event); never computed by the schedule. */
+export const CARE_TASK_KINDS = ['inspection', 'free_maintenance', 'contract_visit', 'extra', 'call'] as const;
 export type CareTaskKind = (typeof CARE_TASK_KINDS)[number];
 
 /** Visits are done on site by an engineer; calls by the service desk. */

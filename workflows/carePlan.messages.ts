@@ -74,6 +74,8 @@ export interface CarePlanState {
   runs: number;
   lastStepAt?: string;
   endReason?: string;
+  /** Extra visits added by hand so far (numbering `extra:<n>`); absent in plans started before there were any. */
+  extraVisits?: number;
   /** Keys of the return calls closed repairs asked for (`repair:<ticket>:<round>`): each is scheduled once. */
   repairCalls?: string[];
 }
@@ -105,6 +107,10 @@ export type WrongNumberStep = TaskStep & { contactId: number; note?: string };
 export type AddContractStep = StepMeta & { contract: CareContractRecord };
 export type EndPlanStep = StepMeta & { reason: string };
 export type UpdatePolicyStep = StepMeta & { policy: ServicePolicy };
+/** An extra visit (before a customer's major event); the engineer named, else nobody until assigned. */
+export type AddExtraVisitStep = StepMeta & { dueAt: string; reason: string; engineer?: Assignee };
+/** A follow-up dealt with: its key (care_follow_ups.follow_up_key) and what was done. */
+export type CloseFollowUpStep = StepMeta & { followUpKey: string; outcome: string };
 
 export interface CareStepResult {
   taskKey?: string;
@@ -126,6 +132,8 @@ export const rescheduleCallUpdate = defineUpdate<CareStepResult, [RescheduleTask
 export const addContractUpdate = defineUpdate<CareStepResult, [AddContractStep]>('carePlan.addContract');
 export const endPlanUpdate = defineUpdate<CareStepResult, [EndPlanStep]>('carePlan.end');
 export const updatePolicyUpdate = defineUpdate<CareStepResult, [UpdatePolicyStep]>('carePlan.updatePolicy');
+export const addExtraVisitUpdate = defineUpdate<CareStepResult, [AddExtraVisitStep]>('visit.add');
+export const closeFollowUpUpdate = defineUpdate<CareStepResult, [CloseFollowUpStep]>('followUp.close');
 
 /** A repair ticket of a device on this plan closed: the desk calls the customer back by `dueAt` (ticket.surveyWithin after the close). */
 export interface RepairReturnCall {
@@ -141,3 +149,5 @@ export const carePlanStateQuery = defineQuery<CarePlanState>('carePlanState');
 
 export const carePlanWorkflowId = (planId: number) => `care-plan-${planId}`;
 export const projectCarePlanWorkflowId = (projectId: number) => `care-plan-project-${projectId}`;
+/** A dealer-sold device's plan, started when its warranty card came in on time. */
+export const dealerSaleCarePlanWorkflowId = (saleId: number) => `care-plan-dealer-sale-${saleId}`;

@@ -25,6 +25,8 @@ import { escalate, notify } from './notify';
 import type { Person } from './projectDelivery.messages';
 import {
   addContractUpdate,
+  addExtraVisitUpdate,
+  closeFollowUpUpdate,
   assignVisitUpdate,
   cancelVisitUpdate,
   carePlanStateQuery,
@@ -61,6 +63,7 @@ const TASK_LABELS: Record<CareTaskKind, { en: string; zh: string }> = {
   inspection: { en: 'Inspection visit', zh: '巡检' },
   free_maintenance: { en: 'Free maintenance before warranty end', zh: '质保期满前免费保养' },
   contract_visit: { en: 'Maintenance contract visit', zh: '维保合同走访' },
+  extra: { en: 'Extra visit', zh: '加派巡检' },
   call: { en: 'Return call', zh: '电话回访' },
 };
 
@@ -419,6 +422,49 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
       state.open[task.key] = { ...task, attempts: task.attempts + 1 };
       state.lastStepAt = at;
       return answer(task.key, 'due', at);
+    },
+  });
+
+  // An extra visit (before a customer's major event): numbered on from the ones before, chased like any visit.
+  kit.step(addExtraVisitUpdate, {
+    validate(step) {
+      if (state.status !== 'active') rejectStep('the care plan has ended');
+      requireInstant(step.dueAt, 'dueAt');
+      requireReason(step.reason);
+    },
+    async apply(step, at) {
+      const n = (state.extraVisits ?? 0) + 1;
+      const key = `extra:${n}`;
+      const times = (await compute({ what: 'task', key, kind: 'extra', dueAt: step.dueAt })).tasks![0]!;
+      const task: OpenCareTask = { ...times, attempts: 0, version: 0, assignee: step.engineer ?? null };
+      await steps.recordCareStep(
+        entry(`${key}:added`, 'visit_added', `${TASK_LABELS.extra.en} ${key} due ${times.dueAt}: ${step.reason}`, {
+          actor: step.actor,
+          at,
+          data: { reason: step.reason, dueAt: times.dueAt },
+          newVisit: { ...times, assigneeUserId: task.assignee?.userId ?? null, customerId: input.customerId, projectId: input.projectId ?? null },
+        }),
+      );
+      state.open[key] = task;
+      state.extraVisits = n;
+      state.lastStepAt = at;
+      tasksThisRun += 1;
+      chase(key);
+      return answer(key, 'due', at, { dueAt: task.dueAt });
+    },
+  });
+
+  // A follow-up dealt with (called back, a ticket or complaint opened): on record, and its deadline met.
+  kit.step(closeFollowUpUpdate, {
+    validate(step) {
+      if (typeof step.followUpKey !== 'string' || step.followUpKey === '') invalidStep('names the follow-up', 'followUpId');
+      if (typeof step.outcome !== 'string' || step.outcome.trim() === '') invalidStep('an outcome is required', 'outcome');
+    },
+    async apply(step, at) {
+      await steps.recordCareStep(entry(`follow-up:${step.followUpKey}:closed`, 'follow_up_closed', `follow-up ${step.followUpKey} closed: ${step.outcome}`, { actor: step.actor, at, data: { outcome: step.outcome }, closeFollowUp: { key: step.followUpKey, outcome: step.outcome } }));
+      await deadlines.close(`care:${planId}:follow-up:${step.followUpKey}`, 'met');
+      state.lastStepAt = at;
+      return { status: 'closed', at };
     },
   });
 

@@ -5,7 +5,8 @@
  * (from the sale date) and starts its asset-care plan; without one by the deadline the sale is
  * "warranty not recognised" for dealer claims, and the dealer is told why.
  */
-import { allHandlersFinished, proxyActivities, setHandler } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ParentClosePolicy, allHandlersFinished, condition, patched, proxyActivities, setHandler, startChild } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { cardClock, cardInTime, warrantyEndDate } from '../domain/dealer';
 import { BACKGROUND_ACTIVITY, STEP_ACTIVITY } from './kit/activityOptions';
@@ -13,6 +14,8 @@ import { Deadlines, runLadder } from './kit/deadlines';
 import { StepKit, invalidStep, rejectStep } from './kit/steps';
 import { cardUpdate, warrantyCardStateQuery, type WarrantyCardInput, type WarrantyCardState } from './dealer.messages';
 import { notify } from './notify';
+import { carePlan } from './carePlan';
+import { dealerSaleCarePlanWorkflowId } from './carePlan.messages';
 
 const steps = proxyActivities<Activities>(STEP_ACTIVITY);
 const background = proxyActivities<Activities>(BACKGROUND_ACTIVITY);
@@ -70,7 +73,8 @@ export async function warrantyCard(input: WarrantyCardInput): Promise<WarrantyCa
         await notify('card-not-recognised', 'dealer-card-not-recognised', dealer, { device, customerName: input.customerName, saleDate: input.saleDate, dueAt: due.toISOString(), reasonKey }, notice);
       }),
   });
-  await allHandlersFinished();
+  // The card step may still be starting the care plan after the ladder saw the card: wait for it.
+  await condition(allHandlersFinished);
   return state;
 }
 
@@ -84,10 +88,22 @@ export interface RegisteredDevice {
 }
 
 /**
- * HOOK (asset care): a card in time starts the device's asset-care plan here. The asset-care process
- * is built elsewhere; it plugs in by starting its workflow for `registered` (a child workflow, or an
- * activity that starts it with a fixed id so a retried step starts it once). Until then: nothing.
+ * Asset care (P4): a card in time starts the device's care plan, its ages counted from the sale. The
+ * plan outlives this workflow (abandoned, not cancelled, when the card's workflow ends) and is started
+ * once: its id is the sale's. A device already on a plan (imported before the card came in) keeps it.
+ * Behind a patch: cards recognised before this existed started no plan, and replay as they ran.
  */
 async function startAssetCarePlan(registered: RegisteredDevice): Promise<void> {
-  void registered;
+  if (!patched('care-plan-from-warranty-card')) return;
+  const basis = await background.dealerDeviceCarePlanBasis({ deviceId: registered.deviceId });
+  if (!basis) return;
+  try {
+    await startChild(carePlan, {
+      workflowId: dealerSaleCarePlanWorkflowId(registered.saleId),
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      args: [{ ...basis, projectId: null }],
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
 }

@@ -16,6 +16,7 @@ import * as care from './0015_care';
 import * as dealerProcesses from './0016_dealer_processes';
 import * as ticketExtras from './0017_ticket_extras';
 import * as calendarFeeds from './0019_calendar_feeds';
+import * as careFollowUpClose from './0020_care_follow_up_close';
 import * as ticketLinks from './0021_ticket_links';
 import * as partsPlans from './0022_parts_plans';
 import * as pageIndexes from './0023_page_indexes';
@@ -46,6 +47,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0016_dealer_processes', dealerProcesses],
   ['0017_ticket_extras', ticketExtras],
   ['0019_calendar_feeds', calendarFeeds],
+  ['0020_care_follow_up_close', careFollowUpClose],
   ['0021_ticket_links', ticketLinks],
   ['0022_parts_plans', partsPlans],
   ['0023_page_indexes', pageIndexes],

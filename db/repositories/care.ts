@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import type { ResourceFacts, Scope } from '../../domain/access';
 import type { CustomerClass } from '../../domain/policy';
 import { fromJson, insertedId, toDate, toJson, toRequiredDate } from '../mapping';
+import { whereInScope, type ScopeColumns } from '../scope';
 
 /** P4 care plans (migration 0015): plans and their devices, visits, calls, follow-ups, timeline. */
 
@@ -85,6 +87,7 @@ export interface CareCall {
 export interface CareFollowUp {
   id: number;
   planId: number;
+  key: string;
   reason: string;
   status: string;
   summary: string;
@@ -95,6 +98,8 @@ export interface CareFollowUp {
   ticketId: number | null;
   /** A visit finding's follow-up: which finding of the visit (0-based). */
   finding: number | null;
+  outcome: string | null;
+  closedAt: Date | null;
 }
 
 export interface TaskFilter {
@@ -104,13 +109,61 @@ export interface TaskFilter {
   projectId?: number;
   dueBefore?: Date;
   status?: TaskQueueStatus;
-  /** Restricts to these customers (a caller's scope); undefined: no restriction. */
+  /** Restricts to these customers; undefined: no restriction. */
   customerIds?: number[];
+  /** Only the tasks this scope admits (domain/access.ts); all when absent. */
+  scope?: Scope;
   now: Date;
   limit?: number;
 }
 
 type Row = Record<string, unknown>;
+
+/**
+ * To whom plans, visits and calls belong, as derived tables the access scopes filter on (db/scope.ts):
+ * one row per (record, relation), so a plan reached by its project manager, the customer's one-to-one
+ * engineer, each visit's assignee and each dealer that sold one of its devices is found by any of them.
+ * Computed in the query, not copied: a reassigned engineer or a sale recorded later counts at once.
+ * (Not database views: SQLite's table rebuilds in later migrations refuse a view over the table.)
+ */
+const NULL = (db: Knex | Knex.Transaction, as: string) => db.raw(`NULL AS ${as}`);
+
+export const CARE_REACH = {
+  plan: {
+    source: (db: Knex | Knex.Transaction): Knex.QueryBuilder =>
+      db('care_plans as p')
+        .join('customers as c', 'c.id', 'p.customer_id')
+        .leftJoin('projects as pr', 'pr.id', 'p.project_id')
+        .select('p.id as id', 'p.customer_id as customer_id', 'pr.project_manager_user_id as manager_user_id', 'c.engineer_user_id as assignee_user_id', NULL(db, 'dealer_id'))
+        .unionAll(
+          [
+            db('care_visits as v').whereNotNull('v.assignee_user_id').select('v.plan_id as id', 'v.customer_id as customer_id', NULL(db, 'manager_user_id'), 'v.assignee_user_id as assignee_user_id', NULL(db, 'dealer_id')),
+            db('care_plan_devices as d')
+              .join('care_plans as pd', 'pd.id', 'd.plan_id')
+              .join('devices as dv', 'dv.id', 'd.device_id')
+              .join('dealer_sales as s', 's.device_serial', 'dv.serial')
+              .select('d.plan_id as id', 'pd.customer_id as customer_id', NULL(db, 'manager_user_id'), NULL(db, 'assignee_user_id'), 's.dealer_id as dealer_id'),
+          ],
+          false,
+        ),
+    columns: { customer: 'customer_id', manager: 'manager_user_id', assignee: 'assignee_user_id', dealer: 'dealer_id' } as ScopeColumns,
+  },
+  visit: {
+    source: (db: Knex | Knex.Transaction): Knex.QueryBuilder =>
+      db('care_visits as t').leftJoin('projects as pr', 'pr.id', 't.project_id').select('t.id as id', 't.customer_id as customer_id', 'pr.project_manager_user_id as manager_user_id', 't.assignee_user_id as assignee_user_id'),
+    columns: { customer: 'customer_id', manager: 'manager_user_id', assignee: 'assignee_user_id' } as ScopeColumns,
+  },
+  call: {
+    source: (db: Knex | Knex.Transaction): Knex.QueryBuilder =>
+      db('care_calls as t').leftJoin('projects as pr', 'pr.id', 't.project_id').select('t.id as id', 't.customer_id as customer_id', 'pr.project_manager_user_id as manager_user_id', 't.assignee_user_id as assignee_user_id'),
+    columns: { customer: 'customer_id', manager: 'manager_user_id', assignee: 'assignee_user_id' } as ScopeColumns,
+  },
+} as const;
+
+/** The ids `scope` admits among one kind's records, as a subquery. */
+const reachable = (db: Knex | Knex.Transaction, reach: (typeof CARE_REACH)[keyof typeof CARE_REACH], scope: Scope) => whereInScope(db.from(reach.source(db).as('reach')).distinct('id'), scope, reach.columns);
+
+const ids = (rows: Row[], column: string): number[] => [...new Set(rows.map((r) => r[column]).filter((v) => v !== null && v !== undefined).map(Number))];
 
 const toPlan = (row: Row, deviceIds: number[]): CarePlan => ({
   id: Number(row.id),
@@ -215,8 +268,10 @@ export class CareRepository {
     return row ? this.getPlan(Number(row.id)) : null;
   }
 
-  async listPlans(filter: { customerIds?: number[]; customerId?: number; status?: CarePlanStatus; projectId?: number } = {}): Promise<CarePlan[]> {
-    const query = this.db('care_plans').orderBy('id').limit(500);
+  async listPlans(filter: { customerIds?: number[]; customerId?: number; status?: CarePlanStatus; projectId?: number; scope?: Scope; deviceSerial?: string; limit?: number; offset?: number } = {}): Promise<CarePlan[]> {
+    const query = this.db('care_plans').orderBy('id').limit(filter.limit ?? 500).offset(filter.offset ?? 0);
+    if (filter.scope && filter.scope.kind !== 'all') query.whereIn('id', reachable(this.db, CARE_REACH.plan, filter.scope));
+    if (filter.deviceSerial) query.whereIn('id', this.db('care_plan_devices as d').join('devices as dv', 'dv.id', 'd.device_id').where('dv.serial', filter.deviceSerial).select('d.plan_id'));
     if (filter.customerIds) query.whereIn('customer_id', filter.customerIds);
     if (filter.customerId !== undefined) query.where({ customer_id: filter.customerId });
     if (filter.status) query.where({ status: filter.status });
@@ -351,6 +406,37 @@ export class CareRepository {
     return row ? toFollowUp(row) : null;
   }
 
+  /** Closes an open follow-up with its outcome; a closed one stays as it was closed. */
+  async closeFollowUp(planId: number, key: string, close: { outcome: string; closedByUserId: number | null; at: Date }): Promise<void> {
+    await this.db('care_follow_ups').where({ plan_id: planId, follow_up_key: key, status: 'open' }).update({ status: 'closed', outcome: close.outcome.slice(0, 2000), closed_at: close.at, closed_by_user_id: close.closedByUserId });
+  }
+
+  /** Who a plan belongs to (domain/access.ts facts), as CARE_REACH says; null when there is no such plan. */
+  async planFacts(id: number): Promise<ResourceFacts | null> {
+    const rows = (await this.db.from(CARE_REACH.plan.source(this.db).as('reach')).where({ id })) as Row[];
+    if (rows.length === 0) return null;
+    return { kind: 'care_plan', customerId: Number(rows[0]!.customer_id), managerUserIds: ids(rows, 'manager_user_id'), assigneeUserIds: ids(rows, 'assignee_user_id'), dealerIds: ids(rows, 'dealer_id') };
+  }
+
+  async taskFacts(kind: 'visit' | 'call', id: number): Promise<ResourceFacts | null> {
+    const rows = (await CARE_REACH[kind].source(this.db).where('t.id', id)) as Row[];
+    if (rows.length === 0) return null;
+    return { kind: kind === 'visit' ? 'care_visit' : 'care_call', customerId: Number(rows[0]!.customer_id), managerUserIds: ids(rows, 'manager_user_id'), assigneeUserIds: ids(rows, 'assignee_user_id') };
+  }
+
+  /** Of these devices, those already on an active plan, with the plan. */
+  async activeCoverage(deviceIds: number[]): Promise<{ deviceId: number; planId: number }[]> {
+    if (deviceIds.length === 0) return [];
+    const rows = (await this.db('care_plan_devices as d').join('care_plans as p', 'p.id', 'd.plan_id').where('p.status', 'active').whereIn('d.device_id', deviceIds).select('d.device_id', 'd.plan_id')) as Row[];
+    return rows.map((r) => ({ deviceId: Number(r.device_id), planId: Number(r.plan_id) }));
+  }
+
+  /** A plan's rows are removed again when its workflow could not be started (nothing stands without its process). */
+  async deletePlan(id: number): Promise<void> {
+    await this.db('care_plan_devices').where({ plan_id: id }).delete();
+    await this.db('care_plans').where({ id }).delete();
+  }
+
   /**
    * The ticket opened to answer a follow-up, on the follow-up's row. Only while it has none: false
    * when another ticket got there first (two people at once), so the caller undoes its own.
@@ -388,12 +474,16 @@ export class CareRepository {
   }
 
   async listVisits(filter: TaskFilter): Promise<CareVisit[]> {
-    const rows = (await filtered(this.db('care_visits'), filter)) as Row[];
+    const query = this.db('care_visits');
+    if (filter.scope && filter.scope.kind !== 'all') query.whereIn('id', reachable(this.db, CARE_REACH.visit, filter.scope));
+    const rows = (await filtered(query, filter)) as Row[];
     return rows.map(toVisit);
   }
 
   async listCalls(filter: TaskFilter): Promise<CareCall[]> {
-    const rows = (await filtered(this.db('care_calls'), filter)) as Row[];
+    const query = this.db('care_calls');
+    if (filter.scope && filter.scope.kind !== 'all') query.whereIn('id', reachable(this.db, CARE_REACH.call, filter.scope));
+    const rows = (await filtered(query, filter)) as Row[];
     const ids = rows.map((r) => Number(r.id));
     const contacts = ids.length === 0 ? [] : ((await this.db('care_call_contacts').whereIn('call_id', ids).orderBy('contact_id')) as Row[]);
     return rows.map((row) => toCall(row, contacts.filter((c) => Number(c.call_id) === Number(row.id)).map((c) => Number(c.contact_id))));
@@ -411,6 +501,9 @@ const toFollowUp = (row: Row): CareFollowUp => ({
   visitId: row.visit_id === null ? null : Number(row.visit_id),
   ticketId: row.ticket_id === null || row.ticket_id === undefined ? null : Number(row.ticket_id),
   finding: row.finding === null || row.finding === undefined ? null : Number(row.finding),
+  key: String(row.follow_up_key),
+  outcome: (row.outcome as string | null | undefined) ?? null,
+  closedAt: toDate(row.closed_at),
 });
 
 function columnsOf(patch: Record<string, unknown>, now: Date): Row {

@@ -67,7 +67,9 @@ export interface DeadlineFilter {
 /** A kind of record whose deadlines a caller may read, and how to tell which (see DeadlineFilter.readable). */
 export interface ReadableRecords {
   recordType: string;
+  /** The records' table; or `source`, a query whose rows carry `id` and the scope columns (several rows per record allowed). */
   table: string;
+  source?: (knex: Knex) => Knex.QueryBuilder;
   columns: ScopeColumns;
   scope: Scope;
 }
@@ -204,7 +206,8 @@ export class DeadlinesRepository {
         for (const records of readable) {
           void any.orWhere((q) => {
             void q.where('record_type', records.recordType);
-            if (records.scope.kind !== 'all') void q.whereIn('record_id', whereInScope(this.knex(records.table).select('id'), records.scope, records.columns));
+            const rows: Knex.QueryBuilder = records.source ? this.knex.from(records.source(this.knex).as('reach')) : this.knex(records.table);
+            if (records.scope.kind !== 'all') void q.whereIn('record_id', whereInScope(rows.select('id'), records.scope, records.columns));
           });
         }
       });

@@ -13,6 +13,7 @@ import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import { ProjectsRepository } from '../../db/repositories/projects';
 import { TicketsRepository } from '../../db/repositories/tickets';
+import { CareRepository } from '../../db/repositories/care';
 import { generateToken, UsersRepository } from '../../db/repositories/users';
 import { ROLES, type Role } from '../../domain/access';
 import { startTestSystem, type TestSystem } from '../support/services';
@@ -104,6 +105,45 @@ const MATRIX: Record<string, Row> = {
     same(404),
   ),
   'record customer assign': rowOf({ service_manager: same('ok') }, same(403)),
+  // A contact is corrected (a wrong number) by the service desk, the service manager and the customer's project managers.
+  'record contact act': rowOf({ project_manager: ['ok', 404], dispatcher: same('ok'), service_manager: same('ok') }, same(403)),
+  // Asset care: the service manager runs plans; engineers work their visits, the service desk the calls.
+  'collection care_plan act': rowOf({ service_manager: same('ok') }, same(403)),
+  'collection care_plan read': rowOf({}, same('ok')),
+  'record care_plan read': rowOf(
+    { admin: same('ok'), project_manager: ['ok', 404], dispatcher: same('ok'), engineer: ['ok', 404], senior_engineer: same('ok'), service_manager: same('ok'), leadership: same('ok'), dealer: ['ok', 404], customer: ['ok', 404] },
+    same(404),
+  ),
+  'record care_plan act': rowOf({ service_manager: same('ok') }, same(403)),
+  'collection care_visit read': rowOf({}, same('ok')),
+  'collection care_call read': rowOf({}, same('ok')),
+  'record care_visit read': rowOf(
+    { admin: same('ok'), project_manager: ['ok', 404], dispatcher: same('ok'), engineer: ['ok', 404], senior_engineer: same('ok'), service_manager: same('ok'), leadership: same('ok'), customer: ['ok', 404] },
+    same(404),
+  ),
+  'record care_call read': rowOf(
+    { admin: same('ok'), project_manager: ['ok', 404], dispatcher: same('ok'), senior_engineer: same('ok'), service_manager: same('ok'), leadership: same('ok'), customer: ['ok', 404] },
+    same(404),
+  ),
+  'record care_visit act': rowOf({ engineer: ['ok', 404], service_manager: same('ok') }, same(403)),
+  'record care_visit assign': rowOf({ service_manager: same('ok') }, same(403)),
+  'record care_call act': rowOf({ dispatcher: same('ok'), service_manager: same('ok') }, same(403)),
+};
+
+/** GET /api/care-plans, and the plans' deadlines on GET /api/deadlines: [the own plan, the other one]. */
+const CARE_LISTED: Record<Role, readonly [boolean, boolean]> = {
+  admin: [true, true],
+  project_manager: [true, false],
+  dispatcher: [true, true],
+  engineer: [true, false],
+  senior_engineer: [true, true],
+  service_manager: [true, true],
+  leadership: [true, true],
+  technical_appraiser: [false, false],
+  sales_clerk: [false, false],
+  finance: [false, false],
+  dealer: [true, false],
+  customer: [true, false],
 };
 
 /** GET /api/projects: [lists the own project, lists the other one]. */
@@ -153,7 +193,7 @@ describe('authorization matrix: every route × every role × own and other recor
   const tokens = {} as Record<Role, string>;
   let otherPmToken: string;
   let operations: Operation[];
-  type Target = { project: Json; serial: string; user: number; token: number; dealer: number; sale: number; task: number; claim: number; settlement: number; ticket: number };
+  type Target = { project: Json; serial: string; user: number; token: number; dealer: number; sale: number; task: number; claim: number; settlement: number; ticket: number; carePlan: number; visit: number; call: number; contact: number };
   const own = {} as Target;
   const other = {} as Target;
 
@@ -239,6 +279,22 @@ describe('authorization matrix: every route × every role × own and other recor
     }
     // The engineer is the own customer's one-to-one engineer, and nobody's for the other.
     await knex('customers').where({ id: own.project.customerId }).update({ engineer_user_id: engineer!.id });
+    // Care plans on record (no workflow: every step the matrix sends is refused for its body first). The own
+    // one: the own project's, its customer's (the engineer's), a device the matrix dealer sold, a visit assigned to the engineer.
+    const care = new CareRepository(knex);
+    for (const [target, project, dealerId, assignee] of [[own, own.project, dealer.id, engineer!.id], [other, other.project, otherDealer.id, null]] as const) {
+      const [deviceId] = await knex('devices').insert({ customer_id: project.customerId, model: 'M1', serial: `SN-D${dealerId}`, status: 'active', created_at: new Date(), updated_at: new Date() });
+      const plan = await care.createPlan({ customerId: project.customerId, siteId: null, projectId: project.id, customerClass: 'regular', anchorAt: new Date(), warrantyEndsAt: null, policy: DEFAULT_POLICY, deviceIds: [Number(deviceId)] }, new Date());
+      const due = new Date(Date.now() + 86_400_000);
+      const times = { dueAt: due, windowStart: due, windowEnd: due, remindAt: due };
+      await care.insertVisit({ id: plan.id, customerId: project.customerId, projectId: project.id }, { taskKey: 'inspection:1', kind: 'inspection', ...times, assigneeUserId: assignee }, new Date());
+      await care.insertCall({ id: plan.id, customerId: project.customerId, projectId: project.id }, { taskKey: 'call:1', kind: 'call', ...times, assigneeUserId: null }, new Date());
+      const [visit] = await care.listVisits({ planId: plan.id, now: new Date() });
+      const [careCall] = await care.listCalls({ planId: plan.id, now: new Date() });
+      const contact = (await knex('customer_contacts').where({ customer_id: project.customerId }).first('id')) as { id: number };
+      await knex('deadlines').insert({ workflow_id: plan.workflowId, deadline_key: 'care:matrix', record_type: 'care_plan', record_id: plan.id, kind: 'care_visit', description: 'matrix visit due', due_at: due, status: 'open', opened_at: new Date(), provisional: false });
+      Object.assign(target, { carePlan: plan.id, visit: visit!.id, call: careCall!.id, contact: Number(contact.id) });
+    }
     // Targets of the account routes: users and tokens nobody signs in with.
     for (const [target, name] of [[own, 'spare_one'], [other, 'spare_two']] as const) {
       const spare = await users.create({ name, email: `${name}@access.test`, role: 'engineer' });
@@ -281,9 +337,9 @@ describe('authorization matrix: every route × every role × own and other recor
 
   function concreteRequest(op: Operation, target: typeof own): { path: string; body: unknown } {
     const resource = op.access && 'resource' in op.access ? op.access.resource : null;
-    const ids: Partial<Record<string, number>> = { user: target.user, api_token: target.token, dealer_sale: target.sale, dealer_task: target.task, claim: target.claim, settlement: target.settlement, ledger: target.dealer, parts_plan: target.dealer, ticket: target.ticket, customer: target.project.customerId };
+    const ids: Partial<Record<string, number>> = { user: target.user, api_token: target.token, dealer_sale: target.sale, dealer_task: target.task, claim: target.claim, settlement: target.settlement, ledger: target.dealer, parts_plan: target.dealer, ticket: target.ticket, customer: target.project.customerId, contact: target.project.customerId, care_plan: target.carePlan, care_visit: target.visit, care_call: target.call };
     const id = (resource && ids[resource]) ?? target.project.id;
-    const path = op.path.replace('{id}', String(id)).replace('{serial}', encodeURIComponent(target.serial)).replace('{issueId}', 'I1').replace('{followUpId}', '1').replace('{visitId}', '1').replace('{scope}', 'template').replace('{key}', resource === 'policy_layer' ? 'default' : 'cn').replace('{model}', 'M1').replace('{year}', '2027');
+    const path = op.path.replace('{id}', String(id)).replace('{serial}', encodeURIComponent(target.serial)).replace('{issueId}', 'I1').replace('{scope}', 'template').replace('{key}', resource === 'policy_layer' ? 'default' : 'cn').replace('{model}', 'M1').replace('{year}', '2027').replace('{contactId}', String(target.contact)).replace('{followUpId}', '1').replace('{visitId}', '1');
     // Every request body is an object: an array is always a 400, so a call the rule lets through changes nothing.
     return { path, body: op.hasBody ? [] : undefined };
   }
@@ -308,6 +364,16 @@ describe('authorization matrix: every route × every role × own and other recor
     expect(answer.status).toBe(200);
     const ids = answer.body.projects.map((p: Json) => p.id);
     expect([ids.includes(own.project.id), ids.includes(other.project.id)]).toEqual(LISTED[role]);
+  });
+
+  it.each(ROLES)('%s: the care-plan list and the plans’ deadlines show only the plans the role may read', async (role) => {
+    const plans = await call('GET', '/api/care-plans', tokens[role]);
+    expect(plans.status).toBe(200);
+    const ids = plans.body.carePlans.map((p: Json) => p.id);
+    expect([ids.includes(own.carePlan), ids.includes(other.carePlan)]).toEqual(CARE_LISTED[role]);
+    const deadlines = await call('GET', '/api/deadlines', tokens[role]);
+    const onHome = deadlines.body.deadlines.filter((d: Json) => d.recordType === 'care_plan').map((d: Json) => d.recordId);
+    expect([onHome.includes(own.carePlan), onHome.includes(other.carePlan)]).toEqual(CARE_LISTED[role]);
   });
 
   it('an admin’s revoked token and a deactivated user’s tokens stop working at once', async () => {

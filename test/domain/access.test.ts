@@ -52,7 +52,7 @@ describe('the rule tables', () => {
     // Configuration is administered, not acted on; an engineer's own account (their calendar feed) is the one exception.
     for (const kind of CONFIGURATION) expect(rolesReaching(kind, 'act')).toEqual(kind === 'user' ? ['engineer', 'senior_engineer'] : []);
     expect(reachOf('engineer', 'user', 'act')).toBe('self');
-    expect(RESOURCE_KINDS.filter((kind) => rolesReaching(kind, 'assign').length > 0)).toEqual(['project', 'customer', 'ticket']);
+    expect(RESOURCE_KINDS.filter((kind) => rolesReaching(kind, 'assign').length > 0)).toEqual(['project', 'customer', 'ticket', 'care_visit']);
     expect(rolesReaching('customer', 'assign')).toEqual(['service_manager']);
     expect(rolesReaching('project', 'assign')).toEqual(['service_manager']);
   });
@@ -69,6 +69,23 @@ describe('the rule tables', () => {
     expect(canAct(principal('engineer', { userId: 11 }), facts)).toBe(false);
     expect(canRead(principal('customer', { customerId: 5 }), facts)).toBe(true);
     expect(canRead(principal('customer', { customerId: 6 }), facts)).toBe(false);
+  });
+
+  it('asset care: the service manager runs plans, engineers their visits, the service desk the calls; readers by their relation', () => {
+    expect(rolesReaching('care_plan', 'act')).toEqual(['service_manager']);
+    expect(rolesReaching('care_visit', 'act')).toEqual(['engineer', 'service_manager']);
+    expect(reachOf('engineer', 'care_visit', 'act')).toBe('assigned');
+    expect(rolesReaching('care_visit', 'assign')).toEqual(['service_manager']);
+    expect(rolesReaching('care_call', 'act')).toEqual(['dispatcher', 'service_manager']);
+    expect(reachOf('engineer', 'care_call', 'read')).toBe('none');
+    expect(rolesReaching('contact', 'act')).toEqual(['project_manager', 'dispatcher', 'service_manager']);
+    expect(reachOf('project_manager', 'care_plan', 'read')).toBe('managed');
+    expect(reachOf('customer', 'care_plan', 'read')).toBe('own_customer');
+    expect(reachOf('dealer', 'care_plan', 'read')).toBe('own_dealer');
+    // A plan covering devices of two dealers is each one's to read.
+    const plan: ResourceFacts = { kind: 'care_plan', customerId: 5, dealerIds: [7, 8] };
+    expect(canRead(principal('dealer', { dealerId: 8 }), plan)).toBe(true);
+    expect(canRead(principal('dealer', { dealerId: 9 }), plan)).toBe(false);
   });
 
   it('a project manager reads and acts on the projects they manage, with their DOA cases, devices and customers', () => {

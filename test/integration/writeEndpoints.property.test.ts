@@ -19,7 +19,7 @@ import type { PolicyOverride } from '../../domain/policy';
 import { BOTH_SIGN, CUSTOMER_CONTACT, PM, SECONDS_POLICY, SERVICE_MANAGER, startProjectHarness, uniqueContractNo, type Json, type ProjectHarness } from '../support/projectHarness';
 
 /** Every table a write endpoint could touch (the audit trail records refusals too, by design). */
-const TABLES = ['customers', 'customer_contacts', 'sites', 'devices', 'contracts', 'policy_layers', 'projects', 'project_events', 'trial_issues', 'doa_cases', 'users', 'api_tokens', 'notice_outbox', 'dealers', 'calendar_years', 'deadlines', 'idempotency_keys', 'model_parts', 'model_operations', 'dealer_sales', 'dealer_tasks', 'claims', 'claim_lines', 'settlements', 'settlement_lines', 'ledger_entries', 'parts_plans', 'tickets', 'ticket_events', 'care_plans', 'care_follow_ups', 'care_plan_events'] as const;
+const TABLES = ['customers', 'customer_contacts', 'sites', 'devices', 'contracts', 'policy_layers', 'projects', 'project_events', 'trial_issues', 'doa_cases', 'users', 'api_tokens', 'notice_outbox', 'dealers', 'calendar_years', 'deadlines', 'idempotency_keys', 'model_parts', 'model_operations', 'dealer_sales', 'dealer_tasks', 'claims', 'claim_lines', 'settlements', 'settlement_lines', 'ledger_entries', 'parts_plans', 'tickets', 'ticket_events', 'care_plans', 'care_plan_devices', 'care_visits', 'care_calls', 'care_call_attempts', 'care_follow_ups', 'care_plan_events'] as const;
 
 /** Nothing falls due while the properties run. */
 const QUIET_POLICY: PolicyOverride = {
@@ -138,6 +138,14 @@ function brokenBodies(valid: unknown): fc.Arbitrary<Mutated> {
   return fc.oneof(...breakages);
 }
 
+/** A start date a month ago and `days` more, in China: the plan's first inspection and call fall due in `days` days. */
+function monthAgoPlus(days: number): string {
+  const date = new Date(Date.now() + 8 * 3_600_000);
+  date.setUTCMonth(date.getUTCMonth() - 1);
+  date.setUTCDate(date.getUTCDate() + days);
+  return date.toISOString().slice(0, 10);
+}
+
 interface Reply {
   status: number;
   body: Json;
@@ -163,6 +171,8 @@ describe('every write endpoint, under arbitrary and broken input', () => {
   let engineerId: number;
   /** A care plan with a return call's follow-up and a done visit with a finding: tickets open from them. */
   const careSide = {} as { plan: number; followUp: number; visit: number };
+  /** A care plan started through the API, with a visit and a call (done before the properties run), so their steps reach their body check. */
+  const careApi = {} as { plan: number; visit: number; call: number; customer: number; contact: number; desk: string };
 
   beforeAll(async () => {
     h = await startProjectHarness('write-properties');
@@ -214,6 +224,26 @@ describe('every write endpoint, under arbitrary and broken input', () => {
     const ticket = await send('POST', '/api/tickets', validTicket(), h.readerToken);
     expect(ticket.status).toBe(201);
     ticketId = ticket.body.id;
+    // A care plan whose first inspection and return call fall due within the horizon (from a month ago).
+    careApi.desk = await users.issueToken((await users.create({ name: 'Prop Desk', email: 'prop-desk@maker.test', role: 'dispatcher' })).id, 'test');
+    careApi.customer = (await new CustomersRepository(h.system.db.knex).create({ name: 'Care Hospital', contacts: [{ name: 'Chen Jing', email: 'chen.jing@hospital.test', role: 'technical_lead', phone: '+86 791 7654321' }] })).id;
+    careApi.contact = Number(((await h.system.db.knex('customer_contacts').where({ customer_id: careApi.customer }).first('id')) as { id: number }).id);
+    const started = await send('POST', '/api/care-plans', { customerId: careApi.customer, devices: [{ serial: uniqueContractNo('CP'), model: 'DR-7000' }], startDate: monthAgoPlus(2) }, managerToken);
+    expect(started.status).toBe(201);
+    careApi.plan = started.body.id;
+    for (let deadline = Date.now() + 30_000; ; ) {
+      const [visit] = (await h.system.db.knex('care_visits').where({ plan_id: careApi.plan }).select('id')) as { id: number }[];
+      const [careCall] = (await h.system.db.knex('care_calls').where({ plan_id: careApi.plan }).select('id')) as { id: number }[];
+      if (visit && careCall) {
+        Object.assign(careApi, { visit: Number(visit.id), call: Number(careCall.id) });
+        break;
+      }
+      if (Date.now() > deadline) throw new Error('the care plan materialized no visit and call');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // Both are then done: a body that happens to be valid (`{}` is a valid no-answer) meets a 409, never a step applied.
+    expect((await send('POST', `/api/visits/${careApi.visit}/skip`, { reason: 'the ward is closed' }, managerToken)).status).toBe(200);
+    expect((await send('POST', `/api/calls/${careApi.call}/complete`, { answers: { usage: 'daily', mastery: 'good' }, satisfaction: 5 }, careApi.desk)).status).toBe(200);
     // The start is recorded and noticed in the background: wait until it is, so counts hold still.
     await h.waitForEvent(projectId, 'project_started');
     await h.waitForMails((mail) => Boolean(mail.idempotencyKey?.includes(`project-${projectId}:started:`)), 2);
@@ -342,7 +372,37 @@ describe('every write endpoint, under arbitrary and broken input', () => {
     replace: { serial: 'NEW-1' },
   });
 
+  const careEndpoints = (): Endpoint[] => {
+    const c = careApi;
+    const soon = new Date(Date.now() + 3 * 86_400_000).toISOString();
+    const visitSteps: Record<string, unknown> = {
+      assign: { engineerUserId: engineerId },
+      reschedule: { dueAt: soon, reason: 'the ward is closed that week' },
+      complete: { checklist: { earthing: true, dustRemoval: true, operatingState: 'normal', customerFeedback: 'fine' }, findings: ['filter dusty'], openItems: ['replace filter'], signature: { name: 'Chen Jing' } },
+      skip: { reason: 'the customer asked to skip' },
+      cancel: { reason: 'the device is being moved' },
+    };
+    const callSteps: Record<string, unknown> = {
+      complete: { contactId: c.contact, answers: { usage: 'daily', mastery: 'good', problems: 'none', suggestions: 'none' }, satisfaction: 4, unsolvedProblem: false },
+      'no-answer': { contactId: c.contact, note: 'rang out' },
+      'wrong-number': { contactId: c.contact, note: 'a restaurant' },
+      reschedule: { dueAt: soon, reason: 'asked to call next week' },
+    };
+    return [
+      { name: 'POST /api/care-plans', method: 'POST', path: () => '/api/care-plans', valid: () => ({ customerId: c.customer, devices: [{ serial: uniqueContractNo('CP'), model: 'DR-7000' }], startDate: '2026-01-05', warrantyEndsOn: '2027-01-04' }), token: () => managerToken, starts: true },
+      { name: 'POST /api/care-plans/import', method: 'POST', path: () => '/api/care-plans/import', valid: () => ({ csv: `customerId,siteId,serial,model,startDate,warrantyEndsOn\n${c.customer},,${uniqueContractNo('CSV')},DR-7000,2026-01-05,2027-01-04\n` }), token: () => managerToken, starts: true },
+      { name: 'POST /api/care-plans/:id/end', method: 'POST', path: () => `/api/care-plans/${c.plan}/end`, valid: () => ({ reason: 'the equipment was retired' }), token: () => managerToken },
+      { name: 'POST /api/care-plans/:id/maintenance-contracts', method: 'POST', path: () => `/api/care-plans/${c.plan}/maintenance-contracts`, valid: () => ({ startsAt: '2027-01-05T00:00:00+08:00', endsAt: '2028-01-05T00:00:00+08:00', visitsPerYear: 10 }), token: () => managerToken },
+      { name: 'POST /api/care-plans/:id/visits', method: 'POST', path: () => `/api/care-plans/${c.plan}/visits`, valid: () => ({ dueAt: soon, reason: 'escort inspection before the gala', engineerUserId: engineerId }), token: () => managerToken },
+      { name: 'POST /api/care-plans/:id/follow-ups/:followUpId/close', method: 'POST', path: () => `/api/care-plans/${c.plan}/follow-ups/1/close`, valid: () => ({ outcome: 'called back, solved' }), token: () => managerToken },
+      ...Object.keys(visitSteps).map((step) => ({ name: `POST /api/visits/:id/${step}`, method: 'POST', path: () => `/api/visits/${c.visit}/${step}`, valid: () => visitSteps[step], token: () => managerToken })),
+      ...Object.keys(callSteps).map((step) => ({ name: `POST /api/calls/:id/${step}`, method: 'POST', path: () => `/api/calls/${c.call}/${step}`, valid: () => callSteps[step], token: () => c.desk })),
+      { name: 'PATCH /api/customers/:id/contacts/:contactId', method: 'PATCH', path: () => `/api/customers/${c.customer}/contacts/${c.contact}`, valid: () => ({ name: 'Chen Jing', email: 'chen.jing@hospital.test', phone: '+86 791 7654322', role: 'technical_lead', locale: 'zh-CN' }), token: () => c.desk },
+    ];
+  };
+
   const endpoints = (): Endpoint[] => [
+    ...careEndpoints(),
     { name: 'POST /api/tickets', method: 'POST', path: () => '/api/tickets', valid: validTicket, token: () => h.readerToken, starts: true },
     {
       name: 'POST /api/care-plans/:id/follow-ups/:followUpId/ticket',
