@@ -78,7 +78,8 @@ beforeAll(async () => {
   }
 
   // Each dealer: a recognised sale with a claim (a part awaited, two lines approved and settled into
-  // a statement sent for confirmation), a sale whose card is pending, a task, its parts plans.
+  // a statement sent for confirmation), a sale whose card is pending (due this week: on everyone's
+  // home who reads sales), a task, its parts plans.
   const warranty = new DealerWarrantyRepository(knex);
   const terms = { ...DEFAULT_POLICY.dealer, auditSampleRate: 0 };
   await warranty.putModelReference('M-ISO', [{ partNo: 'P-ISO' }], []);
@@ -86,7 +87,7 @@ beforeAll(async () => {
     const dealerId = dealerIds[mark];
     const sale = await warranty.createSale({ dealerId, deviceSerial: `SN-ISO${mark}-1`, model: 'M-ISO', saleDate: day(-50), customerName: `Customer ISO${mark}` }, terms, new Date());
     await warranty.completeCard(sale.id, day(-49), {}, DEFAULT_POLICY);
-    const pendingSale = await warranty.createSale({ dealerId, deviceSerial: `SN-ISO${mark}-2`, model: 'M-ISO', saleDate: day(-1), customerName: `Customer ISO${mark}` }, terms, new Date());
+    const pendingSale = await warranty.createSale({ dealerId, deviceSerial: `SN-ISO${mark}-2`, model: 'M-ISO', saleDate: day(-15), customerName: `Customer ISO${mark}` }, terms, new Date());
     const claim = await warranty.submitClaim(
       {
         dealerId,

@@ -88,7 +88,7 @@ it('an existing Schedule on stale terms is brought to the current ones and keeps
     expect(await listedIds(suffix, 2)).toHaveLength(2);
     const settlement = await client.schedule.getHandle(settlementId).describe();
     expect(settlement.action).toMatchObject({ workflowType: 'dealerSettlementRun', taskQueue: `schedules${suffix}` });
-    expect(settlement.spec.intervals).toEqual([{ every: 10 * 86_400_000, offset: 0 }]);
+    expect(settlement.spec.intervals).toEqual([{ every: 10 * 86_400_000 }]);
     expect(settlement.state).toMatchObject({ paused: true, note: 'paused by the operator' });
   } finally {
     await db.knex('policy_layers').where({ scope: 'template', layer_key: 'default' }).delete();
@@ -105,7 +105,8 @@ it('the production worker entry point ensures the Schedules as it starts, two wo
     const ensured = [0, 1].map(
       (i) =>
         new Promise<void>((resolve, reject) => {
-          const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['worker/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+          // Node itself with tsx's loader (not the tsx wrapper, whose child a kill would orphan).
+          const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
           workers.push(child);
           outputs[i] = '';
           const seen = (chunk: Buffer) => {
