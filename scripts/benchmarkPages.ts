@@ -165,7 +165,7 @@ async function seed(knex: Knex, counts: { projects: number; tickets: number; cla
     const created = c.created_at instanceof Date ? c.created_at.getTime() : Number(c.created_at);
     for (let n = 1; n <= 4 && lines.length < counts.claimLines; n += 1) {
       const status = (i + n) % 10 === 0 ? 'open' : (i + n) % 6 === 0 ? 'rejected' : 'approved';
-      lines.push({ claim_id: c.id, dealer_id: c.dealer_id, line_no: n, kind: 'part', detail: '{}', currency: 'CNY', claimed_minor: 10_000, codes: '[]', status, approved_minor: status === 'approved' ? 9_000 : null, decided_at: status === 'open' ? null : new Date(created + 5 * DAY) });
+      lines.push({ claim_id: c.id, dealer_id: c.dealer_id, line_no: n, kind: 'part', detail: JSON.stringify({ kind: 'part', partNo: `P-${n}`, quantity: 1, unitPrice: { amount: 10_000, currency: 'CNY' } }), currency: 'CNY', claimed_minor: 10_000, codes: '[]', status, approved_minor: status === 'approved' ? 9_000 : null, decided_at: status === 'open' ? null : new Date(created + 5 * DAY) });
     }
   }
   await insertChunked(knex, 'claim_lines', lines);

@@ -1,64 +1,50 @@
 /**
- * Who may see and work which care record in the console (P4): one place, so the visit list, the
- * visit page and its forms always agree. A record out of reach looks as if it did not exist (404).
- *
- * - Visits: an engineer sees and works only the visits assigned to them; a customer's user sees
- *   their own organisation's; the service desk, the service manager, senior engineers, leadership
- *   and the admin see all. Assigning and cancelling a visit is the service manager's.
- * - Calls: the service desk's work (dispatchers) and the service manager's; leadership and the
- *   admin read them.
- * - Plans: as visits, and an engineer reads the plans that hold a visit assigned to them.
- * A dealer and every other role reach nothing.
+ * Who may see and work which care record in the console (P4), asked of the rules the API uses
+ * (domain/access.ts: `care_plan`, `care_visit`, `care_call`) on the facts the reach views give
+ * (db/repositories/care.ts): an engineer sees and works the visits assigned to them, the service
+ * desk works the calls, the service manager assigns; a record out of reach looks as if it did not
+ * exist (404).
  */
 import type { Knex } from 'knex';
-import type { CareCall, CarePlan, CareVisit } from '../../db/repositories/care';
-import type { Principal, Role } from '../../domain/access';
+import { CareRepository, type CareCall, type CarePlan, type CareVisit } from '../../db/repositories/care';
+import type { User } from '../../db/repositories/users';
+import { canRead, may, reachOf, readScope, type Principal } from '../../domain/access';
 
-/** Roles that see every care record of a kind. */
-const SEES_ALL_VISITS: readonly Role[] = ['admin', 'dispatcher', 'senior_engineer', 'service_manager', 'leadership'];
-const SEES_ALL_CALLS: readonly Role[] = ['admin', 'dispatcher', 'service_manager', 'leadership'];
-/** Roles that record steps: an engineer on their own visits, these on any. */
-const WORKS_ALL_VISITS: readonly Role[] = ['senior_engineer', 'service_manager'];
-const WORKS_CALLS: readonly Role[] = ['dispatcher', 'service_manager'];
+export type TaskAction = 'read' | 'act' | 'assign';
 
-/** The roles shown the visits list ("my visits" for an engineer) and the calls of the day. */
-export const VISIT_LIST_ROLES: Role[] = ['engineer', 'senior_engineer', 'service_manager', 'admin', 'leadership', 'dispatcher'];
-export const CALL_LIST_ROLES: Role[] = [...SEES_ALL_CALLS];
-export const PLAN_LIST_ROLES: Role[] = ['admin', 'dispatcher', 'senior_engineer', 'service_manager', 'leadership', 'customer'];
+/** A step needs both: reaching the record to read it, and to take that action on it. */
+const allows = (principal: Principal, action: TaskAction, facts: Parameters<typeof canRead>[1]) => canRead(principal, facts) && (action === 'read' || may(principal, action, facts));
 
-export type VisitAction = 'read' | 'act' | 'assign';
-
-export function mayOnVisit(principal: Principal, visit: Pick<CareVisit, 'customerId' | 'assigneeUserId'>, action: VisitAction): boolean {
-  const { role } = principal;
-  if (action === 'assign') return role === 'service_manager';
-  if (action === 'act') return WORKS_ALL_VISITS.includes(role) || (role === 'engineer' && visit.assigneeUserId === principal.userId);
-  if (SEES_ALL_VISITS.includes(role)) return true;
-  if (role === 'engineer') return visit.assigneeUserId === principal.userId;
-  return role === 'customer' && principal.customerId !== null && visit.customerId === principal.customerId;
+/** The visit if `principal` may take `action` on it; null for a visit out of reach or missing alike. */
+export async function visitFor(knex: Knex, principal: Principal, id: number, action: TaskAction = 'read'): Promise<CareVisit | null> {
+  const care = new CareRepository(knex);
+  const [visit, facts] = await Promise.all([care.getVisit(id), care.taskFacts('visit', id)]);
+  return visit && facts && allows(principal, action, facts) ? visit : null;
 }
 
-export function mayOnCall(principal: Principal, _call: Pick<CareCall, 'customerId'>, action: 'read' | 'act'): boolean {
-  return action === 'act' ? WORKS_CALLS.includes(principal.role) : SEES_ALL_CALLS.includes(principal.role);
+export async function callFor(knex: Knex, principal: Principal, id: number, action: TaskAction = 'read'): Promise<CareCall | null> {
+  const care = new CareRepository(knex);
+  const [call, facts] = await Promise.all([care.getCall(id), care.taskFacts('call', id)]);
+  return call && facts && allows(principal, action, facts) ? call : null;
 }
 
-/** The visit-list filter a principal's reach makes: all, one assignee, one customer, or nothing. */
-export function visitScope(principal: Principal): { assigneeUserId?: number; customerIds?: number[] } | null {
-  if (SEES_ALL_VISITS.includes(principal.role)) return {};
-  if (principal.role === 'engineer') return { assigneeUserId: principal.userId };
-  if (principal.role === 'customer' && principal.customerId !== null) return { customerIds: [principal.customerId] };
-  return null;
+export async function planFor(knex: Knex, principal: Principal, id: number): Promise<CarePlan | null> {
+  const care = new CareRepository(knex);
+  const [plan, facts] = await Promise.all([care.getPlan(id), care.planFacts(id)]);
+  return plan && facts && canRead(principal, facts) ? plan : null;
 }
 
-export async function mayReadPlan(knex: Knex, principal: Principal, plan: Pick<CarePlan, 'id' | 'customerId'>): Promise<boolean> {
-  if (SEES_ALL_VISITS.includes(principal.role)) return true;
-  if (principal.role === 'customer') return principal.customerId !== null && plan.customerId === principal.customerId;
-  if (principal.role !== 'engineer') return false;
-  return (await knex('care_visits').where({ plan_id: plan.id, assignee_user_id: principal.userId }).first('id')) !== undefined;
+/** Which steps of a record the principal may take: those of `act`, and those of `assign`. */
+export async function taskActions(knex: Knex, principal: Principal, kind: 'visit' | 'call', id: number): Promise<Set<TaskAction>> {
+  const facts = await new CareRepository(knex).taskFacts(kind, id);
+  return new Set((['act', 'assign'] as const).filter((action) => facts !== null && allows(principal, action, facts)));
 }
 
-/** The plan list's filter: all, one customer, or nothing. */
-export function planScope(principal: Principal): { customerIds?: number[] } | null {
-  if (SEES_ALL_VISITS.includes(principal.role)) return {};
-  if (principal.role === 'customer' && principal.customerId !== null) return { customerIds: [principal.customerId] };
-  return null;
-}
+export const visitScope = (principal: Principal) => readScope(principal, 'care_visit');
+export const callScope = (principal: Principal) => readScope(principal, 'care_call');
+export const planScope = (principal: Principal) => readScope(principal, 'care_plan');
+
+/** The navigation: visits for whoever reads some, the calls of the day for who works them, plans for their readers. */
+export const showsVisits = (user: User) => reachOf(user.role, 'care_visit', 'read') !== 'none';
+export const showsCalls = (user: User) => reachOf(user.role, 'care_call', 'act') !== 'none';
+export const showsPlans = (user: User) => reachOf(user.role, 'care_plan', 'read') !== 'none';

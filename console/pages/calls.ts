@@ -12,8 +12,8 @@ import type { Request, Response } from 'express';
 import { principalOf } from '../../api/access';
 import { CareRepository, type CareCall } from '../../db/repositories/care';
 import { CALL_FORMS, careStepBody, localInput } from '../care/forms';
-import { CALL_LIST_ROLES, mayOnCall } from '../care/reach';
-import { isCallStep, runCallStep } from '../care/steps';
+import { CALL_STEPS, runCallStep } from '../../api/care';
+import { callFor, callScope, showsCalls, taskActions } from '../care/reach';
 import { careWord, contactsOf, customersOf, dayBounds, stepFormsView, type CallContact } from '../care/view';
 import type { ConsoleArea } from '../context';
 import { formFromError, formValues, type FormState } from '../forms';
@@ -25,7 +25,7 @@ const contactLine = (locale: Locale, c: CallContact) => ({ id: c.id, name: c.nam
 
 export const callsArea: ConsoleArea = {
   paths: ['/calls', '/calls/:id', '/calls/:id/steps/:step'],
-  nav: [{ href: '/calls', label: 'nav.calls', shownTo: (user) => CALL_LIST_ROLES.includes(user.role) }],
+  nav: [{ href: '/calls', label: 'nav.calls', shownTo: showsCalls }],
   register(router, ctx) {
     const { t, message, send, localeOf, signedInUser, requireUser, requireCsrf, expiredForm } = ctx;
     const care = new CareRepository(ctx.knex);
@@ -35,8 +35,8 @@ export const callsArea: ConsoleArea = {
       const principal = principalOf(signedInUser(res)!);
       const now = ctx.now();
       const { endOfToday } = dayBounds(now, CONSOLE_TIME_ZONE);
-      const may = CALL_LIST_ROLES.includes(principal.role);
-      const [overdue, today] = may ? await Promise.all([care.listCalls({ status: 'overdue', now }), care.listCalls({ status: 'due', dueBefore: endOfToday, now })]) : [[], []];
+      const scope = callScope(principal);
+      const [overdue, today] = scope.kind === 'none' ? [[], []] : await Promise.all([care.listCalls({ status: 'overdue', now, scope }), care.listCalls({ status: 'due', dueBefore: endOfToday, now, scope })]);
       const all = [...overdue, ...today];
       const [customers, contacts] = await Promise.all([customersOf(ctx.knex, all.map((c) => c.customerId)), contactsOf(ctx.knex, all.flatMap((c) => c.contactIds))]);
       const rowsOf = (calls: CareCall[]) =>
@@ -62,17 +62,17 @@ export const callsArea: ConsoleArea = {
 
     async function readable(res: Response, raw: unknown): Promise<CareCall | null> {
       const id = positiveInt(raw);
-      const found = id === null ? null : await care.getCall(id);
-      return found && mayOnCall(principalOf(signedInUser(res)!), found, 'read') ? found : null;
+      return id === null ? null : callFor(ctx.knex, principalOf(signedInUser(res)!), id);
     }
     const notFound = (req: Request, res: Response) => message(req, res, 404, t(req, res, 'call.missing.title'), t(req, res, 'call.missing.text', { id: String(req.params.id) }));
 
     async function showCall(req: Request, res: Response, call: CareCall, status = 200, sent: Record<string, FormState> = {}) {
       const locale = localeOf(req, res);
       const principal = principalOf(signedInUser(res)!);
-      const [customers, contacts, attempts] = await Promise.all([
+      const [customers, contacts, actions, attempts] = await Promise.all([
         customersOf(ctx.knex, [call.customerId]),
         contactsOf(ctx.knex, call.contactIds),
+        taskActions(ctx.knex, principal, 'call', call.id),
         ctx.knex('care_call_attempts as a').leftJoin('customer_contacts as c', 'c.id', 'a.contact_id').leftJoin('users as u', 'u.id', 'a.actor_user_id').where('a.call_id', call.id).orderBy('a.attempt').select('a.attempt', 'a.outcome', 'a.at', 'a.note', 'c.name as contact', 'u.name as actor') as Promise<
           Array<{ attempt: number; outcome: string; at: Date | string; note: string | null; contact: string | null; actor: string | null }>
         >,
@@ -80,7 +80,7 @@ export const callsArea: ConsoleArea = {
       const customer = customers.get(call.customerId);
       const timeZone = customer?.timeZone ?? CONSOLE_TIME_ZONE;
       const open = call.status === 'due';
-      const forms = open && mayOnCall(principal, call, 'act') ? CALL_FORMS : [];
+      const forms = open ? CALL_FORMS.filter((f) => actions.has(f.action)) : [];
       // A wrong number is not offered again; the first number still believed good is the default.
       const good = contacts.filter((c) => !c.wrongNumber);
       const outcome = (call.outcome ?? {}) as { answers?: Record<string, string>; satisfaction?: number };
@@ -117,15 +117,16 @@ export const callsArea: ConsoleArea = {
       const user = signedInUser(res)!;
       const call = await readable(res, req.params.id);
       const form = CALL_FORMS.find((f) => f.step === req.params.step);
-      if (!call || !form || !isCallStep(form.step)) return notFound(req, res);
-      if (!mayOnCall(principalOf(user), call, 'act')) return message(req, res, 403, t(req, res, 'message.badRequest'), t(req, res, 'care.stepForbidden'));
+      const step = CALL_STEPS.find((s) => s === form?.step);
+      if (!call || !form || !step) return notFound(req, res);
+      if (!(await taskActions(ctx.knex, principalOf(user), 'call', call.id)).has(form.action)) return message(req, res, 403, t(req, res, 'message.badRequest'), t(req, res, 'care.stepForbidden'));
       const values = formValues(req.body, form.fields.map((f) => f.name));
       const timeZone = (await customersOf(ctx.knex, [call.customerId])).get(call.customerId)?.timeZone ?? CONSOLE_TIME_ZONE;
       try {
         const body = careStepBody(form, values, { timeZone, choices: { contacts: call.contactIds }, words: { required: t(req, res, 'care.problem.required'), notInstant: t(req, res, 'care.problem.instant'), notChoice: t(req, res, 'care.problem.choice') } });
         // Checked after the form, so a mistake is shown beside its field even while the engine is away.
         if (!ctx.deps.temporal) return message(req, res, 503, t(req, res, 'message.badRequest'), t(req, res, 'care.stepUnavailable'));
-        await runCallStep({ knex: ctx.knex, temporal: ctx.deps.temporal }, user, call, form.step, body);
+        await runCallStep({ knex: ctx.knex, temporal: ctx.deps.temporal }, user, call.id, step, body);
       } catch (error) {
         const state = formFromError(error, values, t(req, res, 'care.stepFailed'));
         const status = (error as { status?: number }).status ?? 400;

@@ -11,7 +11,7 @@ import { principalOf } from '../../api/access';
 import { CareRepository, type CareCall, type CarePlan, type CareVisit } from '../../db/repositories/care';
 import { DevicesRepository } from '../../db/repositories/devices';
 import type { CareContractRecord } from '../../workflows/carePlan.messages';
-import { mayReadPlan, PLAN_LIST_ROLES, planScope } from '../care/reach';
+import { callScope, planFor, planScope, showsPlans, visitScope } from '../care/reach';
 import { careWord, customersOf } from '../care/view';
 import type { ConsoleArea } from '../context';
 import { namesOf, positiveInt } from '../kit';
@@ -30,7 +30,7 @@ function taskRows(locale: Locale, visits: CareVisit[], calls: CareCall[], engine
 
 export const carePlansArea: ConsoleArea = {
   paths: ['/care-plans', '/care-plans/:id'],
-  nav: [{ href: '/care-plans', label: 'nav.carePlans', shownTo: (user) => PLAN_LIST_ROLES.includes(user.role) }],
+  nav: [{ href: '/care-plans', label: 'nav.carePlans', shownTo: showsPlans }],
   register(router, ctx) {
     const { t, message, send, localeOf, signedInUser, requireUser } = ctx;
     const care = new CareRepository(ctx.knex);
@@ -38,7 +38,7 @@ export const carePlansArea: ConsoleArea = {
     router.get('/care-plans', requireUser, async (req, res) => {
       const locale = localeOf(req, res);
       const scope = planScope(principalOf(signedInUser(res)!));
-      const plans = scope ? await care.listPlans(scope) : [];
+      const plans = scope.kind === 'none' ? [] : await care.listPlans({ scope });
       const ids = plans.map((p) => p.id);
       // Each plan's next open task, in one query per table.
       const next = async (table: 'care_visits' | 'care_calls') =>
@@ -60,8 +60,7 @@ export const carePlansArea: ConsoleArea = {
 
     async function readable(res: Response, raw: unknown): Promise<CarePlan | null> {
       const id = positiveInt(raw);
-      const found = id === null ? null : await care.getPlan(id);
-      return found && (await mayReadPlan(ctx.knex, principalOf(signedInUser(res)!), found)) ? found : null;
+      return id === null ? null : planFor(ctx.knex, principalOf(signedInUser(res)!), id);
     }
     const notFound = (req: Request, res: Response) => message(req, res, 404, t(req, res, 'carePlan.missing.title'), t(req, res, 'carePlan.missing.text', { id: String(req.params.id) }));
 
@@ -73,19 +72,17 @@ export const carePlansArea: ConsoleArea = {
       const now = ctx.now();
       const [customers, visits, calls, followUps, timeline, devices, site, project] = await Promise.all([
         customersOf(ctx.knex, [plan.customerId]),
-        care.listVisits({ planId: plan.id, now }),
-        // Calls are the service desk's: a customer or an engineer sees the visits only.
-        ['admin', 'dispatcher', 'service_manager', 'leadership', 'senior_engineer'].includes(principal.role) ? care.listCalls({ planId: plan.id, now }) : Promise.resolve([]),
+        // The plan's visits and calls the reader reaches (an engineer: their own visits, no calls).
+        visitScope(principal).kind === 'none' ? Promise.resolve([]) : care.listVisits({ planId: plan.id, now, scope: visitScope(principal) }),
+        callScope(principal).kind === 'none' ? Promise.resolve([]) : care.listCalls({ planId: plan.id, now, scope: callScope(principal) }),
         care.followUps(plan.id),
         care.timeline(plan.id),
         plan.deviceIds.length === 0 ? Promise.resolve([]) : new DevicesRepository(ctx.knex).listByCustomer(plan.customerId).then((all) => all.filter((d) => plan.deviceIds.includes(d.id))),
         plan.siteId === null ? Promise.resolve(undefined) : (ctx.knex('sites').where({ id: plan.siteId }).first('name') as Promise<{ name: string } | undefined>),
         plan.projectId === null ? Promise.resolve(undefined) : (ctx.knex('projects').where({ id: plan.projectId }).first('id', 'contract_no', 'name') as Promise<{ id: number; contract_no: string; name: string } | undefined>),
       ]);
-      // An engineer sees the visits that are theirs.
-      const shownVisits = principal.role === 'engineer' ? visits.filter((v) => v.assigneeUserId === principal.userId) : visits;
-      const engineers = await namesOf(ctx.knex, 'users', shownVisits.map((v) => v.assigneeUserId));
-      const tasks = taskRows(locale, shownVisits, calls, engineers);
+      const engineers = await namesOf(ctx.knex, 'users', visits.map((v) => v.assigneeUserId));
+      const tasks = taskRows(locale, visits, calls, engineers);
       const customer = customers.get(plan.customerId);
       const contracts = (plan.contracts as CareContractRecord[]).map((c) => ({ id: c.id, startsAt: c.startsAt, endsAt: c.endsAt, visitsPerYear: c.visitsPerYear, current: new Date(c.startsAt) <= now && now < new Date(c.endsAt) }));
       send(req, res, 200, 'care-plan', {

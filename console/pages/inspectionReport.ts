@@ -8,7 +8,7 @@
 import { principalOf } from '../../api/access';
 import { CareRepository } from '../../db/repositories/care';
 import { DevicesRepository } from '../../db/repositories/devices';
-import { mayOnVisit } from '../care/reach';
+import { visitFor } from '../care/reach';
 import { careWord, customersOf } from '../care/view';
 import type { ConsoleArea } from '../context';
 import { namesOf, positiveInt } from '../kit';
@@ -25,8 +25,7 @@ export const inspectionReportArea: ConsoleArea = {
       const locale = ctx.localeOf(req, res);
       const t = (key: MessageKey, values?: Record<string, string>) => translate(locale, key, values);
       const id = positiveInt(req.params.id);
-      const found = id === null ? null : await care.getVisit(id);
-      const visit = found && mayOnVisit(principalOf(ctx.signedInUser(res)!), found, 'read') ? found : null;
+      const visit = id === null ? null : await visitFor(ctx.knex, principalOf(ctx.signedInUser(res)!), id);
       if (!visit || visit.status !== 'done') return ctx.message(req, res, 404, t('report.missing.title'), t('report.missing.text'));
       const plan = (await care.getPlan(visit.planId))!;
       const [customers, engineers, devices] = await Promise.all([

@@ -12,8 +12,8 @@ import { principalOf } from '../../api/access';
 import { CareRepository, type CareVisit } from '../../db/repositories/care';
 import { UsersRepository } from '../../db/repositories/users';
 import { careStepBody, localInput, VISIT_FORMS } from '../care/forms';
-import { mayOnVisit, VISIT_LIST_ROLES, visitScope } from '../care/reach';
-import { isVisitStep, runVisitStep } from '../care/steps';
+import { runVisitStep, VISIT_STEPS } from '../../api/care';
+import { showsVisits, taskActions, visitFor, visitScope } from '../care/reach';
 import { careWord, customersOf, dayBounds, stepFormsView } from '../care/view';
 import type { ConsoleArea, ConsoleContext } from '../context';
 import { formFromError, formValues, type FormState } from '../forms';
@@ -51,7 +51,7 @@ async function visitRows(ctx: ConsoleContext, visits: CareVisit[], locale: 'en' 
 
 export const visitsArea: ConsoleArea = {
   paths: ['/visits', '/visits/:id', '/visits/:id/steps/:step'],
-  nav: [{ href: '/visits', label: 'nav.visits', shownTo: (user) => VISIT_LIST_ROLES.includes(user.role) }],
+  nav: [{ href: '/visits', label: 'nav.visits', shownTo: showsVisits }],
   register(router, ctx) {
     const { t, message, send, localeOf, signedInUser, requireUser, requireCsrf, expiredForm } = ctx;
     const care = new CareRepository(ctx.knex);
@@ -62,7 +62,7 @@ export const visitsArea: ConsoleArea = {
       const scope = visitScope(principal);
       const now = ctx.now();
       const { endOfToday, endOfWeek } = dayBounds(now, CONSOLE_TIME_ZONE);
-      const list = (filter: Parameters<CareRepository['listVisits']>[0]) => (scope ? care.listVisits({ ...filter, ...scope }) : Promise.resolve([]));
+      const list = (filter: Parameters<CareRepository['listVisits']>[0]) => (scope.kind === 'none' ? Promise.resolve([]) : care.listVisits({ ...filter, scope }));
       const [overdue, today, week] = await Promise.all([
         list({ status: 'overdue', now }),
         list({ status: 'due', dueBefore: endOfToday, now }),
@@ -83,21 +83,21 @@ export const visitsArea: ConsoleArea = {
     /** The visit the caller may read, or null: another party's visit looks like one that does not exist. */
     async function readable(res: Response, raw: unknown): Promise<CareVisit | null> {
       const id = positiveInt(raw);
-      const found = id === null ? null : await care.getVisit(id);
-      return found && mayOnVisit(principalOf(signedInUser(res)!), found, 'read') ? found : null;
+      return id === null ? null : visitFor(ctx.knex, principalOf(signedInUser(res)!), id);
     }
     const notFound = (req: Request, res: Response) => message(req, res, 404, t(req, res, 'visit.missing.title'), t(req, res, 'visit.missing.text', { id: String(req.params.id) }));
 
     async function showVisit(req: Request, res: Response, visit: CareVisit, status = 200, sent: Record<string, FormState> = {}) {
       const locale = localeOf(req, res);
       const principal = principalOf(signedInUser(res)!);
-      const [customers, names, plan, engineers, previous] = await Promise.all([
+      const [customers, names, plan, engineers, previous, actions] = await Promise.all([
         customersOf(ctx.knex, [visit.customerId]),
         namesOf(ctx.knex, 'users', [visit.assigneeUserId]),
         care.getPlan(visit.planId),
         new UsersRepository(ctx.knex).listActiveWithRole('engineer'),
         // What the last done visit of the plan left open is this one's to finish.
         care.listVisits({ planId: visit.planId, status: 'done', now: ctx.now() }),
+        taskActions(ctx.knex, principal, 'visit', visit.id),
       ]);
       const customer = customers.get(visit.customerId);
       const timeZone = customer?.timeZone ?? CONSOLE_TIME_ZONE;
@@ -105,7 +105,7 @@ export const visitsArea: ConsoleArea = {
       const lastDone = previous.filter((v) => v.status === 'done' && v.id !== visit.id && (v.doneAt?.getTime() ?? 0) <= (visit.doneAt?.getTime() ?? Infinity)).pop();
       const carried = visit.status === 'done' ? (outcome.carriedItems ?? []) : (lastDone ? (outcomeOf(lastDone).openItems ?? []) : []);
       const open = visit.status === 'due';
-      const forms = open ? VISIT_FORMS.filter((f) => mayOnVisit(principal, visit, f.action)) : [];
+      const forms = open ? VISIT_FORMS.filter((f) => actions.has(f.action)) : [];
       const w = (key: string, values?: Record<string, string>) => translate(locale, key as MessageKey, values);
       const doneStep = VISIT_FORMS.find((f) => f.step === req.query.done);
       send(req, res, status, 'visit', {
@@ -162,8 +162,9 @@ export const visitsArea: ConsoleArea = {
       const user = signedInUser(res)!;
       const visit = await readable(res, req.params.id);
       const form = VISIT_FORMS.find((f) => f.step === req.params.step);
-      if (!visit || !form || !isVisitStep(form.step)) return notFound(req, res);
-      if (!mayOnVisit(principalOf(user), visit, form.action)) return message(req, res, 403, t(req, res, 'message.badRequest'), t(req, res, 'care.stepForbidden'));
+      const step = VISIT_STEPS.find((s) => s === form?.step);
+      if (!visit || !form || !step) return notFound(req, res);
+      if (!(await taskActions(ctx.knex, principalOf(user), 'visit', visit.id)).has(form.action)) return message(req, res, 403, t(req, res, 'message.badRequest'), t(req, res, 'care.stepForbidden'));
       const values = formValues(req.body, form.fields.map((f) => f.name));
       const timeZone = (await customersOf(ctx.knex, [visit.customerId])).get(visit.customerId)?.timeZone ?? CONSOLE_TIME_ZONE;
       try {
@@ -171,7 +172,7 @@ export const visitsArea: ConsoleArea = {
         const body = careStepBody(form, values, { timeZone, choices: { engineers }, words: { required: t(req, res, 'care.problem.required'), notInstant: t(req, res, 'care.problem.instant'), notChoice: t(req, res, 'care.problem.choice') } });
         // Checked after the form, so a mistake is shown beside its field even while the engine is away.
         if (!ctx.deps.temporal) return message(req, res, 503, t(req, res, 'message.badRequest'), t(req, res, 'care.stepUnavailable'));
-        await runVisitStep({ knex: ctx.knex, temporal: ctx.deps.temporal }, user, visit, form.step, body);
+        await runVisitStep({ knex: ctx.knex, temporal: ctx.deps.temporal }, user, visit.id, step, body);
       } catch (error) {
         const state = formFromError(error, values, t(req, res, 'care.stepFailed'));
         const status = (error as { status?: number }).status ?? 400;

@@ -193,6 +193,11 @@ it('an engineer completes a visit and the service desk records a call from the c
   const moved = (await care.getVisit(second!.id))!;
   expect(Math.abs(moved.dueAt.getTime() - movedTo.getTime())).toBeLessThan(60_000);
 
+  // The engineer's home holds the plan's open visit among their work, one click from the plan.
+  await engineer.goto(url('/home'));
+  expect(await engineer.locator(`main a[href="/care-plans/${planId}"]`).count()).toBeGreaterThan(0);
+  await shot(engineer, 'home-engineer-zh-CN');
+
   // The service desk: the calls of the day, a wrong number, then the call with the script's answers.
   const desk = await newPage('zh-CN');
   await signIn(desk, 'desk');

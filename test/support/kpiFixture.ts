@@ -123,7 +123,7 @@ export async function seedKpiFixture(knex: Knex): Promise<KpiFixture> {
   const claim = (dealerId: number, serial: string, createdAt: string, key: string) =>
     insertId('claims', { dealer_id: dealerId, device_serial: serial, fault_code: key, repair_date: '2026-02-01', work_done: 'fixed', attachments: '[]', status: 'decided', claim_codes: '[]', audit_required: false, submitted_by: li, created_at: at(createdAt), updated_at: at(createdAt) });
   const line = (claimId: number, dealerId: number, lineNo: number, status: string, decidedAt: string | null) =>
-    insertId('claim_lines', { claim_id: claimId, dealer_id: dealerId, line_no: lineNo, kind: 'part', detail: '{}', currency: 'CNY', claimed_minor: 10_000, codes: '[]', status, approved_minor: status === 'approved' ? 8_000 : null, decided_at: decidedAt ? at(decidedAt) : null });
+    insertId('claim_lines', { claim_id: claimId, dealer_id: dealerId, line_no: lineNo, kind: 'part', detail: JSON.stringify({ kind: 'part', partNo: 'P-1', quantity: 1, unitPrice: { amount: 10_000, currency: 'CNY' } }), currency: 'CNY', claimed_minor: 10_000, codes: '[]', status, approved_minor: status === 'approved' ? 8_000 : null, decided_at: decidedAt ? at(decidedAt) : null });
   const cl1 = await claim(north, 'SN-N1', '2026-02-20T00:00:00Z', 'F1');
   const cl2 = await claim(south, 'SN-S1', '2026-03-01T00:00:00Z', 'F2');
   const cl3 = await claim(north, 'SN-N1', '2026-02-10T00:00:00Z', 'F3');
