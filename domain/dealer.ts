@@ -144,7 +144,7 @@ export interface ClaimToCheck {
   lines: readonly ClaimLineInput[];
 }
 
-/** An earlier live claim (not rejected) of any dealer: the same device, fault and repair date is a duplicate. */
+/** An earlier live claim (not rejected) of the claiming dealer: the same device, fault and repair date is a duplicate. */
 export interface EarlierClaim {
   deviceSerial: string;
   faultCode: string;
@@ -160,8 +160,9 @@ export interface CheckResult {
 export function checkClaim(claim: ClaimToCheck, sale: SaleFacts | null, limits: ClaimLimits, earlier: readonly EarlierClaim[]): CheckResult {
   const claimCodes: ClaimReasonCode[] = [];
   if (!sale) claimCodes.push('NO_SALE_RECORD');
+  // Another dealer's sale is its record, not the claimant's: its card and warranty dates stay unsaid.
+  else if (sale.dealerId !== claim.dealerId) claimCodes.push('NOT_SOLD_BY_DEALER');
   else {
-    if (sale.dealerId !== claim.dealerId) claimCodes.push('NOT_SOLD_BY_DEALER');
     if (sale.warranty === 'not_recognised') claimCodes.push('WARRANTY_NOT_RECOGNISED');
     else if (sale.warranty === 'pending') claimCodes.push('WARRANTY_PENDING_CARD');
     else if (claim.repairDate < sale.saleDate || sale.warrantyEndsOn === null || claim.repairDate > sale.warrantyEndsOn) claimCodes.push('WARRANTY_NOT_IN_FORCE');

@@ -1,4 +1,4 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions, type ScheduleSpec } from '@temporalio/client';
 import { Duration as LuxonDuration } from 'luxon';
 import type { Knex } from 'knex';
 import { PolicyLayersRepository } from '../db/repositories/policyLayers';
@@ -23,20 +23,35 @@ export function settlementScheduleSpec(policy: ServicePolicy['dealer']): Schedul
 }
 
 /**
- * Creates the settlement Schedule once; a second start finds it. Overlapping runs are skipped, and
- * a run that does overlap (a manual trigger) is still harmless: statements are frozen once.
+ * Creates the settlement Schedule, or brings an existing one to the current terms: never a second
+ * one. Overlapping runs are skipped, and a run that does overlap (a manual trigger) is still
+ * harmless: statements are frozen once.
  */
 export async function ensureSettlementSchedule(client: Client, taskQueue: string, policy: ServicePolicy['dealer'], scheduleId = SETTLEMENT_SCHEDULE_ID): Promise<void> {
+  await createOrUpdateSchedule(client, {
+    scheduleId,
+    spec: settlementScheduleSpec(policy),
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+    action: { type: 'startWorkflow', workflowType: 'dealerSettlementRun', taskQueue, args: [{ timeZone: policy.settlementTimeZone }] },
+  });
+}
+
+type StartWorkflowSchedule = ScheduleOptions & Required<Pick<ScheduleOptions, 'policies'>>;
+
+/**
+ * A Schedule by its id, as `wanted` says: created when there is none; an existing one (a restart,
+ * another process starting at the same moment) gets `wanted`'s spec, action and policies and keeps
+ * its state (an operator's pause stays). The id is the Schedule's identity, so there is never a second.
+ */
+export async function createOrUpdateSchedule(client: Client, wanted: StartWorkflowSchedule): Promise<'created' | 'updated'> {
   try {
-    await client.schedule.create({
-      scheduleId,
-      spec: settlementScheduleSpec(policy),
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
-      action: { type: 'startWorkflow', workflowType: 'dealerSettlementRun', taskQueue, args: [{ timeZone: policy.settlementTimeZone }] },
-    });
+    await client.schedule.create(wanted);
+    return 'created';
   } catch (error) {
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
   }
+  await client.schedule.getHandle(wanted.scheduleId).update((current) => ({ spec: wanted.spec, action: wanted.action, policies: wanted.policies, state: current.state }));
+  return 'updated';
 }
 
 export const PARTS_PLAN_SCHEDULE_ID = 'dealer-parts-plans';
@@ -51,16 +66,12 @@ export function partsPlanScheduleSpec(policy: ServicePolicy['dealer']): Schedule
   return { calendars: [{ hour: 1, minute: 0 }], timezone: policy.settlementTimeZone };
 }
 
-/** Creates the parts-plan Schedule once; a second start finds it. A run twice opens nothing twice. */
+/** Creates the parts-plan Schedule, or brings an existing one to the current terms. A run twice opens nothing twice. */
 export async function ensurePartsPlanSchedule(client: Client, taskQueue: string, policy: ServicePolicy['dealer'], scheduleId = PARTS_PLAN_SCHEDULE_ID): Promise<void> {
-  try {
-    await client.schedule.create({
-      scheduleId,
-      spec: partsPlanScheduleSpec(policy),
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
-      action: { type: 'startWorkflow', workflowType: 'partsPlanOpening', taskQueue, args: [] },
-    });
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-  }
+  await createOrUpdateSchedule(client, {
+    scheduleId,
+    spec: partsPlanScheduleSpec(policy),
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+    action: { type: 'startWorkflow', workflowType: 'partsPlanOpening', taskQueue, args: [] },
+  });
 }

@@ -3,12 +3,12 @@ import { Runtime } from '@temporalio/worker';
 import { startApiServer } from '../api';
 import { UsersRepository } from '../db/repositories/users';
 import { createWorkers } from '../worker/createWorker';
-import { ensurePartsPlanSchedule, ensureSettlementSchedule, templatePolicy } from './settlementSchedule';
 import { WorkerLogger } from '../worker/logger';
 import { adminTokenFor } from './adminToken';
 import { ConfigError, loadConfig, type AppConfig } from './config';
 import { startDevServer, type DevServer } from './devServer';
 import { httpAppFor } from './httpApp';
+import { ensureSchedules } from './schedules';
 import { activitiesFor, openCoreServices } from './services';
 import { connectClient, connectWorkerConnection } from './temporal';
 import { resolveTemporalCli } from './temporalCli';
@@ -63,11 +63,8 @@ async function main(): Promise<void> {
     shutdownGraceTime: config.workerShutdownGrace,
   });
   const workerRunning = workers.run();
-  // Dealer settlement runs per dealer.settlementPeriod (the default template's terms at first start).
-  const dealerTerms = (await templatePolicy(services.knex)).dealer;
-  await ensureSettlementSchedule(client, config.taskQueue, dealerTerms);
-  // Each dealer's parts plan opens daily for the sales seasons ahead (dealer.salesSeasons).
-  await ensurePartsPlanSchedule(client, config.taskQueue, dealerTerms);
+  // The Schedules (dealer settlement, parts plans), as every worker entry point ensures them: runtime/schedules.ts.
+  await ensureSchedules({ client, taskQueue: config.taskQueue, knex: services.knex });
 
   const app = httpAppFor(services, { client, connection }, config);
   const api = await startApiServer(app, config.port);

@@ -89,7 +89,7 @@ export async function carePlansAtVolume(bench: {
         .join('care_plans as p', 'p.id', 'c.plan_id')
         .where('p.workflow_id', 'like', `${prefix}-%`);
     const countOf = async (query: Knex.QueryBuilder) => Number(((await query.count({ n: '*' })) as [{ n: number | string }])[0].n);
-    await waitFor(`${count} calls materialized`, async () => (await countOf(callsOf())) >= count, 15 * 60_000);
+    await waitFor(`${count} calls materialized`, async () => (await countOf(callsOf())) >= count, leadMs + 15 * 60_000);
     report('  all calls on record after the first start', `${((performance.now() - started) / 1000).toFixed(1)} s (first reminder planned at ${(leadMs / 1000).toFixed(0)} s)`);
     report('  worker + API process, resident', `${Math.round(process.memoryUsage().rss / 1048576)} MiB`);
     const serverMiB = bench.serverPid ? residentMiB(bench.serverPid) : undefined;
@@ -97,7 +97,7 @@ export async function carePlansAtVolume(bench: {
 
     // Every reminder written (the desk's notice per call), then the lag behind its planned time.
     const reminders = () => knex('notice_outbox').where('idempotency_key', 'like', `${prefix}-%:reminder:%`);
-    await waitFor(`${count} reminders`, async () => (await countOf(reminders())) >= count, 20 * 60_000);
+    await waitFor(`${count} reminders`, async () => (await countOf(reminders())) >= count, leadMs + 20 * 60_000);
     const rows = (await reminders().select('idempotency_key', 'created_at')) as { idempotency_key: string; created_at: Date | string }[];
     const remindAt = new Map(
       ((await callsOf().select('p.workflow_id', 'c.task_key', 'c.remind_at')) as { workflow_id: string; task_key: string; remind_at: Date | string }[]).map((r) => [`${r.workflow_id}:${r.task_key}`, new Date(r.remind_at).getTime()]),

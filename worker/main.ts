@@ -1,11 +1,13 @@
 /**
  * Production worker entry point (`npm run start:worker` after `npm run build`). Scale out by running
  * more of these against the same Temporal namespace and task queues; they share no state but the database.
+ * Each ensures the Temporal Schedules as it starts (idempotent), so a deployment needs no separate step.
  */
 import { Runtime } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../runtime/config';
 import { activitiesFor, openCoreServices } from '../runtime/services';
-import { connectWorkerConnection } from '../runtime/temporal';
+import { ensureSchedules } from '../runtime/schedules';
+import { connectClient, connectWorkerConnection } from '../runtime/temporal';
 import { noticesTaskQueue } from '../workflows/taskQueues';
 import { createWorkers } from './createWorker';
 import { WorkerLogger } from './logger';
@@ -16,7 +18,14 @@ async function main(): Promise<void> {
   // SIGINT/SIGTERM start a graceful shutdown: no new tasks, running activities get the grace time.
   Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'], logger: new WorkerLogger('INFO') });
   const services = await openCoreServices(config);
-  const connection = await connectWorkerConnection({ address: config.temporalAddress, namespace: config.temporalNamespace }, true);
+  const target = { address: config.temporalAddress, namespace: config.temporalNamespace };
+  // The Schedules this worker's workflows run on (dealer settlement, parts plans): created by the first
+  // worker to start, kept by every other and on every restart (runtime/schedules.ts).
+  const temporal = await connectClient(target, true);
+  const schedules = await ensureSchedules({ client: temporal.client, taskQueue: config.taskQueue, knex: services.knex });
+  await temporal.connection.close();
+  console.log(`[aftercare-worker] Schedules ensured: ${schedules.join(', ')}`);
+  const connection = await connectWorkerConnection(target, true);
   const workers = await createWorkers({
     connection,
     namespace: config.temporalNamespace,

@@ -147,6 +147,7 @@ export const CallSchema = z
     doneAt: nullableInstant,
     outcome: z.unknown(),
     contacts: z.array(z.object({ id: z.number(), name: z.string(), phone: z.string().nullable(), email: z.string(), role: z.string(), wrongNumber: z.boolean() })).openapi({ description: 'Whom to call, and the script’s questions are usage, mastery, problems, satisfaction 1–5, suggestions' }),
+    ticketId: z.number().nullable().openapi({ description: 'A return call after a closed repair: its ticket' }),
   })
   .openapi('CareCall');
 

@@ -64,6 +64,7 @@ export const callDto = (c: CareCall, contacts: ContactRow[], now: Date): z.input
   doneAt: iso(c.doneAt),
   outcome: c.outcome,
   contacts: contacts.filter((k) => c.contactIds.includes(k.id)),
+  ticketId: c.ticketId,
 });
 
 type TaskQuery = z.output<typeof TaskListQuery>;

@@ -19,7 +19,7 @@ import { rolesReaching, TICKET_ENGINEER_ROLES } from '../../domain/access';
 import { fromJson } from '../../db/mapping';
 import { resolvePolicy, type PolicyOverride, type ServicePolicy } from '../../domain/policy';
 import { clockLength, clockLengths, entitlementOf, type FaultLevel, type TicketClocksRecord } from '../../domain/ticket';
-import { ticketReturnCalls, ticketView as view } from './view';
+import { ticketCareOrigin, ticketReturnCalls, ticketView as view } from './view';
 import { serviceTicket } from '../../workflows/serviceTicket';
 import {
   acknowledgeTicketUpdate,
@@ -118,6 +118,10 @@ export const TicketSchema = z
 const TicketDetailSchema = TicketSchema.extend({
   timeline: z.array(z.object({ kind: z.string(), at: z.string(), actor: z.string().nullable(), summary: z.string(), data: z.unknown() })),
   returnCalls: z.array(z.object({ carePlanId: z.number(), taskKey: z.string(), status: z.string(), dueAt: z.string() })).openapi({ description: 'The return calls its close put on the device’s care plan' }),
+  careOrigin: z
+    .object({ carePlanId: z.number(), followUpId: z.number(), reason: z.string(), callId: z.number().nullable(), visitId: z.number().nullable(), finding: z.number().nullable() })
+    .nullable()
+    .openapi({ description: 'Opened from asset care: the follow-up, and the return call or the visit (and which finding) behind it' }),
 }).openapi('TicketDetail');
 
 const StepResultSchema = z.object({ status: z.string(), level: z.number(), onHold: z.boolean(), at: z.string() }).openapi('TicketStepResult');
@@ -408,7 +412,7 @@ const read = defineRoute(
     const tickets = new TicketsRepository(deps.knex);
     const ticket = (await tickets.get(params.id))!;
     const timeline = (await tickets.timeline(ticket.id)).map((e) => ({ kind: e.kind, at: e.at.toISOString(), actor: e.actor?.name ?? null, summary: e.summary, data: e.data }));
-    return { status: 200, body: { ...(await view(deps.knex, ticket, new Date())), timeline, returnCalls: await ticketReturnCalls(deps.knex, ticket.id) } };
+    return { status: 200, body: { ...(await view(deps.knex, ticket, new Date())), timeline, returnCalls: await ticketReturnCalls(deps.knex, ticket.id), careOrigin: await ticketCareOrigin(deps.knex, ticket) } };
   },
 );
 

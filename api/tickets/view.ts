@@ -69,3 +69,12 @@ export async function ticketReturnCalls(knex: Knex, ticketId: number) {
   const rows = (await knex('care_calls').where({ ticket_id: ticketId }).orderBy('id').select('plan_id', 'task_key', 'status', 'due_at')) as { plan_id: unknown; task_key: unknown; status: unknown; due_at: unknown }[];
   return rows.map((r) => ({ carePlanId: Number(r.plan_id), taskKey: String(r.task_key), status: String(r.status), dueAt: new Date(r.due_at as string).toISOString() }));
 }
+
+/** Where a ticket from asset care came from: the follow-up, and the return call or visit (and finding) behind it. */
+export async function ticketCareOrigin(knex: Knex, ticket: Ticket) {
+  if (ticket.careFollowUpId === null) return null;
+  const row = (await knex('care_follow_ups').where({ id: ticket.careFollowUpId }).first('plan_id', 'reason', 'call_id', 'visit_id', 'finding')) as { plan_id: unknown; reason: unknown; call_id: unknown; visit_id: unknown; finding: unknown } | undefined;
+  if (!row) return null;
+  const id = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+  return { carePlanId: Number(row.plan_id), followUpId: ticket.careFollowUpId, reason: String(row.reason), callId: id(row.call_id), visitId: id(row.visit_id), finding: id(row.finding) };
+}

@@ -6,14 +6,17 @@
 import { DateTime } from 'luxon';
 import { validationFailed, type FieldProblem } from '../../api/errors';
 
-export type CareFieldType = 'text' | 'textarea' | 'checkbox' | 'select' | 'datetime-local';
+export type CareFieldType = 'text' | 'textarea' | 'checkbox' | 'select' | 'datetime-local' | 'number';
 
 export interface CareField {
   name: string;
   type: CareFieldType;
   required?: boolean;
   /** A select's choices: fixed codes (labelled `care.option.<name>.<code>`), or filled per record (contacts, engineers). */
-  options?: readonly string[] | 'contacts' | 'engineers' | 'scores';
+  options?: readonly string[] | 'contacts' | 'engineers' | 'scores' | 'followUps';
+  /** A number's bounds (whole numbers only). */
+  min?: number;
+  max?: number;
   /** Lines of a textarea become a list. */
   list?: boolean;
 }
@@ -96,9 +99,9 @@ export interface BodyOptions {
   /** The record's zone: date-time fields are read in it. */
   timeZone: string;
   /** The choices a per-record select may take (contact ids, engineer ids). */
-  choices?: { contacts?: number[]; engineers?: number[] };
+  choices?: { contacts?: number[]; engineers?: number[]; followUps?: number[] };
   /** What each problem says, in the page's language. */
-  words: { required: string; notInstant: string; notChoice: string };
+  words: { required: string; notInstant: string; notChoice: string; notNumber?: string };
 }
 
 /**
@@ -123,9 +126,13 @@ export function careStepBody(form: CareStepForm, values: Record<string, string>,
       const instant = instantIn(raw, options.timeZone);
       if (instant) setPath(body, field.name, instant);
       else problems.push({ field: field.name, message: options.words.notInstant });
+    } else if (field.type === 'number') {
+      const number = Number(raw);
+      if (/^\d{1,6}$/.test(raw) && number >= (field.min ?? 0) && number <= (field.max ?? Number.MAX_SAFE_INTEGER)) setPath(body, field.name, number);
+      else problems.push({ field: field.name, message: options.words.notNumber ?? options.words.notChoice });
     } else if (field.list) {
       setPath(body, field.name, raw.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== ''));
-    } else if (field.options === 'contacts' || field.options === 'engineers' || field.options === 'scores') {
+    } else if (field.options === 'contacts' || field.options === 'engineers' || field.options === 'scores' || field.options === 'followUps') {
       const allowed = field.options === 'scores' ? SCORES.map(Number) : (options.choices?.[field.options] ?? []);
       const number = Number(raw);
       if (/^\d{1,15}$/.test(raw) && allowed.includes(number)) setPath(body, field.name, number);

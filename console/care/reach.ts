@@ -28,10 +28,11 @@ export async function callFor(knex: Knex, principal: Principal, id: number, acti
   return call && facts && allows(principal, action, facts) ? call : null;
 }
 
-export async function planFor(knex: Knex, principal: Principal, id: number): Promise<CarePlan | null> {
+/** The plan if `principal` may read it, or (`act`) take its own steps: the service manager's. */
+export async function planFor(knex: Knex, principal: Principal, id: number, action: 'read' | 'act' = 'read'): Promise<CarePlan | null> {
   const care = new CareRepository(knex);
   const [plan, facts] = await Promise.all([care.getPlan(id), care.planFacts(id)]);
-  return plan && facts && canRead(principal, facts) ? plan : null;
+  return plan && facts && allows(principal, action, facts) ? plan : null;
 }
 
 /** Which steps of a record the principal may take: those of `act`, and those of `assign`. */

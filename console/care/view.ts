@@ -37,11 +37,11 @@ function groupOf(name: string): string | null {
  */
 export function stepFormsView(
   locale: Locale,
-  area: 'visit' | 'call',
+  area: 'visit' | 'call' | 'plan',
   forms: CareStepForm[],
   base: string,
   sent: Record<string, FormState>,
-  perRecord: { contacts?: Choice[]; engineers?: Choice[]; initial?: Record<string, Record<string, string>> },
+  perRecord: { contacts?: Choice[]; engineers?: Choice[]; followUps?: Choice[]; initial?: Record<string, Record<string, string>> },
 ) {
   const word = (key: string) => translate(locale, key as MessageKey);
   return forms.map((form) => {
@@ -55,8 +55,8 @@ export function stepFormsView(
       const options =
         field.options === 'contacts'
           ? (perRecord.contacts ?? [])
-          : field.options === 'engineers'
-            ? (perRecord.engineers ?? [])
+          : field.options === 'engineers' || field.options === 'followUps'
+            ? (perRecord[field.options] ?? [])
             : field.options === 'scores'
               ? SCORES.map((s) => ({ value: s, label: word(`care.score.${s}`) }))
               : Array.isArray(field.options)

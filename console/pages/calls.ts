@@ -9,6 +9,8 @@
  *                               day, or the page again with the problems beside the fields
  */
 import type { Request, Response } from 'express';
+import type { Knex } from 'knex';
+import type { Principal } from '../../domain/access';
 import { principalOf } from '../../api/access';
 import { CareRepository, type CareCall } from '../../db/repositories/care';
 import { CALL_FORMS, careStepBody, localInput } from '../care/forms';
@@ -17,11 +19,23 @@ import { callFor, callScope, neverTakes, showsCalls, taskActions } from '../care
 import { careWord, contactsOf, customersOf, dayBounds, stepFormsView, type CallContact } from '../care/view';
 import type { ConsoleArea } from '../context';
 import { formFromError, formValues, type FormState } from '../forms';
-import { positiveInt } from '../kit';
+import { exportLinks, positiveInt } from '../kit';
 import type { Locale } from '../../api/roles';
 import { CONSOLE_TIME_ZONE } from '../views';
 
 const contactLine = (locale: Locale, c: CallContact) => ({ id: c.id, name: c.name, role: careWord(locale, 'care.contactRole', c.role), phone: c.phone, wrongNumber: c.wrongNumber });
+
+/** The calls of the day (overdue, due today) that `principal` reads. */
+export async function callSections(knex: Knex, principal: Principal, now: Date): Promise<[{ key: 'overdue'; calls: CareCall[] }, { key: 'today'; calls: CareCall[] }]> {
+  const care = new CareRepository(knex);
+  const { endOfToday } = dayBounds(now, CONSOLE_TIME_ZONE);
+  const scope = callScope(principal);
+  const [overdue, today] = scope.kind === 'none' ? [[], []] : await Promise.all([care.listCalls({ status: 'overdue', now, scope }), care.listCalls({ status: 'due', dueBefore: endOfToday, now, scope })]);
+  return [
+    { key: 'overdue', calls: overdue },
+    { key: 'today', calls: today },
+  ];
+}
 
 export const callsArea: ConsoleArea = {
   paths: ['/calls', '/calls/:id', '/calls/:id/steps/:step'],
@@ -33,10 +47,7 @@ export const callsArea: ConsoleArea = {
     router.get('/calls', requireUser, async (req, res) => {
       const locale = localeOf(req, res);
       const principal = principalOf(signedInUser(res)!);
-      const now = ctx.now();
-      const { endOfToday } = dayBounds(now, CONSOLE_TIME_ZONE);
-      const scope = callScope(principal);
-      const [overdue, today] = scope.kind === 'none' ? [[], []] : await Promise.all([care.listCalls({ status: 'overdue', now, scope }), care.listCalls({ status: 'due', dueBefore: endOfToday, now, scope })]);
+      const [{ calls: overdue }, { calls: today }] = await callSections(ctx.knex, principal, ctx.now());
       const all = [...overdue, ...today];
       const [customers, contacts] = await Promise.all([customersOf(ctx.knex, all.map((c) => c.customerId)), contactsOf(ctx.knex, all.flatMap((c) => c.contactIds))]);
       const rowsOf = (calls: CareCall[]) =>
@@ -53,6 +64,7 @@ export const callsArea: ConsoleArea = {
       send(req, res, 200, 'calls', {
         title: t(req, res, 'calls.title'),
         notice,
+        exports: exportLinks('calls', ''),
         sections: [
           { key: 'overdue', title: t(req, res, 'calls.section.overdue'), empty: t(req, res, 'calls.none.overdue'), rows: rowsOf(overdue) },
           { key: 'today', title: t(req, res, 'calls.section.today'), empty: t(req, res, 'calls.none.today'), rows: rowsOf(today) },

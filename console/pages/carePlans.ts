@@ -4,7 +4,10 @@
  *
  *   GET /care-plans      plans the caller may read, with their next task
  *   GET /care-plans/:id  customer, devices, warranty, contracts, next and past visits and calls,
- *                        follow-ups, timeline
+ *                        follow-ups, timeline; for the service manager, the plan's own steps as forms
+ *   POST /care-plans/:id/steps/:step  extra-visit | contract | close-follow-up | end (console/care/
+ *                        planForms.ts); 303 back to the plan, or the page again with the problems
+ *                        beside the fields
  */
 import type { Request, Response } from 'express';
 import { principalOf } from '../../api/access';
@@ -12,10 +15,14 @@ import { CareRepository, type CareCall, type CarePlan, type CareVisit } from '..
 import { DevicesRepository } from '../../db/repositories/devices';
 import type { CareContractRecord } from '../../workflows/carePlan.messages';
 import { callScope, planFor, planScope, showsPlans, visitScope } from '../care/reach';
-import { careWord, customersOf } from '../care/view';
+import { careWord, customersOf, stepFormsView } from '../care/view';
 import type { ConsoleArea } from '../context';
 import { namesOf, positiveInt } from '../kit';
 import type { Locale } from '../../api/roles';
+import { careStepBody } from '../care/forms';
+import { PLAN_FORMS, runPlanStep } from '../care/planForms';
+import { formFromError, formValues, type FormState } from '../forms';
+import { translate, type MessageKey } from '../messages';
 import { CONSOLE_TIME_ZONE } from '../views';
 
 /** Past tasks shown on a plan's page, newest first (a plan runs for years). */
@@ -29,10 +36,10 @@ function taskRows(locale: Locale, visits: CareVisit[], calls: CareCall[], engine
 }
 
 export const carePlansArea: ConsoleArea = {
-  paths: ['/care-plans', '/care-plans/:id'],
+  paths: ['/care-plans', '/care-plans/:id', '/care-plans/:id/steps/:step'],
   nav: [{ href: '/care-plans', label: 'nav.carePlans', shownTo: showsPlans }],
   register(router, ctx) {
-    const { t, message, send, localeOf, signedInUser, requireUser } = ctx;
+    const { t, message, send, localeOf, signedInUser, requireUser, requireCsrf, expiredForm } = ctx;
     const care = new CareRepository(ctx.knex);
 
     router.get('/care-plans', requireUser, async (req, res) => {
@@ -64,9 +71,7 @@ export const carePlansArea: ConsoleArea = {
     }
     const notFound = (req: Request, res: Response) => message(req, res, 404, t(req, res, 'carePlan.missing.title'), t(req, res, 'carePlan.missing.text', { id: String(req.params.id) }));
 
-    router.get('/care-plans/:id', requireUser, async (req, res) => {
-      const plan = await readable(res, req.params.id);
-      if (!plan) return notFound(req, res);
+    async function showPlan(req: Request, res: Response, plan: CarePlan, status = 200, sent: Record<string, FormState> = {}) {
       const locale = localeOf(req, res);
       const principal = principalOf(signedInUser(res)!);
       const now = ctx.now();
@@ -84,10 +89,18 @@ export const carePlansArea: ConsoleArea = {
       const engineers = await namesOf(ctx.knex, 'users', visits.map((v) => v.assigneeUserId));
       const tasks = taskRows(locale, visits, calls, engineers);
       const customer = customers.get(plan.customerId);
+      const timeZone = customer?.timeZone ?? CONSOLE_TIME_ZONE;
+      const openFollowUps = followUps.filter((f) => f.status === 'open');
+      // The plan's own steps are the service manager's; an ended plan only has its follow-ups left to close.
+      const mayAct = (await planFor(ctx.knex, principal, plan.id, 'act')) !== null;
+      const forms = !mayAct ? [] : PLAN_FORMS.filter((f) => (f.step === 'close-follow-up' ? openFollowUps.length > 0 : plan.status === 'active'));
+      const w = (key: string, values?: Record<string, string>) => translate(locale, key as MessageKey, values);
+      const doneStep = PLAN_FORMS.find((f) => f.step === req.query.done);
       const contracts = (plan.contracts as CareContractRecord[]).map((c) => ({ id: c.id, startsAt: c.startsAt, endsAt: c.endsAt, visitsPerYear: c.visitsPerYear, current: new Date(c.startsAt) <= now && now < new Date(c.endsAt) }));
-      send(req, res, 200, 'care-plan', {
+      send(req, res, status, 'care-plan', {
+        notice: doneStep && req.method === 'GET' ? w('visit.recorded', { step: w(`plan.step.${doneStep.step}`) }) : null,
         title: `${t(req, res, 'carePlan.title', { id: String(plan.id) })} · ${customer?.name ?? `#${plan.customerId}`}`,
-        timeZone: customer?.timeZone ?? CONSOLE_TIME_ZONE,
+        timeZone,
         plan: {
           id: plan.id,
           customer: customer?.name ?? `#${plan.customerId}`,
@@ -109,7 +122,40 @@ export const carePlansArea: ConsoleArea = {
           .slice(0, PAST_SHOWN),
         followUps: followUps.map((f) => ({ reason: careWord(locale, 'care.followUpReason', f.reason), status: careWord(locale, 'care.followUpStatus', f.status), summary: f.summary, dueAt: f.dueAt })),
         timeline: [...timeline].reverse().slice(0, 100).map((e) => ({ at: e.at, kind: careWord(locale, 'care.event', e.kind), summary: e.summary })),
+        steps: stepFormsView(locale, 'plan', forms, `/care-plans/${plan.id}`, sent, {
+          followUps: openFollowUps.map((f) => ({ value: String(f.id), label: `${careWord(locale, 'care.followUpReason', f.reason)} · ${f.summary}` })),
+        }),
       });
+    }
+
+    router.get('/care-plans/:id', requireUser, async (req, res) => {
+      const plan = await readable(res, req.params.id);
+      if (!plan) return notFound(req, res);
+      await showPlan(req, res, plan);
+    });
+
+    router.post('/care-plans/:id/steps/:step', requireUser, ...requireCsrf(expiredForm), async (req, res) => {
+      const user = signedInUser(res)!;
+      const plan = await readable(res, req.params.id);
+      const form = PLAN_FORMS.find((f) => f.step === req.params.step);
+      if (!plan || !form) return notFound(req, res);
+      if (!(await planFor(ctx.knex, principalOf(user), plan.id, 'act'))) return message(req, res, 403, t(req, res, 'message.badRequest'), t(req, res, 'care.stepForbidden'));
+      const values = formValues(req.body, form.fields.map((f) => f.name));
+      const timeZone = (await customersOf(ctx.knex, [plan.customerId])).get(plan.customerId)?.timeZone ?? CONSOLE_TIME_ZONE;
+      try {
+        const followUps = form.step === 'close-follow-up' ? (await care.followUps(plan.id)).filter((f) => f.status === 'open').map((f) => f.id) : [];
+        const body = careStepBody(form, values, { timeZone, choices: { followUps }, words: { required: t(req, res, 'care.problem.required'), notInstant: t(req, res, 'care.problem.instant'), notChoice: t(req, res, 'care.problem.choice'), notNumber: t(req, res, 'care.problem.visitsPerYear') } });
+        // Checked after the form, so a mistake is shown beside its field even while the engine is away.
+        if (!ctx.deps.temporal) return message(req, res, 503, t(req, res, 'message.badRequest'), t(req, res, 'care.stepUnavailable'));
+        await runPlanStep({ knex: ctx.knex, temporal: ctx.deps.temporal }, user, plan.id, form.step, body);
+      } catch (error) {
+        const state = formFromError(error, values, t(req, res, 'care.stepFailed'));
+        const status = (error as { status?: number }).status ?? 400;
+        void ctx.audit(req, res, { statusCode: status, user, details: { planId: plan.id, step: form.step } });
+        return showPlan(req, res, (await care.getPlan(plan.id))!, status, { [form.step]: state });
+      }
+      void ctx.audit(req, res, { statusCode: 303, user, details: { planId: plan.id, step: form.step } });
+      res.redirect(303, `/care-plans/${plan.id}?done=${form.step}`);
     });
   },
 };

@@ -3,6 +3,8 @@
  *
  *   GET /exports/projects.csv|xlsx  ?stage=…  the project queue (every page of it)
  *   GET /exports/tickets.csv|xlsx   ?queue=…  a ticket work queue with its clocks
+ *   GET /exports/visits.csv|xlsx    ?section=…  the visit list (an engineer: their own visits)
+ *   GET /exports/calls.csv|xlsx     ?section=…  the calls of the day
  */
 import type { Request, Response } from 'express';
 import { principalOf } from '../../api/access';
@@ -15,6 +17,7 @@ import { customerTimeZones, namesOf } from '../kit';
 import { translate, type MessageKey } from '../messages';
 import { CONSOLE_TIME_ZONE, formatInZone, humanize, label } from '../views';
 import { TICKET_QUEUES, ticketQueueRows, type TicketQueue } from './tickets';
+import { callsTable, visitsTable } from '../care/exports';
 
 /** The most rows one export holds (a whole queue of 10,000 projects fits). */
 const EXPORT_LIMIT = 50_000;
@@ -73,7 +76,14 @@ export const exportsArea: ConsoleArea = {
       };
     }
 
-    const LISTS: Record<string, (req: Request, res: Response) => Promise<Table | null>> = { projects: projectsTable, tickets: ticketsTable };
+    /** A care list, or a 400 for a section the page has not. */
+    const careList = (table: typeof visitsTable) => async (req: Request, res: Response) => {
+      const made = await table(ctx, ctx.localeOf(req, res), principalOf(ctx.signedInUser(res)!), req.query.section);
+      if (!made) bad(req, res, ctx.t(req, res, 'export.badSection', { section: String(req.query.section) }));
+      return made;
+    };
+
+    const LISTS: Record<string, (req: Request, res: Response) => Promise<Table | null>> = { projects: projectsTable, tickets: ticketsTable, visits: careList(visitsTable), calls: careList(callsTable) };
 
     router.get('/exports/:list.:format', ctx.requireUser, async (req, res) => {
       const name = String(req.params.list);

@@ -8,6 +8,8 @@
  *                                page again with the problems beside the fields
  */
 import type { Request, Response } from 'express';
+import type { Knex } from 'knex';
+import type { Principal } from '../../domain/access';
 import { principalOf } from '../../api/access';
 import { CareRepository, type CareVisit } from '../../db/repositories/care';
 import { UsersRepository } from '../../db/repositories/users';
@@ -17,7 +19,7 @@ import { neverTakes, showsVisits, taskActions, visitFor, visitScope } from '../c
 import { careWord, customersOf, dayBounds, stepFormsView } from '../care/view';
 import type { ConsoleArea, ConsoleContext } from '../context';
 import { formFromError, formValues, type FormState } from '../forms';
-import { namesOf, positiveInt } from '../kit';
+import { exportLinks, namesOf, positiveInt } from '../kit';
 import { translate, type MessageKey } from '../messages';
 import { CONSOLE_TIME_ZONE } from '../views';
 
@@ -33,8 +35,29 @@ interface VisitOutcome {
 
 export const outcomeOf = (visit: CareVisit): VisitOutcome => (visit.outcome ?? {}) as VisitOutcome;
 
+export const VISIT_SECTIONS = ['overdue', 'today', 'week'] as const;
+export type VisitSection = (typeof VISIT_SECTIONS)[number];
+
+/** The visit list's sections (overdue, due today, due later this week) with the visits `principal` reads. */
+export async function visitSections(knex: Knex, principal: Principal, now: Date): Promise<Array<{ key: VisitSection; visits: CareVisit[] }>> {
+  const scope = visitScope(principal);
+  const care = new CareRepository(knex);
+  const { endOfToday, endOfWeek } = dayBounds(now, CONSOLE_TIME_ZONE);
+  const list = (filter: Parameters<CareRepository['listVisits']>[0]) => (scope.kind === 'none' ? Promise.resolve([]) : care.listVisits({ ...filter, scope }));
+  const [overdue, today, week] = await Promise.all([
+    list({ status: 'overdue', now }),
+    list({ status: 'due', dueBefore: endOfToday, now }),
+    list({ status: 'due', dueBefore: endOfWeek, now }).then((rows) => rows.filter((v) => v.dueAt.getTime() >= endOfToday.getTime())),
+  ]);
+  return [
+    { key: 'overdue', visits: overdue },
+    { key: 'today', visits: today },
+    { key: 'week', visits: week },
+  ];
+}
+
 /** Rows of the visit list, with customer, engineer and the zone to show their times in. */
-async function visitRows(ctx: ConsoleContext, visits: CareVisit[], locale: 'en' | 'zh-CN') {
+export async function visitRows(ctx: ConsoleContext, visits: CareVisit[], locale: 'en' | 'zh-CN') {
   const [customers, engineers] = await Promise.all([customersOf(ctx.knex, visits.map((v) => v.customerId)), namesOf(ctx.knex, 'users', visits.map((v) => v.assigneeUserId))]);
   return visits.map((v) => ({
     id: v.id,
@@ -59,25 +82,10 @@ export const visitsArea: ConsoleArea = {
     router.get('/visits', requireUser, async (req, res) => {
       const locale = localeOf(req, res);
       const principal = principalOf(signedInUser(res)!);
-      const scope = visitScope(principal);
-      const now = ctx.now();
-      const { endOfToday, endOfWeek } = dayBounds(now, CONSOLE_TIME_ZONE);
-      const list = (filter: Parameters<CareRepository['listVisits']>[0]) => (scope.kind === 'none' ? Promise.resolve([]) : care.listVisits({ ...filter, scope }));
-      const [overdue, today, week] = await Promise.all([
-        list({ status: 'overdue', now }),
-        list({ status: 'due', dueBefore: endOfToday, now }),
-        list({ status: 'due', dueBefore: endOfWeek, now }).then((rows) => rows.filter((v) => v.dueAt.getTime() >= endOfToday.getTime())),
-      ]);
       const sections = await Promise.all(
-        (
-          [
-            ['overdue', overdue],
-            ['today', today],
-            ['week', week],
-          ] as const
-        ).map(async ([key, rows]) => ({ key, overdue: key === 'overdue', title: t(req, res, `visits.section.${key}`), empty: t(req, res, `visits.none.${key}`), count: rows.length, rows: await visitRows(ctx, rows, locale) })),
+        (await visitSections(ctx.knex, principal, ctx.now())).map(async ({ key, visits: rows }) => ({ key, overdue: key === 'overdue', title: t(req, res, `visits.section.${key}`), empty: t(req, res, `visits.none.${key}`), count: rows.length, rows: await visitRows(ctx, rows, locale) })),
       );
-      send(req, res, 200, 'visits', { title: t(req, res, principal.role === 'engineer' ? 'visits.mine' : 'visits.title'), sections });
+      send(req, res, 200, 'visits', { title: t(req, res, principal.role === 'engineer' ? 'visits.mine' : 'visits.title'), sections, exports: exportLinks('visits', '') });
     });
 
     /** The visit the caller may read, or null: another party's visit looks like one that does not exist. */

@@ -453,8 +453,11 @@ export class DealerWarrantyRepository {
     const id = await this.db.transaction(async (trx) => {
       const saleRow = (await trx('dealer_sales').where({ device_serial: input.deviceSerial }).first()) as Row | undefined;
       const sale = saleRow ? toSale(saleRow) : null;
-      const limits = await this.limitsFor(trx, sale?.model ?? null, policy);
-      const earlier = (await trx('claims').where({ device_serial: input.deviceSerial }).whereNot({ status: 'rejected' }).select('device_serial', 'fault_code', 'repair_date')) as Row[];
+      // Another dealer's sale and claims say nothing to this claim (NOT_SOLD_BY_DEALER refuses it
+      // anyway): not its model's lists, not its claims as duplicates, else the answer would tell.
+      const ownSale = sale && sale.dealerId === input.dealerId ? sale : null;
+      const limits = await this.limitsFor(trx, ownSale?.model ?? null, policy);
+      const earlier = (await trx('claims').where({ device_serial: input.deviceSerial, dealer_id: input.dealerId }).whereNot({ status: 'rejected' }).select('device_serial', 'fault_code', 'repair_date')) as Row[];
       const result = checkClaim({ ...input }, sale, limits, earlier.map((e) => ({ deviceSerial: String(e.device_serial), faultCode: String(e.fault_code), repairDate: String(e.repair_date) })));
       if (result.claimCodes.includes('DUPLICATE_CLAIM')) throw new ConflictError('a claim for this device, fault and repair date exists already (DUPLICATE_CLAIM)', { field: 'faultCode', code: 'DUPLICATE_CLAIM' });
       const refused = claimRefused(result);
@@ -464,7 +467,7 @@ export class DealerWarrantyRepository {
         claimId = insertedId(
           await trx('claims').insert({
             dealer_id: input.dealerId,
-            sale_id: sale?.id ?? null,
+            sale_id: ownSale?.id ?? null,
             device_serial: input.deviceSerial,
             fault_code: input.faultCode.trim(),
             repair_date: input.repairDate,

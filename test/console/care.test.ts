@@ -12,6 +12,8 @@ import { CustomersRepository } from '../../db/repositories/customers';
 import { DevicesRepository } from '../../db/repositories/devices';
 import { UsersRepository } from '../../db/repositories/users';
 import { resolvePolicy } from '../../domain/policy';
+import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
 import { ConsoleVisitor } from '../support/consoleVisitor';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
@@ -84,6 +86,9 @@ beforeAll(async () => {
   const visits = await care.listVisits({ planId: plan.id, now });
   for (const v of visits) ids[v.taskKey] = v.id;
   ids.call = (await care.listCalls({ planId: plan.id, now }))[0]!.id;
+  // A low score's follow-up, open: the plan page offers to close it.
+  await care.addFollowUp(plan.id, { key: 'call:0:low-score', customerId: hospital.id, reason: 'low_score', summary: 'scored 2', dueAt: new Date(now.getTime() + DAY) }, now);
+  ids.followUp = (await care.followUps(plan.id))[0]!.id;
   const app = createApp({ knex });
   app.use(createConsole({ knex }));
   server = await startApiServer(app, 0, '127.0.0.1');
@@ -225,4 +230,115 @@ it('prints the inspection report of a done visit from its recorded outcome, in t
   const zh = await visitor.get(`/visits/${ids['inspection:0']}/report`);
   expect(zh.body).toContain('<h1>巡检报告</h1>');
   expect(zh.body).toContain('<tr><td>已检查接地</td><td>是</td></tr>');
+});
+
+/** A file the console sends, read as a signed-in visitor's browser would download it. */
+async function download(who: string, path: string): Promise<{ status: number; type: string | null; bytes: Buffer }> {
+  await page(who, '/home');
+  const visitor = visitors.get(who)!;
+  const response = await fetch(`${server.url}${path}`, { headers: { cookie: [...visitor.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+  return { status: response.status, type: response.headers.get('content-type'), bytes: Buffer.from(await response.arrayBuffer()) };
+}
+const csvRows = (bytes: Buffer) => parse(bytes.toString('utf8').replace(/^\ufeff/, '')) as string[][];
+
+describe("the plan's own steps as forms (the service manager's)", () => {
+  const plan = () => `/care-plans/${ids.plan}`;
+
+  it('gives the service manager a labelled form per plan step, and nobody else', async () => {
+    // The report's test left the manager reading Chinese.
+    await page('manager', '/home');
+    await visitors.get('manager')!.post('/locale', { locale: 'en', back: '/home' });
+    const manager = await page('manager', plan());
+    for (const step of ['extra-visit', 'contract', 'close-follow-up', 'end']) expect(manager.body).toContain(`action="${plan()}/steps/${step}"`);
+    expect(manager.body).toContain(`<option value="${ids.followUp}">Low satisfaction · scored 2</option>`);
+    const forms = manager.body.slice(manager.body.indexOf('id="step-extra-visit"'));
+    const inputs = [...forms.matchAll(/<(?:input|select|textarea) id="([^"]+)"/g)].map((m) => m[1]!);
+    expect(inputs).toEqual(['f-plan-extra-visit-dueAt', 'f-plan-extra-visit-reason', 'f-plan-contract-startsAt', 'f-plan-contract-endsAt', 'f-plan-contract-visitsPerYear', 'f-plan-close-follow-up-followUpId', 'f-plan-close-follow-up-outcome', 'f-plan-end-reason']);
+    for (const id of inputs) expect([id, forms.includes(`<label for="${id}">`)]).toEqual([id, true]);
+    // An engineer and the customer read the plan but take none of its steps.
+    for (const who of ['engineer', 'customer']) expect([who, (await page(who, plan())).body.includes('/steps/')]).toEqual([who, false]);
+  });
+
+  it("shows each form's mistakes beside its fields in the page's language, and writes nothing", async () => {
+    const before = JSON.stringify(await db.knex('care_plans').where({ id: ids.plan }).first());
+    const extra = await page('manager', `${plan()}/steps/extra-visit`, { dueAt: 'soon', reason: 'before the congress' });
+    expect(extra.status).toBe(400);
+    expect(extra.body).toMatch(/id="f-plan-extra-visit-dueAt-error">Not a date and time\./);
+    // What was typed stays.
+    expect(extra.body).toContain('before the congress</textarea>');
+    const contract = await page('manager', `${plan()}/steps/contract`, { startsAt: '2027-01-01T00:00', endsAt: '', visitsPerYear: '0' });
+    expect(contract.status).toBe(400);
+    expect(contract.body).toMatch(/id="f-plan-contract-endsAt-error">Required\./);
+    expect(contract.body).toMatch(/id="f-plan-contract-visitsPerYear-error">A whole number from 1 to 366\./);
+    const close = await page('manager', `${plan()}/steps/close-follow-up`, { followUpId: '99999999', outcome: 'called back' });
+    expect(close.status).toBe(400);
+    expect(close.body).toMatch(/id="f-plan-close-follow-up-followUpId-error">Choose one of the options\./);
+    // In Chinese for a reader of Chinese.
+    const visitor = visitors.get('manager')!;
+    await visitor.post('/locale', { locale: 'zh-CN', back: '/home' });
+    const end = await page('manager', `${plan()}/steps/end`, { reason: '  ' });
+    expect(end.status).toBe(400);
+    expect(end.body).toMatch(/id="f-plan-end-reason-error">必填。/);
+    expect(end.body).toContain('<label for="f-plan-end-reason">原因</label>');
+    await visitor.post('/locale', { locale: 'en', back: '/home' });
+    // Valid, but no process engine in this test: 503, nothing written.
+    expect((await page('manager', `${plan()}/steps/end`, { reason: 'equipment retired' })).status).toBe(503);
+    expect(JSON.stringify(await db.knex('care_plans').where({ id: ids.plan }).first())).toBe(before);
+    expect((await care().followUps(ids.plan!))[0]!.status).toBe('open');
+  });
+
+  it('refuses the steps to whoever may not take them: 403 for a reader of the plan, 404 for anyone else', async () => {
+    for (const who of ['engineer', 'customer']) expect([who, (await page(who, `${plan()}/steps/end`, { reason: 'retired' })).status]).toEqual([who, 403]);
+    for (const who of ['otherCustomer', 'dealer', 'idleEngineer']) expect([who, (await page(who, `${plan()}/steps/end`, { reason: 'retired' })).status]).toEqual([who, 404]);
+    expect((await page('manager', `${plan()}/steps/renew-everything`, { reason: 'x' })).status).toBe(404);
+    expect((await care().getPlan(ids.plan!))!.status).toBe('active');
+  });
+});
+
+const care = () => new CareRepository(db.knex);
+
+describe('the visit list and the calls of the day as files', () => {
+  it("exports an engineer's own visits, and all of them for the service manager, by the page's sections", async () => {
+    const mine = await download('engineer', '/exports/visits.csv');
+    expect(mine.status).toBe(200);
+    expect(mine.type).toBe('text/csv; charset=utf-8');
+    const rows = csvRows(mine.bytes);
+    expect(rows[0]).toEqual(['Section', 'Visit no.', 'Kind', 'Customer', 'Address', 'Engineer', 'Due', 'Window closes', 'Care plan', 'Time zone']);
+    expect(rows.slice(1).map((r) => [r[0], Number(r[1])])).toEqual([
+      ['Overdue', ids['inspection:1']],
+      ['Due today', ids['inspection:2']],
+      ['This week', ids['inspection:3']],
+    ]);
+    expect(rows[1]!.slice(3, 6)).toEqual(['Nanchang First Hospital', '1 Bayi Avenue', 'engineer user']);
+    const others = csvRows((await download('otherEngineer', '/exports/visits.csv')).bytes);
+    expect(others.slice(1).map((r) => Number(r[1]))).toEqual([ids['inspection:4']]);
+    const all = csvRows((await download('manager', '/exports/visits.csv')).bytes);
+    expect(all.slice(1).map((r) => Number(r[1])).sort()).toEqual([ids['inspection:1'], ids['inspection:2'], ids['inspection:3'], ids['inspection:4']].sort());
+    const week = csvRows((await download('manager', '/exports/visits.csv?section=week')).bytes);
+    expect(week.slice(1).map((r) => Number(r[1])).sort()).toEqual([ids['inspection:3'], ids['inspection:4']].sort());
+    expect((await download('manager', '/exports/visits.csv?section=someday')).status).toBe(400);
+    // Neither the customer's nor a dealer's: a header and nothing else.
+    for (const who of ['otherCustomer', 'dealer']) expect([who, csvRows((await download(who, '/exports/visits.csv')).bytes).length]).toEqual([who, 1]);
+    // The page links to its files.
+    expect((await page('engineer', '/visits')).body).toContain('href="/exports/visits.xlsx"');
+  });
+
+  it('exports the calls of the day as XLSX for the service desk, and none to an engineer', async () => {
+    const file = await download('desk', '/exports/calls.xlsx');
+    expect(file.status).toBe(200);
+    expect(file.type).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(file.bytes as unknown as ArrayBuffer);
+    const sheet = workbook.getWorksheet('calls')!;
+    expect((sheet.getRow(1).values as unknown[]).slice(1)).toEqual(['Section', 'Call no.', 'Customer', 'Contacts', 'Due', 'Tries so far', 'Care plan', 'Time zone']);
+    expect(sheet.rowCount).toBe(2);
+    const row = (sheet.getRow(2).values as unknown[]).slice(1);
+    expect(row.slice(0, 3)).toEqual(['To call today', ids.call, 'Nanchang First Hospital']);
+    expect(row[3]).toBe('Wang Fang · Technical lead · +86 791 555 0101; Li Lei · Main user · +86 791 555 0102');
+    expect((await page('desk', '/calls')).body).toContain('href="/exports/calls.csv"');
+    // An engineer works no calls: the file holds the header only; the visits' file holds no call.
+    expect(csvRows((await download('engineer', '/exports/calls.csv')).bytes)).toHaveLength(1);
+    expect(csvRows((await download('customer', '/exports/calls.csv')).bytes)).toHaveLength(2);
+    expect(csvRows((await download('otherCustomer', '/exports/calls.csv')).bytes)).toHaveLength(1);
+  });
 });

@@ -125,7 +125,10 @@ describe('claim checks', () => {
     ['repair on the last warranty day', sale, { repairDate: '2027-02-28' }, []],
     ['repair the day after warranty', sale, { repairDate: '2027-03-01' }, ['WARRANTY_NOT_IN_FORCE']],
     ['repair on the sale date', sale, { repairDate: '2026-03-01' }, []],
-    ['another dealer, card late', { ...sale, dealerId: 8, warranty: 'not_recognised', warrantyEndsOn: null }, {}, ['NOT_SOLD_BY_DEALER', 'WARRANTY_NOT_RECOGNISED']],
+    // Another dealer's card is not the claimant's to learn about (its records answer 404 elsewhere).
+    ['another dealer, card late', { ...sale, dealerId: 8, warranty: 'not_recognised', warrantyEndsOn: null }, {}, ['NOT_SOLD_BY_DEALER']],
+    ['another dealer, card pending', { ...sale, dealerId: 8, warranty: 'pending', warrantyEndsOn: null }, {}, ['NOT_SOLD_BY_DEALER']],
+    ['another dealer, warranty over', { ...sale, dealerId: 8 }, { repairDate: '2027-03-01' }, ['NOT_SOLD_BY_DEALER']],
     ['mixed currencies', sale, { lines: [cleanLines[0]!, { kind: 'other', amount: { amount: 100, currency: 'USD' }, description: 'x' }] }, ['MIXED_CURRENCIES']],
   ])('claim code: %s', (_label, saleFacts, change, codes) => {
     expect(checkClaim({ ...claim, ...change }, saleFacts, limits, []).claimCodes).toEqual(codes);

@@ -7,6 +7,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
+import { careModule } from '../../api/care';
 import { dealerWarrantyModule } from '../../api/dealerWarranty';
 import { ticketsModule } from '../../api/tickets';
 import { careTicketsModule } from '../../api/tickets/fromCare';
@@ -116,7 +117,7 @@ describe('tickets linked to asset care and dealer warranty', () => {
     care = new CareRepository(knex);
     const users = new UsersRepository(knex);
     await users.ensureAdmin(generateToken());
-    app = createApp({ knex, temporal: { client: system.temporal.client, taskQueue: system.temporal.taskQueue, namespace: 'default' }, routers: [ticketsModule, careTicketsModule, dealerWarrantyModule], logger: { error: (m, e) => console.error(m, e) } });
+    app = createApp({ knex, temporal: { client: system.temporal.client, taskQueue: system.temporal.taskQueue, namespace: 'default' }, routers: [ticketsModule, careTicketsModule, dealerWarrantyModule, careModule], logger: { error: (m, e) => console.error(m, e) } });
     server = await startApiServer(app, 0, '127.0.0.1');
     await new PolicyLayersRepository(knex).put('template', 'default', TICKET_TERMS);
     const people: [string, Role][] = [
@@ -178,8 +179,13 @@ describe('tickets linked to asset care and dealer warranty', () => {
 
     // Both sides name each other, and both timelines say so.
     expect(await care.getFollowUp(planId, followUp!.id)).toMatchObject({ ticketId: id });
+    const planRead = await call('GET', `/api/care-plans/${planId}`, tokens.manager!);
+    expect(planRead.status).toBe(200);
+    expect(planRead.body.followUps.find((f: Json) => f.id === followUp!.id)).toMatchObject({ reason: 'low_score', ticketId: id });
     const read = await ticket(id);
     expect(read).toMatchObject({ carePlanId: planId, careFollowUpId: followUp!.id, dealerTaskId: null, progress: { complaint: { category: 'quality' } } });
+    const callRow = (await care.listCalls({ planId, now: new Date() })).find((c) => c.taskKey === 'call:1')!;
+    expect(read.careOrigin).toEqual({ carePlanId: planId, followUpId: followUp!.id, reason: 'low_score', callId: callRow.id, visitId: null, finding: null });
     expect(read.timeline.map((e: Json) => e.kind)).toContain('opened_from_care');
     expect((await care.timeline(planId)).find((e) => e.kind === 'ticket_opened')).toMatchObject({ data: { ticketId: id, kind: 'complaint', followUpId: followUp!.id } });
     expect(await system.db.knex('tickets').where({ care_follow_up_id: followUp!.id }).count({ n: '*' }).first()).toMatchObject({ n: 1 });
@@ -208,6 +214,7 @@ describe('tickets linked to asset care and dealer warranty', () => {
     const findingFollowUp = (await care.followUps(planId)).find((f) => f.reason === 'finding')!;
     expect(findingFollowUp).toMatchObject({ visitId: visit.id, finding: 0, ticketId: id, status: 'closed' });
     expect(opened.body.careFollowUpId).toBe(findingFollowUp.id);
+    expect((await ticket(id)).careOrigin).toEqual({ carePlanId: planId, followUpId: findingFollowUp.id, reason: 'finding', callId: null, visitId: visit.id, finding: 0 });
     // Dispatched to the customer's one-to-one engineer, who hears of it.
     await waitForMail(`ticket-${id}:assigned:intake`, 'engineer.links@maker.test');
 
@@ -223,6 +230,10 @@ describe('tickets linked to asset care and dealer warranty', () => {
       return body.timeline.some((e: Json) => e.kind === 'return_call_scheduled') ? body : undefined;
     });
     expect(read.returnCalls).toEqual([{ carePlanId: planId, taskKey: `repair:${id}:0`, status: 'due', dueAt: surveyDue }]);
+    // The care plan's read shows the call with its ticket, and the finding's follow-up with the ticket too.
+    const planRead = (await call('GET', `/api/care-plans/${planId}`, tokens.manager!)).body;
+    expect(planRead.nextTasks.calls.find((c: Json) => c.taskKey === `repair:${id}:0`)).toMatchObject({ ticketId: id, status: 'due' });
+    expect(planRead.followUps.find((f: Json) => f.reason === 'finding')).toMatchObject({ ticketId: id, visitId: visit.id });
     // The desk is reminded of the call, at the sink.
     await waitForMail(`${carePlanWorkflowId(planId)}:repair:${id}:0:v0:reminder`, 'dispatcher.links@maker.test');
     await plan.executeUpdate(completeCallUpdate, { args: [{ ...meta(), taskKey: `repair:${id}:0`, answers: { usage: 'daily', mastery: 'good' }, satisfaction: 5 }] });

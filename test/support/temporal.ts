@@ -34,7 +34,8 @@ export interface TestWorker {
   stop(): Promise<void>;
   /** Stops only the worker, as a crash or deploy would; start another with `restart`. */
   kill(): Promise<void>;
-  restart(activities: object): Promise<void>;
+  /** `workflowBundlePath`: a deploy, the new worker runs other workflow code than the one it replaces. */
+  restart(activities: object, workflowBundlePath?: string): Promise<void>;
 }
 
 /** Both workers (interactive and notices), as production runs them, on task queues of their own so test files never steal each other's tasks. */
@@ -45,7 +46,7 @@ export async function startTestWorker(activities: object, name = 'test'): Promis
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
-  const launch = async (acts: object) => {
+  const launch = async (acts: object, workflowBundlePath = process.env.AFTERCARE_TEST_WORKFLOW_BUNDLE) => {
     const workers = await createWorkers({
       connection: nativeConnection,
       namespace: 'default',
@@ -53,7 +54,7 @@ export async function startTestWorker(activities: object, name = 'test'): Promis
       activities: acts,
       noticeConcurrency: 4,
       shutdownGraceTime: '1s',
-      workflowBundlePath: process.env.AFTERCARE_TEST_WORKFLOW_BUNDLE,
+      workflowBundlePath,
     });
     const running = workers.run();
     return { workers, running };
@@ -70,9 +71,9 @@ export async function startTestWorker(activities: object, name = 'test'): Promis
       current.workers.shutdown();
       await current.running;
     },
-    async restart(acts: object) {
+    async restart(acts: object, workflowBundlePath?: string) {
       await handle.kill();
-      current = await launch(acts);
+      current = await launch(acts, workflowBundlePath);
       handle.worker = current.workers.interactive;
       handle.noticeWorker = current.workers.notices;
     },
