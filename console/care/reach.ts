@@ -55,4 +55,4 @@ export const showsPlans = (user: User) => reachOf(user.role, 'care_plan', 'read'
  * the record (api/access.ts requireRuleRole), so the console's step forms do too; a record missing or
  * out of reach is then a 404 for both.
  */
-export const neverTakes = (user: User, kind: 'care_visit' | 'care_call', action: 'act' | 'assign') => reachOf(user.role, kind, action) === 'none';
+export const neverTakes = (user: User, kind: 'care_plan' | 'care_visit' | 'care_call', action: 'act' | 'assign') => reachOf(user.role, kind, action) === 'none';

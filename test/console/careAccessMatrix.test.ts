@@ -113,6 +113,7 @@ const READS = [
   { page: () => `/calls/${ids.call}`, api: () => `/api/calls/${ids.call}` },
 ];
 const STEPS = [
+  { page: () => `/care-plans/${ids.plan}/steps/end`, api: () => `/api/care-plans/${ids.plan}/end` },
   { page: () => `/visits/${ids.visit}/steps/skip`, api: () => `/api/visits/${ids.visit}/skip` },
   { page: () => `/visits/${ids.visit}/steps/cancel`, api: () => `/api/visits/${ids.visit}/cancel` },
   { page: () => `/visits/${ids.visit}/steps/assign`, api: () => `/api/visits/${ids.visit}/assign` },
