@@ -29,7 +29,7 @@ import {
   VisitSchema,
   VisitStepBodies,
 } from './schemas';
-import { CALL_STEPS, listCalls, listVisits, readCall, readVisit, runCallStep, runVisitStep, VISIT_STEPS } from './tasks';
+import { CALL_STEP_ACTION, CALL_STEPS, listCalls, listVisits, readCall, readVisit, runCallStep, runVisitStep, visitStepAction, VISIT_STEPS } from './tasks';
 
 const TAGS = ['asset care'];
 const STEP_ERRORS = { 409: 'Not possible now: the task is done, skipped, cancelled or unknown, or the plan has ended', 503: 'The step could not be recorded; nothing changed, try again' };
@@ -197,8 +197,8 @@ const visitSteps = VISIT_STEPS.map((step) =>
     {
       method: 'post',
       path: `/visits/:id/${step}`,
-      roles: rolesReaching('care_visit', step === 'assign' ? 'assign' : 'act'),
-      access: { rule: 'record', resource: 'care_visit', action: step === 'assign' ? 'assign' : 'act' },
+      roles: rolesReaching('care_visit', visitStepAction(step)),
+      access: { rule: 'record', resource: 'care_visit', action: visitStepAction(step) },
       summary: VISIT_SUMMARIES[step],
       tags: TAGS,
       params: IdParams,
@@ -226,8 +226,8 @@ const callSteps = CALL_STEPS.map((step) =>
     {
       method: 'post',
       path: `/calls/:id/${step}`,
-      roles: rolesReaching('care_call', 'act'),
-      access: { rule: 'record', resource: 'care_call', action: 'act' },
+      roles: rolesReaching('care_call', CALL_STEP_ACTION),
+      access: { rule: 'record', resource: 'care_call', action: CALL_STEP_ACTION },
       summary: CALL_SUMMARIES[step],
       tags: TAGS,
       params: IdParams,
@@ -246,4 +246,4 @@ const callSteps = CALL_STEPS.map((step) =>
 export const careModule = apiModule(create, importCarePlansRoute, list, read, end, contract, extraVisit, closeFollow, listVisitsRoute, listCallsRoute, readVisitRoute, readCallRoute, ...visitSteps, ...callSteps);
 
 export { addExtraVisit, addMaintenanceContract, carePlanDetail, closeFollowUp, createCarePlan, endCarePlan, listCarePlans } from './plans';
-export { CALL_STEPS, listCalls, listVisits, readCall, readVisit, runCallStep, runVisitStep, VISIT_STEPS } from './tasks';
+export { CALL_STEP_ACTION, CALL_STEPS, listCalls, listVisits, readCall, readVisit, runCallStep, runVisitStep, visitStepAction, VISIT_STEPS } from './tasks';

@@ -117,6 +117,10 @@ const CALL_UPDATES = { complete: completeCallUpdate, 'no-answer': noAnswerCallUp
 export const VISIT_STEPS = Object.keys(VISIT_UPDATES) as VisitStepName[];
 export const CALL_STEPS = Object.keys(CALL_UPDATES) as CallStepName[];
 
+/** The access action a step is (domain/access.ts): naming a visit's engineer is assigning, every other step acting. The routes and the console's forms both ask this. */
+export const visitStepAction = (step: VisitStepName): 'act' | 'assign' => (step === 'assign' ? 'assign' : 'act');
+export const CALL_STEP_ACTION = 'act' as const;
+
 function parsed<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const result = schema.safeParse(body);
   if (!result.success) throw validationFailed(problemsOf(result.error, 'body'));

@@ -24,8 +24,6 @@ export interface CareField {
 export interface CareStepForm {
   step: string;
   fields: CareField[];
-  /** Who takes it: anyone who works the record, or only who assigns its work. */
-  action: 'act' | 'assign';
 }
 
 export const OPERATING_STATES = ['normal', 'attention', 'down'] as const;
@@ -37,7 +35,6 @@ const dueAt: CareField = { name: 'dueAt', type: 'datetime-local', required: true
 export const VISIT_FORMS: CareStepForm[] = [
   {
     step: 'complete',
-    action: 'act',
     fields: [
       { name: 'checklist.earthing', type: 'checkbox' },
       { name: 'checklist.dustRemoval', type: 'checkbox' },
@@ -50,17 +47,16 @@ export const VISIT_FORMS: CareStepForm[] = [
       { name: 'signature.signedAt', type: 'datetime-local' },
     ],
   },
-  { step: 'reschedule', action: 'act', fields: [dueAt, reason] },
-  { step: 'skip', action: 'act', fields: [reason] },
-  { step: 'assign', action: 'assign', fields: [{ name: 'engineerUserId', type: 'select', required: true, options: 'engineers' }] },
-  { step: 'cancel', action: 'assign', fields: [reason] },
+  { step: 'reschedule', fields: [dueAt, reason] },
+  { step: 'skip', fields: [reason] },
+  { step: 'assign', fields: [{ name: 'engineerUserId', type: 'select', required: true, options: 'engineers' }] },
+  { step: 'cancel', fields: [reason] },
 ];
 
 /** The outcomes of a return call: reached (the script's answers), no answer, wrong number, another time. */
 export const CALL_FORMS: CareStepForm[] = [
   {
     step: 'complete',
-    action: 'act',
     fields: [
       { name: 'contactId', type: 'select', options: 'contacts' },
       { name: 'answers.usage', type: 'textarea', required: true },
@@ -71,9 +67,9 @@ export const CALL_FORMS: CareStepForm[] = [
       { name: 'answers.suggestions', type: 'textarea' },
     ],
   },
-  { step: 'no-answer', action: 'act', fields: [{ name: 'contactId', type: 'select', options: 'contacts' }, { name: 'note', type: 'textarea' }] },
-  { step: 'wrong-number', action: 'act', fields: [{ name: 'contactId', type: 'select', required: true, options: 'contacts' }, { name: 'note', type: 'textarea' }] },
-  { step: 'reschedule', action: 'act', fields: [dueAt, reason] },
+  { step: 'no-answer', fields: [{ name: 'contactId', type: 'select', options: 'contacts' }, { name: 'note', type: 'textarea' }] },
+  { step: 'wrong-number', fields: [{ name: 'contactId', type: 'select', required: true, options: 'contacts' }, { name: 'note', type: 'textarea' }] },
+  { step: 'reschedule', fields: [dueAt, reason] },
 ];
 
 export const SCORES = ['1', '2', '3', '4', '5'] as const;

@@ -16,18 +16,17 @@ import type { CareStepForm } from './forms';
 const VISITS_PER_YEAR = { min: 1, max: 366 };
 
 export const PLAN_FORMS: CareStepForm[] = [
-  { step: 'extra-visit', action: 'act', fields: [{ name: 'dueAt', type: 'datetime-local', required: true }, { name: 'reason', type: 'textarea', required: true }] },
+  { step: 'extra-visit', fields: [{ name: 'dueAt', type: 'datetime-local', required: true }, { name: 'reason', type: 'textarea', required: true }] },
   {
     step: 'contract',
-    action: 'act',
     fields: [
       { name: 'startsAt', type: 'datetime-local', required: true },
       { name: 'endsAt', type: 'datetime-local', required: true },
       { name: 'visitsPerYear', type: 'number', required: true, ...VISITS_PER_YEAR },
     ],
   },
-  { step: 'close-follow-up', action: 'act', fields: [{ name: 'followUpId', type: 'select', required: true, options: 'followUps' }, { name: 'outcome', type: 'textarea', required: true }] },
-  { step: 'end', action: 'act', fields: [{ name: 'reason', type: 'textarea', required: true }] },
+  { step: 'close-follow-up', fields: [{ name: 'followUpId', type: 'select', required: true, options: 'followUps' }, { name: 'outcome', type: 'textarea', required: true }] },
+  { step: 'end', fields: [{ name: 'reason', type: 'textarea', required: true }] },
 ];
 
 type Body = Record<string, unknown>;

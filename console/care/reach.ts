@@ -49,3 +49,10 @@ export const planScope = (principal: Principal) => readScope(principal, 'care_pl
 export const showsVisits = (user: User) => reachOf(user.role, 'care_visit', 'read') !== 'none';
 export const showsCalls = (user: User) => reachOf(user.role, 'care_call', 'act') !== 'none';
 export const showsPlans = (user: User) => reachOf(user.role, 'care_plan', 'read') !== 'none';
+
+/**
+ * A role that never takes `action` on the kind: the API's step routes answer it 403 before looking at
+ * the record (api/access.ts requireRuleRole), so the console's step forms do too; a record missing or
+ * out of reach is then a 404 for both.
+ */
+export const neverTakes = (user: User, kind: 'care_plan' | 'care_visit' | 'care_call', action: 'act' | 'assign') => reachOf(user.role, kind, action) === 'none';

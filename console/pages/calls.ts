@@ -14,8 +14,8 @@ import type { Principal } from '../../domain/access';
 import { principalOf } from '../../api/access';
 import { CareRepository, type CareCall } from '../../db/repositories/care';
 import { CALL_FORMS, careStepBody, localInput } from '../care/forms';
-import { CALL_STEPS, runCallStep } from '../../api/care';
-import { callFor, callScope, showsCalls, taskActions } from '../care/reach';
+import { CALL_STEP_ACTION, CALL_STEPS, runCallStep } from '../../api/care';
+import { callFor, callScope, neverTakes, showsCalls, taskActions } from '../care/reach';
 import { careWord, contactsOf, customersOf, dayBounds, stepFormsView, type CallContact } from '../care/view';
 import type { ConsoleArea } from '../context';
 import { formFromError, formValues, type FormState } from '../forms';
@@ -92,7 +92,7 @@ export const callsArea: ConsoleArea = {
       const customer = customers.get(call.customerId);
       const timeZone = customer?.timeZone ?? CONSOLE_TIME_ZONE;
       const open = call.status === 'due';
-      const forms = open ? CALL_FORMS.filter((f) => actions.has(f.action)) : [];
+      const forms = open && actions.has(CALL_STEP_ACTION) ? CALL_FORMS : [];
       // A wrong number is not offered again; the first number still believed good is the default.
       const good = contacts.filter((c) => !c.wrongNumber);
       const outcome = (call.outcome ?? {}) as { answers?: Record<string, string>; satisfaction?: number };
@@ -127,11 +127,14 @@ export const callsArea: ConsoleArea = {
 
     router.post('/calls/:id/steps/:step', requireUser, ...requireCsrf(expiredForm), async (req, res) => {
       const user = signedInUser(res)!;
-      const call = await readable(res, req.params.id);
       const form = CALL_FORMS.find((f) => f.step === req.params.step);
       const step = CALL_STEPS.find((s) => s === form?.step);
-      if (!call || !form || !step) return notFound(req, res);
-      if (!(await taskActions(ctx.knex, principalOf(user), 'call', call.id)).has(form.action)) return message(req, res, 403, t(req, res, 'message.badRequest'), t(req, res, 'care.stepForbidden'));
+      if (!form || !step) return notFound(req, res);
+      // As the API's step route: 403 for a role that never takes the step, then 404 for a call missing or out of reach.
+      if (neverTakes(user, 'care_call', CALL_STEP_ACTION)) return message(req, res, 403, t(req, res, 'message.badRequest'), t(req, res, 'care.stepForbidden'));
+      const id = positiveInt(req.params.id);
+      const call = id === null ? null : await callFor(ctx.knex, principalOf(user), id, CALL_STEP_ACTION);
+      if (!call) return notFound(req, res);
       const values = formValues(req.body, form.fields.map((f) => f.name));
       const timeZone = (await customersOf(ctx.knex, [call.customerId])).get(call.customerId)?.timeZone ?? CONSOLE_TIME_ZONE;
       try {

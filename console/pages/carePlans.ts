@@ -14,7 +14,7 @@ import { principalOf } from '../../api/access';
 import { CareRepository, type CareCall, type CarePlan, type CareVisit } from '../../db/repositories/care';
 import { DevicesRepository } from '../../db/repositories/devices';
 import type { CareContractRecord } from '../../workflows/carePlan.messages';
-import { callScope, planFor, planScope, showsPlans, visitScope } from '../care/reach';
+import { callScope, neverTakes, planFor, planScope, showsPlans, visitScope } from '../care/reach';
 import { careWord, customersOf, stepFormsView } from '../care/view';
 import type { ConsoleArea } from '../context';
 import { namesOf, positiveInt } from '../kit';
@@ -136,10 +136,13 @@ export const carePlansArea: ConsoleArea = {
 
     router.post('/care-plans/:id/steps/:step', requireUser, ...requireCsrf(expiredForm), async (req, res) => {
       const user = signedInUser(res)!;
-      const plan = await readable(res, req.params.id);
       const form = PLAN_FORMS.find((f) => f.step === req.params.step);
-      if (!plan || !form) return notFound(req, res);
-      if (!(await planFor(ctx.knex, principalOf(user), plan.id, 'act'))) return message(req, res, 403, t(req, res, 'message.badRequest'), t(req, res, 'care.stepForbidden'));
+      if (!form) return notFound(req, res);
+      // As the API's plan step routes: 403 for a role that never takes them, then 404 for a plan missing or out of reach.
+      if (neverTakes(user, 'care_plan', 'act')) return message(req, res, 403, t(req, res, 'message.badRequest'), t(req, res, 'care.stepForbidden'));
+      const id = positiveInt(req.params.id);
+      const plan = id === null ? null : await planFor(ctx.knex, principalOf(user), id, 'act');
+      if (!plan) return notFound(req, res);
       const values = formValues(req.body, form.fields.map((f) => f.name));
       const timeZone = (await customersOf(ctx.knex, [plan.customerId])).get(plan.customerId)?.timeZone ?? CONSOLE_TIME_ZONE;
       try {

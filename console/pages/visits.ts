@@ -14,8 +14,8 @@ import { principalOf } from '../../api/access';
 import { CareRepository, type CareVisit } from '../../db/repositories/care';
 import { UsersRepository } from '../../db/repositories/users';
 import { careStepBody, localInput, VISIT_FORMS } from '../care/forms';
-import { runVisitStep, VISIT_STEPS } from '../../api/care';
-import { showsVisits, taskActions, visitFor, visitScope } from '../care/reach';
+import { runVisitStep, visitStepAction, VISIT_STEPS } from '../../api/care';
+import { neverTakes, showsVisits, taskActions, visitFor, visitScope } from '../care/reach';
 import { careWord, customersOf, dayBounds, stepFormsView } from '../care/view';
 import type { ConsoleArea, ConsoleContext } from '../context';
 import { formFromError, formValues, type FormState } from '../forms';
@@ -113,7 +113,7 @@ export const visitsArea: ConsoleArea = {
       const lastDone = previous.filter((v) => v.status === 'done' && v.id !== visit.id && (v.doneAt?.getTime() ?? 0) <= (visit.doneAt?.getTime() ?? Infinity)).pop();
       const carried = visit.status === 'done' ? (outcome.carriedItems ?? []) : (lastDone ? (outcomeOf(lastDone).openItems ?? []) : []);
       const open = visit.status === 'due';
-      const forms = open ? VISIT_FORMS.filter((f) => actions.has(f.action)) : [];
+      const forms = open ? VISIT_FORMS.filter((f) => VISIT_STEPS.some((s) => s === f.step && actions.has(visitStepAction(s)))) : [];
       const w = (key: string, values?: Record<string, string>) => translate(locale, key as MessageKey, values);
       const doneStep = VISIT_FORMS.find((f) => f.step === req.query.done);
       send(req, res, status, 'visit', {
@@ -168,11 +168,14 @@ export const visitsArea: ConsoleArea = {
 
     router.post('/visits/:id/steps/:step', requireUser, ...requireCsrf(expiredForm), async (req, res) => {
       const user = signedInUser(res)!;
-      const visit = await readable(res, req.params.id);
       const form = VISIT_FORMS.find((f) => f.step === req.params.step);
       const step = VISIT_STEPS.find((s) => s === form?.step);
-      if (!visit || !form || !step) return notFound(req, res);
-      if (!(await taskActions(ctx.knex, principalOf(user), 'visit', visit.id)).has(form.action)) return message(req, res, 403, t(req, res, 'message.badRequest'), t(req, res, 'care.stepForbidden'));
+      if (!form || !step) return notFound(req, res);
+      // As the API's step route: 403 for a role that never takes the step, then 404 for a visit missing or out of reach.
+      if (neverTakes(user, 'care_visit', visitStepAction(step))) return message(req, res, 403, t(req, res, 'message.badRequest'), t(req, res, 'care.stepForbidden'));
+      const id = positiveInt(req.params.id);
+      const visit = id === null ? null : await visitFor(ctx.knex, principalOf(user), id, visitStepAction(step));
+      if (!visit) return notFound(req, res);
       const values = formValues(req.body, form.fields.map((f) => f.name));
       const timeZone = (await customersOf(ctx.knex, [visit.customerId])).get(visit.customerId)?.timeZone ?? CONSOLE_TIME_ZONE;
       try {
