@@ -10,6 +10,7 @@ import { CareRepository, type CarePlan } from '../../db/repositories/care';
 import { CustomersRepository } from '../../db/repositories/customers';
 import type { User } from '../../db/repositories/users';
 import { rolesReaching } from '../../domain/access';
+import { requireRecord } from '../access';
 import type { AuditTarget } from '../audit';
 import { notFound, validationFailed } from '../errors';
 import { COLUMN, IdSchema, line, MAX_ID, prose } from '../fields';
@@ -53,7 +54,9 @@ const FindingTicketBody = z
 
 type IntakeFields = { serial?: string; model?: string; level: 1 | 2 | 3 | 4; contact?: z.output<typeof ContactSchema>; engineerUserId?: number };
 
-async function planOr404(deps: ApiDeps, id: number): Promise<CarePlan> {
+/** The plan, if the caller may read it: opening a ticket on another plan answers 404 as if it did not exist. */
+async function planOr404(deps: ApiDeps, user: User, id: number): Promise<CarePlan> {
+  await requireRecord({ rule: 'record', resource: 'care_plan', action: 'read' }, user, deps.knex, { id });
   const plan = await new CareRepository(deps.knex).getPlan(id);
   if (!plan) throw notFound(`no care plan ${id}`);
   return plan;
@@ -102,7 +105,7 @@ const fromFollowUp = defineRoute(
   },
   async ({ params, body, user, deps, req, res, idempotencyKey }) =>
     (await oncePerKey(deps, user, idempotencyKey, req, async () => {
-      const plan = await planOr404(deps, params.id);
+      const plan = await planOr404(deps, user, params.id);
       const followUp = await new CareRepository(deps.knex).getFollowUp(plan.id, params.followUpId);
       if (!followUp) throw notFound(`no follow-up ${params.followUpId} on care plan ${plan.id}`);
       const care = { planId: plan.id, customerId: plan.customerId, followUpId: followUp.id, what: `follow-up ${followUp.id} (${followUp.reason.replace('_', ' ')})` };
@@ -128,7 +131,7 @@ const fromFinding = defineRoute(
   },
   async ({ params, body, user, deps, req, res, idempotencyKey }) =>
     (await oncePerKey(deps, user, idempotencyKey, req, async () => {
-      const plan = await planOr404(deps, params.id);
+      const plan = await planOr404(deps, user, params.id);
       const care = new CareRepository(deps.knex);
       const visit = await care.getVisit(params.visitId);
       if (!visit || visit.planId !== plan.id) throw notFound(`no visit ${params.visitId} on care plan ${plan.id}`);

@@ -125,6 +125,8 @@ describe('tickets linked to asset care and dealer warranty', () => {
       ['engineer', 'engineer'],
       ['manager', 'service_manager'],
       ['clerk', 'sales_clerk'],
+      // An engineer with no visit on the plan and not the customer's one-to-one engineer.
+      ['outsider', 'engineer'],
     ];
     for (const [name, role] of people) {
       const user = await users.create({ name, email: `${name}.links@maker.test`, role, locale: 'en' });
@@ -198,6 +200,8 @@ describe('tickets linked to asset care and dealer warranty', () => {
     expect((await call('POST', path, tokens.manager!, { kind: 'warranty' })).body.error.details).toEqual([expect.objectContaining({ field: 'kind' })]);
     // Who may not open tickets may not open this one either.
     expect((await call('POST', path, tokens.clerk!, { kind: 'complaint' })).status).toBe(403);
+    // Who may open tickets but not read this plan finds no plan there.
+    expect((await call('POST', path, tokens.outsider!, { kind: 'complaint' })).status).toBe(404);
   });
 
   it('a visit’s finding opens a repair ticket for the one-to-one engineer; its close puts the return call on the plan', async () => {
