@@ -82,7 +82,7 @@ const read = defineRoute(
     params: IdParams,
     responses: { 200: { description: 'The plan', body: CarePlanDetailSchema } },
   },
-  async ({ params, deps }) => ({ status: 200, body: await carePlanDetail(deps, params.id) }),
+  async ({ params, deps, user }) => ({ status: 200, body: await carePlanDetail(deps, params.id, new Date(), user) }),
 );
 
 /** A step on the plan itself: the service manager's. */

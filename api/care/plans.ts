@@ -12,7 +12,8 @@ import { CareRepository, type CarePlan, type CareVisit, type CareCall, type Care
 import { CustomersRepository, type Customer } from '../../db/repositories/customers';
 import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
 import { UsersRepository, type User } from '../../db/repositories/users';
-import { TICKET_ENGINEER_ROLES, type Scope } from '../../domain/access';
+import { scopeOf, TICKET_ENGINEER_ROLES, type Scope } from '../../domain/access';
+import { principalOf } from '../access';
 import { resolvePolicy, type PolicyOverride, type ServicePolicy } from '../../domain/policy';
 import { carePlan } from '../../workflows/carePlan';
 import { addContractUpdate, addExtraVisitUpdate, closeFollowUpUpdate, endPlanUpdate, type Assignee, type CarePlanInput, type CareStepResult } from '../../workflows/carePlan.messages';
@@ -61,14 +62,19 @@ export const followUpDto = (f: CareFollowUp): z.input<typeof FollowUpSchema> => 
   closedAt: f.closedAt?.toISOString() ?? null,
 });
 
-/** A plan with its devices, next and past tasks, follow-ups and timeline. The caller has checked it may read it. */
-export async function carePlanDetail(deps: ApiDeps, planId: number, now = new Date()): Promise<z.input<typeof CarePlanDetailSchema>> {
+/**
+ * A plan with its devices, next and past tasks, follow-ups and timeline. The caller has checked it may
+ * read the plan; `reader` (absent: everything) narrows the tasks to those the reader may open one by
+ * one, so a dealer or a project manager reading a plan sees no call's contacts it may not open.
+ */
+export async function carePlanDetail(deps: ApiDeps, planId: number, now = new Date(), reader?: User): Promise<z.input<typeof CarePlanDetailSchema>> {
   const care = new CareRepository(deps.knex);
   const plan = await care.getPlan(planId);
   if (!plan) throw notFound(`no care plan ${planId}`);
   const devices = (await deps.knex('devices').whereIn('id', plan.deviceIds).orderBy('id').select('id', 'serial', 'model', 'warranty_ends_at')) as { id: number; serial: string; model: string; warranty_ends_at: unknown }[];
-  const visits = await care.listVisits({ planId, now, limit: 500 });
-  const calls = await care.listCalls({ planId, now, limit: 500 });
+  const principal = reader ? principalOf(reader) : undefined;
+  const visits = await care.listVisits({ planId, now, limit: 500, ...(principal ? { scope: scopeOf(principal, 'care_visit', 'read') } : {}) });
+  const calls = await care.listCalls({ planId, now, limit: 500, ...(principal ? { scope: scopeOf(principal, 'care_call', 'read') } : {}) });
   const contacts = await contactsOf(deps.knex, plan.customerId);
   const open = (s: { status: string }) => s.status === 'due';
   const latestFirst = <T extends { dueAt: Date }>(a: T, b: T) => b.dueAt.getTime() - a.dueAt.getTime();

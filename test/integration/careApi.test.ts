@@ -291,6 +291,13 @@ describe('asset care through the API', () => {
     expect((await call('GET', `/api/care-plans/${started.id}`, tokens.engineer)).status).toBe(200);
     expect((await call('GET', '/api/care-plans', tokens.otherCustomer)).body.carePlans.map((p: Json) => p.id)).not.toContain(started.id);
     expect((await call('GET', `/api/calls?planId=${started.id}`, tokens.customer)).body.calls).toHaveLength(1);
+    // The plan's page lists only the tasks its reader may open one by one: the engineer's visits, no calls (the desk's, with the contacts).
+    const tasksOf = async (token: string) => {
+      const { nextTasks, pastTasks } = (await call('GET', `/api/care-plans/${started.id}`, token)).body;
+      return { visits: [...nextTasks.visits, ...pastTasks.visits].length, calls: [...nextTasks.calls, ...pastTasks.calls].length };
+    };
+    expect(await tasksOf(tokens.sm)).toEqual({ visits: 1, calls: 1 });
+    expect(await tasksOf(tokens.engineer)).toEqual({ visits: 1, calls: 0 });
 
     const onHome = async (token: string) => (await call('GET', '/api/deadlines', token)).body.deadlines.filter((d: Json) => d.recordType === 'care_plan' && d.recordId === started.id);
     await poll('the plan’s deadlines', async () => ((await onHome(tokens.sm)).length >= 2 ? true : undefined));
