@@ -20,7 +20,7 @@ import * as careFollowUpClose from './0020_care_follow_up_close';
 import * as ticketLinks from './0021_ticket_links';
 import * as partsPlans from './0022_parts_plans';
 import * as pageIndexes from './0023_page_indexes';
-import * as boardIndexes from './0024_board_indexes';
+import * as boardIndexes from './0025_board_indexes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -52,7 +52,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0021_ticket_links', ticketLinks],
   ['0022_parts_plans', partsPlans],
   ['0023_page_indexes', pageIndexes],
-  ['0024_board_indexes', boardIndexes],
+  ['0025_board_indexes', boardIndexes],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

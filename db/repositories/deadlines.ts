@@ -156,7 +156,7 @@ export class DeadlinesRepository {
     if (!readable || readable.length < 2) return ((await this.openQuery(filter).orderBy(order).limit(limit).offset(offset)) as Row[]).map(fromRow);
     // A person who reads several kinds of record: each kind's first rows in due order from the
     // (status, record_type, due_at, id) index, then merged. One query over all kinds walks every open
-    // deadline of every kind in due order to find, say, a project manager's few (migration 0024).
+    // deadline of every kind in due order to find, say, a project manager's few (migration 0025).
     const branch = (records: ReadableRecords, i: number) => this.knex.select('*').from(this.openQuery({ ...filter, readable: [records] }).orderBy(order).limit(limit + offset).as(`b${i}`));
     let union = branch(readable[0]!, 0);
     for (const [i, records] of readable.slice(1).entries()) union = union.unionAll(branch(records, i + 1));
