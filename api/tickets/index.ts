@@ -4,14 +4,15 @@
  */
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
+import type { Knex } from 'knex';
 import { CustomersRepository } from '../../db/repositories/customers';
 import { DevicesRepository } from '../../db/repositories/devices';
 import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
 import { TicketsRepository, type NewTicket, type Ticket } from '../../db/repositories/tickets';
 import { CareRepository } from '../../db/repositories/care';
-import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
+import { DealerWarrantyRepository, type DealerTask } from '../../db/repositories/dealerWarranty';
 import { isUniqueViolation } from '../../db/errors';
-import { dealerPolicy, openDealerTask } from '../dealerWarranty';
+import { dealerPolicy, startDealerTask, type NewDealerTask } from '../dealerWarranty';
 import type { Customer } from '../../db/repositories/customers';
 import type { Device } from '../../db/repositories/devices';
 import { UsersRepository, type User } from '../../db/repositories/users';
@@ -254,7 +255,14 @@ async function requireUnanswered(deps: ApiDeps, links: TicketLinks): Promise<voi
 
 type IntakeEvent = Parameters<TicketsRepository['addEvent']>[1];
 
-async function recordIntake(deps: ApiDeps, row: NewTicket, links: TicketLinks, events: IntakeEvent[] = []): Promise<Ticket> {
+/**
+ * What a 三包 intake writes in the ticket's own transaction: the dealer task, and what the ticket says
+ * of it. A refused intake (the follow-up answered meanwhile, 409) or a failed one rolls it back with
+ * the ticket: no dealer task stands without its ticket.
+ */
+type IntakeRouting = (trx: Knex.Transaction) => Promise<{ row: Partial<NewTicket>; events: IntakeEvent[] }>;
+
+async function recordIntake(deps: ApiDeps, row: NewTicket, links: TicketLinks, route?: IntakeRouting): Promise<Ticket> {
   const care = links.care;
   let followUpId: number | undefined;
   try {
@@ -266,8 +274,9 @@ async function recordIntake(deps: ApiDeps, row: NewTicket, links: TicketLinks, e
             ? care.followUpId
             : (await plans.findingFollowUp({ id: care.planId, customerId: care.customerId }, { id: care.finding.visitId, taskKey: care.finding.taskKey }, care.finding.index, care.finding.summary, row.openedAt, row.openedAt)).id;
       }
-      const ticket = await new TicketsRepository(trx).create({ ...row, ...(care ? { carePlanId: care.planId, careFollowUpId: followUpId! } : {}) }, row.openedAt);
-      for (const event of events) await new TicketsRepository(trx).addEvent(ticket.id, event);
+      const routed = route ? await route(trx) : { row: {}, events: [] };
+      const ticket = await new TicketsRepository(trx).create({ ...row, ...routed.row, ...(care ? { carePlanId: care.planId, careFollowUpId: followUpId! } : {}) }, row.openedAt);
+      for (const event of routed.events) await new TicketsRepository(trx).addEvent(ticket.id, event);
       if (care) {
         if (!(await plans.linkTicket(followUpId!, ticket.id))) throw new FollowUpTaken();
         const noun = ticket.kind === 'complaint' ? 'complaint' : 'ticket';
@@ -305,34 +314,44 @@ async function undoIntake(deps: ApiDeps, ticketId: number, links: TicketLinks): 
  * A repair on a dealer-sold device whose card is recognised and whose warranty still runs goes to the
  * dealer as a 三包 task (the dealerTask process chases it); the ticket records that and is closed as it
  * opens: no company clocks run for it. Null when the device is not such a device.
+ *
+ * The task is written in the ticket's transaction and its process started only once both stand, so an
+ * intake refused (a concurrent one answered the same follow-up first: 409) or failed leaves no task; a
+ * process that cannot start takes the task and the ticket away again (503, nothing recorded).
  */
 async function routeToDealer(deps: ApiDeps, body: TicketIntake, customer: Customer, device: Device, user: User, links: TicketLinks): Promise<Ticket | null> {
-  const dealerTerms = (await dealerPolicy(deps)).dealer;
+  const terms = await dealerPolicy(deps);
   const openedAt = new Date();
-  const today = openedAt.toLocaleDateString('sv-SE', { timeZone: dealerTerms.settlementTimeZone });
+  const today = openedAt.toLocaleDateString('sv-SE', { timeZone: terms.dealer.settlementTimeZone });
   const sale = await new DealerWarrantyRepository(deps.knex).saleInWarranty(device.serial, today);
   if (!sale) return null;
-  const task = await openDealerTask(
-    deps,
-    { dealerId: sale.dealerId, deviceSerial: device.serial, customerName: customer.name, ...(body.contact.phone ? { customerPhone: body.contact.phone } : {}), customerEmail: body.contact.email, customerLocale: body.contact.locale ?? customer.locale, request: body.symptom.slice(0, 2000) },
-    user.id,
-  );
+  const request: NewDealerTask = { dealerId: sale.dealerId, deviceSerial: device.serial, customerName: customer.name, ...(body.contact.phone ? { customerPhone: body.contact.phone } : {}), customerEmail: body.contact.email, customerLocale: body.contact.locale ?? customer.locale, request: body.symptom.slice(0, 2000) };
   const { policy } = await policyFor(deps, customer, device.model);
   const clocks: TicketClocksRecord = { startedAt: openedAt.toISOString(), clock: policy.sla.clock, calendar: policy.calendar, timeZone: customer.timeZone, warnAt: [...policy.sla.warnAt], holds: [], clocks: [] };
-  const routed: IntakeEvent = {
-    eventKey: 'routed:dealer',
-    kind: 'routed_to_dealer',
-    at: openedAt,
-    actor: { userId: user.id, name: user.name, role: user.role },
-    summary: `三包: sold by dealer ${sale.dealerId} (sale ${sale.id}, warranty until ${sale.warrantyEndsOn}); dealer task ${task.id} takes the repair`,
-    data: { dealerId: sale.dealerId, saleId: sale.id, dealerTaskId: task.id },
-  };
-  return recordIntake(
+  let task: DealerTask | undefined;
+  const ticket = await recordIntake(
     deps,
-    { kind: 'repair', customerId: customer.id, deviceId: device.id, serial: device.serial, model: device.model, channel: body.channel, symptom: body.symptom, faultLevel: body.level, entitlement: 'warranty', assigneeUserId: null, contact: body.contact, clockState: clocks, repeatOfTicketId: null, openedAt, dealerTaskId: task.id, closed: true },
+    { kind: 'repair', customerId: customer.id, deviceId: device.id, serial: device.serial, model: device.model, channel: body.channel, symptom: body.symptom, faultLevel: body.level, entitlement: 'warranty', assigneeUserId: null, contact: body.contact, clockState: clocks, repeatOfTicketId: null, openedAt, closed: true },
     links,
-    [routed],
+    async (trx) => {
+      task = await new DealerWarrantyRepository(trx).createTask(request, terms.dealer, user.id, openedAt);
+      const routed: IntakeEvent = {
+        eventKey: 'routed:dealer',
+        kind: 'routed_to_dealer',
+        at: openedAt,
+        actor: { userId: user.id, name: user.name, role: user.role },
+        summary: `三包: sold by dealer ${sale.dealerId} (sale ${sale.id}, warranty until ${sale.warrantyEndsOn}); dealer task ${task.id} takes the repair`,
+        data: { dealerId: sale.dealerId, saleId: sale.id, dealerTaskId: task.id },
+      };
+      return { row: { dealerTaskId: task.id }, events: [routed] };
+    },
   );
+  const opened = task!;
+  await startDealerTask(deps, opened, request, terms, openedAt, async () => {
+    await new DealerWarrantyRepository(deps.knex).deleteTask(opened.id);
+    await undoIntake(deps, ticket.id, links);
+  });
+  return ticket;
 }
 
 // ---------------------------------------------------------------------------------------------
