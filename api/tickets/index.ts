@@ -20,7 +20,9 @@ import { rolesReaching, TICKET_ENGINEER_ROLES } from '../../domain/access';
 import { fromJson } from '../../db/mapping';
 import { resolvePolicy, type PolicyOverride, type ServicePolicy } from '../../domain/policy';
 import { clockLength, clockLengths, entitlementOf, type FaultLevel, type TicketClocksRecord } from '../../domain/ticket';
-import { ticketCareOrigin, ticketReturnCalls, ticketView as view } from './view';
+import { ticketView as view } from './view';
+import { careOriginAsSeen, linkReach, returnCallsAsSeen, timelineAsSeen } from './links';
+import { principalOf } from '../access';
 import { serviceTicket } from '../../workflows/serviceTicket';
 import {
   acknowledgeTicketUpdate,
@@ -104,9 +106,9 @@ export const TicketSchema = z
     entitlement: z.string(),
     assigneeUserId: z.number().nullable(),
     repeatOfTicketId: z.number().nullable(),
-    carePlanId: z.number().nullable().openapi({ description: 'Opened from asset care: the care plan' }),
+    carePlanId: z.number().nullable().openapi({ description: 'Opened from asset care: the care plan (null, like the follow-up, for a caller who may not read that plan; channel asset_care still says where it came from)' }),
     careFollowUpId: z.number().nullable().openapi({ description: 'Opened from asset care: the follow-up it answers (a return call’s low score or unsolved problem, or a visit’s finding)' }),
-    dealerTaskId: z.number().nullable().openapi({ description: '三包: routed at intake to this dealer task (the ticket is closed as it opens)' }),
+    dealerTaskId: z.number().nullable().openapi({ description: '三包: routed at intake to this dealer task (the ticket is closed as it opens); null for a caller who may not read that task (the timeline’s routed_to_dealer says it went to the dealer)' }),
     openedAt: z.string(),
     resolvedAt: z.string().nullable(),
     closedAt: z.string().nullable(),
@@ -118,11 +120,13 @@ export const TicketSchema = z
 
 const TicketDetailSchema = TicketSchema.extend({
   timeline: z.array(z.object({ kind: z.string(), at: z.string(), actor: z.string().nullable(), summary: z.string(), data: z.unknown() })),
-  returnCalls: z.array(z.object({ carePlanId: z.number(), taskKey: z.string(), status: z.string(), dueAt: z.string() })).openapi({ description: 'The return calls its close put on the device’s care plan' }),
+  returnCalls: z
+    .array(z.object({ callId: z.number(), carePlanId: z.number(), taskKey: z.string(), status: z.string(), dueAt: z.string() }))
+    .openapi({ description: 'The return calls its close put on the device’s care plan, those the caller may read (the timeline’s return_call_scheduled says one was planned)' }),
   careOrigin: z
     .object({ carePlanId: z.number(), followUpId: z.number(), reason: z.string(), callId: z.number().nullable(), visitId: z.number().nullable(), finding: z.number().nullable() })
     .nullable()
-    .openapi({ description: 'Opened from asset care: the follow-up, and the return call or the visit (and which finding) behind it' }),
+    .openapi({ description: 'Opened from asset care: the follow-up, and the return call or the visit (and which finding) behind it; null for a caller who may not read the plan, the call or visit null for one who may not read it' }),
 }).openapi('TicketDetail');
 
 const StepResultSchema = z.object({ status: z.string(), level: z.number(), onHold: z.boolean(), at: z.string() }).openapi('TicketStepResult');
@@ -371,7 +375,7 @@ const create = defineRoute(
   async ({ body, deps, res, user }) => {
     const ticket = await openTicket(deps, body, user);
     res.locals.audit = { entityType: 'ticket', entityId: ticket.id } satisfies AuditTarget;
-    return { status: 201, body: await view(deps.knex, ticket, new Date()) };
+    return { status: 201, body: await view(deps.knex, ticket, new Date(), linkReach(deps.knex, principalOf(user))) };
   },
 );
 
@@ -408,7 +412,8 @@ const list = defineRoute(
       limit: query.queue === 'breaching_soon' || query.queue === 'breached' ? 5000 : query.limit,
       offset: query.queue === 'breaching_soon' || query.queue === 'breached' ? 0 : query.offset,
     });
-    let views = await Promise.all(tickets.map((t) => view(deps.knex, t, now)));
+    const reach = linkReach(deps.knex, principalOf(user));
+    let views = await Promise.all(tickets.map((t) => view(deps.knex, t, now, reach)));
     if (query.queue === 'breached') views = views.filter((v) => v.clocks.some((c) => c.status === 'breached'));
     if (query.queue === 'breaching_soon') views = views.filter((v) => v.clocks.some((c) => c.status === 'warning') && !v.clocks.some((c) => c.status === 'breached'));
     if (query.queue === 'breaching_soon' || query.queue === 'breached') views = views.slice(query.offset, query.offset + query.limit);
@@ -427,11 +432,14 @@ const read = defineRoute(
     params: TicketIdParams,
     responses: { 200: { description: 'The ticket', body: TicketDetailSchema } },
   },
-  async ({ params, deps }) => {
+  async ({ params, deps, user }) => {
     const tickets = new TicketsRepository(deps.knex);
     const ticket = (await tickets.get(params.id))!;
-    const timeline = (await tickets.timeline(ticket.id)).map((e) => ({ kind: e.kind, at: e.at.toISOString(), actor: e.actor?.name ?? null, summary: e.summary, data: e.data }));
-    return { status: 200, body: { ...(await view(deps.knex, ticket, new Date())), timeline, returnCalls: await ticketReturnCalls(deps.knex, ticket.id), careOrigin: await ticketCareOrigin(deps.knex, ticket) } };
+    // Its links name only what this caller may open (./links.ts).
+    const reach = linkReach(deps.knex, principalOf(user));
+    const timeline = (await timelineAsSeen(await tickets.timeline(ticket.id), reach)).map((e) => ({ kind: e.kind, at: e.at.toISOString(), actor: e.actor?.name ?? null, summary: e.summary, data: e.data }));
+    const returnCalls = (await returnCallsAsSeen(deps.knex, ticket.id, reach)).shown.map(({ planReachable: _, ...call }) => call);
+    return { status: 200, body: { ...(await view(deps.knex, ticket, new Date(), reach)), timeline, returnCalls, careOrigin: (await careOriginAsSeen(deps.knex, ticket, reach)).origin } };
   },
 );
 
@@ -542,7 +550,8 @@ async function takeStep(deps: ApiDeps, step: (typeof STEPS)[number], ticketId: n
   const receivedAt = new Date();
   if (!deps.temporal) throw unavailable('No process engine configured');
   const ticket = (await new TicketsRepository(deps.knex).get(ticketId))!;
-  if (ticket.dealerTaskId !== null) throw conflict(`ticket ${ticket.id} went to dealer task ${ticket.dealerTaskId} (三包): the dealer takes its steps`);
+  // No role that acts on tickets reads dealer tasks: the refusal does not name the task.
+  if (ticket.dealerTaskId !== null) throw conflict(`ticket ${ticket.id} went to the dealer (三包): its dealer task takes the steps`);
   if (step.path === 'close') requireCloseRecord(ticket, body);
   const { occurredAt, ...rest } = body as { occurredAt?: string } & Record<string, unknown>;
   const prepared = step.prepare ? await step.prepare(rest, deps) : rest;
