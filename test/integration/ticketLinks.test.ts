@@ -11,6 +11,7 @@ import { careModule } from '../../api/care';
 import { dealerWarrantyModule } from '../../api/dealerWarranty';
 import { ticketsModule } from '../../api/tickets';
 import { careTicketsModule } from '../../api/tickets/fromCare';
+import { createConsole } from '../../console';
 import { CareRepository } from '../../db/repositories/care';
 import { CustomersRepository } from '../../db/repositories/customers';
 import { DealersRepository } from '../../db/repositories/dealers';
@@ -23,6 +24,7 @@ import { DEFAULT_POLICY, resolvePolicy, type PolicyOverride } from '../../domain
 import { carePlan } from '../../workflows';
 import { carePlanWorkflowId, completeCallUpdate, completeVisitUpdate, endPlanUpdate, updatePolicyUpdate, type CarePlanInput } from '../../workflows/carePlan.messages';
 import type { Actor } from '../../workflows/kit/steps';
+import { ConsoleVisitor } from '../support/consoleVisitor';
 import { startTestSystem, type TestSystem } from '../support/services';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -118,6 +120,7 @@ describe('tickets linked to asset care and dealer warranty', () => {
     const users = new UsersRepository(knex);
     await users.ensureAdmin(generateToken());
     app = createApp({ knex, temporal: { client: system.temporal.client, taskQueue: system.temporal.taskQueue, namespace: 'default' }, routers: [ticketsModule, careTicketsModule, dealerWarrantyModule, careModule], logger: { error: (m, e) => console.error(m, e) } });
+    app.use(createConsole({ knex, temporal: { client: system.temporal.client, taskQueue: system.temporal.taskQueue, namespace: 'default' } }));
     server = await startApiServer(app, 0, '127.0.0.1');
     await new PolicyLayersRepository(knex).put('template', 'default', TICKET_TERMS);
     const people: [string, Role][] = [
@@ -272,6 +275,10 @@ describe('tickets linked to asset care and dealer warranty', () => {
     await poll('round 1’s call', async () => (await care.listCalls({ planId, now: new Date() })).find((c) => c.taskKey === `repair:${id}:1`));
     const satisfied = await plan.executeUpdate(completeCallUpdate, { args: [{ ...meta(), taskKey: `repair:${id}:1`, answers: { usage: 'daily', mastery: 'good' }, satisfaction: 4 }] });
     expect(satisfied).toMatchObject({ ticketSurvey: 'surveyed', followUp: false });
+    // The console says so beside "recorded", in the reader's language.
+    const desk = new ConsoleVisitor(server.url);
+    await desk.signIn(tokens.dispatcher!);
+    expect((await desk.get('/calls?done=complete&call=1&survey=surveyed')).body).toContain('took the answers as its survey: the customer is satisfied');
     expect((await ticket(id)).progress.surveys.map((s: Json) => s.score)).toEqual([2, 4]);
   });
 
@@ -283,10 +290,17 @@ describe('tickets linked to asset care and dealer warranty', () => {
     await poll('the call', async () => (await care.listCalls({ planId, now: new Date() })).find((c) => c.taskKey === `repair:${id}:0`));
     expect((await step(id, 'survey', { score: 5 })).status).toBe(200);
 
-    const late = await plan.executeUpdate(completeCallUpdate, { args: [{ ...meta(), taskKey: `repair:${id}:0`, answers: { usage: 'rarely', mastery: 'poor' }, satisfaction: 1 }] });
-    expect(late).toMatchObject({ status: 'done', followUp: true, ticketSurvey: 'not_taken' });
+    // The desk records the call in the console; the answer page says the ticket did not take it.
+    const callRow = (await care.listCalls({ planId, now: new Date() })).find((c) => c.taskKey === `repair:${id}:0`)!;
+    const desk = new ConsoleVisitor(server.url);
+    await desk.signIn(tokens.dispatcher!);
+    await desk.get(`/calls/${callRow.id}`);
+    const sent = await desk.post(`/calls/${callRow.id}/steps/complete`, { 'answers.usage': 'rarely', 'answers.mastery': 'poor', satisfaction: '1' });
+    expect(sent.status).toBe(303);
+    const location = sent.headers.get('location')!;
+    expect(location).toBe(`/calls?done=complete&call=${callRow.id}&survey=not_taken`);
+    expect((await desk.get(location)).body).toContain('Its repair ticket had its survey already');
     expect((await ticket(id)).progress.surveys).toEqual([expect.objectContaining({ score: 5 })]);
-    const callRow = (await care.listCalls({ planId, now: new Date() })).find((c) => c.taskKey === `repair:${id}:0`);
     const followUp = (await care.followUps(planId)).find((f) => f.callId === callRow?.id);
     expect(followUp).toMatchObject({ reason: 'low_score', status: 'open' });
     await waitForMail(`${carePlanWorkflowId(planId)}:follow-up:repair:${id}:0:low_score`, 'manager.links@maker.test');
