@@ -181,4 +181,4 @@ export const CarePlanDetailSchema = CarePlanSchema.extend({
   timeline: z.array(z.object({ kind: z.string(), at: z.string(), summary: z.string(), data: z.unknown() })),
 }).openapi('CarePlanDetail');
 
-export const CareStepResultSchema = z.object({ taskKey: z.string().optional(), status: z.string(), at: z.string(), dueAt: z.string().optional(), followUp: z.boolean().optional() }).openapi('CareStepResult');
+export const CareStepResultSchema = z.object({ taskKey: z.string().optional(), status: z.string(), at: z.string(), dueAt: z.string().optional(), followUp: z.boolean().optional(), ticketSurvey: z.enum(['surveyed', 'reopened', 'not_taken']).optional().openapi({ description: "A repair's return call: what its ticket made of the answers as its survey" }) }).openapi('CareStepResult');
