@@ -3,7 +3,9 @@
  * complaint and a visit's finding a repair ticket, each linked both ways (the ticket names the care
  * plan and follow-up, the follow-up names the ticket) and opened once; a closed repair puts its return
  * call on the device's care plan (none when no plan covers it); a repair on a dealer-sold device under
- * its recognised card goes to a dealer task. Mail is asserted at the SMTP sink; every wait polls.
+ * its recognised card goes to a dealer task, once even when two intakes race for the same follow-up.
+ * Each link names its record only to a caller who may read that record. Mail is asserted at the SMTP
+ * sink; every wait polls.
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
@@ -128,6 +130,8 @@ describe('tickets linked to asset care and dealer warranty', () => {
       ['engineer', 'engineer'],
       ['manager', 'service_manager'],
       ['clerk', 'sales_clerk'],
+      // Reads tickets and dealer tasks alike.
+      ['leader', 'leadership'],
       // An engineer with no visit on the plan and not the customer's one-to-one engineer.
       ['outsider', 'engineer'],
     ];
@@ -205,6 +209,20 @@ describe('tickets linked to asset care and dealer warranty', () => {
     expect((await call('POST', path, tokens.clerk!, { kind: 'complaint' })).status).toBe(403);
     // Who may open tickets but not read this plan finds no plan there.
     expect((await call('POST', path, tokens.outsider!, { kind: 'complaint' })).status).toBe(404);
+
+    // Given the complaint to work, the outsider reads it, but not the plan it came from: no plan, follow-up or call, and nothing naming them.
+    expect((await step(id, 'assign', { engineerUserId: ids.outsider })).status).toBe(200);
+    const theirs = await call('GET', `/api/tickets/${id}`, tokens.outsider!);
+    expect(theirs).toMatchObject({ status: 200, body: { channel: 'asset_care', carePlanId: null, careFollowUpId: null, careOrigin: null, returnCalls: [] } });
+    expect(theirs.body.timeline.find((e: Json) => e.kind === 'opened_from_care')).toMatchObject({ summary: 'opened from asset care', data: null });
+    expect(JSON.stringify(theirs.body)).not.toContain(`care plan ${planId}`);
+    const listedTheirs = (await call('GET', '/api/tickets?queue=all', tokens.outsider!)).body.tickets.find((t: Json) => t.id === id);
+    expect(listedTheirs).toMatchObject({ carePlanId: null, careFollowUpId: null });
+    expect((await call('GET', `/api/care-plans/${planId}`, tokens.outsider!)).status).toBe(404);
+    // The other way: the one-to-one engineer reads the plan, no longer this complaint: the plan does not name it to them.
+    const engineersPlan = (await call('GET', `/api/care-plans/${planId}`, tokens.engineer!)).body;
+    expect(engineersPlan.followUps.find((f: Json) => f.id === followUp!.id)).toMatchObject({ reason: 'low_score', ticketId: null });
+    expect(engineersPlan.timeline.find((e: Json) => e.kind === 'ticket_opened')).toMatchObject({ summary: 'about a ticket out of the caller’s reach', data: null });
   });
 
   it('a visit’s finding opens a repair ticket for the one-to-one engineer; its close puts the return call on the plan', async () => {
@@ -236,7 +254,12 @@ describe('tickets linked to asset care and dealer warranty', () => {
       const body = await ticket(id);
       return body.timeline.some((e: Json) => e.kind === 'return_call_scheduled') ? body : undefined;
     });
-    expect(read.returnCalls).toEqual([{ carePlanId: planId, taskKey: `repair:${id}:0`, status: 'due', dueAt: surveyDue }]);
+    expect(read.returnCalls).toEqual([{ callId: returnCall.id, carePlanId: planId, taskKey: `repair:${id}:0`, status: 'due', dueAt: surveyDue }]);
+    expect(read.timeline.find((e: Json) => e.kind === 'return_call_scheduled').summary).toContain(`on care plan ${planId}`);
+    // The engineer reads the plan (the customer’s one-to-one) but no call: the return call is not listed to them.
+    const engineers = (await call('GET', `/api/tickets/${id}`, tokens.engineer!)).body;
+    expect(engineers).toMatchObject({ carePlanId: planId, returnCalls: [], careOrigin: { carePlanId: planId, reason: 'finding', callId: null, visitId: visit.id, finding: 0 } });
+    expect(engineers.timeline.find((e: Json) => e.kind === 'return_call_scheduled').summary).toContain(`on care plan ${planId}`);
     // The care plan's read shows the call with its ticket, and the finding's follow-up with the ticket too.
     const planRead = (await call('GET', `/api/care-plans/${planId}`, tokens.manager!)).body;
     expect(planRead.nextTasks.calls.find((c: Json) => c.taskKey === `repair:${id}:0`)).toMatchObject({ ticketId: id, status: 'due' });
@@ -341,17 +364,23 @@ describe('tickets linked to asset care and dealer warranty', () => {
 
     const farmer = { name: 'Li Nong', email: 'li.nong@farm.test', phone: '13800000000', locale: 'en' };
     const opened = await call('POST', '/api/tickets', tokens.dispatcher!, { customerId: owner, serial: soldSerial, symptom: 'pump stalls under load', level: 2, channel: 'phone', contact: farmer });
-    expect(opened).toMatchObject({ status: 201, body: { kind: 'repair', status: 'closed', entitlement: 'warranty', clocks: [], assigneeUserId: null } });
-    const taskId = opened.body.dealerTaskId as number;
+    // The dispatcher may not read dealer tasks: the ticket says it went to the dealer, not which task.
+    expect(opened).toMatchObject({ status: 201, body: { kind: 'repair', status: 'closed', entitlement: 'warranty', clocks: [], assigneeUserId: null, dealerTaskId: null } });
+    const desk = (await call('GET', `/api/tickets/${opened.body.id}`, tokens.dispatcher!)).body;
+    expect(desk.dealerTaskId).toBeNull();
+    expect(desk.timeline.find((e: Json) => e.kind === 'routed_to_dealer')).toMatchObject({ summary: '三包: routed to the dealer, whose dealer task takes the repair', data: null });
+    // Leadership reads both: the task is named.
+    const read = (await call('GET', `/api/tickets/${opened.body.id}`, tokens.leader!)).body;
+    const taskId = read.dealerTaskId as number;
     expect(taskId).toEqual(expect.any(Number));
-    const read = await ticket(opened.body.id);
     expect(read.timeline.find((e: Json) => e.kind === 'routed_to_dealer')).toMatchObject({ data: { dealerId, saleId: sale.id, dealerTaskId: taskId } });
     const task = await call('GET', `/api/dealer-tasks/${taskId}`, dealerToken);
     expect(task).toMatchObject({ status: 200, body: { dealerId, deviceSerial: soldSerial, request: 'pump stalls under load', status: 'open' } });
     // The company's steps are not the dealer's: refused, naming the task.
     const refused = await step(opened.body.id, 'acknowledge');
     expect(refused.status).toBe(409);
-    expect(refused.body.error.message).toContain(`dealer task ${taskId}`);
+    expect(refused.body.error.message).toContain('went to the dealer (三包)');
+    expect(refused.body.error.message).not.toContain(`${taskId}`);
     // The dealer's process runs: arranged, the end user hears when the service comes.
     expect((await call('POST', `/api/dealer-tasks/${taskId}/arrange`, dealerToken, { visitAt: '2026-12-02T09:00:00+08:00', arrangement: 'engineer brings a spare pump' })).status).toBe(200);
     await waitForMail(`dealer-task-${taskId}:arranged`, farmer.email);
@@ -359,5 +388,25 @@ describe('tickets linked to asset care and dealer warranty', () => {
     const ordinary = await call('POST', '/api/tickets', tokens.dispatcher!, { customerId: owner, serial: pendingSerial, symptom: 'pump leaks', level: 3, channel: 'phone', contact: farmer });
     expect(ordinary).toMatchObject({ status: 201, body: { status: 'open', dealerTaskId: null } });
     expect(ordinary.body.clocks.length).toBe(3);
+
+    // Two 三包 intakes race for one care follow-up on the device's plan: one ticket, one dealer task; the refused one leaves none.
+    const soldPlan = await care.createPlan({ customerId: owner, siteId: null, projectId: null, customerClass: 'regular', anchorAt: new Date(), warrantyEndsAt: null, policy: DEFAULT_POLICY, deviceIds: [deviceId!] }, new Date());
+    await care.addFollowUp(soldPlan.id, { key: 'call:1:unsolved_problem', customerId: owner, reason: 'unsolved_problem', summary: 'call:1: pump still stalls', dueAt: new Date(Date.now() + 86_400_000) }, new Date());
+    const [followUp] = await care.followUps(soldPlan.id);
+    const tasksOf = async () => ((await knex('dealer_tasks').where({ device_serial: soldSerial }).select('id')) as { id: number }[]).map((r) => Number(r.id));
+    const before = await tasksOf();
+    const path = `/api/care-plans/${soldPlan.id}/follow-ups/${followUp!.id}/ticket`;
+    const raced = await Promise.all([1, 2].map(() => call('POST', path, tokens.manager!, { kind: 'repair', contact: farmer })));
+    expect(raced.map((r) => r.status).sort()).toEqual([201, 409]);
+    const won = raced.find((r) => r.status === 201)!;
+    expect(won.body).toMatchObject({ status: 'closed', carePlanId: soldPlan.id, careFollowUpId: followUp!.id, serial: soldSerial });
+    const added = (await tasksOf()).filter((t) => !before.includes(t));
+    expect(added).toHaveLength(1);
+    expect((await call('GET', `/api/tickets/${won.body.id}`, tokens.leader!)).body.dealerTaskId).toBe(added[0]);
+    expect(await knex('tickets').where({ care_follow_up_id: followUp!.id }).count({ n: '*' }).first()).toMatchObject({ n: 1 });
+    // Nor did the refused intake leave a task's deadline rows behind: every dealer task deadline has its task.
+    expect(await knex('deadlines').where({ record_type: 'dealer_task' }).whereNotIn('record_id', knex('dealer_tasks').select('id')).count({ n: '*' }).first()).toMatchObject({ n: 0 });
+    const lostRace = raced.find((r) => r.status === 409)!;
+    expect(lostRace.body.error.message).toContain(`ticket ${won.body.id}`);
   });
 });
