@@ -1,6 +1,10 @@
+import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { newSurveyToken, TicketSurveyLinksRepository } from '../db/repositories/ticketSurveyLinks';
 import type { DeliveryResult } from '../notices';
 import type { Person } from '../workflows/projectDelivery.messages';
+import { surveyTicketUpdate, ticketWorkflowId, type SurveyStep } from '../workflows/serviceTicket.messages';
 import type { ActivityDeps } from './deps';
 
 export interface SurveyLinkRequest {
@@ -15,6 +19,35 @@ export interface SurveyLinkRequest {
   context: Record<string, unknown>;
 }
 
+/** A survey given on the desk's return call after a repair, for that repair's round. */
+export interface CallSurveyRequest {
+  ticketId: number;
+  /** The update's id: one per call, so a retried activity is one answer. */
+  updateId: string;
+  step: SurveyStep;
+}
+
+/** Taken: the ticket recorded it (and reopened on a low score). Not taken: why the ticket refused it. */
+export type CallSurveyOutcome = { taken: true; reopened: boolean } | { taken: false; reason: string };
+
+/**
+ * Hands a return call's answers to the ticket as its survey, through the ticket's own survey step
+ * (validated and recorded by the ticket's process, like the customer's link). Uses the worker's client.
+ */
+export async function surveyTicketFromCall(request: CallSurveyRequest): Promise<CallSurveyOutcome> {
+  try {
+    const answer = await Context.current()
+      .client.workflow.getHandle(ticketWorkflowId(request.ticketId))
+      .executeUpdate(surveyTicketUpdate, { args: [request.step], updateId: request.updateId });
+    return { taken: true, reopened: answer.status !== 'closed' };
+  } catch (error) {
+    // The ticket's refusal is an answer (already surveyed, reopened since, closed for good); anything else is retried.
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && (error.cause.type === 'StepRejected' || error.cause.type === 'InvalidStep')) return { taken: false, reason: error.cause.message };
+    if (error instanceof WorkflowNotFoundError) return { taken: false, reason: 'the ticket is closed for good' };
+    throw error;
+  }
+}
+
 /**
  * P3 survey links. A notices-queue activity: the random token is drawn here, its hash stored, and the
  * mail (the only place the raw token lives) put in the outbox, so neither the workflow's history nor
@@ -23,6 +56,7 @@ export interface SurveyLinkRequest {
 export function createTicketSurveyActivities(deps: ActivityDeps) {
   const links = new TicketSurveyLinksRepository(deps.knex);
   return {
+    surveyTicketFromCall,
     /** Sends the survey link once. A retry after the mail was stored delivers that mail, with its token. */
     async sendTicketSurveyLink(request: SurveyLinkRequest): Promise<DeliveryResult> {
       if (!(await deps.outbox.get(request.idempotencyKey))) {

@@ -393,6 +393,15 @@ export async function openDealerTask(deps: ApiDeps, request: NewDealerTask, crea
   const policy = await dealerPolicy(deps);
   const receivedAt = new Date();
   const task = await repo(deps).createTask(request, policy.dealer, createdBy, receivedAt);
+  await startDealerTask(deps, task, request, policy, receivedAt, () => repo(deps).deleteTask(task.id));
+  return task;
+}
+
+/**
+ * Starts the dealerTask process of a task already on record (a 三包 intake writes the task in the
+ * ticket's own transaction, so a refused intake leaves none); `undo` removes what stands without it.
+ */
+export async function startDealerTask(deps: ApiDeps, task: DealerTask, request: NewDealerTask, policy: ServicePolicy, receivedAt: Date, undo: () => Promise<void>): Promise<void> {
   const input: DealerTaskInput = {
     taskId: task.id,
     dealerId: request.dealerId,
@@ -402,8 +411,7 @@ export async function openDealerTask(deps: ApiDeps, request: NewDealerTask, crea
     receivedAt: receivedAt.toISOString(),
     policy: dealerProcessPolicy(policy),
   };
-  await startProcess(deps, 'dealerTask', dealerTaskWorkflowId(task.id), input, () => repo(deps).deleteTask(task.id));
-  return task;
+  await startProcess(deps, 'dealerTask', dealerTaskWorkflowId(task.id), input, undo);
 }
 
 const getTask = defineRoute(

@@ -32,6 +32,11 @@ const SUMMARIES: ReadonlyArray<readonly [RegExp, MessageKey, readonly string[]]>
   [/^no registered device: no care plan to put a return call on$/, 'ticket.summary.noDevice', []],
   [/^return call due by (.+) on care plan (\d+)$/, 'ticket.summary.returnCall', ['due', 'plan']],
   [/^care plan (\d+) has ended: no return call scheduled$/, 'ticket.summary.planEnded', ['plan']],
+  // As a reader who may not open the linked record sees them (api/tickets/links.ts).
+  [/^opened from asset care$/, 'ticket.summary.fromCare', []],
+  [/^return call scheduled on the device’s care plan$/, 'ticket.summary.callScheduled', []],
+  [/^no return call scheduled$/, 'ticket.summary.noCall', []],
+  [/^linked record not shown$/, 'ticket.summary.withheld', []],
 ];
 
 /** An event's summary in `locale`: English as recorded; Chinese for a known shape, else as recorded. */

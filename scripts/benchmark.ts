@@ -156,76 +156,80 @@ async function onTheServer(sections: Set<Section>, deps: { knex: ReturnType<type
   const external = process.env.TEMPORAL_ADDRESS;
   console.log(`\nThrough API → Temporal (${external ? `TEMPORAL_ADDRESS ${external}` : 'the embedded dev server'}) → worker → database`);
   const server = external ? undefined : await startDevServer({ cli: resolveTemporalCli(), port: 17_000 + Math.floor(Math.random() * 1000), namespace: 'default' });
-  const address = external ?? server!.address;
-  const nativeConnection = await NativeConnection.connect({ address });
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
-  // Task queues of this run's own, so that a shared server's other workers never take its tasks.
-  const taskQueue = `bench-${process.pid}`;
-  const bareTaskQueue = `bench-bare-${process.pid}`;
-  const activities = createActivities({ knex, outbox, now: () => new Date(), publicUrl: 'http://localhost' });
-  const workers = await createWorkers({ connection: nativeConnection, namespace: 'default', taskQueue, activities, noticeConcurrency: Number(process.env.NOTICE_WORKER_CONCURRENCY ?? 4) });
-  const running = workers.run();
-  // The benchmark's own workflows (bare twins, the step writer): bundled here only, never in production.
-  const benchWorker = wants('bare', 'steps')
-    ? await Worker.create({ connection: nativeConnection, namespace: 'default', taskQueue: bareTaskQueue, workflowsPath: require.resolve('./benchmark.workflows'), activities: benchActivities(knex) })
-    : undefined;
-  const benchRunning = benchWorker?.run();
-  const users = new UsersRepository(knex);
-  const pm = await users.create({ name: 'PM', email: 'pm@bench.test', role: 'project_manager' });
-  const token = await users.issueToken(pm.id, 'bench');
-  await users.ensureAdmin(generateToken());
-  const app = createApp({ knex, temporal: { client, taskQueue, namespace: 'default' }, routers: apiModules, logger: { error: () => undefined } });
-  app.use(createConsole({ knex, temporal: { client, taskQueue, namespace: 'default' } }));
-  const api = await startApiServer(app, 0, '127.0.0.1');
-  const get = (url: string) => getTimed(`${api.url}${url}`, { authorization: `Bearer ${token}` });
-  const post = (url: string, body: unknown) => postJson(`${api.url}${url}`, body, { authorization: `Bearer ${token}` });
-  const project = projectBody;
+  // Stopped also when a section fails: the dev server is a process of its own and would outlive the benchmark.
+  try {
+    const address = external ?? server!.address;
+    const nativeConnection = await NativeConnection.connect({ address });
+    const connection = await Connection.connect({ address });
+    const client = new Client({ connection });
+    // Task queues of this run's own, so that a shared server's other workers never take its tasks.
+    const taskQueue = `bench-${process.pid}`;
+    const bareTaskQueue = `bench-bare-${process.pid}`;
+    const activities = createActivities({ knex, outbox, now: () => new Date(), publicUrl: 'http://localhost' });
+    const workers = await createWorkers({ connection: nativeConnection, namespace: 'default', taskQueue, activities, noticeConcurrency: Number(process.env.NOTICE_WORKER_CONCURRENCY ?? 4) });
+    const running = workers.run();
+    // The benchmark's own workflows (bare twins, the step writer): bundled here only, never in production.
+    const benchWorker = wants('bare', 'steps')
+      ? await Worker.create({ connection: nativeConnection, namespace: 'default', taskQueue: bareTaskQueue, workflowsPath: require.resolve('./benchmark.workflows'), activities: benchActivities(knex) })
+      : undefined;
+    const benchRunning = benchWorker?.run();
+    const users = new UsersRepository(knex);
+    const pm = await users.create({ name: 'PM', email: 'pm@bench.test', role: 'project_manager' });
+    const token = await users.issueToken(pm.id, 'bench');
+    await users.ensureAdmin(generateToken());
+    const app = createApp({ knex, temporal: { client, taskQueue, namespace: 'default' }, routers: apiModules, logger: { error: () => undefined } });
+    app.use(createConsole({ knex, temporal: { client, taskQueue, namespace: 'default' } }));
+    const api = await startApiServer(app, 0, '127.0.0.1');
+    const get = (url: string) => getTimed(`${api.url}${url}`, { authorization: `Bearer ${token}` });
+    const post = (url: string, body: unknown) => postJson(`${api.url}${url}`, body, { authorization: `Bearer ${token}` });
+    const project = projectBody;
 
-  if (wants('projects')) {
-    await post('/api/projects', project(0));
-    const sequential = 30;
-    const createLatency: number[] = [];
-    const ids: number[] = [];
-    for (let n = 1; n <= sequential; n += 1) {
-      const { elapsed, json } = await post('/api/projects', project(n));
-      createLatency.push(elapsed);
-      ids.push(json.id!);
+    if (wants('projects')) {
+      await post('/api/projects', project(0));
+      const sequential = 30;
+      const createLatency: number[] = [];
+      const ids: number[] = [];
+      for (let n = 1; n <= sequential; n += 1) {
+        const { elapsed, json } = await post('/api/projects', project(n));
+        createLatency.push(elapsed);
+        ids.push(json.id!);
+      }
+      report(`POST /api/projects, ${sequential} one after another`, `p50 ${ms(percentile(createLatency, 50))}, p95 ${ms(percentile(createLatency, 95))}`);
+
+      const concurrent = 20;
+      const started = performance.now();
+      await Promise.all(Array.from({ length: concurrent }, (_, i) => post('/api/projects', project(1000 + i))));
+      report(`POST /api/projects, ${concurrent} at once`, `${(concurrent / ((performance.now() - started) / 1000)).toFixed(1)} projects/s`);
+
+      const stepLatency: number[] = [];
+      for (const id of ids) {
+        const { elapsed } = await post(`/api/projects/${id}/kickoff`, { meetingDate: '2026-11-24', plan: 'p', acceptanceItems: ['a'], completionCriteria: 'c' });
+        stepLatency.push(elapsed);
+      }
+      report('a step (kickoff update, validated, recorded)', `p50 ${ms(percentile(stepLatency, 50))}, p95 ${ms(percentile(stepLatency, 95))}`);
     }
-    report(`POST /api/projects, ${sequential} one after another`, `p50 ${ms(percentile(createLatency, 50))}, p95 ${ms(percentile(createLatency, 95))}`);
 
-    const concurrent = 20;
-    const started = performance.now();
-    await Promise.all(Array.from({ length: concurrent }, (_, i) => post('/api/projects', project(1000 + i))));
-    report(`POST /api/projects, ${concurrent} at once`, `${(concurrent / ((performance.now() - started) / 1000)).toFixed(1)} projects/s`);
-
-    const stepLatency: number[] = [];
-    for (const id of ids) {
-      const { elapsed } = await post(`/api/projects/${id}/kickoff`, { meetingDate: '2026-11-24', plan: 'p', acceptanceItems: ['a'], completionCriteria: 'c' });
-      stepLatency.push(elapsed);
+    if (wants('tickets') && Number(process.env.BENCH_TICKETS ?? 1000) > 0) await ticketsAtOnce({ apiUrl: api.url, knex, client, taskQueue, report, percentile });
+    if (wants('backlog')) await underNoticeBacklog({ client, knex, post, get, project, taskQueue });
+    if (wants('reads')) await atManyOpenProjects({ knex, get, pmUserId: pm.id, apiUrl: api.url, token });
+    if (wants('bare')) await versusBare({ apiUrl: api.url, knex, client, taskQueue, bareTaskQueue, report });
+    if (wants('steps')) await stepWritesLocalVersusRegular({ client, knex, taskQueue: bareTaskQueue, report, percentile });
+    if (wants('care')) await carePlansAtVolume({ client, knex, taskQueue, serverPid: server?.pid, report, percentile });
+    if (wants('open')) {
+      console.log(`\nOpen processes on ${external ? 'TEMPORAL_ADDRESS' : 'the embedded dev server'} (BENCH_OPEN_PROCESSES, default 10,000)`);
+      await openProcesses(external ? 'TEMPORAL_ADDRESS' : 'embedded', { post, get, project }, report, 100_000);
     }
-    report('a step (kickoff update, validated, recorded)', `p50 ${ms(percentile(stepLatency, 50))}, p95 ${ms(percentile(stepLatency, 95))}`);
-  }
 
-  if (wants('tickets') && Number(process.env.BENCH_TICKETS ?? 1000) > 0) await ticketsAtOnce({ apiUrl: api.url, knex, client, taskQueue, report, percentile });
-  if (wants('backlog')) await underNoticeBacklog({ client, knex, post, get, project, taskQueue });
-  if (wants('reads')) await atManyOpenProjects({ knex, get, pmUserId: pm.id, apiUrl: api.url, token });
-  if (wants('bare')) await versusBare({ apiUrl: api.url, knex, client, taskQueue, bareTaskQueue, report });
-  if (wants('steps')) await stepWritesLocalVersusRegular({ client, knex, taskQueue: bareTaskQueue, report, percentile });
-  if (wants('care')) await carePlansAtVolume({ client, knex, taskQueue, serverPid: server?.pid, report, percentile });
-  if (wants('open')) {
-    console.log(`\nOpen processes on ${external ? 'TEMPORAL_ADDRESS' : 'the embedded dev server'} (BENCH_OPEN_PROCESSES, default 10,000)`);
-    await openProcesses(external ? 'TEMPORAL_ADDRESS' : 'embedded', { post, get, project }, report, 100_000);
+    await api.close();
+    benchWorker?.shutdown();
+    await benchRunning;
+    workers.shutdown();
+    await running;
+    await nativeConnection.close();
+    await connection.close();
+  } finally {
+    await server?.stop();
   }
-
-  await api.close();
-  benchWorker?.shutdown();
-  await benchRunning;
-  workers.shutdown();
-  await running;
-  await nativeConnection.close();
-  await connection.close();
-  await server?.stop();
 }
 
 /**

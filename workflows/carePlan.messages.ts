@@ -118,6 +118,8 @@ export interface CareStepResult {
   at: string;
   dueAt?: string;
   followUp?: boolean;
+  /** A repair's return call: what its ticket made of the answers as its survey. */
+  ticketSurvey?: 'surveyed' | 'reopened' | 'not_taken';
 }
 
 export const assignVisitUpdate = defineUpdate<CareStepResult, [AssignVisitStep]>('visit.assign');
@@ -144,6 +146,8 @@ export interface RepairReturnCall {
 }
 export const repairReturnCallSignal = defineSignal<[RepairReturnCall]>('carePlan.repairReturnCall');
 export const repairCallKey = (call: Pick<RepairReturnCall, 'ticketId' | 'round'>) => `repair:${call.ticketId}:${call.round}`;
+/** The close a repair's return call answers (the round of `repair:<ticket>:<round>`). */
+export const repairCallRound = (key: string): number => Number(key.split(':')[2]);
 
 export const carePlanStateQuery = defineQuery<CarePlanState>('carePlanState');
 

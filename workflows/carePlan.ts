@@ -35,6 +35,7 @@ import {
   endPlanUpdate,
   noAnswerCallUpdate,
   repairCallKey,
+  repairCallRound,
   repairReturnCallSignal,
   rescheduleCallUpdate,
   rescheduleVisitUpdate,
@@ -44,6 +45,7 @@ import {
   type CarePlanInput,
   type CarePlanState,
   type CareStepResult,
+  type CompleteCallStep,
   type OpenCareTask,
   type RescheduleTaskStep,
 } from './carePlan.messages';
@@ -343,6 +345,7 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
     },
     async apply(step, at) {
       const task = state.open[step.taskKey]!;
+      if (task.ticketId !== undefined && patched('care-repair-call-survey')) return completeRepairCall(task, step, at);
       const reason = followUpReason({ satisfaction: step.satisfaction, unsolvedProblem: step.unsolvedProblem }, care());
       const outcome = { answers: step.answers, satisfaction: step.satisfaction, unsolvedProblem: step.unsolvedProblem ?? false, contactId: step.contactId ?? null };
       const followUp = reason ? await followUpOf(task.key, reason, `return call ${task.key}: ${reason === 'low_score' ? `satisfaction ${step.satisfaction}/5` : `problem not solved on the call: ${step.answers.problems ?? ''}`}`, at) : undefined;
@@ -361,6 +364,38 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
       return answer(task.key, 'done', at, { followUp: followUp !== undefined });
     },
   });
+
+  /**
+   * A repair's return call is its ticket's survey (P3 close → survey): the call is recorded done, then
+   * its answers go to the ticket as the survey of that close, where a low score reopens the ticket
+   * (until the customer is satisfied, 002). Only when the ticket cannot take them (its survey already
+   * answered through the link, or the ticket reopened since) does a low score open a care follow-up.
+   */
+  async function completeRepairCall(task: OpenCareTask, step: CompleteCallStep, at: string): Promise<CareStepResult> {
+    const outcome = { answers: step.answers, satisfaction: step.satisfaction, unsolvedProblem: step.unsolvedProblem ?? false, contactId: step.contactId ?? null };
+    await steps.recordCareStep(
+      entry(`${task.key}:done`, 'call_done', `return call ${task.key}: satisfaction ${step.satisfaction}/5, handed to ticket ${task.ticketId} as its survey`, {
+        actor: step.actor,
+        at,
+        data: outcome,
+        call: { taskKey: task.key, patch: { status: 'done', doneAt: at, outcome, attempts: task.attempts + 1 } },
+        attempt: { taskKey: task.key, attempt: task.attempts + 1, outcome: 'reached', contactId: step.contactId },
+      }),
+    );
+    finish(task.key, at);
+    const comment = [step.answers.problems, step.answers.suggestions].filter((text): text is string => typeof text === 'string' && text.trim() !== '').join(' / ').slice(0, 500);
+    const survey = await background.surveyTicketFromCall({
+      ticketId: task.ticketId!,
+      updateId: `care-call:${planId}:${task.key}`,
+      step: { score: step.satisfaction, ...(comment ? { comment } : {}), ...(step.unsolvedProblem ? { notSatisfied: true } : {}), round: repairCallRound(task.key), actor: step.actor, occurredAt: at },
+    });
+    const reason = survey.taken ? null : followUpReason({ satisfaction: step.satisfaction, unsolvedProblem: step.unsolvedProblem }, care());
+    const followUp = reason ? await followUpOf(task.key, reason, `return call ${task.key} after ticket ${task.ticketId}: ${reason === 'low_score' ? `satisfaction ${step.satisfaction}/5` : `problem not solved: ${step.answers.problems ?? ''}`}`, at) : undefined;
+    const summary = survey.taken ? `ticket ${task.ticketId} took the call as its survey${survey.reopened ? ': reopened' : ''}` : `ticket ${task.ticketId} did not take the call as its survey (${survey.reason})${reason ? `; follow-up (${reason})` : ''}`;
+    await background.recordCareStep(entry(`${task.key}:ticket-survey`, 'repair_call_survey', summary, { actor: step.actor, at, data: { ticketId: task.ticketId, ...survey }, ...(followUp ? { followUp } : {}) }));
+    if (followUp) await announceFollowUp(followUp);
+    return answer(task.key, 'done', at, { followUp: followUp !== undefined, ticketSurvey: survey.taken ? (survey.reopened ? 'reopened' : 'surveyed') : 'not_taken' });
+  }
 
   kit.step(noAnswerCallUpdate, {
     validate: (step) => void openTask(step.taskKey, false),

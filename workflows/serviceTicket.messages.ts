@@ -106,6 +106,8 @@ export interface SurveyStep extends StepMeta {
   comment?: string;
   /** The customer says the problem is not solved, whatever the score. */
   notSatisfied?: boolean;
+  /** The close this survey answers (0 the first, 1 after one reopen …): a return call of an earlier close is refused. */
+  round?: number;
 }
 export interface ReopenStep extends StepMeta {
   reason: string;

@@ -294,6 +294,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
       if (input.kind !== 'repair') rejectStep('a complaint is closed when the customer confirms; it has no survey');
       refuse((s) => (awaitingSurveyIn(s) ? undefined : s.status === 'closed' ? 'the survey is already answered or no longer awaited' : `a ${s.status} ticket is not surveyed; close it first`));
       if (!Number.isInteger(step.score) || step.score < 1 || step.score > 5) invalidStep('must be a whole score 1 … 5', 'score');
+      if (step.round !== undefined && step.round !== state.reopened) rejectStep(`this answers the close of round ${step.round}; the ticket was reopened since`);
     },
     async apply(step, at) {
       const low = step.score <= policy.ticket.reopenAtOrBelow || step.notSatisfied === true;

@@ -14,6 +14,7 @@ import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
 import { UsersRepository, type User } from '../../db/repositories/users';
 import { scopeOf, TICKET_ENGINEER_ROLES, type Scope } from '../../domain/access';
 import { principalOf } from '../access';
+import { linkReach } from '../tickets/links';
 import { resolvePolicy, type PolicyOverride, type ServicePolicy } from '../../domain/policy';
 import { carePlan } from '../../workflows/carePlan';
 import { addContractUpdate, addExtraVisitUpdate, closeFollowUpUpdate, endPlanUpdate, type Assignee, type CarePlanInput, type CareStepResult } from '../../workflows/carePlan.messages';
@@ -78,13 +79,27 @@ export async function carePlanDetail(deps: ApiDeps, planId: number, now = new Da
   const contacts = await contactsOf(deps.knex, plan.customerId);
   const open = (s: { status: string }) => s.status === 'due';
   const latestFirst = <T extends { dueAt: Date }>(a: T, b: T) => b.dueAt.getTime() - a.dueAt.getTime();
+  const [followUps, timeline] = await Promise.all([care.followUps(planId), care.timeline(planId)]);
+  // A ticket is named only to a reader who may read it (api/tickets/links.ts), as the ticket names the plan.
+  const reach = principal ? linkReach(deps.knex, principal) : null;
+  const readable = new Map<number, boolean>();
+  const named = (data: unknown) => (data as { ticketId?: unknown } | null)?.ticketId;
+  for (const id of [...calls.map((c) => c.ticketId), ...followUps.map((f) => f.ticketId), ...timeline.map((e) => named(e.data))]) {
+    if (typeof id === 'number' && !readable.has(id)) readable.set(id, reach ? await reach.ticket(id) : true);
+  }
+  const ticket = (id: number | null) => (id !== null && readable.get(id) ? id : null);
+  const call = (c: CareCall) => ({ ...callDto(c, contacts, now), ticketId: ticket(c.ticketId) });
   return {
     ...(await planDto(deps.knex, plan)),
     devices: devices.map((d) => ({ id: Number(d.id), serial: d.serial, model: d.model, warrantyEndsAt: d.warranty_ends_at ? new Date(d.warranty_ends_at as string).toISOString() : null })),
-    nextTasks: { visits: visits.filter(open).map((v) => visitDto(v, now)), calls: calls.filter(open).map((c) => callDto(c, contacts, now)) },
-    pastTasks: { visits: visits.filter((v) => !open(v)).sort(latestFirst).map((v) => visitDto(v, now)), calls: calls.filter((c) => !open(c)).sort(latestFirst).map((c) => callDto(c, contacts, now)) },
-    followUps: (await care.followUps(planId)).map(followUpDto),
-    timeline: (await care.timeline(planId)).map((e) => ({ kind: e.kind, at: e.at.toISOString(), summary: e.summary, data: e.data })),
+    nextTasks: { visits: visits.filter(open).map((v) => visitDto(v, now)), calls: calls.filter(open).map(call) },
+    pastTasks: { visits: visits.filter((v) => !open(v)).sort(latestFirst).map((v) => visitDto(v, now)), calls: calls.filter((c) => !open(c)).sort(latestFirst).map(call) },
+    followUps: followUps.map((f) => ({ ...followUpDto(f), ticketId: ticket(f.ticketId) })),
+    timeline: timeline.map((e) => {
+      const id = named(e.data);
+      const hidden = typeof id === 'number' && !readable.get(id);
+      return { kind: e.kind, at: e.at.toISOString(), summary: hidden ? 'about a ticket out of the caller’s reach' : e.summary, data: hidden ? null : e.data };
+    }),
   };
 }
 

@@ -147,12 +147,12 @@ export const CallSchema = z
     doneAt: nullableInstant,
     outcome: z.unknown(),
     contacts: z.array(z.object({ id: z.number(), name: z.string(), phone: z.string().nullable(), email: z.string(), role: z.string(), wrongNumber: z.boolean() })).openapi({ description: 'Whom to call, and the script’s questions are usage, mastery, problems, satisfaction 1–5, suggestions' }),
-    ticketId: z.number().nullable().openapi({ description: 'A return call after a closed repair: its ticket' }),
+    ticketId: z.number().nullable().openapi({ description: 'A return call after a closed repair: its ticket (null in a plan’s read for a caller who may not read that ticket)' }),
   })
   .openapi('CareCall');
 
 export const FollowUpSchema = z
-  .object({ id: z.number(), key: z.string(), reason: z.string(), status: z.string(), summary: z.string(), dueAt: z.string(), callId: z.number().nullable(), visitId: z.number().nullable(), ticketId: z.number().nullable().openapi({ description: 'The ticket or complaint opened to answer it' }), outcome: z.string().nullable(), closedAt: nullableInstant })
+  .object({ id: z.number(), key: z.string(), reason: z.string(), status: z.string(), summary: z.string(), dueAt: z.string(), callId: z.number().nullable(), visitId: z.number().nullable(), ticketId: z.number().nullable().openapi({ description: 'The ticket or complaint opened to answer it (null for a caller who may not read it)' }), outcome: z.string().nullable(), closedAt: nullableInstant })
   .openapi('CareFollowUp');
 
 export const CarePlanSchema = z
@@ -181,4 +181,4 @@ export const CarePlanDetailSchema = CarePlanSchema.extend({
   timeline: z.array(z.object({ kind: z.string(), at: z.string(), summary: z.string(), data: z.unknown() })),
 }).openapi('CarePlanDetail');
 
-export const CareStepResultSchema = z.object({ taskKey: z.string().optional(), status: z.string(), at: z.string(), dueAt: z.string().optional(), followUp: z.boolean().optional() }).openapi('CareStepResult');
+export const CareStepResultSchema = z.object({ taskKey: z.string().optional(), status: z.string(), at: z.string(), dueAt: z.string().optional(), followUp: z.boolean().optional(), ticketSurvey: z.enum(['surveyed', 'reopened', 'not_taken']).optional().openapi({ description: "A repair's return call: what its ticket made of the answers as its survey" }) }).openapi('CareStepResult');

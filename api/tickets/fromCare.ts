@@ -10,7 +10,7 @@ import { CareRepository, type CarePlan } from '../../db/repositories/care';
 import { CustomersRepository } from '../../db/repositories/customers';
 import type { User } from '../../db/repositories/users';
 import { rolesReaching } from '../../domain/access';
-import { requireRecord } from '../access';
+import { principalOf, requireRecord } from '../access';
 import type { AuditTarget } from '../audit';
 import { notFound, validationFailed } from '../errors';
 import { COLUMN, IdSchema, line, MAX_ID, prose } from '../fields';
@@ -21,6 +21,7 @@ import { z } from '../zod';
 import { COMPLAINT_CATEGORIES } from '../../workflows/serviceTicket.messages';
 import { ContactSchema, LevelSchema, openTicket, TicketSchema, type TicketLinks } from './index';
 import { ticketView } from './view';
+import { linkReach } from './links';
 
 /** The channel a ticket from asset care is recorded under. */
 export const CARE_CHANNEL = 'asset_care';
@@ -73,7 +74,7 @@ async function openFor(deps: ApiDeps, user: User, plan: CarePlan, care: NonNulla
     user,
     { care },
   );
-  return ticketView(deps.knex, ticket, new Date());
+  return ticketView(deps.knex, ticket, new Date(), linkReach(deps.knex, principalOf(user)));
 }
 
 async function defaultContact(deps: ApiDeps, customerId: number): Promise<z.output<typeof ContactSchema> | null> {

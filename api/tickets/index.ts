@@ -4,14 +4,15 @@
  */
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
+import type { Knex } from 'knex';
 import { CustomersRepository } from '../../db/repositories/customers';
 import { DevicesRepository } from '../../db/repositories/devices';
 import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
 import { TicketsRepository, type NewTicket, type Ticket } from '../../db/repositories/tickets';
 import { CareRepository } from '../../db/repositories/care';
-import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
+import { DealerWarrantyRepository, type DealerTask } from '../../db/repositories/dealerWarranty';
 import { isUniqueViolation } from '../../db/errors';
-import { dealerPolicy, openDealerTask } from '../dealerWarranty';
+import { dealerPolicy, startDealerTask, type NewDealerTask } from '../dealerWarranty';
 import type { Customer } from '../../db/repositories/customers';
 import type { Device } from '../../db/repositories/devices';
 import { UsersRepository, type User } from '../../db/repositories/users';
@@ -19,7 +20,9 @@ import { rolesReaching, TICKET_ENGINEER_ROLES } from '../../domain/access';
 import { fromJson } from '../../db/mapping';
 import { resolvePolicy, type PolicyOverride, type ServicePolicy } from '../../domain/policy';
 import { clockLength, clockLengths, entitlementOf, type FaultLevel, type TicketClocksRecord } from '../../domain/ticket';
-import { ticketCareOrigin, ticketReturnCalls, ticketView as view } from './view';
+import { ticketView as view } from './view';
+import { careOriginAsSeen, linkReach, returnCallsAsSeen, timelineAsSeen } from './links';
+import { principalOf } from '../access';
 import { serviceTicket } from '../../workflows/serviceTicket';
 import {
   acknowledgeTicketUpdate,
@@ -103,9 +106,9 @@ export const TicketSchema = z
     entitlement: z.string(),
     assigneeUserId: z.number().nullable(),
     repeatOfTicketId: z.number().nullable(),
-    carePlanId: z.number().nullable().openapi({ description: 'Opened from asset care: the care plan' }),
+    carePlanId: z.number().nullable().openapi({ description: 'Opened from asset care: the care plan (null, like the follow-up, for a caller who may not read that plan; channel asset_care still says where it came from)' }),
     careFollowUpId: z.number().nullable().openapi({ description: 'Opened from asset care: the follow-up it answers (a return call’s low score or unsolved problem, or a visit’s finding)' }),
-    dealerTaskId: z.number().nullable().openapi({ description: '三包: routed at intake to this dealer task (the ticket is closed as it opens)' }),
+    dealerTaskId: z.number().nullable().openapi({ description: '三包: routed at intake to this dealer task (the ticket is closed as it opens); null for a caller who may not read that task (the timeline’s routed_to_dealer says it went to the dealer)' }),
     openedAt: z.string(),
     resolvedAt: z.string().nullable(),
     closedAt: z.string().nullable(),
@@ -117,11 +120,13 @@ export const TicketSchema = z
 
 const TicketDetailSchema = TicketSchema.extend({
   timeline: z.array(z.object({ kind: z.string(), at: z.string(), actor: z.string().nullable(), summary: z.string(), data: z.unknown() })),
-  returnCalls: z.array(z.object({ carePlanId: z.number(), taskKey: z.string(), status: z.string(), dueAt: z.string() })).openapi({ description: 'The return calls its close put on the device’s care plan' }),
+  returnCalls: z
+    .array(z.object({ callId: z.number(), carePlanId: z.number(), taskKey: z.string(), status: z.string(), dueAt: z.string() }))
+    .openapi({ description: 'The return calls its close put on the device’s care plan, those the caller may read (the timeline’s return_call_scheduled says one was planned)' }),
   careOrigin: z
     .object({ carePlanId: z.number(), followUpId: z.number(), reason: z.string(), callId: z.number().nullable(), visitId: z.number().nullable(), finding: z.number().nullable() })
     .nullable()
-    .openapi({ description: 'Opened from asset care: the follow-up, and the return call or the visit (and which finding) behind it' }),
+    .openapi({ description: 'Opened from asset care: the follow-up, and the return call or the visit (and which finding) behind it; null for a caller who may not read the plan, the call or visit null for one who may not read it' }),
 }).openapi('TicketDetail');
 
 const StepResultSchema = z.object({ status: z.string(), level: z.number(), onHold: z.boolean(), at: z.string() }).openapi('TicketStepResult');
@@ -254,7 +259,14 @@ async function requireUnanswered(deps: ApiDeps, links: TicketLinks): Promise<voi
 
 type IntakeEvent = Parameters<TicketsRepository['addEvent']>[1];
 
-async function recordIntake(deps: ApiDeps, row: NewTicket, links: TicketLinks, events: IntakeEvent[] = []): Promise<Ticket> {
+/**
+ * What a 三包 intake writes in the ticket's own transaction: the dealer task, and what the ticket says
+ * of it. A refused intake (the follow-up answered meanwhile, 409) or a failed one rolls it back with
+ * the ticket: no dealer task stands without its ticket.
+ */
+type IntakeRouting = (trx: Knex.Transaction) => Promise<{ row: Partial<NewTicket>; events: IntakeEvent[] }>;
+
+async function recordIntake(deps: ApiDeps, row: NewTicket, links: TicketLinks, route?: IntakeRouting): Promise<Ticket> {
   const care = links.care;
   let followUpId: number | undefined;
   try {
@@ -266,8 +278,9 @@ async function recordIntake(deps: ApiDeps, row: NewTicket, links: TicketLinks, e
             ? care.followUpId
             : (await plans.findingFollowUp({ id: care.planId, customerId: care.customerId }, { id: care.finding.visitId, taskKey: care.finding.taskKey }, care.finding.index, care.finding.summary, row.openedAt, row.openedAt)).id;
       }
-      const ticket = await new TicketsRepository(trx).create({ ...row, ...(care ? { carePlanId: care.planId, careFollowUpId: followUpId! } : {}) }, row.openedAt);
-      for (const event of events) await new TicketsRepository(trx).addEvent(ticket.id, event);
+      const routed = route ? await route(trx) : { row: {}, events: [] };
+      const ticket = await new TicketsRepository(trx).create({ ...row, ...routed.row, ...(care ? { carePlanId: care.planId, careFollowUpId: followUpId! } : {}) }, row.openedAt);
+      for (const event of routed.events) await new TicketsRepository(trx).addEvent(ticket.id, event);
       if (care) {
         if (!(await plans.linkTicket(followUpId!, ticket.id))) throw new FollowUpTaken();
         const noun = ticket.kind === 'complaint' ? 'complaint' : 'ticket';
@@ -305,34 +318,44 @@ async function undoIntake(deps: ApiDeps, ticketId: number, links: TicketLinks): 
  * A repair on a dealer-sold device whose card is recognised and whose warranty still runs goes to the
  * dealer as a 三包 task (the dealerTask process chases it); the ticket records that and is closed as it
  * opens: no company clocks run for it. Null when the device is not such a device.
+ *
+ * The task is written in the ticket's transaction and its process started only once both stand, so an
+ * intake refused (a concurrent one answered the same follow-up first: 409) or failed leaves no task; a
+ * process that cannot start takes the task and the ticket away again (503, nothing recorded).
  */
 async function routeToDealer(deps: ApiDeps, body: TicketIntake, customer: Customer, device: Device, user: User, links: TicketLinks): Promise<Ticket | null> {
-  const dealerTerms = (await dealerPolicy(deps)).dealer;
+  const terms = await dealerPolicy(deps);
   const openedAt = new Date();
-  const today = openedAt.toLocaleDateString('sv-SE', { timeZone: dealerTerms.settlementTimeZone });
+  const today = openedAt.toLocaleDateString('sv-SE', { timeZone: terms.dealer.settlementTimeZone });
   const sale = await new DealerWarrantyRepository(deps.knex).saleInWarranty(device.serial, today);
   if (!sale) return null;
-  const task = await openDealerTask(
-    deps,
-    { dealerId: sale.dealerId, deviceSerial: device.serial, customerName: customer.name, ...(body.contact.phone ? { customerPhone: body.contact.phone } : {}), customerEmail: body.contact.email, customerLocale: body.contact.locale ?? customer.locale, request: body.symptom.slice(0, 2000) },
-    user.id,
-  );
+  const request: NewDealerTask = { dealerId: sale.dealerId, deviceSerial: device.serial, customerName: customer.name, ...(body.contact.phone ? { customerPhone: body.contact.phone } : {}), customerEmail: body.contact.email, customerLocale: body.contact.locale ?? customer.locale, request: body.symptom.slice(0, 2000) };
   const { policy } = await policyFor(deps, customer, device.model);
   const clocks: TicketClocksRecord = { startedAt: openedAt.toISOString(), clock: policy.sla.clock, calendar: policy.calendar, timeZone: customer.timeZone, warnAt: [...policy.sla.warnAt], holds: [], clocks: [] };
-  const routed: IntakeEvent = {
-    eventKey: 'routed:dealer',
-    kind: 'routed_to_dealer',
-    at: openedAt,
-    actor: { userId: user.id, name: user.name, role: user.role },
-    summary: `三包: sold by dealer ${sale.dealerId} (sale ${sale.id}, warranty until ${sale.warrantyEndsOn}); dealer task ${task.id} takes the repair`,
-    data: { dealerId: sale.dealerId, saleId: sale.id, dealerTaskId: task.id },
-  };
-  return recordIntake(
+  let task: DealerTask | undefined;
+  const ticket = await recordIntake(
     deps,
-    { kind: 'repair', customerId: customer.id, deviceId: device.id, serial: device.serial, model: device.model, channel: body.channel, symptom: body.symptom, faultLevel: body.level, entitlement: 'warranty', assigneeUserId: null, contact: body.contact, clockState: clocks, repeatOfTicketId: null, openedAt, dealerTaskId: task.id, closed: true },
+    { kind: 'repair', customerId: customer.id, deviceId: device.id, serial: device.serial, model: device.model, channel: body.channel, symptom: body.symptom, faultLevel: body.level, entitlement: 'warranty', assigneeUserId: null, contact: body.contact, clockState: clocks, repeatOfTicketId: null, openedAt, closed: true },
     links,
-    [routed],
+    async (trx) => {
+      task = await new DealerWarrantyRepository(trx).createTask(request, terms.dealer, user.id, openedAt);
+      const routed: IntakeEvent = {
+        eventKey: 'routed:dealer',
+        kind: 'routed_to_dealer',
+        at: openedAt,
+        actor: { userId: user.id, name: user.name, role: user.role },
+        summary: `三包: sold by dealer ${sale.dealerId} (sale ${sale.id}, warranty until ${sale.warrantyEndsOn}); dealer task ${task.id} takes the repair`,
+        data: { dealerId: sale.dealerId, saleId: sale.id, dealerTaskId: task.id },
+      };
+      return { row: { dealerTaskId: task.id }, events: [routed] };
+    },
   );
+  const opened = task!;
+  await startDealerTask(deps, opened, request, terms, openedAt, async () => {
+    await new DealerWarrantyRepository(deps.knex).deleteTask(opened.id);
+    await undoIntake(deps, ticket.id, links);
+  });
+  return ticket;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -352,7 +375,7 @@ const create = defineRoute(
   async ({ body, deps, res, user }) => {
     const ticket = await openTicket(deps, body, user);
     res.locals.audit = { entityType: 'ticket', entityId: ticket.id } satisfies AuditTarget;
-    return { status: 201, body: await view(deps.knex, ticket, new Date()) };
+    return { status: 201, body: await view(deps.knex, ticket, new Date(), linkReach(deps.knex, principalOf(user))) };
   },
 );
 
@@ -389,7 +412,8 @@ const list = defineRoute(
       limit: query.queue === 'breaching_soon' || query.queue === 'breached' ? 5000 : query.limit,
       offset: query.queue === 'breaching_soon' || query.queue === 'breached' ? 0 : query.offset,
     });
-    let views = await Promise.all(tickets.map((t) => view(deps.knex, t, now)));
+    const reach = linkReach(deps.knex, principalOf(user));
+    let views = await Promise.all(tickets.map((t) => view(deps.knex, t, now, reach)));
     if (query.queue === 'breached') views = views.filter((v) => v.clocks.some((c) => c.status === 'breached'));
     if (query.queue === 'breaching_soon') views = views.filter((v) => v.clocks.some((c) => c.status === 'warning') && !v.clocks.some((c) => c.status === 'breached'));
     if (query.queue === 'breaching_soon' || query.queue === 'breached') views = views.slice(query.offset, query.offset + query.limit);
@@ -408,11 +432,14 @@ const read = defineRoute(
     params: TicketIdParams,
     responses: { 200: { description: 'The ticket', body: TicketDetailSchema } },
   },
-  async ({ params, deps }) => {
+  async ({ params, deps, user }) => {
     const tickets = new TicketsRepository(deps.knex);
     const ticket = (await tickets.get(params.id))!;
-    const timeline = (await tickets.timeline(ticket.id)).map((e) => ({ kind: e.kind, at: e.at.toISOString(), actor: e.actor?.name ?? null, summary: e.summary, data: e.data }));
-    return { status: 200, body: { ...(await view(deps.knex, ticket, new Date())), timeline, returnCalls: await ticketReturnCalls(deps.knex, ticket.id), careOrigin: await ticketCareOrigin(deps.knex, ticket) } };
+    // Its links name only what this caller may open (./links.ts).
+    const reach = linkReach(deps.knex, principalOf(user));
+    const timeline = (await timelineAsSeen(await tickets.timeline(ticket.id), reach)).map((e) => ({ kind: e.kind, at: e.at.toISOString(), actor: e.actor?.name ?? null, summary: e.summary, data: e.data }));
+    const returnCalls = (await returnCallsAsSeen(deps.knex, ticket.id, reach)).shown.map(({ planReachable: _, ...call }) => call);
+    return { status: 200, body: { ...(await view(deps.knex, ticket, new Date(), reach)), timeline, returnCalls, careOrigin: (await careOriginAsSeen(deps.knex, ticket, reach)).origin } };
   },
 );
 
@@ -523,7 +550,8 @@ async function takeStep(deps: ApiDeps, step: (typeof STEPS)[number], ticketId: n
   const receivedAt = new Date();
   if (!deps.temporal) throw unavailable('No process engine configured');
   const ticket = (await new TicketsRepository(deps.knex).get(ticketId))!;
-  if (ticket.dealerTaskId !== null) throw conflict(`ticket ${ticket.id} went to dealer task ${ticket.dealerTaskId} (三包): the dealer takes its steps`);
+  // No role that acts on tickets reads dealer tasks: the refusal does not name the task.
+  if (ticket.dealerTaskId !== null) throw conflict(`ticket ${ticket.id} went to the dealer (三包): its dealer task takes the steps`);
   if (step.path === 'close') requireCloseRecord(ticket, body);
   const { occurredAt, ...rest } = body as { occurredAt?: string } & Record<string, unknown>;
   const prepared = step.prepare ? await step.prepare(rest, deps) : rest;

@@ -4,6 +4,7 @@ import { CalendarsRepository } from '../../db/repositories/calendars';
 import type { BusinessCalendar } from '../../domain/calendar';
 import type { Ticket } from '../../db/repositories/tickets';
 import { clockStart, clockStatus, holdsOf } from '../../domain/ticket';
+import { linkIdsAsSeen, type LinkReach } from './links';
 
 export type CalendarLoader = (key: string) => Promise<BusinessCalendar | null>;
 
@@ -35,8 +36,9 @@ export async function ticketClocks(knex: Knex, ticket: Ticket, now: Date, loadCa
   });
 }
 
-/** A ticket as the API and the console show it. */
-export async function ticketView(knex: Knex, ticket: Ticket, now: Date, loadCalendar?: CalendarLoader) {
+/** A ticket as the API and the console show it to one reader: its links only as far as they reach (./links.ts). */
+export async function ticketView(knex: Knex, ticket: Ticket, now: Date, reach: LinkReach, loadCalendar?: CalendarLoader) {
+  const links = await linkIdsAsSeen(ticket, reach);
   return {
     id: ticket.id,
     kind: ticket.kind,
@@ -51,9 +53,7 @@ export async function ticketView(knex: Knex, ticket: Ticket, now: Date, loadCale
     entitlement: ticket.entitlement,
     assigneeUserId: ticket.assigneeUserId,
     repeatOfTicketId: ticket.repeatOfTicketId,
-    carePlanId: ticket.carePlanId,
-    careFollowUpId: ticket.careFollowUpId,
-    dealerTaskId: ticket.dealerTaskId,
+    ...links,
     openedAt: ticket.openedAt.toISOString(),
     resolvedAt: ticket.resolvedAt?.toISOString() ?? null,
     closedAt: ticket.closedAt?.toISOString() ?? null,
@@ -63,18 +63,3 @@ export async function ticketView(knex: Knex, ticket: Ticket, now: Date, loadCale
   };
 }
 
-
-/** The return calls a closed repair put on its device's care plan (the care side names the ticket). */
-export async function ticketReturnCalls(knex: Knex, ticketId: number) {
-  const rows = (await knex('care_calls').where({ ticket_id: ticketId }).orderBy('id').select('plan_id', 'task_key', 'status', 'due_at')) as { plan_id: unknown; task_key: unknown; status: unknown; due_at: unknown }[];
-  return rows.map((r) => ({ carePlanId: Number(r.plan_id), taskKey: String(r.task_key), status: String(r.status), dueAt: new Date(r.due_at as string).toISOString() }));
-}
-
-/** Where a ticket from asset care came from: the follow-up, and the return call or visit (and finding) behind it. */
-export async function ticketCareOrigin(knex: Knex, ticket: Ticket) {
-  if (ticket.careFollowUpId === null) return null;
-  const row = (await knex('care_follow_ups').where({ id: ticket.careFollowUpId }).first('plan_id', 'reason', 'call_id', 'visit_id', 'finding')) as { plan_id: unknown; reason: unknown; call_id: unknown; visit_id: unknown; finding: unknown } | undefined;
-  if (!row) return null;
-  const id = (value: unknown) => (value === null || value === undefined ? null : Number(value));
-  return { carePlanId: Number(row.plan_id), followUpId: ticket.careFollowUpId, reason: String(row.reason), callId: id(row.call_id), visitId: id(row.visit_id), finding: id(row.finding) };
-}

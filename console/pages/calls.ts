@@ -22,6 +22,9 @@ import { formFromError, formValues, type FormState } from '../forms';
 import { exportLinks, positiveInt } from '../kit';
 import type { Locale } from '../../api/roles';
 import { CONSOLE_TIME_ZONE } from '../views';
+import type { CareStepResult } from '../../workflows/carePlan.messages';
+
+const TICKET_SURVEY_OUTCOMES = ['surveyed', 'reopened', 'not_taken'] as const;
 
 const contactLine = (locale: Locale, c: CallContact) => ({ id: c.id, name: c.name, role: careWord(locale, 'care.contactRole', c.role), phone: c.phone, wrongNumber: c.wrongNumber });
 
@@ -60,7 +63,8 @@ export const callsArea: ConsoleArea = {
           planId: c.planId,
           contacts: contacts.filter((x) => c.contactIds.includes(x.id)).map((x) => contactLine(locale, x)),
         }));
-      const notice = typeof req.query.done === 'string' && positiveInt(req.query.call) !== null ? t(req, res, 'calls.recorded', { id: String(req.query.call) }) : null;
+      const survey = TICKET_SURVEY_OUTCOMES.find((o) => o === req.query.survey);
+      const notice = typeof req.query.done === 'string' && positiveInt(req.query.call) !== null ? [t(req, res, 'calls.recorded', { id: String(req.query.call) }), ...(survey ? [t(req, res, `calls.ticketSurvey.${survey}`)] : [])].join(' ') : null;
       send(req, res, 200, 'calls', {
         title: t(req, res, 'calls.title'),
         notice,
@@ -136,12 +140,13 @@ export const callsArea: ConsoleArea = {
       const call = id === null ? null : await callFor(ctx.knex, principalOf(user), id, CALL_STEP_ACTION);
       if (!call) return notFound(req, res);
       const values = formValues(req.body, form.fields.map((f) => f.name));
+      let result: CareStepResult;
       const timeZone = (await customersOf(ctx.knex, [call.customerId])).get(call.customerId)?.timeZone ?? CONSOLE_TIME_ZONE;
       try {
         const body = careStepBody(form, values, { timeZone, choices: { contacts: call.contactIds }, words: { required: t(req, res, 'care.problem.required'), notInstant: t(req, res, 'care.problem.instant'), notChoice: t(req, res, 'care.problem.choice') } });
         // Checked after the form, so a mistake is shown beside its field even while the engine is away.
         if (!ctx.deps.temporal) return message(req, res, 503, t(req, res, 'message.badRequest'), t(req, res, 'care.stepUnavailable'));
-        await runCallStep({ knex: ctx.knex, temporal: ctx.deps.temporal }, user, call.id, step, body);
+        result = await runCallStep({ knex: ctx.knex, temporal: ctx.deps.temporal }, user, call.id, step, body);
       } catch (error) {
         const state = formFromError(error, values, t(req, res, 'care.stepFailed'));
         const status = (error as { status?: number }).status ?? 400;
@@ -149,7 +154,8 @@ export const callsArea: ConsoleArea = {
         return showCall(req, res, (await care.getCall(call.id))!, status, { [form.step]: state });
       }
       void ctx.audit(req, res, { statusCode: 303, user, details: { callId: call.id, step: form.step } });
-      res.redirect(303, `/calls?done=${form.step}&call=${call.id}`);
+      // A repair's return call: what its ticket made of the answers, said beside "recorded".
+      res.redirect(303, `/calls?done=${form.step}&call=${call.id}${result.ticketSurvey ? `&survey=${result.ticketSurvey}` : ''}`);
     });
   },
 };

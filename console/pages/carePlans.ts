@@ -10,6 +10,9 @@
  *                        beside the fields
  */
 import type { Request, Response } from 'express';
+import type { Knex } from 'knex';
+import { linkReach } from '../../api/tickets/links';
+import type { Principal } from '../../domain/access';
 import { principalOf } from '../../api/access';
 import { CareRepository, type CareCall, type CarePlan, type CareVisit } from '../../db/repositories/care';
 import { DevicesRepository } from '../../db/repositories/devices';
@@ -28,11 +31,33 @@ import { CONSOLE_TIME_ZONE } from '../views';
 /** Past tasks shown on a plan's page, newest first (a plan runs for years). */
 const PAST_SHOWN = 50;
 
-function taskRows(locale: Locale, visits: CareVisit[], calls: CareCall[], engineers: Map<number, string>) {
+type TicketCell = { text: string; href: string | null } | null;
+
+function taskRows(locale: Locale, visits: CareVisit[], calls: CareCall[], engineers: Map<number, string>, ticketOf: (id: number | null) => TicketCell) {
   return [
-    ...visits.map((v) => ({ href: `/visits/${v.id}`, kind: careWord(locale, 'care.kind', v.kind), status: careWord(locale, 'care.visitStatus', v.status), open: v.status === 'due', dueAt: v.dueAt, doneAt: v.doneAt, who: v.assigneeUserId === null ? null : (engineers.get(v.assigneeUserId) ?? null), reportHref: v.status === 'done' ? `/visits/${v.id}/report` : null })),
-    ...calls.map((c) => ({ href: `/calls/${c.id}`, kind: careWord(locale, 'care.kind', 'call'), status: careWord(locale, 'care.callStatus', c.status), open: c.status === 'due', dueAt: c.dueAt, doneAt: c.doneAt, who: null, reportHref: null })),
+    ...visits.map((v) => ({ href: `/visits/${v.id}`, kind: careWord(locale, 'care.kind', v.kind), status: careWord(locale, 'care.visitStatus', v.status), open: v.status === 'due', dueAt: v.dueAt, doneAt: v.doneAt, who: v.assigneeUserId === null ? null : (engineers.get(v.assigneeUserId) ?? null), reportHref: v.status === 'done' ? `/visits/${v.id}/report` : null, ticket: null })),
+    // A return call after a repair names its ticket.
+    ...calls.map((c) => ({ href: `/calls/${c.id}`, kind: careWord(locale, 'care.kind', 'call'), status: careWord(locale, 'care.callStatus', c.status), open: c.status === 'due', dueAt: c.dueAt, doneAt: c.doneAt, who: null, reportHref: null, ticket: ticketOf(c.ticketId) })),
   ];
+}
+
+/**
+ * The tickets a plan's follow-ups, calls and timeline name, as this reader may see them: a link to
+ * each ticket they may open (api/tickets/links.ts, as the API's ticket read answers); for any other,
+ * that there is one, without its id.
+ */
+async function ticketCells(knex: Knex, principal: Principal, locale: Locale, ids: (number | null)[]) {
+  const reach = linkReach(knex, principal);
+  const open = new Map<number, boolean>();
+  for (const id of new Set(ids)) if (id !== null) open.set(id, await reach.ticket(id));
+  const cell = (id: number | null): TicketCell => (id === null ? null : open.get(id) ? { text: translate(locale, 'carePlan.ticketLink', { id }), href: `/tickets/${id}` } : { text: translate(locale, 'carePlan.ticketHidden'), href: null });
+  return { cell, open: (id: number) => open.get(id) ?? false };
+}
+
+/** The ticket a plan's event names (ticket_opened, repair_call_scheduled), if any. */
+function ticketIdIn(data: unknown): number | null {
+  const id = (data as { ticketId?: unknown } | null)?.ticketId;
+  return typeof id === 'number' ? id : null;
 }
 
 export const carePlansArea: ConsoleArea = {
@@ -87,7 +112,8 @@ export const carePlansArea: ConsoleArea = {
         plan.projectId === null ? Promise.resolve(undefined) : (ctx.knex('projects').where({ id: plan.projectId }).first('id', 'contract_no', 'name') as Promise<{ id: number; contract_no: string; name: string } | undefined>),
       ]);
       const engineers = await namesOf(ctx.knex, 'users', visits.map((v) => v.assigneeUserId));
-      const tasks = taskRows(locale, visits, calls, engineers);
+      const tickets = await ticketCells(ctx.knex, principal, locale, [...calls.map((c) => c.ticketId), ...followUps.map((f) => f.ticketId), ...timeline.map((e) => ticketIdIn(e.data))]);
+      const tasks = taskRows(locale, visits, calls, engineers, tickets.cell);
       const customer = customers.get(plan.customerId);
       const timeZone = customer?.timeZone ?? CONSOLE_TIME_ZONE;
       const openFollowUps = followUps.filter((f) => f.status === 'open');
@@ -120,8 +146,15 @@ export const carePlansArea: ConsoleArea = {
           .filter((x) => !x.open)
           .sort((a, b) => (b.doneAt ?? b.dueAt).getTime() - (a.doneAt ?? a.dueAt).getTime())
           .slice(0, PAST_SHOWN),
-        followUps: followUps.map((f) => ({ reason: careWord(locale, 'care.followUpReason', f.reason), status: careWord(locale, 'care.followUpStatus', f.status), summary: f.summary, dueAt: f.dueAt })),
-        timeline: [...timeline].reverse().slice(0, 100).map((e) => ({ at: e.at, kind: careWord(locale, 'care.event', e.kind), summary: e.summary })),
+        followUps: followUps.map((f) => ({ reason: careWord(locale, 'care.followUpReason', f.reason), status: careWord(locale, 'care.followUpStatus', f.status), summary: f.summary, dueAt: f.dueAt, ticket: tickets.cell(f.ticketId) })),
+        // An event naming a ticket the reader may not open says so without its id.
+        timeline: [...timeline]
+          .reverse()
+          .slice(0, 100)
+          .map((e) => {
+            const ticketId = ticketIdIn(e.data);
+            return { at: e.at, kind: careWord(locale, 'care.event', e.kind), summary: ticketId === null || tickets.open(ticketId) ? e.summary : w('carePlan.ticketEventHidden') };
+          }),
         steps: stepFormsView(locale, 'plan', forms, `/care-plans/${plan.id}`, sent, {
           followUps: openFollowUps.map((f) => ({ value: String(f.id), label: `${careWord(locale, 'care.followUpReason', f.reason)} · ${f.summary}` })),
         }),

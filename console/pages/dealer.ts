@@ -25,6 +25,7 @@ import { principalOf } from '../../api/access';
 import { completeWarrantyCard, runClaimStep, runSettlementPeriod, runSettlementStep, runTaskStep, submitDealerClaim, writeOffContext } from '../../api/dealerWarranty';
 import type { ApiDeps } from '../../api/module';
 import { partsPlansOf, submitPartsPlan } from '../../api/partsPlans';
+import { linkReach } from '../../api/tickets/links';
 import type { Locale } from '../../api/roles';
 import { DealerWarrantyRepository, type Claim, type Settlement } from '../../db/repositories/dealerWarranty';
 import type { User } from '../../db/repositories/users';
@@ -432,6 +433,10 @@ export const dealerArea: ConsoleArea = {
       if (!task) return notFound(req, res);
       const user = signedInUser(res)!;
       const locale = localeOf(req, res);
+      // The repair ticket routed here (三包 at intake): a link for who may open it, else only that there is one.
+      const routedFrom = (await ctx.knex('tickets').where({ dealer_task_id: task.id }).first('id')) as { id: unknown } | undefined;
+      const ticketId = routedFrom ? Number(routedFrom.id) : null;
+      const ticketOpen = ticketId !== null && (await linkReach(ctx.knex, principalOf(user)).ticket(ticketId));
       const forms = [
         ...(user.role === 'dealer' && task.status === 'open' ? [formView(locale, FORMS.arrange, `/dealer/forms/arrange/${task.id}`, sent.arrange)] : []),
         ...(user.role === 'sales_clerk' && !task.checkedAt ? [formView(locale, FORMS.check, `/dealer/forms/check/${task.id}`, sent.check)] : []),
@@ -444,6 +449,7 @@ export const dealerArea: ConsoleArea = {
           { key: 'request', label: say(locale, 'dealer.col.request'), value: task.request, href: null },
           { key: 'status', label: say(locale, 'dealer.col.status'), value: word(locale, 'dealer.taskStatus', task.checkedAt ? 'checked' : task.status), href: null },
           { key: 'arrangement', label: say(locale, 'dealer.col.arrangement'), value: task.arrangement, href: null },
+          ...(ticketId === null ? [] : [ticketOpen ? { key: 'ticket', label: say(locale, 'dealer.col.ticket'), value: say(locale, 'dealer.ticket.link', { id: ticketId }), href: `/tickets/${ticketId}` } : { key: 'ticket', label: say(locale, 'dealer.col.ticket'), value: say(locale, 'dealer.ticket.hidden'), href: null }]),
         ],
         sections: [{ id: 'times', title: say(locale, 'dealer.section.times'), table: { headers: ['arrangeDue', 'clerkCheck', 'visitAt'].map((h) => say(locale, `dealer.col.${h}` as MessageKey)), rows: [{ key: null, cells: [when(task.arrangeDueAt), when(task.clerkCheckAt), when(task.visitAt)] }], empty: '' }, forms }],
       });

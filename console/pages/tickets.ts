@@ -11,6 +11,8 @@ import type { Knex } from 'knex';
 import { principalOf } from '../../api/access';
 import { runTicketStep, TICKET_STEPS } from '../../api/tickets';
 import { calendarLoader, ticketView } from '../../api/tickets/view';
+import { linkReach, timelineAsSeen } from '../../api/tickets/links';
+import { ticketLinksView } from '../tickets/links';
 import { TicketsRepository, type Ticket } from '../../db/repositories/tickets';
 import { whereInScope } from '../../db/scope';
 import type { User } from '../../db/repositories/users';
@@ -46,7 +48,8 @@ export async function ticketQueueRows(knex: Knex, user: User, queue: TicketQueue
     ...(queue === 'mine' ? { assigneeUserId: user.id } : queue === 'unassigned' ? { assigneeUserId: null } : {}),
     limit: clocked ? 500 : limit,
   });
-  const views = await Promise.all(rows.map((row) => ticketView(knex, row, now, loadCalendar)));
+  const reach = linkReach(knex, principalOf(user));
+  const views = await Promise.all(rows.map((row) => ticketView(knex, row, now, reach, loadCalendar)));
   if (queue === 'breached') return views.filter((v) => v.clocks.some((c) => c.status === 'breached')).slice(0, limit);
   if (queue === 'breaching_soon') return views.filter((v) => v.clocks.some((c) => c.status === 'warning') && !v.clocks.some((c) => c.status === 'breached')).slice(0, limit);
   return views;
@@ -136,9 +139,12 @@ export const ticketsArea: ConsoleArea = {
     async function showTicket(req: Request, res: Response, ticket: Ticket, status = 200, sent: Record<string, FormState> = {}) {
       const locale = localeOf(req, res);
       const principal = principalOf(signedInUser(res)!);
-      const [shown, timeline, customers, engineers, zones] = await Promise.all([
-        ticketView(ctx.knex, ticket, new Date()),
-        tickets.timeline(ticket.id),
+      // The linked records name only what this reader may open, as the API's read does.
+      const reach = linkReach(ctx.knex, principal);
+      const [shown, timeline, links, customers, engineers, zones] = await Promise.all([
+        ticketView(ctx.knex, ticket, new Date(), reach),
+        tickets.timeline(ticket.id).then((events) => timelineAsSeen(events, reach)),
+        ticketLinksView(ctx.knex, locale, ticket, reach),
         namesOf(ctx.knex, 'customers', [ticket.customerId]),
         namesOf(ctx.knex, 'users', [ticket.assigneeUserId]),
         customerTimeZones(ctx.knex, [ticket.customerId]),
@@ -171,6 +177,7 @@ export const ticketsArea: ConsoleArea = {
           openedAt: ticket.openedAt,
         },
         clocks: shown.clocks.map((c) => ({ name: `${translate(locale, `clock.${c.name}` as MessageKey)}${c.round ? ` (${c.round + 1})` : ''}`, status: translate(locale, `clockStatus.${c.status}` as MessageKey), statusKey: c.status, dueAt: c.dueAt, elapsed: minutes(c.elapsedMs), paused: minutes(c.pausedMs) })),
+        links,
         timeline: timeline.map((e) => ({ at: e.at, kind: ticketWord(locale, 'ticket.event', e.kind), actor: e.actor?.name ? `${e.actor.name}${e.actor.role ? ` (${label(locale, 'role', e.actor.role as Role)})` : ''}` : null, summary: ticketSummary(locale, e.summary) })),
         steps,
       });

@@ -20,6 +20,7 @@ import * as careFollowUpClose from './0020_care_follow_up_close';
 import * as ticketLinks from './0021_ticket_links';
 import * as partsPlans from './0022_parts_plans';
 import * as pageIndexes from './0023_page_indexes';
+import * as ticketLinkIndexes from './0024_ticket_link_indexes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -51,6 +52,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0021_ticket_links', ticketLinks],
   ['0022_parts_plans', partsPlans],
   ['0023_page_indexes', pageIndexes],
+  ['0024_ticket_link_indexes', ticketLinkIndexes],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

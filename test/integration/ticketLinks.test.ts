@@ -3,7 +3,9 @@
  * complaint and a visit's finding a repair ticket, each linked both ways (the ticket names the care
  * plan and follow-up, the follow-up names the ticket) and opened once; a closed repair puts its return
  * call on the device's care plan (none when no plan covers it); a repair on a dealer-sold device under
- * its recognised card goes to a dealer task. Mail is asserted at the SMTP sink; every wait polls.
+ * its recognised card goes to a dealer task, once even when two intakes race for the same follow-up.
+ * Each link names its record only to a caller who may read that record. Mail is asserted at the SMTP
+ * sink; every wait polls.
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
@@ -11,6 +13,7 @@ import { careModule } from '../../api/care';
 import { dealerWarrantyModule } from '../../api/dealerWarranty';
 import { ticketsModule } from '../../api/tickets';
 import { careTicketsModule } from '../../api/tickets/fromCare';
+import { createConsole } from '../../console';
 import { CareRepository } from '../../db/repositories/care';
 import { CustomersRepository } from '../../db/repositories/customers';
 import { DealersRepository } from '../../db/repositories/dealers';
@@ -23,6 +26,7 @@ import { DEFAULT_POLICY, resolvePolicy, type PolicyOverride } from '../../domain
 import { carePlan } from '../../workflows';
 import { carePlanWorkflowId, completeCallUpdate, completeVisitUpdate, endPlanUpdate, updatePolicyUpdate, type CarePlanInput } from '../../workflows/carePlan.messages';
 import type { Actor } from '../../workflows/kit/steps';
+import { ConsoleVisitor } from '../support/consoleVisitor';
 import { startTestSystem, type TestSystem } from '../support/services';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -31,7 +35,7 @@ type Json = any;
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
 const CNY = (amount: number) => ({ amount, currency: 'CNY' });
 
-/** Tickets: nothing breaches while a repair is worked; a complaint's reply is due in 4 s; the survey (and the return call) 8 s after the close. */
+/** Tickets: nothing breaches while a repair is worked; a complaint's reply is due in 4 s; the survey (and the return call) 15 s after the close. */
 const TICKET_TERMS: PolicyOverride = {
   sla: {
     clock: { kind: '24x7' },
@@ -43,7 +47,7 @@ const TICKET_TERMS: PolicyOverride = {
     },
     complaintReplyWithin: 'PT4S',
   },
-  ticket: { surveyWithin: 'PT8S' },
+  ticket: { surveyWithin: 'PT15S' },
 };
 
 /** The plan: its first call and first inspection within seconds; quiet once they exist. */
@@ -118,6 +122,7 @@ describe('tickets linked to asset care and dealer warranty', () => {
     const users = new UsersRepository(knex);
     await users.ensureAdmin(generateToken());
     app = createApp({ knex, temporal: { client: system.temporal.client, taskQueue: system.temporal.taskQueue, namespace: 'default' }, routers: [ticketsModule, careTicketsModule, dealerWarrantyModule, careModule], logger: { error: (m, e) => console.error(m, e) } });
+    app.use(createConsole({ knex, temporal: { client: system.temporal.client, taskQueue: system.temporal.taskQueue, namespace: 'default' } }));
     server = await startApiServer(app, 0, '127.0.0.1');
     await new PolicyLayersRepository(knex).put('template', 'default', TICKET_TERMS);
     const people: [string, Role][] = [
@@ -125,6 +130,8 @@ describe('tickets linked to asset care and dealer warranty', () => {
       ['engineer', 'engineer'],
       ['manager', 'service_manager'],
       ['clerk', 'sales_clerk'],
+      // Reads tickets and dealer tasks alike.
+      ['leader', 'leadership'],
       // An engineer with no visit on the plan and not the customer's one-to-one engineer.
       ['outsider', 'engineer'],
     ];
@@ -202,6 +209,20 @@ describe('tickets linked to asset care and dealer warranty', () => {
     expect((await call('POST', path, tokens.clerk!, { kind: 'complaint' })).status).toBe(403);
     // Who may open tickets but not read this plan finds no plan there.
     expect((await call('POST', path, tokens.outsider!, { kind: 'complaint' })).status).toBe(404);
+
+    // Given the complaint to work, the outsider reads it, but not the plan it came from: no plan, follow-up or call, and nothing naming them.
+    expect((await step(id, 'assign', { engineerUserId: ids.outsider })).status).toBe(200);
+    const theirs = await call('GET', `/api/tickets/${id}`, tokens.outsider!);
+    expect(theirs).toMatchObject({ status: 200, body: { channel: 'asset_care', carePlanId: null, careFollowUpId: null, careOrigin: null, returnCalls: [] } });
+    expect(theirs.body.timeline.find((e: Json) => e.kind === 'opened_from_care')).toMatchObject({ summary: 'opened from asset care', data: null });
+    expect(JSON.stringify(theirs.body)).not.toContain(`care plan ${planId}`);
+    const listedTheirs = (await call('GET', '/api/tickets?queue=all', tokens.outsider!)).body.tickets.find((t: Json) => t.id === id);
+    expect(listedTheirs).toMatchObject({ carePlanId: null, careFollowUpId: null });
+    expect((await call('GET', `/api/care-plans/${planId}`, tokens.outsider!)).status).toBe(404);
+    // The other way: the one-to-one engineer reads the plan, no longer this complaint: the plan does not name it to them.
+    const engineersPlan = (await call('GET', `/api/care-plans/${planId}`, tokens.engineer!)).body;
+    expect(engineersPlan.followUps.find((f: Json) => f.id === followUp!.id)).toMatchObject({ reason: 'low_score', ticketId: null });
+    expect(engineersPlan.timeline.find((e: Json) => e.kind === 'ticket_opened')).toMatchObject({ summary: 'about a ticket out of the caller’s reach', data: null });
   });
 
   it('a visit’s finding opens a repair ticket for the one-to-one engineer; its close puts the return call on the plan', async () => {
@@ -228,20 +249,84 @@ describe('tickets linked to asset care and dealer warranty', () => {
     expect(returnCall).toMatchObject({ status: 'due', ticketId: id });
     const surveyDue = (await ticket(id)).progress.surveyDue as string;
     expect(returnCall.dueAt.toISOString()).toBe(surveyDue);
-    expect(new Date(surveyDue).getTime() - new Date(closed.at).getTime()).toBe(8_000);
+    expect(new Date(surveyDue).getTime() - new Date(closed.at).getTime()).toBe(15_000);
     const read = await poll('the ticket names its return call', async () => {
       const body = await ticket(id);
       return body.timeline.some((e: Json) => e.kind === 'return_call_scheduled') ? body : undefined;
     });
-    expect(read.returnCalls).toEqual([{ carePlanId: planId, taskKey: `repair:${id}:0`, status: 'due', dueAt: surveyDue }]);
+    expect(read.returnCalls).toEqual([{ callId: returnCall.id, carePlanId: planId, taskKey: `repair:${id}:0`, status: 'due', dueAt: surveyDue }]);
+    expect(read.timeline.find((e: Json) => e.kind === 'return_call_scheduled').summary).toContain(`on care plan ${planId}`);
+    // The engineer reads the plan (the customer’s one-to-one) but no call: the return call is not listed to them.
+    const engineers = (await call('GET', `/api/tickets/${id}`, tokens.engineer!)).body;
+    expect(engineers).toMatchObject({ carePlanId: planId, returnCalls: [], careOrigin: { carePlanId: planId, reason: 'finding', callId: null, visitId: visit.id, finding: 0 } });
+    expect(engineers.timeline.find((e: Json) => e.kind === 'return_call_scheduled').summary).toContain(`on care plan ${planId}`);
     // The care plan's read shows the call with its ticket, and the finding's follow-up with the ticket too.
     const planRead = (await call('GET', `/api/care-plans/${planId}`, tokens.manager!)).body;
     expect(planRead.nextTasks.calls.find((c: Json) => c.taskKey === `repair:${id}:0`)).toMatchObject({ ticketId: id, status: 'due' });
     expect(planRead.followUps.find((f: Json) => f.reason === 'finding')).toMatchObject({ ticketId: id, visitId: visit.id });
     // The desk is reminded of the call, at the sink.
     await waitForMail(`${carePlanWorkflowId(planId)}:repair:${id}:0:v0:reminder`, 'dispatcher.links@maker.test');
-    await plan.executeUpdate(completeCallUpdate, { args: [{ ...meta(), taskKey: `repair:${id}:0`, answers: { usage: 'daily', mastery: 'good' }, satisfaction: 5 }] });
-    expect((await ticket(id)).returnCalls[0]).toMatchObject({ status: 'done' });
+    const answered = await plan.executeUpdate(completeCallUpdate, { args: [{ ...meta(), taskKey: `repair:${id}:0`, answers: { usage: 'daily', mastery: 'good', suggestions: 'call before coming' }, satisfaction: 5 }] });
+    // The call's answers are the ticket's survey: recorded on the ticket, by the desk, closed for good.
+    expect(answered).toMatchObject({ status: 'done', followUp: false, ticketSurvey: 'surveyed' });
+    const surveyed = await ticket(id);
+    expect(surveyed.returnCalls[0]).toMatchObject({ status: 'done' });
+    expect(surveyed.progress.surveys).toEqual([expect.objectContaining({ score: 5, comment: 'call before coming', satisfied: true, reopened: false })]);
+    expect(surveyed.timeline.find((e: Json) => e.kind === 'surveyed')).toMatchObject({ actor: desk.name });
+    expect((await step(id, 'survey', { score: 1 })).status).toBe(409);
+  });
+
+  it('a return call’s low score reopens its repair (no care follow-up); the next close’s call is the next round’s survey', async () => {
+    const opened = await call('POST', '/api/tickets', tokens.dispatcher!, { customerId, serial, symptom: 'display flickers', level: 3, channel: 'phone', contact });
+    expect(opened.status).toBe(201);
+    const id = opened.body.id as number;
+    if (opened.body.assigneeUserId !== ids.engineer) expect((await step(id, 'assign', { engineerUserId: ids.engineer })).status).toBe(200);
+    await repairAndClose(id);
+    await poll('round 0’s call', async () => (await care.listCalls({ planId, now: new Date() })).find((c) => c.taskKey === `repair:${id}:0`));
+    const followUpsBefore = (await care.followUps(planId)).length;
+
+    const low = await plan.executeUpdate(completeCallUpdate, { args: [{ ...meta(), taskKey: `repair:${id}:0`, answers: { usage: 'daily', mastery: 'good', problems: 'still flickers' }, satisfaction: 2 }] });
+    expect(low).toMatchObject({ status: 'done', followUp: false, ticketSurvey: 'reopened' });
+    const reopened = await ticket(id);
+    expect(reopened).toMatchObject({ status: 'assigned', closedAt: null, progress: expect.objectContaining({ reopened: 1 }) });
+    expect(reopened.progress.surveys).toEqual([expect.objectContaining({ score: 2, comment: 'still flickers', reopened: true })]);
+    // The ticket is back at work: the care plan opens no follow-up of its own for that score.
+    expect((await care.followUps(planId)).length).toBe(followUpsBefore);
+
+    // Fixed again and closed: the second close's call is the survey of round 1.
+    await repairAndClose(id);
+    await poll('round 1’s call', async () => (await care.listCalls({ planId, now: new Date() })).find((c) => c.taskKey === `repair:${id}:1`));
+    const satisfied = await plan.executeUpdate(completeCallUpdate, { args: [{ ...meta(), taskKey: `repair:${id}:1`, answers: { usage: 'daily', mastery: 'good' }, satisfaction: 4 }] });
+    expect(satisfied).toMatchObject({ ticketSurvey: 'surveyed', followUp: false });
+    // The console says so beside "recorded", in the reader's language.
+    const desk = new ConsoleVisitor(server.url);
+    await desk.signIn(tokens.dispatcher!);
+    expect((await desk.get('/calls?done=complete&call=1&survey=surveyed')).body).toContain('took the answers as its survey: the customer is satisfied');
+    expect((await ticket(id)).progress.surveys.map((s: Json) => s.score)).toEqual([2, 4]);
+  });
+
+  it('a return call after the customer answered the link is not the survey: a low score there opens a care follow-up', async () => {
+    const opened = await call('POST', '/api/tickets', tokens.dispatcher!, { customerId, serial, symptom: 'fan loud', level: 3, channel: 'phone', contact });
+    const id = opened.body.id as number;
+    if (opened.body.assigneeUserId !== ids.engineer) expect((await step(id, 'assign', { engineerUserId: ids.engineer })).status).toBe(200);
+    await repairAndClose(id);
+    await poll('the call', async () => (await care.listCalls({ planId, now: new Date() })).find((c) => c.taskKey === `repair:${id}:0`));
+    expect((await step(id, 'survey', { score: 5 })).status).toBe(200);
+
+    // The desk records the call in the console; the answer page says the ticket did not take it.
+    const callRow = (await care.listCalls({ planId, now: new Date() })).find((c) => c.taskKey === `repair:${id}:0`)!;
+    const desk = new ConsoleVisitor(server.url);
+    await desk.signIn(tokens.dispatcher!);
+    await desk.get(`/calls/${callRow.id}`);
+    const sent = await desk.post(`/calls/${callRow.id}/steps/complete`, { 'answers.usage': 'rarely', 'answers.mastery': 'poor', satisfaction: '1' });
+    expect(sent.status).toBe(303);
+    const location = sent.headers.get('location')!;
+    expect(location).toBe(`/calls?done=complete&call=${callRow.id}&survey=not_taken`);
+    expect((await desk.get(location)).body).toContain('Its repair ticket had its survey already');
+    expect((await ticket(id)).progress.surveys).toEqual([expect.objectContaining({ score: 5 })]);
+    const followUp = (await care.followUps(planId)).find((f) => f.callId === callRow?.id);
+    expect(followUp).toMatchObject({ reason: 'low_score', status: 'open' });
+    await waitForMail(`${carePlanWorkflowId(planId)}:follow-up:repair:${id}:0:low_score`, 'manager.links@maker.test');
   });
 
   it('a closed repair on a device no care plan covers schedules no call, and says so', async () => {
@@ -279,17 +364,23 @@ describe('tickets linked to asset care and dealer warranty', () => {
 
     const farmer = { name: 'Li Nong', email: 'li.nong@farm.test', phone: '13800000000', locale: 'en' };
     const opened = await call('POST', '/api/tickets', tokens.dispatcher!, { customerId: owner, serial: soldSerial, symptom: 'pump stalls under load', level: 2, channel: 'phone', contact: farmer });
-    expect(opened).toMatchObject({ status: 201, body: { kind: 'repair', status: 'closed', entitlement: 'warranty', clocks: [], assigneeUserId: null } });
-    const taskId = opened.body.dealerTaskId as number;
+    // The dispatcher may not read dealer tasks: the ticket says it went to the dealer, not which task.
+    expect(opened).toMatchObject({ status: 201, body: { kind: 'repair', status: 'closed', entitlement: 'warranty', clocks: [], assigneeUserId: null, dealerTaskId: null } });
+    const desk = (await call('GET', `/api/tickets/${opened.body.id}`, tokens.dispatcher!)).body;
+    expect(desk.dealerTaskId).toBeNull();
+    expect(desk.timeline.find((e: Json) => e.kind === 'routed_to_dealer')).toMatchObject({ summary: '三包: routed to the dealer, whose dealer task takes the repair', data: null });
+    // Leadership reads both: the task is named.
+    const read = (await call('GET', `/api/tickets/${opened.body.id}`, tokens.leader!)).body;
+    const taskId = read.dealerTaskId as number;
     expect(taskId).toEqual(expect.any(Number));
-    const read = await ticket(opened.body.id);
     expect(read.timeline.find((e: Json) => e.kind === 'routed_to_dealer')).toMatchObject({ data: { dealerId, saleId: sale.id, dealerTaskId: taskId } });
     const task = await call('GET', `/api/dealer-tasks/${taskId}`, dealerToken);
     expect(task).toMatchObject({ status: 200, body: { dealerId, deviceSerial: soldSerial, request: 'pump stalls under load', status: 'open' } });
     // The company's steps are not the dealer's: refused, naming the task.
     const refused = await step(opened.body.id, 'acknowledge');
     expect(refused.status).toBe(409);
-    expect(refused.body.error.message).toContain(`dealer task ${taskId}`);
+    expect(refused.body.error.message).toContain('went to the dealer (三包)');
+    expect(refused.body.error.message).not.toContain(`${taskId}`);
     // The dealer's process runs: arranged, the end user hears when the service comes.
     expect((await call('POST', `/api/dealer-tasks/${taskId}/arrange`, dealerToken, { visitAt: '2026-12-02T09:00:00+08:00', arrangement: 'engineer brings a spare pump' })).status).toBe(200);
     await waitForMail(`dealer-task-${taskId}:arranged`, farmer.email);
@@ -297,5 +388,25 @@ describe('tickets linked to asset care and dealer warranty', () => {
     const ordinary = await call('POST', '/api/tickets', tokens.dispatcher!, { customerId: owner, serial: pendingSerial, symptom: 'pump leaks', level: 3, channel: 'phone', contact: farmer });
     expect(ordinary).toMatchObject({ status: 201, body: { status: 'open', dealerTaskId: null } });
     expect(ordinary.body.clocks.length).toBe(3);
+
+    // Two 三包 intakes race for one care follow-up on the device's plan: one ticket, one dealer task; the refused one leaves none.
+    const soldPlan = await care.createPlan({ customerId: owner, siteId: null, projectId: null, customerClass: 'regular', anchorAt: new Date(), warrantyEndsAt: null, policy: DEFAULT_POLICY, deviceIds: [deviceId!] }, new Date());
+    await care.addFollowUp(soldPlan.id, { key: 'call:1:unsolved_problem', customerId: owner, reason: 'unsolved_problem', summary: 'call:1: pump still stalls', dueAt: new Date(Date.now() + 86_400_000) }, new Date());
+    const [followUp] = await care.followUps(soldPlan.id);
+    const tasksOf = async () => ((await knex('dealer_tasks').where({ device_serial: soldSerial }).select('id')) as { id: number }[]).map((r) => Number(r.id));
+    const before = await tasksOf();
+    const path = `/api/care-plans/${soldPlan.id}/follow-ups/${followUp!.id}/ticket`;
+    const raced = await Promise.all([1, 2].map(() => call('POST', path, tokens.manager!, { kind: 'repair', contact: farmer })));
+    expect(raced.map((r) => r.status).sort()).toEqual([201, 409]);
+    const won = raced.find((r) => r.status === 201)!;
+    expect(won.body).toMatchObject({ status: 'closed', carePlanId: soldPlan.id, careFollowUpId: followUp!.id, serial: soldSerial });
+    const added = (await tasksOf()).filter((t) => !before.includes(t));
+    expect(added).toHaveLength(1);
+    expect((await call('GET', `/api/tickets/${won.body.id}`, tokens.leader!)).body.dealerTaskId).toBe(added[0]);
+    expect(await knex('tickets').where({ care_follow_up_id: followUp!.id }).count({ n: '*' }).first()).toMatchObject({ n: 1 });
+    // Nor did the refused intake leave a task's deadline rows behind: every dealer task deadline has its task.
+    expect(await knex('deadlines').where({ record_type: 'dealer_task' }).whereNotIn('record_id', knex('dealer_tasks').select('id')).count({ n: '*' }).first()).toMatchObject({ n: 0 });
+    const lostRace = raced.find((r) => r.status === 409)!;
+    expect(lostRace.body.error.message).toContain(`ticket ${won.body.id}`);
   });
 });
