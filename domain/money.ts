@@ -30,10 +30,18 @@ export function isCurrency(code: unknown): code is string {
   return knownCurrencies.has(code);
 }
 
+// Asked for every amount a page shows; making the formatter that knows it is the slow part.
+const digitsOf = new Map<string, number>();
+
 /** How many minor units the currency has after the decimal point (CNY 2, JPY 0, KWD 3). */
 export function minorDigits(currency: string): number {
-  if (!isCurrency(currency)) throw new RangeError(`unknown currency '${currency}'`);
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  let digits = digitsOf.get(currency);
+  if (digits === undefined) {
+    if (!isCurrency(currency)) throw new RangeError(`unknown currency '${currency}'`);
+    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    digitsOf.set(currency, digits);
+  }
+  return digits;
 }
 
 export interface MoneyProblem {
@@ -74,10 +82,19 @@ export function toDecimalString(value: Money): string {
  * Formats for people with Intl in the given BCP-47 locale: `¥128,000.00` (zh-CN),
  * `CN¥128,000.00` (en-GB). The decimal string keeps every digit exact, however large.
  */
+// A formatter takes some 50 µs to make and a page lists hundreds of amounts: one per locale and currency.
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
 export function formatMoney(value: Money, locale: string): string {
   const decimal = toDecimalString(value);
+  const key = `${locale}|${value.currency}`;
+  let format = moneyFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, { style: 'currency', currency: value.currency });
+    moneyFormats.set(key, format);
+  }
   // Intl.NumberFormat formats decimal strings exactly (NumberFormat v3); the typings still say number.
-  return new Intl.NumberFormat(locale, { style: 'currency', currency: value.currency }).format(decimal as unknown as number);
+  return format.format(decimal as unknown as number);
 }
 
 /**

@@ -27,7 +27,7 @@ import type { ApiDeps } from '../../api/module';
 import { partsPlansOf, submitPartsPlan } from '../../api/partsPlans';
 import { linkReach } from '../../api/tickets/links';
 import type { Locale } from '../../api/roles';
-import { DealerWarrantyRepository, type Claim, type Settlement } from '../../db/repositories/dealerWarranty';
+import { claimSummary, DealerWarrantyRepository, type Claim, type ClaimSummary, type Settlement, type SettlementHead } from '../../db/repositories/dealerWarranty';
 import type { User } from '../../db/repositories/users';
 import { readScope, scopeOf as scopeFor, type Scope } from '../../domain/access';
 import { formatMoney, type Money } from '../../domain/money';
@@ -123,8 +123,8 @@ export const dealerArea: ConsoleArea = {
         partsPlansOf(deps(), dealerId, scopeOf(res, 'parts_plan')),
         repo.listSales(scopeOf(res, 'dealer_sale')),
         repo.listOpenTasks(scopeOf(res, 'dealer_task')),
-        repo.listClaims(scopeOf(res, 'claim')),
-        repo.listSettlements(scopeOf(res, 'settlement')),
+        repo.listClaimSummaries(scopeOf(res, 'claim')),
+        repo.listSettlementHeads(scopeOf(res, 'settlement')),
       ]);
       const openPlan = plans.find((p) => p.status === 'open');
       const [name] = [...(await dealerNames([dealerId])).values()];
@@ -168,18 +168,16 @@ export const dealerArea: ConsoleArea = {
       });
     }
 
-    const claimsTable = (locale: Locale, claims: Claim[]): Section['table'] => ({
+    const claimsTable = (locale: Locale, claims: ClaimSummary[]): Section['table'] => ({
       headers: ['claim', 'device', 'repairDate', 'status', 'claimed', 'approved'].map((h) => say(locale, `dealer.col.${h}` as MessageKey)),
-      rows: claims.map((c) => {
-        const currency = c.lines[0]?.claimed.currency ?? 'CNY';
-        const claimed = c.lines.reduce((sum, l) => sum + l.claimed.amount, 0);
-        const approved = c.lines.reduce((sum, l) => sum + (l.approved?.amount ?? 0), 0);
-        return { key: String(c.id), cells: [link(`#${c.id}`, `/dealer/claims/${c.id}`), text(c.deviceSerial), text(c.repairDate), text(word(locale, 'dealer.claimStatus', c.status)), text(amount(locale, { amount: claimed, currency })), text(amount(locale, { amount: approved, currency }))] };
-      }),
+      rows: claims.map((c) => ({
+        key: String(c.id),
+        cells: [link(`#${c.id}`, `/dealer/claims/${c.id}`), text(c.deviceSerial), text(c.repairDate), text(word(locale, 'dealer.claimStatus', c.status)), text(amount(locale, c.claimed)), text(amount(locale, c.approved))],
+      })),
       empty: say(locale, 'dealer.none'),
     });
 
-    const statementsTable = (locale: Locale, statements: Settlement[], names: Map<number, string>): Section['table'] => ({
+    const statementsTable = (locale: Locale, statements: SettlementHead[], names: Map<number, string>): Section['table'] => ({
       headers: ['statement', 'dealer', 'period', 'version', 'status', 'total', 'confirmDue', 'dispute'].map((h) => say(locale, `dealer.col.${h}` as MessageKey)),
       rows: statements.map((s) => ({
         key: String(s.id),
@@ -225,7 +223,7 @@ export const dealerArea: ConsoleArea = {
       const locale = localeOf(req, res);
       const raw = typeof req.query.period === 'string' ? req.query.period : '';
       const period = /^\d{4}-(0[1-9]|1[0-2])$/.test(raw) ? raw : undefined;
-      const statements = await repo.listSettlements(scopeOf(res, 'settlement'), period);
+      const statements = await repo.listSettlementHeads(scopeOf(res, 'settlement'), period);
       const names = await dealerNames(statements.map((s) => s.dealerId));
       const totals = SETTLEMENT_STATUSES.map((s) => {
         const of = statements.filter((x) => x.status === s);
@@ -413,7 +411,7 @@ export const dealerArea: ConsoleArea = {
         links: viewLinks(locale, user, '/dealer/parts'),
         sections: [
           { id: 'to-appraise', title: say(locale, 'dealer.section.toAppraise'), table: { headers, rows: parts.filter((p) => p.line.receivedOn && !p.line.appraisal).map(row), empty: say(locale, 'dealer.none') }, forms: [] },
-          { id: 'in-review', title: say(locale, 'dealer.section.inReview'), table: claimsTable(locale, claims), forms: [] },
+          { id: 'in-review', title: say(locale, 'dealer.section.inReview'), table: claimsTable(locale, claims.map(claimSummary)), forms: [] },
           { id: 'awaited', title: say(locale, 'dealer.section.awaited'), table: { headers, rows: parts.filter((p) => !p.line.receivedOn).sort((a, b) => String(a.claim.partsDueOn).localeCompare(String(b.claim.partsDueOn))).map(row), empty: say(locale, 'dealer.none') }, forms: [] },
         ],
       });

@@ -21,6 +21,7 @@ import * as ticketLinks from './0021_ticket_links';
 import * as partsPlans from './0022_parts_plans';
 import * as pageIndexes from './0023_page_indexes';
 import * as ticketLinkIndexes from './0024_ticket_link_indexes';
+import * as boardIndexes from './0025_board_indexes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -53,6 +54,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0022_parts_plans', partsPlans],
   ['0023_page_indexes', pageIndexes],
   ['0024_ticket_link_indexes', ticketLinkIndexes],
+  ['0025_board_indexes', boardIndexes],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

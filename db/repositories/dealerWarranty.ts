@@ -149,6 +149,33 @@ export interface Settlement {
   lines: Array<{ claimLineId: number; claimId: number; lineNo: number; kind: string; amount: number }>;
 }
 
+/** A claim as a list shows it: what was claimed and approved, in the currency of its first line. */
+export interface ClaimSummary {
+  id: number;
+  dealerId: number;
+  deviceSerial: string;
+  repairDate: string;
+  status: ClaimStatus;
+  claimed: { amount: number; currency: string };
+  approved: { amount: number; currency: string };
+}
+
+export function claimSummary(claim: Pick<Claim, 'id' | 'dealerId' | 'deviceSerial' | 'repairDate' | 'status'> & { lines: Array<Pick<ClaimLine, 'claimed' | 'approved'>> }): ClaimSummary {
+  const currency = claim.lines[0]?.claimed.currency ?? 'CNY';
+  return {
+    id: claim.id,
+    dealerId: claim.dealerId,
+    deviceSerial: claim.deviceSerial,
+    repairDate: claim.repairDate,
+    status: claim.status,
+    claimed: { amount: claim.lines.reduce((sum, l) => sum + l.claimed.amount, 0), currency },
+    approved: { amount: claim.lines.reduce((sum, l) => sum + (l.approved?.amount ?? 0), 0), currency },
+  };
+}
+
+/** A statement as a list shows it: without its lines. */
+export type SettlementHead = Omit<Settlement, 'lines'>;
+
 export interface LedgerEntry {
   id: number;
   dealerId: number;
@@ -193,6 +220,51 @@ const toLine = (row: Row): ClaimLine => ({
   decisionReason: (row.decision_reason as string | null) ?? null,
   receivedOn: (row.received_on as string | null) ?? null,
   appraisal: (row.appraisal as Appraisal | null) ?? null,
+});
+
+/** Rows by a numeric column, in the order given. */
+function groupBy(rows: Row[], column: string): Map<number, Row[]> {
+  const out = new Map<number, Row[]>();
+  for (const row of rows) {
+    const key = num(row[column]);
+    const list = out.get(key);
+    if (list) list.push(row);
+    else out.set(key, [row]);
+  }
+  return out;
+}
+
+const toClaim = (row: Row, lines: ClaimLine[]): Claim => ({
+  id: num(row.id),
+  dealerId: num(row.dealer_id),
+  deviceSerial: String(row.device_serial),
+  faultCode: String(row.fault_code),
+  repairDate: String(row.repair_date),
+  workDone: String(row.work_done),
+  signatureRef: (row.signature_ref as string | null) ?? null,
+  attachments: fromJson<string[]>(row.attachments),
+  status: row.status as ClaimStatus,
+  claimCodes: fromJson<ClaimReasonCode[]>(row.claim_codes),
+  partsDueOn: (row.parts_due_on as string | null) ?? null,
+  auditRequired: Boolean(Number(row.audit_required)),
+  auditedAt: toDate(row.audited_at),
+  resubmissions: num(row.resubmissions),
+  sentBackAt: toDate(row.sent_back_at),
+  createdAt: toRequiredDate(row.created_at),
+  lines,
+});
+
+const toSettlementHead = (row: Row): SettlementHead => ({
+  id: num(row.id),
+  dealerId: num(row.dealer_id),
+  period: String(row.period),
+  version: num(row.version),
+  status: row.status as SettlementStatus,
+  total: { amount: num(row.total_minor), currency: String(row.currency) },
+  confirmDueAt: toDate(row.confirm_due_at),
+  disputeReason: (row.dispute_reason as string | null) ?? null,
+  disputeAnswer: (row.dispute_answer as string | null) ?? null,
+  disputeLineIds: row.dispute_lines === null || row.dispute_lines === undefined ? [] : fromJson<number[]>(row.dispute_lines),
 });
 
 const toTask = (row: Row): DealerTask => ({
@@ -519,32 +591,40 @@ export class DealerWarrantyRepository {
     const row = (await whereInScope(db('claims').where({ id }), scope, { dealer: 'dealer_id' }).first()) as Row | undefined;
     if (!row) return null;
     const lines = ((await db('claim_lines').where({ claim_id: id }).orderBy('line_no')) as Row[]).map(toLine);
-    return {
-      id: num(row.id),
-      dealerId: num(row.dealer_id),
-      deviceSerial: String(row.device_serial),
-      faultCode: String(row.fault_code),
-      repairDate: String(row.repair_date),
-      workDone: String(row.work_done),
-      signatureRef: (row.signature_ref as string | null) ?? null,
-      attachments: fromJson<string[]>(row.attachments),
-      status: row.status as ClaimStatus,
-      claimCodes: fromJson<ClaimReasonCode[]>(row.claim_codes),
-      partsDueOn: (row.parts_due_on as string | null) ?? null,
-      auditRequired: Boolean(Number(row.audit_required)),
-      auditedAt: toDate(row.audited_at),
-      resubmissions: num(row.resubmissions),
-      sentBackAt: toDate(row.sent_back_at),
-      createdAt: toRequiredDate(row.created_at),
-      lines,
-    };
+    return toClaim(row, lines);
   }
 
+  /** The first 500 claims in reach, with their lines: two queries, not one per claim (a dealer's page at volume). */
   async listClaims(scope: Scope, status?: ClaimStatus): Promise<Claim[]> {
-    let query = whereInScope(this.db('claims').select('id').orderBy('id'), scope, { dealer: 'dealer_id' });
+    let query = whereInScope(this.db('claims').orderBy('id'), scope, { dealer: 'dealer_id' });
     if (status) query = query.where({ status });
-    const ids = ((await query.limit(500)) as Row[]).map((r) => num(r.id));
-    return Promise.all(ids.map(async (id) => (await this.claim(id))!));
+    const rows = (await query.limit(500)) as Row[];
+    const lines = rows.length === 0 ? [] : ((await this.db('claim_lines').whereIn('claim_id', rows.map((r) => num(r.id))).orderBy([{ column: 'claim_id' }, { column: 'line_no' }])) as Row[]);
+    const byClaim = groupBy(lines, 'claim_id');
+    return rows.map((row) => toClaim(row, (byClaim.get(num(row.id)) ?? []).map(toLine)));
+  }
+
+  /**
+   * The same claims as listClaims, as a list shows them: their amounts summed from the lines' money
+   * columns, without reading each line's detail and codes (JSON) that a list does not show.
+   */
+  async listClaimSummaries(scope: Scope, status?: ClaimStatus): Promise<ClaimSummary[]> {
+    let query = whereInScope(this.db('claims').orderBy('id'), scope, { dealer: 'dealer_id' }).select('id', 'dealer_id', 'device_serial', 'repair_date', 'status');
+    if (status) query = query.where({ status });
+    const rows = (await query.limit(500)) as Row[];
+    const lines = rows.length === 0 ? [] : ((await this.db('claim_lines').whereIn('claim_id', rows.map((r) => num(r.id))).orderBy([{ column: 'claim_id' }, { column: 'line_no' }]).select('claim_id', 'currency', 'claimed_minor', 'approved_minor')) as Row[]);
+    const byClaim = groupBy(lines, 'claim_id');
+    return rows.map((row) => {
+      const of = byClaim.get(num(row.id)) ?? [];
+      return claimSummary({
+        id: num(row.id),
+        dealerId: num(row.dealer_id),
+        deviceSerial: String(row.device_serial),
+        repairDate: String(row.repair_date),
+        status: row.status as ClaimStatus,
+        lines: of.map((l) => ({ claimed: { amount: num(l.claimed_minor), currency: String(l.currency) }, approved: l.approved_minor === null || l.approved_minor === undefined ? null : { amount: num(l.approved_minor), currency: String(l.currency) } })),
+      });
+    });
   }
 
   /** Locks the claim for a step; refuses one no longer in review. */
@@ -793,31 +873,33 @@ export class DealerWarrantyRepository {
   async settlement(id: number, scope?: Scope): Promise<Settlement | null> {
     const row = (await whereInScope(this.db('settlements').where({ id }), scope, { dealer: 'dealer_id' }).first()) as Row | undefined;
     if (!row) return null;
-    const lines = (await this.db('settlement_lines as s')
-      .join('claim_lines as l', 'l.id', 's.claim_line_id')
-      .where('s.settlement_id', id)
-      .orderBy(['l.claim_id', 'l.line_no'])
-      .select('s.claim_line_id', 'l.claim_id', 'l.line_no', 'l.kind', 's.amount_minor')) as Row[];
-    return {
-      id: num(row.id),
-      dealerId: num(row.dealer_id),
-      period: String(row.period),
-      version: num(row.version),
-      status: row.status as SettlementStatus,
-      total: { amount: num(row.total_minor), currency: String(row.currency) },
-      confirmDueAt: toDate(row.confirm_due_at),
-      disputeReason: (row.dispute_reason as string | null) ?? null,
-      disputeAnswer: (row.dispute_answer as string | null) ?? null,
-      disputeLineIds: row.dispute_lines === null || row.dispute_lines === undefined ? [] : fromJson<number[]>(row.dispute_lines),
-      lines: lines.map((l) => ({ claimLineId: num(l.claim_line_id), claimId: num(l.claim_id), lineNo: num(l.line_no), kind: String(l.kind), amount: num(l.amount_minor) })),
-    };
+    return { ...toSettlementHead(row), lines: (await this.settlementLines([id])).get(id) ?? [] };
   }
 
-  async listSettlements(scope: Scope, period?: string): Promise<Settlement[]> {
-    let query = whereInScope(this.db('settlements').select('id').orderBy('id'), scope, { dealer: 'dealer_id' });
+  private async settlementLines(ids: number[]): Promise<Map<number, Settlement['lines']>> {
+    if (ids.length === 0) return new Map();
+    const lines = (await this.db('settlement_lines as s')
+      .join('claim_lines as l', 'l.id', 's.claim_line_id')
+      .whereIn('s.settlement_id', ids)
+      .orderBy(['s.settlement_id', 'l.claim_id', 'l.line_no'])
+      .select('s.settlement_id', 's.claim_line_id', 'l.claim_id', 'l.line_no', 'l.kind', 's.amount_minor')) as Row[];
+    const out = new Map<number, Settlement['lines']>();
+    for (const [id, rows] of groupBy(lines, 'settlement_id')) out.set(id, rows.map((l) => ({ claimLineId: num(l.claim_line_id), claimId: num(l.claim_id), lineNo: num(l.line_no), kind: String(l.kind), amount: num(l.amount_minor) })));
+    return out;
+  }
+
+  /** The first 500 statements in reach (of a period), without their lines: what a list shows. */
+  async listSettlementHeads(scope: Scope, period?: string): Promise<SettlementHead[]> {
+    let query = whereInScope(this.db('settlements').orderBy('id'), scope, { dealer: 'dealer_id' });
     if (period) query = query.where({ period });
-    const ids = ((await query.limit(500)) as Row[]).map((r) => num(r.id));
-    return Promise.all(ids.map(async (id) => (await this.settlement(id))!));
+    return ((await query.limit(500)) as Row[]).map(toSettlementHead);
+  }
+
+  /** The same with their lines (the API's list): two queries, not one per statement. */
+  async listSettlements(scope: Scope, period?: string): Promise<Settlement[]> {
+    const heads = await this.listSettlementHeads(scope, period);
+    const lines = await this.settlementLines(heads.map((h) => h.id));
+    return heads.map((head) => ({ ...head, lines: lines.get(head.id) ?? [] }));
   }
 
   private async lockSettlement(trx: Knex.Transaction, id: number, scope: Scope | undefined, states: SettlementStatus[]): Promise<Row> {

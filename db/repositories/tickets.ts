@@ -178,14 +178,18 @@ export class TicketsRepository {
   }
 
   async list(filter: TicketFilter = {}): Promise<Ticket[]> {
-    let query = whereInScope(this.db('tickets').select('*'), filter.scope, TICKET_SCOPE_COLUMNS);
+    let query = whereInScope(this.db('tickets').select('id'), filter.scope, TICKET_SCOPE_COLUMNS);
     if (filter.status) query = query.whereIn('status', filter.status);
     if (filter.assigneeUserId === null) query = query.whereNull('assignee_user_id');
     else if (filter.assigneeUserId !== undefined) query = query.where('assignee_user_id', filter.assigneeUserId);
     if (filter.customerId !== undefined) query = query.where('customer_id', filter.customerId);
     if (filter.kind) query = query.where('kind', filter.kind);
     if (filter.ids) query = query.whereIn('id', filter.ids);
-    const rows = (await query.orderBy([{ column: 'opened_at' }, { column: 'id' }]).limit(filter.limit ?? 200).offset(filter.offset ?? 0)) as Row[];
+    // The page's ids first, from an index (status or assignee, then opening time), and only then
+    // their rows: sorting the open tickets' whole rows (clock JSON and all) to keep 100 was the
+    // board's cost at 100,000 tickets.
+    const page = query.orderBy([{ column: 'opened_at' }, { column: 'id' }]).limit(filter.limit ?? 200).offset(filter.offset ?? 0);
+    const rows = (await this.db('tickets as t').join(page.as('p'), 'p.id', 't.id').select('t.*').orderBy([{ column: 't.opened_at' }, { column: 't.id' }])) as Row[];
     return rows.map(fromRow);
   }
 
