@@ -966,6 +966,14 @@ async function sendWriteOffNotice(deps: ApiDeps, settlement: Settlement): Promis
   }
 }
 
+/** A claim line's kind as the write-off notice names it, in each of its languages. */
+const LINE_KIND_NAMES: Record<string, { en: string; zh: string }> = {
+  part: { en: 'part', zh: '配件' },
+  labour: { en: 'labour', zh: '工时' },
+  travel: { en: 'travel', zh: '差旅' },
+  other: { en: 'other', zh: '其他' },
+};
+
 /** What the write-off notice shows: the statement's lines and total as of its current version. */
 export function writeOffContext(settlement: Settlement, dealerName: string): Record<string, unknown> {
   const currency = settlement.total.currency;
@@ -974,7 +982,7 @@ export function writeOffContext(settlement: Settlement, dealerName: string): Rec
     period: settlement.period,
     version: settlement.version,
     total: settlement.total,
-    lines: settlement.lines.map((l) => ({ claimId: l.claimId, lineNo: l.lineNo, kind: l.kind, amount: { amount: l.amount, currency } })),
+    lines: settlement.lines.map((l) => ({ claimId: l.claimId, lineNo: l.lineNo, kind: l.kind, kindName: LINE_KIND_NAMES[l.kind] ?? { en: l.kind, zh: l.kind }, amount: { amount: l.amount, currency } })),
     confirmDueAt: settlement.confirmDueAt?.toISOString(),
   };
 }

@@ -176,6 +176,13 @@ const en = {
   'dealer.hint.hours': 'e.g. 1.5',
   'dealer.hint.lineNos': 'Line numbers, separated by commas',
   'dealer.hint.planLines': 'One part per line: part number, a space, the quantity (P-100 4)',
+  // Each dealer deadline's kind, as a person's home lists it.
+  'deadline.dealer_task_arrange': 'Dealer: arrange the service',
+  'deadline.dealer_task_clerk_check': 'Sales clerk: check the arrangement',
+  'deadline.parts_plan': 'Dealer: parts plan for the season',
+  'deadline.resubmit_window': 'Dealer: resubmit the claim',
+  'deadline.settlement_confirm': 'Dealer: confirm the statement',
+  'deadline.warranty_card': 'Dealer: warranty card',
 };
 
 // Typed against the English table: a missing or extra key fails the type check.
@@ -356,6 +363,12 @@ const zhCN: Record<keyof typeof en, string> = {
   'dealer.hint.hours': '例如 1.5',
   'dealer.hint.lineNos': '行号，用逗号分隔',
   'dealer.hint.planLines': '每行一个配件：配件编号、空格、数量（P-100 4）',
+  'deadline.dealer_task_arrange': '经销商：安排服务',
+  'deadline.dealer_task_clerk_check': '销售内勤：核查安排',
+  'deadline.parts_plan': '经销商：季度配件计划',
+  'deadline.resubmit_window': '经销商：重新提交索赔',
+  'deadline.settlement_confirm': '经销商：确认结算单',
+  'deadline.warranty_card': '经销商：交三包卡',
 };
 
 export default { en, 'zh-CN': zhCN };

@@ -15,7 +15,8 @@ import type { ConsoleArea } from '../context';
 import { CONTENT_TYPES, EXPORT_FORMATS, render, type ExportFormat, type Table } from '../exports/table';
 import { customerTimeZones, namesOf } from '../kit';
 import { translate, type MessageKey } from '../messages';
-import { CONSOLE_TIME_ZONE, formatInZone, humanize, label } from '../views';
+import { ticketWord } from '../ticketWords';
+import { CONSOLE_TIME_ZONE, formatInZone, label } from '../views';
 import { TICKET_QUEUES, ticketQueueRows, type TicketQueue } from './tickets';
 import { callsTable, visitsTable } from '../care/exports';
 
@@ -71,7 +72,7 @@ export const exportsArea: ConsoleArea = {
           const clocks = v.clocks
             .map((c) => `${translate(locale, `clock.${c.name}` as MessageKey)}: ${translate(locale, `clockStatus.${c.status}` as MessageKey)}${c.dueAt && !c.stoppedAt ? ` (${formatInZone(new Date(c.dueAt), zone)})` : ''}`)
             .join('; ');
-          return [v.id, humanize(v.kind), customers.get(v.customerId) ?? `#${v.customerId}`, v.level, humanize(v.status), v.assigneeUserId === null ? null : (engineers.get(v.assigneeUserId) ?? null), clocks, formatInZone(new Date(v.openedAt), zone), zone];
+          return [v.id, ticketWord(locale, 'ticket.kind', v.kind), customers.get(v.customerId) ?? `#${v.customerId}`, v.level, ticketWord(locale, 'ticket.status', v.status), v.assigneeUserId === null ? null : (engineers.get(v.assigneeUserId) ?? null), clocks, formatInZone(new Date(v.openedAt), zone), zone];
         }),
       };
     }

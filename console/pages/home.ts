@@ -38,7 +38,9 @@ export const homeArea: ConsoleArea = {
             label: record.label ?? `#${deadline.recordId}`,
             href: record.href,
             what: wordFor(locale, 'deadline', deadline.kind),
-            description: deadline.description,
+            // The workflow writes its deadline's description in English; a Chinese page has the
+            // deadline's kind and record for it.
+            description: locale === 'en' ? deadline.description : null,
             dueAt: deadline.dueAt,
             timeZone: record.timeZone ?? CONSOLE_TIME_ZONE,
             clock,

@@ -23,7 +23,8 @@ import { emptyForm, formFromError, formValues, type FormState } from '../forms';
 import { customerTimeZones, exportLinks, namesOf, positiveInt } from '../kit';
 import { formFieldOf, STEP_FORMS, stepBody } from './ticketSteps';
 import { translate, type MessageKey } from '../messages';
-import { CONSOLE_TIME_ZONE, humanize, label } from '../views';
+import { ticketSummary, ticketWord } from '../ticketWords';
+import { CONSOLE_TIME_ZONE, label } from '../views';
 
 export const TICKET_QUEUES = ['open', 'mine', 'unassigned', 'breaching_soon', 'breached', 'all'] as const;
 export type TicketQueue = (typeof TICKET_QUEUES)[number];
@@ -115,10 +116,10 @@ export const ticketsArea: ConsoleArea = {
         queues: TICKET_QUEUES.map((q) => ({ label: t(req, res, `tickets.queue.${q}` as MessageKey), count: counts[q], href: q === 'open' ? '/tickets' : `/tickets?queue=${q}`, current: q === queue })),
         tickets: shown.map((v) => ({
           id: v.id,
-          kind: humanize(v.kind),
+          kind: ticketWord(locale, 'ticket.kind', v.kind),
           customer: customers.get(v.customerId) ?? `#${v.customerId}`,
           level: v.level,
-          status: humanize(v.status),
+          status: ticketWord(locale, 'ticket.status', v.status),
           engineer: v.assigneeUserId === null ? null : (engineers.get(v.assigneeUserId) ?? null),
           openedAt: v.openedAt,
           timeZone: zones.get(v.customerId) ?? CONSOLE_TIME_ZONE,
@@ -162,14 +163,14 @@ export const ticketsArea: ConsoleArea = {
         timeZone: zones.get(ticket.customerId) ?? CONSOLE_TIME_ZONE,
         ticket: {
           id: ticket.id,
-          kind: humanize(ticket.kind),
-          status: humanize(ticket.status),
+          kind: ticketWord(locale, 'ticket.kind', ticket.kind),
+          status: ticketWord(locale, 'ticket.status', ticket.status),
           onHold: ticket.onHold,
           level: ticket.faultLevel,
           customer: customers.get(ticket.customerId) ?? `#${ticket.customerId}`,
           device: ticket.serial ? `${ticket.model ?? ''} · ${ticket.serial}` : ticket.model,
           symptom: ticket.symptom,
-          entitlement: humanize(ticket.entitlement),
+          entitlement: ticketWord(locale, 'ticket.entitlementOf', ticket.entitlement),
           engineer: ticket.assigneeUserId === null ? null : (engineers.get(ticket.assigneeUserId) ?? null),
           repeatOf: ticket.repeatOfTicketId,
           charges: charges?.total ? formatMoney(charges.total, locale === 'en' ? 'en-GB' : 'zh-CN') : null,
@@ -177,7 +178,7 @@ export const ticketsArea: ConsoleArea = {
         },
         clocks: shown.clocks.map((c) => ({ name: `${translate(locale, `clock.${c.name}` as MessageKey)}${c.round ? ` (${c.round + 1})` : ''}`, status: translate(locale, `clockStatus.${c.status}` as MessageKey), statusKey: c.status, dueAt: c.dueAt, elapsed: minutes(c.elapsedMs), paused: minutes(c.pausedMs) })),
         links,
-        timeline: timeline.map((e) => ({ at: e.at, kind: humanize(e.kind), actor: e.actor?.name ? `${e.actor.name}${e.actor.role ? ` (${label(locale, 'role', e.actor.role as Role)})` : ''}` : null, summary: e.summary })),
+        timeline: timeline.map((e) => ({ at: e.at, kind: ticketWord(locale, 'ticket.event', e.kind), actor: e.actor?.name ? `${e.actor.name}${e.actor.role ? ` (${label(locale, 'role', e.actor.role as Role)})` : ''}` : null, summary: ticketSummary(locale, e.summary) })),
         steps,
       });
     }

@@ -4,8 +4,10 @@
  * findings and the customer's signature (a mistake first, shown beside its field), moves the next
  * visit with a reason, and prints the inspection report; the service desk records a wrong number
  * and then the call with the script's answers, a low score opening a follow-up. Both work in
- * Chinese; then a smoke pass of every care page in English. Screenshots of each page go to
- * `care/` in CONSOLE_SCREENSHOTS (else a temp dir).
+ * Chinese; then a smoke pass of every care page in English (test/support/consoleSmoke.ts): an
+ * English-reading desk's calls and the open call's form, the service manager's lists, plans with
+ * their step forms, visits and report, and the engineer's pages with the visit's step forms once
+ * they switch to English. Screenshots of each page go to `care/` in CONSOLE_SCREENSHOTS (else a temp dir).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,11 +21,14 @@ import { UsersRepository } from '../../db/repositories/users';
 import { resolvePolicy, type PolicyOverride } from '../../domain/policy';
 import { carePlan } from '../../workflows';
 import { carePlanWorkflowId, type CarePlanInput } from '../../workflows/carePlan.messages';
+import { smokePages, type SmokeOptions } from '../support/consoleSmoke';
 import { startTestSystem, type TestSystem } from '../support/services';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const SCREENSHOTS = path.join(process.env.CONSOLE_SCREENSHOTS ?? fs.mkdtempSync(path.join(os.tmpdir(), 'aftercare-console-')), 'care');
+/** The records' own words, typed in Chinese: an English page shows them as they are. */
+const DATA = ['南昌市第一医院', '八一大道 1 号', '王芳', '李雷', '刘洋', '陈洁', '图像偶尔变慢', '重新插好探测器电缆', '散热风扇有噪音', '机房湿度偏高', '更换散热风扇', '客户机房本周装修', '空号', '每天约 40 例', '操作熟练，保养需再培训', '风扇噪音', '希望尽快更换风扇'];
 
 /** Two visits an hour apart and a first call within the hour, none overdue during the test. */
 const POLICY: PolicyOverride = {
@@ -103,6 +108,7 @@ beforeAll(async () => {
   };
   const engineer = await make('engineer', '刘洋', 'engineer', 'zh-CN');
   await make('desk', '陈洁', 'dispatcher', 'zh-CN');
+  await make('deskEn', 'Zhou Desk', 'dispatcher', 'en');
   await make('manager', 'Li Manager', 'service_manager', 'en');
   await customers.assignEngineer(customer.id, engineer.id);
   const policy = resolvePolicy({ contract: POLICY });
@@ -198,6 +204,14 @@ it('an engineer completes a visit and the service desk records a call from the c
   expect(await engineer.locator(`main a[href="/care-plans/${planId}"]`).count()).toBeGreaterThan(0);
   await shot(engineer, 'home-engineer-zh-CN');
 
+  // Smoke, in English, while the call is open: an English-reading desk's calls and the call's form.
+  const en: SmokeOptions = { base: server.url, locale: 'en', screenshots: SCREENSHOTS, data: [...DATA, 'Zhou Desk', 'Li Manager'] };
+  const [openCall] = await care.listCalls({ planId, now: new Date() });
+  const deskEn = await newPage('en-US');
+  await signIn(deskEn, 'deskEn');
+  const problems = await smokePages(deskEn, [['home-desk-en', '/home'], ['calls-en', '/calls'], ['call-en', `/calls/${openCall!.id}`]], en);
+  expect(await deskEn.locator('#step-complete').count()).toBe(1);
+
   // The service desk: the calls of the day, a wrong number, then the call with the script's answers.
   const desk = await newPage('zh-CN');
   await signIn(desk, 'desk');
@@ -238,25 +252,33 @@ it('an engineer completes a visit and the service desk records a call from the c
   const manager = await newPage('en-US');
   await signIn(manager, 'manager');
   const pages: Array<[string, string, string]> = [
-    ['/visits', 'visits-en', 'Visits'],
-    [`/visits/${second!.id}`, 'visit-en', 'Inspection visit · 南昌市第一医院'],
+    ['/visits', 'visits-manager-en', 'Visits'],
+    [`/visits/${second!.id}`, 'visit-manager-en', 'Inspection visit · 南昌市第一医院'],
     [`/visits/${first!.id}`, 'visit-done-en', 'Inspection visit · 南昌市第一医院'],
     [`/visits/${first!.id}/report`, 'inspection-report-en', 'Inspection report'],
-    ['/calls', 'calls-en', 'Calls today'],
+    ['/calls', 'calls-manager-en', 'Calls today'],
     [`/calls/${call!.id}`, 'call-done-en', 'Return call · 南昌市第一医院'],
+    ['/home', 'home-manager-en', 'My work'],
     ['/care-plans', 'care-plans-en', 'Care plans'],
     [`/care-plans/${planId}`, 'care-plan-en', `Care plan #${planId} · 南昌市第一医院`],
   ];
   for (const [pathname, name, heading] of pages) {
-    const answer = await manager.goto(url(pathname));
-    expect([pathname, answer!.status()]).toEqual([pathname, 200]);
-    expect(await manager.locator('html').getAttribute('lang')).toBe('en');
-    expect(await manager.locator('h1').textContent()).toBe(heading);
-    await shot(manager, name);
+    problems.push(...(await smokePages(manager, [[name, pathname]], en)));
+    expect([pathname, await manager.locator('h1').textContent()]).toEqual([pathname, heading]);
   }
   // The plan's page: the done visit with its report, the moved one next, the follow-up.
   expect(await manager.locator(`table.tasks-past a[href="/visits/${first!.id}/report"]`).count()).toBe(1);
   expect(await manager.locator(`table.tasks-next a[href="/visits/${second!.id}"]`).count()).toBe(1);
   expect(await manager.locator('body').textContent()).toContain('Low satisfaction');
+
+  // The engineer switches to English: their home, visits, the open visit's step forms, the report.
+  await engineer.goto(url('/visits'));
+  await engineer.selectOption('#locale-switch', 'en');
+  await engineer.click('form.locale button[type=submit]');
+  await engineer.waitForURL(url('/visits'));
+  problems.push(...(await smokePages(engineer, [['home-engineer-en', '/home'], ['visits-engineer-en', '/visits'], ['visit-engineer-en', `/visits/${second!.id}`], ['visit-done-engineer-en', `/visits/${first!.id}`], ['inspection-report-engineer-en', `/visits/${first!.id}/report`], ['care-plan-engineer-en', `/care-plans/${planId}`]], en)));
+  await engineer.goto(url(`/visits/${second!.id}`));
+  expect(await engineer.locator('#step-complete').count()).toBe(1);
+  expect(problems).toEqual([]);
   expect(complaints).toEqual([]);
 });

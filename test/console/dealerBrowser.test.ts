@@ -3,7 +3,10 @@
  * workflows and database: finance runs a period's settlement from the console, reviews the statement
  * (the write-off notice goes out), the dealer confirms it in its own language and the ledger shows
  * one posting; the dealer's own pages work in Chinese, a bad claim shows its problem beside the
- * field; dealer B reaches none of dealer A's pages (404).
+ * field; dealer B reaches none of dealer A's pages (404). Finance works in English, so every page
+ * of the dealer area is then smoked in Chinese (test/support/consoleSmoke.ts) as each of its roles
+ * sees it: finance, the sales clerk, the technical appraiser and the dealer, with their forms.
+ * Screenshots go to CONSOLE_SCREENSHOTS (`dealer/` for the smoke pass).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +19,7 @@ import { DealersRepository } from '../../db/repositories/dealers';
 import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
 import { UsersRepository } from '../../db/repositories/users';
 import { DEFAULT_POLICY } from '../../domain/policy';
+import { smokePages, type SmokeOptions } from '../support/consoleSmoke';
 import { startTestSystem, type TestSystem } from '../support/services';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -27,10 +31,14 @@ let system: TestSystem;
 let server: ApiServer;
 let app: ReturnType<typeof createApp>;
 let browser: Browser;
-const tokens = {} as Record<'finance' | 'dealerA' | 'dealerB', string>;
+const tokens = {} as Record<'finance' | 'dealerA' | 'dealerB' | 'financeZh' | 'clerk' | 'appraiser', string>;
 let dealerA: number;
 let saleA: number;
 let claimA: number;
+/** For the smoke pass: a claim still in review, a sale waiting for its card, an open dealer task. */
+let claimInReview: number;
+let salePending: number;
+let taskA: number;
 const complaints: string[] = [];
 const period = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' }).slice(0, 7);
 const today = () => new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
@@ -73,6 +81,10 @@ beforeAll(async () => {
   tokens.finance = await users.issueToken(finance.id, 'browser');
   tokens.dealerA = await users.issueToken(userA.id, 'browser');
   tokens.dealerB = await users.issueToken(userB.id, 'browser');
+  for (const [key, role, name] of [['financeZh', 'finance', 'Qian Cai'], ['clerk', 'sales_clerk', 'Sun Xiao'], ['appraiser', 'technical_appraiser', 'Wu Jian']] as const) {
+    const person = await users.create({ name, email: `${key}@maker.test`, role, locale: 'zh-CN' });
+    tokens[key] = await users.issueToken(person.id, 'browser');
+  }
 
   // Dealer A's approved claim: a travel line and a cleaning line, decided this month.
   const warranty = new DealerWarrantyRepository(knex);
@@ -85,7 +97,10 @@ beforeAll(async () => {
   saleA = sale.id;
   claimA = claim.id;
   // A sale still waiting for its card, for the dealer's pages.
-  await warranty.createSale({ dealerId: dealerA, deviceSerial: `SN-BR-${process.pid}-2`, model: 'M1', saleDate: today(), customerName: 'Li Si' }, terms, new Date());
+  salePending = (await warranty.createSale({ dealerId: dealerA, deviceSerial: `SN-BR-${process.pid}-2`, model: 'M1', saleDate: today(), customerName: 'Li Si' }, terms, new Date())).id;
+  // A claim in review (its part awaited) and a service task, for the clerk's, appraiser's and dealer's forms.
+  claimInReview = (await warranty.submitClaim({ dealerId: dealerA, deviceSerial: sale.deviceSerial, faultCode: 'E2', repairDate: today(), workDone: 'pump checked', lines: [{ kind: 'part', partNo: 'P-100', quantity: 1, unitPrice: { amount: 10000, currency: 'CNY' } }] }, terms, 1, new Date(), today())).id;
+  taskA = (await warranty.createTask({ dealerId: dealerA, deviceSerial: sale.deviceSerial, customerName: 'Zhang San', request: 'annual check' }, terms, 1, new Date())).id;
 
   const temporal = { client: system.temporal.client, taskQueue: system.temporal.taskQueue, namespace: 'default' };
   app = createApp({ knex, temporal, routers: apiModules, logger: { error: (m, e) => console.error(m, e) } });
@@ -188,5 +203,45 @@ it('dealer B reaches none of dealer A’s pages: each answers 404', async () => 
   expect(await page.locator('#statements tbody tr').count()).toBe(0);
   expect(await page.locator('#sales tbody tr').count()).toBe(0);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'dealer-other-en.png'), fullPage: true });
+  expect(complaints).toEqual([]);
+});
+
+it('every page of the dealer area in Chinese, as finance, the sales clerk, the appraiser and the dealer see it', async () => {
+  const statement = (await system.db.knex('settlements').where({ dealer_id: dealerA }).first()) as { id: number };
+  const data = ['Ganzhou Medical Trading', 'Jiujiang Equipment', 'Ganzhou Service', 'Zhang San', 'Li Si', 'Zhou Min', 'Qian Cai', 'Sun Xiao', 'Wu Jian', 'pump replaced', 'pump checked', 'cleaning', 'annual check', 'replace-pump'];
+  const zh: SmokeOptions = { base: server.url, locale: 'zh-CN', screenshots: path.join(SCREENSHOTS, 'dealer'), data };
+  const claims = [[`claim-zh-CN`, `/dealer/claims/${claimA}`], [`claim-review-zh-CN`, `/dealer/claims/${claimInReview}`]] as const;
+  const visits: Array<[keyof typeof tokens, ReadonlyArray<readonly [string, string]>]> = [
+    ['financeZh', [['home-finance-zh-CN', '/home'], ['statements-zh-CN', '/dealer/statements'], ['statements-period-zh-CN', `/dealer/statements?period=${period}`], ['statement-finance-zh-CN', `/dealer/statements/${statement.id}`]]],
+    ['clerk', [['home-clerk-zh-CN', '/home'], ['tasks-zh-CN', '/dealer/tasks'], ['task-clerk-zh-CN', `/dealer/tasks/${taskA}`], ['parts-clerk-zh-CN', '/dealer/parts'], ...claims.map(([n, t]) => [`${n}-clerk`, t] as const)]],
+    ['appraiser', [['home-appraiser-zh-CN', '/home'], ['parts-zh-CN', '/dealer/parts'], ...claims.map(([n, t]) => [`${n}-appraiser`, t] as const)]],
+    ['dealerA', [['home-dealer-zh-CN', '/home'], ['dealer-zh-CN', '/dealer'], ['sale-zh-CN', `/dealer/sales/${salePending}`], ['sale-carded-zh-CN', `/dealer/sales/${saleA}`], ['task-dealer-zh-CN', `/dealer/tasks/${taskA}`], ['statement-dealer-zh-CN', `/dealer/statements/${statement.id}`], ...claims.map(([n, t]) => [`${n}-dealer`, t] as const)]],
+  ];
+  const problems: string[] = [];
+  const forms: Record<string, number> = {};
+  for (const [who, pages] of visits) {
+    const page = await newPage('zh-CN');
+    await signIn(page, tokens[who]);
+    problems.push(...(await smokePages(page, pages, zh)));
+    for (const [, target] of pages) {
+      await page.goto(`${server.url}${target}`);
+      forms[`${who} ${target}`] = await page.locator('section[id^="form-"]').count();
+    }
+    if (who === 'financeZh') {
+      // The notice is the e-mail's own HTML, inline styles and all: opened beside the console's
+      // pages (as the walk above does), outside their script and policy watch.
+      const notice = await page.context().newPage();
+      problems.push(...(await smokePages(notice, [['notice-zh-CN', `/dealer/statements/${statement.id}/notice`]], zh)));
+    }
+    await page.context().close();
+  }
+  expect(problems).toEqual([]);
+  // The forms each role acts with were on the pages smoked.
+  expect(forms[`clerk /dealer/claims/${claimInReview}`]).toBeGreaterThan(0);
+  expect(forms[`appraiser /dealer/claims/${claimInReview}`]).toBeGreaterThan(0);
+  expect(forms[`dealerA /dealer/sales/${salePending}`]).toBe(1);
+  expect(forms[`dealerA /dealer/tasks/${taskA}`]).toBe(1);
+  expect(forms[`clerk /dealer/tasks/${taskA}`]).toBe(1);
+  expect(forms['financeZh /dealer/statements']).toBeGreaterThan(0);
   expect(complaints).toEqual([]);
 });

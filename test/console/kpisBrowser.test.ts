@@ -3,8 +3,9 @@
  * Chinese: the charts draw (chart.js loads under the content policy), the filter form works, and a
  * smoke pass of every page the service manager opens, in Chinese, fails on any 4xx/5xx, script or
  * policy error, and on any English message text or message key left on the page (an untranslated
- * word). Screenshots go to $CONSOLE_SCREENSHOTS/kpis (a temp folder by default). No Temporal: the
- * pages read the database only.
+ * word). Then every role's home in English and in Chinese (switched through the language form),
+ * and the KPIs with their exports in English (test/support/consoleSmoke.ts). Screenshots go to
+ * $CONSOLE_SCREENSHOTS/kpis (a temp folder by default). No Temporal: the pages read the database only.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,8 +13,9 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createApp, startApiServer, type ApiServer } from '../../api';
 import { createConsole } from '../../console';
-import { catalog } from '../../console/messages';
+import { ROLES, type Role } from '../../api/roles';
 import { UsersRepository } from '../../db/repositories/users';
+import { smokePages } from '../support/consoleSmoke';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { KPI_NOW, seedKpiFixture, type KpiFixture } from '../support/kpiFixture';
 
@@ -27,25 +29,9 @@ let browser: Browser;
 let page: Page;
 let fixture: KpiFixture;
 let token: string;
+/** A person of each role (a dealer's of the fixture's North dealer), for each role's home. */
+const roleTokens = {} as Record<Role, string>;
 const complaints: string[] = [];
-
-/**
- * What a Chinese page shows in English: any English message of the catalog that is a phrase (a zh
- * text copied from the English, or an English page's word left in), any message key, and any run of
- * three or more English words (a hard-coded or humanized text). The fixture's own data (names,
- * symptoms) are at most two words.
- */
-function untranslated(text: string): string[] {
-  const en = catalog('en');
-  const found: string[] = [];
-  for (const key of Object.keys(en) as Array<keyof typeof en>) {
-    const english = en[key].replace(/\{\w+\}.*$/, '').trim();
-    if (english.length >= 8 && /\s/.test(english) && text.includes(english)) found.push(`${key}: ${english}`);
-    if (/\.[a-z]/.test(key) && text.includes(key)) found.push(`key ${key}`);
-  }
-  for (const run of text.matchAll(/[A-Za-z]{2,}(?:[ ,]+[A-Za-z]{2,}){2,}/g)) found.push(`words: ${run[0]}`);
-  return found;
-}
 
 beforeAll(async () => {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (as .ci/run does), or set CHROMIUM_PATH`);
@@ -55,6 +41,10 @@ beforeAll(async () => {
   const users = new UsersRepository(db.knex);
   const manager = await users.create({ name: '赵经理', email: 'manager@kpi-browser.test', role: 'service_manager', locale: 'zh-CN' });
   token = await users.issueToken(manager.id, 'browser');
+  for (const role of ROLES) {
+    const person = await users.create({ name: `Smoke ${role}`, email: `${role}@kpi-browser.test`, role, locale: 'en', ...(role === 'dealer' ? { dealerId: fixture.north } : {}) });
+    roleTokens[role] = await users.issueToken(person.id, 'browser');
+  }
   const app = createApp({ knex: db.knex });
   app.use(createConsole({ knex: db.knex, now: () => KPI_NOW }));
   server = await startApiServer(app, 0, '127.0.0.1');
@@ -104,26 +94,52 @@ it('draws the KPI charts, filters, and every page the service manager opens is w
   expect(await page.locator('tr[data-kpi="overdueVisits"] td.figure').textContent()).toBe('—');
   await shot('kpis-dealer-zh-CN');
 
-  // The smoke pass: every page the service manager opens, in Chinese.
-  const pages: Array<[string, string]> = [
-    ['home-zh-CN', '/home'],
-    ['projects-zh-CN', '/projects'],
-    ['tickets-zh-CN', '/tickets'],
-    ['ticket-zh-CN', `/tickets/${fixture.tickets.t5}`],
-    ['kpis-year-zh-CN', '/kpis?from=2025-04-01&to=2026-03-31'],
-    ['kpis-empty-zh-CN', '/kpis?from=2025-01-01&to=2025-01-31'],
-  ];
-  for (const [name, target] of pages) {
-    await page.goto(url(target));
-    expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
-    expect(await page.locator('h1').count()).toBe(1);
-    expect({ page: target, untranslated: untranslated(await page.locator('body').innerText()) }).toEqual({ page: target, untranslated: [] });
-    await shot(name);
-  }
+  // The smoke pass: every page the service manager opens, in Chinese, with their lists' exports.
+  const data = ['North Dealer', 'South Dealer', 'North', 'South', 'KPI Hospital', 'Engineer Li', 'Engineer Wang', 'no image'];
+  const zh = { base: server.url, locale: 'zh-CN', screenshots: SCREENSHOTS, data } as const;
+  const problems = await smokePages(
+    page,
+    [
+      ['home-zh-CN', '/home'],
+      ['projects-zh-CN', '/projects'],
+      ['tickets-zh-CN', '/tickets'],
+      ['ticket-zh-CN', `/tickets/${fixture.tickets.t5}`],
+      ['kpis-year-zh-CN', '/kpis?from=2025-04-01&to=2026-03-31'],
+      ['kpis-empty-zh-CN', '/kpis?from=2025-01-01&to=2025-01-31'],
+    ],
+    zh,
+  );
   const csv = await page.request.get(url('/kpis.csv?from=2026-03-01&to=2026-03-31'));
   expect(csv.status()).toBe(200);
   expect(await csv.text()).toContain('一次修复率');
 
+  expect(problems).toEqual([]);
   expect(complaints.filter((c) => c !== '404 GET /favicon.ico')).toEqual([]);
   expect(fs.readdirSync(SCREENSHOTS).length).toBeGreaterThanOrEqual(8);
+});
+
+it('every role’s home in both languages, and the KPIs with their exports in English', async () => {
+  const problems: string[] = [];
+  for (const role of ROLES) {
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+    const visitor = await context.newPage();
+    try {
+      await visitor.goto(url('/'));
+      await visitor.fill('#f-token', roleTokens[role]);
+      await visitor.click('form.signin button[type=submit]');
+      await visitor.waitForURL(url('/home'));
+      const data = ['North Dealer', 'KPI Hospital', `Smoke ${role}`];
+      problems.push(...(await smokePages(visitor, [[`home-${role}-en`, '/home']], { base: server.url, locale: 'en', screenshots: SCREENSHOTS, data })));
+      if (role === 'service_manager') {
+        problems.push(...(await smokePages(visitor, [['kpis-en', '/kpis?from=2026-03-01&to=2026-03-31'], ['kpis-dealer-en', `/kpis?from=2026-03-01&to=2026-03-31&dealer=${fixture.north}`]], { base: server.url, locale: 'en', screenshots: SCREENSHOTS, data })));
+      }
+      await visitor.selectOption('#locale-switch', 'zh-CN');
+      await Promise.all([visitor.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/locale')), visitor.click('form.locale button[type=submit]')]);
+      await visitor.waitForLoadState();
+      problems.push(...(await smokePages(visitor, [[`home-${role}-zh-CN`, '/home']], { base: server.url, locale: 'zh-CN', screenshots: SCREENSHOTS, data })));
+    } finally {
+      await context.close();
+    }
+  }
+  expect(problems).toEqual([]);
 });

@@ -2,9 +2,14 @@
  * A ticket taken through its ladder from the console in a real browser (Chromium via playwright-core)
  * against the real API code, a real ticket workflow and database: each step is a form on the
  * ticket's page; a bad value shows beside its field, a step the ticket does not allow now shows
- * above its form; the engineer finds it under "my tickets"; the page also speaks Chinese.
+ * above its form; the engineer finds it under "my tickets"; the page also speaks Chinese. The
+ * walk is in English, so every ticket page is smoked in Chinese (test/support/consoleSmoke.ts): the
+ * dispatcher's queues with their exports and the open ticket with its step forms, then the engineer's
+ * queues, home and the closed ticket. Screenshots go to `tickets/` in CONSOLE_SCREENSHOTS.
  */
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
 import { ticketsModule } from '../../api/tickets';
@@ -12,16 +17,21 @@ import { createConsole } from '../../console';
 import { CustomersRepository } from '../../db/repositories/customers';
 import { DevicesRepository } from '../../db/repositories/devices';
 import { UsersRepository } from '../../db/repositories/users';
+import { TICKET_QUEUES } from '../../console/pages/tickets';
+import { smokePages, type SmokeOptions } from '../support/consoleSmoke';
 import { startTestSystem, type TestSystem } from '../support/services';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const SCREENSHOTS = path.join(process.env.CONSOLE_SCREENSHOTS ?? fs.mkdtempSync(path.join(os.tmpdir(), 'aftercare-console-')), 'tickets');
+/** The records' own words, typed in English: a Chinese page shows them as they are. */
+const DATA = ['Nanchang First Hospital', 'no image on the detector', 'Wang Fang', 'Chen Jie', 'Liu Yang', 'Zhao Lei', 'cable fault', 'replaced the detector cable', 'detector board ordered', 'ward without imaging', 'quick and clean'];
 
 let system: TestSystem;
 let server: ApiServer;
 let app: ReturnType<typeof createApp>;
 let browser: Browser;
-let tokens: { dispatcher: string; engineer: string };
+let tokens: { dispatcher: string; engineer: string; desk: string };
 let engineerId: number;
 let ticketId: number;
 const complaints: string[] = [];
@@ -49,8 +59,10 @@ beforeAll(async () => {
   const users = new UsersRepository(knex);
   const dispatcher = await users.create({ name: 'Chen Jie', email: 'dispatcher@browser.test', role: 'dispatcher', locale: 'en' });
   const engineer = await users.create({ name: 'Liu Yang', email: 'engineer@browser.test', role: 'engineer', locale: 'en' });
+  // A second dispatcher who reads Chinese, for the smoke pass of the dispatcher's pages.
+  const desk = await users.create({ name: 'Zhao Lei', email: 'desk@browser.test', role: 'dispatcher', locale: 'zh-CN' });
   engineerId = engineer.id;
-  tokens = { dispatcher: await users.issueToken(dispatcher.id, 'browser'), engineer: await users.issueToken(engineer.id, 'browser') };
+  tokens = { dispatcher: await users.issueToken(dispatcher.id, 'browser'), engineer: await users.issueToken(engineer.id, 'browser'), desk: await users.issueToken(desk.id, 'browser') };
   const customer = await new CustomersRepository(knex).create({ name: 'Nanchang First Hospital' });
   const serial = `BR-${process.pid}-${Date.now()}`;
   const devices = new DevicesRepository(knex);
@@ -80,6 +92,13 @@ afterAll(async () => {
 });
 
 it('takes a ticket through its ladder from the console: each step a form, problems beside the fields', async () => {
+  const zh: SmokeOptions = { base: server.url, locale: 'zh-CN', screenshots: SCREENSHOTS, data: DATA };
+  // Smoke, in Chinese: the dispatcher's queues and the open ticket with every step form it offers.
+  const deskPage = await newPage('zh-CN');
+  await signIn(deskPage, tokens.desk);
+  const problems = await smokePages(deskPage, [['home-dispatcher-zh-CN', '/home'], ...TICKET_QUEUES.map((q) => [`tickets-${q}-zh-CN`, `/tickets?queue=${q}`] as const), ['ticket-open-zh-CN', `/tickets/${ticketId}`]], zh);
+  expect(await deskPage.locator('#step-assign').count()).toBe(1);
+
   const page = await newPage();
   await signIn(page, tokens.dispatcher);
   const ticketUrl = `${server.url}/tickets/${ticketId}`;
@@ -143,5 +162,7 @@ it('takes a ticket through its ladder from the console: each step a form, proble
   expect(await engineerPage.locator('#step-resolve h3').textContent()).toBe('修复：维修记录');
   // An engineer does not dispatch: no assign form.
   expect(await engineerPage.locator('#step-assign').count()).toBe(0);
+  problems.push(...(await smokePages(engineerPage, [['home-engineer-zh-CN', '/home'], ['tickets-mine-engineer-zh-CN', '/tickets?queue=mine'], ['tickets-all-engineer-zh-CN', '/tickets?queue=all'], ['ticket-closed-zh-CN', `/tickets/${ticketId}`]], zh)));
+  expect(problems).toEqual([]);
   expect(complaints).toEqual([]);
 });

@@ -163,7 +163,8 @@ describe('a ticket’s linked records, each a link only for who may open it', ()
     expect(engineer.body).not.toContain('/care-plans/');
     expect(engineer.body).not.toContain('/calls/');
     expect(engineer.body).not.toContain(`care plan ${plan.id}`);
-    expect(engineer.body).toContain('opened from asset care');
+    // The timeline's summary withholds it too, said in the page's language.
+    expect(engineer.body).toContain('<td>由资产关怀发起</td>');
     // Nor does the page they are sent to open for them.
     expect((await page(`/care-plans/${plan.id}`, tokens.engineer3!)).status).toBe(404);
   });

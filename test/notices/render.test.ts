@@ -54,7 +54,7 @@ const samples: Record<string, { context: Record<string, unknown>; optional?: str
       period: '2026-11',
       version: 1,
       total: { amount: 6_868_900, currency: 'CNY' },
-      lines: [{ claimId: 12, lineNo: 1, kind: 'part', amount: { amount: 6_868_900, currency: 'CNY' } }],
+      lines: [{ claimId: 12, lineNo: 1, kind: 'part', kindName: { en: 'part', zh: '配件' }, amount: { amount: 6_868_900, currency: 'CNY' } }],
       confirmDueAt: AT,
     },
     optional: ['confirmDueAt'],
