@@ -1,5 +1,5 @@
 /**
- * The KPI dashboard (PRODUCT §5, 002), each figure one query of db/repositories/kpis.ts; who sees
+ * The KPI dashboard (PRODUCT §5, 002), its figures from db/repositories/kpis.ts (those over the same rows from one query); who sees
  * what is domain/kpi.ts: service managers, leadership and admins everything, finance the dealer
  * figures, a dealer its own, everyone else a 403.
  *
@@ -102,15 +102,14 @@ function kpiRow(locale: Locale, key: KpiKey, figure: Figure): KpiRow {
   return { key, label, value: figure.count === null ? '—' : String(figure.count), basis: figure.count === null ? f.t('kpis.basis.notFiltered') : f.t('kpis.basis.count'), number: figure.count, rate: false };
 }
 
-/** Every KPI the reach shows, each its own query. */
+/** Every KPI the reach shows. */
 async function figures(kpis: KpisRepository, reach: KpiReach, filter: KpiFilter, now: Date) {
   const service = seesServiceKpis(reach);
-  const [onTimeResponse, onTimeRepair, firstTimeFix, partsAccuracy, satisfaction, complaints, complaintClosure, overdueVisits, overdueCalls, engineers] = service
+  // On-time response and repair share one read of the clock rows, first-time fix and parts accuracy one of the resolved repairs.
+  const [onTime, repairs, satisfaction, complaints, complaintClosure, overdueVisits, overdueCalls, engineers] = service
     ? await Promise.all([
-        kpis.onTimeResponse(filter),
-        kpis.onTimeRepair(filter),
-        kpis.firstTimeFix(filter),
-        kpis.partsAccuracy(filter),
+        kpis.onTimeFigures(filter),
+        kpis.resolvedRepairFigures(filter),
         kpis.satisfaction(filter),
         kpis.complaints(filter),
         kpis.complaintClosureHours(filter),
@@ -123,10 +122,10 @@ async function figures(kpis: KpisRepository, reach: KpiReach, filter: KpiFilter,
   const list: Array<[KpiKey, Figure]> = [
     ...(service
       ? ([
-          ['onTimeResponse', { kind: 'rate', rate: onTimeResponse! }],
-          ['onTimeRepair', { kind: 'rate', rate: onTimeRepair! }],
-          ['firstTimeFix', { kind: 'rate', rate: firstTimeFix! }],
-          ['partsAccuracy', { kind: 'rate', rate: partsAccuracy! }],
+          ['onTimeResponse', { kind: 'rate', rate: onTime!.response }],
+          ['onTimeRepair', { kind: 'rate', rate: onTime!.repair }],
+          ['firstTimeFix', { kind: 'rate', rate: repairs!.firstTimeFix }],
+          ['partsAccuracy', { kind: 'rate', rate: repairs!.partsAccuracy }],
           ['satisfaction', { kind: 'mean', mean: satisfaction! }],
           ['complaints', { kind: 'count', count: complaints! }],
           ['complaintClosure', { kind: 'mean', mean: complaintClosure! }],
