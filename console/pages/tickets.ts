@@ -62,6 +62,19 @@ export async function ticketQueueRows(knex: Knex, user: User, queue: TicketQueue
  * have such a row (EXISTS), not rows joined to their tickets: MariaDB then reads the open tickets and
  * the clock rows from two covering indexes instead of looking up each breached ticket's whole row.
  */
+/**
+ * Breached and at-risk tickets are counted up to this many and shown as "1,000+" beyond: a count of
+ * every breached ticket reads every open clock row (tens of thousands in a backlog), for a number
+ * no one reads past a thousand.
+ */
+export const CLOCK_COUNT_CAP = 1000;
+
+/** A queue's count as its tab shows it: the clock queues' counts stop at the cap. */
+export function queueCountLabel(queue: TicketQueue, count: number, locale: string): string {
+  const capped = (queue === 'breached' || queue === 'breaching_soon') && count > CLOCK_COUNT_CAP;
+  return capped ? `${CLOCK_COUNT_CAP.toLocaleString(locale)}+` : count.toLocaleString(locale);
+}
+
 export async function ticketQueueCounts(knex: Knex, user: User, now: Date): Promise<Record<TicketQueue, number>> {
   const scope = readScope(principalOf(user), 'ticket');
   const columns = { customer: 't.customer_id', assignee: 't.assignee_user_id' };
@@ -71,18 +84,15 @@ export async function ticketQueueCounts(knex: Knex, user: User, now: Date): Prom
   const clockRows = (alias: string, narrow: (q: Knex.QueryBuilder) => Knex.QueryBuilder) => (q: Knex.QueryBuilder) =>
     void narrow(q.select(knex.raw('1')).from(`deadlines as ${alias}`).whereRaw(`${alias}.record_id = t.id`).where({ [`${alias}.record_type`]: 'ticket', [`${alias}.status`]: 'open' }).whereIn(`${alias}.kind`, CLOCK_KINDS));
   const late = clockRows('l', (q) => q.where('l.due_at', '<', now));
+  /** At most CLOCK_COUNT_CAP + 1: the rows are read only that far. */
+  const capped = (query: Knex.QueryBuilder) => count(knex.from(query.select(knex.raw('1')).limit(CLOCK_COUNT_CAP + 1).as('c')).first(knex.raw('COUNT(*) AS n')));
   const [openCount, mine, unassigned, all, breached, atRisk] = await Promise.all([
     count(open().first(knex.raw('COUNT(*) AS n'))),
     count(open().where('t.assignee_user_id', user.id).first(knex.raw('COUNT(*) AS n'))),
     count(open().whereNull('t.assignee_user_id').first(knex.raw('COUNT(*) AS n'))),
     count(whereInScope(knex('tickets as t'), scope, columns).first(knex.raw('COUNT(*) AS n'))),
-    count(open().whereExists(late).first(knex.raw('COUNT(*) AS n'))),
-    count(
-      open()
-        .whereExists(clockRows('w', (q) => q.where('w.last_rung', 'like', 'warning%').where('w.due_at', '>=', now)))
-        .whereNotExists(late)
-        .first(knex.raw('COUNT(*) AS n')),
-    ),
+    capped(open().whereExists(late)),
+    capped(open().whereExists(clockRows('w', (q) => q.where('w.last_rung', 'like', 'warning%').where('w.due_at', '>=', now))).whereNotExists(late)),
   ]);
   return { open: openCount, mine, unassigned, breaching_soon: atRisk, breached, all };
 }
@@ -112,8 +122,8 @@ export const ticketsArea: ConsoleArea = {
       send(req, res, 200, 'tickets', {
         title: `${t(req, res, 'tickets.title')}: ${t(req, res, `tickets.queue.${queue}` as MessageKey)}`,
         exports: exportLinks('tickets', `queue=${queue}`),
-        more: counts[queue] > shown.length && shown.length === QUEUE_PAGE_ROWS ? t(req, res, 'tickets.more', { shown: shown.length, count: counts[queue] }) : null,
-        queues: TICKET_QUEUES.map((q) => ({ label: t(req, res, `tickets.queue.${q}` as MessageKey), count: counts[q], href: q === 'open' ? '/tickets' : `/tickets?queue=${q}`, current: q === queue })),
+        more: counts[queue] > shown.length && shown.length === QUEUE_PAGE_ROWS ? t(req, res, 'tickets.more', { shown: shown.length, count: queueCountLabel(queue, counts[queue], locale) }) : null,
+        queues: TICKET_QUEUES.map((q) => ({ label: t(req, res, `tickets.queue.${q}` as MessageKey), count: queueCountLabel(q, counts[q], locale), href: q === 'open' ? '/tickets' : `/tickets?queue=${q}`, current: q === queue })),
         tickets: shown.map((v) => ({
           id: v.id,
           kind: ticketWord(locale, 'ticket.kind', v.kind),

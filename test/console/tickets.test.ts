@@ -221,3 +221,24 @@ describe('a ticket’s linked records, each a link only for who may open it', ()
     }
   });
 });
+
+it('breached and at-risk counts stop at 1,000 (shown "1,000+"), so a backlog costs the board a bounded read', async () => {
+  const { knex } = db;
+  // 1,001 more copies of the breached ticket, each with its open response clock row past due.
+  const { id: _id, ...row } = (await knex('tickets').where({ id: breached.id }).first()) as Record<string, unknown>;
+  const before = Number(((await knex('tickets').max({ n: 'id' }).first()) as { n: number }).n);
+  for (let at = 0; at < 1001; at += 250) await knex('tickets').insert(Array.from({ length: Math.min(250, 1001 - at) }, () => row));
+  const ids = ((await knex('tickets').where('id', '>', before).select('id')) as { id: number }[]).map((r) => Number(r.id));
+  expect(ids.length).toBe(1001);
+  const past = new Date(Date.now() - 60_000);
+  const deadlines = ids.map((id) => ({ workflow_id: `ticket-${id}`, deadline_key: 'respond', record_type: 'ticket', record_id: id, kind: 'ticket_respond', description: 'respond', due_at: past, last_rung: 'breach', status: 'open', opened_at: past }));
+  for (let at = 0; at < deadlines.length; at += 250) await knex('deadlines').insert(deadlines.slice(at, at + 250));
+
+  const board = await page('/tickets?queue=breached', tokens.dispatcher!);
+  expect(board.body).toMatch(/Breached[^<]*<span class="count">1,000\+<\/span>/);
+  expect(board.body).toContain('of 1,000+ are shown');
+  // The open queue is counted in full.
+  const tabs = [...board.body.matchAll(/<span class="count">([^<]*)<\/span>/g)].map((m) => m[1]);
+  // open, mine, unassigned, at risk, breached, all: the open queues are counted in full.
+  expect(tabs).toEqual(['1,004', '0', '1,002', '0', '1,000+', '1,007']);
+});
