@@ -40,19 +40,46 @@ export const QUEUE_PAGE_ROWS = 100;
 export async function ticketQueueRows(knex: Knex, user: User, queue: TicketQueue, now: Date, limit = 500) {
   const scope = readScope(principalOf(user), 'ticket');
   const loadCalendar = calendarLoader(knex);
-  // Breached and at risk are picked from the first 500 open tickets by their clocks computed now.
   const clocked = queue === 'breached' || queue === 'breaching_soon';
+  // Breached and at risk: the oldest open tickets with such a clock row (as the tab counts them),
+  // then kept only if their clocks computed now say so too.
+  const ids = clocked ? await clockQueueIds(knex, scope, queue, now, limit) : undefined;
   const rows = await new TicketsRepository(knex).list({
     scope,
     status: queue === 'all' ? undefined : [...OPEN_STATUSES],
     ...(queue === 'mine' ? { assigneeUserId: user.id } : queue === 'unassigned' ? { assigneeUserId: null } : {}),
-    limit: clocked ? 500 : limit,
+    ...(ids ? { ids } : {}),
+    limit,
   });
   const reach = linkReach(knex, principalOf(user));
   const views = await Promise.all(rows.map((row) => ticketView(knex, row, now, reach, loadCalendar)));
-  if (queue === 'breached') return views.filter((v) => v.clocks.some((c) => c.status === 'breached')).slice(0, limit);
-  if (queue === 'breaching_soon') return views.filter((v) => v.clocks.some((c) => c.status === 'warning') && !v.clocks.some((c) => c.status === 'breached')).slice(0, limit);
+  if (queue === 'breached') return views.filter((v) => v.clocks.some((c) => c.status === 'breached'));
+  if (queue === 'breaching_soon') return views.filter((v) => v.clocks.some((c) => c.status === 'warning') && !v.clocks.some((c) => c.status === 'breached'));
   return views;
+}
+
+const BOARD_COLUMNS = { customer: 't.customer_id', assignee: 't.assignee_user_id' };
+
+/** Open tickets in `scope` as `alias` `t` (the board's queues and counts). */
+const openTickets = (knex: Knex, scope: ReturnType<typeof readScope>) => whereInScope(knex('tickets as t'), scope, BOARD_COLUMNS).whereIn('t.status', OPEN_STATUSES);
+
+/** The ticket's running clock rows (as `alias`), those `narrow` keeps: the rows the ticket's ladder keeps. */
+const clockRows = (knex: Knex, alias: string, narrow: (q: Knex.QueryBuilder) => Knex.QueryBuilder) => (q: Knex.QueryBuilder) =>
+  void narrow(q.select(knex.raw('1')).from(`deadlines as ${alias}`).whereRaw(`${alias}.record_id = t.id`).where({ [`${alias}.record_type`]: 'ticket', [`${alias}.status`]: 'open' }).whereIn(`${alias}.kind`, CLOCK_KINDS));
+/** Past due: breached. */
+const lateRows = (knex: Knex, now: Date) => clockRows(knex, 'l', (q) => q.where('l.due_at', '<', now));
+/** A warning went out and it is not yet due: at risk. */
+const warnedRows = (knex: Knex, now: Date) => clockRows(knex, 'w', (q) => q.where('w.last_rung', 'like', 'warning%').where('w.due_at', '>=', now));
+
+/** Breached (a late clock row) or at risk (a warned one and none late), whichever `queue` asks. */
+function inClockQueue(knex: Knex, query: Knex.QueryBuilder, queue: 'breached' | 'breaching_soon', now: Date): Knex.QueryBuilder {
+  return queue === 'breached' ? query.whereExists(lateRows(knex, now)) : query.whereExists(warnedRows(knex, now)).whereNotExists(lateRows(knex, now));
+}
+
+/** The ids of a clock queue's oldest `limit` open tickets, from the clock rows (one indexed query). */
+async function clockQueueIds(knex: Knex, scope: ReturnType<typeof readScope>, queue: 'breached' | 'breaching_soon', now: Date, limit: number): Promise<number[]> {
+  const rows = (await inClockQueue(knex, openTickets(knex, scope), queue, now).orderBy([{ column: 't.opened_at' }, { column: 't.id' }]).limit(limit).select('t.id')) as { id: unknown }[];
+  return rows.map((r) => Number(r.id));
 }
 
 /**
@@ -77,22 +104,17 @@ export function queueCountLabel(queue: TicketQueue, count: number, locale: strin
 
 export async function ticketQueueCounts(knex: Knex, user: User, now: Date): Promise<Record<TicketQueue, number>> {
   const scope = readScope(principalOf(user), 'ticket');
-  const columns = { customer: 't.customer_id', assignee: 't.assignee_user_id' };
   const count = async (query: Knex.QueryBuilder) => Number(((await query) as { n: number | string } | undefined)?.n ?? 0);
-  const open = () => whereInScope(knex('tickets as t'), scope, columns).whereIn('t.status', OPEN_STATUSES);
-  /** The ticket's running clock rows (as `alias`), those `narrow` keeps. */
-  const clockRows = (alias: string, narrow: (q: Knex.QueryBuilder) => Knex.QueryBuilder) => (q: Knex.QueryBuilder) =>
-    void narrow(q.select(knex.raw('1')).from(`deadlines as ${alias}`).whereRaw(`${alias}.record_id = t.id`).where({ [`${alias}.record_type`]: 'ticket', [`${alias}.status`]: 'open' }).whereIn(`${alias}.kind`, CLOCK_KINDS));
-  const late = clockRows('l', (q) => q.where('l.due_at', '<', now));
+  const open = () => openTickets(knex, scope);
   /** At most CLOCK_COUNT_CAP + 1: the rows are read only that far. */
   const capped = (query: Knex.QueryBuilder) => count(knex.from(query.select(knex.raw('1')).limit(CLOCK_COUNT_CAP + 1).as('c')).first(knex.raw('COUNT(*) AS n')));
   const [openCount, mine, unassigned, all, breached, atRisk] = await Promise.all([
     count(open().first(knex.raw('COUNT(*) AS n'))),
     count(open().where('t.assignee_user_id', user.id).first(knex.raw('COUNT(*) AS n'))),
     count(open().whereNull('t.assignee_user_id').first(knex.raw('COUNT(*) AS n'))),
-    count(whereInScope(knex('tickets as t'), scope, columns).first(knex.raw('COUNT(*) AS n'))),
-    capped(open().whereExists(late)),
-    capped(open().whereExists(clockRows('w', (q) => q.where('w.last_rung', 'like', 'warning%').where('w.due_at', '>=', now))).whereNotExists(late)),
+    count(whereInScope(knex('tickets as t'), scope, BOARD_COLUMNS).first(knex.raw('COUNT(*) AS n'))),
+    capped(inClockQueue(knex, open(), 'breached', now)),
+    capped(inClockQueue(knex, open(), 'breaching_soon', now)),
   ]);
   return { open: openCount, mine, unassigned, breaching_soon: atRisk, breached, all };
 }

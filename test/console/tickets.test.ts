@@ -71,6 +71,10 @@ beforeAll(async () => {
   mine = await open(hospital.id, engineer.id, 60_000, 3_600_000);
   theirs = await open(other.id, engineer2.id, 60_000, 3_600_000);
   breached = await open(hospital.id, null, 7_200_000, 3_600_000);
+  // Its ladder's clock row, past due and breached, as the ticket's workflow keeps it; the board's
+  // clock queues pick their tickets from these rows. `mine` has one running, not yet warned.
+  const clockRow = (ticket: Ticket, dueAt: Date, lastRung: string | null) => ({ workflow_id: `ticket-${ticket.id}`, deadline_key: 'respond', record_type: 'ticket', record_id: ticket.id, kind: 'ticket_respond', description: 'respond', due_at: dueAt, last_rung: lastRung, status: 'open', opened_at: new Date(now) });
+  await db.knex('deadlines').insert([clockRow(breached, new Date(now - 3_600_000), 'breach'), clockRow(mine, new Date(now + 3_540_000), null)]);
 
   // Asset care: the hospital's plan, whose call:1 scored low (a follow-up); a visit assigned to
   // engineer2 puts the plan in their reach, not the tickets.
@@ -122,6 +126,8 @@ it('the dispatcher’s board lists every open ticket; unassigned and breached qu
   const late = await page('/tickets?queue=breached', tokens.dispatcher!);
   expect(listed(late.body)).toEqual([breached.id]);
   expect(late.body).toContain('Response: breached');
+  // The running clock is neither late nor warned: nobody is at risk.
+  expect(listed((await page('/tickets?queue=breaching_soon', tokens.dispatcher!)).body)).toEqual([]);
   expect((await page('/tickets?queue=nonsense', tokens.dispatcher!)).status).toBe(400);
 });
 
