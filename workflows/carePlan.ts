@@ -338,6 +338,18 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
     await notify(`follow-up:${followUp.key}`, 'care-follow-up', await serviceManagers(), { plan: planRef(), reason: followUp.reason, summary: followUp.summary, dueAt: followUp.dueAt }, noticeOptions);
   }
 
+  /** The record of a call answered: its outcome, the call row done and the try that reached someone. */
+  function callDone(task: OpenCareTask, step: CompleteCallStep, at: string, summary: string): RecordCareStepInput {
+    const outcome = { answers: step.answers, satisfaction: step.satisfaction, unsolvedProblem: step.unsolvedProblem ?? false, contactId: step.contactId ?? null };
+    return entry(`${task.key}:done`, 'call_done', summary, {
+      actor: step.actor,
+      at,
+      data: outcome,
+      call: { taskKey: task.key, patch: { status: 'done', doneAt: at, outcome, attempts: task.attempts + 1 } },
+      attempt: { taskKey: task.key, attempt: task.attempts + 1, outcome: 'reached', contactId: step.contactId },
+    });
+  }
+
   kit.step(completeCallUpdate, {
     validate(step) {
       openTask(step.taskKey, false);
@@ -347,18 +359,8 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
       const task = state.open[step.taskKey]!;
       if (task.ticketId !== undefined && patched('care-repair-call-survey')) return completeRepairCall(task, step, at);
       const reason = followUpReason({ satisfaction: step.satisfaction, unsolvedProblem: step.unsolvedProblem }, care());
-      const outcome = { answers: step.answers, satisfaction: step.satisfaction, unsolvedProblem: step.unsolvedProblem ?? false, contactId: step.contactId ?? null };
       const followUp = reason ? await followUpOf(task.key, reason, `return call ${task.key}: ${reason === 'low_score' ? `satisfaction ${step.satisfaction}/5` : `problem not solved on the call: ${step.answers.problems ?? ''}`}`, at) : undefined;
-      await steps.recordCareStep(
-        entry(`${task.key}:done`, 'call_done', `return call ${task.key}: satisfaction ${step.satisfaction}/5${reason ? `, follow-up (${reason})` : ''}`, {
-          actor: step.actor,
-          at,
-          data: outcome,
-          call: { taskKey: task.key, patch: { status: 'done', doneAt: at, outcome, attempts: task.attempts + 1 } },
-          attempt: { taskKey: task.key, attempt: task.attempts + 1, outcome: 'reached', contactId: step.contactId },
-          ...(followUp ? { followUp } : {}),
-        }),
-      );
+      await steps.recordCareStep({ ...callDone(task, step, at, `return call ${task.key}: satisfaction ${step.satisfaction}/5${reason ? `, follow-up (${reason})` : ''}`), ...(followUp ? { followUp } : {}) });
       finish(task.key, at);
       if (followUp) await announceFollowUp(followUp);
       return answer(task.key, 'done', at, { followUp: followUp !== undefined });
@@ -372,16 +374,7 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
    * answered through the link, or the ticket reopened since) does a low score open a care follow-up.
    */
   async function completeRepairCall(task: OpenCareTask, step: CompleteCallStep, at: string): Promise<CareStepResult> {
-    const outcome = { answers: step.answers, satisfaction: step.satisfaction, unsolvedProblem: step.unsolvedProblem ?? false, contactId: step.contactId ?? null };
-    await steps.recordCareStep(
-      entry(`${task.key}:done`, 'call_done', `return call ${task.key}: satisfaction ${step.satisfaction}/5, handed to ticket ${task.ticketId} as its survey`, {
-        actor: step.actor,
-        at,
-        data: outcome,
-        call: { taskKey: task.key, patch: { status: 'done', doneAt: at, outcome, attempts: task.attempts + 1 } },
-        attempt: { taskKey: task.key, attempt: task.attempts + 1, outcome: 'reached', contactId: step.contactId },
-      }),
-    );
+    await steps.recordCareStep(callDone(task, step, at, `return call ${task.key}: satisfaction ${step.satisfaction}/5, handed to ticket ${task.ticketId} as its survey`));
     finish(task.key, at);
     const comment = [step.answers.problems, step.answers.suggestions].filter((text): text is string => typeof text === 'string' && text.trim() !== '').join(' / ').slice(0, 500);
     const survey = await background.surveyTicketFromCall({
