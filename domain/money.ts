@@ -78,13 +78,13 @@ export function toDecimalString(value: Money): string {
   return digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
 }
 
+// A formatter takes some 50 µs to make and a page lists hundreds of amounts: one per locale and currency.
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
 /**
  * Formats for people with Intl in the given BCP-47 locale: `¥128,000.00` (zh-CN),
  * `CN¥128,000.00` (en-GB). The decimal string keeps every digit exact, however large.
  */
-// A formatter takes some 50 µs to make and a page lists hundreds of amounts: one per locale and currency.
-const moneyFormats = new Map<string, Intl.NumberFormat>();
-
 export function formatMoney(value: Money, locale: string): string {
   const decimal = toDecimalString(value);
   const key = `${locale}|${value.currency}`;
