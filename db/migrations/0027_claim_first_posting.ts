@@ -101,7 +101,7 @@ export async function down(knex: Knex): Promise<void> {
       table.dropIndex(index.columns, index.name);
     });
   }
-  await knex.schema.alterTable('claims', (table) => {
-    table.dropColumn('first_posted_at');
-  });
+  // Not knex's dropColumn: on SQLite it rebuilds the table, and dropping the old claims fails the
+  // foreign keys of their lines. SQLite drops a column unindexed and unreferenced in place.
+  await knex.raw('ALTER TABLE claims DROP COLUMN first_posted_at');
 }
