@@ -985,7 +985,11 @@ export class DealerWarrantyRepository {
     return (await this.ledger(num(entry.dealer_id))).find((e) => e.settlementId === settlementId)!;
   }
 
-  /** The unique key on settlement_id makes a second posting a no-op, however it comes. */
+  /**
+   * The unique key on settlement_id makes a second posting a no-op, however it comes. The insert
+   * also sets the first posting of the statement's claims (`claims.first_posted_at`, for days to
+   * settle): a trigger does it, migration 0027, so postings written with SQL keep it too.
+   */
   private async insertLedgerEntry(trx: Knex.Transaction, settlementId: number, now: Date): Promise<void> {
     if (await trx('ledger_entries').where({ settlement_id: settlementId }).first('id')) return;
     const s = (await trx('settlements').where({ id: settlementId }).first()) as Row;

@@ -131,37 +131,34 @@ export class KpisRepository {
   private linesOf(filter: KpiFilter): Sql {
     return and(
       filter.dealerId !== undefined ? { sql: 'l.dealer_id = ?', bindings: [filter.dealerId] } : null,
-      filter.region !== undefined ? { sql: 'EXISTS (SELECT 1 FROM dealers d WHERE d.id = l.dealer_id AND d.region = ?)', bindings: [filter.region] } : null,
+      filter.region !== undefined ? { sql: `l.dealer_id IN (${this.regionDealers()})`, bindings: [filter.region] } : null,
       filter.model !== undefined ? { sql: 'EXISTS (SELECT 1 FROM claims c JOIN dealer_sales s ON s.device_serial = c.device_serial WHERE c.id = l.claim_id AND s.model = ?)', bindings: [filter.model] } : null,
     );
   }
 
   /**
-   * Each claim of the filter with a line settled by a statement posted in the period, with its
-   * submission and its first posting (which may fall before the period: the caller keeps those in it).
+   * The dealers of a region, as a subquery on its one binding: dealers are few, so a region's
+   * lines and claims are read by dealer from the (dealer_id, …) indexes, dealer by dealer.
    */
-  private settledClaims(filter: KpiFilter): Sql {
-    const claims = this.claimsOf(filter);
-    return {
-      sql: `SELECT c.id, c.dealer_id, MIN(c.created_at) AS submitted_at, MIN(le.posted_at) AS posted_at
-            FROM claims c JOIN claim_lines l ON l.claim_id = c.id
-            JOIN settlement_lines sl ON sl.claim_line_id = l.id
-            JOIN ledger_entries le ON le.settlement_id = sl.settlement_id
-            WHERE c.id IN (SELECT l2.claim_id FROM ledger_entries le2
-                           JOIN settlement_lines sl2 ON sl2.settlement_id = le2.settlement_id
-                           JOIN claim_lines l2 ON l2.id = sl2.claim_line_id
-                           WHERE le2.posted_at >= ? AND le2.posted_at < ?)
-              AND ${claims.sql}
-            GROUP BY c.id, c.dealer_id`,
-      bindings: [filter.from, filter.to, ...claims.bindings],
-    };
+  private regionDealers(): string {
+    return 'SELECT d.id FROM dealers d WHERE d.region = ?';
+  }
+
+  /**
+   * Claims `c` of the filter first settled in the period: the ledger deduction of the first
+   * statement that settled a line of the claim was posted in the period. That posting is kept on
+   * the claim (`claims.first_posted_at`, set by triggers on the postings and statement lines,
+   * migration 0027), so the claims come from an index by period, or by dealer and period.
+   */
+  private firstSettledClaims(filter: KpiFilter): Sql {
+    return and({ sql: 'c.first_posted_at >= ? AND c.first_posted_at < ?', bindings: [filter.from, filter.to] }, this.claimsOf(filter));
   }
 
   /** Claims of the filter's dealer, region and model (the period is each KPI's own). */
   private claimsOf(filter: KpiFilter): Sql {
     return and(
       filter.dealerId !== undefined ? { sql: 'c.dealer_id = ?', bindings: [filter.dealerId] } : null,
-      filter.region !== undefined ? { sql: 'EXISTS (SELECT 1 FROM dealers d WHERE d.id = c.dealer_id AND d.region = ?)', bindings: [filter.region] } : null,
+      filter.region !== undefined ? { sql: `c.dealer_id IN (${this.regionDealers()})`, bindings: [filter.region] } : null,
       filter.model !== undefined ? { sql: 'EXISTS (SELECT 1 FROM dealer_sales s WHERE s.device_serial = c.device_serial AND s.model = ?)', bindings: [filter.model] } : null,
     );
   }
@@ -327,12 +324,11 @@ export class KpisRepository {
    * that first settled a line of it, over claims so settled in the period.
    */
   async daysToSettle(filter: KpiFilter): Promise<Mean> {
-    const settled = this.settledClaims(filter);
+    const settled = this.firstSettledClaims(filter);
     const row = await this.one(
-      `SELECT SUM(${this.seconds('s.submitted_at', 's.posted_at')}) / 86400 AS days, COUNT(*) AS claims
-       FROM (${settled.sql}) s
-       WHERE s.posted_at >= ? AND s.posted_at < ?`,
-      [...settled.bindings, filter.from, filter.to],
+      `SELECT SUM(${this.seconds('c.created_at', 'c.first_posted_at')}) / 86400 AS days, COUNT(*) AS claims
+       FROM claims c WHERE ${settled.sql}`,
+      settled.bindings,
     );
     return mean(row.days, row.claims);
   }
@@ -340,7 +336,7 @@ export class KpisRepository {
   /** Approval and days to settle per dealer (the dealers with either in the period), by name. */
   async perDealer(filter: KpiFilter): Promise<DealerKpis[]> {
     const lines = this.linesOf(filter);
-    const settled = this.settledClaims(filter);
+    const settled = this.firstSettledClaims(filter);
     const rows = await this.all(
       `SELECT d.id, d.name, d.region, a.approved, a.decided, s.seconds / 86400 AS settle_days, s.settled
        FROM dealers d
@@ -348,13 +344,12 @@ export class KpisRepository {
                   FROM claim_lines l
                   WHERE l.status IN ('approved', 'rejected') AND l.decided_at >= ? AND l.decided_at < ? AND ${lines.sql}
                   GROUP BY l.dealer_id) a ON a.dealer_id = d.id
-       LEFT JOIN (SELECT x.dealer_id, SUM(${this.seconds('x.submitted_at', 'x.posted_at')}) AS seconds, COUNT(*) AS settled
-                  FROM (${settled.sql}) x
-                  WHERE x.posted_at >= ? AND x.posted_at < ?
-                  GROUP BY x.dealer_id) s ON s.dealer_id = d.id
+       LEFT JOIN (SELECT c.dealer_id, SUM(${this.seconds('c.created_at', 'c.first_posted_at')}) AS seconds, COUNT(*) AS settled
+                  FROM claims c WHERE ${settled.sql}
+                  GROUP BY c.dealer_id) s ON s.dealer_id = d.id
        WHERE (a.decided IS NOT NULL OR s.settled IS NOT NULL)
        ORDER BY d.name, d.id`,
-      [filter.from, filter.to, ...lines.bindings, ...settled.bindings, filter.from, filter.to],
+      [filter.from, filter.to, ...lines.bindings, ...settled.bindings],
     );
     return rows.map((r) => ({ dealerId: Number(r.id), dealer: String(r.name), region: (r.region as string | null) ?? null, approval: rate(r.approved, r.decided), daysToSettle: mean(r.settle_days, r.settled) }));
   }
