@@ -22,6 +22,7 @@ import * as partsPlans from './0022_parts_plans';
 import * as pageIndexes from './0023_page_indexes';
 import * as ticketLinkIndexes from './0024_ticket_link_indexes';
 import * as boardIndexes from './0025_board_indexes';
+import * as ticketFigures from './0026_ticket_figures';
 import * as claimFirstPosting from './0027_claim_first_posting';
 
 interface Migration {
@@ -56,6 +57,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0023_page_indexes', pageIndexes],
   ['0024_ticket_link_indexes', ticketLinkIndexes],
   ['0025_board_indexes', boardIndexes],
+  ['0026_ticket_figures', ticketFigures],
   ['0027_claim_first_posting', claimFirstPosting],
 ];
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { isMysql } from '../knex';
+import { TicketFiguresRepository } from './ticketFigures';
 
 /**
  * The KPIs of PRODUCT §5 (002's 维修及时率, 维修成功率, 配件准确率, 客户满意度 and the dealer
@@ -75,15 +76,24 @@ const and = (...parts: (Sql | null)[]): Sql => {
   return { sql: kept.map((p) => `(${p.sql})`).join(' AND ') || '1 = 1', bindings: kept.flatMap((p) => p.bindings) };
 };
 
-/** Clock kinds of the ticket deadline rows (workflows/serviceTicket.ts: `ticket_<clock>`). */
-export const RESPONSE_CLOCKS = ['ticket_respond', 'ticket_onSite'] as const;
-export const REPAIR_CLOCKS = ['ticket_resolve'] as const;
+/** The service KPIs over tickets, from one read of their kept figures. */
+export interface TicketKpis {
+  onTimeResponse: Rate;
+  onTimeRepair: Rate;
+  firstTimeFix: Rate;
+  partsAccuracy: Rate;
+  satisfaction: Mean;
+  complaints: number;
+  complaintClosureHours: Mean;
+}
 
 export class KpisRepository {
   private readonly mysql: boolean;
+  private readonly figures: TicketFiguresRepository;
 
   constructor(private readonly knex: Knex) {
     this.mysql = isMysql(knex);
+    this.figures = new TicketFiguresRepository(knex);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -95,35 +105,19 @@ export class KpisRepository {
     return this.mysql ? `(TIMESTAMPDIFF(MICROSECOND, ${a}, ${b}) / 1000000)` : `((${b} - ${a}) / 1000.0)`;
   }
 
-  /** A number inside a JSON column, or NULL. */
-  private jsonNumber(column: string, path: string): string {
-    return this.mysql ? `CAST(JSON_UNQUOTE(JSON_EXTRACT(${column}, '${path}')) AS DECIMAL(12,4))` : `json_extract(${column}, '${path}')`;
-  }
-
-  /** Whether ticket `t` was ever put on hold waiting for parts (its clock record's holds). */
-  private partsHold(): string {
-    return this.mysql
-      ? `COALESCE(JSON_CONTAINS(JSON_EXTRACT(t.clock_state, '$.holds[*].reason'), '"parts"'), 0) = 1`
-      : `EXISTS (SELECT 1 FROM json_each(t.clock_state, '$.holds') h WHERE json_extract(h.value, '$.reason') = 'parts')`;
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Shared pieces
 
-  /** Tickets of the filter: opened in the period, of the model, sold by the dealer / in the region. */
-  private ticketsOf(filter: KpiFilter): Sql {
-    const soldBy =
-      filter.dealerId !== undefined || filter.region !== undefined
-        ? and(
-            { sql: 's.device_serial = t.serial', bindings: [] },
-            filter.dealerId !== undefined ? { sql: 's.dealer_id = ?', bindings: [filter.dealerId] } : null,
-            filter.region !== undefined ? { sql: 'd.region = ?', bindings: [filter.region] } : null,
-          )
-        : null;
+  /**
+   * The kept figures `f` of the filter's tickets: opened in the period, of the model, sold by the
+   * dealer or by a dealer of the region (the selling dealer is kept on the figures).
+   */
+  private figuresOf(filter: KpiFilter): Sql {
     return and(
-      { sql: 't.opened_at >= ? AND t.opened_at < ?', bindings: [filter.from, filter.to] },
-      filter.model !== undefined ? { sql: 't.model = ?', bindings: [filter.model] } : null,
-      soldBy ? { sql: `EXISTS (SELECT 1 FROM dealer_sales s JOIN dealers d ON d.id = s.dealer_id WHERE ${soldBy.sql})`, bindings: soldBy.bindings } : null,
+      { sql: 'f.opened_at >= ? AND f.opened_at < ?', bindings: [filter.from, filter.to] },
+      filter.model !== undefined ? { sql: 'f.model = ?', bindings: [filter.model] } : null,
+      filter.dealerId !== undefined ? { sql: 'f.dealer_id = ?', bindings: [filter.dealerId] } : null,
+      filter.region !== undefined ? { sql: `f.dealer_id IN (${this.regionDealers()})`, bindings: [filter.region] } : null,
     );
   }
 
@@ -163,21 +157,6 @@ export class KpisRepository {
     );
   }
 
-  /**
-   * A resolved repair ticket `t` fixed the first time: never reopened (by a step or a low survey),
-   * the engineer on site at most once, and no later ticket recorded as its repeat repair.
-   */
-  private firstTimeFixed(): string {
-    return `NOT EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'reopened')
-      AND (SELECT COUNT(*) FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'arrived') <= 1
-      AND NOT EXISTS (SELECT 1 FROM tickets r WHERE r.repeat_of_ticket_id = t.id)`;
-  }
-
-  /** Survey answers of ticket `t`: the `surveyed` and survey-`reopened` events carry the score. */
-  private surveyScore(): string {
-    return this.jsonNumber('e.data', '$.score');
-  }
-
   private async one(sql: string, bindings: unknown[]): Promise<Row> {
     const result = (await this.knex.raw(sql, bindings as Knex.RawBinding[])) as unknown;
     const rows = (this.mysql ? (result as [Row[]])[0] : (result as Row[])) ?? [];
@@ -190,107 +169,82 @@ export class KpisRepository {
   }
 
   /**
-   * Clocks met / clocks due, over the clock deadline rows of the filter's tickets. A clock is due
-   * once it stopped (row met) or breached (its breach rung fired on the open row); met on time
-   * means stopped before its breach rung fired. A clock still running before its breach, or held,
-   * is not yet due.
+   * Every service KPI over the filter's tickets, summed from their kept figures in one read (the
+   * definitions per ticket are TicketFiguresRepository's). `caughtUp`: the caller has just caught
+   * the figures up.
    */
-  private async clocksOnTime(kinds: readonly string[], filter: KpiFilter): Promise<Rate> {
-    return (await this.clockGroupsOnTime({ only: kinds }, filter)).only;
-  }
-
-  /**
-   * The same for several groups of clocks in one pass over the period's tickets and their clock
-   * rows (the page asks for response and repair together: one read of the rows, not two).
-   */
-  private async clockGroupsOnTime<K extends string>(groups: Record<K, readonly string[]>, filter: KpiFilter): Promise<Record<K, Rate>> {
-    const tickets = this.ticketsOf(filter);
-    const breached = `COALESCE(dl.last_rung, '') LIKE 'breach%'`;
-    const names = Object.keys(groups) as K[];
-    const inGroup = (name: K) => `dl.kind IN (${groups[name].map(() => '?').join(', ')})`;
-    const kinds = [...new Set(names.flatMap((name) => [...groups[name]]))];
-    const sums = names.map(
-      (name, i) => `SUM(CASE WHEN ${inGroup(name)} AND dl.status = 'met' AND NOT ${breached} THEN 1 ELSE 0 END) AS on_time${i},
-         SUM(CASE WHEN ${inGroup(name)} AND (dl.status = 'met' OR (dl.status = 'open' AND ${breached})) THEN 1 ELSE 0 END) AS due${i}`,
-    );
+  async ticketKpis(filter: KpiFilter, caughtUp = false): Promise<TicketKpis> {
+    if (!caughtUp) await this.figures.catchUp();
+    const figures = this.figuresOf(filter);
+    const complaint = `f.kind = 'complaint'`;
+    const resolved = 'f.resolved_repair = 1';
     const row = await this.one(
-      `SELECT ${sums.join(',\n         ')}
-       FROM deadlines dl JOIN tickets t ON t.id = dl.record_id
-       WHERE dl.record_type = 'ticket' AND dl.kind IN (${kinds.map(() => '?').join(', ')}) AND ${tickets.sql}`,
-      [...names.flatMap((name) => [...groups[name], ...groups[name]]), ...kinds, ...tickets.bindings],
+      `SELECT SUM(f.response_on_time) AS response_on_time, SUM(f.response_due) AS response_due,
+         SUM(f.repair_on_time) AS repair_on_time, SUM(f.repair_due) AS repair_due,
+         SUM(f.resolved_repair) AS resolved,
+         SUM(CASE WHEN ${resolved} AND f.fixed_first_time = 1 THEN 1 ELSE 0 END) AS fixed,
+         SUM(CASE WHEN ${resolved} AND f.parts_held = 0 THEN 1 ELSE 0 END) AS accurate,
+         SUM(f.score_total) AS score_total, SUM(f.score_count) AS score_count,
+         SUM(CASE WHEN ${complaint} THEN 1 ELSE 0 END) AS complaints,
+         SUM(CASE WHEN ${complaint} THEN f.closed_seconds END) / 3600 AS closure_hours,
+         SUM(CASE WHEN ${complaint} AND f.closed_seconds IS NOT NULL THEN 1 ELSE 0 END) AS closed
+       FROM ticket_figures f WHERE ${figures.sql}`,
+      figures.bindings,
     );
-    return Object.fromEntries(names.map((name, i) => [name, rate(row[`on_time${i}`], row[`due${i}`])])) as Record<K, Rate>;
+    return {
+      onTimeResponse: rate(row.response_on_time, row.response_due),
+      onTimeRepair: rate(row.repair_on_time, row.repair_due),
+      firstTimeFix: rate(row.fixed, row.resolved),
+      partsAccuracy: rate(row.accurate, row.resolved),
+      satisfaction: mean(row.score_total, row.score_count),
+      complaints: num(row.complaints),
+      complaintClosureHours: mean(row.closure_hours, row.closed),
+    };
   }
 
-  /** First-time fix and parts accuracy: both over the resolved repair tickets, read once. */
-  async resolvedRepairFigures(filter: KpiFilter): Promise<{ firstTimeFix: Rate; partsAccuracy: Rate }> {
-    const tickets = this.ticketsOf(filter);
-    const row = await this.one(
-      `SELECT SUM(CASE WHEN ${this.firstTimeFixed()} THEN 1 ELSE 0 END) AS fixed,
-         SUM(CASE WHEN ${this.partsHold()} THEN 0 ELSE 1 END) AS accurate, COUNT(*) AS resolved
-       FROM tickets t WHERE t.kind = 'repair' AND t.resolved_at IS NOT NULL AND ${tickets.sql}`,
-      tickets.bindings,
-    );
-    return { firstTimeFix: rate(row.fixed, row.resolved), partsAccuracy: rate(row.accurate, row.resolved) };
-  }
-
-  /** On-time response and on-time repair in one pass (see onTimeResponse, onTimeRepair). */
-  onTimeFigures(filter: KpiFilter): Promise<{ response: Rate; repair: Rate }> {
-    return this.clockGroupsOnTime({ response: RESPONSE_CLOCKS, repair: REPAIR_CLOCKS }, filter);
+  /** What the KPI page shows of the tickets: their KPIs and the staff appraisal, after one catch-up. */
+  async serviceKpis(filter: KpiFilter): Promise<{ tickets: TicketKpis; engineers: EngineerKpis[] }> {
+    await this.figures.catchUp();
+    const [tickets, engineers] = await Promise.all([this.ticketKpis(filter, true), this.perEngineer(filter, true)]);
+    return { tickets, engineers };
   }
 
   // ---------------------------------------------------------------------------------------------
   // The KPIs
 
   /** On-time response (维修及时率, response): respond and on-site clocks met on time / due. */
-  onTimeResponse(filter: KpiFilter): Promise<Rate> {
-    return this.clocksOnTime(RESPONSE_CLOCKS, filter);
+  async onTimeResponse(filter: KpiFilter): Promise<Rate> {
+    return (await this.ticketKpis(filter)).onTimeResponse;
   }
 
   /** On-time repair (维修及时率): resolve clocks (each reopen's too) met on time / due. */
-  onTimeRepair(filter: KpiFilter): Promise<Rate> {
-    return this.clocksOnTime(REPAIR_CLOCKS, filter);
+  async onTimeRepair(filter: KpiFilter): Promise<Rate> {
+    return (await this.ticketKpis(filter)).onTimeRepair;
   }
 
   /** First-time fix (维修成功率): resolved repair tickets fixed the first time / resolved repair tickets. */
   async firstTimeFix(filter: KpiFilter): Promise<Rate> {
-    return (await this.resolvedRepairFigures(filter)).firstTimeFix;
+    return (await this.ticketKpis(filter)).firstTimeFix;
   }
 
   /** Parts accuracy (配件准确率): resolved repair tickets never held waiting for parts / resolved repair tickets. */
   async partsAccuracy(filter: KpiFilter): Promise<Rate> {
-    return (await this.resolvedRepairFigures(filter)).partsAccuracy;
+    return (await this.ticketKpis(filter)).partsAccuracy;
   }
 
   /** Satisfaction (客户满意度): the mean survey score (1–5) of the filter's tickets' answers. */
   async satisfaction(filter: KpiFilter): Promise<Mean> {
-    const tickets = this.ticketsOf(filter);
-    const score = this.surveyScore();
-    const row = await this.one(
-      `SELECT SUM(${score}) AS total, COUNT(${score}) AS answers
-       FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
-       WHERE e.kind IN ('surveyed', 'reopened') AND ${tickets.sql}`,
-      tickets.bindings,
-    );
-    return mean(row.total, row.answers);
+    return (await this.ticketKpis(filter)).satisfaction;
   }
 
   /** Complaints opened in the period. */
   async complaints(filter: KpiFilter): Promise<number> {
-    const tickets = this.ticketsOf(filter);
-    const row = await this.one(`SELECT COUNT(*) AS n FROM tickets t WHERE t.kind = 'complaint' AND ${tickets.sql}`, tickets.bindings);
-    return num(row.n);
+    return (await this.ticketKpis(filter)).complaints;
   }
 
   /** Complaint closure time: mean hours from a complaint's intake to its close, over those closed. */
   async complaintClosureHours(filter: KpiFilter): Promise<Mean> {
-    const tickets = this.ticketsOf(filter);
-    const row = await this.one(
-      `SELECT SUM(${this.seconds('t.opened_at', 't.closed_at')}) / 3600 AS hours, COUNT(*) AS closed
-       FROM tickets t WHERE t.kind = 'complaint' AND t.closed_at IS NOT NULL AND ${tickets.sql}`,
-      tickets.bindings,
-    );
-    return mean(row.hours, row.closed);
+    return (await this.ticketKpis(filter)).complaintClosureHours;
   }
 
   /** Overdue visits: care visits due in the period, still not done after their window closed (`now`). */
@@ -358,28 +312,18 @@ export class KpisRepository {
    * The staff appraisal (002): per engineer, over the repair tickets assigned to them that they
    * resolved (opened in the period): on-time repair, first-time fix, parts accuracy, satisfaction.
    */
-  async perEngineer(filter: KpiFilter): Promise<EngineerKpis[]> {
-    const tickets = this.ticketsOf(filter);
-    const resolved = `t.kind = 'repair' AND t.resolved_at IS NOT NULL AND t.assignee_user_id IS NOT NULL AND ${tickets.sql}`;
-    const breached = `COALESCE(dl.last_rung, '') LIKE 'breach%'`;
-    const score = this.surveyScore();
+  async perEngineer(filter: KpiFilter, caughtUp = false): Promise<EngineerKpis[]> {
+    if (!caughtUp) await this.figures.catchUp();
+    const figures = this.figuresOf(filter);
     const rows = await this.all(
-      `SELECT r.assignee_user_id AS user_id, u.name, r.resolved, r.fixed, r.accurate, c.on_time, c.due, s.score_total, s.answers
-       FROM (SELECT t.assignee_user_id, COUNT(*) AS resolved,
-               SUM(CASE WHEN ${this.firstTimeFixed()} THEN 1 ELSE 0 END) AS fixed,
-               SUM(CASE WHEN ${this.partsHold()} THEN 0 ELSE 1 END) AS accurate
-             FROM tickets t WHERE ${resolved} GROUP BY t.assignee_user_id) r
-       JOIN users u ON u.id = r.assignee_user_id
-       LEFT JOIN (SELECT t.assignee_user_id,
-               SUM(CASE WHEN dl.status = 'met' AND NOT ${breached} THEN 1 ELSE 0 END) AS on_time,
-               SUM(CASE WHEN dl.status = 'met' OR (dl.status = 'open' AND ${breached}) THEN 1 ELSE 0 END) AS due
-             FROM tickets t JOIN deadlines dl ON dl.record_type = 'ticket' AND dl.record_id = t.id AND dl.kind = 'ticket_resolve'
-             WHERE ${resolved} GROUP BY t.assignee_user_id) c ON c.assignee_user_id = r.assignee_user_id
-       LEFT JOIN (SELECT t.assignee_user_id, SUM(${score}) AS score_total, COUNT(${score}) AS answers
-             FROM tickets t JOIN ticket_events e ON e.ticket_id = t.id AND e.kind IN ('surveyed', 'reopened')
-             WHERE ${resolved} GROUP BY t.assignee_user_id) s ON s.assignee_user_id = r.assignee_user_id
-       ORDER BY u.name, r.assignee_user_id`,
-      [...tickets.bindings, ...tickets.bindings, ...tickets.bindings],
+      `SELECT f.assignee_user_id AS user_id, u.name, COUNT(*) AS resolved, SUM(f.fixed_first_time) AS fixed,
+         SUM(1 - f.parts_held) AS accurate, SUM(f.repair_on_time) AS on_time, SUM(f.repair_due) AS due,
+         SUM(f.score_total) AS score_total, SUM(f.score_count) AS answers
+       FROM ticket_figures f JOIN users u ON u.id = f.assignee_user_id
+       WHERE f.resolved_repair = 1 AND f.assignee_user_id IS NOT NULL AND ${figures.sql}
+       GROUP BY f.assignee_user_id, u.name
+       ORDER BY u.name, f.assignee_user_id`,
+      figures.bindings,
     );
     return rows.map((r) => ({
       userId: Number(r.user_id),

@@ -1,0 +1,146 @@
+/**
+ * The ticket figures the KPIs sum (ticket_figures, migration 0026; db/repositories/ticketFigures.ts)
+ * are kept right through every kind of change a ticket's figures depend on, written with SQL as the
+ * workflows' activities and the seeds write them: after each change, caught up, the kept rows equal
+ * the figures computed from scratch, and the KPI read sees the change.
+ */
+import type { Knex } from 'knex';
+import { migrateLatest, migrationConfig } from '../../db/migrations';
+import { KpisRepository } from '../../db/repositories/kpis';
+import { TicketFiguresRepository } from '../../db/repositories/ticketFigures';
+import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
+import { MARCH, seedKpiFixture, type KpiFixture } from '../support/kpiFixture';
+
+const at = (iso: string) => new Date(iso);
+
+describe.each(testDatabaseKinds())('ticket figures on %s', (kind) => {
+  let db: TestDatabase;
+  let knex: Knex;
+  let figures: TicketFiguresRepository;
+  let kpis: KpisRepository;
+  let fixture: KpiFixture;
+  let keys = 0;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(kind);
+    knex = db.knex;
+    figures = new TicketFiguresRepository(knex);
+    kpis = new KpisRepository(knex);
+    fixture = await seedKpiFixture(knex);
+  });
+
+  afterAll(async () => {
+    await db.destroy();
+  });
+
+  /** Caught up, the kept rows are the figures computed now, and no change waits. */
+  const expectKeptRight = async () => {
+    await figures.catchUp();
+    expect(await figures.pending()).toBe(0);
+    const normal = (rows: Array<Record<string, unknown>>) =>
+      rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === null || v instanceof Date ? (v instanceof Date ? v.getTime() : v) : k === 'kind' || k === 'model' ? v : Number(v)])));
+    const kept = normal(await figures.kept());
+    expect(kept).toEqual(normal(await figures.computed()));
+    expect(kept.length).toBe(Number(((await knex('tickets').count({ n: '*' }).first()) as { n: unknown }).n));
+  };
+  const event = (ticketId: number, eventKind: string, data?: unknown) => {
+    keys += 1;
+    return knex('ticket_events').insert({ ticket_id: ticketId, event_key: `figures:${keys}`, kind: eventKind, at: at('2026-03-25T00:00:00Z'), summary: eventKind, data: data === undefined ? null : JSON.stringify(data) });
+  };
+
+  it('the fixture written with SQL is kept, and its KPIs read from the kept figures', async () => {
+    expect(await figures.pending()).toBeGreaterThan(0);
+    expect(await kpis.firstTimeFix(MARCH)).toEqual({ value: 1 / 4, numerator: 1, denominator: 4 });
+    await expectKeptRight();
+  });
+
+  it('an event: a second visit, a reopening, a survey', async () => {
+    const { t1 } = fixture.tickets;
+    await event(t1, 'arrived');
+    await expectKeptRight();
+    expect(await kpis.firstTimeFix(MARCH)).toEqual({ value: 0, numerator: 0, denominator: 4 });
+    await event(t1, 'surveyed', { score: 3 });
+    expect(await kpis.satisfaction(MARCH)).toEqual({ value: 18 / 5, count: 5 });
+    await expectKeptRight();
+  });
+
+  it('a clock row: breached, then met late; a new clock', async () => {
+    const { t5 } = fixture.tickets;
+    const before = await kpis.onTimeRepair(MARCH);
+    await knex('deadlines').where({ record_type: 'ticket', record_id: t5, kind: 'ticket_resolve' }).update({ last_rung: 'breach' });
+    expect(await kpis.onTimeRepair(MARCH)).toEqual({ value: before.numerator / (before.denominator + 1), numerator: before.numerator, denominator: before.denominator + 1 });
+    await knex('deadlines').where({ record_type: 'ticket', record_id: t5, kind: 'ticket_resolve' }).update({ status: 'met', closed_at: at('2026-03-31T00:00:00Z') });
+    await knex('deadlines').insert({ workflow_id: `ticket-${t5}`, deadline_key: `ticket:${t5}:onSite`, record_type: 'ticket', record_id: t5, kind: 'ticket_onSite', description: 'onSite', due_at: at('2026-03-31T00:00:00Z'), last_rung: null, provisional: false, status: 'met', opened_at: at('2026-03-30T00:00:00Z'), closed_at: at('2026-03-30T05:00:00Z') });
+    await expectKeptRight();
+  });
+
+  it('the ticket itself: resolved with a parts hold, moved to another model and engineer', async () => {
+    const { t5 } = fixture.tickets;
+    const stored = ((await knex('tickets').where({ id: t5 }).first('clock_state')) as { clock_state: unknown }).clock_state;
+    const clock = (typeof stored === 'string' ? JSON.parse(stored) : stored) as { holds: unknown[] };
+    clock.holds.push({ from: '2026-03-30T02:00:00Z', to: '2026-03-30T04:00:00Z', reason: 'parts' });
+    await knex('tickets').where({ id: t5 }).update({ status: 'resolved', resolved_at: at('2026-03-30T06:00:00Z'), clock_state: JSON.stringify(clock), model: 'CT-200', assignee_user_id: fixture.li });
+    await expectKeptRight();
+    const row = (await figures.kept()).find((r) => Number(r.ticket_id) === t5)!;
+    expect({ resolved: Number(row.resolved_repair), held: Number(row.parts_held), model: row.model, assignee: Number(row.assignee_user_id) }).toEqual({ resolved: 1, held: 1, model: 'CT-200', assignee: fixture.li });
+  });
+
+  it('a repeat repair names an earlier ticket, and is moved to another', async () => {
+    const { t1, t2 } = fixture.tickets;
+    const [repeat] = await knex('tickets').insert({ kind: 'repair', customer_id: (await knex('customers').first('id')).id, serial: 'SN-N1', model: 'DR-7000', channel: 'phone', symptom: 'again', fault_level: 2, entitlement: 'warranty', status: 'assigned', contact: '{}', clock_state: JSON.stringify({ holds: [] }), repeat_of_ticket_id: t1, opened_at: at('2026-03-28T00:00:00Z'), updated_at: at('2026-03-28T00:00:00Z') });
+    await expectKeptRight();
+    await knex('tickets').where({ id: Number(repeat) }).update({ repeat_of_ticket_id: t2 });
+    await expectKeptRight();
+  });
+
+  it('a sale: its serial sold by another dealer, a new sale, a sale removed; other sale changes note nothing', async () => {
+    const north = { ...MARCH, dealerId: fixture.north };
+    const south = { ...MARCH, dealerId: fixture.south };
+    const northTickets = (await kpis.complaints(north)) + (await kpis.firstTimeFix(north)).denominator;
+    await knex('dealer_sales').where({ device_serial: 'SN-N1' }).update({ dealer_id: fixture.south });
+    expect((await kpis.complaints(north)) + (await kpis.firstTimeFix(north)).denominator).toBe(0);
+    expect((await kpis.complaints(south)) + (await kpis.firstTimeFix(south)).denominator).toBeGreaterThanOrEqual(northTickets);
+    await knex('dealer_sales').where({ device_serial: 'SN-N1' }).update({ dealer_id: fixture.north });
+    await knex('dealer_sales').insert({ dealer_id: fixture.north, device_serial: 'SN-X', model: 'DR-7000', sale_date: '2026-01-05', customer_name: 'KPI Hospital', card_due_on: '2026-01-25', warranty: 'pending', created_at: at('2026-01-05T00:00:00Z') });
+    await expectKeptRight();
+    await knex('dealer_sales').where({ device_serial: 'SN-X' }).update({ warranty: 'recognised', card_completed_on: '2026-01-20' });
+    expect(await figures.pending()).toBe(0);
+    await knex('dealer_sales').where({ device_serial: 'SN-X' }).delete();
+    await expectKeptRight();
+  });
+
+  it('a ticket deleted loses its figures', async () => {
+    const { t7 } = fixture.tickets;
+    await knex('ticket_events').where({ ticket_id: t7 }).delete();
+    await knex('deadlines').where({ record_type: 'ticket', record_id: t7 }).delete();
+    await knex('tickets').where({ id: t7 }).delete();
+    await expectKeptRight();
+    expect((await figures.kept()).some((r) => Number(r.ticket_id) === t7)).toBe(false);
+  });
+
+  it('catch-ups running at once leave the same figures', async () => {
+    const { t2, t3, t4 } = fixture.tickets;
+    for (const ticketId of [t2, t3, t4]) await event(ticketId, 'arrived');
+    await figures.rebuild();
+    await Promise.all([event(t3, 'reopened'), figures.catchUp(), figures.catchUp(), kpis.serviceKpis(MARCH)]);
+    await expectKeptRight();
+  });
+
+  it('the migration notes every ticket already there, so the first read computes them', async () => {
+    const other = await createTestDatabase(kind);
+    try {
+      // Back to before 0026 (0027 came after it), tickets written, then forward again.
+      await other.knex.migrate.down(migrationConfig);
+      await other.knex.migrate.down(migrationConfig);
+      expect(await other.knex.schema.hasTable('ticket_figures')).toBe(false);
+      await seedKpiFixture(other.knex);
+      await migrateLatest(other.knex);
+      const kept = new TicketFiguresRepository(other.knex);
+      expect(await kept.pending()).toBe(8);
+      expect(await new KpisRepository(other.knex).firstTimeFix(MARCH)).toEqual({ value: 1 / 4, numerator: 1, denominator: 4 });
+      expect((await kept.kept()).length).toBe(8);
+    } finally {
+      await other.destroy();
+    }
+  });
+});
