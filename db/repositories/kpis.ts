@@ -121,12 +121,13 @@ export class KpisRepository {
     );
   }
 
-  /** Claim lines `l` of the filter's dealer, region and model, without joining their claims. */
+  /** Claim lines `l` of the filter's dealer, region and model, without joining their claims or sales. */
   private linesOf(filter: KpiFilter): Sql {
     return and(
       filter.dealerId !== undefined ? { sql: 'l.dealer_id = ?', bindings: [filter.dealerId] } : null,
       filter.region !== undefined ? { sql: `l.dealer_id IN (${this.regionDealers()})`, bindings: [filter.region] } : null,
-      filter.model !== undefined ? { sql: 'EXISTS (SELECT 1 FROM claims c JOIN dealer_sales s ON s.device_serial = c.device_serial WHERE c.id = l.claim_id AND s.model = ?)', bindings: [filter.model] } : null,
+      // The line keeps its claim's sale's model (migration 0028).
+      filter.model !== undefined ? { sql: 'l.model = ?', bindings: [filter.model] } : null,
     );
   }
 

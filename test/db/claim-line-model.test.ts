@@ -1,0 +1,79 @@
+/**
+ * A claim line keeps its claim's sold device's model (claim_lines.model, migration 0028), which the
+ * dealer KPIs filter by: set when a line is written (by SQL here, as the seeds write them), moved
+ * when the sale's model or serial changes, cleared when the sale goes, and backfilled by the migration.
+ */
+import type { Knex } from 'knex';
+import { migrateLatest, migrationConfig } from '../../db/migrations';
+import { KpisRepository } from '../../db/repositories/kpis';
+import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
+
+const at = (iso: string) => new Date(iso);
+
+describe.each(testDatabaseKinds())('a claim line’s model on %s', (kind) => {
+  let db: TestDatabase;
+  let knex: Knex;
+  let dealerId: number;
+  let keys = 0;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(kind);
+    knex = db.knex;
+    const [id] = await knex('dealers').insert({ name: 'Model Dealer', region: 'West', created_at: at('2026-01-01T00:00:00Z') });
+    dealerId = Number(id);
+  });
+
+  afterAll(async () => {
+    await db.destroy();
+  });
+
+  const sale = (serial: string, model: string) =>
+    knex('dealer_sales').insert({ dealer_id: dealerId, device_serial: serial, model, sale_date: '2026-01-05', customer_name: 'C', card_due_on: '2026-01-25', warranty: 'recognised', created_at: at('2026-01-05T00:00:00Z') });
+  /** A claim of the serial with one line decided (approved) on 2026-03-05; the line's id. */
+  const claimLine = async (serial: string): Promise<number> => {
+    keys += 1;
+    const [claimId] = await knex('claims').insert({ dealer_id: dealerId, device_serial: serial, fault_code: `M${keys}`, repair_date: '2026-02-01', work_done: 'fixed', attachments: '[]', status: 'decided', claim_codes: '[]', audit_required: false, submitted_by: 1, created_at: at('2026-02-01T00:00:00Z'), updated_at: at('2026-02-01T00:00:00Z') });
+    const [lineId] = await knex('claim_lines').insert({ claim_id: Number(claimId), dealer_id: dealerId, line_no: 1, kind: 'part', detail: '{}', currency: 'CNY', claimed_minor: 10_000, codes: '[]', status: 'approved', approved_minor: 8_000, decided_at: at('2026-03-05T00:00:00Z') });
+    return Number(lineId);
+  };
+  const modelOf = async (lineId: number) => ((await knex('claim_lines').where({ id: lineId }).first('model')) as { model: string | null }).model;
+
+  it('a line written with SQL takes its sale’s model, and the KPI filter finds it by that model', async () => {
+    await sale('SN-M1', 'MR-900');
+    const line = await claimLine('SN-M1');
+    expect(await modelOf(line)).toBe('MR-900');
+    const march = { from: at('2026-03-01T00:00:00Z'), to: at('2026-04-01T00:00:00Z') };
+    expect(await new KpisRepository(knex).claimApproval({ ...march, model: 'MR-900' })).toEqual({ value: 1, numerator: 1, denominator: 1 });
+    expect((await new KpisRepository(knex).claimApproval({ ...march, model: 'US-30' })).denominator).toBe(0);
+  });
+
+  it('follows the sale: its model corrected, its serial corrected, the sale removed; other changes leave it', async () => {
+    await sale('SN-M2', 'CT-200');
+    const line = await claimLine('SN-M2');
+    const other = await claimLine('SN-M1');
+    await knex('dealer_sales').where({ device_serial: 'SN-M2' }).update({ model: 'CT-300' });
+    expect(await modelOf(line)).toBe('CT-300');
+    await knex('dealer_sales').where({ device_serial: 'SN-M2' }).update({ warranty: 'not_recognised' });
+    expect(await modelOf(line)).toBe('CT-300');
+    await knex('dealer_sales').where({ device_serial: 'SN-M2' }).update({ device_serial: 'SN-M2b' });
+    expect(await modelOf(line)).toBeNull();
+    await knex('dealer_sales').where({ device_serial: 'SN-M2b' }).update({ device_serial: 'SN-M2' });
+    expect(await modelOf(line)).toBe('CT-300');
+    await knex('dealer_sales').where({ device_serial: 'SN-M2' }).delete();
+    expect(await modelOf(line)).toBeNull();
+    await sale('SN-M2', 'CT-200');
+    expect(await modelOf(line)).toBe('CT-200');
+    expect(await modelOf(other)).toBe('MR-900');
+  });
+
+  it('is backfilled by the migration for lines written before it', async () => {
+    await sale('SN-M3', 'DR-7000');
+    await knex.migrate.down({ ...migrationConfig, name: '0028_claim_line_model' });
+    expect(await knex.schema.hasColumn('claim_lines', 'model')).toBe(false);
+    const line = await claimLine('SN-M3');
+    const orphan = await claimLine('SN-NO-SALE');
+    await migrateLatest(knex);
+    expect(await modelOf(line)).toBe('DR-7000');
+    expect(await modelOf(orphan)).toBeNull();
+  });
+});
