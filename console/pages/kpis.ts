@@ -105,13 +105,18 @@ function kpiRow(locale: Locale, key: KpiKey, figure: Figure): KpiRow {
 /** Every KPI the reach shows. */
 async function figures(kpis: KpisRepository, reach: KpiReach, filter: KpiFilter, now: Date) {
   const service = seesServiceKpis(reach);
-  // The ticket figures from one read of their kept rows (after one catch-up), beside the care counts.
-  const [serviceFigures, overdueVisits, overdueCalls] = service
-    ? await Promise.all([kpis.serviceKpis(filter), kpis.overdueVisits(filter, now), kpis.overdueCalls(filter, now)])
-    : [];
+  // Every figure at once (the pool's connections run them side by side): the ticket figures from one
+  // read of their kept rows after one catch-up, the care counts, the dealer figures.
+  const [serviceFigures, overdueVisits, overdueCalls, claimApproval, daysToSettle, dealers] = await Promise.all([
+    service ? kpis.serviceKpis(filter) : null,
+    service ? kpis.overdueVisits(filter, now) : null,
+    service ? kpis.overdueCalls(filter, now) : null,
+    kpis.claimApproval(filter),
+    kpis.daysToSettle(filter),
+    kpis.perDealer(filter),
+  ]);
   const tickets = serviceFigures?.tickets;
   const engineers = serviceFigures?.engineers;
-  const [claimApproval, daysToSettle, dealers] = await Promise.all([kpis.claimApproval(filter), kpis.daysToSettle(filter), kpis.perDealer(filter)]);
   const list: Array<[KpiKey, Figure]> = [
     ...(service
       ? ([
@@ -122,8 +127,8 @@ async function figures(kpis: KpisRepository, reach: KpiReach, filter: KpiFilter,
           ['satisfaction', { kind: 'mean', mean: tickets!.satisfaction }],
           ['complaints', { kind: 'count', count: tickets!.complaints }],
           ['complaintClosure', { kind: 'mean', mean: tickets!.complaintClosureHours }],
-          ['overdueVisits', { kind: 'count', count: overdueVisits! }],
-          ['overdueCalls', { kind: 'count', count: overdueCalls! }],
+          ['overdueVisits', { kind: 'count', count: overdueVisits ?? null }],
+          ['overdueCalls', { kind: 'count', count: overdueCalls ?? null }],
         ] as Array<[KpiKey, Figure]>)
       : []),
     ['claimApproval', { kind: 'rate', rate: claimApproval }],

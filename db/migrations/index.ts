@@ -24,7 +24,7 @@ import * as ticketLinkIndexes from './0024_ticket_link_indexes';
 import * as boardIndexes from './0025_board_indexes';
 import * as ticketFigures from './0026_ticket_figures';
 import * as claimFirstPosting from './0027_claim_first_posting';
-import * as claimLineModel from './0028_claim_line_model';
+import * as claimModel from './0028_claim_model';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -60,7 +60,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0025_board_indexes', boardIndexes],
   ['0026_ticket_figures', ticketFigures],
   ['0027_claim_first_posting', claimFirstPosting],
-  ['0028_claim_line_model', claimLineModel],
+  ['0028_claim_model', claimModel],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

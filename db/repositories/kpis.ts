@@ -18,7 +18,7 @@ export interface KpiFilter {
   to: Date;
   /** A dealer's region (dealers.region); a ticket's is its device's selling dealer's. */
   region?: string;
-  /** A product model (tickets.model; a claim's sold device's model). */
+  /** A product model (tickets.model; a claim's sold device's model, kept on the claim and its lines). */
   model?: string;
   dealerId?: number;
 }
@@ -154,7 +154,8 @@ export class KpisRepository {
     return and(
       filter.dealerId !== undefined ? { sql: 'c.dealer_id = ?', bindings: [filter.dealerId] } : null,
       filter.region !== undefined ? { sql: `c.dealer_id IN (${this.regionDealers()})`, bindings: [filter.region] } : null,
-      filter.model !== undefined ? { sql: 'EXISTS (SELECT 1 FROM dealer_sales s WHERE s.device_serial = c.device_serial AND s.model = ?)', bindings: [filter.model] } : null,
+      // The claim keeps its sale's model (migration 0028).
+      filter.model !== undefined ? { sql: 'c.model = ?', bindings: [filter.model] } : null,
     );
   }
 
@@ -339,12 +340,14 @@ export class KpisRepository {
 
   /** The regions, models and dealers the filters offer. */
   async choices(): Promise<{ regions: string[]; models: string[]; dealers: Array<{ id: number; name: string }> }> {
-    const [regions, models, dealers] = await Promise.all([
+    const [regions, deviceModels, saleModels, dealers] = await Promise.all([
       this.knex('dealers').whereNotNull('region').distinct('region').orderBy('region') as Promise<Array<{ region: string }>>,
-      // The models of installed devices and of dealers' sales.
-      this.knex.select('model').from('devices').union((q) => void q.select('model').from('dealer_sales')).orderBy('model').limit(500) as Promise<Array<{ model: string }>>,
+      // The models of installed devices and of dealers' sales, each read from its model index.
+      this.knex('devices').distinct('model').orderBy('model').limit(500) as Promise<Array<{ model: string }>>,
+      this.knex('dealer_sales').distinct('model').orderBy('model').limit(500) as Promise<Array<{ model: string }>>,
       this.knex('dealers').select('id', 'name').orderBy('name') as Promise<Array<{ id: number; name: string }>>,
     ]);
+    const models = [...new Set([...deviceModels, ...saleModels].map((m) => m.model))].sort().slice(0, 500).map((model) => ({ model }));
     return { regions: regions.map((r) => r.region), models: models.map((m) => m.model), dealers: dealers.map((d) => ({ id: Number(d.id), name: d.name })) };
   }
 }

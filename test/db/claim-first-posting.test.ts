@@ -99,6 +99,8 @@ describe.each(testDatabaseKinds())('a claim’s first posting on %s', (kind) => 
     await postWithSql(await statement('2026-08', [claim.lineIds[1]!]), '2026-07-10T00:00:00Z');
     await statement('2026-09', [unposted.lineIds[0]!]);
 
+    // 0028 indexes the column 0027 adds: undone first, as a rollback would.
+    await knex.migrate.down({ ...migrationConfig, name: '0028_claim_model' });
     await knex.migrate.down({ ...migrationConfig, name: '0027_claim_first_posting' });
     expect(await knex.schema.hasColumn('claims', 'first_posted_at')).toBe(false);
     await migrateLatest(knex);

@@ -1,7 +1,8 @@
 /**
- * A claim line keeps its claim's sold device's model (claim_lines.model, migration 0028), which the
- * dealer KPIs filter by: set when a line is written (by SQL here, as the seeds write them), moved
- * when the sale's model or serial changes, cleared when the sale goes, and backfilled by the migration.
+ * A claim and its lines keep the claim's sold device's model (claims.model, claim_lines.model,
+ * migration 0028), which the dealer KPIs filter by: set when a claim or line is written (by SQL here,
+ * as the seeds write them), moved when the sale's model or serial changes, cleared when the sale
+ * goes, and backfilled by the migration.
  */
 import type { Knex } from 'knex';
 import { migrateLatest, migrationConfig } from '../../db/migrations';
@@ -10,7 +11,7 @@ import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../sup
 
 const at = (iso: string) => new Date(iso);
 
-describe.each(testDatabaseKinds())('a claim line’s model on %s', (kind) => {
+describe.each(testDatabaseKinds())('a claim’s model on %s', (kind) => {
   let db: TestDatabase;
   let knex: Knex;
   let dealerId: number;
@@ -36,7 +37,12 @@ describe.each(testDatabaseKinds())('a claim line’s model on %s', (kind) => {
     const [lineId] = await knex('claim_lines').insert({ claim_id: Number(claimId), dealer_id: dealerId, line_no: 1, kind: 'part', detail: '{}', currency: 'CNY', claimed_minor: 10_000, codes: '[]', status: 'approved', approved_minor: 8_000, decided_at: at('2026-03-05T00:00:00Z') });
     return Number(lineId);
   };
-  const modelOf = async (lineId: number) => ((await knex('claim_lines').where({ id: lineId }).first('model')) as { model: string | null }).model;
+  /** The line's model, after checking its claim has the same. */
+  const modelOf = async (lineId: number) => {
+    const row = (await knex('claim_lines as l').join('claims as c', 'c.id', 'l.claim_id').where('l.id', lineId).first('l.model as line', 'c.model as claim')) as { line: string | null; claim: string | null };
+    expect(row.claim).toBe(row.line);
+    return row.line;
+  };
 
   it('a line written with SQL takes its sale’s model, and the KPI filter finds it by that model', async () => {
     await sale('SN-M1', 'MR-900');
@@ -45,6 +51,12 @@ describe.each(testDatabaseKinds())('a claim line’s model on %s', (kind) => {
     const march = { from: at('2026-03-01T00:00:00Z'), to: at('2026-04-01T00:00:00Z') };
     expect(await new KpisRepository(knex).claimApproval({ ...march, model: 'MR-900' })).toEqual({ value: 1, numerator: 1, denominator: 1 });
     expect((await new KpisRepository(knex).claimApproval({ ...march, model: 'US-30' })).denominator).toBe(0);
+    // Days to settle reads the claim's model: posted in March, the claim counts under its model only.
+    const [settlementId] = await knex('settlements').insert({ dealer_id: dealerId, period: '2026-03', status: 'confirmed', currency: 'CNY', total_minor: 8_000, created_at: at('2026-03-20T00:00:00Z'), updated_at: at('2026-03-20T00:00:00Z') });
+    await knex('settlement_lines').insert({ settlement_id: Number(settlementId), claim_line_id: line, amount_minor: 8_000 });
+    await knex('ledger_entries').insert({ dealer_id: dealerId, settlement_id: Number(settlementId), kind: 'warranty_writeoff', currency: 'CNY', amount_minor: -8_000, memo: 'sql', posted_at: at('2026-03-21T00:00:00Z') });
+    expect(await new KpisRepository(knex).daysToSettle({ ...march, model: 'MR-900' })).toEqual({ value: 48, count: 1 });
+    expect((await new KpisRepository(knex).daysToSettle({ ...march, model: 'US-30' })).count).toBe(0);
   });
 
   it('follows the sale: its model corrected, its serial corrected, the sale removed; other changes leave it', async () => {
@@ -68,7 +80,7 @@ describe.each(testDatabaseKinds())('a claim line’s model on %s', (kind) => {
 
   it('is backfilled by the migration for lines written before it', async () => {
     await sale('SN-M3', 'DR-7000');
-    await knex.migrate.down({ ...migrationConfig, name: '0028_claim_line_model' });
+    await knex.migrate.down({ ...migrationConfig, name: '0028_claim_model' });
     expect(await knex.schema.hasColumn('claim_lines', 'model')).toBe(false);
     const line = await claimLine('SN-M3');
     const orphan = await claimLine('SN-NO-SALE');
