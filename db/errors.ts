@@ -42,6 +42,12 @@ export function isUniqueViolation(error: unknown): boolean {
   return code === 'ER_DUP_ENTRY' || errno === 1062 || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
+/** MySQL/MariaDB chose this transaction as a deadlock's victim: it may simply be tried again. */
+export function isDeadlock(error: unknown): boolean {
+  const { code, errno } = driverError(error);
+  return code === 'ER_LOCK_DEADLOCK' || errno === 1213;
+}
+
 /** A missing parent row behind a foreign key, from either driver. */
 export function isForeignKeyViolation(error: unknown): boolean {
   const { code, errno } = driverError(error);

@@ -33,7 +33,7 @@ import {
   type SaleFacts,
 } from '../../domain/dealer';
 import type { ServicePolicy } from '../../domain/policy';
-import { ConflictError, NotFoundError, isUniqueViolation } from '../errors';
+import { ConflictError, NotFoundError, isDeadlock, isUniqueViolation } from '../errors';
 import { fromJson, insertedId, toJson, toRequiredDate, toDate } from '../mapping';
 import { whereInScope } from '../scope';
 import { CustomersRepository } from './customers';
@@ -188,10 +188,6 @@ export interface LedgerEntry {
 
 type Row = Record<string, unknown>;
 
-const isDeadlock = (error: unknown): boolean => {
-  const { code, errno } = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; errno?: unknown };
-  return code === 'ER_LOCK_DEADLOCK' || errno === 1213;
-};
 const num = (value: unknown): number => Number(value);
 
 const toSale = (row: Row): DealerSale => ({

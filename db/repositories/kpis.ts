@@ -4,7 +4,9 @@ import { TicketFiguresRepository } from './ticketFigures';
 
 /**
  * The KPIs of PRODUCT §5 (002's 维修及时率, 维修成功率, 配件准确率, 客户满意度 and the dealer
- * figures), each ONE SQL query over the records the processes keep, on MySQL/MariaDB and SQLite.
+ * figures), in SQL over the records the processes keep, on MySQL/MariaDB and SQLite. The ticket
+ * KPIs are one query summing the period's kept per-ticket figures (ticketFigures.ts, caught up
+ * first); the dealer figures read claim lines and claims, which keep their model and first posting.
  * Their definitions are the README's KPI table; a change here changes it there.
  *
  * A rate comes back with its counts, and as null when nothing was counted (never NaN, never 0 %).

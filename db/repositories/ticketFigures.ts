@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isDeadlock } from '../errors';
 import { isMysql } from '../knex';
 
 /**
@@ -45,11 +46,6 @@ export const FIGURE_COLUMNS = [
 ] as const;
 
 type Row = Record<string, unknown>;
-
-const isDeadlock = (error: unknown): boolean => {
-  const { code, errno } = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; errno?: unknown };
-  return code === 'ER_LOCK_DEADLOCK' || errno === 1213;
-};
 
 export class TicketFiguresRepository {
   private readonly mysql: boolean;
