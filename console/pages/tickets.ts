@@ -36,14 +36,17 @@ const CLOCK_KINDS = ['ticket_respond', 'ticket_onSite', 'ticket_resolve', 'ticke
 /** The most rows a queue shows on the page; its download has up to 500. */
 export const QUEUE_PAGE_ROWS = 100;
 
-/** A ticket queue's rows with their clocks, only the tickets `user` may read (the board and its exports). */
-export async function ticketQueueRows(knex: Knex, user: User, queue: TicketQueue, now: Date, limit = 500) {
+/**
+ * A ticket queue's rows with their clocks, only the tickets `user` may read (the board and its
+ * exports). `clockIds`: a clock queue's candidates already read (clockQueueIdsOf), oldest first.
+ */
+export async function ticketQueueRows(knex: Knex, user: User, queue: TicketQueue, now: Date, limit = 500, clockIds?: number[]) {
   const scope = readScope(principalOf(user), 'ticket');
   const loadCalendar = calendarLoader(knex);
   const clocked = queue === 'breached' || queue === 'breaching_soon';
   // Breached and at risk: the oldest open tickets with such a clock row (as the tab counts them),
   // then kept only if their clocks computed now say so too.
-  const ids = clocked ? await clockQueueIds(knex, scope, queue, now, limit) : undefined;
+  const ids = clocked ? (clockIds?.slice(0, limit) ?? (await clockQueueIds(knex, scope, queue, now, limit))) : undefined;
   const rows = await new TicketsRepository(knex).list({
     scope,
     status: queue === 'all' ? undefined : [...OPEN_STATUSES],
@@ -76,6 +79,15 @@ function inClockQueue(knex: Knex, query: Knex.QueryBuilder, queue: 'breached' | 
   return queue === 'breached' ? query.whereExists(lateRows(knex, now)) : query.whereExists(warnedRows(knex, now)).whereNotExists(lateRows(knex, now));
 }
 
+/**
+ * The ids of a clock queue's oldest open tickets that `user` may read, up to one past the count's
+ * cap: the board's breached or at-risk tab counts them and shows the first page of them, from one
+ * read of the clock rows instead of two.
+ */
+export function clockQueueIdsOf(knex: Knex, user: User, queue: 'breached' | 'breaching_soon', now: Date): Promise<number[]> {
+  return clockQueueIds(knex, readScope(principalOf(user), 'ticket'), queue, now, CLOCK_COUNT_CAP + 1);
+}
+
 /** The ids of a clock queue's oldest `limit` open tickets, from the clock rows (one indexed query). */
 async function clockQueueIds(knex: Knex, scope: ReturnType<typeof readScope>, queue: 'breached' | 'breaching_soon', now: Date, limit: number): Promise<number[]> {
   const rows = (await inClockQueue(knex, openTickets(knex, scope), queue, now).orderBy([{ column: 't.opened_at' }, { column: 't.id' }]).limit(limit).select('t.id')) as { id: unknown }[];
@@ -102,7 +114,8 @@ export function queueCountLabel(queue: TicketQueue, count: number, locale: strin
   return capped ? `${CLOCK_COUNT_CAP.toLocaleString(locale)}+` : count.toLocaleString(locale);
 }
 
-export async function ticketQueueCounts(knex: Knex, user: User, now: Date): Promise<Record<TicketQueue, number>> {
+/** `known`: counts the caller is reading anyway (a clock tab's, from its ids), not read again. */
+export async function ticketQueueCounts(knex: Knex, user: User, now: Date, known: Partial<Record<TicketQueue, Promise<number>>> = {}): Promise<Record<TicketQueue, number>> {
   const scope = readScope(principalOf(user), 'ticket');
   const count = async (query: Knex.QueryBuilder) => Number(((await query) as { n: number | string } | undefined)?.n ?? 0);
   const open = () => openTickets(knex, scope);
@@ -113,8 +126,8 @@ export async function ticketQueueCounts(knex: Knex, user: User, now: Date): Prom
     count(open().where('t.assignee_user_id', user.id).first(knex.raw('COUNT(*) AS n'))),
     count(open().whereNull('t.assignee_user_id').first(knex.raw('COUNT(*) AS n'))),
     count(whereInScope(knex('tickets as t'), scope, BOARD_COLUMNS).first(knex.raw('COUNT(*) AS n'))),
-    capped(inClockQueue(knex, open(), 'breached', now)),
-    capped(inClockQueue(knex, open(), 'breaching_soon', now)),
+    known.breached ?? capped(inClockQueue(knex, open(), 'breached', now)),
+    known.breaching_soon ?? capped(inClockQueue(knex, open(), 'breaching_soon', now)),
   ]);
   return { open: openCount, mine, unassigned, breaching_soon: atRisk, breached, all };
 }
@@ -135,7 +148,12 @@ export const ticketsArea: ConsoleArea = {
       const queue = raw as TicketQueue;
       const user = signedInUser(res)!;
       const now = new Date();
-      const [counts, shown] = await Promise.all([ticketQueueCounts(ctx.knex, user, now), ticketQueueRows(ctx.knex, user, queue, now, QUEUE_PAGE_ROWS)]);
+      // A clock tab reads its candidates once, for its count and its page.
+      const clockIds = queue === 'breached' || queue === 'breaching_soon' ? clockQueueIdsOf(ctx.knex, user, queue, now) : undefined;
+      const [counts, shown] = await Promise.all([
+        ticketQueueCounts(ctx.knex, user, now, clockIds ? { [queue]: clockIds.then((ids) => ids.length) } : {}),
+        clockIds ? clockIds.then((ids) => ticketQueueRows(ctx.knex, user, queue, now, QUEUE_PAGE_ROWS, ids)) : ticketQueueRows(ctx.knex, user, queue, now, QUEUE_PAGE_ROWS),
+      ]);
       const [customers, engineers, zones] = await Promise.all([
         namesOf(ctx.knex, 'customers', shown.map((v) => v.customerId)),
         namesOf(ctx.knex, 'users', shown.map((v) => v.assigneeUserId)),
