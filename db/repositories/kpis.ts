@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { isMysql } from '../knex';
+import { rawRows, secondsBetween } from '../dialect';
 import { TicketFiguresRepository } from './ticketFigures';
 
 /**
@@ -90,21 +90,15 @@ export interface TicketKpis {
 }
 
 export class KpisRepository {
-  private readonly mysql: boolean;
   private readonly figures: TicketFiguresRepository;
 
   constructor(private readonly knex: Knex) {
-    this.mysql = isMysql(knex);
     this.figures = new TicketFiguresRepository(knex);
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // Dialect: the few expressions MySQL and SQLite write differently (instants are DATETIME(3) on
-  // MySQL, epoch milliseconds on SQLite; JSON functions differ).
-
   /** Seconds from instant `a` to instant `b`. */
   private seconds(a: string, b: string): string {
-    return this.mysql ? `(TIMESTAMPDIFF(MICROSECOND, ${a}, ${b}) / 1000000)` : `((${b} - ${a}) / 1000.0)`;
+    return secondsBetween(this.knex, a, b);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -162,14 +156,11 @@ export class KpisRepository {
   }
 
   private async one(sql: string, bindings: unknown[]): Promise<Row> {
-    const result = (await this.knex.raw(sql, bindings as Knex.RawBinding[])) as unknown;
-    const rows = (this.mysql ? (result as [Row[]])[0] : (result as Row[])) ?? [];
-    return rows[0] ?? {};
+    return (await rawRows(this.knex, sql, bindings))[0] ?? {};
   }
 
-  private async all(sql: string, bindings: unknown[]): Promise<Row[]> {
-    const result = (await this.knex.raw(sql, bindings as Knex.RawBinding[])) as unknown;
-    return (this.mysql ? (result as [Row[]])[0] : (result as Row[])) ?? [];
+  private all(sql: string, bindings: unknown[]): Promise<Row[]> {
+    return rawRows(this.knex, sql, bindings);
   }
 
   /**

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
+import { rawRows, secondsBetween } from '../dialect';
 import { isDeadlock } from '../errors';
 import { isMysql } from '../knex';
+import { toRequiredDate } from '../mapping';
 
 /**
  * Each ticket's KPI figures, kept in `ticket_figures` (migration 0026) so that a KPI over a period
@@ -47,6 +49,21 @@ export const FIGURE_COLUMNS = [
 
 type Row = Record<string, unknown>;
 
+/** One ticket's figures as read back: numbers as numbers and the instant as a Date, whatever the driver. */
+export type TicketFigures = Record<(typeof FIGURE_COLUMNS)[number], string | number | Date | null>;
+
+const TEXT_COLUMNS: ReadonlySet<string> = new Set(['kind', 'model']);
+function figuresOf(row: Row): TicketFigures {
+  return Object.fromEntries(
+    FIGURE_COLUMNS.map((column) => {
+      const value = row[column];
+      if (value === null || value === undefined) return [column, null];
+      if (column === 'opened_at') return [column, toRequiredDate(value)];
+      return [column, TEXT_COLUMNS.has(column) ? String(value) : Number(value)];
+    }),
+  ) as TicketFigures;
+}
+
 export class TicketFiguresRepository {
   private readonly mysql: boolean;
 
@@ -89,14 +106,14 @@ export class TicketFiguresRepository {
   }
 
   /** The figures every ticket has now by the definitions (tests compare the kept rows with them). */
-  async computed(): Promise<Row[]> {
+  async computed(): Promise<TicketFigures[]> {
     const source = this.source();
-    return this.rows(await this.knex.raw(`${source.sql} ORDER BY t.id`, source.bindings as Knex.RawBinding[]));
+    return (await rawRows(this.knex, `${source.sql} ORDER BY t.id`, source.bindings)).map(figuresOf);
   }
 
   /** The kept rows, in the same shape. */
-  async kept(): Promise<Row[]> {
-    return (await this.knex('ticket_figures').orderBy('ticket_id').select(...FIGURE_COLUMNS)) as Row[];
+  async kept(): Promise<TicketFigures[]> {
+    return ((await this.knex('ticket_figures').orderBy('ticket_id').select(...FIGURE_COLUMNS)) as Row[]).map(figuresOf);
   }
 
   private async recompute(ticketIds: number[], noteIds: number[], attempt = 1): Promise<void> {
@@ -112,10 +129,6 @@ export class TicketFiguresRepository {
       if (isDeadlock(error) && attempt < 5) return this.recompute(ticketIds, noteIds, attempt + 1);
       throw error;
     }
-  }
-
-  private rows(result: unknown): Row[] {
-    return (this.mysql ? (result as [Row[]])[0] : (result as Row[])) ?? [];
   }
 
   /** The figures of the tickets (all when no ids), one row each, in FIGURE_COLUMNS' order. */
@@ -141,7 +154,7 @@ export class TicketFiguresRepository {
           ${clocks(REPAIR_CLOCKS, 'due')} AS repair_due,
           COALESCE(${surveys(`SUM(${score})`)}, 0) AS score_total,
           ${surveys(`COUNT(${score})`)} AS score_count,
-          CASE WHEN t.closed_at IS NOT NULL THEN ${this.seconds('t.opened_at', 't.closed_at')} END AS closed_seconds
+          CASE WHEN t.closed_at IS NOT NULL THEN ${secondsBetween(this.knex, 't.opened_at', 't.closed_at')} END AS closed_seconds
         FROM tickets t ${where}`,
       bindings: ticketIds ?? [],
     };
@@ -166,8 +179,4 @@ export class TicketFiguresRepository {
     return this.mysql ? `CAST(JSON_UNQUOTE(JSON_EXTRACT(${column}, '${path}')) AS DECIMAL(12,4))` : `json_extract(${column}, '${path}')`;
   }
 
-  /** Seconds from instant `a` to instant `b` (DATETIME(3) on MySQL, epoch milliseconds on SQLite). */
-  private seconds(a: string, b: string): string {
-    return this.mysql ? `(TIMESTAMPDIFF(MICROSECOND, ${a}, ${b}) / 1000000)` : `((${b} - ${a}) / 1000.0)`;
-  }
 }
