@@ -19,15 +19,16 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts'],
+    // Everything bundled into the workflow sandbox: the kit, each process's workflows and messages.
+    files: ['workflows/**/*.ts', 'platform/workflowKit/**/*.ts', 'processes/**/*.workflow.ts', 'processes/**/messages.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins (do I/O in an activity).' })),
           patterns: [
-            { group: ['**/activities', '**/activities/*'], allowTypeImports: true, message: 'Import activities with `import type` only: a value import drags I/O into the workflow bundle.' },
-            { group: ['**/db/*', '**/notices', '**/notices/*', '**/api/*', '**/runtime/*'], message: 'Workflow code must not import I/O modules.' },
+            { group: ['**/activities', '**/activities/*', '**/*Activities', '**/activityDeps'], allowTypeImports: true, message: 'Import activities with `import type` only: a value import drags I/O into the workflow bundle.' },
+            { group: ['**/platform/db/*', '**/platform/notices', '**/platform/notices/*', '**/platform/http/*', '**/platform/console/*', '**/platform/temporal/*', '!**/platform/temporal/taskQueues', '!**/platform/temporal/searchAttributes', '**/repository', '**/api/*', '**/console/*', '**/runtime/*', '**/app/*'], message: 'Workflow code must not import I/O modules.' },
           ],
         },
       ],

@@ -1,16 +1,16 @@
-import { createCalendarActivities } from './calendars';
-import { createCareActivities } from './care';
-import { createDealerActivities } from './dealer';
-import { createDeadlineActivities } from './deadlines';
-import type { ActivityDeps } from './deps';
-import { createEscalationActivities, createNoticeActivities } from './notices';
-import { createProjectActivities } from './projects';
-import { createTicketActivities } from './tickets';
-import { createTicketSurveyActivities } from './ticketSurvey';
+import { createCalendarActivities } from '../schedule/calendars/activities';
+import { createCareActivities } from '../processes/care/activities';
+import { createDealerActivities } from '../processes/dealer/activities';
+import { createDeadlineActivities } from '../schedule/deadlines/activities';
+import type { ActivityDeps } from '../platform/temporal/activityDeps';
+import { createEscalationActivities, createNoticeActivities } from '../platform/notices/activities';
+import { createProjectActivities } from '../processes/delivery/activities';
+import { createTicketActivities } from '../processes/tickets/activities';
+import { createTicketSurveyActivities } from '../processes/tickets/surveyActivities';
 
-export type { ActivityDeps } from './deps';
-export type { ComputeDeadlinesInput, ComputedDeadline, DeadlineRequest } from './calendars';
-export type { NoticeRequest, EscalationFallback } from './notices';
+export type { ActivityDeps } from '../platform/temporal/activityDeps';
+export type { ComputeDeadlinesInput, ComputedDeadline, DeadlineRequest } from '../schedule/calendars/activities';
+export type { NoticeRequest, EscalationFallback } from '../platform/notices/activities';
 
 export function createActivities(deps: ActivityDeps) {
   return {

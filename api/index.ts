@@ -1,10 +1,19 @@
-export { createApp, settleBackgroundWork, type ApiDeps, type ApiModule } from './app';
-export { startApiServer, type ApiServer } from './server';
-export { apiModule, type ApiLogger } from './module';
-export { API_PREFIX, defineRoute, type HttpMethod, type Reply, type ResponseSpec, type RouteContext, type RouteHandler, type RouteSpec } from './route';
-export type { Access } from './auth';
-export type { RouteAccess } from './access';
-export type { AuditTarget } from './audit';
-export { ApiError, conflict, forbidden, notFound, unauthenticated, validationFailed, type ErrorBody, type ErrorCode, type FieldProblem } from './errors';
-export { LOCALES, LocaleSchema, ROLES, RoleSchema, type Locale, type Role } from './roles';
-export { z } from './zod';
+import { deadlinesModule } from '../schedule/deadlines/routes';
+import { calendarsModule } from '../schedule/calendars/routes';
+import { customersModule } from '../installedBase/routes';
+import type { ApiModule } from '../platform/http/module';
+import { noticesModule } from '../platform/notices/routes';
+import { policyLayersApi } from '../schedule/policies/routes';
+import { projectsModule } from '../processes/delivery/api';
+import { dealerWarrantyModule } from '../processes/dealer/api';
+import { partsPlansModule } from '../processes/dealer/partsPlans/routes';
+import { ticketsModule } from '../processes/tickets/api';
+import { careTicketsModule } from '../processes/tickets/api/fromCare';
+import { visitFeedModule } from '../schedule/calendars/visitFeed';
+import { careModule } from '../processes/care/api';
+
+/**
+ * Feature modules served by `npm start` and the production API (passed to createApp as `routers`);
+ * users and /healthz are built into createApp.
+ */
+export const apiModules: ApiModule[] = [noticesModule, projectsModule, deadlinesModule, calendarsModule, policyLayersApi, dealerWarrantyModule, partsPlansModule, ticketsModule, careTicketsModule, customersModule, visitFeedModule, careModule];

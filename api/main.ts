@@ -2,12 +2,12 @@
  * Production API entry point (`npm run start:api` after `npm run build`). Stateless: run as many as
  * the load needs behind a load balancer; they share the database and the Temporal namespace.
  */
-import { UsersRepository } from '../db/repositories/users';
-import { ConfigError, loadConfig } from '../runtime/config';
-import { httpAppFor } from '../runtime/httpApp';
-import { openCoreServices } from '../runtime/services';
-import { connectClient } from '../runtime/temporal';
-import { startApiServer } from './server';
+import { UsersRepository } from '../people/repository';
+import { ConfigError, loadConfig } from '../platform/config/config';
+import { httpAppFor } from '../app/httpApp';
+import { openCoreServices } from '../app/services';
+import { connectClient } from '../platform/temporal/connection';
+import { startApiServer } from '../platform/http/server';
 
 async function main(): Promise<void> {
   const config = loadConfig();

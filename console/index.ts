@@ -10,26 +10,26 @@
  */
 import cookieParser from 'cookie-parser';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { createConsoleContext, type ConsoleArea, type ConsoleDeps } from './context';
-import { clientErrorStatus } from './kit';
-import { assetsArea } from './pages/assets';
-import { dealerArea } from './pages/dealer';
-import { callsArea } from './pages/calls';
-import { carePlansArea } from './pages/carePlans';
-import { documentsArea } from './pages/documents';
-import { exportsArea } from './pages/exports';
-import { homeArea } from './pages/home';
-import { inspectionReportArea } from './pages/inspectionReport';
-import { kpisArea } from './pages/kpis';
-import { projectsArea } from './pages/projects';
-import { projectStepsArea } from './pages/projectSteps';
-import { signInArea } from './pages/signIn';
-import { ticketsArea } from './pages/tickets';
-import { visitsArea } from './pages/visits';
-import { consoleSecurityHeaders } from './security';
-import { sessionIdOf } from './session';
+import { createConsoleContext, type ConsoleArea, type ConsoleDeps } from '../platform/console/context';
+import { clientErrorStatus } from '../platform/console/kit';
+import { assetsArea } from '../platform/console/assets';
+import { dealerArea } from '../processes/dealer/console/pages';
+import { callsArea } from '../processes/care/console/calls';
+import { carePlansArea } from '../processes/care/console/carePlans';
+import { documentsArea } from '../processes/delivery/console/documents';
+import { exportsArea } from '../reports/exports/page';
+import { homeArea } from '../reports/home/page';
+import { inspectionReportArea } from '../processes/care/console/inspectionReport';
+import { kpisArea } from '../reports/kpis/page';
+import { projectsArea } from '../processes/delivery/console/projects';
+import { projectStepsArea } from '../processes/delivery/console/projectSteps';
+import { signInArea } from '../people/console/signIn';
+import { ticketsArea } from '../processes/tickets/console/tickets';
+import { visitsArea } from '../processes/care/console/visits';
+import { consoleSecurityHeaders } from '../platform/console/security';
+import { sessionIdOf } from '../platform/console/session';
 
-export type { ConsoleDeps } from './context';
+export type { ConsoleDeps } from '../platform/console/context';
 
 /** The console's areas, in the order of the main navigation. */
 const AREAS: ConsoleArea[] = [

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { createCluster, resolveTemporalServer } from './cluster';
-import { resolveTemporalCli } from './temporalCli';
+import { createCluster, resolveTemporalServer } from '../platform/temporal/cluster';
+import { resolveTemporalCli } from '../platform/temporal/temporalCli';
 
 const log = (line: string) => console.log(`[cluster] ${line}`);
 

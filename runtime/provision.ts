@@ -1,4 +1,4 @@
-import { resolveTemporalCli } from './temporalCli';
+import { resolveTemporalCli } from '../platform/temporal/temporalCli';
 
 /** `npm run temporal:provision`: makes sure a Temporal CLI is available, building it if need be. */
 if (process.env.TEMPORAL_ADDRESS && !process.env.CI) {

@@ -1,17 +1,17 @@
 import path from 'node:path';
 import { Runtime } from '@temporalio/worker';
-import { startApiServer } from '../api';
-import { UsersRepository } from '../db/repositories/users';
-import { createWorkers } from '../worker/createWorker';
-import { WorkerLogger } from '../worker/logger';
-import { adminTokenFor } from './adminToken';
-import { ConfigError, loadConfig, type AppConfig } from './config';
-import { startDevServer, type DevServer } from './devServer';
-import { httpAppFor } from './httpApp';
-import { ensureSchedules } from './schedules';
-import { activitiesFor, openCoreServices } from './services';
-import { connectClient, connectWorkerConnection } from './temporal';
-import { resolveTemporalCli } from './temporalCli';
+import { startApiServer } from '../platform/http';
+import { UsersRepository } from '../people/repository';
+import { createWorkers } from '../platform/temporal/createWorker';
+import { WorkerLogger } from '../platform/temporal/workerLogger';
+import { adminTokenFor } from '../platform/config/adminToken';
+import { ConfigError, loadConfig, type AppConfig } from '../platform/config/config';
+import { startDevServer, type DevServer } from '../platform/temporal/devServer';
+import { httpAppFor } from '../app/httpApp';
+import { ensureSchedules } from '../app/schedules';
+import { activitiesFor, openCoreServices } from '../app/services';
+import { connectClient, connectWorkerConnection } from '../platform/temporal/connection';
+import { resolveTemporalCli } from '../platform/temporal/temporalCli';
 
 const log = (line: string) => console.log(`[aftercare] ${line}`);
 

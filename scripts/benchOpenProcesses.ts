@@ -8,10 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createKnex } from '../db/knex';
-import { UsersRepository } from '../db/repositories/users';
-import { createCluster, resolveTemporalServer } from '../runtime/cluster';
-import { resolveTemporalCli } from '../runtime/temporalCli';
+import { createKnex } from '../platform/db/knex';
+import { UsersRepository } from '../people/repository';
+import { createCluster, resolveTemporalServer } from '../platform/temporal/cluster';
+import { resolveTemporalCli } from '../platform/temporal/temporalCli';
 
 export interface BenchApi {
   post(url: string, body: unknown): Promise<{ elapsed: number; json: { id?: number } }>;

@@ -11,9 +11,9 @@
 import crypto from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { CustomersRepository } from '../db/repositories/customers';
-import { DevicesRepository } from '../db/repositories/devices';
-import { UsersRepository } from '../db/repositories/users';
+import { CustomersRepository } from '../installedBase/customers';
+import { DevicesRepository } from '../installedBase/devices';
+import { UsersRepository } from '../people/repository';
 import type { BareMove } from './benchmark.workflows';
 
 type Report = (what: string, figure: string) => void;

@@ -11,11 +11,11 @@ import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { CustomersRepository } from '../db/repositories/customers';
-import { UsersRepository } from '../db/repositories/users';
+import { CustomersRepository } from '../installedBase/customers';
+import { UsersRepository } from '../people/repository';
 import { resolvePolicy, type PolicyOverride } from '../domain/policy';
 import { carePlan } from '../workflows';
-import type { CarePlanInput } from '../workflows/carePlan.messages';
+import type { CarePlanInput } from '../processes/care/messages';
 
 type Report = (what: string, figure: string) => void;
 

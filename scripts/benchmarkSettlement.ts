@@ -10,10 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Knex } from 'knex';
-import { createKnex } from '../db/knex';
-import { migrateLatest } from '../db/migrations';
-import { DealerWarrantyRepository } from '../db/repositories/dealerWarranty';
-import { periodBounds } from '../domain/dealer';
+import { createKnex } from '../platform/db/knex';
+import { migrateLatest } from '../platform/db/migrations';
+import { DealerWarrantyRepository } from '../processes/dealer/repository';
+import { periodBounds } from '../processes/dealer/rules';
 import { DEFAULT_POLICY } from '../domain/policy';
 
 export async function benchmarkSettlement(knex: Knex, report: (what: string, figure: string) => void): Promise<void> {

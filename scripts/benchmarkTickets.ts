@@ -7,10 +7,10 @@
 import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { CustomersRepository } from '../db/repositories/customers';
-import { DevicesRepository } from '../db/repositories/devices';
-import { PolicyLayersRepository } from '../db/repositories/policyLayers';
-import { UsersRepository } from '../db/repositories/users';
+import { CustomersRepository } from '../installedBase/customers';
+import { DevicesRepository } from '../installedBase/devices';
+import { PolicyLayersRepository } from '../schedule/policies/repository';
+import { UsersRepository } from '../people/repository';
 
 type Report = (what: string, figure: string) => void;
 

@@ -4,13 +4,13 @@
  * Each ensures the Temporal Schedules as it starts (idempotent), so a deployment needs no separate step.
  */
 import { Runtime } from '@temporalio/worker';
-import { ConfigError, loadConfig } from '../runtime/config';
-import { activitiesFor, openCoreServices } from '../runtime/services';
-import { ensureSchedules } from '../runtime/schedules';
-import { connectClient, connectWorkerConnection } from '../runtime/temporal';
-import { noticesTaskQueue } from '../workflows/taskQueues';
-import { createWorkers } from './createWorker';
-import { WorkerLogger } from './logger';
+import { ConfigError, loadConfig } from '../platform/config/config';
+import { activitiesFor, openCoreServices } from '../app/services';
+import { ensureSchedules } from '../app/schedules';
+import { connectClient, connectWorkerConnection } from '../platform/temporal/connection';
+import { noticesTaskQueue } from '../platform/temporal/taskQueues';
+import { createWorkers } from '../platform/temporal/createWorker';
+import { WorkerLogger } from '../platform/temporal/workerLogger';
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -1,9 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { calendarMissingKey, createCalendarActivities } from '../../activities/calendars';
-import { CalendarsRepository } from '../../db/repositories/calendars';
-import { UsersRepository, type User } from '../../db/repositories/users';
+import { calendarMissingKey, createCalendarActivities } from '../../schedule/calendars/activities';
+import { CalendarsRepository } from '../../schedule/calendars/repository';
+import { UsersRepository, type User } from '../../people/repository';
 import { addDuration, makeCalendar, subtractDuration } from '../../domain';
-import { createMailTransport, NoticeOutbox, type MailTransport } from '../../notices';
+import { createMailTransport, NoticeOutbox, type MailTransport } from '../../platform/notices';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 import { startSmtpSink, type SmtpSink } from '../support/smtpSink';
 

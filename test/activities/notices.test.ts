@@ -1,5 +1,5 @@
-import { createEscalationActivities } from '../../activities/notices';
-import { UsersRepository } from '../../db/repositories/users';
+import { createEscalationActivities } from '../../platform/notices/activities';
+import { UsersRepository } from '../../people/repository';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 
 describe.each(testDatabaseKinds())('escalation recipients on %s', (kind) => {

@@ -1,12 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../../activities';
-import { createProjectActivities } from '../../activities/projects';
-import { NotFoundError } from '../../db/errors';
-import { ContractsRepository } from '../../db/repositories/contracts';
-import { CustomersRepository } from '../../db/repositories/customers';
-import { DevicesRepository } from '../../db/repositories/devices';
-import { ProjectsRepository } from '../../db/repositories/projects';
-import type { DoaState, TrialIssue } from '../../workflows/projectDelivery.messages';
+import { createProjectActivities } from '../../processes/delivery/activities';
+import { NotFoundError } from '../../platform/db/errors';
+import { ContractsRepository } from '../../installedBase/contracts';
+import { CustomersRepository } from '../../installedBase/customers';
+import { DevicesRepository } from '../../installedBase/devices';
+import { ProjectsRepository } from '../../processes/delivery/repository';
+import type { DoaState, TrialIssue } from '../../processes/delivery/messages';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 
 const CREATED = new Date('2026-01-05T01:02:03.456Z');

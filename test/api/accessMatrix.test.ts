@@ -4,17 +4,17 @@
  * against the real API, database and Temporal. The expected cells are written out by hand below,
  * per access rule, from the permissions table in the README; a route whose rule has no row fails.
  */
-import { createApp, defineRoute, settleBackgroundWork, startApiServer, z, type ApiServer } from '../../api';
-import { rolesOfRule, type RouteAccess } from '../../api/access';
-import { apiModules } from '../../api/modules';
-import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
-import { DealersRepository } from '../../db/repositories/dealers';
-import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
+import { createApp, defineRoute, settleBackgroundWork, startApiServer, z, type ApiServer } from '../../platform/http';
+import { rolesOfRule, type RouteAccess } from '../../platform/http/access';
+import { apiModules } from '../../api/index';
+import { PolicyLayersRepository } from '../../schedule/policies/repository';
+import { DealersRepository } from '../../installedBase/dealers';
+import { DealerWarrantyRepository } from '../../processes/dealer/repository';
 import { DEFAULT_POLICY } from '../../domain/policy';
-import { ProjectsRepository } from '../../db/repositories/projects';
-import { TicketsRepository } from '../../db/repositories/tickets';
-import { CareRepository } from '../../db/repositories/care';
-import { generateToken, UsersRepository } from '../../db/repositories/users';
+import { ProjectsRepository } from '../../processes/delivery/repository';
+import { TicketsRepository } from '../../processes/tickets/repository';
+import { CareRepository } from '../../processes/care/repository';
+import { generateToken, UsersRepository } from '../../people/repository';
 import { ROLES, type Role } from '../../domain/access';
 import { startTestSystem, type TestSystem } from '../support/services';
 import { SECONDS_POLICY, uniqueContractNo } from '../support/projectHarness';

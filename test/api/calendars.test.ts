@@ -1,5 +1,5 @@
-import { calendarsModule } from '../../api/calendars';
-import { CalendarsRepository } from '../../db/repositories/calendars';
+import { calendarsModule } from '../../schedule/calendars/routes';
+import { CalendarsRepository } from '../../schedule/calendars/repository';
 import { CN_STATUTORY_YEARS } from '../../domain';
 import { startApi, type ApiHarness, type Json } from './harness';
 

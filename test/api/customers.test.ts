@@ -1,8 +1,8 @@
 /** The customer file and its one-to-one engineer, through the real API and database. */
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
-import { apiModules } from '../../api/modules';
-import { CustomersRepository } from '../../db/repositories/customers';
-import { generateToken, UsersRepository } from '../../db/repositories/users';
+import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { apiModules } from '../../api/index';
+import { CustomersRepository } from '../../installedBase/customers';
+import { generateToken, UsersRepository } from '../../people/repository';
 import { startTestSystem, type TestSystem } from '../support/services';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,7 +1,7 @@
 import type express from 'express';
-import { createApp, settleBackgroundWork, startApiServer, type ApiDeps, type ApiServer } from '../../api';
-import { AuditRepository, type AuditEntry } from '../../db/repositories/audit';
-import { generateToken, UsersRepository } from '../../db/repositories/users';
+import { createApp, settleBackgroundWork, startApiServer, type ApiDeps, type ApiServer } from '../../platform/http';
+import { AuditRepository, type AuditEntry } from '../../platform/db/audit';
+import { generateToken, UsersRepository } from '../../people/repository';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
 export interface CallOptions {

@@ -1,6 +1,6 @@
-import { createApp, startApiServer } from '../../api';
-import type { Health } from '../../api/health';
-import { CalendarsRepository } from '../../db/repositories/calendars';
+import { createApp, startApiServer } from '../../platform/http';
+import type { Health } from '../../platform/http/health';
+import { CalendarsRepository } from '../../schedule/calendars/repository';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
 describe('GET /healthz', () => {

@@ -1,5 +1,5 @@
-import { apiModule, defineRoute, z, type AuditTarget } from '../../api';
-import { ConflictError, NotFoundError } from '../../db/errors';
+import { apiModule, defineRoute, z, type AuditTarget } from '../../platform/http';
+import { ConflictError, NotFoundError } from '../../platform/db/errors';
 import { startApi, type ApiHarness } from './harness';
 
 /** A feature module the way later features plug in: routes declared once, passed as `routers`. */

@@ -1,4 +1,4 @@
-import { apiModule, defineRoute, z } from '../../api';
+import { apiModule, defineRoute, z } from '../../platform/http';
 import { startApi, type ApiHarness, type Json } from './harness';
 
 /** Every `$ref` in the document points at something that exists. */

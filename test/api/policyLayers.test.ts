@@ -1,6 +1,6 @@
 /** GET/PUT /api/policy-layers: roles, validation naming `policy.<path>`, the resolved-policy check, 404s and the audit trail. */
-import { policyLayersApi } from '../../api/policyLayers';
-import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
+import { policyLayersApi } from '../../schedule/policies/routes';
+import { PolicyLayersRepository } from '../../schedule/policies/repository';
 import { startApi, type ApiHarness } from './harness';
 
 describe('policy layers API', () => {

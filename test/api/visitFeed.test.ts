@@ -1,9 +1,9 @@
 /** An engineer's visits as an iCalendar feed: issued, read with its token only, revoked. */
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
-import { apiModules } from '../../api/modules';
-import { visitsCalendar } from '../../api/visitFeed';
-import { CustomersRepository } from '../../db/repositories/customers';
-import { generateToken, UsersRepository } from '../../db/repositories/users';
+import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { apiModules } from '../../api/index';
+import { visitsCalendar } from '../../schedule/calendars/visitFeed';
+import { CustomersRepository } from '../../installedBase/customers';
+import { generateToken, UsersRepository } from '../../people/repository';
 import { startTestSystem, type TestSystem } from '../support/services';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -6,8 +6,8 @@
  * twice and exactly one ledger entry per confirmed statement.
  */
 import { Connection } from '@temporalio/client';
-import { TEMPORAL_SERVER_VERSION } from '../../runtime/clusterServer';
-import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/searchAttributes';
+import { TEMPORAL_SERVER_VERSION } from '../../platform/temporal/clusterServer';
+import { SEARCH_ATTRIBUTE_TYPES } from '../../platform/temporal/searchAttributes';
 import { SECONDS_POLICY } from '../support/projectHarness';
 import { gate } from './dealerLoad';
 import { expectNothingLostNothingTwice, startClusterHarness, type ClusterHarness } from './support';

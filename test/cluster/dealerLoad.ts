@@ -6,10 +6,10 @@
  * was answered 2xx is remembered so that the end of each fault can check it is all there, once.
  */
 import crypto from 'node:crypto';
-import { createKnex } from '../../db/knex';
-import { DealersRepository } from '../../db/repositories/dealers';
-import { UsersRepository } from '../../db/repositories/users';
-import { periodOf } from '../../domain/dealer';
+import { createKnex } from '../../platform/db/knex';
+import { DealersRepository } from '../../installedBase/dealers';
+import { UsersRepository } from '../../people/repository';
+import { periodOf } from '../../processes/dealer/rules';
 import type { Answer, Json } from '../support/projectHarness';
 
 export type Call = (method: string, path: string, body?: unknown, token?: string, headers?: Record<string, string>) => Promise<Answer>;

@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createConsole } from '../../console';
-import { SESSION_COOKIE } from '../../console/session';
-import { UsersRepository } from '../../db/repositories/users';
+import { SESSION_COOKIE } from '../../platform/console/session';
+import { UsersRepository } from '../../people/repository';
 import { startProjectHarness, type ProjectHarness } from '../support/projectHarness';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

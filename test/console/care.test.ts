@@ -5,12 +5,12 @@
  * form's mistakes beside its fields with nothing sent on. The steps themselves run against a real
  * workflow in careBrowser.test.ts.
  */
-import { createApp, startApiServer, type ApiServer } from '../../api';
+import { createApp, startApiServer, type ApiServer } from '../../platform/http';
 import { createConsole } from '../../console';
-import { CareRepository, type CareTaskRow } from '../../db/repositories/care';
-import { CustomersRepository } from '../../db/repositories/customers';
-import { DevicesRepository } from '../../db/repositories/devices';
-import { UsersRepository } from '../../db/repositories/users';
+import { CareRepository, type CareTaskRow } from '../../processes/care/repository';
+import { CustomersRepository } from '../../installedBase/customers';
+import { DevicesRepository } from '../../installedBase/devices';
+import { UsersRepository } from '../../people/repository';
 import { resolvePolicy } from '../../domain/policy';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';

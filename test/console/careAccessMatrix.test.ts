@@ -5,16 +5,16 @@
  * problem in both, so nothing is sent on) / 403 / 404 as GET and POST /api/… do, and a list shows the
  * record to the same people. No process engine: every allowed step is refused for its body first.
  */
-import { createApp, startApiServer, type ApiServer } from '../../api';
-import { apiModules } from '../../api/modules';
+import { createApp, startApiServer, type ApiServer } from '../../platform/http';
+import { apiModules } from '../../api/index';
 import { createConsole } from '../../console';
-import { CareRepository } from '../../db/repositories/care';
-import { ContractsRepository } from '../../db/repositories/contracts';
-import { CustomersRepository } from '../../db/repositories/customers';
-import { DealersRepository } from '../../db/repositories/dealers';
-import { DevicesRepository } from '../../db/repositories/devices';
-import { ProjectsRepository } from '../../db/repositories/projects';
-import { UsersRepository } from '../../db/repositories/users';
+import { CareRepository } from '../../processes/care/repository';
+import { ContractsRepository } from '../../installedBase/contracts';
+import { CustomersRepository } from '../../installedBase/customers';
+import { DealersRepository } from '../../installedBase/dealers';
+import { DevicesRepository } from '../../installedBase/devices';
+import { ProjectsRepository } from '../../processes/delivery/repository';
+import { UsersRepository } from '../../people/repository';
 import type { Role } from '../../domain/access';
 import { resolvePolicy } from '../../domain/policy';
 import { ConsoleVisitor } from '../support/consoleVisitor';

@@ -4,14 +4,14 @@
  * its field), closing the follow-up a low call score opened, and ending the plan — each answered
  * with a redirect back to the plan and recorded as the API's route would record it.
  */
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
+import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
 import { createConsole } from '../../console';
-import { CareRepository } from '../../db/repositories/care';
-import { CustomersRepository } from '../../db/repositories/customers';
-import { UsersRepository } from '../../db/repositories/users';
+import { CareRepository } from '../../processes/care/repository';
+import { CustomersRepository } from '../../installedBase/customers';
+import { UsersRepository } from '../../people/repository';
 import { resolvePolicy, type PolicyOverride } from '../../domain/policy';
 import { carePlan } from '../../workflows';
-import { carePlanWorkflowId, type CarePlanInput } from '../../workflows/carePlan.messages';
+import { carePlanWorkflowId, type CarePlanInput } from '../../processes/care/messages';
 import { ConsoleVisitor } from '../support/consoleVisitor';
 import { startTestSystem, type TestSystem } from '../support/services';
 

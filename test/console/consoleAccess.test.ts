@@ -3,14 +3,14 @@
  * rows and every stage count, and a project page (another party's answers like a missing one).
  * Each user signs in through the form, as console.test.ts does.
  */
-import { createApp, startApiServer, type ApiServer } from '../../api';
+import { createApp, startApiServer, type ApiServer } from '../../platform/http';
 import { createConsole } from '../../console';
-import { ContractsRepository } from '../../db/repositories/contracts';
-import { CustomersRepository } from '../../db/repositories/customers';
-import { ProjectAccessRepository } from '../../db/repositories/projectAccess';
-import { ProjectsRepository, type Project } from '../../db/repositories/projects';
-import { UsersRepository } from '../../db/repositories/users';
-import type { ProjectStage } from '../../domain/delivery';
+import { ContractsRepository } from '../../installedBase/contracts';
+import { CustomersRepository } from '../../installedBase/customers';
+import { ProjectAccessRepository } from '../../processes/delivery/projectAccess';
+import { ProjectsRepository, type Project } from '../../processes/delivery/repository';
+import { UsersRepository } from '../../people/repository';
+import type { ProjectStage } from '../../processes/delivery/rules';
 import { ConsoleVisitor } from '../support/consoleVisitor';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 

@@ -7,16 +7,16 @@
  * The expected cells are the permissions table (domain/access.ts) written out; they are compared
  * for equality, so a list that wrongly shows nothing fails as surely as one that shows too much.
  */
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
-import { apiModules } from '../../api/modules';
+import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { apiModules } from '../../api/index';
 import { createConsole } from '../../console';
-import { DEALER_DEADLINE_TABLES } from '../../db/repositories/deadlines';
-import { DealersRepository } from '../../db/repositories/dealers';
-import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
-import { PartsPlansRepository } from '../../db/repositories/partsPlans';
-import { UsersRepository } from '../../db/repositories/users';
+import { DEALER_DEADLINE_TABLES } from '../../schedule/deadlines/repository';
+import { DealersRepository } from '../../installedBase/dealers';
+import { DealerWarrantyRepository } from '../../processes/dealer/repository';
+import { PartsPlansRepository } from '../../processes/dealer/partsPlans/repository';
+import { UsersRepository } from '../../people/repository';
 import { DEFAULT_POLICY } from '../../domain/policy';
-import { previousPeriod } from '../../workflows/dealerSettlement';
+import { previousPeriod } from '../../processes/dealer/settlement/dealerSettlement.workflow';
 import { ConsoleVisitor } from '../support/consoleVisitor';
 import { startTestSystem, type TestSystem } from '../support/services';
 

@@ -6,12 +6,12 @@
  * and resubmits it; the clerk's tasks come soonest deadline first; a form without its CSRF token
  * changes nothing; dealer B's posts and pages on dealer A's claim answer 404.
  */
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
-import { apiModules } from '../../api/modules';
+import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { apiModules } from '../../api/index';
 import { createConsole } from '../../console';
-import { DealersRepository } from '../../db/repositories/dealers';
-import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
-import { UsersRepository } from '../../db/repositories/users';
+import { DealersRepository } from '../../installedBase/dealers';
+import { DealerWarrantyRepository } from '../../processes/dealer/repository';
+import { UsersRepository } from '../../people/repository';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import { ConsoleVisitor } from '../support/consoleVisitor';
 import { startTestSystem, type TestSystem } from '../support/services';

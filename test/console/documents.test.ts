@@ -2,13 +2,13 @@
  * Printable acceptance certificates: made from the step the workflow recorded, only for those who
  * may read the project, in the reader's language, with a print stylesheet.
  */
-import { createApp, startApiServer, type ApiServer } from '../../api';
+import { createApp, startApiServer, type ApiServer } from '../../platform/http';
 import { createConsole } from '../../console';
-import { ContractsRepository } from '../../db/repositories/contracts';
-import { CustomersRepository } from '../../db/repositories/customers';
-import { ProjectAccessRepository } from '../../db/repositories/projectAccess';
-import { ProjectsRepository, type Project } from '../../db/repositories/projects';
-import { UsersRepository } from '../../db/repositories/users';
+import { ContractsRepository } from '../../installedBase/contracts';
+import { CustomersRepository } from '../../installedBase/customers';
+import { ProjectAccessRepository } from '../../processes/delivery/projectAccess';
+import { ProjectsRepository, type Project } from '../../processes/delivery/repository';
+import { UsersRepository } from '../../people/repository';
 import { ConsoleVisitor } from '../support/consoleVisitor';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 

@@ -4,15 +4,15 @@
  */
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
-import { createApp, startApiServer, type ApiServer } from '../../api';
+import { createApp, startApiServer, type ApiServer } from '../../platform/http';
 import { createConsole } from '../../console';
-import { ContractsRepository } from '../../db/repositories/contracts';
-import { CustomersRepository } from '../../db/repositories/customers';
-import { ProjectAccessRepository } from '../../db/repositories/projectAccess';
-import { ProjectsRepository } from '../../db/repositories/projects';
-import { TicketsRepository } from '../../db/repositories/tickets';
-import { UsersRepository } from '../../db/repositories/users';
-import type { ProjectStage } from '../../domain/delivery';
+import { ContractsRepository } from '../../installedBase/contracts';
+import { CustomersRepository } from '../../installedBase/customers';
+import { ProjectAccessRepository } from '../../processes/delivery/projectAccess';
+import { ProjectsRepository } from '../../processes/delivery/repository';
+import { TicketsRepository } from '../../processes/tickets/repository';
+import { UsersRepository } from '../../people/repository';
+import type { ProjectStage } from '../../processes/delivery/rules';
 import { ConsoleVisitor } from '../support/consoleVisitor';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 

@@ -3,15 +3,15 @@
  * signed-in user may read (the rule of GET /api/deadlines), in sections: escalated (newest
  * first), overdue, clocks warning, due today, due this week.
  */
-import { createApp, startApiServer, type ApiServer } from '../../api';
+import { createApp, startApiServer, type ApiServer } from '../../platform/http';
 import { createConsole } from '../../console';
-import { ContractsRepository } from '../../db/repositories/contracts';
-import { CustomersRepository } from '../../db/repositories/customers';
-import { DeadlinesRepository } from '../../db/repositories/deadlines';
-import { ProjectAccessRepository } from '../../db/repositories/projectAccess';
-import { ProjectsRepository } from '../../db/repositories/projects';
-import { TicketsRepository } from '../../db/repositories/tickets';
-import { UsersRepository } from '../../db/repositories/users';
+import { ContractsRepository } from '../../installedBase/contracts';
+import { CustomersRepository } from '../../installedBase/customers';
+import { DeadlinesRepository } from '../../schedule/deadlines/repository';
+import { ProjectAccessRepository } from '../../processes/delivery/projectAccess';
+import { ProjectsRepository } from '../../processes/delivery/repository';
+import { TicketsRepository } from '../../processes/tickets/repository';
+import { UsersRepository } from '../../people/repository';
 import type { Role } from '../../domain/access';
 import { ConsoleVisitor } from '../support/consoleVisitor';
 import { createTestDatabase, type TestDatabase } from '../support/db';

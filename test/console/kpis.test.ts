@@ -4,9 +4,9 @@
  * language, the file export, and the chart script the content policy lets run.
  */
 import { parse } from 'csv-parse/sync';
-import { createApp, startApiServer, type ApiServer } from '../../api';
+import { createApp, startApiServer, type ApiServer } from '../../platform/http';
 import { createConsole } from '../../console';
-import { UsersRepository } from '../../db/repositories/users';
+import { UsersRepository } from '../../people/repository';
 import type { Role } from '../../domain/access';
 import { ConsoleVisitor } from '../support/consoleVisitor';
 import { createTestDatabase, type TestDatabase } from '../support/db';

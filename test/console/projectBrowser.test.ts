@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createConsole } from '../../console';
-import { STEP_FORMS, STEP_NAMES } from '../../console/projectSteps/steps';
+import { STEP_FORMS, STEP_NAMES } from '../../processes/delivery/console/stepForms';
 import { smokePages } from '../support/consoleSmoke';
 import { startProjectHarness, type ProjectHarness } from '../support/projectHarness';
 

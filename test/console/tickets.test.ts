@@ -5,15 +5,15 @@
  * 三包 dealer task) as links only for who may open them, and the other way on the care plan's and
  * the dealer task's pages.
  */
-import { createApp, startApiServer, type ApiServer } from '../../api';
+import { createApp, startApiServer, type ApiServer } from '../../platform/http';
 import { createConsole } from '../../console';
-import { CareRepository, type CarePlan } from '../../db/repositories/care';
-import { CustomersRepository } from '../../db/repositories/customers';
-import { DealersRepository } from '../../db/repositories/dealers';
-import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
+import { CareRepository, type CarePlan } from '../../processes/care/repository';
+import { CustomersRepository } from '../../installedBase/customers';
+import { DealersRepository } from '../../installedBase/dealers';
+import { DealerWarrantyRepository } from '../../processes/dealer/repository';
 import { DEFAULT_POLICY } from '../../domain/policy';
-import { TicketsRepository, type Ticket } from '../../db/repositories/tickets';
-import { UsersRepository } from '../../db/repositories/users';
+import { TicketsRepository, type Ticket } from '../../processes/tickets/repository';
+import { UsersRepository } from '../../people/repository';
 import { ConsoleVisitor } from '../support/consoleVisitor';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 

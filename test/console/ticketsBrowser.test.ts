@@ -5,11 +5,11 @@
  */
 import fs from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
-import { ticketsModule } from '../../api/tickets';
+import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { ticketsModule } from '../../processes/tickets/api';
 import { createConsole } from '../../console';
-import { CustomersRepository } from '../../db/repositories/customers';
-import { UsersRepository } from '../../db/repositories/users';
+import { CustomersRepository } from '../../installedBase/customers';
+import { UsersRepository } from '../../people/repository';
 import { startTestSystem, type TestSystem } from '../support/services';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

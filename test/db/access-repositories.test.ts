@@ -1,7 +1,7 @@
-import { ConflictError } from '../../db/errors';
-import { rollbackAll, migrateLatest } from '../../db/migrations';
-import { AuditRepository } from '../../db/repositories/audit';
-import { BOOTSTRAP_ADMIN_EMAIL, hashToken, UsersRepository } from '../../db/repositories/users';
+import { ConflictError } from '../../platform/db/errors';
+import { rollbackAll, migrateLatest } from '../../platform/db/migrations';
+import { AuditRepository } from '../../platform/db/audit';
+import { BOOTSTRAP_ADMIN_EMAIL, hashToken, UsersRepository } from '../../people/repository';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 
 describe.each(testDatabaseKinds())('access repositories on %s', (kind) => {

@@ -1,5 +1,5 @@
-import { migrateLatest, migrationConfig, rollbackAll } from '../../db/migrations';
-import { UsersRepository } from '../../db/repositories/users';
+import { migrateLatest, migrationConfig, rollbackAll } from '../../platform/db/migrations';
+import { UsersRepository } from '../../people/repository';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 
 describe.each(testDatabaseKinds())('0009_access_scopes on %s', (kind) => {

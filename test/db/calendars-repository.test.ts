@@ -1,6 +1,6 @@
-import { NotFoundError } from '../../db/errors';
-import * as calendarsMigration from '../../db/migrations/0007_calendars';
-import { CalendarsRepository } from '../../db/repositories/calendars';
+import { NotFoundError } from '../../platform/db/errors';
+import * as calendarsMigration from '../../platform/db/migrations/0007_calendars';
+import { CalendarsRepository } from '../../schedule/calendars/repository';
 import { CN_STATUTORY_YEARS, addWorkingDays, dueAt, makeCalendar } from '../../domain';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 

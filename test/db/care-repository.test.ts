@@ -1,5 +1,5 @@
-import { CareRepository } from '../../db/repositories/care';
-import { CustomersRepository } from '../../db/repositories/customers';
+import { CareRepository } from '../../processes/care/repository';
+import { CustomersRepository } from '../../installedBase/customers';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 
 const at = (iso: string) => new Date(iso);

@@ -5,8 +5,8 @@
  * backfilled for postings made before the migration.
  */
 import type { Knex } from 'knex';
-import { migrateLatest, migrationConfig } from '../../db/migrations';
-import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
+import { migrateLatest, migrationConfig } from '../../platform/db/migrations';
+import { DealerWarrantyRepository } from '../../processes/dealer/repository';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 
 const at = (iso: string) => new Date(iso);

@@ -5,8 +5,8 @@
  * goes, and backfilled by the migration.
  */
 import type { Knex } from 'knex';
-import { migrateLatest, migrationConfig } from '../../db/migrations';
-import { KpisRepository } from '../../db/repositories/kpis';
+import { migrateLatest, migrationConfig } from '../../platform/db/migrations';
+import { KpisRepository } from '../../reports/kpis/repository';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 
 const at = (iso: string) => new Date(iso);

@@ -1,7 +1,7 @@
-import * as consoleSessionsMigration from '../../db/migrations/0010_console_sessions';
-import { ConsoleSessionsRepository } from '../../db/repositories/consoleSessions';
-import { hashToken, UsersRepository } from '../../db/repositories/users';
-import { DEFAULT_SESSION_LIMITS } from '../../domain/consoleSession';
+import * as consoleSessionsMigration from '../../platform/db/migrations/0010_console_sessions';
+import { ConsoleSessionsRepository } from '../../people/sessions';
+import { hashToken, UsersRepository } from '../../people/repository';
+import { DEFAULT_SESSION_LIMITS } from '../../people/sessionRules';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 
 const HOUR = 3_600_000;

@@ -1,8 +1,8 @@
-import { ConflictError, isUniqueViolation, NotFoundError } from '../../db/errors';
-import { ContractsRepository } from '../../db/repositories/contracts';
-import { CustomersRepository, type NewCustomer } from '../../db/repositories/customers';
-import { DevicesRepository } from '../../db/repositories/devices';
-import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
+import { ConflictError, isUniqueViolation, NotFoundError } from '../../platform/db/errors';
+import { ContractsRepository } from '../../installedBase/contracts';
+import { CustomersRepository, type NewCustomer } from '../../installedBase/customers';
+import { DevicesRepository } from '../../installedBase/devices';
+import { PolicyLayersRepository } from '../../schedule/policies/repository';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 
 const CREATED = new Date('2026-01-05T01:02:03.456Z');

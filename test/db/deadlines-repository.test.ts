@@ -1,4 +1,4 @@
-import { DeadlinesRepository, type ReadableRecords } from '../../db/repositories/deadlines';
+import { DeadlinesRepository, type ReadableRecords } from '../../schedule/deadlines/repository';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 
 const NOW = new Date('2026-06-01T00:00:00.000Z');

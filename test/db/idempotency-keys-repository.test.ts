@@ -1,5 +1,5 @@
-import { ABANDONED_CLAIM_MS, IdempotencyKeysRepository } from '../../db/repositories/idempotencyKeys';
-import { UsersRepository } from '../../db/repositories/users';
+import { ABANDONED_CLAIM_MS, IdempotencyKeysRepository } from '../../platform/db/idempotencyKeys';
+import { UsersRepository } from '../../people/repository';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 
 const T0 = new Date('2026-05-04T02:00:00.000Z');

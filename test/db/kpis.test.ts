@@ -2,7 +2,7 @@
  * Each KPI query on a fixture with hand-worked figures (test/support/kpiFixture.ts), on every
  * database the suite runs: the rate's counts, the filters, and nothing counted → null (not NaN, not 0).
  */
-import { KpisRepository, type KpiFilter } from '../../db/repositories/kpis';
+import { KpisRepository, type KpiFilter } from '../../reports/kpis/repository';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 import { KPI_NOW, MARCH, seedKpiFixture, type KpiFixture } from '../support/kpiFixture';
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import * as core from '../../db/migrations/0001_core';
-import { migrateLatest, migrationConfig, rollbackAll } from '../../db/migrations';
+import * as core from '../../platform/db/migrations/0001_core';
+import { migrateLatest, migrationConfig, rollbackAll } from '../../platform/db/migrations';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 
 const CORE_TABLES = ['contracts', 'customer_contacts', 'customers', 'devices', 'policy_layers', 'sites'];

@@ -1,10 +1,10 @@
 /** 0006_money: a DOA charge moves from DECIMAL yuan to BIGINT minor units with a currency, both ways, on both databases. */
-import * as core from '../../db/migrations/0001_core';
-import * as notices from '../../db/migrations/0002_notices';
-import * as access from '../../db/migrations/0003_access';
-import * as projects from '../../db/migrations/0004_projects';
-import * as money from '../../db/migrations/0006_money';
-import { ProjectsRepository } from '../../db/repositories/projects';
+import * as core from '../../platform/db/migrations/0001_core';
+import * as notices from '../../platform/db/migrations/0002_notices';
+import * as access from '../../platform/db/migrations/0003_access';
+import * as projects from '../../platform/db/migrations/0004_projects';
+import * as money from '../../platform/db/migrations/0006_money';
+import { ProjectsRepository } from '../../processes/delivery/repository';
 import { MAX_MONEY_AMOUNT } from '../../domain/money';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 

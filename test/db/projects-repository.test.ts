@@ -1,10 +1,10 @@
-import { migrationConfig } from '../../db/migrations';
-import * as projectsMigration from '../../db/migrations/0004_projects';
-import { ConflictError, isForeignKeyViolation, isUniqueViolation, NotFoundError } from '../../db/errors';
-import { ContractsRepository } from '../../db/repositories/contracts';
-import { CustomersRepository } from '../../db/repositories/customers';
-import { ProjectsRepository, type NewProject } from '../../db/repositories/projects';
-import type { DoaState, TrialIssue } from '../../workflows/projectDelivery.messages';
+import { migrationConfig } from '../../platform/db/migrations';
+import * as projectsMigration from '../../platform/db/migrations/0004_projects';
+import { ConflictError, isForeignKeyViolation, isUniqueViolation, NotFoundError } from '../../platform/db/errors';
+import { ContractsRepository } from '../../installedBase/contracts';
+import { CustomersRepository } from '../../installedBase/customers';
+import { ProjectsRepository, type NewProject } from '../../processes/delivery/repository';
+import type { DoaState, TrialIssue } from '../../processes/delivery/messages';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 
 const CREATED = new Date('2026-01-05T01:02:03.456Z');

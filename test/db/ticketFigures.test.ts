@@ -5,9 +5,9 @@
  * the figures computed from scratch, and the KPI read sees the change.
  */
 import type { Knex } from 'knex';
-import { migrateLatest, migrationConfig } from '../../db/migrations';
-import { KpisRepository } from '../../db/repositories/kpis';
-import { TicketFiguresRepository } from '../../db/repositories/ticketFigures';
+import { migrateLatest, migrationConfig } from '../../platform/db/migrations';
+import { KpisRepository } from '../../reports/kpis/repository';
+import { TicketFiguresRepository } from '../../reports/kpis/ticketFigures';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 import { MARCH, seedKpiFixture, type KpiFixture } from '../support/kpiFixture';
 

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { loadConfig } from '../../runtime/config';
-import { TEMPORAL_SERVICES } from '../../runtime/cluster';
-import { TEMPORAL_SERVER_VERSION } from '../../runtime/clusterServer';
-import { TEMPORAL_CLI_MODULE } from '../../runtime/temporalCli';
-import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/searchAttributes';
+import { loadConfig } from '../../platform/config/config';
+import { TEMPORAL_SERVICES } from '../../platform/temporal/cluster';
+import { TEMPORAL_SERVER_VERSION } from '../../platform/temporal/clusterServer';
+import { TEMPORAL_CLI_MODULE } from '../../platform/temporal/temporalCli';
+import { SEARCH_ATTRIBUTE_TYPES } from '../../platform/temporal/searchAttributes';
 
 /**
  * No Docker engine runs here: the topology ran as `npm run cluster` (test/cluster/), and this file is
@@ -47,7 +47,7 @@ describe('docker-compose.yml', () => {
     expect(command).toContain('setup-schema -v 0.0');
     expect(command).toContain('update-schema --schema-name postgresql/v12/$$schema');
     expect(command).toContain('temporal:temporal temporal_visibility:visibility');
-    const clusterSource = fs.readFileSync(path.join(root, 'runtime/cluster.ts'), 'utf8');
+    const clusterSource = fs.readFileSync(path.join(root, 'platform/temporal/cluster.ts'), 'utf8');
     expect(clusterSource).toContain("['setup-schema', '-v', '0.0']");
     expect(clusterSource).toContain('postgresql/v12/${schema}');
     expect(clusterSource).toContain("pluginName: 'postgres12'");

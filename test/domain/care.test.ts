@@ -17,7 +17,7 @@ import {
   type CareBasis,
   type CarePolicy,
   type CareTask,
-} from '../../domain/care';
+} from '../../processes/care/rules';
 import { DomainError } from '../../domain/errors';
 import { DEFAULT_POLICY, resolvePolicy } from '../../domain/policy';
 

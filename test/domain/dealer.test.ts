@@ -29,7 +29,7 @@ import {
   partsPlanClock,
   partsPlanRefusal,
   startOfLocalDay,
-} from '../../domain/dealer';
+} from '../../processes/dealer/rules';
 import { DEFAULT_POLICY, mergePolicy } from '../../domain/policy';
 
 const cny = (amount: number) => ({ amount, currency: 'CNY' });

@@ -22,7 +22,7 @@ import {
   type Signature,
   type UnboxingItem,
   type WarrantyStart,
-} from '../../domain/delivery';
+} from '../../processes/delivery/rules';
 import { DomainError } from '../../domain/errors';
 import { makeCalendar } from '../../domain/calendar';
 import { DEFAULT_POLICY } from '../../domain/policy';

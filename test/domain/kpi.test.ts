@@ -1,5 +1,5 @@
 import { ROLES, type Role } from '../../domain/access';
-import { kpiReach, seesServiceKpis } from '../../domain/kpi';
+import { kpiReach, seesServiceKpis } from '../../reports/kpis/rules';
 
 describe('who reads the KPIs', () => {
   const principal = (role: Role, dealerId: number | null = null) => ({ role, dealerId });

@@ -1,5 +1,5 @@
 import { makeCalendar, type SlaClock } from '../../domain';
-import { clockId, clockLength, clockRungs, clockStart, clockStatus, entitlementOf, heldTime, instantAfter, reopenedResolveClock, repairCharges, runningTime, type ClockBasis } from '../../domain/ticket';
+import { clockId, clockLength, clockRungs, clockStart, clockStatus, entitlementOf, heldTime, instantAfter, reopenedResolveClock, repairCharges, runningTime, type ClockBasis } from '../../processes/tickets/rules';
 
 const cn = makeCalendar('cn');
 const sh = (local: string) => new Date(`${local}+08:00`);

@@ -2,9 +2,9 @@
  * An admin loads a year over HTTP and a running project hears of it: the calendarChanged signal is in
  * its history. The real API, worker, Temporal server and database.
  */
-import { createApp, startApiServer, type ApiServer } from '../../api';
-import { calendarsModule, tellRunningProcesses } from '../../api/calendars';
-import { UsersRepository } from '../../db/repositories/users';
+import { createApp, startApiServer, type ApiServer } from '../../platform/http';
+import { calendarsModule, tellRunningProcesses } from '../../schedule/calendars/routes';
+import { UsersRepository } from '../../people/repository';
 import { startProjectHarness, type ProjectHarness } from '../support/projectHarness';
 
 describe('PUT /api/calendars/:key/years/:year tells the running processes', () => {

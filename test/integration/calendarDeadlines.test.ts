@@ -4,10 +4,10 @@
  * day a holiday; the deadline on record moves to what the corrected calendar gives.
  */
 import { DateTime } from 'luxon';
-import { createApp, startApiServer, type ApiServer } from '../../api';
-import { calendarsModule } from '../../api/calendars';
-import { CalendarsRepository } from '../../db/repositories/calendars';
-import { UsersRepository } from '../../db/repositories/users';
+import { createApp, startApiServer, type ApiServer } from '../../platform/http';
+import { calendarsModule } from '../../schedule/calendars/routes';
+import { CalendarsRepository } from '../../schedule/calendars/repository';
+import { UsersRepository } from '../../people/repository';
 import { isWorkingDay } from '../../domain/calendar';
 import { addDuration } from '../../domain/duration';
 import { BOTH_SIGN, SECONDS_POLICY, startProjectHarness, type Json, type ProjectHarness } from '../support/projectHarness';

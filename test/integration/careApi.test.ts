@@ -5,10 +5,10 @@
  * follow-up a low score opens and its close, correcting a wrong number, an extra visit, a maintenance
  * contract, the end; who sees what; the CSV import (a good file, a bad row, the same file again).
  */
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
-import { apiModules } from '../../api/modules';
-import { CustomersRepository } from '../../db/repositories/customers';
-import { UsersRepository } from '../../db/repositories/users';
+import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { apiModules } from '../../api/index';
+import { CustomersRepository } from '../../installedBase/customers';
+import { UsersRepository } from '../../people/repository';
 import type { Role } from '../../domain/access';
 import { startTestSystem, type TestSystem } from '../support/services';
 

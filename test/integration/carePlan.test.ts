@@ -6,9 +6,9 @@
  * sink; every wait polls a condition.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import { CareRepository } from '../../db/repositories/care';
-import { CustomersRepository } from '../../db/repositories/customers';
-import { UsersRepository } from '../../db/repositories/users';
+import { CareRepository } from '../../processes/care/repository';
+import { CustomersRepository } from '../../installedBase/customers';
+import { UsersRepository } from '../../people/repository';
 import { resolvePolicy, type PolicyOverride, type ServicePolicy } from '../../domain/policy';
 import { carePlan } from '../../workflows';
 import {
@@ -23,8 +23,8 @@ import {
   updatePolicyUpdate,
   type Assignee,
   type CarePlanInput,
-} from '../../workflows/carePlan.messages';
-import type { Actor } from '../../workflows/kit/steps';
+} from '../../processes/care/messages';
+import type { Actor } from '../../platform/workflowKit/steps';
 import { startTestSystem, type TestSystem } from '../support/services';
 
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));

@@ -17,13 +17,13 @@ import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { CareRepository } from '../../db/repositories/care';
-import { CustomersRepository } from '../../db/repositories/customers';
-import { UsersRepository } from '../../db/repositories/users';
+import { CareRepository } from '../../processes/care/repository';
+import { CustomersRepository } from '../../installedBase/customers';
+import { UsersRepository } from '../../people/repository';
 import { resolvePolicy, type PolicyOverride, type ServicePolicy } from '../../domain/policy';
 import { carePlan } from '../../workflows';
-import { carePlanWorkflowId, completeVisitUpdate, endPlanUpdate, type CarePlanInput } from '../../workflows/carePlan.messages';
-import type { Actor } from '../../workflows/kit/steps';
+import { carePlanWorkflowId, completeVisitUpdate, endPlanUpdate, type CarePlanInput } from '../../processes/care/messages';
+import type { Actor } from '../../platform/workflowKit/steps';
 import { startTestSystem, type TestSystem } from '../support/services';
 
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));

@@ -4,11 +4,11 @@
  * ledger exactly once under concurrent runs and a retried posting; dealer A never sees dealer B.
  */
 import { parse } from 'csv-parse/sync';
-import { apiModules } from '../../api/modules';
-import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
-import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
+import { apiModules } from '../../api/index';
+import { DealerWarrantyRepository } from '../../processes/dealer/repository';
+import { PolicyLayersRepository } from '../../schedule/policies/repository';
 import type { Role } from '../../domain/access';
-import { periodOf } from '../../domain/dealer';
+import { periodOf } from '../../processes/dealer/rules';
 import { startApi, type ApiHarness, type Json } from '../api/harness';
 import { startTestSystem, type TestSystem } from '../support/services';
 

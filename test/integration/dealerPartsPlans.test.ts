@@ -5,14 +5,14 @@
  * (escalation), and a late plan still closes the deadline. Dealer B cannot read or submit A's plan.
  * Mail is asserted at the SMTP sink.
  */
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
-import { apiModules } from '../../api/modules';
-import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
-import { generateToken, UsersRepository } from '../../db/repositories/users';
+import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { apiModules } from '../../api/index';
+import { PolicyLayersRepository } from '../../schedule/policies/repository';
+import { generateToken, UsersRepository } from '../../people/repository';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import { DealersRepository } from '../../db/repositories/dealers';
-import { ensurePartsPlanSchedule, partsPlanScheduleSpec } from '../../runtime/settlementSchedule';
+import { DealersRepository } from '../../installedBase/dealers';
+import { ensurePartsPlanSchedule, partsPlanScheduleSpec } from '../../processes/dealer/settlement/schedule';
 import type { ReceivedMail } from '../support/smtpSink';
 import { startTestSystem, type TestSystem } from '../support/services';
 

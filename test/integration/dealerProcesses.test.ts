@@ -4,13 +4,13 @@
  * a card in time registering the device; a dealer task's arrangement reminder, the user told, the
  * clerk's check and the escalation to leadership. Mail is asserted at the SMTP sink.
  */
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
-import { apiModules } from '../../api/modules';
-import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
-import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
+import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { apiModules } from '../../api/index';
+import { DealerWarrantyRepository } from '../../processes/dealer/repository';
+import { PolicyLayersRepository } from '../../schedule/policies/repository';
 import { DEFAULT_POLICY } from '../../domain/policy';
-import { dealerProcessPolicy, type DealerClaimInput } from '../../workflows/dealer.messages';
-import { generateToken, UsersRepository } from '../../db/repositories/users';
+import { dealerProcessPolicy, type DealerClaimInput } from '../../processes/dealer/messages';
+import { generateToken, UsersRepository } from '../../people/repository';
 import type { Role } from '../../domain/access';
 import type { ReceivedMail } from '../support/smtpSink';
 import { startTestSystem, type TestSystem } from '../support/services';

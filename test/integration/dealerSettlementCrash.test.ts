@@ -6,8 +6,8 @@
  */
 import { Context } from '@temporalio/activity';
 import { createActivities } from '../../activities';
-import { DealersRepository } from '../../db/repositories/dealers';
-import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
+import { DealersRepository } from '../../installedBase/dealers';
+import { DealerWarrantyRepository } from '../../processes/dealer/repository';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import { startTestSystem, type TestSystem } from '../support/services';
 

@@ -5,14 +5,14 @@
  * reviewed statement's write-off notice reaches the dealer at the SMTP sink.
  */
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import { createApp, settleBackgroundWork, startApiServer } from '../../api';
-import { apiModules } from '../../api/modules';
-import { UsersRepository } from '../../db/repositories/users';
-import { DealersRepository } from '../../db/repositories/dealers';
-import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
+import { createApp, settleBackgroundWork, startApiServer } from '../../platform/http';
+import { apiModules } from '../../api/index';
+import { UsersRepository } from '../../people/repository';
+import { DealersRepository } from '../../installedBase/dealers';
+import { DealerWarrantyRepository } from '../../processes/dealer/repository';
 import { DEFAULT_POLICY } from '../../domain/policy';
-import { ensureSettlementSchedule, settlementScheduleSpec } from '../../runtime/settlementSchedule';
-import { previousPeriod } from '../../workflows/dealerSettlement';
+import { ensureSettlementSchedule, settlementScheduleSpec } from '../../processes/dealer/settlement/schedule';
+import { previousPeriod } from '../../processes/dealer/settlement/dealerSettlement.workflow';
 import { startTestSystem, type TestSystem } from '../support/services';
 
 const policy = DEFAULT_POLICY.dealer;

@@ -3,9 +3,9 @@
  * queue with their own bounded worker slots, and a notice that can never go out is recorded as
  * failed (listed for service managers, on its project's timeline) while the workflow goes on.
  */
-import { BOOTSTRAP_ADMIN_EMAIL, UsersRepository } from '../../db/repositories/users';
-import { workerOptions } from '../../worker/createWorker';
-import { testNotice } from '../../workflows/testNotice';
+import { BOOTSTRAP_ADMIN_EMAIL, UsersRepository } from '../../people/repository';
+import { workerOptions } from '../../platform/temporal/createWorker';
+import { testNotice } from '../../platform/workflowKit/testNotice';
 import type { ReceivedMail } from '../support/smtpSink';
 import { BOTH_SIGN, forProject, SECONDS_POLICY, startProjectHarness, type Json, type ProjectHarness } from '../support/projectHarness';
 

@@ -5,7 +5,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import type { PolicyOverride } from '../../domain/policy';
-import { projectStateQuery } from '../../workflows/projectDelivery.messages';
+import { projectStateQuery } from '../../processes/delivery/messages';
 import type { ReceivedMail } from '../support/smtpSink';
 import { BOTH_SIGN, CUSTOMER_CONTACT, PM, SECONDS_POLICY, startProjectHarness, withKey, type Json, type ProjectHarness } from '../support/projectHarness';
 

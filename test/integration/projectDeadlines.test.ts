@@ -7,9 +7,9 @@
  * the wall clock.
  */
 import { DateTime } from 'luxon';
-import { fromJson, toDate } from '../../db/mapping';
+import { fromJson, toDate } from '../../platform/db/mapping';
 import type { PolicyOverride } from '../../domain/policy';
-import { trialStateQuery } from '../../workflows/projectDelivery.messages';
+import { trialStateQuery } from '../../processes/delivery/messages';
 import type { ReceivedMail } from '../support/smtpSink';
 import {
   BOTH_SIGN,

@@ -9,9 +9,9 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { DateTime } from 'luxon';
 import { endOfWorkingDay, makeCalendar } from '../../domain/calendar';
 import { DEFAULT_POLICY, type PolicyOverride } from '../../domain/policy';
-import { formatDate } from '../../notices/format';
-import type { doaReplacement } from '../../workflows/doaReplacement';
-import { doaStateQuery, type DoaInput, type DoaState } from '../../workflows/projectDelivery.messages';
+import { formatDate } from '../../platform/notices/format';
+import type { doaReplacement } from '../../processes/delivery/doaReplacement.workflow';
+import { doaStateQuery, type DoaInput, type DoaState } from '../../processes/delivery/messages';
 import type { ReceivedMail } from '../support/smtpSink';
 import { BOTH_SIGN, CUSTOMER_CONTACT, PM, SECONDS_POLICY, SERVICE_MANAGER, startProjectHarness, uniqueContractNo, withKey, type Answer, type Json, type ProjectHarness } from '../support/projectHarness';
 

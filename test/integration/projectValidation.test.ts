@@ -6,11 +6,11 @@
  */
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type express from 'express';
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
-import { projectsModule } from '../../api/projects';
-import { AuditRepository } from '../../db/repositories/audit';
+import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { projectsModule } from '../../processes/delivery/api';
+import { AuditRepository } from '../../platform/db/audit';
 import type { PolicyOverride } from '../../domain/policy';
-import { projectStateQuery } from '../../workflows/projectDelivery.messages';
+import { projectStateQuery } from '../../processes/delivery/messages';
 import { BOTH_SIGN, CUSTOMER_CONTACT, PM, SECONDS_POLICY, SERVICE_MANAGER, startProjectHarness, uniqueContractNo, withKey, type Json, type ProjectHarness } from '../support/projectHarness';
 
 interface Reply {

@@ -8,9 +8,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
-import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
-import { ensureSchedules } from '../../runtime/schedules';
-import { PARTS_PLAN_SCHEDULE_ID, SETTLEMENT_SCHEDULE_ID } from '../../runtime/settlementSchedule';
+import { PolicyLayersRepository } from '../../schedule/policies/repository';
+import { ensureSchedules } from '../../app/schedules';
+import { PARTS_PLAN_SCHEDULE_ID, SETTLEMENT_SCHEDULE_ID } from '../../processes/dealer/settlement/schedule';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { testTemporalAddress } from '../support/temporal';
 

@@ -3,8 +3,8 @@
  * while the database refuses, and right after the step that created what they act on. Each case
  * compares what the API answered with what the database and the workflow hold.
  */
-import { UsersRepository } from '../../db/repositories/users';
-import { projectStateQuery } from '../../workflows/projectDelivery.messages';
+import { UsersRepository } from '../../people/repository';
+import { projectStateQuery } from '../../processes/delivery/messages';
 import { BOTH_SIGN, SECONDS_POLICY, startProjectHarness, type Answer, type Json, type ProjectHarness } from '../support/projectHarness';
 
 const QUIET = { ...SECONDS_POLICY, delivery: { ...SECONDS_POLICY.delivery, weeklyReportEvery: 'P7D', trialRun: 'P3M', trialReportLead: 'P7D' } };

@@ -1,6 +1,6 @@
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
-import { apiModules } from '../../api/modules';
-import { generateToken, UsersRepository } from '../../db/repositories/users';
+import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { apiModules } from '../../api/index';
+import { generateToken, UsersRepository } from '../../people/repository';
 import { startTestSystem, type TestSystem } from '../support/services';
 
 describe('POST /api/notices/test: API → workflow → activity → outbox → SMTP', () => {

@@ -4,11 +4,11 @@
  * step kit's `recording` / `allows`), waits for the lock and is judged again, instead of a stale 409.
  * The moment is held open here: the recording activity commits, then waits for the test's word.
  */
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
-import { ticketsModule } from '../../api/tickets';
-import type { RecordTicketStepInput } from '../../activities/tickets';
-import { CustomersRepository } from '../../db/repositories/customers';
-import { generateToken, UsersRepository } from '../../db/repositories/users';
+import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { ticketsModule } from '../../processes/tickets/api';
+import type { RecordTicketStepInput } from '../../processes/tickets/activities';
+import { CustomersRepository } from '../../installedBase/customers';
+import { generateToken, UsersRepository } from '../../people/repository';
 import { startTestSystem, type TestSystem } from '../support/services';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

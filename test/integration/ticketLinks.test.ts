@@ -8,24 +8,24 @@
  * sink; every wait polls.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
-import { careModule } from '../../api/care';
-import { dealerWarrantyModule } from '../../api/dealerWarranty';
-import { ticketsModule } from '../../api/tickets';
-import { careTicketsModule } from '../../api/tickets/fromCare';
+import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { careModule } from '../../processes/care/api';
+import { dealerWarrantyModule } from '../../processes/dealer/api';
+import { ticketsModule } from '../../processes/tickets/api';
+import { careTicketsModule } from '../../processes/tickets/api/fromCare';
 import { createConsole } from '../../console';
-import { CareRepository } from '../../db/repositories/care';
-import { CustomersRepository } from '../../db/repositories/customers';
-import { DealersRepository } from '../../db/repositories/dealers';
-import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
-import { DevicesRepository } from '../../db/repositories/devices';
-import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
-import { generateToken, UsersRepository } from '../../db/repositories/users';
+import { CareRepository } from '../../processes/care/repository';
+import { CustomersRepository } from '../../installedBase/customers';
+import { DealersRepository } from '../../installedBase/dealers';
+import { DealerWarrantyRepository } from '../../processes/dealer/repository';
+import { DevicesRepository } from '../../installedBase/devices';
+import { PolicyLayersRepository } from '../../schedule/policies/repository';
+import { generateToken, UsersRepository } from '../../people/repository';
 import type { Role } from '../../domain/access';
 import { DEFAULT_POLICY, resolvePolicy, type PolicyOverride } from '../../domain/policy';
 import { carePlan } from '../../workflows';
-import { carePlanWorkflowId, completeCallUpdate, completeVisitUpdate, endPlanUpdate, updatePolicyUpdate, type CarePlanInput } from '../../workflows/carePlan.messages';
-import type { Actor } from '../../workflows/kit/steps';
+import { carePlanWorkflowId, completeCallUpdate, completeVisitUpdate, endPlanUpdate, updatePolicyUpdate, type CarePlanInput } from '../../processes/care/messages';
+import type { Actor } from '../../platform/workflowKit/steps';
 import { ConsoleVisitor } from '../support/consoleVisitor';
 import { startTestSystem, type TestSystem } from '../support/services';
 

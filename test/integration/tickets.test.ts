@@ -4,17 +4,17 @@
  * late, and who may see which ticket. Policies are in seconds; instants are compared with those the
  * ticket itself recorded, never with the wall clock.
  */
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
-import { customersModule } from '../../api/customers';
-import { deadlinesModule } from '../../api/deadlines';
-import { ticketsModule } from '../../api/tickets';
-import { createSurveyPages } from '../../console/survey';
-import { surveyTokenHash } from '../../db/repositories/ticketSurveyLinks';
-import { TicketFiguresRepository } from '../../db/repositories/ticketFigures';
-import { CustomersRepository } from '../../db/repositories/customers';
-import { DevicesRepository } from '../../db/repositories/devices';
-import { PolicyLayersRepository } from '../../db/repositories/policyLayers';
-import { generateToken, UsersRepository } from '../../db/repositories/users';
+import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { customersModule } from '../../installedBase/routes';
+import { deadlinesModule } from '../../schedule/deadlines/routes';
+import { ticketsModule } from '../../processes/tickets/api';
+import { createSurveyPages } from '../../processes/tickets/console/survey';
+import { surveyTokenHash } from '../../processes/tickets/surveyLinks';
+import { TicketFiguresRepository } from '../../reports/kpis/ticketFigures';
+import { CustomersRepository } from '../../installedBase/customers';
+import { DevicesRepository } from '../../installedBase/devices';
+import { PolicyLayersRepository } from '../../schedule/policies/repository';
+import { generateToken, UsersRepository } from '../../people/repository';
 import type { Role } from '../../domain/access';
 import type { ReceivedMail } from '../support/smtpSink';
 import { startTestSystem, type TestSystem } from '../support/services';

@@ -11,9 +11,9 @@
 import { Context } from '@temporalio/activity';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { createActivities } from '../../activities';
-import { createMailTransport, NoticeOutbox, type MailTransport } from '../../notices';
+import { createMailTransport, NoticeOutbox, type MailTransport } from '../../platform/notices';
 import type { PolicyOverride } from '../../domain/policy';
-import type { ProjectState } from '../../workflows/projectDelivery.messages';
+import type { ProjectState } from '../../processes/delivery/messages';
 import { BOTH_SIGN, CUSTOMER_CONTACT, PM, SECONDS_POLICY, SERVICE_MANAGER, startProjectHarness, type Json, type ProjectHarness } from '../support/projectHarness';
 
 type Activities = ReturnType<typeof createActivities>;

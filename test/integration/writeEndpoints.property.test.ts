@@ -6,15 +6,15 @@
  */
 import fc from 'fast-check';
 import type express from 'express';
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
-import { apiModules } from '../../api/modules';
-import { DealersRepository } from '../../db/repositories/dealers';
-import { DealerWarrantyRepository } from '../../db/repositories/dealerWarranty';
+import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { apiModules } from '../../api/index';
+import { DealersRepository } from '../../installedBase/dealers';
+import { DealerWarrantyRepository } from '../../processes/dealer/repository';
 import { DEFAULT_POLICY } from '../../domain/policy';
-import { CareRepository } from '../../db/repositories/care';
-import { CustomersRepository } from '../../db/repositories/customers';
-import { DevicesRepository } from '../../db/repositories/devices';
-import { UsersRepository } from '../../db/repositories/users';
+import { CareRepository } from '../../processes/care/repository';
+import { CustomersRepository } from '../../installedBase/customers';
+import { DevicesRepository } from '../../installedBase/devices';
+import { UsersRepository } from '../../people/repository';
 import type { PolicyOverride } from '../../domain/policy';
 import { BOTH_SIGN, CUSTOMER_CONTACT, PM, SECONDS_POLICY, SERVICE_MANAGER, startProjectHarness, uniqueContractNo, type Json, type ProjectHarness } from '../support/projectHarness';
 

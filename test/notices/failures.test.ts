@@ -1,4 +1,4 @@
-import { isPermanentRenderError, isPermanentSmtpRefusal, NoticeRenderError, recipientProblem, UnknownTemplateError } from '../../notices';
+import { isPermanentRenderError, isPermanentSmtpRefusal, NoticeRenderError, recipientProblem, UnknownTemplateError } from '../../platform/notices';
 
 describe('which notice problems are for good', () => {
   it.each([

@@ -1,6 +1,6 @@
-import { isUniqueViolation } from '../../db/errors';
-import * as noticesMigration from '../../db/migrations/0002_notices';
-import * as noticeFailuresMigration from '../../db/migrations/0008_notice_failures';
+import { isUniqueViolation } from '../../platform/db/errors';
+import * as noticesMigration from '../../platform/db/migrations/0002_notices';
+import * as noticeFailuresMigration from '../../platform/db/migrations/0008_notice_failures';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 
 jest.setTimeout(30_000);

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createKnex } from '../../db/knex';
-import * as noticesMigration from '../../db/migrations/0002_notices';
-import * as noticeFailuresMigration from '../../db/migrations/0008_notice_failures';
-import { createMailTransport, listFailedNotices, messageIdFor, NoticeOutbox, OUTBOX_TABLE, type DeliveryResult, type MailTransport, type NoticeRequest } from '../../notices';
+import { createKnex } from '../../platform/db/knex';
+import * as noticesMigration from '../../platform/db/migrations/0002_notices';
+import * as noticeFailuresMigration from '../../platform/db/migrations/0008_notice_failures';
+import { createMailTransport, listFailedNotices, messageIdFor, NoticeOutbox, OUTBOX_TABLE, type DeliveryResult, type MailTransport, type NoticeRequest } from '../../platform/notices';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 import { startSmtpSink, type SmtpSink } from '../support/smtpSink';
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import { listTemplates, NoticeRenderError, renderNotice, UnknownTemplateError, type Locale } from '../../notices';
-import { formatDate, formatDuration } from '../../notices/format';
+import { listTemplates, NoticeRenderError, renderNotice, UnknownTemplateError, type Locale } from '../../platform/notices';
+import { formatDate, formatDuration } from '../../platform/notices/format';
 
 const AT = '2026-11-23T06:05:00.000Z'; // 14:05 in Asia/Shanghai
 const SHANGHAI: Record<Locale, string> = { 'zh-CN': '2026年11月23日 14:05', en: '23 Nov 2026, 14:05' };

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createMailTransport, IDEMPOTENCY_HEADER, messageIdFor, type OutgoingMail } from '../../notices';
+import { createMailTransport, IDEMPOTENCY_HEADER, messageIdFor, type OutgoingMail } from '../../platform/notices';
 import { startSmtpSink, type SmtpSink } from '../support/smtpSink';
 
 const FROM = 'Aftercare <aftercare@factory.example>';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { holdBuildLock } from '../../runtime/goInstall';
+import { holdBuildLock } from '../../platform/temporal/goInstall';
 
 const ROOT = path.resolve(__dirname, '../..');
 

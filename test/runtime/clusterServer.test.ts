@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveTemporalServer, serverCacheDir, TEMPORAL_SERVER_VERSION } from '../../runtime/clusterServer';
+import { resolveTemporalServer, serverCacheDir, TEMPORAL_SERVER_VERSION } from '../../platform/temporal/clusterServer';
 
 /** A stand-in `go` that records each call and, unless told to fail first, drops `server` and `sql` into GOBIN. */
 function fakeGo(dir: string, failFirstWith?: string): { env: NodeJS.ProcessEnv; calls: () => string[] } {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../runtime/config';
+import { ConfigError, loadConfig } from '../../platform/config/config';
 
 describe('configuration from the environment', () => {
   it('runs on embedded defaults with nothing set', () => {

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { startDevServer } from '../../runtime/devServer';
-import { resolveTemporalCli } from '../../runtime/temporalCli';
+import { startDevServer } from '../../platform/temporal/devServer';
+import { resolveTemporalCli } from '../../platform/temporal/temporalCli';
 import { freePort } from '../support/ports';
 
 describe('the embedded Temporal dev server', () => {

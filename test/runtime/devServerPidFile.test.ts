@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { commandLineOf, isAlive, isTemporalDevServer, readDevServerRecord, stopLeftoverDevServer, writeDevServerRecord } from '../../runtime/devServerPidFile';
+import { commandLineOf, isAlive, isTemporalDevServer, readDevServerRecord, stopLeftoverDevServer, writeDevServerRecord } from '../../platform/temporal/devServerPidFile';
 
 describe('the dev server pid file', () => {
   let dir: string;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { commandLineOf, isAlive, isTemporalDevServer } from '../../runtime/devServerPidFile';
+import { commandLineOf, isAlive, isTemporalDevServer } from '../../platform/temporal/devServerPidFile';
 import { freePort } from '../support/ports';
 
 const root = path.resolve(__dirname, '../..');

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveTemporalCli, TEMPORAL_CLI_MODULE } from '../../runtime/temporalCli';
+import { resolveTemporalCli, TEMPORAL_CLI_MODULE } from '../../platform/temporal/temporalCli';
 
 function executable(file: string, body = '#!/bin/sh\nexit 0\n'): string {
   fs.mkdirSync(path.dirname(file), { recursive: true });

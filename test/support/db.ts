@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import { createKnex, type DatabaseKind } from '../../db/knex';
-import { migrateLatest } from '../../db/migrations';
+import { createKnex, type DatabaseKind } from '../../platform/db/knex';
+import { migrateLatest } from '../../platform/db/migrations';
 
 /** MySQL runs when DATABASE_URL points at it (CI does); SQLite always runs. */
 export function testDatabaseKinds(): DatabaseKind[] {

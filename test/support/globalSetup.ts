@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { startDevServer, waitForTemporal, type DevServer } from '../../runtime/devServer';
-import { resolveTemporalCli } from '../../runtime/temporalCli';
+import { startDevServer, waitForTemporal, type DevServer } from '../../platform/temporal/devServer';
+import { resolveTemporalCli } from '../../platform/temporal/temporalCli';
 import { freePort } from './ports';
 
 declare global {

@@ -3,11 +3,11 @@
  * queue, the test Temporal server, a fresh database and an SMTP sink. Policies are in seconds.
  */
 import type express from 'express';
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../api';
-import { deadlinesModule } from '../../api/deadlines';
-import { noticesModule } from '../../api/notices';
-import { projectsModule } from '../../api/projects';
-import { generateToken, UsersRepository } from '../../db/repositories/users';
+import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { deadlinesModule } from '../../schedule/deadlines/routes';
+import { noticesModule } from '../../platform/notices/routes';
+import { projectsModule } from '../../processes/delivery/api';
+import { generateToken, UsersRepository } from '../../people/repository';
 import type { PolicyOverride } from '../../domain/policy';
 import type { ReceivedMail } from './smtpSink';
 import { startTestSystem, type TestSystem } from './services';

@@ -1,5 +1,5 @@
 import { createActivities } from '../../activities';
-import { createMailTransport, NoticeOutbox } from '../../notices';
+import { createMailTransport, NoticeOutbox } from '../../platform/notices';
 import { createTestDatabase, type TestDatabase } from './db';
 import { startSmtpSink, type SmtpSink } from './smtpSink';
 import { startTestWorker, type TestWorker } from './temporal';

@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { createWorkers } from '../../worker/createWorker';
-import { WorkerLogger } from '../../worker/logger';
-import { noticesTaskQueue } from '../../workflows/taskQueues';
+import { createWorkers } from '../../platform/temporal/createWorker';
+import { WorkerLogger } from '../../platform/temporal/workerLogger';
+import { noticesTaskQueue } from '../../platform/temporal/taskQueues';
 
 let runtimeInstalled = false;
 

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createKnex } from '../../../db/knex';
+import { createKnex } from '../../../platform/db/knex';
 
 it('refuses a row that breaks a CHECK or a UNIQUE key, with an Error', async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aftercare-realm-'));

@@ -1,0 +1,30 @@
+import type { Client, Connection } from '@temporalio/client';
+import { createApp } from '../platform/http';
+import { apiModules } from '../api/index';
+import { createConsole } from '../console';
+import { createSurveyPages } from '../processes/tickets/console/survey';
+import type { AppConfig } from '../platform/config/config';
+import type { CoreServices } from './services';
+import { temporalReachable } from '../platform/temporal/connection';
+
+/** The HTTP side: the API with every feature module, and the console. */
+export function httpAppFor(services: CoreServices, temporal: { client: Client; connection: Connection }, config: Pick<AppConfig, 'taskQueue' | 'temporalNamespace' | 'console'>) {
+  const app = createApp({
+    knex: services.knex,
+    temporal: { client: temporal.client, taskQueue: config.taskQueue, namespace: config.temporalNamespace },
+    health: { temporal: () => temporalReachable(temporal.connection) },
+    routers: apiModules,
+  });
+  // The customer's survey link: public, before the console's signed-in pages.
+  app.use(createSurveyPages({ knex: services.knex, temporal: { client: temporal.client }, csrfSecret: config.console.csrfSecret }));
+  app.use(
+    createConsole({
+      knex: services.knex,
+      sessionLimits: { idleMs: config.console.sessionIdleMs, absoluteMs: config.console.sessionMaxMs },
+      signInLimit: config.console.signInLimit,
+      csrfSecret: config.console.csrfSecret,
+      temporal: { client: temporal.client, taskQueue: config.taskQueue, namespace: config.temporalNamespace },
+    }),
+  );
+  return app;
+}

@@ -1,0 +1,242 @@
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Locale, Role } from './roles';
+import { ConflictError, isUniqueViolation } from '../platform/db/errors';
+import { insertedId, toBool, toDate, toRequiredDate } from '../platform/db/mapping';
+
+export interface User {
+  id: number;
+  name: string;
+  email: string;
+  role: Role;
+  locale: Locale;
+  /** The dealer a `dealer` user acts for; null for everyone else. */
+  dealerId: number | null;
+  /** The customer organisation a `customer` user acts for; null for everyone else. */
+  customerId: number | null;
+  active: boolean;
+  createdAt: Date;
+}
+
+export interface NewUser {
+  name: string;
+  email: string;
+  role: Role;
+  locale?: Locale;
+  dealerId?: number | null;
+  customerId?: number | null;
+}
+
+export interface ApiToken {
+  id: number;
+  userId: number;
+  label: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export const BOOTSTRAP_ADMIN_EMAIL = 'admin@localhost';
+
+/** Authentication runs on every request; writing last_used_at more often than this buys nothing. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+interface UserRow {
+  id: number;
+  name: string;
+  email: string;
+  role: Role;
+  locale: Locale;
+  dealer_id: number | null;
+  customer_id: number | null;
+  active: unknown;
+  created_at: unknown;
+}
+
+interface TokenRow {
+  id: number;
+  user_id: number;
+  label: string;
+  created_at: unknown;
+  last_used_at: unknown;
+  revoked_at: unknown;
+}
+
+function toUser(row: UserRow): User {
+  return {
+    id: Number(row.id),
+    name: row.name,
+    email: row.email,
+    role: row.role,
+    locale: row.locale,
+    dealerId: row.dealer_id === null ? null : Number(row.dealer_id),
+    customerId: row.customer_id === null || row.customer_id === undefined ? null : Number(row.customer_id),
+    active: toBool(row.active),
+    createdAt: toRequiredDate(row.created_at),
+  };
+}
+
+function toToken(row: TokenRow): ApiToken {
+  return {
+    id: Number(row.id),
+    userId: Number(row.user_id),
+    label: row.label,
+    createdAt: toRequiredDate(row.created_at),
+    lastUsedAt: toDate(row.last_used_at),
+    revokedAt: toDate(row.revoked_at),
+  };
+}
+
+/** E-mails compare case-insensitively on both databases because they are stored lower-cased. */
+function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** Only this digest is stored: a leaked table does not leak working tokens. */
+export function hashToken(token: string): string {
+  return crypto.createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export function generateToken(): string {
+  return `ac_${crypto.randomBytes(32).toString('base64url')}`;
+}
+
+/** Users and their API tokens. Pass a transaction as `db` to make several calls atomic. */
+export class UsersRepository {
+  constructor(private readonly db: Knex) {}
+
+  async create(input: NewUser, now: Date = new Date()): Promise<User> {
+    const email = normalizeEmail(input.email);
+    try {
+      const result = await this.db('users').insert({
+        name: input.name,
+        email,
+        role: input.role,
+        locale: input.locale ?? 'zh-CN',
+        dealer_id: input.dealerId ?? null,
+        customer_id: input.customerId ?? null,
+        active: true,
+        created_at: now,
+      });
+      return await this.require(insertedId(result));
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new ConflictError(`A user with e-mail ${email} already exists`, { field: 'email' }, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async get(id: number): Promise<User | null> {
+    const row = await this.db<UserRow>('users').where({ id }).first();
+    return row ? toUser(row) : null;
+  }
+
+  async getByEmail(email: string): Promise<User | null> {
+    const row = await this.db<UserRow>('users').where({ email: normalizeEmail(email) }).first();
+    return row ? toUser(row) : null;
+  }
+
+  /** Active users with this role, oldest first: who is told when a role is alerted. */
+  async listActiveWithRole(role: Role): Promise<User[]> {
+    const rows = await this.db<UserRow>('users').where({ role, active: true }).orderBy('id');
+    return rows.map(toUser);
+  }
+
+  /** The language the user reads the console and notices in. */
+  async setLocale(userId: number, locale: Locale): Promise<User | null> {
+    await this.db('users').where({ id: userId }).update({ locale });
+    return this.get(userId);
+  }
+
+  /** Returns the plaintext token; it cannot be recovered later. */
+  async issueToken(userId: number, label: string, now: Date = new Date()): Promise<string> {
+    const token = generateToken();
+    await this.db('api_tokens').insert({ user_id: userId, token_hash: hashToken(token), label, created_at: now });
+    return token;
+  }
+
+  async listTokens(userId: number): Promise<ApiToken[]> {
+    const rows = await this.db<TokenRow>('api_tokens').where({ user_id: userId }).orderBy('id');
+    return rows.map(toToken);
+  }
+
+  async getToken(id: number): Promise<ApiToken | null> {
+    const row = await this.db<TokenRow>('api_tokens').where({ id }).first();
+    return row ? toToken(row) : null;
+  }
+
+  /** Ends a token now (revoked tokens never work again). True when it was live. */
+  async revokeTokenById(id: number, now: Date = new Date()): Promise<boolean> {
+    const changed = await this.db('api_tokens').where({ id }).whereNull('revoked_at').update({ revoked_at: now });
+    return changed > 0;
+  }
+
+  /**
+   * The user stops working at once: authenticate refuses inactive users, and their live tokens are
+   * revoked too, so reactivating a user later never revives an old token. Null for an unknown user.
+   */
+  async deactivate(id: number, now: Date = new Date()): Promise<User | null> {
+    await this.db('users').where({ id }).update({ active: false });
+    await this.db('api_tokens').where({ user_id: id }).whereNull('revoked_at').update({ revoked_at: now });
+    return this.get(id);
+  }
+
+  /** True when the token existed and was live. */
+  async revokeToken(token: string, now: Date = new Date()): Promise<boolean> {
+    const changed = await this.db('api_tokens').where({ token_hash: hashToken(token) }).whereNull('revoked_at').update({ revoked_at: now });
+    return changed > 0;
+  }
+
+  /** The active user holding this live token, or null. */
+  async authenticate(token: string, now: Date = new Date()): Promise<User | null> {
+    const tokenHash = hashToken(token);
+    const row = await this.db('api_tokens as t')
+      .join('users as u', 'u.id', 't.user_id')
+      .where('t.token_hash', tokenHash)
+      .whereNull('t.revoked_at')
+      .where('u.active', true)
+      .first<(UserRow & { token_id: number }) | undefined>('u.*', 't.id as token_id');
+    if (!row) return null;
+    await this.db('api_tokens')
+      .where({ id: row.token_id })
+      .andWhere((q) => q.whereNull('last_used_at').orWhere('last_used_at', '<', new Date(now.getTime() - LAST_USED_RESOLUTION_MS)))
+      .update({ last_used_at: now });
+    return toUser(row);
+  }
+
+  /**
+   * Bootstrap: makes `token` a token of the admin user admin@localhost, creating either as needed.
+   * Safe to run on every start and from several processes at once. An existing admin@localhost or
+   * a revoked bootstrap token is left as the operators made it.
+   */
+  async ensureAdmin(token: string, now: Date = new Date()): Promise<User> {
+    const admin = (await this.getByEmail(BOOTSTRAP_ADMIN_EMAIL)) ?? (await this.createIgnoringRace({ name: 'Administrator', email: BOOTSTRAP_ADMIN_EMAIL, role: 'admin', locale: 'en' }, now));
+    const tokenHash = hashToken(token);
+    const existing = await this.db('api_tokens').where({ token_hash: tokenHash }).first('id');
+    if (!existing) {
+      try {
+        await this.db('api_tokens').insert({ user_id: admin.id, token_hash: tokenHash, label: 'bootstrap', created_at: now });
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+      }
+    }
+    return admin;
+  }
+
+  private async createIgnoringRace(input: NewUser, now: Date): Promise<User> {
+    try {
+      return await this.create(input, now);
+    } catch (error) {
+      const winner = error instanceof ConflictError ? await this.getByEmail(input.email) : null;
+      if (!winner) throw error;
+      return winner;
+    }
+  }
+
+  private async require(id: number): Promise<User> {
+    const user = await this.get(id);
+    if (!user) throw new Error(`User ${id} vanished right after insert`);
+    return user;
+  }
+}

@@ -1,0 +1,216 @@
+/** Accounts: users, their API tokens and the dealers dealer users act for (admin), and the caller. */
+import { CustomersRepository } from '../installedBase/customers';
+import { DealersRepository, type Dealer } from '../installedBase/dealers';
+import { UsersRepository, type ApiToken, type User } from './repository';
+import type { AuditTarget } from '../platform/http/audit';
+import { validationFailed, type FieldProblem } from '../platform/http/errors';
+import { EmailSchema, IdSchema, line } from '../platform/http/fields';
+import { apiModule } from '../platform/http/module';
+import { LocaleSchema, RoleSchema } from './roles';
+import { defineRoute } from '../platform/http/route';
+import { z } from '../platform/http/zod';
+
+export const UserSchema = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    email: z.email(),
+    role: RoleSchema,
+    locale: LocaleSchema,
+    dealerId: z.number().int().nullable(),
+    customerId: z.number().int().nullable(),
+    active: z.boolean(),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi('User');
+
+const roleIn = (payload: { value: unknown }): unknown => (payload.value as { role?: unknown } | undefined)?.role;
+const given = (payload: { value: unknown }, field: string): boolean => (payload.value as Record<string, unknown> | undefined)?.[field] !== undefined;
+
+export const CreateUserBody = z
+  .strictObject({
+    name: line(),
+    email: EmailSchema,
+    role: RoleSchema,
+    locale: LocaleSchema.optional().openapi({ description: 'Language of the notices this user receives; zh-CN by default' }),
+    dealerId: IdSchema.optional().openapi({ description: 'Required when role is dealer (and only then): the dealer this user acts for' }),
+    customerId: IdSchema.optional().openapi({ description: 'Required when role is customer (and only then): the customer organisation this user acts for' }),
+  })
+  // A customer or dealer user sees what their organisation owns: its id is required for that role and
+  // refused for any other. Checked even when other fields are bad, so one answer names every problem.
+  .refine((body) => body.role !== 'customer' || body.customerId !== undefined, { path: ['customerId'], message: 'Required when role is customer', when: (p) => roleIn(p) === 'customer' })
+  .refine((body) => body.role === 'customer' || body.customerId === undefined, { path: ['customerId'], message: 'Only for role customer', when: (p) => given(p, 'customerId') })
+  .refine((body) => body.role !== 'dealer' || body.dealerId !== undefined, { path: ['dealerId'], message: 'Required when role is dealer', when: (p) => roleIn(p) === 'dealer' })
+  .refine((body) => body.role === 'dealer' || body.dealerId === undefined, { path: ['dealerId'], message: 'Only for role dealer', when: (p) => given(p, 'dealerId') })
+  .openapi('CreateUserBody');
+
+export const CreatedUserSchema = z
+  .object({
+    user: UserSchema,
+    token: z.string().openapi({ description: 'The user’s first API token. Shown once: only its hash is stored.' }),
+  })
+  .openapi('CreatedUser');
+
+const TokenSchema = z
+  .object({
+    id: z.number().int(),
+    userId: z.number().int(),
+    label: z.string(),
+    createdAt: z.iso.datetime(),
+    lastUsedAt: z.iso.datetime().nullable(),
+    revokedAt: z.iso.datetime().nullable(),
+    live: z.boolean(),
+  })
+  .openapi('ApiToken', { description: 'A token’s record; the token itself is never shown again' });
+
+const DealerSchema = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    region: z.string().nullable(),
+    receivablesAccount: z.string().nullable(),
+    contactEmail: z.string().nullable(),
+    locale: z.string(),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi('Dealer');
+
+const IdParams = z.object({ id: z.coerce.number().int().positive() });
+
+export function userDto(user: User): z.input<typeof UserSchema> {
+  return { ...user, createdAt: user.createdAt.toISOString() };
+}
+
+const tokenDto = (token: ApiToken): z.input<typeof TokenSchema> => ({
+  ...token,
+  createdAt: token.createdAt.toISOString(),
+  lastUsedAt: token.lastUsedAt?.toISOString() ?? null,
+  revokedAt: token.revokedAt?.toISOString() ?? null,
+  live: token.revokedAt === null,
+});
+
+const dealerDto = (dealer: Dealer): z.input<typeof DealerSchema> => ({ ...dealer, createdAt: dealer.createdAt.toISOString() });
+
+const createUser = defineRoute(
+  {
+    method: 'post',
+    path: '/users',
+    roles: ['admin'],
+    access: { rule: 'collection', resource: 'user', action: 'administer' },
+    summary: 'Create a user and issue their first API token',
+    tags: ['users'],
+    body: CreateUserBody,
+    responses: { 201: { description: 'Created', body: CreatedUserSchema } },
+    errors: { 409: 'A user with this e-mail already exists' },
+  },
+  async ({ body, deps, res }) => {
+    const unknown: FieldProblem[] = [];
+    if (body.customerId !== undefined && !(await new CustomersRepository(deps.knex).get(body.customerId))) unknown.push({ field: 'customerId', message: `no customer ${body.customerId}` });
+    if (body.dealerId !== undefined && !(await new DealersRepository(deps.knex).get(body.dealerId))) unknown.push({ field: 'dealerId', message: `no dealer ${body.dealerId}` });
+    if (unknown.length > 0) throw validationFailed(unknown);
+    // One transaction: a user without a token (or the reverse) would be a dead end.
+    const { user, token } = await deps.knex.transaction(async (trx) => {
+      const users = new UsersRepository(trx);
+      const created = await users.create(body);
+      return { user: created, token: await users.issueToken(created.id, 'initial') };
+    });
+    res.locals.audit = { entityType: 'user', entityId: user.id } satisfies AuditTarget;
+    return { status: 201, body: { user: userDto(user), token } };
+  },
+);
+
+const me = defineRoute(
+  {
+    method: 'get',
+    path: '/users/me',
+    roles: 'authenticated',
+    access: { rule: 'self' },
+    summary: 'The calling user',
+    tags: ['users'],
+    responses: { 200: { description: 'The caller', body: UserSchema } },
+  },
+  async ({ user }) => ({ status: 200, body: userDto(user) }),
+);
+
+const listTokens = defineRoute(
+  {
+    method: 'get',
+    path: '/users/:id/tokens',
+    roles: ['admin'],
+    access: { rule: 'record', resource: 'user', action: 'administer' },
+    summary: 'A user’s API tokens, live and revoked',
+    tags: ['users'],
+    params: IdParams,
+    responses: { 200: { description: 'The tokens, oldest first', body: z.object({ tokens: z.array(TokenSchema) }) } },
+    errors: { 404: 'No such user' },
+  },
+  async ({ params, deps }) => ({ status: 200, body: { tokens: (await new UsersRepository(deps.knex).listTokens(params.id)).map(tokenDto) } }),
+);
+
+const revokeToken = defineRoute(
+  {
+    method: 'delete',
+    path: '/tokens/:id',
+    roles: ['admin'],
+    access: { rule: 'record', resource: 'api_token', action: 'administer' },
+    summary: 'Revoke (expire now) an API token: it stops working at once; revoking it again changes nothing',
+    tags: ['users'],
+    params: IdParams,
+    responses: { 200: { description: 'The token, revoked', body: TokenSchema } },
+    errors: { 404: 'No such token' },
+  },
+  async ({ params, deps, res }) => {
+    const users = new UsersRepository(deps.knex);
+    await users.revokeTokenById(params.id);
+    res.locals.audit = { entityType: 'api_token', entityId: params.id } satisfies AuditTarget;
+    return { status: 200, body: tokenDto((await users.getToken(params.id))!) };
+  },
+);
+
+const deactivateUser = defineRoute(
+  {
+    method: 'post',
+    path: '/users/:id/deactivate',
+    roles: ['admin'],
+    access: { rule: 'record', resource: 'user', action: 'administer' },
+    summary: 'Deactivate a user: their tokens stop working at once (and are revoked)',
+    tags: ['users'],
+    params: IdParams,
+    responses: { 200: { description: 'The user, inactive', body: UserSchema } },
+    errors: { 404: 'No such user' },
+  },
+  async ({ params, deps, res }) => {
+    const user = await new UsersRepository(deps.knex).deactivate(params.id);
+    res.locals.audit = { entityType: 'user', entityId: params.id } satisfies AuditTarget;
+    return { status: 200, body: userDto(user!) };
+  },
+);
+
+const createDealer = defineRoute(
+  {
+    method: 'post',
+    path: '/dealers',
+    roles: ['admin'],
+    access: { rule: 'collection', resource: 'dealer', action: 'administer' },
+    summary: 'Register a dealer, so dealer users can be created for it',
+    tags: ['users'],
+    body: z
+      .strictObject({
+        name: line(),
+        region: line().optional(),
+        receivablesAccount: line().optional().openapi({ description: 'The receivables account its warranty write-offs are deducted from' }),
+        contactEmail: EmailSchema.optional().openapi({ description: 'Where its notices (the write-off notice) go' }),
+        locale: z.enum(['zh-CN', 'en']).optional().openapi({ description: 'The language of its notices (default zh-CN)' }),
+      })
+      .openapi('CreateDealerBody'),
+    responses: { 201: { description: 'Created', body: DealerSchema } },
+    errors: { 409: 'A dealer with this name already exists' },
+  },
+  async ({ body, deps, res }) => {
+    const dealer = await new DealersRepository(deps.knex).create(body);
+    res.locals.audit = { entityType: 'dealer', entityId: dealer.id } satisfies AuditTarget;
+    return { status: 201, body: dealerDto(dealer) };
+  },
+);
+
+export const usersApi = apiModule(createUser, me, listTokens, revokeToken, deactivateUser, createDealer);

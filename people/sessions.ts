@@ -1,0 +1,147 @@
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import { sessionVerdict, type SessionEndReason, type SessionLimits, type SessionVerdict } from './sessionRules';
+import { insertedId, toBool, toDate, toRequiredDate } from '../platform/db/mapping';
+import { hashToken, UsersRepository, type User } from './repository';
+
+/** Each request of a live session would otherwise write; this often is enough to measure idleness. */
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+export interface ConsoleSession {
+  id: number;
+  userId: number;
+  apiTokenId: number;
+  createdAt: Date;
+  lastSeenAt: Date;
+}
+
+interface SessionRow {
+  id: number;
+  user_id: number;
+  api_token_id: number;
+  created_at: unknown;
+  last_seen_at: unknown;
+  revoked_at: unknown;
+  revoked_reason: SessionEndReason | null;
+  token_revoked_at: unknown;
+  user_active: unknown;
+}
+
+/** 256 random bits; the cookie carries it, the table only its sha256. */
+export function generateSessionId(): string {
+  return crypto.randomBytes(32).toString('base64url');
+}
+
+/** Browser sessions of the web console. Pass a transaction as `db` to make several calls atomic. */
+export class ConsoleSessionsRepository {
+  constructor(private readonly db: Knex) {}
+
+  /**
+   * Signs in with an API token: a new session for the token's active user, or null when the token
+   * is unknown, revoked or its user inactive. The session id is returned once and never stored.
+   */
+  async open(apiToken: string, now: Date = new Date()): Promise<{ id: number; sessionId: string; user: User } | null> {
+    const token = await this.db('api_tokens as t')
+      .join('users as u', 'u.id', 't.user_id')
+      .where('t.token_hash', hashToken(apiToken))
+      .whereNull('t.revoked_at')
+      .where('u.active', true)
+      .first<{ id: number; user_id: number } | undefined>('t.id', 't.user_id');
+    if (!token) return null;
+    const user = await new UsersRepository(this.db).get(Number(token.user_id));
+    if (!user) return null;
+    const sessionId = generateSessionId();
+    const result = await this.db('console_sessions').insert({
+      session_hash: hashToken(sessionId),
+      user_id: user.id,
+      api_token_id: Number(token.id),
+      created_at: now,
+      last_seen_at: now,
+    });
+    return { id: insertedId(result), sessionId, user };
+  }
+
+  /**
+   * The user of a live session, marking it seen; otherwise null and why. A session whose token was
+   * revoked or whose user was deactivated is ended on the spot, so it stays ended if they come back.
+   */
+  async resume(sessionId: string, limits: SessionLimits, now: Date = new Date()): Promise<{ user: User; session: ConsoleSession } | { user: null; verdict: SessionVerdict | null }> {
+    const row = await this.db('console_sessions as s')
+      .join('api_tokens as t', 't.id', 's.api_token_id')
+      .join('users as u', 'u.id', 's.user_id')
+      .where('s.session_hash', hashToken(sessionId))
+      .first<SessionRow | undefined>('s.*', 't.revoked_at as token_revoked_at', 'u.active as user_active');
+    if (!row) return { user: null, verdict: null };
+    const session: ConsoleSession = {
+      id: Number(row.id),
+      userId: Number(row.user_id),
+      apiTokenId: Number(row.api_token_id),
+      createdAt: toRequiredDate(row.created_at),
+      lastSeenAt: toRequiredDate(row.last_seen_at),
+    };
+    const verdict = sessionVerdict(
+      { ...session, revokedReason: row.revoked_reason, tokenRevoked: toDate(row.token_revoked_at) !== null, userActive: toBool(row.user_active) },
+      now,
+      limits,
+    );
+    if (!verdict.live) {
+      if (verdict.revokeAs) await this.end(this.db('console_sessions').where({ id: session.id }), verdict.revokeAs, now);
+      return { user: null, verdict };
+    }
+    const user = await new UsersRepository(this.db).get(session.userId);
+    if (!user) return { user: null, verdict: null };
+    if (now.getTime() - session.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_MS) {
+      await this.db('console_sessions').where({ id: session.id }).update({ last_seen_at: now });
+      session.lastSeenAt = now;
+    }
+    return { user, session };
+  }
+
+  /** Sign-out: the session's row id when it existed and was still open, else null. */
+  async revoke(sessionId: string, now: Date = new Date()): Promise<number | null> {
+    const id = await this.idOf(sessionId);
+    if (id === null) return null;
+    return (await this.end(this.db('console_sessions').where({ id }), 'signed_out', now)) > 0 ? id : null;
+  }
+
+  /** Ends every open session of a user (call it when deactivating them); returns how many. */
+  async revokeAllForUser(userId: number, reason: SessionEndReason, now: Date = new Date()): Promise<number> {
+    return this.end(this.db('console_sessions').where({ user_id: userId }), reason, now);
+  }
+
+  /** Ends every open session opened with an API token (call it when revoking the token); returns how many. */
+  async revokeAllForToken(apiToken: string, now: Date = new Date()): Promise<number> {
+    const ids = this.db('api_tokens').where({ token_hash: hashToken(apiToken) }).select('id');
+    return this.end(this.db('console_sessions').whereIn('api_token_id', ids), 'token_revoked', now);
+  }
+
+  /** Deletes sessions past their absolute lifetime: nothing can bring them back. */
+  async prune(limits: SessionLimits, now: Date = new Date()): Promise<number> {
+    return this.db('console_sessions').where('created_at', '<', new Date(now.getTime() - limits.absoluteMs)).delete();
+  }
+
+  async get(id: number): Promise<(ConsoleSession & { revokedAt: Date | null; revokedReason: SessionEndReason | null }) | null> {
+    const row = await this.db<SessionRow>('console_sessions').where({ id }).first();
+    if (!row) return null;
+    return {
+      id: Number(row.id),
+      userId: Number(row.user_id),
+      apiTokenId: Number(row.api_token_id),
+      createdAt: toRequiredDate(row.created_at),
+      lastSeenAt: toRequiredDate(row.last_seen_at),
+      revokedAt: toDate(row.revoked_at),
+      revokedReason: row.revoked_reason,
+    };
+  }
+
+  /** The id of the session with this cookie value, for tests and audits; null when unknown. */
+  async idOf(sessionId: string): Promise<number | null> {
+    const row = await this.db('console_sessions').where({ session_hash: hashToken(sessionId) }).first<{ id: number } | undefined>('id');
+    return row ? Number(row.id) : null;
+  }
+
+  private async end(query: Knex.QueryBuilder, reason: SessionEndReason, now: Date): Promise<number> {
+    return query.whereNull('revoked_at').update({ revoked_at: now, revoked_reason: reason });
+  }
+}
+

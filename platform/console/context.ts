@@ -1,0 +1,173 @@
+/**
+ * What every console page shares: the dependencies, the signed-in user, rendering with the frame
+ * every page needs, messages in the page's language, the guards (session, CSRF) and the audit
+ * trail. Each area of the console (console/pages/<area>.ts) is a ConsoleArea that registers its
+ * routes on the router with this context; console/index.ts only wires the areas together.
+ */
+import crypto from 'node:crypto';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { Knex } from 'knex';
+import type { ApiDeps } from '../http/module';
+import { requestIdOf } from '../http/requestId';
+import { LOCALES, type Locale } from '../../people/roles';
+import { AuditRepository } from '../db/audit';
+import { ConsoleSessionsRepository } from '../../people/sessions';
+import type { User } from '../../people/repository';
+import { DEFAULT_SESSION_LIMITS, type SessionLimits, type SessionVerdict } from '../../people/sessionRules';
+import { LOCALE_NAMES, translate, type MessageKey } from './messages';
+import { createCsrf, type SignInLimit } from './security';
+import { clearSessionCookie, SESSION_COOKIE, signedOutLocale } from './session';
+import { CONSOLE_TIME_ZONE, createRenderer, label, type Page, type PageBase } from './views';
+
+export interface ConsoleDeps {
+  knex: Knex;
+  /** Where unexpected errors go; defaults to console. */
+  logger?: { error(message: string, error: unknown): void };
+  /** Idle and absolute session lifetimes; default 12 hours and 7 days. */
+  sessionLimits?: SessionLimits;
+  /** Failed sign-ins allowed per client address and window; default 10 per 15 minutes. */
+  signInLimit?: SignInLimit;
+  /** Key of the CSRF tokens; default random per process. */
+  csrfSecret?: string;
+  /** The clock, for tests of expiry. */
+  now?: () => Date;
+  /** The process engine, as the API has it: step forms (projects, tickets) run the same workflow updates. Without it they answer 503. */
+  temporal?: ApiDeps['temporal'];
+}
+
+/** A link in the main navigation, shown to every signed-in user. */
+export interface NavLink {
+  href: string;
+  label: MessageKey;
+  /** Shown only to the users this admits (the page itself still checks); absent: every signed-in user. */
+  shownTo?: (user: User) => boolean;
+}
+
+/** One area of the console: its paths (session and security headers apply to them), its links, its routes. */
+export interface ConsoleArea {
+  /** Express path patterns this area answers; everything else passes on to later mounts. */
+  paths: string[];
+  /** Paths served without looking at the session (static files). */
+  assets?: string[];
+  nav?: NavLink[];
+  register(router: express.Router, context: ConsoleContext): void;
+}
+
+/** Where a signed-in user lands (after sign-in, on `/`, from the brand link). */
+export const HOME_PATH = '/home';
+
+const USER = 'consoleUser';
+const ENDED = 'consoleSessionEnded';
+const FORM_BODY = express.urlencoded({ extended: false, limit: '8kb' });
+
+export interface AuditEntry {
+  statusCode: number;
+  user: User | null;
+  sessionRowId?: number | null;
+  details?: Record<string, unknown>;
+}
+
+export type ConsoleContext = ReturnType<typeof createConsoleContext>;
+
+export function createConsoleContext(deps: ConsoleDeps, nav: NavLink[]) {
+  const render = createRenderer();
+  const now = deps.now ?? (() => new Date());
+  const limits = deps.sessionLimits ?? DEFAULT_SESSION_LIMITS;
+  const csrf = createCsrf(deps.csrfSecret);
+  const sessions = new ConsoleSessionsRepository(deps.knex);
+  const auditLog = new AuditRepository(deps.knex);
+
+  const signedInUser = (res: Response): User | null => (res.locals[USER] as User | undefined) ?? null;
+  const localeOf = (req: Request, res: Response): Locale => signedInUser(res)?.locale ?? signedOutLocale(req);
+
+  /**
+   * The console's state changes go into the same audit trail as the API's. Never with a token or
+   * a session id; a failed sign-in has no actor.
+   */
+  const audit = (req: Request, res: Response, entry: AuditEntry) =>
+    auditLog.record({
+      at: now(),
+      actorUserId: entry.user?.id ?? null,
+      actorRole: entry.user?.role ?? null,
+      action: `${req.method} ${req.path} (console)`,
+      entityType: entry.sessionRowId ? 'console_session' : null,
+      entityId: entry.sessionRowId ?? null,
+      // Mounted on createApp's app, the request already has the id the response header carries.
+      requestId: requestIdOf(res) === 'unknown' ? crypto.randomUUID() : requestIdOf(res),
+      statusCode: entry.statusCode,
+      details: { ip: req.ip ?? null, ...entry.details },
+    });
+
+  /** Renders a page with what every page needs: language, CSRF token for its forms, the user, the navigation. */
+  const send = (req: Request, res: Response, status: number, page: Page, context: Record<string, unknown> & { title: string }) => {
+    const user = signedInUser(res);
+    const locale = localeOf(req, res);
+    const base: PageBase = {
+      title: context.title,
+      locale,
+      timeZone: CONSOLE_TIME_ZONE,
+      csrfToken: csrf.token(req, res),
+      user: user ? { name: user.name, role: label(locale, 'role', user.role) } : null,
+      here: req.method === 'GET' ? req.originalUrl : '/',
+    };
+    const locales = LOCALES.map((value) => ({ value, name: LOCALE_NAMES[value], current: value === locale }));
+    const links = nav.filter((link) => user !== null && (link.shownTo?.(user) ?? true)).map((link) => ({ href: link.href, label: translate(locale, link.label) }));
+    res
+      .status(status)
+      // Pages show customer data to one signed-in user: never keep them in a shared or back-button cache.
+      .set({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' })
+      .send(render(page, { ...base, locales, nav: links, home: HOME_PATH, ...context }));
+  };
+  const t = (req: Request, res: Response, key: MessageKey, values?: Record<string, string | number>) => translate(localeOf(req, res), key, values);
+  const message = (req: Request, res: Response, status: number, title: string, text: string) => send(req, res, status, 'message', { title, message: text });
+
+  /** Forgets a dead session cookie for the rest of this request too, so the page's CSRF token matches the next post. */
+  const forgetSessionCookie = (req: Request, res: Response) => {
+    clearSessionCookie(req, res);
+    delete (req.cookies as Record<string, unknown>)[SESSION_COOKIE];
+  };
+
+  /** Resumes the session of the request, if any: the user for the pages, or why it ended. */
+  const resumeSession = async (req: Request, res: Response, sessionId: string) => {
+    const resumed = await sessions.resume(sessionId, limits, now());
+    if (resumed.user) {
+      res.locals[USER] = resumed.user;
+    } else {
+      res.locals[ENDED] = resumed.verdict;
+      forgetSessionCookie(req, res);
+    }
+  };
+
+  /** Every page but the sign-in form: a live session, or back to the form saying why. */
+  const requireUser: RequestHandler = (_req, res, next) => {
+    if (signedInUser(res)) return next();
+    const ended = res.locals[ENDED] as SessionVerdict | null | undefined;
+    res.redirect(303, ended && !ended.live ? `/?ended=${ended.reason}` : '/');
+  };
+
+  /** Every form post: the body, then its CSRF token, before anything else happens. */
+  const requireCsrf = (onInvalid: (req: Request, res: Response) => void): RequestHandler[] => [
+    FORM_BODY,
+    (req: Request, res: Response, next: NextFunction) => (csrf.valid(req) ? next() : onInvalid(req, res)),
+  ];
+  const expiredForm = (req: Request, res: Response) => message(req, res, 403, t(req, res, 'message.badRequest'), t(req, res, 'form.expired'));
+
+  return {
+    deps,
+    knex: deps.knex,
+    now,
+    limits,
+    sessions,
+    signedInUser,
+    localeOf,
+    audit,
+    send,
+    t,
+    message,
+    forgetSessionCookie,
+    resumeSession,
+    requireUser,
+    requireCsrf,
+    expiredForm,
+  };
+}

@@ -1,0 +1,187 @@
+/**
+ * Applies domain/access.ts to routes: every route declares the rule it answers to (`access` in
+ * defineRoute), and defineRoute enforces it before the handler runs.
+ */
+import type { Knex } from 'knex';
+import { may, projectFacts, ticketFacts, reachOf, rolesReaching, scopeOf, type Action, type Principal, type ResourceFacts, type ResourceKind, type Scope } from '../../domain/access';
+import { CareRepository } from '../../processes/care/repository';
+import type { User } from '../../people/repository';
+import { forbidden, notFound } from './errors';
+
+/**
+ * The access rule of a route:
+ * - `public`: anyone, token or not;
+ * - `self`: any signed-in user, about themselves only (e.g. GET /users/me);
+ * - `collection`: the kind as a whole: a list (read; the handler answers only `scope`), starting a
+ *   record (act) or configuration (administer). Roles reaching no record of the kind: 403 (lists: empty);
+ * - `record`: the record the path names. Roles that may never do `action` on the kind: 403; a
+ *   record out of the caller's reach answers 404, exactly like one that does not exist.
+ */
+export type RouteAccess =
+  | { rule: 'public' }
+  | { rule: 'self' }
+  | { rule: 'collection'; resource: ResourceKind; action: Action }
+  | { rule: 'record'; resource: ResourceKind; action: Action };
+
+export function principalOf(user: User): Principal {
+  return { userId: user.id, role: user.role, customerId: user.customerId, dealerId: user.dealerId };
+}
+
+type Params = Record<string, unknown>;
+
+interface RecordLookup {
+  /** The record's facts, or null when there is no such record. */
+  facts(knex: Knex, params: Params): Promise<ResourceFacts | null>;
+  /** What a 404 says: the same whether the record is missing or out of reach. */
+  missing(params: Params): string;
+}
+
+const num = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+
+/** A customer file's facts (its contacts share them): the customer, its project managers, its one-to-one engineer. */
+async function customerFacts(knex: Knex, id: unknown, kind: 'customer' | 'contact'): Promise<ResourceFacts | null> {
+  const row = (await knex('customers').where({ id }).first('id', 'engineer_user_id')) as { id: unknown; engineer_user_id: unknown } | undefined;
+  if (!row) return null;
+  const managers = (await knex('projects').where({ customer_id: id }).whereNotNull('project_manager_user_id').distinct('project_manager_user_id')) as { project_manager_user_id: unknown }[];
+  const engineer = num(row.engineer_user_id);
+  return { kind, customerId: Number(row.id), managerUserIds: managers.map((m) => Number(m.project_manager_user_id)), assigneeUserIds: engineer === null ? [] : [engineer] };
+}
+
+/** A record of a table with a dealer_id column, found by the path's `id`. */
+function dealerOwned(kind: ResourceKind, table: string, noun: string): Partial<Record<ResourceKind, RecordLookup>> {
+  return {
+    [kind]: {
+      async facts(knex: Knex, { id }: Params) {
+        const row = (await knex(table).where({ id }).first('dealer_id')) as { dealer_id: unknown } | undefined;
+        return row ? { kind, dealerId: num(row.dealer_id) } : null;
+      },
+      missing: ({ id }: Params) => `no ${noun} ${String(id)}`,
+    },
+  };
+}
+
+/** How to find each kind's record from a route's path parameters. A later process adds its kinds here. */
+const RECORD_LOOKUPS: Partial<Record<ResourceKind, RecordLookup>> = {
+  project: {
+    async facts(knex, { id }) {
+      const row = (await knex('projects').where({ id }).first('customer_id', 'project_manager_user_id')) as { customer_id: unknown; project_manager_user_id: unknown } | undefined;
+      return row ? projectFacts({ customerId: num(row.customer_id), projectManagerUserId: num(row.project_manager_user_id) }) : null;
+    },
+    missing: ({ id }) => `no project ${String(id)}`,
+  },
+  doa_case: {
+    async facts(knex, { id, serial }) {
+      const row = (await knex('doa_cases as d')
+        .join('projects as p', 'p.id', 'd.project_id')
+        .where({ 'd.project_id': id, 'd.serial': serial })
+        .first('p.customer_id', 'p.project_manager_user_id')) as { customer_id: unknown; project_manager_user_id: unknown } | undefined;
+      return row ? projectFacts({ customerId: num(row.customer_id), projectManagerUserId: num(row.project_manager_user_id) }, 'doa_case') : null;
+    },
+    missing: ({ id, serial }) => `no dead-on-arrival case for serial ${String(serial)} in project ${String(id)}`,
+  },
+  // A customer's file: its project managers manage it, its one-to-one engineer is assigned to it.
+  customer: {
+    facts: (knex, { id }) => customerFacts(knex, id, 'customer'),
+    missing: ({ id }) => `no customer ${String(id)}`,
+  },
+  // A contact person, found under its customer: belongs as the customer file does.
+  contact: {
+    async facts(knex, { id, contactId }) {
+      const row = (await knex('customer_contacts').where({ id: contactId, customer_id: id }).first('id')) as { id: unknown } | undefined;
+      return row ? customerFacts(knex, id, 'contact') : null;
+    },
+    missing: ({ id, contactId }) => `no contact ${String(contactId)} of customer ${String(id)}`,
+  },
+  // Asset care: who a plan, visit or call belongs to comes from the reach views (migration 0020).
+  care_plan: {
+    facts: (knex, { id }) => new CareRepository(knex).planFacts(Number(id)),
+    missing: ({ id }) => `no care plan ${String(id)}`,
+  },
+  care_visit: {
+    facts: (knex, { id }) => new CareRepository(knex).taskFacts('visit', Number(id)),
+    missing: ({ id }) => `no visit ${String(id)}`,
+  },
+  care_call: {
+    facts: (knex, { id }) => new CareRepository(knex).taskFacts('call', Number(id)),
+    missing: ({ id }) => `no call ${String(id)}`,
+  },
+  ticket: {
+    async facts(knex, { id }) {
+      const row = (await knex('tickets').where({ id }).first('customer_id', 'assignee_user_id')) as { customer_id: unknown; assignee_user_id: unknown } | undefined;
+      return row ? ticketFacts({ customerId: Number(row.customer_id), assigneeUserId: num(row.assignee_user_id) }) : null;
+    },
+    missing: ({ id }) => `no ticket ${String(id)}`,
+  },
+  user: {
+    async facts(knex, { id }) {
+      const row = (await knex('users').where({ id }).first('id', 'customer_id', 'dealer_id')) as { id: unknown; customer_id: unknown; dealer_id: unknown } | undefined;
+      return row ? { kind: 'user', userId: num(row.id), customerId: num(row.customer_id), dealerId: num(row.dealer_id) } : null;
+    },
+    missing: ({ id }) => `no user ${String(id)}`,
+  },
+  ledger: {
+    async facts(knex, { id }) {
+      const row = (await knex('dealers').where({ id }).first('id')) as { id: unknown } | undefined;
+      return row ? { kind: 'ledger', dealerId: num(row.id) } : null;
+    },
+    missing: ({ id }) => `no dealer ${String(id)}`,
+  },
+  // A dealer's parts plans are addressed by the dealer's id, like its ledger.
+  parts_plan: {
+    async facts(knex, { id }) {
+      const row = (await knex('dealers').where({ id }).first('id')) as { id: unknown } | undefined;
+      return row ? { kind: 'parts_plan', dealerId: num(row.id) } : null;
+    },
+    missing: ({ id }) => `no dealer ${String(id)}`,
+  },
+  ...dealerOwned('dealer_sale', 'dealer_sales', 'dealer sale'),
+  ...dealerOwned('claim', 'claims', 'claim'),
+  ...dealerOwned('dealer_task', 'dealer_tasks', 'dealer task'),
+  ...dealerOwned('settlement', 'settlements', 'settlement'),
+  api_token: {
+    async facts(knex, { id }) {
+      const row = (await knex('api_tokens').where({ id }).first('user_id')) as { user_id: unknown } | undefined;
+      return row ? { kind: 'api_token', userId: num(row.user_id) } : null;
+    },
+    missing: ({ id }) => `no token ${String(id)}`,
+  },
+};
+
+/** Throws at start-up for a rule that cannot be enforced (a record kind without a lookup). */
+export function checkRouteAccess(where: string, access: RouteAccess | undefined): void {
+  if (!access) throw new Error(`${where}: declare its access rule (access: { rule: … }); every route must have one`);
+  if (access.rule === 'record' && !RECORD_LOOKUPS[access.resource]) throw new Error(`${where}: no record lookup for ${access.resource} in api/access.ts`);
+}
+
+/** The roles a rule admits at all, for the OpenAPI document and the role gate; null: any signed-in user. */
+export function rolesOfRule(access: RouteAccess): string[] | null {
+  if (access.rule === 'public' || access.rule === 'self') return null;
+  // Reads admit every signed-in user: a record out of reach is a 404, a list is filtered.
+  if (access.action === 'read') return null;
+  return rolesReaching(access.resource, access.action);
+}
+
+/** The scope of the caller for the route's resource (lists filter by it); `all` for public and self. */
+export function scopeForRoute(access: RouteAccess, user: User | null): Scope {
+  if (!user || access.rule === 'public' || access.rule === 'self') return { kind: 'all' };
+  return scopeOf(principalOf(user), access.resource, access.action);
+}
+
+/** Before the input is read: 403 for a role that may never do this (reads are 404s later instead). */
+export function requireRuleRole(access: RouteAccess, user: User | null): void {
+  if (!user || access.rule === 'public' || access.rule === 'self' || access.action === 'read') return;
+  if (reachOf(user.role, access.resource, access.action) === 'none') {
+    throw forbidden(`Role ${user.role} may not ${access.action} ${access.resource.replace('_', ' ')} records; allowed: ${rolesReaching(access.resource, access.action).join(', ')}`);
+  }
+}
+
+/** After the path parameters are valid: 404 unless the record exists and the caller reaches it. */
+export async function requireRecord(access: RouteAccess, user: User | null, knex: Knex, params: Params): Promise<void> {
+  if (access.rule !== 'record' || !user) return;
+  const lookup = RECORD_LOOKUPS[access.resource]!;
+  const facts = await lookup.facts(knex, params);
+  const principal = principalOf(user);
+  // Acting on a record needs reading it too: what one cannot read does not exist for them.
+  const allowed = facts !== null && may(principal, 'read', facts) && may(principal, access.action, facts);
+  if (!allowed) throw notFound(lookup.missing(params));
+}

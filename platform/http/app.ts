@@ -1,0 +1,85 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { createAuditTrail, setAuditErrorCode, type AuditTrail } from './audit';
+import { identifyCaller } from './auth';
+import { INTERNAL_ERROR_BODY, notFound, toApiError } from './errors';
+import { HEALTH_PATH, healthHandler, registerHealthDocs } from './health';
+import type { ApiDeps, ApiLogger, ApiModule } from './module';
+import { createOpenApiRegistry, generateOpenApiDocument, type OpenApiDocument } from './openapi';
+import { requestIdOf, assignRequestId } from './requestId';
+import { apiSecurityHeaders } from './securityHeaders';
+import { API_PREFIX } from './route';
+import { usersApi } from '../../people/routes';
+
+export type { ApiDeps, ApiModule } from './module';
+
+/** Always mounted; feature modules come through `deps.routers`. */
+const BUILT_IN_MODULES: ApiModule[] = [usersApi];
+
+const auditTrails = new WeakMap<express.Application, AuditTrail>();
+
+/** Resolves once the audit rows of every finished request are written; call it before closing the database. */
+export async function settleBackgroundWork(app: express.Application): Promise<void> {
+  await auditTrails.get(app)?.settled();
+}
+
+function errorHandler(logger: ApiLogger) {
+  // Express recognises an error handler by its four parameters.
+  return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
+    if (res.headersSent) {
+      logger.error(`[api] ${req.method} ${req.originalUrl} failed after answering (request ${requestIdOf(res)})`, error);
+      return next(error);
+    }
+    const known = toApiError(error);
+    if (known) {
+      setAuditErrorCode(res, known.code);
+      res.status(known.status).json(known.body);
+      return;
+    }
+    logger.error(`[api] ${req.method} ${req.originalUrl} failed (request ${requestIdOf(res)})`, error);
+    setAuditErrorCode(res, INTERNAL_ERROR_BODY.error.code);
+    res.status(500).json(INTERNAL_ERROR_BODY);
+  };
+}
+
+function openApiHandler(registry: OpenAPIRegistry) {
+  // Built on first request, when every module has registered its routes.
+  let document: OpenApiDocument | undefined;
+  return (_req: Request, res: Response): void => {
+    document ??= generateOpenApiDocument(registry);
+    res.json(document);
+  };
+}
+
+function apiRouter(deps: ApiDeps, openapi: OpenAPIRegistry, audit: AuditTrail, logger: ApiLogger): express.Router {
+  const router = express.Router();
+  router.use(audit.middleware);
+  router.use(identifyCaller(deps.knex));
+  router.use(express.json({ limit: '1mb' }));
+  router.get('/openapi.json', openApiHandler(openapi));
+  for (const module of [...BUILT_IN_MODULES, ...(deps.routers ?? [])]) module.register(router, openapi, deps);
+  router.use((req: Request, _res: Response, next: NextFunction) => next(notFound(`No such endpoint: ${req.method} ${req.originalUrl.split('?')[0]}`)));
+  router.use(errorHandler(logger));
+  return router;
+}
+
+/**
+ * The HTTP application: /healthz, and the JSON API under /api with its OpenAPI document at
+ * /api/openapi.json. Anything outside /api (e.g. the web console) can be mounted on the result.
+ */
+export function createApp(deps: ApiDeps): express.Application {
+  const logger = deps.logger ?? console;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(apiSecurityHeaders());
+  app.use(assignRequestId);
+
+  const openapi = createOpenApiRegistry();
+  app.get(HEALTH_PATH, healthHandler(deps));
+  registerHealthDocs(openapi);
+
+  const audit = createAuditTrail(deps.knex, logger);
+  auditTrails.set(app, audit);
+  app.use(API_PREFIX, apiRouter(deps, openapi, audit, logger));
+  return app;
+}

@@ -1,0 +1,57 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Knex } from 'knex';
+import { UsersRepository, type User } from '../../people/repository';
+import { forbidden, unauthenticated } from './errors';
+import type { Role } from '../../people/roles';
+
+/** Who may call a route: anyone, any signed-in user, or users with one of the roles. */
+export type Access = 'public' | 'authenticated' | readonly Role[];
+
+type Caller = { user: User } | { problem: 'missing' | 'invalid' };
+
+const CALLER = 'caller';
+
+function bearerToken(header: string | undefined): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match?.[1] ?? null;
+}
+
+/**
+ * Resolves the bearer token for every /api request, before the body is read, so even requests
+ * rejected early (bad JSON, unknown route) are attributed in the audit trail. Never rejects by
+ * itself: each route decides what access it needs.
+ */
+export function identifyCaller(knex: Knex) {
+  const users = new UsersRepository(knex);
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const header = req.get('authorization');
+    if (!header) {
+      res.locals[CALLER] = { problem: 'missing' } satisfies Caller;
+      return next();
+    }
+    const token = bearerToken(header);
+    const user = token ? await users.authenticate(token) : null;
+    res.locals[CALLER] = (user ? { user } : { problem: 'invalid' }) satisfies Caller;
+    next();
+  };
+}
+
+export function callerOf(res: Response): User | null {
+  const caller = res.locals[CALLER] as Caller | undefined;
+  return caller && 'user' in caller ? caller.user : null;
+}
+
+/** The caller when `access` admits them; otherwise throws the 401 or 403 to answer. */
+export function requireAccess(access: Access, res: Response): User | null {
+  if (access === 'public') return callerOf(res);
+  const caller = res.locals[CALLER] as Caller | undefined;
+  if (!caller || !('user' in caller)) {
+    throw caller?.problem === 'invalid'
+      ? unauthenticated('The bearer token is not valid (unknown, revoked, or its user is inactive)')
+      : unauthenticated('This endpoint needs an `Authorization: Bearer <token>` header');
+  }
+  if (access !== 'authenticated' && !access.includes(caller.user.role)) {
+    throw forbidden(`Role ${caller.user.role} may not do this; allowed: ${access.join(', ')}`);
+  }
+  return caller.user;
+}

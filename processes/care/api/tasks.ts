@@ -1,0 +1,168 @@
+/**
+ * P4 visits and calls through the API: the work queues (an engineer's visits, the service desk's calls)
+ * and each step, an update of the plan's workflow addressed by the task's key. The console calls
+ * `runVisitStep` / `runCallStep` with the same bodies the routes take.
+ */
+import { CareRepository, type CareCall, type CareVisit, type TaskQueueStatus } from '../repository';
+import type { User } from '../../../people/repository';
+import type { Scope } from '../../../domain/access';
+import {
+  assignVisitUpdate,
+  cancelVisitUpdate,
+  completeCallUpdate,
+  completeVisitUpdate,
+  noAnswerCallUpdate,
+  rescheduleCallUpdate,
+  rescheduleVisitUpdate,
+  skipVisitUpdate,
+  wrongNumberCallUpdate,
+  type CareStepResult,
+} from '../messages';
+import { notFound, validationFailed } from '../../../platform/http/errors';
+import type { ApiDeps } from '../../../platform/http/module';
+import { problemsOf } from '../../../platform/http/route';
+import type { z } from '../../../platform/http/zod';
+import { contactsOf, engineerFor, updatePlan, type ContactRow } from './plans';
+import { CallStepBodies, VisitStepBodies, type CallSchema, type CallStepName, type TaskListQuery, type VisitSchema, type VisitStepName } from './schemas';
+
+const queueOf = (task: { status: string; windowEnd: Date }, now: Date): TaskQueueStatus => (task.status !== 'due' ? 'done' : task.windowEnd.getTime() < now.getTime() ? 'overdue' : 'due');
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+export const visitDto = (v: CareVisit, now: Date): z.input<typeof VisitSchema> => ({
+  id: v.id,
+  planId: v.planId,
+  customerId: v.customerId,
+  projectId: v.projectId,
+  taskKey: v.taskKey,
+  kind: v.kind,
+  status: v.status,
+  queue: queueOf(v, now),
+  assigneeUserId: v.assigneeUserId,
+  dueAt: v.dueAt.toISOString(),
+  windowStart: v.windowStart.toISOString(),
+  windowEnd: v.windowEnd.toISOString(),
+  remindAt: v.remindAt.toISOString(),
+  doneAt: iso(v.doneAt),
+  reportDueAt: iso(v.reportDueAt),
+  outcome: v.outcome,
+});
+
+/** A call with whom to call: the contacts it was made for (a flagged one shows its flag). */
+export const callDto = (c: CareCall, contacts: ContactRow[], now: Date): z.input<typeof CallSchema> => ({
+  id: c.id,
+  planId: c.planId,
+  customerId: c.customerId,
+  projectId: c.projectId,
+  taskKey: c.taskKey,
+  status: c.status,
+  queue: queueOf(c, now),
+  assigneeUserId: c.assigneeUserId,
+  dueAt: c.dueAt.toISOString(),
+  windowEnd: c.windowEnd.toISOString(),
+  remindAt: c.remindAt.toISOString(),
+  attempts: c.attempts,
+  doneAt: iso(c.doneAt),
+  outcome: c.outcome,
+  contacts: contacts.filter((k) => c.contactIds.includes(k.id)),
+  ticketId: c.ticketId,
+});
+
+type TaskQuery = z.output<typeof TaskListQuery>;
+
+function filterOf(query: TaskQuery, user: User, scope: Scope, now: Date) {
+  return {
+    scope,
+    now,
+    assigneeUserId: query.assignee === 'me' ? user.id : query.assignee,
+    dueBefore: query.dueBefore ? new Date(query.dueBefore) : undefined,
+    status: query.status,
+    customerId: query.customerId,
+    projectId: query.projectId,
+    planId: query.planId,
+    limit: query.limit,
+  };
+}
+
+/** Visits the scope admits, soonest first (an engineer's "my visits": `assignee=me`). */
+export async function listVisits(deps: ApiDeps, user: User, scope: Scope, query: TaskQuery, now = new Date()): Promise<z.input<typeof VisitSchema>[]> {
+  return (await new CareRepository(deps.knex).listVisits(filterOf(query, user, scope, now))).map((v) => visitDto(v, now));
+}
+
+/** Calls the scope admits, soonest first, each with its contacts (the service desk's "calls today": `dueBefore`). */
+export async function listCalls(deps: ApiDeps, user: User, scope: Scope, query: TaskQuery, now = new Date()): Promise<z.input<typeof CallSchema>[]> {
+  const calls = await new CareRepository(deps.knex).listCalls(filterOf(query, user, scope, now));
+  const contacts = new Map<number, ContactRow[]>();
+  for (const customerId of new Set(calls.map((c) => c.customerId))) contacts.set(customerId, await contactsOf(deps.knex, customerId));
+  return calls.map((c) => callDto(c, contacts.get(c.customerId) ?? [], now));
+}
+
+export async function readVisit(deps: ApiDeps, id: number, now = new Date()): Promise<z.input<typeof VisitSchema>> {
+  const visit = await new CareRepository(deps.knex).getVisit(id);
+  if (!visit) throw notFound(`no visit ${id}`);
+  return visitDto(visit, now);
+}
+
+export async function readCall(deps: ApiDeps, id: number, now = new Date()): Promise<z.input<typeof CallSchema>> {
+  const call = await new CareRepository(deps.knex).getCall(id);
+  if (!call) throw notFound(`no call ${id}`);
+  return callDto(call, await contactsOf(deps.knex, call.customerId), now);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps
+
+const VISIT_UPDATES = { assign: assignVisitUpdate, reschedule: rescheduleVisitUpdate, complete: completeVisitUpdate, skip: skipVisitUpdate, cancel: cancelVisitUpdate } as const;
+const CALL_UPDATES = { complete: completeCallUpdate, 'no-answer': noAnswerCallUpdate, 'wrong-number': wrongNumberCallUpdate, reschedule: rescheduleCallUpdate } as const;
+
+export const VISIT_STEPS = Object.keys(VISIT_UPDATES) as VisitStepName[];
+export const CALL_STEPS = Object.keys(CALL_UPDATES) as CallStepName[];
+
+/** The access action a step is (domain/access.ts): naming a visit's engineer is assigning, every other step acting. The routes and the console's forms both ask this. */
+export const visitStepAction = (step: VisitStepName): 'act' | 'assign' => (step === 'assign' ? 'assign' : 'act');
+export const CALL_STEP_ACTION = 'act' as const;
+
+function parsed<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const result = schema.safeParse(body);
+  if (!result.success) throw validationFailed(problemsOf(result.error, 'body'));
+  return result.data;
+}
+
+async function planOf(deps: ApiDeps, planId: number) {
+  return (await new CareRepository(deps.knex).getPlan(planId))!;
+}
+
+/**
+ * One step on a visit (`assign`, `reschedule`, `complete`, `skip`, `cancel`): the body checked by the
+ * route's own schema, then sent to the plan's workflow for the visit's task. The caller has checked
+ * that the user may take it (the routes do; the console asks domain/access.ts).
+ */
+export async function runVisitStep(deps: ApiDeps, user: User, visitId: number, step: VisitStepName, body: unknown, updateId?: string): Promise<CareStepResult> {
+  const schema = VisitStepBodies[step];
+  if (!schema) throw validationFailed([{ field: 'step', message: `no visit step ${String(step)}` }]);
+  const checked = parsed(schema, body) as Record<string, unknown>;
+  const visit = await new CareRepository(deps.knex).getVisit(visitId);
+  if (!visit) throw notFound(`no visit ${visitId}`);
+  let payload: Record<string, unknown> = { ...checked, taskKey: visit.taskKey };
+  if (step === 'assign') {
+    const { engineerUserId, ...rest } = payload as { engineerUserId: number };
+    payload = { ...rest, engineer: await engineerFor(deps, engineerUserId, 'engineerUserId') };
+  }
+  if (typeof payload.dueAt === 'string') payload.dueAt = new Date(payload.dueAt).toISOString();
+  return updatePlan(deps, await planOf(deps, visit.planId), VISIT_UPDATES[step], payload, user, updateId);
+}
+
+/** One step on a call (`complete`, `no-answer`, `wrong-number`, `reschedule`); a contact named must be the customer's. */
+export async function runCallStep(deps: ApiDeps, user: User, callId: number, step: CallStepName, body: unknown, updateId?: string): Promise<CareStepResult> {
+  const schema = CallStepBodies[step];
+  if (!schema) throw validationFailed([{ field: 'step', message: `no call step ${String(step)}` }]);
+  const checked = parsed(schema, body) as Record<string, unknown>;
+  const call = await new CareRepository(deps.knex).getCall(callId);
+  if (!call) throw notFound(`no call ${callId}`);
+  if (typeof checked.contactId === 'number') {
+    const contact = (await deps.knex('customer_contacts').where({ id: checked.contactId, customer_id: call.customerId }).first('id')) as unknown;
+    if (!contact) throw validationFailed([{ field: 'contactId', message: `no contact ${checked.contactId} of customer ${call.customerId}` }]);
+  }
+  const payload: Record<string, unknown> = { ...checked, taskKey: call.taskKey };
+  if (typeof payload.dueAt === 'string') payload.dueAt = new Date(payload.dueAt).toISOString();
+  return updatePlan(deps, await planOf(deps, call.planId), CALL_UPDATES[step], payload, user, updateId);
+}

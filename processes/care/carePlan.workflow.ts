@@ -1,0 +1,611 @@
+/**
+ * P4 a care plan, for years: inspections that taper with age, return calls, the free maintenance
+ * before the warranty ends, the expiry notices with the maintenance-contract offer, and the visits a
+ * maintenance contract adds. Rules are in domain/care.ts; the times come from the calendar store (the
+ * local activity computeCare), so an admin's calendar correction reaches the next computation.
+ *
+ * - Only tasks due within `care.taskHorizon` are materialized as rows (care_visits, care_calls);
+ *   the rest of the schedule is the series' cursors. A materialized task enters the state BEFORE its
+ *   row is written, so a step sent the instant the row is listed is accepted; if the write fails for
+ *   good the tasks leave the state again and are tried at the next wake.
+ * - Each open task climbs a ladder (the kit's runLadder): a reminder `care.remindBefore` ahead, and
+ *   once its window closes, overdue: on record and escalated to the service manager.
+ * - Steps on a visit or a call are updates of this workflow (the step kit), recorded whole, then applied.
+ * - The history stays bounded: the plan continues as new with its state (every open task, the cursors).
+ */
+import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import type { CareBasisRecord, RecordCareStepInput, TaskTimes } from './activities';
+import { NO_CURSORS, followUpReason, isVisitKind, type CareTaskKind } from './rules';
+import { DEFAULT_POLICY, mergePolicy, type PolicyOverride } from '../../domain/policy';
+import { BACKGROUND_ACTIVITY, STEP_ACTIVITY } from '../../platform/workflowKit/activityOptions';
+import { Deadlines, msUntil, runLadder } from '../../platform/workflowKit/deadlines';
+import { StepKit, invalidStep, rejectStep, type Actor } from '../../platform/workflowKit/steps';
+import { escalate, notify } from '../../platform/workflowKit/notify';
+import type { Person } from '../delivery/messages';
+import {
+  addContractUpdate,
+  addExtraVisitUpdate,
+  closeFollowUpUpdate,
+  assignVisitUpdate,
+  cancelVisitUpdate,
+  carePlanStateQuery,
+  completeCallUpdate,
+  completeVisitUpdate,
+  endPlanUpdate,
+  noAnswerCallUpdate,
+  repairCallKey,
+  repairCallRound,
+  repairReturnCallSignal,
+  rescheduleCallUpdate,
+  rescheduleVisitUpdate,
+  skipVisitUpdate,
+  updatePolicyUpdate,
+  wrongNumberCallUpdate,
+  type CarePlanInput,
+  type CarePlanState,
+  type CareStepResult,
+  type CompleteCallStep,
+  type OpenCareTask,
+  type RescheduleTaskStep,
+} from './messages';
+
+const steps = proxyActivities<Activities>(STEP_ACTIVITY);
+const background = proxyActivities<Activities>(BACKGROUND_ACTIVITY);
+/** Materialization gives up after a few tries: the tasks leave the state and are tried again later. */
+const materializing = proxyActivities<Activities>({ ...STEP_ACTIVITY, startToCloseTimeout: '30 seconds' });
+
+const { computeCare } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+/** How tasks read in notices and timelines, in both languages. */
+const TASK_LABELS: Record<CareTaskKind, { en: string; zh: string }> = {
+  inspection: { en: 'Inspection visit', zh: '巡检' },
+  free_maintenance: { en: 'Free maintenance before warranty end', zh: '质保期满前免费保养' },
+  contract_visit: { en: 'Maintenance contract visit', zh: '维保合同走访' },
+  extra: { en: 'Extra visit', zh: '加派巡检' },
+  call: { en: 'Return call', zh: '电话回访' },
+};
+
+/** After a failed materialization, the next try. */
+const MATERIALIZE_RETRY_MS = 60_000;
+
+export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
+  const { workflowId } = workflowInfo();
+  const planId =
+    input.state?.planId ??
+    input.planId ??
+    (await background.openCarePlan({ workflowId, customerId: input.customerId, siteId: input.siteId, projectId: input.projectId, deviceIds: input.deviceIds, customerClass: input.customerClass, anchorAt: input.anchorAt, warrantyEndsAt: input.warrantyEndsAt, policy: input.policy }));
+  const state: CarePlanState = input.state
+    ? { ...input.state, runs: input.state.runs + 1 }
+    : // A policy frozen before the care fields existed (a project started earlier) takes their defaults.
+      { planId, startedAt: new Date().toISOString(), status: 'active', policy: mergePolicy(DEFAULT_POLICY, input.policy as PolicyOverride), contracts: [], cursors: { ...NO_CURSORS, contracts: {} }, open: {}, noticesSent: [], followUps: 0, finished: 0, runs: 1, openItems: [] };
+  const kit = new StepKit({ backdateWithin: state.policy.steps.backdateWithin, lastStepAt: () => state.lastStepAt });
+  const deadlines = new Deadlines(state.policy.calendar, { type: 'care_plan', id: planId });
+  const noticeOptions = { timeZone: input.timeZone, actionPath: `/care-plans/${planId}` };
+  const care = () => state.policy.care;
+  /** Bumped by whatever changes the schedule or the notices (a contract, a policy, the end). */
+  let scheduleVersion = 0;
+  let tasksThisRun = 0;
+  const chases: Promise<void>[] = [];
+
+  setHandler(carePlanStateQuery, () => state);
+
+  const basis = (): CareBasisRecord => ({ anchorAt: input.anchorAt, warrantyEndsAt: input.warrantyEndsAt ?? null, customerClass: input.customerClass, contracts: state.contracts });
+  const compute = (computation: Parameters<Activities['computeCare']>[0]['computation']) => computeCare({ calendar: state.policy.calendar, care: care(), computation });
+  const planRef = () => ({ id: planId, customer: input.customerName });
+  const labelOf = (task: OpenCareTask) => TASK_LABELS[task.kind];
+
+  function entry(eventKey: string, kind: string, summary: string, options: Partial<RecordCareStepInput> & { actor?: Actor; at?: string } = {}): RecordCareStepInput {
+    return { planId, eventKey, kind, at: options.at ?? new Date().toISOString(), summary, ...options };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Who hears of what
+
+  const serviceDesk = (): Promise<Person[]> => background.ticketRecipients({ role: 'dispatcher' });
+  const serviceManagers = (): Promise<Person[]> => background.ticketRecipients({ role: 'service_manager' });
+
+  async function responsibleFor(task: OpenCareTask): Promise<Person[]> {
+    if (task.assignee) return [task.assignee];
+    return isVisitKind(task.kind) ? serviceManagers() : serviceDesk();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Each open task's ladder: reminder, then overdue and escalated
+
+  const rowKey = (task: OpenCareTask) => `care:${planId}:${task.key}:v${task.version}`;
+
+  function chase(key: string): void {
+    const task = state.open[key];
+    if (!task) return;
+    const version = task.version;
+    const stillThis = () => state.open[key]?.version === version;
+    const deadline = { key: rowKey(task), kind: isVisitKind(task.kind) ? 'care_visit' : 'care_call', description: `care plan ${planId}: ${labelOf(task).en.toLowerCase()} ${task.key} due` };
+    const run = async () => {
+      const outcome = await runLadder(deadlines, {
+        deadline,
+        plan: async () => ({
+          due: { at: new Date(task.windowEnd), provisional: false },
+          rungs: [
+            { rung: 'reminder' as const, at: new Date(task.remindAt) },
+            { rung: 'overdue' as const, at: new Date(task.windowEnd) },
+          ],
+        }),
+        met: () => !stillThis(),
+        // Moved: this version's row gives way to the next one's.
+        closeAs: () => (state.open[key] ? 'dropped' : 'met'),
+        async onRung(rung) {
+          const current = state.open[key] ?? task;
+          // No `…Key` fields: the notice layer would replace `task` by a label of that key.
+          const context = { plan: planRef(), task: { key, label: labelOf(current), dueAt: current.dueAt, windowEnd: current.windowEnd }, dueAt: current.dueAt };
+          const noticeKey = `${key}:v${version}:${rung}`;
+          if (rung === 'reminder') {
+            await notify(noticeKey, 'care-task-reminder', await responsibleFor(current), context, noticeOptions);
+            return;
+          }
+          await background.recordCareStep(entry(noticeKey, 'task_overdue', `${labelOf(current).en} ${key} overdue since ${current.windowEnd}: escalated`, { data: { key, windowEnd: current.windowEnd } }));
+          await escalate(noticeKey, undefined, { missed: `${labelOf(current).en} / ${labelOf(current).zh} (${input.customerName})`, dueAt: current.windowEnd, responsibleName: current.assignee?.name ?? '—' }, noticeOptions);
+        },
+      });
+      if (outcome === 'exhausted') {
+        await condition(() => !stillThis());
+        await deadlines.close(deadline.key, state.open[key] ? 'dropped' : 'met');
+      }
+    };
+    chases.push(run());
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Materializing the horizon
+
+  /** Adds the tasks due within the horizon; answers when the next one not yet materialized is due. */
+  async function materialize(): Promise<{ nextAt: string | null; failed: boolean }> {
+    return kit.exclusive(async () => {
+      if (state.status !== 'active') return { nextAt: null, failed: false };
+      const until = (await deadlines.add(new Date(), care().taskHorizon)).at.toISOString();
+      const result = await compute({ what: 'tasks', basis: basis(), cursors: state.cursors, until, customerId: input.customerId });
+      // A plan started for equipment already in the field does not make up for the tasks whose window closed before it.
+      const started = new Date(state.startedAt).getTime();
+      const tasks = (result.tasks ?? []).filter((t) => new Date(t.windowEnd).getTime() >= started).map((t: TaskTimes): OpenCareTask => ({ ...t, attempts: 0, version: 0, assignee: isVisitKind(t.kind) ? (result.engineer ?? input.engineer ?? null) : null }));
+      if (tasks.length === 0) {
+        state.cursors = result.cursors!;
+        return { nextAt: result.nextAt ?? null, failed: false };
+      }
+      // Read your writes: the state knows the tasks before their rows can be listed.
+      const before = state.cursors;
+      for (const task of tasks) state.open[task.key] = task;
+      state.cursors = result.cursors!;
+      try {
+        await materializing.materializeCareTasks({ planId, customerId: input.customerId, projectId: input.projectId ?? null, tasks });
+      } catch {
+        for (const task of tasks) delete state.open[task.key];
+        state.cursors = before;
+        return { nextAt: null, failed: true };
+      }
+      tasksThisRun += tasks.length;
+      for (const task of tasks) chase(task.key);
+      return { nextAt: result.nextAt ?? null, failed: false };
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Dated notices: the warranty's expiry (with the contract offer), a contract's renewal
+
+  async function sendDueNotices(): Promise<string | null> {
+    const all = (await compute({ what: 'notices', basis: basis() })).notices ?? [];
+    // Dates that passed before the plan began (a warranty long expired) are not announced now.
+    const notices = all.filter((n) => new Date(n.at).getTime() >= new Date(state.startedAt).getTime());
+    const now = Date.now();
+    for (const notice of notices) {
+      if (state.noticesSent.includes(notice.key) || new Date(notice.at).getTime() > now) continue;
+      const template = notice.kind === 'warranty_expiring' ? 'care-warranty-expiring' : notice.kind === 'warranty_expired' ? 'care-warranty-expired' : 'care-contract-renewal';
+      const contract = notice.kind === 'contract_renewal' ? state.contracts.find((c) => notice.key === `contract_renewal:${c.id}`) : undefined;
+      const context = { plan: planRef(), warrantyEndsAt: input.warrantyEndsAt ?? null, contract: contract ?? null, hasContract: state.contracts.length > 0 };
+      await kit.exclusive(async () => {
+        await background.recordCareStep(entry(`notice:${notice.key}`, notice.kind, `${notice.kind.replace(/_/g, ' ')} notice sent`, { data: { at: notice.at } }));
+        state.noticesSent.push(notice.key);
+      });
+      await notify(`notice:${notice.key}`, template, [...input.customerContacts, ...(await serviceManagers())], context, noticeOptions);
+    }
+    const next = notices.find((n) => !state.noticesSent.includes(n.key));
+    return next?.at ?? null;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Steps on visits and calls
+
+  function openTask(taskKey: string, visit: boolean): OpenCareTask {
+    const task = state.open[taskKey];
+    if (state.status !== 'active') rejectStep('the care plan has ended');
+    if (!task || isVisitKind(task.kind) !== visit) rejectStep(`${visit ? 'visit' : 'call'} ${taskKey} is not open (done, skipped, cancelled or unknown)`);
+    return task;
+  }
+
+  function requireReason(reason: string): void {
+    if (typeof reason !== 'string' || reason.trim() === '') invalidStep('a reason is required', 'reason');
+  }
+
+  function requireInstant(text: string, field: string): void {
+    if (typeof text !== 'string' || Number.isNaN(new Date(text).getTime())) invalidStep('must be an ISO-8601 instant', field);
+  }
+
+  const answer = (taskKey: string, status: string, at: string, extra: Partial<CareStepResult> = {}): CareStepResult => ({ taskKey, status, at, ...extra });
+
+  /** The task leaves the state: done, skipped, cancelled or given up. */
+  function finish(taskKey: string, at: string): void {
+    delete state.open[taskKey];
+    state.finished += 1;
+    state.lastStepAt = at;
+  }
+
+  async function moveTask(task: OpenCareTask, dueAt: string): Promise<OpenCareTask> {
+    const times = (await compute({ what: 'task', key: task.key, kind: task.kind, dueAt })).tasks![0]!;
+    return { ...task, dueAt: times.dueAt, windowStart: times.windowStart, windowEnd: times.windowEnd, remindAt: times.remindAt, version: task.version + 1 };
+  }
+
+  async function reschedule(step: RescheduleTaskStep, at: string): Promise<CareStepResult> {
+    const task = state.open[step.taskKey]!;
+    const moved = await moveTask(task, step.dueAt);
+    const times = { dueAt: moved.dueAt, windowEnd: moved.windowEnd, remindAt: moved.remindAt };
+    await steps.recordCareStep(
+      entry(`${task.key}:rescheduled:${at}`, 'task_rescheduled', `${labelOf(task).en} ${task.key} moved to ${moved.dueAt}: ${step.reason}`, {
+        actor: step.actor,
+        at,
+        data: { from: task.dueAt, to: moved.dueAt, reason: step.reason },
+        ...(isVisitKind(task.kind) ? { visit: { taskKey: task.key, patch: { ...times, windowStart: moved.windowStart, outcome: { rescheduled: step.reason } } } } : { call: { taskKey: task.key, patch: { ...times, outcome: { rescheduled: step.reason } } } }),
+      }),
+    );
+    state.open[task.key] = moved;
+    state.lastStepAt = at;
+    chase(task.key);
+    return answer(task.key, 'due', at, { dueAt: moved.dueAt });
+  }
+
+  const validateReschedule = (visit: boolean) => (step: RescheduleTaskStep) => {
+    openTask(step.taskKey, visit);
+    requireInstant(step.dueAt, 'dueAt');
+    requireReason(step.reason);
+  };
+
+  kit.step(assignVisitUpdate, {
+    validate: (step) => void openTask(step.taskKey, true),
+    async apply(step, at) {
+      const task = state.open[step.taskKey]!;
+      await steps.recordCareStep(entry(`${task.key}:assigned:${at}`, 'visit_assigned', `${labelOf(task).en} ${task.key} assigned to ${step.engineer.name}`, { actor: step.actor, at, visit: { taskKey: task.key, patch: { assigneeUserId: step.engineer.userId } } }));
+      state.open[task.key] = { ...task, assignee: step.engineer };
+      state.lastStepAt = at;
+      return answer(task.key, 'due', at);
+    },
+  });
+
+  kit.step(rescheduleVisitUpdate, { validate: validateReschedule(true), apply: reschedule });
+  kit.step(rescheduleCallUpdate, { validate: validateReschedule(false), apply: reschedule });
+
+  kit.step(completeVisitUpdate, {
+    validate(step) {
+      openTask(step.taskKey, true);
+      if (!step.signature || typeof step.signature.name !== 'string' || step.signature.name.trim() === '') invalidStep("the customer's signature is required", 'signature.name');
+    },
+    async apply(step, at) {
+      const task = state.open[step.taskKey]!;
+      const reportDueAt = (await deadlines.add(at, care().inspectionReportWithin)).at.toISOString();
+      const outcome = { checklist: step.checklist, findings: step.findings, openItems: step.openItems ?? [], carriedItems: state.openItems, signature: step.signature };
+      await steps.recordCareStep(
+        entry(`${task.key}:done`, 'visit_done', `${labelOf(task).en} ${task.key} done${step.findings.length ? `: ${step.findings.length} finding(s)` : ''}; report due by ${reportDueAt}`, {
+          actor: step.actor,
+          at,
+          data: outcome,
+          visit: { taskKey: task.key, patch: { status: 'done', doneAt: at, outcome, reportDueAt } },
+        }),
+      );
+      // A partly done inspection carries its open items to the next visit.
+      state.openItems = step.openItems ?? [];
+      finish(task.key, at);
+      return answer(task.key, 'done', at, { dueAt: reportDueAt });
+    },
+  });
+
+  for (const [update, status] of [
+    [skipVisitUpdate, 'skipped'],
+    [cancelVisitUpdate, 'cancelled'],
+  ] as const) {
+    kit.step(update, {
+      validate(step) {
+        openTask(step.taskKey, true);
+        requireReason(step.reason);
+      },
+      async apply(step, at) {
+        const task = state.open[step.taskKey]!;
+        await steps.recordCareStep(entry(`${task.key}:${status}`, `visit_${status}`, `${labelOf(task).en} ${task.key} ${status}: ${step.reason}`, { actor: step.actor, at, visit: { taskKey: task.key, patch: { status, outcome: { reason: step.reason } } } }));
+        finish(task.key, at);
+        return answer(task.key, status, at);
+      },
+    });
+  }
+
+  /** A follow-up for the service manager, with a deadline; answers the record's part of the step. */
+  async function followUpOf(taskKey: string, reason: string, summary: string, at: string): Promise<NonNullable<RecordCareStepInput['followUp']>> {
+    const dueAt = (await deadlines.add(at, care().followUpWithin)).at.toISOString();
+    return { key: `${taskKey}:${reason}`, customerId: input.customerId, reason, summary, dueAt, callTaskKey: taskKey };
+  }
+
+  async function announceFollowUp(followUp: NonNullable<RecordCareStepInput['followUp']>): Promise<void> {
+    state.followUps += 1;
+    await deadlines.open({ key: `care:${planId}:follow-up:${followUp.key}`, kind: 'care_follow_up', description: `care plan ${planId}: follow-up (${followUp.reason})` }, { at: new Date(followUp.dueAt), provisional: false });
+    await notify(`follow-up:${followUp.key}`, 'care-follow-up', await serviceManagers(), { plan: planRef(), reason: followUp.reason, summary: followUp.summary, dueAt: followUp.dueAt }, noticeOptions);
+  }
+
+  /** The record of a call answered: its outcome, the call row done and the try that reached someone. */
+  function callDone(task: OpenCareTask, step: CompleteCallStep, at: string, summary: string): RecordCareStepInput {
+    const outcome = { answers: step.answers, satisfaction: step.satisfaction, unsolvedProblem: step.unsolvedProblem ?? false, contactId: step.contactId ?? null };
+    return entry(`${task.key}:done`, 'call_done', summary, {
+      actor: step.actor,
+      at,
+      data: outcome,
+      call: { taskKey: task.key, patch: { status: 'done', doneAt: at, outcome, attempts: task.attempts + 1 } },
+      attempt: { taskKey: task.key, attempt: task.attempts + 1, outcome: 'reached', contactId: step.contactId },
+    });
+  }
+
+  kit.step(completeCallUpdate, {
+    validate(step) {
+      openTask(step.taskKey, false);
+      if (!Number.isInteger(step.satisfaction) || step.satisfaction < 1 || step.satisfaction > 5) invalidStep('must be a whole score 1 … 5', 'satisfaction');
+    },
+    async apply(step, at) {
+      const task = state.open[step.taskKey]!;
+      if (task.ticketId !== undefined && patched('care-repair-call-survey')) return completeRepairCall(task, step, at);
+      const reason = followUpReason({ satisfaction: step.satisfaction, unsolvedProblem: step.unsolvedProblem }, care());
+      const followUp = reason ? await followUpOf(task.key, reason, `return call ${task.key}: ${reason === 'low_score' ? `satisfaction ${step.satisfaction}/5` : `problem not solved on the call: ${step.answers.problems ?? ''}`}`, at) : undefined;
+      await steps.recordCareStep({ ...callDone(task, step, at, `return call ${task.key}: satisfaction ${step.satisfaction}/5${reason ? `, follow-up (${reason})` : ''}`), ...(followUp ? { followUp } : {}) });
+      finish(task.key, at);
+      if (followUp) await announceFollowUp(followUp);
+      return answer(task.key, 'done', at, { followUp: followUp !== undefined });
+    },
+  });
+
+  /**
+   * A repair's return call is its ticket's survey (P3 close → survey): the call is recorded done, then
+   * its answers go to the ticket as the survey of that close, where a low score reopens the ticket
+   * (until the customer is satisfied, 002). Only when the ticket cannot take them (its survey already
+   * answered through the link, or the ticket reopened since) does a low score open a care follow-up.
+   */
+  async function completeRepairCall(task: OpenCareTask, step: CompleteCallStep, at: string): Promise<CareStepResult> {
+    await steps.recordCareStep(callDone(task, step, at, `return call ${task.key}: satisfaction ${step.satisfaction}/5, handed to ticket ${task.ticketId} as its survey`));
+    finish(task.key, at);
+    const comment = [step.answers.problems, step.answers.suggestions].filter((text): text is string => typeof text === 'string' && text.trim() !== '').join(' / ').slice(0, 500);
+    const survey = await background.surveyTicketFromCall({
+      ticketId: task.ticketId!,
+      updateId: `care-call:${planId}:${task.key}`,
+      step: { score: step.satisfaction, ...(comment ? { comment } : {}), ...(step.unsolvedProblem ? { notSatisfied: true } : {}), round: repairCallRound(task.key), actor: step.actor, occurredAt: at },
+    });
+    const reason = survey.taken ? null : followUpReason({ satisfaction: step.satisfaction, unsolvedProblem: step.unsolvedProblem }, care());
+    const followUp = reason ? await followUpOf(task.key, reason, `return call ${task.key} after ticket ${task.ticketId}: ${reason === 'low_score' ? `satisfaction ${step.satisfaction}/5` : `problem not solved: ${step.answers.problems ?? ''}`}`, at) : undefined;
+    const summary = survey.taken ? `ticket ${task.ticketId} took the call as its survey${survey.reopened ? ': reopened' : ''}` : `ticket ${task.ticketId} did not take the call as its survey (${survey.reason})${reason ? `; follow-up (${reason})` : ''}`;
+    await background.recordCareStep(entry(`${task.key}:ticket-survey`, 'repair_call_survey', summary, { actor: step.actor, at, data: { ticketId: task.ticketId, ...survey }, ...(followUp ? { followUp } : {}) }));
+    if (followUp) await announceFollowUp(followUp);
+    return answer(task.key, 'done', at, { followUp: followUp !== undefined, ticketSurvey: survey.taken ? (survey.reopened ? 'reopened' : 'surveyed') : 'not_taken' });
+  }
+
+  kit.step(noAnswerCallUpdate, {
+    validate: (step) => void openTask(step.taskKey, false),
+    async apply(step, at) {
+      const task = state.open[step.taskKey]!;
+      const attempts = task.attempts + 1;
+      const attempt = { taskKey: task.key, attempt: attempts, outcome: 'no_answer' as const, contactId: step.contactId, note: step.note };
+      if (attempts < care().callAttempts) {
+        // Tried again the next working day (001); the call's ladder starts again from the new time.
+        const retryAt = (await compute({ what: 'retry', at })).at!;
+        const moved = { ...(await moveTask(task, retryAt)), attempts };
+        await steps.recordCareStep(
+          entry(`${task.key}:no-answer:${attempts}`, 'call_no_answer', `return call ${task.key}: no answer (try ${attempts} of ${care().callAttempts}), again at ${retryAt}`, {
+            actor: step.actor,
+            at,
+            attempt,
+            call: { taskKey: task.key, patch: { attempts, dueAt: moved.dueAt, windowEnd: moved.windowEnd, remindAt: moved.remindAt } },
+          }),
+        );
+        state.open[task.key] = moved;
+        state.lastStepAt = at;
+        chase(task.key);
+        return answer(task.key, 'due', at, { dueAt: retryAt });
+      }
+      const followUp = await followUpOf(task.key, 'unreached', `return call ${task.key}: nobody answered ${attempts} tries`, at);
+      await steps.recordCareStep(
+        entry(`${task.key}:no-answer:${attempts}`, 'call_unreached', `return call ${task.key}: no answer after ${attempts} tries, escalated`, {
+          actor: step.actor,
+          at,
+          attempt,
+          call: { taskKey: task.key, patch: { status: 'unreached', attempts, doneAt: at } },
+          followUp,
+        }),
+      );
+      finish(task.key, at);
+      await escalate(`${task.key}:unreached`, undefined, { missed: `Return call / 电话回访 ${task.key} (${input.customerName})`, dueAt: task.dueAt, responsibleName: step.actor.name }, noticeOptions);
+      await announceFollowUp(followUp);
+      return answer(task.key, 'unreached', at, { followUp: true });
+    },
+  });
+
+  kit.step(wrongNumberCallUpdate, {
+    validate(step) {
+      openTask(step.taskKey, false);
+      if (!Number.isInteger(step.contactId)) invalidStep('names the contact whose number is wrong', 'contactId');
+    },
+    async apply(step, at) {
+      const task = state.open[step.taskKey]!;
+      // The contact is flagged for correction; the call stays open for the others.
+      await steps.recordCareStep(
+        entry(`${task.key}:wrong-number:${step.contactId}:${at}`, 'call_wrong_number', `return call ${task.key}: wrong number for contact ${step.contactId}`, {
+          actor: step.actor,
+          at,
+          wrongNumberContactId: step.contactId,
+          attempt: { taskKey: task.key, attempt: task.attempts + 1, outcome: 'wrong_number', contactId: step.contactId, note: step.note },
+          call: { taskKey: task.key, patch: { attempts: task.attempts + 1 } },
+        }),
+      );
+      state.open[task.key] = { ...task, attempts: task.attempts + 1 };
+      state.lastStepAt = at;
+      return answer(task.key, 'due', at);
+    },
+  });
+
+  // An extra visit (before a customer's major event): numbered on from the ones before, chased like any visit.
+  kit.step(addExtraVisitUpdate, {
+    validate(step) {
+      if (state.status !== 'active') rejectStep('the care plan has ended');
+      requireInstant(step.dueAt, 'dueAt');
+      requireReason(step.reason);
+    },
+    async apply(step, at) {
+      const n = (state.extraVisits ?? 0) + 1;
+      const key = `extra:${n}`;
+      const times = (await compute({ what: 'task', key, kind: 'extra', dueAt: step.dueAt })).tasks![0]!;
+      const task: OpenCareTask = { ...times, attempts: 0, version: 0, assignee: step.engineer ?? null };
+      await steps.recordCareStep(
+        entry(`${key}:added`, 'visit_added', `${TASK_LABELS.extra.en} ${key} due ${times.dueAt}: ${step.reason}`, {
+          actor: step.actor,
+          at,
+          data: { reason: step.reason, dueAt: times.dueAt },
+          newVisit: { ...times, assigneeUserId: task.assignee?.userId ?? null, customerId: input.customerId, projectId: input.projectId ?? null },
+        }),
+      );
+      state.open[key] = task;
+      state.extraVisits = n;
+      state.lastStepAt = at;
+      tasksThisRun += 1;
+      chase(key);
+      return answer(key, 'due', at, { dueAt: task.dueAt });
+    },
+  });
+
+  // A follow-up dealt with (called back, a ticket or complaint opened): on record, and its deadline met.
+  kit.step(closeFollowUpUpdate, {
+    validate(step) {
+      if (typeof step.followUpKey !== 'string' || step.followUpKey === '') invalidStep('names the follow-up', 'followUpId');
+      if (typeof step.outcome !== 'string' || step.outcome.trim() === '') invalidStep('an outcome is required', 'outcome');
+    },
+    async apply(step, at) {
+      await steps.recordCareStep(entry(`follow-up:${step.followUpKey}:closed`, 'follow_up_closed', `follow-up ${step.followUpKey} closed: ${step.outcome}`, { actor: step.actor, at, data: { outcome: step.outcome }, closeFollowUp: { key: step.followUpKey, outcome: step.outcome } }));
+      await deadlines.close(`care:${planId}:follow-up:${step.followUpKey}`, 'met');
+      state.lastStepAt = at;
+      return { status: 'closed', at };
+    },
+  });
+
+  // -------------------------------------------------------------------------------------------
+  // A closed repair's return call (P3 close → the desk's call queue)
+
+  setHandler(repairReturnCallSignal, async (request) => {
+    if (!patched('care-repair-return-call')) return;
+    await kit.exclusive(async () => {
+      const key = repairCallKey(request);
+      // Once per ticket and round; an ended plan schedules nothing.
+      if (state.status !== 'active' || (state.repairCalls ?? []).includes(key)) return;
+      const times = (await compute({ what: 'task', key, kind: 'call', dueAt: request.dueAt })).tasks![0]!;
+      const task: OpenCareTask = { ...times, attempts: 0, version: 0, assignee: null, ticketId: request.ticketId };
+      // As materialize(): the state knows the call before its row can be listed.
+      state.open[key] = task;
+      state.repairCalls = [...(state.repairCalls ?? []), key];
+      try {
+        await materializing.materializeCareTasks({ planId, customerId: input.customerId, projectId: input.projectId ?? null, tasks: [task] });
+      } catch {
+        delete state.open[key];
+        state.repairCalls = state.repairCalls.filter((k) => k !== key);
+        return;
+      }
+      await background.recordCareStep(entry(`${key}:scheduled`, 'repair_call_scheduled', `return call ${key} after repair ticket ${request.ticketId}, due ${task.dueAt}`, { data: { ticketId: request.ticketId, round: request.round, dueAt: task.dueAt } }));
+      chase(key);
+    });
+  });
+
+  // -------------------------------------------------------------------------------------------
+  // The plan itself: maintenance contracts, policy, end
+
+  kit.step(addContractUpdate, {
+    validate(step) {
+      if (state.status !== 'active') rejectStep('the care plan has ended');
+      const c = step.contract;
+      if (state.contracts.some((x) => x.id === c.id)) rejectStep(`contract ${c.id} is already on the plan`);
+      requireInstant(c.startsAt, 'startsAt');
+      requireInstant(c.endsAt, 'endsAt');
+      if (new Date(c.endsAt).getTime() <= new Date(c.startsAt).getTime()) invalidStep('must be after startsAt', 'endsAt');
+      if (!Number.isInteger(c.visitsPerYear) || c.visitsPerYear < care().postWarrantyVisitsPerYear) invalidStep(`must be at least ${care().postWarrantyVisitsPerYear} visits a year (care.postWarrantyVisitsPerYear)`, 'visitsPerYear');
+    },
+    async apply(step, at) {
+      const contracts = [...state.contracts, step.contract];
+      await steps.recordCareStep(
+        entry(`contract:${step.contract.id}`, 'contract_added', `maintenance contract ${step.contract.id}: ${step.contract.startsAt} – ${step.contract.endsAt}, ${step.contract.visitsPerYear} visits a year`, {
+          actor: step.actor,
+          at,
+          data: step.contract,
+          plan: { contracts },
+          maintenanceContract: { contractNo: `care-${planId}-${step.contract.id}`, customerId: input.customerId, signedAt: at },
+        }),
+      );
+      state.contracts = contracts;
+      state.lastStepAt = at;
+      scheduleVersion += 1;
+      return { status: state.status, at };
+    },
+  });
+
+  kit.step(updatePolicyUpdate, {
+    validate: () => void (state.status !== 'active' && rejectStep('the care plan has ended')),
+    async apply(step, at) {
+      await steps.recordCareStep(entry(`policy:${at}`, 'policy_updated', 'care policy updated', { actor: step.actor, at, plan: { policy: step.policy } }));
+      state.policy = step.policy;
+      state.lastStepAt = at;
+      scheduleVersion += 1;
+      return { status: state.status, at };
+    },
+  });
+
+  kit.step(endPlanUpdate, {
+    validate(step) {
+      if (state.status !== 'active') rejectStep('the care plan has already ended');
+      requireReason(step.reason);
+    },
+    async apply(step, at) {
+      await steps.recordCareStep(entry('ended', 'plan_ended', `care plan ended: ${step.reason}`, { actor: step.actor, at, plan: { status: 'ended', endReason: step.reason }, cancelOpenTasks: true }));
+      state.status = 'ended';
+      state.endReason = step.reason;
+      state.open = {};
+      state.lastStepAt = at;
+      scheduleVersion += 1;
+      return { status: 'ended', at };
+    },
+  });
+
+  // -------------------------------------------------------------------------------------------
+  // The plan's life
+
+  const historyFull = () => workflowInfo().continueAsNewSuggested || (input.continueAsNewAfterTasks !== undefined && tasksThisRun >= input.continueAsNewAfterTasks);
+
+  // After continue-as-new: the open tasks climb their ladders again (notices are idempotent by key).
+  for (const key of Object.keys(state.open)) chase(key);
+
+  while (state.status === 'active') {
+    const { nextAt, failed } = await materialize();
+    const noticeAt = await sendDueNotices();
+    const horizonStart = nextAt ? (await deadlines.subtract(nextAt, care().taskHorizon)).at.getTime() : undefined;
+    const wakes = [failed ? Date.now() + MATERIALIZE_RETRY_MS : undefined, horizonStart, noticeAt ? new Date(noticeAt).getTime() : undefined].filter((t): t is number => t !== undefined);
+    const version = scheduleVersion;
+    const moved = () => version !== scheduleVersion || state.status !== 'active' || historyFull();
+    if (wakes.length === 0) await condition(moved);
+    else await condition(moved, msUntil(new Date(Math.min(...wakes))));
+    if (state.status === 'active' && historyFull()) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof carePlan>({ ...input, planId, state });
+    }
+  }
+
+  // Every ladder sees its task gone and closes; a notice under way is delivered before the plan ends.
+  await Promise.all(chases);
+  await deadlines.closeAll('dropped');
+  await condition(allHandlersFinished);
+  return state;
+}

@@ -1,0 +1,70 @@
+/**
+ * P5 the timers of one dealer claim (its steps are recorded by the API, each in one transaction that
+ * locks the claim, and the API tells this process with `claimChangedSignal`):
+ * - the old parts are due by the next `dealer.oldPartReturnDeadlines` date: at the end of that day a
+ *   line whose part is missing is not written off, nor the labour that fitted it; the other lines go on;
+ * - a claim sent back may be amended and resubmitted within `dealer.resubmitWithin`: when the window
+ *   closes, the lines still sent back are rejected.
+ * The dealer hears of both. The process ends once every line is decided and no part is awaited.
+ */
+import { allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { Duration as LuxonDuration } from 'luxon';
+import type { Activities } from '../../../activities';
+import { BACKGROUND_ACTIVITY } from '../../../platform/workflowKit/activityOptions';
+import { Deadlines, msUntil } from '../../../platform/workflowKit/deadlines';
+import { claimChangedSignal, type DealerClaimInput } from '../messages';
+import { notify } from '../../../platform/workflowKit/notify';
+
+const background = proxyActivities<Activities>(BACKGROUND_ACTIVITY);
+
+export async function dealerClaim(input: DealerClaimInput): Promise<{ partsLost: number[]; resubmitClosed: number[] }> {
+  const { claimId, policy } = input;
+  const deadlines = new Deadlines(policy.calendar, { type: 'claim', id: claimId });
+  const notice = { timeZone: policy.dealer.settlementTimeZone, actionPath: `/dealer/claims/${claimId}` };
+  const resubmitMs = LuxonDuration.fromISO(String(policy.dealer.resubmitWithin)).toMillis();
+  let changes = 0;
+  setHandler(claimChangedSignal, () => void (changes += 1));
+
+  const outcome = { partsLost: [] as number[], resubmitClosed: [] as number[] };
+  let partsApplied = !input.partsDueAt;
+  let facts = await background.claimTimerFacts({ claimId });
+  const finished = () => (facts.status === 'decided' || facts.status === 'rejected') && (!facts.partsOutstanding || partsApplied);
+  const resubmitEndsAt = () => (facts.status === 'sent_back' && facts.sentBackAt ? new Date(new Date(facts.sentBackAt).getTime() + resubmitMs) : undefined);
+
+  const tellDealer = async (key: string, whatKey: string, lines: number[], dueAt: string) => {
+    const dealer = await background.dealerPeople({ dealerId: input.dealerId });
+    await notify(key, 'dealer-claim-lines', dealer, { claimId, deviceSerial: input.deviceSerial, whatKey, lines: lines.join(', '), dueAt }, notice);
+  };
+
+  while (!finished()) {
+    const resubmitEnd = resubmitEndsAt();
+    if (resubmitEnd) await deadlines.open({ key: `resubmit_window:${facts.sentBackAt}`, kind: 'resubmit_window', description: `Dealer resubmits claim ${claimId}` }, { at: resubmitEnd, provisional: false });
+    const timers = [...(!partsApplied && facts.partsOutstanding ? [new Date(input.partsDueAt!)] : []), ...(resubmitEnd ? [resubmitEnd] : [])];
+    const next = timers.length > 0 ? Math.min(...timers.map((t) => t.getTime())) : undefined;
+    const seen = changes;
+    const signalled = next === undefined ? (await condition(() => changes !== seen), true) : await condition(() => changes !== seen, msUntil(new Date(next)));
+    const sentBackAt = facts.sentBackAt;
+    if (signalled) {
+      facts = await background.claimTimerFacts({ claimId });
+      // Resubmitted inside the window: it was met.
+      if (resubmitEnd && (facts.status !== 'sent_back' || facts.sentBackAt !== sentBackAt)) await deadlines.close(`resubmit_window:${sentBackAt}`, 'met');
+      continue;
+    }
+    if (!partsApplied && input.partsDueAt && Date.now() >= new Date(input.partsDueAt).getTime()) {
+      partsApplied = true;
+      const lost = await background.applyClaimPartsDeadline({ claimId });
+      outcome.partsLost.push(...lost);
+      if (lost.length > 0) await tellDealer('parts-missing', 'claim_parts_missing', lost, input.partsDueAt);
+    }
+    const end = resubmitEndsAt();
+    if (end && Date.now() >= end.getTime()) {
+      const closed = await background.closeResubmitWindow({ claimId, within: String(policy.dealer.resubmitWithin) });
+      outcome.resubmitClosed.push(...closed);
+      await deadlines.close(`resubmit_window:${sentBackAt}`, 'dropped');
+      if (closed.length > 0) await tellDealer(`resubmit-closed:${sentBackAt}`, 'claim_resubmit_closed', closed, end.toISOString());
+    }
+    facts = await background.claimTimerFacts({ claimId });
+  }
+  await allHandlersFinished();
+  return outcome;
+}

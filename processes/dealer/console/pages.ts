@@ -1,0 +1,579 @@
+/**
+ * Dealer warranty (三包, P5) in the console: each role's own view, every step a form that runs the
+ * API's own command (api/dealerWarranty.ts, api/partsPlans.ts). A record of another dealer is shown
+ * like one that does not exist (404).
+ *
+ *   GET  /dealer                      a dealer's own page: parts plans, sales and cards due, tasks,
+ *                                     claims (with the claim form) and statements; other roles go
+ *                                     to their view
+ *   GET  /dealer/statements           finance's period view: statements by status with totals (?period=)
+ *   GET  /dealer/statements/:id       a statement: lines, total, confirm/dispute state, the dealer's ledger,
+ *                                     and the review, confirm and dispute forms
+ *   GET  /dealer/statements/:id/notice  the write-off notice (三包费用核销通知), printable (?lang=)
+ *   GET  /dealer/parts                the appraiser's (and clerk's) queue of old parts: to appraise, the
+ *                                     claims in review, parts awaited
+ *   GET  /dealer/claims/:id           a claim with its lines and the parts-received, appraisal, audit
+ *                                     and decision forms
+ *   GET  /dealer/tasks                the sales clerk's dealer tasks, soonest deadline first
+ *   GET  /dealer/tasks/:id            a task with the arrange (dealer) and check (clerk) forms
+ *   GET  /dealer/sales/:id            a sale with the warranty-card form
+ *   POST /dealer/forms/:form[/:id]    takes the step; 303 back to its page, or the page again with
+ *                                     the problems beside the form's fields
+ */
+import type { Request, Response } from 'express';
+import { principalOf } from '../../../platform/http/access';
+import { completeWarrantyCard, runClaimStep, runSettlementPeriod, runSettlementStep, runTaskStep, submitDealerClaim, writeOffContext } from '../api';
+import type { ApiDeps } from '../../../platform/http/module';
+import { partsPlansOf, submitPartsPlan } from '../partsPlans/routes';
+import { linkReach } from '../../tickets/api/links';
+import type { Locale } from '../../../people/roles';
+import { claimSummary, DealerWarrantyRepository, type Claim, type ClaimSummary, type Settlement, type SettlementHead } from '../repository';
+import type { User } from '../../../people/repository';
+import { readScope, scopeOf as scopeFor, type Scope } from '../../../domain/access';
+import { formatMoney, type Money } from '../../../domain/money';
+import { renderNotice } from '../../../platform/notices';
+import type { ConsoleArea } from '../../../platform/console/context';
+import { amendedLine, FORMS, formFieldOf, type DealerForm, type FormId } from './forms';
+import { emptyForm, formFromError, formValues, type FormState } from '../../../platform/console/forms';
+import { isLocale, positiveInt } from '../../../platform/console/kit';
+import { isMessageKey, translate, type MessageKey } from '../../../platform/console/messages';
+import { humanize } from '../../../platform/console/views';
+
+interface Cell {
+  text: string | null;
+  href: string | null;
+  at: Date | null;
+}
+interface Section {
+  id: string;
+  title: string;
+  table: { headers: string[]; rows: Array<{ key: string | null; cells: Cell[] }>; empty: string } | null;
+  forms: unknown[];
+}
+type Sent = Partial<Record<FormId, FormState>>;
+
+const text = (value: string | number | null | undefined): Cell => ({ text: value === null || value === undefined ? null : String(value), href: null, at: null });
+const link = (value: string, href: string): Cell => ({ text: value, href, at: null });
+const when = (at: Date | null): Cell => ({ text: null, href: null, at });
+const SETTLEMENT_STATUSES = ['review', 'sent', 'disputed', 'confirmed'] as const;
+
+export const dealerArea: ConsoleArea = {
+  paths: ['/dealer', '/dealer/*rest'],
+  nav: [{ href: '/dealer', label: 'nav.dealer' }],
+  register(router, ctx) {
+    const { requireUser, requireCsrf, expiredForm, signedInUser, localeOf } = ctx;
+    const repo = new DealerWarrantyRepository(ctx.knex);
+    const deps = (): ApiDeps => ({ knex: ctx.knex, temporal: ctx.deps.temporal });
+
+    type Kind = 'dealer_sale' | 'dealer_task' | 'claim' | 'settlement' | 'ledger' | 'parts_plan';
+    const scopeOf = (res: Response, kind: Kind): Scope => readScope(principalOf(signedInUser(res)!), kind);
+    /** What a step may act on, as the API's route rule has it. */
+    const actScope = (res: Response, kind: Kind): Scope => scopeFor(principalOf(signedInUser(res)!), kind, 'act');
+    const say = (locale: Locale, key: MessageKey, values?: Record<string, string | number>) => translate(locale, key, values);
+    const word = (locale: Locale, prefix: string, code: string) => (isMessageKey(`${prefix}.${code}`) ? translate(locale, `${prefix}.${code}` as MessageKey) : humanize(code));
+    const amount = (locale: Locale, value: Money) => formatMoney(value, locale === 'en' ? 'en-GB' : 'zh-CN');
+    const notFound = (req: Request, res: Response) => ctx.message(req, res, 404, ctx.t(req, res, 'dealer.notFound.title'), ctx.t(req, res, 'dealer.notFound.text'));
+
+    async function dealerNames(ids: number[]): Promise<Map<number, string>> {
+      const rows = (await ctx.knex('dealers').whereIn('id', [...new Set(ids), 0]).select('id', 'name')) as Array<{ id: number; name: string }>;
+      return new Map(rows.map((r) => [Number(r.id), r.name]));
+    }
+
+    /** A form as the template wants it: fields with labels, the sent values and problems. */
+    function formView(locale: Locale, form: DealerForm, action: string, state: FormState | undefined, initial: Record<string, string> = {}) {
+      return {
+        id: form.id,
+        title: say(locale, `dealer.form.${form.id}` as MessageKey),
+        submit: say(locale, `dealer.form.${form.id}` as MessageKey),
+        action,
+        state: state ?? emptyForm(initial),
+        fields: form.fields.map((f) => ({
+          name: f.name,
+          id: `${form.id}-${f.name}`,
+          label: say(locale, `dealer.field.${f.name}` as MessageKey),
+          type: f.type ?? 'text',
+          required: f.required === true,
+          options: f.options ? f.options.map((value) => ({ value, label: word(locale, 'dealer.option', value) })) : null,
+          hint: f.hint ? say(locale, f.hint) : null,
+        })),
+      };
+    }
+
+    type Fact = { key: string; label: string; value: string | null; href: string | null; at?: Date | null };
+    const page = (req: Request, res: Response, status: number, view: { title: string; back: { href: string; text: string } | null; links?: unknown[]; facts?: Fact[]; sections: Section[] }) =>
+      ctx.send(req, res, status, 'dealer-page', { links: [], ...view, facts: (view.facts ?? []).map((f) => ({ ...f, at: f.at ?? null })) });
+
+    const viewLinks = (locale: Locale, user: User, here: string) =>
+      (user.role === 'dealer'
+        ? [['/dealer', 'dealer.view.own']]
+        : [
+            ['/dealer/statements', 'dealer.view.statements'],
+            ['/dealer/parts', 'dealer.view.parts'],
+            ['/dealer/tasks', 'dealer.view.tasks'],
+          ]
+      ).map(([href, key]) => ({ href: href!, text: say(locale, key as MessageKey), current: href === here }));
+
+    // --- The dealer's own page ---------------------------------------------------------------
+
+    async function showOwn(req: Request, res: Response, status = 200, sent: Sent = {}) {
+      const user = signedInUser(res)!;
+      const locale = localeOf(req, res);
+      const dealerId = user.dealerId!;
+      const [plans, sales, tasks, claims, statements] = await Promise.all([
+        partsPlansOf(deps(), dealerId, scopeOf(res, 'parts_plan')),
+        repo.listSales(scopeOf(res, 'dealer_sale')),
+        repo.listOpenTasks(scopeOf(res, 'dealer_task')),
+        repo.listClaimSummaries(scopeOf(res, 'claim')),
+        repo.listSettlementHeads(scopeOf(res, 'settlement')),
+      ]);
+      const openPlan = plans.find((p) => p.status === 'open');
+      const [name] = [...(await dealerNames([dealerId])).values()];
+      page(req, res, status, {
+        title: say(locale, 'dealer.own.title', { dealer: name ?? `#${dealerId}` }),
+        back: null,
+        links: viewLinks(locale, user, '/dealer'),
+        sections: [
+          {
+            id: 'plans',
+            title: say(locale, 'dealer.section.plans'),
+            table: {
+              headers: ['season', 'dueOn', 'status'].map((h) => say(locale, `dealer.col.${h}` as MessageKey)),
+              rows: plans.map((p) => ({ key: p.seasonStart, cells: [text(p.seasonStart), text(p.dueOn), text(word(locale, 'dealer.planStatus', p.status))] })),
+              empty: say(locale, 'dealer.none'),
+            },
+            forms: openPlan || sent.plan ? [formView(locale, FORMS.plan, '/dealer/forms/plan', sent.plan, { seasonStart: openPlan?.seasonStart ?? '' })] : [],
+          },
+          {
+            id: 'sales',
+            title: say(locale, 'dealer.section.sales'),
+            table: {
+              headers: ['sale', 'device', 'saleDate', 'cardDue', 'warranty'].map((h) => say(locale, `dealer.col.${h}` as MessageKey)),
+              rows: sales.map((s) => ({
+                key: String(s.id),
+                cells: [link(`#${s.id}`, `/dealer/sales/${s.id}`), text(`${s.model} · ${s.deviceSerial}`), text(s.saleDate), text(s.cardDueOn), text(word(locale, 'dealer.warranty', s.warranty))],
+              })),
+              empty: say(locale, 'dealer.none'),
+            },
+            forms: [],
+          },
+          tasksSection(locale, tasks),
+          {
+            id: 'claims',
+            title: say(locale, 'dealer.section.claims'),
+            table: claimsTable(locale, claims),
+            forms: [formView(locale, FORMS.claim, '/dealer/forms/claim', sent.claim, { currency: 'CNY' })],
+          },
+          { id: 'statements', title: say(locale, 'dealer.section.statements'), table: statementsTable(locale, statements, await dealerNames(statements.map((s) => s.dealerId))), forms: [] },
+        ],
+      });
+    }
+
+    const claimsTable = (locale: Locale, claims: ClaimSummary[]): Section['table'] => ({
+      headers: ['claim', 'device', 'repairDate', 'status', 'claimed', 'approved'].map((h) => say(locale, `dealer.col.${h}` as MessageKey)),
+      rows: claims.map((c) => ({
+        key: String(c.id),
+        cells: [link(`#${c.id}`, `/dealer/claims/${c.id}`), text(c.deviceSerial), text(c.repairDate), text(word(locale, 'dealer.claimStatus', c.status)), text(amount(locale, c.claimed)), text(amount(locale, c.approved))],
+      })),
+      empty: say(locale, 'dealer.none'),
+    });
+
+    const statementsTable = (locale: Locale, statements: SettlementHead[], names: Map<number, string>): Section['table'] => ({
+      headers: ['statement', 'dealer', 'period', 'version', 'status', 'total', 'confirmDue', 'dispute'].map((h) => say(locale, `dealer.col.${h}` as MessageKey)),
+      rows: statements.map((s) => ({
+        key: String(s.id),
+        cells: [
+          link(`#${s.id}`, `/dealer/statements/${s.id}`),
+          text(names.get(s.dealerId) ?? `#${s.dealerId}`),
+          text(s.period),
+          text(s.version),
+          text(word(locale, 'dealer.settlementStatus', s.status)),
+          text(amount(locale, s.total)),
+          when(s.confirmDueAt),
+          text(s.disputeReason),
+        ],
+      })),
+      empty: say(locale, 'dealer.none'),
+    });
+
+    const tasksSection = (locale: Locale, tasks: Awaited<ReturnType<DealerWarrantyRepository['listOpenTasks']>>): Section => ({
+      id: 'tasks',
+      title: say(locale, 'dealer.section.tasks'),
+      table: {
+        headers: ['task', 'device', 'customer', 'arrangeDue', 'clerkCheck', 'status'].map((h) => say(locale, `dealer.col.${h}` as MessageKey)),
+        rows: tasks.map((task) => ({
+          key: String(task.id),
+          cells: [link(`#${task.id}`, `/dealer/tasks/${task.id}`), text(task.deviceSerial), text(task.customerName), when(task.arrangeDueAt), when(task.clerkCheckAt), text(word(locale, 'dealer.taskStatus', task.status))],
+        })),
+        empty: say(locale, 'dealer.none'),
+      },
+      forms: [],
+    });
+
+    router.get('/dealer', requireUser, async (req, res) => {
+      const user = signedInUser(res)!;
+      if (user.role === 'dealer') return showOwn(req, res);
+      const to = user.role === 'technical_appraiser' ? '/dealer/parts' : user.role === 'sales_clerk' ? '/dealer/tasks' : '/dealer/statements';
+      res.redirect(303, to);
+    });
+
+    // --- Finance's period view -------------------------------------------------------------------
+
+    async function showStatements(req: Request, res: Response, status = 200, sent: Sent = {}) {
+      const user = signedInUser(res)!;
+      const locale = localeOf(req, res);
+      const raw = typeof req.query.period === 'string' ? req.query.period : '';
+      const period = /^\d{4}-(0[1-9]|1[0-2])$/.test(raw) ? raw : undefined;
+      const statements = await repo.listSettlementHeads(scopeOf(res, 'settlement'), period);
+      const names = await dealerNames(statements.map((s) => s.dealerId));
+      const totals = SETTLEMENT_STATUSES.map((s) => {
+        const of = statements.filter((x) => x.status === s);
+        const sums = new Map<string, number>();
+        for (const x of of) sums.set(x.total.currency, (sums.get(x.total.currency) ?? 0) + x.total.amount);
+        return { key: s, cells: [text(word(locale, 'dealer.settlementStatus', s)), text(of.length), text([...sums].map(([currency, sum]) => amount(locale, { amount: sum, currency })).join(' · ') || null)] };
+      });
+      page(req, res, status, {
+        title: period ? say(locale, 'dealer.statements.titleOf', { period }) : say(locale, 'dealer.statements.title'),
+        back: null,
+        links: viewLinks(locale, user, '/dealer/statements'),
+        sections: [
+          { id: 'totals', title: say(locale, 'dealer.section.totals'), table: { headers: ['status', 'count', 'total'].map((h) => say(locale, `dealer.col.${h}` as MessageKey)), rows: totals, empty: '' }, forms: [] },
+          ...SETTLEMENT_STATUSES.map((s) => ({
+            id: `status-${s}`,
+            title: word(locale, 'dealer.settlementStatus', s),
+            table: statementsTable(
+              locale,
+              statements.filter((x) => x.status === s),
+              names,
+            ),
+            forms: [],
+          })),
+          ...(user.role === 'finance' ? [{ id: 'run', title: say(locale, 'dealer.section.run'), table: null, forms: [formView(locale, FORMS.run, '/dealer/forms/run', sent.run, { period: period ?? '' })] }] : []),
+        ],
+      });
+    }
+    router.get('/dealer/statements', requireUser, (req, res) => showStatements(req, res));
+
+    async function showStatement(req: Request, res: Response, statement: Settlement, status = 200, sent: Sent = {}) {
+      const user = signedInUser(res)!;
+      const locale = localeOf(req, res);
+      const [name] = [...(await dealerNames([statement.dealerId])).values()];
+      const ledgerScope = scopeOf(res, 'ledger');
+      const ledger = ledgerScope.kind === 'all' || (ledgerScope.kind === 'dealer' && ledgerScope.dealerId === statement.dealerId) ? await repo.ledger(statement.dealerId) : null;
+      const action = (form: string) => `/dealer/forms/${form}/${statement.id}`;
+      const forms = [
+        ...(user.role === 'finance' && (statement.status === 'review' || statement.status === 'disputed') ? [formView(locale, FORMS.review, action('review'), sent.review)] : []),
+        ...(user.role === 'dealer' && statement.status === 'sent'
+          ? [formView(locale, FORMS.confirm, action('confirm'), sent.confirm, { version: String(statement.version) }), formView(locale, FORMS.dispute, action('dispute'), sent.dispute)]
+          : []),
+      ];
+      page(req, res, status, {
+        title: say(locale, 'dealer.statement.title', { id: statement.id, period: statement.period }),
+        back: { href: user.role === 'dealer' ? '/dealer' : `/dealer/statements?period=${statement.period}`, text: say(locale, 'dealer.back') },
+        facts: [
+          { key: 'dealer', label: say(locale, 'dealer.col.dealer'), value: name ?? `#${statement.dealerId}`, href: null },
+          { key: 'status', label: say(locale, 'dealer.col.status'), value: word(locale, 'dealer.settlementStatus', statement.status), href: null },
+          { key: 'version', label: say(locale, 'dealer.col.version'), value: String(statement.version), href: null },
+          { key: 'total', label: say(locale, 'dealer.col.total'), value: amount(locale, statement.total), href: null },
+          { key: 'confirmDue', label: say(locale, 'dealer.col.confirmDue'), value: null, href: null, at: statement.confirmDueAt },
+          { key: 'dispute', label: say(locale, 'dealer.col.dispute'), value: statement.disputeReason ? `${statement.disputeReason}${statement.disputeLineIds.length ? ` (${statement.disputeLineIds.join(', ')})` : ''}` : null, href: null },
+          { key: 'answer', label: say(locale, 'dealer.col.answer'), value: statement.disputeAnswer, href: null },
+          { key: 'notice', label: say(locale, 'dealer.col.notice'), value: say(locale, 'dealer.notice.open'), href: `/dealer/statements/${statement.id}/notice?lang=${locale}` },
+        ],
+        sections: [
+          {
+            id: 'lines',
+            title: say(locale, 'dealer.section.lines'),
+            table: {
+              headers: ['claimLineId', 'claim', 'lineNo', 'kind', 'amount'].map((h) => say(locale, `dealer.col.${h}` as MessageKey)),
+              rows: statement.lines.map((l) => ({ key: String(l.claimLineId), cells: [text(l.claimLineId), link(`#${l.claimId}`, `/dealer/claims/${l.claimId}`), text(l.lineNo), text(word(locale, 'dealer.kind', l.kind)), text(amount(locale, { amount: l.amount, currency: statement.total.currency }))] })),
+              empty: say(locale, 'dealer.none'),
+            },
+            forms,
+          },
+          ...(ledger
+            ? [
+                {
+                  id: 'ledger',
+                  title: say(locale, 'dealer.section.ledger'),
+                  table: {
+                    headers: ['postedAt', 'statement', 'memo', 'amount'].map((h) => say(locale, `dealer.col.${h}` as MessageKey)),
+                    rows: ledger.map((e) => ({ key: String(e.id), cells: [when(e.postedAt), link(`#${e.settlementId}`, `/dealer/statements/${e.settlementId}`), text(e.memo), text(amount(locale, e.amount))] })),
+                    empty: say(locale, 'dealer.none'),
+                  },
+                  forms: [],
+                },
+              ]
+            : []),
+        ],
+      });
+    }
+
+    const readableStatement = async (res: Response, raw: unknown) => {
+      const id = positiveInt(raw);
+      return id === null ? null : repo.settlement(id, scopeOf(res, 'settlement'));
+    };
+
+    router.get('/dealer/statements/:id', requireUser, async (req, res) => {
+      const statement = await readableStatement(res, req.params.id);
+      if (!statement) return notFound(req, res);
+      await showStatement(req, res, statement);
+    });
+
+    router.get('/dealer/statements/:id/notice', requireUser, async (req, res) => {
+      const statement = await readableStatement(res, req.params.id);
+      if (!statement) return notFound(req, res);
+      const dealer = (await ctx.knex('dealers').where({ id: statement.dealerId }).first('name', 'locale')) as { name: string; locale: string };
+      const lang = isLocale(req.query.lang) ? req.query.lang : dealer.locale;
+      const rendered = renderNotice('dealer-writeoff', lang, writeOffContext(statement, dealer.name));
+      res.status(200).set({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).send(rendered.html);
+    });
+
+    // --- Claims and the parts queue -------------------------------------------------------------
+
+    async function showClaim(req: Request, res: Response, claim: Claim, status = 200, sent: Sent = {}) {
+      const user = signedInUser(res)!;
+      const locale = localeOf(req, res);
+      const [name] = [...(await dealerNames([claim.dealerId])).values()];
+      const action = (form: string) => `/dealer/forms/${form}/${claim.id}`;
+      const live = claim.status === 'in_review';
+      const forms = [
+        ...(user.role === 'sales_clerk' && live ? [formView(locale, FORMS['parts-received'], action('parts-received'), sent['parts-received'])] : []),
+        ...(user.role === 'technical_appraiser' && live ? [formView(locale, FORMS.appraisal, action('appraisal'), sent.appraisal)] : []),
+        ...(user.role === 'sales_clerk' && live && claim.auditRequired && !claim.auditedAt ? [formView(locale, FORMS.audit, action('audit'), sent.audit)] : []),
+        ...(user.role === 'sales_clerk' && live ? [formView(locale, FORMS.decision, action('decision'), sent.decision, { currency: claim.lines[0]?.claimed.currency ?? 'CNY' })] : []),
+        ...(user.role === 'dealer' && claim.status === 'sent_back' ? [formView(locale, FORMS.resubmit, action('resubmit'), sent.resubmit)] : []),
+      ];
+      page(req, res, status, {
+        title: say(locale, 'dealer.claim.title', { id: claim.id, device: claim.deviceSerial }),
+        back: { href: user.role === 'dealer' ? '/dealer' : '/dealer/parts', text: say(locale, 'dealer.back') },
+        facts: [
+          { key: 'dealer', label: say(locale, 'dealer.col.dealer'), value: name ?? `#${claim.dealerId}`, href: null },
+          { key: 'status', label: say(locale, 'dealer.col.status'), value: word(locale, 'dealer.claimStatus', claim.status), href: null },
+          { key: 'fault', label: say(locale, 'dealer.col.fault'), value: claim.faultCode, href: null },
+          { key: 'repairDate', label: say(locale, 'dealer.col.repairDate'), value: claim.repairDate, href: null },
+          { key: 'workDone', label: say(locale, 'dealer.col.workDone'), value: claim.workDone, href: null },
+          { key: 'codes', label: say(locale, 'dealer.col.codes'), value: claim.claimCodes.join(', ') || null, href: null },
+          { key: 'partsDue', label: say(locale, 'dealer.col.partsDue'), value: claim.partsDueOn, href: null },
+          { key: 'audit', label: say(locale, 'dealer.col.audit'), value: claim.auditRequired ? say(locale, claim.auditedAt ? 'dealer.audit.done' : 'dealer.audit.due') : say(locale, 'dealer.audit.none'), href: null },
+        ],
+        sections: [
+          {
+            id: 'lines',
+            title: say(locale, 'dealer.section.lines'),
+            table: {
+              headers: ['lineNo', 'kind', 'detail', 'claimed', 'codes', 'status', 'approved', 'received', 'appraisal'].map((h) => say(locale, `dealer.col.${h}` as MessageKey)),
+              rows: claim.lines.map((l) => ({
+                key: String(l.lineNo),
+                cells: [
+                  text(l.lineNo),
+                  text(word(locale, 'dealer.kind', l.input.kind)),
+                  text(l.input.kind === 'part' ? `${l.input.partNo} × ${l.input.quantity}` : l.input.kind === 'labour' ? `${l.input.operation} · ${l.input.hundredthsOfHour / 100} h` : l.input.kind === 'other' ? l.input.description : null),
+                  text(amount(locale, l.claimed)),
+                  text(l.codes.join(', ') || null),
+                  text(`${word(locale, 'dealer.lineStatus', l.status)}${l.decisionReason ? ` · ${l.decisionReason}` : ''}`),
+                  text(l.approved ? amount(locale, l.approved) : null),
+                  text(l.receivedOn),
+                  text(l.appraisal ? word(locale, 'dealer.option', l.appraisal) : null),
+                ],
+              })),
+              empty: say(locale, 'dealer.none'),
+            },
+            forms,
+          },
+        ],
+      });
+    }
+
+    const readableClaim = async (res: Response, raw: unknown) => {
+      const id = positiveInt(raw);
+      return id === null ? null : repo.claim(id, scopeOf(res, 'claim'));
+    };
+
+    router.get('/dealer/claims/:id', requireUser, async (req, res) => {
+      const claim = await readableClaim(res, req.params.id);
+      if (!claim) return notFound(req, res);
+      await showClaim(req, res, claim);
+    });
+
+    router.get('/dealer/parts', requireUser, async (req, res) => {
+      const user = signedInUser(res)!;
+      const locale = localeOf(req, res);
+      const claims = await repo.listClaims(scopeOf(res, 'claim'), 'in_review');
+      const parts = claims.flatMap((c) => c.lines.filter((l) => l.input.kind === 'part' && l.status === 'open').map((l) => ({ claim: c, line: l })));
+      const row = ({ claim, line }: (typeof parts)[number]) => ({
+        key: `${claim.id}-${line.lineNo}`,
+        cells: [link(`#${claim.id}`, `/dealer/claims/${claim.id}`), text(line.lineNo), text(line.input.kind === 'part' ? `${line.input.partNo} × ${line.input.quantity}` : null), text(claim.deviceSerial), text(claim.partsDueOn), text(line.receivedOn)],
+      });
+      const headers = ['claim', 'lineNo', 'part', 'device', 'partsDue', 'received'].map((h) => say(locale, `dealer.col.${h}` as MessageKey));
+      page(req, res, 200, {
+        title: say(locale, 'dealer.parts.title'),
+        back: null,
+        links: viewLinks(locale, user, '/dealer/parts'),
+        sections: [
+          { id: 'to-appraise', title: say(locale, 'dealer.section.toAppraise'), table: { headers, rows: parts.filter((p) => p.line.receivedOn && !p.line.appraisal).map(row), empty: say(locale, 'dealer.none') }, forms: [] },
+          { id: 'in-review', title: say(locale, 'dealer.section.inReview'), table: claimsTable(locale, claims.map(claimSummary)), forms: [] },
+          { id: 'awaited', title: say(locale, 'dealer.section.awaited'), table: { headers, rows: parts.filter((p) => !p.line.receivedOn).sort((a, b) => String(a.claim.partsDueOn).localeCompare(String(b.claim.partsDueOn))).map(row), empty: say(locale, 'dealer.none') }, forms: [] },
+        ],
+      });
+    });
+
+    // --- Tasks and sales ----------------------------------------------------------------------------
+
+    router.get('/dealer/tasks', requireUser, async (req, res) => {
+      const user = signedInUser(res)!;
+      const locale = localeOf(req, res);
+      const tasks = await repo.listOpenTasks(scopeOf(res, 'dealer_task'));
+      page(req, res, 200, { title: say(locale, 'dealer.tasks.title'), back: null, links: viewLinks(locale, user, '/dealer/tasks'), sections: [tasksSection(locale, tasks)] });
+    });
+
+    async function showTask(req: Request, res: Response, taskId: number, status = 200, sent: Sent = {}) {
+      const task = await repo.task(taskId, scopeOf(res, 'dealer_task'));
+      if (!task) return notFound(req, res);
+      const user = signedInUser(res)!;
+      const locale = localeOf(req, res);
+      // The repair ticket routed here (三包 at intake): a link for who may open it, else only that there is one.
+      const routedFrom = (await ctx.knex('tickets').where({ dealer_task_id: task.id }).first('id')) as { id: unknown } | undefined;
+      const ticketId = routedFrom ? Number(routedFrom.id) : null;
+      const ticketOpen = ticketId !== null && (await linkReach(ctx.knex, principalOf(user)).ticket(ticketId));
+      const forms = [
+        ...(user.role === 'dealer' && task.status === 'open' ? [formView(locale, FORMS.arrange, `/dealer/forms/arrange/${task.id}`, sent.arrange)] : []),
+        ...(user.role === 'sales_clerk' && !task.checkedAt ? [formView(locale, FORMS.check, `/dealer/forms/check/${task.id}`, sent.check)] : []),
+      ];
+      page(req, res, status, {
+        title: say(locale, 'dealer.task.title', { id: task.id, device: task.deviceSerial }),
+        back: { href: user.role === 'dealer' ? '/dealer' : '/dealer/tasks', text: say(locale, 'dealer.back') },
+        facts: [
+          { key: 'customer', label: say(locale, 'dealer.col.customer'), value: task.customerName, href: null },
+          { key: 'request', label: say(locale, 'dealer.col.request'), value: task.request, href: null },
+          { key: 'status', label: say(locale, 'dealer.col.status'), value: word(locale, 'dealer.taskStatus', task.checkedAt ? 'checked' : task.status), href: null },
+          { key: 'arrangement', label: say(locale, 'dealer.col.arrangement'), value: task.arrangement, href: null },
+          ...(ticketId === null ? [] : [ticketOpen ? { key: 'ticket', label: say(locale, 'dealer.col.ticket'), value: say(locale, 'dealer.ticket.link', { id: ticketId }), href: `/tickets/${ticketId}` } : { key: 'ticket', label: say(locale, 'dealer.col.ticket'), value: say(locale, 'dealer.ticket.hidden'), href: null }]),
+        ],
+        sections: [{ id: 'times', title: say(locale, 'dealer.section.times'), table: { headers: ['arrangeDue', 'clerkCheck', 'visitAt'].map((h) => say(locale, `dealer.col.${h}` as MessageKey)), rows: [{ key: null, cells: [when(task.arrangeDueAt), when(task.clerkCheckAt), when(task.visitAt)] }], empty: '' }, forms }],
+      });
+    }
+    router.get('/dealer/tasks/:id', requireUser, async (req, res) => {
+      const id = positiveInt(req.params.id);
+      if (id === null) return notFound(req, res);
+      await showTask(req, res, id);
+    });
+
+    async function showSale(req: Request, res: Response, saleId: number, status = 200, sent: Sent = {}) {
+      const sale = await repo.sale(saleId, scopeOf(res, 'dealer_sale'));
+      if (!sale) return notFound(req, res);
+      const user = signedInUser(res)!;
+      const locale = localeOf(req, res);
+      page(req, res, status, {
+        title: say(locale, 'dealer.sale.title', { id: sale.id, device: sale.deviceSerial }),
+        back: { href: '/dealer', text: say(locale, 'dealer.back') },
+        facts: [
+          { key: 'device', label: say(locale, 'dealer.col.device'), value: `${sale.model} · ${sale.deviceSerial}`, href: null },
+          { key: 'customer', label: say(locale, 'dealer.col.customer'), value: sale.customerName, href: null },
+          { key: 'saleDate', label: say(locale, 'dealer.col.saleDate'), value: sale.saleDate, href: null },
+          { key: 'cardDue', label: say(locale, 'dealer.col.cardDue'), value: sale.cardDueOn, href: null },
+          { key: 'warranty', label: say(locale, 'dealer.col.warranty'), value: `${word(locale, 'dealer.warranty', sale.warranty)}${sale.warrantyEndsOn ? ` → ${sale.warrantyEndsOn}` : ''}${sale.warrantyReason ? ` · ${sale.warrantyReason}` : ''}`, href: null },
+        ],
+        sections: [{ id: 'card', title: say(locale, 'dealer.section.card'), table: null, forms: user.role === 'dealer' && sale.warranty === 'pending' ? [formView(locale, FORMS.card, `/dealer/forms/card/${sale.id}`, sent.card)] : [] }],
+      });
+    }
+    router.get('/dealer/sales/:id', requireUser, async (req, res) => {
+      const id = positiveInt(req.params.id);
+      if (id === null) return notFound(req, res);
+      await showSale(req, res, id);
+    });
+
+    // --- Forms ----------------------------------------------------------------------------------------
+
+    /** Each form: the command it runs, and the page it shows again (with problems) or returns to. */
+    const COMMANDS: Record<FormId, { run(user: User, id: number | null, body: unknown, res: Response): Promise<unknown>; show(req: Request, res: Response, id: number | null, status: number, sent: Sent): Promise<void>; back(id: number | null, user: User): string }> = {
+      run: {
+        run: (user, _id, body) => runSettlementPeriod(deps(), user, body),
+        show: (req, res, _id, status, sent) => showStatements(req, res, status, sent),
+        back: () => '/dealer/statements',
+      },
+      review: statementCommand('review'),
+      confirm: statementCommand('confirm'),
+      dispute: statementCommand('dispute'),
+      claim: { run: (user, _id, body) => submitDealerClaim(deps(), user, body), show: (req, res, _id, status, sent) => showOwn(req, res, status, sent), back: () => '/dealer#claims' },
+      plan: { run: (user, _id, body) => submitPartsPlan(deps(), user, user.dealerId ?? 0, body), show: (req, res, _id, status, sent) => showOwn(req, res, status, sent), back: () => '/dealer#plans' },
+      card: {
+        run: (user, id, body, res) => completeWarrantyCard(deps(), user, id!, body, actScope(res, 'dealer_sale')),
+        show: (req, res, id, status, sent) => showSale(req, res, id!, status, sent),
+        back: (id) => `/dealer/sales/${id}`,
+      },
+      'parts-received': claimCommand('parts-received'),
+      appraisal: claimCommand('appraisal'),
+      audit: claimCommand('audit'),
+      decision: claimCommand('decision'),
+      resubmit: {
+        ...claimCommand('resubmit'),
+        async run(user, id, body, res) {
+          // The amended line keeps the kind of the line sent back.
+          const form = body as Record<string, string | number>;
+          const claim = await repo.claim(id!, actScope(res, 'claim'));
+          const current = claim?.lines.find((l) => l.lineNo === form.lineNo)?.input;
+          const line = current ? amendedLine(current, form as Record<string, string>) : {};
+          return runClaimStep(deps(), user, id!, 'resubmit', { lines: [{ lineNo: form.lineNo, line }] }, actScope(res, 'claim'));
+        },
+      },
+      arrange: taskCommand('arrange'),
+      check: taskCommand('check'),
+    };
+
+    function statementCommand(path: 'review' | 'confirm' | 'dispute') {
+      return {
+        run: (user: User, id: number | null, body: unknown, res: Response) => runSettlementStep(deps(), user, id!, path, body, actScope(res, 'settlement')),
+        async show(req: Request, res: Response, id: number | null, status: number, sent: Sent) {
+          const statement = await readableStatement(res, String(id));
+          if (!statement) return notFound(req, res);
+          await showStatement(req, res, statement, status, sent);
+        },
+        back: (id: number | null) => `/dealer/statements/${id}`,
+      };
+    }
+    function claimCommand(path: 'parts-received' | 'appraisal' | 'audit' | 'decision' | 'resubmit') {
+      return {
+        run: (user: User, id: number | null, body: unknown, res: Response) => runClaimStep(deps(), user, id!, path, body, actScope(res, 'claim')),
+        async show(req: Request, res: Response, id: number | null, status: number, sent: Sent) {
+          const claim = await readableClaim(res, String(id));
+          if (!claim) return notFound(req, res);
+          await showClaim(req, res, claim, status, sent);
+        },
+        back: (id: number | null) => `/dealer/claims/${id}`,
+      };
+    }
+    function taskCommand(path: 'arrange' | 'check') {
+      return {
+        run: (user: User, id: number | null, body: unknown, res: Response) => runTaskStep(deps(), user, id!, path, body, actScope(res, 'dealer_task')),
+        show: (req: Request, res: Response, id: number | null, status: number, sent: Sent) => showTask(req, res, id!, status, sent),
+        back: (id: number | null) => `/dealer/tasks/${id}`,
+      };
+    }
+
+    router.post(['/dealer/forms/:form', '/dealer/forms/:form/:id'], requireUser, ...requireCsrf(expiredForm), async (req, res) => {
+      const user = signedInUser(res)!;
+      const formId = req.params.form as FormId;
+      if (!Object.prototype.hasOwnProperty.call(FORMS, formId)) return notFound(req, res);
+      const form: DealerForm = FORMS[formId];
+      const id = req.params.id === undefined ? null : positiveInt(req.params.id);
+      if (req.params.id !== undefined && id === null) return notFound(req, res);
+      const command = COMMANDS[formId];
+      const values = formValues(req.body, form.fields.map((f) => f.name));
+      if (!ctx.deps.temporal && formId !== 'run') return ctx.message(req, res, 503, ctx.t(req, res, 'message.badRequest'), ctx.t(req, res, 'dealer.unavailable'));
+      try {
+        await command.run(user, id, form.body(values), res);
+      } catch (error) {
+        const status = (error as { status?: number }).status ?? 400;
+        const state = formFromError(error, values, ctx.t(req, res, 'dealer.failed'));
+        const errors: Record<string, string[]> = {};
+        for (const [field, messages] of Object.entries(state.errors)) (errors[formFieldOf(form, field)] ??= []).push(...messages);
+        void ctx.audit(req, res, { statusCode: status, user, details: { form: formId, id } });
+        if (status === 404) return notFound(req, res);
+        return command.show(req, res, id, status, { [formId]: { ...state, errors } });
+      }
+      void ctx.audit(req, res, { statusCode: 303, user, details: { form: formId, id } });
+      res.redirect(303, command.back(id, user));
+    });
+  },
+};
+

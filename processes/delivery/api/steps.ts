@@ -1,0 +1,181 @@
+/** Every recorded step is an update on the project's workflow; the workflow decides if it may happen now. */
+import type { UpdateDefinition } from '@temporalio/common';
+import { DevicesRepository } from '../../../installedBase/devices';
+import { ProjectsRepository, type Project } from '../repository';
+import type { User } from '../../../people/repository';
+import {
+  cancelUpdate,
+  doaReceivedUpdate,
+  doaReturnedUpdate,
+  doaShippedUpdate,
+  doaWorkflowId,
+  finalAcceptanceUpdate,
+  handoverUpdate,
+  initialAcceptanceUpdate,
+  installationCompleteUpdate,
+  kickoffUpdate,
+  resolveTrialIssueUpdate,
+  trialIssueUpdate,
+  trialReportUpdate,
+  unboxingUpdate,
+  weeklyReportUpdate,
+  type Actor,
+} from '../messages';
+import type { AuditTarget } from '../../../platform/http/audit';
+import { conflict, notFound, unavailable } from '../../../platform/http/errors';
+import { apiModule, type ApiDeps, type ApiModule } from '../../../platform/http/module';
+import { updateIdFor } from '../../../platform/http/idempotency';
+import { defineRoute } from '../../../platform/http/route';
+import { z } from '../../../platform/http/zod';
+import { updateFailureToApi } from '../../../platform/http/temporalErrors';
+import * as s from './schemas';
+
+/** Project managers and service managers act; everyone else reads. */
+export const PROJECT_ACTORS = ['project_manager', 'service_manager'] as const;
+
+const STEP_ERRORS = {
+  404: 'No such project',
+  409: 'Not possible in the current stage, or already done',
+  503: 'The step could not be recorded (database or process engine unreachable); nothing changed, try again',
+};
+
+export const actorOf = (user: User): Actor => ({ userId: user.id, name: user.name, role: user.role });
+
+export async function projectOr404(deps: ApiDeps, id: number): Promise<Project> {
+  const project = await new ProjectsRepository(deps.knex).get(id);
+  if (!project) throw notFound(`no project ${id}`);
+  return project;
+}
+
+// Each update is typed by its own payload; the route only forwards it.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyUpdate = UpdateDefinition<any, [any]>;
+
+/** When a step happened; the API's receipt time unless the caller says otherwise (back-dating). */
+const StepTime = z.object({
+  occurredAt: z.iso
+    .datetime({ offset: true, error: 'must be an ISO-8601 instant with a zone, e.g. 2026-11-24T09:30:00+08:00' })
+    .optional()
+    .openapi({ description: 'When the step happened (default: when the API received it). Never in the future; at most the policy’s steps.backdateWithin (default P7D) back, and not before the previous step.' }),
+});
+
+export function withStepTime<B extends z.ZodType>(body: B): z.ZodType {
+  return (body as unknown as z.ZodObject).extend(StepTime.shape);
+}
+
+/** The step as the workflow takes it: the body, who, and when it happened. */
+export function stepPayload(body: unknown, user: User, receivedAt: Date): Record<string, unknown> {
+  const { occurredAt, ...rest } = body as { occurredAt?: string };
+  return { ...rest, actor: actorOf(user), occurredAt: occurredAt ? new Date(occurredAt).toISOString() : receivedAt.toISOString() };
+}
+
+export async function runUpdate(deps: ApiDeps, workflowId: string, update: AnyUpdate, payload: unknown, closedMessage: string, updateId: string | undefined): Promise<Record<string, unknown>> {
+  if (!deps.temporal) throw unavailable('No process engine configured');
+  try {
+    return (await deps.temporal.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [payload], ...(updateId ? { updateId } : {}) })) as Record<string, unknown>;
+  } catch (error) {
+    throw updateFailureToApi(error, closedMessage);
+  }
+}
+
+function projectStep<B extends z.ZodType>(path: string, summary: string, body: B, update: AnyUpdate, status: 200 | 201 = 200): ApiModule {
+  return defineRoute(
+    {
+      method: 'post',
+      path: `/projects/:id/${path}`,
+      roles: [...PROJECT_ACTORS],
+      access: { rule: 'record', resource: 'project', action: 'act' },
+      summary,
+      tags: ['projects'],
+      params: s.ProjectIdParams,
+      body: withStepTime(body),
+      idempotent: true,
+      responses: { [status]: { description: 'What the step did: the stage after it and when it happened', body: s.StepResultSchema } } as Record<200 | 201, { description: string; body: typeof s.StepResultSchema }>,
+      errors: STEP_ERRORS,
+    },
+    async ({ params, body: payload, user, deps, res, idempotencyKey }) => {
+      const receivedAt = new Date();
+      const project = await projectOr404(deps, params.id);
+      res.locals.audit = { entityType: 'project', entityId: params.id } satisfies AuditTarget;
+      const result = await runUpdate(deps, project.workflowId!, update, stepPayload(payload, user, receivedAt), `project ${params.id} is ${project.stage}`, updateIdFor(user, idempotencyKey));
+      return { status, body: result };
+    },
+  );
+}
+
+const resolveIssue = defineRoute(
+  {
+    method: 'post',
+    path: '/projects/:id/trial-issues/:issueId/resolve',
+    roles: [...PROJECT_ACTORS],
+    access: { rule: 'record', resource: 'project', action: 'act' },
+    summary: 'Resolve a trial-run issue',
+    tags: ['projects'],
+    params: s.IssueParams,
+    body: withStepTime(s.ResolveIssueBody),
+    idempotent: true,
+    responses: { 200: { description: 'What the step did', body: s.StepResultSchema } },
+    errors: STEP_ERRORS,
+  },
+  async ({ params, body, user, deps, res, idempotencyKey }) => {
+    const receivedAt = new Date();
+    const project = await projectOr404(deps, params.id);
+    res.locals.audit = { entityType: 'project', entityId: params.id } satisfies AuditTarget;
+    const payload = { ...stepPayload(body, user, receivedAt), issueId: params.issueId };
+    const result = await runUpdate(deps, project.workflowId!, resolveTrialIssueUpdate, payload, `project ${params.id} is ${project.stage}`, updateIdFor(user, idempotencyKey));
+    return { status: 200, body: result };
+  },
+);
+
+function doaStep<B extends z.ZodType>(path: string, summary: string, body: B, update: AnyUpdate, beforeDoaStep?: (deps: ApiDeps, body: unknown) => Promise<void>): ApiModule {
+  return defineRoute(
+    {
+      method: 'post',
+      path: `/projects/:id/doa/:serial/${path}`,
+      roles: [...PROJECT_ACTORS],
+      access: { rule: 'record', resource: 'doa_case', action: 'act' },
+      summary,
+      tags: ['projects'],
+      params: s.DoaParams,
+      body: withStepTime(body),
+      idempotent: true,
+      responses: { 200: { description: 'The DOA case after the step', body: s.StepResultSchema } },
+      errors: { ...STEP_ERRORS, 404: 'No such project or DOA case', 409: 'Not possible in the case’s current state' },
+    },
+    async ({ params, body: payload, user, deps, res, idempotencyKey }) => {
+      const receivedAt = new Date();
+      await projectOr404(deps, params.id);
+      const cases = await new ProjectsRepository(deps.knex).doaCases(params.id);
+      const doa = cases.find((c) => c.serial === params.serial);
+      if (!doa) throw notFound(`no dead-on-arrival case for serial ${params.serial} in project ${params.id}`);
+      res.locals.audit = { entityType: 'doa_case', entityId: `${params.id}/${params.serial}` } satisfies AuditTarget;
+      await beforeDoaStep?.(deps, payload);
+      const result = await runUpdate(deps, doaWorkflowId(params.id, params.serial), update, stepPayload(payload, user, receivedAt), `the DOA case for ${params.serial} is closed (${doa.status})`, updateIdFor(user, idempotencyKey));
+      return { status: 200, body: result };
+    },
+  );
+}
+
+/** A replacement unit's serial must be new: it becomes a device of the project. */
+async function replacementSerialFree(deps: ApiDeps, body: unknown): Promise<void> {
+  const serial = (body as { replacementSerial: string }).replacementSerial;
+  const taken = await new DevicesRepository(deps.knex).serialsTaken([serial]);
+  if (taken.length > 0) throw conflict(`serial ${serial} is already registered to a device`, [{ field: 'replacementSerial', message: 'already registered' }]);
+}
+
+export const projectSteps = apiModule(
+  projectStep('kickoff', 'Record the kickoff meeting', s.KickoffBody, kickoffUpdate),
+  projectStep('unboxing', 'Record the joint unboxing check; damaged items start DOA replacements', s.UnboxingBody, unboxingUpdate),
+  projectStep('weekly-reports', 'Submit a weekly installation report', s.WeeklyReportBody, weeklyReportUpdate, 201),
+  projectStep('installation-complete', 'Record the end of installation and commissioning', s.InstallationCompleteBody, installationCompleteUpdate),
+  projectStep('initial-acceptance', 'Record the passed initial acceptance; the trial run starts', s.InitialAcceptanceBody, initialAcceptanceUpdate),
+  projectStep('trial-issues', 'Log an issue during the trial run', s.TrialIssueBody, trialIssueUpdate, 201),
+  resolveIssue,
+  projectStep('trial-report', 'Submit the trial-run report and final-acceptance application', s.TrialReportBody, trialReportUpdate),
+  projectStep('final-acceptance', 'Record final acceptance, passed (certificate, score, warranty) or failed (back to trial)', s.FinalAcceptanceBody, finalAcceptanceUpdate),
+  projectStep('handover', 'Record the signed document handover; the project completes', s.HandoverBody, handoverUpdate),
+  projectStep('cancel', 'Cancel the project with a reason', s.CancelBody, cancelUpdate),
+  doaStep('shipped', 'The replacement has shipped; the replacement unit becomes a device of the project', s.DoaShippedBody, doaShippedUpdate, replacementSerialFree),
+  doaStep('received', 'The customer received the replacement; the return clock starts', s.DoaReceivedBody, doaReceivedUpdate),
+  doaStep('returned', 'The damaged unit came back (acceptable or not)', s.DoaReturnedBody, doaReturnedUpdate),
+);

@@ -1,0 +1,587 @@
+/**
+ * P3 a repair ticket or a complaint, one workflow each: intake (the API decided entitlement and the
+ * clocks), dispatch, acknowledge, arrive, hold / resume, level change, resolve with the repair record
+ * and its charges, close.
+ *
+ * The SLA clocks (respond, on site, resolve; a complaint's reply) run from intake on the policy's SLA
+ * clock in the customer's zone. Their instants come from the calendar store (the local activity
+ * planTicketClocks), planned again whenever a step changes them (a hold, a resume, a new level, a
+ * clock stopped) or an admin corrects the calendar. Each clock climbs its own ladder: warnings at
+ * `sla.warnAt`, the breach at 100 %, and again a length later, each rung to the escalation chain's
+ * role. The kit's runLadder is not used for these: its pause counts wall time (a hold over a night
+ * would move a business-hours clock by the whole night) and its plan is fixed once made, while a
+ * ticket's level change re-targets the running clocks. The deadline rows and the step kit are the
+ * kit's.
+ */
+import { allHandlersFinished, condition, getExternalWorkflowHandle, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { repairReturnCallSignal } from '../care/messages';
+import type { Activities } from '../../activities';
+import type { PlannedClock, RecordTicketStepInput } from './activities';
+
+type TicketPatch = RecordTicketStepInput['patch'];
+import { clockId, clockLengths, reopenedResolveClock, repairCharges, type TicketClockName, type TicketClocksRecord } from './rules';
+import { DomainError } from '../../domain/errors';
+import { Deadlines, msUntil, runLadder } from '../../platform/workflowKit/deadlines';
+import { StepKit, invalidStep, rejectStep, type Actor } from '../../platform/workflowKit/steps';
+import { escalate, notify } from '../../platform/workflowKit/notify';
+import type { Person } from '../delivery/messages';
+import {
+  acknowledgeTicketUpdate,
+  arriveTicketUpdate,
+  assignTicketUpdate,
+  closeTicketUpdate,
+  holdTicketUpdate,
+  levelTicketUpdate,
+  resolveTicketUpdate,
+  backupUnitTicketUpdate,
+  factoryRepairTicketUpdate,
+  quoteAcceptedTicketUpdate,
+  quoteRefusedTicketUpdate,
+  quoteTicketUpdate,
+  reopenTicketUpdate,
+  replaceTicketUpdate,
+  resumeTicketUpdate,
+  surveyTicketUpdate,
+  ticketStateQuery,
+  type ServiceTicketInput,
+  type ResolveStep,
+  type ServiceTicketState,
+  type TicketStepResult,
+} from './messages';
+import { STEP_ACTIVITY, BACKGROUND_ACTIVITY } from '../../platform/workflowKit/activityOptions';
+import { noticesTaskQueue } from '../../platform/temporal/taskQueues';
+
+const steps = proxyActivities<Activities>(STEP_ACTIVITY);
+
+const background = proxyActivities<Activities>(BACKGROUND_ACTIVITY);
+
+const { planTicketClocks } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+/** How the clocks read in notices, in both languages (one context goes to recipients of either). */
+const CLOCK_LABELS: Record<TicketClockName, { en: string; zh: string }> = {
+  respond: { en: 'Response', zh: '响应' },
+  onSite: { en: 'On site', zh: '到场' },
+  resolve: { en: 'Repair', zh: '修复' },
+  reply: { en: 'Complaint reply', zh: '投诉答复' },
+};
+
+export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceTicketState> {
+  const { policy, ticketId } = input;
+  const state: ServiceTicketState = {
+    status: input.engineer ? 'assigned' : 'open',
+    level: input.level,
+    ...(input.engineer ? { assignee: input.engineer } : {}),
+    onHold: false,
+    clocks: input.clocks,
+    fired: [],
+    surveys: [],
+    reopened: 0,
+    ...(input.kind === 'complaint' ? { complaint: input.complaint ?? {} } : {}),
+  };
+  const kit = new StepKit<ServiceTicketState>({ backdateWithin: policy.steps.backdateWithin, lastStepAt: () => state.lastStepAt });
+  const deadlines = new Deadlines(policy.calendar, { type: 'ticket', id: ticketId });
+  const noticeOptions = { timeZone: input.customer.timeZone, actionPath: `/tickets/${ticketId}` };
+  const ticketRef = () => ({ id: ticketId, kind: input.kind, symptom: input.symptom, customer: input.customer.name, level: state.level });
+  /** Bumped by every change that moves a clock's instants. */
+  let clocksVersion = 0;
+
+  setHandler(ticketStateQuery, () => state);
+
+  // The survey link is drawn and mailed on the notices queue (its token never enters this history).
+  const { sendTicketSurveyLink } = proxyActivities<Activities>({
+    taskQueue: noticesTaskQueue(workflowInfo().taskQueue),
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  });
+  /** Notices that go out beside the process (rungs, survey links): awaited only at the end. */
+  const sideNotices: Promise<unknown>[] = [];
+
+  const result = (at: string): TicketStepResult => ({ status: state.status, level: state.level, onHold: state.onHold, at });
+
+  function patchOf(next: ServiceTicketState, extra: TicketPatch = {}): TicketPatch {
+    const progress = { ...(next.complaint ? { complaint: next.complaint } : {}), quote: next.quote ?? null, backup: next.backup ?? null, factory: next.factory ?? null, replacement: next.replacement ?? null, surveys: next.surveys, surveyDue: next.surveyDue ?? null, ...(next.surveyMissedAt ? { surveyMissedAt: next.surveyMissedAt } : {}), reopened: next.reopened };
+    return { status: next.status, onHold: next.onHold, assigneeUserId: next.assignee?.userId ?? null, faultLevel: next.level, clockState: next.clocks, progress, ...extra };
+  }
+
+  function entry(key: string, kind: string, summary: string, next: ServiceTicketState, options: { actor?: Actor; at?: string; data?: unknown; extra?: TicketPatch } = {}): RecordTicketStepInput {
+    return { ticketId, eventKey: key, kind, at: options.at ?? new Date().toISOString(), actor: options.actor, summary, data: options.data, patch: patchOf(next, options.extra) };
+  }
+
+  const stopClocks = (clocks: TicketClocksRecord, names: TicketClockName[], at: string): TicketClocksRecord => ({
+    ...clocks,
+    clocks: clocks.clocks.map((c) => (names.includes(c.name) && !c.stoppedAt ? { ...c, stoppedAt: at } : c)),
+  });
+  const running = (id: string) => state.clocks.clocks.some((c) => clockId(c) === id && !c.stoppedAt);
+  const openIn = (s: ServiceTicketState) => s.status !== 'resolved' && s.status !== 'closed';
+  const open = () => openIn(state);
+
+  /**
+   * Every recording is marked with kit.enter and the state it moves the ticket to: the row shows that
+   * state before the workflow applies it, so a step sent in that moment is judged against it as well
+   * (kit.allows), and again under the lock once the first step applied or failed.
+   */
+  /** Refuses (409) a step that neither the ticket's state nor the one being entered allows. */
+  function refuse(...refusals: ((s: ServiceTicketState) => string | undefined)[]): void {
+    for (const refusal of refusals) {
+      const reason = refusal(state);
+      if (reason !== undefined && !kit.allows(state, (s) => refusal(s) === undefined)) rejectStep(reason);
+    }
+  }
+
+  async function take(step: { actor: Actor }, at: string, key: string, kind: string, summary: string, next: ServiceTicketState, options: { data?: unknown; extra?: TicketPatch } = {}): Promise<TicketStepResult> {
+    const entered = kit.enter(next);
+    try {
+      await steps.recordTicketStep(entry(`${key}:${at}`, kind, summary, next, { actor: step.actor, at, ...options }));
+    } finally {
+      entered();
+    }
+    const clocksMoved = next.clocks !== state.clocks;
+    Object.assign(state, next, { lastStepAt: at });
+    if (clocksMoved) clocksVersion += 1;
+    return result(at);
+  }
+
+  /** Out of scope, work starts only on a quote the customer accepted (advice needs none). */
+  const quoteMissing = (s: ServiceTicketState) => (input.entitlement === 'out_of_scope' && s.quote?.status !== 'accepted' ? 'out of scope: the customer must accept a quote before work starts' : undefined);
+
+  kit.step(assignTicketUpdate, {
+    validate: () => refuse((s) => (!openIn(s) ? `a ${s.status} ticket is not assigned` : undefined)),
+    async apply(step, at) {
+      // Reassignment keeps the clocks running: only the engineer changes.
+      const next: ServiceTicketState = { ...state, assignee: step.engineer, status: state.status === 'open' ? 'assigned' : state.status };
+      const answer = await take(step, at, 'assigned', 'assigned', `assigned to ${step.engineer.name}`, next, { data: { engineer: step.engineer } });
+      await notify(`assigned:${at}`, 'ticket-assigned', [step.engineer], { ticket: ticketRef(), device: input.device ?? null, openedAt: input.openedAt }, noticeOptions);
+      return answer;
+    },
+  });
+
+  kit.step(acknowledgeTicketUpdate, {
+    validate: () => refuse((s) => (s.status === 'assigned' ? undefined : s.status === 'open' ? 'the ticket is not assigned yet' : `a ${s.status} ticket was already acknowledged`)),
+    apply: (step, at) =>
+      take(step, at, 'acknowledged', 'acknowledged', input.kind === 'complaint' ? 'complaint answered' : 'engineer responded', {
+        ...state,
+        status: 'acknowledged',
+        clocks: stopClocks(state.clocks, ['respond', 'reply'], at),
+      }),
+  });
+
+  kit.step(arriveTicketUpdate, {
+    validate() {
+      if (input.kind !== 'repair') rejectStep('a complaint has no site visit');
+      refuse((s) => (s.status !== 'assigned' && s.status !== 'acknowledged' ? `the engineer cannot arrive on a ${s.status} ticket` : undefined), quoteMissing);
+    },
+    apply: (step, at) => take(step, at, 'arrived', 'arrived', 'engineer on site', { ...state, status: 'on_site', clocks: stopClocks(state.clocks, ['respond', 'onSite'], at) }),
+  });
+
+  kit.step(holdTicketUpdate, {
+    validate() {
+      refuse((s) => (!openIn(s) ? `a ${s.status} ticket is not put on hold` : s.onHold ? 'the ticket is already on hold' : undefined));
+    },
+    apply: (step, at) =>
+      take(step, at, 'hold', 'hold', `on hold: waiting for ${step.reason}${step.note ? ` (${step.note})` : ''}`, {
+        ...state,
+        onHold: true,
+        clocks: { ...state.clocks, holds: [...state.clocks.holds, { from: at, reason: step.reason }] },
+      }),
+  });
+
+  kit.step(resumeTicketUpdate, {
+    validate: () => refuse((s) => (!s.onHold ? 'the ticket is not on hold' : undefined)),
+    apply: (step, at) =>
+      take(step, at, 'resumed', 'resumed', 'work resumed: the clocks run again', {
+        ...state,
+        onHold: false,
+        clocks: { ...state.clocks, holds: state.clocks.holds.map((h) => (h.to ? h : { ...h, to: at })) },
+      }),
+  });
+
+  kit.step(levelTicketUpdate, {
+    validate(step) {
+      if (input.kind !== 'repair') rejectStep('a complaint has no fault level');
+      refuse((s) => (!openIn(s) ? `a ${s.status} ticket keeps its level` : undefined));
+      if (step.level === state.level) invalidStep(`the ticket is already level ${step.level}`, 'level');
+    },
+    apply(step, at) {
+      // Running clocks take the new level's lengths, still counted from intake minus holds.
+      const lengths = new Map(clockLengths('repair', step.level, policy.sla).map((c) => [c.name, c.lengthMs]));
+      const clocks = { ...state.clocks, clocks: state.clocks.clocks.map((c) => (c.stoppedAt ? c : { ...c, lengthMs: lengths.get(c.name) ?? c.lengthMs })) };
+      return take(step, at, 'level', 'level_changed', `fault level ${state.level} → ${step.level}: ${step.reason}`, { ...state, level: step.level, clocks }, { data: { from: state.level, to: step.level } });
+    },
+  });
+
+  function chargesOf(step: ResolveStep, entitlement = input.entitlement) {
+    try {
+      return repairCharges({ entitlement, qualityFault: step.qualityFault, parts: step.parts, labourHours: step.labourMinutes / 60, labourRate: step.labourRate, travel: step.travel });
+    } catch (error) {
+      if (error instanceof DomainError) invalidStep(error.message, error.field ?? '');
+      throw error;
+    }
+  }
+
+  kit.step(resolveTicketUpdate, {
+    validate(step) {
+      if (input.kind !== 'repair') rejectStep('a complaint is closed, not resolved');
+      refuse((s) => (s.status !== 'acknowledged' && s.status !== 'on_site' ? `a ${s.status} ticket cannot be resolved` : s.onHold ? 'resume the ticket before resolving it' : undefined), quoteMissing);
+      chargesOf(step);
+    },
+    async apply(step, at) {
+      const charges = chargesOf(step);
+      const record = { diagnosis: step.diagnosis, workDone: step.workDone, parts: step.parts, labourMinutes: step.labourMinutes, travel: step.travel, customerSignature: step.customerSignature ?? null, qualityFault: step.qualityFault, charges };
+      const answer = await take(step, at, 'resolved', 'resolved', `resolved: ${step.workDone}`, { ...state, status: 'resolved', charges, clocks: stopClocks(state.clocks, ['respond', 'onSite', 'resolve'], at) }, { data: record, extra: { charges, resolvedAt: at } });
+      await notify(`resolved:${at}`, 'ticket-resolved', input.customer.contacts, { ticket: ticketRef(), device: input.device ?? null, workDone: step.workDone, total: charges.total, free: charges.total.amount === 0, resolvedAt: at }, noticeOptions);
+      return answer;
+    },
+  });
+
+  kit.step(closeTicketUpdate, {
+    validate() {
+      refuse((s) => (input.kind === 'repair' && s.status !== 'resolved' ? `a ${s.status} ticket cannot be closed; resolve it first` : input.kind === 'complaint' && s.status !== 'acknowledged' ? `a ${s.status} complaint cannot be closed; answer it first` : undefined));
+    },
+    async apply(step, at) {
+      const surveyDue = input.kind === 'repair' ? (await deadlines.add(at, policy.ticket.surveyWithin)).at.toISOString() : undefined;
+      // A complaint's root cause and resolution (P3c), required by the API at close; recorded as given.
+      const complaint = input.kind === 'complaint' ? { ...state.complaint, ...(step.category ? { category: step.category } : {}), ...(step.rootCause ? { rootCause: step.rootCause } : {}), ...(step.resolution ? { resolution: step.resolution } : {}) } : undefined;
+      const summary = complaint ? `closed: the customer confirmed${complaint.rootCause ? `; root cause: ${complaint.rootCause}` : ''}${complaint.resolution ? `; resolution: ${complaint.resolution}` : ''}` : `closed; survey due by ${surveyDue}`;
+      const answer = await take(step, at, 'closed', 'closed', summary, { ...state, status: 'closed', surveyDue, clocks: stopClocks(state.clocks, ['reply'], at), ...(complaint ? { complaint } : {}) }, { extra: { closedAt: at }, ...(complaint ? { data: complaint } : {}) });
+      // The customer's survey link, good until the survey is due; answering it is the survey step.
+      if (surveyDue && patched('ticket-survey-link')) sideNotices.push(sendSurveyLinks(state.reopened, surveyDue));
+      // The dispatcher's return call after the repair lands in the care plan's call queue (P3 close → survey).
+      if (surveyDue && patched('ticket-return-call')) sideNotices.push(scheduleReturnCall(state.reopened, surveyDue));
+      return answer;
+    },
+  });
+
+  /** Puts the return call on the care plan of the device, or records that no plan takes one. */
+  async function scheduleReturnCall(round: number, dueAt: string): Promise<void> {
+    const plan = await background.returnCallPlanOf({ ticketId, round });
+    if (!plan) return;
+    let scheduled = true;
+    try {
+      await getExternalWorkflowHandle(plan.workflowId).signal(repairReturnCallSignal, { ticketId, round, dueAt });
+    } catch {
+      // The plan's process is over (ended): nothing to call back from.
+      scheduled = false;
+    }
+    await background.recordTicketReturnCall({ ticketId, round, planId: plan.planId, scheduled, dueAt });
+  }
+
+  async function sendSurveyLinks(round: number, dueAt: string): Promise<void> {
+    const { workflowId } = workflowInfo();
+    await Promise.all(
+      input.customer.contacts.map((person) =>
+        sendTicketSurveyLink({ idempotencyKey: `${workflowId}:survey-link:${round}:${person.email}`, ticketId, round, to: person, dueAt, timeZone: input.customer.timeZone, context: { ticket: ticketRef(), device: input.device ?? null } }),
+      ),
+    );
+  }
+
+  /**
+   * Back to the engineer: the customer is not satisfied yet (002). The SLA clocks keep their first
+   * result, and a new resolve clock runs from the reopen at the level's length, with its own ladder.
+   */
+  function reopenedState(at: string): ServiceTicketState {
+    const reopened = state.reopened + 1;
+    const clocks = patched('ticket-reopen-resolve-clock') ? { ...state.clocks, clocks: [...state.clocks.clocks, reopenedResolveClock(at, reopened, state.level, policy.sla)] } : state.clocks;
+    return { ...state, status: state.assignee ? 'assigned' : 'open', surveyDue: undefined, reopened, clocks };
+  }
+  const awaitingSurveyIn = (s: ServiceTicketState) => s.status === 'closed' && s.surveyDue !== undefined && !surveyOver;
+  let surveyOver = false;
+
+  kit.step(surveyTicketUpdate, {
+    validate(step) {
+      if (input.kind !== 'repair') rejectStep('a complaint is closed when the customer confirms; it has no survey');
+      refuse((s) => (awaitingSurveyIn(s) ? undefined : s.status === 'closed' ? 'the survey is already answered or no longer awaited' : `a ${s.status} ticket is not surveyed; close it first`));
+      if (!Number.isInteger(step.score) || step.score < 1 || step.score > 5) invalidStep('must be a whole score 1 … 5', 'score');
+      if (step.round !== undefined && step.round !== state.reopened) rejectStep(`this answers the close of round ${step.round}; the ticket was reopened since`);
+    },
+    async apply(step, at) {
+      const low = step.score <= policy.ticket.reopenAtOrBelow || step.notSatisfied === true;
+      const answer = { score: step.score, ...(step.comment ? { comment: step.comment } : {}), satisfied: !low, at, reopened: low };
+      const next: ServiceTicketState = low ? { ...reopenedState(at), surveys: [...state.surveys, answer] } : { ...state, surveys: [...state.surveys, answer] };
+      const summary = low ? `survey ${step.score}/5${step.notSatisfied ? ', not satisfied' : ''}: reopened` : `survey ${step.score}/5: satisfied`;
+      // Satisfied: the ticket is closed for good from this answer on.
+      if (!low) surveyOver = true;
+      return take(step, at, 'survey', low ? 'reopened' : 'surveyed', summary, next, { data: answer, extra: low ? { closedAt: null } : {} });
+    },
+  });
+
+  kit.step(reopenTicketUpdate, {
+    validate() {
+      if (input.kind !== 'repair') rejectStep('a complaint is not reopened; open a new one');
+      refuse((s) => (s.status !== 'closed' && s.status !== 'resolved' ? `a ${s.status} ticket is still open` : s.status === 'closed' && !awaitingSurveyIn(s) ? 'the ticket is closed for good: open a new ticket' : undefined));
+    },
+    apply: (step, at) => take(step, at, 'reopen', 'reopened', `reopened: ${step.reason}`, reopenedState(at), { extra: { closedAt: null } }),
+  });
+
+  // -------------------------------------------------------------------------------------------
+  // Quotes (out of scope: hours + travel, 004; travel + wages, 003 §2)
+
+  kit.step(quoteTicketUpdate, {
+    validate(step) {
+      if (input.kind !== 'repair') rejectStep('a complaint is not quoted');
+      if (input.entitlement !== 'out_of_scope') rejectStep(`the device is covered (${input.entitlement}): no quote is needed`);
+      refuse((s) => (!openIn(s) ? `a ${s.status} ticket is not quoted` : s.quote && s.quote.status !== 'refused' ? `a quote is already ${s.quote.status}` : undefined));
+      quoteCharges(step);
+    },
+    async apply(step, at) {
+      const charges = quoteCharges(step);
+      const quote = { total: charges.total, labourMinutes: step.labourMinutes, labourRate: step.labourRate, travel: step.travel, parts: step.parts, ...(step.note ? { note: step.note } : {}), status: 'pending' as const, at };
+      const answer = await take(step, at, 'quote', 'quoted', `quote of ${quote.total.amount} ${quote.total.currency} (minor units) sent to the customer`, { ...state, quote }, { data: quote });
+      // The customer hears the quote and how to accept it; the dispatcher records the answer.
+      await notify(`quote:${at}`, 'ticket-quote', input.customer.contacts, {
+        ticket: ticketRef(),
+        device: input.device ?? null,
+        labourHours: Math.round((step.labourMinutes / 60) * 100) / 100,
+        labourRate: step.labourRate,
+        labour: charges.labour,
+        travel: charges.travel,
+        parts: charges.parts,
+        total: charges.total,
+        note: step.note ?? null,
+        quotedAt: at,
+      }, noticeOptions);
+      return answer;
+    },
+  });
+
+  function quoteCharges(step: { labourMinutes: number; labourRate: ResolveStep['labourRate']; travel: ResolveStep['travel']; parts: ResolveStep['parts'] }) {
+    return chargesOf({ ...step, qualityFault: false, diagnosis: '', workDone: '' } as ResolveStep, 'out_of_scope');
+  }
+
+  kit.step(quoteAcceptedTicketUpdate, {
+    validate: () => refuse((s) => (s.quote?.status !== 'pending' ? 'no quote awaits an answer' : undefined)),
+    apply: (step, at) => take(step, at, 'quote_accepted', 'quote_accepted', 'the customer accepted the quote: work may start', { ...state, quote: { ...state.quote!, status: 'accepted' } }),
+  });
+
+  kit.step(quoteRefusedTicketUpdate, {
+    validate: () => refuse((s) => (s.quote?.status !== 'pending' ? 'no quote awaits an answer' : undefined)),
+    // Advice only: the ticket closes with its clocks stopped, and no survey is asked.
+    apply: (step, at) =>
+      take(step, at, 'quote_refused', 'quote_refused', 'the customer refused the quote: closed with advice only', { ...state, status: 'closed', quote: { ...state.quote!, status: 'refused' }, clocks: stopClocks(state.clocks, ['respond', 'onSite', 'resolve'], at) }, { extra: { closedAt: at } }),
+  });
+
+  // -------------------------------------------------------------------------------------------
+  // Not fixed in time: backup unit, factory repair, replacement (000, 003 §6)
+
+  const watches: Promise<unknown>[] = [];
+  const serviceManagers = undefined; // escalate(): every active service manager, else the admins
+
+  /** A deadline of its own, escalated to the service managers if it passes unmet. */
+  function watch(key: string, kind: string, description: string, dueAt: () => string, met: () => boolean): void {
+    const rowKey = `ticket:${ticketId}:${key}`;
+    const chase = async () => {
+      const outcome = await runLadder(deadlines, {
+        deadline: { key: rowKey, kind, description },
+        plan: async () => ({ due: { at: new Date(dueAt()), provisional: false }, rungs: [{ rung: 'escalation' as const, at: new Date(dueAt()) }] }),
+        met,
+        closeAs: () => (state.status === 'closed' && !met() ? 'dropped' : 'met'),
+        async onRung(_rung, due) {
+          await background.recordTicketStep(entry(`${key}_overdue`, `${key}_overdue`, `${description}: overdue, escalated`, state));
+          await escalate(`${key}:escalation`, serviceManagers, { missed: description, dueAt: due.toISOString(), responsibleName: state.assignee?.name ?? '—', device: input.device ?? null }, noticeOptions);
+        },
+      });
+      // Escalated and still pending: the row stays overdue until it is done.
+      if (outcome === 'exhausted') {
+        await condition(met);
+        await deadlines.close(rowKey, 'met');
+      }
+    };
+    watches.push(chase());
+  }
+
+  /** The resolve clock breached: a backup unit is due on site within sla.backupUnitWithin. */
+  async function backupUnitDue(breachAt: string): Promise<void> {
+    const dueAt = (await deadlines.add(breachAt, policy.sla.backupUnitWithin)).at.toISOString();
+    await kit.exclusive(async () => {
+      if (state.backup || !open()) return;
+      const next: ServiceTicketState = { ...state, backup: { dueAt } };
+      const entered = kit.enter(next);
+      try {
+        await background.recordTicketStep(entry('backup_due', 'backup_unit_due', `not fixed in time: a backup unit is due on site by ${dueAt}`, next, { data: next.backup }));
+      } finally {
+        entered();
+      }
+      Object.assign(state, next);
+      watch('backup_unit', 'ticket_backup_unit', `ticket ${ticketId}: backup unit on site`, () => state.backup!.dueAt, () => state.backup?.deliveredAt !== undefined || !open());
+    });
+  }
+
+  kit.step(backupUnitTicketUpdate, {
+    validate() {
+      refuse((s) => (!s.backup ? 'no backup unit is due: the resolve clock has not breached' : s.backup.deliveredAt ? 'the backup unit is already on site' : undefined));
+    },
+    apply: (step, at) => take(step, at, 'backup_unit', 'backup_unit', `backup unit ${step.serial} on site`, { ...state, backup: { ...state.backup!, deliveredAt: at, serial: step.serial } }),
+  });
+
+  kit.step(factoryRepairTicketUpdate, {
+    validate(step) {
+      refuse((s) =>
+        !s.backup ? 'factory repair follows a breached resolve clock'
+        : step.action === 'sent' && s.factory ? 'the device is already at the factory'
+        : step.action === 'returned' && (!s.factory || s.factory.returnedAt || s.replacement) ? 'no device is at the factory'
+        : undefined,
+      );
+    },
+    async apply(step, at) {
+      if (step.action === 'sent') {
+        const dueAt = (await deadlines.add(at, policy.sla.factoryRepairWithin)).at.toISOString();
+        const answer = await take(step, at, 'factory_sent', 'factory_repair_sent', `device sent for factory repair, due back by ${dueAt}`, { ...state, factory: { sentAt: at, dueAt } });
+        watch('factory_repair', 'ticket_factory_repair', `ticket ${ticketId}: factory repair back`, () => state.factory!.dueAt, () => state.factory?.returnedAt !== undefined || state.replacement !== undefined || !open());
+        return answer;
+      }
+      return take(step, at, 'factory_returned', 'factory_repair_returned', 'device back from factory repair', { ...state, factory: { ...state.factory!, returnedAt: at } });
+    },
+  });
+
+  kit.step(replaceTicketUpdate, {
+    validate() {
+      refuse((s) => (!s.factory ? 'a replacement follows a factory repair found impossible' : s.factory.returnedAt ? 'the device came back repaired' : s.replacement ? 'the device was already replaced' : undefined));
+      if (!input.device) rejectStep('the ticket names no registered device to replace');
+    },
+    async apply(step, at) {
+      const warrantyEndsAt = (await deadlines.add(at, policy.warranty.length)).at.toISOString();
+      const next: ServiceTicketState = { ...state, replacement: { serial: step.serial, at } };
+      const entered = kit.enter(next);
+      try {
+        await steps.recordTicketStep({
+          ...entry(`replaced:${at}`, 'replaced', `unrepairable: replaced free of charge by ${step.serial}, in warranty until ${warrantyEndsAt}`, next, { actor: step.actor, at, data: next.replacement }),
+          replacementDevice: { customerId: input.customer.id, serial: step.serial, model: input.device!.model, replaces: input.device!.serial, warrantyStartsAt: at, warrantyEndsAt },
+        });
+      } finally {
+        entered();
+      }
+      Object.assign(state, next, { lastStepAt: at });
+      return result(at);
+    },
+  });
+
+  // -------------------------------------------------------------------------------------------
+  // The clocks
+
+  const deadlineKey = (id: string) => `ticket:${ticketId}:${id}`;
+  const openRows = new Set<string>();
+
+  async function recipientsFor(role: string): Promise<Person[]> {
+    if (role === 'engineer' && state.assignee) return [state.assignee];
+    // Nobody assigned yet: the engineer's warning goes to the dispatchers who should assign one.
+    return background.ticketRecipients({ role: role === 'engineer' ? 'dispatcher' : role });
+  }
+
+  /** The rows pages read: one per running clock at its breach instant; closed once the clock stops. */
+  async function syncRows(planned: PlannedClock[]): Promise<void> {
+    for (const clock of state.clocks.clocks) {
+      const id = clockId(clock);
+      if (clock.stoppedAt) {
+        if (openRows.delete(id)) await deadlines.close(deadlineKey(id), 'met');
+        continue;
+      }
+      const due = planned.find((p) => (p.id ?? p.name) === id)?.dueAt;
+      // On hold the due instant is unknown; the row keeps the last one until the clock runs again.
+      if (!due) continue;
+      const again = clock.round ? ` again after reopen ${clock.round}` : '';
+      await deadlines.open({ key: deadlineKey(id), kind: `ticket_${clock.name}`, description: `ticket ${ticketId}: ${CLOCK_LABELS[clock.name].en.toLowerCase()} due${again} (level ${state.level})` }, { at: new Date(due), provisional: false });
+      openRows.add(id);
+    }
+  }
+
+  async function fire(clock: { id: string; name: TicketClockName }, rung: { rung: string; role: string; at: string }, dueAt: string | null, version: number): Promise<void> {
+    const fired = await kit.exclusive(async () => {
+      // A step may have stopped or moved the clock while this rung waited for the lock.
+      if (version !== clocksVersion || !running(clock.id)) return false;
+      const key = `${clock.id}:${rung.rung}`;
+      const next: ServiceTicketState = { ...state, fired: [...state.fired, key] };
+      const late = rung.rung.startsWith('breach');
+      await background.recordTicketStep(entry(`clock:${key}`, late ? 'sla_breach' : 'sla_warning', `${CLOCK_LABELS[clock.name].en} clock${clock.id === clock.name ? '' : ` (${clock.id})`}: ${rung.rung.replace('_', ' ')} (to ${rung.role})`, next, { data: { clock: clock.name, ...(clock.id === clock.name ? {} : { clockId: clock.id }), rung: rung.rung, role: rung.role, dueAt } }));
+      Object.assign(state, next);
+      return true;
+    });
+    if (!fired) return;
+    const rungAt = rung.at;
+    if (clock.name === 'resolve' && rung.rung === 'breach' && input.kind === 'repair') await backupUnitDue(dueAt ?? rungAt);
+    await deadlines.markRung(deadlineKey(clock.id), rung.rung);
+    // The notice waits its turn on the notices queue beside the clocks: the next rung never waits for it.
+    sideNotices.push(sendRungNotice(clock, rung, dueAt, rungAt));
+  }
+
+  async function sendRungNotice(clock: { id: string; name: TicketClockName }, rung: { rung: string; role: string }, dueAt: string | null, rungAt: string): Promise<void> {
+    const to = await recipientsFor(rung.role);
+    await notify(`clock:${clock.id}:${rung.rung}`, 'ticket-clock', to, {
+      ticket: ticketRef(),
+      device: input.device ?? null,
+      clock: CLOCK_LABELS[clock.name],
+      breached: rung.rung.startsWith('breach'),
+      again: rung.rung === 'breach_again',
+      dueAt: dueAt ?? rungAt,
+      assigneeName: state.assignee?.name ?? null,
+    }, noticeOptions);
+  }
+
+  // The clocks start at once; the engineer's notice goes out beside them.
+  const intakeNotice = input.engineer ? notify('assigned:intake', 'ticket-assigned', [input.engineer], { ticket: ticketRef(), device: input.device ?? null, openedAt: input.openedAt }, noticeOptions) : Promise.resolve([]);
+
+  async function runClocks(): Promise<void> {
+  for (;;) {
+    if (state.status === 'closed') break;
+    const version = clocksVersion;
+    const calendarVersion = deadlines.calendarVersion;
+    const planned = await planTicketClocks({ clocks: state.clocks, escalationChain: policy.sla.escalationChain });
+    await syncRows(planned);
+    const moved = () => version !== clocksVersion || calendarVersion !== deadlines.calendarVersion || state.status === 'closed';
+    for (;;) {
+      if (moved()) break;
+      const next = planned
+        .flatMap((c) => {
+          // Plans recorded before clocks had ids name the clock only.
+          const id = c.id ?? c.name;
+          return c.rungs.filter((r) => r.at && !state.fired.includes(`${id}:${r.rung}`)).map((r) => ({ clock: { id, name: c.name }, dueAt: c.dueAt, ...r, at: r.at! }));
+        })
+        .sort((a, b) => a.at.localeCompare(b.at))[0];
+      if (!next) {
+        await condition(moved);
+        break;
+      }
+      if (await condition(moved, msUntil(new Date(next.at)))) break;
+      await fire(next.clock, next, next.dueAt, version);
+    }
+  }
+  }
+
+  const surveyKey = `ticket:${ticketId}:survey`;
+  for (;;) {
+    await runClocks();
+    if (!state.surveyDue) break;
+    // Closed: the customer's survey is awaited; a low score or a reopen sends the ticket back to work.
+    const due = state.surveyDue;
+    await deadlines.open({ key: surveyKey, kind: 'ticket_survey', description: `ticket ${ticketId}: customer survey due` }, { at: new Date(due), provisional: false });
+    // A satisfied answer ends the wait (surveyOver), a low one reopens (the status moves); either may
+    // already have come while the clocks loop was still ending.
+    const answered = await condition(() => state.status !== 'closed' || surveyOver, msUntil(new Date(due)));
+    if (!answered) {
+      const late = await kit.exclusive(async () => {
+        if (state.status !== 'closed' || surveyOver) return false;
+        const next: ServiceTicketState = { ...state, surveyMissedAt: due };
+        await background.recordTicketStep(entry(`survey_missed:${due}`, 'survey_missed', 'survey missed: no answer by its due time, closed as it stands', next));
+        Object.assign(state, next);
+        surveyOver = true;
+        return true;
+      });
+      if (late) {
+        await deadlines.close(surveyKey, 'dropped');
+        break;
+      }
+    }
+    await deadlines.close(surveyKey, 'met');
+    if (state.status === 'closed') {
+      await kit.exclusive(async () => void (surveyOver = true));
+      break;
+    }
+  }
+
+  await deadlines.closeAll('met');
+  await intakeNotice;
+  await Promise.all([...watches, ...sideNotices]);
+  await condition(allHandlersFinished);
+  return state;
+}
