@@ -1,8 +1,12 @@
-import type { BusinessCalendar } from '../calendar';
 import { CN_STATUTORY_YEARS } from './cn';
 
-/** Everything of a calendar but its id, which is the registry key. */
-export type CalendarData = Omit<BusinessCalendar, 'id'>;
+/** Everything of a calendar but its id (the registry key) and loaded years: see BusinessCalendar in ../calendar. */
+export interface CalendarData {
+  timeZone: string;
+  weekendDays: number[];
+  holidays: string[];
+  makeupWorkdays: string[];
+}
 
 function allYears(pick: 'holidays' | 'makeupWorkdays'): string[] {
   return Object.keys(CN_STATUTORY_YEARS)

@@ -23,7 +23,7 @@ import type { ApiDeps } from '../../../platform/http/module';
 import { isUnavailable, updateFailureToApi } from '../../../platform/http/temporalErrors';
 import type { z } from '../../../platform/http/zod';
 import type { CarePlanDetailSchema, CarePlanSchema, CreateCarePlanBody, FollowUpSchema } from './schemas';
-import { callDto, visitDto } from './tasks';
+import { callDto, contactsOf, visitDto } from './taskViews';
 
 export type CreateCarePlanInput = z.output<typeof CreateCarePlanBody>;
 
@@ -101,20 +101,6 @@ export async function carePlanDetail(deps: ApiDeps, planId: number, now = new Da
       return { kind: e.kind, at: e.at.toISOString(), summary: hidden ? 'about a ticket out of the caller’s reach' : e.summary, data: hidden ? null : e.data };
     }),
   };
-}
-
-export interface ContactRow {
-  id: number;
-  name: string;
-  phone: string | null;
-  email: string;
-  role: string;
-  wrongNumber: boolean;
-}
-
-export async function contactsOf(knex: Knex, customerId: number): Promise<ContactRow[]> {
-  const rows = (await knex('customer_contacts').where({ customer_id: customerId }).orderBy('id')) as Record<string, unknown>[];
-  return rows.map((r) => ({ id: Number(r.id), name: String(r.name), phone: (r.phone as string | null) ?? null, email: String(r.email), role: String(r.role), wrongNumber: r.wrong_number_at !== null && r.wrong_number_at !== undefined }));
 }
 
 /** Plans the scope admits, by the list's filters. */

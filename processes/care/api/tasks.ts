@@ -3,7 +3,7 @@
  * and each step, an update of the plan's workflow addressed by the task's key. The console calls
  * `runVisitStep` / `runCallStep` with the same bodies the routes take.
  */
-import { CareRepository, type CareCall, type CareVisit, type TaskQueueStatus } from '../repository';
+import { CareRepository } from '../repository';
 import type { User } from '../../../people/repository';
 import type { Scope } from '../../../domain/access';
 import {
@@ -22,50 +22,9 @@ import { notFound, validationFailed } from '../../../platform/http/errors';
 import type { ApiDeps } from '../../../platform/http/module';
 import { problemsOf } from '../../../platform/http/route';
 import type { z } from '../../../platform/http/zod';
-import { contactsOf, engineerFor, updatePlan, type ContactRow } from './plans';
+import { engineerFor, updatePlan } from './plans';
+import { callDto, contactsOf, visitDto, type ContactRow } from './taskViews';
 import { CallStepBodies, VisitStepBodies, type CallSchema, type CallStepName, type TaskListQuery, type VisitSchema, type VisitStepName } from './schemas';
-
-const queueOf = (task: { status: string; windowEnd: Date }, now: Date): TaskQueueStatus => (task.status !== 'due' ? 'done' : task.windowEnd.getTime() < now.getTime() ? 'overdue' : 'due');
-const iso = (d: Date | null) => d?.toISOString() ?? null;
-
-export const visitDto = (v: CareVisit, now: Date): z.input<typeof VisitSchema> => ({
-  id: v.id,
-  planId: v.planId,
-  customerId: v.customerId,
-  projectId: v.projectId,
-  taskKey: v.taskKey,
-  kind: v.kind,
-  status: v.status,
-  queue: queueOf(v, now),
-  assigneeUserId: v.assigneeUserId,
-  dueAt: v.dueAt.toISOString(),
-  windowStart: v.windowStart.toISOString(),
-  windowEnd: v.windowEnd.toISOString(),
-  remindAt: v.remindAt.toISOString(),
-  doneAt: iso(v.doneAt),
-  reportDueAt: iso(v.reportDueAt),
-  outcome: v.outcome,
-});
-
-/** A call with whom to call: the contacts it was made for (a flagged one shows its flag). */
-export const callDto = (c: CareCall, contacts: ContactRow[], now: Date): z.input<typeof CallSchema> => ({
-  id: c.id,
-  planId: c.planId,
-  customerId: c.customerId,
-  projectId: c.projectId,
-  taskKey: c.taskKey,
-  status: c.status,
-  queue: queueOf(c, now),
-  assigneeUserId: c.assigneeUserId,
-  dueAt: c.dueAt.toISOString(),
-  windowEnd: c.windowEnd.toISOString(),
-  remindAt: c.remindAt.toISOString(),
-  attempts: c.attempts,
-  doneAt: iso(c.doneAt),
-  outcome: c.outcome,
-  contacts: contacts.filter((k) => c.contactIds.includes(k.id)),
-  ticketId: c.ticketId,
-});
 
 type TaskQuery = z.output<typeof TaskListQuery>;
 
