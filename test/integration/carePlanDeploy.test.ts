@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { NormalModuleReplacementPlugin } from 'webpack';
 import type { WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
@@ -54,21 +55,28 @@ const NEW_COMMAND = "await background.recordCareStep(entry(`${noticeKey}:on-time
 const REPO = path.resolve(__dirname, '../..');
 const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
 
-/** Bundles workflows/ with carePlan.ts's reminder line followed by `addition`, from a sibling copy. */
+const CARE_PLAN = path.join(REPO, 'processes', 'care', 'carePlan.workflow.ts');
+
+/**
+ * Bundles workflows/ with carePlan.workflow.ts's reminder line followed by `addition`: the changed
+ * copy stands beside the original (so its relative imports hold) and replaces it in the bundle only.
+ */
 async function bundleChangedWorkflows(addition: string): Promise<string> {
-  const copy = path.join(REPO, `workflows-deploy-test-${process.pid}`);
-  fs.rmSync(copy, { recursive: true, force: true });
-  fs.cpSync(path.join(REPO, 'workflows'), copy, { recursive: true });
+  const copy = path.join(path.dirname(CARE_PLAN), `carePlan.deployTest${process.pid}.ts`);
   try {
-    const file = path.join(copy, 'carePlan.ts');
-    const source = fs.readFileSync(file, 'utf8');
+    const source = fs.readFileSync(CARE_PLAN, 'utf8');
     // The edit must land exactly once, or the test proves nothing.
     expect(source.split(REMINDER_LINE)).toHaveLength(2);
-    fs.writeFileSync(file, source.replace(REMINDER_LINE, `${REMINDER_LINE}\n            ${addition}`));
-    const { code } = await bundleWorkflowCode({ workflowsPath: path.join(copy, 'index.ts'), logger: quietLogger });
+    fs.writeFileSync(copy, source.replace(REMINDER_LINE, `${REMINDER_LINE}\n            ${addition}`));
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../../workflows'),
+      logger: quietLogger,
+      webpackConfigHook: (config) => ({ ...config, plugins: [...(config.plugins ?? []), new NormalModuleReplacementPlugin(/carePlan\.workflow$/, copy)] }),
+    });
+    expect(code).toContain(addition.slice(-40));
     return code;
   } finally {
-    fs.rmSync(copy, { recursive: true, force: true });
+    fs.rmSync(copy, { force: true });
   }
 }
 
@@ -101,7 +109,6 @@ describe('care plans across a worker deploy', () => {
   }, 120_000);
 
   afterAll(async () => {
-    fs.rmSync(path.join(REPO, `workflows-deploy-test-${process.pid}`), { recursive: true, force: true });
     await system?.stop();
   });
 
