@@ -4,7 +4,7 @@ import { resolveTemporalCli } from '../platform/temporal/temporalCli';
 
 const log = (line: string) => console.log(`[cluster] ${line}`);
 
-/** `npm run cluster`: see runtime/cluster.ts. AFTERCARE_CLUSTER_DIR and AFTERCARE_CLUSTER_PORT_BASE move it. */
+/** `npm run cluster`: see platform/temporal/cluster.ts. AFTERCARE_CLUSTER_DIR and AFTERCARE_CLUSTER_PORT_BASE move it. */
 async function main(): Promise<void> {
   const appRoot = path.resolve(__dirname, '..');
   const cli = resolveTemporalCli();

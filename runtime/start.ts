@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     shutdownGraceTime: config.workerShutdownGrace,
   });
   const workerRunning = workers.run();
-  // The Schedules (dealer settlement, parts plans), as every worker entry point ensures them: runtime/schedules.ts.
+  // The Schedules (dealer settlement, parts plans), as every worker entry point ensures them: app/schedules.ts.
   await ensureSchedules({ client, taskQueue: config.taskQueue, knex: services.knex });
 
   const app = httpAppFor(services, { client, connection }, config);

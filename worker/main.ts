@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const services = await openCoreServices(config);
   const target = { address: config.temporalAddress, namespace: config.temporalNamespace };
   // The Schedules this worker's workflows run on (dealer settlement, parts plans): created by the first
-  // worker to start, kept by every other and on every restart (runtime/schedules.ts).
+  // worker to start, kept by every other and on every restart (app/schedules.ts).
   const temporal = await connectClient(target, true);
   const schedules = await ensureSchedules({ client: temporal.client, taskQueue: config.taskQueue, knex: services.knex });
   await temporal.connection.close();

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /**
- * What the Temporal CLI (runtime/temporalCli.ts) and the cluster's server (runtime/clusterServer.ts)
+ * What the Temporal CLI (platform/temporal/temporalCli.ts) and the cluster's server (platform/temporal/clusterServer.ts)
  * share: finding Go, `go install` into a cache folder of ours, and the retry without the checksum database.
  */
 

@@ -1,5 +1,5 @@
 /**
- * A cluster of its own for a test file: the production topology (runtime/cluster.ts) in a temporary
+ * A cluster of its own for a test file: the production topology (platform/temporal/cluster.ts) in a temporary
  * folder on ports of its own, mail to an SMTP sink, and people with tokens to drive projects over HTTP.
  */
 import crypto from 'node:crypto';

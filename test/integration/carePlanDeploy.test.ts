@@ -106,7 +106,7 @@ describe('care plans across a worker deploy', () => {
     await users.create({ name: 'Li Manager', email: 'li.deploy@aftercare.test', role: 'service_manager', locale: 'en' });
     const dispatcher = await users.create({ name: 'Zhao Desk', email: 'zhao.deploy@aftercare.test', role: 'dispatcher', locale: 'en' });
     desk = { userId: dispatcher.id, name: dispatcher.name, role: 'dispatcher' };
-  }, 120_000);
+  });
 
   afterAll(async () => {
     await system?.stop();
@@ -191,5 +191,5 @@ describe('care plans across a worker deploy', () => {
     await Worker.runReplayHistory({ workflowBundle: { code: patchedCode } }, oldHistory, carePlanWorkflowId(old.planId));
     await Worker.runReplayHistory({ workflowBundle: { code: patchedCode } }, freshHistory, carePlanWorkflowId(fresh.planId));
     await expect(Worker.runReplayHistory({ workflowBundle: { code: unpatchedCode } }, oldHistory, carePlanWorkflowId(old.planId))).rejects.toThrow(DeterminismViolationError);
-  }, 90_000);
+  });
 });

@@ -1,5 +1,5 @@
 /**
- * The Temporal Schedules every entry point ensures (runtime/schedules.ts), against the real test
+ * The Temporal Schedules every entry point ensures (app/schedules.ts), against the real test
  * server: ensured twice (and by two processes at once) there is one Schedule of each id; an existing
  * Schedule with stale terms is brought to the current ones and keeps its state; the production
  * worker entry point (worker/main.ts, which `npm run cluster` runs too) ensures them as it starts.

@@ -185,7 +185,7 @@ describe('worker crashes and SMTP outages: every notice exactly once, the projec
     await h.system.temporal.kill();
     expect(await outboxRow(id, reminderKey)).toBeUndefined(); // not sent before the crash: the margin held
     // The reminder comes due while no worker runs: nothing can send it.
-    await pollUntil('the trial-report deadline to pass with the worker down', () => (Date.now() > reportDueAt + 1000 ? true : undefined), 60_000);
+    await pollUntil('the trial-report deadline to pass with the worker down', () => (Date.now() > reportDueAt + 1000 ? true : undefined), 300_000);
     expect(await outboxRow(id, reminderKey)).toBeUndefined();
     expect(mailsWithKey(reminderKey)).toHaveLength(0);
 
@@ -245,7 +245,7 @@ describe('worker crashes and SMTP outages: every notice exactly once, the projec
     await pollUntil('the next sendNotice attempts to come due with the worker down', async () => {
       const pending = ((await projectHandle(id).describe()).raw.pendingActivities ?? []).filter((a) => a.activityType?.name === 'sendNotice');
       return pending.length === 2 && pending.every((a) => (optionalTsToMs(a.scheduledTime) ?? Infinity) < Date.now() - 500) ? pending : undefined;
-    }, 60_000);
+    }, 300_000);
     expect(new Map((await startedRows()).map((r) => [r.key, r.attempts]))).toEqual(atKill);
 
     await h.system.temporal.restart(h.system.activities);
@@ -325,7 +325,7 @@ describe('worker crashes and SMTP outages: every notice exactly once, the projec
       const created = await h.createProject({ policy: policyWith({ trialRun: 'PT6S', trialReportLead: 'PT3S' }) });
       expect(created.status).toBe(201);
       const id: number = created.body.id;
-      await pollUntil('both notices to reach their crash points', () => (duringSmtp.reached && afterSend.reached ? true : undefined), 60_000);
+      await pollUntil('both notices to reach their crash points', () => (duringSmtp.reached && afterSend.reached ? true : undefined), 300_000);
 
       // The state the crash leaves behind.
       expect(await outboxRow(id, pmKey(id))).toMatchObject({ status: 'pending', attempts: 0 });

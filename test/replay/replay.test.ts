@@ -94,7 +94,7 @@ describe('replay: recorded histories run against the current workflow code', () 
       results.push({ file: fixtures[i++]!.file, ...(result.error ? { error: `${result.error.name}: ${result.error.message}` } : {}) });
     }
     expect(results).toEqual(fixtures.map((f) => ({ file: f.file })));
-  }, 300_000);
+  });
 
   it('the check is live: a history that does not match the code is reported as non-deterministic', async () => {
     // The recorded project's first activity renamed, as if the code had called another one at that point.
@@ -103,5 +103,5 @@ describe('replay: recorded histories run against the current workflow code', () 
     const scheduled = tampered.events!.find((e) => e.activityTaskScheduledEventAttributes)!.activityTaskScheduledEventAttributes!;
     scheduled.activityType = { name: 'sendInvoice' };
     await expect(Worker.runReplayHistory(replayOptions(), tampered, original.workflowId)).rejects.toThrow(DeterminismViolationError);
-  }, 120_000);
+  });
 });

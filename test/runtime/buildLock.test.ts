@@ -8,7 +8,7 @@ const ROOT = path.resolve(__dirname, '../..');
 
 /** Resolves the CLI in a process of its own, as two `npm test` runs on a new machine would. */
 function resolveInChild(env: NodeJS.ProcessEnv, cacheDir: string): Promise<{ code: number | null; out: string }> {
-  const script = `const { resolveTemporalCli } = require('./runtime/temporalCli'); console.log(JSON.stringify(resolveTemporalCli({ cacheDir: ${JSON.stringify(cacheDir)}, goLocations: [] })));`;
+  const script = `const { resolveTemporalCli } = require('./platform/temporal/temporalCli'); console.log(JSON.stringify(resolveTemporalCli({ cacheDir: ${JSON.stringify(cacheDir)}, goLocations: [] })));`;
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, env: { ...process.env, ...env } });
     let out = '';
@@ -40,7 +40,7 @@ describe('one build per cache folder at a time', () => {
     expect(sources).toEqual(['cache', 'go install']);
     expect(`${first.out}${second.out}`).toMatch(/is building into .*: waiting for it/);
     expect(fs.existsSync(path.join(cache, 'bin', '.build.lock'))).toBe(false);
-  }, 60_000);
+  });
 
   it('takes over a lock whose holder died', () => {
     fs.writeFileSync(path.join(dir, '.build.lock'), '2147483646');

@@ -154,23 +154,23 @@ export async function startProjectHarness(name: string): Promise<ProjectHarness>
       }, smToken),
     step: (projectId, step, body = {}) => call('POST', `/api/projects/${projectId}/${step}`, body),
     project,
-    waitForEvent: (projectId, kind, count = 1, timeoutMs = 60_000) =>
+    waitForEvent: (projectId, kind, count = 1, timeoutMs = 300_000) =>
       poll(`${count} × ${kind} on project ${projectId}`, async () => {
         const events = (await project(projectId)).timeline.filter((e: Json) => e.kind === kind);
         return events.length >= count ? events : undefined;
       }, timeoutMs, async () => (await project(projectId)).timeline.map((e: Json) => e.kind)),
-    waitFor: (projectId, what, check, timeoutMs = 60_000) =>
+    waitFor: (projectId, what, check, timeoutMs = 300_000) =>
       poll(`project ${projectId}: ${what}`, async () => {
         const body = await project(projectId);
         return check(body) ? body : undefined;
       }, timeoutMs, () => project(projectId)),
-    waitForStage: (projectId, stage, timeoutMs = 60_000) =>
+    waitForStage: (projectId, stage, timeoutMs = 300_000) =>
       poll(`project ${projectId} in stage ${stage}`, async () => {
         const body = await project(projectId);
         return body.stage === stage ? body : undefined;
       }, timeoutMs, () => project(projectId)),
     mails,
-    waitForMails: (filter, count, timeoutMs = 60_000) =>
+    waitForMails: (filter, count, timeoutMs = 300_000) =>
       poll(`${count} matching mails`, async () => {
         const found = mails(filter);
         return found.length >= count ? found : undefined;

@@ -89,7 +89,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     url: `smtp://127.0.0.1:${port}`,
     port,
     messages,
-    waitFor(count, timeoutMs = 5000) {
+    waitFor(count, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           if (messages.length < count) return;
