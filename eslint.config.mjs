@@ -1,4 +1,4 @@
-// Determinism is guarded by tools: no floating promises anywhere, no Node built-ins in workflow code.
+// Determinism is guarded by tools: no floating, misused or non-promise awaits anywhere, no Node built-ins in workflow code.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
@@ -15,6 +15,8 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      // `await` on what is not a promise waits for nothing: `await allHandlersFinished()` checked nothing.
+      '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },

@@ -1,5 +1,5 @@
 /** How workflows address notices: one idempotency key per notice, stable across retries and replays. */
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { Person } from '../../processes/delivery/messages';
 import { noticesTaskQueue } from '../temporal/taskQueues';
@@ -56,6 +56,34 @@ export async function notify(key: string, template: string, to: Person[], contex
       }),
     ),
   );
+}
+
+/**
+ * Notices a step sends go out beside it, never inside it: the step answers once it is recorded
+ * (and lets go of the record's lock), while its mail waits its turn on the notices queue however
+ * long SMTP takes. The process waits for them with its handlers before it ends or continues as new:
+ * `await condition(() => allHandlersFinished() && notices.settled())`.
+ */
+export class NoticesBeside {
+  private pending = 0;
+
+  /** `notice` is under way (its activities scheduled where it was called); nobody waits for it here. */
+  send(notice: Promise<unknown>): void {
+    this.pending += 1;
+    void notice.then(
+      () => {
+        this.pending -= 1;
+      },
+      (error: unknown) => {
+        // notify() never throws for a notice that cannot go out; the process goes on either way.
+        this.pending -= 1;
+        log.warn('A notice sent beside a step failed', { error });
+      },
+    );
+  }
+
+  /** True once every notice sent beside has settled. */
+  readonly settled = (): boolean => this.pending === 0;
 }
 
 export interface EscalationTarget {

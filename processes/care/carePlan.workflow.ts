@@ -21,7 +21,7 @@ import { DEFAULT_POLICY, mergePolicy, type PolicyOverride } from '../../domain/p
 import { BACKGROUND_ACTIVITY, STEP_ACTIVITY } from '../../platform/workflowKit/activityOptions';
 import { Deadlines, msUntil, runLadder } from '../../platform/workflowKit/deadlines';
 import { StepKit, invalidStep, rejectStep, type Actor } from '../../platform/workflowKit/steps';
-import { escalate, notify } from '../../platform/workflowKit/notify';
+import { NoticesBeside, escalate, notify } from '../../platform/workflowKit/notify';
 import type { Person } from '../delivery/messages';
 import {
   addContractUpdate,
@@ -69,6 +69,9 @@ const TASK_LABELS: Record<CareTaskKind, { en: string; zh: string }> = {
   call: { en: 'Return call', zh: '电话回访' },
 };
 
+/** From this patch on, a step's notices go out beside it instead of inside it (under the lock). */
+const STEP_NOTICES_BESIDE = 'care-step-notices-beside';
+
 /** After a failed materialization, the next try. */
 const MATERIALIZE_RETRY_MS = 60_000;
 
@@ -90,6 +93,11 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
   let scheduleVersion = 0;
   let tasksThisRun = 0;
   const chases: Promise<void>[] = [];
+  /** A step's notices: the step answers once recorded, its mail follows (histories before the patch awaited them). */
+  const stepNotices = new NoticesBeside();
+  const noticesBesideSteps = () => patched(STEP_NOTICES_BESIDE);
+  /** Handlers done and their notices out: the run may end or continue as new. */
+  const quiet = () => allHandlersFinished() && stepNotices.settled();
 
   setHandler(carePlanStateQuery, () => state);
 
@@ -335,7 +343,9 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
   async function announceFollowUp(followUp: NonNullable<RecordCareStepInput['followUp']>): Promise<void> {
     state.followUps += 1;
     await deadlines.open({ key: `care:${planId}:follow-up:${followUp.key}`, kind: 'care_follow_up', description: `care plan ${planId}: follow-up (${followUp.reason})` }, { at: new Date(followUp.dueAt), provisional: false });
-    await notify(`follow-up:${followUp.key}`, 'care-follow-up', await serviceManagers(), { plan: planRef(), reason: followUp.reason, summary: followUp.summary, dueAt: followUp.dueAt }, noticeOptions);
+    const context = { plan: planRef(), reason: followUp.reason, summary: followUp.summary, dueAt: followUp.dueAt };
+    if (noticesBesideSteps()) stepNotices.send(serviceManagers().then((to) => notify(`follow-up:${followUp.key}`, 'care-follow-up', to, context, noticeOptions)));
+    else await notify(`follow-up:${followUp.key}`, 'care-follow-up', await serviceManagers(), context, noticeOptions);
   }
 
   /** The record of a call answered: its outcome, the call row done and the try that reached someone. */
@@ -424,7 +434,9 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
         }),
       );
       finish(task.key, at);
-      await escalate(`${task.key}:unreached`, undefined, { missed: `Return call / 电话回访 ${task.key} (${input.customerName})`, dueAt: task.dueAt, responsibleName: step.actor.name }, noticeOptions);
+      const missed = { missed: `Return call / 电话回访 ${task.key} (${input.customerName})`, dueAt: task.dueAt, responsibleName: step.actor.name };
+      if (noticesBesideSteps()) stepNotices.send(escalate(`${task.key}:unreached`, undefined, missed, noticeOptions));
+      else await escalate(`${task.key}:unreached`, undefined, missed, noticeOptions);
       await announceFollowUp(followUp);
       return answer(task.key, 'unreached', at, { followUp: true });
     },
@@ -598,7 +610,7 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
     if (wakes.length === 0) await condition(moved);
     else await condition(moved, msUntil(new Date(Math.min(...wakes))));
     if (state.status === 'active' && historyFull()) {
-      await condition(allHandlersFinished);
+      await condition(quiet);
       await continueAsNew<typeof carePlan>({ ...input, planId, state });
     }
   }
@@ -606,6 +618,6 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
   // Every ladder sees its task gone and closes; a notice under way is delivered before the plan ends.
   await Promise.all(chases);
   await deadlines.closeAll('dropped');
-  await condition(allHandlersFinished);
+  await condition(quiet);
   return state;
 }

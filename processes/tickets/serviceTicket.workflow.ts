@@ -23,7 +23,7 @@ import { clockId, clockLengths, reopenedResolveClock, repairCharges, type Ticket
 import { DomainError } from '../../domain/errors';
 import { Deadlines, msUntil, runLadder } from '../../platform/workflowKit/deadlines';
 import { StepKit, invalidStep, rejectStep, type Actor } from '../../platform/workflowKit/steps';
-import { escalate, notify } from '../../platform/workflowKit/notify';
+import { NoticesBeside, escalate, notify } from '../../platform/workflowKit/notify';
 import type { Person } from '../delivery/messages';
 import {
   acknowledgeTicketUpdate,
@@ -59,6 +59,9 @@ const { planTicketClocks } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
+
+/** From this patch on, a step's notices go out beside it instead of inside it (under the lock). */
+const STEP_NOTICES_BESIDE = 'ticket-step-notices-beside';
 
 /** How the clocks read in notices, in both languages (one context goes to recipients of either). */
 const CLOCK_LABELS: Record<TicketClockName, { en: string; zh: string }> = {
@@ -98,6 +101,9 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   });
   /** Notices that go out beside the process (rungs, survey links): awaited only at the end. */
   const sideNotices: Promise<unknown>[] = [];
+  /** A step's notices: the step answers once recorded, its mail follows (histories before the patch awaited them). */
+  const stepNotices = new NoticesBeside();
+  const noticesBesideSteps = () => patched(STEP_NOTICES_BESIDE);
 
   const result = (at: string): TicketStepResult => ({ status: state.status, level: state.level, onHold: state.onHold, at });
 
@@ -153,7 +159,9 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
       // Reassignment keeps the clocks running: only the engineer changes.
       const next: ServiceTicketState = { ...state, assignee: step.engineer, status: state.status === 'open' ? 'assigned' : state.status };
       const answer = await take(step, at, 'assigned', 'assigned', `assigned to ${step.engineer.name}`, next, { data: { engineer: step.engineer } });
-      await notify(`assigned:${at}`, 'ticket-assigned', [step.engineer], { ticket: ticketRef(), device: input.device ?? null, openedAt: input.openedAt }, noticeOptions);
+      const assigned = { ticket: ticketRef(), device: input.device ?? null, openedAt: input.openedAt };
+      if (noticesBesideSteps()) stepNotices.send(notify(`assigned:${at}`, 'ticket-assigned', [step.engineer], assigned, noticeOptions));
+      else await notify(`assigned:${at}`, 'ticket-assigned', [step.engineer], assigned, noticeOptions);
       return answer;
     },
   });
@@ -231,7 +239,9 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
       const charges = chargesOf(step);
       const record = { diagnosis: step.diagnosis, workDone: step.workDone, parts: step.parts, labourMinutes: step.labourMinutes, travel: step.travel, customerSignature: step.customerSignature ?? null, qualityFault: step.qualityFault, charges };
       const answer = await take(step, at, 'resolved', 'resolved', `resolved: ${step.workDone}`, { ...state, status: 'resolved', charges, clocks: stopClocks(state.clocks, ['respond', 'onSite', 'resolve'], at) }, { data: record, extra: { charges, resolvedAt: at } });
-      await notify(`resolved:${at}`, 'ticket-resolved', input.customer.contacts, { ticket: ticketRef(), device: input.device ?? null, workDone: step.workDone, total: charges.total, free: charges.total.amount === 0, resolvedAt: at }, noticeOptions);
+      const resolved = { ticket: ticketRef(), device: input.device ?? null, workDone: step.workDone, total: charges.total, free: charges.total.amount === 0, resolvedAt: at };
+      if (noticesBesideSteps()) stepNotices.send(notify(`resolved:${at}`, 'ticket-resolved', input.customer.contacts, resolved, noticeOptions));
+      else await notify(`resolved:${at}`, 'ticket-resolved', input.customer.contacts, resolved, noticeOptions);
       return answer;
     },
   });
@@ -330,7 +340,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
       const quote = { total: charges.total, labourMinutes: step.labourMinutes, labourRate: step.labourRate, travel: step.travel, parts: step.parts, ...(step.note ? { note: step.note } : {}), status: 'pending' as const, at };
       const answer = await take(step, at, 'quote', 'quoted', `quote of ${quote.total.amount} ${quote.total.currency} (minor units) sent to the customer`, { ...state, quote }, { data: quote });
       // The customer hears the quote and how to accept it; the dispatcher records the answer.
-      await notify(`quote:${at}`, 'ticket-quote', input.customer.contacts, {
+      const quoted = {
         ticket: ticketRef(),
         device: input.device ?? null,
         labourHours: Math.round((step.labourMinutes / 60) * 100) / 100,
@@ -341,7 +351,9 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
         total: charges.total,
         note: step.note ?? null,
         quotedAt: at,
-      }, noticeOptions);
+      };
+      if (noticesBesideSteps()) stepNotices.send(notify(`quote:${at}`, 'ticket-quote', input.customer.contacts, quoted, noticeOptions));
+      else await notify(`quote:${at}`, 'ticket-quote', input.customer.contacts, quoted, noticeOptions);
       return answer;
     },
   });
@@ -582,6 +594,6 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   await deadlines.closeAll('met');
   await intakeNotice;
   await Promise.all([...watches, ...sideNotices]);
-  await condition(allHandlersFinished);
+  await condition(() => allHandlersFinished() && stepNotices.settled());
   return state;
 }

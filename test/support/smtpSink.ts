@@ -11,6 +11,8 @@ import { SMTPServer } from 'smtp-server';
  *   expect(mail.subject).toContain('…');
  *   sink.rejectMessages(true);   // every DATA is answered 451 until switched off
  *   sink.refuseRecipient('gone@customer.test');   // RCPT TO answered 550, for good
+ *   sink.hang();   // connections accepted, never answered (no greeting) until
+ *   sink.release();   // the held connections are greeted and go on
  *   await sink.stop();
  */
 export interface ReceivedMail {
@@ -40,6 +42,12 @@ export interface SmtpSink {
   refuseRecipient(email: string): void;
   /** RCPT TO answers seen, refused ones included (how many times the server was asked). */
   recipientAttempts(email: string): number;
+  /** From now on connections are accepted and never answered: no greeting, like a server that hangs. */
+  hang(): void;
+  /** Connections accepted while hanging and still open, waiting for their greeting. */
+  heldConnections(): number;
+  /** Greets the held connections (they go on as usual) and answers new ones at once again. */
+  release(): void;
   stop(): Promise<void>;
 }
 
@@ -49,11 +57,21 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   let rejecting = false;
   const refused = new Set<string>();
   const attempts = new Map<string, number>();
+  let hanging = false;
+  /** Held connections by session id: the greeting goes out when their callback is called. */
+  const held = new Map<string, () => void>();
 
   const server = new SMTPServer({
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     closeTimeout: 1000,
+    onConnect(session, callback) {
+      if (!hanging) return callback();
+      held.set(session.id, () => callback());
+    },
+    onClose(session) {
+      held.delete(session.id);
+    },
     onRcptTo(address, _session, callback) {
       const email = address.address.toLowerCase();
       attempts.set(email, (attempts.get(email) ?? 0) + 1);
@@ -107,6 +125,16 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     },
     rejectMessages(on) {
       rejecting = on;
+    },
+    hang() {
+      hanging = true;
+    },
+    heldConnections: () => held.size,
+    release() {
+      hanging = false;
+      const greetings = [...held.values()];
+      held.clear();
+      for (const greet of greetings) greet();
     },
     refuseRecipient(email) {
       refused.add(email.toLowerCase());

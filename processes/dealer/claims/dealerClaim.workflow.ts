@@ -7,7 +7,7 @@
  *   closes, the lines still sent back are rejected.
  * The dealer hears of both. The process ends once every line is decided and no part is awaited.
  */
-import { allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import { Duration as LuxonDuration } from 'luxon';
 import type { Activities } from '../../../activities';
 import { BACKGROUND_ACTIVITY } from '../../../platform/workflowKit/activityOptions';
@@ -65,6 +65,7 @@ export async function dealerClaim(input: DealerClaimInput): Promise<{ partsLost:
     }
     facts = await background.claimTimerFacts({ claimId });
   }
-  await allHandlersFinished();
+  // Runs recorded before the patch ended without waiting (they awaited the boolean itself).
+  if (patched('dealer-claim-wait-for-handlers')) await condition(allHandlersFinished);
   return outcome;
 }

@@ -7,7 +7,7 @@
  * ahead, once, and starts this process for it.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { allHandlersFinished, condition, ParentClosePolicy, proxyActivities, setHandler, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import { allHandlersFinished, condition, ParentClosePolicy, patched, proxyActivities, setHandler, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import type { Activities } from '../../../activities';
 import { partsPlanRefusal, startOfLocalDay } from '../rules';
 import { BACKGROUND_ACTIVITY, STEP_ACTIVITY } from '../../../platform/workflowKit/activityOptions';
@@ -71,7 +71,8 @@ export async function partsPlan(input: PartsPlanInput): Promise<PartsPlanState> 
     if (!submitted) await kit.exclusive(async () => void (state.status === 'open' && (state.status = 'lapsed')));
     await deadlines.close('parts_plan', state.status === 'submitted' ? 'met' : 'dropped');
   }
-  await allHandlersFinished();
+  // Runs recorded before the patch ended without waiting (they awaited the boolean itself).
+  if (patched('parts-plan-wait-for-handlers')) await condition(allHandlersFinished);
   return state;
 }
 

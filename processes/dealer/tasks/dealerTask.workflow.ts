@@ -4,17 +4,22 @@
  * the sales clerk's check falls due at `dealer.clerkCheckAt` (4 h). Arrangement overdue: the dealer is
  * reminded. Not arranged at the clerk's check: escalated to leadership. Checked: done.
  */
-import { allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../../../activities';
 import { dealerTaskTimes } from '../rules';
 import { BACKGROUND_ACTIVITY, STEP_ACTIVITY } from '../../../platform/workflowKit/activityOptions';
 import { Deadlines, runLadder } from '../../../platform/workflowKit/deadlines';
 import { StepKit, rejectStep } from '../../../platform/workflowKit/steps';
 import { arrangeTaskUpdate, checkTaskUpdate, dealerTaskStateQuery, type DealerTaskInput, type DealerTaskState } from '../messages';
-import { notify } from '../../../platform/workflowKit/notify';
+import { NoticesBeside, notify } from '../../../platform/workflowKit/notify';
 
 const steps = proxyActivities<Activities>(STEP_ACTIVITY);
 const background = proxyActivities<Activities>(BACKGROUND_ACTIVITY);
+
+/** From this patch on, notices go out beside the step or rung that sends them instead of inside it (under the lock). */
+const NOTICES_BESIDE = 'dealer-task-notices-beside';
+/** From this patch on, the task ends once its handlers are done and its notices out. */
+const WAIT_FOR_HANDLERS = 'dealer-task-wait-for-handlers';
 
 export async function dealerTask(input: DealerTaskInput): Promise<DealerTaskState> {
   const { policy, taskId } = input;
@@ -25,7 +30,17 @@ export async function dealerTask(input: DealerTaskInput): Promise<DealerTaskStat
   const notice = { timeZone: policy.dealer.settlementTimeZone, actionPath: `/dealer/tasks/${taskId}` };
   const device = { model: '—', serial: input.deviceSerial };
 
+  /** Notices sent beside the lock: a step answers once recorded, its mail follows (histories before the patch awaited them). */
+  const notices = new NoticesBeside();
+  const noticesBeside = () => patched(NOTICES_BESIDE);
+
   setHandler(dealerTaskStateQuery, () => state);
+
+  /** The user hears when the dealer comes. */
+  async function tellCustomer(customer: NonNullable<DealerTaskInput['customer']>, step: { visitAt: string; arrangement: string }): Promise<void> {
+    const [dealer] = await background.dealerNames({ dealerIds: [input.dealerId] });
+    await notify('arranged', 'dealer-task-arranged', [customer], { dealer: dealer ?? '', deviceSerial: input.deviceSerial, visitAt: step.visitAt, arrangement: step.arrangement }, { timeZone: notice.timeZone });
+  }
 
   kit.step(arrangeTaskUpdate, {
     validate: () => void (state.status !== 'open' && rejectStep('the task is arranged already')),
@@ -33,7 +48,8 @@ export async function dealerTask(input: DealerTaskInput): Promise<DealerTaskStat
       // The row shows "arranged" before the state does: a check sent that instant is judged against it.
       await kit.recording('arranged', () => steps.recordTaskArrangement({ taskId, visitAt: step.visitAt, arrangement: step.arrangement, at }));
       Object.assign(state, { status: 'arranged', lastStepAt: at });
-      if (input.customer) {
+      if (input.customer && noticesBeside()) notices.send(tellCustomer(input.customer, step));
+      else if (input.customer) {
         const [dealer] = await background.dealerNames({ dealerIds: [input.dealerId] });
         await notify('arranged', 'dealer-task-arranged', [input.customer], { dealer: dealer ?? '', deviceSerial: input.deviceSerial, visitAt: step.visitAt, arrangement: step.arrangement }, { timeZone: notice.timeZone });
       }
@@ -72,13 +88,17 @@ export async function dealerTask(input: DealerTaskInput): Promise<DealerTaskStat
         if (state.status === 'checked') return;
         if (state.status === 'arranged') {
           const clerks = await background.activeUsersWithRole({ role: 'sales_clerk' });
-          await notify('clerk-check', 'deadline-reminder', clerks.people, { taskKey: 'dealer_task_clerk_check', dueAt: due.toISOString(), device }, notice);
+          const reminder = { taskKey: 'dealer_task_clerk_check', dueAt: due.toISOString(), device };
+          if (noticesBeside()) notices.send(notify('clerk-check', 'deadline-reminder', clerks.people, reminder, notice));
+          else await notify('clerk-check', 'deadline-reminder', clerks.people, reminder, notice);
           return;
         }
         // Not arranged by the clerk's check: leadership hears of it.
         const leaders = await background.activeUsersWithRole({ role: 'leadership' });
         const [dealer] = await background.dealerNames({ dealerIds: [input.dealerId] });
-        await notify('escalated', 'escalation', leaders.people, { missedKey: 'dealer_task_arrange', dueAt: times.arrangeDueAt.toISOString(), responsibleName: dealer ?? '', device, sentToAdmins: leaders.sentToAdmins }, notice);
+        const escalation = { missedKey: 'dealer_task_arrange', dueAt: times.arrangeDueAt.toISOString(), responsibleName: dealer ?? '', device, sentToAdmins: leaders.sentToAdmins };
+        if (noticesBeside()) notices.send(notify('escalated', 'escalation', leaders.people, escalation, notice));
+        else await notify('escalated', 'escalation', leaders.people, escalation, notice);
         state.escalated = true;
       }),
   });
@@ -86,6 +106,7 @@ export async function dealerTask(input: DealerTaskInput): Promise<DealerTaskStat
   await Promise.all([arranged, checked]);
   // Escalated or reminded, the task stays open until the dealer arranges it and the clerk checks it.
   await condition(() => state.status === 'checked');
-  await allHandlersFinished();
+  // Runs recorded before the patch ended without waiting (they awaited the boolean itself).
+  if (patched(WAIT_FOR_HANDLERS)) await condition(() => allHandlersFinished() && notices.settled());
   return state;
 }
