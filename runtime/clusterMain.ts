@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { createCluster, resolveTemporalServer } from '../platform/temporal/cluster';
-import { resolveTemporalCli } from '../platform/temporal/temporalCli';
+import { provisionTemporalCli } from '../platform/temporal/temporalCli';
 
 const log = (line: string) => console.log(`[cluster] ${line}`);
 
 /** `npm run cluster`: see platform/temporal/cluster.ts. AFTERCARE_CLUSTER_DIR and AFTERCARE_CLUSTER_PORT_BASE move it. */
 async function main(): Promise<void> {
   const appRoot = path.resolve(__dirname, '..');
-  const cli = resolveTemporalCli();
+  const cli = await provisionTemporalCli();
   if (cli.kind !== 'binary') throw new Error('the cluster registers its namespace with the Temporal CLI: install Go so that it can be built, or set TEMPORAL_CLI_PATH');
   const binaries = resolveTemporalServer({ log });
   const portBase = Number(process.env.AFTERCARE_CLUSTER_PORT_BASE ?? 17000);

@@ -11,7 +11,7 @@ import { httpAppFor } from '../app/httpApp';
 import { ensureSchedules } from '../app/schedules';
 import { activitiesFor, openCoreServices } from '../app/services';
 import { connectClient, connectWorkerConnection } from '../platform/temporal/connection';
-import { resolveTemporalCli } from '../platform/temporal/temporalCli';
+import { provisionTemporalCli } from '../platform/temporal/temporalCli';
 
 const log = (line: string) => console.log(`[aftercare] ${line}`);
 
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   let devServer: DevServer | undefined;
   let address = config.temporalAddress;
   if (!address) {
-    const cli = resolveTemporalCli();
+    const cli = await provisionTemporalCli();
     const dbFile = path.join(config.dataDir, 'temporal.sqlite');
     log(`starting the embedded Temporal dev server (state in ${dbFile})`);
     // The pid file lets the next start stop this server if we are killed too hard to stop it ourselves.
