@@ -22,9 +22,12 @@ export function requestLogging(logger: Logger) {
       req: (req: { method: string }) => ({ method: req.method }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+    // Every answer at info, its status in the line: an unexpected error has its own error line, with
+    // the stack, from the error handler (platform/http/app.ts); a 503 from /healthz is an answer.
+    useLevel: 'info',
     customSuccessObject: (req, res, value: object) => ({ ...value, route: patternOf(req, res) }),
-    customErrorObject: (req, res, _error, value: object) => ({ ...value, route: patternOf(req, res) }),
+    // pino-http makes up an Error (with a stack of its own) for any 5xx; the real one is logged where it is handled.
+    customErrorObject: (req, res, _error, { err: _made, ...value }: { err?: unknown }) => ({ ...value, route: patternOf(req, res) }),
     customSuccessMessage: (req, res) => `${req.method} ${patternOf(req, res)} ${res.statusCode}`,
     customErrorMessage: (req, res) => `${req.method} ${patternOf(req, res)} ${res.statusCode}`,
   });
