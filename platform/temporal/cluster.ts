@@ -287,8 +287,8 @@ export function createCluster(options: ClusterOptions): Cluster {
       command: process.execPath,
       args: [...tsx, 'worker/main.ts'],
       cwd: options.appRoot,
-      // One host, one metrics port each.
-      env: { AFTERCARE_WORKER_METRICS_PORT: String(ports.workerMetrics + i), ...appEnv },
+      // One host: a metrics port each, whatever the environment says (one port for two would stop the second).
+      env: { ...appEnv, AFTERCARE_WORKER_METRICS_PORT: String(ports.workerMetrics + i) },
       logFile: path.join(logs, `aftercare-worker-${i + 1}.log`),
     }),
   );
