@@ -8,19 +8,26 @@ import { httpAppFor } from '../app/httpApp';
 import { openCoreServices } from '../app/services';
 import { connectClient } from '../platform/temporal/connection';
 import { startApiServer } from '../platform/http/server';
+import { rootLogger } from '../platform/logging';
+import { createMetricsRegistry, startMetricsServer } from '../platform/metrics';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.temporalAddress) throw new ConfigError(['TEMPORAL_ADDRESS: required for the production API (npm start runs an embedded server instead)']);
   if (!config.adminToken) throw new ConfigError(['AFTERCARE_ADMIN_TOKEN: required in production (npm start generates one instead)']);
+  if (config.logLevel) rootLogger.level = config.logLevel;
   const services = await openCoreServices(config);
   await new UsersRepository(services.knex).ensureAdmin(config.adminToken);
   const { connection, client } = await connectClient({ address: config.temporalAddress, namespace: config.temporalNamespace }, true);
-  const app = httpAppFor(services, { client, connection }, config);
+  const metrics = createMetricsRegistry();
+  const app = httpAppFor(services, { client, connection }, config, { metrics });
   const server = await startApiServer(app, config.port, '0.0.0.0');
-  console.log(`[aftercare-api] listening on ${server.url}`);
+  // Its own listener, on loopback unless AFTERCARE_METRICS_HOST says otherwise: never the public port.
+  const metricsServer = config.apiMetrics ? await startMetricsServer(metrics, config.apiMetrics) : undefined;
+  rootLogger.info({ url: server.url, metrics: metricsServer?.url }, 'API listening');
   const stop = async () => {
     await server.close();
+    await metricsServer?.close();
     await connection.close();
     await services.close();
     process.exit(0);
@@ -30,6 +37,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error('[aftercare-api]', error instanceof Error ? error.message : error);
+  rootLogger.fatal({ err: error }, 'API failed');
   process.exit(1);
 });

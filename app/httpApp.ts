@@ -1,4 +1,5 @@
 import type { Client, Connection } from '@temporalio/client';
+import type { Registry } from 'prom-client';
 import { createApp } from '../platform/http';
 import { apiModules } from '../api/index';
 import { createConsole } from '../console';
@@ -7,9 +8,15 @@ import type { AppConfig } from '../platform/config/config';
 import type { CoreServices } from './services';
 import { temporalReachable } from '../platform/temporal/connection';
 
-/** The HTTP side: the API with every feature module, and the console. */
-export function httpAppFor(services: CoreServices, temporal: { client: Client; connection: Connection }, config: Pick<AppConfig, 'taskQueue' | 'temporalNamespace' | 'console'>) {
+/** The HTTP side: the API with every feature module, and the console; request durations go to `metrics` when given. */
+export function httpAppFor(
+  services: CoreServices,
+  temporal: { client: Client; connection: Connection },
+  config: Pick<AppConfig, 'taskQueue' | 'temporalNamespace' | 'console'>,
+  observability: { metrics?: Registry } = {},
+) {
   const app = createApp({
+    metrics: observability.metrics,
     knex: services.knex,
     temporal: { client: temporal.client, taskQueue: config.taskQueue, namespace: config.temporalNamespace },
     health: { temporal: () => temporalReachable(temporal.connection) },

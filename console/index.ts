@@ -28,6 +28,7 @@ import { ticketsArea } from '../processes/tickets/console/tickets';
 import { visitsArea } from '../processes/care/console/visits';
 import { consoleSecurityHeaders } from '../platform/console/security';
 import { sessionIdOf } from '../platform/console/session';
+import { currentLogger, errorLoggerOf } from '../platform/logging';
 
 export type { ConsoleDeps } from '../platform/console/context';
 
@@ -54,7 +55,8 @@ const IN_CONSOLE = 'inConsole';
 
 export function createConsole(deps: ConsoleDeps): express.Router {
   const ctx = createConsoleContext(deps, AREAS.flatMap((area) => area.nav ?? []));
-  const logger = deps.logger ?? console;
+  // By default the request's own logger (its reqId), found when the error arrives.
+  const logger = deps.logger ?? { error: (line: string, error: unknown) => errorLoggerOf(currentLogger()).error(line, error) };
   const assets = new Set(AREAS.flatMap((area) => area.assets ?? []));
   const router = express.Router();
 

@@ -1,9 +1,10 @@
 import path from 'node:path';
-import { Runtime } from '@temporalio/worker';
 import { startApiServer } from '../platform/http';
 import { UsersRepository } from '../people/repository';
 import { createWorkers } from '../platform/temporal/createWorker';
-import { WorkerLogger } from '../platform/temporal/workerLogger';
+import { installWorkerRuntime } from '../platform/temporal/runtime';
+import { rootLogger } from '../platform/logging';
+import { createMetricsRegistry, startMetricsServer } from '../platform/metrics';
 import { adminTokenFor } from '../platform/config/adminToken';
 import { ConfigError, loadConfig, type AppConfig } from '../platform/config/config';
 import { startDevServer, type DevServer } from '../platform/temporal/devServer';
@@ -30,9 +31,11 @@ function configOrExit(): AppConfig {
 /** `npm start`: the whole system in one process tree on embedded defaults. */
 async function main(): Promise<void> {
   const config = configOrExit();
-  // We own the signals so that the API, the worker and the dev server stop in order. The worker's INFO
-  // lines (webpack's bundle report among them) would bury the addresses printed below.
-  Runtime.install({ shutdownSignals: [], logger: new WorkerLogger((process.env.AFTERCARE_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN') });
+  // JSON log lines from warnings up, unless AFTERCARE_LOG_LEVEL says otherwise: request lines and the
+  // worker's INFO lines (webpack's bundle report among them) would bury the addresses printed below.
+  rootLogger.level = config.logLevel ?? 'warn';
+  // We own the signals so that the API, the worker and the dev server stop in order.
+  installWorkerRuntime({ shutdownSignals: [], metrics: config.workerMetrics });
 
   let devServer: DevServer | undefined;
   let address = config.temporalAddress;
@@ -66,14 +69,18 @@ async function main(): Promise<void> {
   // The Schedules (dealer settlement, parts plans), as every worker entry point ensures them: app/schedules.ts.
   await ensureSchedules({ client, taskQueue: config.taskQueue, knex: services.knex });
 
-  const app = httpAppFor(services, { client, connection }, config);
+  const metrics = createMetricsRegistry();
+  const app = httpAppFor(services, { client, connection }, config, { metrics });
   const api = await startApiServer(app, config.port);
+  const metricsServer = config.apiMetrics ? await startMetricsServer(metrics, config.apiMetrics) : undefined;
 
   log(`API        ${api.url}/api   (OpenAPI: ${api.url}/api/openapi.json, health: ${api.url}/healthz)`);
   log(`console    ${api.url}/`);
   log(`Temporal   ${address}${devServer?.uiUrl ? `   (Web UI: ${devServer.uiUrl})` : ''}`);
   log(`database   ${config.databaseUrl ? config.databaseUrl.replace(/\/\/[^@]*@/, '//***@') : path.join(config.dataDir, 'aftercare.sqlite')}`);
   log(`mail       ${config.smtpUrl ? config.smtpUrl.replace(/\/\/[^@]*@/, '//***@') : `.eml files in ${path.join(config.dataDir, 'mail')}`}`);
+  const workerMetricsUrl = config.workerMetrics ? `http://${config.workerMetrics.host}:${config.workerMetrics.port}/metrics` : undefined;
+  log(`metrics    ${[metricsServer && `API ${metricsServer.url}`, workerMetricsUrl && `worker ${workerMetricsUrl}`].filter(Boolean).join(', ') || 'off'}`);
   log(admin.generated ? `admin token (new, saved in ${config.dataDir}/admin-token): ${admin.token}` : 'admin token: AFTERCARE_ADMIN_TOKEN or the one saved in the data folder');
   log('ready; Ctrl-C stops everything');
 
@@ -83,6 +90,7 @@ async function main(): Promise<void> {
     stopping = true;
     log(`${signal}: stopping`);
     await api.close();
+    await metricsServer?.close();
     workers.shutdown();
     await workerRunning;
     await workerConnection.close();

@@ -1,8 +1,16 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { LOG_LEVELS, type LogLevelName } from '../logging';
+import { DEFAULT_API_METRICS_PORT, DEFAULT_METRICS_HOST, DEFAULT_WORKER_METRICS_PORT, type MetricsAddress } from '../metrics';
 
 const SPAN = /^[1-9]\d*(s|m|h|d)$/;
 const SPAN_HINT = 'must be a whole number of s, m, h or d, like 12h or 7d';
+
+/** A metrics port, or `off` for no endpoint. */
+const metricsPort = (fallback: number) =>
+  z
+    .union([z.literal('off'), z.coerce.number().int().min(1, 'must be a port (1–65535) or off').max(65535, 'must be a port (1–65535) or off')])
+    .default(fallback);
 
 /** Every setting comes from the environment and is checked once, at start, with one line per problem. */
 const envSchema = z.object({
@@ -33,6 +41,14 @@ const envSchema = z.object({
   CONSOLE_SESSION_MAX: z.string().regex(SPAN, SPAN_HINT).default('7d'),
   CONSOLE_SIGNIN_LIMIT: z.string().regex(/^[1-9]\d*\/[1-9]\d*(s|m|h|d)$/, 'must be attempts/window, like 10/15m').default('10/15m'),
   AFTERCARE_CONSOLE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  AFTERCARE_LOG_LEVEL: z
+    .string()
+    .transform((v) => v.trim().toLowerCase())
+    .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }))
+    .optional(),
+  AFTERCARE_METRICS_HOST: z.string().min(1).default(DEFAULT_METRICS_HOST),
+  AFTERCARE_METRICS_PORT: metricsPort(DEFAULT_API_METRICS_PORT),
+  AFTERCARE_WORKER_METRICS_PORT: metricsPort(DEFAULT_WORKER_METRICS_PORT),
 });
 
 /** A console time span: a positive whole number of seconds, minutes, hours or days. */
@@ -62,6 +78,12 @@ export interface AppConfig {
   /** Notice activities one worker process runs at once, on the `<taskQueue>-notices` queue. */
   noticeConcurrency: number;
   console: ConsoleConfig;
+  /** AFTERCARE_LOG_LEVEL when set; each entry point has its own default (platform/logging.ts). */
+  logLevel?: LogLevelName;
+  /** Where the API's `/metrics` (request histogram, Node process metrics) is served; none if off. */
+  apiMetrics?: MetricsAddress;
+  /** Where the Temporal SDK serves the worker's metrics; none if off. */
+  workerMetrics?: MetricsAddress;
 }
 
 export interface ConsoleConfig {
@@ -113,5 +135,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       csrfSecret: e.AFTERCARE_CONSOLE_SECRET,
     },
     noticeConcurrency: e.NOTICE_WORKER_CONCURRENCY,
+    logLevel: e.AFTERCARE_LOG_LEVEL,
+    apiMetrics: e.AFTERCARE_METRICS_PORT === 'off' ? undefined : { host: e.AFTERCARE_METRICS_HOST, port: e.AFTERCARE_METRICS_PORT },
+    workerMetrics: e.AFTERCARE_WORKER_METRICS_PORT === 'off' ? undefined : { host: e.AFTERCARE_METRICS_HOST, port: e.AFTERCARE_WORKER_METRICS_PORT },
   };
 }

@@ -7,6 +7,9 @@ import { HEALTH_PATH, healthHandler, registerHealthDocs } from './health';
 import type { ApiDeps, ApiLogger, ApiModule } from './module';
 import { createOpenApiRegistry, generateOpenApiDocument, type OpenApiDocument } from './openapi';
 import { requestIdOf, assignRequestId } from './requestId';
+import { requestLogging } from './requestLog';
+import { errorLoggerOf, rootLogger } from '../logging';
+import { httpRequestMetrics } from '../metrics';
 import { apiSecurityHeaders } from './securityHeaders';
 import { API_PREFIX } from './route';
 import { usersApi } from '../../people/routes';
@@ -23,9 +26,10 @@ export async function settleBackgroundWork(app: express.Application): Promise<vo
   await auditTrails.get(app)?.settled();
 }
 
-function errorHandler(logger: ApiLogger) {
+function errorHandler(override: ApiLogger | undefined) {
   // Express recognises an error handler by its four parameters.
   return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
+    const logger = override ?? errorLoggerOf(req.log);
     if (res.headersSent) {
       logger.error(`[api] ${req.method} ${req.originalUrl} failed after answering (request ${requestIdOf(res)})`, error);
       return next(error);
@@ -51,7 +55,7 @@ function openApiHandler(registry: OpenAPIRegistry) {
   };
 }
 
-function apiRouter(deps: ApiDeps, openapi: OpenAPIRegistry, audit: AuditTrail, logger: ApiLogger): express.Router {
+function apiRouter(deps: ApiDeps, openapi: OpenAPIRegistry, audit: AuditTrail): express.Router {
   const router = express.Router();
   router.use(audit.middleware);
   router.use(identifyCaller(deps.knex));
@@ -59,27 +63,30 @@ function apiRouter(deps: ApiDeps, openapi: OpenAPIRegistry, audit: AuditTrail, l
   router.get('/openapi.json', openApiHandler(openapi));
   for (const module of [...BUILT_IN_MODULES, ...(deps.routers ?? [])]) module.register(router, openapi, deps);
   router.use((req: Request, _res: Response, next: NextFunction) => next(notFound(`No such endpoint: ${req.method} ${req.originalUrl.split('?')[0]}`)));
-  router.use(errorHandler(logger));
+  router.use(errorHandler(deps.logger));
   return router;
 }
 
 /**
  * The HTTP application: /healthz, and the JSON API under /api with its OpenAPI document at
- * /api/openapi.json. Anything outside /api (e.g. the web console) can be mounted on the result.
+ * /api/openapi.json. Anything outside /api (e.g. the web console) can be mounted on the result, and
+ * shares its request id, request log line and request histogram.
  */
 export function createApp(deps: ApiDeps): express.Application {
-  const logger = deps.logger ?? console;
+  const log = deps.log ?? rootLogger;
   const app = express();
   app.disable('x-powered-by');
   app.use(apiSecurityHeaders());
   app.use(assignRequestId);
+  if (deps.metrics) app.use(httpRequestMetrics(deps.metrics));
+  app.use(requestLogging(log));
 
   const openapi = createOpenApiRegistry();
   app.get(HEALTH_PATH, healthHandler(deps));
   registerHealthDocs(openapi);
 
-  const audit = createAuditTrail(deps.knex, logger);
+  const audit = createAuditTrail(deps.knex, deps.logger ?? errorLoggerOf(log));
   auditTrails.set(app, audit);
-  app.use(API_PREFIX, apiRouter(deps, openapi, audit, logger));
+  app.use(API_PREFIX, apiRouter(deps, openapi, audit));
   return app;
 }

@@ -2,6 +2,8 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Client } from '@temporalio/client';
 import type { Router } from 'express';
 import type { Knex } from 'knex';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../logging';
 
 export interface ApiLogger {
   error(message: string, error?: unknown): void;
@@ -15,8 +17,12 @@ export interface ApiDeps {
   health?: { temporal(): Promise<boolean> };
   /** Feature modules, mounted under /api after the built-in ones (users). */
   routers?: ApiModule[];
-  /** Where unexpected errors and failed audit writes go; console by default. */
+  /** Where unexpected errors and failed audit writes go; by default `log`, with the request's id. */
   logger?: ApiLogger;
+  /** The pino logger request lines go to (each request gets a child with its `reqId`); the root logger by default. */
+  log?: Logger;
+  /** Records `aftercare_http_request_duration_seconds` here when given (served by platform/metrics.ts). */
+  metrics?: Registry;
 }
 
 /**

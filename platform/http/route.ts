@@ -10,6 +10,7 @@ import { validationFailed, type FieldProblem } from './errors';
 import { IdempotencyHeaders, idempotencyKeyOf } from './idempotency';
 import type { ApiDeps, ApiModule } from './module';
 import { BEARER_AUTH, ErrorSchema } from './openapi';
+import { setMetricsRoute } from '../metrics';
 
 /** Where every ApiModule's router is mounted. */
 export const API_PREFIX = '/api';
@@ -168,12 +169,14 @@ export function defineRoute<
 >(spec: RouteSpec<B, P, Q, R, A>, handler: RouteHandler<NoInfer<B>, NoInfer<P>, NoInfer<Q>, NoInfer<R>, NoInfer<A>>): ApiModule {
   if (Array.isArray(spec.roles) && spec.roles.length === 0) throw new Error(`${spec.method} ${spec.path}: roles is empty; use 'public' or name a role`);
   checkRouteAccess(`${spec.method} ${spec.path}`, (spec as { access?: RouteAccess }).access);
-  const action = `${spec.method.toUpperCase()} ${API_PREFIX}${spec.path}`;
+  const pattern = `${API_PREFIX}${spec.path}`;
+  const action = `${spec.method.toUpperCase()} ${pattern}`;
   return {
     register(router, openapi, deps) {
       openapi.registerPath(openApiRoute(spec as RouteSpec<z.ZodType, InputObject, InputObject, Record<number, ResponseSpec>, Access>));
       router[spec.method](spec.path, async (req: Request, res: Response, next: NextFunction) => {
         setAuditAction(res, action);
+        setMetricsRoute(res, pattern);
         try {
           // 401/403 by role, then 400 for the path, 404 for a record out of reach, then 400 for the rest.
           const user = requireAccess(spec.roles, res);

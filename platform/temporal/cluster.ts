@@ -40,6 +40,10 @@ export interface ClusterPorts {
   matching: number;
   temporalWorker: number;
   api: number;
+  /** The API's /metrics. */
+  apiMetrics: number;
+  /** The first Aftercare worker's metrics (served by the Temporal SDK); worker n has this + n - 1. */
+  workerMetrics: number;
 }
 
 /** Temporal keeps membership ports in a PostgreSQL smallint: the highest one (base + 939) must stay below 32768. */
@@ -58,6 +62,8 @@ export function clusterPorts(base: number): ClusterPorts {
     matching: base + 235,
     temporalWorker: base + 239,
     api: base + 80,
+    apiMetrics: base + 464,
+    workerMetrics: base + 465,
   };
 }
 
@@ -271,6 +277,7 @@ export function createCluster(options: ClusterOptions): Cluster {
     AFTERCARE_DATA_DIR: appDataDir,
     AFTERCARE_ADMIN_TOKEN: adminToken,
     PORT: String(ports.api),
+    AFTERCARE_METRICS_PORT: String(ports.apiMetrics),
     ...options.appEnv,
   };
   const tsx = ['--import', 'tsx'];
@@ -280,7 +287,8 @@ export function createCluster(options: ClusterOptions): Cluster {
       command: process.execPath,
       args: [...tsx, 'worker/main.ts'],
       cwd: options.appRoot,
-      env: appEnv,
+      // One host: a metrics port each, whatever the environment says (one port for two would stop the second).
+      env: { ...appEnv, AFTERCARE_WORKER_METRICS_PORT: String(ports.workerMetrics + i) },
       logFile: path.join(logs, `aftercare-worker-${i + 1}.log`),
     }),
   );

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
+import { workflowCallLogging } from './clientLogging';
 
 export interface TemporalTarget {
   address: string;
@@ -16,9 +17,10 @@ function connectionOptions(target: TemporalTarget, external: boolean) {
   return { ...fromEnv, address: target.address };
 }
 
+/** The client logs each workflow start, update and signal it sends, with the workflow id (clientLogging.ts). */
 export async function connectClient(target: TemporalTarget, external = false): Promise<{ connection: Connection; client: Client }> {
   const connection = await Connection.connect(connectionOptions(target, external));
-  return { connection, client: new Client({ connection, namespace: target.namespace }) };
+  return { connection, client: new Client({ connection, namespace: target.namespace, interceptors: { workflow: [workflowCallLogging()] } }) };
 }
 
 export async function connectWorkerConnection(target: TemporalTarget, external = false): Promise<NativeConnection> {

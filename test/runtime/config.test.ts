@@ -61,6 +61,34 @@ describe('configuration from the environment', () => {
     expect((error as Error).message).toContain('Invalid configuration');
   });
 
+  describe('logs and metrics', () => {
+    it('serves metrics on loopback by default: the API on 9464, the worker (the Temporal SDK) on 9465; no log level unless set', () => {
+      expect(loadConfig({})).toMatchObject({
+        logLevel: undefined,
+        apiMetrics: { host: '127.0.0.1', port: 9464 },
+        workerMetrics: { host: '127.0.0.1', port: 9465 },
+      });
+    });
+
+    it('reads the level in any case, other addresses, and off', () => {
+      expect(loadConfig({ AFTERCARE_LOG_LEVEL: 'DEBUG', AFTERCARE_METRICS_HOST: '0.0.0.0', AFTERCARE_METRICS_PORT: '9100', AFTERCARE_WORKER_METRICS_PORT: 'off' })).toMatchObject({
+        logLevel: 'debug',
+        apiMetrics: { host: '0.0.0.0', port: 9100 },
+        workerMetrics: undefined,
+      });
+    });
+
+    it('names a bad level or port', () => {
+      let error: unknown;
+      try {
+        loadConfig({ AFTERCARE_LOG_LEVEL: 'loud', AFTERCARE_METRICS_PORT: 'ninety', AFTERCARE_WORKER_METRICS_PORT: '0' });
+      } catch (e) {
+        error = e;
+      }
+      expect((error as ConfigError).problems.map((p) => p.split(':')[0])).toEqual(['AFTERCARE_LOG_LEVEL', 'AFTERCARE_METRICS_PORT', 'AFTERCARE_WORKER_METRICS_PORT']);
+    });
+  });
+
   describe('console sessions', () => {
     it('expire after 12 hours idle and 7 days in all, with 10 failed sign-ins per 15 minutes, by default', () => {
       expect(loadConfig({}).console).toEqual({

@@ -48,11 +48,19 @@ async function npmStart(env: Record<string, string>) {
 describe('npm start', () => {
   it('brings up API and Temporal UI on embedded defaults, stops cleanly on Ctrl-C, and reuses its state on the next start', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aftercare-start-'));
-    const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
-    const env = { AFTERCARE_DATA_DIR: dataDir, PORT: String(port), TEMPORAL_DEV_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort) };
+    const [port, temporalPort, uiPort, metricsPort, workerMetricsPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    const env = {
+      AFTERCARE_DATA_DIR: dataDir,
+      PORT: String(port),
+      TEMPORAL_DEV_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(uiPort),
+      AFTERCARE_METRICS_PORT: String(metricsPort),
+      AFTERCARE_WORKER_METRICS_PORT: String(workerMetricsPort),
+    };
     try {
       const first = await npmStart(env);
       expect(first.output()).toContain(`http://localhost:${port}/api`);
+      expect(first.output()).toContain(`metrics    API http://127.0.0.1:${metricsPort}/metrics, worker http://127.0.0.1:${workerMetricsPort}/metrics`);
       expect(first.output()).toContain(`Web UI: http://127.0.0.1:${uiPort}`);
       const token = /admin token \(new[^)]*\): (\S+)/.exec(first.output())?.[1];
       expect(token).toBeDefined();
@@ -60,6 +68,8 @@ describe('npm start', () => {
       expect((await fetch(`http://127.0.0.1:${uiPort}/`)).status).toBe(200);
       const me = await fetch(`http://localhost:${port}/api/users/me`, { headers: { authorization: `Bearer ${token}` } });
       expect(me.status).toBe(200);
+      expect(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).toContain('aftercare_http_request_duration_seconds_count{method="GET",route="/api/users/me",status="200"} 1');
+      expect((await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`)).status).toBe(200);
       expect(await first.stop()).toBe(true);
       expect(fs.existsSync(path.join(dataDir, 'temporal.sqlite'))).toBe(true);
       expect(fs.existsSync(path.join(dataDir, 'aftercare.sqlite'))).toBe(true);
@@ -77,7 +87,7 @@ describe('npm start', () => {
   it('after a hard kill that leaves the dev server running as an orphan, starts again and stops that orphan', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aftercare-start-'));
     const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
-    const env = { AFTERCARE_DATA_DIR: dataDir, PORT: String(port), TEMPORAL_DEV_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort) };
+    const env = { AFTERCARE_DATA_DIR: dataDir, PORT: String(port), TEMPORAL_DEV_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort), AFTERCARE_METRICS_PORT: 'off', AFTERCARE_WORKER_METRICS_PORT: 'off' };
     let orphan: number | undefined;
     try {
       const first = await npmStart(env);

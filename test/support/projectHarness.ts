@@ -3,7 +3,7 @@
  * queue, the test Temporal server, a fresh database and an SMTP sink. Policies are in seconds.
  */
 import type express from 'express';
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { createApp, settleBackgroundWork, startApiServer, type ApiDeps, type ApiServer } from '../../platform/http';
 import { deadlinesModule } from '../../schedule/deadlines/routes';
 import { noticesModule } from '../../platform/notices/routes';
 import { projectsModule } from '../../processes/delivery/api';
@@ -78,7 +78,8 @@ export function uniqueContractNo(prefix = 'HT'): string {
   return `${prefix}-${process.pid}-${Date.now()}-${contractSeq}`;
 }
 
-export async function startProjectHarness(name: string): Promise<ProjectHarness> {
+/** `app`: what the test wants of the API beyond the defaults (a log to read back, a metrics registry). */
+export async function startProjectHarness(name: string, app: Pick<ApiDeps, 'log' | 'metrics'> = {}): Promise<ProjectHarness> {
   const system = await startTestSystem(name);
   const users = new UsersRepository(system.db.knex);
   const adminToken = generateToken();
@@ -90,13 +91,14 @@ export async function startProjectHarness(name: string): Promise<ProjectHarness>
   const serviceManager = await users.create({ name: SERVICE_MANAGER.name, email: SERVICE_MANAGER.email, role: 'service_manager', locale: 'en' });
   const smToken = await users.issueToken(serviceManager.id, 'test');
 
-  const app = createApp({
+  const api = createApp({
+    ...app,
     knex: system.db.knex,
     temporal: { client: system.temporal.client, taskQueue: system.temporal.taskQueue, namespace: 'default' },
     routers: [projectsModule, deadlinesModule, noticesModule],
     logger: { error: (message, error) => console.error(message, error) },
   });
-  const server = await startApiServer(app, 0, '127.0.0.1');
+  const server = await startApiServer(api, 0, '127.0.0.1');
 
   const call = async (method: string, path: string, body?: unknown, token = pmToken, headers: Record<string, string> = {}): Promise<Answer> => {
     const response = await fetch(`${server.url}${path}`, {
@@ -132,7 +134,7 @@ export async function startProjectHarness(name: string): Promise<ProjectHarness>
   return {
     system,
     server,
-    app,
+    app: api,
     pmToken,
     smToken,
     readerToken,
@@ -181,7 +183,7 @@ export async function startProjectHarness(name: string): Promise<ProjectHarness>
       for await (const workflow of running) {
         await system.temporal.client.workflow.getHandle(workflow.workflowId).terminate('test finished').catch(() => undefined);
       }
-      await settleBackgroundWork(app);
+      await settleBackgroundWork(api);
       await server.close();
       await system.stop();
     },

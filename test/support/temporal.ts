@@ -1,17 +1,17 @@
 import crypto from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { workflowCallLogging } from '../../platform/temporal/clientLogging';
 import { createWorkers } from '../../platform/temporal/createWorker';
-import { WorkerLogger } from '../../platform/temporal/workerLogger';
+import { installWorkerRuntime } from '../../platform/temporal/runtime';
 import { noticesTaskQueue } from '../../platform/temporal/taskQueues';
 
-let runtimeInstalled = false;
-
-/** Worker INFO lines drown test output; warnings and errors still show. */
+/**
+ * Worker INFO lines drown test output; warnings and errors still show. A test file that installed
+ * its own Runtime first (metrics, a log capture) keeps it.
+ */
 function quietRuntime(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  Runtime.install({ logger: new WorkerLogger('WARN'), shutdownSignals: [] });
+  installWorkerRuntime({ level: 'WARN', shutdownSignals: [] });
 }
 
 export function testTemporalAddress(): string {
@@ -45,7 +45,8 @@ export async function startTestWorker(activities: object, name = 'test'): Promis
   const taskQueue = `${name}-${crypto.randomBytes(4).toString('hex')}`;
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  // As connectClient makes them: starts, updates and signals are logged with their workflow ids.
+  const client = new Client({ connection, namespace: 'default', interceptors: { workflow: [workflowCallLogging()] } });
   const launch = async (acts: object, workflowBundlePath = process.env.AFTERCARE_TEST_WORKFLOW_BUNDLE) => {
     const workers = await createWorkers({
       connection: nativeConnection,

@@ -27,6 +27,7 @@ import { surveyTicketUpdate, ticketWorkflowId } from '../messages';
 import { consoleSecurityHeaders } from '../../../platform/console/security';
 import { cookieOptions } from '../../../platform/console/session';
 import { consolePageFile } from '../../../platform/templateFiles';
+import { currentLogger } from '../../../platform/logging';
 
 export interface SurveyPageDeps {
   knex: Knex;
@@ -221,7 +222,7 @@ export function createSurveyPages(deps: SurveyPageDeps): express.Router {
 
   router.use('/survey', (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
-    console.error('[survey] failed', error);
+    currentLogger().error({ err: error }, '[survey] failed');
     page(req, res, 500, localeOf(null, req), { message: MESSAGES[localeOf(null, req)].unavailable });
   });
   return router;
