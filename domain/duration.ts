@@ -2,6 +2,7 @@
  * Policy durations: ISO-8601 strings, or counts of working days on a business calendar.
  * Pure functions; the instant to start from is always an argument.
  */
+import type { Locale } from './locale';
 import { Duration as IsoDuration } from 'luxon';
 import { addWorkingDays, endOfWorkingDay, inZone, localDate, startOfLocalDay, type BusinessCalendar } from './calendar';
 import { DomainError } from './errors';
@@ -65,7 +66,6 @@ export function subtractDuration(end: Date, duration: Duration, calendar: Busine
   return startOfLocalDay(addWorkingDays(dueDay, -duration.workingDays, calendar), calendar.timeZone);
 }
 
-type Locale = 'zh-CN' | 'en';
 
 const UNIT_LABELS: ReadonlyArray<readonly [unit: keyof ReturnType<IsoDuration['toObject']>, en: string, zh: string]> = [
   ['years', 'year', '年'],

@@ -3,7 +3,9 @@ import { isForeignKeyViolation, NotFoundError } from '../platform/db/errors';
 import { insertedId, toBool, toDate, toRequiredDate } from '../platform/db/mapping';
 
 export type CustomerClass = 'key' | 'long_term' | 'regular';
-export type Locale = 'zh-CN' | 'en';
+import type { Locale } from '../domain/locale';
+
+export type { Locale };
 
 export interface Contact {
   id: number;

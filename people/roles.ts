@@ -1,4 +1,5 @@
 import { ROLES } from '../domain/access';
+import { LOCALES } from '../domain/locale';
 import { z } from '../platform/http/zod';
 
 /**
@@ -12,8 +13,8 @@ export const RoleSchema = z.enum(ROLES).openapi('Role');
 
 export type Role = z.infer<typeof RoleSchema>;
 
-export const LOCALES = ['zh-CN', 'en'] as const;
+export { LOCALES };
 
 export const LocaleSchema = z.enum(LOCALES).openapi('Locale');
 
-export type Locale = z.infer<typeof LocaleSchema>;
+export type { Locale } from '../domain/locale';

@@ -1,7 +1,7 @@
 import { NotFoundError } from '../db/errors';
 import { ProjectsRepository } from '../../processes/delivery/repository';
 import { localizeContext, type DeliveryResult, type NoticeRequest as OutboxNoticeRequest } from '.';
-import type { Person } from '../../processes/delivery/messages';
+import type { Person } from '../../domain/people';
 import type { ActivityDeps } from '../temporal/activityDeps';
 
 /** What a workflow asks for: an outbox notice whose `<name>Key` context entries are localized here. */

@@ -1,5 +1,5 @@
 import { isMoney, formatMoney as formatMoneyIn } from '../../domain/money';
-import type { Locale } from './locale';
+import type { Locale } from '../../domain/locale';
 
 /** Pure formatting used by the template helpers `date`, `duration` and `money`. */
 

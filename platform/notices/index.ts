@@ -1,4 +1,4 @@
-export { type Locale, LOCALES, resolveLocale } from './locale';
+export { type Locale, LOCALES, resolveLocale } from '../../domain/locale';
 export { renderNotice, listTemplates, DEFAULT_TIME_ZONE, UnknownTemplateError, NoticeRenderError, type RenderedNotice, type RenderOptions } from './render';
 export { createMailTransport, messageIdFor, IDEMPOTENCY_HEADER, type MailTransport, type MailTransportOptions, type OutgoingMail } from './transport';
 export {

@@ -1,4 +1,4 @@
-import type { Locale } from './locale';
+import type { Locale } from '../../domain/locale';
 
 /**
  * Workflows name what is due or missed by key; the recipient's language is only known when the notice

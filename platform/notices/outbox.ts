@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { isUniqueViolation } from '../db/errors';
 import { fromJson, insertedId, toDate, toJson, toRequiredDate } from '../db/mapping';
 import { isPermanentRenderError, isPermanentSmtpRefusal, recipientProblem } from './failures';
-import { resolveLocale, type Locale } from './locale';
+import { resolveLocale, type Locale } from '../../domain/locale';
 import { renderNotice, type RenderedNotice } from './render';
 import type { MailTransport } from './transport';
 

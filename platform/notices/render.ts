@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import { formatDate, formatDuration, formatMoney, type DateStyle } from './format';
-import { resolveLocale, type Locale } from './locale';
+import { resolveLocale, type Locale } from '../../domain/locale';
 import { noticeLayoutFile, noticeTemplateDirs } from '../templateFiles';
 
 export interface RenderedNotice {

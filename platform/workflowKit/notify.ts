@@ -1,7 +1,7 @@
 /** How workflows address notices: one idempotency key per notice, stable across retries and replays. */
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { Person } from '../../processes/delivery/messages';
+import type { Person } from '../../domain/people';
 import { noticesTaskQueue } from '../temporal/taskQueues';
 
 /*

@@ -4,13 +4,10 @@ import type { DoaDamageCause, DoaStatus, ProjectStage, QualityScoreParts, Signat
 import type { Money } from '../../domain/money';
 import type { ServicePolicy } from '../../domain/policy';
 
-export type Locale = 'zh-CN' | 'en';
+import type { Person } from '../../domain/people';
 
-export interface Person {
-  name: string;
-  email: string;
-  locale?: Locale;
-}
+export type { Locale } from '../../domain/locale';
+export type { Person };
 
 export type { Actor, StepMeta } from '../../platform/workflowKit/steps';
 import type { StepMeta } from '../../platform/workflowKit/steps';

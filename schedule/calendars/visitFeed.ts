@@ -3,6 +3,7 @@
  * never an API token, that the engineer issues and revokes. Calendar apps poll it; a revoked or
  * unknown token, or a user who is no longer active, reads nothing (404).
  */
+import type { Locale } from '../../domain/locale';
 import ical from 'ical-generator';
 import { DateTime } from 'luxon';
 import { assignedOpenVisits, CalendarFeedsRepository, type FeedVisit } from './feeds';
@@ -13,7 +14,6 @@ import { apiModule } from '../../platform/http/module';
 import { defineRoute } from '../../platform/http/route';
 import { z } from '../../platform/http/zod';
 
-type Locale = 'zh-CN' | 'en';
 
 const KIND_LABELS: Record<Locale, Record<string, string>> = {
   en: { inspection: 'Inspection', free_maintenance: 'Free maintenance', contract_visit: 'Maintenance-contract visit', extra: 'Extra visit' },
