@@ -1,8 +1,10 @@
 /** How workflows address notices: one idempotency key per notice, stable across retries and replays. */
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
+import type { createEscalationActivities, createNoticeActivities } from '../notices/activities';
 import type { Person } from '../../domain/people';
 import { noticesTaskQueue } from '../temporal/taskQueues';
+
+type Activities = ReturnType<typeof createNoticeActivities> & ReturnType<typeof createEscalationActivities>;
 
 /*
  * Notices go to their own task queue, served by a worker with bounded slots, so a pile of them

@@ -6,7 +6,7 @@
  * judged by when it happened: a back-dated return that was in time reverses a charge already made.
  */
 import { CancellationScope, allHandlersFinished, condition, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
+import type { createProjectActivities } from './activities';
 import type { RecordProjectStepInput } from './activities';
 import { doaExclusion } from './rules';
 import { formatMoney, fromLegacyAmount } from '../../domain/money';
@@ -16,6 +16,8 @@ import { StepKit, rejectStep, type Actor } from '../../platform/workflowKit/step
 import { escalate, notify, projectRef } from '../../platform/workflowKit/notify';
 import { doaReceivedUpdate, doaReturnedUpdate, doaShippedUpdate, doaStateQuery, type DoaInput, type DoaState } from './messages';
 import { STEP_ACTIVITY, BACKGROUND_ACTIVITY } from '../../platform/workflowKit/activityOptions';
+
+type Activities = ReturnType<typeof createProjectActivities>;
 
 const steps = proxyActivities<Activities>(STEP_ACTIVITY);
 

@@ -5,7 +5,7 @@
  * most `trialMaxExtensions` times.
  */
 import { CancellationScope, condition, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
+import type { createProjectActivities } from './activities';
 import { trialEndDecision } from './rules';
 import type { Duration } from '../../domain/duration';
 import { Deadlines, msUntil, runLadder, type ComputedTime } from '../../platform/workflowKit/deadlines';
@@ -13,6 +13,8 @@ import { projectManagerChangedSignal } from '../../platform/workflowKit/messages
 import { escalate, notify, projectRef } from '../../platform/workflowKit/notify';
 import { trialIssuesChangedSignal, trialReportSubmittedSignal, trialStateQuery, type TrialRunInput, type TrialRunResult } from './messages';
 import { BACKGROUND_ACTIVITY } from '../../platform/workflowKit/activityOptions';
+
+type Activities = ReturnType<typeof createProjectActivities>;
 
 const { recordProjectStep } = proxyActivities<Activities>(BACKGROUND_ACTIVITY);
 

@@ -15,7 +15,8 @@
  */
 import { allHandlersFinished, condition, getExternalWorkflowHandle, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import { repairReturnCallSignal } from '../care/messages';
-import type { Activities } from '../../activities';
+import type { createTicketActivities } from './activities';
+import type { createTicketSurveyActivities } from './surveyActivities';
 import type { PlannedClock, RecordTicketStepInput } from './activities';
 
 type TicketPatch = RecordTicketStepInput['patch'];
@@ -50,6 +51,8 @@ import {
 } from './messages';
 import { STEP_ACTIVITY, BACKGROUND_ACTIVITY } from '../../platform/workflowKit/activityOptions';
 import { noticesTaskQueue } from '../../platform/temporal/taskQueues';
+
+type Activities = ReturnType<typeof createTicketActivities> & ReturnType<typeof createTicketSurveyActivities>;
 
 const steps = proxyActivities<Activities>(STEP_ACTIVITY);
 

@@ -8,13 +8,15 @@
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { allHandlersFinished, condition, ParentClosePolicy, patched, proxyActivities, setHandler, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
-import type { Activities } from '../../../activities';
+import type { createDealerActivities } from '../activities';
 import { partsPlanRefusal, startOfLocalDay } from '../rules';
 import { BACKGROUND_ACTIVITY, STEP_ACTIVITY } from '../../../platform/workflowKit/activityOptions';
 import { Deadlines, msUntil, runLadder } from '../../../platform/workflowKit/deadlines';
 import { StepKit, invalidStep, rejectStep } from '../../../platform/workflowKit/steps';
 import { partsPlanStateQuery, partsPlanWorkflowId, submitPartsPlanUpdate, type PartsPlanInput, type PartsPlanState } from '../messages';
 import { notify } from '../../../platform/workflowKit/notify';
+
+type Activities = ReturnType<typeof createDealerActivities>;
 
 const steps = proxyActivities<Activities>(STEP_ACTIVITY);
 const background = proxyActivities<Activities>(BACKGROUND_ACTIVITY);

@@ -5,9 +5,11 @@
  * activity's unique keys make the second run answer the first run's statements.
  */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../../../activities';
+import type { createDealerActivities } from '../activities';
 import { periodOf } from '../rules';
 import { noticeActivities } from '../../../platform/workflowKit/notify';
+
+type Activities = ReturnType<typeof createDealerActivities>;
 
 const { freezeSettlements } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',

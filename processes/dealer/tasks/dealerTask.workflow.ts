@@ -5,13 +5,15 @@
  * reminded. Not arranged at the clerk's check: escalated to leadership. Checked: done.
  */
 import { allHandlersFinished, condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { Activities } from '../../../activities';
+import type { createDealerActivities } from '../activities';
 import { dealerTaskTimes } from '../rules';
 import { BACKGROUND_ACTIVITY, STEP_ACTIVITY } from '../../../platform/workflowKit/activityOptions';
 import { Deadlines, runLadder } from '../../../platform/workflowKit/deadlines';
 import { StepKit, rejectStep } from '../../../platform/workflowKit/steps';
 import { arrangeTaskUpdate, checkTaskUpdate, dealerTaskStateQuery, type DealerTaskInput, type DealerTaskState } from '../messages';
 import { NoticesBeside, notify } from '../../../platform/workflowKit/notify';
+
+type Activities = ReturnType<typeof createDealerActivities>;
 
 const steps = proxyActivities<Activities>(STEP_ACTIVITY);
 const background = proxyActivities<Activities>(BACKGROUND_ACTIVITY);
