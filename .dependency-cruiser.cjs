@@ -16,6 +16,8 @@ const REPORTS = '^reports/';
 const PROCESSES = '^processes/';
 const RECORDS = '^(people|installedBase|schedule)/';
 const PLATFORM = '^platform/';
+/** A process's API routes: `api/` (or the dealer's `api.ts`) and a sub-process's `routes.ts`. */
+const ROUTES = ['^processes/[^/]+/api/', '^processes/[^/]+/api[.]ts$', '^processes/[^/]+/[^/]+/routes[.]ts$'];
 
 module.exports = {
   forbidden: [
@@ -53,6 +55,20 @@ module.exports = {
       severity: 'error',
       from: { path: PROCESSES },
       to: { path: `(${REPORTS})|(${REGISTRY})|(${ENTRY})` },
+    },
+    {
+      name: 'console-through-use-cases',
+      severity: 'error',
+      comment: "A page calls the process's use cases, never its API routes: both front ends share one layer.",
+      from: { path: ['^processes/[^/]+/console/', '^processes/[^/]+/[^/]+/console/'] },
+      to: { path: ROUTES },
+    },
+    {
+      name: 'routes-through-use-cases',
+      severity: 'error',
+      comment: 'A route parses, calls a use case and renders; it does not reach into a repository.',
+      from: { path: ROUTES },
+      to: { path: ['^processes/[^/]+/repository[.]ts$', '^processes/[^/]+/[^/]+/repository[.]ts$'] },
     },
     { name: 'reports-below-registries', severity: 'error', from: { path: REPORTS }, to: { path: `(${REGISTRY})|(${ENTRY})` } },
     { name: 'registries-below-entry-points', severity: 'error', from: { path: REGISTRY, pathNot: ENTRY }, to: { path: ENTRY } },

@@ -1,6 +1,6 @@
 /** The field schemas every write body is built from: what the mailer, Intl/luxon and the columns can use. */
 import { DateSchema, EmailSchema, InstantSchema, isMailerAddress, line, MoneySchema, prose, TimeZoneSchema } from '../../platform/http/fields';
-import { CreateProjectBody, FinalAcceptanceBody, NewCustomerSchema } from '../../processes/delivery/api/schemas';
+import { CreateProjectBody, FinalAcceptanceBody, NewCustomerSchema } from '../../processes/delivery/useCases/schemas';
 import { CreateUserBody } from '../../people/routes';
 
 const messages = (result: { success: boolean; error?: { issues: { message: string }[] } }) => result.error?.issues.map((i) => i.message).join('; ') ?? '';

@@ -50,6 +50,19 @@ describe('import boundaries', () => {
     expect(out).toMatch(/no-circular/);
   });
 
+  it('sends pages and routes through the use cases', () => {
+    const out = cruise({
+      'processes/care/console/page.ts': "import { run } from '../api/index';\nimport { step } from '../useCases/tasks';\nexport const page = run + step;\n",
+      'processes/care/api/index.ts': "import { CareRepository } from '../repository';\nimport { step } from '../useCases/tasks';\nexport const run = CareRepository + step;\n",
+      'processes/care/useCases/tasks.ts': "import { CareRepository } from '../repository';\nexport const step = CareRepository;\n",
+      'processes/care/repository.ts': 'export const CareRepository = 1;\n',
+    });
+    expect(out).toMatch(/console-through-use-cases: processes\/care\/console\/page\.ts → processes\/care\/api\/index\.ts/);
+    expect(out).toMatch(/routes-through-use-cases: processes\/care\/api\/index\.ts → processes\/care\/repository\.ts/);
+    expect(out).not.toMatch(/→ processes\/care\/useCases\/tasks\.ts/);
+    expect(out).not.toMatch(/useCases\/tasks\.ts → processes\/care\/repository/);
+  });
+
   it('passes a tree that keeps the rules', () => {
     const out = cruise({ 'processes/care/a.ts': "import { d } from '../../domain/d';\nexport const a = d;\n", 'domain/d.ts': 'export const d = 1;\n' });
     expect(out).toMatch(/no dependency violations/);

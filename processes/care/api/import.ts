@@ -14,7 +14,7 @@ import { oncePerKey } from '../../../platform/http/idempotency';
 import type { ApiDeps } from '../../../platform/http/module';
 import { defineRoute, problemsOf } from '../../../platform/http/route';
 import { z } from '../../../platform/http/zod';
-import { preparePlan, startPreparedPlan, type CreateCarePlanInput } from './plans';
+import { preparePlan, startPreparedPlan, type CreateCarePlanInput } from '../useCases/plans';
 
 export const CSV_COLUMNS = ['customerId', 'siteId', 'serial', 'model', 'startDate', 'warrantyEndsOn'] as const;
 const REQUIRED_COLUMNS = ['customerId', 'serial', 'startDate'] as const;

@@ -10,7 +10,7 @@ import { apiModule } from '../../../platform/http/module';
 import { defineRoute } from '../../../platform/http/route';
 import { z } from '../../../platform/http/zod';
 import { importCarePlansRoute } from './import';
-import { addExtraVisit, addMaintenanceContract, carePlanDetail, closeFollowUp, createCarePlan, endCarePlan, listCarePlans } from './plans';
+import { addExtraVisit, addMaintenanceContract, carePlanDetail, closeFollowUp, createCarePlan, endCarePlan, listCarePlans } from '../useCases/plans';
 import {
   CallSchema,
   CallStepBodies,
@@ -28,8 +28,8 @@ import {
   TaskListQuery,
   VisitSchema,
   VisitStepBodies,
-} from './schemas';
-import { CALL_STEP_ACTION, CALL_STEPS, listCalls, listVisits, readCall, readVisit, runCallStep, runVisitStep, visitStepAction, VISIT_STEPS } from './tasks';
+} from '../useCases/schemas';
+import { CALL_STEP_ACTION, CALL_STEPS, listCalls, listVisits, readCall, readVisit, runCallStep, runVisitStep, visitStepAction, VISIT_STEPS } from '../useCases/tasks';
 
 const TAGS = ['asset care'];
 const STEP_ERRORS = { 409: 'Not possible now: the task is done, skipped, cancelled or unknown, or the plan has ended', 503: 'The step could not be recorded; nothing changed, try again' };
@@ -245,5 +245,5 @@ const callSteps = CALL_STEPS.map((step) =>
 
 export const careModule = apiModule(create, importCarePlansRoute, list, read, end, contract, extraVisit, closeFollow, listVisitsRoute, listCallsRoute, readVisitRoute, readCallRoute, ...visitSteps, ...callSteps);
 
-export { addExtraVisit, addMaintenanceContract, carePlanDetail, closeFollowUp, createCarePlan, endCarePlan, listCarePlans } from './plans';
-export { CALL_STEP_ACTION, CALL_STEPS, listCalls, listVisits, readCall, readVisit, runCallStep, runVisitStep, visitStepAction, VISIT_STEPS } from './tasks';
+export { addExtraVisit, addMaintenanceContract, carePlanDetail, closeFollowUp, createCarePlan, endCarePlan, listCarePlans } from '../useCases/plans';
+export { CALL_STEP_ACTION, CALL_STEPS, listCalls, listVisits, readCall, readVisit, runCallStep, runVisitStep, visitStepAction, VISIT_STEPS } from '../useCases/tasks';

@@ -14,7 +14,7 @@ import type { Principal } from '../../../domain/access';
 import { principalOf } from '../../../platform/http/access';
 import { CareRepository, type CareCall } from '../repository';
 import { CALL_FORMS, careStepBody, localInput } from './forms';
-import { CALL_STEP_ACTION, CALL_STEPS, runCallStep } from '../api';
+import { CALL_STEP_ACTION, CALL_STEPS, runCallStep } from '../useCases/tasks';
 import { callFor, callScope, neverTakes, showsCalls, taskActions } from './reach';
 import { careWord, contactsOf, customersOf, dayBounds, stepFormsView, type CallContact } from './view';
 import type { ConsoleArea } from '../../../platform/console/context';

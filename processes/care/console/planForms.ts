@@ -5,8 +5,8 @@
  */
 import type { User } from '../../../people/repository';
 import type { ApiDeps } from '../../../platform/http/module';
-import { addExtraVisit, addMaintenanceContract, closeFollowUp, endCarePlan } from '../api/plans';
-import { CloseFollowUpBody, EndCarePlanBody, ExtraVisitBody, MaintenanceContractBody } from '../api/schemas';
+import { addExtraVisit, addMaintenanceContract, closeFollowUp, endCarePlan } from '../useCases/plans';
+import { CloseFollowUpBody, EndCarePlanBody, ExtraVisitBody, MaintenanceContractBody } from '../useCases/schemas';
 import { validationFailed } from '../../../platform/http/errors';
 import { problemsOf } from '../../../platform/http/route';
 import type { z } from '../../../platform/http/zod';

@@ -14,7 +14,7 @@ import { principalOf } from '../../../platform/http/access';
 import { CareRepository, type CareVisit } from '../repository';
 import { UsersRepository } from '../../../people/repository';
 import { careStepBody, localInput, VISIT_FORMS } from './forms';
-import { runVisitStep, visitStepAction, VISIT_STEPS } from '../api';
+import { runVisitStep, visitStepAction, VISIT_STEPS } from '../useCases/tasks';
 import { neverTakes, showsVisits, taskActions, visitFor, visitScope } from './reach';
 import { careWord, customersOf, dayBounds, stepFormsView } from './view';
 import type { ConsoleArea, ConsoleContext } from '../../../platform/console/context';

@@ -25,7 +25,7 @@ import { principalOf } from '../../../platform/http/access';
 import { completeWarrantyCard, runClaimStep, runSettlementPeriod, runSettlementStep, runTaskStep, submitDealerClaim, writeOffContext } from '../api';
 import type { ApiDeps } from '../../../platform/http/module';
 import { partsPlansOf, submitPartsPlan } from '../partsPlans/routes';
-import { linkReach } from '../../tickets/api/links';
+import { linkReach } from '../../tickets/useCases/links';
 import type { Locale } from '../../../people/roles';
 import { claimSummary, DealerWarrantyRepository, type Claim, type ClaimSummary, type Settlement, type SettlementHead } from '../repository';
 import type { User } from '../../../people/repository';

@@ -8,7 +8,7 @@ import { validationFailed } from '../../../platform/http/errors';
 import { defineRoute } from '../../../platform/http/route';
 import { projectManagerChangedSignal } from '../../../platform/workflowKit/messages';
 import { projectSummary } from './read';
-import * as s from './schemas';
+import * as s from '../useCases/schemas';
 
 export const assignProjectManager = defineRoute(
   {

@@ -5,10 +5,10 @@ import type { AuditTarget } from '../../../platform/http/audit';
 import { apiModule } from '../../../platform/http/module';
 import { oncePerKey } from '../../../platform/http/idempotency';
 import { defineRoute } from '../../../platform/http/route';
-import { PROJECT_ACTORS, projectOr404 } from './steps';
-import { createProject } from './create';
-import * as s from './schemas';
-import { trialView } from './trialView';
+import { PROJECT_ACTORS, projectOr404 } from '../useCases/steps';
+import { createProject } from '../useCases/create';
+import * as s from '../useCases/schemas';
+import { trialView } from '../useCases/trialView';
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 

@@ -1,8 +1,6 @@
 /** Every recorded step is an update on the project's workflow; the workflow decides if it may happen now. */
-import type { UpdateDefinition } from '@temporalio/common';
 import { DevicesRepository } from '../../../installedBase/devices';
-import { ProjectsRepository, type Project } from '../repository';
-import type { User } from '../../../people/repository';
+import { ProjectsRepository } from '../repository';
 import {
   cancelUpdate,
   doaReceivedUpdate,
@@ -19,64 +17,21 @@ import {
   trialReportUpdate,
   unboxingUpdate,
   weeklyReportUpdate,
-  type Actor,
 } from '../messages';
 import type { AuditTarget } from '../../../platform/http/audit';
-import { conflict, notFound, unavailable } from '../../../platform/http/errors';
+import { conflict, notFound } from '../../../platform/http/errors';
 import { apiModule, type ApiDeps, type ApiModule } from '../../../platform/http/module';
 import { updateIdFor } from '../../../platform/http/idempotency';
 import { defineRoute } from '../../../platform/http/route';
 import { z } from '../../../platform/http/zod';
-import { updateFailureToApi } from '../../../platform/http/temporalErrors';
-import * as s from './schemas';
-
-/** Project managers and service managers act; everyone else reads. */
-export const PROJECT_ACTORS = ['project_manager', 'service_manager'] as const;
+import * as s from '../useCases/schemas';
+import { projectOr404, PROJECT_ACTORS, runUpdate, stepPayload, withStepTime, type AnyUpdate } from '../useCases/steps';
 
 const STEP_ERRORS = {
   404: 'No such project',
   409: 'Not possible in the current stage, or already done',
   503: 'The step could not be recorded (database or process engine unreachable); nothing changed, try again',
 };
-
-export const actorOf = (user: User): Actor => ({ userId: user.id, name: user.name, role: user.role });
-
-export async function projectOr404(deps: ApiDeps, id: number): Promise<Project> {
-  const project = await new ProjectsRepository(deps.knex).get(id);
-  if (!project) throw notFound(`no project ${id}`);
-  return project;
-}
-
-// Each update is typed by its own payload; the route only forwards it.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyUpdate = UpdateDefinition<any, [any]>;
-
-/** When a step happened; the API's receipt time unless the caller says otherwise (back-dating). */
-const StepTime = z.object({
-  occurredAt: z.iso
-    .datetime({ offset: true, error: 'must be an ISO-8601 instant with a zone, e.g. 2026-11-24T09:30:00+08:00' })
-    .optional()
-    .openapi({ description: 'When the step happened (default: when the API received it). Never in the future; at most the policy’s steps.backdateWithin (default P7D) back, and not before the previous step.' }),
-});
-
-export function withStepTime<B extends z.ZodType>(body: B): z.ZodType {
-  return (body as unknown as z.ZodObject).extend(StepTime.shape);
-}
-
-/** The step as the workflow takes it: the body, who, and when it happened. */
-export function stepPayload(body: unknown, user: User, receivedAt: Date): Record<string, unknown> {
-  const { occurredAt, ...rest } = body as { occurredAt?: string };
-  return { ...rest, actor: actorOf(user), occurredAt: occurredAt ? new Date(occurredAt).toISOString() : receivedAt.toISOString() };
-}
-
-export async function runUpdate(deps: ApiDeps, workflowId: string, update: AnyUpdate, payload: unknown, closedMessage: string, updateId: string | undefined): Promise<Record<string, unknown>> {
-  if (!deps.temporal) throw unavailable('No process engine configured');
-  try {
-    return (await deps.temporal.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [payload], ...(updateId ? { updateId } : {}) })) as Record<string, unknown>;
-  } catch (error) {
-    throw updateFailureToApi(error, closedMessage);
-  }
-}
 
 function projectStep<B extends z.ZodType>(path: string, summary: string, body: B, update: AnyUpdate, status: 200 | 201 = 200): ApiModule {
   return defineRoute(

@@ -12,7 +12,7 @@ import { DateTime } from 'luxon';
 import { principalOf } from '../../../platform/http/access';
 import { toApiError, validationFailed } from '../../../platform/http/errors';
 import { updateIdFor } from '../../../platform/http/idempotency';
-import { PROJECT_ACTORS, runUpdate, stepPayload, withStepTime } from '../api/steps';
+import { PROJECT_ACTORS, runUpdate, stepPayload, withStepTime } from '../useCases/steps';
 import { problemsOf } from '../../../platform/http/route';
 import { DevicesRepository } from '../../../installedBase/devices';
 import { ProjectsRepository, type DoaCase, type Project, type ProjectTrialIssue } from '../repository';

@@ -5,7 +5,7 @@
  */
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
-import * as s from '../api/schemas';
+import * as s from '../useCases/schemas';
 import { DOA_DAMAGE_CAUSES, type ProjectStage } from '../rules';
 import {
   cancelUpdate,

@@ -20,8 +20,8 @@ import { defineRoute } from '../../../platform/http/route';
 import { z } from '../../../platform/http/zod';
 import { COMPLAINT_CATEGORIES } from '../messages';
 import { ContactSchema, LevelSchema, openTicket, TicketSchema, type TicketLinks } from './index';
-import { ticketView } from './view';
-import { linkReach } from './links';
+import { ticketView } from '../useCases/view';
+import { linkReach } from '../useCases/links';
 
 /** The channel a ticket from asset care is recorded under. */
 export const CARE_CHANNEL = 'asset_care';

@@ -20,8 +20,8 @@ import { rolesReaching, TICKET_ENGINEER_ROLES } from '../../../domain/access';
 import { fromJson } from '../../../platform/db/mapping';
 import { resolvePolicy, type PolicyOverride, type ServicePolicy } from '../../../domain/policy';
 import { clockLength, clockLengths, entitlementOf, type FaultLevel, type TicketClocksRecord } from '../rules';
-import { ticketView as view } from './view';
-import { careOriginAsSeen, linkReach, returnCallsAsSeen, timelineAsSeen } from './links';
+import { ticketView as view } from '../useCases/view';
+import { careOriginAsSeen, linkReach, returnCallsAsSeen, timelineAsSeen } from '../useCases/links';
 import { principalOf } from '../../../platform/http/access';
 import { serviceTicket } from '../serviceTicket.workflow';
 import {

@@ -5,7 +5,7 @@
  * with no id, reason or date.
  */
 import type { Knex } from 'knex';
-import { careOriginAsSeen, returnCallsAsSeen, type LinkReach } from '../api/links';
+import { careOriginAsSeen, returnCallsAsSeen, type LinkReach } from '../useCases/links';
 import type { Locale } from '../../../people/roles';
 import type { Ticket } from '../repository';
 import { careWord } from '../../care/console/view';
