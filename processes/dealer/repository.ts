@@ -33,6 +33,7 @@ import {
   type SaleFacts,
 } from './rules';
 import type { ServicePolicy } from '../../domain/policy';
+import type { BusinessCalendar } from '../../domain/calendar';
 import { ConflictError, NotFoundError, isDeadlock, isUniqueViolation } from '../../platform/db/errors';
 import { fromJson, insertedId, toJson, toRequiredDate, toDate } from '../../platform/db/mapping';
 import { whereInScope } from '../../platform/db/scope';
@@ -781,12 +782,13 @@ export class DealerWarrantyRepository {
   }
 
   /** The dealer amends the lines sent back (same kinds, new figures) and resubmits, once, in time. */
-  async resubmit(id: number, amended: Array<{ lineNo: number; line: ClaimLineInput }>, policy: ServicePolicy['dealer'], now: Date, scope?: Scope): Promise<Claim> {
+  /** `calendar`: the business calendar a window in working days is counted on (null for an ISO window). */
+  async resubmit(id: number, amended: Array<{ lineNo: number; line: ClaimLineInput }>, policy: ServicePolicy['dealer'], now: Date, scope?: Scope, calendar: BusinessCalendar | null = null): Promise<Claim> {
     await this.db.transaction(async (trx) => {
       const visible = (await whereInScope(trx('claims').where({ id }), scope, { dealer: 'dealer_id' }).first('id')) as Row | undefined;
       if (!visible) throw new NotFoundError(`no claim ${id}`);
       const claim = await this.lockClaim(trx, id, ['sent_back']);
-      const refusal = resubmitRefusal(claim.sentBackAt ?? now, now, claim.resubmissions, policy.resubmitWithin);
+      const refusal = resubmitRefusal(claim.sentBackAt ?? now, now, claim.resubmissions, policy.resubmitWithin, calendar);
       if (refusal) throw new StepRefused(refusal);
       const saleRow = (await trx('dealer_sales').where({ device_serial: claim.deviceSerial }).first('model')) as Row | undefined;
       const limits = await this.limitsFor(trx, saleRow ? String(saleRow.model) : null, policy);
@@ -908,11 +910,11 @@ export class DealerWarrantyRepository {
   /**
    * Finance's review: held lines leave the statement (they go to the next period's), corrected lines
    * take their new amount (at most what was claimed); the rest is sent to the dealer, whose
-   * confirmation falls due `confirmWithinMs` later. On a disputed statement the review is finance's
+   * confirmation falls due at `confirmDueAt` (`dealer.settlementConfirmWithin` after `now`, see `dealerDeadlineAt`). On a disputed statement the review is finance's
    * answer, with a reason: corrections or held lines make a new version the dealer confirms again;
    * none stands firm (the same version, sent again).
    */
-  async review(id: number, holdClaimLineIds: number[], policy: ServicePolicy['dealer'], now: Date, confirmWithinMs: number, answer?: string, corrections: Array<{ claimLineId: number; amount: number }> = []): Promise<Settlement> {
+  async review(id: number, holdClaimLineIds: number[], policy: ServicePolicy['dealer'], now: Date, confirmDueAt: Date, answer?: string, corrections: Array<{ claimLineId: number; amount: number }> = []): Promise<Settlement> {
     await this.db.transaction(async (trx) => {
       const row = await this.lockSettlement(trx, id, undefined, ['review', 'disputed']);
       const changesLines = holdClaimLineIds.length > 0 || corrections.length > 0;
@@ -933,7 +935,7 @@ export class DealerWarrantyRepository {
         await trx('settlement_lines').where({ id: num(line.id) }).update({ amount_minor: correction.amount });
       }
       await this.retotal(trx, id);
-      const dueAt = new Date(now.getTime() + confirmWithinMs);
+      const dueAt = confirmDueAt;
       await trx('settlements').where({ id }).update({ status: 'sent', confirm_due_at: dueAt, updated_at: now });
       await openDeadline(trx, 'settlement', id, 'settlement_confirm', `Dealer confirms statement ${id}`, dueAt, settlementConfirmKey(dueAt));
       void policy;

@@ -106,7 +106,7 @@ beforeAll(async () => {
     await knex('claim_lines').where({ claim_id: claim.id }).whereNotNull('decided_at').update({ decided_at: new Date(Date.now() - 40 * 86_400_000) });
     // Decided before the end of last month: last month's statement freezes them.
     const [settlement] = await warranty.runSettlement(period, terms, new Date(), dealerId);
-    await warranty.review(settlement!, [], terms, new Date(), 10 * 86_400_000);
+    await warranty.review(settlement!, [], terms, new Date(), new Date(Date.now() + 10 * 86_400_000));
     const task = await warranty.createTask({ dealerId, deviceSerial: `SN-ISO${mark}-T`, customerName: `Customer ISO${mark}`, request: `visit ISO${mark}` }, terms, 1, new Date());
     records[mark] = { sale: sale.id, pendingSale: pendingSale.id, claim: claim.id, task: task.id, settlement: settlement! };
   }

@@ -78,7 +78,7 @@ describe('a settlement retried after a real worker kill', () => {
     expect(Number(((await system.db.knex('settlement_lines').count({ n: '*' }).first()) as { n: unknown }).n)).toBe(3);
 
     const repo = new DealerWarrantyRepository(system.db.knex);
-    await repo.review(statementId, [], DEFAULT_POLICY.dealer, new Date(), 60_000);
+    await repo.review(statementId, [], DEFAULT_POLICY.dealer, new Date(), new Date(Date.now() + 60_000));
     await repo.confirm(statementId, 1, { kind: 'dealer', dealerId }, new Date());
 
     // The posting run again, as an activity retried after a kill would: the unique key keeps one entry.
