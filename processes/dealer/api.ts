@@ -30,7 +30,7 @@ import { ConflictError, NotFoundError } from '../../platform/db/errors';
 import { PolicyLayersRepository } from '../../schedule/policies/repository';
 import { DealerWarrantyRepository, StepRefused, type Claim, type DealerSale, type DealerTask, type Settlement } from './repository';
 import type { User } from '../../people/repository';
-import { rolesReaching, type Role, type Scope } from '../../domain/access';
+import { ALL_ROWS, rolesReaching, type Role, type Scope } from '../../domain/access';
 import { APPRAISALS, dealerDeadlineAt, endOfLocalDay, HAND_BACK_REFUSAL, type ClaimLineInput, type LineDecision } from './rules';
 import type { Duration } from '../../domain/duration';
 import type { BusinessCalendar } from '../../domain/calendar';
@@ -334,7 +334,7 @@ export async function completeWarrantyCard(deps: ApiDeps, user: User, saleId: nu
   if (body.cardDate > today(await dealerPolicy(deps), new Date())) throw validationFailed([{ field: 'cardDate', message: 'must not be in the future' }]);
   const closed = sale.warranty === 'recognised' ? `the card of sale ${sale.id} was completed on ${sale.cardCompletedOn}` : `the card of sale ${sale.id} is past its deadline: the warranty is not recognised`;
   await sendStep(deps, user, idempotencyKey, warrantyCardWorkflowId(sale.id), cardUpdate, body, closed);
-  return (await repo(deps).sale(saleId))!;
+  return (await repo(deps).sale(saleId, scope))!;
 }
 
 // --- Dealer tasks ------------------------------------------------------------------------------
@@ -496,13 +496,13 @@ const arrangeTask = taskStep(
   z.strictObject({ visitAt: InstantSchema, arrangement: prose(2000) }),
   async (deps, id, body, user, key) => {
     await sendStep(deps, user, key, dealerTaskWorkflowId(id), arrangeTaskUpdate, { visitAt: new Date(body.visitAt).toISOString(), arrangement: body.arrangement }, `dealer task ${id} is closed`);
-    return (await repo(deps).task(id))!;
+    return (await repo(deps).task(id, ALL_ROWS))!;
   },
 );
 
 const checkTask = taskStep('check', ['sales_clerk'], 'The sales clerk checks the dealer arranged the task (refused, to escalate, when it has not)', z.strictObject({ note: prose(2000) }), async (deps, id, body, user, key) => {
   await sendStep(deps, user, key, dealerTaskWorkflowId(id), checkTaskUpdate, { note: body.note }, `dealer task ${id} is closed`);
-  return (await repo(deps).task(id))!;
+  return (await repo(deps).task(id, ALL_ROWS))!;
 });
 
 const handBack = taskStep('hand-back', ['dealer'], 'A dealer asks to hand the customer back to the company: always refused for a 三包 customer, with the reason', z.strictObject({ reason: prose(2000) }), async () => {
@@ -712,7 +712,7 @@ export async function runSettlementPeriod(deps: ApiDeps, user: User, input: unkn
   const body = parseBody(RunBody, input);
   const policy = await dealerPolicy(deps);
   const ids = await repo(deps).runSettlement(body.period, policy.dealer, new Date(), body.dealerId, user.id);
-  return Promise.all(ids.map(async (id) => (await repo(deps).settlement(id))!));
+  return Promise.all(ids.map(async (id) => (await repo(deps).settlement(id, ALL_ROWS))!));
 }
 
 const runSettlement = defineRoute(
@@ -820,7 +820,7 @@ const review = settlementStep(
     const within = policy.dealer.settlementConfirmWithin;
     const now = new Date();
     const confirmDueAt = dealerDeadlineAt(now, within, await dealerCalendar(deps, policy, within), 'dealer.settlementConfirmWithin');
-    const current = (await repo(deps).settlement(id))!;
+    const current = (await repo(deps).settlement(id, ALL_ROWS))!;
     const corrections = body.corrections ?? [];
     const wrongCurrency = corrections.findIndex((c) => c.amount.currency !== current.total.currency);
     if (wrongCurrency >= 0) throw validationFailed([{ field: `corrections.${wrongCurrency}.amount.currency`, message: `must be ${current.total.currency}, the statement’s currency` }]);

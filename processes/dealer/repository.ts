@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
-import type { Scope } from '../../domain/access';
+import { ALL_ROWS, type Scope } from '../../domain/access';
 import {
   cardClock,
   cardDueDate,
@@ -348,7 +348,7 @@ export class DealerWarrantyRepository {
       );
       void dueOn;
       await openDeadline(this.db, 'dealer_sale', id, 'warranty_card', `Warranty card for ${input.deviceSerial}`, cardClock(input.saleDate, now, policy, policy.settlementTimeZone).dueAt);
-      return (await this.sale(id))!;
+      return (await this.sale(id, ALL_ROWS))!;
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictError(`device ${input.deviceSerial} has a sale on record already`, { field: 'deviceSerial' }, { cause: error });
       throw error;
@@ -363,7 +363,7 @@ export class DealerWarrantyRepository {
     });
   }
 
-  async sale(id: number, scope?: Scope): Promise<DealerSale | null> {
+  async sale(id: number, scope: Scope): Promise<DealerSale | null> {
     const row = (await whereInScope(this.db('dealer_sales').where({ id }), scope, { dealer: 'dealer_id' }).first()) as Row | undefined;
     return row ? toSale(row) : null;
   }
@@ -375,7 +375,7 @@ export class DealerWarrantyRepository {
   }
 
   /** Completes the card: in time, the warranty runs from the sale date; late, it is not recognised. */
-  async completeCard(id: number, cardDate: string, card: Record<string, unknown>, policy: ServicePolicy, scope?: Scope): Promise<DealerSale> {
+  async completeCard(id: number, cardDate: string, card: Record<string, unknown>, policy: ServicePolicy, scope: Scope): Promise<DealerSale> {
     return this.db.transaction(async (trx) => {
       const row = (await whereInScope(trx('dealer_sales').where({ id }), scope, { dealer: 'dealer_id' }).forUpdate().first()) as Row | undefined;
       if (!row) throw new NotFoundError(`no dealer sale ${id}`);
@@ -454,7 +454,7 @@ export class DealerWarrantyRepository {
       await openDeadline(trx, 'dealer_task', taskId, 'dealer_task_clerk_check', `Sales clerk checks the dealer arranged ${input.deviceSerial}`, times.clerkCheckAt);
       return taskId;
     });
-    return (await this.task(id))!;
+    return (await this.task(id, ALL_ROWS))!;
   }
 
   /** Removes a task whose process could not start (and its deadline rows). */
@@ -465,7 +465,7 @@ export class DealerWarrantyRepository {
     });
   }
 
-  async task(id: number, scope?: Scope): Promise<DealerTask | null> {
+  async task(id: number, scope: Scope): Promise<DealerTask | null> {
     const row = (await whereInScope(this.db('dealer_tasks').where({ id }), scope, { dealer: 'dealer_id' }).first()) as Row | undefined;
     return row ? toTask(row) : null;
   }
@@ -483,7 +483,7 @@ export class DealerWarrantyRepository {
   }
 
   /** The dealer arranges the service (a visit time and what it will do); the arrangement deadline is met. */
-  async arrangeTask(id: number, visitAt: Date, arrangement: string, scope: Scope | undefined, now: Date): Promise<DealerTask> {
+  async arrangeTask(id: number, visitAt: Date, arrangement: string, scope: Scope, now: Date): Promise<DealerTask> {
     await this.db.transaction(async (trx) => {
       const row = (await whereInScope(trx('dealer_tasks').where({ id }), scope, { dealer: 'dealer_id' }).forUpdate().first('status')) as Row | undefined;
       if (!row) throw new NotFoundError(`no dealer task ${id}`);
@@ -496,19 +496,19 @@ export class DealerWarrantyRepository {
       await trx('dealer_tasks').where({ id }).update({ status: 'arranged', arranged_at: now, visit_at: visitAt, arrangement });
       await closeDeadline(trx, 'dealer_task', id, 'dealer_task_arrange');
     });
-    return (await this.task(id))!;
+    return (await this.task(id, ALL_ROWS))!;
   }
 
   /** The sales clerk's check: done once the dealer arranged the task (its deadline met). Idempotent. */
   async checkTask(id: number, note = '', now: Date = new Date()): Promise<DealerTask> {
-    const task = await this.task(id);
+    const task = await this.task(id, ALL_ROWS);
     if (!task) throw new NotFoundError(`no dealer task ${id}`);
     if (task.status !== 'arranged') throw new StepRefused('the dealer has not arranged the task: escalate to leadership');
     await this.db.transaction(async (trx) => {
       await trx('dealer_tasks').where({ id }).whereNull('checked_at').update({ checked_at: now, check_note: note });
       await closeDeadline(trx, 'dealer_task', id, 'dealer_task_clerk_check');
     });
-    return (await this.task(id))!;
+    return (await this.task(id, ALL_ROWS))!;
   }
 
   // --- Claims -----------------------------------------------------------------------------------
@@ -581,10 +581,10 @@ export class DealerWarrantyRepository {
       );
       return claimId;
     });
-    return (await this.claim(id))!;
+    return (await this.claim(id, ALL_ROWS))!;
   }
 
-  async claim(id: number, scope?: Scope, db: Knex = this.db): Promise<Claim | null> {
+  async claim(id: number, scope: Scope, db: Knex = this.db): Promise<Claim | null> {
     const row = (await whereInScope(db('claims').where({ id }), scope, { dealer: 'dealer_id' }).first()) as Row | undefined;
     if (!row) return null;
     const lines = ((await db('claim_lines').where({ claim_id: id }).orderBy('line_no')) as Row[]).map(toLine);
@@ -628,7 +628,7 @@ export class DealerWarrantyRepository {
   private async lockClaim(trx: Knex.Transaction, id: number, states: ClaimStatus[] = ['in_review']): Promise<Claim> {
     const row = (await trx('claims').where({ id }).forUpdate().first('id')) as Row | undefined;
     if (!row) throw new NotFoundError(`no claim ${id}`);
-    const claim = (await this.claim(id, undefined, trx))!;
+    const claim = (await this.claim(id, ALL_ROWS, trx))!;
     if (!states.includes(claim.status)) throw new StepRefused(`the claim is ${claim.status.replace('_', ' ')}`);
     return claim;
   }
@@ -653,7 +653,7 @@ export class DealerWarrantyRepository {
       if (num(awaited.n) === 0) await closeDeadline(trx, 'claim', id, 'old_part_return');
       await trx('claims').where({ id }).update({ updated_at: new Date() });
     });
-    return (await this.claim(id))!;
+    return (await this.claim(id, ALL_ROWS))!;
   }
 
   async recordAppraisal(id: number, appraisals: Array<{ lineNo: number; appraisal: Appraisal }>): Promise<Claim> {
@@ -665,7 +665,7 @@ export class DealerWarrantyRepository {
         await trx('claim_lines').where({ claim_id: id, line_no: lineNo }).update({ appraisal });
       }
     });
-    return (await this.claim(id))!;
+    return (await this.claim(id, ALL_ROWS))!;
   }
 
   async recordAudit(id: number, note: string, at: Date): Promise<Claim> {
@@ -675,7 +675,7 @@ export class DealerWarrantyRepository {
       if (claim.auditedAt) throw new StepRefused('the claim has been audited already');
       await trx('claims').where({ id }).update({ audited_at: at, audit_note: note, updated_at: at });
     });
-    return (await this.claim(id))!;
+    return (await this.claim(id, ALL_ROWS))!;
   }
 
   /**
@@ -715,7 +715,7 @@ export class DealerWarrantyRepository {
 
   /** What the claim's timers need: its status, when it was sent back, and whether a part is still awaited. */
   async claimTimerFacts(id: number): Promise<{ status: ClaimStatus; sentBackAt: string | null; partsOutstanding: boolean }> {
-    const claim = await this.claim(id);
+    const claim = await this.claim(id, ALL_ROWS);
     if (!claim) throw new NotFoundError(`no claim ${id}`);
     const partsOutstanding = claim.lines.some((l) => l.input.kind === 'part' && !l.receivedOn && (l.status === 'open' || l.status === 'sent_back'));
     return { status: claim.status, sentBackAt: claim.sentBackAt?.toISOString() ?? null, partsOutstanding };
@@ -778,12 +778,12 @@ export class DealerWarrantyRepository {
       }
       await this.closeIfDecided(trx, id);
     });
-    return (await this.claim(id))!;
+    return (await this.claim(id, ALL_ROWS))!;
   }
 
   /** The dealer amends the lines sent back (same kinds, new figures) and resubmits, once, in time. */
   /** `calendar`: the business calendar a window in working days is counted on (null for an ISO window). */
-  async resubmit(id: number, amended: Array<{ lineNo: number; line: ClaimLineInput }>, policy: ServicePolicy['dealer'], now: Date, scope?: Scope, calendar: BusinessCalendar | null = null): Promise<Claim> {
+  async resubmit(id: number, amended: Array<{ lineNo: number; line: ClaimLineInput }>, policy: ServicePolicy['dealer'], now: Date, scope: Scope, calendar: BusinessCalendar | null = null): Promise<Claim> {
     await this.db.transaction(async (trx) => {
       const visible = (await whereInScope(trx('claims').where({ id }), scope, { dealer: 'dealer_id' }).first('id')) as Row | undefined;
       if (!visible) throw new NotFoundError(`no claim ${id}`);
@@ -808,7 +808,7 @@ export class DealerWarrantyRepository {
       }
       await trx('claims').where({ id }).update({ status: 'in_review', resubmissions: claim.resubmissions + 1, updated_at: now });
     });
-    return (await this.claim(id))!;
+    return (await this.claim(id, ALL_ROWS))!;
   }
 
   // --- Settlement -------------------------------------------------------------------------------
@@ -868,7 +868,7 @@ export class DealerWarrantyRepository {
     await trx('settlements').where({ id }).update({ total_minor: num(sum.total ?? 0), updated_at: new Date() });
   }
 
-  async settlement(id: number, scope?: Scope): Promise<Settlement | null> {
+  async settlement(id: number, scope: Scope): Promise<Settlement | null> {
     const row = (await whereInScope(this.db('settlements').where({ id }), scope, { dealer: 'dealer_id' }).first()) as Row | undefined;
     if (!row) return null;
     return { ...toSettlementHead(row), lines: (await this.settlementLines([id])).get(id) ?? [] };
@@ -900,7 +900,7 @@ export class DealerWarrantyRepository {
     return heads.map((head) => ({ ...head, lines: lines.get(head.id) ?? [] }));
   }
 
-  private async lockSettlement(trx: Knex.Transaction, id: number, scope: Scope | undefined, states: SettlementStatus[]): Promise<Row> {
+  private async lockSettlement(trx: Knex.Transaction, id: number, scope: Scope, states: SettlementStatus[]): Promise<Row> {
     const row = (await whereInScope(trx('settlements').where({ id }), scope, { dealer: 'dealer_id' }).forUpdate().first()) as Row | undefined;
     if (!row) throw new NotFoundError(`no settlement ${id}`);
     if (!states.includes(row.status as SettlementStatus)) throw new StepRefused(`the statement is ${String(row.status)}`);
@@ -916,7 +916,7 @@ export class DealerWarrantyRepository {
    */
   async review(id: number, holdClaimLineIds: number[], policy: ServicePolicy['dealer'], now: Date, confirmDueAt: Date, answer?: string, corrections: Array<{ claimLineId: number; amount: number }> = []): Promise<Settlement> {
     await this.db.transaction(async (trx) => {
-      const row = await this.lockSettlement(trx, id, undefined, ['review', 'disputed']);
+      const row = await this.lockSettlement(trx, id, ALL_ROWS, ['review', 'disputed']);
       const changesLines = holdClaimLineIds.length > 0 || corrections.length > 0;
       if (row.status === 'disputed') {
         if (!answer?.trim()) throw new StepRefused('the dealer disputed the statement: answer the dispute', 'answer');
@@ -940,7 +940,7 @@ export class DealerWarrantyRepository {
       await openDeadline(trx, 'settlement', id, 'settlement_confirm', `Dealer confirms statement ${id}`, dueAt, settlementConfirmKey(dueAt));
       void policy;
     });
-    return (await this.settlement(id))!;
+    return (await this.settlement(id, ALL_ROWS))!;
   }
 
   /** The dealer disputes the statement: a reason, and the lines it disputes (each on this statement). */
@@ -953,7 +953,7 @@ export class DealerWarrantyRepository {
       await trx('settlements').where({ id }).update({ status: 'disputed', dispute_reason: reason, dispute_lines: toJson(claimLineIds), updated_at: now });
       await new DeadlinesRepository(trx).closeAll(settlementConfirmWorkflowId(id), 'met', now);
     });
-    return (await this.settlement(id))!;
+    return (await this.settlement(id, ALL_ROWS))!;
   }
 
   /** The dealer confirms; the total is posted to the ledger in the same transaction. */
@@ -965,7 +965,7 @@ export class DealerWarrantyRepository {
       await new DeadlinesRepository(trx).closeAll(settlementConfirmWorkflowId(id), 'met', now);
       await this.insertLedgerEntry(trx, id, now);
     });
-    return (await this.settlement(id))!;
+    return (await this.settlement(id, ALL_ROWS))!;
   }
 
   /**

@@ -19,6 +19,7 @@ import { DEFAULT_POLICY } from '../../domain/policy';
 import { previousPeriod } from '../../processes/dealer/settlement/dealerSettlement.workflow';
 import { ConsoleVisitor } from '../support/consoleVisitor';
 import { startTestSystem, type TestSystem } from '../support/services';
+import { ALL_ROWS } from '../../domain/access';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -86,7 +87,7 @@ beforeAll(async () => {
   for (const mark of ['A', 'B'] as const) {
     const dealerId = dealerIds[mark];
     const sale = await warranty.createSale({ dealerId, deviceSerial: `SN-ISO${mark}-1`, model: 'M-ISO', saleDate: day(-50), customerName: `Customer ISO${mark}` }, terms, new Date());
-    await warranty.completeCard(sale.id, day(-49), {}, DEFAULT_POLICY);
+    await warranty.completeCard(sale.id, day(-49), {}, DEFAULT_POLICY, ALL_ROWS);
     const pendingSale = await warranty.createSale({ dealerId, deviceSerial: `SN-ISO${mark}-2`, model: 'M-ISO', saleDate: day(-15), customerName: `Customer ISO${mark}` }, terms, new Date());
     const claim = await warranty.submitClaim(
       {
