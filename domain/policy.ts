@@ -7,7 +7,7 @@
  * deadlines of running processes.
  */
 import { z } from 'zod';
-import { isLocalDate, type SlaClock } from './calendar';
+import { isLocalDate, isTimeZone, type SlaClock } from './calendar';
 import { isIsoDuration, isPositiveDuration, type Duration } from './duration';
 import { DomainError } from './errors';
 import { isCurrency } from './money';
@@ -188,7 +188,7 @@ export const servicePolicySchema = z.strictObject({
     /** Highest travel cost per claim (minor units). */
     travelCap: policyMoneySchema,
     /** Time zone whose calendar months are the settlement periods. */
-    settlementTimeZone: z.string().min(1),
+    settlementTimeZone: z.string().refine(isTimeZone, { error: (iss) => `must be an IANA time zone such as Asia/Shanghai, got ${JSON.stringify(iss.input)}` }),
   }),
 });
 

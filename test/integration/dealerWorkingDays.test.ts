@@ -11,7 +11,8 @@ import { DealerWarrantyRepository } from '../../processes/dealer/repository';
 import { PolicyLayersRepository } from '../../schedule/policies/repository';
 import { CalendarsRepository } from '../../schedule/calendars/repository';
 import { addDuration, type BusinessCalendar } from '../../domain';
-import { generateToken, UsersRepository } from '../../people/repository';
+import { UsersRepository } from '../../people/repository';
+import { generateToken } from '../../platform/tokens';
 import type { Role } from '../../domain/access';
 import { startTestSystem, type TestSystem } from '../support/services';
 
