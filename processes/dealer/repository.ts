@@ -39,6 +39,7 @@ import { fromJson, insertedId, toJson, toRequiredDate, toDate } from '../../plat
 import { whereInScope } from '../../platform/db/scope';
 import { CustomersRepository } from '../../installedBase/customers';
 import { DeadlinesRepository, type DealerRecordType } from '../../schedule/deadlines/repository';
+import { CalendarsRepository } from '../../schedule/calendars/repository';
 import { DevicesRepository } from '../../installedBase/devices';
 
 /**
@@ -383,13 +384,15 @@ export class DealerWarrantyRepository {
       if (sale.cardCompletedOn) throw new StepRefused(`the card was completed on ${sale.cardCompletedOn}`);
       if (cardDate < sale.saleDate) throw new StepRefused('the card cannot be dated before the sale', 'cardDate');
       const status = cardStatus(sale.saleDate, cardDate, policy.dealer.warrantyCardWithin);
+      const length = policy.warranty.length;
+      const calendar = typeof length === 'string' ? null : await new CalendarsRepository(trx).load(policy.calendar);
       await trx('dealer_sales')
         .where({ id })
         .update({
           card_completed_on: cardDate,
           card: toJson(card),
           warranty: status === 'in_time' ? 'recognised' : 'not_recognised',
-          warranty_ends_on: status === 'in_time' ? warrantyEndDate(sale.saleDate, policy.warranty.length) : null,
+          warranty_ends_on: status === 'in_time' ? warrantyEndDate(sale.saleDate, length, calendar) : null,
         });
       await closeDeadline(trx, 'dealer_sale', id, 'warranty_card');
       return toSale((await trx('dealer_sales').where({ id }).first()) as Row);

@@ -5,7 +5,7 @@
  */
 import { DateTime, Duration as LuxonDuration } from 'luxon';
 import { addDuration, durationLabel, type Duration } from '../../domain/duration';
-import type { BusinessCalendar } from '../../domain/calendar';
+import { addWorkingDays, type BusinessCalendar } from '../../domain/calendar';
 import type { Money } from '../../domain/money';
 
 // ---------------------------------------------------------------------------------------------
@@ -73,9 +73,27 @@ export function cardReminderDates(saleDate: string, remindersAt: readonly Durati
   return [...new Set(remindersAt.map((at) => addToLocalDate(saleDate, at, 'dealer.warrantyCardRemindersAt')))].filter((date) => date < due).sort();
 }
 
-/** A dealer-sold device's warranty starts on the sale date and lasts `length`: the last day it is in force. */
-export function warrantyEndDate(saleDate: string, length: Duration): string {
+/**
+ * A dealer-sold device's warranty starts on the sale date and lasts `length`: the last day it is in
+ * force. A length in working days ends with the n-th working day after the sale date on `calendar`
+ * (as a project's warranty does, domain `warrantyPeriod`).
+ */
+export function warrantyEndDate(saleDate: string, length: Duration, calendar: BusinessCalendar | null = null): string {
+  if (typeof length !== 'string') {
+    if (!calendar) throw new RangeError('warranty.length: working days are counted on the business calendar, and none was given');
+    return addWorkingDays(localDate(saleDate, 'saleDate').toISODate()!, length.workingDays, calendar);
+  }
   return isoDate(localDate(saleDate).plus(calendarDuration(length, 'warranty.length')).minus({ days: 1 }));
+}
+
+/** Noon of a local date in `timeZone`: an instant safely inside that day, to count working days from. */
+export function middayOf(date: string, timeZone: string): Date {
+  return new Date(startOfLocalDay(date, timeZone).getTime() + 12 * 3_600_000);
+}
+
+/** The local date a deadline closes in `timeZone`: one at exactly local midnight closes the day before. */
+export function dayClosedBy(closesAt: Date, timeZone: string): string {
+  return isoDate(DateTime.fromJSDate(new Date(closesAt.getTime() - 1), { zone: timeZone }));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,9 +4,9 @@
  * calendar; the paper deadlines, counted in calendar days from dates on paper, refuse working days
  * in the policy itself instead of failing (or turning into NaN) later.
  */
-import { addDuration, endOfWorkingDay, makeCalendar } from '../../domain';
+import { addDuration, addWorkingDays, endOfWorkingDay, makeCalendar } from '../../domain';
 import { validatePolicyOverride } from '../../domain/policy';
-import { dealerDeadlineAt, durationText, resubmitRefusal } from '../../processes/dealer/rules';
+import { dayClosedBy, dealerDeadlineAt, durationText, middayOf, resubmitRefusal, warrantyEndDate } from '../../processes/dealer/rules';
 
 const cn = makeCalendar('cn');
 /** A Shanghai wall-clock time as an instant. */
@@ -77,5 +77,21 @@ describe('the dealer policy and working days', () => {
 
   it('still takes ISO durations there', () => {
     expect(validatePolicyOverride({ dealer: { warrantyCardWithin: 'P20D', settlementPeriod: 'P1M', partsPlanLead: 'PT10S' } })).toMatchObject({ ok: true });
+  });
+});
+
+describe('a dealer-sold warranty in working days', () => {
+  it('ends with the n-th working day after the sale date: 15 from 2026-09-21 end on 2026-10-19', () => {
+    expect(warrantyEndDate('2026-09-21', { workingDays: 15 }, cn)).toBe('2026-10-19');
+    expect(warrantyEndDate('2026-09-21', 'P12M')).toBe('2027-09-20');
+    expect(() => warrantyEndDate('2026-09-21', { workingDays: 15 })).toThrow(/warranty.length/);
+  });
+
+  it('is the same day when the process counts it through the deadline kit (an instant, then its day)', () => {
+    for (const [saleDate, n] of [['2026-09-21', 15], ['2026-09-30', 1], ['2026-12-31', 3], ['2026-03-07', 250]] as const) {
+      const closes = addDuration(middayOf(saleDate, 'Asia/Shanghai'), { workingDays: n }, cn);
+      expect(dayClosedBy(closes, 'Asia/Shanghai')).toBe(warrantyEndDate(saleDate, { workingDays: n }, cn));
+      expect(dayClosedBy(closes, 'Asia/Shanghai')).toBe(addWorkingDays(saleDate, n, cn));
+    }
   });
 });

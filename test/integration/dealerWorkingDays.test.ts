@@ -1,8 +1,8 @@
 /**
- * Dealer deadlines in working days on the real server (issue #20): a claim's resubmission window, a
- * statement's confirmation and its escalation given as `{ workingDays: n }` fall due at the end of
- * the n-th working day on the policy's calendar (cn), through the API and the processes, not at an
- * invalid date.
+ * Dealer deadlines in working days on the real server (issue #20): a dealer-sold warranty, a claim's
+ * resubmission window, a statement's confirmation and its escalation given as `{ workingDays: n }`
+ * end with the n-th working day on the policy's calendar (cn), through the API and the processes,
+ * not at an invalid date.
  */
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
@@ -10,7 +10,7 @@ import { apiModules } from '../../api/index';
 import { DealerWarrantyRepository } from '../../processes/dealer/repository';
 import { PolicyLayersRepository } from '../../schedule/policies/repository';
 import { CalendarsRepository } from '../../schedule/calendars/repository';
-import { addDuration, type BusinessCalendar } from '../../domain';
+import { addDuration, addWorkingDays, type BusinessCalendar } from '../../domain';
 import { UsersRepository } from '../../people/repository';
 import { generateToken } from '../../platform/tokens';
 import type { Role } from '../../domain/access';
@@ -20,6 +20,7 @@ import { startTestSystem, type TestSystem } from '../support/services';
 type Json = any;
 
 const WORKING_DAYS = {
+  warranty: { length: { workingDays: 15 } },
   dealer: { resubmitWithin: { workingDays: 5 }, settlementConfirmWithin: { workingDays: 3 }, settlementEscalateAfter: { workingDays: 2 }, auditSampleRate: 0 },
 };
 const today = () => new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
@@ -99,7 +100,10 @@ describe('dealer deadlines in working days', () => {
 
   it('a claim sent back: the resubmission window ends with the 5th working day, and a resubmission inside it is taken', async () => {
     const sale = (await call('POST', '/dealer-sales', tokens.dealer!, { deviceSerial: 'SN-WD-1', model: 'M1', saleDate: today(), customerName: 'Li Si' })).body;
-    expect((await call('POST', `/dealer-sales/${sale.id}/card`, tokens.dealer!, { cardDate: today() })).status).toBe(200);
+    const card = await call('POST', `/dealer-sales/${sale.id}/card`, tokens.dealer!, { cardDate: today() });
+    expect(card.status).toBe(200);
+    // The warranty runs 15 working days from the sale date on the calendar.
+    expect(card.body.warrantyEndsOn).toBe(addWorkingDays(today(), 15, cn));
     const claim = await call('POST', '/claims', tokens.dealer!, { deviceSerial: 'SN-WD-1', faultCode: 'E1', repairDate: today(), workDone: 'replaced the pump', lines: [{ kind: 'travel', amount: cny(60000) }] });
     expect(claim.status).toBe(201);
     const back = await call('POST', `/claims/${claim.body.id}/decision`, tokens.clerk!, { decisions: [{ lineNo: 1, kind: 'send_back', reason: 'travel above the cap' }] });
