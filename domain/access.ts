@@ -244,6 +244,13 @@ export type Scope =
   | { kind: 'addressee'; userId: number }
   | { kind: 'user'; userId: number };
 
+/**
+ * Every row, said out loud: the scope of the system's own work (workflows' activities, schedules,
+ * background jobs, reports run for everyone). A repository never assumes it: a caller that reads
+ * without a person's scope passes this, so the call site shows it.
+ */
+export const ALL_ROWS: Scope = Object.freeze({ kind: 'all' });
+
 export function scopeOf(principal: Principal, kind: ResourceKind, action: Action): Scope {
   const reach = reachOf(principal.role, kind, action);
   switch (reach) {

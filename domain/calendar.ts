@@ -66,17 +66,31 @@ export function isLocalDate(text: string): boolean {
   }
 }
 
-/** Zone validity by name; luxon checks by building an Intl formatter, too slow to repeat per day. */
+/** Zone validity by name; checking builds an Intl formatter, too slow to repeat per day. */
 const zoneValidity = new Map<string, boolean>();
 
-export function isTimeZone(text: string): boolean {
+/**
+ * The one time-zone check (API fields, the policy, notices, calendars): an IANA zone name that both
+ * luxon (which computes deadlines) and Intl (which renders dates in notices and pages) know.
+ * 'Asia/Shanghai' and 'UTC' are zones; '', ' Asia/Shanghai' and 'Mars/Base' are not.
+ */
+export function isTimeZone(text: unknown): text is string {
   if (typeof text !== 'string' || text.length === 0) return false;
   let valid = zoneValidity.get(text);
   if (valid === undefined) {
-    valid = IANAZone.isValidZone(text);
+    valid = IANAZone.isValidZone(text) && intlFormatsIn(text);
     zoneValidity.set(text, valid);
   }
   return valid;
+}
+
+function intlFormatsIn(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone }).format(0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@
  * deadlines of running processes.
  */
 import { z } from 'zod';
-import { isLocalDate, type SlaClock } from './calendar';
+import { isLocalDate, isTimeZone, type SlaClock } from './calendar';
 import { isIsoDuration, isPositiveDuration, type Duration } from './duration';
 import { DomainError } from './errors';
 import { isCurrency } from './money';
@@ -18,7 +18,7 @@ export type CustomerClass = (typeof CUSTOMER_CLASSES)[number];
 // ---------------------------------------------------------------------------------------------
 // Leaf schemas
 
-const isoDurationSchema = z.string().superRefine((text, ctx) => {
+const isoDurationSchema = z.string({ error: 'must be an ISO-8601 duration such as PT4H, P3M or P15D (working days do not apply here)' }).superRefine((text, ctx) => {
   if (!isIsoDuration(text)) ctx.addIssue({ code: 'custom', message: `must be an ISO-8601 duration such as PT4H, P3M or P15D, got '${text}'` });
   else if (!isPositiveDuration(text)) ctx.addIssue({ code: 'custom', message: `must be longer than zero, got '${text}'` });
 });
@@ -159,22 +159,28 @@ export const servicePolicySchema = z.strictObject({
     /** A satisfaction score (1–5) at or below this reopens the ticket (002: until the customer is satisfied). */
     reopenAtOrBelow: z.number().int({ error: 'must be a whole score' }).min(0, { error: 'must be 0 … 4' }).max(4, { error: 'must be 0 … 4' }),
   }),
+  /**
+   * A dealer's paper deadlines (the card, the parts plan, the settlement period) count calendar days
+   * from dates written on paper, and a task is arranged within hours: those take ISO durations only.
+   * The deadlines the processes chase from an instant (resubmission, confirmation, escalation) take
+   * working days too, counted on the business calendar.
+   */
   dealer: z.strictObject({
-    warrantyCardWithin: durationSchema,
-    warrantyCardRemindersAt: z.array(durationSchema),
-    taskArrangeWithin: durationSchema,
-    clerkCheckAt: durationSchema,
+    warrantyCardWithin: isoDurationSchema,
+    warrantyCardRemindersAt: z.array(isoDurationSchema),
+    taskArrangeWithin: isoDurationSchema,
+    clerkCheckAt: isoDurationSchema,
     oldPartReturnDeadlines: z.array(monthDaySchema).min(1, { error: 'needs at least one deadline' }),
     resubmitWithin: durationSchema,
     settlementConfirmWithin: durationSchema,
     /** A statement still unconfirmed this long after its due time (when the dealer was reminded) is escalated to finance's lead. */
     settlementEscalateAfter: durationSchema,
-    settlementPeriod: durationSchema,
-    partsPlanLead: durationSchema,
+    settlementPeriod: isoDurationSchema,
+    partsPlanLead: isoDurationSchema,
     /** The manufacturer's sales seasons (`MM-DD`, each year): each dealer's parts plan is due `partsPlanLead` before each. */
     salesSeasons: z.array(monthDaySchema),
     /** The dealer is reminded this long before its parts plan is due; missed, the sales clerks hear of it. */
-    partsPlanRemindBefore: durationSchema,
+    partsPlanRemindBefore: isoDurationSchema,
     /** Share of claims the sales audit samples, 0–1. */
     auditSampleRate: z.number().min(0, { error: 'must be from 0 to 1' }).max(1, { error: 'must be from 0 to 1' }),
     /** Highest labour rate per hour a claim may write off (minor units). */
@@ -182,7 +188,7 @@ export const servicePolicySchema = z.strictObject({
     /** Highest travel cost per claim (minor units). */
     travelCap: policyMoneySchema,
     /** Time zone whose calendar months are the settlement periods. */
-    settlementTimeZone: z.string().min(1),
+    settlementTimeZone: z.string().refine(isTimeZone, { error: (iss) => `must be an IANA time zone such as Asia/Shanghai, got ${JSON.stringify(iss.input)}` }),
   }),
 });
 

@@ -1,8 +1,8 @@
-import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Locale, Role } from './roles';
 import { ConflictError, isUniqueViolation } from '../platform/db/errors';
 import { insertedId, toBool, toDate, toRequiredDate } from '../platform/db/mapping';
+import { generateToken, hashToken } from '../platform/tokens';
 
 export interface User {
   id: number;
@@ -92,14 +92,6 @@ function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-/** Only this digest is stored: a leaked table does not leak working tokens. */
-export function hashToken(token: string): string {
-  return crypto.createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
-export function generateToken(): string {
-  return `ac_${crypto.randomBytes(32).toString('base64url')}`;
-}
 
 /** Users and their API tokens. Pass a transaction as `db` to make several calls atomic. */
 export class UsersRepository {

@@ -1,8 +1,8 @@
-import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { sessionVerdict, type SessionEndReason, type SessionLimits, type SessionVerdict } from './sessionRules';
 import { insertedId, toBool, toDate, toRequiredDate } from '../platform/db/mapping';
-import { hashToken, UsersRepository, type User } from './repository';
+import { UsersRepository, type User } from './repository';
+import { hashToken, randomToken } from '../platform/tokens';
 
 /** Each request of a live session would otherwise write; this often is enough to measure idleness. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
@@ -27,10 +27,6 @@ interface SessionRow {
   user_active: unknown;
 }
 
-/** 256 random bits; the cookie carries it, the table only its sha256. */
-export function generateSessionId(): string {
-  return crypto.randomBytes(32).toString('base64url');
-}
 
 /** Browser sessions of the web console. Pass a transaction as `db` to make several calls atomic. */
 export class ConsoleSessionsRepository {
@@ -50,7 +46,8 @@ export class ConsoleSessionsRepository {
     if (!token) return null;
     const user = await new UsersRepository(this.db).get(Number(token.user_id));
     if (!user) return null;
-    const sessionId = generateSessionId();
+    // 256 random bits; the cookie carries it, the table only its sha256.
+    const sessionId = randomToken();
     const result = await this.db('console_sessions').insert({
       session_hash: hashToken(sessionId),
       user_id: user.id,

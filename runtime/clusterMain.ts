@@ -1,19 +1,22 @@
 import path from 'node:path';
 import { createCluster, resolveTemporalServer } from '../platform/temporal/cluster';
 import { provisionTemporalCli } from '../platform/temporal/temporalCli';
+import { ConfigError, loadClusterConfig } from '../platform/config/config';
 
 const log = (line: string) => console.log(`[cluster] ${line}`);
 
-/** `npm run cluster`: see platform/temporal/cluster.ts. AFTERCARE_CLUSTER_DIR and AFTERCARE_CLUSTER_PORT_BASE move it. */
+/**
+ * `npm run cluster`: see platform/temporal/cluster.ts. AFTERCARE_CLUSTER_DIR and AFTERCARE_CLUSTER_PORT_BASE
+ * move it; PORT and AFTERCARE_ADMIN_TOKEN mean what they mean under `npm start` (loadClusterConfig).
+ */
 async function main(): Promise<void> {
   const appRoot = path.resolve(__dirname, '..');
+  const config = loadClusterConfig(process.env, appRoot);
   const cli = await provisionTemporalCli();
   if (cli.kind !== 'binary') throw new Error('the cluster registers its namespace with the Temporal CLI: install Go so that it can be built, or set TEMPORAL_CLI_PATH');
   const binaries = resolveTemporalServer({ log });
-  const portBase = Number(process.env.AFTERCARE_CLUSTER_PORT_BASE ?? 17000);
   const cluster = createCluster({
-    dataDir: process.env.AFTERCARE_CLUSTER_DIR ?? path.join(appRoot, 'data', 'cluster'),
-    portBase,
+    ...config,
     cli: cli.path,
     binaries,
     appRoot,
@@ -45,7 +48,7 @@ async function main(): Promise<void> {
   log(`database   MariaDB ${cluster.databaseUrl}`);
   log(`workers    ${cluster.workers.length} Aftercare workers on ${cluster.namespace}/${cluster.taskQueue}`);
   log(`admin token: ${cluster.adminToken}`);
-  log(`logs       ${path.join(process.env.AFTERCARE_CLUSTER_DIR ?? path.join(appRoot, 'data', 'cluster'), 'logs')}`);
+  log(`logs       ${path.join(config.dataDir, 'logs')}`);
   log(`ready in ${Math.round((Date.now() - started) / 1000)} s; Ctrl-C stops everything`);
   // A process that dies on its own is reported; the rest keep running, as in production.
   const watch = setInterval(() => {
@@ -58,6 +61,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    // A bad setting stops the start with exit code 2, as under `npm start`.
+    console.error(error.message);
+    process.exit(2);
+  }
   console.error('[cluster]', error instanceof Error ? error.message : error);
   process.exit(1);
 });

@@ -1,6 +1,6 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { generateToken } from '../tokens';
 
 /**
  * The bootstrap admin's token: AFTERCARE_ADMIN_TOKEN when set; otherwise generated on the first start,
@@ -10,7 +10,7 @@ export function adminTokenFor(config: { adminToken?: string; dataDir: string }):
   if (config.adminToken) return { token: config.adminToken, generated: false };
   const file = path.join(config.dataDir, 'admin-token');
   if (fs.existsSync(file)) return { token: fs.readFileSync(file, 'utf8').trim(), generated: false };
-  const token = `ac_${crypto.randomBytes(32).toString('base64url')}`;
+  const token = generateToken();
   fs.mkdirSync(config.dataDir, { recursive: true });
   fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
   return { token, generated: true };

@@ -11,10 +11,13 @@ const metricsPort = (fallback: number) =>
   z
     .union([z.literal('off'), z.coerce.number().int().min(1, 'must be a port (1–65535) or off').max(65535, 'must be a port (1–65535) or off')])
     .default(fallback);
+/** Settings `npm start` and `npm run cluster` both take, checked the same way by both. */
+const portSchema = z.coerce.number().int().min(0).max(65535);
+const adminTokenSchema = z.string().min(16, 'must be at least 16 characters');
 
 /** Every setting comes from the environment and is checked once, at start, with one line per problem. */
 const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: portSchema.default(3000),
   DATABASE_URL: z
     .string()
     .refine((v) => /^mysql:\/\//.test(v), 'must be a mysql:// URL (leave it unset for the embedded SQLite store)')
@@ -28,7 +31,7 @@ const envSchema = z.object({
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   AFTERCARE_DATA_DIR: z.string().min(1).default('./data'),
-  AFTERCARE_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  AFTERCARE_ADMIN_TOKEN: adminTokenSchema.optional(),
   SMTP_URL: z
     .string()
     .refine((v) => /^smtps?:\/\//.test(v), 'must be an smtp:// or smtps:// URL (leave it unset to write .eml files)')
@@ -103,9 +106,11 @@ export class ConfigError extends Error {
   }
 }
 
+/** Empty strings are treated as unset: `FOO= npm start` should not count as a value. */
+const presentIn = (env: NodeJS.ProcessEnv) => Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  // Empty strings are treated as unset: `FOO= npm start` should not count as a value.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const present = presentIn(env);
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
@@ -138,5 +143,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: e.AFTERCARE_LOG_LEVEL,
     apiMetrics: e.AFTERCARE_METRICS_PORT === 'off' ? undefined : { host: e.AFTERCARE_METRICS_HOST, port: e.AFTERCARE_METRICS_PORT },
     workerMetrics: e.AFTERCARE_WORKER_METRICS_PORT === 'off' ? undefined : { host: e.AFTERCARE_METRICS_HOST, port: e.AFTERCARE_WORKER_METRICS_PORT },
+  };
+}
+
+const clusterEnvSchema = z.object({
+  // The cluster's API must answer on a real port: the cluster waits for it there.
+  PORT: portSchema.min(1, 'must be a port from 1 to 65535 under npm run cluster').optional(),
+  AFTERCARE_ADMIN_TOKEN: adminTokenSchema.optional(),
+  AFTERCARE_CLUSTER_DIR: z.string().min(1).optional(),
+  AFTERCARE_CLUSTER_PORT_BASE: z.coerce.number().optional(),
+});
+
+/** What `npm run cluster` takes from the environment (the configuration table in the README). */
+export interface ClusterConfig {
+  /** AFTERCARE_CLUSTER_DIR, default `<appRoot>/data/cluster`. */
+  dataDir: string;
+  /** AFTERCARE_CLUSTER_PORT_BASE, default 17000 (checked by `clusterPorts`). */
+  portBase: number;
+  /** PORT: the API's port; unset, the port base + 80. */
+  apiPort?: number;
+  /** AFTERCARE_ADMIN_TOKEN: the bootstrap admin's token; unset, generated once and kept in the cluster's data folder. */
+  adminToken?: string;
+}
+
+/** The cluster's settings, checked as `loadConfig` checks them (PORT and AFTERCARE_ADMIN_TOKEN mean the same under both commands). */
+export function loadClusterConfig(env: NodeJS.ProcessEnv, appRoot: string): ClusterConfig {
+  const parsed = clusterEnvSchema.safeParse(presentIn(env));
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  const e = parsed.data;
+  return {
+    dataDir: path.resolve(e.AFTERCARE_CLUSTER_DIR ?? path.join(appRoot, 'data', 'cluster')),
+    portBase: e.AFTERCARE_CLUSTER_PORT_BASE ?? 17000,
+    ...(e.PORT !== undefined ? { apiPort: e.PORT } : {}),
+    ...(e.AFTERCARE_ADMIN_TOKEN !== undefined ? { adminToken: e.AFTERCARE_ADMIN_TOKEN } : {}),
   };
 }

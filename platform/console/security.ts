@@ -2,13 +2,13 @@
  * The console's defences, each from its library: helmet's headers with a content policy the pages
  * satisfy, csrf-csrf's double-submit tokens on every form, and express-rate-limit on sign-in.
  */
-import crypto from 'node:crypto';
 import { doubleCsrf } from 'csrf-csrf';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { cookieOptions, CSRF_COOKIE, sessionIdOf } from './session';
 import { CSRF_FIELD } from './views';
+import { randomToken } from '../tokens';
 
 /**
  * Pages use only the console's own stylesheet and scripts (the KPI charts) and post forms back
@@ -47,7 +47,7 @@ export interface Csrf {
  * from another session) is useless after it. Without a configured secret each process draws its
  * own: forms open across a restart then need one resend.
  */
-export function createCsrf(secret: string = crypto.randomBytes(32).toString('hex')): Csrf {
+export function createCsrf(secret: string = randomToken()): Csrf {
   const { generateCsrfToken, validateRequest } = doubleCsrf({
     getSecret: () => secret,
     getSessionIdentifier: (req) => sessionIdOf(req) ?? '',

@@ -16,9 +16,14 @@ export interface ScopeColumns {
 
 const COLUMN_OF_SCOPE = { customer: 'customer', dealer: 'dealer', manager: 'manager', assignee: 'assignee', addressee: 'addressee', user: 'user' } as const;
 
-/** Narrows `query` to the rows `scope` admits: the SQL twin of domain/access.ts `scopeAdmits`. */
-export function whereInScope<Q extends Knex.QueryBuilder>(query: Q, scope: Scope | undefined, columns: ScopeColumns): Q {
-  if (!scope || scope.kind === 'all') return query;
+/**
+ * Narrows `query` to the rows `scope` admits: the SQL twin of domain/access.ts `scopeAdmits`. The
+ * scope is required: every row is `ALL_ROWS` (domain/access.ts), never a scope left out.
+ */
+export function whereInScope<Q extends Knex.QueryBuilder>(query: Q, scope: Scope, columns: ScopeColumns): Q {
+  // An untyped caller (JavaScript, a cast) that leaves the scope out gets an error, never every row.
+  if (!scope) throw new TypeError('whereInScope: a scope is required (ALL_ROWS for every row)');
+  if (scope.kind === 'all') return query;
   if (scope.kind === 'none') return query.whereRaw('1 = 0') as Q;
   const column = columns[COLUMN_OF_SCOPE[scope.kind]];
   if (!column) return query.whereRaw('1 = 0') as Q;

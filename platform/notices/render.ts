@@ -4,6 +4,7 @@ import Handlebars from 'handlebars';
 import { formatDate, formatDuration, formatMoney, type DateStyle } from './format';
 import { resolveLocale, type Locale } from '../../domain/locale';
 import { noticeLayoutFile, noticeTemplateDirs } from '../templateFiles';
+import { isTimeZone } from '../../domain/calendar';
 
 export interface RenderedNotice {
   subject: string;
@@ -96,11 +97,7 @@ function load(template: string, requested: Locale): Compiled {
 }
 
 function assertTimeZone(timeZone: string): void {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone });
-  } catch {
-    throw new NoticeRenderError(`Unknown time zone "${timeZone}"`);
-  }
+  if (!isTimeZone(timeZone)) throw new NoticeRenderError(`Unknown time zone "${timeZone}"`);
 }
 
 /**

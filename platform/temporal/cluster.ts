@@ -25,6 +25,10 @@ export interface ClusterOptions {
   binaries: TemporalServerBinaries;
   /** The application's root (where worker/ and api/ are). */
   appRoot: string;
+  /** The API's port (PORT); unset, the port base + 80. */
+  apiPort?: number;
+  /** The bootstrap admin's token (AFTERCARE_ADMIN_TOKEN); unset, generated once and kept in the data folder. */
+  adminToken?: string;
   /** Extra environment for the workers and the API (SMTP_URL, policy speed-ups in tests). */
   appEnv?: NodeJS.ProcessEnv;
   workers?: number;
@@ -218,10 +222,23 @@ system.forceSearchAttributesCacheRefreshOnRead:
     constraints: {}
 `;
 
+/**
+ * The ports and the bootstrap admin's token a cluster runs with: the API on `apiPort` (PORT) when
+ * given, else the port base + 80; the token `adminToken` (AFTERCARE_ADMIN_TOKEN) when given, else the
+ * one generated on the first start and kept in the app's data folder, as under `npm start`.
+ */
+export function clusterSettings(options: Pick<ClusterOptions, 'portBase' | 'apiPort' | 'adminToken' | 'appEnv'>, appDataDir: string): { ports: ClusterPorts; adminToken: string } {
+  const ports = { ...clusterPorts(options.portBase), ...(options.apiPort !== undefined ? { api: options.apiPort } : {}) };
+  fs.mkdirSync(appDataDir, { recursive: true });
+  const adminToken = adminTokenFor({ adminToken: options.adminToken ?? options.appEnv?.AFTERCARE_ADMIN_TOKEN, dataDir: appDataDir }).token;
+  return { ports, adminToken };
+}
+
 export function createCluster(options: ClusterOptions): Cluster {
   const log = options.log ?? ((line: string) => console.log(`[cluster] ${line}`));
   const dataDir = path.resolve(options.dataDir);
-  const ports = clusterPorts(options.portBase);
+  const appDataDir = path.join(dataDir, 'app');
+  const { ports, adminToken } = clusterSettings(options, appDataDir);
   const logs = path.join(dataDir, 'logs');
   fs.mkdirSync(logs, { recursive: true });
   const pgBin = findPostgresBin();
@@ -233,9 +250,6 @@ export function createCluster(options: ClusterOptions): Cluster {
   const taskQueue = 'aftercare';
   const temporalAddress = `127.0.0.1:${ports.frontend}`;
   const databaseUrl = `mysql://root@127.0.0.1:${ports.mariadb}/aftercare`;
-  const appDataDir = path.join(dataDir, 'app');
-  fs.mkdirSync(appDataDir, { recursive: true });
-  const adminToken = adminTokenFor({ adminToken: options.appEnv?.AFTERCARE_ADMIN_TOKEN, dataDir: appDataDir }).token;
 
   const postgres = new ClusterProcess({
     name: 'postgres',

@@ -111,8 +111,8 @@ export interface TaskFilter {
   status?: TaskQueueStatus;
   /** Restricts to these customers; undefined: no restriction. */
   customerIds?: number[];
-  /** Only the tasks this scope admits (domain/access.ts); all when absent. */
-  scope?: Scope;
+  /** Only the tasks this scope admits (domain/access.ts); `ALL_ROWS` for every task. */
+  scope: Scope;
   now: Date;
   limit?: number;
 }
@@ -268,7 +268,7 @@ export class CareRepository {
     return row ? this.getPlan(Number(row.id)) : null;
   }
 
-  async listPlans(filter: { customerIds?: number[]; customerId?: number; status?: CarePlanStatus; projectId?: number; scope?: Scope; deviceSerial?: string; limit?: number; offset?: number } = {}): Promise<CarePlan[]> {
+  async listPlans(filter: { customerIds?: number[]; customerId?: number; status?: CarePlanStatus; projectId?: number; scope: Scope; deviceSerial?: string; limit?: number; offset?: number }): Promise<CarePlan[]> {
     const query = this.db('care_plans').orderBy('id').limit(filter.limit ?? 500).offset(filter.offset ?? 0);
     if (filter.scope && filter.scope.kind !== 'all') query.whereIn('id', reachable(this.db, CARE_REACH.plan, filter.scope));
     if (filter.deviceSerial) query.whereIn('id', this.db('care_plan_devices as d').join('devices as dv', 'dv.id', 'd.device_id').where('dv.serial', filter.deviceSerial).select('d.plan_id'));

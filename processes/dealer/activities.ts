@@ -3,7 +3,7 @@ import { PartsPlansRepository } from './partsPlans/repository';
 import { PolicyLayersRepository } from '../../schedule/policies/repository';
 import { UsersRepository } from '../../people/repository';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Role } from '../../domain/access';
+import { ALL_ROWS, type Role } from '../../domain/access';
 import { DEFAULT_POLICY, mergePolicy, type PolicyOverride } from '../../domain/policy';
 import { label } from '../../platform/notices';
 import { dealerProcessPolicy, type PartsPlanInput } from './messages';
@@ -66,7 +66,7 @@ export function createDealerActivities(deps: ActivityDeps) {
 
     /** The dealer arranged a task (visit time and plan): the arrangement deadline is met. */
     async recordTaskArrangement(input: { taskId: number; visitAt: string; arrangement: string; at: string }): Promise<void> {
-      await asStep(() => repo.arrangeTask(input.taskId, new Date(input.visitAt), input.arrangement, undefined, new Date(input.at)));
+      await asStep(() => repo.arrangeTask(input.taskId, new Date(input.visitAt), input.arrangement, ALL_ROWS, new Date(input.at)));
     },
     /** The sales clerk checked the arranged task: the check deadline is met. */
     async recordTaskCheck(input: { taskId: number; note: string; at: string }): Promise<void> {
@@ -79,7 +79,7 @@ export function createDealerActivities(deps: ActivityDeps) {
     },
     /** The old parts' return date passed: the lines whose part is missing (and their labour) are lost. */
     async applyClaimPartsDeadline(input: { claimId: number }): Promise<number[]> {
-      const claim = await repo.claim(input.claimId);
+      const claim = await repo.claim(input.claimId, ALL_ROWS);
       if (!claim?.partsDueOn) return [];
       // Called once the due day has ended: judge the lines as of the day after it.
       const dayAfter = new Date(Date.parse(`${claim.partsDueOn}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
@@ -108,7 +108,7 @@ export function createDealerActivities(deps: ActivityDeps) {
 
     /** A statement's status (review, sent, confirmed, disputed). */
     async settlementStatus(input: { settlementId: number }): Promise<string> {
-      return (await repo.settlement(input.settlementId))?.status ?? 'missing';
+      return (await repo.settlement(input.settlementId, ALL_ROWS))?.status ?? 'missing';
     },
 
     /** Who hears for a dealer: its contact address, else its active users; in the dealer's language. */

@@ -26,13 +26,15 @@ import {
 import type { StepMeta } from '../../platform/workflowKit/steps';
 import type { WriteOffNoticeInput } from './settlement/dealerSettlement.workflow';
 import { stringify } from 'csv-stringify/sync';
-import { Duration as LuxonDuration } from 'luxon';
 import { ConflictError, NotFoundError } from '../../platform/db/errors';
 import { PolicyLayersRepository } from '../../schedule/policies/repository';
 import { DealerWarrantyRepository, StepRefused, type Claim, type DealerSale, type DealerTask, type Settlement } from './repository';
 import type { User } from '../../people/repository';
-import { rolesReaching, type Role, type Scope } from '../../domain/access';
-import { APPRAISALS, endOfLocalDay, HAND_BACK_REFUSAL, type ClaimLineInput, type LineDecision } from './rules';
+import { ALL_ROWS, rolesReaching, type Role, type Scope } from '../../domain/access';
+import { APPRAISALS, dealerDeadlineAt, endOfLocalDay, HAND_BACK_REFUSAL, type ClaimLineInput, type LineDecision } from './rules';
+import type { Duration } from '../../domain/duration';
+import type { BusinessCalendar } from '../../domain/calendar';
+import { CalendarsRepository } from '../../schedule/calendars/repository';
 import { mergePolicy, DEFAULT_POLICY, type PolicyOverride, type ServicePolicy } from '../../domain/policy';
 import { renderNotice } from '../../platform/notices';
 import type { AuditTarget } from '../../platform/http/audit';
@@ -48,6 +50,17 @@ import { z } from '../../platform/http/zod';
 export async function dealerPolicy(deps: ApiDeps): Promise<ServicePolicy> {
   const template = await new PolicyLayersRepository(deps.knex).get('template', 'default');
   return mergePolicy(DEFAULT_POLICY, template?.override as PolicyOverride | undefined);
+}
+
+/**
+ * The business calendar a dealer deadline in working days is counted on, as the store holds it now;
+ * null when every duration given is an ISO duration (those need no calendar).
+ */
+export async function dealerCalendar(deps: ApiDeps, policy: ServicePolicy, ...durations: Duration[]): Promise<BusinessCalendar | null> {
+  if (durations.every((d) => typeof d === 'string')) return null;
+  const calendar = await new CalendarsRepository(deps.knex).load(policy.calendar);
+  if (!calendar) throw new Error(`the policy's calendar '${policy.calendar}' is not in the calendar store: working days cannot be counted`);
+  return calendar;
 }
 
 /** A write once per Idempotency-Key: a repeat answers the stored reply, which has the same shape. */
@@ -321,7 +334,7 @@ export async function completeWarrantyCard(deps: ApiDeps, user: User, saleId: nu
   if (body.cardDate > today(await dealerPolicy(deps), new Date())) throw validationFailed([{ field: 'cardDate', message: 'must not be in the future' }]);
   const closed = sale.warranty === 'recognised' ? `the card of sale ${sale.id} was completed on ${sale.cardCompletedOn}` : `the card of sale ${sale.id} is past its deadline: the warranty is not recognised`;
   await sendStep(deps, user, idempotencyKey, warrantyCardWorkflowId(sale.id), cardUpdate, body, closed);
-  return (await repo(deps).sale(saleId))!;
+  return (await repo(deps).sale(saleId, scope))!;
 }
 
 // --- Dealer tasks ------------------------------------------------------------------------------
@@ -483,13 +496,13 @@ const arrangeTask = taskStep(
   z.strictObject({ visitAt: InstantSchema, arrangement: prose(2000) }),
   async (deps, id, body, user, key) => {
     await sendStep(deps, user, key, dealerTaskWorkflowId(id), arrangeTaskUpdate, { visitAt: new Date(body.visitAt).toISOString(), arrangement: body.arrangement }, `dealer task ${id} is closed`);
-    return (await repo(deps).task(id))!;
+    return (await repo(deps).task(id, ALL_ROWS))!;
   },
 );
 
 const checkTask = taskStep('check', ['sales_clerk'], 'The sales clerk checks the dealer arranged the task (refused, to escalate, when it has not)', z.strictObject({ note: prose(2000) }), async (deps, id, body, user, key) => {
   await sendStep(deps, user, key, dealerTaskWorkflowId(id), checkTaskUpdate, { note: body.note }, `dealer task ${id} is closed`);
-  return (await repo(deps).task(id))!;
+  return (await repo(deps).task(id, ALL_ROWS))!;
 });
 
 const handBack = taskStep('hand-back', ['dealer'], 'A dealer asks to hand the customer back to the company: always refused for a 三包 customer, with the reason', z.strictObject({ reason: prose(2000) }), async () => {
@@ -681,7 +694,8 @@ const resubmit = claimStep(
   z.strictObject({ lines: z.array(z.strictObject({ lineNo: z.number().int().min(1).max(500), line: ClaimLineBody })).min(1).max(200) }),
   async (deps, id, body, _user, scope) => {
     const policy = await dealerPolicy(deps);
-    return repo(deps).resubmit(id, body.lines as Array<{ lineNo: number; line: ClaimLineInput }>, policy.dealer, new Date(), scope);
+    const calendar = await dealerCalendar(deps, policy, policy.dealer.resubmitWithin);
+    return repo(deps).resubmit(id, body.lines as Array<{ lineNo: number; line: ClaimLineInput }>, policy.dealer, new Date(), scope, calendar);
   },
 );
 
@@ -698,7 +712,7 @@ export async function runSettlementPeriod(deps: ApiDeps, user: User, input: unkn
   const body = parseBody(RunBody, input);
   const policy = await dealerPolicy(deps);
   const ids = await repo(deps).runSettlement(body.period, policy.dealer, new Date(), body.dealerId, user.id);
-  return Promise.all(ids.map(async (id) => (await repo(deps).settlement(id))!));
+  return Promise.all(ids.map(async (id) => (await repo(deps).settlement(id, ALL_ROWS))!));
 }
 
 const runSettlement = defineRoute(
@@ -803,12 +817,14 @@ const review = settlementStep(
   }),
   async (deps, id, body) => {
     const policy = await dealerPolicy(deps);
-    const within = LuxonDuration.fromISO(String(policy.dealer.settlementConfirmWithin)).toMillis();
-    const current = (await repo(deps).settlement(id))!;
+    const within = policy.dealer.settlementConfirmWithin;
+    const now = new Date();
+    const confirmDueAt = dealerDeadlineAt(now, within, await dealerCalendar(deps, policy, within), 'dealer.settlementConfirmWithin');
+    const current = (await repo(deps).settlement(id, ALL_ROWS))!;
     const corrections = body.corrections ?? [];
     const wrongCurrency = corrections.findIndex((c) => c.amount.currency !== current.total.currency);
     if (wrongCurrency >= 0) throw validationFailed([{ field: `corrections.${wrongCurrency}.amount.currency`, message: `must be ${current.total.currency}, the statement’s currency` }]);
-    const settlement = await repo(deps).review(id, body.holdLineIds, policy.dealer, new Date(), within, body.answer, corrections.map((c) => ({ claimLineId: c.claimLineId, amount: c.amount.amount })));
+    const settlement = await repo(deps).review(id, body.holdLineIds, policy.dealer, now, confirmDueAt, body.answer, corrections.map((c) => ({ claimLineId: c.claimLineId, amount: c.amount.amount })));
     await sendWriteOffNotice(deps, settlement);
     await startConfirmationWait(deps, settlement, policy);
     return settlement;

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
-import type { Scope } from '../../domain/access';
+import { ALL_ROWS, type Scope } from '../../domain/access';
 import {
   cardClock,
   cardDueDate,
@@ -33,11 +33,13 @@ import {
   type SaleFacts,
 } from './rules';
 import type { ServicePolicy } from '../../domain/policy';
+import type { BusinessCalendar } from '../../domain/calendar';
 import { ConflictError, NotFoundError, isDeadlock, isUniqueViolation } from '../../platform/db/errors';
 import { fromJson, insertedId, toJson, toRequiredDate, toDate } from '../../platform/db/mapping';
 import { whereInScope } from '../../platform/db/scope';
 import { CustomersRepository } from '../../installedBase/customers';
 import { DeadlinesRepository, type DealerRecordType } from '../../schedule/deadlines/repository';
+import { CalendarsRepository } from '../../schedule/calendars/repository';
 import { DevicesRepository } from '../../installedBase/devices';
 
 /**
@@ -347,7 +349,7 @@ export class DealerWarrantyRepository {
       );
       void dueOn;
       await openDeadline(this.db, 'dealer_sale', id, 'warranty_card', `Warranty card for ${input.deviceSerial}`, cardClock(input.saleDate, now, policy, policy.settlementTimeZone).dueAt);
-      return (await this.sale(id))!;
+      return (await this.sale(id, ALL_ROWS))!;
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictError(`device ${input.deviceSerial} has a sale on record already`, { field: 'deviceSerial' }, { cause: error });
       throw error;
@@ -362,7 +364,7 @@ export class DealerWarrantyRepository {
     });
   }
 
-  async sale(id: number, scope?: Scope): Promise<DealerSale | null> {
+  async sale(id: number, scope: Scope): Promise<DealerSale | null> {
     const row = (await whereInScope(this.db('dealer_sales').where({ id }), scope, { dealer: 'dealer_id' }).first()) as Row | undefined;
     return row ? toSale(row) : null;
   }
@@ -374,7 +376,7 @@ export class DealerWarrantyRepository {
   }
 
   /** Completes the card: in time, the warranty runs from the sale date; late, it is not recognised. */
-  async completeCard(id: number, cardDate: string, card: Record<string, unknown>, policy: ServicePolicy, scope?: Scope): Promise<DealerSale> {
+  async completeCard(id: number, cardDate: string, card: Record<string, unknown>, policy: ServicePolicy, scope: Scope): Promise<DealerSale> {
     return this.db.transaction(async (trx) => {
       const row = (await whereInScope(trx('dealer_sales').where({ id }), scope, { dealer: 'dealer_id' }).forUpdate().first()) as Row | undefined;
       if (!row) throw new NotFoundError(`no dealer sale ${id}`);
@@ -382,13 +384,15 @@ export class DealerWarrantyRepository {
       if (sale.cardCompletedOn) throw new StepRefused(`the card was completed on ${sale.cardCompletedOn}`);
       if (cardDate < sale.saleDate) throw new StepRefused('the card cannot be dated before the sale', 'cardDate');
       const status = cardStatus(sale.saleDate, cardDate, policy.dealer.warrantyCardWithin);
+      const length = policy.warranty.length;
+      const calendar = typeof length === 'string' ? null : await new CalendarsRepository(trx).load(policy.calendar);
       await trx('dealer_sales')
         .where({ id })
         .update({
           card_completed_on: cardDate,
           card: toJson(card),
           warranty: status === 'in_time' ? 'recognised' : 'not_recognised',
-          warranty_ends_on: status === 'in_time' ? warrantyEndDate(sale.saleDate, policy.warranty.length) : null,
+          warranty_ends_on: status === 'in_time' ? warrantyEndDate(sale.saleDate, length, calendar) : null,
         });
       await closeDeadline(trx, 'dealer_sale', id, 'warranty_card');
       return toSale((await trx('dealer_sales').where({ id }).first()) as Row);
@@ -453,7 +457,7 @@ export class DealerWarrantyRepository {
       await openDeadline(trx, 'dealer_task', taskId, 'dealer_task_clerk_check', `Sales clerk checks the dealer arranged ${input.deviceSerial}`, times.clerkCheckAt);
       return taskId;
     });
-    return (await this.task(id))!;
+    return (await this.task(id, ALL_ROWS))!;
   }
 
   /** Removes a task whose process could not start (and its deadline rows). */
@@ -464,7 +468,7 @@ export class DealerWarrantyRepository {
     });
   }
 
-  async task(id: number, scope?: Scope): Promise<DealerTask | null> {
+  async task(id: number, scope: Scope): Promise<DealerTask | null> {
     const row = (await whereInScope(this.db('dealer_tasks').where({ id }), scope, { dealer: 'dealer_id' }).first()) as Row | undefined;
     return row ? toTask(row) : null;
   }
@@ -482,7 +486,7 @@ export class DealerWarrantyRepository {
   }
 
   /** The dealer arranges the service (a visit time and what it will do); the arrangement deadline is met. */
-  async arrangeTask(id: number, visitAt: Date, arrangement: string, scope: Scope | undefined, now: Date): Promise<DealerTask> {
+  async arrangeTask(id: number, visitAt: Date, arrangement: string, scope: Scope, now: Date): Promise<DealerTask> {
     await this.db.transaction(async (trx) => {
       const row = (await whereInScope(trx('dealer_tasks').where({ id }), scope, { dealer: 'dealer_id' }).forUpdate().first('status')) as Row | undefined;
       if (!row) throw new NotFoundError(`no dealer task ${id}`);
@@ -495,19 +499,19 @@ export class DealerWarrantyRepository {
       await trx('dealer_tasks').where({ id }).update({ status: 'arranged', arranged_at: now, visit_at: visitAt, arrangement });
       await closeDeadline(trx, 'dealer_task', id, 'dealer_task_arrange');
     });
-    return (await this.task(id))!;
+    return (await this.task(id, ALL_ROWS))!;
   }
 
   /** The sales clerk's check: done once the dealer arranged the task (its deadline met). Idempotent. */
   async checkTask(id: number, note = '', now: Date = new Date()): Promise<DealerTask> {
-    const task = await this.task(id);
+    const task = await this.task(id, ALL_ROWS);
     if (!task) throw new NotFoundError(`no dealer task ${id}`);
     if (task.status !== 'arranged') throw new StepRefused('the dealer has not arranged the task: escalate to leadership');
     await this.db.transaction(async (trx) => {
       await trx('dealer_tasks').where({ id }).whereNull('checked_at').update({ checked_at: now, check_note: note });
       await closeDeadline(trx, 'dealer_task', id, 'dealer_task_clerk_check');
     });
-    return (await this.task(id))!;
+    return (await this.task(id, ALL_ROWS))!;
   }
 
   // --- Claims -----------------------------------------------------------------------------------
@@ -580,10 +584,10 @@ export class DealerWarrantyRepository {
       );
       return claimId;
     });
-    return (await this.claim(id))!;
+    return (await this.claim(id, ALL_ROWS))!;
   }
 
-  async claim(id: number, scope?: Scope, db: Knex = this.db): Promise<Claim | null> {
+  async claim(id: number, scope: Scope, db: Knex = this.db): Promise<Claim | null> {
     const row = (await whereInScope(db('claims').where({ id }), scope, { dealer: 'dealer_id' }).first()) as Row | undefined;
     if (!row) return null;
     const lines = ((await db('claim_lines').where({ claim_id: id }).orderBy('line_no')) as Row[]).map(toLine);
@@ -627,7 +631,7 @@ export class DealerWarrantyRepository {
   private async lockClaim(trx: Knex.Transaction, id: number, states: ClaimStatus[] = ['in_review']): Promise<Claim> {
     const row = (await trx('claims').where({ id }).forUpdate().first('id')) as Row | undefined;
     if (!row) throw new NotFoundError(`no claim ${id}`);
-    const claim = (await this.claim(id, undefined, trx))!;
+    const claim = (await this.claim(id, ALL_ROWS, trx))!;
     if (!states.includes(claim.status)) throw new StepRefused(`the claim is ${claim.status.replace('_', ' ')}`);
     return claim;
   }
@@ -652,7 +656,7 @@ export class DealerWarrantyRepository {
       if (num(awaited.n) === 0) await closeDeadline(trx, 'claim', id, 'old_part_return');
       await trx('claims').where({ id }).update({ updated_at: new Date() });
     });
-    return (await this.claim(id))!;
+    return (await this.claim(id, ALL_ROWS))!;
   }
 
   async recordAppraisal(id: number, appraisals: Array<{ lineNo: number; appraisal: Appraisal }>): Promise<Claim> {
@@ -664,7 +668,7 @@ export class DealerWarrantyRepository {
         await trx('claim_lines').where({ claim_id: id, line_no: lineNo }).update({ appraisal });
       }
     });
-    return (await this.claim(id))!;
+    return (await this.claim(id, ALL_ROWS))!;
   }
 
   async recordAudit(id: number, note: string, at: Date): Promise<Claim> {
@@ -674,7 +678,7 @@ export class DealerWarrantyRepository {
       if (claim.auditedAt) throw new StepRefused('the claim has been audited already');
       await trx('claims').where({ id }).update({ audited_at: at, audit_note: note, updated_at: at });
     });
-    return (await this.claim(id))!;
+    return (await this.claim(id, ALL_ROWS))!;
   }
 
   /**
@@ -714,7 +718,7 @@ export class DealerWarrantyRepository {
 
   /** What the claim's timers need: its status, when it was sent back, and whether a part is still awaited. */
   async claimTimerFacts(id: number): Promise<{ status: ClaimStatus; sentBackAt: string | null; partsOutstanding: boolean }> {
-    const claim = await this.claim(id);
+    const claim = await this.claim(id, ALL_ROWS);
     if (!claim) throw new NotFoundError(`no claim ${id}`);
     const partsOutstanding = claim.lines.some((l) => l.input.kind === 'part' && !l.receivedOn && (l.status === 'open' || l.status === 'sent_back'));
     return { status: claim.status, sentBackAt: claim.sentBackAt?.toISOString() ?? null, partsOutstanding };
@@ -777,16 +781,17 @@ export class DealerWarrantyRepository {
       }
       await this.closeIfDecided(trx, id);
     });
-    return (await this.claim(id))!;
+    return (await this.claim(id, ALL_ROWS))!;
   }
 
   /** The dealer amends the lines sent back (same kinds, new figures) and resubmits, once, in time. */
-  async resubmit(id: number, amended: Array<{ lineNo: number; line: ClaimLineInput }>, policy: ServicePolicy['dealer'], now: Date, scope?: Scope): Promise<Claim> {
+  /** `calendar`: the business calendar a window in working days is counted on (null for an ISO window). */
+  async resubmit(id: number, amended: Array<{ lineNo: number; line: ClaimLineInput }>, policy: ServicePolicy['dealer'], now: Date, scope: Scope, calendar: BusinessCalendar | null = null): Promise<Claim> {
     await this.db.transaction(async (trx) => {
       const visible = (await whereInScope(trx('claims').where({ id }), scope, { dealer: 'dealer_id' }).first('id')) as Row | undefined;
       if (!visible) throw new NotFoundError(`no claim ${id}`);
       const claim = await this.lockClaim(trx, id, ['sent_back']);
-      const refusal = resubmitRefusal(claim.sentBackAt ?? now, now, claim.resubmissions, policy.resubmitWithin);
+      const refusal = resubmitRefusal(claim.sentBackAt ?? now, now, claim.resubmissions, policy.resubmitWithin, calendar);
       if (refusal) throw new StepRefused(refusal);
       const saleRow = (await trx('dealer_sales').where({ device_serial: claim.deviceSerial }).first('model')) as Row | undefined;
       const limits = await this.limitsFor(trx, saleRow ? String(saleRow.model) : null, policy);
@@ -806,7 +811,7 @@ export class DealerWarrantyRepository {
       }
       await trx('claims').where({ id }).update({ status: 'in_review', resubmissions: claim.resubmissions + 1, updated_at: now });
     });
-    return (await this.claim(id))!;
+    return (await this.claim(id, ALL_ROWS))!;
   }
 
   // --- Settlement -------------------------------------------------------------------------------
@@ -866,7 +871,7 @@ export class DealerWarrantyRepository {
     await trx('settlements').where({ id }).update({ total_minor: num(sum.total ?? 0), updated_at: new Date() });
   }
 
-  async settlement(id: number, scope?: Scope): Promise<Settlement | null> {
+  async settlement(id: number, scope: Scope): Promise<Settlement | null> {
     const row = (await whereInScope(this.db('settlements').where({ id }), scope, { dealer: 'dealer_id' }).first()) as Row | undefined;
     if (!row) return null;
     return { ...toSettlementHead(row), lines: (await this.settlementLines([id])).get(id) ?? [] };
@@ -898,7 +903,7 @@ export class DealerWarrantyRepository {
     return heads.map((head) => ({ ...head, lines: lines.get(head.id) ?? [] }));
   }
 
-  private async lockSettlement(trx: Knex.Transaction, id: number, scope: Scope | undefined, states: SettlementStatus[]): Promise<Row> {
+  private async lockSettlement(trx: Knex.Transaction, id: number, scope: Scope, states: SettlementStatus[]): Promise<Row> {
     const row = (await whereInScope(trx('settlements').where({ id }), scope, { dealer: 'dealer_id' }).forUpdate().first()) as Row | undefined;
     if (!row) throw new NotFoundError(`no settlement ${id}`);
     if (!states.includes(row.status as SettlementStatus)) throw new StepRefused(`the statement is ${String(row.status)}`);
@@ -908,13 +913,13 @@ export class DealerWarrantyRepository {
   /**
    * Finance's review: held lines leave the statement (they go to the next period's), corrected lines
    * take their new amount (at most what was claimed); the rest is sent to the dealer, whose
-   * confirmation falls due `confirmWithinMs` later. On a disputed statement the review is finance's
+   * confirmation falls due at `confirmDueAt` (`dealer.settlementConfirmWithin` after `now`, see `dealerDeadlineAt`). On a disputed statement the review is finance's
    * answer, with a reason: corrections or held lines make a new version the dealer confirms again;
    * none stands firm (the same version, sent again).
    */
-  async review(id: number, holdClaimLineIds: number[], policy: ServicePolicy['dealer'], now: Date, confirmWithinMs: number, answer?: string, corrections: Array<{ claimLineId: number; amount: number }> = []): Promise<Settlement> {
+  async review(id: number, holdClaimLineIds: number[], policy: ServicePolicy['dealer'], now: Date, confirmDueAt: Date, answer?: string, corrections: Array<{ claimLineId: number; amount: number }> = []): Promise<Settlement> {
     await this.db.transaction(async (trx) => {
-      const row = await this.lockSettlement(trx, id, undefined, ['review', 'disputed']);
+      const row = await this.lockSettlement(trx, id, ALL_ROWS, ['review', 'disputed']);
       const changesLines = holdClaimLineIds.length > 0 || corrections.length > 0;
       if (row.status === 'disputed') {
         if (!answer?.trim()) throw new StepRefused('the dealer disputed the statement: answer the dispute', 'answer');
@@ -933,12 +938,12 @@ export class DealerWarrantyRepository {
         await trx('settlement_lines').where({ id: num(line.id) }).update({ amount_minor: correction.amount });
       }
       await this.retotal(trx, id);
-      const dueAt = new Date(now.getTime() + confirmWithinMs);
+      const dueAt = confirmDueAt;
       await trx('settlements').where({ id }).update({ status: 'sent', confirm_due_at: dueAt, updated_at: now });
       await openDeadline(trx, 'settlement', id, 'settlement_confirm', `Dealer confirms statement ${id}`, dueAt, settlementConfirmKey(dueAt));
       void policy;
     });
-    return (await this.settlement(id))!;
+    return (await this.settlement(id, ALL_ROWS))!;
   }
 
   /** The dealer disputes the statement: a reason, and the lines it disputes (each on this statement). */
@@ -951,7 +956,7 @@ export class DealerWarrantyRepository {
       await trx('settlements').where({ id }).update({ status: 'disputed', dispute_reason: reason, dispute_lines: toJson(claimLineIds), updated_at: now });
       await new DeadlinesRepository(trx).closeAll(settlementConfirmWorkflowId(id), 'met', now);
     });
-    return (await this.settlement(id))!;
+    return (await this.settlement(id, ALL_ROWS))!;
   }
 
   /** The dealer confirms; the total is posted to the ledger in the same transaction. */
@@ -963,7 +968,7 @@ export class DealerWarrantyRepository {
       await new DeadlinesRepository(trx).closeAll(settlementConfirmWorkflowId(id), 'met', now);
       await this.insertLedgerEntry(trx, id, now);
     });
-    return (await this.settlement(id))!;
+    return (await this.settlement(id, ALL_ROWS))!;
   }
 
   /**

@@ -4,7 +4,8 @@
  * local dates `YYYY-MM-DD` counted in calendar days; money is integer minor units (domain/money.ts).
  */
 import { DateTime, Duration as LuxonDuration } from 'luxon';
-import type { Duration } from '../../domain/duration';
+import { addDuration, durationLabel, type Duration } from '../../domain/duration';
+import { addWorkingDays, type BusinessCalendar } from '../../domain/calendar';
 import type { Money } from '../../domain/money';
 
 // ---------------------------------------------------------------------------------------------
@@ -27,6 +28,21 @@ function calendarDuration(duration: Duration, field: string): LuxonDuration {
   if (!parsed.isValid) throw new RangeError(`${field} must be an ISO-8601 duration, got '${duration}'`);
   return parsed;
 }
+
+/**
+ * An instant a dealer deadline falls due, `duration` after `from`. An ISO duration counts in UTC
+ * calendar arithmetic (P30D is thirty days later, to the second); working days end at the close of
+ * the n-th working day on the business calendar, as every process's working-day deadline does
+ * (domain/duration.ts `addDuration`). Working days need the calendar; without it this throws.
+ */
+export function dealerDeadlineAt(from: Date, duration: Duration, calendar: BusinessCalendar | null, field: string): Date {
+  if (typeof duration === 'string') return DateTime.fromJSDate(from, { zone: 'UTC' }).plus(calendarDuration(duration, field)).toJSDate();
+  if (!calendar) throw new RangeError(`${field}: working days are counted on the business calendar, and none was given`);
+  return addDuration(from, duration, calendar);
+}
+
+/** A duration as a record's reason shows it: the ISO text as written, or '5 working days'. */
+export const durationText = (duration: Duration): string => (typeof duration === 'string' ? duration : durationLabel(duration, 'en'));
 
 export function addToLocalDate(date: string, duration: Duration, field = 'duration'): string {
   return isoDate(localDate(date).plus(calendarDuration(duration, field)));
@@ -57,9 +73,27 @@ export function cardReminderDates(saleDate: string, remindersAt: readonly Durati
   return [...new Set(remindersAt.map((at) => addToLocalDate(saleDate, at, 'dealer.warrantyCardRemindersAt')))].filter((date) => date < due).sort();
 }
 
-/** A dealer-sold device's warranty starts on the sale date and lasts `length`: the last day it is in force. */
-export function warrantyEndDate(saleDate: string, length: Duration): string {
+/**
+ * A dealer-sold device's warranty starts on the sale date and lasts `length`: the last day it is in
+ * force. A length in working days ends with the n-th working day after the sale date on `calendar`
+ * (as a project's warranty does, domain `warrantyPeriod`).
+ */
+export function warrantyEndDate(saleDate: string, length: Duration, calendar: BusinessCalendar | null = null): string {
+  if (typeof length !== 'string') {
+    if (!calendar) throw new RangeError('warranty.length: working days are counted on the business calendar, and none was given');
+    return addWorkingDays(localDate(saleDate, 'saleDate').toISODate()!, length.workingDays, calendar);
+  }
   return isoDate(localDate(saleDate).plus(calendarDuration(length, 'warranty.length')).minus({ days: 1 }));
+}
+
+/** Noon of a local date in `timeZone`: an instant safely inside that day, to count working days from. */
+export function middayOf(date: string, timeZone: string): Date {
+  return new Date(startOfLocalDay(date, timeZone).getTime() + 12 * 3_600_000);
+}
+
+/** The local date a deadline closes in `timeZone`: one at exactly local midnight closes the day before. */
+export function dayClosedBy(closesAt: Date, timeZone: string): string {
+  return isoDate(DateTime.fromJSDate(new Date(closesAt.getTime() - 1), { zone: timeZone }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -302,11 +336,14 @@ export function judgeDecision(state: LineState, decision: LineDecision, limits: 
   return { approved: decision.amount };
 }
 
-/** A claim sent back may be amended and resubmitted once, within `dealer.resubmitWithin` of the send-back. */
-export function resubmitRefusal(sentBackAt: Date, now: Date, resubmissions: number, within: Duration): string | null {
+/**
+ * A claim sent back may be amended and resubmitted once, within `dealer.resubmitWithin` of the
+ * send-back; a window in working days is counted on `calendar`.
+ */
+export function resubmitRefusal(sentBackAt: Date, now: Date, resubmissions: number, within: Duration, calendar: BusinessCalendar | null = null): string | null {
   if (resubmissions >= 1) return 'a claim may be resubmitted only once';
-  const deadline = DateTime.fromJSDate(sentBackAt, { zone: 'UTC' }).plus(calendarDuration(within, 'dealer.resubmitWithin'));
-  if (now.getTime() > deadline.toMillis()) return `the resubmission window closed at ${deadline.toISO()}`;
+  const deadline = dealerDeadlineAt(sentBackAt, within, calendar, 'dealer.resubmitWithin');
+  if (now.getTime() > deadline.getTime()) return `the resubmission window closed at ${DateTime.fromJSDate(deadline, { zone: 'UTC' }).toISO()}`;
   return null;
 }
 

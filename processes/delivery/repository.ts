@@ -138,8 +138,8 @@ export const PROJECT_SCOPE_COLUMNS: ScopeColumns = { customer: 'customer_id', ma
 
 export interface ProjectListFilter {
   stage?: ProjectStage;
-  /** Only the projects this scope admits (domain/access.ts); all when absent. */
-  scope?: Scope;
+  /** Only the projects this scope admits (domain/access.ts); `ALL_ROWS` for every project. */
+  scope: Scope;
   limit?: number;
   offset?: number;
 }
@@ -499,7 +499,7 @@ export class ProjectsRepository {
   }
 
   /** Oldest first; at most 1000 a page (100 unless asked). */
-  async list(filter: ProjectListFilter = {}): Promise<Project[]> {
+  async list(filter: ProjectListFilter): Promise<Project[]> {
     const limit = Math.min(Math.max(Math.trunc(filter.limit ?? DEFAULT_PAGE), 1), MAX_PAGE);
     const offset = Math.max(Math.trunc(filter.offset ?? 0), 0);
     const query = this.db('projects').orderBy('id').limit(limit).offset(offset);

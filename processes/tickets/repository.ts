@@ -127,7 +127,8 @@ function fromRow(row: Row): Ticket {
 }
 
 export interface TicketFilter {
-  scope?: Scope;
+  /** Only the tickets this scope admits (domain/access.ts); `ALL_ROWS` for every ticket. */
+  scope: Scope;
   status?: TicketStatus[];
   assigneeUserId?: number | null;
   customerId?: number;
@@ -177,7 +178,7 @@ export class TicketsRepository {
     return row ? fromRow(row) : null;
   }
 
-  async list(filter: TicketFilter = {}): Promise<Ticket[]> {
+  async list(filter: TicketFilter): Promise<Ticket[]> {
     let query = whereInScope(this.db('tickets').select('id'), filter.scope, TICKET_SCOPE_COLUMNS);
     if (filter.status) query = query.whereIn('status', filter.status);
     if (filter.assigneeUserId === null) query = query.whereNull('assignee_user_id');

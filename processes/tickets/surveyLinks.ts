@@ -1,6 +1,6 @@
-import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { insertedId, toDate, toRequiredDate } from '../../platform/db/mapping';
+import { hashToken, randomToken } from '../../platform/tokens';
 
 /** Survey links of closed tickets (migration 0017): only each token's sha256 is stored. */
 
@@ -17,11 +17,10 @@ export interface SurveyLink {
 
 /** A new random link token (256 bits, URL-safe) and the hash that is stored in its place. */
 export function newSurveyToken(): { token: string; hash: string } {
-  const token = crypto.randomBytes(32).toString('base64url');
-  return { token, hash: surveyTokenHash(token) };
+  const token = randomToken();
+  return { token, hash: hashToken(token) };
 }
 
-export const surveyTokenHash = (token: string): string => crypto.createHash('sha256').update(token, 'utf8').digest('hex');
 
 type Row = Record<string, unknown>;
 
@@ -56,7 +55,7 @@ export class TicketSurveyLinksRepository {
   async byToken(token: string): Promise<SurveyLink | null> {
     // Only well-formed tokens are looked up: anything else cannot be one of ours.
     if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
-    const row = (await this.db('ticket_survey_links').where({ token_hash: surveyTokenHash(token) }).first()) as Row | undefined;
+    const row = (await this.db('ticket_survey_links').where({ token_hash: hashToken(token) }).first()) as Row | undefined;
     return row ? fromRow(row) : null;
   }
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { toRequiredDate } from '../../platform/db/mapping';
-import { generateToken, hashToken } from '../../people/repository';
+import { generateToken, hashToken } from '../../platform/tokens';
 
 /** An engineer's calendar feed token: one live token per user, stored as its hash. */
 export class CalendarFeedsRepository {

@@ -14,10 +14,12 @@ import { DEFAULT_POLICY } from '../../domain/policy';
 import { ProjectsRepository } from '../../processes/delivery/repository';
 import { TicketsRepository } from '../../processes/tickets/repository';
 import { CareRepository } from '../../processes/care/repository';
-import { generateToken, UsersRepository } from '../../people/repository';
+import { UsersRepository } from '../../people/repository';
+import { generateToken } from '../../platform/tokens';
 import { ROLES, type Role } from '../../domain/access';
 import { startTestSystem, type TestSystem } from '../support/services';
 import { SECONDS_POLICY, uniqueContractNo } from '../support/projectHarness';
+import { ALL_ROWS } from '../../domain/access';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -289,8 +291,8 @@ describe('authorization matrix: every route × every role × own and other recor
       const times = { dueAt: due, windowStart: due, windowEnd: due, remindAt: due };
       await care.insertVisit({ id: plan.id, customerId: project.customerId, projectId: project.id }, { taskKey: 'inspection:1', kind: 'inspection', ...times, assigneeUserId: assignee }, new Date());
       await care.insertCall({ id: plan.id, customerId: project.customerId, projectId: project.id }, { taskKey: 'call:1', kind: 'call', ...times, assigneeUserId: null }, new Date());
-      const [visit] = await care.listVisits({ planId: plan.id, now: new Date() });
-      const [careCall] = await care.listCalls({ planId: plan.id, now: new Date() });
+      const [visit] = await care.listVisits({ planId: plan.id, now: new Date(), scope: ALL_ROWS });
+      const [careCall] = await care.listCalls({ planId: plan.id, now: new Date(), scope: ALL_ROWS });
       const contact = (await knex('customer_contacts').where({ customer_id: project.customerId }).first('id')) as { id: number };
       await knex('deadlines').insert({ workflow_id: plan.workflowId, deadline_key: 'care:matrix', record_type: 'care_plan', record_id: plan.id, kind: 'care_visit', description: 'matrix visit due', due_at: due, status: 'open', opened_at: new Date(), provisional: false });
       Object.assign(target, { carePlan: plan.id, visit: visit!.id, call: careCall!.id, contact: Number(contact.id) });

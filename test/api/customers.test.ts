@@ -2,7 +2,8 @@
 import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
 import { apiModules } from '../../api/index';
 import { CustomersRepository } from '../../installedBase/customers';
-import { generateToken, UsersRepository } from '../../people/repository';
+import { UsersRepository } from '../../people/repository';
+import { generateToken } from '../../platform/tokens';
 import { startTestSystem, type TestSystem } from '../support/services';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,7 +1,8 @@
 import type express from 'express';
 import { createApp, settleBackgroundWork, startApiServer, type ApiDeps, type ApiServer } from '../../platform/http';
 import { AuditRepository, type AuditEntry } from '../../platform/db/audit';
-import { generateToken, UsersRepository } from '../../people/repository';
+import { UsersRepository } from '../../people/repository';
+import { generateToken } from '../../platform/tokens';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
 export interface CallOptions {

@@ -3,7 +3,8 @@ import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from 
 import { apiModules } from '../../api/index';
 import { visitsCalendar } from '../../schedule/calendars/visitFeed';
 import { CustomersRepository } from '../../installedBase/customers';
-import { generateToken, UsersRepository } from '../../people/repository';
+import { UsersRepository } from '../../people/repository';
+import { generateToken } from '../../platform/tokens';
 import { startTestSystem, type TestSystem } from '../support/services';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -16,6 +16,7 @@ import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { ConsoleVisitor } from '../support/consoleVisitor';
 import { createTestDatabase, type TestDatabase } from '../support/db';
+import { ALL_ROWS } from '../../domain/access';
 
 let db: TestDatabase;
 let server: ApiServer;
@@ -83,9 +84,9 @@ beforeAll(async () => {
   await care.insertVisit(ref, task('inspection:0', 'inspection', new Date(now.getTime() - 30 * DAY), ids.engineer!), now);
   await care.patchVisit(plan.id, 'inspection:0', { status: 'done', doneAt: new Date('2026-03-02T02:00:00Z'), reportDueAt: new Date('2026-03-05T02:00:00Z'), outcome: { checklist: { earthing: true, dustRemoval: false, operatingState: 'attention', customerFeedback: 'image slow at times', fixesDone: 'reseated the detector cable' }, findings: ['cooling fan noisy'], openItems: ['replace the cooling fan'], carriedItems: [], signature: { name: 'Wang Fang' } } }, now);
   await care.insertCall(ref, task('call:1', 'call', new Date(now.getTime() + 60_000), null), now);
-  const visits = await care.listVisits({ planId: plan.id, now });
+  const visits = await care.listVisits({ planId: plan.id, now, scope: ALL_ROWS });
   for (const v of visits) ids[v.taskKey] = v.id;
-  ids.call = (await care.listCalls({ planId: plan.id, now }))[0]!.id;
+  ids.call = (await care.listCalls({ planId: plan.id, now, scope: ALL_ROWS }))[0]!.id;
   // A low score's follow-up, open: the plan page offers to close it.
   await care.addFollowUp(plan.id, { key: 'call:0:low-score', customerId: hospital.id, reason: 'low_score', summary: 'scored 2', dueAt: new Date(now.getTime() + DAY) }, now);
   ids.followUp = (await care.followUps(plan.id))[0]!.id;

@@ -19,6 +19,7 @@ import type { Role } from '../../domain/access';
 import { resolvePolicy } from '../../domain/policy';
 import { ConsoleVisitor } from '../support/consoleVisitor';
 import { createTestDatabase, type TestDatabase } from '../support/db';
+import { ALL_ROWS } from '../../domain/access';
 
 let db: TestDatabase;
 let server: ApiServer;
@@ -94,8 +95,8 @@ beforeAll(async () => {
   await care.insertVisit(ref, { taskKey: 'inspection:1', kind: 'inspection', ...times, assigneeUserId: userIds['engineer (assigned)']! }, now);
   await care.insertCall(ref, { taskKey: 'call:1', kind: 'call', ...times, assigneeUserId: null }, now);
   ids.plan = plan.id;
-  ids.visit = (await care.listVisits({ planId: plan.id, now }))[0]!.id;
-  ids.call = (await care.listCalls({ planId: plan.id, now }))[0]!.id;
+  ids.visit = (await care.listVisits({ planId: plan.id, now, scope: ALL_ROWS }))[0]!.id;
+  ids.call = (await care.listCalls({ planId: plan.id, now, scope: ALL_ROWS }))[0]!.id;
   const app = createApp({ knex, routers: apiModules });
   app.use(createConsole({ knex }));
   server = await startApiServer(app, 0, '127.0.0.1');

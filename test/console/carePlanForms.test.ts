@@ -14,6 +14,7 @@ import { carePlan } from '../../workflows';
 import { carePlanWorkflowId, type CarePlanInput } from '../../processes/care/messages';
 import { ConsoleVisitor } from '../support/consoleVisitor';
 import { startTestSystem, type TestSystem } from '../support/services';
+import { ALL_ROWS } from '../../domain/access';
 
 /** A first call within the minute, so a low score can open a follow-up during the test. */
 const POLICY: PolicyOverride = {
@@ -72,7 +73,7 @@ beforeAll(async () => {
     visitors[key] = new ConsoleVisitor(server.url);
     expect((await visitors[key]!.signIn(token)).status).toBe(303);
   }
-  await poll('the first call', async () => ((await care.listCalls({ planId, now: new Date() })).length >= 1 ? true : undefined));
+  await poll('the first call', async () => ((await care.listCalls({ planId, now: new Date(), scope: ALL_ROWS })).length >= 1 ? true : undefined));
 });
 
 afterAll(async () => {
@@ -83,10 +84,10 @@ afterAll(async () => {
 });
 
 it('adds an extra visit, due when the form says in the customer’s zone', async () => {
-  const before = (await care.listVisits({ planId, now: new Date() })).length;
+  const before = (await care.listVisits({ planId, now: new Date(), scope: ALL_ROWS })).length;
   const answer = await send('manager', `/care-plans/${planId}/steps/extra-visit`, { dueAt: '2030-05-01T09:00', reason: 'escort inspection before the congress' });
   expect([answer.status, answer.headers.get('location')]).toEqual([303, `/care-plans/${planId}?done=extra-visit`]);
-  const visits = await care.listVisits({ planId, now: new Date() });
+  const visits = await care.listVisits({ planId, now: new Date(), scope: ALL_ROWS });
   expect(visits).toHaveLength(before + 1);
   const extra = visits.find((v) => v.kind === 'extra')!;
   // 09:00 in the customer's zone (Asia/Shanghai).
@@ -106,7 +107,7 @@ it('adds a maintenance contract, after showing the workflow’s own check beside
 });
 
 it('closes the follow-up a low call score opened, with its outcome', async () => {
-  const [call] = await care.listCalls({ planId, now: new Date() });
+  const [call] = await care.listCalls({ planId, now: new Date(), scope: ALL_ROWS });
   const scored = await send('desk', `/calls/${call!.id}/steps/complete`, { 'answers.usage': 'daily', 'answers.mastery': 'yes', satisfaction: '2' });
   expect(scored.status).toBe(303);
   const followUp = await poll('the follow-up', async () => (await care.followUps(planId)).find((f) => f.status === 'open'));

@@ -7,14 +7,14 @@ import { SESSION_COOKIE } from '../../platform/console/session';
 import { createRenderer } from '../../platform/console/views';
 import { validationFailed } from '../../platform/http/errors';
 import { ConsoleSessionsRepository } from '../../people/sessions';
-import { hashToken } from '../../people/repository';
+import { generateToken, hashToken } from '../../platform/tokens';
 import { ConsoleVisitor } from '../support/consoleVisitor';
 import { ContractsRepository } from '../../installedBase/contracts';
 import { CustomersRepository } from '../../installedBase/customers';
 import { DevicesRepository } from '../../installedBase/devices';
 import { ProjectAccessRepository } from '../../processes/delivery/projectAccess';
 import { ProjectsRepository, type Project } from '../../processes/delivery/repository';
-import { generateToken, UsersRepository } from '../../people/repository';
+import { UsersRepository } from '../../people/repository';
 import { PROJECT_STAGES, type ProjectStage } from '../../processes/delivery/rules';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 

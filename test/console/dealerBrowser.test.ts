@@ -21,6 +21,7 @@ import { UsersRepository } from '../../people/repository';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import { smokePages, type SmokeOptions } from '../support/consoleSmoke';
 import { startTestSystem, type TestSystem } from '../support/services';
+import { ALL_ROWS } from '../../domain/access';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -91,7 +92,7 @@ beforeAll(async () => {
   const terms = { ...DEFAULT_POLICY.dealer, auditSampleRate: 0 };
   await warranty.putModelReference('M1', [{ partNo: 'P-100' }], [{ operation: 'replace-pump', standardHundredths: 150 }]);
   const sale = await warranty.createSale({ dealerId: dealerA, deviceSerial: `SN-BR-${process.pid}`, model: 'M1', saleDate: today(), customerName: 'Zhang San' }, terms, new Date());
-  await warranty.completeCard(sale.id, today(), {}, DEFAULT_POLICY);
+  await warranty.completeCard(sale.id, today(), {}, DEFAULT_POLICY, ALL_ROWS);
   const claim = await warranty.submitClaim({ dealerId: dealerA, deviceSerial: sale.deviceSerial, faultCode: 'E1', repairDate: today(), workDone: 'pump replaced', lines: [{ kind: 'travel', amount: { amount: 20000, currency: 'CNY' } }, { kind: 'other', amount: { amount: 550, currency: 'CNY' }, description: 'cleaning' }] }, terms, 1, new Date(), today());
   await warranty.decide(claim.id, [{ lineNo: 1, decision: { kind: 'approve' } }, { lineNo: 2, decision: { kind: 'approve' } }], terms, 1, new Date());
   saleA = sale.id;

@@ -19,6 +19,7 @@ import { DEFAULT_POLICY } from '../../domain/policy';
 import { previousPeriod } from '../../processes/dealer/settlement/dealerSettlement.workflow';
 import { ConsoleVisitor } from '../support/consoleVisitor';
 import { startTestSystem, type TestSystem } from '../support/services';
+import { ALL_ROWS } from '../../domain/access';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -86,7 +87,7 @@ beforeAll(async () => {
   for (const mark of ['A', 'B'] as const) {
     const dealerId = dealerIds[mark];
     const sale = await warranty.createSale({ dealerId, deviceSerial: `SN-ISO${mark}-1`, model: 'M-ISO', saleDate: day(-50), customerName: `Customer ISO${mark}` }, terms, new Date());
-    await warranty.completeCard(sale.id, day(-49), {}, DEFAULT_POLICY);
+    await warranty.completeCard(sale.id, day(-49), {}, DEFAULT_POLICY, ALL_ROWS);
     const pendingSale = await warranty.createSale({ dealerId, deviceSerial: `SN-ISO${mark}-2`, model: 'M-ISO', saleDate: day(-15), customerName: `Customer ISO${mark}` }, terms, new Date());
     const claim = await warranty.submitClaim(
       {
@@ -106,7 +107,7 @@ beforeAll(async () => {
     await knex('claim_lines').where({ claim_id: claim.id }).whereNotNull('decided_at').update({ decided_at: new Date(Date.now() - 40 * 86_400_000) });
     // Decided before the end of last month: last month's statement freezes them.
     const [settlement] = await warranty.runSettlement(period, terms, new Date(), dealerId);
-    await warranty.review(settlement!, [], terms, new Date(), 10 * 86_400_000);
+    await warranty.review(settlement!, [], terms, new Date(), new Date(Date.now() + 10 * 86_400_000));
     const task = await warranty.createTask({ dealerId, deviceSerial: `SN-ISO${mark}-T`, customerName: `Customer ISO${mark}`, request: `visit ISO${mark}` }, terms, 1, new Date());
     records[mark] = { sale: sale.id, pendingSale: pendingSale.id, claim: claim.id, task: task.id, settlement: settlement! };
   }

@@ -15,6 +15,7 @@ import { UsersRepository } from '../../people/repository';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import { ConsoleVisitor } from '../support/consoleVisitor';
 import { startTestSystem, type TestSystem } from '../support/services';
+import { ALL_ROWS } from '../../domain/access';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -61,7 +62,7 @@ beforeAll(async () => {
   const terms = { ...DEFAULT_POLICY.dealer, auditSampleRate: 0 };
   await warranty.putModelReference('M1', [{ partNo: 'P-100' }], [{ operation: 'replace-pump', standardHundredths: 150 }]);
   const sale = await warranty.createSale({ dealerId: dealerA, deviceSerial: 'SN-PAGES-1', model: 'M1', saleDate: today(), customerName: 'Zhang San' }, terms, new Date());
-  await warranty.completeCard(sale.id, today(), {}, DEFAULT_POLICY);
+  await warranty.completeCard(sale.id, today(), {}, DEFAULT_POLICY, ALL_ROWS);
   const claim = await warranty.submitClaim(
     {
       dealerId: dealerA,

@@ -1,7 +1,8 @@
 import { ConflictError } from '../../platform/db/errors';
 import { rollbackAll, migrateLatest } from '../../platform/db/migrations';
 import { AuditRepository } from '../../platform/db/audit';
-import { BOOTSTRAP_ADMIN_EMAIL, hashToken, UsersRepository } from '../../people/repository';
+import { BOOTSTRAP_ADMIN_EMAIL, UsersRepository } from '../../people/repository';
+import { hashToken } from '../../platform/tokens';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 
 describe.each(testDatabaseKinds())('access repositories on %s', (kind) => {

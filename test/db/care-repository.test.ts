@@ -1,6 +1,7 @@
 import { CareRepository } from '../../processes/care/repository';
 import { CustomersRepository } from '../../installedBase/customers';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
+import { ALL_ROWS } from '../../domain/access';
 
 const at = (iso: string) => new Date(iso);
 
@@ -57,21 +58,21 @@ describe.each(testDatabaseKinds())('care repository on %s', (kind) => {
     await care.insertCall(ref, task('call:1', '2026-02-28T02:00:00Z', '2026-03-04T00:00:00Z'), now);
 
     const keys = (rows: { taskKey: string; customerId: number }[]) => rows.map((r) => `${r.customerId === customerId ? 'own' : 'other'}:${r.taskKey}`);
-    expect(keys(await care.listVisits({ now }))).toEqual(['own:inspection:1', 'own:inspection:2', 'other:inspection:1']);
-    expect(keys(await care.listVisits({ now, status: 'overdue' }))).toEqual(['own:inspection:1']);
-    expect(keys(await care.listVisits({ now, status: 'due' }))).toEqual(['own:inspection:2', 'other:inspection:1']);
-    expect(keys(await care.listVisits({ now, assigneeUserId: 41 }))).toEqual(['own:inspection:1', 'other:inspection:1']);
-    expect(keys(await care.listVisits({ now, dueBefore: at('2026-03-01T00:00:00Z') }))).toEqual(['own:inspection:1']);
-    expect(keys(await care.listVisits({ now, customerIds: [otherCustomerId] }))).toEqual(['other:inspection:1']);
-    expect(keys(await care.listVisits({ now, customerId, planId: plan.id }))).toEqual(['own:inspection:1', 'own:inspection:2']);
+    expect(keys(await care.listVisits({ now, scope: ALL_ROWS }))).toEqual(['own:inspection:1', 'own:inspection:2', 'other:inspection:1']);
+    expect(keys(await care.listVisits({ now, status: 'overdue', scope: ALL_ROWS }))).toEqual(['own:inspection:1']);
+    expect(keys(await care.listVisits({ now, status: 'due', scope: ALL_ROWS }))).toEqual(['own:inspection:2', 'other:inspection:1']);
+    expect(keys(await care.listVisits({ now, assigneeUserId: 41, scope: ALL_ROWS }))).toEqual(['own:inspection:1', 'other:inspection:1']);
+    expect(keys(await care.listVisits({ now, dueBefore: at('2026-03-01T00:00:00Z'), scope: ALL_ROWS }))).toEqual(['own:inspection:1']);
+    expect(keys(await care.listVisits({ now, customerIds: [otherCustomerId], scope: ALL_ROWS }))).toEqual(['other:inspection:1']);
+    expect(keys(await care.listVisits({ now, customerId, planId: plan.id, scope: ALL_ROWS }))).toEqual(['own:inspection:1', 'own:inspection:2']);
 
-    const [call] = await care.listCalls({ now, planId: plan.id });
+    const [call] = await care.listCalls({ now, planId: plan.id, scope: ALL_ROWS });
     expect(call).toMatchObject({ taskKey: 'call:1', status: 'due', attempts: 0 });
     expect(call!.contactIds.sort()).toEqual([...contactIds].sort());
 
     await care.patchVisit(plan.id, 'inspection:1', { status: 'done', doneAt: now, outcome: { findings: [] } }, now);
-    expect(keys(await care.listVisits({ now, status: 'done' }))).toEqual(['own:inspection:1']);
-    expect((await care.getVisit((await care.listVisits({ now, status: 'done' }))[0]!.id))!.outcome).toEqual({ findings: [] });
+    expect(keys(await care.listVisits({ now, status: 'done', scope: ALL_ROWS }))).toEqual(['own:inspection:1']);
+    expect((await care.getVisit((await care.listVisits({ now, status: 'done', scope: ALL_ROWS }))[0]!.id))!.outcome).toEqual({ findings: [] });
   });
 
   it('records an event once, a wrong number on the contact, follow-ups once', async () => {

@@ -1,6 +1,7 @@
 import * as consoleSessionsMigration from '../../platform/db/migrations/0010_console_sessions';
 import { ConsoleSessionsRepository } from '../../people/sessions';
-import { hashToken, UsersRepository } from '../../people/repository';
+import { UsersRepository } from '../../people/repository';
+import { hashToken } from '../../platform/tokens';
 import { DEFAULT_SESSION_LIMITS } from '../../people/sessionRules';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 

@@ -6,6 +6,7 @@ import { CustomersRepository } from '../../installedBase/customers';
 import { ProjectsRepository, type NewProject } from '../../processes/delivery/repository';
 import type { DoaState, TrialIssue } from '../../processes/delivery/messages';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
+import { ALL_ROWS } from '../../domain/access';
 
 const CREATED = new Date('2026-01-05T01:02:03.456Z');
 const LATER = new Date('2026-02-10T10:20:30.789Z');
@@ -125,12 +126,12 @@ describe.each(testDatabaseKinds())('projects repository on %s', (kind) => {
       const third = await projectId('HT-3');
       await projects.applyPatch(second, { stage: 'installing' }, LATER);
 
-      expect((await projects.list()).map((p) => p.id)).toEqual([first, second, third]);
-      expect((await projects.list({ stage: 'awaiting_kickoff' })).map((p) => p.id)).toEqual([first, third]);
-      expect((await projects.list({ stage: 'installing' })).map((p) => p.id)).toEqual([second]);
-      expect(await projects.list({ stage: 'completed' })).toEqual([]);
-      expect((await projects.list({ limit: 1, offset: 1 })).map((p) => p.id)).toEqual([second]);
-      expect((await projects.list({ stage: 'awaiting_kickoff', limit: 5, offset: 1 })).map((p) => p.id)).toEqual([third]);
+      expect((await projects.list({ scope: ALL_ROWS })).map((p) => p.id)).toEqual([first, second, third]);
+      expect((await projects.list({ stage: 'awaiting_kickoff', scope: ALL_ROWS })).map((p) => p.id)).toEqual([first, third]);
+      expect((await projects.list({ stage: 'installing', scope: ALL_ROWS })).map((p) => p.id)).toEqual([second]);
+      expect(await projects.list({ stage: 'completed', scope: ALL_ROWS })).toEqual([]);
+      expect((await projects.list({ limit: 1, offset: 1, scope: ALL_ROWS })).map((p) => p.id)).toEqual([second]);
+      expect((await projects.list({ stage: 'awaiting_kickoff', limit: 5, offset: 1, scope: ALL_ROWS })).map((p) => p.id)).toEqual([third]);
     });
 
     it('refuses a second project for the same contract number', async () => {

@@ -26,6 +26,7 @@ import {
 } from '../../processes/care/messages';
 import type { Actor } from '../../platform/workflowKit/steps';
 import { startTestSystem, type TestSystem } from '../support/services';
+import { ALL_ROWS } from '../../domain/access';
 
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
 /** Nothing happens in these plans unless a test makes it: first call and routine calls are a year out. */
@@ -101,8 +102,8 @@ describe('care plans', () => {
     return { planId: plan.id, handle };
   }
 
-  const visit = (planId: number, key: string) => care.listVisits({ planId, now: new Date() }).then((rows) => rows.find((r) => r.taskKey === key));
-  const callRow = (planId: number, key: string) => care.listCalls({ planId, now: new Date() }).then((rows) => rows.find((r) => r.taskKey === key));
+  const visit = (planId: number, key: string) => care.listVisits({ planId, now: new Date(), scope: ALL_ROWS }).then((rows) => rows.find((r) => r.taskKey === key));
+  const callRow = (planId: number, key: string) => care.listCalls({ planId, now: new Date(), scope: ALL_ROWS }).then((rows) => rows.find((r) => r.taskKey === key));
 
   async function end(handle: WorkflowHandle<typeof carePlan>): Promise<void> {
     await handle.executeUpdate(endPlanUpdate, { args: [{ ...step(), reason: 'test over' }] });
@@ -118,7 +119,7 @@ describe('care plans', () => {
     const reminder = await waitForMail(planId, 'inspection:1:v0:reminder', engineer.email);
     expect(reminder.subject).toContain('Inspection visit');
     await waitForMail(planId, 'inspection:1:v0:overdue', manager.email);
-    const overdue = await care.listVisits({ planId, status: 'overdue', now: new Date() });
+    const overdue = await care.listVisits({ planId, status: 'overdue', now: new Date(), scope: ALL_ROWS });
     expect(overdue.map((v) => v.taskKey)).toContain('inspection:1');
     expect((await care.timeline(planId)).map((e) => e.kind)).toContain('task_overdue');
     await end(handle);
@@ -128,14 +129,14 @@ describe('care plans', () => {
   it('moves one visit only when it is rescheduled, and takes a step the instant the row is listed', async () => {
     const { planId, handle } = await startPlan(policyWith({ inspectionTiers: [{ fromMonth: 1, every: 'PT20S' }], taskHorizon: 'PT65S' }));
     const rows = await poll('three inspections', async () => {
-      const listed = await care.listVisits({ planId, now: new Date() });
+      const listed = await care.listVisits({ planId, now: new Date(), scope: ALL_ROWS });
       return listed.length >= 3 ? listed : undefined;
     });
     const before = new Map(rows.map((r) => [r.taskKey, r.dueAt.getTime()]));
     const newDue = new Date(before.get('inspection:2')! + 90_000).toISOString();
     const moved = await handle.executeUpdate(rescheduleVisitUpdate, { args: [{ ...step(), taskKey: 'inspection:2', dueAt: newDue, reason: 'customer closed that week' }] });
     expect(moved.dueAt).toBe(newDue);
-    const after = await care.listVisits({ planId, now: new Date() });
+    const after = await care.listVisits({ planId, now: new Date(), scope: ALL_ROWS });
     const due = (key: string) => after.find((r) => r.taskKey === key)!.dueAt.getTime();
     expect(due('inspection:1')).toBe(before.get('inspection:1'));
     expect(due('inspection:3')).toBe(before.get('inspection:3'));
@@ -201,7 +202,7 @@ describe('care plans', () => {
     const visitsPerYear = Math.ceil((4 * 365 * 86_400) / 20);
     await handle.executeUpdate(addContractUpdate, { args: [{ ...step(), contract: { id: 'C1', startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString(), visitsPerYear } }] });
     const visits = await poll('contract visits', async () => {
-      const listed = (await care.listVisits({ planId, now: new Date() })).filter((v) => v.kind === 'contract_visit');
+      const listed = (await care.listVisits({ planId, now: new Date(), scope: ALL_ROWS })).filter((v) => v.kind === 'contract_visit');
       return listed.length >= 4 ? listed : undefined;
     });
     expect(visits.map((v) => v.taskKey)).toEqual(['contract:C1:1', 'contract:C1:2', 'contract:C1:3', 'contract:C1:4']);
@@ -215,7 +216,7 @@ describe('care plans', () => {
     const anchorAt = new Date(Date.now() - 3_600_000).toISOString();
     const { planId, handle } = await startPlan(policyWith({ inspectionTiers: [{ fromMonth: 1, every: 'PT20M' }], taskHorizon: 'PT30M' }), { anchorAt, warrantyEndsAt: new Date(Date.now() - 1_800_000).toISOString() });
     const rows = await poll('the next inspection', async () => {
-      const listed = await care.listVisits({ planId, now: new Date() });
+      const listed = await care.listVisits({ planId, now: new Date(), scope: ALL_ROWS });
       return listed.length > 0 ? listed : undefined;
     });
     // Due an hour after the anchor (now), or the next one: never the two whose windows closed before the plan.
@@ -230,7 +231,7 @@ describe('care plans', () => {
   it('takes a policy change only through the explicit update, and refuses a step on a task that is not open', async () => {
     const { planId, handle } = await startPlan(policyWith());
     await sleep(1_000);
-    expect(await care.listVisits({ planId, now: new Date() })).toEqual([]);
+    expect(await care.listVisits({ planId, now: new Date(), scope: ALL_ROWS })).toEqual([]);
     const faster = policyWith({ inspectionTiers: [{ fromMonth: 1, every: 'PT2S' }] });
     await handle.executeUpdate(updatePolicyUpdate, { args: [{ ...step(), policy: faster }] });
     await poll('an inspection under the new policy', () => visit(planId, 'inspection:1'));
@@ -250,7 +251,7 @@ describe('care plans', () => {
     });
     // The state knows a task before its row is written (read your writes): wait for the rows of this snapshot.
     const rows = await poll('the rows of every open task', async () => {
-      const listed = await care.listVisits({ planId, now: new Date() });
+      const listed = await care.listVisits({ planId, now: new Date(), scope: ALL_ROWS });
       return Object.keys(state.open).every((key) => listed.some((r) => r.taskKey === key)) ? listed : undefined;
     });
     const keys = rows.map((r) => r.taskKey);

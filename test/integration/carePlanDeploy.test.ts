@@ -26,6 +26,7 @@ import { carePlan } from '../../workflows';
 import { carePlanWorkflowId, completeVisitUpdate, endPlanUpdate, type CarePlanInput } from '../../processes/care/messages';
 import type { Actor } from '../../platform/workflowKit/steps';
 import { startTestSystem, type TestSystem } from '../support/services';
+import { ALL_ROWS } from '../../domain/access';
 
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
 
@@ -149,7 +150,7 @@ describe('care plans across a worker deploy', () => {
   it('goes on with the new code under a running plan, takes the patched branch only where reached after the deploy, and replays only because of the patch', async () => {
     // Today's code: the first inspection is materialized, reminded and done.
     const old = await startPlan();
-    await poll('inspection:1', async () => (await care.listVisits({ planId: old.planId, now: new Date() })).find((v) => v.taskKey === 'inspection:1'));
+    await poll('inspection:1', async () => (await care.listVisits({ planId: old.planId, now: new Date(), scope: ALL_ROWS })).find((v) => v.taskKey === 'inspection:1'));
     await waitForReminder(old.planId, 'inspection:1');
     expect(await completeVisit(old.handle, 'inspection:1')).toBe('done');
     expect(await remindedOnTimeline(old.planId)).toEqual([]);
@@ -169,7 +170,7 @@ describe('care plans across a worker deploy', () => {
       'inspection:2:v0:reminder:on-timeline',
     ]);
     expect(await completeVisit(old.handle, 'inspection:2')).toBe('done');
-    expect((await care.listVisits({ planId: old.planId, now: new Date() })).filter((v) => v.status === 'done').map((v) => v.taskKey)).toEqual(['inspection:1', 'inspection:2']);
+    expect((await care.listVisits({ planId: old.planId, now: new Date(), scope: ALL_ROWS })).filter((v) => v.status === 'done').map((v) => v.taskKey)).toEqual(['inspection:1', 'inspection:2']);
     expect(system.smtp.messages.filter((m) => m.idempotencyKey?.startsWith(`${carePlanWorkflowId(old.planId)}:inspection:1:v0:reminder`) && m.envelope.to.includes(engineerEmail))).toHaveLength(1);
 
     await waitForReminder(fresh.planId, 'inspection:1');

@@ -8,7 +8,8 @@
 import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
 import { apiModules } from '../../api/index';
 import { PolicyLayersRepository } from '../../schedule/policies/repository';
-import { generateToken, UsersRepository } from '../../people/repository';
+import { UsersRepository } from '../../people/repository';
+import { generateToken } from '../../platform/tokens';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { DealersRepository } from '../../installedBase/dealers';

@@ -10,6 +10,7 @@ import { DealersRepository } from '../../installedBase/dealers';
 import { DealerWarrantyRepository } from '../../processes/dealer/repository';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import { startTestSystem, type TestSystem } from '../support/services';
+import { ALL_ROWS } from '../../domain/access';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -50,7 +51,7 @@ describe('a settlement retried after a real worker kill', () => {
     for (let i = 0; i < 3; i += 1) {
       const serial = `SN-CRASH-${i}`;
       const sale = await repo.createSale({ dealerId, deviceSerial: serial, model: 'M1', saleDate: '2026-01-05', customerName: 'C' }, policy, new Date());
-      await repo.completeCard(sale.id, '2026-01-10', {}, DEFAULT_POLICY);
+      await repo.completeCard(sale.id, '2026-01-10', {}, DEFAULT_POLICY, ALL_ROWS);
       const claim = await repo.submitClaim({ dealerId, deviceSerial: serial, faultCode: 'E1', repairDate: '2026-01-20', workDone: 'w', lines: [{ kind: 'travel', amount: { amount: 1000 + i, currency: 'CNY' } }] }, policy, 1, new Date(), '2026-01-21');
       await repo.decide(claim.id, [{ lineNo: 1, decision: { kind: 'approve' } }], policy, 1, new Date());
     }
@@ -78,7 +79,7 @@ describe('a settlement retried after a real worker kill', () => {
     expect(Number(((await system.db.knex('settlement_lines').count({ n: '*' }).first()) as { n: unknown }).n)).toBe(3);
 
     const repo = new DealerWarrantyRepository(system.db.knex);
-    await repo.review(statementId, [], DEFAULT_POLICY.dealer, new Date(), 60_000);
+    await repo.review(statementId, [], DEFAULT_POLICY.dealer, new Date(), new Date(Date.now() + 60_000));
     await repo.confirm(statementId, 1, { kind: 'dealer', dealerId }, new Date());
 
     // The posting run again, as an activity retried after a kill would: the unique key keeps one entry.

@@ -14,6 +14,7 @@ import { DEFAULT_POLICY } from '../../domain/policy';
 import { ensureSettlementSchedule, settlementScheduleSpec } from '../../processes/dealer/settlement/schedule';
 import { previousPeriod } from '../../processes/dealer/settlement/dealerSettlement.workflow';
 import { startTestSystem, type TestSystem } from '../support/services';
+import { ALL_ROWS } from '../../domain/access';
 
 const policy = DEFAULT_POLICY.dealer;
 
@@ -34,7 +35,7 @@ describe('dealer settlement Schedule', () => {
       for (let i = 0; i < 3; i += 1) {
         const serial = `SN-S${dealerId}-${i}`;
         const sale = await repo.createSale({ dealerId, deviceSerial: serial, model: 'M1', saleDate: '2026-01-05', customerName: 'C' }, full, new Date());
-        await repo.completeCard(sale.id, '2026-01-10', {}, DEFAULT_POLICY);
+        await repo.completeCard(sale.id, '2026-01-10', {}, DEFAULT_POLICY, ALL_ROWS);
         const claim = await repo.submitClaim({ dealerId, deviceSerial: serial, faultCode: 'E1', repairDate: '2026-02-01', workDone: 'w', lines: [{ kind: 'travel', amount: { amount: 1000 + i, currency: 'CNY' } }, { kind: 'other', amount: { amount: 7, currency: 'CNY' }, description: 'x' }] }, full, 1, new Date(), '2026-02-02');
         await repo.decide(claim.id, [{ lineNo: 1, decision: { kind: 'approve' } }, { lineNo: 2, decision: { kind: 'approve' } }], full, 1, new Date());
         approvedLines += 2;

@@ -7,7 +7,8 @@ import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from 
 import { apiModules } from '../../api/index';
 import { CustomersRepository } from '../../installedBase/customers';
 import { DevicesRepository } from '../../installedBase/devices';
-import { generateToken, UsersRepository } from '../../people/repository';
+import { UsersRepository } from '../../people/repository';
+import { generateToken } from '../../platform/tokens';
 import type { Role } from '../../domain/access';
 import { startTestSystem, type TestSystem } from '../support/services';
 

@@ -1,6 +1,7 @@
 import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
 import { apiModules } from '../../api/index';
-import { generateToken, UsersRepository } from '../../people/repository';
+import { UsersRepository } from '../../people/repository';
+import { generateToken } from '../../platform/tokens';
 import { startTestSystem, type TestSystem } from '../support/services';
 
 describe('POST /api/notices/test: API → workflow → activity → outbox → SMTP', () => {

@@ -8,7 +8,8 @@ import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from 
 import { ticketsModule } from '../../processes/tickets/api';
 import type { RecordTicketStepInput } from '../../processes/tickets/activities';
 import { CustomersRepository } from '../../installedBase/customers';
-import { generateToken, UsersRepository } from '../../people/repository';
+import { UsersRepository } from '../../people/repository';
+import { generateToken } from '../../platform/tokens';
 import { startTestSystem, type TestSystem } from '../support/services';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

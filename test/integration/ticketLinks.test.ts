@@ -20,7 +20,8 @@ import { DealersRepository } from '../../installedBase/dealers';
 import { DealerWarrantyRepository } from '../../processes/dealer/repository';
 import { DevicesRepository } from '../../installedBase/devices';
 import { PolicyLayersRepository } from '../../schedule/policies/repository';
-import { generateToken, UsersRepository } from '../../people/repository';
+import { UsersRepository } from '../../people/repository';
+import { generateToken } from '../../platform/tokens';
 import type { Role } from '../../domain/access';
 import { DEFAULT_POLICY, resolvePolicy, type PolicyOverride } from '../../domain/policy';
 import { carePlan } from '../../workflows';
@@ -28,6 +29,7 @@ import { carePlanWorkflowId, completeCallUpdate, completeVisitUpdate, endPlanUpd
 import type { Actor } from '../../platform/workflowKit/steps';
 import { ConsoleVisitor } from '../support/consoleVisitor';
 import { startTestSystem, type TestSystem } from '../support/services';
+import { ALL_ROWS } from '../../domain/access';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -155,7 +157,7 @@ describe('tickets linked to asset care and dealer warranty', () => {
     planId = (await care.createPlan({ customerId, siteId: null, projectId: null, customerClass: 'regular', anchorAt: new Date(anchorAt), warrantyEndsAt: null, policy, deviceIds: [device!.id] }, new Date())).id;
     const input: CarePlanInput = { planId, customerId, customerName: 'Links hospital', deviceIds: [device!.id], customerClass: 'regular', anchorAt, timeZone: 'Asia/Shanghai', policy, customerContacts: [contact] };
     plan = await system.temporal.client.workflow.start(carePlan, { taskQueue: system.temporal.taskQueue, workflowId: carePlanWorkflowId(planId), args: [input] });
-    const listed = (key: string, kind: 'visits' | 'calls') => (kind === 'visits' ? care.listVisits({ planId, now: new Date() }) : care.listCalls({ planId, now: new Date() })).then((rows) => rows.find((r) => r.taskKey === key));
+    const listed = (key: string, kind: 'visits' | 'calls') => (kind === 'visits' ? care.listVisits({ planId, now: new Date(), scope: ALL_ROWS }) : care.listCalls({ planId, now: new Date(), scope: ALL_ROWS })).then((rows) => rows.find((r) => r.taskKey === key));
     await poll('call:1 and inspection:1', async () => ((await listed('call:1', 'calls')) && (await listed('inspection:1', 'visits')) ? true : undefined));
     await plan.executeUpdate(updatePolicyUpdate, { args: [{ ...meta(), policy: resolvePolicy({ contract: { care: CARE_QUIET } as PolicyOverride }) }] });
   });
@@ -193,7 +195,7 @@ describe('tickets linked to asset care and dealer warranty', () => {
     expect(planRead.body.followUps.find((f: Json) => f.id === followUp!.id)).toMatchObject({ reason: 'low_score', ticketId: id });
     const read = await ticket(id);
     expect(read).toMatchObject({ carePlanId: planId, careFollowUpId: followUp!.id, dealerTaskId: null, progress: { complaint: { category: 'quality' } } });
-    const callRow = (await care.listCalls({ planId, now: new Date() })).find((c) => c.taskKey === 'call:1')!;
+    const callRow = (await care.listCalls({ planId, now: new Date(), scope: ALL_ROWS })).find((c) => c.taskKey === 'call:1')!;
     expect(read.careOrigin).toEqual({ carePlanId: planId, followUpId: followUp!.id, reason: 'low_score', callId: callRow.id, visitId: null, finding: null });
     expect(read.timeline.map((e: Json) => e.kind)).toContain('opened_from_care');
     expect((await care.timeline(planId)).find((e) => e.kind === 'ticket_opened')).toMatchObject({ data: { ticketId: id, kind: 'complaint', followUpId: followUp!.id } });
@@ -227,7 +229,7 @@ describe('tickets linked to asset care and dealer warranty', () => {
 
   it('a visit’s finding opens a repair ticket for the one-to-one engineer; its close puts the return call on the plan', async () => {
     await plan.executeUpdate(completeVisitUpdate, { args: [{ ...meta(), taskKey: 'inspection:1', checklist: { earthing: false, dustRemoval: true, operatingState: 'running' }, findings: ['earth wire loose on the gantry', 'dust filter worn'], signature: { name: 'Chen Jing' } }] });
-    const visit = (await care.listVisits({ planId, now: new Date() })).find((v) => v.taskKey === 'inspection:1')!;
+    const visit = (await care.listVisits({ planId, now: new Date(), scope: ALL_ROWS })).find((v) => v.taskKey === 'inspection:1')!;
     expect(visit.status).toBe('done');
     const path = `/api/care-plans/${planId}/visits/${visit.id}/ticket`;
     expect((await call('POST', path, tokens.dispatcher!, { finding: 5 })).body.error.details).toEqual([expect.objectContaining({ field: 'finding' })]);
@@ -245,7 +247,7 @@ describe('tickets linked to asset care and dealer warranty', () => {
 
     const closed = await repairAndClose(id);
     // The return call lands in the plan's call queue, due when the survey is, naming its ticket.
-    const returnCall = await poll('the return call', async () => (await care.listCalls({ planId, now: new Date() })).find((c) => c.taskKey === `repair:${id}:0`));
+    const returnCall = await poll('the return call', async () => (await care.listCalls({ planId, now: new Date(), scope: ALL_ROWS })).find((c) => c.taskKey === `repair:${id}:0`));
     expect(returnCall).toMatchObject({ status: 'due', ticketId: id });
     const surveyDue = (await ticket(id)).progress.surveyDue as string;
     expect(returnCall.dueAt.toISOString()).toBe(surveyDue);
@@ -282,7 +284,7 @@ describe('tickets linked to asset care and dealer warranty', () => {
     const id = opened.body.id as number;
     if (opened.body.assigneeUserId !== ids.engineer) expect((await step(id, 'assign', { engineerUserId: ids.engineer })).status).toBe(200);
     await repairAndClose(id);
-    await poll('round 0’s call', async () => (await care.listCalls({ planId, now: new Date() })).find((c) => c.taskKey === `repair:${id}:0`));
+    await poll('round 0’s call', async () => (await care.listCalls({ planId, now: new Date(), scope: ALL_ROWS })).find((c) => c.taskKey === `repair:${id}:0`));
     const followUpsBefore = (await care.followUps(planId)).length;
 
     const low = await plan.executeUpdate(completeCallUpdate, { args: [{ ...meta(), taskKey: `repair:${id}:0`, answers: { usage: 'daily', mastery: 'good', problems: 'still flickers' }, satisfaction: 2 }] });
@@ -295,7 +297,7 @@ describe('tickets linked to asset care and dealer warranty', () => {
 
     // Fixed again and closed: the second close's call is the survey of round 1.
     await repairAndClose(id);
-    await poll('round 1’s call', async () => (await care.listCalls({ planId, now: new Date() })).find((c) => c.taskKey === `repair:${id}:1`));
+    await poll('round 1’s call', async () => (await care.listCalls({ planId, now: new Date(), scope: ALL_ROWS })).find((c) => c.taskKey === `repair:${id}:1`));
     const satisfied = await plan.executeUpdate(completeCallUpdate, { args: [{ ...meta(), taskKey: `repair:${id}:1`, answers: { usage: 'daily', mastery: 'good' }, satisfaction: 4 }] });
     expect(satisfied).toMatchObject({ ticketSurvey: 'surveyed', followUp: false });
     // The console says so beside "recorded", in the reader's language.
@@ -310,11 +312,11 @@ describe('tickets linked to asset care and dealer warranty', () => {
     const id = opened.body.id as number;
     if (opened.body.assigneeUserId !== ids.engineer) expect((await step(id, 'assign', { engineerUserId: ids.engineer })).status).toBe(200);
     await repairAndClose(id);
-    await poll('the call', async () => (await care.listCalls({ planId, now: new Date() })).find((c) => c.taskKey === `repair:${id}:0`));
+    await poll('the call', async () => (await care.listCalls({ planId, now: new Date(), scope: ALL_ROWS })).find((c) => c.taskKey === `repair:${id}:0`));
     expect((await step(id, 'survey', { score: 5 })).status).toBe(200);
 
     // The desk records the call in the console; the answer page says the ticket did not take it.
-    const callRow = (await care.listCalls({ planId, now: new Date() })).find((c) => c.taskKey === `repair:${id}:0`)!;
+    const callRow = (await care.listCalls({ planId, now: new Date(), scope: ALL_ROWS })).find((c) => c.taskKey === `repair:${id}:0`)!;
     const desk = new ConsoleVisitor(server.url);
     await desk.signIn(tokens.dispatcher!);
     await desk.get(`/calls/${callRow.id}`);

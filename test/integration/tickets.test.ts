@@ -9,12 +9,13 @@ import { customersModule } from '../../installedBase/routes';
 import { deadlinesModule } from '../../schedule/deadlines/routes';
 import { ticketsModule } from '../../processes/tickets/api';
 import { createSurveyPages } from '../../processes/tickets/console/survey';
-import { surveyTokenHash } from '../../processes/tickets/surveyLinks';
+import { hashToken } from '../../platform/tokens';
 import { TicketFiguresRepository } from '../../reports/kpis/ticketFigures';
 import { CustomersRepository } from '../../installedBase/customers';
 import { DevicesRepository } from '../../installedBase/devices';
 import { PolicyLayersRepository } from '../../schedule/policies/repository';
-import { generateToken, UsersRepository } from '../../people/repository';
+import { UsersRepository } from '../../people/repository';
+import { generateToken } from '../../platform/tokens';
 import type { Role } from '../../domain/access';
 import type { ReceivedMail } from '../support/smtpSink';
 import { startTestSystem, type TestSystem } from '../support/services';
@@ -269,7 +270,7 @@ describe('repair tickets and complaints', () => {
     const token = pathname.split('/')[2]!;
     const rows = await system.db.knex('ticket_survey_links').where({ ticket_id: opened.id });
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ round: 0, email: 'wang.fang@hospital.test', token_hash: surveyTokenHash(token), used_at: null });
+    expect(rows[0]).toMatchObject({ round: 0, email: 'wang.fang@hospital.test', token_hash: hashToken(token), used_at: null });
     expect(JSON.stringify(rows)).not.toContain(token);
     expect(new Date(rows[0].expires_at).toISOString()).toBe((await ticket(opened.id)).progress.surveyDue);
 

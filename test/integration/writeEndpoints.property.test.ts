@@ -17,6 +17,7 @@ import { DevicesRepository } from '../../installedBase/devices';
 import { UsersRepository } from '../../people/repository';
 import type { PolicyOverride } from '../../domain/policy';
 import { BOTH_SIGN, CUSTOMER_CONTACT, PM, SECONDS_POLICY, SERVICE_MANAGER, startProjectHarness, uniqueContractNo, type Json, type ProjectHarness } from '../support/projectHarness';
+import { ALL_ROWS } from '../../domain/access';
 
 /** Every table a write endpoint could touch (the audit trail records refusals too, by design). */
 const TABLES = ['customers', 'customer_contacts', 'sites', 'devices', 'contracts', 'policy_layers', 'projects', 'project_events', 'trial_issues', 'doa_cases', 'users', 'api_tokens', 'notice_outbox', 'dealers', 'calendar_years', 'deadlines', 'idempotency_keys', 'model_parts', 'model_operations', 'dealer_sales', 'dealer_tasks', 'claims', 'claim_lines', 'settlements', 'settlement_lines', 'ledger_entries', 'parts_plans', 'tickets', 'ticket_events', 'care_plans', 'care_plan_devices', 'care_visits', 'care_calls', 'care_call_attempts', 'care_follow_ups', 'care_plan_events'] as const;
@@ -220,7 +221,7 @@ describe('every write endpoint, under arbitrary and broken input', () => {
     await care.addFollowUp(plan.id, { key: 'call:1:low_score', customerId: ticketCustomerId, reason: 'low_score', summary: 'return call call:1: satisfaction 1/5', dueAt: at, callTaskKey: 'call:1' }, at);
     await care.insertVisit({ id: plan.id, customerId: ticketCustomerId, projectId: null }, { taskKey: 'inspection:1', kind: 'inspection', dueAt: at, windowStart: at, windowEnd: at, remindAt: at, assigneeUserId: null }, at);
     await care.patchVisit(plan.id, 'inspection:1', { status: 'done', doneAt: at, outcome: { findings: ['earth wire loose'] } }, at);
-    Object.assign(careSide, { plan: plan.id, followUp: (await care.followUps(plan.id))[0]!.id, visit: (await care.listVisits({ planId: plan.id, now: at }))[0]!.id });
+    Object.assign(careSide, { plan: plan.id, followUp: (await care.followUps(plan.id))[0]!.id, visit: (await care.listVisits({ planId: plan.id, now: at, scope: ALL_ROWS }))[0]!.id });
     const ticket = await send('POST', '/api/tickets', validTicket(), h.readerToken);
     expect(ticket.status).toBe(201);
     ticketId = ticket.body.id;

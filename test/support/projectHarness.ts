@@ -7,7 +7,8 @@ import { createApp, settleBackgroundWork, startApiServer, type ApiDeps, type Api
 import { deadlinesModule } from '../../schedule/deadlines/routes';
 import { noticesModule } from '../../platform/notices/routes';
 import { projectsModule } from '../../processes/delivery/api';
-import { generateToken, UsersRepository } from '../../people/repository';
+import { UsersRepository } from '../../people/repository';
+import { generateToken } from '../../platform/tokens';
 import type { PolicyOverride } from '../../domain/policy';
 import type { ReceivedMail } from './smtpSink';
 import { startTestSystem, type TestSystem } from './services';

@@ -9,7 +9,7 @@
  */
 import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
-import type { Principal } from '../../../domain/access';
+import { ALL_ROWS, type Principal } from '../../../domain/access';
 import { principalOf } from '../../../platform/http/access';
 import { CareRepository, type CareVisit } from '../repository';
 import { UsersRepository } from '../../../people/repository';
@@ -43,7 +43,7 @@ export async function visitSections(knex: Knex, principal: Principal, now: Date)
   const scope = visitScope(principal);
   const care = new CareRepository(knex);
   const { endOfToday, endOfWeek } = dayBounds(now, CONSOLE_TIME_ZONE);
-  const list = (filter: Parameters<CareRepository['listVisits']>[0]) => (scope.kind === 'none' ? Promise.resolve([]) : care.listVisits({ ...filter, scope }));
+  const list = (filter: Omit<Parameters<CareRepository['listVisits']>[0], 'scope'>) => (scope.kind === 'none' ? Promise.resolve([]) : care.listVisits({ ...filter, scope }));
   const [overdue, today, week] = await Promise.all([
     list({ status: 'overdue', now }),
     list({ status: 'due', dueBefore: endOfToday, now }),
@@ -103,8 +103,8 @@ export const visitsArea: ConsoleArea = {
         namesOf(ctx.knex, 'users', [visit.assigneeUserId]),
         care.getPlan(visit.planId),
         new UsersRepository(ctx.knex).listActiveWithRole('engineer'),
-        // What the last done visit of the plan left open is this one's to finish.
-        care.listVisits({ planId: visit.planId, status: 'done', now: ctx.now() }),
+        // What the last done visit of the plan left open is this one's to finish (the reader reached this visit, so its plan's).
+        care.listVisits({ planId: visit.planId, status: 'done', now: ctx.now(), scope: ALL_ROWS }),
         taskActions(ctx.knex, principal, 'visit', visit.id),
       ]);
       const customer = customers.get(visit.customerId);

@@ -12,7 +12,7 @@ import { CareRepository, type CarePlan, type CareVisit, type CareCall, type Care
 import { CustomersRepository, type Customer } from '../../../installedBase/customers';
 import { PolicyLayersRepository } from '../../../schedule/policies/repository';
 import { UsersRepository, type User } from '../../../people/repository';
-import { scopeOf, TICKET_ENGINEER_ROLES, type Scope } from '../../../domain/access';
+import { ALL_ROWS, scopeOf, TICKET_ENGINEER_ROLES, type Scope } from '../../../domain/access';
 import { principalOf } from '../../../platform/http/access';
 import { linkReach } from '../../tickets/useCases/links';
 import { resolvePolicy, type PolicyOverride, type ServicePolicy } from '../../../domain/policy';
@@ -74,8 +74,8 @@ export async function carePlanDetail(deps: ApiDeps, planId: number, now = new Da
   if (!plan) throw notFound(`no care plan ${planId}`);
   const devices = (await deps.knex('devices').whereIn('id', plan.deviceIds).orderBy('id').select('id', 'serial', 'model', 'warranty_ends_at')) as { id: number; serial: string; model: string; warranty_ends_at: unknown }[];
   const principal = reader ? principalOf(reader) : undefined;
-  const visits = await care.listVisits({ planId, now, limit: 500, ...(principal ? { scope: scopeOf(principal, 'care_visit', 'read') } : {}) });
-  const calls = await care.listCalls({ planId, now, limit: 500, ...(principal ? { scope: scopeOf(principal, 'care_call', 'read') } : {}) });
+  const visits = await care.listVisits({ planId, now, limit: 500, scope: principal ? scopeOf(principal, 'care_visit', 'read') : ALL_ROWS });
+  const calls = await care.listCalls({ planId, now, limit: 500, scope: principal ? scopeOf(principal, 'care_call', 'read') : ALL_ROWS });
   const contacts = await contactsOf(deps.knex, plan.customerId);
   const open = (s: { status: string }) => s.status === 'due';
   const latestFirst = <T extends { dueAt: Date }>(a: T, b: T) => b.dueAt.getTime() - a.dueAt.getTime();

@@ -14,6 +14,7 @@ import { BACKGROUND_ACTIVITY } from '../../../platform/workflowKit/activityOptio
 import { Deadlines, msUntil } from '../../../platform/workflowKit/deadlines';
 import { claimChangedSignal, type DealerClaimInput } from '../messages';
 import { notify } from '../../../platform/workflowKit/notify';
+import { durationText } from '../rules';
 
 const background = proxyActivities<Activities>(BACKGROUND_ACTIVITY);
 
@@ -21,7 +22,11 @@ export async function dealerClaim(input: DealerClaimInput): Promise<{ partsLost:
   const { claimId, policy } = input;
   const deadlines = new Deadlines(policy.calendar, { type: 'claim', id: claimId });
   const notice = { timeZone: policy.dealer.settlementTimeZone, actionPath: `/dealer/claims/${claimId}` };
-  const resubmitMs = LuxonDuration.fromISO(String(policy.dealer.resubmitWithin)).toMillis();
+  const within = policy.dealer.resubmitWithin;
+  // An ISO window is a fixed span after the send-back; a window in working days is counted on the
+  // business calendar (the deadline kit's local activity), once per send-back.
+  const resubmitMs = typeof within === 'string' ? LuxonDuration.fromISO(within).toMillis() : undefined;
+  let counted: { sentBackAt: string; at: Date } | undefined;
   let changes = 0;
   setHandler(claimChangedSignal, () => void (changes += 1));
 
@@ -29,7 +34,14 @@ export async function dealerClaim(input: DealerClaimInput): Promise<{ partsLost:
   let partsApplied = !input.partsDueAt;
   let facts = await background.claimTimerFacts({ claimId });
   const finished = () => (facts.status === 'decided' || facts.status === 'rejected') && (!facts.partsOutstanding || partsApplied);
-  const resubmitEndsAt = () => (facts.status === 'sent_back' && facts.sentBackAt ? new Date(new Date(facts.sentBackAt).getTime() + resubmitMs) : undefined);
+  const resubmitEndsAt = async (): Promise<Date | undefined> => {
+    if (facts.status !== 'sent_back' || !facts.sentBackAt) return undefined;
+    if (typeof within === 'string') return new Date(new Date(facts.sentBackAt).getTime() + resubmitMs!);
+    // Before working days were counted, such a window came out as no date at all (NaN).
+    if (!patched('dealer-working-day-deadlines')) return new Date(NaN);
+    if (counted?.sentBackAt !== facts.sentBackAt) counted = { sentBackAt: facts.sentBackAt, at: (await deadlines.add(facts.sentBackAt, within)).at };
+    return counted.at;
+  };
 
   const tellDealer = async (key: string, whatKey: string, lines: number[], dueAt: string) => {
     const dealer = await background.dealerPeople({ dealerId: input.dealerId });
@@ -37,7 +49,7 @@ export async function dealerClaim(input: DealerClaimInput): Promise<{ partsLost:
   };
 
   while (!finished()) {
-    const resubmitEnd = resubmitEndsAt();
+    const resubmitEnd = await resubmitEndsAt();
     if (resubmitEnd) await deadlines.open({ key: `resubmit_window:${facts.sentBackAt}`, kind: 'resubmit_window', description: `Dealer resubmits claim ${claimId}` }, { at: resubmitEnd, provisional: false });
     const timers = [...(!partsApplied && facts.partsOutstanding ? [new Date(input.partsDueAt!)] : []), ...(resubmitEnd ? [resubmitEnd] : [])];
     const next = timers.length > 0 ? Math.min(...timers.map((t) => t.getTime())) : undefined;
@@ -56,9 +68,9 @@ export async function dealerClaim(input: DealerClaimInput): Promise<{ partsLost:
       outcome.partsLost.push(...lost);
       if (lost.length > 0) await tellDealer('parts-missing', 'claim_parts_missing', lost, input.partsDueAt);
     }
-    const end = resubmitEndsAt();
+    const end = await resubmitEndsAt();
     if (end && Date.now() >= end.getTime()) {
-      const closed = await background.closeResubmitWindow({ claimId, within: String(policy.dealer.resubmitWithin) });
+      const closed = await background.closeResubmitWindow({ claimId, within: durationText(within) });
       outcome.resubmitClosed.push(...closed);
       await deadlines.close(`resubmit_window:${sentBackAt}`, 'dropped');
       if (closed.length > 0) await tellDealer(`resubmit-closed:${sentBackAt}`, 'claim_resubmit_closed', closed, end.toISOString());

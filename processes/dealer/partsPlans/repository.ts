@@ -74,7 +74,7 @@ export class PartsPlansRepository {
   }
 
   /** A dealer's plan of one season, within the caller's scope. */
-  async ofSeason(dealerId: number, seasonStart: string, scope?: Scope): Promise<PartsPlan | null> {
+  async ofSeason(dealerId: number, seasonStart: string, scope: Scope): Promise<PartsPlan | null> {
     const row = (await whereInScope(this.db('parts_plans').where({ dealer_id: dealerId, season_start: seasonStart }), scope, { dealer: 'dealer_id' }).first()) as Row | undefined;
     return row ? toPlan(row) : null;
   }

@@ -8,7 +8,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, allHandlersFinished, condition, patched, proxyActivities, setHandler, startChild } from '@temporalio/workflow';
 import type { Activities } from '../../../activities';
-import { cardClock, cardInTime, warrantyEndDate } from '../rules';
+import { cardClock, cardInTime, dayClosedBy, middayOf, warrantyEndDate } from '../rules';
 import { BACKGROUND_ACTIVITY, STEP_ACTIVITY } from '../../../platform/workflowKit/activityOptions';
 import { Deadlines, runLadder } from '../../../platform/workflowKit/deadlines';
 import { StepKit, invalidStep, rejectStep } from '../../../platform/workflowKit/steps';
@@ -42,7 +42,13 @@ export async function warrantyCard(input: WarrantyCardInput): Promise<WarrantyCa
     },
     async apply(step, at) {
       if (!cardInTime(input.saleDate, step.cardDate, new Date(at), clock, policy.dealer.warrantyCardWithin)) rejectStep(lateMessage());
-      const warrantyEndsOn = warrantyEndDate(input.saleDate, policy.warrantyLength);
+      const length = policy.warrantyLength;
+      // A warranty in working days ends with the n-th working day after the sale, counted on the
+      // business calendar by the deadline kit; before, such a length could not be counted at all.
+      const warrantyEndsOn =
+        typeof length !== 'string' && patched('dealer-working-day-deadlines')
+          ? dayClosedBy((await deadlines.add(middayOf(input.saleDate, timeZone), length)).at, timeZone)
+          : warrantyEndDate(input.saleDate, length);
       const card = { ...(step.customerPhone ? { customerPhone: step.customerPhone } : {}), ...(step.customerAddress ? { customerAddress: step.customerAddress } : {}) };
       const { deviceId } = await steps.recordWarrantyCard({ saleId, cardDate: step.cardDate, card, warrantyEndsOn, timeZone, at, actor: step.actor });
       Object.assign(state, { status: 'recognised', lastStepAt: at });

@@ -4,7 +4,7 @@
  * answered `dealer.settlementEscalateAfter` later: escalated to finance's lead. A confirmation or a
  * dispute (the API signals `settlementAnsweredSignal`) ends the wait; each review starts a new one.
  */
-import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import { Duration as LuxonDuration } from 'luxon';
 import type { Activities } from '../../../activities';
 import { BACKGROUND_ACTIVITY } from '../../../platform/workflowKit/activityOptions';
@@ -18,7 +18,15 @@ export async function settlementConfirm(input: SettlementConfirmInput): Promise<
   const { policy, settlementId } = input;
   const deadlines = new Deadlines(policy.calendar, { type: 'settlement', id: settlementId });
   const dueAt = new Date(input.dueAt);
-  const escalateAt = new Date(dueAt.getTime() + LuxonDuration.fromISO(String(policy.dealer.settlementEscalateAfter)).toMillis());
+  const escalateAfter = policy.dealer.settlementEscalateAfter;
+  // An ISO span is added as a fixed span; working days are counted on the business calendar (the
+  // deadline kit's local activity), again whenever the calendar changes.
+  const escalateAt = async (): Promise<Date> => {
+    if (typeof escalateAfter === 'string') return new Date(dueAt.getTime() + LuxonDuration.fromISO(escalateAfter).toMillis());
+    // Before working days were counted, such a span came out as no date at all (NaN).
+    if (!patched('dealer-working-day-deadlines')) return new Date(NaN);
+    return (await deadlines.add(dueAt, escalateAfter)).at;
+  };
   const notice = { timeZone: policy.dealer.settlementTimeZone, actionPath: `/dealer/statements/${settlementId}` };
   let answered = false;
   let escalated = false;
@@ -28,7 +36,7 @@ export async function settlementConfirm(input: SettlementConfirmInput): Promise<
 
   const outcome = await runLadder(deadlines, {
     deadline: { key: settlementConfirmKey(dueAt), kind: 'settlement_confirm', description: `Dealer confirms statement ${settlementId}` },
-    plan: async () => ({ due: { at: dueAt, provisional: false }, rungs: [{ rung: 'reminder', at: dueAt }, { rung: 'escalation', at: escalateAt }] }),
+    plan: async () => ({ due: { at: dueAt, provisional: false }, rungs: [{ rung: 'reminder', at: dueAt }, { rung: 'escalation', at: await escalateAt() }] }),
     met: () => answered,
     async onRung(rung, due) {
       if (!(await stillAwaited())) {

@@ -10,7 +10,6 @@
  * address are rate-limited; pages are no-store with the console's headers (same-origin referrer, so
  * the link never leaves in a Referer).
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Client } from '@temporalio/client';
 import cookieParser from 'cookie-parser';
@@ -22,7 +21,8 @@ import type { Knex } from 'knex';
 import { ApiError } from '../../../platform/http/errors';
 import { updateFailureToApi } from '../../../platform/http/temporalErrors';
 import { TicketsRepository } from '../repository';
-import { surveyTokenHash, TicketSurveyLinksRepository, type SurveyLink } from '../surveyLinks';
+import { TicketSurveyLinksRepository, type SurveyLink } from '../surveyLinks';
+import { hashToken, randomToken } from '../../../platform/tokens';
 import { surveyTicketUpdate, ticketWorkflowId } from '../messages';
 import { consoleSecurityHeaders } from '../../../platform/console/security';
 import { cookieOptions } from '../../../platform/console/session';
@@ -40,7 +40,7 @@ export interface SurveyPageDeps {
 }
 
 const CSRF_COOKIE = 'aftercare_survey_csrf';
-const processSecret = crypto.randomBytes(32).toString('hex');
+const processSecret = randomToken();
 const FORM_BODY = express.urlencoded({ extended: false, limit: '8kb' });
 
 const MESSAGES = {
@@ -114,7 +114,7 @@ export function createSurveyPages(deps: SurveyPageDeps): express.Router {
   const { generateCsrfToken, validateRequest } = doubleCsrf({
     getSecret: () => deps.csrfSecret ?? processSecret,
     // Bound to the link: a form token of one link is worthless on another.
-    getSessionIdentifier: (req) => surveyTokenHash(String(req.params.token ?? '')),
+    getSessionIdentifier: (req) => hashToken(String(req.params.token ?? '')),
     cookieName: CSRF_COOKIE,
     cookieOptions: { sameSite: 'strict', httpOnly: true, secure: false, path: '/survey' },
     getCsrfTokenFromRequest: (req) => {
