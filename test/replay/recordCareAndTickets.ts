@@ -1,6 +1,6 @@
 /**
  * Scenarios of the repair tickets (P3) and the care plans (P4) for the replay fixtures, driven as
- * tests/integration/tickets.test.ts and ticketLinks.test.ts drive them: tickets through the API, the
+ * test/integration/tickets.test.ts and ticketLinks.test.ts drive them: tickets through the API, the
  * care plan started on its repository and stepped by its updates, seconds-long policies.
  */
 import { CareRepository } from '../../processes/care/repository';

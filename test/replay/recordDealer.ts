@@ -109,7 +109,7 @@ async function claimAndSettlement(k: RecordKit, dealerA: number): Promise<Record
 
 /** The opening run opens one plan per dealer for the season ahead; A submits in time, B is reminded, escalated, then submits late. */
 async function partsPlans(k: RecordKit, dealerA: number, dealerB: number): Promise<Recorded> {
-  const { client, taskQueue, } = k.h.system.temporal;
+  const { client, taskQueue } = k.h.system.temporal;
   const knex = k.h.system.db.knex;
   const openingId = `parts-plan-opening-${taskQueue}`;
   await client.workflow.execute('partsPlanOpening', { taskQueue, workflowId: openingId, args: [] });
