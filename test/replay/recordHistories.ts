@@ -1,17 +1,23 @@
 /**
- * Records real histories of the delivery workflows for the replay test: each scenario is driven
+ * Records real histories of the long-running workflows for the replay test: each scenario is driven
  * through the API on the test Temporal server, like a user would, until every workflow it needs has
  * closed; then each history is fetched and saved as `histories/<scenario>.json`.
  *
  * Run it with `RECORD_HISTORIES=1 npx jest test/replay` (it needs the test server that jest's
- * globalSetup starts). Re-record only when a scenario is added or changed on purpose: the point of
- * the fixtures is that histories written by older code keep replaying on newer code.
+ * globalSetup starts): it records only the scenarios that have no fixture yet, so the histories older
+ * code wrote stay as they are. `RECORD_HISTORIES=all` records every scenario again and replaces every
+ * `histories/*.json`. Re-record only when a scenario is added or changed on purpose: the point of the
+ * fixtures is that histories written by older code keep replaying on newer code.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PolicyOverride } from '../../domain/policy';
 import { historyToJson } from './historyJson';
+import { apiModules } from '../../api/index';
 import { BOTH_SIGN, SECONDS_POLICY, startProjectHarness, uniqueContractNo, type Json, type ProjectHarness } from '../support/projectHarness';
+import { careAndTicketScenarios, prepareCareAndTickets } from './recordCareAndTickets';
+import { dealerScenarios, prepareDealers } from './recordDealer';
+import { check, recordKit, type RecordKit } from './recordKit';
 
 /** Every fixture the replay test requires, by file name (without `.json`) and the workflow it holds. */
 export const SCENARIOS = {
@@ -27,6 +33,20 @@ export const SCENARIOS = {
   'doaReplacement--charged': 'doaReplacement',
   'doaReplacement--excluded': 'doaReplacement',
   'doaReplacement--cancelled': 'doaReplacement',
+  'projectDelivery--care-plan-at-handover': 'projectDelivery',
+  'serviceTicket--held-warned-surveyed': 'serviceTicket',
+  'serviceTicket--care-finding-reopened': 'serviceTicket',
+  'carePlan--visit-call-repair': 'carePlan',
+  'warrantyCard--not-recognised': 'warrantyCard',
+  'warrantyCard--card-in-time': 'warrantyCard',
+  'dealerTask--escalated-arranged-checked': 'dealerTask',
+  'dealerClaim--resubmit-closed': 'dealerClaim',
+  'dealerSettlementRun--one-dealer': 'dealerSettlementRun',
+  'settlementConfirm--escalated-confirmed': 'settlementConfirm',
+  'dealerWriteOffNotice--sent': 'dealerWriteOffNotice',
+  'partsPlanOpening--two-dealers': 'partsPlanOpening',
+  'partsPlan--submitted-in-time': 'partsPlan',
+  'partsPlan--reminded-escalated-late': 'partsPlan',
 } as const;
 
 export type Scenario = keyof typeof SCENARIOS;
@@ -41,10 +61,6 @@ export interface HistoryFixture {
 }
 
 type Recorded = Partial<Record<Scenario, string>>;
-
-function check(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(`recording histories: ${message}`);
-}
 
 function policyWith(delivery: NonNullable<PolicyOverride['delivery']>, doa: PolicyOverride['doa'] = {}): PolicyOverride {
   return { ...SECONDS_POLICY, delivery: { ...SECONDS_POLICY.delivery, ...delivery }, doa: { ...SECONDS_POLICY.doa, ...doa } };
@@ -90,8 +106,12 @@ async function withInitialAcceptance(h: ProjectHarness): Promise<Recorded> {
   return { 'projectDelivery--initial-acceptance': `project-${id}`, 'trialRun--report-submitted': `trial-run-${id}` };
 }
 
-/** No initial acceptance in the contract: installation-complete starts the trial run. */
-async function withoutInitialAcceptance(h: ProjectHarness): Promise<Recorded> {
+/**
+ * No initial acceptance in the contract: installation-complete starts the trial run. The fixture of
+ * that name was recorded before the care plan started at handover (no marker); `care-plan-at-handover`
+ * is the same run on the code that starts it.
+ */
+async function withoutInitialAcceptance(h: ProjectHarness, scenario: 'projectDelivery--no-initial-acceptance' | 'projectDelivery--care-plan-at-handover'): Promise<Recorded> {
   const { id, serials } = await create(h, { policy: policyWith({ initialAcceptanceRequired: false, trialRun: 'PT8S', trialReportLead: 'PT3S' }) });
   await kickoff(h, id);
   await unboxAllOk(h, id, serials);
@@ -99,7 +119,7 @@ async function withoutInitialAcceptance(h: ProjectHarness): Promise<Recorded> {
   await trialRunning(h, id);
   await ok(h, id, 'trial-report', { summary: 'ran without faults' });
   await passAndHandOver(h, id);
-  return { 'projectDelivery--no-initial-acceptance': `project-${id}` };
+  return { [scenario]: `project-${id}` };
 }
 
 /** Final acceptance fails with a new issue: a second trial round, the issue resolved, then it passes. */
@@ -185,18 +205,72 @@ const EXPECTED_CLOSE: Record<Scenario, { status: string; check?: (result: Json) 
   'doaReplacement--charged': { status: 'COMPLETED', check: (r) => r.status === 'charged' && r.returnedAt !== undefined },
   'doaReplacement--excluded': { status: 'COMPLETED', check: (r) => r.status === 'excluded' },
   'doaReplacement--cancelled': { status: 'CANCELLED' },
+  'projectDelivery--care-plan-at-handover': { status: 'COMPLETED', check: (r) => r.stage === 'completed' },
+  'serviceTicket--held-warned-surveyed': { status: 'COMPLETED' },
+  'serviceTicket--care-finding-reopened': { status: 'COMPLETED' },
+  'carePlan--visit-call-repair': { status: 'COMPLETED' },
+  'warrantyCard--not-recognised': { status: 'COMPLETED', check: (r) => r.status === 'not_recognised' },
+  'warrantyCard--card-in-time': { status: 'COMPLETED', check: (r) => r.status === 'recognised' },
+  'dealerTask--escalated-arranged-checked': { status: 'COMPLETED', check: (r) => r.status === 'checked' && r.escalated === true },
+  'dealerClaim--resubmit-closed': { status: 'COMPLETED', check: (r) => r.resubmitClosed.length === 1 },
+  'dealerSettlementRun--one-dealer': { status: 'COMPLETED', check: (r) => r.settlementIds.length === 1 },
+  'settlementConfirm--escalated-confirmed': { status: 'COMPLETED', check: (r) => r.answered === true && r.escalated === true },
+  'dealerWriteOffNotice--sent': { status: 'COMPLETED', check: (r) => r.status === 'sent' },
+  'partsPlanOpening--two-dealers': { status: 'COMPLETED', check: (r) => r.started.length === 2 },
+  'partsPlan--submitted-in-time': { status: 'COMPLETED', check: (r) => r.status === 'submitted' && !r.reminded },
+  'partsPlan--reminded-escalated-late': { status: 'COMPLETED', check: (r) => r.status === 'submitted' && r.reminded && r.escalated },
 };
 
-/** Drives every scenario (in parallel) and writes one fixture per scenario into `dir`, replacing what was there. */
-export async function recordHistories(dir: string): Promise<string[]> {
-  const h = await startProjectHarness('record');
+/** The runs that record the scenarios, each with the fixtures it yields; a run goes only when one of its fixtures is wanted. */
+interface Run {
+  yields: Scenario[];
+  run(k: RecordKit, dealers: { dealerA: number; dealerB: number }): Promise<Recorded>;
+}
+const RUNS: Run[] = [
+  { yields: ['projectDelivery--initial-acceptance', 'trialRun--report-submitted'], run: (k) => withInitialAcceptance(k.h) },
+  { yields: ['projectDelivery--no-initial-acceptance'], run: (k) => withoutInitialAcceptance(k.h, 'projectDelivery--no-initial-acceptance') },
+  { yields: ['projectDelivery--failed-final-acceptance', 'trialRun--second-round'], run: (k) => failedFinalAcceptance(k.h) },
+  { yields: ['projectDelivery--trial-extended', 'trialRun--extensions'], run: (k) => trialExtended(k.h) },
+  {
+    yields: ['projectDelivery--cancelled-with-doa', 'doaReplacement--returned-in-time', 'doaReplacement--charged', 'doaReplacement--excluded', 'doaReplacement--cancelled'],
+    run: (k) => cancelledWithDoa(k.h),
+  },
+  { yields: ['projectDelivery--care-plan-at-handover'], run: (k) => withoutInitialAcceptance(k.h, 'projectDelivery--care-plan-at-handover') },
+  { yields: ['serviceTicket--held-warned-surveyed'], run: (k) => careAndTicketScenarios.ticketHeldAndWarned(k) },
+  { yields: ['carePlan--visit-call-repair', 'serviceTicket--care-finding-reopened'], run: (k) => careAndTicketScenarios.carePlanWithRepair(k) },
+  { yields: ['warrantyCard--not-recognised', 'warrantyCard--card-in-time'], run: (k) => dealerScenarios.warrantyCards(k) },
+  { yields: ['dealerTask--escalated-arranged-checked'], run: (k, d) => dealerScenarios.dealerTaskEscalated(k, d.dealerB) },
+  {
+    yields: ['dealerClaim--resubmit-closed', 'dealerSettlementRun--one-dealer', 'settlementConfirm--escalated-confirmed', 'dealerWriteOffNotice--sent'],
+    run: (k, d) => dealerScenarios.claimAndSettlement(k, d.dealerA),
+  },
+  { yields: ['partsPlanOpening--two-dealers', 'partsPlan--submitted-in-time', 'partsPlan--reminded-escalated-late'], run: (k, d) => dealerScenarios.partsPlans(k, d.dealerA, d.dealerB) },
+];
+
+/**
+ * Drives the scenarios (in parallel) and writes one fixture per scenario into `dir`. By default only
+ * the scenarios without a fixture are recorded and nothing else is touched; `all` records every
+ * scenario and replaces every `.json` directly in `dir` (never those in its sub-folders).
+ */
+export async function recordHistories(dir: string, which: 'missing' | 'all' = 'missing'): Promise<string[]> {
+  const exists = (scenario: string) => fs.existsSync(path.join(dir, `${scenario}.json`));
+  const wanted = (Object.keys(SCENARIOS) as Scenario[]).filter((scenario) => which === 'all' || !exists(scenario));
+  for (const scenario of Object.keys(SCENARIOS) as Scenario[]) check(RUNS.some((r) => r.yields.includes(scenario)), `no run records ${scenario}`);
+  if (wanted.length === 0) return [];
+  const runs = RUNS.filter((r) => r.yields.some((scenario) => wanted.includes(scenario)));
+
+  const h = await startProjectHarness('record', { routers: apiModules });
   try {
-    const parts = await Promise.all([withInitialAcceptance(h), withoutInitialAcceptance(h), failedFinalAcceptance(h), trialExtended(h), cancelledWithDoa(h)]);
+    const k = await recordKit(h);
+    await prepareCareAndTickets(k);
+    const dealers = await prepareDealers(k);
+    const parts = await Promise.all(runs.map((r) => r.run(k, dealers)));
     const recorded: Recorded = Object.assign({}, ...parts);
     const client = h.system.temporal.client;
 
     const fixtures: [string, HistoryFixture][] = [];
-    for (const [scenario, workflowType] of Object.entries(SCENARIOS) as [Scenario, string][]) {
+    for (const scenario of wanted) {
+      const workflowType = SCENARIOS[scenario];
       const workflowId = recorded[scenario];
       check(workflowId, `no workflow recorded for ${scenario}`);
       const handle = client.workflow.getHandle(workflowId);
@@ -211,7 +285,7 @@ export async function recordHistories(dir: string): Promise<string[]> {
     }
 
     fs.mkdirSync(dir, { recursive: true });
-    for (const stale of fs.readdirSync(dir).filter((f) => f.endsWith('.json'))) fs.rmSync(path.join(dir, stale));
+    if (which === 'all') for (const stale of fs.readdirSync(dir).filter((f) => f.endsWith('.json'))) fs.rmSync(path.join(dir, stale));
     const written: string[] = [];
     for (const [scenario, fixture] of fixtures) {
       const file = path.join(dir, `${scenario}.json`);

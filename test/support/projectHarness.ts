@@ -7,6 +7,7 @@ import { createApp, settleBackgroundWork, startApiServer, type ApiDeps, type Api
 import { deadlinesModule } from '../../schedule/deadlines/routes';
 import { noticesModule } from '../../platform/notices/routes';
 import { projectsModule } from '../../processes/delivery/api';
+import type { ApiModule } from '../../platform/http/module';
 import { UsersRepository } from '../../people/repository';
 import { generateToken } from '../../platform/tokens';
 import type { PolicyOverride } from '../../domain/policy';
@@ -79,8 +80,12 @@ export function uniqueContractNo(prefix = 'HT'): string {
   return `${prefix}-${process.pid}-${Date.now()}-${contractSeq}`;
 }
 
-/** `app`: what the test wants of the API beyond the defaults (a log to read back, a metrics registry). */
-export async function startProjectHarness(name: string, app: Pick<ApiDeps, 'log' | 'metrics'> = {}): Promise<ProjectHarness> {
+/**
+ * `app`: what the test wants of the API beyond the defaults (a log to read back, a metrics registry),
+ * and the routers to serve when it drives more than the projects (by default projects, deadlines, notices).
+ */
+export async function startProjectHarness(name: string, app: Pick<ApiDeps, 'log' | 'metrics'> & { routers?: ApiModule[] } = {}): Promise<ProjectHarness> {
+  const { routers = [projectsModule, deadlinesModule, noticesModule], ...deps } = app;
   const system = await startTestSystem(name);
   const users = new UsersRepository(system.db.knex);
   const adminToken = generateToken();
@@ -93,10 +98,10 @@ export async function startProjectHarness(name: string, app: Pick<ApiDeps, 'log'
   const smToken = await users.issueToken(serviceManager.id, 'test');
 
   const api = createApp({
-    ...app,
+    ...deps,
     knex: system.db.knex,
     temporal: { client: system.temporal.client, taskQueue: system.temporal.taskQueue, namespace: 'default' },
-    routers: [projectsModule, deadlinesModule, noticesModule],
+    routers,
     logger: { error: (message, error) => console.error(message, error) },
   });
   const server = await startApiServer(api, 0, '127.0.0.1');
