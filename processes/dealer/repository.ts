@@ -35,6 +35,7 @@ import {
 import type { ServicePolicy } from '../../domain/policy';
 import type { BusinessCalendar } from '../../domain/calendar';
 import { ConflictError, NotFoundError, isDeadlock, isUniqueViolation } from '../../platform/db/errors';
+import { keepClaimModels, keepFirstPostings, noteTicketsOfSerials } from '../../platform/db/keptFigures';
 import { fromJson, insertedId, toJson, toRequiredDate, toDate } from '../../platform/db/mapping';
 import { whereInScope } from '../../platform/db/scope';
 import { CustomersRepository } from '../../installedBase/customers';
@@ -334,21 +335,25 @@ export class DealerWarrantyRepository {
 
   async createSale(input: { dealerId: number; deviceSerial: string; model: string; saleDate: string; customerName: string }, policy: ServicePolicy['dealer'], now: Date): Promise<DealerSale> {
     try {
-      const dueOn = cardDueDate(input.saleDate, policy.warrantyCardWithin);
-      const id = insertedId(
-        await this.db('dealer_sales').insert({
-          dealer_id: input.dealerId,
-          device_serial: input.deviceSerial,
-          model: input.model,
-          sale_date: input.saleDate,
-          customer_name: input.customerName,
-          card_due_on: cardDueDate(input.saleDate, policy.warrantyCardWithin),
-          warranty: 'pending',
-          created_at: now,
-        }),
-      );
-      void dueOn;
-      await openDeadline(this.db, 'dealer_sale', id, 'warranty_card', `Warranty card for ${input.deviceSerial}`, cardClock(input.saleDate, now, policy, policy.settlementTimeZone).dueAt);
+      const id = await this.db.transaction(async (trx) => {
+        const saleId = insertedId(
+          await trx('dealer_sales').insert({
+            dealer_id: input.dealerId,
+            device_serial: input.deviceSerial,
+            model: input.model,
+            sale_date: input.saleDate,
+            customer_name: input.customerName,
+            card_due_on: cardDueDate(input.saleDate, policy.warrantyCardWithin),
+            warranty: 'pending',
+            created_at: now,
+          }),
+        );
+        // The KPI figures: the serial's tickets now have a selling dealer, its claims a model.
+        await noteTicketsOfSerials(trx, [input.deviceSerial]);
+        await keepClaimModels(trx, [input.deviceSerial]);
+        await openDeadline(trx, 'dealer_sale', saleId, 'warranty_card', `Warranty card for ${input.deviceSerial}`, cardClock(input.saleDate, now, policy, policy.settlementTimeZone).dueAt);
+        return saleId;
+      });
       return (await this.sale(id, ALL_ROWS))!;
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictError(`device ${input.deviceSerial} has a sale on record already`, { field: 'deviceSerial' }, { cause: error });
@@ -359,8 +364,12 @@ export class DealerWarrantyRepository {
   /** Removes a sale whose process could not start (and its deadline row): nothing stands without its timers. */
   async deleteSale(id: number): Promise<void> {
     await this.db.transaction(async (trx) => {
+      const serials = (await trx('dealer_sales').where({ id }).pluck('device_serial')) as string[];
       await trx('deadlines').where({ workflow_id: warrantyCardWorkflowId(id) }).delete();
       await trx('dealer_sales').where({ id }).delete();
+      // The KPI figures: the serial's tickets lose their selling dealer, its claims their model.
+      await noteTicketsOfSerials(trx, serials);
+      await keepClaimModels(trx, serials);
     });
   }
 
@@ -551,6 +560,8 @@ export class DealerWarrantyRepository {
             duplicate_key: refused ? null : duplicateKey(input.deviceSerial, input.faultCode, input.repairDate),
             parts_due_on: !refused && hasParts ? oldPartReturnDueDate(today, policy.oldPartReturnDeadlines) : null,
             audit_required: false,
+            // The model the dealer KPIs filter by: the sale's, whichever dealer sold it.
+            model: sale?.model ?? null,
             submitted_by: submittedBy,
             created_at: now,
             updated_at: now,
@@ -579,6 +590,7 @@ export class DealerWarrantyRepository {
             codes: toJson(result.lineCodes[index] ?? []),
             status: refused ? 'rejected' : 'open',
             decision_reason: refused ? result.claimCodes.join(', ') : null,
+            model: sale?.model ?? null,
           };
         }),
       );
@@ -853,6 +865,8 @@ export class DealerWarrantyRepository {
           .whereNotExists((q) => q.select(trx.raw('1')).from('settlement_lines as s').whereRaw('s.claim_line_id = l.id'))
           .select('l.id', 'l.approved_minor')) as Row[];
         if (lines.length > 0) await trx('settlement_lines').insert(lines.map((l) => ({ settlement_id: id, claim_line_id: num(l.id), amount_minor: num(l.approved_minor) })));
+        // A new statement has no posting yet; kept all the same, so the order of writes never matters.
+        await keepFirstPostings(trx, [id]);
         await this.retotal(trx, id);
         return id;
       });
@@ -989,7 +1003,7 @@ export class DealerWarrantyRepository {
   /**
    * The unique key on settlement_id makes a second posting a no-op, however it comes. The insert
    * also sets the first posting of the statement's claims (`claims.first_posted_at`, for days to
-   * settle): a trigger does it, migration 0027, so postings written with SQL keep it too.
+   * settle, migration 0027) in the same transaction.
    */
   private async insertLedgerEntry(trx: Knex.Transaction, settlementId: number, now: Date): Promise<void> {
     if (await trx('ledger_entries').where({ settlement_id: settlementId }).first('id')) return;
@@ -1003,6 +1017,7 @@ export class DealerWarrantyRepository {
       memo: `三包费用核销 ${String(s.period)} v${num(s.version)}`,
       posted_at: now,
     });
+    await keepFirstPostings(trx, [settlementId]);
   }
 
   async ledger(dealerId: number): Promise<LedgerEntry[]> {

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Scope } from '../../domain/access';
 import type { Entitlement, TicketClocksRecord } from './rules';
+import { noteTicketFigures, noteTicketsAndRepeats } from '../../platform/db/keptFigures';
 import { fromJson, insertedId, toBool, toDate, toJson, toRequiredDate } from '../../platform/db/mapping';
 import { whereInScope, type ScopeColumns } from '../../platform/db/scope';
 
@@ -138,35 +139,45 @@ export interface TicketFilter {
   offset?: number;
 }
 
+/**
+ * Every write a ticket's KPI figures depend on (not the workflow id) notes the ticket
+ * (ticket_figure_changes, platform/db/keptFigures.ts) in the write's transaction: a write called
+ * without a transaction gets one of its own.
+ */
 export class TicketsRepository {
   constructor(private readonly db: Knex | Knex.Transaction) {}
 
   async create(input: NewTicket, now: Date): Promise<Ticket> {
-    const result = await this.db('tickets').insert({
-      kind: input.kind,
-      customer_id: input.customerId,
-      device_id: input.deviceId,
-      serial: input.serial,
-      model: input.model,
-      channel: input.channel,
-      symptom: input.symptom,
-      fault_level: input.faultLevel,
-      entitlement: input.entitlement,
-      status: input.closed ? 'closed' : input.assigneeUserId === null ? 'open' : 'assigned',
-      on_hold: false,
-      assignee_user_id: input.assigneeUserId,
-      contact: toJson(input.contact),
-      clock_state: toJson(input.clockState),
-      repeat_of_ticket_id: input.repeatOfTicketId,
-      care_plan_id: input.carePlanId ?? null,
-      care_follow_up_id: input.careFollowUpId ?? null,
-      dealer_task_id: input.dealerTaskId ?? null,
-      ...(input.progress ? { progress: toJson(input.progress) } : {}),
-      opened_at: input.openedAt,
-      ...(input.closed ? { closed_at: input.openedAt } : {}),
-      updated_at: now,
+    const id = await this.db.transaction(async (trx) => {
+      const ticketId = insertedId(await trx('tickets').insert({
+        kind: input.kind,
+        customer_id: input.customerId,
+        device_id: input.deviceId,
+        serial: input.serial,
+        model: input.model,
+        channel: input.channel,
+        symptom: input.symptom,
+        fault_level: input.faultLevel,
+        entitlement: input.entitlement,
+        status: input.closed ? 'closed' : input.assigneeUserId === null ? 'open' : 'assigned',
+        on_hold: false,
+        assignee_user_id: input.assigneeUserId,
+        contact: toJson(input.contact),
+        clock_state: toJson(input.clockState),
+        repeat_of_ticket_id: input.repeatOfTicketId,
+        care_plan_id: input.carePlanId ?? null,
+        care_follow_up_id: input.careFollowUpId ?? null,
+        dealer_task_id: input.dealerTaskId ?? null,
+        ...(input.progress ? { progress: toJson(input.progress) } : {}),
+        opened_at: input.openedAt,
+        ...(input.closed ? { closed_at: input.openedAt } : {}),
+        updated_at: now,
+      }));
+      // The ticket, and the earlier one it repeats (no longer fixed first time).
+      await noteTicketsAndRepeats(trx, [ticketId]);
+      return ticketId;
     });
-    return (await this.get(insertedId(result)))!;
+    return (await this.get(id))!;
   }
 
   async setWorkflowId(id: number, workflowId: string): Promise<void> {
@@ -210,17 +221,20 @@ export class TicketsRepository {
   async addEvent(ticketId: number, event: { eventKey: string; kind: string; at: Date; actor?: { userId: number; name: string; role: string }; summary: string; data?: unknown }): Promise<boolean> {
     const exists = await this.db('ticket_events').where({ ticket_id: ticketId, event_key: event.eventKey }).first('id');
     if (exists) return false;
-    await this.db('ticket_events').insert({
-      ticket_id: ticketId,
-      event_key: event.eventKey,
-      kind: event.kind,
-      at: event.at,
-      // 0: not one of our users (the customer answering through a survey link).
-      actor_user_id: event.actor?.userId ? event.actor.userId : null,
-      actor_name: event.actor?.name ?? null,
-      actor_role: event.actor?.role ?? null,
-      summary: event.summary,
-      data: event.data === undefined ? null : toJson(event.data),
+    await this.db.transaction(async (trx) => {
+      await trx('ticket_events').insert({
+        ticket_id: ticketId,
+        event_key: event.eventKey,
+        kind: event.kind,
+        at: event.at,
+        // 0: not one of our users (the customer answering through a survey link).
+        actor_user_id: event.actor?.userId ? event.actor.userId : null,
+        actor_name: event.actor?.name ?? null,
+        actor_role: event.actor?.role ?? null,
+        summary: event.summary,
+        data: event.data === undefined ? null : toJson(event.data),
+      });
+      await noteTicketFigures(trx, [ticketId]);
     });
     return true;
   }
@@ -236,7 +250,19 @@ export class TicketsRepository {
     if (patch.progress !== undefined) values.progress = toJson(patch.progress);
     if (patch.resolvedAt !== undefined) values.resolved_at = patch.resolvedAt === null ? null : new Date(patch.resolvedAt);
     if (patch.closedAt !== undefined) values.closed_at = patch.closedAt === null ? null : new Date(patch.closedAt);
-    await this.db('tickets').where({ id }).update(values);
+    await this.db.transaction(async (trx) => {
+      await trx('tickets').where({ id }).update(values);
+      await noteTicketFigures(trx, [id]);
+    });
+  }
+
+  /** Removes a ticket and its timeline (an intake undone); the ticket it repeated is noted too. */
+  async delete(id: number): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      await noteTicketsAndRepeats(trx, [id]);
+      await trx('ticket_events').where({ ticket_id: id }).delete();
+      await trx('tickets').where({ id }).delete();
+    });
   }
 
   async timeline(ticketId: number): Promise<TicketEvent[]> {

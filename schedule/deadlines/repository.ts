@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Scope } from '../../domain/access';
+import { noteTicketFigures } from '../../platform/db/keptFigures';
 import { toBool, toDate, toRequiredDate } from '../../platform/db/mapping';
 import { isMysql } from '../../platform/db/knex';
 import { whereInScope, type ScopeColumns } from '../../platform/db/scope';
@@ -9,6 +10,9 @@ import { whereInScope, type ScopeColumns } from '../../platform/db/scope';
  * open a row when they set a deadline and close it when it is met, moved or dropped; pages and work
  * queues read these rows instead of asking running workflows. Writes are keyed by (workflow, key)
  * and only change what differs, so a retried activity changes nothing.
+ *
+ * A ticket's clock rows (record_type 'ticket') are part of its KPI figures: every write notes the
+ * tickets of the rows it writes (platform/db/keptFigures.ts) in its transaction.
  */
 
 export type DeadlineStatus = 'open' | 'met' | 'moved' | 'dropped';
@@ -112,38 +116,51 @@ export class DeadlinesRepository {
       provisional: input.provisional ?? false,
     };
     const key = { workflow_id: input.workflowId, deadline_key: input.key };
-    const existing = (await this.knex('deadlines').where(key).first()) as Row | undefined;
-    if (!existing) {
-      await this.knex('deadlines')
-        .insert({ ...key, ...values, status: 'open', opened_at: now })
-        .onConflict(['workflow_id', 'deadline_key'])
-        .ignore();
-      return;
-    }
-    const current = fromRow(existing);
-    if (current.status !== 'open') return;
-    if (current.dueAt.getTime() === input.dueAt.getTime() && current.provisional === values.provisional && current.description === values.description) return;
-    await this.knex('deadlines').where(key).update(values);
+    await this.knex.transaction(async (trx) => {
+      const existing = (await trx('deadlines').where(key).first()) as Row | undefined;
+      if (!existing) {
+        await trx('deadlines')
+          .insert({ ...key, ...values, status: 'open', opened_at: now })
+          .onConflict(['workflow_id', 'deadline_key'])
+          .ignore();
+        if (input.recordType === 'ticket') await noteTicketFigures(trx, [input.recordId]);
+        return;
+      }
+      const current = fromRow(existing);
+      if (current.status !== 'open') return;
+      if (current.dueAt.getTime() === input.dueAt.getTime() && current.provisional === values.provisional && current.description === values.description) return;
+      await trx('deadlines').where(key).update(values);
+      await noteTicketFigures(trx, [current, { recordType: input.recordType, recordId: input.recordId }].filter((r) => r.recordType === 'ticket').map((r) => r.recordId));
+    });
   }
 
   /** The rung of the ladder that fired last (reminder, second_reminder, escalation). */
   async markRung(workflowId: string, key: string, rung: string): Promise<void> {
-    await this.knex('deadlines').where({ workflow_id: workflowId, deadline_key: key, status: 'open' }).update({ last_rung: rung });
+    await this.updateNoting({ workflow_id: workflowId, deadline_key: key, status: 'open' }, { last_rung: rung });
   }
 
   /** Closes an open deadline; a closed one stays as it was closed. */
   async close(workflowId: string, key: string, status: Exclude<DeadlineStatus, 'open'>, now: Date): Promise<void> {
-    await this.knex('deadlines').where({ workflow_id: workflowId, deadline_key: key, status: 'open' }).update({ status, closed_at: now });
+    await this.updateNoting({ workflow_id: workflowId, deadline_key: key, status: 'open' }, { status, closed_at: now });
   }
 
   /** Closes every open deadline of a workflow (it ended or was cancelled). */
   async closeAll(workflowId: string, status: Exclude<DeadlineStatus, 'open'>, now: Date): Promise<void> {
-    await this.knex('deadlines').where({ workflow_id: workflowId, status: 'open' }).update({ status, closed_at: now });
+    await this.updateNoting({ workflow_id: workflowId, status: 'open' }, { status, closed_at: now });
   }
 
   /** Closes every open deadline of a record, whichever of its workflows set it (a project cancelled with its DOA cases). */
   async closeAllOfRecord(recordType: string, recordId: number, status: Exclude<DeadlineStatus, 'open'>, now: Date): Promise<void> {
-    await this.knex('deadlines').where({ record_type: recordType, record_id: recordId, status: 'open' }).update({ status, closed_at: now });
+    await this.updateNoting({ record_type: recordType, record_id: recordId, status: 'open' }, { status, closed_at: now });
+  }
+
+  /** Updates the rows `where` selects, noting the tickets whose clock rows they are, in one transaction. */
+  private async updateNoting(where: Row, values: Row): Promise<void> {
+    await this.knex.transaction(async (trx) => {
+      const tickets = (await trx('deadlines').where(where).where({ record_type: 'ticket' }).pluck('record_id')) as unknown[];
+      await trx('deadlines').where(where).update(values);
+      await noteTicketFigures(trx, tickets.map(Number));
+    });
   }
 
   /** Open deadlines, soonest first. */

@@ -1,10 +1,11 @@
 /**
  * A claim keeps its first ledger posting (claims.first_posted_at, migration 0027), which days to
  * settle reads: set when a statement with a line of the claim posts, through the repository or
- * by SQL (the KPI fixture and the benchmark seed write postings with SQL), never moved later, and
- * backfilled for postings made before the migration.
+ * by SQL kept as the repository keeps it (platform/db/keptFigures.ts, in the write's transaction),
+ * never moved later, and backfilled for postings made before the migration.
  */
 import type { Knex } from 'knex';
+import { keepFirstPostings } from '../../platform/db/keptFigures';
 import { migrateLatest, migrationConfig } from '../../platform/db/migrations';
 import { DealerWarrantyRepository } from '../../processes/dealer/repository';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
@@ -45,11 +46,18 @@ describe.each(testDatabaseKinds())('a claim’s first posting on %s', (kind) => 
   /** A confirmed statement of the lines, not yet posted. */
   const statement = async (period: string, lineIds: number[]): Promise<number> => {
     const settlementId = await insertId('settlements', { dealer_id: dealerId, period, status: 'confirmed', currency: 'CNY', total_minor: 8_000 * lineIds.length, created_at: at('2026-03-01T00:00:00Z'), updated_at: at('2026-03-01T00:00:00Z') });
-    for (const lineId of lineIds) await knex('settlement_lines').insert({ settlement_id: settlementId, claim_line_id: lineId, amount_minor: 8_000 });
+    for (const lineId of lineIds) await addLine(settlementId, lineId);
     return settlementId;
   };
+  /** Writes with SQL, and keeps the first postings of the statement as the repository does, in one transaction. */
+  const keptWrite = (settlementId: number, write: (trx: Knex.Transaction) => Promise<unknown>) =>
+    knex.transaction(async (trx) => {
+      await write(trx);
+      await keepFirstPostings(trx, [settlementId]);
+    });
+  const addLine = (settlementId: number, lineId: number) => keptWrite(settlementId, (trx) => trx('settlement_lines').insert({ settlement_id: settlementId, claim_line_id: lineId, amount_minor: 8_000 }));
   const postWithSql = (settlementId: number, postedAt: string) =>
-    knex('ledger_entries').insert({ dealer_id: dealerId, settlement_id: settlementId, kind: 'warranty_writeoff', currency: 'CNY', amount_minor: -8_000, memo: 'sql', posted_at: at(postedAt) });
+    keptWrite(settlementId, (trx) => trx('ledger_entries').insert({ dealer_id: dealerId, settlement_id: settlementId, kind: 'warranty_writeoff', currency: 'CNY', amount_minor: -8_000, memo: 'sql', posted_at: at(postedAt) }));
   const firstPosted = async (claimId: number): Promise<string | null> => {
     const row = (await knex('claims').where({ id: claimId }).first('first_posted_at')) as { first_posted_at: Date | number | null };
     return row.first_posted_at === null ? null : new Date(row.first_posted_at).toISOString();
@@ -88,7 +96,7 @@ describe.each(testDatabaseKinds())('a claim’s first posting on %s', (kind) => 
     await postWithSql(settlementId, '2026-06-20T00:00:00Z');
     expect(await firstPosted(claim.claimId)).toBeNull();
 
-    await knex('settlement_lines').insert({ settlement_id: settlementId, claim_line_id: claim.lineIds[0]!, amount_minor: 8_000 });
+    await addLine(settlementId, claim.lineIds[0]!);
     expect(await firstPosted(claim.claimId)).toBe('2026-06-20T00:00:00.000Z');
   });
 
@@ -99,7 +107,8 @@ describe.each(testDatabaseKinds())('a claim’s first posting on %s', (kind) => 
     await postWithSql(await statement('2026-08', [claim.lineIds[1]!]), '2026-07-10T00:00:00Z');
     await statement('2026-09', [unposted.lineIds[0]!]);
 
-    // 0028 indexes the column 0027 adds: undone first, as a rollback would.
+    // 0028 indexes the column 0027 adds: undone first (and 0029 after it), as a rollback would.
+    await knex.migrate.down({ ...migrationConfig, name: '0029_drop_figure_triggers' });
     await knex.migrate.down({ ...migrationConfig, name: '0028_claim_model' });
     await knex.migrate.down({ ...migrationConfig, name: '0027_claim_first_posting' });
     expect(await knex.schema.hasColumn('claims', 'first_posted_at')).toBe(false);

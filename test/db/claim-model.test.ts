@@ -1,10 +1,11 @@
 /**
  * A claim and its lines keep the claim's sold device's model (claims.model, claim_lines.model,
  * migration 0028), which the dealer KPIs filter by: set when a claim or line is written (by SQL here,
- * as the seeds write them), moved when the sale's model or serial changes, cleared when the sale
- * goes, and backfilled by the migration.
+ * kept as the repository keeps it: platform/db/keptFigures.ts, in the write's transaction), moved when
+ * the sale's model or serial changes, cleared when the sale goes, and backfilled by the migration.
  */
 import type { Knex } from 'knex';
+import { keepClaimModels, keepFirstPostings } from '../../platform/db/keptFigures';
 import { migrateLatest, migrationConfig } from '../../platform/db/migrations';
 import { KpisRepository } from '../../reports/kpis/repository';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
@@ -28,14 +29,29 @@ describe.each(testDatabaseKinds())('a claim’s model on %s', (kind) => {
     await db.destroy();
   });
 
+  /** Writes with SQL, and keeps the models of the serials' claims as the repository does, in one transaction. */
+  const keptWrite = (serials: string[], write: (trx: Knex.Transaction) => Promise<unknown>) =>
+    knex.transaction(async (trx) => {
+      await write(trx);
+      await keepClaimModels(trx, serials);
+    });
+  /** A change to the sale of `serial` (both serials when it changes serial). */
+  const saleWrite = (serials: string[], write: (sales: Knex.QueryBuilder) => Promise<unknown>) => keptWrite(serials, (trx) => write(trx('dealer_sales').where({ device_serial: serials[0]! })));
   const sale = (serial: string, model: string) =>
-    knex('dealer_sales').insert({ dealer_id: dealerId, device_serial: serial, model, sale_date: '2026-01-05', customer_name: 'C', card_due_on: '2026-01-25', warranty: 'recognised', created_at: at('2026-01-05T00:00:00Z') });
-  /** A claim of the serial with one line decided (approved) on 2026-03-05; the line's id. */
-  const claimLine = async (serial: string): Promise<number> => {
+    keptWrite([serial], (trx) => trx('dealer_sales').insert({ dealer_id: dealerId, device_serial: serial, model, sale_date: '2026-01-05', customer_name: 'C', card_due_on: '2026-01-25', warranty: 'recognised', created_at: at('2026-01-05T00:00:00Z') }));
+  /** A claim of the serial with one line decided (approved) on 2026-03-05; the line's id. `keep: false` before migration 0028. */
+  const claimLine = async (serial: string, keep = true): Promise<number> => {
     keys += 1;
-    const [claimId] = await knex('claims').insert({ dealer_id: dealerId, device_serial: serial, fault_code: `M${keys}`, repair_date: '2026-02-01', work_done: 'fixed', attachments: '[]', status: 'decided', claim_codes: '[]', audit_required: false, submitted_by: 1, created_at: at('2026-02-01T00:00:00Z'), updated_at: at('2026-02-01T00:00:00Z') });
-    const [lineId] = await knex('claim_lines').insert({ claim_id: Number(claimId), dealer_id: dealerId, line_no: 1, kind: 'part', detail: '{}', currency: 'CNY', claimed_minor: 10_000, codes: '[]', status: 'approved', approved_minor: 8_000, decided_at: at('2026-03-05T00:00:00Z') });
-    return Number(lineId);
+    const write = async (trx: Knex.Transaction) => {
+      const [claimId] = await trx('claims').insert({ dealer_id: dealerId, device_serial: serial, fault_code: `M${keys}`, repair_date: '2026-02-01', work_done: 'fixed', attachments: '[]', status: 'decided', claim_codes: '[]', audit_required: false, submitted_by: 1, created_at: at('2026-02-01T00:00:00Z'), updated_at: at('2026-02-01T00:00:00Z') });
+      const [lineId] = await trx('claim_lines').insert({ claim_id: Number(claimId), dealer_id: dealerId, line_no: 1, kind: 'part', detail: '{}', currency: 'CNY', claimed_minor: 10_000, codes: '[]', status: 'approved', approved_minor: 8_000, decided_at: at('2026-03-05T00:00:00Z') });
+      return Number(lineId);
+    };
+    return knex.transaction(async (trx) => {
+      const lineId = await write(trx);
+      if (keep) await keepClaimModels(trx, [serial]);
+      return lineId;
+    });
   };
   /** The line's model, after checking its claim has the same. */
   const modelOf = async (lineId: number) => {
@@ -53,8 +69,11 @@ describe.each(testDatabaseKinds())('a claim’s model on %s', (kind) => {
     expect((await new KpisRepository(knex).claimApproval({ ...march, model: 'US-30' })).denominator).toBe(0);
     // Days to settle reads the claim's model: posted in March, the claim counts under its model only.
     const [settlementId] = await knex('settlements').insert({ dealer_id: dealerId, period: '2026-03', status: 'confirmed', currency: 'CNY', total_minor: 8_000, created_at: at('2026-03-20T00:00:00Z'), updated_at: at('2026-03-20T00:00:00Z') });
-    await knex('settlement_lines').insert({ settlement_id: Number(settlementId), claim_line_id: line, amount_minor: 8_000 });
-    await knex('ledger_entries').insert({ dealer_id: dealerId, settlement_id: Number(settlementId), kind: 'warranty_writeoff', currency: 'CNY', amount_minor: -8_000, memo: 'sql', posted_at: at('2026-03-21T00:00:00Z') });
+    await knex.transaction(async (trx) => {
+      await trx('settlement_lines').insert({ settlement_id: Number(settlementId), claim_line_id: line, amount_minor: 8_000 });
+      await trx('ledger_entries').insert({ dealer_id: dealerId, settlement_id: Number(settlementId), kind: 'warranty_writeoff', currency: 'CNY', amount_minor: -8_000, memo: 'sql', posted_at: at('2026-03-21T00:00:00Z') });
+      await keepFirstPostings(trx, [Number(settlementId)]);
+    });
     expect(await new KpisRepository(knex).daysToSettle({ ...march, model: 'MR-900' })).toEqual({ value: 48, count: 1 });
     expect((await new KpisRepository(knex).daysToSettle({ ...march, model: 'US-30' })).count).toBe(0);
   });
@@ -63,15 +82,15 @@ describe.each(testDatabaseKinds())('a claim’s model on %s', (kind) => {
     await sale('SN-M2', 'CT-200');
     const line = await claimLine('SN-M2');
     const other = await claimLine('SN-M1');
-    await knex('dealer_sales').where({ device_serial: 'SN-M2' }).update({ model: 'CT-300' });
+    await saleWrite(['SN-M2'], (sales) => sales.update({ model: 'CT-300' }));
     expect(await modelOf(line)).toBe('CT-300');
     await knex('dealer_sales').where({ device_serial: 'SN-M2' }).update({ warranty: 'not_recognised' });
     expect(await modelOf(line)).toBe('CT-300');
-    await knex('dealer_sales').where({ device_serial: 'SN-M2' }).update({ device_serial: 'SN-M2b' });
+    await saleWrite(['SN-M2', 'SN-M2b'], (sales) => sales.update({ device_serial: 'SN-M2b' }));
     expect(await modelOf(line)).toBeNull();
-    await knex('dealer_sales').where({ device_serial: 'SN-M2b' }).update({ device_serial: 'SN-M2' });
+    await saleWrite(['SN-M2b', 'SN-M2'], (sales) => sales.update({ device_serial: 'SN-M2' }));
     expect(await modelOf(line)).toBe('CT-300');
-    await knex('dealer_sales').where({ device_serial: 'SN-M2' }).delete();
+    await saleWrite(['SN-M2'], (sales) => sales.delete());
     expect(await modelOf(line)).toBeNull();
     await sale('SN-M2', 'CT-200');
     expect(await modelOf(line)).toBe('CT-200');
@@ -80,10 +99,11 @@ describe.each(testDatabaseKinds())('a claim’s model on %s', (kind) => {
 
   it('is backfilled by the migration for lines written before it', async () => {
     await sale('SN-M3', 'DR-7000');
+    await knex.migrate.down({ ...migrationConfig, name: '0029_drop_figure_triggers' });
     await knex.migrate.down({ ...migrationConfig, name: '0028_claim_model' });
     expect(await knex.schema.hasColumn('claim_lines', 'model')).toBe(false);
-    const line = await claimLine('SN-M3');
-    const orphan = await claimLine('SN-NO-SALE');
+    const line = await claimLine('SN-M3', false);
+    const orphan = await claimLine('SN-NO-SALE', false);
     await migrateLatest(knex);
     expect(await modelOf(line)).toBe('DR-7000');
     expect(await modelOf(orphan)).toBeNull();

@@ -1,11 +1,13 @@
 /**
  * A small, fully known set of records for the KPI queries (db/repositories/kpis.ts): tickets with
  * their clock deadline rows and events, care visits and calls, dealer claims with their lines,
- * statements and ledger postings. Inserted with SQL, as the processes leave them. The period is
+ * statements and ledger postings. Inserted with SQL, as the processes leave them, and the kept KPI
+ * figures then kept as a bulk load keeps them (platform/db/keptFigures.ts). The period is
  * March 2026 (UTC); a few records fall outside it on purpose. The expected figures are worked out
  * by hand in test/db/kpis.test.ts.
  */
 import type { Knex } from 'knex';
+import { keepClaimModels, keepFirstPostings, noteAllTickets } from '../../platform/db/keptFigures';
 
 export const MARCH = { from: new Date('2026-03-01T00:00:00Z'), to: new Date('2026-04-01T00:00:00Z') };
 export const KPI_NOW = new Date('2026-04-10T00:00:00Z');
@@ -21,7 +23,8 @@ export interface KpiFixture {
   tickets: Record<'t1' | 't2' | 't3' | 't4' | 't5' | 't6' | 't7' | 't8', number>;
 }
 
-export async function seedKpiFixture(knex: Knex): Promise<KpiFixture> {
+/** `keep: false` on a database migrated to before the kept figures (their migrations backfill them). */
+export async function seedKpiFixture(knex: Knex, options: { keep?: boolean } = {}): Promise<KpiFixture> {
   const created = at('2026-01-01T00:00:00Z');
   const insertId = async (table: string, row: Record<string, unknown>): Promise<number> => {
     const [id] = await knex(table).insert(row);
@@ -140,6 +143,12 @@ export async function seedKpiFixture(knex: Knex): Promise<KpiFixture> {
   };
   await settle(north, '2026-03', [l1, l3, l6], '2026-03-22T00:00:00Z');
   await settle(south, '2026-03', [l4], '2026-04-02T00:00:00Z');
+
+  if (options.keep !== false) {
+    await keepClaimModels(knex);
+    await keepFirstPostings(knex);
+    await noteAllTickets(knex);
+  }
 
   return { north, south, li, wang, tickets: { t1, t2, t3, t4, t5, t6, t7, t8 } };
 }

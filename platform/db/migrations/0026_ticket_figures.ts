@@ -1,5 +1,4 @@
 import type { Knex } from 'knex';
-import { isMysql } from '../knex';
 import { instant, utf8mb4For } from './schema';
 
 /**
@@ -8,11 +7,12 @@ import { instant, utf8mb4For } from './schema';
  * and clock JSON), 200–700 ms a page. Each ticket's figures are now kept in `ticket_figures`, one
  * row per ticket, and a KPI is a sum over the period's rows (db/repositories/ticketFigures.ts).
  *
- * Kept how: triggers note which tickets changed (`ticket_figure_changes`, append-only), and the
- * next KPI read recomputes those tickets' rows before it sums (TicketFiguresRepository.catchUp).
- * The triggers only append a ticket id, so a step's transaction does almost no extra work and
- * cannot fail on a figure; every writer is covered, the workflows' activities and the SQL that seeds
- * the KPI fixture and the benchmark alike. A ticket's figures change with:
+ * Kept how: the application notes which tickets changed (`ticket_figure_changes`, append-only), in
+ * the transaction of the change (platform/db/keptFigures.ts), and the next KPI read recomputes those
+ * tickets' rows before it sums (TicketFiguresRepository.catchUp). A note is only a ticket id, so a
+ * step's transaction does almost no extra work and cannot fail on a figure. Not by triggers: MySQL 8
+ * with binary logging and MariaDB with --log-bin refuse them to an application user (issue #20).
+ * A ticket's figures change with:
  * - its own row (status, resolution, clock JSON, model, assignee, a repeat repair naming it);
  * - its events (visits, reopenings, surveys) and its clock deadline rows (met, breached);
  * - the sale of its serial (the selling dealer, which the dealer and region filters read).
@@ -28,44 +28,8 @@ const MODEL_INDEXES = [
 const FIGURES = 'ticket_figures';
 const CHANGES = 'ticket_figure_changes';
 
-interface Trigger {
-  name: string;
-  event: 'INSERT' | 'UPDATE' | 'DELETE';
-  table: string;
-  /** The ticket ids to note, as a SELECT (NEW / OLD are the row). */
-  tickets: string;
-}
-
-function triggers(mysql: boolean): Trigger[] {
-  // One row to select from: MySQL's DUAL takes a WHERE, SQLite's SELECT needs no FROM.
-  const one = mysql ? ' FROM DUAL' : '';
-  const ticketAnd = (row: 'NEW' | 'OLD') => `SELECT ${row}.id${one} UNION ALL SELECT ${row}.repeat_of_ticket_id${one} WHERE ${row}.repeat_of_ticket_id IS NOT NULL`;
-  const clockOf = (row: 'NEW' | 'OLD') => `SELECT ${row}.record_id${one} WHERE ${row}.record_type = 'ticket'`;
-  const soldOf = (row: 'NEW' | 'OLD') => `SELECT t.id FROM tickets t WHERE t.serial = ${row}.device_serial`;
-  return [
-    { name: 'tickets_figures_insert', event: 'INSERT', table: 'tickets', tickets: ticketAnd('NEW') },
-    { name: 'tickets_figures_update', event: 'UPDATE', table: 'tickets', tickets: `${ticketAnd('NEW')} UNION ALL SELECT OLD.repeat_of_ticket_id${one} WHERE OLD.repeat_of_ticket_id IS NOT NULL` },
-    { name: 'tickets_figures_delete', event: 'DELETE', table: 'tickets', tickets: ticketAnd('OLD') },
-    { name: 'ticket_events_figures_insert', event: 'INSERT', table: 'ticket_events', tickets: `SELECT NEW.ticket_id${one}` },
-    { name: 'ticket_events_figures_delete', event: 'DELETE', table: 'ticket_events', tickets: `SELECT OLD.ticket_id${one}` },
-    { name: 'deadlines_figures_insert', event: 'INSERT', table: 'deadlines', tickets: clockOf('NEW') },
-    { name: 'deadlines_figures_update', event: 'UPDATE', table: 'deadlines', tickets: `${clockOf('NEW')} UNION ALL ${clockOf('OLD')}` },
-    { name: 'deadlines_figures_delete', event: 'DELETE', table: 'deadlines', tickets: clockOf('OLD') },
-    { name: 'dealer_sales_figures_insert', event: 'INSERT', table: 'dealer_sales', tickets: soldOf('NEW') },
-    // Sales change often (cards, warranty); only a new dealer or serial changes a ticket's figures.
-    {
-      name: 'dealer_sales_figures_update',
-      event: 'UPDATE',
-      table: 'dealer_sales',
-      tickets: `SELECT t.id FROM tickets t WHERE t.serial IN (NEW.device_serial, OLD.device_serial) AND (NEW.dealer_id <> OLD.dealer_id OR NEW.device_serial <> OLD.device_serial)`,
-    },
-    { name: 'dealer_sales_figures_delete', event: 'DELETE', table: 'dealer_sales', tickets: soldOf('OLD') },
-  ];
-}
-
 export async function up(knex: Knex): Promise<void> {
   const utf8mb4 = utf8mb4For(knex);
-  const mysql = isMysql(knex);
   await knex.schema.createTable(FIGURES, (table) => {
     utf8mb4(table);
     table.integer('ticket_id').unsigned().notNullable();
@@ -98,11 +62,6 @@ export async function up(knex: Knex): Promise<void> {
     table.bigIncrements('id');
     table.integer('ticket_id').unsigned().notNullable();
   });
-  for (const trigger of triggers(mysql)) {
-    const statement = `INSERT INTO ${CHANGES} (ticket_id) ${trigger.tickets}`;
-    // MySQL takes one statement as the body; SQLite wants it between BEGIN and END.
-    await knex.raw(`CREATE TRIGGER ${trigger.name} AFTER ${trigger.event} ON ${trigger.table} FOR EACH ROW ${mysql ? statement : `BEGIN ${statement}; END`}`);
-  }
   await knex.raw(`INSERT INTO ${CHANGES} (ticket_id) SELECT id FROM tickets ORDER BY id`);
   for (const index of MODEL_INDEXES) {
     await knex.schema.alterTable(index.table, (table) => {
@@ -117,7 +76,6 @@ export async function down(knex: Knex): Promise<void> {
       table.dropIndex(['model'], index.name);
     });
   }
-  for (const trigger of triggers(isMysql(knex)).reverse()) await knex.raw(`DROP TRIGGER IF EXISTS ${trigger.name}`);
   await knex.schema.dropTable(CHANGES);
   await knex.schema.dropTable(FIGURES);
 }

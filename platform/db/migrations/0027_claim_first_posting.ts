@@ -1,5 +1,4 @@
 import type { Knex } from 'knex';
-import { isMysql } from '../knex';
 import { instant } from './schema';
 
 /**
@@ -12,12 +11,14 @@ import { instant } from './schema';
  *   from the index, not every decided line of the dealer. The index replaces (dealer_id, status),
  *   which it still covers.
  *
- * `first_posted_at` is kept by triggers, so every writer keeps it right: the repository's posting
- * (dealerWarranty.ts insertLedgerEntry), and the SQL that seeds the KPI fixture and the benchmark.
+ * `first_posted_at` is kept by the application in the transaction of the write
+ * (platform/db/keptFigures.ts keepFirstPostings): the repository's posting (insertLedgerEntry) and its
+ * statement lines, and the SQL that seeds the KPI fixture and the benchmark, once after its writes.
  * A posting sets it on the claims of its statement's lines; a statement line added to a statement
  * already posted sets it on its claim. Either only moves it earlier (the first posting wins).
  * Postings are never changed or removed (a statement posts once) and a posted statement's lines
- * are fixed, so inserts are the only writes that move it.
+ * are fixed, so inserts are the only writes that move it. Not by triggers: MySQL 8 with binary
+ * logging and MariaDB with --log-bin refuse them to an application user (issue #20).
  */
 const CLAIM_INDEXES: Array<{ columns: string[]; name: string }> = [
   { columns: ['first_posted_at', 'dealer_id', 'created_at'], name: 'claims_first_posted_idx' },
@@ -25,36 +26,6 @@ const CLAIM_INDEXES: Array<{ columns: string[]; name: string }> = [
 ];
 const LINES_ADDED = { columns: ['dealer_id', 'status', 'decided_at'], name: 'claim_lines_dealer_decided_idx' };
 const LINES_REPLACED = { columns: ['dealer_id', 'status'], name: 'claim_lines_dealer_status_idx' };
-
-/**
- * Each trigger's one statement (`NEW` is the inserted row); earlier postings are left alone. A
- * posting's claims are found from its statement's lines: on MariaDB by a joined UPDATE (its
- * `WHERE id IN (subquery)` form scans, and locks, every claim), on SQLite by `id IN`, which it
- * answers from the statement's lines.
- */
-function triggers(mysql: boolean): Array<{ name: string; table: string; body: string }> {
-  const earlier = (current: string, posted: string) => `(${current} IS NULL OR ${current} > ${posted})`;
-  return [
-    {
-      name: 'ledger_entries_first_posting',
-      table: 'ledger_entries',
-      body: mysql
-        ? `UPDATE claims c JOIN claim_lines l ON l.claim_id = c.id JOIN settlement_lines sl ON sl.claim_line_id = l.id
-           SET c.first_posted_at = NEW.posted_at
-           WHERE sl.settlement_id = NEW.settlement_id AND ${earlier('c.first_posted_at', 'NEW.posted_at')}`
-        : `UPDATE claims SET first_posted_at = NEW.posted_at
-           WHERE id IN (SELECT l.claim_id FROM settlement_lines sl JOIN claim_lines l ON l.id = sl.claim_line_id WHERE sl.settlement_id = NEW.settlement_id)
-             AND ${earlier('first_posted_at', 'NEW.posted_at')}`,
-    },
-    {
-      name: 'settlement_lines_first_posting',
-      table: 'settlement_lines',
-      body: `UPDATE claims SET first_posted_at = (SELECT le.posted_at FROM ledger_entries le WHERE le.settlement_id = NEW.settlement_id)
-        WHERE id = (SELECT l.claim_id FROM claim_lines l WHERE l.id = NEW.claim_line_id)
-          AND EXISTS (SELECT 1 FROM ledger_entries le WHERE le.settlement_id = NEW.settlement_id AND ${earlier('claims.first_posted_at', 'le.posted_at')})`,
-    },
-  ];
-}
 
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('claims', (table) => {
@@ -67,12 +38,6 @@ export async function up(knex: Knex): Promise<void> {
        JOIN ledger_entries le ON le.settlement_id = sl.settlement_id
        WHERE l.claim_id = claims.id)`,
   );
-  const mysql = isMysql(knex);
-  for (const trigger of triggers(mysql)) {
-    // MySQL takes one statement as the body; SQLite wants it between BEGIN and END.
-    const body = mysql ? trigger.body : `BEGIN ${trigger.body}; END`;
-    await knex.raw(`CREATE TRIGGER ${trigger.name} AFTER INSERT ON ${trigger.table} FOR EACH ROW ${body}`);
-  }
   for (const index of CLAIM_INDEXES) {
     await knex.schema.alterTable('claims', (table) => {
       table.index(index.columns, index.name);
@@ -93,9 +58,6 @@ export async function down(knex: Knex): Promise<void> {
   await knex.schema.alterTable('claim_lines', (table) => {
     table.dropIndex(LINES_ADDED.columns, LINES_ADDED.name);
   });
-  for (const trigger of triggers(isMysql(knex)).reverse()) {
-    await knex.raw(`DROP TRIGGER IF EXISTS ${trigger.name}`);
-  }
   for (const index of [...CLAIM_INDEXES].reverse()) {
     await knex.schema.alterTable('claims', (table) => {
       table.dropIndex(index.columns, index.name);

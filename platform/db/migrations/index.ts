@@ -25,6 +25,7 @@ import * as boardIndexes from './0025_board_indexes';
 import * as ticketFigures from './0026_ticket_figures';
 import * as claimFirstPosting from './0027_claim_first_posting';
 import * as claimModel from './0028_claim_model';
+import * as dropFigureTriggers from './0029_drop_figure_triggers';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -61,6 +62,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0026_ticket_figures', ticketFigures],
   ['0027_claim_first_posting', claimFirstPosting],
   ['0028_claim_model', claimModel],
+  ['0029_drop_figure_triggers', dropFigureTriggers],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

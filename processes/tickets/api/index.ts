@@ -309,8 +309,7 @@ async function undoIntake(deps: ApiDeps, ticketId: number, links: TicketLinks): 
       if ('finding' in links.care) await trx('care_follow_ups').where({ ticket_id: ticketId, reason: 'finding' }).delete();
       else await trx('care_follow_ups').where({ id: links.care.followUpId, ticket_id: ticketId }).update({ ticket_id: null });
     }
-    await trx('ticket_events').where({ ticket_id: ticketId }).delete();
-    await trx('tickets').where({ id: ticketId }).delete();
+    await new TicketsRepository(trx).delete(ticketId);
   });
 }
 
