@@ -1,9 +1,10 @@
 /**
  * Scenarios of the dealer processes (P5) for the replay fixtures, driven through the API as
- * test/integration/dealerProcesses.test.ts and dealerPartsPlans.test.ts drive them; the two runs a
- * Temporal Schedule starts in production (the settlement run, the parts plans' opening) are started
- * by the client, as those tests start them.
+ * test/integration/dealerProcesses.test.ts, dealerPartsPlans.test.ts and dealerWorkingDays.test.ts
+ * drive them; the two runs a Temporal Schedule starts in production (the settlement run, the parts
+ * plans' opening) are started by the client, as those tests start them.
  */
+import type { History } from '@temporalio/common/lib/proto-utils';
 import { PolicyLayersRepository } from '../../schedule/policies/repository';
 import { DealerWarrantyRepository } from '../../processes/dealer/repository';
 import type { Json } from '../support/projectHarness';
@@ -31,6 +32,16 @@ const seconds = () => ({
   },
 });
 
+/**
+ * The seconds terms with the deadlines of dealerWorkingDays.test.ts in working days on the policy's
+ * calendar: the warranty's length, a claim's resubmission window, a statement's confirmation and its
+ * escalation (the `dealer-working-day-deadlines` branches of the card, the claim and the confirmation).
+ */
+const workingDays = () => ({
+  warranty: { length: { workingDays: 15 } },
+  dealer: { ...seconds().dealer, resubmitWithin: { workingDays: 5 }, settlementConfirmWithin: { workingDays: 3 }, settlementEscalateAfter: { workingDays: 2 } },
+});
+
 /** The template's dealer terms, the model's reference, two dealers and the people; once, before the scenarios run. */
 export async function prepareDealers(k: RecordKit): Promise<{ dealerA: number; dealerB: number }> {
   const { knex } = k.h.system.db;
@@ -49,8 +60,21 @@ export async function prepareDealers(k: RecordKit): Promise<{ dealerA: number; d
 let serials = 0;
 const serial = (prefix: string) => `${prefix}-${process.pid}-${Date.now()}-${(serials += 1)}`;
 
-async function sell(k: RecordKit, deviceSerial: string): Promise<Json> {
-  return k.ok('POST', '/api/dealer-sales', k.people.DealerA!.token, { deviceSerial, model: 'M1', saleDate: today(), customerName: 'Zhang San' });
+async function sell(k: RecordKit, deviceSerial: string, dealerToken = k.people.DealerA!.token): Promise<Json> {
+  return k.ok('POST', '/api/dealer-sales', dealerToken, { deviceSerial, model: 'M1', saleDate: today(), customerName: 'Zhang San' });
+}
+
+type HistoryEvent = NonNullable<History['events']>[number];
+
+/** Waits until the workflow's history holds the `patched(patchId)` marker: it has taken the patched branch. */
+async function reachedPatch(k: RecordKit, workflowId: string, patchId: string): Promise<void> {
+  const handle = k.h.system.temporal.client.workflow.getHandle(workflowId);
+  const ids = (event: HistoryEvent) => {
+    const marker = event.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_patch') return [];
+    return Object.values(marker.details ?? {}).flatMap((payloads) => (payloads.payloads ?? []).map((p) => (JSON.parse(Buffer.from(p.data ?? new Uint8Array()).toString('utf8')) as { id: string }).id));
+  };
+  await k.poll(`${workflowId} past patched('${patchId}')`, async () => ((await handle.fetchHistory()).events?.some((event) => ids(event).includes(patchId)) ? true : undefined));
 }
 
 /** A card never completed: reminded twice, then not recognised; a card in time registers the device and starts its care plan. */
@@ -107,6 +131,55 @@ async function claimAndSettlement(k: RecordKit, dealerA: number): Promise<Record
   };
 }
 
+/**
+ * Dealer terms in working days (they put the template's terms for the run, so the run goes alone):
+ * a card in time whose warranty ends with the 15th working day; a claim sent back, its window counted
+ * in working days, then resubmitted inside it and approved; a new dealer's statement, its escalation
+ * counted in working days, confirmed before it is due. Each workflow is let reach its patched branch
+ * (the deadline computed, days before its timer) before the step that ends it.
+ */
+async function workingDayDeadlines(k: RecordKit): Promise<Recorded> {
+  const { knex } = k.h.system.db;
+  const { client } = k.h.system.temporal;
+  const policies = new PolicyLayersRepository(knex);
+  await policies.put('template', 'default', workingDays());
+  try {
+    const dealerC = (await k.ok('POST', '/api/dealers', k.adminToken, { name: 'Replay Dealer C', contactEmail: 'service@replay-dealer-c.test', locale: 'en' })).id as number;
+    const dealer = (await k.person('DealerC', 'dealer', { dealerId: dealerC })).token;
+    const deviceSerial = serial('SN-WD');
+    const sale = await sell(k, deviceSerial, dealer);
+    const card = await k.ok('POST', `/api/dealer-sales/${sale.id}/card`, dealer, { cardDate: today() });
+    check(card.warrantyEndsOn > today(), `sale ${sale.id}: warranty ends on ${card.warrantyEndsOn}`);
+    const cardWorkflow = `warranty-card-${sale.id}`;
+    await client.workflow.getHandle(cardWorkflow).result();
+
+    const claim = await k.ok('POST', '/api/claims', dealer, { deviceSerial, faultCode: 'E1', repairDate: today(), workDone: 'replaced the pump', lines: [{ kind: 'travel', amount: cny(60000) }] });
+    const claimWorkflow = `dealer-claim-${claim.id}`;
+    await k.ok('POST', `/api/claims/${claim.id}/decision`, k.people.Clerk!.token, { decisions: [{ lineNo: 1, kind: 'send_back', reason: 'travel above the cap' }] });
+    await reachedPatch(k, claimWorkflow, 'dealer-working-day-deadlines');
+    await k.ok('POST', `/api/claims/${claim.id}/resubmit`, dealer, { lines: [{ lineNo: 1, line: { kind: 'travel', amount: cny(40000) } }] });
+    await k.ok('POST', `/api/claims/${claim.id}/decision`, k.people.Clerk!.token, { decisions: [{ lineNo: 1, kind: 'approve' }] });
+    const outcome: Json = await client.workflow.getHandle(claimWorkflow).result();
+    check(outcome.resubmitClosed.length === 0, `claim ${claim.id}: ${JSON.stringify(outcome)}`);
+
+    const run = await k.ok('POST', '/api/settlements/run', k.people.Finance!.token, { period: today().slice(0, 7), dealerId: dealerC });
+    check(run.settlements.length === 1, `settlement run of dealer ${dealerC}: ${JSON.stringify(run)}`);
+    const statementId = run.settlements[0].id as number;
+    await k.ok('POST', `/api/settlements/${statementId}/review`, k.people.Finance!.token, { holdLineIds: [] });
+    const confirmWorkflow = `settlement-${statementId}-confirm`;
+    await reachedPatch(k, confirmWorkflow, 'dealer-working-day-deadlines');
+    await k.ok('POST', `/api/settlements/${statementId}/confirm`, dealer, { version: 1 });
+    await client.workflow.getHandle(`settlement-${statementId}-v1-write-off`).result();
+    return {
+      'warrantyCard--working-day-warranty': cardWorkflow,
+      'dealerClaim--working-days-resubmitted': claimWorkflow,
+      'settlementConfirm--working-days-confirmed': confirmWorkflow,
+    };
+  } finally {
+    await policies.put('template', 'default', seconds());
+  }
+}
+
 /** The opening run opens one plan per dealer for the season ahead; A submits in time, B is reminded, escalated, then submits late. */
 async function partsPlans(k: RecordKit, dealerA: number, dealerB: number): Promise<Recorded> {
   const { client, taskQueue } = k.h.system.temporal;
@@ -122,4 +195,4 @@ async function partsPlans(k: RecordKit, dealerA: number, dealerB: number): Promi
   return { 'partsPlanOpening--two-dealers': openingId, 'partsPlan--submitted-in-time': `parts-plan-${planA}`, 'partsPlan--reminded-escalated-late': `parts-plan-${planB}` };
 }
 
-export const dealerScenarios = { warrantyCards, dealerTaskEscalated, claimAndSettlement, partsPlans };
+export const dealerScenarios = { warrantyCards, dealerTaskEscalated, claimAndSettlement, partsPlans, workingDayDeadlines };
