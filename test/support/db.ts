@@ -72,7 +72,7 @@ export async function createTestDatabase(kind: DatabaseKind = primaryDatabaseKin
   if (options.migrate !== false) {
     try {
       await migrateLatest(knex);
-      await startIdsAtRandom(knex, kind, ['projects', 'customers', 'care_plans', 'dealer_sales', 'dealer_tasks', 'claims', 'settlements']);
+      await startIdsAtRandom(knex, kind, ['projects', 'customers', 'care_plans', 'dealer_sales', 'dealer_tasks', 'claims', 'settlements', 'tickets']);
     } catch (error) {
       await destroy();
       throw error;
