@@ -146,4 +146,35 @@ describe('dealer deadlines in working days', () => {
     expect((history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
     expect((await handle.describe()).status.name).toBe('RUNNING');
   });
+
+  // Last: it runs the worker with a claim read held open.
+  it('a step that lands while the process reads the claim is not slept through', async () => {
+    // The process's first read of the claim answers "in review", as the database said when it read,
+    // but only after the clerk's send-back has landed (and its signal with it).
+    let hold: (() => void) | undefined;
+    const held = new Promise<void>((resolve) => (hold = resolve));
+    let reads = 0;
+    const facts = system.activities.claimTimerFacts;
+    await system.temporal.restart({
+      ...system.activities,
+      claimTimerFacts: async (input: { claimId: number }) => {
+        const answer = await facts(input);
+        if ((reads += 1) === 1) await held;
+        return answer;
+      },
+    });
+    await call('POST', '/dealer-sales', tokens.dealer!, { deviceSerial: 'SN-WD-2', model: 'M1', saleDate: today(), customerName: 'Wang Wu' }).then(async (sale) => call('POST', `/dealer-sales/${sale.body.id}/card`, tokens.dealer!, { cardDate: today() }));
+    const claim = await call('POST', '/claims', tokens.dealer!, { deviceSerial: 'SN-WD-2', faultCode: 'E1', repairDate: today(), workDone: 'replaced the pump', lines: [{ kind: 'travel', amount: cny(60000) }] });
+    expect(claim.status).toBe(201);
+    await poll('the first read', async () => (reads > 0 ? true : undefined));
+    const back = await call('POST', `/claims/${claim.body.id}/decision`, tokens.clerk!, { decisions: [{ lineNo: 1, kind: 'send_back', reason: 'travel above the cap' }] });
+    expect(back.body.status).toBe('sent_back');
+    const history = system.temporal.client.workflow.getHandle(`dealer-claim-${claim.body.id}`);
+    await poll('the send-back signal on record', async () => ((await history.fetchHistory()).events?.some((e) => e.workflowExecutionSignaledEventAttributes) ? true : undefined));
+    hold!();
+    // The process reads the claim again and opens the resubmission window.
+    const row = await poll('the resubmission window on record', async () => (await system.db.knex('deadlines').where({ workflow_id: `dealer-claim-${claim.body.id}`, kind: 'resubmit_window' }).first()) as Json);
+    expect(row.status).toBe('open');
+    expect(reads).toBeGreaterThanOrEqual(2);
+  });
 });

@@ -29,10 +29,18 @@ export async function dealerClaim(input: DealerClaimInput): Promise<{ partsLost:
   let counted: { sentBackAt: string; at: Date } | undefined;
   let changes = 0;
   setHandler(claimChangedSignal, () => void (changes += 1));
+  // A step that lands while the claim is being read must wake the wait that follows: the changes are
+  // counted before each read. Runs recorded before counted them after it, and slept through such a step.
+  const countsBeforeRead = patched('dealer-claim-count-changes-before-read');
+  let readAt = changes;
+  const readFacts = async () => {
+    readAt = changes;
+    return background.claimTimerFacts({ claimId });
+  };
 
   const outcome = { partsLost: [] as number[], resubmitClosed: [] as number[] };
   let partsApplied = !input.partsDueAt;
-  let facts = await background.claimTimerFacts({ claimId });
+  let facts = await readFacts();
   const finished = () => (facts.status === 'decided' || facts.status === 'rejected') && (!facts.partsOutstanding || partsApplied);
   const resubmitEndsAt = async (): Promise<Date | undefined> => {
     if (facts.status !== 'sent_back' || !facts.sentBackAt) return undefined;
@@ -53,11 +61,11 @@ export async function dealerClaim(input: DealerClaimInput): Promise<{ partsLost:
     if (resubmitEnd) await deadlines.open({ key: `resubmit_window:${facts.sentBackAt}`, kind: 'resubmit_window', description: `Dealer resubmits claim ${claimId}` }, { at: resubmitEnd, provisional: false });
     const timers = [...(!partsApplied && facts.partsOutstanding ? [new Date(input.partsDueAt!)] : []), ...(resubmitEnd ? [resubmitEnd] : [])];
     const next = timers.length > 0 ? Math.min(...timers.map((t) => t.getTime())) : undefined;
-    const seen = changes;
+    const seen = countsBeforeRead ? readAt : changes;
     const signalled = next === undefined ? (await condition(() => changes !== seen), true) : await condition(() => changes !== seen, msUntil(new Date(next)));
     const sentBackAt = facts.sentBackAt;
     if (signalled) {
-      facts = await background.claimTimerFacts({ claimId });
+      facts = await readFacts();
       // Resubmitted inside the window: it was met.
       if (resubmitEnd && (facts.status !== 'sent_back' || facts.sentBackAt !== sentBackAt)) await deadlines.close(`resubmit_window:${sentBackAt}`, 'met');
       continue;
@@ -75,7 +83,7 @@ export async function dealerClaim(input: DealerClaimInput): Promise<{ partsLost:
       await deadlines.close(`resubmit_window:${sentBackAt}`, 'dropped');
       if (closed.length > 0) await tellDealer(`resubmit-closed:${sentBackAt}`, 'claim_resubmit_closed', closed, end.toISOString());
     }
-    facts = await background.claimTimerFacts({ claimId });
+    facts = await readFacts();
   }
   // Runs recorded before the patch ended without waiting (they awaited the boolean itself).
   if (patched('dealer-claim-wait-for-handlers')) await condition(allHandlersFinished);
