@@ -98,7 +98,8 @@ it('an existing Schedule on stale terms is brought to the current ones and keeps
 
 it('the production worker entry point ensures the Schedules as it starts, two workers at once making one of each', async () => {
   const taskQueue = `worker-main-${crypto.randomBytes(4).toString('hex')}`;
-  const env = { ...process.env, TEMPORAL_ADDRESS: testTemporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue, DATABASE_URL: db.databaseUrl ?? '', AFTERCARE_DATA_DIR: db.dataDir, SMTP_URL: '', AFTERCARE_WORKER_METRICS_PORT: 'off' };
+  const env = { ...process.env, TEMPORAL_ADDRESS: testTemporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue, DATABASE_URL: db.databaseUrl ?? '', AFTERCARE_DATA_DIR: db.dataDir, SMTP_URL: '', AFTERCARE_WORKER_METRICS_PORT: 'off', AFTERCARE_LOG_LEVEL: 'info' };
+  // (The log level: a child of a jest worker would default to warnings only and never say it ensured them.)
   const workers: ChildProcess[] = [];
   const outputs: string[] = [];
   try {
