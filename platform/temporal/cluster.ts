@@ -292,6 +292,8 @@ export function createCluster(options: ClusterOptions): Cluster {
     AFTERCARE_ADMIN_TOKEN: adminToken,
     PORT: String(ports.api),
     AFTERCARE_METRICS_PORT: String(ports.apiMetrics),
+    // A cluster logs as production does (info), also when started from a test, whose own default is warnings.
+    AFTERCARE_LOG_LEVEL: process.env.AFTERCARE_LOG_LEVEL ?? 'info',
     ...options.appEnv,
   };
   const tsx = ['--import', 'tsx'];

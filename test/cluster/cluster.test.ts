@@ -98,7 +98,7 @@ describe('the cluster: Temporal on PostgreSQL, two workers, the API and MariaDB'
     } finally {
       h.cluster.workers[0]!.start();
       // Polling before the next fault: a worker starting while MariaDB is down exits, as it should.
-      await h.cluster.workers[0]!.waitForOutput('[aftercare-worker] polling');
+      await h.cluster.workers[0]!.waitForOutput('"msg":"worker polling"');
     }
     await expectNothingLostNothingTwice(h, ids);
   });
