@@ -1,9 +1,13 @@
 /**
  * Every word the console shows, in English and Simplified Chinese. Each area of the console keeps
- * its own table in console/messages/<area>.ts, its zh-CN typed against its English, so a missing
- * translation fails the type check. A new area adds one import and one entry to AREAS; a key
- * defined by two areas is refused when this module loads.
+ * its own table beside its pages, its zh-CN typed against its English, so a missing translation fails
+ * the type check. A new area adds one import and one entry to AREAS; a key defined by two areas is
+ * refused when this module loads. The texts are ICU messages (FormatJS's intl-messageformat):
+ * `{name}` arguments, and `{count, plural, one {…} other {…}}` where a number changes the words; a
+ * test holds both languages of each key to the same arguments.
  */
+import { IntlMessageFormat } from 'intl-messageformat';
+import { messageArguments } from './icu';
 import type { Locale } from '../../people/roles';
 import care from '../../processes/care/console/messages';
 import common from './messages/common';
@@ -57,7 +61,26 @@ export function catalog(locale: Locale): Readonly<Record<MessageKey, string>> {
   return CATALOGS[locale];
 }
 
-/** The message in `locale`, `{name}` placeholders filled from `values`. */
+const formats = new Map<string, IntlMessageFormat>();
+
+/** The parsed message, once per key and language (parsing is the costly part). */
+function formatOf(locale: Locale, key: MessageKey): IntlMessageFormat {
+  const id = `${locale}\u0000${key}`;
+  let format = formats.get(id);
+  if (!format) {
+    // ignoreTag: the texts are plain words (the views escape them); a '<' in one is not markup.
+    format = new IntlMessageFormat(CATALOGS[locale][key], locale, undefined, { ignoreTag: true });
+    formats.set(id, format);
+  }
+  return format;
+}
+
+/**
+ * The message in `locale` with its ICU arguments filled from `values`. An argument not given shows
+ * as its `{name}`, as before the catalogue was ICU (a page never fails on a missing value).
+ */
 export function translate(locale: Locale, key: MessageKey, values: Record<string, string | number> = {}): string {
-  return CATALOGS[locale][key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+  const format = formatOf(locale, key);
+  const missing = Object.fromEntries(messageArguments(format.getAst()).filter((name) => !(name in values)).map((name) => [name, `{${name}}`]));
+  return String(format.format({ ...missing, ...values }));
 }

@@ -26,7 +26,7 @@ const en = {
   'ticket.link.finding': 'finding {n}',
   'ticket.link.returnCall': 'Return call {key} after the close',
   'ticket.link.onPlan': 'on care plan #{id}',
-  'ticket.link.returnCallsHidden': '{count} return call(s) after the close, on a care plan not yours to open',
+  'ticket.link.returnCallsHidden': '{count, plural, one {# return call} other {# return calls}} after the close, on a care plan not yours to open',
   'ticket.link.dealerTask': '三包: dealer task #{id}',
   'ticket.link.dealerTaskHidden': '三包: routed to the dealer (its dealer task is not yours to open)',
   'ticket.kind': 'Kind',
