@@ -11,6 +11,7 @@ import { messageArguments } from './icu';
 import type { Locale } from '../../people/roles';
 import care from '../../processes/care/console/messages';
 import common from './messages/common';
+import problems from '../http/problemMessagesWords';
 import dealer from '../../processes/dealer/console/messages';
 import documents from '../../processes/delivery/console/documentMessages';
 import home from '../../reports/home/messages';
@@ -22,6 +23,7 @@ import tickets from '../../processes/tickets/console/messages';
 
 const AREAS = [
   common,
+  problems,
   signIn,
   home,
   projects,

@@ -9,8 +9,8 @@ export const ErrorSchema = z
   .object({
     error: z.object({
       code: z.string().openapi({ example: 'validation_failed' }),
-      message: z.string(),
-      details: z.unknown().openapi({ description: 'For validation_failed: `[{ field, message }]`, one per bad field' }),
+      message: z.string().openapi({ description: 'In the reader’s language: zh or en as Accept-Language names it, else the caller’s own language, else English' }),
+      details: z.unknown().openapi({ description: 'For validation_failed: `[{ field, message }]`, one per bad field, each message in the reader’s language' }),
     }),
   })
   .openapi('Error');

@@ -6,11 +6,13 @@ import type { Scope } from '../../domain/access';
 import { checkRouteAccess, requireRecord, requireRuleRole, scopeForRoute, type RouteAccess } from './access';
 import { setAuditAction } from './audit';
 import { requireAccess, type Access } from './auth';
-import { validationFailed, type FieldProblem } from './errors';
+import type { FieldProblem } from './errors';
 import { IdempotencyHeaders, idempotencyKeyOf } from './idempotency';
 import type { ApiDeps, ApiModule } from './module';
 import { BEARER_AUTH, ErrorSchema } from './openapi';
 import { setMetricsRoute } from '../metrics';
+import type { Locale } from '../../domain/locale';
+import { invalidFields, PROBLEM_PARSE, problemsOf, readerLocale } from './problemMessages';
 
 /** Where every ApiModule's router is mounted. */
 export const API_PREFIX = '/api';
@@ -115,30 +117,19 @@ function openApiRoute(spec: RouteSpec<z.ZodType, InputObject, InputObject, Recor
   };
 }
 
-/** `devices.0.serial`; an empty key reads `""` so every problem names a field. */
-const fieldName = (path: readonly PropertyKey[]) => path.map((key) => (String(key) === '' ? '""' : String(key))).join('.');
-
-export function problemsOf(error: z.ZodError, location: string): FieldProblem[] {
-  return error.issues.flatMap((issue): FieldProblem[] => {
-    const field = fieldName(issue.path);
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ field: fieldName([...issue.path, key]), message: 'Unknown field' }));
-    }
-    return [{ field: field || location, message: issue.message }];
-  });
-}
+export { problemsOf } from './problemMessages';
 
 /**
  * Parses params, query and body together so one 400 names every bad field. Problems in the path
  * parameters come apart: the record they name is looked up (404) before the rest is judged.
  */
-function parseInput(spec: { body?: z.ZodType; params?: z.ZodType; query?: z.ZodType }, req: Request) {
+function parseInput(spec: { body?: z.ZodType; params?: z.ZodType; query?: z.ZodType }, req: Request, locale: Locale) {
   const problems = { params: [] as FieldProblem[], rest: [] as FieldProblem[] };
   const parse = (schema: z.ZodType | undefined, value: unknown, location: 'params' | 'query' | 'body'): unknown => {
     if (!schema) return undefined;
-    const result = schema.safeParse(value);
+    const result = schema.safeParse(value, PROBLEM_PARSE);
     if (result.success) return result.data;
-    problems[location === 'params' ? 'params' : 'rest'].push(...problemsOf(result.error, location));
+    problems[location === 'params' ? 'params' : 'rest'].push(...problemsOf(result.error, location, locale));
     return undefined;
   };
   const input = {
@@ -181,10 +172,11 @@ export function defineRoute<
           // 401/403 by role, then 400 for the path, 404 for a record out of reach, then 400 for the rest.
           const user = requireAccess(spec.roles, res);
           requireRuleRole(spec.access, user);
-          const { input, problems } = parseInput(spec as { body?: z.ZodType; params?: z.ZodType; query?: z.ZodType }, req);
-          if (problems.params.length > 0) throw validationFailed([...problems.params, ...problems.rest]);
+          const locale = readerLocale(req, user);
+          const { input, problems } = parseInput(spec as { body?: z.ZodType; params?: z.ZodType; query?: z.ZodType }, req, locale);
+          if (problems.params.length > 0) throw invalidFields([...problems.params, ...problems.rest], locale);
           await requireRecord(spec.access, user, deps.knex, (input.params ?? {}) as Record<string, unknown>);
-          if (problems.rest.length > 0) throw validationFailed(problems.rest);
+          if (problems.rest.length > 0) throw invalidFields(problems.rest, locale);
           const idempotencyKey = spec.idempotent ? idempotencyKeyOf(req) : undefined;
           const context = { ...input, user, scope: scopeForRoute(spec.access, user), deps, req, res, idempotencyKey } as RouteContext<B, P, Q, A>;
           const reply = await handler(context);

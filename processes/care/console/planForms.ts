@@ -7,9 +7,7 @@ import type { User } from '../../../people/repository';
 import type { ApiDeps } from '../../../platform/http/module';
 import { addExtraVisit, addMaintenanceContract, closeFollowUp, endCarePlan } from '../useCases/plans';
 import { CloseFollowUpBody, EndCarePlanBody, ExtraVisitBody, MaintenanceContractBody } from '../useCases/schemas';
-import { validationFailed } from '../../../platform/http/errors';
-import { problemsOf } from '../../../platform/http/route';
-import type { z } from '../../../platform/http/zod';
+import { parseOrRefuse } from '../../../platform/http/problemMessages';
 import type { CareStepForm } from './forms';
 
 /** Within MaintenanceContractBody's bounds; the plan's policy may ask for more (the workflow says so). */
@@ -31,25 +29,19 @@ export const PLAN_FORMS: CareStepForm[] = [
 
 type Body = Record<string, unknown>;
 
-/** The body as the API's route checks it (its own schema: lengths, bounds), or a 400 naming the field. */
-function parsed<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  const result = schema.safeParse(body);
-  if (!result.success) throw validationFailed(problemsOf(result.error, 'body'));
-  return result.data;
-}
 
 /** Runs one plan step with a body careStepBody made, through the route's schema and command. */
 export function runPlanStep(deps: ApiDeps, user: User, planId: number, step: string, body: Body): Promise<unknown> {
   switch (step) {
     case 'end':
-      return endCarePlan(deps, user, planId, parsed(EndCarePlanBody, body));
+      return endCarePlan(deps, user, planId, parseOrRefuse(EndCarePlanBody, body, user.locale));
     case 'contract':
-      return addMaintenanceContract(deps, user, planId, parsed(MaintenanceContractBody, body));
+      return addMaintenanceContract(deps, user, planId, parseOrRefuse(MaintenanceContractBody, body, user.locale));
     case 'extra-visit':
-      return addExtraVisit(deps, user, planId, parsed(ExtraVisitBody, body));
+      return addExtraVisit(deps, user, planId, parseOrRefuse(ExtraVisitBody, body, user.locale));
     case 'close-follow-up': {
       const { followUpId, ...rest } = body as { followUpId: number };
-      return closeFollowUp(deps, user, planId, followUpId, parsed(CloseFollowUpBody, rest));
+      return closeFollowUp(deps, user, planId, followUpId, parseOrRefuse(CloseFollowUpBody, rest, user.locale));
     }
     default:
       throw new Error(`no plan step ${step}`);

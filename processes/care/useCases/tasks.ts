@@ -20,7 +20,7 @@ import {
 } from '../messages';
 import { notFound, validationFailed } from '../../../platform/http/errors';
 import type { ApiDeps } from '../../../platform/http/module';
-import { problemsOf } from '../../../platform/http/route';
+import { parseOrRefuse } from '../../../platform/http/problemMessages';
 import type { z } from '../../../platform/http/zod';
 import { engineerFor, updatePlan } from './plans';
 import { callDto, contactsOf, visitDto, type ContactRow } from './taskViews';
@@ -80,11 +80,6 @@ export const CALL_STEPS = Object.keys(CALL_UPDATES) as CallStepName[];
 export const visitStepAction = (step: VisitStepName): 'act' | 'assign' => (step === 'assign' ? 'assign' : 'act');
 export const CALL_STEP_ACTION = 'act' as const;
 
-function parsed<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  const result = schema.safeParse(body);
-  if (!result.success) throw validationFailed(problemsOf(result.error, 'body'));
-  return result.data;
-}
 
 async function planOf(deps: ApiDeps, planId: number) {
   return (await new CareRepository(deps.knex).getPlan(planId))!;
@@ -98,7 +93,7 @@ async function planOf(deps: ApiDeps, planId: number) {
 export async function runVisitStep(deps: ApiDeps, user: User, visitId: number, step: VisitStepName, body: unknown, updateId?: string): Promise<CareStepResult> {
   const schema = VisitStepBodies[step];
   if (!schema) throw validationFailed([{ field: 'step', message: `no visit step ${String(step)}` }]);
-  const checked = parsed(schema, body) as Record<string, unknown>;
+  const checked = parseOrRefuse(schema, body, user.locale) as Record<string, unknown>;
   const visit = await new CareRepository(deps.knex).getVisit(visitId);
   if (!visit) throw notFound(`no visit ${visitId}`);
   let payload: Record<string, unknown> = { ...checked, taskKey: visit.taskKey };
@@ -114,7 +109,7 @@ export async function runVisitStep(deps: ApiDeps, user: User, visitId: number, s
 export async function runCallStep(deps: ApiDeps, user: User, callId: number, step: CallStepName, body: unknown, updateId?: string): Promise<CareStepResult> {
   const schema = CallStepBodies[step];
   if (!schema) throw validationFailed([{ field: 'step', message: `no call step ${String(step)}` }]);
-  const checked = parsed(schema, body) as Record<string, unknown>;
+  const checked = parseOrRefuse(schema, body, user.locale) as Record<string, unknown>;
   const call = await new CareRepository(deps.knex).getCall(callId);
   if (!call) throw notFound(`no call ${callId}`);
   if (typeof checked.contactId === 'number') {

@@ -10,10 +10,10 @@ import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 import { DateTime } from 'luxon';
 import { principalOf } from '../../../platform/http/access';
-import { toApiError, validationFailed } from '../../../platform/http/errors';
+import { toApiError } from '../../../platform/http/errors';
 import { updateIdFor } from '../../../platform/http/idempotency';
 import { PROJECT_ACTORS, runUpdate, stepPayload, withStepTime } from '../useCases/steps';
-import { problemsOf } from '../../../platform/http/route';
+import { invalidFields, PROBLEM_PARSE, problemsOf } from '../../../platform/http/problemMessages';
 import { DevicesRepository } from '../../../installedBase/devices';
 import { ProjectsRepository, type DoaCase, type Project, type ProjectTrialIssue } from '../repository';
 import type { User } from '../../../people/repository';
@@ -202,8 +202,8 @@ export const projectStepsArea: ConsoleArea = {
       };
 
       // The API's schema judges the body: its messages go beside the fields.
-      const parsed = withStepTime(at.step.schema).safeParse(body);
-      if (!parsed.success) return again(400, asForm(validationFailed(problemsOf(parsed.error, 'body')).body));
+      const parsed = withStepTime(at.step.schema).safeParse(body, PROBLEM_PARSE);
+      if (!parsed.success) return again(400, asForm(invalidFields(problemsOf(parsed.error, 'body', ctx.localeOf(req, res)), ctx.localeOf(req, res)).body));
       if (at.name === 'doa-shipped') {
         const serial = (parsed.data as { replacementSerial: string }).replacementSerial;
         if ((await devices.serialsTaken([serial])).length > 0) return again(409, asForm({ error: { message: `serial ${serial} is already registered to a device`, details: [{ field: 'replacementSerial', message: 'already registered' }] } }));
