@@ -12,6 +12,7 @@ import type { Locale } from '../../people/roles';
 import care from '../../processes/care/console/messages';
 import common from './messages/common';
 import problems from '../http/problemMessagesWords';
+import noticeLabels from '../notices/labelWords';
 import dealer from '../../processes/dealer/console/messages';
 import documents from '../../processes/delivery/console/documentMessages';
 import home from '../../reports/home/messages';
@@ -24,6 +25,7 @@ import tickets from '../../processes/tickets/console/messages';
 const AREAS = [
   common,
   problems,
+  noticeLabels,
   signIn,
   home,
   projects,
