@@ -5,8 +5,8 @@
  * the plan's step kit by the workflow; workflow code, no I/O of its own.
  */
 import { patched, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
-import type { RecordCareStepInput } from './activities';
+import type { createCareActivities, RecordCareStepInput } from './activities';
+import type { CallSurveyOutcome, CallSurveyRequest } from '../tickets/messages';
 import { followUpReason, surveyComment } from './rules';
 import type { ServicePolicy } from '../../domain/policy';
 import { BACKGROUND_ACTIVITY, STEP_ACTIVITY } from '../../platform/workflowKit/activityOptions';
@@ -15,6 +15,9 @@ import { invalidStep, type Actor, type StepKit } from '../../platform/workflowKi
 import { escalate, notify, type NoticeOptions, type NoticesBeside } from '../../platform/workflowKit/notify';
 import type { Person } from '../delivery/messages';
 import { completeCallUpdate, noAnswerCallUpdate, repairCallRound, wrongNumberCallUpdate, type CarePlanInput, type CarePlanState, type CareStepResult, type CompleteCallStep, type OpenCareTask } from './messages';
+
+/** Care's own activities, and the ticket's that takes a repair's return call as its survey. */
+type Activities = ReturnType<typeof createCareActivities> & { surveyTicketFromCall(request: CallSurveyRequest): Promise<CallSurveyOutcome> };
 
 const steps = proxyActivities<Activities>(STEP_ACTIVITY);
 const background = proxyActivities<Activities>(BACKGROUND_ACTIVITY);
