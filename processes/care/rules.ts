@@ -297,3 +297,19 @@ export function careNotices(basis: CareBasis, care: CarePolicy, calendar: Busine
   }
   return notices.sort((a, b) => a.at.getTime() - b.at.getTime() || a.key.localeCompare(b.key));
 }
+
+/** How tasks read in notices and timelines, in both languages. */
+export const CARE_TASK_LABELS: Record<CareTaskKind, { en: string; zh: string }> = {
+  inspection: { en: 'Inspection visit', zh: '巡检' },
+  free_maintenance: { en: 'Free maintenance before warranty end', zh: '质保期满前免费保养' },
+  contract_visit: { en: 'Maintenance contract visit', zh: '维保合同走访' },
+  extra: { en: 'Extra visit', zh: '加派巡检' },
+  call: { en: 'Return call', zh: '电话回访' },
+};
+
+/** The notice template of a dated notice. */
+export const careNoticeTemplate = (kind: CareNoticeKind): string => (kind === 'warranty_expiring' ? 'care-warranty-expiring' : kind === 'warranty_expired' ? 'care-warranty-expired' : 'care-contract-renewal');
+
+/** A return call's answers as a ticket survey's comment: the problems and suggestions said, at most 500 characters. */
+export const surveyComment = (answers: { problems?: string; suggestions?: string }): string =>
+  [answers.problems, answers.suggestions].filter((text): text is string => typeof text === 'string' && text.trim() !== '').join(' / ').slice(0, 500);

@@ -17,30 +17,33 @@ import {
   setHandler,
   startChild,
   upsertSearchAttributes,
-  workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../../activities';
 import type { RecordProjectStepInput } from './activities';
 import {
-  PROJECT_STAGES,
-  doaExclusion,
+  doaCaseOf,
+  handoverChecklistProblem,
   missingSignatures,
   qualityScore,
   qualityScoreProblems,
   stageAfterInstallation,
+  stageReached,
   stepRejection,
+  trialIssueEvents,
   unboxingProblems,
+  warrantyLengthText,
   warrantyStart,
   type ProjectStage,
   type ProjectStep,
 } from './rules';
 import { doaReplacement } from './doaReplacement.workflow';
-import { Deadlines, runLadder } from '../../platform/workflowKit/deadlines';
+import { weeklyReportsWatch } from './projectDelivery.weeklyReports.workflow';
+import { Deadlines } from '../../platform/workflowKit/deadlines';
 import { projectManagerChangedSignal } from '../../platform/workflowKit/messages';
 import { StepKit, invalidStep, rejectStep, type Actor } from '../../platform/workflowKit/steps';
-import { escalate, notify, projectRef } from '../../platform/workflowKit/notify';
+import { notify, projectRef } from '../../platform/workflowKit/notify';
 import {
   cancelUpdate,
   doaWorkflowId,
@@ -73,8 +76,6 @@ const steps = proxyActivities<Activities>(STEP_ACTIVITY);
 
 const background = proxyActivities<Activities>(BACKGROUND_ACTIVITY);
 
-const INSTALLATION_STAGES: ProjectStage[] = ['installing', 'initial_acceptance'];
-
 function freshState(projectId: number): ProjectState {
   return { projectId, stage: 'awaiting_kickoff', milestones: {}, weeklyReports: 0, trialRound: 0, failedFinalAcceptances: 0, nextIssueNumber: 1, trialIssues: [], doaCases: [], handoverDone: false };
 }
@@ -95,10 +96,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     return { projectId: input.projectId, eventKey, kind, at: options.at ?? new Date().toISOString(), actor: options.actor, summary, data: options.data, patch: options.patch ?? {} };
   }
 
-  /** True once the project is at `stage` or further along (cancelled counts as neither). */
-  function reached(stage: ProjectStage): boolean {
-    return PROJECT_STAGES.indexOf(state.stage) >= PROJECT_STAGES.indexOf(stage) && state.stage !== 'cancelled';
-  }
+  const reached = (stage: ProjectStage): boolean => stageReached(state.stage, stage);
 
   function moveTo(stage: ProjectStage): void {
     state.stage = stage;
@@ -135,10 +133,6 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
   /** New issues numbered after the ones on record; `round` is the trial run that has to clear them. */
   function newIssues(items: { title: string; description?: string }[], at: string, round: number): TrialIssue[] {
     return items.map((item, i) => ({ id: `I${state.nextIssueNumber + i}`, title: item.title, description: item.description, loggedAt: at, round }));
-  }
-
-  function issueEvents(issues: TrialIssue[]): NonNullable<RecordProjectStepInput['events']> {
-    return issues.map((issue) => ({ eventKey: `trial-issue:${issue.id}`, kind: 'trial_issue_logged', summary: `issue ${issue.id}: ${issue.title}`, data: issue }));
   }
 
   function addIssues(issues: TrialIssue[]): void {
@@ -187,10 +181,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     async apply(step, at) {
       const damaged = step.items.filter((i) => i.condition === 'damaged');
       // The cases are on record before this step answers, so their first step never finds nothing.
-      const cases = damaged.map((item) => {
-        const exclusion = doaExclusion(item.damage!.cause);
-        return { damage: item.damage!, state: { serial: item.serial, status: exclusion ? ('excluded' as const) : ('awaiting_shipment' as const), ...(exclusion ? { exclusion } : {}) } };
-      });
+      const cases = damaged.map(doaCaseOf);
       await recordStep({
         ...entry('unboxing', 'unboxing_checked', `${step.items.length - damaged.length} ok, ${damaged.length} damaged`, { actor: step.actor, at, data: step, patch: { stage: 'installing' } }),
         doaCases: cases,
@@ -256,7 +247,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
       await recordStep({
         ...entry('initial-acceptance', 'initial_acceptance_passed', 'initial acceptance passed: certificate issued', { actor: step.actor, at, data: step, patch: { stage: 'trial_run', installationCompletedAt, initialAcceptedAt: at } }),
         trialIssues: issues,
-        events: issueEvents(issues),
+        events: trialIssueEvents(issues),
       });
       state.lastStepAt = at;
       state.milestones.installationCompletedAt = installationCompletedAt;
@@ -352,7 +343,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
       await recordStep({
         ...entry(`final-acceptance:failed:${failures}`, 'final_acceptance_failed', `final acceptance failed (${issues.length} new issues): back to trial run`, { actor: step.actor, at, data: step, patch: { stage: 'trial_run' } }),
         trialIssues: issues,
-        events: issueEvents(issues),
+        events: trialIssueEvents(issues),
       });
       state.lastStepAt = at;
       state.failedFinalAcceptances = failures;
@@ -365,9 +356,8 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
   kit.step(handoverUpdate, {
     validate(step) {
       refuseOutOfOrder('handover');
-      const missing = step.documents.filter((d) => !d.delivered);
-      if (step.documents.length === 0) invalidStep('the handover checklist is empty', 'documents');
-      if (missing.length > 0) invalidStep(`documents not delivered: ${missing.map((d) => d.name).join(', ')}`, 'documents');
+      const checklistProblem = handoverChecklistProblem(step.documents);
+      if (checklistProblem) invalidStep(checklistProblem, 'documents');
       if (missingSignatures(step.signatures, ['customer']).length > 0) invalidStep('the handover checklist needs the customer signature', 'signatures');
     },
     async apply(step, at) {
@@ -405,46 +395,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
 
   // --- The process -----------------------------------------------------------------------------
 
-  async function watchWeeklyReports(): Promise<void> {
-    const { weeklyReportEvery, weeklyReportGrace } = policy.delivery;
-    while (INSTALLATION_STAGES.includes(state.stage)) {
-      const seen = state.weeklyReports;
-      const number = seen + 1;
-      const key = `weekly-report:${number}`;
-      const since = state.lastWeeklyReportAt ?? state.milestones.installingSince!;
-      const reported = () => state.weeklyReports !== seen;
-      const moved = () => reported() || !INSTALLATION_STAGES.includes(state.stage);
-      const outcome = await runLadder(deadlines, {
-        deadline: { key, kind: 'weekly_report', description: `weekly report ${number}` },
-        async plan() {
-          const due = await deadlines.add(since, weeklyReportEvery);
-          const second = await deadlines.add(due.at, weeklyReportGrace);
-          const escalation = await deadlines.add(second.at, weeklyReportGrace);
-          return { due, rungs: [{ rung: 'reminder' as const, at: due.at }, { rung: 'second_reminder' as const, at: second.at }, { rung: 'escalation' as const, at: escalation.at }] };
-        },
-        met: moved,
-        closeAs: () => (reported() ? 'met' : 'dropped'),
-        async onRung(rung, due) {
-          const dueAt = due.toISOString();
-          if (rung === 'escalation') {
-            await escalate(`${key}:escalation`, input.serviceManager, { project, missedKey: 'weekly_report', dueAt, responsibleName: input.projectManager.name }, noticeOptions);
-          } else {
-            await notify(`${key}:${rung}`, 'deadline-reminder', [input.projectManager], { project, taskKey: 'weekly_report', dueAt }, noticeOptions);
-          }
-          await background.recordProjectStep(entry(`${key}:${rung}`, `weekly_report_${rung}`, `weekly report ${number} overdue: ${rung.replace('_', ' ')}`));
-        },
-      });
-      if (outcome === 'exhausted') {
-        await condition(moved);
-        await deadlines.close(key, reported() ? 'met' : 'dropped');
-      }
-      // The only loop without a bound: hand the state to a fresh run before the history grows large.
-      if (INSTALLATION_STAGES.includes(state.stage) && workflowInfo().continueAsNewSuggested) {
-        await condition(allHandlersFinished);
-        await continueAsNew<typeof projectDelivery>({ ...input, resume: state });
-      }
-    }
-  }
+  const watchWeeklyReports = weeklyReportsWatch({ input, state, deadlines, project, noticeOptions, entry, continueAsNewWithState: () => continueAsNew<typeof projectDelivery>({ ...input, resume: state }) });
 
   async function runTrial(length: 'trialRun' | 'trialExtendBy'): Promise<void> {
     const round = state.trialRound + 1;
@@ -496,11 +447,10 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     }
 
     await condition(() => state.handoverDone);
-    const warrantyLength = policy.warranty.length;
     await notify('completed', 'project-completed', everyone(), {
       project,
       completedAt: new Date().toISOString(),
-      warrantyPeriod: typeof warrantyLength === 'string' ? warrantyLength : `P${warrantyLength.workingDays}D`,
+      warrantyPeriod: warrantyLengthText(policy.warranty.length),
       devices: input.devices.map(({ model, serial }) => ({ model, serial, warrantyStart: state.warranty!.startsAt, warrantyEnd: state.warranty!.endsAt })),
     }, noticeOptions);
     // Asset care (P4) takes over from final acceptance for years; it outlives the project's workflow.

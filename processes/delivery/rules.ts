@@ -203,3 +203,29 @@ export function warrantyPeriod(startsAt: WarrantyStart, length: Duration, milest
   const start = new Date(warrantyStart(startsAt, { installationCompletedAt: iso(milestones.installationCompletedAt), initialAcceptedAt: iso(milestones.initialAcceptedAt), finalAcceptedAt: iso(milestones.finalAcceptedAt) }));
   return { startsAt: start, endsAt: addDuration(start, length, calendar) };
 }
+
+/** True once a project at `current` is at `stage` or further along (cancelled counts as neither). */
+export function stageReached(current: ProjectStage, stage: ProjectStage): boolean {
+  return PROJECT_STAGES.indexOf(current) >= PROJECT_STAGES.indexOf(stage) && current !== 'cancelled';
+}
+
+/** The DOA case a damaged item of the unboxing opens: excluded with the reason, or awaiting the replacement's shipment. */
+export function doaCaseOf<D extends { cause: DoaDamageCause }>(item: { serial: string; damage?: D }) {
+  const exclusion = doaExclusion(item.damage!.cause);
+  return { damage: item.damage!, state: { serial: item.serial, status: exclusion ? ('excluded' as const) : ('awaiting_shipment' as const), ...(exclusion ? { exclusion } : {}) } };
+}
+
+/** The timeline events of trial issues logged with a step. */
+export function trialIssueEvents<I extends { id: string; title: string }>(issues: I[]): { eventKey: string; kind: string; summary: string; data: I }[] {
+  return issues.map((issue) => ({ eventKey: `trial-issue:${issue.id}`, kind: 'trial_issue_logged', summary: `issue ${issue.id}: ${issue.title}`, data: issue }));
+}
+
+/** The warranty's length as the completion notice states it: the ISO duration, or working days as `P<n>D`. */
+export const warrantyLengthText = (length: Duration): string => (typeof length === 'string' ? length : `P${length.workingDays}D`);
+
+/** What keeps a handover checklist from being signed off: empty, or documents not delivered; null when complete. */
+export function handoverChecklistProblem(documents: readonly { name: string; delivered: boolean }[]): string | null {
+  const missing = documents.filter((d) => !d.delivered);
+  if (documents.length === 0) return 'the handover checklist is empty';
+  return missing.length > 0 ? `documents not delivered: ${missing.map((d) => d.name).join(', ')}` : null;
+}

@@ -158,3 +158,14 @@ export const replaceTicketUpdate = defineUpdate<TicketStepResult, [ReplaceStep]>
 export const reopenTicketUpdate = defineUpdate<TicketStepResult, [ReopenStep]>('ticketReopen');
 
 export const ticketWorkflowId = (ticketId: number): string => `ticket-${ticketId}`;
+
+/** A survey given on the desk's return call after a repair, for that repair's round (the activity surveyTicketFromCall, which care's workflow calls). */
+export interface CallSurveyRequest {
+  ticketId: number;
+  /** The update's id: one per call, so a retried activity is one answer. */
+  updateId: string;
+  step: SurveyStep;
+}
+
+/** Taken: the ticket recorded it (and reopened on a low score). Not taken: why the ticket refused it. */
+export type CallSurveyOutcome = { taken: true; reopened: boolean } | { taken: false; reason: string };

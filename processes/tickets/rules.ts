@@ -250,3 +250,44 @@ export function clockLengths(kind: 'repair' | 'complaint', level: FaultLevel, sl
   const lengths = sla.levels[String(level) as '1' | '2' | '3' | '4'];
   return (['respond', 'onSite', 'resolve'] as const).map((name) => ({ name, lengthMs: clockLength(lengths[name], sla.clock) }));
 }
+
+/** How the clocks read in notices and deadline rows, in both languages (one context goes to recipients of either). */
+export const TICKET_CLOCK_LABELS: Record<TicketClockName, { en: string; zh: string }> = {
+  respond: { en: 'Response', zh: '响应' },
+  onSite: { en: 'On site', zh: '到场' },
+  resolve: { en: 'Repair', zh: '修复' },
+  reply: { en: 'Complaint reply', zh: '投诉答复' },
+};
+
+/** The named clocks stopped at `at`; a clock already stopped keeps its first stop. */
+export const stopClocks = (clocks: TicketClocksRecord, names: TicketClockName[], at: string): TicketClocksRecord => ({
+  ...clocks,
+  clocks: clocks.clocks.map((c) => (names.includes(c.name) && !c.stoppedAt ? { ...c, stoppedAt: at } : c)),
+});
+
+/** A new fault level: the running clocks take its lengths, still counted from intake minus holds; stopped ones keep theirs. */
+export function releveledClocks(clocks: TicketClocksRecord, level: FaultLevel, sla: Parameters<typeof clockLengths>[2]): TicketClocksRecord {
+  const lengths = new Map(clockLengths('repair', level, sla).map((c) => [c.name, c.lengthMs]));
+  return { ...clocks, clocks: clocks.clocks.map((c) => (c.stoppedAt ? c : { ...c, lengthMs: lengths.get(c.name) ?? c.lengthMs })) };
+}
+
+/** A clock as the calendar planned it: its breach instant and its rungs (an instant each, or null while held). */
+export interface PlannedTicketClock {
+  /** Absent in plans recorded before clocks had ids: the clock's name is its id. */
+  id?: string;
+  name: TicketClockName;
+  dueAt: string | null;
+  rungs: { rung: string; role: string; at: string | null }[];
+}
+
+/** The earliest rung not fired yet among the planned clocks (`fired` holds `<clock id>:<rung>`); undefined when none is left. */
+export function nextClockRung(planned: readonly PlannedTicketClock[], fired: readonly string[]): { clock: { id: string; name: TicketClockName }; dueAt: string | null; rung: string; role: string; at: string } | undefined {
+  return planned
+    .flatMap((c) => {
+      // Plans recorded before clocks had ids name the clock only.
+      const id = c.id ?? c.name;
+      return c.rungs.filter((r) => r.at && !fired.includes(`${id}:${r.rung}`)).map((r) => ({ clock: { id, name: c.name }, dueAt: c.dueAt, ...r, at: r.at! }));
+    })
+    .sort((a, b) => a.at.localeCompare(b.at))[0];
+}
+

@@ -13,19 +13,17 @@
  * ticket's level change re-targets the running clocks. The deadline rows and the step kit are the
  * kit's.
  */
-import { allHandlersFinished, condition, getExternalWorkflowHandle, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, getExternalWorkflowHandle, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import { repairReturnCallSignal } from '../care/messages';
-import type { createTicketActivities } from './activities';
-import type { createTicketSurveyActivities } from './surveyActivities';
-import type { PlannedClock, RecordTicketStepInput } from './activities';
+import type { RecordTicketStepInput } from './activities';
+import { ticketClocks, type TicketActivities } from './serviceTicket.clocks.workflow';
 
 type TicketPatch = RecordTicketStepInput['patch'];
-import { clockId, clockLengths, reopenedResolveClock, repairCharges, type TicketClockName, type TicketClocksRecord } from './rules';
+import { releveledClocks, reopenedResolveClock, repairCharges, stopClocks } from './rules';
 import { DomainError } from '../../domain/errors';
 import { Deadlines, msUntil, runLadder } from '../../platform/workflowKit/deadlines';
 import { StepKit, invalidStep, rejectStep, type Actor } from '../../platform/workflowKit/steps';
 import { NoticesBeside, escalate, notify } from '../../platform/workflowKit/notify';
-import type { Person } from '../delivery/messages';
 import {
   acknowledgeTicketUpdate,
   arriveTicketUpdate,
@@ -52,27 +50,14 @@ import {
 import { STEP_ACTIVITY, BACKGROUND_ACTIVITY } from '../../platform/workflowKit/activityOptions';
 import { noticesTaskQueue } from '../../platform/temporal/taskQueues';
 
-type Activities = ReturnType<typeof createTicketActivities> & ReturnType<typeof createTicketSurveyActivities>;
+type Activities = TicketActivities;
 
 const steps = proxyActivities<Activities>(STEP_ACTIVITY);
 
 const background = proxyActivities<Activities>(BACKGROUND_ACTIVITY);
 
-const { planTicketClocks } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
-
 /** From this patch on, a step's notices go out beside it instead of inside it (under the lock). */
 const STEP_NOTICES_BESIDE = 'ticket-step-notices-beside';
-
-/** How the clocks read in notices, in both languages (one context goes to recipients of either). */
-const CLOCK_LABELS: Record<TicketClockName, { en: string; zh: string }> = {
-  respond: { en: 'Response', zh: '响应' },
-  onSite: { en: 'On site', zh: '到场' },
-  resolve: { en: 'Repair', zh: '修复' },
-  reply: { en: 'Complaint reply', zh: '投诉答复' },
-};
 
 export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceTicketState> {
   const { policy, ticketId } = input;
@@ -119,11 +104,6 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     return { ticketId, eventKey: key, kind, at: options.at ?? new Date().toISOString(), actor: options.actor, summary, data: options.data, patch: patchOf(next, options.extra) };
   }
 
-  const stopClocks = (clocks: TicketClocksRecord, names: TicketClockName[], at: string): TicketClocksRecord => ({
-    ...clocks,
-    clocks: clocks.clocks.map((c) => (names.includes(c.name) && !c.stoppedAt ? { ...c, stoppedAt: at } : c)),
-  });
-  const running = (id: string) => state.clocks.clocks.some((c) => clockId(c) === id && !c.stoppedAt);
   const openIn = (s: ServiceTicketState) => s.status !== 'resolved' && s.status !== 'closed';
   const open = () => openIn(state);
 
@@ -217,8 +197,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     },
     apply(step, at) {
       // Running clocks take the new level's lengths, still counted from intake minus holds.
-      const lengths = new Map(clockLengths('repair', step.level, policy.sla).map((c) => [c.name, c.lengthMs]));
-      const clocks = { ...state.clocks, clocks: state.clocks.clocks.map((c) => (c.stoppedAt ? c : { ...c, lengthMs: lengths.get(c.name) ?? c.lengthMs })) };
+      const clocks = releveledClocks(state.clocks, step.level, policy.sla);
       return take(step, at, 'level', 'level_changed', `fault level ${state.level} → ${step.level}: ${step.reason}`, { ...state, level: step.level, clocks }, { data: { from: state.level, to: step.level } });
     },
   });
@@ -473,96 +452,12 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   });
 
   // -------------------------------------------------------------------------------------------
-  // The clocks
-
-  const deadlineKey = (id: string) => `ticket:${ticketId}:${id}`;
-  const openRows = new Set<string>();
-
-  async function recipientsFor(role: string): Promise<Person[]> {
-    if (role === 'engineer' && state.assignee) return [state.assignee];
-    // Nobody assigned yet: the engineer's warning goes to the dispatchers who should assign one.
-    return background.ticketRecipients({ role: role === 'engineer' ? 'dispatcher' : role });
-  }
-
-  /** The rows pages read: one per running clock at its breach instant; closed once the clock stops. */
-  async function syncRows(planned: PlannedClock[]): Promise<void> {
-    for (const clock of state.clocks.clocks) {
-      const id = clockId(clock);
-      if (clock.stoppedAt) {
-        if (openRows.delete(id)) await deadlines.close(deadlineKey(id), 'met');
-        continue;
-      }
-      const due = planned.find((p) => (p.id ?? p.name) === id)?.dueAt;
-      // On hold the due instant is unknown; the row keeps the last one until the clock runs again.
-      if (!due) continue;
-      const again = clock.round ? ` again after reopen ${clock.round}` : '';
-      await deadlines.open({ key: deadlineKey(id), kind: `ticket_${clock.name}`, description: `ticket ${ticketId}: ${CLOCK_LABELS[clock.name].en.toLowerCase()} due${again} (level ${state.level})` }, { at: new Date(due), provisional: false });
-      openRows.add(id);
-    }
-  }
-
-  async function fire(clock: { id: string; name: TicketClockName }, rung: { rung: string; role: string; at: string }, dueAt: string | null, version: number): Promise<void> {
-    const fired = await kit.exclusive(async () => {
-      // A step may have stopped or moved the clock while this rung waited for the lock.
-      if (version !== clocksVersion || !running(clock.id)) return false;
-      const key = `${clock.id}:${rung.rung}`;
-      const next: ServiceTicketState = { ...state, fired: [...state.fired, key] };
-      const late = rung.rung.startsWith('breach');
-      await background.recordTicketStep(entry(`clock:${key}`, late ? 'sla_breach' : 'sla_warning', `${CLOCK_LABELS[clock.name].en} clock${clock.id === clock.name ? '' : ` (${clock.id})`}: ${rung.rung.replace('_', ' ')} (to ${rung.role})`, next, { data: { clock: clock.name, ...(clock.id === clock.name ? {} : { clockId: clock.id }), rung: rung.rung, role: rung.role, dueAt } }));
-      Object.assign(state, next);
-      return true;
-    });
-    if (!fired) return;
-    const rungAt = rung.at;
-    if (clock.name === 'resolve' && rung.rung === 'breach' && input.kind === 'repair') await backupUnitDue(dueAt ?? rungAt);
-    await deadlines.markRung(deadlineKey(clock.id), rung.rung);
-    // The notice waits its turn on the notices queue beside the clocks: the next rung never waits for it.
-    sideNotices.push(sendRungNotice(clock, rung, dueAt, rungAt));
-  }
-
-  async function sendRungNotice(clock: { id: string; name: TicketClockName }, rung: { rung: string; role: string }, dueAt: string | null, rungAt: string): Promise<void> {
-    const to = await recipientsFor(rung.role);
-    await notify(`clock:${clock.id}:${rung.rung}`, 'ticket-clock', to, {
-      ticket: ticketRef(),
-      device: input.device ?? null,
-      clock: CLOCK_LABELS[clock.name],
-      breached: rung.rung.startsWith('breach'),
-      again: rung.rung === 'breach_again',
-      dueAt: dueAt ?? rungAt,
-      assigneeName: state.assignee?.name ?? null,
-    }, noticeOptions);
-  }
+  // The clocks (./serviceTicket.clocks.workflow.ts)
 
   // The clocks start at once; the engineer's notice goes out beside them.
   const intakeNotice = input.engineer ? notify('assigned:intake', 'ticket-assigned', [input.engineer], { ticket: ticketRef(), device: input.device ?? null, openedAt: input.openedAt }, noticeOptions) : Promise.resolve([]);
 
-  async function runClocks(): Promise<void> {
-  for (;;) {
-    if (state.status === 'closed') break;
-    const version = clocksVersion;
-    const calendarVersion = deadlines.calendarVersion;
-    const planned = await planTicketClocks({ clocks: state.clocks, escalationChain: policy.sla.escalationChain });
-    await syncRows(planned);
-    const moved = () => version !== clocksVersion || calendarVersion !== deadlines.calendarVersion || state.status === 'closed';
-    for (;;) {
-      if (moved()) break;
-      const next = planned
-        .flatMap((c) => {
-          // Plans recorded before clocks had ids name the clock only.
-          const id = c.id ?? c.name;
-          return c.rungs.filter((r) => r.at && !state.fired.includes(`${id}:${r.rung}`)).map((r) => ({ clock: { id, name: c.name }, dueAt: c.dueAt, ...r, at: r.at! }));
-        })
-        .sort((a, b) => a.at.localeCompare(b.at))[0];
-      if (!next) {
-        await condition(moved);
-        break;
-      }
-      if (await condition(moved, msUntil(new Date(next.at)))) break;
-      await fire(next.clock, next, next.dueAt, version);
-    }
-  }
-  }
-
+  const runClocks = ticketClocks({ input, state, kit, deadlines, clocksVersion: () => clocksVersion, entry, ticketRef, noticeOptions, sideNotices, backupUnitDue });
   const surveyKey = `ticket:${ticketId}:survey`;
   for (;;) {
     await runClocks();

@@ -4,7 +4,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { newSurveyToken, TicketSurveyLinksRepository } from './surveyLinks';
 import type { DeliveryResult } from '../../platform/notices';
 import type { Person } from '../delivery/messages';
-import { surveyTicketUpdate, ticketWorkflowId, type SurveyStep } from './messages';
+import { surveyTicketUpdate, ticketWorkflowId, type CallSurveyOutcome, type CallSurveyRequest } from './messages';
+
+export type { CallSurveyOutcome, CallSurveyRequest } from './messages';
 import type { ActivityDeps } from '../../platform/temporal/activityDeps';
 
 export interface SurveyLinkRequest {
@@ -19,16 +21,6 @@ export interface SurveyLinkRequest {
   context: Record<string, unknown>;
 }
 
-/** A survey given on the desk's return call after a repair, for that repair's round. */
-export interface CallSurveyRequest {
-  ticketId: number;
-  /** The update's id: one per call, so a retried activity is one answer. */
-  updateId: string;
-  step: SurveyStep;
-}
-
-/** Taken: the ticket recorded it (and reopened on a low score). Not taken: why the ticket refused it. */
-export type CallSurveyOutcome = { taken: true; reopened: boolean } | { taken: false; reason: string };
 
 /**
  * Hands a return call's answers to the ticket as its survey, through the ticket's own survey step

@@ -6,7 +6,7 @@ import { DeadlinesRepository } from './repository';
 import { DEALER_DEADLINE_TABLES, type DealerRecordType, type ReadableRecords } from './repository';
 import { PROJECT_SCOPE_COLUMNS } from '../../processes/delivery/repository';
 import { TICKET_SCOPE_COLUMNS } from '../../processes/tickets/repository';
-import { CARE_REACH } from '../../processes/care/repository';
+import { CARE_REACH } from '../../processes/care/reach';
 import { readScope, type Principal } from '../../domain/access';
 import { principalOf } from '../../platform/http/access';
 import { apiModule } from '../../platform/http/module';

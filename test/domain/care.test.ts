@@ -1,7 +1,10 @@
 import { localDate, makeCalendar } from '../../domain/calendar';
 import {
+  CARE_TASK_KINDS,
+  CARE_TASK_LABELS,
   NO_CURSORS,
   callDue,
+  careNoticeTemplate,
   careNotices,
   contractVisitDues,
   followUpReason,
@@ -13,6 +16,7 @@ import {
   nextCallAttempt,
   rescheduleTask,
   returnCallInterval,
+  surveyComment,
   tasksDueBy,
   type CareBasis,
   type CarePolicy,
@@ -318,5 +322,24 @@ describe('the care policy fields', () => {
     [{ care: { followUpWithin: { workingDays: 0 } } }, 'care.followUpWithin.workingDays'],
   ])('refuses %j naming %s', (contract, field) => {
     expect(() => resolvePolicy({ contract: contract as never })).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ field })] }));
+  });
+});
+
+describe('how a plan’s tasks and notices read', () => {
+  it('labels every task kind in both languages', () => {
+    for (const kind of CARE_TASK_KINDS) expect(CARE_TASK_LABELS[kind]).toEqual({ en: expect.any(String), zh: expect.any(String) });
+  });
+
+  it('sends each dated notice with its own template', () => {
+    expect(careNoticeTemplate('warranty_expiring')).toBe('care-warranty-expiring');
+    expect(careNoticeTemplate('warranty_expired')).toBe('care-warranty-expired');
+    expect(careNoticeTemplate('contract_renewal')).toBe('care-contract-renewal');
+  });
+
+  it('turns a return call’s problems and suggestions into a survey comment of at most 500 characters', () => {
+    expect(surveyComment({ problems: 'noisy fan', suggestions: 'call earlier' })).toBe('noisy fan / call earlier');
+    expect(surveyComment({ problems: '  ', suggestions: 'call earlier' })).toBe('call earlier');
+    expect(surveyComment({})).toBe('');
+    expect(surveyComment({ problems: 'x'.repeat(600) })).toHaveLength(500);
   });
 });

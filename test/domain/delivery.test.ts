@@ -22,6 +22,11 @@ import {
   type Signature,
   type UnboxingItem,
   type WarrantyStart,
+  doaCaseOf,
+  handoverChecklistProblem,
+  stageReached,
+  trialIssueEvents,
+  warrantyLengthText,
 } from '../../processes/delivery/rules';
 import { DomainError } from '../../domain/errors';
 import { makeCalendar } from '../../domain/calendar';
@@ -695,5 +700,36 @@ describe('warrantyPeriod', () => {
 
   it('rejects a malformed length', () => {
     expect(() => warrantyPeriod('finalAcceptance', '12 months', milestones, cn)).toThrow(DomainError);
+  });
+});
+
+describe('what the project workflow reads off its state', () => {
+  it('a stage is reached at it and after it, never when cancelled', () => {
+    expect(stageReached('installing', 'installing')).toBe(true);
+    expect(stageReached('trial_run', 'installing')).toBe(true);
+    expect(stageReached('awaiting_unboxing', 'installing')).toBe(false);
+    expect(stageReached('cancelled', 'awaiting_kickoff')).toBe(false);
+  });
+
+  it('a damaged item opens a DOA case, excluded when people caused the damage', () => {
+    expect(doaCaseOf({ serial: 'SN-1', damage: { description: 'cracked', cause: 'transport' } })).toEqual({ damage: { description: 'cracked', cause: 'transport' }, state: { serial: 'SN-1', status: 'awaiting_shipment' } });
+    const excluded = doaCaseOf({ serial: 'SN-2', damage: { description: 'dropped', cause: 'human' } });
+    expect(excluded.state).toEqual({ serial: 'SN-2', status: 'excluded', exclusion: expect.any(String) });
+  });
+
+  it('trial issues logged with a step are timeline events keyed by their id', () => {
+    const issue = { id: 'I3', title: 'leak', loggedAt: '2026-04-01T00:00:00.000Z', round: 1 };
+    expect(trialIssueEvents([issue])).toEqual([{ eventKey: 'trial-issue:I3', kind: 'trial_issue_logged', summary: 'issue I3: leak', data: issue }]);
+  });
+
+  it('states the warranty length as an ISO duration', () => {
+    expect(warrantyLengthText('P12M')).toBe('P12M');
+    expect(warrantyLengthText({ workingDays: 30 })).toBe('P30D');
+  });
+
+  it('a handover checklist is complete only when it lists documents, all delivered', () => {
+    expect(handoverChecklistProblem([])).toBe('the handover checklist is empty');
+    expect(handoverChecklistProblem([{ name: 'manual', delivered: true }, { name: 'drawings', delivered: false }])).toBe('documents not delivered: drawings');
+    expect(handoverChecklistProblem([{ name: 'manual', delivered: true }])).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 import { makeCalendar, type SlaClock } from '../../domain';
-import { clockId, clockLength, clockRungs, clockStart, clockStatus, entitlementOf, heldTime, instantAfter, reopenedResolveClock, repairCharges, runningTime, type ClockBasis } from '../../processes/tickets/rules';
+import { clockId, clockLength, clockRungs, clockStart, clockStatus, entitlementOf, heldTime, instantAfter, nextClockRung, releveledClocks, reopenedResolveClock, repairCharges, runningTime, stopClocks, TICKET_CLOCK_LABELS, TICKET_CLOCKS, type ClockBasis, type TicketClocksRecord } from '../../processes/tickets/rules';
 
 const cn = makeCalendar('cn');
 const sh = (local: string) => new Date(`${local}+08:00`);
@@ -158,5 +158,60 @@ describe('entitlement and charges', () => {
 
   it('refuses mixed currencies, naming the field', () => {
     expect(() => repairCharges({ ...base, travel: { amount: 1, currency: 'USD' }, entitlement: 'out_of_scope', qualityFault: false })).toThrow(/travel/);
+  });
+});
+
+describe('the clocks as a step moves them', () => {
+  const sla = {
+    clock: office,
+    levels: { '1': { respond: 'PT1H', onSite: 'PT4H', resolve: 'PT24H' }, '2': { respond: 'PT2H', onSite: 'PT8H', resolve: 'PT48H' }, '3': { respond: 'PT4H', onSite: 'P1D', resolve: { workingDays: 3 } }, '4': { respond: 'P1D', onSite: 'P2D', resolve: { workingDays: 5 } } },
+    complaintReplyWithin: 'PT2H',
+  };
+  const record: TicketClocksRecord = {
+    startedAt: '2026-04-01T00:00:00.000Z',
+    clock: office,
+    calendar: 'cn',
+    timeZone: 'Asia/Shanghai',
+    warnAt: [0.5],
+    holds: [],
+    clocks: [
+      { name: 'respond', lengthMs: 4 * HOUR, stoppedAt: '2026-04-01T01:00:00.000Z' },
+      { name: 'onSite', lengthMs: 24 * HOUR },
+      { name: 'resolve', lengthMs: 3 * 8.5 * HOUR },
+    ],
+  };
+
+  it('stops the named clocks that still run; one already stopped keeps its first stop', () => {
+    const stopped = stopClocks(record, ['respond', 'onSite'], '2026-04-02T00:00:00.000Z');
+    expect(stopped.clocks.map((c) => [c.name, c.stoppedAt])).toEqual([
+      ['respond', '2026-04-01T01:00:00.000Z'],
+      ['onSite', '2026-04-02T00:00:00.000Z'],
+      ['resolve', undefined],
+    ]);
+    expect(record.clocks[1]!.stoppedAt).toBeUndefined();
+  });
+
+  it('a new level re-targets the running clocks only', () => {
+    const releveled = releveledClocks(record, 1, sla);
+    expect(releveled.clocks.map((c) => [c.name, c.lengthMs])).toEqual([
+      ['respond', 4 * HOUR],
+      ['onSite', 4 * HOUR],
+      ['resolve', 24 * HOUR],
+    ]);
+  });
+
+  it('the next rung is the earliest not fired yet, a plan without ids naming its clock by name', () => {
+    const planned = [
+      { id: 'resolve@1', name: 'resolve' as const, dueAt: '2026-04-03T10:00:00.000Z', rungs: [{ rung: 'warning_1', role: 'engineer', at: '2026-04-02T10:00:00.000Z' }, { rung: 'breach', role: 'service_manager', at: '2026-04-03T10:00:00.000Z' }] },
+      { name: 'onSite' as const, dueAt: null, rungs: [{ rung: 'warning_1', role: 'engineer', at: null }] },
+      { name: 'respond' as const, dueAt: '2026-04-02T12:00:00.000Z', rungs: [{ rung: 'breach', role: 'service_manager', at: '2026-04-02T12:00:00.000Z' }] },
+    ];
+    expect(nextClockRung(planned, [])).toEqual({ clock: { id: 'resolve@1', name: 'resolve' }, dueAt: '2026-04-03T10:00:00.000Z', rung: 'warning_1', role: 'engineer', at: '2026-04-02T10:00:00.000Z' });
+    expect(nextClockRung(planned, ['resolve@1:warning_1'])?.clock).toEqual({ id: 'respond', name: 'respond' });
+    expect(nextClockRung(planned, ['resolve@1:warning_1', 'respond:breach', 'resolve@1:breach'])).toBeUndefined();
+  });
+
+  it('labels every clock in both languages', () => {
+    for (const name of TICKET_CLOCKS) expect(TICKET_CLOCK_LABELS[name]).toEqual({ en: expect.any(String), zh: expect.any(String) });
   });
 });

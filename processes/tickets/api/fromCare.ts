@@ -19,7 +19,8 @@ import { apiModule, type ApiDeps } from '../../../platform/http/module';
 import { defineRoute } from '../../../platform/http/route';
 import { z } from '../../../platform/http/zod';
 import { COMPLAINT_CATEGORIES } from '../messages';
-import { ContactSchema, LevelSchema, openTicket, TicketSchema, type TicketLinks } from './index';
+import { openTicket, type TicketLinks } from '../useCases/intake';
+import { ContactSchema, LevelSchema, TicketSchema } from '../useCases/schemas';
 import { ticketView } from '../useCases/view';
 import { linkReach } from '../useCases/links';
 

@@ -9,7 +9,7 @@
 import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
 import { principalOf } from '../../../platform/http/access';
-import { runTicketStep, TICKET_STEPS } from '../api';
+import { runTicketStep, TICKET_STEPS } from '../useCases/steps';
 import { calendarLoader, ticketView } from '../useCases/view';
 import { linkReach, timelineAsSeen } from '../useCases/links';
 import { ticketLinksView } from './links';

@@ -1,0 +1,249 @@
+/**
+ * Opening a repair ticket or a complaint (P3 intake): entitlement and the policy from the records, the
+ * clocks set, the row (and its links) written, then the ticket's workflow started. The create route and
+ * asset care's routes (../api/fromCare.ts) both open tickets through openTicket.
+ */
+import { WorkflowIdConflictPolicy } from '@temporalio/common';
+import type { Knex } from 'knex';
+import type { z } from 'zod';
+import { CustomersRepository, type Customer } from '../../../installedBase/customers';
+import { DevicesRepository, type Device } from '../../../installedBase/devices';
+import { PolicyLayersRepository } from '../../../schedule/policies/repository';
+import { TicketsRepository, type NewTicket, type Ticket } from '../repository';
+import { CareRepository } from '../../care/repository';
+import { DealerWarrantyRepository, type DealerTask } from '../../dealer/repository';
+import { isUniqueViolation } from '../../../platform/db/errors';
+import { dealerPolicy, startDealerTask, type NewDealerTask } from '../../dealer/api';
+import { UsersRepository, type User } from '../../../people/repository';
+import { TICKET_ENGINEER_ROLES } from '../../../domain/access';
+import { fromJson } from '../../../platform/db/mapping';
+import { resolvePolicy, type PolicyOverride, type ServicePolicy } from '../../../domain/policy';
+import { clockLength, clockLengths, entitlementOf, type FaultLevel, type TicketClocksRecord } from '../rules';
+import { serviceTicket } from '../serviceTicket.workflow';
+import { ticketWorkflowId, type Assignee, type ServiceTicketInput } from '../messages';
+import { conflict, unavailable, validationFailed } from '../../../platform/http/errors';
+import type { ApiDeps } from '../../../platform/http/module';
+import { isUnavailable } from '../../../platform/http/temporalErrors';
+import type { CreateTicketBody } from './schemas';
+
+async function policyFor(deps: ApiDeps, customer: { id: number; class: string }, model: string | null): Promise<{ policy: ServicePolicy; maintenance: boolean }> {
+  const layers = new PolicyLayersRepository(deps.knex);
+  // The customer's maintenance contract, when there is one, sets its terms on top of the current layers.
+  const contract = (await deps.knex('contracts').where({ customer_id: customer.id, kind: 'maintenance' }).orderBy('id', 'desc').first('policy_overrides')) as { policy_overrides: unknown } | undefined;
+  const [template, byModel, klass] = await Promise.all([layers.get('template', 'default'), model ? layers.get('model', model) : null, layers.get('customer_class', customer.class)]);
+  const policy = resolvePolicy({
+    template: template?.override as PolicyOverride | undefined,
+    model: byModel?.override as PolicyOverride | undefined,
+    customerClass: klass?.override as PolicyOverride | undefined,
+    contract: contract ? fromJson<PolicyOverride>(contract.policy_overrides) : undefined,
+  });
+  return { policy, maintenance: contract !== undefined };
+}
+
+export async function engineerOf(deps: ApiDeps, userId: number, field: string): Promise<Assignee> {
+  const user = await new UsersRepository(deps.knex).get(userId);
+  if (!user || !user.active || !TICKET_ENGINEER_ROLES.includes(user.role)) throw validationFailed([{ field, message: `user ${userId} is not an active engineer` }]);
+  return { userId: user.id, name: user.name, email: user.email, locale: user.locale };
+}
+
+/**
+ * Who takes a new ticket: the engineer named in the request; else the engineer opening it on site;
+ * else, for a repair, the customer's one-to-one engineer (000: dispatched to them first); else nobody
+ * yet, and the dispatcher assigns. A complaint does not go to the one-to-one engineer by itself: it
+ * may be about them.
+ */
+async function dispatchAtIntake(deps: ApiDeps, body: TicketIntake, customerId: number, user: User): Promise<Assignee | undefined> {
+  if (body.engineerUserId !== undefined) return engineerOf(deps, body.engineerUserId, 'engineerUserId');
+  if (TICKET_ENGINEER_ROLES.includes(user.role)) return engineerOf(deps, user.id, 'engineerUserId');
+  if (body.kind !== 'repair') return undefined;
+  const oneToOne = await new CustomersRepository(deps.knex).engineerOf(customerId);
+  const found = oneToOne === null ? null : await new UsersRepository(deps.knex).get(oneToOne);
+  // One who is no longer an engineer leaves the ticket to the dispatcher.
+  return found && found.active && TICKET_ENGINEER_ROLES.includes(found.role) ? { userId: found.id, name: found.name, email: found.email, locale: found.locale } : undefined;
+}
+
+/** Where a ticket came from, recorded with it (and on the other side) in the row's own transaction. */
+export interface TicketLinks {
+  /**
+   * Opened from asset care: the care plan and the follow-up it answers (a return call's), or a visit's
+   * finding, whose own follow-up (reason `finding`) is written with the ticket.
+   */
+  care?: { planId: number; customerId: number; what: string } & ({ followUpId: number } | { finding: { visitId: number; taskKey: string; index: number; summary: string } });
+}
+
+/** What intake takes: the API's body, or one asset care fills in (its own channel). */
+export type TicketIntake = Omit<z.output<typeof CreateTicketBody>, 'channel'> & { channel: string };
+
+export async function openTicket(deps: ApiDeps, body: TicketIntake, user: User, links: TicketLinks = {}, openedAt = new Date()): Promise<Ticket> {
+  if (!deps.temporal) throw unavailable('No process engine configured');
+  const customer = await new CustomersRepository(deps.knex).get(body.customerId);
+  if (!customer) throw validationFailed([{ field: 'customerId', message: `no customer ${body.customerId}` }]);
+  const device = body.serial ? await new DevicesRepository(deps.knex).getBySerial(body.serial) : null;
+  if (body.serial && (!device || device.customerId !== customer.id)) throw validationFailed([{ field: 'serial', message: `no device ${body.serial} of customer ${customer.id}` }]);
+  if (body.kind === 'repair' && !body.serial && !body.model) throw validationFailed([{ field: 'serial', message: 'name the device by its serial, or its model when the serial is unknown' }]);
+  if (body.kind === 'repair' && body.category) throw validationFailed([{ field: 'category', message: 'only a complaint has a category' }]);
+  await requireUnanswered(deps, links);
+  // 三包: a dealer-sold device under its recognised card is the dealer's to repair (PRODUCT §P5.2).
+  if (body.kind === 'repair' && device) {
+    const routed = await routeToDealer(deps, body, customer, device, user, links, openedAt);
+    if (routed) return routed;
+  }
+  const engineer = await dispatchAtIntake(deps, body, customer.id, user);
+  const model = device?.model ?? body.model ?? null;
+  const { policy, maintenance } = await policyFor(deps, customer, model);
+  const entitlement = entitlementOf({ at: openedAt, warrantyStartsAt: device?.warrantyStartsAt ?? null, warrantyEndsAt: device?.warrantyEndsAt ?? null, maintenanceContract: maintenance });
+  const clocks: TicketClocksRecord = {
+    startedAt: openedAt.toISOString(),
+    clock: policy.sla.clock,
+    calendar: policy.calendar,
+    timeZone: customer.timeZone,
+    warnAt: [...policy.sla.warnAt],
+    holds: [],
+    clocks: clockLengths(body.kind, body.level as FaultLevel, policy.sla),
+  };
+  const tickets = new TicketsRepository(deps.knex);
+  const repeatOf = device && body.kind === 'repair' ? await tickets.lastRepairOf(device.serial, new Date(openedAt.getTime() - clockLength(policy.ticket.repeatRepairWindow, { kind: '24x7' })), openedAt) : null;
+  const ticket = await recordIntake(
+    deps,
+    { kind: body.kind, customerId: customer.id, deviceId: device?.id ?? null, serial: device?.serial ?? null, model, channel: body.channel, symptom: body.symptom, faultLevel: body.level, entitlement, assigneeUserId: engineer?.userId ?? null, contact: body.contact, clockState: clocks, repeatOfTicketId: repeatOf?.id ?? null, openedAt, ...(body.kind === 'complaint' ? { progress: { complaint: body.category ? { category: body.category } : {} } } : {}) },
+    links,
+  );
+  const input: ServiceTicketInput = {
+    ticketId: ticket.id,
+    kind: body.kind,
+    ...(body.kind === 'complaint' ? { complaint: body.category ? { category: body.category } : {} } : {}),
+    customer: { id: customer.id, name: customer.name, timeZone: customer.timeZone, contacts: [{ name: body.contact.name, email: body.contact.email, locale: body.contact.locale ?? customer.locale }] },
+    ...(device ? { device: { serial: device.serial, model: device.model } } : {}),
+    symptom: body.symptom,
+    level: body.level as FaultLevel,
+    entitlement,
+    ...(engineer ? { engineer } : {}),
+    clocks,
+    policy,
+    openedAt: openedAt.toISOString(),
+  };
+  const workflowId = ticketWorkflowId(ticket.id);
+  try {
+    await deps.temporal.client.workflow.start(serviceTicket, { taskQueue: deps.temporal.taskQueue, workflowId, args: [input], workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING });
+  } catch (error) {
+    // No process, no ticket: the row (and its links) go so nothing stands without its clocks.
+    await undoIntake(deps, ticket.id, links);
+    if (isUnavailable(error)) throw unavailable('The process engine is not reachable; nothing was recorded');
+    throw error;
+  }
+  await tickets.setWorkflowId(ticket.id, workflowId);
+  return (await tickets.get(ticket.id))!;
+}
+
+/**
+ * The ticket's row and, for a ticket from asset care, both sides of the link, in one transaction: the
+ * ticket names the plan and follow-up, the follow-up names the ticket, both timelines say so. A
+ * follow-up another ticket already answers is a 409 naming it, and nothing is written.
+ */
+/** A follow-up (or finding) a ticket already answers is a 409 naming it, before anything starts. */
+async function requireUnanswered(deps: ApiDeps, links: TicketLinks): Promise<void> {
+  const care = links.care;
+  if (!care) return;
+  const query = deps.knex('care_follow_ups').where({ plan_id: care.planId }).whereNotNull('ticket_id');
+  const taken = (await ('followUpId' in care ? query.where({ id: care.followUpId }) : query.where({ visit_id: care.finding.visitId, finding: care.finding.index })).first('ticket_id')) as { ticket_id: number } | undefined;
+  if (taken) throw conflict(`${care.what} is already answered by ticket ${taken.ticket_id}`, [{ field: 'followUpId' in care ? 'followUpId' : 'finding', message: `answered by ticket ${taken.ticket_id}` }]);
+}
+
+type IntakeEvent = Parameters<TicketsRepository['addEvent']>[1];
+
+/**
+ * What a 三包 intake writes in the ticket's own transaction: the dealer task, and what the ticket says
+ * of it. A refused intake (the follow-up answered meanwhile, 409) or a failed one rolls it back with
+ * the ticket: no dealer task stands without its ticket.
+ */
+type IntakeRouting = (trx: Knex.Transaction) => Promise<{ row: Partial<NewTicket>; events: IntakeEvent[] }>;
+
+async function recordIntake(deps: ApiDeps, row: NewTicket, links: TicketLinks, route?: IntakeRouting): Promise<Ticket> {
+  const care = links.care;
+  let followUpId: number | undefined;
+  try {
+    return await deps.knex.transaction(async (trx) => {
+      const plans = new CareRepository(trx);
+      if (care) {
+        followUpId =
+          'followUpId' in care
+            ? care.followUpId
+            : (await plans.findingFollowUp({ id: care.planId, customerId: care.customerId }, { id: care.finding.visitId, taskKey: care.finding.taskKey }, care.finding.index, care.finding.summary, row.openedAt, row.openedAt)).id;
+      }
+      const routed = route ? await route(trx) : { row: {}, events: [] };
+      const ticket = await new TicketsRepository(trx).create({ ...row, ...routed.row, ...(care ? { carePlanId: care.planId, careFollowUpId: followUpId! } : {}) }, row.openedAt);
+      for (const event of routed.events) await new TicketsRepository(trx).addEvent(ticket.id, event);
+      if (care) {
+        if (!(await plans.linkTicket(followUpId!, ticket.id))) throw new FollowUpTaken();
+        const noun = ticket.kind === 'complaint' ? 'complaint' : 'ticket';
+        await new TicketsRepository(trx).addEvent(ticket.id, { eventKey: 'origin:care', kind: 'opened_from_care', at: row.openedAt, summary: `opened from care plan ${care.planId}: ${care.what}`, data: { carePlanId: care.planId, followUpId } });
+        await plans.addEvent(care.planId, { eventKey: `ticket:${ticket.id}`, kind: 'ticket_opened', at: row.openedAt, summary: `${noun} ${ticket.id} opened for ${care.what}`, data: { ticketId: ticket.id, kind: ticket.kind, followUpId } });
+      }
+      return ticket;
+    });
+  } catch (error) {
+    if (care && (error instanceof FollowUpTaken || isUniqueViolation(error))) {
+      const taken = followUpId === undefined ? null : await new CareRepository(deps.knex).getFollowUp(care.planId, followUpId);
+      const answered = `already answered by ticket ${taken?.ticketId ?? '?'}`;
+      throw conflict(`${care.what} is ${answered}`, [{ field: 'followUpId' in care ? 'followUpId' : 'finding', message: answered }]);
+    }
+    throw error;
+  }
+}
+
+class FollowUpTaken extends Error {}
+
+async function undoIntake(deps: ApiDeps, ticketId: number, links: TicketLinks): Promise<void> {
+  await deps.knex.transaction(async (trx) => {
+    if (links.care) {
+      await trx('care_plan_events').where({ plan_id: links.care.planId, event_key: `ticket:${ticketId}` }).delete();
+      // A finding's follow-up exists for its ticket only; a call's stays, unanswered again.
+      if ('finding' in links.care) await trx('care_follow_ups').where({ ticket_id: ticketId, reason: 'finding' }).delete();
+      else await trx('care_follow_ups').where({ id: links.care.followUpId, ticket_id: ticketId }).update({ ticket_id: null });
+    }
+    await new TicketsRepository(trx).delete(ticketId);
+  });
+}
+
+/**
+ * A repair on a dealer-sold device whose card is recognised and whose warranty still runs goes to the
+ * dealer as a 三包 task (the dealerTask process chases it); the ticket records that and is closed as it
+ * opens: no company clocks run for it. Null when the device is not such a device.
+ *
+ * The task is written in the ticket's transaction and its process started only once both stand, so an
+ * intake refused (a concurrent one answered the same follow-up first: 409) or failed leaves no task; a
+ * process that cannot start takes the task and the ticket away again (503, nothing recorded).
+ */
+async function routeToDealer(deps: ApiDeps, body: TicketIntake, customer: Customer, device: Device, user: User, links: TicketLinks, openedAt: Date): Promise<Ticket | null> {
+  const terms = await dealerPolicy(deps);
+  const today = openedAt.toLocaleDateString('sv-SE', { timeZone: terms.dealer.settlementTimeZone });
+  const sale = await new DealerWarrantyRepository(deps.knex).saleInWarranty(device.serial, today);
+  if (!sale) return null;
+  const request: NewDealerTask = { dealerId: sale.dealerId, deviceSerial: device.serial, customerName: customer.name, ...(body.contact.phone ? { customerPhone: body.contact.phone } : {}), customerEmail: body.contact.email, customerLocale: body.contact.locale ?? customer.locale, request: body.symptom.slice(0, 2000) };
+  const { policy } = await policyFor(deps, customer, device.model);
+  const clocks: TicketClocksRecord = { startedAt: openedAt.toISOString(), clock: policy.sla.clock, calendar: policy.calendar, timeZone: customer.timeZone, warnAt: [...policy.sla.warnAt], holds: [], clocks: [] };
+  let task: DealerTask | undefined;
+  const ticket = await recordIntake(
+    deps,
+    { kind: 'repair', customerId: customer.id, deviceId: device.id, serial: device.serial, model: device.model, channel: body.channel, symptom: body.symptom, faultLevel: body.level, entitlement: 'warranty', assigneeUserId: null, contact: body.contact, clockState: clocks, repeatOfTicketId: null, openedAt, closed: true },
+    links,
+    async (trx) => {
+      task = await new DealerWarrantyRepository(trx).createTask(request, terms.dealer, user.id, openedAt);
+      const routed: IntakeEvent = {
+        eventKey: 'routed:dealer',
+        kind: 'routed_to_dealer',
+        at: openedAt,
+        actor: { userId: user.id, name: user.name, role: user.role },
+        summary: `三包: sold by dealer ${sale.dealerId} (sale ${sale.id}, warranty until ${sale.warrantyEndsOn}); dealer task ${task.id} takes the repair`,
+        data: { dealerId: sale.dealerId, saleId: sale.id, dealerTaskId: task.id },
+      };
+      return { row: { dealerTaskId: task.id }, events: [routed] };
+    },
+  );
+  const opened = task!;
+  await startDealerTask(deps, opened, request, terms, openedAt, async () => {
+    await new DealerWarrantyRepository(deps.knex).deleteTask(opened.id);
+    await undoIntake(deps, ticket.id, links);
+  });
+  return ticket;
+}
