@@ -22,16 +22,20 @@
  */
 import type { Request, Response } from 'express';
 import { principalOf } from '../../../platform/http/access';
-import { completeWarrantyCard, runClaimStep, runSettlementPeriod, runSettlementStep, runTaskStep, submitDealerClaim, writeOffContext } from '../api';
+import { completeWarrantyCard, listDealerSales, readSale } from '../sales/useCases';
+import { findTask, listOpenDealerTasks, runTaskStep } from '../tasks/useCases';
+import { findClaim, listClaimSummaries, listDealerClaims, runClaimStep, submitDealerClaim } from '../claims/useCases';
+import { dealerLedger, findSettlement, listSettlementHeads, runSettlementPeriod, runSettlementStep, writeOffNoticeHtml } from '../settlement/useCases';
 import type { ApiDeps } from '../../../platform/http/module';
-import { partsPlansOf, submitPartsPlan } from '../partsPlans/routes';
+import { partsPlansOf, submitPartsPlan } from '../partsPlans/useCases';
 import { linkReach } from '../../tickets/useCases/links';
 import type { Locale } from '../../../people/roles';
-import { claimSummary, DealerWarrantyRepository, type Claim, type ClaimSummary, type Settlement, type SettlementHead } from '../repository';
+import { claimSummary, type Claim, type ClaimSummary } from '../claims/repository';
+import type { Settlement, SettlementHead } from '../settlement/repository';
+import type { DealerTask } from '../tasks/repository';
 import type { User } from '../../../people/repository';
 import { readScope, scopeOf as scopeFor, type Scope } from '../../../domain/access';
 import { formatMoney, type Money } from '../../../domain/money';
-import { renderNotice } from '../../../platform/notices';
 import type { ConsoleArea } from '../../../platform/console/context';
 import { amendedLine, FORMS, formFieldOf, type DealerForm, type FormId } from './forms';
 import { emptyForm, formFromError, formValues, type FormState } from '../../../platform/console/forms';
@@ -62,7 +66,6 @@ export const dealerArea: ConsoleArea = {
   nav: [{ href: '/dealer', label: 'nav.dealer' }],
   register(router, ctx) {
     const { requireUser, requireCsrf, expiredForm, signedInUser, localeOf } = ctx;
-    const repo = new DealerWarrantyRepository(ctx.knex);
     const deps = (): ApiDeps => ({ knex: ctx.knex, temporal: ctx.deps.temporal });
 
     type Kind = 'dealer_sale' | 'dealer_task' | 'claim' | 'settlement' | 'ledger' | 'parts_plan';
@@ -121,10 +124,10 @@ export const dealerArea: ConsoleArea = {
       const dealerId = user.dealerId!;
       const [plans, sales, tasks, claims, statements] = await Promise.all([
         partsPlansOf(deps(), dealerId, scopeOf(res, 'parts_plan')),
-        repo.listSales(scopeOf(res, 'dealer_sale')),
-        repo.listOpenTasks(scopeOf(res, 'dealer_task')),
-        repo.listClaimSummaries(scopeOf(res, 'claim')),
-        repo.listSettlementHeads(scopeOf(res, 'settlement')),
+        listDealerSales(deps(), scopeOf(res, 'dealer_sale')),
+        listOpenDealerTasks(deps(), scopeOf(res, 'dealer_task')),
+        listClaimSummaries(deps(), scopeOf(res, 'claim')),
+        listSettlementHeads(deps(), scopeOf(res, 'settlement')),
       ]);
       const openPlan = plans.find((p) => p.status === 'open');
       const [name] = [...(await dealerNames([dealerId])).values()];
@@ -195,7 +198,7 @@ export const dealerArea: ConsoleArea = {
       empty: say(locale, 'dealer.none'),
     });
 
-    const tasksSection = (locale: Locale, tasks: Awaited<ReturnType<DealerWarrantyRepository['listOpenTasks']>>): Section => ({
+    const tasksSection = (locale: Locale, tasks: DealerTask[]): Section => ({
       id: 'tasks',
       title: say(locale, 'dealer.section.tasks'),
       table: {
@@ -223,7 +226,7 @@ export const dealerArea: ConsoleArea = {
       const locale = localeOf(req, res);
       const raw = typeof req.query.period === 'string' ? req.query.period : '';
       const period = /^\d{4}-(0[1-9]|1[0-2])$/.test(raw) ? raw : undefined;
-      const statements = await repo.listSettlementHeads(scopeOf(res, 'settlement'), period);
+      const statements = await listSettlementHeads(deps(), scopeOf(res, 'settlement'), period);
       const names = await dealerNames(statements.map((s) => s.dealerId));
       const totals = SETTLEMENT_STATUSES.map((s) => {
         const of = statements.filter((x) => x.status === s);
@@ -258,7 +261,7 @@ export const dealerArea: ConsoleArea = {
       const locale = localeOf(req, res);
       const [name] = [...(await dealerNames([statement.dealerId])).values()];
       const ledgerScope = scopeOf(res, 'ledger');
-      const ledger = ledgerScope.kind === 'all' || (ledgerScope.kind === 'dealer' && ledgerScope.dealerId === statement.dealerId) ? await repo.ledger(statement.dealerId) : null;
+      const ledger = ledgerScope.kind === 'all' || (ledgerScope.kind === 'dealer' && ledgerScope.dealerId === statement.dealerId) ? await dealerLedger(deps(), statement.dealerId) : null;
       const action = (form: string) => `/dealer/forms/${form}/${statement.id}`;
       const forms = [
         ...(user.role === 'finance' && (statement.status === 'review' || statement.status === 'disputed') ? [formView(locale, FORMS.review, action('review'), sent.review)] : []),
@@ -310,7 +313,7 @@ export const dealerArea: ConsoleArea = {
 
     const readableStatement = async (res: Response, raw: unknown) => {
       const id = positiveInt(raw);
-      return id === null ? null : repo.settlement(id, scopeOf(res, 'settlement'));
+      return id === null ? null : findSettlement(deps(), id, scopeOf(res, 'settlement'));
     };
 
     router.get('/dealer/statements/:id', requireUser, async (req, res) => {
@@ -322,10 +325,8 @@ export const dealerArea: ConsoleArea = {
     router.get('/dealer/statements/:id/notice', requireUser, async (req, res) => {
       const statement = await readableStatement(res, req.params.id);
       if (!statement) return notFound(req, res);
-      const dealer = (await ctx.knex('dealers').where({ id: statement.dealerId }).first('name', 'locale')) as { name: string; locale: string };
-      const lang = isLocale(req.query.lang) ? req.query.lang : dealer.locale;
-      const rendered = renderNotice('dealer-writeoff', lang, writeOffContext(statement, dealer.name));
-      res.status(200).set({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).send(rendered.html);
+      const html = await writeOffNoticeHtml(deps(), statement, isLocale(req.query.lang) ? req.query.lang : undefined);
+      res.status(200).set({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).send(html);
     });
 
     // --- Claims and the parts queue -------------------------------------------------------------
@@ -386,7 +387,7 @@ export const dealerArea: ConsoleArea = {
 
     const readableClaim = async (res: Response, raw: unknown) => {
       const id = positiveInt(raw);
-      return id === null ? null : repo.claim(id, scopeOf(res, 'claim'));
+      return id === null ? null : findClaim(deps(), id, scopeOf(res, 'claim'));
     };
 
     router.get('/dealer/claims/:id', requireUser, async (req, res) => {
@@ -398,7 +399,7 @@ export const dealerArea: ConsoleArea = {
     router.get('/dealer/parts', requireUser, async (req, res) => {
       const user = signedInUser(res)!;
       const locale = localeOf(req, res);
-      const claims = await repo.listClaims(scopeOf(res, 'claim'), 'in_review');
+      const claims = await listDealerClaims(deps(), scopeOf(res, 'claim'), 'in_review');
       const parts = claims.flatMap((c) => c.lines.filter((l) => l.input.kind === 'part' && l.status === 'open').map((l) => ({ claim: c, line: l })));
       const row = ({ claim, line }: (typeof parts)[number]) => ({
         key: `${claim.id}-${line.lineNo}`,
@@ -422,12 +423,12 @@ export const dealerArea: ConsoleArea = {
     router.get('/dealer/tasks', requireUser, async (req, res) => {
       const user = signedInUser(res)!;
       const locale = localeOf(req, res);
-      const tasks = await repo.listOpenTasks(scopeOf(res, 'dealer_task'));
+      const tasks = await listOpenDealerTasks(deps(), scopeOf(res, 'dealer_task'));
       page(req, res, 200, { title: say(locale, 'dealer.tasks.title'), back: null, links: viewLinks(locale, user, '/dealer/tasks'), sections: [tasksSection(locale, tasks)] });
     });
 
     async function showTask(req: Request, res: Response, taskId: number, status = 200, sent: Sent = {}) {
-      const task = await repo.task(taskId, scopeOf(res, 'dealer_task'));
+      const task = await findTask(deps(), taskId, scopeOf(res, 'dealer_task'));
       if (!task) return notFound(req, res);
       const user = signedInUser(res)!;
       const locale = localeOf(req, res);
@@ -459,7 +460,7 @@ export const dealerArea: ConsoleArea = {
     });
 
     async function showSale(req: Request, res: Response, saleId: number, status = 200, sent: Sent = {}) {
-      const sale = await repo.sale(saleId, scopeOf(res, 'dealer_sale'));
+      const sale = await readSale(deps(), saleId, scopeOf(res, 'dealer_sale'));
       if (!sale) return notFound(req, res);
       const user = signedInUser(res)!;
       const locale = localeOf(req, res);
@@ -510,7 +511,7 @@ export const dealerArea: ConsoleArea = {
         async run(user, id, body, res) {
           // The amended line keeps the kind of the line sent back.
           const form = body as Record<string, string | number>;
-          const claim = await repo.claim(id!, actScope(res, 'claim'));
+          const claim = await findClaim(deps(), id!, actScope(res, 'claim'));
           const current = claim?.lines.find((l) => l.lineNo === form.lineNo)?.input;
           const line = current ? amendedLine(current, form as Record<string, string>) : {};
           return runClaimStep(deps(), user, id!, 'resubmit', { lines: [{ lineNo: form.lineNo, line }] }, actScope(res, 'claim'));
