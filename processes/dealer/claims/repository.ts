@@ -7,13 +7,12 @@ import { fromJson, insertedId, toJson, toRequiredDate, toDate } from '../../../p
 import { whereInScope } from '../../../platform/db/scope';
 import { closeDeadline, groupBy, num, openDeadline, StepRefused, type Row } from '../records';
 import { toSale } from '../sales/repository';
-import { checkClaim, claimRefused, judgeDecision, lineAmount, linesLostToMissingParts, oldPartReturnDueDate, resubmitRefusal, sampledForAudit, type Appraisal, type ClaimLimits, type ClaimLineInput, type ClaimReasonCode, type LineDecision, type LineReasonCode } from './rules';
+import { checkClaim, claimRefused, claimActionRefusal, claimActs, claimStatusAfterLines, decideLine, lineAmount, linesLostToMissingParts, oldPartReturnDueDate, resubmitRefusal, sampledForAudit, type Appraisal, type ClaimLimits, type ClaimLineInput, type ClaimReasonCode, type ClaimAction, type ClaimStatus, type LineDecision, type LineStatus, type LineReasonCode } from './rules';
 import { dealerClaimWorkflowId, endOfLocalDay } from '../rules';
 
 /** Dealer claims and their lines, and the models' reference data the automatic checks use. */
 
-export type ClaimStatus = 'in_review' | 'sent_back' | 'decided' | 'rejected';
-export type LineStatus = 'open' | 'approved' | 'rejected' | 'sent_back' | 'lost';
+export type { ClaimStatus, LineStatus } from './rules';
 
 export interface ClaimLine {
   id: number;
@@ -260,11 +259,12 @@ export class ClaimsRepository {
   }
 
   /** Locks the claim for a step; refuses one no longer in review. */
-  private async lockClaim(trx: Knex.Transaction, id: number, states: ClaimStatus[] = ['in_review']): Promise<Claim> {
+  private async lockClaim(trx: Knex.Transaction, id: number, action: ClaimAction): Promise<Claim> {
     const row = (await trx('claims').where({ id }).forUpdate().first('id')) as Row | undefined;
     if (!row) throw new NotFoundError(`no claim ${id}`);
     const claim = (await this.claim(id, ALL_ROWS, trx))!;
-    if (!states.includes(claim.status)) throw new StepRefused(`the claim is ${claim.status.replace('_', ' ')}`);
+    const refusal = claimActionRefusal(claim.status, action);
+    if (refusal) throw new StepRefused(refusal);
     return claim;
   }
 
@@ -277,7 +277,7 @@ export class ClaimsRepository {
 
   async recordPartsReceived(id: number, lineNos: number[], receivedOn: string): Promise<Claim> {
     await this.db.transaction(async (trx) => {
-      const claim = await this.lockClaim(trx, id);
+      const claim = await this.lockClaim(trx, id, 'parts-received');
       for (const lineNo of lineNos) {
         const line = ClaimsRepository.partLine(claim, lineNo);
         if (line.receivedOn) throw new StepRefused(`the part of line ${lineNo} was received on ${line.receivedOn}`, 'lineNos');
@@ -293,7 +293,7 @@ export class ClaimsRepository {
 
   async recordAppraisal(id: number, appraisals: Array<{ lineNo: number; appraisal: Appraisal }>): Promise<Claim> {
     await this.db.transaction(async (trx) => {
-      const claim = await this.lockClaim(trx, id);
+      const claim = await this.lockClaim(trx, id, 'appraisal');
       for (const { lineNo, appraisal } of appraisals) {
         const line = ClaimsRepository.partLine(claim, lineNo);
         if (!line.receivedOn) throw new StepRefused(`the part of line ${lineNo} has not been received`, 'appraisals');
@@ -305,7 +305,7 @@ export class ClaimsRepository {
 
   async recordAudit(id: number, note: string, at: Date): Promise<Claim> {
     await this.db.transaction(async (trx) => {
-      const claim = await this.lockClaim(trx, id);
+      const claim = await this.lockClaim(trx, id, 'audit');
       if (!claim.auditRequired) throw new StepRefused('this claim is not in the audit sample');
       if (claim.auditedAt) throw new StepRefused('the claim has been audited already');
       await trx('claims').where({ id }).update({ audited_at: at, audit_note: note, updated_at: at });
@@ -319,7 +319,7 @@ export class ClaimsRepository {
    */
   async applyPartsDeadline(id: number, today: string): Promise<number[]> {
     return this.db.transaction(async (trx) => {
-      const claim = await this.lockClaim(trx, id, ['in_review', 'decided', 'sent_back']);
+      const claim = await this.lockClaim(trx, id, 'parts-deadline');
       if (!claim.partsDueOn) return [];
       const returns = new Map(claim.lines.map((l) => [l.lineNo, { receivedOn: l.receivedOn, appraisal: l.appraisal }]));
       const lost = linesLostToMissingParts(
@@ -362,8 +362,8 @@ export class ClaimsRepository {
    */
   async closeResubmitWindow(id: number, within: string, now: Date): Promise<number[]> {
     return this.db.transaction(async (trx) => {
-      const claim = await this.lockClaim(trx, id, ['in_review', 'sent_back', 'decided', 'rejected']);
-      if (claim.status !== 'sent_back') return [];
+      const claim = await this.lockClaim(trx, id, 'resubmit-window');
+      if (!claimActs(claim.status, 'resubmit-window')) return [];
       const lines = claim.lines.filter((l) => l.status === 'sent_back').map((l) => l.lineNo);
       await trx('claim_lines').where({ claim_id: id, status: 'sent_back' }).update({ status: 'rejected', decision_reason: `not resubmitted within ${within}`, decided_at: now });
       await this.closeIfDecided(trx, id);
@@ -381,35 +381,26 @@ export class ClaimsRepository {
   }
 
   private async closeIfDecided(trx: Knex.Transaction, id: number): Promise<void> {
-    const open = (await trx('claim_lines').where({ claim_id: id }).whereIn('status', ['open', 'sent_back']).count({ n: '*' }).first()) as Row;
-    const sentBack = (await trx('claim_lines').where({ claim_id: id, status: 'sent_back' }).count({ n: '*' }).first()) as Row;
-    const stillOpen = (await trx('claim_lines').where({ claim_id: id, status: 'open' }).count({ n: '*' }).first()) as Row;
-    if (num(open.n) === 0) await trx('claims').where({ id }).update({ status: 'decided', updated_at: new Date() });
-    else if (num(stillOpen.n) === 0 && num(sentBack.n) > 0) await trx('claims').where({ id }).update({ status: 'sent_back', sent_back_at: new Date(), updated_at: new Date() });
+    const lines = (await trx('claim_lines').where({ claim_id: id }).pluck('status')) as LineStatus[];
+    const status = claimStatusAfterLines(lines);
+    if (status === 'decided') await trx('claims').where({ id }).update({ status: 'decided', updated_at: new Date() });
+    else if (status === 'sent_back') await trx('claims').where({ id }).update({ status: 'sent_back', sent_back_at: new Date(), updated_at: new Date() });
   }
 
   /** A decision per line. Approving needs the audit done when the claim is in the sample. */
   async decide(id: number, decisions: Array<{ lineNo: number; decision: LineDecision }>, policy: ServicePolicy['dealer'], decidedBy: number, at: Date): Promise<Claim> {
     await this.db.transaction(async (trx) => {
-      const claim = await this.lockClaim(trx, id);
+      const claim = await this.lockClaim(trx, id, 'decision');
       const saleRow = (await trx('dealer_sales').where({ device_serial: claim.deviceSerial }).first('model')) as Row | undefined;
       const limits = await this.limitsFor(trx, saleRow ? String(saleRow.model) : null, policy);
       for (const [index, { lineNo, decision }] of decisions.entries()) {
         const line = claim.lines.find((l) => l.lineNo === lineNo);
-        if (!line) throw new StepRefused(`the claim has no line ${lineNo}`, `decisions.${index}.lineNo`);
-        if (line.status !== 'open') throw new StepRefused(`line ${lineNo} is ${line.status.replace('_', ' ')}`, `decisions.${index}.lineNo`);
-        if ((decision.kind === 'approve' || decision.kind === 'approve_part') && claim.auditRequired && !claim.auditedAt) throw new StepRefused('the claim is in the audit sample: the sales audit comes first');
-        const judged = judgeDecision({ line: line.input, codes: line.codes, partReturn: { receivedOn: line.receivedOn, appraisal: line.appraisal } }, decision, limits);
-        if ('refused' in judged) throw new StepRefused(`line ${lineNo}: ${judged.refused}`, `decisions.${index}`);
+        const state = line && { status: line.status, line: line.input, codes: line.codes, partReturn: { receivedOn: line.receivedOn, appraisal: line.appraisal } };
+        const decided = decideLine(lineNo, state, claim.auditRequired && !claim.auditedAt, decision, limits);
+        if ('refused' in decided) throw new StepRefused(decided.refused, decided.field === 'lineNo' ? `decisions.${index}.lineNo` : decided.field === 'decision' ? `decisions.${index}` : undefined);
         await trx('claim_lines')
-          .where({ id: line.id })
-          .update({
-            status: decision.kind === 'approve' || decision.kind === 'approve_part' ? 'approved' : decision.kind === 'reject' ? 'rejected' : 'sent_back',
-            approved_minor: judged.approved?.amount ?? null,
-            decision_reason: 'reason' in decision ? decision.reason : null,
-            decided_at: at,
-            decided_by: decidedBy,
-          });
+          .where({ id: line!.id })
+          .update({ status: decided.status, approved_minor: decided.approved?.amount ?? null, decision_reason: decided.reason, decided_at: at, decided_by: decidedBy });
       }
       await this.closeIfDecided(trx, id);
     });
@@ -422,7 +413,7 @@ export class ClaimsRepository {
     await this.db.transaction(async (trx) => {
       const visible = (await whereInScope(trx('claims').where({ id }), scope, { dealer: 'dealer_id' }).first('id')) as Row | undefined;
       if (!visible) throw new NotFoundError(`no claim ${id}`);
-      const claim = await this.lockClaim(trx, id, ['sent_back']);
+      const claim = await this.lockClaim(trx, id, 'resubmit');
       const refusal = resubmitRefusal(claim.sentBackAt ?? now, now, claim.resubmissions, policy.resubmitWithin, calendar);
       if (refusal) throw new StepRefused(refusal);
       const saleRow = (await trx('dealer_sales').where({ device_serial: claim.deviceSerial }).first('model')) as Row | undefined;

@@ -256,3 +256,81 @@ export function resubmitRefusal(sentBackAt: Date, now: Date, resubmissions: numb
   return null;
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// The claim's state machine: which step a claim takes in which status, what a decision does
+
+export const CLAIM_STATUSES = ['in_review', 'sent_back', 'decided', 'rejected'] as const;
+export type ClaimStatus = (typeof CLAIM_STATUSES)[number];
+export const LINE_STATUSES = ['open', 'approved', 'rejected', 'sent_back', 'lost'] as const;
+export type LineStatus = (typeof LINE_STATUSES)[number];
+
+/**
+ * What happens to a claim: the people's steps (by their route's path), and the two its process
+ * applies when a date passes (the old parts' return date, the resubmission window).
+ */
+export const CLAIM_ACTIONS = ['parts-received', 'appraisal', 'audit', 'decision', 'resubmit', 'parts-deadline', 'resubmit-window'] as const;
+export type ClaimAction = (typeof CLAIM_ACTIONS)[number];
+
+/** The statuses each action is taken in; in any other the claim refuses it. */
+const CLAIM_ACTION_FROM: Record<ClaimAction, readonly ClaimStatus[]> = {
+  'parts-received': ['in_review'],
+  appraisal: ['in_review'],
+  audit: ['in_review'],
+  decision: ['in_review'],
+  resubmit: ['sent_back'],
+  'parts-deadline': ['in_review', 'decided', 'sent_back'],
+  // Taken in every status; it changes a claim still sent back only (claimActs).
+  'resubmit-window': ['in_review', 'sent_back', 'decided', 'rejected'],
+};
+
+/** Why a claim in `status` refuses `action`, or null when it takes it. */
+export function claimActionRefusal(status: ClaimStatus, action: ClaimAction): string | null {
+  return CLAIM_ACTION_FROM[action].includes(status) ? null : `the claim is ${status.replace('_', ' ')}`;
+}
+
+/** Whether a claim in `status` takes `action` and is changed by it (the resubmission window closes on a claim sent back only). */
+export function claimActs(status: ClaimStatus, action: ClaimAction): boolean {
+  return claimActionRefusal(status, action) === null && (action !== 'resubmit-window' || status === 'sent_back');
+}
+
+/** The status a line takes on a decision. */
+export function lineStatusAfter(decision: LineDecision): 'approved' | 'rejected' | 'sent_back' {
+  return decision.kind === 'approve' || decision.kind === 'approve_part' ? 'approved' : decision.kind === 'reject' ? 'rejected' : 'sent_back';
+}
+
+/** A line as a decision finds it (undefined: the claim has no such line). */
+export interface DecidedLine extends LineState {
+  status: LineStatus;
+}
+
+/**
+ * A decision on one line of a claim in review: refused (naming the decision's `lineNo`, the
+ * decision itself, or neither) or what it writes on the line: its status, the amount approved
+ * (null unless approved) and the reason (a rejection's or a send-back's).
+ */
+export function decideLine(
+  lineNo: number,
+  line: DecidedLine | undefined,
+  auditPending: boolean,
+  decision: LineDecision,
+  limits: ClaimLimits,
+): { refused: string; field?: 'lineNo' | 'decision' } | { status: 'approved' | 'rejected' | 'sent_back'; approved: Money | null; reason: string | null } {
+  if (!line) return { refused: `the claim has no line ${lineNo}`, field: 'lineNo' };
+  if (line.status !== 'open') return { refused: `line ${lineNo} is ${line.status.replace('_', ' ')}`, field: 'lineNo' };
+  const status = lineStatusAfter(decision);
+  if (status === 'approved' && auditPending) return { refused: 'the claim is in the audit sample: the sales audit comes first' };
+  const judged = judgeDecision(line, decision, limits);
+  if ('refused' in judged) return { refused: `line ${lineNo}: ${judged.refused}`, field: 'decision' };
+  return { status, approved: judged.approved, reason: 'reason' in decision ? decision.reason : null };
+}
+
+/**
+ * The claim's status once its lines changed, or null when it stays as it is: decided when no line
+ * is open or sent back; sent back (the resubmission window opens) when none is open and some are.
+ */
+export function claimStatusAfterLines(lines: readonly LineStatus[]): 'decided' | 'sent_back' | null {
+  if (!lines.some((s) => s === 'open' || s === 'sent_back')) return 'decided';
+  if (!lines.includes('open')) return 'sent_back';
+  return null;
+}

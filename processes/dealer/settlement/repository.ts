@@ -9,12 +9,12 @@ import { whereInScope } from '../../../platform/db/scope';
 import { DeadlinesRepository } from '../../../schedule/deadlines/repository';
 import { groupBy, num, openDeadline, StepRefused, type Row } from '../records';
 import { ClaimsRepository } from '../claims/repository';
-import { periodBounds } from './rules';
+import { confirmRefusal, correctionRefusal, periodBounds, reviewOutcome, settlementActionRefusal, settlementStatusAfter, statementTotal, type SettlementAction, type SettlementStatus } from './rules';
 import { settlementConfirmKey, settlementConfirmWorkflowId } from '../rules';
 
 /** Settlements (statements), their review, the dealer's answer, and the receivables ledger. */
 
-export type SettlementStatus = 'review' | 'sent' | 'confirmed' | 'disputed';
+export type { SettlementStatus } from './rules';
 
 export interface Settlement {
   id: number;
@@ -114,8 +114,8 @@ export class SettlementRepository {
   }
 
   private async retotal(trx: Knex.Transaction, id: number): Promise<void> {
-    const sum = (await trx('settlement_lines').where({ settlement_id: id }).sum({ total: 'amount_minor' }).first()) as Row;
-    await trx('settlements').where({ id }).update({ total_minor: num(sum.total ?? 0), updated_at: new Date() });
+    const amounts = ((await trx('settlement_lines').where({ settlement_id: id }).pluck('amount_minor')) as unknown[]).map(num);
+    await trx('settlements').where({ id }).update({ total_minor: statementTotal(amounts), updated_at: new Date() });
   }
 
   async settlement(id: number, scope: Scope): Promise<Settlement | null> {
@@ -150,10 +150,11 @@ export class SettlementRepository {
     return heads.map((head) => ({ ...head, lines: lines.get(head.id) ?? [] }));
   }
 
-  private async lockSettlement(trx: Knex.Transaction, id: number, scope: Scope, states: SettlementStatus[]): Promise<Row> {
+  private async lockSettlement(trx: Knex.Transaction, id: number, scope: Scope, action: SettlementAction): Promise<Row> {
     const row = (await whereInScope(trx('settlements').where({ id }), scope, { dealer: 'dealer_id' }).forUpdate().first()) as Row | undefined;
     if (!row) throw new NotFoundError(`no settlement ${id}`);
-    if (!states.includes(row.status as SettlementStatus)) throw new StepRefused(`the statement is ${String(row.status)}`);
+    const refusal = settlementActionRefusal(row.status as SettlementStatus, action);
+    if (refusal) throw new StepRefused(refusal);
     return row;
   }
 
@@ -166,14 +167,10 @@ export class SettlementRepository {
    */
   async review(id: number, holdClaimLineIds: number[], policy: ServicePolicy['dealer'], now: Date, confirmDueAt: Date, answer?: string, corrections: Array<{ claimLineId: number; amount: number }> = []): Promise<Settlement> {
     await this.db.transaction(async (trx) => {
-      const row = await this.lockSettlement(trx, id, ALL_ROWS, ['review', 'disputed']);
-      const changesLines = holdClaimLineIds.length > 0 || corrections.length > 0;
-      if (row.status === 'disputed') {
-        if (!answer?.trim()) throw new StepRefused('the dealer disputed the statement: answer the dispute', 'answer');
-        await trx('settlements')
-          .where({ id })
-          .update({ dispute_answer: answer, version: changesLines ? num(row.version) + 1 : num(row.version) });
-      }
+      const row = await this.lockSettlement(trx, id, ALL_ROWS, 'review');
+      const outcome = reviewOutcome({ status: row.status as SettlementStatus, version: num(row.version) }, { answer, changesLines: holdClaimLineIds.length > 0 || corrections.length > 0 });
+      if ('refused' in outcome) throw new StepRefused(outcome.refused, outcome.field);
+      if (outcome.disputeAnswer !== null) await trx('settlements').where({ id }).update({ dispute_answer: outcome.disputeAnswer, version: outcome.version });
       if (holdClaimLineIds.length > 0) {
         const held = await trx('settlement_lines').where({ settlement_id: id }).whereIn('claim_line_id', holdClaimLineIds).delete();
         if (held !== holdClaimLineIds.length) throw new StepRefused('every held line must be on this statement', 'holdLineIds');
@@ -181,12 +178,13 @@ export class SettlementRepository {
       for (const [index, correction] of corrections.entries()) {
         const line = (await trx('settlement_lines as s').join('claim_lines as l', 'l.id', 's.claim_line_id').where({ 's.settlement_id': id, 's.claim_line_id': correction.claimLineId }).first('s.id', 'l.claimed_minor')) as Row | undefined;
         if (!line) throw new StepRefused(`claim line ${correction.claimLineId} is not on this statement`, `corrections.${index}.claimLineId`);
-        if (correction.amount > num(line.claimed_minor)) throw new StepRefused(`at most ${num(line.claimed_minor)} was claimed for line ${correction.claimLineId}`, `corrections.${index}.amount`);
+        const refused = correctionRefusal(correction.claimLineId, correction.amount, num(line.claimed_minor));
+        if (refused) throw new StepRefused(refused, `corrections.${index}.amount`);
         await trx('settlement_lines').where({ id: num(line.id) }).update({ amount_minor: correction.amount });
       }
       await this.retotal(trx, id);
       const dueAt = confirmDueAt;
-      await trx('settlements').where({ id }).update({ status: 'sent', confirm_due_at: dueAt, updated_at: now });
+      await trx('settlements').where({ id }).update({ status: settlementStatusAfter('review'), confirm_due_at: dueAt, updated_at: now });
       await openDeadline(trx, 'settlement', id, 'settlement_confirm', `Dealer confirms statement ${id}`, dueAt, settlementConfirmKey(dueAt));
       void policy;
     });
@@ -196,11 +194,11 @@ export class SettlementRepository {
   /** The dealer disputes the statement: a reason, and the lines it disputes (each on this statement). */
   async dispute(id: number, reason: string, scope: Scope, now: Date, claimLineIds: number[] = []): Promise<Settlement> {
     await this.db.transaction(async (trx) => {
-      await this.lockSettlement(trx, id, scope, ['sent']);
+      await this.lockSettlement(trx, id, scope, 'dispute');
       const onStatement = ((await trx('settlement_lines').where({ settlement_id: id }).whereIn('claim_line_id', claimLineIds).select('claim_line_id')) as Row[]).map((r) => num(r.claim_line_id));
       const stranger = claimLineIds.findIndex((lineId) => !onStatement.includes(lineId));
       if (stranger >= 0) throw new StepRefused(`claim line ${claimLineIds[stranger]} is not on this statement`, `claimLineIds.${stranger}`);
-      await trx('settlements').where({ id }).update({ status: 'disputed', dispute_reason: reason, dispute_lines: toJson(claimLineIds), updated_at: now });
+      await trx('settlements').where({ id }).update({ status: settlementStatusAfter('dispute'), dispute_reason: reason, dispute_lines: toJson(claimLineIds), updated_at: now });
       await new DeadlinesRepository(trx).closeAll(settlementConfirmWorkflowId(id), 'met', now);
     });
     return (await this.settlement(id, ALL_ROWS))!;
@@ -209,9 +207,10 @@ export class SettlementRepository {
   /** The dealer confirms; the total is posted to the ledger in the same transaction. */
   async confirm(id: number, version: number, scope: Scope, now: Date): Promise<Settlement> {
     await this.db.transaction(async (trx) => {
-      const row = await this.lockSettlement(trx, id, scope, ['sent']);
-      if (num(row.version) !== version) throw new StepRefused(`the statement is at version ${num(row.version)}, not ${version}`, 'version');
-      await trx('settlements').where({ id }).update({ status: 'confirmed', updated_at: now });
+      const row = await this.lockSettlement(trx, id, scope, 'confirm');
+      const refused = confirmRefusal(num(row.version), version);
+      if (refused) throw new StepRefused(refused, 'version');
+      await trx('settlements').where({ id }).update({ status: settlementStatusAfter('confirm'), updated_at: now });
       await new DeadlinesRepository(trx).closeAll(settlementConfirmWorkflowId(id), 'met', now);
       await this.insertLedgerEntry(trx, id, now);
     });

@@ -34,3 +34,59 @@ export function statementTotals(lines: readonly StatementLine[]): Money[] {
   return [...totals.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([currency, amount]) => ({ amount, currency }));
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// The statement's state machine: finance's review, the dealer's confirmation or dispute
+
+export const SETTLEMENT_STATUSES = ['review', 'sent', 'confirmed', 'disputed'] as const;
+export type SettlementStatus = (typeof SETTLEMENT_STATUSES)[number];
+
+/** The steps on a statement, by their route's path. */
+export const SETTLEMENT_ACTIONS = ['review', 'confirm', 'dispute'] as const;
+export type SettlementAction = (typeof SETTLEMENT_ACTIONS)[number];
+
+/** Each step: the statuses it is taken in, and the status it leaves. */
+const SETTLEMENT_TRANSITIONS: Record<SettlementAction, { from: readonly SettlementStatus[]; to: SettlementStatus }> = {
+  review: { from: ['review', 'disputed'], to: 'sent' },
+  confirm: { from: ['sent'], to: 'confirmed' },
+  dispute: { from: ['sent'], to: 'disputed' },
+};
+
+/** Why a statement in `status` refuses `action`, or null when it takes it. */
+export function settlementActionRefusal(status: SettlementStatus, action: SettlementAction): string | null {
+  return SETTLEMENT_TRANSITIONS[action].from.includes(status) ? null : `the statement is ${status}`;
+}
+
+/** The status a statement is left in by `action`. */
+export const settlementStatusAfter = (action: SettlementAction): SettlementStatus => SETTLEMENT_TRANSITIONS[action].to;
+
+/**
+ * What finance's review does to the statement's head: on a disputed statement it is the answer (a
+ * reason required), and held or corrected lines make a new version the dealer confirms again
+ * (none: finance stands firm, the same version); a statement in review is sent as it is versioned.
+ */
+export function reviewOutcome(
+  statement: { status: SettlementStatus; version: number },
+  review: { answer?: string | undefined; changesLines: boolean },
+): { refused: string; field: 'answer' } | { version: number; disputeAnswer: string | null } {
+  if (statement.status !== 'disputed') return { version: statement.version, disputeAnswer: null };
+  if (!review.answer?.trim()) return { refused: 'the dealer disputed the statement: answer the dispute', field: 'answer' };
+  return { version: review.changesLines ? statement.version + 1 : statement.version, disputeAnswer: review.answer };
+}
+
+/** Why finance's correction of a line is refused (more than was claimed), or null. */
+export function correctionRefusal(claimLineId: number, amount: number, claimed: number): string | null {
+  return amount > claimed ? `at most ${claimed} was claimed for line ${claimLineId}` : null;
+}
+
+/** Why the dealer's confirmation of `version` is refused (the statement is at another), or null. */
+export function confirmRefusal(current: number, version: number): string | null {
+  return current === version ? null : `the statement is at version ${current}, not ${version}`;
+}
+
+/** A statement's total: the sum of its lines' amounts, exact in minor units. */
+export function statementTotal(amounts: readonly number[]): number {
+  const total = amounts.reduce((sum, amount) => sum + amount, 0);
+  if (!Number.isSafeInteger(total)) throw new RangeError('statement total exceeds the exact integer range');
+  return total;
+}
