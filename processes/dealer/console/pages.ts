@@ -1,7 +1,8 @@
 /**
  * Dealer warranty (三包, P5) in the console: each role's own view, every step a form that runs the
- * API's own command (api/dealerWarranty.ts, api/partsPlans.ts). A record of another dealer is shown
- * like one that does not exist (404).
+ * sub-process's use case, as the API's route does (`sales/`, `tasks/`, `claims/`, `settlement/`,
+ * `partsPlans/` useCases.ts; the pages' shared pieces in view.ts). A record of another dealer is
+ * shown like one that does not exist (404).
  *
  *   GET  /dealer                      a dealer's own page: parts plans, sales and cards due, tasks,
  *                                     claims (with the claim form) and statements; other roles go
@@ -26,23 +27,17 @@ import { completeWarrantyCard, listDealerSales, readSale } from '../sales/useCas
 import { findTask, listOpenDealerTasks, runTaskStep } from '../tasks/useCases';
 import { findClaim, listClaimSummaries, listDealerClaims, runClaimStep, submitDealerClaim } from '../claims/useCases';
 import { dealerLedger, findSettlement, listSettlementHeads, runSettlementPeriod, runSettlementStep, writeOffNoticeHtml } from '../settlement/useCases';
-import type { ApiDeps } from '../../../platform/http/module';
 import { partsPlansOf, submitPartsPlan } from '../partsPlans/useCases';
 import { linkReach } from '../../tickets/useCases/links';
-import type { Locale } from '../../../people/roles';
-import { claimSummary, type Claim, type ClaimSummary } from '../claims/repository';
-import type { Settlement, SettlementHead } from '../settlement/repository';
-import type { DealerTask } from '../tasks/repository';
+import { claimSummary, type Claim } from '../claims/repository';
+import type { Settlement } from '../settlement/repository';
 import type { User } from '../../../people/repository';
-import { readScope, scopeOf as scopeFor, type Scope } from '../../../domain/access';
-import { formatMoney, type Money } from '../../../domain/money';
 import type { ConsoleArea } from '../../../platform/console/context';
 import { amendedLine, FORMS, formFieldOf, type DealerForm, type FormId } from './forms';
-import { emptyForm, formFromError, formValues, type FormState } from '../../../platform/console/forms';
+import { formFromError, formValues } from '../../../platform/console/forms';
 import { isLocale, positiveInt } from '../../../platform/console/kit';
-import { isMessageKey, translate, type MessageKey } from '../../../platform/console/messages';
-import { humanize } from '../../../platform/console/views';
-
+import type { MessageKey } from '../../../platform/console/messages';
+import { dealerViews, link, SETTLEMENT_STATUSES, text, when, type Sent } from './view';
 
 export const dealerArea: ConsoleArea = {
   paths: ['/dealer', '/dealer/*rest'],
