@@ -3,7 +3,8 @@
  * as API answers, starting a record's process and sending a person's step to it. A use case takes
  * a parsed (or parseable) input, the caller and the clock's reading, and answers the record after.
  */
-import { WorkflowIdConflictPolicy, type UpdateDefinition } from '@temporalio/common';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import type { StepMeta } from '../../platform/workflowKit/steps';
 import { ConflictError, NotFoundError } from '../../platform/db/errors';
 import { PolicyLayersRepository } from '../../schedule/policies/repository';
@@ -101,6 +102,21 @@ export async function sendStep<R, S extends StepMeta>(deps: ApiDeps, user: User,
     return await deps.temporal.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [payload], ...(updateId ? { updateId } : {}) });
   } catch (error) {
     throw updateFailureToApi(error, closedMessage);
+  }
+}
+
+/**
+ * Tells a record's process that something changed, best effort: the change is on record, and the
+ * process reads the record again at its next timer anyway. A process that ended has nothing left to
+ * be told; any other failure is logged as `failed`.
+ */
+export async function tellProcess(deps: ApiDeps, workflowId: string, signal: SignalDefinition<[]>, failed: string): Promise<void> {
+  if (!deps.temporal) return;
+  try {
+    await deps.temporal.client.workflow.getHandle(workflowId).signal(signal);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return;
+    deps.logger?.error(failed, error);
   }
 }
 

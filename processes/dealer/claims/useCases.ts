@@ -3,7 +3,6 @@
  * received, appraisal, audit, decision, resubmission), each telling the claim's dealerClaim process.
  * Also the models' reference data the checks use. Used by the routes and the console's forms.
  */
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { User } from '../../../people/repository';
 import type { Scope } from '../../../domain/access';
 import { notFound, validationFailed } from '../../../platform/http/errors';
@@ -12,7 +11,7 @@ import type { ApiDeps } from '../../../platform/http/module';
 import { z } from '../../../platform/http/zod';
 import { claimChangedSignal, dealerClaimWorkflowId, dealerProcessPolicy, type DealerClaimInput } from '../messages';
 import { endOfLocalDay } from '../rules';
-import { dealerCalendar, dealerPolicy, parseBody, runStep, startProcess, step, stepBy, today, type DealerStep } from '../useCases';
+import { dealerCalendar, dealerPolicy, parseBody, runStep, startProcess, step, stepBy, tellProcess, today, type DealerStep } from '../useCases';
 import { ClaimsRepository, type Claim, type ClaimStatus, type ClaimSummary } from './repository';
 
 export type { Claim } from './repository';
@@ -129,15 +128,6 @@ export async function runClaimStep(deps: ApiDeps, user: User, claimId: number, p
 
 /**
  * Tells the claim's process a step changed the claim (a send-back opens the resubmission window).
- * Best effort: the step is on record; the process reads the claim again at its next timer anyway.
+ * Best effort: a process that ended (every line decided, no part awaited) has nothing left to time.
  */
-async function tellClaimProcess(deps: ApiDeps, claimId: number): Promise<void> {
-  if (!deps.temporal) return;
-  try {
-    await deps.temporal.client.workflow.getHandle(dealerClaimWorkflowId(claimId)).signal(claimChangedSignal);
-  } catch (error) {
-    // A process that ended (every line decided, no part awaited) has nothing left to time.
-    if (error instanceof WorkflowNotFoundError) return;
-    deps.logger?.error(`claim ${claimId}: its process was not told of the step`, error);
-  }
-}
+const tellClaimProcess = (deps: ApiDeps, claimId: number): Promise<void> => tellProcess(deps, dealerClaimWorkflowId(claimId), claimChangedSignal, `claim ${claimId}: its process was not told of the step`);

@@ -3,7 +3,7 @@
  * confirms (posted to its receivables ledger) or disputes; the write-off notice and the wait for the
  * dealer's answer. Used by the routes and the console's pages and forms.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import type { User } from '../../../people/repository';
 import { ALL_ROWS, type Scope } from '../../../domain/access';
@@ -15,7 +15,7 @@ import type { ApiDeps } from '../../../platform/http/module';
 import { z } from '../../../platform/http/zod';
 import { dealerProcessPolicy, settlementAnsweredSignal, settlementConfirmWorkflowId, type SettlementConfirmInput } from '../messages';
 import { dealerDeadlineAt } from '../rules';
-import { dealerCalendar, dealerPolicy, parseBody, runStep, stepBy, type DealerStep } from '../useCases';
+import { dealerCalendar, dealerPolicy, parseBody, runStep, stepBy, tellProcess, type DealerStep } from '../useCases';
 import type { WriteOffNoticeInput } from './dealerSettlement.workflow';
 import { SettlementRepository, type LedgerEntry, type Settlement, type SettlementHead } from './repository';
 
@@ -122,15 +122,8 @@ async function startConfirmationWait(deps: ApiDeps, settlement: Settlement, poli
 }
 
 /** Tells the statement's confirmation wait that the dealer answered (best effort: it checks the statement at each rung). */
-async function tellConfirmationWait(deps: ApiDeps, settlementId: number): Promise<void> {
-  if (!deps.temporal) return;
-  try {
-    await deps.temporal.client.workflow.getHandle(settlementConfirmWorkflowId(settlementId)).signal(settlementAnsweredSignal);
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return;
-    deps.logger?.error(`statement ${settlementId}: its confirmation wait was not told of the answer`, error);
-  }
-}
+const tellConfirmationWait = (deps: ApiDeps, settlementId: number): Promise<void> =>
+  tellProcess(deps, settlementConfirmWorkflowId(settlementId), settlementAnsweredSignal, `statement ${settlementId}: its confirmation wait was not told of the answer`);
 
 /**
  * Sends the statement's write-off notice to the dealer's contact, through a workflow on the notices
