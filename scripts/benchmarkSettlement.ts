@@ -13,7 +13,7 @@ import type { Knex } from 'knex';
 import { createKnex } from '../platform/db/knex';
 import { migrateLatest } from '../platform/db/migrations';
 import { DealerWarrantyRepository } from '../processes/dealer/repository';
-import { periodBounds } from '../processes/dealer/rules';
+import { periodBounds } from '../processes/dealer/settlement/rules';
 import { DEFAULT_POLICY } from '../domain/policy';
 
 export async function benchmarkSettlement(knex: Knex, report: (what: string, figure: string) => void): Promise<void> {

@@ -1,4 +1,8 @@
-import { DealerWarrantyRepository, StepRefused } from './repository';
+import { StepRefused } from './records';
+import { SalesRepository } from './sales/repository';
+import { TasksRepository } from './tasks/repository';
+import { ClaimsRepository } from './claims/repository';
+import { SettlementRepository } from './settlement/repository';
 import { PartsPlansRepository } from './partsPlans/repository';
 import { PolicyLayersRepository } from '../../schedule/policies/repository';
 import { UsersRepository } from '../../people/repository';
@@ -42,52 +46,55 @@ async function asStep<T>(run: () => Promise<T>): Promise<T> {
  * freezes and posts nothing twice.
  */
 export function createDealerActivities(deps: ActivityDeps) {
-  const repo = new DealerWarrantyRepository(deps.knex);
+  const sales = new SalesRepository(deps.knex);
+  const tasks = new TasksRepository(deps.knex);
+  const claims = new ClaimsRepository(deps.knex);
+  const statements = new SettlementRepository(deps.knex);
   const users = new UsersRepository(deps.knex);
   const policy = async () => mergePolicy(DEFAULT_POLICY, (await new PolicyLayersRepository(deps.knex).get('template', 'default'))?.override as PolicyOverride | undefined);
   return {
     /** One statement per dealer (and currency) with approved, unsettled lines: the period's statement ids. */
     async freezeSettlements(input: FreezeSettlementsInput): Promise<number[]> {
-      return repo.runSettlement(input.period, (await policy()).dealer, deps.now(), input.dealerId);
+      return statements.runSettlement(input.period, (await policy()).dealer, deps.now(), input.dealerId);
     },
     /** Posts a confirmed statement to the dealer's receivables ledger, once: the entry's id. */
     async postSettlementToLedger(input: { settlementId: number }): Promise<number> {
-      return (await repo.postToLedger(input.settlementId, deps.now())).id;
+      return (await statements.postToLedger(input.settlementId, deps.now())).id;
     },
 
     /** A card in time, whole: the sale's warranty and the device registered with its dates. */
     async recordWarrantyCard(input: RecordWarrantyCardInput): Promise<{ deviceId: number }> {
-      return asStep(() => repo.recordCardInTime(input.saleId, input.cardDate, input.card, input.warrantyEndsOn, input.timeZone, deps.now()));
+      return asStep(() => sales.recordCardInTime(input.saleId, input.cardDate, input.card, input.warrantyEndsOn, input.timeZone, deps.now()));
     },
     /** No card by the deadline: warranty not recognised, the reason kept in the company's language. */
     async expireWarrantyCard(input: { saleId: number; reasonKey: string }): Promise<boolean> {
-      return repo.expireCard(input.saleId, label(input.reasonKey, 'zh-CN'));
+      return sales.expireCard(input.saleId, label(input.reasonKey, 'zh-CN'));
     },
 
     /** The dealer arranged a task (visit time and plan): the arrangement deadline is met. */
     async recordTaskArrangement(input: { taskId: number; visitAt: string; arrangement: string; at: string }): Promise<void> {
-      await asStep(() => repo.arrangeTask(input.taskId, new Date(input.visitAt), input.arrangement, ALL_ROWS, new Date(input.at)));
+      await asStep(() => tasks.arrangeTask(input.taskId, new Date(input.visitAt), input.arrangement, ALL_ROWS, new Date(input.at)));
     },
     /** The sales clerk checked the arranged task: the check deadline is met. */
     async recordTaskCheck(input: { taskId: number; note: string; at: string }): Promise<void> {
-      await asStep(() => repo.checkTask(input.taskId, input.note, new Date(input.at)));
+      await asStep(() => tasks.checkTask(input.taskId, input.note, new Date(input.at)));
     },
 
     /** What a claim's timers wait on (status, send-back, parts awaited). */
     async claimTimerFacts(input: { claimId: number }) {
-      return repo.claimTimerFacts(input.claimId);
+      return claims.claimTimerFacts(input.claimId);
     },
     /** The old parts' return date passed: the lines whose part is missing (and their labour) are lost. */
     async applyClaimPartsDeadline(input: { claimId: number }): Promise<number[]> {
-      const claim = await repo.claim(input.claimId, ALL_ROWS);
+      const claim = await claims.claim(input.claimId, ALL_ROWS);
       if (!claim?.partsDueOn) return [];
       // Called once the due day has ended: judge the lines as of the day after it.
       const dayAfter = new Date(Date.parse(`${claim.partsDueOn}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-      return repo.applyPartsDeadline(input.claimId, dayAfter);
+      return claims.applyPartsDeadline(input.claimId, dayAfter);
     },
     /** The resubmission window closed: the lines still sent back are rejected. */
     async closeResubmitWindow(input: { claimId: number; within: string }): Promise<number[]> {
-      return repo.closeResubmitWindow(input.claimId, input.within, deps.now());
+      return claims.closeResubmitWindow(input.claimId, input.within, deps.now());
     },
 
     /**
@@ -108,7 +115,7 @@ export function createDealerActivities(deps: ActivityDeps) {
 
     /** A statement's status (review, sent, confirmed, disputed). */
     async settlementStatus(input: { settlementId: number }): Promise<string> {
-      return (await repo.settlement(input.settlementId, ALL_ROWS))?.status ?? 'missing';
+      return (await statements.settlement(input.settlementId, ALL_ROWS))?.status ?? 'missing';
     },
 
     /** Who hears for a dealer: its contact address, else its active users; in the dealer's language. */

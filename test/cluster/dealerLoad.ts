@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import { createKnex } from '../../platform/db/knex';
 import { DealersRepository } from '../../installedBase/dealers';
 import { UsersRepository } from '../../people/repository';
-import { periodOf } from '../../processes/dealer/rules';
+import { periodOf } from '../../processes/dealer/settlement/rules';
 import type { Answer, Json } from '../support/projectHarness';
 
 export type Call = (method: string, path: string, body?: unknown, token?: string, headers?: Record<string, string>) => Promise<Answer>;

@@ -1,35 +1,9 @@
-import {
-  addToLocalDate,
-  cardDueDate,
-  dealerTaskTimes,
-  cardReminderDates,
-  cardStatus,
-  checkClaim,
-  claimRefused,
-  judgeDecision,
-  lineAmount,
-  linesLostToMissingParts,
-  maxApprovable,
-  oldPartReturnDueDate,
-  periodBounds,
-  periodOf,
-  resubmitRefusal,
-  sampledForAudit,
-  statementTotals,
-  warrantyEndDate,
-  type ClaimLimits,
-  type ClaimLineInput,
-  type ClaimToCheck,
-  type SaleFacts,
-  cardClock,
-  cardInTime,
-  endOfLocalDay,
-  hasTimePart,
-  partsPlanDueDates,
-  partsPlanClock,
-  partsPlanRefusal,
-  startOfLocalDay,
-} from '../../processes/dealer/rules';
+import { addToLocalDate, endOfLocalDay, hasTimePart, startOfLocalDay } from '../../processes/dealer/rules';
+import { cardDueDate, cardReminderDates, cardStatus, warrantyEndDate, cardClock, cardInTime } from '../../processes/dealer/sales/rules';
+import { dealerTaskTimes } from '../../processes/dealer/tasks/rules';
+import { checkClaim, claimRefused, judgeDecision, lineAmount, linesLostToMissingParts, maxApprovable, oldPartReturnDueDate, resubmitRefusal, sampledForAudit, type ClaimLimits, type ClaimLineInput, type ClaimToCheck, type SaleFacts } from '../../processes/dealer/claims/rules';
+import { periodBounds, periodOf, statementTotals } from '../../processes/dealer/settlement/rules';
+import { partsPlanDueDates, partsPlanClock, partsPlanRefusal } from '../../processes/dealer/partsPlans/rules';
 import { DEFAULT_POLICY, mergePolicy } from '../../domain/policy';
 
 const cny = (amount: number) => ({ amount, currency: 'CNY' });

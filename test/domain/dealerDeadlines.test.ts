@@ -6,7 +6,9 @@
  */
 import { addDuration, addWorkingDays, endOfWorkingDay, makeCalendar } from '../../domain';
 import { validatePolicyOverride } from '../../domain/policy';
-import { dayClosedBy, dealerDeadlineAt, durationText, middayOf, resubmitRefusal, warrantyEndDate } from '../../processes/dealer/rules';
+import { dayClosedBy, middayOf, warrantyEndDate } from '../../processes/dealer/sales/rules';
+import { dealerDeadlineAt, durationText } from '../../processes/dealer/rules';
+import { resubmitRefusal } from '../../processes/dealer/claims/rules';
 
 const cn = makeCalendar('cn');
 /** A Shanghai wall-clock time as an instant. */

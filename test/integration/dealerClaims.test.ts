@@ -8,7 +8,7 @@ import { apiModules } from '../../api/index';
 import { DealerWarrantyRepository } from '../../processes/dealer/repository';
 import { PolicyLayersRepository } from '../../schedule/policies/repository';
 import type { Role } from '../../domain/access';
-import { periodOf } from '../../processes/dealer/rules';
+import { periodOf } from '../../processes/dealer/settlement/rules';
 import { startApi, type ApiHarness, type Json } from '../api/harness';
 import { startTestSystem, type TestSystem } from '../support/services';
 

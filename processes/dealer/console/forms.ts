@@ -3,7 +3,7 @@
  * become the API command's body (numbers, lists of ids, money from "200.00", dates and times). The
  * API's own schemas then judge the body, and their problems are put back beside the form's fields.
  */
-import { lineCurrency, type ClaimLineInput } from '../rules';
+import { lineCurrency, type ClaimLineInput } from '../claims/rules';
 import type { MessageKey } from '../../../platform/console/messages';
 
 export type FieldType = 'text' | 'number' | 'date' | 'datetime-local' | 'textarea' | 'select' | 'month';

@@ -1,7 +1,8 @@
 /**
  * Dealer warranty (三包, P5) in the console: each role's own view, every step a form that runs the
- * API's own command (api/dealerWarranty.ts, api/partsPlans.ts). A record of another dealer is shown
- * like one that does not exist (404).
+ * sub-process's use case, as the API's route does (`sales/`, `tasks/`, `claims/`, `settlement/`,
+ * `partsPlans/` useCases.ts; the pages' shared pieces in view.ts). A record of another dealer is
+ * shown like one that does not exist (404).
  *
  *   GET  /dealer                      a dealer's own page: parts plans, sales and cards due, tasks,
  *                                     claims (with the claim form) and statements; other roles go
@@ -22,96 +23,28 @@
  */
 import type { Request, Response } from 'express';
 import { principalOf } from '../../../platform/http/access';
-import { completeWarrantyCard, runClaimStep, runSettlementPeriod, runSettlementStep, runTaskStep, submitDealerClaim, writeOffContext } from '../api';
-import type { ApiDeps } from '../../../platform/http/module';
-import { partsPlansOf, submitPartsPlan } from '../partsPlans/routes';
+import { completeWarrantyCard, listDealerSales, readSale } from '../sales/useCases';
+import { findTask, listOpenDealerTasks, runTaskStep } from '../tasks/useCases';
+import { findClaim, listClaimSummaries, listDealerClaims, runClaimStep, submitDealerClaim } from '../claims/useCases';
+import { dealerLedger, findSettlement, listSettlementHeads, runSettlementPeriod, runSettlementStep, writeOffNoticeHtml } from '../settlement/useCases';
+import { partsPlansOf, submitPartsPlan } from '../partsPlans/useCases';
 import { linkReach } from '../../tickets/useCases/links';
-import type { Locale } from '../../../people/roles';
-import { claimSummary, DealerWarrantyRepository, type Claim, type ClaimSummary, type Settlement, type SettlementHead } from '../repository';
+import { claimSummary, type Claim } from '../claims/repository';
+import type { Settlement } from '../settlement/repository';
 import type { User } from '../../../people/repository';
-import { readScope, scopeOf as scopeFor, type Scope } from '../../../domain/access';
-import { formatMoney, type Money } from '../../../domain/money';
-import { renderNotice } from '../../../platform/notices';
 import type { ConsoleArea } from '../../../platform/console/context';
 import { amendedLine, FORMS, formFieldOf, type DealerForm, type FormId } from './forms';
-import { emptyForm, formFromError, formValues, type FormState } from '../../../platform/console/forms';
+import { formFromError, formValues } from '../../../platform/console/forms';
 import { isLocale, positiveInt } from '../../../platform/console/kit';
-import { isMessageKey, translate, type MessageKey } from '../../../platform/console/messages';
-import { humanize } from '../../../platform/console/views';
-
-interface Cell {
-  text: string | null;
-  href: string | null;
-  at: Date | null;
-}
-interface Section {
-  id: string;
-  title: string;
-  table: { headers: string[]; rows: Array<{ key: string | null; cells: Cell[] }>; empty: string } | null;
-  forms: unknown[];
-}
-type Sent = Partial<Record<FormId, FormState>>;
-
-const text = (value: string | number | null | undefined): Cell => ({ text: value === null || value === undefined ? null : String(value), href: null, at: null });
-const link = (value: string, href: string): Cell => ({ text: value, href, at: null });
-const when = (at: Date | null): Cell => ({ text: null, href: null, at });
-const SETTLEMENT_STATUSES = ['review', 'sent', 'disputed', 'confirmed'] as const;
+import type { MessageKey } from '../../../platform/console/messages';
+import { dealerViews, link, SETTLEMENT_STATUSES, text, when, type Sent } from './view';
 
 export const dealerArea: ConsoleArea = {
   paths: ['/dealer', '/dealer/*rest'],
   nav: [{ href: '/dealer', label: 'nav.dealer' }],
   register(router, ctx) {
     const { requireUser, requireCsrf, expiredForm, signedInUser, localeOf } = ctx;
-    const repo = new DealerWarrantyRepository(ctx.knex);
-    const deps = (): ApiDeps => ({ knex: ctx.knex, temporal: ctx.deps.temporal });
-
-    type Kind = 'dealer_sale' | 'dealer_task' | 'claim' | 'settlement' | 'ledger' | 'parts_plan';
-    const scopeOf = (res: Response, kind: Kind): Scope => readScope(principalOf(signedInUser(res)!), kind);
-    /** What a step may act on, as the API's route rule has it. */
-    const actScope = (res: Response, kind: Kind): Scope => scopeFor(principalOf(signedInUser(res)!), kind, 'act');
-    const say = (locale: Locale, key: MessageKey, values?: Record<string, string | number>) => translate(locale, key, values);
-    const word = (locale: Locale, prefix: string, code: string) => (isMessageKey(`${prefix}.${code}`) ? translate(locale, `${prefix}.${code}` as MessageKey) : humanize(code));
-    const amount = (locale: Locale, value: Money) => formatMoney(value, locale === 'en' ? 'en-GB' : 'zh-CN');
-    const notFound = (req: Request, res: Response) => ctx.message(req, res, 404, ctx.t(req, res, 'dealer.notFound.title'), ctx.t(req, res, 'dealer.notFound.text'));
-
-    async function dealerNames(ids: number[]): Promise<Map<number, string>> {
-      const rows = (await ctx.knex('dealers').whereIn('id', [...new Set(ids), 0]).select('id', 'name')) as Array<{ id: number; name: string }>;
-      return new Map(rows.map((r) => [Number(r.id), r.name]));
-    }
-
-    /** A form as the template wants it: fields with labels, the sent values and problems. */
-    function formView(locale: Locale, form: DealerForm, action: string, state: FormState | undefined, initial: Record<string, string> = {}) {
-      return {
-        id: form.id,
-        title: say(locale, `dealer.form.${form.id}` as MessageKey),
-        submit: say(locale, `dealer.form.${form.id}` as MessageKey),
-        action,
-        state: state ?? emptyForm(initial),
-        fields: form.fields.map((f) => ({
-          name: f.name,
-          id: `${form.id}-${f.name}`,
-          label: say(locale, `dealer.field.${f.name}` as MessageKey),
-          type: f.type ?? 'text',
-          required: f.required === true,
-          options: f.options ? f.options.map((value) => ({ value, label: word(locale, 'dealer.option', value) })) : null,
-          hint: f.hint ? say(locale, f.hint) : null,
-        })),
-      };
-    }
-
-    type Fact = { key: string; label: string; value: string | null; href: string | null; at?: Date | null };
-    const page = (req: Request, res: Response, status: number, view: { title: string; back: { href: string; text: string } | null; links?: unknown[]; facts?: Fact[]; sections: Section[] }) =>
-      ctx.send(req, res, status, 'dealer-page', { links: [], ...view, facts: (view.facts ?? []).map((f) => ({ ...f, at: f.at ?? null })) });
-
-    const viewLinks = (locale: Locale, user: User, here: string) =>
-      (user.role === 'dealer'
-        ? [['/dealer', 'dealer.view.own']]
-        : [
-            ['/dealer/statements', 'dealer.view.statements'],
-            ['/dealer/parts', 'dealer.view.parts'],
-            ['/dealer/tasks', 'dealer.view.tasks'],
-          ]
-      ).map(([href, key]) => ({ href: href!, text: say(locale, key as MessageKey), current: href === here }));
+    const { deps, scopeOf, actScope, say, word, amount, notFound, dealerNames, formView, page, viewLinks, claimsTable, statementsTable, tasksSection } = dealerViews(ctx);
 
     // --- The dealer's own page ---------------------------------------------------------------
 
@@ -121,10 +54,10 @@ export const dealerArea: ConsoleArea = {
       const dealerId = user.dealerId!;
       const [plans, sales, tasks, claims, statements] = await Promise.all([
         partsPlansOf(deps(), dealerId, scopeOf(res, 'parts_plan')),
-        repo.listSales(scopeOf(res, 'dealer_sale')),
-        repo.listOpenTasks(scopeOf(res, 'dealer_task')),
-        repo.listClaimSummaries(scopeOf(res, 'claim')),
-        repo.listSettlementHeads(scopeOf(res, 'settlement')),
+        listDealerSales(deps(), scopeOf(res, 'dealer_sale')),
+        listOpenDealerTasks(deps(), scopeOf(res, 'dealer_task')),
+        listClaimSummaries(deps(), scopeOf(res, 'claim')),
+        listSettlementHeads(deps(), scopeOf(res, 'settlement')),
       ]);
       const openPlan = plans.find((p) => p.status === 'open');
       const [name] = [...(await dealerNames([dealerId])).values()];
@@ -168,47 +101,6 @@ export const dealerArea: ConsoleArea = {
       });
     }
 
-    const claimsTable = (locale: Locale, claims: ClaimSummary[]): Section['table'] => ({
-      headers: ['claim', 'device', 'repairDate', 'status', 'claimed', 'approved'].map((h) => say(locale, `dealer.col.${h}` as MessageKey)),
-      rows: claims.map((c) => ({
-        key: String(c.id),
-        cells: [link(`#${c.id}`, `/dealer/claims/${c.id}`), text(c.deviceSerial), text(c.repairDate), text(word(locale, 'dealer.claimStatus', c.status)), text(amount(locale, c.claimed)), text(amount(locale, c.approved))],
-      })),
-      empty: say(locale, 'dealer.none'),
-    });
-
-    const statementsTable = (locale: Locale, statements: SettlementHead[], names: Map<number, string>): Section['table'] => ({
-      headers: ['statement', 'dealer', 'period', 'version', 'status', 'total', 'confirmDue', 'dispute'].map((h) => say(locale, `dealer.col.${h}` as MessageKey)),
-      rows: statements.map((s) => ({
-        key: String(s.id),
-        cells: [
-          link(`#${s.id}`, `/dealer/statements/${s.id}`),
-          text(names.get(s.dealerId) ?? `#${s.dealerId}`),
-          text(s.period),
-          text(s.version),
-          text(word(locale, 'dealer.settlementStatus', s.status)),
-          text(amount(locale, s.total)),
-          when(s.confirmDueAt),
-          text(s.disputeReason),
-        ],
-      })),
-      empty: say(locale, 'dealer.none'),
-    });
-
-    const tasksSection = (locale: Locale, tasks: Awaited<ReturnType<DealerWarrantyRepository['listOpenTasks']>>): Section => ({
-      id: 'tasks',
-      title: say(locale, 'dealer.section.tasks'),
-      table: {
-        headers: ['task', 'device', 'customer', 'arrangeDue', 'clerkCheck', 'status'].map((h) => say(locale, `dealer.col.${h}` as MessageKey)),
-        rows: tasks.map((task) => ({
-          key: String(task.id),
-          cells: [link(`#${task.id}`, `/dealer/tasks/${task.id}`), text(task.deviceSerial), text(task.customerName), when(task.arrangeDueAt), when(task.clerkCheckAt), text(word(locale, 'dealer.taskStatus', task.status))],
-        })),
-        empty: say(locale, 'dealer.none'),
-      },
-      forms: [],
-    });
-
     router.get('/dealer', requireUser, async (req, res) => {
       const user = signedInUser(res)!;
       if (user.role === 'dealer') return showOwn(req, res);
@@ -223,7 +115,7 @@ export const dealerArea: ConsoleArea = {
       const locale = localeOf(req, res);
       const raw = typeof req.query.period === 'string' ? req.query.period : '';
       const period = /^\d{4}-(0[1-9]|1[0-2])$/.test(raw) ? raw : undefined;
-      const statements = await repo.listSettlementHeads(scopeOf(res, 'settlement'), period);
+      const statements = await listSettlementHeads(deps(), scopeOf(res, 'settlement'), period);
       const names = await dealerNames(statements.map((s) => s.dealerId));
       const totals = SETTLEMENT_STATUSES.map((s) => {
         const of = statements.filter((x) => x.status === s);
@@ -258,7 +150,7 @@ export const dealerArea: ConsoleArea = {
       const locale = localeOf(req, res);
       const [name] = [...(await dealerNames([statement.dealerId])).values()];
       const ledgerScope = scopeOf(res, 'ledger');
-      const ledger = ledgerScope.kind === 'all' || (ledgerScope.kind === 'dealer' && ledgerScope.dealerId === statement.dealerId) ? await repo.ledger(statement.dealerId) : null;
+      const ledger = ledgerScope.kind === 'all' || (ledgerScope.kind === 'dealer' && ledgerScope.dealerId === statement.dealerId) ? await dealerLedger(deps(), statement.dealerId) : null;
       const action = (form: string) => `/dealer/forms/${form}/${statement.id}`;
       const forms = [
         ...(user.role === 'finance' && (statement.status === 'review' || statement.status === 'disputed') ? [formView(locale, FORMS.review, action('review'), sent.review)] : []),
@@ -310,7 +202,7 @@ export const dealerArea: ConsoleArea = {
 
     const readableStatement = async (res: Response, raw: unknown) => {
       const id = positiveInt(raw);
-      return id === null ? null : repo.settlement(id, scopeOf(res, 'settlement'));
+      return id === null ? null : findSettlement(deps(), id, scopeOf(res, 'settlement'));
     };
 
     router.get('/dealer/statements/:id', requireUser, async (req, res) => {
@@ -322,10 +214,8 @@ export const dealerArea: ConsoleArea = {
     router.get('/dealer/statements/:id/notice', requireUser, async (req, res) => {
       const statement = await readableStatement(res, req.params.id);
       if (!statement) return notFound(req, res);
-      const dealer = (await ctx.knex('dealers').where({ id: statement.dealerId }).first('name', 'locale')) as { name: string; locale: string };
-      const lang = isLocale(req.query.lang) ? req.query.lang : dealer.locale;
-      const rendered = renderNotice('dealer-writeoff', lang, writeOffContext(statement, dealer.name));
-      res.status(200).set({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).send(rendered.html);
+      const html = await writeOffNoticeHtml(deps(), statement, isLocale(req.query.lang) ? req.query.lang : undefined);
+      res.status(200).set({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).send(html);
     });
 
     // --- Claims and the parts queue -------------------------------------------------------------
@@ -386,7 +276,7 @@ export const dealerArea: ConsoleArea = {
 
     const readableClaim = async (res: Response, raw: unknown) => {
       const id = positiveInt(raw);
-      return id === null ? null : repo.claim(id, scopeOf(res, 'claim'));
+      return id === null ? null : findClaim(deps(), id, scopeOf(res, 'claim'));
     };
 
     router.get('/dealer/claims/:id', requireUser, async (req, res) => {
@@ -398,7 +288,7 @@ export const dealerArea: ConsoleArea = {
     router.get('/dealer/parts', requireUser, async (req, res) => {
       const user = signedInUser(res)!;
       const locale = localeOf(req, res);
-      const claims = await repo.listClaims(scopeOf(res, 'claim'), 'in_review');
+      const claims = await listDealerClaims(deps(), scopeOf(res, 'claim'), 'in_review');
       const parts = claims.flatMap((c) => c.lines.filter((l) => l.input.kind === 'part' && l.status === 'open').map((l) => ({ claim: c, line: l })));
       const row = ({ claim, line }: (typeof parts)[number]) => ({
         key: `${claim.id}-${line.lineNo}`,
@@ -422,12 +312,12 @@ export const dealerArea: ConsoleArea = {
     router.get('/dealer/tasks', requireUser, async (req, res) => {
       const user = signedInUser(res)!;
       const locale = localeOf(req, res);
-      const tasks = await repo.listOpenTasks(scopeOf(res, 'dealer_task'));
+      const tasks = await listOpenDealerTasks(deps(), scopeOf(res, 'dealer_task'));
       page(req, res, 200, { title: say(locale, 'dealer.tasks.title'), back: null, links: viewLinks(locale, user, '/dealer/tasks'), sections: [tasksSection(locale, tasks)] });
     });
 
     async function showTask(req: Request, res: Response, taskId: number, status = 200, sent: Sent = {}) {
-      const task = await repo.task(taskId, scopeOf(res, 'dealer_task'));
+      const task = await findTask(deps(), taskId, scopeOf(res, 'dealer_task'));
       if (!task) return notFound(req, res);
       const user = signedInUser(res)!;
       const locale = localeOf(req, res);
@@ -459,7 +349,7 @@ export const dealerArea: ConsoleArea = {
     });
 
     async function showSale(req: Request, res: Response, saleId: number, status = 200, sent: Sent = {}) {
-      const sale = await repo.sale(saleId, scopeOf(res, 'dealer_sale'));
+      const sale = await readSale(deps(), saleId, scopeOf(res, 'dealer_sale'));
       if (!sale) return notFound(req, res);
       const user = signedInUser(res)!;
       const locale = localeOf(req, res);
@@ -510,7 +400,7 @@ export const dealerArea: ConsoleArea = {
         async run(user, id, body, res) {
           // The amended line keeps the kind of the line sent back.
           const form = body as Record<string, string | number>;
-          const claim = await repo.claim(id!, actScope(res, 'claim'));
+          const claim = await findClaim(deps(), id!, actScope(res, 'claim'));
           const current = claim?.lines.find((l) => l.lineNo === form.lineNo)?.input;
           const line = current ? amendedLine(current, form as Record<string, string>) : {};
           return runClaimStep(deps(), user, id!, 'resubmit', { lines: [{ lineNo: form.lineNo, line }] }, actScope(res, 'claim'));

@@ -9,7 +9,8 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { allHandlersFinished, condition, ParentClosePolicy, patched, proxyActivities, setHandler, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import type { createDealerActivities } from '../activities';
-import { partsPlanRefusal, startOfLocalDay } from '../rules';
+import { partsPlanRefusal } from './rules';
+import { startOfLocalDay } from '../rules';
 import { BACKGROUND_ACTIVITY, STEP_ACTIVITY } from '../../../platform/workflowKit/activityOptions';
 import { Deadlines, msUntil, runLadder } from '../../../platform/workflowKit/deadlines';
 import { StepKit, invalidStep, rejectStep } from '../../../platform/workflowKit/steps';

@@ -1,11 +1,12 @@
 import type { Knex } from 'knex';
 import type { Scope } from '../../../domain/access';
-import { partsPlanClock, partsPlanDueDates, partsPlanWorkflowId, type PartsPlanLine } from '../rules';
+import { partsPlanClock, partsPlanDueDates, type PartsPlanLine } from './rules';
+import { partsPlanWorkflowId } from '../rules';
 import type { ServicePolicy } from '../../../domain/policy';
 import { NotFoundError, isUniqueViolation } from '../../../platform/db/errors';
 import { fromJson, toDate, toJson, toRequiredDate } from '../../../platform/db/mapping';
 import { whereInScope } from '../../../platform/db/scope';
-import { StepRefused } from '../repository';
+import { StepRefused } from '../records';
 
 /** One dealer's parts plan for one sales season (PRODUCT §P5.7). */
 export interface PartsPlan {

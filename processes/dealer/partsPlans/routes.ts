@@ -3,27 +3,13 @@
  * the dealer's submission of one season's plan (a step its partsPlan process judges and records).
  * A plan is addressed by its dealer and season; another dealer's answers 404.
  */
-import type { User } from '../../../people/repository';
-import { PartsPlansRepository, type PartsPlan } from './repository';
-import { rolesReaching, scopeOf, type Scope } from '../../../domain/access';
-import { partsPlanRefusal, partsPlanWorkflowId } from '../rules';
-import { submitPartsPlanUpdate } from '../messages';
-import { principalOf } from '../../../platform/http/access';
+import { rolesReaching } from '../../../domain/access';
 import type { AuditTarget } from '../../../platform/http/audit';
-import { forbidden, validationFailed } from '../../../platform/http/errors';
-import { once, sendStep } from '../api';
-import { DateSchema, line, optionalProse } from '../../../platform/http/fields';
-import { apiModule, type ApiDeps } from '../../../platform/http/module';
+import { apiModule } from '../../../platform/http/module';
 import { defineRoute } from '../../../platform/http/route';
 import { z } from '../../../platform/http/zod';
-
-const IdParams = z.object({ id: z.coerce.number().int().min(1).max(4_294_967_295) });
-
-export const PartsPlanBody = z.strictObject({
-  seasonStart: DateSchema.openapi({ description: 'The first day of the sales season the plan is for (one of the dealer’s open plans)' }),
-  lines: z.array(z.strictObject({ partNo: line(), quantity: z.number().int().min(1).max(1_000_000) })).min(1).max(2000),
-  note: optionalProse(2000).optional(),
-});
+import { IdParams, once } from '../http';
+import { PartsPlanBody, partsPlansOf, submitPartsPlan, type PartsPlan } from './useCases';
 
 const PartsPlanSchema = z
   .object({
@@ -50,27 +36,6 @@ const planDto = (plan: PartsPlan): z.input<typeof PartsPlanSchema> => ({
   note: plan.note,
   submittedAt: plan.submittedAt?.toISOString() ?? null,
 });
-
-/**
- * The dealer submits one season's plan: checked whole (nothing is written on a bad line), then sent
- * to the plan's process, which records it once. The console's form calls this too.
- */
-export async function submitPartsPlan(deps: ApiDeps, user: User, dealerId: number, input: unknown, idempotencyKey?: string): Promise<PartsPlan> {
-  if (!rolesReaching('parts_plan', 'act').includes(user.role)) throw forbidden(`Role ${user.role} does not submit parts plans; the dealer does`);
-  const parsed = PartsPlanBody.safeParse(input);
-  if (!parsed.success) throw validationFailed(parsed.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || 'body', message: issue.message })));
-  const body = parsed.data;
-  const refusal = partsPlanRefusal(body.lines);
-  if (refusal) throw validationFailed([refusal]);
-  const plans = new PartsPlansRepository(deps.knex);
-  const plan = await plans.ofSeason(dealerId, body.seasonStart, scopeOf(principalOf(user), 'parts_plan', 'act'));
-  if (!plan) throw validationFailed([{ field: 'seasonStart', message: `no parts plan is open for the season from ${body.seasonStart}` }]);
-  await sendStep(deps, user, idempotencyKey, partsPlanWorkflowId(plan.id), submitPartsPlanUpdate, { lines: body.lines, ...(body.note ? { note: body.note } : {}) }, `the parts plan for the season from ${plan.seasonStart} is closed`);
-  return (await plans.get(plan.id))!;
-}
-
-/** A dealer's plans, soonest due first (the caller's scope applies). */
-export const partsPlansOf = (deps: ApiDeps, dealerId: number, scope: Scope): Promise<PartsPlan[]> => new PartsPlansRepository(deps.knex).list(scope, dealerId);
 
 const listPlans = defineRoute(
   {

@@ -8,7 +8,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, allHandlersFinished, condition, patched, proxyActivities, setHandler, startChild } from '@temporalio/workflow';
 import type { Activities } from '../../../activities';
-import { cardClock, cardInTime, dayClosedBy, middayOf, warrantyEndDate } from '../rules';
+import { cardClock, cardInTime, dayClosedBy, middayOf, warrantyEndDate } from './rules';
 import { BACKGROUND_ACTIVITY, STEP_ACTIVITY } from '../../../platform/workflowKit/activityOptions';
 import { Deadlines, runLadder } from '../../../platform/workflowKit/deadlines';
 import { StepKit, invalidStep, rejectStep } from '../../../platform/workflowKit/steps';

@@ -6,7 +6,7 @@
  */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createDealerActivities } from '../activities';
-import { periodOf } from '../rules';
+import { periodOf } from './rules';
 import { noticeActivities } from '../../../platform/workflowKit/notify';
 
 type Activities = ReturnType<typeof createDealerActivities>;

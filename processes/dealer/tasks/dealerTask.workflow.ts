@@ -6,7 +6,7 @@
  */
 import { allHandlersFinished, condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { createDealerActivities } from '../activities';
-import { dealerTaskTimes } from '../rules';
+import { dealerTaskTimes } from './rules';
 import { BACKGROUND_ACTIVITY, STEP_ACTIVITY } from '../../../platform/workflowKit/activityOptions';
 import { Deadlines, runLadder } from '../../../platform/workflowKit/deadlines';
 import { StepKit, rejectStep } from '../../../platform/workflowKit/steps';

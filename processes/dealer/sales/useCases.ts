@@ -1,0 +1,48 @@
+/**
+ * Dealer sales and warranty cards (PRODUCT §P5): a sale recorded starts its warrantyCard process;
+ * the dealer's card is a step that process judges. Used by the routes and the console's forms.
+ */
+import type { User } from '../../../people/repository';
+import type { Scope } from '../../../domain/access';
+import { notFound, validationFailed } from '../../../platform/http/errors';
+import { DateSchema, IdSchema, line, optionalLine } from '../../../platform/http/fields';
+import type { ApiDeps } from '../../../platform/http/module';
+import { z } from '../../../platform/http/zod';
+import { cardUpdate, dealerProcessPolicy, warrantyCardWorkflowId, type WarrantyCardInput } from '../messages';
+import { dealerPolicy, existingDealerOfCaller, parseBody, sendStep, startProcess, step, today } from '../useCases';
+import { SalesRepository, type DealerSale } from './repository';
+
+export const SaleBody = z.strictObject({ dealerId: IdSchema.optional(), deviceSerial: line(), model: line(), saleDate: DateSchema, customerName: line() });
+
+export const CardBody = z.strictObject({ cardDate: DateSchema, customerPhone: optionalLine(64).optional(), customerAddress: optionalLine(500).optional() });
+
+const sales = (deps: ApiDeps) => new SalesRepository(deps.knex);
+
+/** A dealer sale on record with its warrantyCard process reminding the dealer; no process, no sale. */
+export async function recordDealerSale(deps: ApiDeps, user: User, input: unknown): Promise<DealerSale> {
+  const body = parseBody(SaleBody, input);
+  const dealerId = await existingDealerOfCaller(deps, user, body.dealerId);
+  const policy = await dealerPolicy(deps);
+  const recordedAt = new Date();
+  const sale = await step(() => sales(deps).createSale({ ...body, dealerId }, policy.dealer, recordedAt));
+  const processInput: WarrantyCardInput = { saleId: sale.id, dealerId, deviceSerial: sale.deviceSerial, model: sale.model, saleDate: sale.saleDate, customerName: sale.customerName, recordedAt: recordedAt.toISOString(), policy: dealerProcessPolicy(policy) };
+  await startProcess(deps, 'warrantyCard', warrantyCardWorkflowId(sale.id), processInput, () => sales(deps).deleteSale(sale.id));
+  return sale;
+}
+
+/** The dealer completes a sale's warranty card (the route's and the console's command); the warrantyCard process judges it. */
+export async function completeWarrantyCard(deps: ApiDeps, user: User, saleId: number, input: unknown, scope: Scope, idempotencyKey?: string): Promise<DealerSale> {
+  const body = parseBody(CardBody, input);
+  const sale = await sales(deps).sale(saleId, scope);
+  if (!sale) throw notFound(`no dealer sale ${saleId}`);
+  if (body.cardDate > today(await dealerPolicy(deps), new Date())) throw validationFailed([{ field: 'cardDate', message: 'must not be in the future' }]);
+  const closed = sale.warranty === 'recognised' ? `the card of sale ${sale.id} was completed on ${sale.cardCompletedOn}` : `the card of sale ${sale.id} is past its deadline: the warranty is not recognised`;
+  await sendStep(deps, user, idempotencyKey, warrantyCardWorkflowId(sale.id), cardUpdate, body, closed);
+  return (await sales(deps).sale(saleId, scope))!;
+}
+
+/** A sale in the caller's reach, or null. */
+export const readSale = (deps: ApiDeps, id: number, scope: Scope): Promise<DealerSale | null> => sales(deps).sale(id, scope);
+
+/** The sales in the caller's reach, the card due soonest first. */
+export const listDealerSales = (deps: ApiDeps, scope: Scope): Promise<DealerSale[]> => sales(deps).listSales(scope);

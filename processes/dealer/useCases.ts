@@ -1,0 +1,154 @@
+/**
+ * What every dealer use case shares: the dealer terms in force, who takes a step, a step's refusals
+ * as API answers, starting a record's process and sending a person's step to it. A use case takes
+ * a parsed (or parseable) input, the caller and the clock's reading, and answers the record after.
+ */
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
+import type { StepMeta } from '../../platform/workflowKit/steps';
+import { ConflictError, NotFoundError } from '../../platform/db/errors';
+import { PolicyLayersRepository } from '../../schedule/policies/repository';
+import { StepRefused } from './records';
+import type { User } from '../../people/repository';
+import type { Role, Scope } from '../../domain/access';
+import type { Duration } from '../../domain/duration';
+import type { BusinessCalendar } from '../../domain/calendar';
+import { CalendarsRepository } from '../../schedule/calendars/repository';
+import { mergePolicy, DEFAULT_POLICY, type PolicyOverride, type ServicePolicy } from '../../domain/policy';
+import { conflict, forbidden, notFound, unavailable, validationFailed } from '../../platform/http/errors';
+import { updateIdFor } from '../../platform/http/idempotency';
+import { isUnavailable, updateFailureToApi } from '../../platform/http/temporalErrors';
+import type { ApiDeps } from '../../platform/http/module';
+import type { z } from '../../platform/http/zod';
+
+/** The dealer terms in force: the default template layer over the built-in defaults. */
+export async function dealerPolicy(deps: ApiDeps): Promise<ServicePolicy> {
+  const template = await new PolicyLayersRepository(deps.knex).get('template', 'default');
+  return mergePolicy(DEFAULT_POLICY, template?.override as PolicyOverride | undefined);
+}
+
+/**
+ * The business calendar a dealer deadline in working days is counted on, as the store holds it now;
+ * null when every duration given is an ISO duration (those need no calendar).
+ */
+export async function dealerCalendar(deps: ApiDeps, policy: ServicePolicy, ...durations: Duration[]): Promise<BusinessCalendar | null> {
+  if (durations.every((d) => typeof d === 'string')) return null;
+  const calendar = await new CalendarsRepository(deps.knex).load(policy.calendar);
+  if (!calendar) throw new Error(`the policy's calendar '${policy.calendar}' is not in the calendar store: working days cannot be counted`);
+  return calendar;
+}
+
+/**
+ * Each role acts on its own steps only: the route admits every role that acts on the kind (the
+ * access rule), and the step names which of them takes it.
+ */
+export function stepBy(user: User, roles: readonly Role[]): void {
+  if (!roles.includes(user.role)) throw forbidden(`Role ${user.role} does not take this step; it is the ${roles.join(' or ')}’s`);
+}
+
+/** Repository refusals as API answers: a refused step is a 409 naming why, a missing record a 404. */
+export async function step<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof StepRefused) throw conflict(error.message, error.field ? [{ field: error.field, message: error.message }] : []);
+    if (error instanceof NotFoundError) throw notFound(error.message);
+    if (error instanceof ConflictError) throw conflict(error.message, error.details.field ? [{ field: error.details.field, message: error.message, ...(error.details.code ? { code: error.details.code } : {}) }] : []);
+    throw error;
+  }
+}
+
+/** Whose dealer a write is for: a dealer user's own; anyone else names one. */
+export function dealerOfCaller(user: User, named: number | undefined): number {
+  if (user.role === 'dealer') {
+    if (named !== undefined && named !== user.dealerId) throw notFound(`no dealer ${named}`);
+    return user.dealerId!;
+  }
+  if (named === undefined) throw validationFailed([{ field: 'dealerId', message: 'Required: the dealer the record is for' }]);
+  return named;
+}
+
+/** The dealer a new record is for, as the caller may name it, and on record (a 400 otherwise). */
+export async function existingDealerOfCaller(deps: ApiDeps, user: User, named: number | undefined): Promise<number> {
+  const dealerId = dealerOfCaller(user, named);
+  if (!(await deps.knex('dealers').where({ id: dealerId }).first('id'))) throw validationFailed([{ field: 'dealerId', message: `no dealer ${dealerId}` }]);
+  return dealerId;
+}
+
+/**
+ * Starts the process that keeps a new record's deadlines. No process, no record: `undo` removes the
+ * row so nothing stands without its timers.
+ */
+export async function startProcess(deps: ApiDeps, workflow: string, workflowId: string, input: unknown, undo: () => Promise<void>): Promise<void> {
+  if (!deps.temporal) {
+    await undo();
+    throw unavailable('No process engine configured; nothing was recorded');
+  }
+  try {
+    await deps.temporal.client.workflow.start(workflow, { taskQueue: deps.temporal.taskQueue, workflowId, args: [input], workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING });
+  } catch (error) {
+    await undo();
+    if (isUnavailable(error)) throw unavailable('The process engine is not reachable; nothing was recorded');
+    throw error;
+  }
+}
+
+/** A person's step on a dealer process: a Temporal update the process judges, records, then applies. */
+export async function sendStep<R, S extends StepMeta>(deps: ApiDeps, user: User, idempotencyKey: string | undefined, workflowId: string, update: UpdateDefinition<R, [S]>, body: Omit<S, keyof StepMeta>, closedMessage: string): Promise<R> {
+  if (!deps.temporal) throw unavailable('No process engine configured');
+  const payload = { ...body, actor: { userId: user.id, name: user.name, role: user.role }, occurredAt: new Date().toISOString() } as S;
+  const updateId = updateIdFor(user, idempotencyKey);
+  try {
+    return await deps.temporal.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [payload], ...(updateId ? { updateId } : {}) });
+  } catch (error) {
+    throw updateFailureToApi(error, closedMessage);
+  }
+}
+
+/**
+ * Tells a record's process that something changed, best effort: the change is on record, and the
+ * process reads the record again at its next timer anyway. A process that ended has nothing left to
+ * be told; any other failure is logged as `failed`.
+ */
+export async function tellProcess(deps: ApiDeps, workflowId: string, signal: SignalDefinition<[]>, failed: string): Promise<void> {
+  if (!deps.temporal) return;
+  try {
+    await deps.temporal.client.workflow.getHandle(workflowId).signal(signal);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return;
+    deps.logger?.error(failed, error);
+  }
+}
+
+/** A body checked by the route's schema, for callers outside the route (the console's forms): a 400 naming the fields. */
+export function parseBody<B extends z.ZodType>(schema: B, input: unknown): z.infer<B> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw validationFailed(parsed.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || 'body', message: issue.message })));
+  return parsed.data;
+}
+
+/** The local date at `at` in the dealer terms' time zone (YYYY-MM-DD). */
+export const today = (policy: ServicePolicy, at: Date): string => at.toLocaleDateString('sv-SE', { timeZone: policy.dealer.settlementTimeZone });
+
+/**
+ * A person's step on a record, as a table of steps holds it: who takes it, the body it takes, what
+ * it does. The route and the console's form both run it through the sub-process's `run…Step`.
+ */
+export interface DealerStep<Result> {
+  roles: readonly Role[];
+  body: z.ZodType;
+  run(deps: ApiDeps, id: number, body: unknown, user: User, scope: Scope, idempotencyKey: string | undefined): Promise<Result>;
+}
+
+/**
+ * Runs a step of a table: the record in the caller's reach (another dealer's is one that does not
+ * exist, 404, whoever asks), then the role, then the body, then the step with its refusals as answers.
+ */
+export async function runStep<Result>(steps: Record<string, DealerStep<Result>>, what: string, path: string, exists: () => Promise<boolean>, deps: ApiDeps, user: User, id: number, input: unknown, scope: Scope, idempotencyKey?: string): Promise<Result> {
+  const spec = Object.prototype.hasOwnProperty.call(steps, path) ? steps[path] : undefined;
+  if (!spec) throw notFound(`no ${what} step ${path}`);
+  if (!(await exists())) throw notFound(`no ${what} ${id}`);
+  stepBy(user, spec.roles);
+  const body = parseBody(spec.body, input);
+  return step(() => spec.run(deps, id, body, user, scope, idempotencyKey));
+}
