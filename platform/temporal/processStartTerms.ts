@@ -22,7 +22,7 @@ export interface StoredSearchAttribute {
   value: string;
 }
 
-export const storedAttribute = (key: { name: string; valueType: SearchAttributeType }, value: string): StoredSearchAttribute => ({ name: key.name, type: key.valueType, value });
+export const storedAttribute = (key: { name: string; type: SearchAttributeType }, value: string): StoredSearchAttribute => ({ name: key.name, type: key.type, value });
 
 /** The stored attributes as the SDK takes them (client start, or a child start in a workflow). */
 export function searchAttributePairs(stored: StoredSearchAttribute[] | undefined): SearchAttributePair[] | undefined {
