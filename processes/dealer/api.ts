@@ -41,7 +41,8 @@ import type { AuditTarget } from '../../platform/http/audit';
 import { conflict, forbidden, notFound, unavailable, validationFailed } from '../../platform/http/errors';
 import { DateSchema, EmailSchema, IdSchema, InstantSchema, line, MoneySchema, optionalLine, prose } from '../../platform/http/fields';
 import { oncePerKey, updateIdFor } from '../../platform/http/idempotency';
-import { isUnavailable, updateFailureToApi } from '../../platform/http/temporalErrors';
+import { updateFailureToApi } from '../../platform/http/temporalErrors';
+import { createAndStart, type ProcessStart } from '../../platform/temporal/processStarts';
 import { apiModule, type ApiDeps } from '../../platform/http/module';
 import { defineRoute } from '../../platform/http/route';
 import { z } from '../../platform/http/zod';
@@ -101,21 +102,13 @@ function dealerOfCaller(user: User, named: number | undefined): number {
 }
 
 /**
- * Starts the process that keeps a new record's deadlines. No process, no record: `undo` removes the
- * row so nothing stands without its timers.
+ * A new record and the process that keeps its deadlines: `write` writes the rows (in the one
+ * transaction with the process's pending start) and names the process; after the commit it starts
+ * (platform/temporal/processStarts.ts). A start that fails now deletes nothing: the reconciler's.
  */
-async function startProcess(deps: ApiDeps, workflow: string, workflowId: string, input: unknown, undo: () => Promise<void>): Promise<void> {
-  if (!deps.temporal) {
-    await undo();
-    throw unavailable('No process engine configured; nothing was recorded');
-  }
-  try {
-    await deps.temporal.client.workflow.start(workflow, { taskQueue: deps.temporal.taskQueue, workflowId, args: [input], workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING });
-  } catch (error) {
-    await undo();
-    if (isUnavailable(error)) throw unavailable('The process engine is not reachable; nothing was recorded');
-    throw error;
-  }
+async function createWithProcess<T>(deps: ApiDeps, write: (repo: DealerWarrantyRepository) => Promise<{ record: T; start: ProcessStart | null }>): Promise<T> {
+  if (!deps.temporal) throw unavailable('No process engine configured; nothing was recorded');
+  return createAndStart(deps.knex, deps.temporal, (trx) => write(new DealerWarrantyRepository(trx)));
 }
 
 /** A person's step on a dealer process: a Temporal update the process judges, records, then applies. */
@@ -287,7 +280,7 @@ const createSale = defineRoute(
     body: z.strictObject({ dealerId: IdSchema.optional(), deviceSerial: line(), model: line(), saleDate: DateSchema, customerName: line() }),
     idempotent: true,
     responses: { 201: { description: 'Recorded; the warrantyCard process reminds the dealer and ends the card’s time', body: SaleSchema } },
-    errors: { 409: 'The device has a sale on record already', 503: 'The process engine is not reachable; nothing was recorded' },
+    errors: { 409: 'The device has a sale on record already', 503: 'No process engine configured; nothing was recorded' },
   },
   async ({ body, user, deps, req, res, idempotencyKey }) =>
     once(deps, user, idempotencyKey, req, async () => {
@@ -295,9 +288,13 @@ const createSale = defineRoute(
       if (!(await deps.knex('dealers').where({ id: dealerId }).first('id'))) throw validationFailed([{ field: 'dealerId', message: `no dealer ${dealerId}` }]);
       const policy = await dealerPolicy(deps);
       const recordedAt = new Date();
-      const sale = await step(() => repo(deps).createSale({ ...body, dealerId }, policy.dealer, recordedAt));
-      const input: WarrantyCardInput = { saleId: sale.id, dealerId, deviceSerial: sale.deviceSerial, model: sale.model, saleDate: sale.saleDate, customerName: sale.customerName, recordedAt: recordedAt.toISOString(), policy: dealerProcessPolicy(policy) };
-      await startProcess(deps, 'warrantyCard', warrantyCardWorkflowId(sale.id), input, () => repo(deps).deleteSale(sale.id));
+      const sale = await step(() =>
+        createWithProcess(deps, async (sales) => {
+          const sale = await sales.createSale({ ...body, dealerId }, policy.dealer, recordedAt);
+          const input: WarrantyCardInput = { saleId: sale.id, dealerId, deviceSerial: sale.deviceSerial, model: sale.model, saleDate: sale.saleDate, customerName: sale.customerName, recordedAt: recordedAt.toISOString(), policy: dealerProcessPolicy(policy) };
+          return { record: sale, start: { workflowType: 'warrantyCard', workflowId: warrantyCardWorkflowId(sale.id), input } };
+        }),
+      );
       res.locals.audit = { entityType: 'dealer_sale', entityId: sale.id } satisfies AuditTarget;
       return { status: 201 as const, body: sale };
     }),
@@ -384,7 +381,7 @@ const createTask = defineRoute(
     }),
     idempotent: true,
     responses: { 201: { description: 'The task with its due times; the dealerTask process chases them', body: TaskSchema } },
-    errors: { 503: 'The process engine is not reachable; nothing was recorded' },
+    errors: { 503: 'No process engine configured; nothing was recorded' },
   },
   async ({ body, user, deps, req, res, idempotencyKey }) =>
     once(deps, user, idempotencyKey, req, async () => {
@@ -399,22 +396,23 @@ const createTask = defineRoute(
 export type NewDealerTask = Parameters<DealerWarrantyRepository['createTask']>[0];
 
 /**
- * A 三包 request on record with its dealerTask process chasing its due times; no process, no task.
+ * A 三包 request on record with its dealerTask process chasing its due times (its start written with it).
  * Also how a repair ticket on a dealer-sold device in its recognised warranty is routed at intake.
  */
 export async function openDealerTask(deps: ApiDeps, request: NewDealerTask, createdBy: number): Promise<DealerTask> {
   const policy = await dealerPolicy(deps);
   const receivedAt = new Date();
-  const task = await repo(deps).createTask(request, policy.dealer, createdBy, receivedAt);
-  await startDealerTask(deps, task, request, policy, receivedAt, () => repo(deps).deleteTask(task.id));
-  return task;
+  return createWithProcess(deps, async (tasks) => {
+    const task = await tasks.createTask(request, policy.dealer, createdBy, receivedAt);
+    return { record: task, start: dealerTaskStart(task, request, policy, receivedAt) };
+  });
 }
 
 /**
- * Starts the dealerTask process of a task already on record (a 三包 intake writes the task in the
- * ticket's own transaction, so a refused intake leaves none); `undo` removes what stands without it.
+ * The dealerTask process's start for a task (a 三包 intake writes the task and this start in the
+ * ticket's own transaction, so a refused intake leaves neither).
  */
-export async function startDealerTask(deps: ApiDeps, task: DealerTask, request: NewDealerTask, policy: ServicePolicy, receivedAt: Date, undo: () => Promise<void>): Promise<void> {
+export function dealerTaskStart(task: DealerTask, request: NewDealerTask, policy: ServicePolicy, receivedAt: Date): ProcessStart {
   const input: DealerTaskInput = {
     taskId: task.id,
     dealerId: request.dealerId,
@@ -424,7 +422,7 @@ export async function startDealerTask(deps: ApiDeps, task: DealerTask, request: 
     receivedAt: receivedAt.toISOString(),
     policy: dealerProcessPolicy(policy),
   };
-  await startProcess(deps, 'dealerTask', dealerTaskWorkflowId(task.id), input, undo);
+  return { workflowType: 'dealerTask', workflowId: dealerTaskWorkflowId(task.id), input };
 }
 
 const getTask = defineRoute(
@@ -551,18 +549,21 @@ export async function submitDealerClaim(deps: ApiDeps, user: User, input: unknow
   const bad = body.lines.findIndex((l) => l.kind === 'labour' && l.partLineNo !== undefined && l.partLineNo > body.lines.length);
   if (bad >= 0) throw validationFailed([{ field: `lines.${bad}.partLineNo`, message: 'must name a line of this claim' }]);
   const policy = await dealerPolicy(deps);
-  const claim = await step(() => repo(deps).submitClaim({ ...body, lines: body.lines as ClaimLineInput[], dealerId: user.dealerId! }, policy.dealer, user.id, now, today(policy, now)));
-  if (claim.status !== 'rejected') {
-    const processInput: DealerClaimInput = {
-      claimId: claim.id,
-      dealerId: claim.dealerId,
-      deviceSerial: claim.deviceSerial,
-      ...(claim.partsDueOn ? { partsDueOn: claim.partsDueOn, partsDueAt: endOfLocalDay(claim.partsDueOn, policy.dealer.settlementTimeZone).toISOString() } : {}),
-      policy: dealerProcessPolicy(policy),
-    };
-    await startProcess(deps, 'dealerClaim', dealerClaimWorkflowId(claim.id), processInput, () => repo(deps).deleteClaim(claim.id));
-  }
-  return claim;
+  return step(() =>
+    createWithProcess(deps, async (claims) => {
+      const claim = await claims.submitClaim({ ...body, lines: body.lines as ClaimLineInput[], dealerId: user.dealerId! }, policy.dealer, user.id, now, today(policy, now));
+      // A claim the checks refuse is on record, closed: no process.
+      if (claim.status === 'rejected') return { record: claim, start: null };
+      const processInput: DealerClaimInput = {
+        claimId: claim.id,
+        dealerId: claim.dealerId,
+        deviceSerial: claim.deviceSerial,
+        ...(claim.partsDueOn ? { partsDueOn: claim.partsDueOn, partsDueAt: endOfLocalDay(claim.partsDueOn, policy.dealer.settlementTimeZone).toISOString() } : {}),
+        policy: dealerProcessPolicy(policy),
+      };
+      return { record: claim, start: { workflowType: 'dealerClaim', workflowId: dealerClaimWorkflowId(claim.id), input: processInput } };
+    }),
+  );
 }
 
 const listClaims = defineRoute(
