@@ -59,7 +59,7 @@ it('ensured twice, and by two callers at once, there is one Schedule of each id,
   await ensureSchedules({ client, taskQueue, knex: db.knex, idSuffix: suffix });
   await Promise.all([1, 2].map(() => ensureSchedules({ client, taskQueue, knex: db.knex, idSuffix: suffix })));
   try {
-    expect(await listedIds(suffix, 3)).toEqual([`${PARTS_PLAN_SCHEDULE_ID}${suffix}`, `${PROCESS_START_SCHEDULE_ID}${suffix}`, `${SETTLEMENT_SCHEDULE_ID}${suffix}`]);
+    expect(await listedIds(suffix, 3)).toEqual([`${PARTS_PLAN_SCHEDULE_ID}${suffix}`, `${SETTLEMENT_SCHEDULE_ID}${suffix}`, `${PROCESS_START_SCHEDULE_ID}${suffix}`]);
     const starts = await client.schedule.getHandle(`${PROCESS_START_SCHEDULE_ID}${suffix}`).describe();
     expect(starts.action).toMatchObject({ type: 'startWorkflow', workflowType: 'processStartReconciler', taskQueue });
     expect(starts.spec.intervals).toEqual([{ every: PROCESS_START_RECONCILE_EVERY_MS, offset: 0 }]);
