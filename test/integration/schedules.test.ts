@@ -62,7 +62,7 @@ it('ensured twice, and by two callers at once, there is one Schedule of each id,
     expect(await listedIds(suffix, 3)).toEqual([`${PARTS_PLAN_SCHEDULE_ID}${suffix}`, `${SETTLEMENT_SCHEDULE_ID}${suffix}`, `${PROCESS_START_SCHEDULE_ID}${suffix}`]);
     const starts = await client.schedule.getHandle(`${PROCESS_START_SCHEDULE_ID}${suffix}`).describe();
     expect(starts.action).toMatchObject({ type: 'startWorkflow', workflowType: 'processStartReconciler', taskQueue });
-    expect(starts.spec.intervals).toEqual([{ every: PROCESS_START_RECONCILE_EVERY_MS, offset: 0 }]);
+    expect(starts.spec.intervals).toEqual([{ every: PROCESS_START_RECONCILE_EVERY_MS }]);
     const settlement = await client.schedule.getHandle(`${SETTLEMENT_SCHEDULE_ID}${suffix}`).describe();
     expect(settlement.action).toMatchObject({ type: 'startWorkflow', workflowType: 'dealerSettlementRun', taskQueue });
     expect(settlement.spec.calendars).toEqual([expect.objectContaining({ dayOfMonth: [{ start: 1, end: 1, step: 1 }], hour: [{ start: 0, end: 0, step: 1 }], minute: [{ start: 30, end: 30, step: 1 }] })]);
