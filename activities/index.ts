@@ -5,6 +5,7 @@ import { createDeadlineActivities } from '../schedule/deadlines/activities';
 import type { ActivityDeps } from '../platform/temporal/activityDeps';
 import { createEscalationActivities, createNoticeActivities } from '../platform/notices/activities';
 import { createProjectActivities } from '../processes/delivery/activities';
+import { createProcessStartActivities } from '../platform/temporal/processStarts';
 import { createTicketActivities } from '../processes/tickets/activities';
 import { createTicketSurveyActivities } from '../processes/tickets/surveyActivities';
 
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTicketActivities(deps),
     ...createCareActivities(deps),
     ...createTicketSurveyActivities(deps),
+    ...createProcessStartActivities(deps),
   };
 }
 

@@ -7,7 +7,9 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { ensurePartsPlanSchedule, ensureSettlementSchedule, PARTS_PLAN_SCHEDULE_ID, SETTLEMENT_SCHEDULE_ID, templatePolicy } from '../processes/dealer/settlement/schedule';
+import { ScheduleOverlapPolicy } from '@temporalio/client';
+import { createOrUpdateSchedule, ensurePartsPlanSchedule, ensureSettlementSchedule, PARTS_PLAN_SCHEDULE_ID, SETTLEMENT_SCHEDULE_ID, templatePolicy } from '../processes/dealer/settlement/schedule';
+import { PROCESS_START_GRACE_MS, PROCESS_START_RECONCILE_EVERY_MS, PROCESS_START_SCHEDULE_ID } from '../platform/temporal/processStartTerms';
 
 export interface EnsureSchedulesOptions {
   client: Client;
@@ -19,12 +21,33 @@ export interface EnsureSchedulesOptions {
   idSuffix?: string;
 }
 
-/** The Schedules, by id: dealer settlement per dealer.settlementPeriod; dealers' parts plans opened daily. */
+/**
+ * The Schedules, by id: dealer settlement per dealer.settlementPeriod; dealers' parts plans opened
+ * daily; pending process starts reconciled every minute (and once now: a worker starting after a
+ * crash starts what the crash left pending).
+ */
 export async function ensureSchedules({ client, taskQueue, knex, idSuffix = '' }: EnsureSchedulesOptions): Promise<string[]> {
   const dealerTerms = (await templatePolicy(knex)).dealer;
   const settlement = `${SETTLEMENT_SCHEDULE_ID}${idSuffix}`;
   const partsPlans = `${PARTS_PLAN_SCHEDULE_ID}${idSuffix}`;
   await ensureSettlementSchedule(client, taskQueue, dealerTerms, settlement);
   await ensurePartsPlanSchedule(client, taskQueue, dealerTerms, partsPlans);
-  return [settlement, partsPlans];
+  const starts = `${PROCESS_START_SCHEDULE_ID}${idSuffix}`;
+  await ensureProcessStartSchedule(client, taskQueue, starts);
+  await client.schedule.getHandle(starts).trigger(ScheduleOverlapPolicy.SKIP);
+  return [settlement, partsPlans, starts];
+}
+
+/**
+ * The reconciler of pending process starts (platform/temporal/processStarts.ts), every
+ * PROCESS_START_RECONCILE_EVERY_MS; a run lasts at most that long (a run with no worker to take it
+ * does not linger: the next one comes).
+ */
+export async function ensureProcessStartSchedule(client: Client, taskQueue: string, scheduleId = PROCESS_START_SCHEDULE_ID): Promise<void> {
+  await createOrUpdateSchedule(client, {
+    scheduleId,
+    spec: { intervals: [{ every: PROCESS_START_RECONCILE_EVERY_MS }] },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: PROCESS_START_RECONCILE_EVERY_MS },
+    action: { type: 'startWorkflow', workflowType: 'processStartReconciler', taskQueue, args: [{ olderThanMs: PROCESS_START_GRACE_MS }], workflowRunTimeout: PROCESS_START_RECONCILE_EVERY_MS },
+  });
 }

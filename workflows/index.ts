@@ -1,4 +1,5 @@
 export { testNotice } from '../platform/workflowKit/testNotice';
+export { processStartReconciler } from '../platform/workflowKit/processStartReconciler.workflow';
 export { projectDelivery } from '../processes/delivery/projectDelivery.workflow';
 export { trialRun } from '../processes/delivery/trialRun.workflow';
 export { doaReplacement } from '../processes/delivery/doaReplacement.workflow';

@@ -15,7 +15,7 @@ import { arrangeTask, checkTask, createTask, getTask, handBack } from './tasks/r
 
 /** What the ticket intake routes a 三包 repair with (tickets/api: a cross-process import the known-violations baseline holds). */
 export { dealerPolicy } from './useCases';
-export { startDealerTask, type NewDealerTask } from './tasks/useCases';
+export { dealerTaskStart, type NewDealerTask } from './tasks/useCases';
 
 export const dealerWarrantyModule = apiModule(
   putModelReferenceRoute,

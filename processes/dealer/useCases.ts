@@ -4,7 +4,8 @@
  * a parsed (or parseable) input, the caller and the clock's reading, and answers the record after.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
+import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
+import type { Knex } from 'knex';
 import type { StepMeta } from '../../platform/workflowKit/steps';
 import { ConflictError, NotFoundError } from '../../platform/db/errors';
 import { PolicyLayersRepository } from '../../schedule/policies/repository';
@@ -17,7 +18,8 @@ import { CalendarsRepository } from '../../schedule/calendars/repository';
 import { mergePolicy, DEFAULT_POLICY, type PolicyOverride, type ServicePolicy } from '../../domain/policy';
 import { conflict, forbidden, notFound, unavailable, validationFailed } from '../../platform/http/errors';
 import { updateIdFor } from '../../platform/http/idempotency';
-import { isUnavailable, updateFailureToApi } from '../../platform/http/temporalErrors';
+import { updateFailureToApi } from '../../platform/http/temporalErrors';
+import { createAndStart, type ProcessStart } from '../../platform/temporal/processStarts';
 import type { ApiDeps } from '../../platform/http/module';
 import type { z } from '../../platform/http/zod';
 
@@ -76,21 +78,13 @@ export async function existingDealerOfCaller(deps: ApiDeps, user: User, named: n
 }
 
 /**
- * Starts the process that keeps a new record's deadlines. No process, no record: `undo` removes the
- * row so nothing stands without its timers.
+ * A new record and the process that keeps its deadlines: `write` writes the rows in one transaction
+ * with the process's pending start and names the process; after the commit it starts
+ * (platform/temporal/processStarts.ts). A start that fails now deletes nothing: the reconciler's.
  */
-export async function startProcess(deps: ApiDeps, workflow: string, workflowId: string, input: unknown, undo: () => Promise<void>): Promise<void> {
-  if (!deps.temporal) {
-    await undo();
-    throw unavailable('No process engine configured; nothing was recorded');
-  }
-  try {
-    await deps.temporal.client.workflow.start(workflow, { taskQueue: deps.temporal.taskQueue, workflowId, args: [input], workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING });
-  } catch (error) {
-    await undo();
-    if (isUnavailable(error)) throw unavailable('The process engine is not reachable; nothing was recorded');
-    throw error;
-  }
+export async function createWithProcess<T>(deps: ApiDeps, write: (trx: Knex.Transaction) => Promise<{ record: T; start: ProcessStart | null }>): Promise<T> {
+  if (!deps.temporal) throw unavailable('No process engine configured; nothing was recorded');
+  return createAndStart(deps.knex, deps.temporal, write);
 }
 
 /** A person's step on a dealer process: a Temporal update the process judges, records, then applies. */

@@ -308,7 +308,7 @@ describe('projects API: validation, conflicts and refusals on the real server', 
       const connection = Connection.lazy({ address: '127.0.0.1:1' });
       const app = createApp({
         knex: h.system.db.knex,
-        temporal: { client: new Client({ connection, namespace: 'default' }), taskQueue: 'x', namespace: 'default' },
+        temporal: { client: new Client({ connection, namespace: 'default' }), taskQueue: h.system.temporal.taskQueue, namespace: 'default' },
         routers: [projectsModule],
         logger: { error: (message, error) => console.error(message, error) },
       });
@@ -321,30 +321,43 @@ describe('projects API: validation, conflicts and refusals on the real server', 
       await broken.connection.close();
     });
 
-    it('a new customer’s project: 503 unavailable and no rows left behind; a retry on a working engine starts clean', async () => {
+    /** The reconciler (run by its Schedule in production) on the working engine: the pending starts begin. */
+    const reconcile = () => h.system.temporal.client.workflow.execute('processStartReconciler', { taskQueue: h.system.temporal.taskQueue, workflowId: `process-starts-${uniqueContractNo('R')}`, args: [{ olderThanMs: 0 }] });
+    const startOf = (id: number) => h.system.db.knex('process_starts').where({ workflow_id: `project-${id}` }).first('started_at');
+
+    it('a new customer’s project: 201 with the project, its start pending; a retry answers the same project; the reconciler starts its one process', async () => {
       const body = projectBody();
       body.customer.name = `Hospital ${uniqueContractNo('C')}`;
       const before = await rowCounts();
       const reply = await createProject(body, h.smToken, broken.server.url);
-      expectError(reply, 503, 'unavailable');
-      expect(reply.body.error.message).toMatch(/not reachable/);
-      expect(await rowCounts()).toEqual(before);
-      expect(await h.system.db.knex('customers').where({ name: body.customer.name })).toHaveLength(0);
+      expect(reply.status).toBe(201);
+      const id: number = reply.body.id;
+      expect(reply.body).toMatchObject({ workflowId: `project-${id}`, contractNo: body.contractNo });
+      expect(diff(await rowCounts(), before)).toEqual({ customers: 1, customer_contacts: 1, contracts: 1, projects: 1, devices: 2 });
+      expect(await startOf(id)).toEqual({ started_at: null });
 
+      // The same contract again, on a working engine: the stored project, not a second one (counted once below).
       const retried = await createProject(body);
-      expect(retried.status).toBe(201);
-      createdProjects.push(retried.body.id);
-      await h.waitForEvent(retried.body.id, 'project_started');
-      await expectOneWorkflow(retried.body.id);
+      expect(retried.status).toBe(200);
+      expect(retried.body.id).toBe(id);
+      expect(diff(await rowCounts(), before)).toEqual({ customers: 1, customer_contacts: 1, contracts: 1, projects: 1, devices: 2 });
+
+      await reconcile();
+      createdProjects.push(id);
+      await h.waitForEvent(id, 'project_started');
+      await expectOneWorkflow(id);
+      expect((await startOf(id)).started_at).not.toBeNull();
     });
 
-    it('an existing customer’s project: 503, the customer stays and nothing else is written', async () => {
+    it('an existing customer’s project: 201, the project stands with its pending start, and starts once the engine answers', async () => {
       const { customerId } = await startedProject();
       const before = await rowCounts();
       const reply = await createProject({ ...projectBody(), customer: undefined, customerId }, h.smToken, broken.server.url);
-      expectError(reply, 503, 'unavailable');
-      expect(await rowCounts()).toEqual(before);
-      expect(await h.system.db.knex('customers').where({ id: customerId })).toHaveLength(1);
+      expect(reply.status).toBe(201);
+      expect(diff(await rowCounts(), before)).toEqual({ customers: 0, customer_contacts: 0, contracts: 1, projects: 1, devices: 2 });
+      await reconcile();
+      await h.waitForEvent(reply.body.id, 'project_started');
+      await expectOneWorkflow(reply.body.id);
     });
 
     it('a known contractNo still answers 200 from the records; a step answers 503 and changes nothing; reads fall back to the records', async () => {

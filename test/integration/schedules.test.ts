@@ -11,6 +11,7 @@ import { Client, Connection, ScheduleNotFoundError, ScheduleOverlapPolicy } from
 import { PolicyLayersRepository } from '../../schedule/policies/repository';
 import { ensureSchedules } from '../../app/schedules';
 import { PARTS_PLAN_SCHEDULE_ID, SETTLEMENT_SCHEDULE_ID } from '../../processes/dealer/settlement/schedule';
+import { PROCESS_START_RECONCILE_EVERY_MS, PROCESS_START_SCHEDULE_ID } from '../../platform/temporal/processStartTerms';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { testTemporalAddress } from '../support/temporal';
 
@@ -54,11 +55,14 @@ it('ensured twice, and by two callers at once, there is one Schedule of each id,
   const suffix = `-${crypto.randomBytes(4).toString('hex')}`;
   const taskQueue = `schedules${suffix}`;
   const first = await ensureSchedules({ client, taskQueue, knex: db.knex, idSuffix: suffix });
-  expect(first).toEqual([`${SETTLEMENT_SCHEDULE_ID}${suffix}`, `${PARTS_PLAN_SCHEDULE_ID}${suffix}`]);
+  expect(first).toEqual([`${SETTLEMENT_SCHEDULE_ID}${suffix}`, `${PARTS_PLAN_SCHEDULE_ID}${suffix}`, `${PROCESS_START_SCHEDULE_ID}${suffix}`]);
   await ensureSchedules({ client, taskQueue, knex: db.knex, idSuffix: suffix });
   await Promise.all([1, 2].map(() => ensureSchedules({ client, taskQueue, knex: db.knex, idSuffix: suffix })));
   try {
-    expect(await listedIds(suffix, 2)).toEqual([`${PARTS_PLAN_SCHEDULE_ID}${suffix}`, `${SETTLEMENT_SCHEDULE_ID}${suffix}`]);
+    expect(await listedIds(suffix, 3)).toEqual([`${PARTS_PLAN_SCHEDULE_ID}${suffix}`, `${SETTLEMENT_SCHEDULE_ID}${suffix}`, `${PROCESS_START_SCHEDULE_ID}${suffix}`]);
+    const starts = await client.schedule.getHandle(`${PROCESS_START_SCHEDULE_ID}${suffix}`).describe();
+    expect(starts.action).toMatchObject({ type: 'startWorkflow', workflowType: 'processStartReconciler', taskQueue });
+    expect(starts.spec.intervals).toEqual([{ every: PROCESS_START_RECONCILE_EVERY_MS }]);
     const settlement = await client.schedule.getHandle(`${SETTLEMENT_SCHEDULE_ID}${suffix}`).describe();
     expect(settlement.action).toMatchObject({ type: 'startWorkflow', workflowType: 'dealerSettlementRun', taskQueue });
     expect(settlement.spec.calendars).toEqual([expect.objectContaining({ dayOfMonth: [{ start: 1, end: 1, step: 1 }], hour: [{ start: 0, end: 0, step: 1 }], minute: [{ start: 30, end: 30, step: 1 }] })]);
@@ -85,14 +89,14 @@ it('an existing Schedule on stale terms is brought to the current ones and keeps
   await new PolicyLayersRepository(db.knex).put('template', 'default', { dealer: { settlementPeriod: 'P10D' } });
   try {
     await ensureSchedules({ client, taskQueue: `schedules${suffix}`, knex: db.knex, idSuffix: suffix });
-    expect(await listedIds(suffix, 2)).toHaveLength(2);
+    expect(await listedIds(suffix, 3)).toHaveLength(3);
     const settlement = await client.schedule.getHandle(settlementId).describe();
     expect(settlement.action).toMatchObject({ workflowType: 'dealerSettlementRun', taskQueue: `schedules${suffix}` });
     expect(settlement.spec.intervals).toEqual([{ every: 10 * 86_400_000 }]);
     expect(settlement.state).toMatchObject({ paused: true, note: 'paused by the operator' });
   } finally {
     await db.knex('policy_layers').where({ scope: 'template', layer_key: 'default' }).delete();
-    await Promise.all([settlementId, `${PARTS_PLAN_SCHEDULE_ID}${suffix}`].map(deleteSchedule));
+    await Promise.all([settlementId, `${PARTS_PLAN_SCHEDULE_ID}${suffix}`, `${PROCESS_START_SCHEDULE_ID}${suffix}`].map(deleteSchedule));
   }
 });
 
@@ -120,7 +124,7 @@ it('the production worker entry point ensures the Schedules as it starts, two wo
         }),
     );
     await Promise.all(ensured);
-    for (const id of [SETTLEMENT_SCHEDULE_ID, PARTS_PLAN_SCHEDULE_ID]) {
+    for (const id of [SETTLEMENT_SCHEDULE_ID, PARTS_PLAN_SCHEDULE_ID, PROCESS_START_SCHEDULE_ID]) {
       expect((await client.schedule.getHandle(id).describe()).action).toMatchObject({ type: 'startWorkflow', taskQueue });
     }
     // The production ids have no suffix: nothing else on the test server ends with them.
@@ -129,6 +133,6 @@ it('the production worker entry point ensures the Schedules as it starts, two wo
   } finally {
     // Only the processes this test started, by their own pids.
     for (const child of workers) if (child.exitCode === null) child.kill('SIGKILL');
-    await Promise.all([SETTLEMENT_SCHEDULE_ID, PARTS_PLAN_SCHEDULE_ID].map(deleteSchedule));
+    await Promise.all([SETTLEMENT_SCHEDULE_ID, PARTS_PLAN_SCHEDULE_ID, PROCESS_START_SCHEDULE_ID].map(deleteSchedule));
   }
 });

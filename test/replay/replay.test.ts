@@ -28,6 +28,7 @@ const PROCESSES = path.join(__dirname, '../../processes');
  */
 const SHORT_LIVED: Record<string, string> = {
   testNotice: 'the admin console’s test mail: one notice activity, then it ends',
+  processStartReconciler: 'a Schedule’s run every minute: reads the pending starts, starts each as a child it leaves, then ends',
 };
 
 /** Patches the recorded histories cannot reach, with the reason; every other `patched()` id must be a marker in some history. */

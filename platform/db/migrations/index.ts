@@ -26,6 +26,7 @@ import * as ticketFigures from './0026_ticket_figures';
 import * as claimFirstPosting from './0027_claim_first_posting';
 import * as claimModel from './0028_claim_model';
 import * as dropFigureTriggers from './0029_drop_figure_triggers';
+import * as processStarts from './0030_process_starts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -63,6 +64,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0027_claim_first_posting', claimFirstPosting],
   ['0028_claim_model', claimModel],
   ['0029_drop_figure_triggers', dropFigureTriggers],
+  ['0030_process_starts', processStarts],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

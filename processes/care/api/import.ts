@@ -130,7 +130,7 @@ export const importCarePlansRoute = defineRoute(
     body: ImportBody,
     idempotent: true,
     responses: { 200: { description: 'Imported', body: ImportResultSchema } },
-    errors: { 503: 'The process engine is not reachable; plans started before it went are kept (importing the file again finishes the rest)' },
+    errors: { 503: 'No process engine configured; nothing was imported' },
   },
   async ({ body, deps, user, req, res, idempotencyKey }) => {
     res.locals.audit = { entityType: 'care_plan_import', entityId: (user as User).id };

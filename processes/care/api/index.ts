@@ -47,7 +47,7 @@ const create = defineRoute(
     body: CreateCarePlanBody,
     idempotent: true,
     responses: { 201: { description: 'Started; its tasks are scheduled', body: CarePlanDetailSchema } },
-    errors: { 409: 'A device is already on an active care plan', 503: 'The process engine is not reachable; nothing was recorded' },
+    errors: { 409: 'A device is already on an active care plan', 503: 'No process engine configured; nothing was recorded' },
   },
   async ({ body, deps, res, user, req, idempotencyKey }) =>
     (await oncePerKey(deps, user, idempotencyKey, req, async () => {

@@ -4,7 +4,6 @@
  * (a maintenance contract, the end, closing a follow-up, an extra visit). Every function here is what a
  * route runs, so the console takes the same steps through them.
  */
-import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Knex } from 'knex';
 import { DateTime, Duration } from 'luxon';
@@ -20,7 +19,8 @@ import { carePlan } from '../carePlan.workflow';
 import { addContractUpdate, addExtraVisitUpdate, closeFollowUpUpdate, endPlanUpdate, type Assignee, type CarePlanInput, type CareStepResult } from '../messages';
 import { conflict, notFound, unavailable, validationFailed, type FieldProblem } from '../../../platform/http/errors';
 import type { ApiDeps } from '../../../platform/http/module';
-import { isUnavailable, updateFailureToApi } from '../../../platform/http/temporalErrors';
+import { updateFailureToApi } from '../../../platform/http/temporalErrors';
+import { createAndStart } from '../../../platform/temporal/processStarts';
 import type { z } from '../../../platform/http/zod';
 import type { CarePlanDetailSchema, CarePlanSchema, CreateCarePlanBody, FollowUpSchema } from './schemas';
 import { callDto, contactsOf, visitDto } from './taskViews';
@@ -181,14 +181,16 @@ const personOf = (user: User): Assignee => ({ userId: user.id, name: user.name, 
 
 /**
  * Registers the new devices and the plan in one transaction (the customer's row locked, so two
- * requests for the same devices cannot both start a plan), then starts its workflow. Without a
- * workflow nothing stays: the rows go again and the answer is a 503.
+ * requests for the same devices cannot both start a plan) with its workflow's pending start, then
+ * starts the workflow; a start that fails now is the reconciler's (platform/temporal/processStarts.ts).
  */
 export async function startPreparedPlan(deps: ApiDeps, prepared: PreparedPlan): Promise<CarePlan> {
   if (!deps.temporal) throw unavailable('No process engine configured');
   const now = new Date();
   const { customer } = prepared;
-  const { plan, addedIds } = await deps.knex.transaction(async (trx) => {
+  const engineerId = customer.engineerUserId;
+  const engineer = engineerId === null ? null : await new UsersRepository(deps.knex).get(engineerId);
+  return createAndStart(deps.knex, deps.temporal, async (trx) => {
     await trx('customers').where({ id: customer.id }).forUpdate().first('id');
     const coverage = await new CareRepository(trx).activeCoverage(prepared.existing.map((d) => d.id));
     if (coverage.length > 0) throw conflict(`devices ${coverage.map((c) => prepared.existing.find((e) => e.id === c.deviceId)!.serial).join(', ')} are already on care plan ${coverage[0]!.planId}`, coverage);
@@ -204,36 +206,23 @@ export async function startPreparedPlan(deps: ApiDeps, prepared: PreparedPlan): 
       { customerId: customer.id, siteId: prepared.siteId, projectId: null, customerClass: customer.class, anchorAt: prepared.anchorAt, warrantyEndsAt: prepared.warrantyEndsAt, policy: prepared.policy, deviceIds: [...prepared.existing.map((d) => d.id), ...addedIds] },
       now,
     );
-    return { plan, addedIds };
+    const input: CarePlanInput = {
+      planId: plan.id,
+      customerId: customer.id,
+      customerName: customer.name,
+      siteId: plan.siteId,
+      projectId: null,
+      deviceIds: plan.deviceIds,
+      customerClass: customer.class,
+      anchorAt: plan.anchorAt.toISOString(),
+      warrantyEndsAt: plan.warrantyEndsAt?.toISOString() ?? null,
+      timeZone: customer.timeZone,
+      policy: prepared.policy,
+      engineer: engineer && engineer.active && TICKET_ENGINEER_ROLES.includes(engineer.role) ? personOf(engineer) : null,
+      customerContacts: customer.contacts.map((c) => ({ name: c.name, email: c.email, locale: c.locale })),
+    };
+    return { record: plan, start: { workflowType: carePlan.name, workflowId: plan.workflowId, input } };
   });
-  const engineerId = customer.engineerUserId;
-  const engineer = engineerId === null ? null : await new UsersRepository(deps.knex).get(engineerId);
-  const input: CarePlanInput = {
-    planId: plan.id,
-    customerId: customer.id,
-    customerName: customer.name,
-    siteId: plan.siteId,
-    projectId: null,
-    deviceIds: plan.deviceIds,
-    customerClass: customer.class,
-    anchorAt: plan.anchorAt.toISOString(),
-    warrantyEndsAt: plan.warrantyEndsAt?.toISOString() ?? null,
-    timeZone: customer.timeZone,
-    policy: prepared.policy,
-    engineer: engineer && engineer.active && TICKET_ENGINEER_ROLES.includes(engineer.role) ? personOf(engineer) : null,
-    customerContacts: customer.contacts.map((c) => ({ name: c.name, email: c.email, locale: c.locale })),
-  };
-  try {
-    await deps.temporal.client.workflow.start(carePlan, { taskQueue: deps.temporal.taskQueue, workflowId: plan.workflowId, args: [input], workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING });
-  } catch (error) {
-    await deps.knex.transaction(async (trx) => {
-      await new CareRepository(trx).deletePlan(plan.id);
-      if (addedIds.length > 0) await trx('devices').whereIn('id', addedIds).delete();
-    });
-    if (isUnavailable(error)) throw unavailable('The process engine is not reachable; nothing was recorded');
-    throw error;
-  }
-  return plan;
 }
 
 /** `POST /api/care-plans`: checks, then starts; a device already on an active plan is a 409 naming it. */

@@ -8,7 +8,7 @@ import { whereInScope } from '../../../platform/db/scope';
 import { closeDeadline, groupBy, num, openDeadline, StepRefused, type Row } from '../records';
 import { toSale } from '../sales/repository';
 import { checkClaim, claimRefused, claimActionRefusal, claimActs, claimStatusAfterLines, decideLine, lineAmount, linesLostToMissingParts, oldPartReturnDueDate, resubmitRefusal, sampledForAudit, type Appraisal, type ClaimLimits, type ClaimLineInput, type ClaimReasonCode, type ClaimAction, type ClaimStatus, type LineDecision, type LineStatus, type LineReasonCode } from './rules';
-import { dealerClaimWorkflowId, endOfLocalDay } from '../rules';
+import { endOfLocalDay } from '../rules';
 
 /** Dealer claims and their lines, and the models' reference data the automatic checks use. */
 
@@ -371,14 +371,6 @@ export class ClaimsRepository {
     });
   }
 
-  /** Removes a claim whose process could not start: nothing stands without its timers. */
-  async deleteClaim(id: number): Promise<void> {
-    await this.db.transaction(async (trx) => {
-      await trx('deadlines').where({ workflow_id: dealerClaimWorkflowId(id) }).delete();
-      await trx('claim_lines').where({ claim_id: id }).delete();
-      await trx('claims').where({ id }).delete();
-    });
-  }
 
   private async closeIfDecided(trx: Knex.Transaction, id: number): Promise<void> {
     const lines = (await trx('claim_lines').where({ claim_id: id }).pluck('status')) as LineStatus[];

@@ -11,7 +11,7 @@ import type { ApiDeps } from '../../../platform/http/module';
 import { z } from '../../../platform/http/zod';
 import { claimChangedSignal, dealerClaimWorkflowId, dealerProcessPolicy, type DealerClaimInput } from '../messages';
 import { endOfLocalDay } from '../rules';
-import { dealerCalendar, dealerPolicy, parseBody, runStep, startProcess, step, stepBy, tellProcess, today, type DealerStep } from '../useCases';
+import { createWithProcess, dealerCalendar, dealerPolicy, parseBody, runStep, step, stepBy, tellProcess, today, type DealerStep } from '../useCases';
 import { ClaimsRepository, type Claim, type ClaimStatus, type ClaimSummary } from './repository';
 
 export type { Claim } from './repository';
@@ -68,18 +68,21 @@ export async function submitDealerClaim(deps: ApiDeps, user: User, input: unknow
   const bad = body.lines.findIndex((l) => l.kind === 'labour' && l.partLineNo !== undefined && l.partLineNo > body.lines.length);
   if (bad >= 0) throw validationFailed([{ field: `lines.${bad}.partLineNo`, message: 'must name a line of this claim' }]);
   const policy = await dealerPolicy(deps);
-  const claim = await step(() => claims(deps).submitClaim({ ...body, lines: body.lines as ClaimLineInput[], dealerId: user.dealerId! }, policy.dealer, user.id, now, today(policy, now)));
-  if (claim.status !== 'rejected') {
-    const processInput: DealerClaimInput = {
-      claimId: claim.id,
-      dealerId: claim.dealerId,
-      deviceSerial: claim.deviceSerial,
-      ...(claim.partsDueOn ? { partsDueOn: claim.partsDueOn, partsDueAt: endOfLocalDay(claim.partsDueOn, policy.dealer.settlementTimeZone).toISOString() } : {}),
-      policy: dealerProcessPolicy(policy),
-    };
-    await startProcess(deps, 'dealerClaim', dealerClaimWorkflowId(claim.id), processInput, () => claims(deps).deleteClaim(claim.id));
-  }
-  return claim;
+  return step(() =>
+    createWithProcess(deps, async (trx) => {
+      const claim = await new ClaimsRepository(trx).submitClaim({ ...body, lines: body.lines as ClaimLineInput[], dealerId: user.dealerId! }, policy.dealer, user.id, now, today(policy, now));
+      // A claim the checks refuse is on record, closed: no process.
+      if (claim.status === 'rejected') return { record: claim, start: null };
+      const processInput: DealerClaimInput = {
+        claimId: claim.id,
+        dealerId: claim.dealerId,
+        deviceSerial: claim.deviceSerial,
+        ...(claim.partsDueOn ? { partsDueOn: claim.partsDueOn, partsDueAt: endOfLocalDay(claim.partsDueOn, policy.dealer.settlementTimeZone).toISOString() } : {}),
+        policy: dealerProcessPolicy(policy),
+      };
+      return { record: claim, start: { workflowType: 'dealerClaim', workflowId: dealerClaimWorkflowId(claim.id), input: processInput } };
+    }),
+  );
 }
 
 /** A claim in the caller's reach (404 otherwise). */

@@ -10,7 +10,7 @@ import { CalendarsRepository } from '../../../schedule/calendars/repository';
 import { DevicesRepository } from '../../../installedBase/devices';
 import { closeDeadline, num, openDeadline, StepRefused, type Row } from '../records';
 import { cardClock, cardDueDate, cardStatus, warrantyEndDate } from './rules';
-import { endOfLocalDay, startOfLocalDay, warrantyCardWorkflowId } from '../rules';
+import { endOfLocalDay, startOfLocalDay } from '../rules';
 import { type SaleFacts } from '../claims/rules';
 
 /** Dealer sales and their warranty cards. */
@@ -78,17 +78,6 @@ export class SalesRepository {
     }
   }
 
-  /** Removes a sale whose process could not start (and its deadline row): nothing stands without its timers. */
-  async deleteSale(id: number): Promise<void> {
-    await this.db.transaction(async (trx) => {
-      const serials = (await trx('dealer_sales').where({ id }).pluck('device_serial')) as string[];
-      await trx('deadlines').where({ workflow_id: warrantyCardWorkflowId(id) }).delete();
-      await trx('dealer_sales').where({ id }).delete();
-      // The KPI figures: the serial's tickets lose their selling dealer, its claims their model.
-      await noteTicketsOfSerials(trx, serials);
-      await keepClaimModels(trx, serials);
-    });
-  }
 
   async sale(id: number, scope: Scope): Promise<DealerSale | null> {
     const row = (await whereInScope(this.db('dealer_sales').where({ id }), scope, { dealer: 'dealer_id' }).first()) as Row | undefined;

@@ -34,7 +34,7 @@ export const createSale = defineRoute(
     body: SaleBody,
     idempotent: true,
     responses: { 201: { description: 'Recorded; the warrantyCard process reminds the dealer and ends the card’s time', body: SaleSchema } },
-    errors: { 409: 'The device has a sale on record already', 503: 'The process engine is not reachable; nothing was recorded' },
+    errors: { 409: 'The device has a sale on record already', 503: 'No process engine configured; nothing was recorded' },
   },
   async ({ body, user, deps, req, res, idempotencyKey }) =>
     once(deps, user, idempotencyKey, req, async () => {

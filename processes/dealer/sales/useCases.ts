@@ -9,7 +9,7 @@ import { DateSchema, IdSchema, line, optionalLine } from '../../../platform/http
 import type { ApiDeps } from '../../../platform/http/module';
 import { z } from '../../../platform/http/zod';
 import { cardUpdate, dealerProcessPolicy, warrantyCardWorkflowId, type WarrantyCardInput } from '../messages';
-import { dealerPolicy, existingDealerOfCaller, parseBody, sendStep, startProcess, step, today } from '../useCases';
+import { createWithProcess, dealerPolicy, existingDealerOfCaller, parseBody, sendStep, step, today } from '../useCases';
 import { SalesRepository, type DealerSale } from './repository';
 
 export const SaleBody = z.strictObject({ dealerId: IdSchema.optional(), deviceSerial: line(), model: line(), saleDate: DateSchema, customerName: line() });
@@ -18,16 +18,19 @@ export const CardBody = z.strictObject({ cardDate: DateSchema, customerPhone: op
 
 const sales = (deps: ApiDeps) => new SalesRepository(deps.knex);
 
-/** A dealer sale on record with its warrantyCard process reminding the dealer; no process, no sale. */
+/** A dealer sale on record with its warrantyCard process reminding the dealer (its start written with it). */
 export async function recordDealerSale(deps: ApiDeps, user: User, input: unknown): Promise<DealerSale> {
   const body = parseBody(SaleBody, input);
   const dealerId = await existingDealerOfCaller(deps, user, body.dealerId);
   const policy = await dealerPolicy(deps);
   const recordedAt = new Date();
-  const sale = await step(() => sales(deps).createSale({ ...body, dealerId }, policy.dealer, recordedAt));
-  const processInput: WarrantyCardInput = { saleId: sale.id, dealerId, deviceSerial: sale.deviceSerial, model: sale.model, saleDate: sale.saleDate, customerName: sale.customerName, recordedAt: recordedAt.toISOString(), policy: dealerProcessPolicy(policy) };
-  await startProcess(deps, 'warrantyCard', warrantyCardWorkflowId(sale.id), processInput, () => sales(deps).deleteSale(sale.id));
-  return sale;
+  return step(() =>
+    createWithProcess(deps, async (trx) => {
+      const sale = await new SalesRepository(trx).createSale({ ...body, dealerId }, policy.dealer, recordedAt);
+      const processInput: WarrantyCardInput = { saleId: sale.id, dealerId, deviceSerial: sale.deviceSerial, model: sale.model, saleDate: sale.saleDate, customerName: sale.customerName, recordedAt: recordedAt.toISOString(), policy: dealerProcessPolicy(policy) };
+      return { record: sale, start: { workflowType: 'warrantyCard', workflowId: warrantyCardWorkflowId(sale.id), input: processInput } };
+    }),
+  );
 }
 
 /** The dealer completes a sale's warranty card (the route's and the console's command); the warrantyCard process judges it. */

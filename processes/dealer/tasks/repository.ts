@@ -6,7 +6,6 @@ import { insertedId, toRequiredDate, toDate } from '../../../platform/db/mapping
 import { whereInScope } from '../../../platform/db/scope';
 import { closeDeadline, num, openDeadline, StepRefused, type Row } from '../records';
 import { dealerTaskTimes } from './rules';
-import { dealerTaskWorkflowId } from '../rules';
 
 /** Dealer tasks: a 三包 request the dealer arranges and the sales clerk checks. */
 
@@ -72,13 +71,6 @@ export class TasksRepository {
     return (await this.task(id, ALL_ROWS))!;
   }
 
-  /** Removes a task whose process could not start (and its deadline rows). */
-  async deleteTask(id: number): Promise<void> {
-    await this.db.transaction(async (trx) => {
-      await trx('deadlines').where({ workflow_id: dealerTaskWorkflowId(id) }).delete();
-      await trx('dealer_tasks').where({ id }).delete();
-    });
-  }
 
   async task(id: number, scope: Scope): Promise<DealerTask | null> {
     const row = (await whereInScope(this.db('dealer_tasks').where({ id }), scope, { dealer: 'dealer_id' }).first()) as Row | undefined;

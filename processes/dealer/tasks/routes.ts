@@ -43,7 +43,7 @@ export const createTask = defineRoute(
     body: TaskBody,
     idempotent: true,
     responses: { 201: { description: 'The task with its due times; the dealerTask process chases them', body: TaskSchema } },
-    errors: { 503: 'The process engine is not reachable; nothing was recorded' },
+    errors: { 503: 'No process engine configured; nothing was recorded' },
   },
   async ({ body, user, deps, req, res, idempotencyKey }) =>
     once(deps, user, idempotencyKey, req, async () => {

@@ -11,8 +11,9 @@ import type { ApiDeps } from '../../../platform/http/module';
 import { z } from '../../../platform/http/zod';
 import { arrangeTaskUpdate, checkTaskUpdate, dealerProcessPolicy, dealerTaskWorkflowId, type DealerTaskInput } from '../messages';
 import { StepRefused } from '../records';
-import { dealerPolicy, existingDealerOfCaller, parseBody, runStep, sendStep, startProcess, type DealerStep } from '../useCases';
+import { createWithProcess, dealerPolicy, existingDealerOfCaller, parseBody, runStep, sendStep, type DealerStep } from '../useCases';
 import { TasksRepository, type DealerTask } from './repository';
+import type { ProcessStart } from '../../../platform/temporal/processStarts';
 
 export type { DealerTask } from './repository';
 import { HAND_BACK_REFUSAL } from './rules';
@@ -39,22 +40,23 @@ export async function createDealerTask(deps: ApiDeps, user: User, input: unknown
 }
 
 /**
- * A 三包 request on record with its dealerTask process chasing its due times; no process, no task.
+ * A 三包 request on record with its dealerTask process chasing its due times (its start written with it).
  * Also how a repair ticket on a dealer-sold device in its recognised warranty is routed at intake.
  */
 export async function openDealerTask(deps: ApiDeps, request: NewDealerTask, createdBy: number): Promise<DealerTask> {
   const policy = await dealerPolicy(deps);
   const receivedAt = new Date();
-  const task = await tasks(deps).createTask(request, policy.dealer, createdBy, receivedAt);
-  await startDealerTask(deps, task, request, policy, receivedAt, () => tasks(deps).deleteTask(task.id));
-  return task;
+  return createWithProcess(deps, async (trx) => {
+    const task = await new TasksRepository(trx).createTask(request, policy.dealer, createdBy, receivedAt);
+    return { record: task, start: dealerTaskStart(task, request, policy, receivedAt) };
+  });
 }
 
 /**
- * Starts the dealerTask process of a task already on record (a 三包 intake writes the task in the
- * ticket's own transaction, so a refused intake leaves none); `undo` removes what stands without it.
+ * The dealerTask process's start for a task (a 三包 intake writes the task and this start in the
+ * ticket's own transaction, so a refused intake leaves neither).
  */
-export async function startDealerTask(deps: ApiDeps, task: DealerTask, request: NewDealerTask, policy: ServicePolicy, receivedAt: Date, undo: () => Promise<void>): Promise<void> {
+export function dealerTaskStart(task: DealerTask, request: NewDealerTask, policy: ServicePolicy, receivedAt: Date): ProcessStart {
   const input: DealerTaskInput = {
     taskId: task.id,
     dealerId: request.dealerId,
@@ -64,7 +66,7 @@ export async function startDealerTask(deps: ApiDeps, task: DealerTask, request: 
     receivedAt: receivedAt.toISOString(),
     policy: dealerProcessPolicy(policy),
   };
-  await startProcess(deps, 'dealerTask', dealerTaskWorkflowId(task.id), input, undo);
+  return { workflowType: 'dealerTask', workflowId: dealerTaskWorkflowId(task.id), input };
 }
 
 /** A task in the caller's reach, or null. */

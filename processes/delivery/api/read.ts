@@ -39,7 +39,7 @@ const create = defineRoute(
       201: { description: 'Started', body: s.ProjectSummarySchema },
       200: { description: 'A project with this contract number already exists: it is returned, no second process starts', body: s.ProjectSummarySchema },
     },
-    errors: { 403: 'A commercial policy term set by a role other than service_manager (details name the field)', 409: 'A device serial is already registered, or the contract number is another manager’s project', 503: 'The process engine is not reachable; nothing was recorded' },
+    errors: { 403: 'A commercial policy term set by a role other than service_manager (details name the field)', 409: 'A device serial is already registered, or the contract number is another manager’s project', 503: 'No process engine configured; nothing was recorded' },
     idempotent: true,
   },
   async ({ body, deps, res, req, user, idempotencyKey }) => {

@@ -1,5 +1,7 @@
-/** Starting a project: records the customer, contract (with its frozen policy), devices and project, then the workflow. */
-import { WorkflowIdConflictPolicy } from '@temporalio/common';
+/**
+ * Starting a project: records the customer, contract (with its frozen policy), devices and project
+ * with its process's pending start, then starts the workflow (platform/temporal/processStarts.ts).
+ */
 import type { z } from 'zod';
 import { ConflictError } from '../../../platform/db/errors';
 import { ContractsRepository } from '../../../installedBase/contracts';
@@ -17,7 +19,7 @@ import { CONTRACT_NO_ATTRIBUTE, CUSTOMER_ID_ATTRIBUTE, STAGE_ATTRIBUTE } from '.
 import { principalOf } from '../../../platform/http/access';
 import { ApiError, conflict, unavailable, validationFailed } from '../../../platform/http/errors';
 import type { ApiDeps } from '../../../platform/http/module';
-import { isUnavailable } from '../../../platform/http/temporalErrors';
+import { createAndStart, storedAttribute } from '../../../platform/temporal/processStarts';
 import type { CreateProjectBody } from './schemas';
 
 type CreateProjectInput = z.output<typeof CreateProjectBody>;
@@ -111,17 +113,25 @@ export async function createProject(deps: ApiDeps, body: CreateProjectInput, cal
     throw conflict(`serials already registered: ${taken.join(', ')}`, { serials: taken });
   }
 
-  let recorded: { project: Project; customer: Customer; newCustomer: boolean };
+  const engine = deps.temporal;
+  let project: Project;
   try {
-    recorded = await deps.knex.transaction(async (trx) => {
+    // The rows and the process's pending start in one transaction; the start follows the commit.
+    project = await createAndStart(deps.knex, engine, async (trx) => {
       const customer = existingCustomer ?? (await new CustomersRepository(trx).create({ ...body.customer!, contacts: body.customer!.contacts.map((c, i) => ({ ...c, isPrimary: i === 0 })) }));
       const contract = await new ContractsRepository(trx).create({ customerId: customer.id, contractNo: body.contractNo, kind: 'project', policyOverrides: overrides, resolvedPolicy: policy });
       const repo = new ProjectsRepository(trx);
       const created = await repo.create({ customerId: customer.id, contractId: contract.id, contractNo: body.contractNo, name: body.name, projectManager: body.projectManager, serviceManager: body.serviceManager ?? null, stage: 'awaiting_kickoff' });
       await new DevicesRepository(trx).createMany(customer.id, body.devices.map((d) => ({ model: d.model, brand: d.brand, serial: d.serial, projectId: created.id })));
       if (managerUserId !== null) await new ProjectAccessRepository(trx).setManagerUser(created.id, managerUserId);
-      const project = await repo.setWorkflowId(created.id, projectWorkflowId(created.id));
-      return { project, customer, newCustomer: !existingCustomer };
+      const record = await repo.setWorkflowId(created.id, projectWorkflowId(created.id));
+      const start = {
+        workflowType: projectDelivery.name,
+        workflowId: record.workflowId!,
+        input: workflowInput(record, customer, body, policy),
+        searchAttributes: [storedAttribute(STAGE_ATTRIBUTE, 'awaiting_kickoff'), storedAttribute(CONTRACT_NO_ATTRIBUTE, body.contractNo), storedAttribute(CUSTOMER_ID_ATTRIBUTE, String(customer.id))],
+      };
+      return { record, start };
     });
   } catch (error) {
     // Two requests with the same contract number raced: the other one won, answer with its project.
@@ -131,32 +141,5 @@ export async function createProject(deps: ApiDeps, body: CreateProjectInput, cal
     }
     throw error;
   }
-
-  try {
-    await deps.temporal.client.workflow.start(projectDelivery, {
-      taskQueue: deps.temporal.taskQueue,
-      workflowId: recorded.project.workflowId!,
-      args: [workflowInput(recorded.project, recorded.customer, body, policy)],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      typedSearchAttributes: [
-        { key: STAGE_ATTRIBUTE, value: 'awaiting_kickoff' },
-        { key: CONTRACT_NO_ATTRIBUTE, value: body.contractNo },
-        { key: CUSTOMER_ID_ATTRIBUTE, value: String(recorded.customer.id) },
-      ],
-    });
-  } catch (error) {
-    // No process, no project: undo the rows so a retry starts clean (nothing half-written).
-    await deps.knex.transaction(async (trx) => {
-      await trx('devices').where({ project_id: recorded.project.id }).delete();
-      await trx('projects').where({ id: recorded.project.id }).delete();
-      await trx('contracts').where({ contract_no: body.contractNo }).delete();
-      if (recorded.newCustomer) {
-        await trx('customer_contacts').where({ customer_id: recorded.customer.id }).delete();
-        await trx('customers').where({ id: recorded.customer.id }).delete();
-      }
-    });
-    if (isUnavailable(error)) throw unavailable('The process engine (Temporal) is not reachable; nothing was recorded. Try again shortly.');
-    throw error;
-  }
-  return { project: recorded.project, created: true };
+  return { project, created: true };
 }

@@ -103,7 +103,7 @@ const fromFollowUp = defineRoute(
     body: FollowUpTicketBody,
     idempotent: true,
     responses: { 201: { description: 'Opened; its clocks run; the follow-up names it', body: TicketSchema } },
-    errors: { 409: 'The follow-up is already answered by a ticket (named)', 503: 'The process engine is not reachable; nothing was recorded' },
+    errors: { 409: 'The follow-up is already answered by a ticket (named)', 503: 'No process engine configured; nothing was recorded' },
   },
   async ({ params, body, user, deps, req, res, idempotencyKey }) =>
     (await oncePerKey(deps, user, idempotencyKey, req, async () => {
@@ -129,7 +129,7 @@ const fromFinding = defineRoute(
     body: FindingTicketBody,
     idempotent: true,
     responses: { 201: { description: 'Opened; its clocks run', body: TicketSchema } },
-    errors: { 409: 'The finding already has a ticket (named)', 503: 'The process engine is not reachable; nothing was recorded' },
+    errors: { 409: 'The finding already has a ticket (named)', 503: 'No process engine configured; nothing was recorded' },
   },
   async ({ params, body, user, deps, req, res, idempotencyKey }) =>
     (await oncePerKey(deps, user, idempotencyKey, req, async () => {

@@ -24,7 +24,7 @@ const create = defineRoute(
     tags: ['tickets'],
     body: CreateTicketBody,
     responses: { 201: { description: 'Opened; its clocks run', body: TicketSchema } },
-    errors: { 503: 'The process engine is not reachable; nothing was recorded' },
+    errors: { 503: 'No process engine configured; nothing was recorded' },
   },
   async ({ body, deps, res, user }) => {
     const ticket = await openTicket(deps, body, user);

@@ -1,9 +1,9 @@
 /**
  * Opening a repair ticket or a complaint (P3 intake): entitlement and the policy from the records, the
- * clocks set, the row (and its links) written, then the ticket's workflow started. The create route and
+ * clocks set, the row (and its links) written with the ticket's process start, the process started
+ * after the commit (platform/temporal/processStarts.ts). The create route and
  * asset care's routes (../api/fromCare.ts) both open tickets through openTicket.
  */
-import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import type { Knex } from 'knex';
 import type { z } from 'zod';
 import { CustomersRepository, type Customer } from '../../../installedBase/customers';
@@ -13,7 +13,7 @@ import { TicketsRepository, type NewTicket, type Ticket } from '../repository';
 import { CareRepository } from '../../care/repository';
 import { DealerWarrantyRepository, type DealerTask } from '../../dealer/repository';
 import { isUniqueViolation } from '../../../platform/db/errors';
-import { dealerPolicy, startDealerTask, type NewDealerTask } from '../../dealer/api';
+import { dealerPolicy, dealerTaskStart, type NewDealerTask } from '../../dealer/api';
 import { UsersRepository, type User } from '../../../people/repository';
 import { TICKET_ENGINEER_ROLES } from '../../../domain/access';
 import { fromJson } from '../../../platform/db/mapping';
@@ -23,7 +23,7 @@ import { serviceTicket } from '../serviceTicket.workflow';
 import { ticketWorkflowId, type Assignee, type ServiceTicketInput } from '../messages';
 import { conflict, unavailable, validationFailed } from '../../../platform/http/errors';
 import type { ApiDeps } from '../../../platform/http/module';
-import { isUnavailable } from '../../../platform/http/temporalErrors';
+import { createAndStart, type ProcessStart } from '../../../platform/temporal/processStarts';
 import type { CreateTicketBody } from './schemas';
 
 async function policyFor(deps: ApiDeps, customer: { id: number; class: string }, model: string | null): Promise<{ policy: ServicePolicy; maintenance: boolean }> {
@@ -107,31 +107,27 @@ export async function openTicket(deps: ApiDeps, body: TicketIntake, user: User, 
     deps,
     { kind: body.kind, customerId: customer.id, deviceId: device?.id ?? null, serial: device?.serial ?? null, model, channel: body.channel, symptom: body.symptom, faultLevel: body.level, entitlement, assigneeUserId: engineer?.userId ?? null, contact: body.contact, clockState: clocks, repeatOfTicketId: repeatOf?.id ?? null, openedAt, ...(body.kind === 'complaint' ? { progress: { complaint: body.category ? { category: body.category } : {} } } : {}) },
     links,
+    // The ticket's process, started once the ticket stands.
+    async (ticket, trx) => {
+      const input: ServiceTicketInput = {
+        ticketId: ticket.id,
+        kind: body.kind,
+        ...(body.kind === 'complaint' ? { complaint: body.category ? { category: body.category } : {} } : {}),
+        customer: { id: customer.id, name: customer.name, timeZone: customer.timeZone, contacts: [{ name: body.contact.name, email: body.contact.email, locale: body.contact.locale ?? customer.locale }] },
+        ...(device ? { device: { serial: device.serial, model: device.model } } : {}),
+        symptom: body.symptom,
+        level: body.level as FaultLevel,
+        entitlement,
+        ...(engineer ? { engineer } : {}),
+        clocks,
+        policy,
+        openedAt: openedAt.toISOString(),
+      };
+      const workflowId = ticketWorkflowId(ticket.id);
+      await new TicketsRepository(trx).setWorkflowId(ticket.id, workflowId);
+      return { workflowType: serviceTicket.name, workflowId, input };
+    },
   );
-  const input: ServiceTicketInput = {
-    ticketId: ticket.id,
-    kind: body.kind,
-    ...(body.kind === 'complaint' ? { complaint: body.category ? { category: body.category } : {} } : {}),
-    customer: { id: customer.id, name: customer.name, timeZone: customer.timeZone, contacts: [{ name: body.contact.name, email: body.contact.email, locale: body.contact.locale ?? customer.locale }] },
-    ...(device ? { device: { serial: device.serial, model: device.model } } : {}),
-    symptom: body.symptom,
-    level: body.level as FaultLevel,
-    entitlement,
-    ...(engineer ? { engineer } : {}),
-    clocks,
-    policy,
-    openedAt: openedAt.toISOString(),
-  };
-  const workflowId = ticketWorkflowId(ticket.id);
-  try {
-    await deps.temporal.client.workflow.start(serviceTicket, { taskQueue: deps.temporal.taskQueue, workflowId, args: [input], workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING });
-  } catch (error) {
-    // No process, no ticket: the row (and its links) go so nothing stands without its clocks.
-    await undoIntake(deps, ticket.id, links);
-    if (isUnavailable(error)) throw unavailable('The process engine is not reachable; nothing was recorded');
-    throw error;
-  }
-  await tickets.setWorkflowId(ticket.id, workflowId);
   return (await tickets.get(ticket.id))!;
 }
 
@@ -158,11 +154,14 @@ type IntakeEvent = Parameters<TicketsRepository['addEvent']>[1];
  */
 type IntakeRouting = (trx: Knex.Transaction) => Promise<{ row: Partial<NewTicket>; events: IntakeEvent[] }>;
 
-async function recordIntake(deps: ApiDeps, row: NewTicket, links: TicketLinks, route?: IntakeRouting): Promise<Ticket> {
+/** The process an intake starts (the ticket's, or a routed one's dealer task), its start written with the ticket. */
+type IntakeProcess = (ticket: Ticket, trx: Knex.Transaction) => Promise<ProcessStart>;
+
+async function recordIntake(deps: ApiDeps, row: NewTicket, links: TicketLinks, process: IntakeProcess, route?: IntakeRouting): Promise<Ticket> {
   const care = links.care;
   let followUpId: number | undefined;
   try {
-    return await deps.knex.transaction(async (trx) => {
+    return await createAndStart(deps.knex, deps.temporal!, async (trx) => {
       const plans = new CareRepository(trx);
       if (care) {
         followUpId =
@@ -179,7 +178,7 @@ async function recordIntake(deps: ApiDeps, row: NewTicket, links: TicketLinks, r
         await new TicketsRepository(trx).addEvent(ticket.id, { eventKey: 'origin:care', kind: 'opened_from_care', at: row.openedAt, summary: `opened from care plan ${care.planId}: ${care.what}`, data: { carePlanId: care.planId, followUpId } });
         await plans.addEvent(care.planId, { eventKey: `ticket:${ticket.id}`, kind: 'ticket_opened', at: row.openedAt, summary: `${noun} ${ticket.id} opened for ${care.what}`, data: { ticketId: ticket.id, kind: ticket.kind, followUpId } });
       }
-      return ticket;
+      return { record: ticket, start: await process(ticket, trx) };
     });
   } catch (error) {
     if (care && (error instanceof FollowUpTaken || isUniqueViolation(error))) {
@@ -193,26 +192,14 @@ async function recordIntake(deps: ApiDeps, row: NewTicket, links: TicketLinks, r
 
 class FollowUpTaken extends Error {}
 
-async function undoIntake(deps: ApiDeps, ticketId: number, links: TicketLinks): Promise<void> {
-  await deps.knex.transaction(async (trx) => {
-    if (links.care) {
-      await trx('care_plan_events').where({ plan_id: links.care.planId, event_key: `ticket:${ticketId}` }).delete();
-      // A finding's follow-up exists for its ticket only; a call's stays, unanswered again.
-      if ('finding' in links.care) await trx('care_follow_ups').where({ ticket_id: ticketId, reason: 'finding' }).delete();
-      else await trx('care_follow_ups').where({ id: links.care.followUpId, ticket_id: ticketId }).update({ ticket_id: null });
-    }
-    await new TicketsRepository(trx).delete(ticketId);
-  });
-}
-
 /**
  * A repair on a dealer-sold device whose card is recognised and whose warranty still runs goes to the
  * dealer as a 三包 task (the dealerTask process chases it); the ticket records that and is closed as it
  * opens: no company clocks run for it. Null when the device is not such a device.
  *
- * The task is written in the ticket's transaction and its process started only once both stand, so an
- * intake refused (a concurrent one answered the same follow-up first: 409) or failed leaves no task; a
- * process that cannot start takes the task and the ticket away again (503, nothing recorded).
+ * The task and its process's pending start are written in the ticket's transaction, so an intake
+ * refused (a concurrent one answered the same follow-up first: 409) or failed leaves no task; the
+ * process starts once both stand (a start that fails now is the reconciler's).
  */
 async function routeToDealer(deps: ApiDeps, body: TicketIntake, customer: Customer, device: Device, user: User, links: TicketLinks, openedAt: Date): Promise<Ticket | null> {
   const terms = await dealerPolicy(deps);
@@ -227,6 +214,7 @@ async function routeToDealer(deps: ApiDeps, body: TicketIntake, customer: Custom
     deps,
     { kind: 'repair', customerId: customer.id, deviceId: device.id, serial: device.serial, model: device.model, channel: body.channel, symptom: body.symptom, faultLevel: body.level, entitlement: 'warranty', assigneeUserId: null, contact: body.contact, clockState: clocks, repeatOfTicketId: null, openedAt, closed: true },
     links,
+    async () => dealerTaskStart(task!, request, terms, openedAt),
     async (trx) => {
       task = await new DealerWarrantyRepository(trx).createTask(request, terms.dealer, user.id, openedAt);
       const routed: IntakeEvent = {
@@ -240,10 +228,5 @@ async function routeToDealer(deps: ApiDeps, body: TicketIntake, customer: Custom
       return { row: { dealerTaskId: task.id }, events: [routed] };
     },
   );
-  const opened = task!;
-  await startDealerTask(deps, opened, request, terms, openedAt, async () => {
-    await new DealerWarrantyRepository(deps.knex).deleteTask(opened.id);
-    await undoIntake(deps, ticket.id, links);
-  });
   return ticket;
 }
