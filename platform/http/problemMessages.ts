@@ -16,7 +16,9 @@ const ZOD_WORDED = '\u0000zod';
 export const PROBLEM_ERROR_MAP: z.core.$ZodErrorMap = () => ZOD_WORDED;
 
 /** Parse options that let `problemMessage` word zod's own checks. */
-export const PROBLEM_PARSE = { error: PROBLEM_ERROR_MAP } as const;
+// reportInput: an issue keeps the value it judged, so a value of the wrong type is told apart from a
+// missing one (the API's answer carries only the field and the words, never the input).
+export const PROBLEM_PARSE = { error: PROBLEM_ERROR_MAP, reportInput: true } as const;
 
 type Issue = z.core.$ZodIssue;
 

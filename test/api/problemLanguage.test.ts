@@ -54,8 +54,17 @@ describe('field problems in the reader’s language', () => {
     expect(longZh.body.error.details).toEqual([{ field: 'name', message: '最多 191 个字符' }]);
   });
 
-  it('names a missing field as required', async () => {
+  it('names a missing field as required, and a value of the wrong type as such', async () => {
     const answer = await api.call('POST', '/api/users', { token: chineseToken, body: { name: 'A', role: 'engineer' } });
     expect(answer.body.error.details).toEqual([{ field: 'email', message: '必填' }]);
+    const typed = await api.call('POST', '/api/users', { token: chineseToken, body: { name: 123, email: 'a@maker.test', role: 'dealer', dealerId: 2.5 } });
+    expect(typed.body.error.details).toEqual([
+      { field: 'name', message: '应为文本' },
+      { field: 'dealerId', message: '应为整数' },
+    ]);
+    const english = await api.call('POST', '/api/users', { token: chineseToken, body: { name: 123, email: 'a@maker.test', role: 'engineer' }, headers: { 'accept-language': 'en' } });
+    expect(english.body.error.details).toEqual([{ field: 'name', message: 'must be text' }]);
+    // The value judged is not echoed back.
+    expect(JSON.stringify(typed.body)).not.toContain('2.5');
   });
 });
