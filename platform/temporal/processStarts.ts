@@ -7,7 +7,7 @@
  * it. So no record stands for long without its process, and no running process loses its record.
  */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { WorkflowIdConflictPolicy } from '@temporalio/common';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Knex } from 'knex';
 import { currentLogger } from '../logging';
 import { PROCESS_START_BATCH, PROCESS_START_WAIT_MS, searchAttributePairs, type StoredSearchAttribute } from './processStartTerms';
@@ -88,6 +88,8 @@ export async function startRecordedProcess(knex: Knex, engine: ProcessEngine, st
         workflowId: start.workflowId,
         args: [start.input],
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        // A process that the reconciler started meanwhile and that already ended is not run again.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         ...(start.searchAttributes ? { typedSearchAttributes: searchAttributePairs(start.searchAttributes) } : {}),
       }),
     );
@@ -112,14 +114,22 @@ export async function startRecordedProcess(knex: Knex, engine: ProcessEngine, st
  * transaction; after the commit the process is started. Answers the record whether or not the start
  * went through now.
  */
-export async function createAndStart<T>(knex: Knex, engine: ProcessEngine, write: (trx: Knex.Transaction) => Promise<{ record: T; start: ProcessStart | null }>): Promise<T> {
+export async function createAndStart<T>(knex: Knex, engine: ProcessEngine, write: (trx: Knex.Transaction) => Promise<{ record: T; start: ProcessStart | null }>, attempt: StartAttempt = { tryNow: true }): Promise<T> {
   const { record, start } = await knex.transaction(async (trx) => {
     const written = await write(trx);
     if (written.start) await recordProcessStart(trx, engine.taskQueue, written.start);
     return written;
   });
-  if (start) await startRecordedProcess(knex, engine, start);
+  if (start && attempt.tryNow) attempt.tryNow = await startRecordedProcess(knex, engine, start);
   return record;
+}
+
+/**
+ * Whether a create tries its start now. Creates in bulk (an import) share one: once a start fails
+ * (the engine down, each try waiting out PROCESS_START_WAIT_MS), the rest are left to the reconciler.
+ */
+export interface StartAttempt {
+  tryNow: boolean;
 }
 
 /** The reconciler's activities: read the pending starts, mark the ones it started. */

@@ -35,8 +35,9 @@ export async function processStartReconciler(input: ProcessStartReconcilerInput 
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
+    // Marked one by one: a run that stops part-way (a start the server refuses) keeps what it did.
+    await background.markProcessesStarted([start.workflowId]);
     started.push(start.workflowId);
   }
-  await background.markProcessesStarted(started);
   return { started };
 }

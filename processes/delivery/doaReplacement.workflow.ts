@@ -5,7 +5,7 @@
  * late or unacceptable return is charged at catalogue price and the customer flagged. Every step is
  * judged by when it happened: a back-dated return that was in time reverses a charge already made.
  */
-import { CancellationScope, allHandlersFinished, condition, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import { CancellationScope, allHandlersFinished, condition, isCancellation, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { createProjectActivities } from './activities';
 import type { RecordProjectStepInput } from './activities';
 import { doaExclusion } from './rules';
@@ -36,6 +36,8 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
   const flagReason = (reason: string) => `DOA ${serial}: ${reason}`;
   let returnWatchOver = false;
   let chargedByDeadline = false;
+  /** The charge as it was made (a back-dated return may reverse it before its notice goes out). */
+  let charge: { amount: DoaState['chargedAmount']; unacceptable: boolean } | undefined;
 
   /** The case's row and its timeline event for a new state, in one transaction. */
   function entry(key: string, summary: string, next: DoaState, options: { actor?: Actor; at?: string } = {}): RecordProjectStepInput {
@@ -62,6 +64,7 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
         flagCustomer: { customerId: input.customer.id, reason: flagReason(reason) },
       });
       Object.assign(state, next);
+      charge = { amount: next.chargedAmount, unacceptable: false };
       return true;
     });
   }
@@ -126,6 +129,7 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
             flagCustomer: { customerId: input.customer.id, reason: flagReason(reason) },
           });
           Object.assign(state, next);
+          charge = { amount: next.chargedAmount, unacceptable: true };
         }
       } else if (inTime && step.acceptable) {
         // Charged as not returned, but the return happened in time: the charge was wrong.
@@ -205,9 +209,15 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
       },
     });
 
-    if (state.status === 'charged') {
-      const unacceptable = state.returnAcceptable === false;
-      await notify('charged', 'doa-charged', customerAndPm(), { ...context, reasonKey: unacceptable ? 'not_acceptable' : 'not_returned', ...(state.chargedAmount != null ? { amount: state.chargedAmount } : {}), dueAt: state.returnDue }, noticeOptions);
+    // A charge is told as it was made, even when a back-dated return reversed it meanwhile (its
+    // reversal is told next). Runs before the patch told it only if it still stood here.
+    const told = patched('doa-charge-told-as-charged')
+      ? charge
+      : state.status === 'charged'
+        ? { amount: state.chargedAmount, unacceptable: state.returnAcceptable === false }
+        : undefined;
+    if (told) {
+      await notify('charged', 'doa-charged', customerAndPm(), { ...context, reasonKey: told.unacceptable ? 'not_acceptable' : 'not_returned', ...(told.amount != null ? { amount: told.amount } : {}), dueAt: state.returnDue }, noticeOptions);
     }
     if (chargedByDeadline) {
       // A late return is still recorded, and a back-dated one may prove the charge wrong, for as long

@@ -13,6 +13,7 @@ import { COLUMN, DateSchema, line, prose } from '../../../platform/http/fields';
 import { oncePerKey } from '../../../platform/http/idempotency';
 import type { ApiDeps } from '../../../platform/http/module';
 import { defineRoute, problemsOf } from '../../../platform/http/route';
+import type { StartAttempt } from '../../../platform/temporal/processStarts';
 import { z } from '../../../platform/http/zod';
 import { preparePlan, startPreparedPlan, type CreateCarePlanInput } from '../useCases/plans';
 
@@ -107,12 +108,14 @@ export async function importCarePlans(deps: ApiDeps, csv: string): Promise<Impor
   if (problems.length > 0) throw validationFailed(problems, `${problems.length} problem(s) in the file; nothing was imported`);
 
   const result: ImportResult = { started: [], skipped: [] };
+  // One failed start (the engine down) leaves the other plans' starts to the reconciler, not each its own wait.
+  const attempt: StartAttempt = { tryNow: true };
   for (const { group, plan } of prepared) {
     const coveredSerials = new Set(plan.covered.map((c) => c.serial));
     for (const c of plan.covered) result.skipped.push({ row: group[c.index]!.no, serial: c.serial, planId: c.planId });
     const existing = plan.existing.filter((d) => !coveredSerials.has(d.serial));
     if (existing.length === 0 && plan.added.length === 0) continue;
-    const started = await startPreparedPlan(deps, { ...plan, existing, covered: [] });
+    const started = await startPreparedPlan(deps, { ...plan, existing, covered: [] }, attempt);
     result.started.push({ planId: started.id, rows: group.filter((r) => !coveredSerials.has(r.data.serial)).map((r) => r.no) });
   }
   return result;

@@ -20,7 +20,7 @@ import { addContractUpdate, addExtraVisitUpdate, closeFollowUpUpdate, endPlanUpd
 import { conflict, notFound, unavailable, validationFailed, type FieldProblem } from '../../../platform/http/errors';
 import type { ApiDeps } from '../../../platform/http/module';
 import { updateFailureToApi } from '../../../platform/http/temporalErrors';
-import { createAndStart } from '../../../platform/temporal/processStarts';
+import { createAndStart, type StartAttempt } from '../../../platform/temporal/processStarts';
 import type { z } from '../../../platform/http/zod';
 import type { CarePlanDetailSchema, CarePlanSchema, CreateCarePlanBody, FollowUpSchema } from './schemas';
 import { callDto, contactsOf, visitDto } from './taskViews';
@@ -184,7 +184,7 @@ const personOf = (user: User): Assignee => ({ userId: user.id, name: user.name, 
  * requests for the same devices cannot both start a plan) with its workflow's pending start, then
  * starts the workflow; a start that fails now is the reconciler's (platform/temporal/processStarts.ts).
  */
-export async function startPreparedPlan(deps: ApiDeps, prepared: PreparedPlan): Promise<CarePlan> {
+export async function startPreparedPlan(deps: ApiDeps, prepared: PreparedPlan, attempt?: StartAttempt): Promise<CarePlan> {
   if (!deps.temporal) throw unavailable('No process engine configured');
   const now = new Date();
   const { customer } = prepared;
@@ -222,7 +222,7 @@ export async function startPreparedPlan(deps: ApiDeps, prepared: PreparedPlan): 
       customerContacts: customer.contacts.map((c) => ({ name: c.name, email: c.email, locale: c.locale })),
     };
     return { record: plan, start: { workflowType: carePlan.name, workflowId: plan.workflowId, input } };
-  });
+  }, attempt);
 }
 
 /** `POST /api/care-plans`: checks, then starts; a device already on an active plan is a 409 naming it. */
