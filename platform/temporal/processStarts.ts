@@ -6,7 +6,9 @@
  * pending, and the processStartReconciler (a Schedule every minute, and once at worker start) starts
  * it. So no record stands for long without its process, and no running process loses its record.
  */
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { unavailable, type ApiError } from '../http/errors';
+import { updateFailureToApi } from '../http/temporalErrors';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Knex } from 'knex';
 import { currentLogger } from '../logging';
@@ -142,4 +144,20 @@ export function createProcessStartActivities(deps: { knex: Knex; now(): Date }) 
       await markProcessesStarted(deps.knex, workflowIds, deps.now());
     },
   };
+}
+
+/**
+ * A step's failure as the API answers it (platform/http/temporalErrors.ts), except that a record whose
+ * process has not started yet (its start pending: the engine was down when it was created) is a 503
+ * to try again, not the 409 of a process that ended.
+ */
+export async function stepFailureToApi(knex: Knex, error: unknown, closedMessage: string): Promise<ApiError> {
+  if (error instanceof WorkflowNotFoundError && error.workflowId && (await isStartPending(knex, error.workflowId))) {
+    return unavailable('This record’s process is still starting; nothing was changed. Try again shortly.');
+  }
+  return updateFailureToApi(error, closedMessage);
+}
+
+async function isStartPending(knex: Knex, workflowId: string): Promise<boolean> {
+  return Boolean(await knex('process_starts').where({ workflow_id: workflowId }).whereNull('started_at').first('workflow_id'));
 }

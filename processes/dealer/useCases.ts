@@ -18,8 +18,7 @@ import { CalendarsRepository } from '../../schedule/calendars/repository';
 import { mergePolicy, DEFAULT_POLICY, type PolicyOverride, type ServicePolicy } from '../../domain/policy';
 import { conflict, forbidden, notFound, unavailable, validationFailed } from '../../platform/http/errors';
 import { updateIdFor } from '../../platform/http/idempotency';
-import { updateFailureToApi } from '../../platform/http/temporalErrors';
-import { createAndStart, type ProcessStart } from '../../platform/temporal/processStarts';
+import { createAndStart, stepFailureToApi, type ProcessStart } from '../../platform/temporal/processStarts';
 import type { ApiDeps } from '../../platform/http/module';
 import type { z } from '../../platform/http/zod';
 
@@ -95,7 +94,7 @@ export async function sendStep<R, S extends StepMeta>(deps: ApiDeps, user: User,
   try {
     return await deps.temporal.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [payload], ...(updateId ? { updateId } : {}) });
   } catch (error) {
-    throw updateFailureToApi(error, closedMessage);
+    throw await stepFailureToApi(deps.knex, error, closedMessage);
   }
 }
 

@@ -180,6 +180,16 @@ describe('create paths: the record and its pending start in one transaction, the
     await bothWays('/dealer-tasks', tokens.dealer!, () => ({ deviceSerial: unique('SN'), customerName: 'Li Si', request: 'the pump is loud' }), 'dealer_tasks');
   });
 
+  it('a step on a record whose process is still starting answers 503 (try again), not that it ended; after the start it is taken', async () => {
+    const sale = await created('crash', '/dealer-sales', tokens.dealer!, { deviceSerial: unique('SN'), model: 'M1', saleDate: today(), customerName: 'Li Si' });
+    const early = await call('normal', `/dealer-sales/${sale.reply.body.id}/card`, tokens.dealer!, { cardDate: today() });
+    expect(early.status).toBe(503);
+    expect(JSON.stringify(early.body)).toMatch(/still starting/);
+    expect(await reconcile()).toContain(sale.workflowId);
+    const card = await call('normal', `/dealer-sales/${sale.reply.body.id}/card`, tokens.dealer!, { cardDate: today() });
+    expect(card).toMatchObject({ status: 200, body: { warranty: 'recognised' } });
+  });
+
   it('dealer claim; a repeat with the same Idempotency-Key answers the same claim', async () => {
     const claimFor = () => {
       const serial = unique('SN');

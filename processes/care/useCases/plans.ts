@@ -19,8 +19,7 @@ import { carePlan } from '../carePlan.workflow';
 import { addContractUpdate, addExtraVisitUpdate, closeFollowUpUpdate, endPlanUpdate, type Assignee, type CarePlanInput, type CareStepResult } from '../messages';
 import { conflict, notFound, unavailable, validationFailed, type FieldProblem } from '../../../platform/http/errors';
 import type { ApiDeps } from '../../../platform/http/module';
-import { updateFailureToApi } from '../../../platform/http/temporalErrors';
-import { createAndStart, type StartAttempt } from '../../../platform/temporal/processStarts';
+import { createAndStart, stepFailureToApi, type StartAttempt } from '../../../platform/temporal/processStarts';
 import type { z } from '../../../platform/http/zod';
 import type { CarePlanDetailSchema, CarePlanSchema, CreateCarePlanBody, FollowUpSchema } from './schemas';
 import { callDto, contactsOf, visitDto } from './taskViews';
@@ -249,7 +248,7 @@ export async function updatePlan(deps: ApiDeps, plan: CarePlan, update: AnyUpdat
   try {
     return (await deps.temporal.client.workflow.getHandle(plan.workflowId).executeUpdate(update, { args: [step], ...(updateId ? { updateId } : {}) })) as CareStepResult;
   } catch (error) {
-    throw updateFailureToApi(error, `care plan ${plan.id} is ${plan.status}`);
+    throw await stepFailureToApi(deps.knex, error, `care plan ${plan.id} is ${plan.status}`);
   }
 }
 

@@ -9,7 +9,7 @@ import type { Actor } from '../messages';
 import { notFound, unavailable } from '../../../platform/http/errors';
 import type { ApiDeps } from '../../../platform/http/module';
 import { z } from '../../../platform/http/zod';
-import { updateFailureToApi } from '../../../platform/http/temporalErrors';
+import { stepFailureToApi } from '../../../platform/temporal/processStarts';
 
 /** Project managers and service managers act; everyone else reads. */
 export const PROJECT_ACTORS = ['project_manager', 'service_manager'] as const;
@@ -49,7 +49,7 @@ export async function runUpdate(deps: ApiDeps, workflowId: string, update: AnyUp
   try {
     return (await deps.temporal.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [payload], ...(updateId ? { updateId } : {}) })) as Record<string, unknown>;
   } catch (error) {
-    throw updateFailureToApi(error, closedMessage);
+    throw await stepFailureToApi(deps.knex, error, closedMessage);
   }
 }
 

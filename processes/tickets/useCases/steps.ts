@@ -30,7 +30,7 @@ import {
 import { conflict, unavailable, validationFailed } from '../../../platform/http/errors';
 import { COLUMN, IdSchema, line, MoneySchema, optionalLine, prose } from '../../../platform/http/fields';
 import type { ApiDeps } from '../../../platform/http/module';
-import { updateFailureToApi } from '../../../platform/http/temporalErrors';
+import { stepFailureToApi } from '../../../platform/temporal/processStarts';
 import { z } from '../../../platform/http/zod';
 import { engineerOf } from './intake';
 import { LevelSchema, PartSchema, StepTime, type StepResultSchema } from './schemas';
@@ -136,7 +136,7 @@ export async function takeTicketStep(deps: ApiDeps, user: User, ticketId: number
   try {
     return (await deps.temporal.client.workflow.getHandle(ticket.workflowId ?? ticketWorkflowId(ticket.id)).executeUpdate(step.update, { args: [payload], ...(updateId ? { updateId } : {}) })) as TicketStepResult;
   } catch (error) {
-    throw updateFailureToApi(error, `ticket ${ticket.id} is ${ticket.status}`);
+    throw await stepFailureToApi(deps.knex, error, `ticket ${ticket.id} is ${ticket.status}`);
   }
 }
 
