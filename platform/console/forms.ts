@@ -5,7 +5,9 @@
  * form to the API shows its answer where the person typed. The template helpers in views.ts
  * (`{{#form}}`, `{{field}}`) render it, with the CSRF token in every form.
  */
+import type { Locale } from '../../domain/locale';
 import { toApiError } from '../http/errors';
+import { errorBodyIn } from '../http/problemMessages';
 
 export interface FormState {
   /** What the person sent, keyed by field name (the API's dotted path, e.g. `devices.0.serial`). */
@@ -58,10 +60,10 @@ export function formFromApiError(body: unknown, values: Record<string, string>, 
  * A thrown error the API would answer with a 4xx (an ApiError, a repository's conflict, a domain
  * rule naming its field) as form state; anything else is rethrown for the console's 500 page.
  */
-export function formFromError(error: unknown, values: Record<string, string>, fallback: string): FormState {
+export function formFromError(error: unknown, values: Record<string, string>, fallback: string, locale: Locale): FormState {
   const known = toApiError(error);
   if (!known || known.status >= 500) throw error;
-  return formFromApiError(known.body, values, fallback);
+  return formFromApiError(errorBodyIn(known, locale), values, fallback);
 }
 
 /** The form's string fields from a urlencoded body (repeated or nested values are dropped). */

@@ -9,6 +9,7 @@
 import { IntlMessageFormat } from 'intl-messageformat';
 import { messageArguments } from './icu';
 import type { Locale } from '../../people/roles';
+import type { Words } from '../../domain/words';
 import care from '../../processes/care/console/messages';
 import common from './messages/common';
 import problems from '../http/problemMessagesWords';
@@ -65,18 +66,25 @@ export function catalog(locale: Locale): Readonly<Record<MessageKey, string>> {
   return CATALOGS[locale];
 }
 
-const formats = new Map<string, IntlMessageFormat>();
+interface ParsedMessage {
+  format: IntlMessageFormat;
+  /** Its arguments' names, read once: a missing one is filled with its `{name}`. */
+  argumentNames: readonly string[];
+}
+
+const formats = new Map<string, ParsedMessage>();
 
 /** The parsed message, once per key and language (parsing is the costly part). */
-function formatOf(locale: Locale, key: MessageKey): IntlMessageFormat {
+function formatOf(locale: Locale, key: MessageKey): ParsedMessage {
   const id = `${locale}\u0000${key}`;
-  let format = formats.get(id);
-  if (!format) {
+  let parsed = formats.get(id);
+  if (!parsed) {
     // ignoreTag: the texts are plain words (the views escape them); a '<' in one is not markup.
-    format = new IntlMessageFormat(CATALOGS[locale][key], locale, undefined, { ignoreTag: true });
-    formats.set(id, format);
+    const format = new IntlMessageFormat(CATALOGS[locale][key], locale, undefined, { ignoreTag: true });
+    parsed = { format, argumentNames: messageArguments(format.getAst()) };
+    formats.set(id, parsed);
   }
-  return format;
+  return parsed;
 }
 
 /**
@@ -84,7 +92,27 @@ function formatOf(locale: Locale, key: MessageKey): IntlMessageFormat {
  * as its `{name}`, as before the catalogue was ICU (a page never fails on a missing value).
  */
 export function translate(locale: Locale, key: MessageKey, values: Record<string, string | number> = {}): string {
-  const format = formatOf(locale, key);
-  const missing = Object.fromEntries(messageArguments(format.getAst()).filter((name) => !(name in values)).map((name) => [name, `{${name}}`]));
-  return String(format.format({ ...missing, ...values }));
+  const { format, argumentNames } = formatOf(locale, key);
+  const filled: Record<string, string | number> = {};
+  for (const name of argumentNames) filled[name] = name in values ? (values[name] as string | number) : `{${name}}`;
+  return String(format.format({ ...values, ...filled }));
+}
+
+/** The arguments a key's message needs (in English, which every language matches: a test holds them equal). */
+export function argumentsOf(key: MessageKey): readonly string[] {
+  return formatOf('en', key).argumentNames;
+}
+
+/**
+ * Words (a key and its arguments, domain/words.ts) in `locale`. `fallback` is what is said when the
+ * key is not in the catalogue or an argument is missing: the sentence a row stored before it had
+ * words, or the key itself. A null argument reads as empty.
+ */
+export function say(locale: Locale, said: Words | null | undefined, fallback?: string): string {
+  if (!said || !isMessageKey(said.key)) return fallback ?? (said ? said.key : '');
+  const params = said.params ?? {};
+  if (fallback !== undefined && argumentsOf(said.key).some((name) => !(name in params))) return fallback;
+  const values: Record<string, string | number> = {};
+  for (const [name, value] of Object.entries(params)) values[name] = value ?? '';
+  return translate(locale, said.key, values);
 }

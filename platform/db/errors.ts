@@ -1,29 +1,38 @@
-/** Typed data-access errors; the API maps ConflictError to 409 and NotFoundError to 404. */
+/**
+ * Typed data-access errors; the API maps ConflictError to 409 and NotFoundError to 404. Either may be
+ * given words (a catalogue key and its arguments) instead of an English sentence: the API then answers
+ * in the reader's language.
+ */
+import { wordsAsText, type Words } from '../../domain/words';
 
 export type ErrorDetails = Readonly<Record<string, unknown>>;
 
 export class ConflictError extends Error {
   override readonly name = 'ConflictError';
   readonly code = 'conflict';
+  readonly words: Words | undefined;
 
   constructor(
-    message: string,
+    message: string | Words,
     readonly details: ErrorDetails = {},
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(typeof message === 'string' ? message : wordsAsText(message), options);
+    this.words = typeof message === 'string' ? undefined : message;
   }
 }
 
 export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';
   readonly code = 'not_found';
+  readonly words: Words | undefined;
 
   constructor(
-    message: string,
+    message: string | Words,
     readonly details: ErrorDetails = {},
   ) {
-    super(message);
+    super(typeof message === 'string' ? message : wordsAsText(message));
+    this.words = typeof message === 'string' ? undefined : message;
   }
 }
 

@@ -1,8 +1,9 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { createAuditTrail, setAuditErrorCode, type AuditTrail } from './audit';
-import { identifyCaller } from './auth';
+import { callerOf, identifyCaller } from './auth';
 import { INTERNAL_ERROR_BODY, notFound, toApiError } from './errors';
+import { errorBodyIn, readerLocale } from './problemMessages';
 import { HEALTH_PATH, healthHandler, registerHealthDocs } from './health';
 import type { ApiDeps, ApiLogger, ApiModule } from './module';
 import { createOpenApiRegistry, generateOpenApiDocument, type OpenApiDocument } from './openapi';
@@ -37,7 +38,7 @@ function errorHandler(override: ApiLogger | undefined) {
     const known = toApiError(error);
     if (known) {
       setAuditErrorCode(res, known.code);
-      res.status(known.status).json(known.body);
+      res.status(known.status).json(errorBodyIn(known, readerLocale(req, callerOf(res))));
       return;
     }
     logger.error(`[api] ${req.method} ${req.originalUrl} failed (request ${requestIdOf(res)})`, error);

@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError } from '../db/errors';
 import { DomainError } from '../../domain/errors';
+import { wordsAsText, type Words } from '../../domain/words';
 
 export interface FieldProblem {
   /** Dotted path of the bad value, e.g. `devices.0.serial`. */
@@ -25,7 +26,11 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; details: unknown };
 }
 
-/** An error that already knows its HTTP answer. Handlers may throw it; so does defineRoute. */
+/**
+ * An error that already knows its HTTP answer. Handlers may throw it; so does defineRoute. With
+ * `words`, the answer's message (and a field problem carrying the same message) is said in the
+ * reader's language (problemMessages.ts `errorBodyIn`); `message` is then the words as text, for logs.
+ */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
 
@@ -34,6 +39,7 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details: unknown = [],
+    readonly words?: Words,
   ) {
     super(message);
   }
@@ -48,7 +54,8 @@ export const validationFailed = (details: FieldProblem[], message = `Invalid ${d
 export const unauthenticated = (message: string): ApiError => new ApiError(401, 'unauthenticated', message);
 export const forbidden = (message: string): ApiError => new ApiError(403, 'forbidden', message);
 export const notFound = (message: string): ApiError => new ApiError(404, 'not_found', message);
-export const conflict = (message: string, details: unknown = []): ApiError => new ApiError(409, 'conflict', message, details);
+export const conflict = (message: string | Words, details: unknown = []): ApiError =>
+  typeof message === 'string' ? new ApiError(409, 'conflict', message, details) : new ApiError(409, 'conflict', wordsAsText(message), details, message);
 export const unavailable = (message: string): ApiError => new ApiError(503, 'unavailable', message);
 export const idempotencyKeyReused = (message: string): ApiError => new ApiError(422, 'idempotency_key_reused', message, [{ field: 'Idempotency-Key', message }]);
 
@@ -77,9 +84,9 @@ function bodyParserError(error: unknown): ApiError | null {
 /** Known errors become their HTTP answer; anything else is null and must be answered as 500. */
 export function toApiError(error: unknown): ApiError | null {
   if (error instanceof ApiError) return error;
-  if (error instanceof ConflictError) return conflict(error.message, error.details);
-  if (error instanceof NotFoundError) return new ApiError(404, 'not_found', error.message, error.details);
-  if (error instanceof DomainError) return validationFailed([{ field: error.field ?? '', message: error.message }], error.message);
+  if (error instanceof ConflictError) return new ApiError(409, 'conflict', error.message, error.details, error.words);
+  if (error instanceof NotFoundError) return new ApiError(404, 'not_found', error.message, error.details, error.words);
+  if (error instanceof DomainError) return new ApiError(400, 'validation_failed', error.message, [{ field: error.field ?? '', message: error.message }], error.words);
   return bodyParserError(error);
 }
 

@@ -7,8 +7,8 @@
 import type { Request } from 'express';
 import type { z } from 'zod';
 import { resolveLocale, type Locale } from '../../domain/locale';
-import { translate, type MessageKey } from '../console/messages';
-import { validationFailed, type ApiError, type FieldProblem } from './errors';
+import { say, translate, type MessageKey } from '../console/messages';
+import { validationFailed, type ApiError, type ErrorBody, type FieldProblem } from './errors';
 
 const ZOD_WORDED = '\u0000zod';
 
@@ -116,4 +116,20 @@ export function parseOrRefuse<S extends z.ZodType>(schema: S, body: unknown, loc
   const result = schema.safeParse(body, PROBLEM_PARSE);
   if (!result.success) throw invalidFields(problemsOf(result.error, location, locale), locale);
   return result.data;
+}
+
+/**
+ * An error's answer in the reader's language: an error carrying words is said from the catalogue, and
+ * so is a field problem that repeats its message; one without words answers as written.
+ */
+export function errorBodyIn(error: ApiError, locale: Locale): ErrorBody {
+  if (!error.words) return error.body;
+  const message = say(locale, error.words, error.message);
+  const details = Array.isArray(error.details)
+    ? error.details.map((detail: unknown) => {
+        const problem = detail as Partial<FieldProblem> | null;
+        return problem && typeof problem === 'object' && problem.message === error.message ? { ...problem, message } : detail;
+      })
+    : error.details;
+  return { error: { code: error.code, message, details } };
 }

@@ -1,6 +1,14 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import { ApiError, conflict, unavailable, validationFailed } from './errors';
+import { storedWords } from '../../domain/words';
+import { ApiError, conflict, unavailable } from './errors';
+
+/** The words a workflow's or activity's refusal carries in its details (rejectStep, invalidStep), if any. */
+function failureWords(failure: ApplicationFailure) {
+  return storedWords((failure.details?.[0] as { words?: unknown } | undefined)?.words);
+}
+
+const refusal = (failure: ApplicationFailure): ApiError => conflict(failureWords(failure) ?? failure.message);
 
 /**
  * Workflows reject an update with an ApplicationFailure: `StepRejected` (wrong stage or order → 409)
@@ -10,15 +18,15 @@ export function updateFailureToApi(error: unknown, closedMessage: string): ApiEr
   if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ActivityFailure) {
     // Recording the step failed for good: the workflow applied nothing (see workflows/kit/steps.ts).
     const cause = error.cause.cause;
-    if (cause instanceof ApplicationFailure && cause.type === 'StepRejected') return conflict(cause.message);
+    if (cause instanceof ApplicationFailure && cause.type === 'StepRejected') return refusal(cause);
     return unavailable('The step could not be recorded; nothing changed. Try again shortly.');
   }
   if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
     const failure = error.cause;
-    if (failure.type === 'StepRejected') return conflict(failure.message);
+    if (failure.type === 'StepRejected') return refusal(failure);
     if (failure.type === 'InvalidStep') {
       const field = (failure.details?.[0] as { field?: string } | undefined)?.field ?? '';
-      return validationFailed([{ field, message: failure.message }], failure.message);
+      return new ApiError(400, 'validation_failed', failure.message, [{ field, message: failure.message }], failureWords(failure) ?? undefined);
     }
   }
   if (error instanceof WorkflowNotFoundError) return conflict(closedMessage);

@@ -7,6 +7,7 @@
  * - chased by one ladder: due → reminder → second reminder → escalation, each rung a time of its own,
  *   with an optional pause (a ticket waiting for the customer).
  */
+import type { Words } from '../../domain/words';
 import { condition, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { DeadlineRequest } from '../../schedule/calendars/activities';
@@ -27,10 +28,11 @@ export interface ComputedTime {
   provisional: boolean;
 }
 
+/** A deadline to open: its key in the process, its kind, and what it is as words (said in each reader's language). */
 export interface DeadlineInfo {
   key: string;
   kind: string;
-  description: string;
+  words: Words;
 }
 
 /** Milliseconds from workflow time until `at`; at least 1 so a past deadline fires at once. */
@@ -67,7 +69,7 @@ export class Deadlines {
   }
 
   async open(info: DeadlineInfo, due: ComputedTime): Promise<void> {
-    await openDeadline({ workflowId: this.workflowId, key: info.key, record: this.record, kind: info.kind, description: info.description, dueAt: due.at.toISOString(), provisional: due.provisional });
+    await openDeadline({ workflowId: this.workflowId, key: info.key, record: this.record, kind: info.kind, words: info.words, dueAt: due.at.toISOString(), provisional: due.provisional });
   }
 
   async close(key: string, status: 'met' | 'moved' | 'dropped'): Promise<void> {

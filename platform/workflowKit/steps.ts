@@ -9,6 +9,7 @@
  *   after that succeeded: a recording that fails for good leaves the process as it was.
  * - Steps carry when they happened (`occurredAt`), checked against the policy's back-dating window.
  */
+import { wordsAsText, type Words } from '../../domain/words';
 import type { UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import { Mutex } from 'async-mutex';
@@ -39,13 +40,19 @@ export interface StepMeta {
 }
 
 /** Wrong stage or order, or already done: the API answers 409. */
-export function rejectStep(message: string): never {
-  throw ApplicationFailure.create({ type: 'StepRejected', message, nonRetryable: true });
+/**
+ * Refuses a step that does not fit the record's state (the API answers 409). Given words, the refusal
+ * is said in the reader's language; its message is then the words as text.
+ */
+export function rejectStep(reason: string | Words): never {
+  if (typeof reason === 'string') throw ApplicationFailure.create({ type: 'StepRejected', message: reason, nonRetryable: true });
+  throw ApplicationFailure.create({ type: 'StepRejected', message: wordsAsText(reason), nonRetryable: true, details: [{ words: reason }] });
 }
 
 /** Bad content; `field` names the request field at fault for the API's 400 answer. */
-export function invalidStep(message: string, field = ''): never {
-  throw ApplicationFailure.create({ type: 'InvalidStep', message, nonRetryable: true, details: [{ field }] });
+export function invalidStep(reason: string | Words, field = ''): never {
+  const message = typeof reason === 'string' ? reason : wordsAsText(reason);
+  throw ApplicationFailure.create({ type: 'InvalidStep', message, nonRetryable: true, details: [typeof reason === 'string' ? { field } : { field, words: reason }] });
 }
 
 export interface StepSpec<S extends StepMeta, R> {

@@ -54,7 +54,7 @@ async function failOnBadInput<T>(work: () => Promise<T>): Promise<T> {
     }
     // Another record holds what this step would create (a replacement's serial): the step is refused, not retried.
     if (error instanceof ConflictError) {
-      throw ApplicationFailure.create({ type: 'StepRejected', message: error.message, nonRetryable: true });
+      throw ApplicationFailure.create({ type: 'StepRejected', message: error.message, nonRetryable: true, details: error.words ? [{ words: error.words }] : [] });
     }
     throw error;
   }

@@ -1,3 +1,5 @@
+import type { Words } from '../../domain/words';
+import { say } from '../../platform/console/messages';
 import { DeadlinesRepository } from './repository';
 import type { ActivityDeps } from '../../platform/temporal/activityDeps';
 
@@ -9,7 +11,9 @@ export interface DeadlineRef {
 export interface OpenDeadlineInput extends DeadlineRef {
   record: { type: string; id: number };
   kind: string;
-  description: string;
+  /** What the deadline is, as words; `description` is what workflows sent before they recorded words (histories replay it). */
+  words?: Words;
+  description?: string;
   dueAt: string;
   provisional: boolean;
 }
@@ -20,7 +24,7 @@ export function createDeadlineActivities(deps: ActivityDeps) {
   return {
     async openDeadline(input: OpenDeadlineInput): Promise<void> {
       await deadlines.open(
-        { workflowId: input.workflowId, key: input.key, recordType: input.record.type, recordId: input.record.id, kind: input.kind, description: input.description, dueAt: new Date(input.dueAt), provisional: input.provisional },
+        { workflowId: input.workflowId, key: input.key, recordType: input.record.type, recordId: input.record.id, kind: input.kind, description: input.description ?? say('en', input.words, input.kind), words: input.words, dueAt: new Date(input.dueAt), provisional: input.provisional },
         deps.now(),
       );
     },

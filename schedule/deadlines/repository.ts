@@ -1,3 +1,4 @@
+import { storedWords, type Words } from '../../domain/words';
 import type { Knex } from 'knex';
 import type { Scope } from '../../domain/access';
 import { noteTicketFigures } from '../../platform/db/keptFigures';
@@ -24,7 +25,9 @@ export interface Deadline {
   recordType: string;
   recordId: number;
   kind: string;
+  /** English, for exports and logs; what a reader sees is `words` in their language when the row has them. */
   description: string;
+  words: Words | null;
   dueAt: Date;
   lastRung: string | null;
   provisional: boolean;
@@ -40,6 +43,7 @@ export interface OpenDeadline {
   recordId: number;
   kind: string;
   description: string;
+  words?: Words;
   dueAt: Date;
   provisional?: boolean;
 }
@@ -93,6 +97,7 @@ function fromRow(row: Row): Deadline {
     recordId: Number(row.record_id),
     kind: String(row.kind),
     description: String(row.description),
+    words: storedWords(row.words),
     dueAt: toRequiredDate(row.due_at),
     lastRung: (row.last_rung as string | null) ?? null,
     provisional: toBool(row.provisional),
@@ -112,6 +117,7 @@ export class DeadlinesRepository {
       record_id: input.recordId,
       kind: input.kind,
       description: input.description.slice(0, 500),
+      words: input.words ? JSON.stringify(input.words) : null,
       due_at: input.dueAt,
       provisional: input.provisional ?? false,
     };
@@ -128,7 +134,7 @@ export class DeadlinesRepository {
       }
       const current = fromRow(existing);
       if (current.status !== 'open') return;
-      if (current.dueAt.getTime() === input.dueAt.getTime() && current.provisional === values.provisional && current.description === values.description) return;
+      if (current.dueAt.getTime() === input.dueAt.getTime() && current.provisional === values.provisional && current.description === values.description && JSON.stringify(current.words) === (values.words ?? 'null')) return;
       await trx('deadlines').where(key).update(values);
       await noteTicketFigures(trx, [current, { recordType: input.recordType, recordId: input.recordId }].filter((r) => r.recordType === 'ticket').map((r) => r.recordId));
     });

@@ -3,6 +3,8 @@
  * week. Any number of open processes is one indexed query; no workflow is asked.
  */
 import { DeadlinesRepository } from './repository';
+import { say } from '../../platform/console/messages';
+import { readerLocale } from '../../platform/http/problemMessages';
 import { DEALER_DEADLINE_TABLES, type DealerRecordType, type ReadableRecords } from './repository';
 import { PROJECT_SCOPE_COLUMNS } from '../../processes/delivery/repository';
 import { TICKET_SCOPE_COLUMNS } from '../../processes/tickets/repository';
@@ -65,7 +67,7 @@ const listDeadlines = defineRoute(
     query: DeadlineQuery,
     responses: { 200: { description: 'Open deadlines', body: z.object({ deadlines: z.array(DeadlineSchema) }) } },
   },
-  async ({ query, deps, user }) => {
+  async ({ query, deps, user, req }) => {
     const now = new Date();
     const dueBefore = query.due === 'overdue' ? now : query.due === 'week' ? new Date(now.getTime() + WEEK_MS) : undefined;
     const rows = await new DeadlinesRepository(deps.knex).listOpen({ kind: query.kind, dueBefore, limit: query.limit, offset: query.offset, readable: readableRecords(principalOf(user)) });
@@ -77,7 +79,7 @@ const listDeadlines = defineRoute(
           recordId: d.recordId,
           kind: d.kind,
           key: d.key,
-          description: d.description,
+          description: say(readerLocale(req, user), d.words, d.description),
           dueAt: d.dueAt.toISOString(),
           overdue: d.dueAt.getTime() < now.getTime(),
           lastRung: d.lastRung,

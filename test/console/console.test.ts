@@ -515,13 +515,13 @@ describe('the form kit', () => {
   });
 
   it('takes thrown errors the API would answer with a 4xx, and rethrows the rest', () => {
-    expect(formFromError(new DomainError('must be after the meeting', 'meetingDate'), { meetingDate: '2026-01-01' }, 'fallback')).toEqual({
+    expect(formFromError(new DomainError('must be after the meeting', 'meetingDate'), { meetingDate: '2026-01-01' }, 'fallback', 'en')).toEqual({
       values: { meetingDate: '2026-01-01' },
       errors: { meetingDate: ['must be after the meeting'] },
       problems: [],
     });
     const bug = new TypeError('undefined is not a function');
-    expect(() => formFromError(bug, {}, 'fallback')).toThrow(bug);
+    expect(() => formFromError(bug, {}, 'fallback', 'en')).toThrow(bug);
   });
 
   it('refuses to render a form without a CSRF token', () => {

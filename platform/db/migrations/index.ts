@@ -27,6 +27,7 @@ import * as claimFirstPosting from './0027_claim_first_posting';
 import * as claimModel from './0028_claim_model';
 import * as dropFigureTriggers from './0029_drop_figure_triggers';
 import * as processStarts from './0030_process_starts';
+import * as words from './0031_words';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -65,6 +66,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0028_claim_model', claimModel],
   ['0029_drop_figure_triggers', dropFigureTriggers],
   ['0030_process_starts', processStarts],
+  ['0031_words', words],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

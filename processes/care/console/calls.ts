@@ -148,7 +148,7 @@ export const callsArea: ConsoleArea = {
         if (!ctx.deps.temporal) return message(req, res, 503, t(req, res, 'message.badRequest'), t(req, res, 'care.stepUnavailable'));
         result = await runCallStep({ knex: ctx.knex, temporal: ctx.deps.temporal }, user, call.id, step, body);
       } catch (error) {
-        const state = formFromError(error, values, t(req, res, 'care.stepFailed'));
+        const state = formFromError(error, values, t(req, res, 'care.stepFailed'), ctx.localeOf(req, res));
         const status = (error as { status?: number }).status ?? 400;
         void ctx.audit(req, res, { statusCode: status, user, details: { callId: call.id, step: form.step } });
         return showCall(req, res, (await care.getCall(call.id))!, status, { [form.step]: state });

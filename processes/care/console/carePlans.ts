@@ -185,7 +185,7 @@ export const carePlansArea: ConsoleArea = {
         if (!ctx.deps.temporal) return message(req, res, 503, t(req, res, 'message.badRequest'), t(req, res, 'care.stepUnavailable'));
         await runPlanStep({ knex: ctx.knex, temporal: ctx.deps.temporal }, user, plan.id, form.step, body);
       } catch (error) {
-        const state = formFromError(error, values, t(req, res, 'care.stepFailed'));
+        const state = formFromError(error, values, t(req, res, 'care.stepFailed'), ctx.localeOf(req, res));
         const status = (error as { status?: number }).status ?? 400;
         void ctx.audit(req, res, { statusCode: status, user, details: { planId: plan.id, step: form.step } });
         return showPlan(req, res, (await care.getPlan(plan.id))!, status, { [form.step]: state });

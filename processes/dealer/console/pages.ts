@@ -454,7 +454,7 @@ export const dealerArea: ConsoleArea = {
         await command.run(user, id, form.body(values), res);
       } catch (error) {
         const status = (error as { status?: number }).status ?? 400;
-        const state = formFromError(error, values, ctx.t(req, res, 'dealer.failed'));
+        const state = formFromError(error, values, ctx.t(req, res, 'dealer.failed'), ctx.localeOf(req, res));
         const errors: Record<string, string[]> = {};
         for (const [field, messages] of Object.entries(state.errors)) (errors[formFieldOf(form, field)] ??= []).push(...messages);
         void ctx.audit(req, res, { statusCode: status, user, details: { form: formId, id } });

@@ -252,7 +252,7 @@ export const ticketsArea: ConsoleArea = {
       try {
         await runTicketStep({ knex: ctx.knex, temporal: ctx.deps.temporal }, user, ticket.id, form.step, stepBody(form.fields, values));
       } catch (error) {
-        const state = formFromError(error, values, t(req, res, 'ticket.stepFailed'));
+        const state = formFromError(error, values, t(req, res, 'ticket.stepFailed'), ctx.localeOf(req, res));
         // The API names its fields (`labourRate.amount`); the form has its own (`labourRate`).
         const errors: Record<string, string[]> = {};
         for (const [field, messages] of Object.entries(state.errors)) (errors[formFieldOf(form.step, field)] ??= []).push(...messages);
