@@ -9,8 +9,7 @@
  */
 import type { Words } from '../../domain/words';
 import { condition, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
-import type { DeadlineRequest } from '../../schedule/calendars/activities';
+import type { DeadlineActivities as Activities, DeadlineRequest } from './deadlineActivities';
 import type { Duration } from '../../domain/duration';
 import { calendarChangedSignal } from './messages';
 import { BACKGROUND_ACTIVITY } from './activityOptions';

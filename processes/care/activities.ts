@@ -8,7 +8,7 @@ import type { BusinessCalendar } from '../../domain/calendar';
 import { careNotices, isVisitKind, nextCallAttempt, nextTaskDue, taskAt, tasksDueBy, type CareCursors, type CareNoticeKind, type CarePolicy, type CareTask, type CareTaskKind } from './rules';
 import { PolicyLayersRepository } from '../../schedule/policies/repository';
 import { resolvePolicy, type CustomerClass, type PolicyOverride, type ServicePolicy } from '../../domain/policy';
-import type { Assignee, CareContractRecord, OpenCareTask } from './messages';
+import type { Assignee, CareContractRecord, CarePlanBasisActivities, OpenCareTask } from './messages';
 import type { Person } from '../delivery/messages';
 import type { ActivityDeps } from '../../platform/temporal/activityDeps';
 
@@ -227,3 +227,7 @@ export function createCareActivities(deps: ActivityDeps) {
     },
   };
 }
+
+// What care offers other processes through messages.ts is what it runs.
+const offered: (deps: ActivityDeps) => CarePlanBasisActivities = createCareActivities;
+void offered;

@@ -14,7 +14,8 @@
  * - The history stays bounded: the plan continues as new with its state (every open task, the cursors).
  */
 import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
+import type { createCareActivities } from './activities';
+import type { TicketRecipientActivities } from '../tickets/messages';
 import type { CareBasisRecord, RecordCareStepInput, TaskTimes } from './activities';
 import { CARE_TASK_LABELS, NO_CURSORS, careNoticeTemplate, isVisitKind } from './rules';
 import { DEFAULT_POLICY, mergePolicy, type PolicyOverride } from '../../domain/policy';
@@ -45,6 +46,8 @@ import {
   type OpenCareTask,
   type RescheduleTaskStep,
 } from './messages';
+
+type Activities = ReturnType<typeof createCareActivities> & TicketRecipientActivities;
 
 const steps = proxyActivities<Activities>(STEP_ACTIVITY);
 const background = proxyActivities<Activities>(BACKGROUND_ACTIVITY);

@@ -155,3 +155,21 @@ export const carePlanWorkflowId = (planId: number) => `care-plan-${planId}`;
 export const projectCarePlanWorkflowId = (projectId: number) => `care-plan-project-${projectId}`;
 /** A dealer-sold device's plan, started when its warranty card came in on time. */
 export const dealerSaleCarePlanWorkflowId = (saleId: number) => `care-plan-dealer-sale-${saleId}`;
+
+/**
+ * What other processes need to start a care plan as their child (delivery at handover, a dealer's
+ * warranty card) without importing its code: the workflow's type name and signature, and the
+ * activities that gather its input.
+ */
+export const CARE_PLAN_WORKFLOW = 'carePlan';
+export type CarePlanWorkflow = (input: CarePlanInput) => Promise<CarePlanState>;
+
+export type CarePlanBasis = Required<Pick<CarePlanInput, 'customerId' | 'customerName' | 'customerClass' | 'timeZone' | 'deviceIds' | 'customerContacts'>> & {
+  siteId: number | null;
+  engineer: Assignee | null;
+};
+
+export interface CarePlanBasisActivities {
+  projectCarePlanBasis(input: { projectId: number }): Promise<CarePlanBasis>;
+  dealerDeviceCarePlanBasis(input: { deviceId: number }): Promise<(CarePlanBasis & { anchorAt: string; warrantyEndsAt: string | null; policy: ServicePolicy }) | null>;
+}

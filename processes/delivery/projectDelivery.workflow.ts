@@ -20,7 +20,7 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { Activities } from '../../activities';
+import type { createProjectActivities } from './activities';
 import type { RecordProjectStepInput } from './activities';
 import {
   doaCaseOf,
@@ -68,9 +68,10 @@ import {
 } from './messages';
 import { STAGE_ATTRIBUTE } from '../../platform/temporal/searchAttributes';
 import { trialRun } from './trialRun.workflow';
-import { carePlan } from '../care/carePlan.workflow';
-import { projectCarePlanWorkflowId } from '../care/messages';
+import { CARE_PLAN_WORKFLOW, projectCarePlanWorkflowId, type CarePlanBasisActivities, type CarePlanWorkflow } from '../care/messages';
 import { STEP_ACTIVITY, BACKGROUND_ACTIVITY } from '../../platform/workflowKit/activityOptions';
+
+type Activities = ReturnType<typeof createProjectActivities> & CarePlanBasisActivities;
 
 const steps = proxyActivities<Activities>(STEP_ACTIVITY);
 
@@ -461,7 +462,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
   async function startCarePlan(): Promise<void> {
     const basis = await background.projectCarePlanBasis({ projectId: input.projectId });
     try {
-      await startChild(carePlan, {
+      await startChild<CarePlanWorkflow>(CARE_PLAN_WORKFLOW, {
         workflowId: projectCarePlanWorkflowId(input.projectId),
         parentClosePolicy: ParentClosePolicy.ABANDON,
         args: [{ ...basis, projectId: input.projectId, anchorAt: state.warranty!.startsAt, warrantyEndsAt: state.warranty!.endsAt, policy }],

@@ -7,6 +7,7 @@ import { UsersRepository } from '../../people/repository';
 import type { Role } from '../../domain/access';
 import { clockId, clockRungs, clockStart, holdsOf, type TicketClockName, type TicketClocksRecord } from './rules';
 import type { Person } from '../delivery/messages';
+import type { TicketRecipientActivities } from './messages';
 import type { ActivityDeps } from '../../platform/temporal/activityDeps';
 
 export interface RecordTicketStepInput extends TimelineEntry {
@@ -110,3 +111,7 @@ export function createTicketActivities(deps: ActivityDeps) {
     },
   };
 }
+
+// What tickets offer other processes through messages.ts is what they run.
+const offered: (deps: ActivityDeps) => TicketRecipientActivities = createTicketActivities;
+void offered;

@@ -169,3 +169,8 @@ export interface CallSurveyRequest {
 
 /** Taken: the ticket recorded it (and reopened on a low score). Not taken: why the ticket refused it. */
 export type CallSurveyOutcome = { taken: true; reopened: boolean } | { taken: false; reason: string };
+
+/** The activity other processes use to find whom a rung of a ticket's ladder goes to (care's follow-up tickets). */
+export interface TicketRecipientActivities {
+  ticketRecipients(input: { role: string }): Promise<Person[]>;
+}

@@ -3,28 +3,9 @@ import { CalendarsRepository } from './repository';
 import { UsersRepository } from '../../people/repository';
 import { dueAt, DomainError, type Duration } from '../../domain';
 import type { ActivityDeps } from '../../platform/temporal/activityDeps';
+import type { ComputeDeadlinesInput, ComputedDeadline, DeadlineActivities } from '../../platform/workflowKit/deadlineActivities';
 
-export interface DeadlineRequest {
-  /** ISO instant the duration counts from (op 'add') or back from (op 'subtract'). */
-  from: string;
-  op: 'add' | 'subtract';
-  duration: Duration;
-}
-
-export interface ComputeDeadlinesInput {
-  /** The calendar's key, as the policy names it ('cn'). */
-  calendar: string;
-  items: DeadlineRequest[];
-}
-
-export interface ComputedDeadline {
-  /** ISO instant. */
-  at: string;
-  /** True when working days were counted in a year the calendar has no data for (weekends only there). */
-  provisional: boolean;
-  /** Those years; empty when not provisional. */
-  missingYears: number[];
-}
+export type { ComputeDeadlinesInput, ComputedDeadline, DeadlineRequest } from '../../platform/workflowKit/deadlineActivities';
 
 /** The admins' alert for a year, one notice each; the key makes a retry send nothing twice. */
 export function calendarMissingKey(calendar: string, year: number, adminId: number): string {
@@ -94,3 +75,7 @@ export function createCalendarActivities(deps: ActivityDeps) {
     },
   };
 }
+
+// The deadline kit computes its times with this activity (platform/workflowKit/deadlineActivities.ts).
+const offered: (deps: ActivityDeps) => Pick<DeadlineActivities, 'computeDeadlines'> = createCalendarActivities;
+void offered;

@@ -1,22 +1,9 @@
-import type { Words } from '../../domain/words';
 import { say } from '../../platform/console/messages';
 import { DeadlinesRepository } from './repository';
 import type { ActivityDeps } from '../../platform/temporal/activityDeps';
+import type { DeadlineActivities, DeadlineRef, OpenDeadlineInput } from '../../platform/workflowKit/deadlineActivities';
 
-export interface DeadlineRef {
-  workflowId: string;
-  key: string;
-}
-
-export interface OpenDeadlineInput extends DeadlineRef {
-  record: { type: string; id: number };
-  kind: string;
-  /** What the deadline is, as words; `description` is what workflows sent before they recorded words (histories replay it). */
-  words?: Words;
-  description?: string;
-  dueAt: string;
-  provisional: boolean;
-}
+export type { DeadlineRef, OpenDeadlineInput } from '../../platform/workflowKit/deadlineActivities';
 
 /** The deadline rows pages and work queues read (db/repositories/deadlines.ts); each write is idempotent. */
 export function createDeadlineActivities(deps: ActivityDeps) {
@@ -42,3 +29,7 @@ export function createDeadlineActivities(deps: ActivityDeps) {
     },
   };
 }
+
+// The deadline kit's activities (platform/workflowKit/deadlineActivities.ts) are these and the calendar's computeDeadlines.
+const offered: (deps: ActivityDeps) => Omit<DeadlineActivities, 'computeDeadlines'> = createDeadlineActivities;
+void offered;

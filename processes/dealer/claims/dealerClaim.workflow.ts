@@ -9,12 +9,14 @@
  */
 import { allHandlersFinished, condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import { Duration as LuxonDuration } from 'luxon';
-import type { Activities } from '../../../activities';
+import type { createDealerActivities } from '../activities';
 import { BACKGROUND_ACTIVITY } from '../../../platform/workflowKit/activityOptions';
 import { Deadlines, msUntil } from '../../../platform/workflowKit/deadlines';
 import { claimChangedSignal, type DealerClaimInput } from '../messages';
 import { notify } from '../../../platform/workflowKit/notify';
 import { durationText } from '../rules';
+
+type Activities = ReturnType<typeof createDealerActivities>;
 
 const background = proxyActivities<Activities>(BACKGROUND_ACTIVITY);
 

@@ -7,15 +7,17 @@
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, allHandlersFinished, condition, patched, proxyActivities, setHandler, startChild } from '@temporalio/workflow';
-import type { Activities } from '../../../activities';
+import type { createDealerActivities } from '../activities';
+import { CARE_PLAN_WORKFLOW, type CarePlanBasisActivities, type CarePlanWorkflow } from '../../care/messages';
 import { cardClock, cardInTime, dayClosedBy, middayOf, warrantyEndDate } from './rules';
 import { BACKGROUND_ACTIVITY, STEP_ACTIVITY } from '../../../platform/workflowKit/activityOptions';
 import { Deadlines, runLadder } from '../../../platform/workflowKit/deadlines';
 import { StepKit, invalidStep, rejectStep } from '../../../platform/workflowKit/steps';
 import { cardUpdate, warrantyCardStateQuery, type WarrantyCardInput, type WarrantyCardState } from '../messages';
 import { notify } from '../../../platform/workflowKit/notify';
-import { carePlan } from '../../care/carePlan.workflow';
 import { dealerSaleCarePlanWorkflowId } from '../../care/messages';
+
+type Activities = ReturnType<typeof createDealerActivities> & CarePlanBasisActivities;
 
 const steps = proxyActivities<Activities>(STEP_ACTIVITY);
 const background = proxyActivities<Activities>(BACKGROUND_ACTIVITY);
@@ -104,7 +106,7 @@ async function startAssetCarePlan(registered: RegisteredDevice): Promise<void> {
   const basis = await background.dealerDeviceCarePlanBasis({ deviceId: registered.deviceId });
   if (!basis) return;
   try {
-    await startChild(carePlan, {
+    await startChild<CarePlanWorkflow>(CARE_PLAN_WORKFLOW, {
       workflowId: dealerSaleCarePlanWorkflowId(registered.saleId),
       parentClosePolicy: ParentClosePolicy.ABANDON,
       args: [{ ...basis, projectId: null }],

@@ -6,11 +6,13 @@
  */
 import { condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import { Duration as LuxonDuration } from 'luxon';
-import type { Activities } from '../../../activities';
+import type { createDealerActivities } from '../activities';
 import { BACKGROUND_ACTIVITY } from '../../../platform/workflowKit/activityOptions';
 import { Deadlines, runLadder } from '../../../platform/workflowKit/deadlines';
 import { settlementAnsweredSignal, settlementConfirmKey, type SettlementConfirmInput } from '../messages';
 import { notify } from '../../../platform/workflowKit/notify';
+
+type Activities = ReturnType<typeof createDealerActivities>;
 
 const background = proxyActivities<Activities>(BACKGROUND_ACTIVITY);
 
