@@ -1,22 +1,11 @@
 import type { Knex } from 'knex';
 import type { Locale, Role } from './roles';
+import type { User } from '../domain/people';
 import { ConflictError, isUniqueViolation } from '../platform/db/errors';
 import { insertedId, toBool, toDate, toRequiredDate } from '../platform/db/mapping';
 import { generateToken, hashToken } from '../platform/tokens';
 
-export interface User {
-  id: number;
-  name: string;
-  email: string;
-  role: Role;
-  locale: Locale;
-  /** The dealer a `dealer` user acts for; null for everyone else. */
-  dealerId: number | null;
-  /** The customer organisation a `customer` user acts for; null for everyone else. */
-  customerId: number | null;
-  active: boolean;
-  createdAt: Date;
-}
+export type { User } from '../domain/people';
 
 export interface NewUser {
   name: string;

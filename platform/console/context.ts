@@ -9,10 +9,10 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import type { Knex } from 'knex';
 import type { ApiDeps } from '../http/module';
 import { requestIdOf } from '../http/requestId';
-import { LOCALES, type Locale } from '../../people/roles';
+import { LOCALES, type Locale } from '../../domain/locale';
 import { AuditRepository } from '../db/audit';
 import { ConsoleSessionsRepository } from '../../people/sessions';
-import type { User } from '../../people/repository';
+import type { User } from '../../domain/people';
 import { DEFAULT_SESSION_LIMITS, type SessionLimits, type SessionVerdict } from '../../people/sessionRules';
 import { LOCALE_NAMES, translate, type MessageKey } from './messages';
 import { createCsrf, type SignInLimit } from './security';

@@ -1,6 +1,6 @@
 /** Small helpers the console's pages share: reading path and query values, names and zones of records. */
 import type { Knex } from 'knex';
-import { LOCALES, type Locale } from '../../people/roles';
+import { LOCALES, type Locale } from '../../domain/locale';
 
 /** Rows per page of a list. */
 export const PAGE_SIZE = 50;

@@ -8,7 +8,7 @@
  */
 import { IntlMessageFormat } from 'intl-messageformat';
 import { messageArguments } from './icu';
-import type { Locale } from '../../people/roles';
+import type { Locale } from '../../domain/locale';
 import type { Words } from '../../domain/words';
 import care from '../../processes/care/console/messages';
 import common from './messages/common';

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { Locale } from '../../people/roles';
+import type { Locale } from '../../domain/locale';
 import type { SessionLimits } from '../../people/sessionRules';
 
 /**

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import Handlebars from 'handlebars';
-import type { Locale } from '../../people/roles';
+import type { Locale } from '../../domain/locale';
 import type { FormState } from './forms';
 import { isMessageKey, translate } from './messages';
 import { consolePageFile, consolePageFiles } from '../templateFiles';

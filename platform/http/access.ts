@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import { may, projectFacts, ticketFacts, reachOf, rolesReaching, scopeOf, type Action, type Principal, type ResourceFacts, type ResourceKind, type Scope } from '../../domain/access';
 import { CareRepository } from '../../processes/care/repository';
-import type { User } from '../../people/repository';
+import type { User } from '../../domain/people';
 import { forbidden, notFound } from './errors';
 
 /**

@@ -1,8 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Knex } from 'knex';
-import { UsersRepository, type User } from '../../people/repository';
+import { UsersRepository } from '../../people/repository';
+import type { User } from '../../domain/people';
 import { forbidden, unauthenticated } from './errors';
-import type { Role } from '../../people/roles';
+import type { Role } from '../../domain/access';
 
 /** Who may call a route: anyone, any signed-in user, or users with one of the roles. */
 export type Access = 'public' | 'authenticated' | readonly Role[];

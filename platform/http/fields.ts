@@ -6,6 +6,8 @@
 import addressparser from 'nodemailer/lib/addressparser';
 import { isTimeZone } from '../../domain/calendar';
 import { isCurrency, MAX_MONEY_AMOUNT } from '../../domain/money';
+import { ROLES } from '../../domain/access';
+import { LOCALES } from '../../domain/locale';
 import { z } from './zod';
 
 /** `increments()` ids are INT UNSIGNED on MySQL. */
@@ -101,3 +103,9 @@ export const MoneySchema = z
     { error: (issue) => (typeof issue.input === 'number' ? `money is an object now: ${MONEY_FORM}` : `must be money: ${MONEY_FORM}`) },
   )
   .openapi('Money', { description: `An amount of money in the currency’s minor units: ${MONEY_FORM}` });
+
+/** A role of PRODUCT §1 (domain/access.ts lists them). */
+export const RoleSchema = z.enum(ROLES).openapi('Role');
+
+/** A language Aftercare speaks (domain/locale.ts). */
+export const LocaleSchema = z.enum(LOCALES).openapi('Locale');

@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import type { Request } from 'express';
 import { IdempotencyKeysRepository } from '../db/idempotencyKeys';
-import type { User } from '../../people/repository';
+import type { User } from '../../domain/people';
 import { conflict, idempotencyKeyReused, validationFailed } from './errors';
 import type { ApiDeps } from './module';
 import { z } from './zod';

@@ -6,5 +6,7 @@ export type { Access } from './auth';
 export type { RouteAccess } from './access';
 export type { AuditTarget } from './audit';
 export { ApiError, conflict, forbidden, notFound, unauthenticated, validationFailed, type ErrorBody, type ErrorCode, type FieldProblem } from './errors';
-export { LOCALES, LocaleSchema, ROLES, RoleSchema, type Locale, type Role } from '../../people/roles';
+export { LocaleSchema, RoleSchema } from './fields';
+export { ROLES, type Role } from '../../domain/access';
+export { LOCALES, type Locale } from '../../domain/locale';
 export { z } from './zod';

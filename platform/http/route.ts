@@ -1,7 +1,7 @@
 import type { ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { NextFunction, Request, Response } from 'express';
 import type { z } from 'zod';
-import type { User } from '../../people/repository';
+import type { User } from '../../domain/people';
 import type { Scope } from '../../domain/access';
 import { checkRouteAccess, requireRecord, requireRuleRole, scopeForRoute, type RouteAccess } from './access';
 import { setAuditAction } from './audit';

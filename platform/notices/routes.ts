@@ -5,7 +5,7 @@ import type { AuditTarget } from '../http/audit';
 import { unavailable } from '../http/errors';
 import { apiModule } from '../http/module';
 import { EmailSchema, optionalLine } from '../http/fields';
-import { LocaleSchema } from '../../people/roles';
+import { LocaleSchema } from '../http/fields';
 import { defineRoute } from '../http/route';
 import { isUnavailable } from '../http/temporalErrors';
 import { z } from '../http/zod';
