@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { CalendarsRepository } from './repository';
 import { UsersRepository } from '../../people/repository';
-import { dueAt, DomainError, type Duration } from '../../domain';
+import { dueAt, DomainError } from '../../domain';
 import type { ActivityDeps } from '../../platform/temporal/activityDeps';
 import type { ComputeDeadlinesInput, ComputedDeadline, DeadlineActivities } from '../../platform/workflowKit/deadlineActivities';
 
