@@ -4,7 +4,7 @@ import { createDealerActivities } from '../processes/dealer/activities';
 import { createDeadlineActivities } from '../schedule/deadlines/activities';
 import type { ActivityDeps } from '../platform/temporal/activityDeps';
 import { createEscalationActivities, createNoticeActivities } from '../platform/notices/activities';
-import { createProjectActivities } from '../processes/delivery/activities';
+import { createProjectActivities, projectNoticeFailureRecorder } from '../processes/delivery/activities';
 import { createProcessStartActivities } from '../platform/temporal/processStarts';
 import { createTicketActivities } from '../processes/tickets/activities';
 import { createTicketSurveyActivities } from '../processes/tickets/surveyActivities';
@@ -15,7 +15,7 @@ export type { NoticeRequest, EscalationFallback } from '../platform/notices/acti
 
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createNoticeActivities(deps),
+    ...createNoticeActivities(deps, projectNoticeFailureRecorder(deps)),
     ...createCalendarActivities(deps),
     ...createDeadlineActivities(deps),
     ...createEscalationActivities(deps),

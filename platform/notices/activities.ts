@@ -1,5 +1,3 @@
-import { NotFoundError } from '../db/errors';
-import { ProjectsRepository } from '../../processes/delivery/repository';
 import { localizeContext, type DeliveryResult, type NoticeRequest as OutboxNoticeRequest } from '.';
 import type { Person } from '../../domain/people';
 import type { ActivityDeps } from '../temporal/activityDeps';
@@ -25,22 +23,15 @@ export function noticeFailedEventKey(idempotencyKey: string): string {
 }
 
 /** Activities that run on the notices task queue, served by their own bounded worker. */
-export function createNoticeActivities(deps: ActivityDeps) {
-  const recordFailureOnProject = async (projectId: number, request: NoticeRequest, reason: string) => {
-    try {
-      await new ProjectsRepository(deps.knex).addEvent(projectId, {
-        eventKey: noticeFailedEventKey(request.idempotencyKey),
-        kind: 'notice_failed',
-        at: deps.now().toISOString(),
-        summary: `Notice "${request.template}" to ${request.to.email} could not be sent: ${reason}`.slice(0, 1000),
-        data: { idempotencyKey: request.idempotencyKey, template: request.template, to: request.to.email, reason },
-      });
-    } catch (error) {
-      // A record that does not exist has no timeline; the failed row is still listed for the service managers.
-      if (!(error instanceof NotFoundError)) throw error;
-    }
-  };
+/**
+ * What a process does with a notice that can never go out, when the notice names its record (the
+ * delivery process puts it on the project's timeline). Given by the activities registry, so the
+ * platform names no process.
+ */
+export type NoticeFailureRecorder = (record: { type: string; id: number }, request: NoticeRequest, reason: string) => Promise<void>;
 
+/** Activities that run on the notices task queue, served by their own bounded worker. */
+export function createNoticeActivities(deps: ActivityDeps, recordFailure: NoticeFailureRecorder = async () => {}) {
   return {
     /**
      * Sends one notice through the outbox, at most once. Transient trouble (SMTP down, a 4xx) throws,
@@ -55,7 +46,7 @@ export function createNoticeActivities(deps: ActivityDeps) {
       const { actionPath: _actionPath, ...notice } = request;
       const result = await deps.outbox.send({ ...notice, context });
       if (result.status === 'failed') {
-        if (request.record?.type === 'project') await recordFailureOnProject(request.record.id, request, result.reason);
+        if (request.record) await recordFailure(request.record, request, result.reason);
         return { status: 'failed', reason: result.reason };
       }
       return { status: 'sent', messageId: result.messageId, alreadySent: result.alreadySent };
@@ -65,17 +56,16 @@ export function createNoticeActivities(deps: ActivityDeps) {
 
 /** Interactive: a quick read that decides who an escalation goes to. */
 export function createEscalationActivities(deps: ActivityDeps) {
+  const activeWithRole = async (role: 'service_manager' | 'admin'): Promise<Person[]> => {
+    const rows = (await deps.knex('users').where({ role, active: true }).orderBy('id').select('name', 'email', 'locale')) as Array<{ name: string; email: string; locale: Person['locale'] | null }>;
+    return rows.map((row) => (row.locale ? { name: row.name, email: row.email, locale: row.locale } : { name: row.name, email: row.email }));
+  };
   return {
     /** The active service managers; when there is none, the active administrators, flagged so the notice says so. */
     async escalationFallbackRecipients(): Promise<EscalationFallback> {
-      const managers = await new ProjectsRepository(deps.knex).activeServiceManagers();
+      const managers = await activeWithRole('service_manager');
       if (managers.length > 0) return { people: managers, sentToAdmins: false };
-      const admins = (await deps.knex('users').where({ role: 'admin', active: true }).orderBy('id').select('name', 'email', 'locale')) as Array<{
-        name: string;
-        email: string;
-        locale: Person['locale'] | null;
-      }>;
-      return { people: admins.map((a) => (a.locale ? { name: a.name, email: a.email, locale: a.locale } : { name: a.name, email: a.email })), sentToAdmins: true };
+      return { people: await activeWithRole('admin'), sentToAdmins: true };
     },
   };
 }

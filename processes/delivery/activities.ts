@@ -7,6 +7,7 @@ import { DevicesRepository } from '../../installedBase/devices';
 import { parseInstant, ProjectsRepository, type ProjectPatch } from './repository';
 import type { DoaState, Person, TrialIssue } from './messages';
 import type { ActivityDeps } from '../../platform/temporal/activityDeps';
+import { noticeFailedEventKey, type NoticeFailureRecorder } from '../../platform/notices/activities';
 
 export interface RecordProjectEventInput extends TimelineEntry {
   projectId: number;
@@ -169,5 +170,27 @@ export function createProjectActivities(deps: ActivityDeps) {
     async serviceManagerRecipients(): Promise<Person[]> {
       return new ProjectsRepository(deps.knex).activeServiceManagers();
     },
+  };
+}
+
+/**
+ * A notice about a project that can never go out is put on the project's timeline (the notices
+ * worker calls this through the activities registry); a record that no longer exists has no timeline,
+ * and the failed notice is still listed for the service managers.
+ */
+export function projectNoticeFailureRecorder(deps: ActivityDeps): NoticeFailureRecorder {
+  return async (record, request, reason) => {
+    if (record.type !== 'project') return;
+    try {
+      await new ProjectsRepository(deps.knex).addEvent(record.id, {
+        eventKey: noticeFailedEventKey(request.idempotencyKey),
+        kind: 'notice_failed',
+        at: deps.now().toISOString(),
+        summary: `Notice "${request.template}" to ${request.to.email} could not be sent: ${reason}`.slice(0, 1000),
+        data: { idempotencyKey: request.idempotencyKey, template: request.template, to: request.to.email, reason },
+      });
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+    }
   };
 }
