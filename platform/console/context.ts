@@ -58,7 +58,8 @@ export const HOME_PATH = '/home';
 
 const USER = 'consoleUser';
 const ENDED = 'consoleSessionEnded';
-const FORM_BODY = express.urlencoded({ extended: false, limit: '8kb' });
+// A form's longest text (5,000 characters) is up to 45 kB once a Chinese text is percent-encoded (9 bytes a character).
+const FORM_BODY = express.urlencoded({ extended: false, limit: '256kb' });
 
 export interface AuditEntry {
   statusCode: number;

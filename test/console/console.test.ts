@@ -658,8 +658,13 @@ describe('paging (runs last: it adds projects)', () => {
 });
 
 describe('failures', () => {
+  it('reads a form with a long Chinese text (a 5,000-character report percent-encodes to 45 kB)', async () => {
+    const page = await request('POST', '/login', { form: { token: '安'.repeat(5_000) } });
+    expect(page.status).not.toBe(413);
+  });
+
   it('answers an oversized sign-in form with 413, not a stack trace', async () => {
-    const page = await request('POST', '/login', { form: { token: 'x'.repeat(20_000) } });
+    const page = await request('POST', '/login', { form: { token: 'x'.repeat(300_000) } });
     expect(page.status).toBe(413);
     expect(page.body).toContain('The form could not be read.');
   });

@@ -153,3 +153,19 @@ it('the clerk’s dealer tasks come soonest deadline first; a dealer sees only i
   expect(rowKeys((await visitors.dealerA.get('/dealer')).body, 'tasks')).toEqual([String(tasks[1])]);
   expect((await visitors.dealerA.get(`/dealer/tasks/${tasks[0]}`)).status).toBe(404);
 });
+
+it('shows dealer warranty in the navigation only to those it concerns', async () => {
+  const { knex } = system.db;
+  const users = new UsersRepository(knex);
+  const navOf = async (role: 'customer' | 'engineer' | 'finance', extra: { customerId?: number } = {}) => {
+    const user = await users.create({ name: `nav-${role}`, email: `nav-${role}@pages.test`, role, locale: 'en', ...extra });
+    const visitor = new ConsoleVisitor(server.url);
+    expect((await visitor.signIn(await users.issueToken(user.id, 'nav'))).status).toBe(303);
+    return (await visitor.get('/home')).body.includes('href="/dealer"');
+  };
+  const [customerId] = (await knex('customers').insert({ name: 'Nav customer', created_at: new Date(), updated_at: new Date() })) as number[];
+  expect(await navOf('customer', { customerId })).toBe(false);
+  expect(await navOf('engineer')).toBe(false);
+  expect(await navOf('finance')).toBe(true);
+  expect((await visitors.dealerA.get('/home')).body).toContain('href="/dealer"');
+});

@@ -23,6 +23,7 @@
  */
 import type { Request, Response } from 'express';
 import { principalOf } from '../../../platform/http/access';
+import { reachOf } from '../../../domain/access';
 import { completeWarrantyCard, listDealerSales, readSale } from '../sales/useCases';
 import { findTask, listOpenDealerTasks, runTaskStep } from '../tasks/useCases';
 import { findClaim, listClaimSummaries, listDealerClaims, runClaimStep, submitDealerClaim } from '../claims/useCases';
@@ -39,9 +40,12 @@ import { isLocale, positiveInt } from '../../../platform/console/kit';
 import type { MessageKey } from '../../../platform/console/messages';
 import { dealerViews, link, SETTLEMENT_STATUSES, text, when, type Sent } from './view';
 
+const DEALER_RECORDS = ['claim', 'settlement', 'dealer_task', 'parts_plan', 'dealer_sale'] as const;
+
 export const dealerArea: ConsoleArea = {
   paths: ['/dealer', '/dealer/*rest'],
-  nav: [{ href: '/dealer', label: 'nav.dealer' }],
+  // Only for those whom dealer warranty concerns: a customer or an engineer reaches none of its records.
+  nav: [{ href: '/dealer', label: 'nav.dealer', shownTo: (user) => DEALER_RECORDS.some((kind) => reachOf(user.role, kind, 'read') !== 'none') }],
   register(router, ctx) {
     const { requireUser, requireCsrf, expiredForm, signedInUser, localeOf } = ctx;
     const { deps, scopeOf, actScope, say, word, amount, notFound, dealerNames, formView, page, viewLinks, claimsTable, statementsTable, tasksSection } = dealerViews(ctx);
