@@ -143,3 +143,35 @@ it('signs in through the form, walks every page, switches the language, signs ou
   // (and Chromium's own look for a favicon, which the console does not have).
   expect(complaints.filter((c) => c !== '404 GET /favicon.ico')).toEqual(['401 POST /login']);
 });
+
+it('fits a 390 px phone in Chinese and English: the header wraps whole words and nothing scrolls the page sideways', async () => {
+  const created = await h.createProject({ name: '手机宽度检查项目 Phone width check' });
+  expect(created.status).toBe(201);
+  const projectId: number = created.body.id;
+  await h.waitFor(projectId, 'its first timeline event', (p) => p.timeline.length > 0);
+  const phone = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  try {
+    const phonePage = await phone.newPage();
+    await phonePage.goto(`${h.server.url}/`);
+    await phonePage.fill('#f-token', h.pmToken);
+    await Promise.all([phonePage.waitForURL(`${h.server.url}/home`), phonePage.click('form.signin button[type=submit]')]);
+    for (const language of ['zh-CN', 'en'] as const) {
+      await phonePage.goto(`${h.server.url}/home`);
+      await phonePage.selectOption('#locale-switch', language);
+      await Promise.all([phonePage.waitForURL(/\/home$/), phonePage.click('form.locale button[type=submit]')]);
+      for (const where of ['/home', '/projects', `/projects/${projectId}`]) {
+        await phonePage.goto(`${h.server.url}${where}`);
+        const layout = await phonePage.evaluate(() => ({
+          pageWidth: document.documentElement.scrollWidth,
+          viewport: window.innerWidth,
+          // A link broken over lines is taller than one line of its text.
+          brokenLinks: [...document.querySelectorAll('header.site nav a')].filter((a) => a.getBoundingClientRect().height > parseFloat(getComputedStyle(a).fontSize) * 2).map((a) => a.textContent),
+        }));
+        expect({ where, language, ...layout }).toEqual({ where, language, pageWidth: layout.viewport, viewport: layout.viewport, brokenLinks: [] });
+        await phonePage.screenshot({ path: path.join(SCREENSHOTS, `phone-${language}${where.replace(/\//g, '_')}.png`), fullPage: true });
+      }
+    }
+  } finally {
+    await phone.close();
+  }
+});
