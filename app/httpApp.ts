@@ -7,6 +7,7 @@ import { createSurveyPages } from '../processes/tickets/console/survey';
 import type { AppConfig } from '../platform/config/config';
 import type { CoreServices } from './services';
 import { temporalReachable } from '../platform/temporal/connection';
+import { calendarHealthWarnings } from '../schedule/calendars/health';
 
 /** The HTTP side: the API with every feature module, and the console; request durations go to `metrics` when given. */
 export function httpAppFor(
@@ -19,7 +20,7 @@ export function httpAppFor(
     metrics: observability.metrics,
     knex: services.knex,
     temporal: { client: temporal.client, taskQueue: config.taskQueue, namespace: config.temporalNamespace },
-    health: { temporal: () => temporalReachable(temporal.connection) },
+    health: { temporal: () => temporalReachable(temporal.connection), warnings: calendarHealthWarnings(services.knex) },
     routers: apiModules,
   });
   // The customer's survey link: public, before the console's signed-in pages.

@@ -1,7 +1,6 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
-import { CalendarsRepository } from '../../schedule/calendars/repository';
 import type { ApiDeps } from './module';
 import { z } from './zod';
 
@@ -48,20 +47,9 @@ async function withinTimeout<T>(check: () => Promise<T>, fallback: T): Promise<T
 
 const passes = (check: () => Promise<boolean>): Promise<boolean> => withinTimeout(check, false);
 
-/** A warning for each calendar year a deadline needed and nobody has loaded: those deadlines are provisional. */
-async function calendarWarnings(knex: Knex): Promise<HealthWarning[]> {
-  const missing = await new CalendarsRepository(knex).missingYears();
-  return missing.map(({ calendarKey, year }) => ({
-    code: 'calendar_year_missing' as const,
-    calendar: calendarKey,
-    year,
-    message: `Calendar '${calendarKey}' has no holidays loaded for ${year}; deadlines in ${year} count weekends only and are provisional. Load it with PUT /api/calendars/${calendarKey}/years/${year}.`,
-  }));
-}
-
 function temporalCheck(deps: ApiDeps): (() => Promise<boolean>) | null {
   const { health, temporal } = deps;
-  if (health) return () => health.temporal();
+  if (health?.temporal) return health.temporal;
   if (!temporal) return null;
   const { connection } = temporal.client;
   return async () => {
@@ -70,7 +58,10 @@ function temporalCheck(deps: ApiDeps): (() => Promise<boolean>) | null {
   };
 }
 
-export async function checkHealth(knex: Knex, temporal: (() => Promise<boolean>) | null): Promise<Health> {
+/** What /healthz warns about besides its checks, gathered by the features that know (a calendar year to load). */
+export type HealthWarnings = () => Promise<HealthWarning[]>;
+
+export async function checkHealth(knex: Knex, temporal: (() => Promise<boolean>) | null, warningsOf: HealthWarnings = async () => []): Promise<Health> {
   const [databaseUp, temporalUp] = await Promise.all([
     passes(async () => {
       await knex.raw('select 1');
@@ -80,7 +71,7 @@ export async function checkHealth(knex: Knex, temporal: (() => Promise<boolean>)
   ]);
   const database = databaseUp ? 'up' : 'down';
   const temporalState = temporalUp === null ? 'not_configured' : temporalUp ? 'up' : 'down';
-  const warnings = databaseUp ? await withinTimeout(() => calendarWarnings(knex), []) : [];
+  const warnings = databaseUp ? await withinTimeout(warningsOf, []) : [];
   return { status: databaseUp && temporalUp !== false ? 'ok' : 'degraded', database, temporal: temporalState, warnings };
 }
 
@@ -88,7 +79,7 @@ export async function checkHealth(knex: Knex, temporal: (() => Promise<boolean>)
 export function healthHandler(deps: ApiDeps) {
   const temporal = temporalCheck(deps);
   return async (_req: Request, res: Response): Promise<void> => {
-    const health = await checkHealth(deps.knex, temporal);
+    const health = await checkHealth(deps.knex, temporal, deps.health?.warnings);
     res.set('Cache-Control', 'no-store');
     res.status(health.status === 'ok' ? 200 : 503).json(health);
   };

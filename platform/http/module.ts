@@ -4,6 +4,7 @@ import type { Router } from 'express';
 import type { Knex } from 'knex';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logging';
+import type { HealthWarning } from './health';
 
 export interface ApiLogger {
   error(message: string, error?: unknown): void;
@@ -13,8 +14,11 @@ export interface ApiLogger {
 export interface ApiDeps {
   knex: Knex;
   temporal?: { client: Client; taskQueue: string; namespace: string };
-  /** Overrides how /healthz checks Temporal; by default it asks `temporal.client`'s connection. */
-  health?: { temporal(): Promise<boolean> };
+  /**
+   * /healthz: `temporal` overrides how it checks Temporal (by default it asks `temporal.client`'s
+   * connection); `warnings` lists what an operator should see to (schedule/calendars/health.ts).
+   */
+  health?: { temporal?(): Promise<boolean>; warnings?(): Promise<HealthWarning[]> };
   /** Feature modules, mounted under /api after the built-in ones (users). */
   routers?: ApiModule[];
   /** Where unexpected errors and failed audit writes go; by default `log`, with the request's id. */

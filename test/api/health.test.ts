@@ -1,4 +1,5 @@
 import { createApp, startApiServer } from '../../platform/http';
+import { calendarHealthWarnings } from '../../schedule/calendars/health';
 import type { Health } from '../../platform/http/health';
 import { CalendarsRepository } from '../../schedule/calendars/repository';
 import { createTestDatabase, type TestDatabase } from '../support/db';
@@ -62,7 +63,8 @@ describe('GET /healthz', () => {
     const calendars = new CalendarsRepository(db.knex);
     await calendars.recordMissingYears('cn', [2027, 2028], new Date('2026-12-01T00:00:00Z'));
     try {
-      const health = await healthOf(createApp({ knex: db.knex }));
+      const withCalendars = () => createApp({ knex: db.knex, health: { warnings: calendarHealthWarnings(db.knex) } });
+      const health = await healthOf(withCalendars());
       expect(health.status).toBe(200);
       expect(health.body).toMatchObject({ status: 'ok', database: 'up' });
       expect(health.body.warnings).toEqual([
@@ -71,7 +73,7 @@ describe('GET /healthz', () => {
       ]);
 
       await calendars.putYear('cn', 2027, { holidays: ['2027-01-01'], makeupWorkdays: [] }, { userId: null, name: 'test' });
-      expect((await healthOf(createApp({ knex: db.knex }))).body.warnings).toEqual([expect.objectContaining({ calendar: 'cn', year: 2028 })]);
+      expect((await healthOf(withCalendars())).body.warnings).toEqual([expect.objectContaining({ calendar: 'cn', year: 2028 })]);
     } finally {
       await db.knex('calendar_missing_years').del();
       await db.knex('calendar_years').where('year', '<>', 2026).del();

@@ -161,12 +161,13 @@ it('fits a 390 px phone in Chinese and English: the header wraps whole words and
       await Promise.all([phonePage.waitForURL(/\/home$/), phonePage.click('form.locale button[type=submit]')]);
       for (const where of ['/home', '/projects', `/projects/${projectId}`]) {
         await phonePage.goto(`${h.server.url}${where}`);
-        const layout = await phonePage.evaluate(() => ({
+        // A string, run in the page: the test's TypeScript has no DOM types.
+        const layout = (await phonePage.evaluate(`({
           pageWidth: document.documentElement.scrollWidth,
           viewport: window.innerWidth,
           // A link broken over lines is taller than one line of its text.
           brokenLinks: [...document.querySelectorAll('header.site nav a')].filter((a) => a.getBoundingClientRect().height > parseFloat(getComputedStyle(a).fontSize) * 2).map((a) => a.textContent),
-        }));
+        })`)) as { pageWidth: number; viewport: number; brokenLinks: string[] };
         expect({ where, language, ...layout }).toEqual({ where, language, pageWidth: layout.viewport, viewport: layout.viewport, brokenLinks: [] });
         await phonePage.screenshot({ path: path.join(SCREENSHOTS, `phone-${language}${where.replace(/\//g, '_')}.png`), fullPage: true });
       }
