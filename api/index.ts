@@ -1,4 +1,4 @@
-import { deadlinesModule } from '../schedule/deadlines/routes';
+import { deadlinesModule } from '../reports/deadlines/routes';
 import { calendarsModule } from '../schedule/calendars/routes';
 import { customersModule } from '../installedBase/routes';
 import type { ApiModule } from '../platform/http/module';

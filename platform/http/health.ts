@@ -1,7 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
-import type { ApiDeps } from './module';
+import type { Client } from '@temporalio/client';
 import { z } from './zod';
 
 export const HEALTH_PATH = '/healthz';
@@ -47,7 +47,18 @@ async function withinTimeout<T>(check: () => Promise<T>, fallback: T): Promise<T
 
 const passes = (check: () => Promise<boolean>): Promise<boolean> => withinTimeout(check, false);
 
-function temporalCheck(deps: ApiDeps): (() => Promise<boolean>) | null {
+/** What /healthz warns about besides its checks, gathered by the features that know (a calendar year to load). */
+export type HealthWarnings = () => Promise<HealthWarning[]>;
+
+/** What /healthz stands on (a part of the API's deps). */
+export interface HealthDeps {
+  knex: Knex;
+  temporal?: { client: Client };
+  /** `temporal` overrides how Temporal is checked (by default `temporal.client`'s connection); `warnings` lists what an operator should see to. */
+  health?: { temporal?(): Promise<boolean>; warnings?: HealthWarnings };
+}
+
+function temporalCheck(deps: HealthDeps): (() => Promise<boolean>) | null {
   const { health, temporal } = deps;
   if (health?.temporal) return health.temporal;
   if (!temporal) return null;
@@ -58,8 +69,6 @@ function temporalCheck(deps: ApiDeps): (() => Promise<boolean>) | null {
   };
 }
 
-/** What /healthz warns about besides its checks, gathered by the features that know (a calendar year to load). */
-export type HealthWarnings = () => Promise<HealthWarning[]>;
 
 export async function checkHealth(knex: Knex, temporal: (() => Promise<boolean>) | null, warningsOf: HealthWarnings = async () => []): Promise<Health> {
   const [databaseUp, temporalUp] = await Promise.all([
@@ -76,7 +85,7 @@ export async function checkHealth(knex: Knex, temporal: (() => Promise<boolean>)
 }
 
 /** GET /healthz, public: 200 when every configured part is up, 503 otherwise. */
-export function healthHandler(deps: ApiDeps) {
+export function healthHandler(deps: HealthDeps) {
   const temporal = temporalCheck(deps);
   return async (_req: Request, res: Response): Promise<void> => {
     const health = await checkHealth(deps.knex, temporal, deps.health?.warnings);

@@ -4,7 +4,7 @@ import type { Router } from 'express';
 import type { Knex } from 'knex';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logging';
-import type { HealthWarning } from './health';
+import type { HealthDeps } from './health';
 
 export interface ApiLogger {
   error(message: string, error?: unknown): void;
@@ -14,11 +14,8 @@ export interface ApiLogger {
 export interface ApiDeps {
   knex: Knex;
   temporal?: { client: Client; taskQueue: string; namespace: string };
-  /**
-   * /healthz: `temporal` overrides how it checks Temporal (by default it asks `temporal.client`'s
-   * connection); `warnings` lists what an operator should see to (schedule/calendars/health.ts).
-   */
-  health?: { temporal?(): Promise<boolean>; warnings?(): Promise<HealthWarning[]> };
+  /** /healthz: how Temporal is checked, and the warnings features add (schedule/calendars/health.ts). */
+  health?: HealthDeps['health'];
   /** Feature modules, mounted under /api after the built-in ones (users). */
   routers?: ApiModule[];
   /** Where unexpected errors and failed audit writes go; by default `log`, with the request's id. */

@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
-import { readableRecords } from '../../schedule/deadlines/routes';
+import { readableRecords } from '../deadlines/routes';
 import { DeadlinesRepository, type Deadline, type DeadlineFilter } from '../../schedule/deadlines/repository';
 import type { Principal } from '../../domain/access';
 

@@ -6,7 +6,7 @@
  */
 import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
 import { customersModule } from '../../installedBase/routes';
-import { deadlinesModule } from '../../schedule/deadlines/routes';
+import { deadlinesModule } from '../../reports/deadlines/routes';
 import { ticketsModule } from '../../processes/tickets/api';
 import { createSurveyPages } from '../../processes/tickets/console/survey';
 import { hashToken } from '../../platform/tokens';

@@ -4,7 +4,7 @@
  */
 import type express from 'express';
 import { createApp, settleBackgroundWork, startApiServer, type ApiDeps, type ApiServer } from '../../platform/http';
-import { deadlinesModule } from '../../schedule/deadlines/routes';
+import { deadlinesModule } from '../../reports/deadlines/routes';
 import { noticesModule } from '../../platform/notices/routes';
 import { projectsModule } from '../../processes/delivery/api';
 import type { ApiModule } from '../../platform/http/module';

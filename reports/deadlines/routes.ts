@@ -2,10 +2,10 @@
  * Work queues across processes, answered from the deadline rows: what is overdue, what falls due this
  * week. Any number of open processes is one indexed query; no workflow is asked.
  */
-import { DeadlinesRepository } from './repository';
+import { DeadlinesRepository } from '../../schedule/deadlines/repository';
 import { say } from '../../platform/console/messages';
 import { readerLocale } from '../../platform/http/problemMessages';
-import { DEALER_DEADLINE_TABLES, type DealerRecordType, type ReadableRecords } from './repository';
+import { DEALER_DEADLINE_TABLES, type DealerRecordType, type ReadableRecords } from '../../schedule/deadlines/repository';
 import { PROJECT_SCOPE_COLUMNS } from '../../processes/delivery/repository';
 import { TICKET_SCOPE_COLUMNS } from '../../processes/tickets/repository';
 import { CARE_REACH } from '../../processes/care/reach';
