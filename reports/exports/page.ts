@@ -91,7 +91,7 @@ export const exportsArea: ConsoleArea = {
       const format = req.params.format as ExportFormat;
       const list = Object.prototype.hasOwnProperty.call(LISTS, name) ? LISTS[name] : undefined;
       if (!list || !(EXPORT_FORMATS as readonly string[]).includes(format)) {
-        return ctx.message(req, res, 404, ctx.t(req, res, 'message.badRequest'), ctx.t(req, res, 'form.unreadable'));
+        return ctx.message(req, res, 404, ctx.t(req, res, 'message.noExport.title'), ctx.t(req, res, 'message.noExport.text', { name: `${name}.${format}` }));
       }
       const table = await list(req, res);
       if (!table) return;

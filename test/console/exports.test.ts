@@ -85,7 +85,11 @@ it('exports the project queue as CSV with the page’s filter and only the user�
   const installing = csvRows((await download('pm', '/exports/projects.csv?stage=installing')).bytes);
   expect(installing.slice(1).map((r) => r[0])).toEqual(['HT-EXP-1']);
   expect((await download('pm', '/exports/projects.csv?stage=nope')).status).toBe(400);
-  expect((await download('pm', '/exports/secrets.csv')).status).toBe(404);
+  const unknown = await download('pm', '/exports/secrets.csv');
+  expect(unknown.status).toBe(404);
+  // Said as what it is (not "the form could not be read"), with a way back.
+  expect(unknown.bytes.toString('utf8')).toMatch(/There is no export (&quot;|")secrets\.csv|没有名为“secrets\.csv”的导出/);
+  expect(unknown.bytes.toString('utf8')).toContain('href="/home"');
 });
 
 it('exports as XLSX in the user’s language', async () => {
