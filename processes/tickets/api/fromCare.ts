@@ -110,7 +110,7 @@ const fromFollowUp = defineRoute(
       const plan = await planOr404(deps, user, params.id);
       const followUp = await new CareRepository(deps.knex).getFollowUp(plan.id, params.followUpId);
       if (!followUp) throw notFound(`no follow-up ${params.followUpId} on care plan ${plan.id}`);
-      const care = { planId: plan.id, customerId: plan.customerId, followUpId: followUp.id, what: `follow-up ${followUp.id} (${followUp.reason.replace('_', ' ')})` };
+      const care = { planId: plan.id, customerId: plan.customerId, followUpId: followUp.id, reason: followUp.reason, what: `follow-up ${followUp.id} (${followUp.reason.replace('_', ' ')})` };
       const ticket = await openFor(deps, user, plan, care, body.kind, body.symptom ?? followUp.summary, body);
       res.locals.audit = { entityType: 'ticket', entityId: ticket.id } satisfies AuditTarget;
       return { status: 201 as const, body: ticket };

@@ -23,7 +23,7 @@ import { emptyForm, formFromError, formValues, type FormState } from '../../../p
 import { customerTimeZones, exportLinks, namesOf, positiveInt } from '../../../platform/console/kit';
 import { formFieldOf, STEP_FORMS, stepBody } from './ticketSteps';
 import { translate, type MessageKey } from '../../../platform/console/messages';
-import { ticketSummary, ticketWord } from './words';
+import { ticketEventText, ticketWord } from './words';
 import { CONSOLE_TIME_ZONE, label } from '../../../platform/console/views';
 
 export const TICKET_QUEUES = ['open', 'mine', 'unassigned', 'breaching_soon', 'breached', 'all'] as const;
@@ -228,7 +228,7 @@ export const ticketsArea: ConsoleArea = {
         },
         clocks: shown.clocks.map((c) => ({ name: `${translate(locale, `clock.${c.name}` as MessageKey)}${c.round ? ` (${c.round + 1})` : ''}`, status: translate(locale, `clockStatus.${c.status}` as MessageKey), statusKey: c.status, dueAt: c.dueAt, elapsed: minutes(c.elapsedMs), paused: minutes(c.pausedMs) })),
         links,
-        timeline: timeline.map((e) => ({ at: e.at, kind: ticketWord(locale, 'ticket.event', e.kind), actor: e.actor?.name ? `${e.actor.name}${e.actor.role ? ` (${label(locale, 'role', e.actor.role as Role)})` : ''}` : null, summary: ticketSummary(locale, e.summary) })),
+        timeline: timeline.map((e) => ({ at: e.at, kind: ticketWord(locale, 'ticket.event', e.kind), actor: e.actor?.name ? `${e.actor.name}${e.actor.role ? ` (${label(locale, 'role', e.actor.role as Role)})` : ''}` : null, summary: ticketEventText(locale, e) })),
         steps,
       });
     }
@@ -250,7 +250,7 @@ export const ticketsArea: ConsoleArea = {
       const values = formValues(req.body, form.fields.map((f) => f.name));
       if (!ctx.deps.temporal) return message(req, res, 503, t(req, res, 'message.badRequest'), t(req, res, 'ticket.stepUnavailable'));
       try {
-        await runTicketStep({ knex: ctx.knex, temporal: ctx.deps.temporal }, user, ticket.id, form.step, stepBody(form.fields, values));
+        await runTicketStep({ knex: ctx.knex, temporal: ctx.deps.temporal }, user, ticket.id, form.step, stepBody(form.fields, values), localeOf(req, res));
       } catch (error) {
         const state = formFromError(error, values, t(req, res, 'ticket.stepFailed'), ctx.localeOf(req, res));
         // The API names its fields (`labourRate.amount`); the form has its own (`labourRate`).
