@@ -68,7 +68,7 @@ export function ticketClocks({ input, state, kit, deadlines, clocksVersion, entr
       const due = planned.find((p) => (p.id ?? p.name) === id)?.dueAt;
       // On hold the due instant is unknown; the row keeps the last one until the clock runs again.
       if (!due) continue;
-      await deadlines.open({ key: deadlineKey(id), kind: `ticket_${clock.name}`, words: words('deadline.ticket_clock', { ticket: ticketId, clock: clock.name, round: clock.round ?? 0, level: state.level }) }, { at: new Date(due), provisional: false });
+      await deadlines.open({ key: deadlineKey(id), kind: `ticket_${clock.name}`, words: words('deadline.ticket.clock', { ticket: ticketId, clock: clock.name, round: clock.round ?? 0, level: state.level }) }, { at: new Date(due), provisional: false });
       openRows.add(id);
     }
   }

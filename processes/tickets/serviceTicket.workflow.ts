@@ -373,7 +373,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   /** A deadline of its own, escalated to the service managers if it passes unmet. */
   function watch(key: 'backup_unit' | 'factory_repair', kind: string, dueAt: () => string, met: () => boolean): void {
     const rowKey = `ticket:${ticketId}:${key}`;
-    const said = words(`deadline.${kind}`, { ticket: ticketId });
+    const said = words(key === 'backup_unit' ? 'deadline.ticket.backupUnit' : 'deadline.ticket.factoryRepair', { ticket: ticketId });
     const chase = async () => {
       const outcome = await runLadder(deadlines, {
         deadline: { key: rowKey, kind, words: said },
@@ -474,7 +474,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     if (!state.surveyDue) break;
     // Closed: the customer's survey is awaited; a low score or a reopen sends the ticket back to work.
     const due = state.surveyDue;
-    await deadlines.open({ key: surveyKey, kind: 'ticket_survey', words: words('deadline.ticket_survey', { ticket: ticketId }) }, { at: new Date(due), provisional: false });
+    await deadlines.open({ key: surveyKey, kind: 'ticket_survey', words: words('deadline.ticket.survey', { ticket: ticketId }) }, { at: new Date(due), provisional: false });
     // A satisfied answer ends the wait (surveyOver), a low one reopens (the status moves); either may
     // already have come while the clocks loop was still ending.
     const answered = await condition(() => state.status !== 'closed' || surveyOver, msUntil(new Date(due)));
