@@ -2,6 +2,8 @@
 
 /** A ticket's status inside a sentence: an ICU select on the status code. */
 const STATUS_EN = '{status, select, open {open} assigned {assigned} acknowledged {acknowledged} on_site {on-site} resolved {resolved} closed {closed} other {{status}}}';
+/** The same with its article, for `a … ticket` (an open ticket, a closed ticket). */
+const A_STATUS_EN = '{status, select, open {an open} assigned {an assigned} acknowledged {an acknowledged} on_site {an on-site} resolved {a resolved} closed {a closed} other {a {status}}}';
 const STATUS_ZH = '{status, select, open {待派工} assigned {已派工} acknowledged {已响应} on_site {已到场} resolved {已修复} closed {已关闭} other {{status}}}';
 /** A clock by its name. */
 const CLOCK_EN = '{clock, select, respond {Response} onSite {On site} resolve {Repair} reply {Complaint reply} other {{clock}}}';
@@ -209,33 +211,33 @@ const en = {
   'deadline.ticket.backupUnit': 'ticket {ticket}: backup unit on site',
   'deadline.ticket.factoryRepair': 'ticket {ticket}: factory repair back',
   'refusal.ticket.quoteMissing': 'out of scope: the customer must accept a quote before work starts',
-  'refusal.ticket.assignEnded': `a ${STATUS_EN} ticket is not assigned`,
+  'refusal.ticket.assignEnded': `${A_STATUS_EN} ticket is not assigned`,
   'refusal.ticket.notAssigned': 'the ticket is not assigned yet',
-  'refusal.ticket.acknowledged': `a ${STATUS_EN} ticket was already acknowledged`,
+  'refusal.ticket.acknowledged': `${A_STATUS_EN} ticket was already acknowledged`,
   'refusal.ticket.complaintNoVisit': 'a complaint has no site visit',
-  'refusal.ticket.arrive': `the engineer cannot arrive on a ${STATUS_EN} ticket`,
-  'refusal.ticket.holdEnded': `a ${STATUS_EN} ticket is not put on hold`,
+  'refusal.ticket.arrive': `the engineer cannot arrive on ${A_STATUS_EN} ticket`,
+  'refusal.ticket.holdEnded': `${A_STATUS_EN} ticket is not put on hold`,
   'refusal.ticket.alreadyOnHold': 'the ticket is already on hold',
   'refusal.ticket.notOnHold': 'the ticket is not on hold',
   'refusal.ticket.complaintNoLevel': 'a complaint has no fault level',
-  'refusal.ticket.levelEnded': `a ${STATUS_EN} ticket keeps its level`,
+  'refusal.ticket.levelEnded': `${A_STATUS_EN} ticket keeps its level`,
   'refusal.ticket.sameLevel': 'the ticket is already level {level}',
   'refusal.ticket.complaintNotResolved': 'a complaint is closed, not resolved',
-  'refusal.ticket.resolve': `a ${STATUS_EN} ticket cannot be resolved`,
+  'refusal.ticket.resolve': `${A_STATUS_EN} ticket cannot be resolved`,
   'refusal.ticket.resolveOnHold': 'resume the ticket before resolving it',
-  'refusal.ticket.closeUnresolved': `a ${STATUS_EN} ticket cannot be closed; resolve it first`,
-  'refusal.ticket.closeUnanswered': `a ${STATUS_EN} complaint cannot be closed; answer it first`,
+  'refusal.ticket.closeUnresolved': `${A_STATUS_EN} ticket cannot be closed; resolve it first`,
+  'refusal.ticket.closeUnanswered': `${A_STATUS_EN} complaint cannot be closed; answer it first`,
   'refusal.ticket.complaintNoSurvey': 'a complaint is closed when the customer confirms; it has no survey',
   'refusal.ticket.surveyOver': 'the survey is already answered or no longer awaited',
-  'refusal.ticket.surveyNotClosed': `a ${STATUS_EN} ticket is not surveyed; close it first`,
+  'refusal.ticket.surveyNotClosed': `${A_STATUS_EN} ticket is not surveyed; close it first`,
   'refusal.ticket.score': 'must be a whole score 1 … 5',
   'refusal.ticket.surveyRound': 'this answers the close of round {round}; the ticket was reopened since',
   'refusal.ticket.complaintNoReopen': 'a complaint is not reopened; open a new one',
-  'refusal.ticket.stillOpen': `a ${STATUS_EN} ticket is still open`,
+  'refusal.ticket.stillOpen': `${A_STATUS_EN} ticket is still open`,
   'refusal.ticket.closedForGood': 'the ticket is closed for good: open a new ticket',
   'refusal.ticket.complaintNoQuote': 'a complaint is not quoted',
   'refusal.ticket.covered': 'the device is covered ({entitlement, select, warranty {warranty} maintenance_contract {maintenance contract} other {{entitlement}}}): no quote is needed',
-  'refusal.ticket.quoteEnded': `a ${STATUS_EN} ticket is not quoted`,
+  'refusal.ticket.quoteEnded': `${A_STATUS_EN} ticket is not quoted`,
   'refusal.ticket.quoted': 'a quote is already {quote, select, pending {pending} accepted {accepted} other {{quote}}}',
   'refusal.ticket.noPendingQuote': 'no quote awaits an answer',
   'refusal.ticket.noBackupDue': 'no backup unit is due: the resolve clock has not breached',
