@@ -434,7 +434,7 @@ describe('repair tickets and complaints', () => {
     expect((await step(opened.id, 'hold', { reason: 'parts', note: '等配件' }, tokens.engineer)).status).toBe(200);
     expect((await step(opened.id, 'acknowledge', {}, tokens.engineer)).status).toBe(200);
     // A refusal: 409 in the reader's language (the header first), and the same words in English.
-    const zh = await call('POST', `/api/tickets/${opened.id}/acknowledge`, tokens.engineer, {}, 'zh-CN');
+    const zh = await call('POST', `/api/tickets/${opened.id}/acknowledge`, tokens.engineer!, {}, 'zh-CN');
     expect(zh).toMatchObject({ status: 409, body: { error: { code: 'conflict', message: '工单状态为“已响应”，已经响应过' } } });
     expect((await step(opened.id, 'acknowledge', {}, tokens.engineer)).body.error.message).toBe('an acknowledged ticket was already acknowledged');
     // An invalid step names its field, its words in Chinese.
@@ -452,6 +452,10 @@ describe('repair tickets and complaints', () => {
       poll('the resolve clock’s row', async () => (await call('GET', '/api/deadlines?kind=ticket_resolve&limit=1000', tokens.dispatcher!, undefined, language)).body.deadlines.find((d: Json) => d.recordId === opened.id)?.description);
     expect(await described('zh-CN')).toBe(`工单 ${opened.id}：修复时限到期（3 级）`);
     expect(await described()).toBe(`ticket ${opened.id}: repair due (level 3)`);
+    // Intake's own checks too: the field's problem in the reader's language.
+    const intake = { customerId, serial, symptom: 'no image', level: 3, channel: 'phone', contact: { name: 'Wang Fang', email: 'wang.fang@hospital.test' }, category: 'quality' };
+    const refused = await call('POST', '/api/tickets', tokens.dispatcher!, intake, 'zh-CN');
+    expect(refused).toMatchObject({ status: 400, body: { error: { message: '只有投诉才有类别', details: [{ field: 'category', message: '只有投诉才有类别' }] } } });
   });
 
   it('a level change re-targets the running clocks from intake', async () => {

@@ -261,6 +261,16 @@ const en = {
   'refusal.ticket.travelCurrency': 'travel is in {currency}, the labour rate in {labourCurrency}',
   'refusal.ticket.workingDays': 'working days must be a positive whole number',
   'refusal.ticket.escalationChain': 'the escalation chain needs at least one role',
+  'refusal.ticket.notAnEngineer': 'user {user} is not an active engineer',
+  'refusal.ticket.noCustomer': 'no customer {customer}',
+  'refusal.ticket.noDevice': 'no device {serial} of customer {customer}',
+  'refusal.ticket.nameDevice': 'name the device by its serial, or its model when the serial is unknown',
+  'refusal.ticket.categoryOfComplaint': 'only a complaint has a category',
+  'refusal.ticket.noCarePlan': 'no care plan {plan}',
+  'refusal.ticket.noContact': 'customer {customer} has no contact with a working number on file: name one',
+  'refusal.ticket.noFollowUp': 'no follow-up {followUp} on care plan {plan}',
+  'refusal.ticket.noVisit': 'no visit {visit} on care plan {plan}',
+  'refusal.ticket.noFinding': 'visit {visit} has no finding {n} ({recorded} recorded{done, select, no {; the visit is not done} other {}})',
 };
 
 // Typed against the English table: a missing or extra key fails the type check.
@@ -508,6 +518,16 @@ const zhCN: Record<keyof typeof en, string> = {
   'refusal.ticket.travelCurrency': '差旅费以 {currency} 计价，而工时费以 {labourCurrency} 计价',
   'refusal.ticket.workingDays': '工作日数须为正整数',
   'refusal.ticket.escalationChain': '升级链至少需要一个角色',
+  'refusal.ticket.notAnEngineer': '用户 {user} 不是在职工程师',
+  'refusal.ticket.noCustomer': '没有客户 {customer}',
+  'refusal.ticket.noDevice': '客户 {customer} 没有序列号为 {serial} 的设备',
+  'refusal.ticket.nameDevice': '请填写设备序列号；序列号未知时填写型号',
+  'refusal.ticket.categoryOfComplaint': '只有投诉才有类别',
+  'refusal.ticket.noCarePlan': '没有关怀计划 {plan}',
+  'refusal.ticket.noContact': '客户 {customer} 没有登记可用电话的联系人，请指定一位',
+  'refusal.ticket.noFollowUp': '关怀计划 {plan} 上没有跟进事项 {followUp}',
+  'refusal.ticket.noVisit': '关怀计划 {plan} 上没有巡检 {visit}',
+  'refusal.ticket.noFinding': '巡检 {visit} 没有发现问题 {n}（已记录 {recorded} 条{done, select, no {；巡检尚未完成} other {}}）',
 };
 
 export default { en, 'zh-CN': zhCN };

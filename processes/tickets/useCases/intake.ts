@@ -21,7 +21,7 @@ import { resolvePolicy, type PolicyOverride, type ServicePolicy } from '../../..
 import { clockLength, clockLengths, entitlementOf, type FaultLevel, type TicketClocksRecord } from '../rules';
 import { serviceTicket } from '../serviceTicket.workflow';
 import { ticketWorkflowId, type Assignee, type ServiceTicketInput } from '../messages';
-import { conflict, unavailable, validationFailed } from '../../../platform/http/errors';
+import { ApiError, unavailable } from '../../../platform/http/errors';
 import { words, type Words } from '../../../domain/words';
 import { say } from '../../../platform/console/messages';
 import type { ApiDeps } from '../../../platform/http/module';
@@ -42,9 +42,18 @@ async function policyFor(deps: ApiDeps, customer: { id: number; class: string },
   return { policy, maintenance: contract !== undefined };
 }
 
+/**
+ * A 400 (or 409) naming one field, as words: said in the reader's language, its English the message
+ * (for logs and English readers) and the field's problem alike.
+ */
+export function refusedField(field: string, said: Words, status: 400 | 409 = 400): ApiError {
+  const text = say('en', said);
+  return new ApiError(status, status === 400 ? 'validation_failed' : 'conflict', text, [{ field, message: text }], said);
+}
+
 export async function engineerOf(deps: ApiDeps, userId: number, field: string): Promise<Assignee> {
   const user = await new UsersRepository(deps.knex).get(userId);
-  if (!user || !user.active || !TICKET_ENGINEER_ROLES.includes(user.role)) throw validationFailed([{ field, message: `user ${userId} is not an active engineer` }]);
+  if (!user || !user.active || !TICKET_ENGINEER_ROLES.includes(user.role)) throw refusedField(field, words('refusal.ticket.notAnEngineer', { user: userId }));
   return { userId: user.id, name: user.name, email: user.email, locale: user.locale };
 }
 
@@ -79,11 +88,11 @@ export type TicketIntake = Omit<z.output<typeof CreateTicketBody>, 'channel'> & 
 export async function openTicket(deps: ApiDeps, body: TicketIntake, user: User, links: TicketLinks = {}, openedAt = new Date()): Promise<Ticket> {
   if (!deps.temporal) throw unavailable('No process engine configured');
   const customer = await new CustomersRepository(deps.knex).get(body.customerId);
-  if (!customer) throw validationFailed([{ field: 'customerId', message: `no customer ${body.customerId}` }]);
+  if (!customer) throw refusedField('customerId', words('refusal.ticket.noCustomer', { customer: body.customerId }));
   const device = body.serial ? await new DevicesRepository(deps.knex).getBySerial(body.serial) : null;
-  if (body.serial && (!device || device.customerId !== customer.id)) throw validationFailed([{ field: 'serial', message: `no device ${body.serial} of customer ${customer.id}` }]);
-  if (body.kind === 'repair' && !body.serial && !body.model) throw validationFailed([{ field: 'serial', message: 'name the device by its serial, or its model when the serial is unknown' }]);
-  if (body.kind === 'repair' && body.category) throw validationFailed([{ field: 'category', message: 'only a complaint has a category' }]);
+  if (body.serial && (!device || device.customerId !== customer.id)) throw refusedField('serial', words('refusal.ticket.noDevice', { serial: body.serial, customer: customer.id }));
+  if (body.kind === 'repair' && !body.serial && !body.model) throw refusedField('serial', words('refusal.ticket.nameDevice'));
+  if (body.kind === 'repair' && body.category) throw refusedField('category', words('refusal.ticket.categoryOfComplaint'));
   await requireUnanswered(deps, links);
   // 三包: a dealer-sold device under its recognised card is the dealer's to repair (PRODUCT §P5.2).
   if (body.kind === 'repair' && device) {
@@ -152,7 +161,7 @@ type CareLink = NonNullable<TicketLinks['care']>;
 /** The follow-up or finding is already answered by another ticket: a 409 naming it, in the reader's language. */
 function careAnswered(care: CareLink, ticketId: number | null) {
   const said = 'followUpId' in care ? words('refusal.ticket.followUpAnswered', { followUp: care.followUpId, ticket: ticketId }) : words('refusal.ticket.findingAnswered', { n: care.finding.index, visit: care.finding.taskKey, ticket: ticketId });
-  return conflict(said, [{ field: 'followUpId' in care ? 'followUpId' : 'finding', message: say('en', said) }]);
+  return refusedField('followUpId' in care ? 'followUpId' : 'finding', said, 409);
 }
 
 /** What the ticket's timeline says of where it came from. */
