@@ -9,9 +9,15 @@ import { clockId, clockRungs, clockStart, holdsOf, type TicketClockName, type Ti
 import type { Person } from '../delivery/messages';
 import type { TicketRecipientActivities } from './messages';
 import type { ActivityDeps } from '../../platform/temporal/activityDeps';
+import { words, type Words } from '../../domain/words';
+import { say } from '../../platform/console/messages';
 
-export interface RecordTicketStepInput extends TimelineEntry {
+export interface RecordTicketStepInput extends Omit<TimelineEntry, 'summary'> {
   ticketId: number;
+  /** What the entry says, as words (said in each reader's language). */
+  words?: Words;
+  /** The English sentence that activities scheduled before words carry (histories still running). */
+  summary?: string;
   patch: TicketPatch;
   /** A free replacement: the new unit is the customer's device from now on, with its own warranty. */
   replacementDevice?: { customerId: number; serial: string; model: string; replaces: string; warrantyStartsAt: string; warrantyEndsAt: string };
@@ -31,12 +37,13 @@ export function createTicketActivities(deps: ActivityDeps) {
   const calendars = new CalendarsRepository(deps.knex);
   const users = new UsersRepository(deps.knex);
 
-  async function recordReturnCall(ticketId: number, round: number, scheduledOn: number | null, summary: string, planId?: number): Promise<void> {
+  async function recordReturnCall(ticketId: number, round: number, scheduledOn: number | null, said: Words, planId?: number): Promise<void> {
     await new TicketsRepository(deps.knex).addEvent(ticketId, {
       eventKey: `return_call:${round}`,
       kind: scheduledOn === null ? 'return_call_none' : 'return_call_scheduled',
       at: deps.now(),
-      summary,
+      summary: say('en', said),
+      words: said,
       data: { round, carePlanId: scheduledOn ?? planId ?? null },
     });
   }
@@ -45,7 +52,7 @@ export function createTicketActivities(deps: ActivityDeps) {
     async recordTicketStep(input: RecordTicketStepInput): Promise<void> {
       await deps.knex.transaction(async (trx) => {
         const tickets = new TicketsRepository(trx);
-        const inserted = await tickets.addEvent(input.ticketId, { eventKey: input.eventKey, kind: input.kind, at: new Date(input.at), actor: input.actor, summary: input.summary, data: input.data });
+        const inserted = await tickets.addEvent(input.ticketId, { eventKey: input.eventKey, kind: input.kind, at: new Date(input.at), actor: input.actor, summary: input.summary ?? say('en', input.words, input.kind), ...(input.words ? { words: input.words } : {}), data: input.data });
         if (!inserted) return;
         await tickets.applyPatch(input.ticketId, input.patch, deps.now());
         const unit = input.replacementDevice;
@@ -92,13 +99,13 @@ export function createTicketActivities(deps: ActivityDeps) {
         }
       }
       if (plan) return { planId: Number(plan.id), workflowId: String(plan.workflow_id) };
-      await recordReturnCall(input.ticketId, input.round, null, deviceId === null ? 'no registered device: no care plan to put a return call on' : 'no active care plan covers the device: no return call scheduled');
+      await recordReturnCall(input.ticketId, input.round, null, words(deviceId === null ? 'timeline.ticket.noDevice' : 'timeline.ticket.noPlan'));
       return null;
     },
 
     /** What became of a closed repair's return call, on the ticket's timeline (once per round). */
     async recordTicketReturnCall(input: { ticketId: number; round: number; planId: number; scheduled: boolean; dueAt: string }): Promise<void> {
-      await recordReturnCall(input.ticketId, input.round, input.scheduled ? input.planId : null, input.scheduled ? `return call due by ${input.dueAt} on care plan ${input.planId}` : `care plan ${input.planId} has ended: no return call scheduled`, input.planId);
+      await recordReturnCall(input.ticketId, input.round, input.scheduled ? input.planId : null, input.scheduled ? words('timeline.ticket.returnCall', { due: input.dueAt, plan: input.planId }) : words('timeline.ticket.planEnded', { plan: input.planId }), input.planId);
     },
 
     /** The active users of a role of the escalation chain; service managers, else admins, when it has none. */

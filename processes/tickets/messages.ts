@@ -3,6 +3,7 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Entitlement, FaultLevel, TicketClocksRecord } from './rules';
 import type { ServicePolicy } from '../../domain/policy';
 import type { Money } from '../../domain/money';
+import type { Words } from '../../domain/words';
 import type { StepMeta } from '../../platform/workflowKit/steps';
 import type { Person } from '../delivery/messages';
 
@@ -168,7 +169,8 @@ export interface CallSurveyRequest {
 }
 
 /** Taken: the ticket recorded it (and reopened on a low score). Not taken: why the ticket refused it. */
-export type CallSurveyOutcome = { taken: true; reopened: boolean } | { taken: false; reason: string };
+/** Not taken: why, in English (`reason`, as before) and as words (`words`, to say it in a reader's language). */
+export type CallSurveyOutcome = { taken: true; reopened: boolean } | { taken: false; reason: string; words?: Words };
 
 /** The activity other processes use to find whom a rung of a ticket's ladder goes to (care's follow-up tickets). */
 export interface TicketRecipientActivities {

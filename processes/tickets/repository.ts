@@ -4,6 +4,7 @@ import type { Entitlement, TicketClocksRecord } from './rules';
 import { noteTicketFigures, noteTicketsAndRepeats } from '../../platform/db/keptFigures';
 import { fromJson, insertedId, toBool, toDate, toJson, toRequiredDate } from '../../platform/db/mapping';
 import { whereInScope, type ScopeColumns } from '../../platform/db/scope';
+import { storedWords, type Words } from '../../domain/words';
 
 /** P3 tickets (migration 0011): the row work queues read and its timeline. */
 
@@ -89,7 +90,10 @@ export interface TicketEvent {
   kind: string;
   at: Date;
   actor: { userId: number | null; name: string | null; role: string | null } | null;
+  /** The English sentence, for exports and for rows stored before words (what old rows say). */
   summary: string;
+  /** What the event says, said in each reader's language; null on a row stored before words. */
+  words: Words | null;
   data: unknown;
 }
 
@@ -218,7 +222,7 @@ export class TicketsRepository {
   }
 
   /** Inserts the event unless its key is already on the timeline (a retried activity). */
-  async addEvent(ticketId: number, event: { eventKey: string; kind: string; at: Date; actor?: { userId: number; name: string; role: string }; summary: string; data?: unknown }): Promise<boolean> {
+  async addEvent(ticketId: number, event: { eventKey: string; kind: string; at: Date; actor?: { userId: number; name: string; role: string }; summary: string; words?: Words; data?: unknown }): Promise<boolean> {
     const exists = await this.db('ticket_events').where({ ticket_id: ticketId, event_key: event.eventKey }).first('id');
     if (exists) return false;
     await this.db.transaction(async (trx) => {
@@ -232,6 +236,7 @@ export class TicketsRepository {
         actor_name: event.actor?.name ?? null,
         actor_role: event.actor?.role ?? null,
         summary: event.summary,
+        words: event.words ? toJson(event.words) : null,
         data: event.data === undefined ? null : toJson(event.data),
       });
       await noteTicketFigures(trx, [ticketId]);
@@ -273,6 +278,7 @@ export class TicketsRepository {
       at: toRequiredDate(row.at),
       actor: row.actor_name === null ? null : { userId: row.actor_user_id === null ? null : Number(row.actor_user_id), name: (row.actor_name as string | null) ?? null, role: (row.actor_role as string | null) ?? null },
       summary: String(row.summary),
+      words: storedWords(row.words),
       data: row.data === null ? null : fromJson<unknown>(row.data),
     }));
   }

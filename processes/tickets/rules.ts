@@ -12,6 +12,7 @@ import { addClockTime, clockElapsed, type BusinessCalendar, type SlaClock } from
 import type { Duration } from '../../domain/duration';
 import { parseIsoDuration } from '../../domain/duration';
 import { DomainError } from '../../domain/errors';
+import { words } from '../../domain/words';
 import type { Money } from '../../domain/money';
 
 export const FAULT_LEVELS = [1, 2, 3, 4] as const;
@@ -41,7 +42,7 @@ const DAY_MS = 24 * HOUR_MS;
  */
 export function clockLength(duration: Duration, clock: SlaClock): number {
   if (typeof duration === 'object') {
-    if (!Number.isInteger(duration.workingDays) || duration.workingDays <= 0) throw new DomainError('working days must be a positive whole number', 'workingDays');
+    if (!Number.isInteger(duration.workingDays) || duration.workingDays <= 0) throw new DomainError(words('refusal.ticket.workingDays'), 'workingDays');
     return duration.workingDays * (clock.kind === '24x7' ? DAY_MS : businessDayMs(clock));
   }
   const parts = parseIsoDuration(duration).toObject();
@@ -121,7 +122,7 @@ export interface ClockRung {
  * the default chain reads engineer → senior engineer → service manager → leadership.
  */
 export function clockRungs(start: Date, lengthMs: number, warnAt: readonly number[], escalationChain: readonly string[], holds: readonly Hold[], basis: ClockBasis): ClockRung[] {
-  if (escalationChain.length === 0) throw new DomainError('the escalation chain needs at least one role', 'sla.escalationChain');
+  if (escalationChain.length === 0) throw new DomainError(words('refusal.ticket.escalationChain'), 'sla.escalationChain');
   const shares = [...warnAt.map((share, i) => ({ rung: `warning_${i + 1}`, share })), { rung: 'breach', share: 1 }, { rung: 'breach_again', share: 2 }];
   return shares.map(({ rung, share }, i) => ({
     rung,
@@ -184,9 +185,9 @@ export interface RepairCharges {
 export function repairCharges(input: { entitlement: Entitlement; qualityFault: boolean; parts: readonly RepairPart[]; labourHours: number; labourRate: Money; travel: Money }): RepairCharges {
   const currency = input.labourRate.currency;
   for (const [i, part] of input.parts.entries()) {
-    if (part.unitCost.currency !== currency) throw new DomainError(`part ${part.partNumber} is priced in ${part.unitCost.currency}, the labour rate in ${currency}`, `parts.${i}.unitCost.currency`);
+    if (part.unitCost.currency !== currency) throw new DomainError(words('refusal.ticket.partCurrency', { part: part.partNumber, currency: part.unitCost.currency, labourCurrency: currency }), `parts.${i}.unitCost.currency`);
   }
-  if (input.travel.currency !== currency) throw new DomainError(`travel is in ${input.travel.currency}, the labour rate in ${currency}`, 'travel.currency');
+  if (input.travel.currency !== currency) throw new DomainError(words('refusal.ticket.travelCurrency', { currency: input.travel.currency, labourCurrency: currency }), 'travel.currency');
   const money = (amount: number): Money => ({ amount, currency });
   const partsCost = input.parts.reduce((sum, p) => sum + p.quantity * p.unitCost.amount, 0);
   const labourCost = Math.round(input.labourHours * input.labourRate.amount);

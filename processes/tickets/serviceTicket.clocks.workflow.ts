@@ -9,6 +9,7 @@ import type { createTicketActivities, PlannedClock, RecordTicketStepInput } from
 import type { createTicketSurveyActivities } from './surveyActivities';
 import { clockId, nextClockRung, TICKET_CLOCK_LABELS, type TicketClockName } from './rules';
 import { msUntil, type Deadlines } from '../../platform/workflowKit/deadlines';
+import { words, type Words } from '../../domain/words';
 import type { StepKit } from '../../platform/workflowKit/steps';
 import { notify } from '../../platform/workflowKit/notify';
 import type { Person } from '../delivery/messages';
@@ -33,7 +34,7 @@ export interface TicketClocksContext {
   deadlines: Deadlines;
   /** Bumped by every change that moves a clock's instants. */
   clocksVersion: () => number;
-  entry: (key: string, kind: string, summary: string, next: ServiceTicketState, options?: { data?: unknown }) => RecordTicketStepInput;
+  entry: (key: string, kind: string, said: Words, next: ServiceTicketState, options?: { data?: unknown }) => RecordTicketStepInput;
   ticketRef: () => Record<string, unknown>;
   noticeOptions: { timeZone: string; actionPath: string };
   /** Notices that go out beside the process: the workflow awaits them only at its end. */
@@ -67,8 +68,7 @@ export function ticketClocks({ input, state, kit, deadlines, clocksVersion, entr
       const due = planned.find((p) => (p.id ?? p.name) === id)?.dueAt;
       // On hold the due instant is unknown; the row keeps the last one until the clock runs again.
       if (!due) continue;
-      const again = clock.round ? ` again after reopen ${clock.round}` : '';
-      await deadlines.open({ key: deadlineKey(id), kind: `ticket_${clock.name}`, description: `ticket ${ticketId}: ${TICKET_CLOCK_LABELS[clock.name].en.toLowerCase()} due${again} (level ${state.level})` }, { at: new Date(due), provisional: false });
+      await deadlines.open({ key: deadlineKey(id), kind: `ticket_${clock.name}`, words: words('deadline.ticket.clock', { ticket: ticketId, clock: clock.name, round: clock.round ?? 0, level: state.level }) }, { at: new Date(due), provisional: false });
       openRows.add(id);
     }
   }
@@ -80,7 +80,7 @@ export function ticketClocks({ input, state, kit, deadlines, clocksVersion, entr
       const key = `${clock.id}:${rung.rung}`;
       const next: ServiceTicketState = { ...state, fired: [...state.fired, key] };
       const late = rung.rung.startsWith('breach');
-      await background.recordTicketStep(entry(`clock:${key}`, late ? 'sla_breach' : 'sla_warning', `${TICKET_CLOCK_LABELS[clock.name].en} clock${clock.id === clock.name ? '' : ` (${clock.id})`}: ${rung.rung.replace('_', ' ')} (to ${rung.role})`, next, { data: { clock: clock.name, ...(clock.id === clock.name ? {} : { clockId: clock.id }), rung: rung.rung, role: rung.role, dueAt } }));
+      await background.recordTicketStep(entry(`clock:${key}`, late ? 'sla_breach' : 'sla_warning', words('timeline.ticket.clockRung', { clock: clock.name, round: clock.id === clock.name ? 0 : Number(clock.id.slice(clock.id.indexOf('@') + 1)), rung: rung.rung, role: rung.role }), next, { data: { clock: clock.name, ...(clock.id === clock.name ? {} : { clockId: clock.id }), rung: rung.rung, role: rung.role, dueAt } }));
       Object.assign(state, next);
       return true;
     });

@@ -21,6 +21,8 @@ import { ticketClocks, type TicketActivities } from './serviceTicket.clocks.work
 type TicketPatch = RecordTicketStepInput['patch'];
 import { releveledClocks, reopenedResolveClock, repairCharges, stopClocks } from './rules';
 import { DomainError } from '../../domain/errors';
+import { toDecimalString } from '../../domain/money';
+import { words, type Words } from '../../domain/words';
 import { Deadlines, msUntil, runLadder } from '../../platform/workflowKit/deadlines';
 import { StepKit, invalidStep, rejectStep, type Actor } from '../../platform/workflowKit/steps';
 import { NoticesBeside, escalate, notify } from '../../platform/workflowKit/notify';
@@ -100,8 +102,8 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     return { status: next.status, onHold: next.onHold, assigneeUserId: next.assignee?.userId ?? null, faultLevel: next.level, clockState: next.clocks, progress, ...extra };
   }
 
-  function entry(key: string, kind: string, summary: string, next: ServiceTicketState, options: { actor?: Actor; at?: string; data?: unknown; extra?: TicketPatch } = {}): RecordTicketStepInput {
-    return { ticketId, eventKey: key, kind, at: options.at ?? new Date().toISOString(), actor: options.actor, summary, data: options.data, patch: patchOf(next, options.extra) };
+  function entry(key: string, kind: string, said: Words, next: ServiceTicketState, options: { actor?: Actor; at?: string; data?: unknown; extra?: TicketPatch } = {}): RecordTicketStepInput {
+    return { ticketId, eventKey: key, kind, at: options.at ?? new Date().toISOString(), actor: options.actor, words: said, data: options.data, patch: patchOf(next, options.extra) };
   }
 
   const openIn = (s: ServiceTicketState) => s.status !== 'resolved' && s.status !== 'closed';
@@ -113,17 +115,17 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
    * (kit.allows), and again under the lock once the first step applied or failed.
    */
   /** Refuses (409) a step that neither the ticket's state nor the one being entered allows. */
-  function refuse(...refusals: ((s: ServiceTicketState) => string | undefined)[]): void {
+  function refuse(...refusals: ((s: ServiceTicketState) => Words | undefined)[]): void {
     for (const refusal of refusals) {
       const reason = refusal(state);
       if (reason !== undefined && !kit.allows(state, (s) => refusal(s) === undefined)) rejectStep(reason);
     }
   }
 
-  async function take(step: { actor: Actor }, at: string, key: string, kind: string, summary: string, next: ServiceTicketState, options: { data?: unknown; extra?: TicketPatch } = {}): Promise<TicketStepResult> {
+  async function take(step: { actor: Actor }, at: string, key: string, kind: string, said: Words, next: ServiceTicketState, options: { data?: unknown; extra?: TicketPatch } = {}): Promise<TicketStepResult> {
     const entered = kit.enter(next);
     try {
-      await steps.recordTicketStep(entry(`${key}:${at}`, kind, summary, next, { actor: step.actor, at, ...options }));
+      await steps.recordTicketStep(entry(`${key}:${at}`, kind, said, next, { actor: step.actor, at, ...options }));
     } finally {
       entered();
     }
@@ -134,14 +136,14 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   }
 
   /** Out of scope, work starts only on a quote the customer accepted (advice needs none). */
-  const quoteMissing = (s: ServiceTicketState) => (input.entitlement === 'out_of_scope' && s.quote?.status !== 'accepted' ? 'out of scope: the customer must accept a quote before work starts' : undefined);
+  const quoteMissing = (s: ServiceTicketState) => (input.entitlement === 'out_of_scope' && s.quote?.status !== 'accepted' ? words('refusal.ticket.quoteMissing') : undefined);
 
   kit.step(assignTicketUpdate, {
-    validate: () => refuse((s) => (!openIn(s) ? `a ${s.status} ticket is not assigned` : undefined)),
+    validate: () => refuse((s) => (!openIn(s) ? words('refusal.ticket.assignEnded', { status: s.status }) : undefined)),
     async apply(step, at) {
       // Reassignment keeps the clocks running: only the engineer changes.
       const next: ServiceTicketState = { ...state, assignee: step.engineer, status: state.status === 'open' ? 'assigned' : state.status };
-      const answer = await take(step, at, 'assigned', 'assigned', `assigned to ${step.engineer.name}`, next, { data: { engineer: step.engineer } });
+      const answer = await take(step, at, 'assigned', 'assigned', words('timeline.ticket.assigned', { name: step.engineer.name }), next, { data: { engineer: step.engineer } });
       const assigned = { ticket: ticketRef(), device: input.device ?? null, openedAt: input.openedAt };
       if (noticesBesideSteps()) stepNotices.send(notify(`assigned:${at}`, 'ticket-assigned', [step.engineer], assigned, noticeOptions));
       else await notify(`assigned:${at}`, 'ticket-assigned', [step.engineer], assigned, noticeOptions);
@@ -150,9 +152,9 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   });
 
   kit.step(acknowledgeTicketUpdate, {
-    validate: () => refuse((s) => (s.status === 'assigned' ? undefined : s.status === 'open' ? 'the ticket is not assigned yet' : `a ${s.status} ticket was already acknowledged`)),
+    validate: () => refuse((s) => (s.status === 'assigned' ? undefined : s.status === 'open' ? words('refusal.ticket.notAssigned') : words('refusal.ticket.acknowledged', { status: s.status }))),
     apply: (step, at) =>
-      take(step, at, 'acknowledged', 'acknowledged', input.kind === 'complaint' ? 'complaint answered' : 'engineer responded', {
+      take(step, at, 'acknowledged', 'acknowledged', words(input.kind === 'complaint' ? 'timeline.ticket.answered' : 'timeline.ticket.responded'), {
         ...state,
         status: 'acknowledged',
         clocks: stopClocks(state.clocks, ['respond', 'reply'], at),
@@ -161,18 +163,18 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
 
   kit.step(arriveTicketUpdate, {
     validate() {
-      if (input.kind !== 'repair') rejectStep('a complaint has no site visit');
-      refuse((s) => (s.status !== 'assigned' && s.status !== 'acknowledged' ? `the engineer cannot arrive on a ${s.status} ticket` : undefined), quoteMissing);
+      if (input.kind !== 'repair') rejectStep(words('refusal.ticket.complaintNoVisit'));
+      refuse((s) => (s.status !== 'assigned' && s.status !== 'acknowledged' ? words('refusal.ticket.arrive', { status: s.status }) : undefined), quoteMissing);
     },
-    apply: (step, at) => take(step, at, 'arrived', 'arrived', 'engineer on site', { ...state, status: 'on_site', clocks: stopClocks(state.clocks, ['respond', 'onSite'], at) }),
+    apply: (step, at) => take(step, at, 'arrived', 'arrived', words('timeline.ticket.arrived'), { ...state, status: 'on_site', clocks: stopClocks(state.clocks, ['respond', 'onSite'], at) }),
   });
 
   kit.step(holdTicketUpdate, {
     validate() {
-      refuse((s) => (!openIn(s) ? `a ${s.status} ticket is not put on hold` : s.onHold ? 'the ticket is already on hold' : undefined));
+      refuse((s) => (!openIn(s) ? words('refusal.ticket.holdEnded', { status: s.status }) : s.onHold ? words('refusal.ticket.alreadyOnHold') : undefined));
     },
     apply: (step, at) =>
-      take(step, at, 'hold', 'hold', `on hold: waiting for ${step.reason}${step.note ? ` (${step.note})` : ''}`, {
+      take(step, at, 'hold', 'hold', step.note ? words('timeline.ticket.holdNote', { reason: step.reason, note: step.note }) : words('timeline.ticket.hold', { reason: step.reason }), {
         ...state,
         onHold: true,
         clocks: { ...state.clocks, holds: [...state.clocks.holds, { from: at, reason: step.reason }] },
@@ -180,9 +182,9 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   });
 
   kit.step(resumeTicketUpdate, {
-    validate: () => refuse((s) => (!s.onHold ? 'the ticket is not on hold' : undefined)),
+    validate: () => refuse((s) => (!s.onHold ? words('refusal.ticket.notOnHold') : undefined)),
     apply: (step, at) =>
-      take(step, at, 'resumed', 'resumed', 'work resumed: the clocks run again', {
+      take(step, at, 'resumed', 'resumed', words('timeline.ticket.resumed'), {
         ...state,
         onHold: false,
         clocks: { ...state.clocks, holds: state.clocks.holds.map((h) => (h.to ? h : { ...h, to: at })) },
@@ -191,14 +193,14 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
 
   kit.step(levelTicketUpdate, {
     validate(step) {
-      if (input.kind !== 'repair') rejectStep('a complaint has no fault level');
-      refuse((s) => (!openIn(s) ? `a ${s.status} ticket keeps its level` : undefined));
-      if (step.level === state.level) invalidStep(`the ticket is already level ${step.level}`, 'level');
+      if (input.kind !== 'repair') rejectStep(words('refusal.ticket.complaintNoLevel'));
+      refuse((s) => (!openIn(s) ? words('refusal.ticket.levelEnded', { status: s.status }) : undefined));
+      if (step.level === state.level) invalidStep(words('refusal.ticket.sameLevel', { level: step.level }), 'level');
     },
     apply(step, at) {
       // Running clocks take the new level's lengths, still counted from intake minus holds.
       const clocks = releveledClocks(state.clocks, step.level, policy.sla);
-      return take(step, at, 'level', 'level_changed', `fault level ${state.level} → ${step.level}: ${step.reason}`, { ...state, level: step.level, clocks }, { data: { from: state.level, to: step.level } });
+      return take(step, at, 'level', 'level_changed', words('timeline.ticket.level', { from: state.level, to: step.level, reason: step.reason }), { ...state, level: step.level, clocks }, { data: { from: state.level, to: step.level } });
     },
   });
 
@@ -206,21 +208,21 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     try {
       return repairCharges({ entitlement, qualityFault: step.qualityFault, parts: step.parts, labourHours: step.labourMinutes / 60, labourRate: step.labourRate, travel: step.travel });
     } catch (error) {
-      if (error instanceof DomainError) invalidStep(error.message, error.field ?? '');
+      if (error instanceof DomainError) invalidStep(error.words ?? error.message, error.field ?? '');
       throw error;
     }
   }
 
   kit.step(resolveTicketUpdate, {
     validate(step) {
-      if (input.kind !== 'repair') rejectStep('a complaint is closed, not resolved');
-      refuse((s) => (s.status !== 'acknowledged' && s.status !== 'on_site' ? `a ${s.status} ticket cannot be resolved` : s.onHold ? 'resume the ticket before resolving it' : undefined), quoteMissing);
+      if (input.kind !== 'repair') rejectStep(words('refusal.ticket.complaintNotResolved'));
+      refuse((s) => (s.status !== 'acknowledged' && s.status !== 'on_site' ? words('refusal.ticket.resolve', { status: s.status }) : s.onHold ? words('refusal.ticket.resolveOnHold') : undefined), quoteMissing);
       chargesOf(step);
     },
     async apply(step, at) {
       const charges = chargesOf(step);
       const record = { diagnosis: step.diagnosis, workDone: step.workDone, parts: step.parts, labourMinutes: step.labourMinutes, travel: step.travel, customerSignature: step.customerSignature ?? null, qualityFault: step.qualityFault, charges };
-      const answer = await take(step, at, 'resolved', 'resolved', `resolved: ${step.workDone}`, { ...state, status: 'resolved', charges, clocks: stopClocks(state.clocks, ['respond', 'onSite', 'resolve'], at) }, { data: record, extra: { charges, resolvedAt: at } });
+      const answer = await take(step, at, 'resolved', 'resolved', words('timeline.ticket.resolved', { work: step.workDone }), { ...state, status: 'resolved', charges, clocks: stopClocks(state.clocks, ['respond', 'onSite', 'resolve'], at) }, { data: record, extra: { charges, resolvedAt: at } });
       const resolved = { ticket: ticketRef(), device: input.device ?? null, workDone: step.workDone, total: charges.total, free: charges.total.amount === 0, resolvedAt: at };
       if (noticesBesideSteps()) stepNotices.send(notify(`resolved:${at}`, 'ticket-resolved', input.customer.contacts, resolved, noticeOptions));
       else await notify(`resolved:${at}`, 'ticket-resolved', input.customer.contacts, resolved, noticeOptions);
@@ -230,13 +232,13 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
 
   kit.step(closeTicketUpdate, {
     validate() {
-      refuse((s) => (input.kind === 'repair' && s.status !== 'resolved' ? `a ${s.status} ticket cannot be closed; resolve it first` : input.kind === 'complaint' && s.status !== 'acknowledged' ? `a ${s.status} complaint cannot be closed; answer it first` : undefined));
+      refuse((s) => (input.kind === 'repair' && s.status !== 'resolved' ? words('refusal.ticket.closeUnresolved', { status: s.status }) : input.kind === 'complaint' && s.status !== 'acknowledged' ? words('refusal.ticket.closeUnanswered', { status: s.status }) : undefined));
     },
     async apply(step, at) {
       const surveyDue = input.kind === 'repair' ? (await deadlines.add(at, policy.ticket.surveyWithin)).at.toISOString() : undefined;
       // A complaint's root cause and resolution (P3c), required by the API at close; recorded as given.
       const complaint = input.kind === 'complaint' ? { ...state.complaint, ...(step.category ? { category: step.category } : {}), ...(step.rootCause ? { rootCause: step.rootCause } : {}), ...(step.resolution ? { resolution: step.resolution } : {}) } : undefined;
-      const summary = complaint ? `closed: the customer confirmed${complaint.rootCause ? `; root cause: ${complaint.rootCause}` : ''}${complaint.resolution ? `; resolution: ${complaint.resolution}` : ''}` : `closed; survey due by ${surveyDue}`;
+      const summary = complaint ? complaintClosed(complaint) : words('timeline.ticket.closed', { due: surveyDue ?? null });
       const answer = await take(step, at, 'closed', 'closed', summary, { ...state, status: 'closed', surveyDue, clocks: stopClocks(state.clocks, ['reply'], at), ...(complaint ? { complaint } : {}) }, { extra: { closedAt: at }, ...(complaint ? { data: complaint } : {}) });
       // The customer's survey link, good until the survey is due; answering it is the survey step.
       if (surveyDue && patched('ticket-survey-link')) sideNotices.push(sendSurveyLinks(state.reopened, surveyDue));
@@ -245,6 +247,12 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
       return answer;
     },
   });
+
+  /** A complaint's close: the customer confirmed, with the root cause and the resolution given (the API requires both). */
+  function complaintClosed(complaint: { rootCause?: string; resolution?: string }): Words {
+    if (!complaint.rootCause && !complaint.resolution) return words('timeline.ticket.closedConfirmed');
+    return words('timeline.ticket.closedComplaint', { rootCause: complaint.rootCause ?? '—', resolution: complaint.resolution ?? '—' });
+  }
 
   /** Puts the return call on the care plan of the device, or records that no plan takes one. */
   async function scheduleReturnCall(round: number, dueAt: string): Promise<void> {
@@ -283,16 +291,16 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
 
   kit.step(surveyTicketUpdate, {
     validate(step) {
-      if (input.kind !== 'repair') rejectStep('a complaint is closed when the customer confirms; it has no survey');
-      refuse((s) => (awaitingSurveyIn(s) ? undefined : s.status === 'closed' ? 'the survey is already answered or no longer awaited' : `a ${s.status} ticket is not surveyed; close it first`));
-      if (!Number.isInteger(step.score) || step.score < 1 || step.score > 5) invalidStep('must be a whole score 1 … 5', 'score');
-      if (step.round !== undefined && step.round !== state.reopened) rejectStep(`this answers the close of round ${step.round}; the ticket was reopened since`);
+      if (input.kind !== 'repair') rejectStep(words('refusal.ticket.complaintNoSurvey'));
+      refuse((s) => (awaitingSurveyIn(s) ? undefined : s.status === 'closed' ? words('refusal.ticket.surveyOver') : words('refusal.ticket.surveyNotClosed', { status: s.status })));
+      if (!Number.isInteger(step.score) || step.score < 1 || step.score > 5) invalidStep(words('refusal.ticket.score'), 'score');
+      if (step.round !== undefined && step.round !== state.reopened) rejectStep(words('refusal.ticket.surveyRound', { round: step.round }));
     },
     async apply(step, at) {
       const low = step.score <= policy.ticket.reopenAtOrBelow || step.notSatisfied === true;
       const answer = { score: step.score, ...(step.comment ? { comment: step.comment } : {}), satisfied: !low, at, reopened: low };
       const next: ServiceTicketState = low ? { ...reopenedState(at), surveys: [...state.surveys, answer] } : { ...state, surveys: [...state.surveys, answer] };
-      const summary = low ? `survey ${step.score}/5${step.notSatisfied ? ', not satisfied' : ''}: reopened` : `survey ${step.score}/5: satisfied`;
+      const summary = low ? words('timeline.ticket.unsatisfied', { score: step.score, notSatisfied: step.notSatisfied ? 'yes' : 'no' }) : words('timeline.ticket.satisfied', { score: step.score });
       // Satisfied: the ticket is closed for good from this answer on.
       if (!low) surveyOver = true;
       return take(step, at, 'survey', low ? 'reopened' : 'surveyed', summary, next, { data: answer, extra: low ? { closedAt: null } : {} });
@@ -301,10 +309,10 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
 
   kit.step(reopenTicketUpdate, {
     validate() {
-      if (input.kind !== 'repair') rejectStep('a complaint is not reopened; open a new one');
-      refuse((s) => (s.status !== 'closed' && s.status !== 'resolved' ? `a ${s.status} ticket is still open` : s.status === 'closed' && !awaitingSurveyIn(s) ? 'the ticket is closed for good: open a new ticket' : undefined));
+      if (input.kind !== 'repair') rejectStep(words('refusal.ticket.complaintNoReopen'));
+      refuse((s) => (s.status !== 'closed' && s.status !== 'resolved' ? words('refusal.ticket.stillOpen', { status: s.status }) : s.status === 'closed' && !awaitingSurveyIn(s) ? words('refusal.ticket.closedForGood') : undefined));
     },
-    apply: (step, at) => take(step, at, 'reopen', 'reopened', `reopened: ${step.reason}`, reopenedState(at), { extra: { closedAt: null } }),
+    apply: (step, at) => take(step, at, 'reopen', 'reopened', words('timeline.ticket.reopened', { reason: step.reason }), reopenedState(at), { extra: { closedAt: null } }),
   });
 
   // -------------------------------------------------------------------------------------------
@@ -312,15 +320,15 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
 
   kit.step(quoteTicketUpdate, {
     validate(step) {
-      if (input.kind !== 'repair') rejectStep('a complaint is not quoted');
-      if (input.entitlement !== 'out_of_scope') rejectStep(`the device is covered (${input.entitlement}): no quote is needed`);
-      refuse((s) => (!openIn(s) ? `a ${s.status} ticket is not quoted` : s.quote && s.quote.status !== 'refused' ? `a quote is already ${s.quote.status}` : undefined));
+      if (input.kind !== 'repair') rejectStep(words('refusal.ticket.complaintNoQuote'));
+      if (input.entitlement !== 'out_of_scope') rejectStep(words('refusal.ticket.covered', { entitlement: input.entitlement }));
+      refuse((s) => (!openIn(s) ? words('refusal.ticket.quoteEnded', { status: s.status }) : s.quote && s.quote.status !== 'refused' ? words('refusal.ticket.quoted', { quote: s.quote.status }) : undefined));
       quoteCharges(step);
     },
     async apply(step, at) {
       const charges = quoteCharges(step);
       const quote = { total: charges.total, labourMinutes: step.labourMinutes, labourRate: step.labourRate, travel: step.travel, parts: step.parts, ...(step.note ? { note: step.note } : {}), status: 'pending' as const, at };
-      const answer = await take(step, at, 'quote', 'quoted', `quote of ${quote.total.amount} ${quote.total.currency} (minor units) sent to the customer`, { ...state, quote }, { data: quote });
+      const answer = await take(step, at, 'quote', 'quoted', words('timeline.ticket.quoted', { amount: toDecimalString(quote.total), currency: quote.total.currency }), { ...state, quote }, { data: quote });
       // The customer hears the quote and how to accept it; the dispatcher records the answer.
       const quoted = {
         ticket: ticketRef(),
@@ -345,15 +353,15 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   }
 
   kit.step(quoteAcceptedTicketUpdate, {
-    validate: () => refuse((s) => (s.quote?.status !== 'pending' ? 'no quote awaits an answer' : undefined)),
-    apply: (step, at) => take(step, at, 'quote_accepted', 'quote_accepted', 'the customer accepted the quote: work may start', { ...state, quote: { ...state.quote!, status: 'accepted' } }),
+    validate: () => refuse((s) => (s.quote?.status !== 'pending' ? words('refusal.ticket.noPendingQuote') : undefined)),
+    apply: (step, at) => take(step, at, 'quote_accepted', 'quote_accepted', words('timeline.ticket.quoteAccepted'), { ...state, quote: { ...state.quote!, status: 'accepted' } }),
   });
 
   kit.step(quoteRefusedTicketUpdate, {
-    validate: () => refuse((s) => (s.quote?.status !== 'pending' ? 'no quote awaits an answer' : undefined)),
+    validate: () => refuse((s) => (s.quote?.status !== 'pending' ? words('refusal.ticket.noPendingQuote') : undefined)),
     // Advice only: the ticket closes with its clocks stopped, and no survey is asked.
     apply: (step, at) =>
-      take(step, at, 'quote_refused', 'quote_refused', 'the customer refused the quote: closed with advice only', { ...state, status: 'closed', quote: { ...state.quote!, status: 'refused' }, clocks: stopClocks(state.clocks, ['respond', 'onSite', 'resolve'], at) }, { extra: { closedAt: at } }),
+      take(step, at, 'quote_refused', 'quote_refused', words('timeline.ticket.quoteRefused'), { ...state, status: 'closed', quote: { ...state.quote!, status: 'refused' }, clocks: stopClocks(state.clocks, ['respond', 'onSite', 'resolve'], at) }, { extra: { closedAt: at } }),
   });
 
   // -------------------------------------------------------------------------------------------
@@ -363,17 +371,19 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
   const serviceManagers = undefined; // escalate(): every active service manager, else the admins
 
   /** A deadline of its own, escalated to the service managers if it passes unmet. */
-  function watch(key: string, kind: string, description: string, dueAt: () => string, met: () => boolean): void {
+  function watch(key: 'backup_unit' | 'factory_repair', kind: string, dueAt: () => string, met: () => boolean): void {
     const rowKey = `ticket:${ticketId}:${key}`;
+    const said = words(key === 'backup_unit' ? 'deadline.ticket.backupUnit' : 'deadline.ticket.factoryRepair', { ticket: ticketId });
     const chase = async () => {
       const outcome = await runLadder(deadlines, {
-        deadline: { key: rowKey, kind, description },
+        deadline: { key: rowKey, kind, words: said },
         plan: async () => ({ due: { at: new Date(dueAt()), provisional: false }, rungs: [{ rung: 'escalation' as const, at: new Date(dueAt()) }] }),
         met,
         closeAs: () => (state.status === 'closed' && !met() ? 'dropped' : 'met'),
         async onRung(_rung, due) {
-          await background.recordTicketStep(entry(`${key}_overdue`, `${key}_overdue`, `${description}: overdue, escalated`, state));
-          await escalate(`${key}:escalation`, serviceManagers, { missed: description, dueAt: due.toISOString(), responsibleName: state.assignee?.name ?? '—', device: input.device ?? null }, noticeOptions);
+          await background.recordTicketStep(entry(`${key}_overdue`, `${key}_overdue`, words('timeline.ticket.overdue', { what: key }), state));
+          // The escalation notice's context keeps its English line, as its shared template shows it.
+          await escalate(`${key}:escalation`, serviceManagers, { missed: `ticket ${ticketId}: ${key === 'backup_unit' ? 'backup unit on site' : 'factory repair back'}`, dueAt: due.toISOString(), responsibleName: state.assignee?.name ?? '—', device: input.device ?? null }, noticeOptions);
         },
       });
       // Escalated and still pending: the row stays overdue until it is done.
@@ -393,46 +403,46 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
       const next: ServiceTicketState = { ...state, backup: { dueAt } };
       const entered = kit.enter(next);
       try {
-        await background.recordTicketStep(entry('backup_due', 'backup_unit_due', `not fixed in time: a backup unit is due on site by ${dueAt}`, next, { data: next.backup }));
+        await background.recordTicketStep(entry('backup_due', 'backup_unit_due', words('timeline.ticket.backupDue', { due: dueAt }), next, { data: next.backup }));
       } finally {
         entered();
       }
       Object.assign(state, next);
-      watch('backup_unit', 'ticket_backup_unit', `ticket ${ticketId}: backup unit on site`, () => state.backup!.dueAt, () => state.backup?.deliveredAt !== undefined || !open());
+      watch('backup_unit', 'ticket_backup_unit', () => state.backup!.dueAt, () => state.backup?.deliveredAt !== undefined || !open());
     });
   }
 
   kit.step(backupUnitTicketUpdate, {
     validate() {
-      refuse((s) => (!s.backup ? 'no backup unit is due: the resolve clock has not breached' : s.backup.deliveredAt ? 'the backup unit is already on site' : undefined));
+      refuse((s) => (!s.backup ? words('refusal.ticket.noBackupDue') : s.backup.deliveredAt ? words('refusal.ticket.backupOnSite') : undefined));
     },
-    apply: (step, at) => take(step, at, 'backup_unit', 'backup_unit', `backup unit ${step.serial} on site`, { ...state, backup: { ...state.backup!, deliveredAt: at, serial: step.serial } }),
+    apply: (step, at) => take(step, at, 'backup_unit', 'backup_unit', words('timeline.ticket.backupUnit', { serial: step.serial }), { ...state, backup: { ...state.backup!, deliveredAt: at, serial: step.serial } }),
   });
 
   kit.step(factoryRepairTicketUpdate, {
     validate(step) {
       refuse((s) =>
-        !s.backup ? 'factory repair follows a breached resolve clock'
-        : step.action === 'sent' && s.factory ? 'the device is already at the factory'
-        : step.action === 'returned' && (!s.factory || s.factory.returnedAt || s.replacement) ? 'no device is at the factory'
+        !s.backup ? words('refusal.ticket.factoryNotDue')
+        : step.action === 'sent' && s.factory ? words('refusal.ticket.atFactory')
+        : step.action === 'returned' && (!s.factory || s.factory.returnedAt || s.replacement) ? words('refusal.ticket.notAtFactory')
         : undefined,
       );
     },
     async apply(step, at) {
       if (step.action === 'sent') {
         const dueAt = (await deadlines.add(at, policy.sla.factoryRepairWithin)).at.toISOString();
-        const answer = await take(step, at, 'factory_sent', 'factory_repair_sent', `device sent for factory repair, due back by ${dueAt}`, { ...state, factory: { sentAt: at, dueAt } });
-        watch('factory_repair', 'ticket_factory_repair', `ticket ${ticketId}: factory repair back`, () => state.factory!.dueAt, () => state.factory?.returnedAt !== undefined || state.replacement !== undefined || !open());
+        const answer = await take(step, at, 'factory_sent', 'factory_repair_sent', words('timeline.ticket.factorySent', { due: dueAt }), { ...state, factory: { sentAt: at, dueAt } });
+        watch('factory_repair', 'ticket_factory_repair', () => state.factory!.dueAt, () => state.factory?.returnedAt !== undefined || state.replacement !== undefined || !open());
         return answer;
       }
-      return take(step, at, 'factory_returned', 'factory_repair_returned', 'device back from factory repair', { ...state, factory: { ...state.factory!, returnedAt: at } });
+      return take(step, at, 'factory_returned', 'factory_repair_returned', words('timeline.ticket.factoryReturned'), { ...state, factory: { ...state.factory!, returnedAt: at } });
     },
   });
 
   kit.step(replaceTicketUpdate, {
     validate() {
-      refuse((s) => (!s.factory ? 'a replacement follows a factory repair found impossible' : s.factory.returnedAt ? 'the device came back repaired' : s.replacement ? 'the device was already replaced' : undefined));
-      if (!input.device) rejectStep('the ticket names no registered device to replace');
+      refuse((s) => (!s.factory ? words('refusal.ticket.replaceNotDue') : s.factory.returnedAt ? words('refusal.ticket.cameBackRepaired') : s.replacement ? words('refusal.ticket.alreadyReplaced') : undefined));
+      if (!input.device) rejectStep(words('refusal.ticket.noDeviceToReplace'));
     },
     async apply(step, at) {
       const warrantyEndsAt = (await deadlines.add(at, policy.warranty.length)).at.toISOString();
@@ -440,7 +450,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
       const entered = kit.enter(next);
       try {
         await steps.recordTicketStep({
-          ...entry(`replaced:${at}`, 'replaced', `unrepairable: replaced free of charge by ${step.serial}, in warranty until ${warrantyEndsAt}`, next, { actor: step.actor, at, data: next.replacement }),
+          ...entry(`replaced:${at}`, 'replaced', words('timeline.ticket.replaced', { serial: step.serial, until: warrantyEndsAt }), next, { actor: step.actor, at, data: next.replacement }),
           replacementDevice: { customerId: input.customer.id, serial: step.serial, model: input.device!.model, replaces: input.device!.serial, warrantyStartsAt: at, warrantyEndsAt },
         });
       } finally {
@@ -464,7 +474,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     if (!state.surveyDue) break;
     // Closed: the customer's survey is awaited; a low score or a reopen sends the ticket back to work.
     const due = state.surveyDue;
-    await deadlines.open({ key: surveyKey, kind: 'ticket_survey', description: `ticket ${ticketId}: customer survey due` }, { at: new Date(due), provisional: false });
+    await deadlines.open({ key: surveyKey, kind: 'ticket_survey', words: words('deadline.ticket.survey', { ticket: ticketId }) }, { at: new Date(due), provisional: false });
     // A satisfied answer ends the wait (surveyOver), a low one reopens (the status moves); either may
     // already have come while the clocks loop was still ending.
     const answered = await condition(() => state.status !== 'closed' || surveyOver, msUntil(new Date(due)));
@@ -472,7 +482,7 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
       const late = await kit.exclusive(async () => {
         if (state.status !== 'closed' || surveyOver) return false;
         const next: ServiceTicketState = { ...state, surveyMissedAt: due };
-        await background.recordTicketStep(entry(`survey_missed:${due}`, 'survey_missed', 'survey missed: no answer by its due time, closed as it stands', next));
+        await background.recordTicketStep(entry(`survey_missed:${due}`, 'survey_missed', words('timeline.ticket.surveyMissed'), next));
         Object.assign(state, next);
         surveyOver = true;
         return true;

@@ -8,6 +8,8 @@ import { surveyTicketUpdate, ticketWorkflowId, type CallSurveyOutcome, type Call
 
 export type { CallSurveyOutcome, CallSurveyRequest } from './messages';
 import type { ActivityDeps } from '../../platform/temporal/activityDeps';
+import { storedWords, words } from '../../domain/words';
+import { say } from '../../platform/console/messages';
 
 export interface SurveyLinkRequest {
   /** The outbox key of this mail: one per ticket, round and recipient. */
@@ -34,8 +36,11 @@ export async function surveyTicketFromCall(request: CallSurveyRequest): Promise<
     return { taken: true, reopened: answer.status !== 'closed' };
   } catch (error) {
     // The ticket's refusal is an answer (already surveyed, reopened since, closed for good); anything else is retried.
-    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && (error.cause.type === 'StepRejected' || error.cause.type === 'InvalidStep')) return { taken: false, reason: error.cause.message };
-    if (error instanceof WorkflowNotFoundError) return { taken: false, reason: 'the ticket is closed for good' };
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && (error.cause.type === 'StepRejected' || error.cause.type === 'InvalidStep')) {
+      const said = storedWords((error.cause.details?.[0] as { words?: unknown } | undefined)?.words);
+      return said ? { taken: false, reason: say('en', said, error.cause.message), words: said } : { taken: false, reason: error.cause.message };
+    }
+    if (error instanceof WorkflowNotFoundError) return { taken: false, reason: 'the ticket is closed for good', words: words('refusal.ticket.closedForGood') };
     throw error;
   }
 }

@@ -162,6 +162,17 @@ it('takes a ticket through its ladder from the console: each step a form, proble
   expect(await engineerPage.locator('#step-resolve h3').textContent()).toBe('修复：维修记录');
   // An engineer does not dispatch: no assign form.
   expect(await engineerPage.locator('#step-assign').count()).toBe(0);
+  // In Chinese too: a refusal (the ticket's process has ended) and a field's problem, each in the page's language.
+  await engineerPage.fill('#f-reopen-reopenReason', 'fault came back');
+  await Promise.all([engineerPage.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/steps/reopen')), engineerPage.click('#step-reopen button[type=submit]')]);
+  await engineerPage.waitForLoadState();
+  expect(await engineerPage.locator('#step-reopen .error').textContent()).toContain(`工单 ${ticketId} 状态为“已关闭”`);
+  await engineerPage.fill('#f-survey-score', '7');
+  await Promise.all([engineerPage.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/steps/survey')), engineerPage.click('#step-survey button[type=submit]')]);
+  await engineerPage.waitForLoadState();
+  expect(await engineerPage.locator('#f-survey-score-error').textContent()).toMatch(/[\u4e00-\u9fff]/);
+  // The timeline as the workflow recorded it, said in Chinese.
+  expect(await engineerPage.locator('table').last().textContent()).toContain('挂起：等待配件（detector board ordered）');
   problems.push(...(await smokePages(engineerPage, [['home-engineer-zh-CN', '/home'], ['tickets-mine-engineer-zh-CN', '/tickets?queue=mine'], ['tickets-all-engineer-zh-CN', '/tickets?queue=all'], ['ticket-closed-zh-CN', `/tickets/${ticketId}`]], zh)));
   expect(problems).toEqual([]);
   expect(complaints).toEqual([]);

@@ -14,6 +14,7 @@ import { DealerWarrantyRepository } from '../../processes/dealer/repository';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import { TicketsRepository, type Ticket } from '../../processes/tickets/repository';
 import { UsersRepository } from '../../people/repository';
+import { words } from '../../domain/words';
 import { ConsoleVisitor } from '../support/consoleVisitor';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
@@ -143,6 +144,23 @@ it('an engineer sees only their own tickets, in Chinese; another’s ticket answ
   expect(own.body).toContain('正常');
   expect((await page(`/tickets/${theirs.id}`, tokens.engineer!)).status).toBe(404);
   expect((await page('/tickets/999999', tokens.engineer!)).status).toBe(404);
+});
+
+it('the timeline in the reader’s language: entries with words said from them; older rows by their stored sentence', async () => {
+  const tickets = new TicketsRepository(db.knex);
+  const at = new Date();
+  const say = { summary: 'on hold: waiting for parts (tube)', words: words('timeline.ticket.holdNote', { reason: 'parts', note: 'tube' }) };
+  await tickets.addEvent(mine.id, { eventKey: 'hold:words', kind: 'hold', at, ...say });
+  await tickets.addEvent(mine.id, { eventKey: 'clock:words', kind: 'sla_warning', at, summary: 'Response clock: warning 1 (to engineer)', words: words('timeline.ticket.clockRung', { clock: 'respond', round: 0, rung: 'warning_1', role: 'engineer' }) });
+  // Rows stored before words: a known shape is said in Chinese, any other shown as stored.
+  await tickets.addEvent(mine.id, { eventKey: 'arrived:old', kind: 'arrived', at, summary: 'engineer on site' });
+  await tickets.addEvent(mine.id, { eventKey: 'odd:old', kind: 'odd_event', at, summary: 'something said in 2025' });
+  const zh = (await page(`/tickets/${mine.id}`, tokens.engineer!)).body;
+  for (const text of ['<td>挂起：等待配件（tube）</td>', '<td>响应时限：预警（通知工程师）</td>', '<td>工程师已到场</td>', '<td>something said in 2025</td>', '<td>挂起</td>', '<td>时限预警</td>', '<dd>已派工']) expect(zh).toContain(text);
+  expect(zh).not.toContain('waiting for parts');
+  const en = (await page(`/tickets/${mine.id}`, tokens.dispatcher!)).body;
+  for (const text of ['<td>on hold: waiting for parts (tube)</td>', '<td>Response clock: warning (to engineer)</td>', '<td>engineer on site</td>', '<td>something said in 2025</td>', '<dd>Assigned']) expect(en).toContain(text);
+  await db.knex('ticket_events').where({ ticket_id: mine.id }).whereIn('event_key', ['hold:words', 'clock:words', 'arrived:old', 'odd:old']).delete();
 });
 
 it('a customer sees its own organisation’s tickets only', async () => {

@@ -55,10 +55,10 @@ describe('repair tickets and complaints', () => {
   let otherCustomerId: number;
   let serial: string;
 
-  const call = async (method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: Json }> => {
+  const call = async (method: string, path: string, token: string, body?: unknown, language?: string): Promise<{ status: number; body: Json }> => {
     const response = await fetch(`${server.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(language ? { 'accept-language': language } : {}) },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     const text = await response.text();
@@ -427,6 +427,35 @@ describe('repair tickets and complaints', () => {
     const event = (await ticket(opened.id)).timeline.find((e: Json) => e.data?.rung === 'warning_1');
     expect(ms(event.at)).toBeGreaterThanOrEqual(ms(opened.openedAt) + 2000 + heldMs);
     expect((await step(opened.id, 'resume', {}, tokens.engineer)).status).toBe(409);
+  });
+
+  it('each reader in their language: refusals, the timeline and the clocks’ deadlines said from the words the ticket recorded', async () => {
+    const opened = await open({ engineerUserId: ids.engineer, level: 3 });
+    expect((await step(opened.id, 'hold', { reason: 'parts', note: '等配件' }, tokens.engineer)).status).toBe(200);
+    expect((await step(opened.id, 'acknowledge', {}, tokens.engineer)).status).toBe(200);
+    // A refusal: 409 in the reader's language (the header first), and the same words in English.
+    const zh = await call('POST', `/api/tickets/${opened.id}/acknowledge`, tokens.engineer!, {}, 'zh-CN');
+    expect(zh).toMatchObject({ status: 409, body: { error: { code: 'conflict', message: '工单状态为“已响应”，已经响应过' } } });
+    expect((await step(opened.id, 'acknowledge', {}, tokens.engineer)).body.error.message).toBe('an acknowledged ticket was already acknowledged');
+    // An invalid step names its field, its words in Chinese.
+    const same = await call('POST', `/api/tickets/${opened.id}/level`, tokens.dispatcher!, { level: 3, reason: 'again' }, 'zh-CN,zh;q=0.9');
+    expect(same).toMatchObject({ status: 400, body: { error: { message: '工单已是 3 级', details: [{ field: 'level', message: '工单已是 3 级' }] } } });
+    // The timeline: words said in each reader's language; the row keeps an English sentence for exports.
+    const timeline = async (language?: string) => (await call('GET', `/api/tickets/${opened.id}`, tokens.dispatcher!, undefined, language)).body.timeline.map((e: Json) => e.summary);
+    expect(await timeline('zh-CN')).toEqual(['挂起：等待配件（等配件）', '工程师已响应']);
+    expect(await timeline()).toEqual(['on hold: waiting for parts (等配件)', 'engineer responded']);
+    const rows = await system.db.knex('ticket_events').where({ ticket_id: opened.id }).orderBy('id');
+    expect(rows.map((r: Json) => r.summary)).toEqual(['on hold: waiting for parts (等配件)', 'engineer responded']);
+    expect(rows.map((r: Json) => (typeof r.words === 'string' ? JSON.parse(r.words) : r.words))).toEqual([{ key: 'timeline.ticket.holdNote', params: { reason: 'parts', note: '等配件' } }, { key: 'timeline.ticket.responded' }]);
+    // The clocks' deadline rows: their description in the reader's language.
+    const described = async (language?: string) =>
+      poll('the resolve clock’s row', async () => (await call('GET', '/api/deadlines?kind=ticket_resolve&limit=1000', tokens.dispatcher!, undefined, language)).body.deadlines.find((d: Json) => d.recordId === opened.id)?.description);
+    expect(await described('zh-CN')).toBe(`工单 ${opened.id}：修复时限到期（3 级）`);
+    expect(await described()).toBe(`ticket ${opened.id}: repair due (level 3)`);
+    // Intake's own checks too: the field's problem in the reader's language.
+    const intake = { customerId, serial, symptom: 'no image', level: 3, channel: 'phone', contact: { name: 'Wang Fang', email: 'wang.fang@hospital.test' }, category: 'quality' };
+    const refused = await call('POST', '/api/tickets', tokens.dispatcher!, intake, 'zh-CN');
+    expect(refused).toMatchObject({ status: 400, body: { error: { message: '只有投诉才有类别', details: [{ field: 'category', message: '只有投诉才有类别' }] } } });
   });
 
   it('a level change re-targets the running clocks from intake', async () => {

@@ -12,14 +12,15 @@ import type { User } from '../../../people/repository';
 import { rolesReaching } from '../../../domain/access';
 import { principalOf, requireRecord } from '../../../platform/http/access';
 import type { AuditTarget } from '../../../platform/http/audit';
-import { notFound, validationFailed } from '../../../platform/http/errors';
+import { NotFoundError } from '../../../platform/db/errors';
+import { words } from '../../../domain/words';
 import { COLUMN, IdSchema, line, MAX_ID, prose } from '../../../platform/http/fields';
 import { oncePerKey } from '../../../platform/http/idempotency';
 import { apiModule, type ApiDeps } from '../../../platform/http/module';
 import { defineRoute } from '../../../platform/http/route';
 import { z } from '../../../platform/http/zod';
 import { COMPLAINT_CATEGORIES } from '../messages';
-import { openTicket, type TicketLinks } from '../useCases/intake';
+import { openTicket, refusedField, type TicketLinks } from '../useCases/intake';
 import { ContactSchema, LevelSchema, TicketSchema } from '../useCases/schemas';
 import { ticketView } from '../useCases/view';
 import { linkReach } from '../useCases/links';
@@ -60,14 +61,14 @@ type IntakeFields = { serial?: string; model?: string; level: 1 | 2 | 3 | 4; con
 async function planOr404(deps: ApiDeps, user: User, id: number): Promise<CarePlan> {
   await requireRecord({ rule: 'record', resource: 'care_plan', action: 'read' }, user, deps.knex, { id });
   const plan = await new CareRepository(deps.knex).getPlan(id);
-  if (!plan) throw notFound(`no care plan ${id}`);
+  if (!plan) throw new NotFoundError(words('refusal.ticket.noCarePlan', { plan: id }));
   return plan;
 }
 
 /** The ticket opened for a follow-up or a finding, with everything intake needs filled in from the plan. */
 async function openFor(deps: ApiDeps, user: User, plan: CarePlan, care: NonNullable<TicketLinks['care']>, kind: 'repair' | 'complaint', symptom: string, fields: IntakeFields & { category?: (typeof COMPLAINT_CATEGORIES)[number] }) {
   const contact = fields.contact ?? (await defaultContact(deps, plan.customerId));
-  if (!contact) throw validationFailed([{ field: 'contact', message: `customer ${plan.customerId} has no contact with a working number on file: name one` }]);
+  if (!contact) throw refusedField('contact', words('refusal.ticket.noContact', { customer: plan.customerId }));
   const serial = fields.serial ?? (fields.model ? undefined : await soleDeviceSerial(deps, plan));
   const ticket = await openTicket(
     deps,
@@ -109,8 +110,8 @@ const fromFollowUp = defineRoute(
     (await oncePerKey(deps, user, idempotencyKey, req, async () => {
       const plan = await planOr404(deps, user, params.id);
       const followUp = await new CareRepository(deps.knex).getFollowUp(plan.id, params.followUpId);
-      if (!followUp) throw notFound(`no follow-up ${params.followUpId} on care plan ${plan.id}`);
-      const care = { planId: plan.id, customerId: plan.customerId, followUpId: followUp.id, what: `follow-up ${followUp.id} (${followUp.reason.replace('_', ' ')})` };
+      if (!followUp) throw new NotFoundError(words('refusal.ticket.noFollowUp', { followUp: params.followUpId, plan: plan.id }));
+      const care = { planId: plan.id, customerId: plan.customerId, followUpId: followUp.id, reason: followUp.reason, what: `follow-up ${followUp.id} (${followUp.reason.replace('_', ' ')})` };
       const ticket = await openFor(deps, user, plan, care, body.kind, body.symptom ?? followUp.summary, body);
       res.locals.audit = { entityType: 'ticket', entityId: ticket.id } satisfies AuditTarget;
       return { status: 201 as const, body: ticket };
@@ -136,10 +137,10 @@ const fromFinding = defineRoute(
       const plan = await planOr404(deps, user, params.id);
       const care = new CareRepository(deps.knex);
       const visit = await care.getVisit(params.visitId);
-      if (!visit || visit.planId !== plan.id) throw notFound(`no visit ${params.visitId} on care plan ${plan.id}`);
+      if (!visit || visit.planId !== plan.id) throw new NotFoundError(words('refusal.ticket.noVisit', { visit: params.visitId, plan: plan.id }));
       const findings = ((visit.outcome as { findings?: unknown } | null)?.findings ?? []) as unknown[];
       const finding = findings[body.finding];
-      if (visit.status !== 'done' || typeof finding !== 'string') throw validationFailed([{ field: 'finding', message: `visit ${visit.id} has no finding ${body.finding} (${findings.length} recorded${visit.status === 'done' ? '' : '; the visit is not done'})` }]);
+      if (visit.status !== 'done' || typeof finding !== 'string') throw refusedField('finding', words('refusal.ticket.noFinding', { visit: visit.id, n: body.finding, recorded: findings.length, done: visit.status === 'done' ? 'yes' : 'no' }));
       // The finding gets its own follow-up, written with the ticket: the link's care side.
       const link = { planId: plan.id, customerId: plan.customerId, finding: { visitId: visit.id, taskKey: visit.taskKey, index: body.finding, summary: `${visit.taskKey}: ${finding}` }, what: `finding ${body.finding} of visit ${visit.taskKey}` };
       const ticket = await openFor(deps, user, plan, link, 'repair', body.symptom ?? finding, body);

@@ -6,6 +6,7 @@
 import { rolesReaching } from '../../../domain/access';
 import type { AuditTarget } from '../../../platform/http/audit';
 import { updateIdFor } from '../../../platform/http/idempotency';
+import { readerLocale } from '../../../platform/http/problemMessages';
 import { apiModule } from '../../../platform/http/module';
 import { defineRoute } from '../../../platform/http/route';
 import { z } from '../../../platform/http/zod';
@@ -58,7 +59,7 @@ const read = defineRoute(
     params: TicketIdParams,
     responses: { 200: { description: 'The ticket', body: TicketDetailSchema } },
   },
-  async ({ params, deps, user }) => ({ status: 200, body: await readTicket(deps, user, params.id) }),
+  async ({ params, deps, user, req }) => ({ status: 200, body: await readTicket(deps, user, params.id, readerLocale(req, user)) }),
 );
 
 const STEP_ERRORS = { 409: 'Not possible in the ticket’s current state, or already done (replace: the new serial is already registered)', 503: 'The step could not be recorded; nothing changed, try again' };
@@ -78,10 +79,10 @@ const stepRoutes = TICKET_STEP_DEFINITIONS.map((step) =>
       responses: { 200: { description: 'The ticket after the step', body: StepResultSchema } },
       errors: STEP_ERRORS,
     },
-    async ({ params, body, user, deps, res, idempotencyKey }) => {
+    async ({ params, body, user, deps, req, res, idempotencyKey }) => {
       const receivedAt = new Date();
       res.locals.audit = { entityType: 'ticket', entityId: params.id } satisfies AuditTarget;
-      return { status: 200, body: await takeTicketStep(deps, user, params.id, step, body as Record<string, unknown>, receivedAt, updateIdFor(user, idempotencyKey)) };
+      return { status: 200, body: await takeTicketStep(deps, user, params.id, step, body as Record<string, unknown>, receivedAt, readerLocale(req, user), updateIdFor(user, idempotencyKey)) };
     },
   ),
 );

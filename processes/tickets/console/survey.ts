@@ -19,7 +19,8 @@ import { rateLimit } from 'express-rate-limit';
 import Handlebars from 'handlebars';
 import type { Knex } from 'knex';
 import { ApiError } from '../../../platform/http/errors';
-import { updateFailureToApi } from '../../../platform/http/temporalErrors';
+import { errorBodyIn } from '../../../platform/http/problemMessages';
+import { stepFailureToApi } from '../../../platform/temporal/processStarts';
 import { TicketsRepository } from '../repository';
 import { TicketSurveyLinksRepository, type SurveyLink } from '../surveyLinks';
 import { hashToken, randomToken } from '../../../platform/tokens';
@@ -210,9 +211,10 @@ export function createSurveyPages(deps: SurveyPageDeps): express.Router {
         const answer = await deps.temporal.client.workflow.getHandle(ticketWorkflowId(link.ticketId)).executeUpdate(surveyTicketUpdate, { args: [step], updateId: `survey-link:${link.id}` });
         reopened = answer.status !== 'closed';
       } catch (error) {
-        const known = error instanceof ApiError ? error : updateFailureToApi(error, 'closed');
+        const known = error instanceof ApiError ? error : await stepFailureToApi(deps.knex, error, 'closed');
         if (known.status === 409) return page(req, res, 410, link.locale, { message: m.notAwaited });
-        if (known.status === 400) return page(req, res, 400, link.locale, { ...found, form, errors: { score: known.message } });
+        // The ticket's refusal of the score, in the link's language.
+        if (known.status === 400) return page(req, res, 400, link.locale, { ...found, form, errors: { score: errorBodyIn(known, link.locale).error.message } });
         return page(req, res, 503, link.locale, { ...found, form, problem: m.unavailable });
       }
       await links.useRound(link.ticketId, link.round, now());

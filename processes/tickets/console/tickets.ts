@@ -19,16 +19,18 @@ import type { User } from '../../../people/repository';
 import { canRead, may, readScope, ticketFacts, type Role } from '../../../domain/access';
 import { formatMoney } from '../../../domain/money';
 import type { ConsoleArea } from '../../../platform/console/context';
+import type { Locale } from '../../../domain/locale';
 import { emptyForm, formFromError, formValues, type FormState } from '../../../platform/console/forms';
 import { customerTimeZones, exportLinks, namesOf, positiveInt } from '../../../platform/console/kit';
 import { formFieldOf, STEP_FORMS, stepBody } from './ticketSteps';
 import { translate, type MessageKey } from '../../../platform/console/messages';
-import { ticketSummary, ticketWord } from './words';
+import { ticketEventText, ticketWord } from './words';
 import { CONSOLE_TIME_ZONE, label } from '../../../platform/console/views';
 
 export const TICKET_QUEUES = ['open', 'mine', 'unassigned', 'breaching_soon', 'breached', 'all'] as const;
 export type TicketQueue = (typeof TICKET_QUEUES)[number];
-const minutes = (ms: number) => `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+/** A clock's elapsed or paused time, in the page's language. */
+const minutes = (locale: Locale, ms: number) => translate(locale, 'ticket.minutes', { m: Math.floor(ms / 60_000), s: Math.round((ms % 60_000) / 1000) });
 
 const OPEN_STATUSES = ['open', 'assigned', 'acknowledged', 'on_site', 'resolved'] as const;
 /** The deadline rows of a ticket's running clocks (workflows/serviceTicket.ts: `ticket_<clock>`). */
@@ -226,9 +228,9 @@ export const ticketsArea: ConsoleArea = {
           charges: charges?.total ? formatMoney(charges.total, locale === 'en' ? 'en-GB' : 'zh-CN') : null,
           openedAt: ticket.openedAt,
         },
-        clocks: shown.clocks.map((c) => ({ name: `${translate(locale, `clock.${c.name}` as MessageKey)}${c.round ? ` (${c.round + 1})` : ''}`, status: translate(locale, `clockStatus.${c.status}` as MessageKey), statusKey: c.status, dueAt: c.dueAt, elapsed: minutes(c.elapsedMs), paused: minutes(c.pausedMs) })),
+        clocks: shown.clocks.map((c) => ({ name: `${translate(locale, `clock.${c.name}` as MessageKey)}${c.round ? ` (${c.round + 1})` : ''}`, status: translate(locale, `clockStatus.${c.status}` as MessageKey), statusKey: c.status, dueAt: c.dueAt, elapsed: minutes(locale, c.elapsedMs), paused: minutes(locale, c.pausedMs) })),
         links,
-        timeline: timeline.map((e) => ({ at: e.at, kind: ticketWord(locale, 'ticket.event', e.kind), actor: e.actor?.name ? `${e.actor.name}${e.actor.role ? ` (${label(locale, 'role', e.actor.role as Role)})` : ''}` : null, summary: ticketSummary(locale, e.summary) })),
+        timeline: timeline.map((e) => ({ at: e.at, kind: ticketWord(locale, 'ticket.event', e.kind), actor: e.actor?.name ? `${e.actor.name}${e.actor.role ? ` (${label(locale, 'role', e.actor.role as Role)})` : ''}` : null, summary: ticketEventText(locale, e) })),
         steps,
       });
     }
@@ -250,7 +252,7 @@ export const ticketsArea: ConsoleArea = {
       const values = formValues(req.body, form.fields.map((f) => f.name));
       if (!ctx.deps.temporal) return message(req, res, 503, t(req, res, 'message.badRequest'), t(req, res, 'ticket.stepUnavailable'));
       try {
-        await runTicketStep({ knex: ctx.knex, temporal: ctx.deps.temporal }, user, ticket.id, form.step, stepBody(form.fields, values));
+        await runTicketStep({ knex: ctx.knex, temporal: ctx.deps.temporal }, user, ticket.id, form.step, stepBody(form.fields, values), localeOf(req, res));
       } catch (error) {
         const state = formFromError(error, values, t(req, res, 'ticket.stepFailed'), ctx.localeOf(req, res));
         // The API names its fields (`labourRate.amount`); the form has its own (`labourRate`).

@@ -21,7 +21,9 @@ import { resolvePolicy, type PolicyOverride, type ServicePolicy } from '../../..
 import { clockLength, clockLengths, entitlementOf, type FaultLevel, type TicketClocksRecord } from '../rules';
 import { serviceTicket } from '../serviceTicket.workflow';
 import { ticketWorkflowId, type Assignee, type ServiceTicketInput } from '../messages';
-import { conflict, unavailable, validationFailed } from '../../../platform/http/errors';
+import { ApiError, unavailable } from '../../../platform/http/errors';
+import { words, type Words } from '../../../domain/words';
+import { say } from '../../../platform/console/messages';
 import type { ApiDeps } from '../../../platform/http/module';
 import { createAndStart, type ProcessStart } from '../../../platform/temporal/processStarts';
 import type { CreateTicketBody } from './schemas';
@@ -40,9 +42,18 @@ async function policyFor(deps: ApiDeps, customer: { id: number; class: string },
   return { policy, maintenance: contract !== undefined };
 }
 
+/**
+ * A 400 (or 409) naming one field, as words: said in the reader's language, its English the message
+ * (for logs and English readers) and the field's problem alike.
+ */
+export function refusedField(field: string, said: Words, status: 400 | 409 = 400): ApiError {
+  const text = say('en', said);
+  return new ApiError(status, status === 400 ? 'validation_failed' : 'conflict', text, [{ field, message: text }], said);
+}
+
 export async function engineerOf(deps: ApiDeps, userId: number, field: string): Promise<Assignee> {
   const user = await new UsersRepository(deps.knex).get(userId);
-  if (!user || !user.active || !TICKET_ENGINEER_ROLES.includes(user.role)) throw validationFailed([{ field, message: `user ${userId} is not an active engineer` }]);
+  if (!user || !user.active || !TICKET_ENGINEER_ROLES.includes(user.role)) throw refusedField(field, words('refusal.ticket.notAnEngineer', { user: userId }));
   return { userId: user.id, name: user.name, email: user.email, locale: user.locale };
 }
 
@@ -68,7 +79,7 @@ export interface TicketLinks {
    * Opened from asset care: the care plan and the follow-up it answers (a return call's), or a visit's
    * finding, whose own follow-up (reason `finding`) is written with the ticket.
    */
-  care?: { planId: number; customerId: number; what: string } & ({ followUpId: number } | { finding: { visitId: number; taskKey: string; index: number; summary: string } });
+  care?: { planId: number; customerId: number; what: string } & ({ followUpId: number; reason: string } | { finding: { visitId: number; taskKey: string; index: number; summary: string } });
 }
 
 /** What intake takes: the API's body, or one asset care fills in (its own channel). */
@@ -77,11 +88,11 @@ export type TicketIntake = Omit<z.output<typeof CreateTicketBody>, 'channel'> & 
 export async function openTicket(deps: ApiDeps, body: TicketIntake, user: User, links: TicketLinks = {}, openedAt = new Date()): Promise<Ticket> {
   if (!deps.temporal) throw unavailable('No process engine configured');
   const customer = await new CustomersRepository(deps.knex).get(body.customerId);
-  if (!customer) throw validationFailed([{ field: 'customerId', message: `no customer ${body.customerId}` }]);
+  if (!customer) throw refusedField('customerId', words('refusal.ticket.noCustomer', { customer: body.customerId }));
   const device = body.serial ? await new DevicesRepository(deps.knex).getBySerial(body.serial) : null;
-  if (body.serial && (!device || device.customerId !== customer.id)) throw validationFailed([{ field: 'serial', message: `no device ${body.serial} of customer ${customer.id}` }]);
-  if (body.kind === 'repair' && !body.serial && !body.model) throw validationFailed([{ field: 'serial', message: 'name the device by its serial, or its model when the serial is unknown' }]);
-  if (body.kind === 'repair' && body.category) throw validationFailed([{ field: 'category', message: 'only a complaint has a category' }]);
+  if (body.serial && (!device || device.customerId !== customer.id)) throw refusedField('serial', words('refusal.ticket.noDevice', { serial: body.serial, customer: customer.id }));
+  if (body.kind === 'repair' && !body.serial && !body.model) throw refusedField('serial', words('refusal.ticket.nameDevice'));
+  if (body.kind === 'repair' && body.category) throw refusedField('category', words('refusal.ticket.categoryOfComplaint'));
   await requireUnanswered(deps, links);
   // 三包: a dealer-sold device under its recognised card is the dealer's to repair (PRODUCT §P5.2).
   if (body.kind === 'repair' && device) {
@@ -142,7 +153,20 @@ async function requireUnanswered(deps: ApiDeps, links: TicketLinks): Promise<voi
   if (!care) return;
   const query = deps.knex('care_follow_ups').where({ plan_id: care.planId }).whereNotNull('ticket_id');
   const taken = (await ('followUpId' in care ? query.where({ id: care.followUpId }) : query.where({ visit_id: care.finding.visitId, finding: care.finding.index })).first('ticket_id')) as { ticket_id: number } | undefined;
-  if (taken) throw conflict(`${care.what} is already answered by ticket ${taken.ticket_id}`, [{ field: 'followUpId' in care ? 'followUpId' : 'finding', message: `answered by ticket ${taken.ticket_id}` }]);
+  if (taken) throw careAnswered(care, taken.ticket_id);
+}
+
+type CareLink = NonNullable<TicketLinks['care']>;
+
+/** The follow-up or finding is already answered by another ticket: a 409 naming it, in the reader's language. */
+function careAnswered(care: CareLink, ticketId: number | null) {
+  const said = 'followUpId' in care ? words('refusal.ticket.followUpAnswered', { followUp: care.followUpId, ticket: ticketId }) : words('refusal.ticket.findingAnswered', { n: care.finding.index, visit: care.finding.taskKey, ticket: ticketId });
+  return refusedField('followUpId' in care ? 'followUpId' : 'finding', said, 409);
+}
+
+/** What the ticket's timeline says of where it came from. */
+function careOrigin(care: CareLink): Words {
+  return 'followUpId' in care ? words('timeline.ticket.fromCareFollowUp', { plan: care.planId, followUp: care.followUpId, reason: care.reason }) : words('timeline.ticket.fromCareFinding', { plan: care.planId, n: care.finding.index, visit: care.finding.taskKey });
 }
 
 type IntakeEvent = Parameters<TicketsRepository['addEvent']>[1];
@@ -175,7 +199,7 @@ async function recordIntake(deps: ApiDeps, row: NewTicket, links: TicketLinks, p
       if (care) {
         if (!(await plans.linkTicket(followUpId!, ticket.id))) throw new FollowUpTaken();
         const noun = ticket.kind === 'complaint' ? 'complaint' : 'ticket';
-        await new TicketsRepository(trx).addEvent(ticket.id, { eventKey: 'origin:care', kind: 'opened_from_care', at: row.openedAt, summary: `opened from care plan ${care.planId}: ${care.what}`, data: { carePlanId: care.planId, followUpId } });
+        await new TicketsRepository(trx).addEvent(ticket.id, { eventKey: 'origin:care', kind: 'opened_from_care', at: row.openedAt, summary: say('en', careOrigin(care)), words: careOrigin(care), data: { carePlanId: care.planId, followUpId } });
         await plans.addEvent(care.planId, { eventKey: `ticket:${ticket.id}`, kind: 'ticket_opened', at: row.openedAt, summary: `${noun} ${ticket.id} opened for ${care.what}`, data: { ticketId: ticket.id, kind: ticket.kind, followUpId } });
       }
       return { record: ticket, start: await process(ticket, trx) };
@@ -183,14 +207,16 @@ async function recordIntake(deps: ApiDeps, row: NewTicket, links: TicketLinks, p
   } catch (error) {
     if (care && (error instanceof FollowUpTaken || isUniqueViolation(error))) {
       const taken = followUpId === undefined ? null : await new CareRepository(deps.knex).getFollowUp(care.planId, followUpId);
-      const answered = `already answered by ticket ${taken?.ticketId ?? '?'}`;
-      throw conflict(`${care.what} is ${answered}`, [{ field: 'followUpId' in care ? 'followUpId' : 'finding', message: answered }]);
+      throw careAnswered(care, taken?.ticketId ?? null);
     }
     throw error;
   }
 }
 
 class FollowUpTaken extends Error {}
+
+/** An event's words, and its English sentence for exports. */
+const said = (what: Words) => ({ summary: say('en', what), words: what });
 
 /**
  * A repair on a dealer-sold device whose card is recognised and whose warranty still runs goes to the
@@ -222,7 +248,7 @@ async function routeToDealer(deps: ApiDeps, body: TicketIntake, customer: Custom
         kind: 'routed_to_dealer',
         at: openedAt,
         actor: { userId: user.id, name: user.name, role: user.role },
-        summary: `三包: sold by dealer ${sale.dealerId} (sale ${sale.id}, warranty until ${sale.warrantyEndsOn}); dealer task ${task.id} takes the repair`,
+        ...said(words('timeline.ticket.routedToDealer', { dealer: sale.dealerId, sale: sale.id, until: sale.warrantyEndsOn, task: task.id })),
         data: { dealerId: sale.dealerId, saleId: sale.id, dealerTaskId: task.id },
       };
       return { row: { dealerTaskId: task.id }, events: [routed] };

@@ -9,6 +9,8 @@
 import type { Knex } from 'knex';
 import { CareRepository } from '../../care/repository';
 import type { Ticket, TicketEvent } from '../repository';
+import { words } from '../../../domain/words';
+import { say } from '../../../platform/console/messages';
 import { canRead, reachOf, ticketFacts, type Principal, type ResourceFacts, type ResourceKind } from '../../../domain/access';
 
 /** Whether the reader may open a linked record; each answer asked once per request. */
@@ -96,15 +98,16 @@ export async function timelineAsSeen(events: TicketEvent[], reach: LinkReach): P
     const planId = id(data.carePlanId);
     const taskId = id(data.dealerTaskId);
     const hidden = (planId !== null && !(await reach.plan(planId))) || (taskId !== null && !(await reach.dealerTask(taskId)));
-    seen.push(hidden ? { ...event, summary: WITHHELD[event.kind] ?? 'linked record not shown', data: null } : event);
+    const withheld = WITHHELD[event.kind] ?? 'timeline.ticket.withheld';
+    seen.push(hidden ? { ...event, summary: say('en', words(withheld)), words: words(withheld), data: null } : event);
   }
   return seen;
 }
 
 /** What an event says to a reader who may not open the record it names. */
 const WITHHELD: Record<string, string> = {
-  opened_from_care: 'opened from asset care',
-  return_call_scheduled: 'return call scheduled on the device’s care plan',
-  return_call_none: 'no return call scheduled',
-  routed_to_dealer: '三包: routed to the dealer, whose dealer task takes the repair',
+  opened_from_care: 'timeline.ticket.fromCare',
+  return_call_scheduled: 'timeline.ticket.callScheduled',
+  return_call_none: 'timeline.ticket.noCall',
+  routed_to_dealer: 'timeline.ticket.dealerHidden',
 };

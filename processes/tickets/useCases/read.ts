@@ -5,6 +5,8 @@ import type { User } from '../../../people/repository';
 import { principalOf } from '../../../platform/http/access';
 import type { ApiDeps } from '../../../platform/http/module';
 import { TicketsRepository } from '../repository';
+import type { Locale } from '../../../domain/locale';
+import { say } from '../../../platform/console/messages';
 import { careOriginAsSeen, linkReach, returnCallsAsSeen, timelineAsSeen } from './links';
 import type { ListQuery, TicketDetailSchema, TicketSchema } from './schemas';
 import { ticketView as view } from './view';
@@ -30,13 +32,16 @@ export async function listTickets(deps: ApiDeps, user: User, scope: Scope, query
   return views;
 }
 
-/** One ticket (the route has checked the caller may read it): its clocks at now, timeline, return calls and origin. */
-export async function readTicket(deps: ApiDeps, user: User, ticketId: number, now = new Date()): Promise<z.input<typeof TicketDetailSchema>> {
+/**
+ * One ticket (the route has checked the caller may read it): its clocks at now, timeline, return calls
+ * and origin. Each timeline entry's summary is said in `locale`; a row stored before words keeps its sentence.
+ */
+export async function readTicket(deps: ApiDeps, user: User, ticketId: number, locale: Locale, now = new Date()): Promise<z.input<typeof TicketDetailSchema>> {
   const tickets = new TicketsRepository(deps.knex);
   const ticket = (await tickets.get(ticketId))!;
   // Its links name only what this caller may open (./links.ts).
   const reach = linkReach(deps.knex, principalOf(user));
-  const timeline = (await timelineAsSeen(await tickets.timeline(ticket.id), reach)).map((e) => ({ kind: e.kind, at: e.at.toISOString(), actor: e.actor?.name ?? null, summary: e.summary, data: e.data }));
+  const timeline = (await timelineAsSeen(await tickets.timeline(ticket.id), reach)).map((e) => ({ kind: e.kind, at: e.at.toISOString(), actor: e.actor?.name ?? null, summary: say(locale, e.words, e.summary), data: e.data }));
   const returnCalls = (await returnCallsAsSeen(deps.knex, ticket.id, reach)).shown.map(({ planReachable: _, ...call }) => call);
   return { ...(await view(deps.knex, ticket, now, reach)), timeline, returnCalls, careOrigin: (await careOriginAsSeen(deps.knex, ticket, reach)).origin };
 }

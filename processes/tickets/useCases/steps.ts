@@ -5,6 +5,10 @@
  */
 import type { UpdateDefinition } from '@temporalio/common';
 import { DevicesRepository } from '../../../installedBase/devices';
+import { words } from '../../../domain/words';
+import type { Locale } from '../../../domain/locale';
+import { translate } from '../../../platform/console/messages';
+import { invalidFields, parseOrRefuse } from '../../../platform/http/problemMessages';
 import { TicketsRepository, type Ticket } from '../repository';
 import type { User } from '../../../people/repository';
 import {
@@ -113,7 +117,7 @@ export const TICKET_STEP_DEFINITIONS: TicketStep[] = [
     body: z.strictObject({ serial: line(COLUMN.key), ...StepTime }),
     update: replaceTicketUpdate,
     prepare: async (body, deps) => {
-      if (await new DevicesRepository(deps.knex).getBySerial(String(body.serial))) throw conflict(`a device with serial ${String(body.serial)} is already registered`);
+      if (await new DevicesRepository(deps.knex).getBySerial(String(body.serial))) throw conflict(words('refusal.ticket.serialTaken', { serial: String(body.serial) }));
       return body;
     },
   },
@@ -124,30 +128,33 @@ export const TICKET_STEP_DEFINITIONS: TicketStep[] = [
  * One step on a ticket: its body already checked by the step's schema, the caller allowed to act on
  * the ticket, and receivedAt when the step came in (the step's time unless the body back-dates it).
  */
-export async function takeTicketStep(deps: ApiDeps, user: User, ticketId: number, step: TicketStep, body: Record<string, unknown>, receivedAt: Date, updateId?: string): Promise<TicketStepResult> {
+export async function takeTicketStep(deps: ApiDeps, user: User, ticketId: number, step: TicketStep, body: Record<string, unknown>, receivedAt: Date, locale: Locale, updateId?: string): Promise<TicketStepResult> {
   if (!deps.temporal) throw unavailable('No process engine configured');
   const ticket = (await new TicketsRepository(deps.knex).get(ticketId))!;
   // No role that acts on tickets reads dealer tasks: the refusal does not name the task.
-  if (ticket.dealerTaskId !== null) throw conflict(`ticket ${ticket.id} went to the dealer (三包): its dealer task takes the steps`);
-  if (step.path === 'close') requireCloseRecord(ticket, body);
+  if (ticket.dealerTaskId !== null) throw conflict(words('refusal.ticket.routedToDealer', { ticket: ticket.id }));
+  if (step.path === 'close') requireCloseRecord(ticket, body, locale);
   const { occurredAt, ...rest } = body as { occurredAt?: string } & Record<string, unknown>;
   const prepared = step.prepare ? await step.prepare(rest, deps) : rest;
   const payload = { ...prepared, actor: { userId: user.id, name: user.name, role: user.role }, occurredAt: occurredAt ? new Date(occurredAt).toISOString() : receivedAt.toISOString() };
   try {
     return (await deps.temporal.client.workflow.getHandle(ticket.workflowId ?? ticketWorkflowId(ticket.id)).executeUpdate(step.update, { args: [payload], ...(updateId ? { updateId } : {}) })) as TicketStepResult;
   } catch (error) {
-    throw await stepFailureToApi(deps.knex, error, `ticket ${ticket.id} is ${ticket.status}`);
+    // The process has ended (and was not merely still starting): said as words, in the reader's language.
+    const closed = `ticket ${ticket.id} is ${ticket.status}`;
+    const answer = await stepFailureToApi(deps.knex, error, closed);
+    throw answer.status === 409 && answer.message === closed && !answer.words ? conflict(words('refusal.ticket.ended', { ticket: ticket.id, status: ticket.status })) : answer;
   }
 }
 
 /** A complaint closes with its root cause and resolution (P3c); a repair's close takes neither. */
-function requireCloseRecord(ticket: Ticket, body: Record<string, unknown>): void {
+function requireCloseRecord(ticket: Ticket, body: Record<string, unknown>, locale: Locale): void {
   const fields = ['rootCause', 'resolution', 'category'] as const;
   const problems =
     ticket.kind === 'complaint'
-      ? fields.filter((f) => f !== 'category' && body[f] === undefined).map((field) => ({ field, message: `a complaint is closed with its ${field === 'rootCause' ? 'root cause' : 'resolution'}` }))
-      : fields.filter((f) => body[f] !== undefined).map((field) => ({ field, message: 'only a complaint records this at close' }));
-  if (problems.length > 0) throw validationFailed(problems);
+      ? fields.filter((f) => f !== 'category' && body[f] === undefined).map((field) => ({ field, message: translate(locale, field === 'rootCause' ? 'refusal.ticket.closeNeedsRootCause' : 'refusal.ticket.closeNeedsResolution') }))
+      : fields.filter((f) => body[f] !== undefined).map((field) => ({ field, message: translate(locale, 'refusal.ticket.closeOnlyComplaint') }));
+  if (problems.length > 0) throw invalidFields(problems, locale);
 }
 
 /** The ticket steps by their path (`assign`, `acknowledge`, …), as the API takes them. */
@@ -158,10 +165,9 @@ export const TICKET_STEPS = TICKET_STEP_DEFINITIONS.map((step) => ({ path: step.
  * as the API would), then taken as `POST /api/tickets/:id/<step>` takes it. The caller has checked
  * that the user may act on the ticket.
  */
-export async function runTicketStep(deps: ApiDeps, user: User, ticketId: number, path: string, body: Record<string, unknown>, receivedAt = new Date()): Promise<TicketStepResult> {
+export async function runTicketStep(deps: ApiDeps, user: User, ticketId: number, path: string, body: Record<string, unknown>, locale: Locale, receivedAt = new Date()): Promise<TicketStepResult> {
   const step = TICKET_STEP_DEFINITIONS.find((s) => s.path === path);
   if (!step) throw validationFailed([{ field: 'step', message: `no ticket step ${path}` }]);
-  const parsed = step.body.safeParse(body);
-  if (!parsed.success) throw validationFailed(parsed.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || 'body', message: issue.message })));
-  return takeTicketStep(deps, user, ticketId, step, parsed.data as Record<string, unknown>, receivedAt);
+  const parsed = parseOrRefuse(step.body, body, locale) as Record<string, unknown>;
+  return takeTicketStep(deps, user, ticketId, step, parsed, receivedAt, locale);
 }
