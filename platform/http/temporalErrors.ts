@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import { storedWords } from '../../domain/words';
+import { storedWords, type Words } from '../../domain/words';
 import { ApiError, conflict, unavailable } from './errors';
 
 /** The words a workflow's or activity's refusal carries in its details (rejectStep, invalidStep), if any. */
@@ -14,7 +14,7 @@ const refusal = (failure: ApplicationFailure): ApiError => conflict(failureWords
  * Workflows reject an update with an ApplicationFailure: `StepRejected` (wrong stage or order → 409)
  * or `InvalidStep` (missing signature, unknown serial → 400, with the field when known).
  */
-export function updateFailureToApi(error: unknown, closedMessage: string): ApiError {
+export function updateFailureToApi(error: unknown, closedMessage: string | Words): ApiError {
   if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ActivityFailure) {
     // Recording the step failed for good: the workflow applied nothing (see workflows/kit/steps.ts).
     const cause = error.cause.cause;

@@ -9,6 +9,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { unavailable, type ApiError } from '../http/errors';
 import { updateFailureToApi } from '../http/temporalErrors';
+import type { Words } from '../../domain/words';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Knex } from 'knex';
 import { currentLogger } from '../logging';
@@ -151,7 +152,7 @@ export function createProcessStartActivities(deps: { knex: Knex; now(): Date }) 
  * process has not started yet (its start pending: the engine was down when it was created) is a 503
  * to try again, not the 409 of a process that ended.
  */
-export async function stepFailureToApi(knex: Knex, error: unknown, closedMessage: string): Promise<ApiError> {
+export async function stepFailureToApi(knex: Knex, error: unknown, closedMessage: string | Words): Promise<ApiError> {
   if (error instanceof WorkflowNotFoundError && error.workflowId && (await isStartPending(knex, error.workflowId))) {
     return unavailable('This record’s process is still starting; nothing was changed. Try again shortly.');
   }
