@@ -382,8 +382,8 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
         closeAs: () => (state.status === 'closed' && !met() ? 'dropped' : 'met'),
         async onRung(_rung, due) {
           await background.recordTicketStep(entry(`${key}_overdue`, `${key}_overdue`, words('timeline.ticket.overdue', { what: key }), state));
-          // The escalation notice's context keeps its English line, as its shared template shows it.
-          await escalate(`${key}:escalation`, serviceManagers, { missed: `ticket ${ticketId}: ${key === 'backup_unit' ? 'backup unit on site' : 'factory repair back'}`, dueAt: due.toISOString(), responsibleName: state.assignee?.name ?? '—', device: input.device ?? null }, noticeOptions);
+          // What was missed, said in each recipient's language (localizeContext turns `missedWords` into `missed`).
+          await escalate(`${key}:escalation`, serviceManagers, { missedWords: said, dueAt: due.toISOString(), responsibleName: state.assignee?.name ?? '—', device: input.device ?? null }, noticeOptions);
         },
       });
       // Escalated and still pending: the row stays overdue until it is done.

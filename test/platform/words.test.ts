@@ -5,6 +5,7 @@ import { say, translate } from '../../platform/console/messages';
 import { toApiError } from '../../platform/http/errors';
 import { errorBodyIn } from '../../platform/http/problemMessages';
 import { formFromError } from '../../platform/console/forms';
+import { localizeContext } from '../../platform/notices/labels';
 
 describe('words: a key and its arguments, said in the reader’s language', () => {
   it('says known words in each language and fills every argument', () => {
@@ -45,5 +46,11 @@ describe('words: a key and its arguments, said in the reader’s language', () =
     // An error written as a sentence answers as written.
     const plain = toApiError(new ConflictError('not now'))!;
     expect(errorBodyIn(plain, 'zh-CN')).toEqual(plain.body);
+  });
+
+  it('says a notice context’s `<name>Words` in the recipient’s language, beside `<name>Key` labels', () => {
+    const context = { missedWords: words('deadline.ticket.backupUnit', { ticket: 7 }), missedKeyless: 'as is', whatKey: 'weekly_report' };
+    expect(localizeContext(context, 'zh-CN')).toMatchObject({ missed: '工单 7：备用机到场', what: '工程周报', missedKeyless: 'as is' });
+    expect(localizeContext(context, 'en')).toMatchObject({ missed: 'ticket 7: backup unit on site', what: 'the weekly installation report' });
   });
 });
