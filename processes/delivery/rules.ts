@@ -5,6 +5,7 @@
  */
 import { addDuration, type Duration } from '../../domain/duration';
 import type { BusinessCalendar } from '../../domain/calendar';
+import { words, type Words } from '../../domain/words';
 
 export const PROJECT_STAGES = [
   'awaiting_kickoff',
@@ -48,16 +49,14 @@ const STEP_ALLOWED_IN: Record<ProjectStep, readonly ProjectStage[]> = {
 
 export const TERMINAL_STAGES: readonly ProjectStage[] = ['completed', 'cancelled'];
 
-/** Why `step` cannot happen now, or null when it can. */
-export function stepRejection(stage: ProjectStage, step: ProjectStep, initialAcceptanceRequired: boolean): string | null {
-  if (TERMINAL_STAGES.includes(stage)) return `the project is ${stage}`;
+/** Why `step` cannot happen now (as words: the reader hears it in their language), or null when it can. */
+export function stepRejection(stage: ProjectStage, step: ProjectStep, initialAcceptanceRequired: boolean): Words | null {
+  if (TERMINAL_STAGES.includes(stage)) return words('refusal.project.ended', { stage });
   if (step === 'initialAcceptance' && !initialAcceptanceRequired) {
-    return stage === 'installing'
-      ? 'this contract has no initial acceptance: record installation-complete instead'
-      : 'this contract has no initial acceptance';
+    return words(stage === 'installing' ? 'refusal.project.noInitialAcceptanceInstalling' : 'refusal.project.noInitialAcceptance');
   }
   if (STEP_ALLOWED_IN[step].includes(stage)) return null;
-  return `${step} is not possible in stage ${stage} (allowed in: ${STEP_ALLOWED_IN[step].join(', ')})`;
+  return words('refusal.project.outOfOrder', { step, stage, allowed: STEP_ALLOWED_IN[step].join(', ') });
 }
 
 /** The stage after installation ends: initial acceptance when the contract has one, else the trial run. */
@@ -216,16 +215,16 @@ export function doaCaseOf<D extends { cause: DoaDamageCause }>(item: { serial: s
 }
 
 /** The timeline events of trial issues logged with a step. */
-export function trialIssueEvents<I extends { id: string; title: string }>(issues: I[]): { eventKey: string; kind: string; summary: string; data: I }[] {
-  return issues.map((issue) => ({ eventKey: `trial-issue:${issue.id}`, kind: 'trial_issue_logged', summary: `issue ${issue.id}: ${issue.title}`, data: issue }));
+export function trialIssueEvents<I extends { id: string; title: string }>(issues: I[]): { eventKey: string; kind: string; words: Words; data: I }[] {
+  return issues.map((issue) => ({ eventKey: `trial-issue:${issue.id}`, kind: 'trial_issue_logged', words: words('timeline.project.trial_issue_logged', { issue: issue.id, title: issue.title }), data: issue }));
 }
 
 /** The warranty's length as the completion notice states it: the ISO duration, or working days as `P<n>D`. */
 export const warrantyLengthText = (length: Duration): string => (typeof length === 'string' ? length : `P${length.workingDays}D`);
 
 /** What keeps a handover checklist from being signed off: empty, or documents not delivered; null when complete. */
-export function handoverChecklistProblem(documents: readonly { name: string; delivered: boolean }[]): string | null {
+export function handoverChecklistProblem(documents: readonly { name: string; delivered: boolean }[]): Words | null {
   const missing = documents.filter((d) => !d.delivered);
-  if (documents.length === 0) return 'the handover checklist is empty';
-  return missing.length > 0 ? `documents not delivered: ${missing.map((d) => d.name).join(', ')}` : null;
+  if (documents.length === 0) return words('refusal.project.handoverChecklistEmpty');
+  return missing.length > 0 ? words('refusal.project.documentsNotDelivered', { documents: missing.map((d) => d.name).join(', ') }) : null;
 }
