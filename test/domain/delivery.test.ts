@@ -28,6 +28,7 @@ import {
   trialIssueEvents,
   warrantyLengthText,
 } from '../../processes/delivery/rules';
+import { say } from '../../platform/console/messages';
 import { DomainError } from '../../domain/errors';
 import { makeCalendar } from '../../domain/calendar';
 import { DEFAULT_POLICY } from '../../domain/policy';
@@ -77,6 +78,12 @@ const EXPECTED_ALLOWED: Record<ProjectStep, readonly ProjectStage[]> = {
   cancel: OPEN_STAGES,
 };
 
+/** The refusal as an English reader hears it (stepRejection answers words, domain/words.ts). */
+const rejection = (...args: Parameters<typeof stepRejection>): string | null => {
+  const said = stepRejection(...args);
+  return said && say('en', said);
+};
+
 const NO_INITIAL_ACCEPTANCE = 'this contract has no initial acceptance: record installation-complete instead';
 
 describe('stage and step constants', () => {
@@ -114,7 +121,7 @@ describe('stepRejection', () => {
   });
 
   it.each(rows)('$step in $stage (initialAcceptanceRequired=$initialAcceptanceRequired)', ({ stage, step, initialAcceptanceRequired }) => {
-    const result = stepRejection(stage, step, initialAcceptanceRequired);
+    const result = rejection(stage, step, initialAcceptanceRequired);
     if ((stage === 'completed' || stage === 'cancelled') && !EXPECTED_ALLOWED[step].includes(stage)) {
       expect(result).toBe(`the project is ${stage}`);
     } else if (step === 'initialAcceptance' && !initialAcceptanceRequired) {
@@ -131,30 +138,36 @@ describe('stepRejection', () => {
     }
   });
 
+  it('answers words, said in the reader\'s language', () => {
+    expect(stepRejection('installing', 'finalAcceptance', true)).toEqual({ key: 'refusal.project.outOfOrder', params: { step: 'finalAcceptance', stage: 'installing', allowed: 'final_acceptance' } });
+    expect(say('zh-CN', stepRejection('installing', 'finalAcceptance', true))).toBe('项目当前处于“安装中”阶段，不能记录终验（允许的阶段：final_acceptance）');
+    expect(say('zh-CN', stepRejection('completed', 'kickoff', true))).toBe('项目已完成');
+  });
+
   it('does not depend on initialAcceptanceRequired for any step but initialAcceptance', () => {
     for (const stage of PROJECT_STAGES) {
       for (const step of STEPS.filter((s) => s !== 'initialAcceptance')) {
-        expect(stepRejection(stage, step, false)).toBe(stepRejection(stage, step, true));
+        expect(rejection(stage, step, false)).toBe(rejection(stage, step, true));
       }
     }
   });
 
   it('allows nothing at all in a terminal stage', () => {
     for (const stage of TERMINAL_STAGES) {
-      for (const step of STEPS) for (const req of [true, false]) expect(stepRejection(stage, step, req)).not.toBeNull();
+      for (const step of STEPS) for (const req of [true, false]) expect(rejection(stage, step, req)).not.toBeNull();
     }
   });
 
   it('allows cancel in every open stage and nowhere else', () => {
     for (const stage of PROJECT_STAGES) {
-      expect(stepRejection(stage, 'cancel', true) === null).toBe(!TERMINAL_STAGES.includes(stage));
+      expect(rejection(stage, 'cancel', true) === null).toBe(!TERMINAL_STAGES.includes(stage));
     }
   });
 
   it('allows at least one step besides cancel in every open stage, for both kinds of contract', () => {
     for (const req of [true, false]) {
       for (const stage of OPEN_STAGES) {
-        const possible = STEPS.filter((step) => step !== 'cancel' && stepRejection(stage, step, req) === null);
+        const possible = STEPS.filter((step) => step !== 'cancel' && rejection(stage, step, req) === null);
         expect(possible.length).toBeGreaterThan(0);
       }
     }
@@ -175,7 +188,7 @@ describe('stepRejection', () => {
       ['final_acceptance', 'finalAcceptance'],
       ['handover', 'handover'],
     ];
-    for (const [stage, step] of path) expect(stepRejection(stage, step, true)).toBeNull();
+    for (const [stage, step] of path) expect(rejection(stage, step, true)).toBeNull();
   });
 
   it('lets a whole delivery run through without initial acceptance', () => {
@@ -189,8 +202,8 @@ describe('stepRejection', () => {
       ['final_acceptance', 'finalAcceptance'],
       ['handover', 'handover'],
     ];
-    for (const [stage, step] of path) expect(stepRejection(stage, step, false)).toBeNull();
-    expect(stepRejection('installing', 'initialAcceptance', false)).toBe(NO_INITIAL_ACCEPTANCE);
+    for (const [stage, step] of path) expect(rejection(stage, step, false)).toBeNull();
+    expect(rejection('installing', 'initialAcceptance', false)).toBe(NO_INITIAL_ACCEPTANCE);
   });
 });
 
@@ -204,8 +217,8 @@ describe('stageAfterInstallation', () => {
   });
 
   it('lands in an open stage where the next step is possible', () => {
-    expect(stepRejection(stageAfterInstallation(true), 'initialAcceptance', true)).toBeNull();
-    expect(stepRejection(stageAfterInstallation(false), 'trialReport', false)).toBeNull();
+    expect(rejection(stageAfterInstallation(true), 'initialAcceptance', true)).toBeNull();
+    expect(rejection(stageAfterInstallation(false), 'trialReport', false)).toBeNull();
     expect(TERMINAL_STAGES).not.toContain(stageAfterInstallation(true));
     expect(TERMINAL_STAGES).not.toContain(stageAfterInstallation(false));
   });
@@ -719,7 +732,9 @@ describe('what the project workflow reads off its state', () => {
 
   it('trial issues logged with a step are timeline events keyed by their id', () => {
     const issue = { id: 'I3', title: 'leak', loggedAt: '2026-04-01T00:00:00.000Z', round: 1 };
-    expect(trialIssueEvents([issue])).toEqual([{ eventKey: 'trial-issue:I3', kind: 'trial_issue_logged', summary: 'issue I3: leak', data: issue }]);
+    expect(trialIssueEvents([issue])).toEqual([{ eventKey: 'trial-issue:I3', kind: 'trial_issue_logged', words: { key: 'timeline.project.trial_issue_logged', params: { issue: 'I3', title: 'leak' } }, data: issue }]);
+    expect(say('en', trialIssueEvents([issue])[0]!.words)).toBe('issue I3: leak');
+    expect(say('zh-CN', trialIssueEvents([issue])[0]!.words)).toBe('问题 I3：leak');
   });
 
   it('states the warranty length as an ISO duration', () => {
@@ -728,8 +743,9 @@ describe('what the project workflow reads off its state', () => {
   });
 
   it('a handover checklist is complete only when it lists documents, all delivered', () => {
-    expect(handoverChecklistProblem([])).toBe('the handover checklist is empty');
-    expect(handoverChecklistProblem([{ name: 'manual', delivered: true }, { name: 'drawings', delivered: false }])).toBe('documents not delivered: drawings');
+    expect(say('en', handoverChecklistProblem([]))).toBe('the handover checklist is empty');
+    expect(say('en', handoverChecklistProblem([{ name: 'manual', delivered: true }, { name: 'drawings', delivered: false }]))).toBe('documents not delivered: drawings');
+    expect(say('zh-CN', handoverChecklistProblem([{ name: 'manual', delivered: true }, { name: 'drawings', delivered: false }]))).toBe('以下资料尚未移交：drawings');
     expect(handoverChecklistProblem([{ name: 'manual', delivered: true }])).toBeNull();
   });
 });
