@@ -17,7 +17,7 @@ const DOA_STATUS_ZH = (name: string) =>
 const EXCLUSION_EN =
   '{cause, select, human {damage caused by people (not operated as documented)} third_party_accessory {unauthorised third-party accessories or software} environment {environmental or electrical conditions not met} force_majeure {force majeure} other {{cause}}}';
 const EXCLUSION_ZH =
-  '{cause, select, human {人为损坏（未按说明书操作）} third_party_accessory {使用未经授权的第三方配件或软件} environment {环境或电气条件不符合要求} force_majeure {不可抗力} other {{cause}}}';
+  '{cause, select, human {人为损坏（未按文档操作）} third_party_accessory {使用未经授权的第三方配件或软件} environment {环境或电气条件不符合要求} force_majeure {不可抗力} other {{cause}}}';
 const CHARGE_REASON_EN = '{reason, select, not_returned {damaged unit not returned in time} not_acceptable {returned unit not acceptable} other {{reason}}}';
 const CHARGE_REASON_ZH = '{reason, select, not_returned {损坏件未按时返还} not_acceptable {返还的损坏件不合格} other {{reason}}}';
 
