@@ -24,6 +24,7 @@ import type { Activities } from '../../activities';
 import type { RecordProjectStepInput } from './activities';
 import {
   doaCaseOf,
+  firstProblem,
   handoverChecklistProblem,
   missingSignatures,
   qualityScore,
@@ -178,7 +179,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     validate(step) {
       refuseOutOfOrder('unboxing');
       const problems = unboxingProblems(step.items, input.devices.map((d) => d.serial));
-      if (problems.length > 0) invalidStep(problems.join('; '), 'items');
+      if (problems.length > 0) invalidStep(firstProblem(problems), 'items');
       requireSignatures(step.signatures, 'packing_list');
     },
     async apply(step, at) {
@@ -313,7 +314,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
       if (step.passed) {
         if (!step.scores) return invalidStep(words('refusal.project.scoresMissing'), 'scores');
         const problems = qualityScoreProblems(step.scores);
-        if (problems.length > 0) invalidStep(problems.join('; '), 'scores');
+        if (problems.length > 0) invalidStep(firstProblem(problems), 'scores');
       } else if (!step.issues?.length) {
         invalidStep(words('refusal.project.failedNeedsIssues'), 'issues');
       }

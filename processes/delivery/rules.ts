@@ -85,19 +85,31 @@ export interface UnboxingItem {
   damage?: { description: string; cause: DoaDamageCause };
 }
 
-/** Unboxing must account for every serial of the project exactly once, and name the damage of damaged items. */
-export function unboxingProblems(items: readonly UnboxingItem[], projectSerials: readonly string[]): string[] {
-  const problems: string[] = [];
+/**
+ * Unboxing must account for every serial of the project exactly once, and name the damage of damaged
+ * items. Each problem is words; `others` (0 here) is how many more problems a refusal that tells only
+ * the first one has (`firstProblem`).
+ */
+export function unboxingProblems(items: readonly UnboxingItem[], projectSerials: readonly string[]): Words[] {
+  const problems: Words[] = [];
+  const problem = (key: string, serial: string) => problems.push(words(`refusal.project.${key}`, { serial, others: 0 }));
   const known = new Set(projectSerials);
   const seen = new Set<string>();
   for (const item of items) {
-    if (!known.has(item.serial)) problems.push(`unknown serial ${item.serial}`);
-    if (seen.has(item.serial)) problems.push(`serial ${item.serial} listed twice`);
+    if (!known.has(item.serial)) problem('unknownSerial', item.serial);
+    if (seen.has(item.serial)) problem('serialTwice', item.serial);
     seen.add(item.serial);
-    if (item.condition === 'damaged' && !item.damage) problems.push(`damaged serial ${item.serial} needs a damage description and cause`);
+    if (item.condition === 'damaged' && !item.damage) problem('damageMissing', item.serial);
   }
-  for (const serial of projectSerials) if (!seen.has(serial)) problems.push(`serial ${serial} is missing from the unboxing check`);
+  for (const serial of projectSerials) if (!seen.has(serial)) problem('serialMissing', serial);
   return problems;
+}
+
+/** The first of several problems (each with an `others` argument), telling how many more there are. */
+export function firstProblem(problems: readonly Words[]): Words {
+  const [first] = problems;
+  if (!first) throw new RangeError('no problem to tell');
+  return words(first.key, { ...first.params, others: problems.length - 1 });
 }
 
 // --- DOA (P2) ---------------------------------------------------------------------------------
@@ -154,17 +166,19 @@ export function trialEndDecision(openIssues: number, extensionsUsed: number, max
 export const QUALITY_SCORE_WEIGHTS = { hardware: 30, software: 50, documents: 10, satisfaction: 10 } as const;
 export type QualityScoreParts = { [K in keyof typeof QUALITY_SCORE_WEIGHTS]: number };
 
-export function qualityScoreProblems(parts: QualityScoreParts): string[] {
+/** Each part out of its range, as words (with `others`, see `firstProblem`). */
+export function qualityScoreProblems(parts: QualityScoreParts): Words[] {
   return (Object.keys(QUALITY_SCORE_WEIGHTS) as (keyof QualityScoreParts)[]).flatMap((key) => {
     const value = parts[key];
     const max = QUALITY_SCORE_WEIGHTS[key];
-    return Number.isFinite(value) && value >= 0 && value <= max ? [] : [`${key} must be between 0 and ${max}`];
+    return Number.isFinite(value) && value >= 0 && value <= max ? [] : [words('refusal.project.scoreOutOfRange', { part: key, max, others: 0 })];
   });
 }
 
 export function qualityScore(parts: QualityScoreParts): number {
   const problems = qualityScoreProblems(parts);
-  if (problems.length > 0) throw new RangeError(problems.join('; '));
+  // A programming error (the step was validated first): told in English, for the log.
+  if (problems.length > 0) throw new RangeError(problems.map((p) => `${p.params!.part} must be between 0 and ${p.params!.max}`).join('; '));
   return parts.hardware + parts.software + parts.documents + parts.satisfaction;
 }
 

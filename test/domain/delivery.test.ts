@@ -4,6 +4,7 @@ import {
   QUALITY_SCORE_WEIGHTS,
   TERMINAL_STAGES,
   doaExclusion,
+  firstProblem,
   doaReturnOutcome,
   missingSignatures,
   qualityScore,
@@ -77,6 +78,10 @@ const EXPECTED_ALLOWED: Record<ProjectStep, readonly ProjectStage[]> = {
   handover: ['handover'],
   cancel: OPEN_STAGES,
 };
+
+/** Problems as an English reader hears each one (the rules answer words). */
+const unboxingSaid = (...args: Parameters<typeof unboxingProblems>): string[] => unboxingProblems(...args).map((p) => say('en', p));
+const scoreSaid = (...args: Parameters<typeof qualityScoreProblems>): string[] => qualityScoreProblems(...args).map((p) => say('en', p));
 
 /** The refusal as an English reader hears it (stepRejection answers words, domain/words.ts). */
 const rejection = (...args: Parameters<typeof stepRejection>): string | null => {
@@ -285,59 +290,67 @@ describe('missingSignatures', () => {
 });
 
 describe('unboxingProblems', () => {
+  it('tells the first problem and how many more, in either language', () => {
+    const problems = unboxingProblems([{ serial: 'SN-X', condition: 'ok' }], ['SN-001', 'SN-002']);
+    expect(problems).toHaveLength(3);
+    expect(say('en', firstProblem(problems))).toBe('unknown serial SN-X; and 2 more problems');
+    expect(say('zh-CN', firstProblem(problems))).toBe('序列号 SN-X 不属于本项目；另有 2 个问题');
+    expect(say('en', firstProblem(problems.slice(0, 1)))).toBe('unknown serial SN-X');
+  });
+
   const serials = ['SN-001', 'SN-002', 'SN-003'];
   const ok = (serial: string): UnboxingItem => ({ serial, condition: 'ok' });
 
   it('is empty when every serial is present once and ok', () => {
-    expect(unboxingProblems(serials.map(ok), serials)).toEqual([]);
+    expect(unboxingSaid(serials.map(ok), serials)).toEqual([]);
   });
 
   it('does not care about the order of the items', () => {
-    expect(unboxingProblems([ok('SN-003'), ok('SN-001'), ok('SN-002')], serials)).toEqual([]);
+    expect(unboxingSaid([ok('SN-003'), ok('SN-001'), ok('SN-002')], serials)).toEqual([]);
   });
 
   it('is empty for a project without equipment and no items', () => {
-    expect(unboxingProblems([], [])).toEqual([]);
+    expect(unboxingSaid([], [])).toEqual([]);
   });
 
   it('accepts a damaged item that names its damage', () => {
     const items: UnboxingItem[] = [ok('SN-001'), { serial: 'SN-002', condition: 'damaged', damage: { description: 'cracked housing', cause: 'transport' } }, ok('SN-003')];
-    expect(unboxingProblems(items, serials)).toEqual([]);
+    expect(unboxingSaid(items, serials)).toEqual([]);
   });
 
   it('reports an unknown serial', () => {
-    expect(unboxingProblems([...serials.map(ok), ok('SN-999')], serials)).toEqual(['unknown serial SN-999']);
+    expect(unboxingSaid([...serials.map(ok), ok('SN-999')], serials)).toEqual(['unknown serial SN-999']);
   });
 
   it('reports a serial listed twice', () => {
-    expect(unboxingProblems([ok('SN-001'), ok('SN-002'), ok('SN-002'), ok('SN-003')], serials)).toEqual(['serial SN-002 listed twice']);
+    expect(unboxingSaid([ok('SN-001'), ok('SN-002'), ok('SN-002'), ok('SN-003')], serials)).toEqual(['serial SN-002 listed twice']);
   });
 
   it('reports a serial listed twice even when the two entries differ in condition', () => {
     const items: UnboxingItem[] = [...serials.map(ok), { serial: 'SN-001', condition: 'damaged', damage: { description: 'dent', cause: 'unknown' } }];
-    expect(unboxingProblems(items, serials)).toEqual(['serial SN-001 listed twice']);
+    expect(unboxingSaid(items, serials)).toEqual(['serial SN-001 listed twice']);
   });
 
   it('reports a missing serial', () => {
-    expect(unboxingProblems([ok('SN-001'), ok('SN-003')], serials)).toEqual(['serial SN-002 is missing from the unboxing check']);
+    expect(unboxingSaid([ok('SN-001'), ok('SN-003')], serials)).toEqual(['serial SN-002 is missing from the unboxing check']);
   });
 
   it('reports every serial missing when nothing was checked', () => {
-    expect(unboxingProblems([], serials)).toEqual(serials.map((s) => `serial ${s} is missing from the unboxing check`));
+    expect(unboxingSaid([], serials)).toEqual(serials.map((s) => `serial ${s} is missing from the unboxing check`));
   });
 
   it('reports a damaged item without a damage description', () => {
     const items: UnboxingItem[] = [ok('SN-001'), { serial: 'SN-002', condition: 'damaged' }, ok('SN-003')];
-    expect(unboxingProblems(items, serials)).toEqual(['damaged serial SN-002 needs a damage description and cause']);
+    expect(unboxingSaid(items, serials)).toEqual(['damaged serial SN-002 needs a damage description and cause']);
   });
 
   it('reports a substituted serial as both unknown and missing', () => {
-    expect(unboxingProblems([ok('SN-001'), ok('SN-X'), ok('SN-003')], serials)).toEqual(['unknown serial SN-X', 'serial SN-002 is missing from the unboxing check']);
+    expect(unboxingSaid([ok('SN-001'), ok('SN-X'), ok('SN-003')], serials)).toEqual(['unknown serial SN-X', 'serial SN-002 is missing from the unboxing check']);
   });
 
   it('reports every problem at once, item problems first, missing serials last', () => {
     const items: UnboxingItem[] = [{ serial: 'SN-001', condition: 'damaged' }, ok('SN-404'), ok('SN-001')];
-    expect(unboxingProblems(items, serials)).toEqual([
+    expect(unboxingSaid(items, serials)).toEqual([
       'damaged serial SN-001 needs a damage description and cause',
       'unknown serial SN-404',
       'serial SN-001 listed twice',
@@ -349,7 +362,7 @@ describe('unboxingProblems', () => {
   it('does not modify its arguments', () => {
     const items = Object.freeze(serials.map((s) => Object.freeze(ok(s))));
     const known = Object.freeze([...serials]);
-    expect(() => unboxingProblems(items, known)).not.toThrow();
+    expect(() => unboxingSaid(items, known)).not.toThrow();
   });
 });
 
@@ -572,13 +585,13 @@ describe('quality score', () => {
   });
 
   it('scores 100 at every maximum, with no problems', () => {
-    expect(qualityScoreProblems(full)).toEqual([]);
+    expect(scoreSaid(full)).toEqual([]);
     expect(qualityScore(full)).toBe(100);
   });
 
   it('scores 0 at every minimum', () => {
     const zero = { hardware: 0, software: 0, documents: 0, satisfaction: 0 };
-    expect(qualityScoreProblems(zero)).toEqual([]);
+    expect(scoreSaid(zero)).toEqual([]);
     expect(qualityScore(zero)).toBe(0);
   });
 
@@ -592,13 +605,13 @@ describe('quality score', () => {
     const message = `${part} must be between 0 and ${max}`;
 
     it('accepts 0 and its maximum', () => {
-      expect(qualityScoreProblems(withPart(0))).toEqual([]);
-      expect(qualityScoreProblems(withPart(max))).toEqual([]);
+      expect(scoreSaid(withPart(0))).toEqual([]);
+      expect(scoreSaid(withPart(max))).toEqual([]);
       expect(qualityScore(withPart(0))).toBe(100 - max);
     });
 
     it('accepts a fraction inside the range', () => {
-      expect(qualityScoreProblems(withPart(max - 0.5))).toEqual([]);
+      expect(scoreSaid(withPart(max - 0.5))).toEqual([]);
       expect(qualityScore(withPart(max - 0.5))).toBe(99.5);
     });
 
@@ -612,7 +625,7 @@ describe('quality score', () => {
       ['Infinity', Infinity],
       ['-Infinity', -Infinity],
     ])('rejects %s, naming the part', (_label, value) => {
-      expect(qualityScoreProblems(withPart(value))).toEqual([message]);
+      expect(scoreSaid(withPart(value))).toEqual([message]);
       expect(() => qualityScore(withPart(value))).toThrow(RangeError);
       expect(() => qualityScore(withPart(value))).toThrow(message);
     });
@@ -621,17 +634,17 @@ describe('quality score', () => {
   it('lists every bad part, in weight order, and throws them all joined', () => {
     const bad = { hardware: 31, software: -1, documents: NaN, satisfaction: 11 };
     const problems = ['hardware must be between 0 and 30', 'software must be between 0 and 50', 'documents must be between 0 and 10', 'satisfaction must be between 0 and 10'];
-    expect(qualityScoreProblems(bad)).toEqual(problems);
+    expect(scoreSaid(bad)).toEqual(problems);
     expect(() => qualityScore(bad)).toThrow(new RangeError(problems.join('; ')));
   });
 
   it('reports only the bad part when the others are fine', () => {
-    expect(qualityScoreProblems({ ...full, documents: 10.5 })).toEqual(['documents must be between 0 and 10']);
+    expect(scoreSaid({ ...full, documents: 10.5 })).toEqual(['documents must be between 0 and 10']);
   });
 
   it('rejects a missing part (as from unchecked JSON)', () => {
     const { satisfaction: _omitted, ...rest } = full;
-    expect(qualityScoreProblems(rest as unknown as QualityScoreParts)).toEqual(['satisfaction must be between 0 and 10']);
+    expect(scoreSaid(rest as unknown as QualityScoreParts)).toEqual(['satisfaction must be between 0 and 10']);
   });
 });
 

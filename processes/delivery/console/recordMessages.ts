@@ -130,6 +130,11 @@ const en = {
   'refusal.project.outOfOrder': '{step} is not possible in stage {stage} (allowed in: {allowed})',
   'refusal.project.signatureMissing':
     '{document, select, packing_list {the packing list} test_record {test record "{name}"} initial_certificate {the initial-acceptance certificate} final_certificate {the final-acceptance certificate} other {{document}}} needs the signature of: {parties}',
+  'refusal.project.unknownSerial': 'unknown serial {serial}{others, plural, =0 {} one {; and # more problem} other {; and # more problems}}',
+  'refusal.project.serialTwice': 'serial {serial} listed twice{others, plural, =0 {} one {; and # more problem} other {; and # more problems}}',
+  'refusal.project.damageMissing': 'damaged serial {serial} needs a damage description and cause{others, plural, =0 {} one {; and # more problem} other {; and # more problems}}',
+  'refusal.project.serialMissing': 'serial {serial} is missing from the unboxing check{others, plural, =0 {} one {; and # more problem} other {; and # more problems}}',
+  'refusal.project.scoreOutOfRange': '{part} must be between 0 and {max}{others, plural, =0 {} one {; and # more problem} other {; and # more problems}}',
   'refusal.project.kickoffNeedsItems': 'kickoff needs at least one acceptance item',
   'refusal.project.initialAcceptanceNeedsItems': 'initial acceptance needs at least one test item',
   'refusal.project.itemsNotPassed': 'every test item must be passed and signed: {items}',
@@ -256,6 +261,11 @@ const zhCN: Record<keyof typeof en, string> = {
   'refusal.project.outOfOrder': `项目当前处于“{stage, select, ${STAGE_ZH}}”阶段，不能{step, select, ${STEP_ZH}}（允许的阶段：{allowed}）`,
   'refusal.project.signatureMissing':
     '{document, select, packing_list {装箱单} test_record {测试记录“{name}”} initial_certificate {初验证书} final_certificate {终验证书} other {{document}}}缺少{parties, select, customer {客户} company {我方} other {客户及我方}}签字',
+  'refusal.project.unknownSerial': '序列号 {serial} 不属于本项目{others, plural, =0 {} other {；另有 # 个问题}}',
+  'refusal.project.serialTwice': '序列号 {serial} 重复列出{others, plural, =0 {} other {；另有 # 个问题}}',
+  'refusal.project.damageMissing': '损坏的序列号 {serial} 须填写损坏情况及原因{others, plural, =0 {} other {；另有 # 个问题}}',
+  'refusal.project.serialMissing': '开箱验货缺少序列号 {serial}{others, plural, =0 {} other {；另有 # 个问题}}',
+  'refusal.project.scoreOutOfRange': '{part, select, hardware {硬件} software {软件} documents {资料} satisfaction {客户满意度} other {{part}}}评分须在 0 到 {max} 之间{others, plural, =0 {} other {；另有 # 个问题}}',
   'refusal.project.kickoffNeedsItems': '启动会至少需要一项验收项目',
   'refusal.project.initialAcceptanceNeedsItems': '初验至少需要一项测试项目',
   'refusal.project.itemsNotPassed': '每项测试都须通过并签字：{items}',
