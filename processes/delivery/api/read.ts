@@ -11,6 +11,7 @@ import * as s from '../useCases/schemas';
 import { trialView } from '../useCases/trialView';
 import { readerLocale } from '../../../platform/http/problemMessages';
 import { say } from '../../../platform/console/messages';
+import { words } from '../../../domain/words';
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
@@ -114,7 +115,7 @@ const detail = defineRoute(
         devices: devices.map((d) => ({ serial: d.serial, model: d.model, brand: d.brand, warrantyStartsAt: iso(d.warrantyStartsAt), warrantyEndsAt: iso(d.warrantyEndsAt) })),
         trial: trialView(project, timeline),
         trialIssues: issues.map((i) => ({ id: i.issueKey, title: i.title, description: i.description, round: i.round, loggedAt: i.loggedAt.toISOString(), resolvedAt: iso(i.resolvedAt), resolution: i.resolution })),
-        doaCases: doaCases.map((c) => ({ ...c, shipBy: iso(c.shipBy), shippedAt: iso(c.shippedAt), receivedAt: iso(c.receivedAt), returnDue: iso(c.returnDue), returnedAt: iso(c.returnedAt), updatedAt: c.updatedAt.toISOString() })),
+        doaCases: doaCases.map((c) => ({ ...c, exclusion: c.exclusion === null ? null : say(locale, words('exclusion.doa', { cause: c.cause }), c.exclusion), shipBy: iso(c.shipBy), shippedAt: iso(c.shippedAt), receivedAt: iso(c.receivedAt), returnDue: iso(c.returnDue), returnedAt: iso(c.returnedAt), updatedAt: c.updatedAt.toISOString() })),
         deadlines: deadlines.map((d) => ({ kind: d.kind, dueAt: d.dueAt.toISOString(), description: say(locale, d.words, d.description), key: d.key, provisional: d.provisional, lastRung: d.lastRung })),
       },
     };
