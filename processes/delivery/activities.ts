@@ -8,10 +8,26 @@ import { parseInstant, ProjectsRepository, type ProjectPatch } from './repositor
 import type { DoaState, Person, TrialIssue } from './messages';
 import type { ActivityDeps } from '../../platform/temporal/activityDeps';
 import { noticeFailedEventKey, type NoticeFailureRecorder } from '../../platform/notices/activities';
+import { words, type Words } from '../../domain/words';
+import { say } from '../../platform/console/messages';
 
-export interface RecordProjectEventInput extends TimelineEntry {
+/**
+ * A timeline event as workflows hand it over: `words` (a catalogue key and its arguments), said in each
+ * reader's language. `summary` is still accepted: activities scheduled by histories already running carry it.
+ */
+export interface ProjectTimelineEntry extends Omit<TimelineEntry, 'summary'> {
+  words?: Words;
+  summary?: string;
+}
+
+export interface RecordProjectEventInput extends ProjectTimelineEntry {
   projectId: number;
   patch: ProjectPatch | Record<string, unknown>;
+}
+
+/** The event as stored: an English summary (exports, logs) from its words, and the words themselves. */
+function storedEvent(entry: { eventKey: string; kind: string; at: string; actor?: TimelineEntry['actor']; summary?: string; words?: Words; data?: unknown }) {
+  return { eventKey: entry.eventKey, kind: entry.kind, at: entry.at, actor: entry.actor, summary: entry.summary ?? say('en', entry.words, entry.kind), words: entry.words ?? null, data: entry.data };
 }
 
 /**
@@ -21,7 +37,7 @@ export interface RecordProjectEventInput extends TimelineEntry {
  */
 export interface RecordProjectStepInput extends RecordProjectEventInput {
   /** More timeline events of the same step (same actor and time), e.g. each leftover issue logged. */
-  events?: { eventKey: string; kind: string; summary: string; data?: unknown }[];
+  events?: { eventKey: string; kind: string; words?: Words; summary?: string; data?: unknown }[];
   trialIssues?: TrialIssue[];
   /** DOA cases opened by the step (unboxing), so the case answers before the child's first step. */
   doaCases?: { damage: { description: string; cause: string }; state: DoaState }[];
@@ -74,7 +90,7 @@ export function createProjectActivities(deps: ActivityDeps) {
       await failOnBadInput(() =>
         deps.knex.transaction(async (trx) => {
           const projects = new ProjectsRepository(trx);
-          await projects.addEvent(input.projectId, { eventKey: input.eventKey, kind: input.kind, at: input.at, actor: input.actor, summary: input.summary, data: input.data });
+          await projects.addEvent(input.projectId, storedEvent(input));
           // Applied even when the event was already there: equal values are not rewritten.
           await projects.applyPatch(input.projectId, input.patch ?? {}, deps.now());
         }),
@@ -87,8 +103,8 @@ export function createProjectActivities(deps: ActivityDeps) {
         deps.knex.transaction(async (trx) => {
           const now = deps.now();
           const projects = new ProjectsRepository(trx);
-          const { inserted } = await projects.addEvent(input.projectId, { eventKey: input.eventKey, kind: input.kind, at: input.at, actor: input.actor, summary: input.summary, data: input.data });
-          for (const more of input.events ?? []) await projects.addEvent(input.projectId, { ...more, at: input.at, actor: input.actor });
+          const { inserted } = await projects.addEvent(input.projectId, storedEvent(input));
+          for (const more of input.events ?? []) await projects.addEvent(input.projectId, storedEvent({ ...more, at: input.at, actor: input.actor }));
           await projects.applyPatch(input.projectId, input.patch ?? {}, now);
           // A cancelled project owes nothing any more: its deadlines go with the same commit that shows it cancelled.
           if ((input.patch as { stage?: string } | undefined)?.stage === 'cancelled') await new DeadlinesRepository(trx).closeAllOfRecord('project', input.projectId, 'dropped', now);
@@ -98,7 +114,7 @@ export function createProjectActivities(deps: ActivityDeps) {
           const devices = new DevicesRepository(trx);
           if (input.replacementDevice && inserted) {
             const project = await projects.get(input.projectId);
-            if (!project) throw new NotFoundError(`Project ${input.projectId} not found`, { projectId: input.projectId });
+            if (!project) throw new NotFoundError(words('refusal.project.notFound', { id: input.projectId }), { projectId: input.projectId });
             if (!(await devices.getBySerial(input.replacementDevice.serial))) {
               await devices.createMany(project.customerId, [{ ...input.replacementDevice, projectId: input.projectId }], now);
             }
@@ -113,13 +129,13 @@ export function createProjectActivities(deps: ActivityDeps) {
           if (input.customerAcceptance) {
             const acceptedAt = parseInstant(input.customerAcceptance.acceptedAt, 'acceptedAt');
             const customer = await customers.get(input.customerAcceptance.customerId);
-            if (!customer) throw new NotFoundError(`Customer ${input.customerAcceptance.customerId} not found`, { customerId: input.customerAcceptance.customerId });
+            if (!customer) throw new NotFoundError(words('refusal.project.customerNotFound', { id: input.customerAcceptance.customerId }), { customerId: input.customerAcceptance.customerId });
             if (customer.acceptanceDate?.getTime() !== acceptedAt.getTime()) await customers.recordAcceptance(customer.id, acceptedAt, now);
           }
           if (input.flagCustomer) {
             const reason = input.flagCustomer.reason.slice(0, FLAG_REASON_LENGTH);
             const customer = await customers.get(input.flagCustomer.customerId);
-            if (!customer) throw new NotFoundError(`Customer ${input.flagCustomer.customerId} not found`, { customerId: input.flagCustomer.customerId });
+            if (!customer) throw new NotFoundError(words('refusal.project.customerNotFound', { id: input.flagCustomer.customerId }), { customerId: input.flagCustomer.customerId });
             if (!(customer.serviceStopped && customer.flagReason === reason)) await customers.flagServiceStopped(customer.id, reason, now);
           }
           if (input.unflagCustomer) {
@@ -151,7 +167,7 @@ export function createProjectActivities(deps: ActivityDeps) {
       await failOnBadInput(async () => {
         const acceptedAt = parseInstant(input.acceptedAt, 'acceptedAt');
         const customer = await customers.get(input.customerId);
-        if (!customer) throw new NotFoundError(`Customer ${input.customerId} not found`, { customerId: input.customerId });
+        if (!customer) throw new NotFoundError(words('refusal.project.customerNotFound', { id: input.customerId }), { customerId: input.customerId });
         if (customer.acceptanceDate?.getTime() === acceptedAt.getTime()) return;
         await customers.recordAcceptance(input.customerId, acceptedAt, deps.now());
       });
@@ -161,7 +177,7 @@ export function createProjectActivities(deps: ActivityDeps) {
     async flagCustomerServiceStopped(input: { customerId: number; reason: string }): Promise<void> {
       const reason = input.reason.slice(0, FLAG_REASON_LENGTH);
       const customer = await customers.get(input.customerId);
-      if (!customer) throw new NotFoundError(`Customer ${input.customerId} not found`, { customerId: input.customerId });
+      if (!customer) throw new NotFoundError(words('refusal.project.customerNotFound', { id: input.customerId }), { customerId: input.customerId });
       if (customer.serviceStopped && customer.flagReason === reason) return;
       await customers.flagServiceStopped(input.customerId, reason, deps.now());
     },

@@ -16,6 +16,7 @@ import { StepKit, rejectStep, type Actor } from '../../platform/workflowKit/step
 import { escalate, notify, projectRef } from '../../platform/workflowKit/notify';
 import { doaReceivedUpdate, doaReturnedUpdate, doaShippedUpdate, doaStateQuery, type DoaInput, type DoaState } from './messages';
 import { STEP_ACTIVITY, BACKGROUND_ACTIVITY } from '../../platform/workflowKit/activityOptions';
+import { words, type WordValue } from '../../domain/words';
 
 type Activities = ReturnType<typeof createProjectActivities>;
 
@@ -39,15 +40,18 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
   /** The charge as it was made (a back-dated return may reverse it before its notice goes out). */
   let charge: { amount: DoaState['chargedAmount']; unacceptable: boolean } | undefined;
 
-  /** The case's row and its timeline event for a new state, in one transaction. */
-  function entry(key: string, summary: string, next: DoaState, options: { actor?: Actor; at?: string } = {}): RecordProjectStepInput {
+  /**
+   * The case's row and its timeline event for a new state, in one transaction. What happened is said
+   * by `timeline.doa.<what>` with the serial and `params`.
+   */
+  function entry(key: string, what: string, params: Record<string, WordValue>, next: DoaState, options: { actor?: Actor; at?: string } = {}): RecordProjectStepInput {
     return {
       projectId: input.projectId,
       eventKey: `doa:${serial}:${key}`,
       kind: `doa_${key}`,
       at: options.at ?? new Date().toISOString(),
       actor: options.actor,
-      summary: `DOA ${serial}: ${summary}`,
+      words: words(`timeline.doa.${what}`, { serial, ...params }),
       data: next,
       patch: {},
       doaCase: { damage: input.damage, state: next },
@@ -60,7 +64,7 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
       const reason = 'damaged unit not returned in time';
       const next: DoaState = { ...state, status: 'charged', chargedAmount: fromLegacyAmount(input.device.catalogPrice) };
       await background.recordProjectStep({
-        ...entry('charged', `${reason}: catalogue price ${next.chargedAmount ? formatMoney(next.chargedAmount, 'en-GB') : '(to be priced)'} charged, customer flagged`, next),
+        ...entry('charged', next.chargedAmount ? 'charged' : 'charged_unpriced', { reason: 'not_returned', amount: next.chargedAmount ? formatMoney(next.chargedAmount, 'en-GB') : null }, next),
         flagCustomer: { customerId: input.customer.id, reason: flagReason(reason) },
       });
       Object.assign(state, next);
@@ -83,12 +87,12 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
   setHandler(projectManagerChangedSignal, (manager) => void (input.projectManager = manager));
 
   kit.step(doaShippedUpdate, {
-    validate: () => void (!caseIs('awaiting_shipment') && rejectStep(`the replacement cannot be shipped now (case is ${state.status})`)),
+    validate: () => void (!caseIs('awaiting_shipment') && rejectStep(words('refusal.doa.cannotShip', { status: state.status }))),
     async apply(step, at) {
       const next: DoaState = { ...state, shippedAt: at, replacementSerial: step.replacementSerial, status: 'awaiting_receipt', lastStepAt: at };
       // The replacement is a device of the project from now on, with its own warranty at final acceptance.
       await recordStep({
-        ...entry('shipped', `replacement ${step.replacementSerial} shipped`, next, { actor: step.actor, at }),
+        ...entry('shipped', 'shipped', { replacement: step.replacementSerial }, next, { actor: step.actor, at }),
         replacementDevice: { serial: step.replacementSerial, model: input.device.model, brand: input.device.brand },
       });
       Object.assign(state, next);
@@ -97,11 +101,11 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
   });
 
   kit.step(doaReceivedUpdate, {
-    validate: () => void (!caseIs('awaiting_receipt') && rejectStep(`the replacement cannot be received now (case is ${state.status})`)),
+    validate: () => void (!caseIs('awaiting_receipt') && rejectStep(words('refusal.doa.cannotReceive', { status: state.status }))),
     async apply(step, at) {
       const returnDue = (await deadlines.add(at, doa.returnWithin)).at.toISOString();
       const next: DoaState = { ...state, receivedAt: at, returnDue, status: 'awaiting_return', lastStepAt: at };
-      await recordStep(entry('received', `replacement received; damaged unit due back by ${returnDue}`, next, { actor: step.actor, at }));
+      await recordStep(entry('received', 'received', { returnDue }, next, { actor: step.actor, at }));
       Object.assign(state, next);
       return { ...state };
     },
@@ -109,9 +113,9 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
 
   kit.step(doaReturnedUpdate, {
     validate() {
-      if (state.returnedAt) rejectStep('the damaged unit was already returned');
-      if (returnWatchOver) rejectStep('the case is closed: a return is no longer recorded');
-      if (!caseIs('awaiting_return', 'charged')) rejectStep(`the damaged unit cannot be returned now (case is ${state.status})`);
+      if (state.returnedAt) rejectStep(words('refusal.doa.alreadyReturned'));
+      if (returnWatchOver) rejectStep(words('refusal.doa.returnWatchOver'));
+      if (!caseIs('awaiting_return', 'charged')) rejectStep(words('refusal.doa.cannotReturn', { status: state.status }));
     },
     async apply(step, at) {
       const inTime = new Date(at).getTime() <= new Date(state.returnDue!).getTime();
@@ -119,13 +123,13 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
       if (state.status === 'awaiting_return') {
         if (step.acceptable) {
           const next: DoaState = { ...state, ...returned, status: 'returned' };
-          await recordStep(entry('returned', 'damaged unit returned in time and accepted', next, { actor: step.actor, at }));
+          await recordStep(entry('returned', 'returned', {}, next, { actor: step.actor, at }));
           Object.assign(state, next);
         } else {
           const reason = 'returned unit not acceptable';
           const next: DoaState = { ...state, ...returned, status: 'charged', chargedAmount: fromLegacyAmount(input.device.catalogPrice) };
           await recordStep({
-            ...entry('charged', `${reason}: catalogue price ${next.chargedAmount ? formatMoney(next.chargedAmount, 'en-GB') : '(to be priced)'} charged, customer flagged`, next, { actor: step.actor, at }),
+            ...entry('charged', next.chargedAmount ? 'charged' : 'charged_unpriced', { reason: 'not_acceptable', amount: next.chargedAmount ? formatMoney(next.chargedAmount, 'en-GB') : null }, next, { actor: step.actor, at }),
             flagCustomer: { customerId: input.customer.id, reason: flagReason(reason) },
           });
           Object.assign(state, next);
@@ -135,13 +139,13 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
         // Charged as not returned, but the return happened in time: the charge was wrong.
         const next: DoaState = { ...state, ...returned, status: 'returned', chargedAmount: null, chargeReversedAt: new Date().toISOString() };
         await recordStep({
-          ...entry('charge_reversed', `damaged unit had been returned in time (${at}): charge reversed, customer flag lifted`, next, { actor: step.actor, at }),
+          ...entry('charge_reversed', 'charge_reversed', { returnedAt: at }, next, { actor: step.actor, at }),
           unflagCustomer: { customerId: input.customer.id, reason: flagReason('damaged unit not returned in time') },
         });
         Object.assign(state, next);
       } else {
         const next: DoaState = { ...state, ...returned };
-        await recordStep(entry('returned_late', 'damaged unit returned after the deadline; the charge stands', next, { actor: step.actor, at }));
+        await recordStep(entry('returned_late', 'returned_late', {}, next, { actor: step.actor, at }));
         Object.assign(state, next);
       }
       return { ...state };
@@ -150,19 +154,19 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
 
   async function replace(): Promise<void> {
     if (exclusion) {
-      await background.recordProjectStep(entry('excluded', `not dead-on-arrival: ${exclusion}`, state));
+      await background.recordProjectStep(entry('excluded', 'excluded', { cause: input.damage.cause }, state));
       await notify('excluded', 'doa-excluded', customerAndPm(), { ...context, exclusionKey: input.damage.cause }, noticeOptions);
       return;
     }
 
     const shipment = await runLadder(deadlines, {
-      deadline: { key: `doa:${serial}:ship`, kind: 'doa_shipment', description: `replacement for ${serial} to ship` },
+      deadline: { key: `doa:${serial}:ship`, kind: 'doa_shipment', words: words('deadline.doa.shipment', { serial }) },
       async plan() {
         const due = await deadlines.add(input.reportedAt, doa.shipWithin);
         if (state.shipBy !== due.at.toISOString()) {
           await kit.exclusive(async () => {
             const next: DoaState = { ...state, shipBy: due.at.toISOString() };
-            await background.recordProjectStep(entry(state.shipBy ? `ship_by_moved:${due.at.toISOString()}` : 'opened', `replacement due to ship by ${next.shipBy}`, next));
+            await background.recordProjectStep(entry(state.shipBy ? `ship_by_moved:${due.at.toISOString()}` : 'opened', 'ship_by', { shipBy: next.shipBy! }, next));
             Object.assign(state, next);
           });
         }
@@ -171,7 +175,7 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
       met: () => state.status !== 'awaiting_shipment',
       async onRung(_rung, due) {
         await escalate('ship-escalation', input.serviceManager, { ...context, missedKey: 'doa_shipment', dueAt: due.toISOString(), responsibleName: input.projectManager.name }, noticeOptions);
-        await background.recordProjectStep({ ...entry('ship_overdue', 'replacement not shipped by the deadline: escalated', state), doaCase: undefined });
+        await background.recordProjectStep({ ...entry('ship_overdue', 'ship_overdue', {}, state), doaCase: undefined });
       },
     });
     if (shipment === 'exhausted') {
@@ -183,7 +187,7 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
     await notify('return-requested', 'doa-return-requested', input.customer.contacts, { ...context, dueAt: state.returnDue }, noticeOptions);
     const returnKey = `doa:${serial}:return`;
     await runLadder(deadlines, {
-      deadline: { key: returnKey, kind: 'doa_return', description: `damaged unit ${serial} to come back` },
+      deadline: { key: returnKey, kind: 'doa_return', words: words('deadline.doa.return', { serial }) },
       async plan() {
         const due = await deadlines.add(state.receivedAt!, doa.returnWithin);
         const reminder = await deadlines.subtract(due.at, doa.returnReminderBefore);
@@ -191,7 +195,7 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
           // An admin corrected the calendar: the case shows the moved deadline.
           await kit.exclusive(async () => {
             const next: DoaState = { ...state, returnDue: due.at.toISOString() };
-            await background.recordProjectStep(entry(`return_due_moved:${next.returnDue}`, `return deadline moved to ${next.returnDue} (calendar corrected)`, next));
+            await background.recordProjectStep(entry(`return_due_moved:${next.returnDue}`, 'return_due_moved', { returnDue: next.returnDue! }, next));
             Object.assign(state, next);
           });
         }
@@ -201,7 +205,7 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
       async onRung(rung, due) {
         if (rung === 'reminder') {
           await notify('return-reminder', 'deadline-reminder', input.customer.contacts, { ...context, taskKey: 'doa_return', dueAt: due.toISOString() }, noticeOptions);
-          await background.recordProjectStep({ ...entry('return_reminder', 'return reminder sent', state), doaCase: undefined });
+          await background.recordProjectStep({ ...entry('return_reminder', 'return_reminder', {}, state), doaCase: undefined });
         } else if (await chargeIfUnreturned()) {
           chargedByDeadline = true;
           await deadlines.close(returnKey, 'dropped');
@@ -238,7 +242,7 @@ export async function doaReplacement(input: DoaInput): Promise<DoaState> {
     // Cancelled with its project: the case says so on record before the workflow ends cancelled.
     await CancellationScope.nonCancellable(async () => {
       const next: DoaState = { ...state, status: 'cancelled' };
-      await background.recordProjectStep(entry('cancelled', 'cancelled with the project', next));
+      await background.recordProjectStep(entry('cancelled', 'cancelled', {}, next));
       Object.assign(state, next);
       await deadlines.closeAll('dropped');
     });

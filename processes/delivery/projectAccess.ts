@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Scope } from '../../domain/access';
 import type { Person } from './messages';
 import { NotFoundError } from '../../platform/db/errors';
+import { words } from '../../domain/words';
 import { whereInScope } from '../../platform/db/scope';
 import { PROJECT_SCOPE_COLUMNS } from './repository';
 
@@ -12,7 +13,7 @@ export class ProjectAccessRepository {
   /** Records the project_manager user who manages the project; the pm_* contact is left as given. */
   async setManagerUser(projectId: number, userId: number, now: Date = new Date()): Promise<void> {
     const changed = await this.db('projects').where({ id: projectId }).update({ project_manager_user_id: userId, updated_at: now });
-    if (changed === 0) throw new NotFoundError(`Project ${projectId} not found`, { projectId });
+    if (changed === 0) throw new NotFoundError(words('refusal.project.notFound', { id: projectId }), { projectId });
   }
 
   /** Hands the project to another manager: their user and, for the records and later notices, their contact. */
@@ -20,7 +21,7 @@ export class ProjectAccessRepository {
     const changed = await this.db('projects')
       .where({ id: projectId })
       .update({ project_manager_user_id: manager.id, pm_name: manager.name, pm_email: manager.email, pm_locale: manager.locale ?? null, updated_at: now });
-    if (changed === 0) throw new NotFoundError(`Project ${projectId} not found`, { projectId });
+    if (changed === 0) throw new NotFoundError(words('refusal.project.notFound', { id: projectId }), { projectId });
   }
 
   /** Projects per stage among those the scope admits. */

@@ -11,6 +11,7 @@ import { runLadder, type Deadlines } from '../../platform/workflowKit/deadlines'
 import { escalate, notify, type NoticeOptions } from '../../platform/workflowKit/notify';
 import type { ProjectDeliveryInput, ProjectState } from './messages';
 import { BACKGROUND_ACTIVITY } from '../../platform/workflowKit/activityOptions';
+import { words, type Words } from '../../domain/words';
 
 const background = proxyActivities<ReturnType<typeof createProjectActivities>>(BACKGROUND_ACTIVITY);
 
@@ -25,7 +26,7 @@ export interface WeeklyReportsContext {
   deadlines: Deadlines;
   project: Record<string, unknown>;
   noticeOptions: NoticeOptions;
-  entry: (eventKey: string, kind: string, summary: string) => RecordProjectStepInput;
+  entry: (eventKey: string, kind: string, said: Words) => RecordProjectStepInput;
   /** Hands the state to a fresh run (continue-as-new). */
   continueAsNewWithState: () => Promise<never>;
 }
@@ -43,7 +44,7 @@ export function weeklyReportsWatch({ input, state, deadlines, project, noticeOpt
       const reported = () => state.weeklyReports !== seen;
       const moved = () => reported() || !INSTALLATION_STAGES.includes(state.stage);
       const outcome = await runLadder(deadlines, {
-        deadline: { key, kind: 'weekly_report', description: `weekly report ${number}` },
+        deadline: { key, kind: 'weekly_report', words: words('deadline.project.weekly_report', { number }) },
         async plan() {
           const due = await deadlines.add(since, weeklyReportEvery);
           const second = await deadlines.add(due.at, weeklyReportGrace);
@@ -59,7 +60,7 @@ export function weeklyReportsWatch({ input, state, deadlines, project, noticeOpt
           } else {
             await notify(`${key}:${rung}`, 'deadline-reminder', [input.projectManager], { project, taskKey: 'weekly_report', dueAt }, noticeOptions);
           }
-          await background.recordProjectStep(entry(`${key}:${rung}`, `weekly_report_${rung}`, `weekly report ${number} overdue: ${rung.replace('_', ' ')}`));
+          await background.recordProjectStep(entry(`${key}:${rung}`, `weekly_report_${rung}`, words('timeline.project.weekly_report_overdue', { number, rung })));
         },
       });
       if (outcome === 'exhausted') {

@@ -24,6 +24,7 @@ import type { createProjectActivities } from './activities';
 import type { RecordProjectStepInput } from './activities';
 import {
   doaCaseOf,
+  firstProblem,
   handoverChecklistProblem,
   missingSignatures,
   qualityScore,
@@ -70,6 +71,7 @@ import { STAGE_ATTRIBUTE } from '../../platform/temporal/searchAttributes';
 import { trialRun } from './trialRun.workflow';
 import { CARE_PLAN_WORKFLOW, projectCarePlanWorkflowId, type CarePlanBasisActivities, type CarePlanWorkflow } from '../care/messages';
 import { STEP_ACTIVITY, BACKGROUND_ACTIVITY } from '../../platform/workflowKit/activityOptions';
+import { words, type Words } from '../../domain/words';
 
 type Activities = ReturnType<typeof createProjectActivities> & CarePlanBasisActivities;
 
@@ -93,8 +95,9 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
   const initialAcceptanceRequired = policy.delivery.initialAcceptanceRequired;
   const everyone = () => [input.projectManager, ...input.customer.contacts];
 
-  function entry(eventKey: string, kind: string, summary: string, options: { actor?: Actor; at?: string; data?: unknown; patch?: Record<string, unknown> } = {}): RecordProjectStepInput {
-    return { projectId: input.projectId, eventKey, kind, at: options.at ?? new Date().toISOString(), actor: options.actor, summary, data: options.data, patch: options.patch ?? {} };
+  /** A timeline event: what happened as words (`timeline.project.<kind>`), never a sentence. */
+  function entry(eventKey: string, kind: string, said: Words, options: { actor?: Actor; at?: string; data?: unknown; patch?: Record<string, unknown> } = {}): RecordProjectStepInput {
+    return { projectId: input.projectId, eventKey, kind, at: options.at ?? new Date().toISOString(), actor: options.actor, words: said, data: options.data, patch: options.patch ?? {} };
   }
 
   const reached = (stage: ProjectStage): boolean => stageReached(state.stage, stage);
@@ -126,9 +129,10 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     if (reason && !kit.allows(state.stage, (stage) => stepRejection(stage, step, initialAcceptanceRequired) === null)) rejectStep(reason);
   }
 
-  function requireSignatures(signatures: Parameters<typeof missingSignatures>[0], what: string, field = 'signatures'): void {
+  /** Both sides' signatures on a document (`packing_list`, `test_record` named `name`, `initial_certificate`, `final_certificate`). */
+  function requireSignatures(signatures: Parameters<typeof missingSignatures>[0], what: string, field = 'signatures', name = ''): void {
     const missing = missingSignatures(signatures, ['customer', 'company']);
-    if (missing.length > 0) invalidStep(`${what} needs the signature of: ${missing.join(', ')}`, field);
+    if (missing.length > 0) invalidStep(words('refusal.project.signatureMissing', { document: what, name, parties: missing.join(', ') }), field);
   }
 
   /** New issues numbered after the ones on record; `round` is the trial run that has to clear them. */
@@ -162,10 +166,10 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
   kit.step(kickoffUpdate, {
     validate(step) {
       refuseOutOfOrder('kickoff');
-      if (step.acceptanceItems.length === 0) invalidStep('kickoff needs at least one acceptance item', 'acceptanceItems');
+      if (step.acceptanceItems.length === 0) invalidStep(words('refusal.project.kickoffNeedsItems'), 'acceptanceItems');
     },
     async apply(step, at) {
-      await recordStep(entry('kickoff', 'kickoff_recorded', `kickoff meeting on ${step.meetingDate}`, { actor: step.actor, at, data: step, patch: { stage: 'awaiting_unboxing' } }));
+      await recordStep(entry('kickoff', 'kickoff_recorded', words('timeline.project.kickoff_recorded', { meetingDate: step.meetingDate }), { actor: step.actor, at, data: step, patch: { stage: 'awaiting_unboxing' } }));
       state.lastStepAt = at;
       moveTo('awaiting_unboxing');
       return result(at);
@@ -176,15 +180,15 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     validate(step) {
       refuseOutOfOrder('unboxing');
       const problems = unboxingProblems(step.items, input.devices.map((d) => d.serial));
-      if (problems.length > 0) invalidStep(problems.join('; '), 'items');
-      requireSignatures(step.signatures, 'the packing list');
+      if (problems.length > 0) invalidStep(firstProblem(problems), 'items');
+      requireSignatures(step.signatures, 'packing_list');
     },
     async apply(step, at) {
       const damaged = step.items.filter((i) => i.condition === 'damaged');
       // The cases are on record before this step answers, so their first step never finds nothing.
       const cases = damaged.map(doaCaseOf);
       await recordStep({
-        ...entry('unboxing', 'unboxing_checked', `${step.items.length - damaged.length} ok, ${damaged.length} damaged`, { actor: step.actor, at, data: step, patch: { stage: 'installing' } }),
+        ...entry('unboxing', 'unboxing_checked', words('timeline.project.unboxing_checked', { ok: step.items.length - damaged.length, damaged: damaged.length }), { actor: step.actor, at, data: step, patch: { stage: 'installing' } }),
         doaCases: cases,
       });
       state.lastStepAt = at;
@@ -209,7 +213,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     validate: () => refuseOutOfOrder('weeklyReport'),
     async apply(step, at) {
       const number = state.weeklyReports + 1;
-      await recordStep(entry(`weekly-report:${number}`, 'weekly_report', `weekly report ${number}: ${step.summary}`, { actor: step.actor, at, data: step }));
+      await recordStep(entry(`weekly-report:${number}`, 'weekly_report', words('timeline.project.weekly_report', { number, summary: step.summary }), { actor: step.actor, at, data: step }));
       state.weeklyReports = number;
       state.lastWeeklyReportAt = at;
       return result(at);
@@ -219,12 +223,12 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
   kit.step(installationCompleteUpdate, {
     validate(step) {
       refuseOutOfOrder('installationComplete');
-      step.testRecords.forEach((record, i) => requireSignatures(record.signatures, `test record "${record.name}"`, `testRecords.${i}.signatures`));
+      step.testRecords.forEach((record, i) => requireSignatures(record.signatures, 'test_record', `testRecords.${i}.signatures`, record.name));
     },
     async apply(step, at) {
       const next = stageAfterInstallation(initialAcceptanceRequired);
       await recordStep(
-        entry('installation-complete', 'installation_completed', `installation and commissioning complete (${step.testRecords.length} test records)`, { actor: step.actor, at, data: step, patch: { stage: next, installationCompletedAt: at } }),
+        entry('installation-complete', 'installation_completed', words('timeline.project.installation_completed', { testRecords: step.testRecords.length }), { actor: step.actor, at, data: step, patch: { stage: next, installationCompletedAt: at } }),
       );
       state.lastStepAt = at;
       state.milestones.installationCompletedAt = at;
@@ -236,17 +240,17 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
   kit.step(initialAcceptanceUpdate, {
     validate(step) {
       refuseOutOfOrder('initialAcceptance');
-      if (step.items.length === 0) invalidStep('initial acceptance needs at least one test item', 'items');
+      if (step.items.length === 0) invalidStep(words('refusal.project.initialAcceptanceNeedsItems'), 'items');
       const failed = step.items.filter((i) => !i.passed || i.signedBy.trim() === '');
-      if (failed.length > 0) invalidStep(`every test item must be passed and signed: ${failed.map((i) => i.name).join(', ')}`, 'items');
-      requireSignatures(step.signatures, 'the initial-acceptance certificate');
+      if (failed.length > 0) invalidStep(words('refusal.project.itemsNotPassed', { items: failed.map((i) => i.name).join(', ') }), 'items');
+      requireSignatures(step.signatures, 'initial_certificate');
     },
     async apply(step, at) {
       const installationCompletedAt = state.milestones.installationCompletedAt ?? at;
       // Leftover issues belong to the first trial run, which starts now.
       const issues = newIssues(step.leftoverIssues ?? [], at, Math.max(state.trialRound, 1));
       await recordStep({
-        ...entry('initial-acceptance', 'initial_acceptance_passed', 'initial acceptance passed: certificate issued', { actor: step.actor, at, data: step, patch: { stage: 'trial_run', installationCompletedAt, initialAcceptedAt: at } }),
+        ...entry('initial-acceptance', 'initial_acceptance_passed', words('timeline.project.initial_acceptance_passed'), { actor: step.actor, at, data: step, patch: { stage: 'trial_run', installationCompletedAt, initialAcceptedAt: at } }),
         trialIssues: issues,
         events: trialIssueEvents(issues),
       });
@@ -264,7 +268,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     validate: () => refuseOutOfOrder('trialIssue'),
     async apply(step, at) {
       const [issue] = newIssues([step], at, Math.max(state.trialRound, 1));
-      await recordStep({ ...entry(`trial-issue:${issue!.id}`, 'trial_issue_logged', `issue ${issue!.id}: ${step.title}`, { actor: step.actor, at, data: issue }), trialIssues: [issue!] });
+      await recordStep({ ...entry(`trial-issue:${issue!.id}`, 'trial_issue_logged', words('timeline.project.trial_issue_logged', { issue: issue!.id, title: step.title }), { actor: step.actor, at, data: issue }), trialIssues: [issue!] });
       addIssues([issue!]);
       await notifyIssuesChanged();
       return result(at, { issueIds: [issue!.id] });
@@ -275,13 +279,13 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     validate(step) {
       refuseOutOfOrder('resolveTrialIssue');
       const issue = state.trialIssues.find((i) => i.id === step.issueId);
-      if (!issue) return invalidStep(`no trial issue ${step.issueId}`, 'issueId');
-      if (issue.resolvedAt) rejectStep(`trial issue ${step.issueId} is already resolved`);
+      if (!issue) return invalidStep(words('refusal.project.noSuchIssue', { issue: step.issueId }), 'issueId');
+      if (issue.resolvedAt) rejectStep(words('refusal.project.issueAlreadyResolved', { issue: step.issueId }));
     },
     async apply(step, at) {
       const issue = state.trialIssues.find((i) => i.id === step.issueId)!;
       const resolved: TrialIssue = { ...issue, resolvedAt: at, resolution: step.resolution };
-      await recordStep({ ...entry(`trial-issue:${issue.id}:resolved`, 'trial_issue_resolved', `issue ${issue.id} resolved: ${step.resolution}`, { actor: step.actor, at, data: step }), trialIssues: [resolved] });
+      await recordStep({ ...entry(`trial-issue:${issue.id}:resolved`, 'trial_issue_resolved', words('timeline.project.trial_issue_resolved', { issue: issue.id, resolution: step.resolution }), { actor: step.actor, at, data: step }), trialIssues: [resolved] });
       Object.assign(issue, resolved);
       await notifyIssuesChanged();
       return result(at, { issueIds: [issue.id] });
@@ -291,12 +295,12 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
   kit.step(trialReportUpdate, {
     validate() {
       refuseOutOfOrder('trialReport');
-      if (!trialHandle || state.trial?.status !== 'running') rejectStep('the trial run has not started yet');
+      if (!trialHandle || state.trial?.status !== 'running') rejectStep(words('refusal.project.trialNotStarted'));
     },
     async apply(step, at) {
       const trial = state.trial!;
       const number = (trial.reports ?? 0) + 1;
-      await recordStep(entry(`trial-report:${trial.round}:${number}`, 'trial_report_submitted', 'trial-run report and final-acceptance application submitted', { actor: step.actor, at, data: step }));
+      await recordStep(entry(`trial-report:${trial.round}:${number}`, 'trial_report_submitted', words('timeline.project.trial_report_submitted'), { actor: step.actor, at, data: step }));
       trial.reports = number;
       trial.reportSubmittedAt = at;
       await trialHandle!.signal(trialReportSubmittedSignal, { at }).catch(() => undefined);
@@ -307,13 +311,13 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
   kit.step(finalAcceptanceUpdate, {
     validate(step) {
       refuseOutOfOrder('finalAcceptance');
-      requireSignatures(step.signatures, 'the final-acceptance certificate');
+      requireSignatures(step.signatures, 'final_certificate');
       if (step.passed) {
-        if (!step.scores) return invalidStep('a passed final acceptance needs the quality scores', 'scores');
+        if (!step.scores) return invalidStep(words('refusal.project.scoresMissing'), 'scores');
         const problems = qualityScoreProblems(step.scores);
-        if (problems.length > 0) invalidStep(problems.join('; '), 'scores');
+        if (problems.length > 0) invalidStep(firstProblem(problems), 'scores');
       } else if (!step.issues?.length) {
-        invalidStep('a failed final acceptance must list the issues that failed it', 'issues');
+        invalidStep(words('refusal.project.failedNeedsIssues'), 'issues');
       }
     },
     async apply(step, at) {
@@ -323,7 +327,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
         const endsAt = (await deadlines.add(startsAt, policy.warranty.length)).at.toISOString();
         const warranty = { startsAt, endsAt };
         await recordStep({
-          ...entry('final-acceptance:passed', 'final_acceptance_passed', `final acceptance passed: certificate issued, quality score ${score}/100`, {
+          ...entry('final-acceptance:passed', 'final_acceptance_passed', words('timeline.project.final_acceptance_passed', { score }), {
             actor: step.actor,
             at,
             data: step,
@@ -342,7 +346,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
       // The new issues belong to the trial run they go back to.
       const issues = newIssues(step.issues ?? [], at, state.trialRound + 1);
       await recordStep({
-        ...entry(`final-acceptance:failed:${failures}`, 'final_acceptance_failed', `final acceptance failed (${issues.length} new issues): back to trial run`, { actor: step.actor, at, data: step, patch: { stage: 'trial_run' } }),
+        ...entry(`final-acceptance:failed:${failures}`, 'final_acceptance_failed', words('timeline.project.final_acceptance_failed', { issues: issues.length }), { actor: step.actor, at, data: step, patch: { stage: 'trial_run' } }),
         trialIssues: issues,
         events: trialIssueEvents(issues),
       });
@@ -359,11 +363,11 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
       refuseOutOfOrder('handover');
       const checklistProblem = handoverChecklistProblem(step.documents);
       if (checklistProblem) invalidStep(checklistProblem, 'documents');
-      if (missingSignatures(step.signatures, ['customer']).length > 0) invalidStep('the handover checklist needs the customer signature', 'signatures');
+      if (missingSignatures(step.signatures, ['customer']).length > 0) invalidStep(words('refusal.project.handoverNeedsCustomerSignature'), 'signatures');
     },
     async apply(step, at) {
       await recordStep({
-        ...entry('handover', 'handover_completed', `documents handed over (${step.documents.length}); warranty runs to ${state.warranty!.endsAt}`, { actor: step.actor, at, data: step, patch: { stage: 'completed', completedAt: at } }),
+        ...entry('handover', 'handover_completed', words('timeline.project.handover_completed', { documents: step.documents.length, warrantyEndsAt: state.warranty!.endsAt }), { actor: step.actor, at, data: step, patch: { stage: 'completed', completedAt: at } }),
         customerAcceptance: { customerId: input.customer.id, acceptedAt: state.milestones.finalAcceptedAt! },
       });
       state.lastStepAt = at;
@@ -381,10 +385,10 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
   kit.step(cancelUpdate, {
     validate(step) {
       refuseOutOfOrder('cancel');
-      if (step.reason.trim() === '') invalidStep('a cancellation needs a reason', 'reason');
+      if (step.reason.trim() === '') invalidStep(words('refusal.project.cancelNeedsReason'), 'reason');
     },
     async apply(step, at) {
-      await recordStep(entry('cancelled', 'project_cancelled', `cancelled: ${step.reason}`, { actor: step.actor, at, patch: { stage: 'cancelled', cancelReason: step.reason } }));
+      await recordStep(entry('cancelled', 'project_cancelled', words('timeline.project.project_cancelled', { reason: step.reason }), { actor: step.actor, at, patch: { stage: 'cancelled', cancelReason: step.reason } }));
       state.lastStepAt = at;
       state.cancelReason = step.reason;
       cancelledBy = step.actor;
@@ -410,7 +414,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
       // Running from the moment the child is: once the record says so, a report is accepted.
       state.trialRound = round;
       state.trial = { round, startedAt: startsAt, status: 'running' };
-      await recordStepInBackground(entry(`trial:${round}:started`, 'trial_run_started', `trial run ${round} started`, { patch: { trialStartedAt: startsAt, trialEndsAt: endsAt, trialExtensions: 0 } }));
+      await recordStepInBackground(entry(`trial:${round}:started`, 'trial_run_started', words('timeline.project.trial_run_started', { round }), { patch: { trialStartedAt: startsAt, trialEndsAt: endsAt, trialExtensions: 0 } }));
     });
     // An issue logged while the child was starting has not reached it yet.
     await notifyIssuesChanged();
@@ -418,7 +422,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
     await kit.exclusive(async () => {
       const open = state.trialIssues.filter((i) => !i.resolvedAt).length;
       await recordStepInBackground(
-        entry(`trial:${round}:ended`, 'trial_run_ended', `trial run ${round} ended after ${ended.extensions} extension(s); ${open} open issue(s) go to final acceptance`, {
+        entry(`trial:${round}:ended`, 'trial_run_ended', words('timeline.project.trial_run_ended', { round, extensions: ended.extensions, open }), {
           data: ended,
           patch: { stage: 'final_acceptance', trialEndsAt: ended.endedAt, trialExtensions: ended.extensions },
         }),
@@ -432,7 +436,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
   async function deliver(): Promise<void> {
     upsertSearchAttributes([{ key: STAGE_ATTRIBUTE, value: state.stage }]);
     if (!input.resume) {
-      await background.recordProjectStep(entry('started', 'project_started', `project ${input.name} (${input.contractNo}) started`));
+      await background.recordProjectStep(entry('started', 'project_started', words('timeline.project.project_started', { name: input.name, contractNo: input.contractNo })));
       await notify('started', 'project-started', everyone(), { project, projectManager: input.projectManager.name, startedAt: new Date().toISOString(), devices: input.devices.map(({ model, serial }) => ({ model, serial })) }, noticeOptions);
     }
 
@@ -481,7 +485,7 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
       if (state.stage !== 'cancelled') {
         await kit.exclusive(async () => {
           const reason = 'cancelled by an operator';
-          await recordStepInBackground(entry('cancelled', 'project_cancelled', `cancelled: ${reason}`, { patch: { stage: 'cancelled', cancelReason: reason } }));
+          await recordStepInBackground(entry('cancelled', 'project_cancelled', words('timeline.project.project_cancelled_by_operator'), { patch: { stage: 'cancelled', cancelReason: reason } }));
           state.cancelReason = reason;
           moveTo('cancelled');
         });

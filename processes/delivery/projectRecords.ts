@@ -1,5 +1,6 @@
 /** The records of a project (PRODUCT §P1, §P2) as its repository (./repository.ts) returns and takes them. */
 import type { Money } from '../../domain/money';
+import type { Words } from '../../domain/words';
 import type { DoaDamageCause, DoaStatus, ProjectStage } from './rules';
 import type { Actor, Person } from './messages';
 
@@ -65,7 +66,9 @@ export interface NewProjectEvent {
   kind: string;
   at: string | Date;
   actor?: Actor | null;
+  /** English, for exports and logs; readers are told `words` in their language. */
   summary: string;
+  words?: Words | null;
   data?: unknown;
 }
 
@@ -76,7 +79,10 @@ export interface ProjectEvent {
   kind: string;
   at: Date;
   actor: Actor | null;
+  /** The stored English sentence: what a row written before words existed shows. */
   summary: string;
+  /** What happened as words, said in the reader's language; null on rows written before. */
+  words: Words | null;
   data: unknown;
 }
 

@@ -3,6 +3,7 @@
  * before ./repository.ts writes it (bad input is a RangeError, which the activities make non-retryable).
  */
 import { NotFoundError } from '../../platform/db/errors';
+import { storedWords, words } from '../../domain/words';
 import { fromJson, toBool, toDate, toRequiredDate } from '../../platform/db/mapping';
 import { fromLegacyAmount, type Money } from '../../domain/money';
 import { PROJECT_STAGES, type DoaDamageCause, type DoaStatus, type ProjectStage } from './rules';
@@ -49,6 +50,7 @@ export interface EventRow {
   actor_name: string | null;
   actor_role: string | null;
   summary: string;
+  words?: unknown;
   data: unknown;
 }
 
@@ -236,6 +238,7 @@ export function toEvent(row: EventRow): ProjectEvent {
     at: toRequiredDate(row.at),
     actor: hasActor ? { userId: Number(row.actor_user_id), name: row.actor_name ?? '', role: row.actor_role ?? '' } : null,
     summary: row.summary,
+    words: storedWords(row.words),
     data: row.data === null || row.data === undefined ? null : fromJson<unknown>(row.data),
   };
 }
@@ -290,7 +293,7 @@ export function changedColumns(row: Columns, wanted: Columns): Columns {
 }
 
 export function projectNotFound(id: number): NotFoundError {
-  return new NotFoundError(`Project ${id} not found`, { projectId: id });
+  return new NotFoundError(words('refusal.project.notFound', { id }), { projectId: id });
 }
 
 /** BIGINT minor units and the currency; a plain number is a charge recorded before money had a currency (CNY). */

@@ -6,6 +6,7 @@ import { DOA_DAMAGE_CAUSES, PROJECT_STAGES, type DoaDamageCause, type DoaStatus,
 import type { DoaState, Locale, Person, TrialIssue } from './messages';
 import { ConflictError, isForeignKeyViolation, isUniqueViolation, NotFoundError } from '../../platform/db/errors';
 import { insertedId, toJson } from '../../platform/db/mapping';
+import { words } from '../../domain/words';
 
 /**
  * Projects (PRODUCT §P1) as the projectDelivery workflow leaves them on record: the project row
@@ -75,10 +76,10 @@ export class ProjectsRepository {
       | { customer_id: number; contract_no: string }
       | undefined;
     if (!contract || Number(contract.customer_id) !== input.customerId) {
-      throw new NotFoundError(`Contract ${input.contractId} not found for customer ${input.customerId}`, { customerId: input.customerId, contractId: input.contractId });
+      throw new NotFoundError(words('refusal.project.contractNotFound', { contractId: input.contractId, customerId: input.customerId }), { customerId: input.customerId, contractId: input.contractId });
     }
     if (contract.contract_no !== contractNo) {
-      throw new ConflictError(`Contract ${input.contractId} is ${contract.contract_no}, not ${contractNo}`, { contractId: input.contractId, contractNo });
+      throw new ConflictError(words('refusal.project.contractNumberDiffers', { contractId: input.contractId, stored: contract.contract_no, contractNo }), { contractId: input.contractId, contractNo });
     }
     const serviceManager = input.serviceManager ?? null;
     try {
@@ -103,9 +104,9 @@ export class ProjectsRepository {
       );
       return await this.require(id);
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`A project for contract ${contractNo} already exists`, { contractNo }, { cause: error });
+      if (isUniqueViolation(error)) throw new ConflictError(words('refusal.project.contractTaken', { contractNo }), { contractNo }, { cause: error });
       // The contract was deleted since the check above.
-      if (isForeignKeyViolation(error)) throw new NotFoundError(`Contract ${input.contractId} not found for customer ${input.customerId}`, { customerId: input.customerId, contractId: input.contractId });
+      if (isForeignKeyViolation(error)) throw new NotFoundError(words('refusal.project.contractNotFound', { contractId: input.contractId, customerId: input.customerId }), { customerId: input.customerId, contractId: input.contractId });
       throw error;
     }
   }
@@ -165,6 +166,7 @@ export class ProjectsRepository {
         actor_name: event.actor?.name ?? null,
         actor_role: event.actor?.role ?? null,
         summary: requireText(event.summary, 'summary'),
+        words: event.words ? JSON.stringify(event.words) : null,
         data: event.data === undefined || event.data === null ? null : toJson(event.data),
       });
       return { inserted: true };

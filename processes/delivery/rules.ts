@@ -5,6 +5,7 @@
  */
 import { addDuration, type Duration } from '../../domain/duration';
 import type { BusinessCalendar } from '../../domain/calendar';
+import { words, type Words } from '../../domain/words';
 
 export const PROJECT_STAGES = [
   'awaiting_kickoff',
@@ -48,16 +49,14 @@ const STEP_ALLOWED_IN: Record<ProjectStep, readonly ProjectStage[]> = {
 
 export const TERMINAL_STAGES: readonly ProjectStage[] = ['completed', 'cancelled'];
 
-/** Why `step` cannot happen now, or null when it can. */
-export function stepRejection(stage: ProjectStage, step: ProjectStep, initialAcceptanceRequired: boolean): string | null {
-  if (TERMINAL_STAGES.includes(stage)) return `the project is ${stage}`;
+/** Why `step` cannot happen now (as words: the reader hears it in their language), or null when it can. */
+export function stepRejection(stage: ProjectStage, step: ProjectStep, initialAcceptanceRequired: boolean): Words | null {
+  if (TERMINAL_STAGES.includes(stage)) return words('refusal.project.ended', { stage });
   if (step === 'initialAcceptance' && !initialAcceptanceRequired) {
-    return stage === 'installing'
-      ? 'this contract has no initial acceptance: record installation-complete instead'
-      : 'this contract has no initial acceptance';
+    return words(stage === 'installing' ? 'refusal.project.noInitialAcceptanceInstalling' : 'refusal.project.noInitialAcceptance');
   }
   if (STEP_ALLOWED_IN[step].includes(stage)) return null;
-  return `${step} is not possible in stage ${stage} (allowed in: ${STEP_ALLOWED_IN[step].join(', ')})`;
+  return words('refusal.project.outOfOrder', { step, stage, allowed: STEP_ALLOWED_IN[step].join(', ') });
 }
 
 /** The stage after installation ends: initial acceptance when the contract has one, else the trial run. */
@@ -86,19 +85,31 @@ export interface UnboxingItem {
   damage?: { description: string; cause: DoaDamageCause };
 }
 
-/** Unboxing must account for every serial of the project exactly once, and name the damage of damaged items. */
-export function unboxingProblems(items: readonly UnboxingItem[], projectSerials: readonly string[]): string[] {
-  const problems: string[] = [];
+/**
+ * Unboxing must account for every serial of the project exactly once, and name the damage of damaged
+ * items. Each problem is words; `others` (0 here) is how many more problems a refusal that tells only
+ * the first one has (`firstProblem`).
+ */
+export function unboxingProblems(items: readonly UnboxingItem[], projectSerials: readonly string[]): Words[] {
+  const problems: Words[] = [];
+  const problem = (key: string, serial: string) => problems.push(words(`refusal.project.${key}`, { serial, others: 0 }));
   const known = new Set(projectSerials);
   const seen = new Set<string>();
   for (const item of items) {
-    if (!known.has(item.serial)) problems.push(`unknown serial ${item.serial}`);
-    if (seen.has(item.serial)) problems.push(`serial ${item.serial} listed twice`);
+    if (!known.has(item.serial)) problem('unknownSerial', item.serial);
+    if (seen.has(item.serial)) problem('serialTwice', item.serial);
     seen.add(item.serial);
-    if (item.condition === 'damaged' && !item.damage) problems.push(`damaged serial ${item.serial} needs a damage description and cause`);
+    if (item.condition === 'damaged' && !item.damage) problem('damageMissing', item.serial);
   }
-  for (const serial of projectSerials) if (!seen.has(serial)) problems.push(`serial ${serial} is missing from the unboxing check`);
+  for (const serial of projectSerials) if (!seen.has(serial)) problem('serialMissing', serial);
   return problems;
+}
+
+/** The first of several problems (each with an `others` argument), telling how many more there are. */
+export function firstProblem(problems: readonly Words[]): Words {
+  const [first] = problems;
+  if (!first) throw new RangeError('no problem to tell');
+  return words(first.key, { ...first.params, others: problems.length - 1 });
 }
 
 // --- DOA (P2) ---------------------------------------------------------------------------------
@@ -155,17 +166,19 @@ export function trialEndDecision(openIssues: number, extensionsUsed: number, max
 export const QUALITY_SCORE_WEIGHTS = { hardware: 30, software: 50, documents: 10, satisfaction: 10 } as const;
 export type QualityScoreParts = { [K in keyof typeof QUALITY_SCORE_WEIGHTS]: number };
 
-export function qualityScoreProblems(parts: QualityScoreParts): string[] {
+/** Each part out of its range, as words (with `others`, see `firstProblem`). */
+export function qualityScoreProblems(parts: QualityScoreParts): Words[] {
   return (Object.keys(QUALITY_SCORE_WEIGHTS) as (keyof QualityScoreParts)[]).flatMap((key) => {
     const value = parts[key];
     const max = QUALITY_SCORE_WEIGHTS[key];
-    return Number.isFinite(value) && value >= 0 && value <= max ? [] : [`${key} must be between 0 and ${max}`];
+    return Number.isFinite(value) && value >= 0 && value <= max ? [] : [words('refusal.project.scoreOutOfRange', { part: key, max, others: 0 })];
   });
 }
 
 export function qualityScore(parts: QualityScoreParts): number {
   const problems = qualityScoreProblems(parts);
-  if (problems.length > 0) throw new RangeError(problems.join('; '));
+  // A programming error (the step was validated first): told in English, for the log.
+  if (problems.length > 0) throw new RangeError(problems.map((p) => `${p.params!.part} must be between 0 and ${p.params!.max}`).join('; '));
   return parts.hardware + parts.software + parts.documents + parts.satisfaction;
 }
 
@@ -216,16 +229,16 @@ export function doaCaseOf<D extends { cause: DoaDamageCause }>(item: { serial: s
 }
 
 /** The timeline events of trial issues logged with a step. */
-export function trialIssueEvents<I extends { id: string; title: string }>(issues: I[]): { eventKey: string; kind: string; summary: string; data: I }[] {
-  return issues.map((issue) => ({ eventKey: `trial-issue:${issue.id}`, kind: 'trial_issue_logged', summary: `issue ${issue.id}: ${issue.title}`, data: issue }));
+export function trialIssueEvents<I extends { id: string; title: string }>(issues: I[]): { eventKey: string; kind: string; words: Words; data: I }[] {
+  return issues.map((issue) => ({ eventKey: `trial-issue:${issue.id}`, kind: 'trial_issue_logged', words: words('timeline.project.trial_issue_logged', { issue: issue.id, title: issue.title }), data: issue }));
 }
 
 /** The warranty's length as the completion notice states it: the ISO duration, or working days as `P<n>D`. */
 export const warrantyLengthText = (length: Duration): string => (typeof length === 'string' ? length : `P${length.workingDays}D`);
 
 /** What keeps a handover checklist from being signed off: empty, or documents not delivered; null when complete. */
-export function handoverChecklistProblem(documents: readonly { name: string; delivered: boolean }[]): string | null {
+export function handoverChecklistProblem(documents: readonly { name: string; delivered: boolean }[]): Words | null {
   const missing = documents.filter((d) => !d.delivered);
-  if (documents.length === 0) return 'the handover checklist is empty';
-  return missing.length > 0 ? `documents not delivered: ${missing.map((d) => d.name).join(', ')}` : null;
+  if (documents.length === 0) return words('refusal.project.handoverChecklistEmpty');
+  return missing.length > 0 ? words('refusal.project.documentsNotDelivered', { documents: missing.map((d) => d.name).join(', ') }) : null;
 }

@@ -13,6 +13,7 @@ import { projectManagerChangedSignal } from '../../platform/workflowKit/messages
 import { escalate, notify, projectRef } from '../../platform/workflowKit/notify';
 import { trialIssuesChangedSignal, trialReportSubmittedSignal, trialStateQuery, type TrialRunInput, type TrialRunResult } from './messages';
 import { BACKGROUND_ACTIVITY } from '../../platform/workflowKit/activityOptions';
+import { words, type Words } from '../../domain/words';
 
 type Activities = ReturnType<typeof createProjectActivities>;
 
@@ -37,19 +38,19 @@ export async function trialRun(input: TrialRunInput): Promise<TrialRunResult> {
   const project = projectRef({ contractNo: input.contractNo, name: input.projectName, customerName: input.customerName });
   const noticeOptions = { timeZone: input.timeZone, actionPath: `/projects/${input.projectId}`, record: { type: 'project' as const, id: input.projectId } };
 
-  async function record(key: string, kind: string, summary: string, data?: unknown, patch: Record<string, unknown> = {}): Promise<void> {
-    await recordProjectStep({ projectId: input.projectId, eventKey: `trial:${input.round}:${key}`, kind, at: new Date().toISOString(), summary, data, patch });
+  async function record(key: string, kind: string, said: Words, data?: unknown, patch: Record<string, unknown> = {}): Promise<void> {
+    await recordProjectStep({ projectId: input.projectId, eventKey: `trial:${input.round}:${key}`, kind, at: new Date().toISOString(), words: said, data, patch });
   }
 
   async function run(): Promise<void> {
     for (;;) {
       const period = `${extensions}`;
       const endKey = `trial:${input.round}:end:${period}`;
-      const endInfo = { key: endKey, kind: 'trial_end', description: `end of trial run ${input.round}` };
+      const endInfo = { key: endKey, kind: 'trial_end', words: words('deadline.project.trial_end', { round: input.round }) };
       const reportKey = `trial:${input.round}:report:${period}`;
 
       const outcome = await runLadder(deadlines, {
-        deadline: { key: reportKey, kind: 'trial_report', description: 'trial-run report and final-acceptance application' },
+        deadline: { key: reportKey, kind: 'trial_report', words: words('deadline.project.trial_report', { round: input.round }) },
         async plan() {
           // The end moves with the calendar too (a trial measured in working days).
           endsAt = await deadlines.add(periodStart, periodLength);
@@ -62,10 +63,10 @@ export async function trialRun(input: TrialRunInput): Promise<TrialRunResult> {
           const dueAt = due.toISOString();
           if (rung === 'reminder') {
             await notify(`period-${period}:report-reminder`, 'deadline-reminder', [input.projectManager], { project, taskKey: 'trial_report', dueAt }, noticeOptions);
-            await record(`${period}:report-reminder`, 'trial_report_reminder', `trial-run report due ${dueAt}: reminder sent`);
+            await record(`${period}:report-reminder`, 'trial_report_reminder', words('timeline.project.trial_report_reminder', { dueAt }));
           } else {
             await escalate(`period-${period}:report-escalation`, input.serviceManager, { project, missedKey: 'trial_report', dueAt, responsibleName: input.projectManager.name }, noticeOptions);
-            await record(`${period}:report-escalation`, 'trial_report_escalation', 'trial-run report missing at the end of the trial: escalated');
+            await record(`${period}:report-escalation`, 'trial_report_escalation', words('timeline.project.trial_report_escalation'));
           }
         },
       });
@@ -89,7 +90,7 @@ export async function trialRun(input: TrialRunInput): Promise<TrialRunResult> {
       reportSubmittedAt = undefined;
       const newEnd = endsAt.at.toISOString();
       await notify(`period-${period}:extended`, 'trial-extended', [input.projectManager], { project, openIssues, extensions, maxExtensions: delivery.trialMaxExtensions, endsAt: newEnd }, noticeOptions);
-      await record(`${period}:extended`, 'trial_run_extended', `${openIssues} open issue(s): trial run extended (${extensions}/${delivery.trialMaxExtensions}) to ${newEnd}`, { openIssues, extensions }, { trialEndsAt: newEnd, trialExtensions: extensions });
+      await record(`${period}:extended`, 'trial_run_extended', words('timeline.project.trial_run_extended', { open: openIssues, extensions, max: delivery.trialMaxExtensions, endsAt: newEnd }), { openIssues, extensions }, { trialEndsAt: newEnd, trialExtensions: extensions });
     }
   }
 

@@ -104,6 +104,18 @@ describe.each(testDatabaseKinds())('project activities on %s', (kind) => {
       expect(await projects.get(projectId)).toMatchObject({ stage: 'trial_run', installationCompletedAt: new Date('2026-02-10T10:20:30.000Z'), updatedAt: FIRST_RUN });
     });
 
+    it('stores words as given and an English summary said from them; an input from an older history keeps its summary', async () => {
+      const { summary: _old, ...withoutSummary } = EVENT;
+      const said = { key: 'timeline.project.installation_completed', params: { testRecords: 2 } };
+      await activities.recordProjectStep({ projectId, ...withoutSummary, words: said, patch: {}, events: [{ eventKey: 'trial-issue:I1', kind: 'trial_issue_logged', words: { key: 'timeline.project.trial_issue_logged', params: { issue: 'I1', title: '漏油' } } }] });
+      await activities.recordProjectEvent({ projectId, eventKey: 'old', kind: 'kickoff_recorded', at: EVENT.at, summary: 'kickoff meeting on 2026-02-01', patch: {} });
+
+      const byKey = new Map((await projects.timeline(projectId)).map((e) => [e.eventKey, e]));
+      expect(byKey.get('installation-complete')).toMatchObject({ summary: 'installation and commissioning complete (2 test records)', words: said });
+      expect(byKey.get('trial-issue:I1')).toMatchObject({ summary: 'issue I1: 漏油', words: { key: 'timeline.project.trial_issue_logged' } });
+      expect(byKey.get('old')).toMatchObject({ summary: 'kickoff meeting on 2026-02-01', words: null });
+    });
+
     it('still lands the patch when the event made it but the patch did not', async () => {
       await projects.addEvent(projectId, EVENT);
 

@@ -78,7 +78,8 @@ export async function startClusterHarness(name: string): Promise<ClusterHarness>
     try {
       const response = await fetch(`${cluster.apiUrl}${url}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        // Read in English (the project manager is zh-CN): the stage-lag check below reads the refusal's words.
+        headers: { authorization: `Bearer ${token}`, 'accept-language': 'en', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
         body: body !== undefined ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(60_000),
       });

@@ -632,6 +632,34 @@ describe('GET /projects/:id', () => {
     expect(page.body).toContain('Nothing has happened yet.');
   });
 
+  it('tells a Chinese reader the timeline, its kinds and the DOA case in Chinese; an entry stored before words keeps its sentence', async () => {
+    const zh = await seedProject('HT-CONSOLE-ZH', 'CT 升级', 'trial_run', ['CT-ZH-0001']);
+    try {
+      const projects = new ProjectsRepository(db.knex);
+      await projects.addEvent(zh.id, { eventKey: 'started', kind: 'project_started', at: '2026-01-05T01:30:00Z', summary: 'project CT (HT-CONSOLE-ZH) started', words: { key: 'timeline.project.project_started', params: { name: 'CT 升级', contractNo: 'HT-CONSOLE-ZH' } } });
+      await projects.addEvent(zh.id, { eventKey: 'doa:CT-ZH-0001:excluded', kind: 'doa_excluded', at: '2026-01-06T01:30:00Z', summary: 'DOA CT-ZH-0001: not dead-on-arrival: force majeure', words: { key: 'timeline.doa.excluded', params: { serial: 'CT-ZH-0001', cause: 'force_majeure' } } });
+      await projects.addEvent(zh.id, { eventKey: 'old', kind: 'kickoff_recorded', at: '2026-01-07T01:30:00Z', summary: 'kickoff meeting on 2026-01-07' });
+      await projects.upsertDoaCase(zh.id, { damage: { description: '外壳破裂', cause: 'force_majeure' }, state: { serial: 'CT-ZH-0001', status: 'excluded', exclusion: 'force majeure' } });
+      const users = new UsersRepository(db.knex);
+      const reader = await users.create({ name: '周敏', email: 'zhou.min@maker.test', role: 'service_manager', locale: 'zh-CN' });
+      const chinese = await (await signedIn(await users.issueToken(reader.id, 'console test'))).get(`/projects/${zh.id}`);
+      expect(chinese.body).toContain('<td>项目启动</td><td>项目 CT 升级（HT-CONSOLE-ZH）已启动</td>');
+      expect(chinese.body).toContain('<td>不属于开箱不良</td><td>开箱不良 CT-ZH-0001：不属于开箱不良：不可抗力</td>');
+      // Stored before words: its English sentence, under its kind in Chinese.
+      expect(chinese.body).toContain('<td>启动会</td><td>kickoff meeting on 2026-01-07</td>');
+      expect(chinese.body).toContain('<td>CT-ZH-0001</td>\n      <td>不予更换</td>\n      <td>不可抗力</td>');
+      expect(chinese.body).toContain('不予更换: 不可抗力');
+
+      const english = await get(`/projects/${zh.id}`, admin);
+      expect(english.body).toContain('<td>Project started</td><td>project CT 升级 (HT-CONSOLE-ZH) started</td>');
+      expect(english.body).toContain('<td>DOA CT-ZH-0001: not dead-on-arrival: force majeure</td>');
+      expect(english.body).toContain('<td>CT-ZH-0001</td>\n      <td>Excluded</td>\n      <td>Force majeure</td>');
+    } finally {
+      for (const table of ['project_events', 'doa_cases', 'devices']) await db.knex(table).where({ project_id: zh.id }).delete();
+      await db.knex('projects').where({ id: zh.id }).delete();
+    }
+  });
+
   it.each(['999999', 'abc', '0', '1.5', '99999999999999999999'])('answers 404 for project %s', async (id) => {
     const page = await get(`/projects/${id}`, admin);
     expect(page.status).toBe(404);

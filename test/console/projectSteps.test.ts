@@ -63,6 +63,11 @@ it('takes the kickoff through its form: field errors first, then the step, and t
   });
   expect(twice.status).toBe(409);
   expect(twice.body).toContain('class="error" role="alert"');
+  // The workflow's refusal is words: the page says it in the reader's language, never as a key.
+  expect(twice.body).toContain('项目当前处于“待开箱”阶段，不能记录启动会（允许的阶段：awaiting_kickoff）');
+  expect(twice.body).not.toContain('refusal.project');
+  // And so is the timeline: what the kickoff recorded, and its kind, in Chinese.
+  expect((await pm.get(`/projects/${id}`)).body).toContain('<td>启动会</td><td>启动会于 2026-03-02 召开</td>');
 
   // Unboxing: the devices are the rows, checklists and signatures are inputs of their own.
   const unboxing = await pm.get(`/projects/${id}/steps/unboxing`);

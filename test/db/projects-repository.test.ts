@@ -276,9 +276,19 @@ describe.each(testDatabaseKinds())('projects repository on %s', (kind) => {
           at: new Date('2026-01-06T02:00:00.000Z'),
           actor: ACTOR,
           summary: 'kickoff meeting on 2026-01-06',
+          // Written without words: a row from before words existed reads back with none.
+          words: null,
           data: event.data,
         },
       ]);
+    });
+
+    it('keeps an event\'s words beside its English summary, and reads them back', async () => {
+      const id = await projectId();
+      const said = { key: 'timeline.project.kickoff_recorded', params: { meetingDate: '2026-01-06' } };
+      await projects.addEvent(id, { eventKey: 'kickoff', kind: 'kickoff_recorded', at: '2026-01-06T02:00:00.000Z', summary: 'kickoff meeting on 2026-01-06', words: said });
+      const [event] = await projects.timeline(id);
+      expect(event).toMatchObject({ summary: 'kickoff meeting on 2026-01-06', words: said });
     });
 
     it('keeps the same key on different projects apart, and keys that differ only in case', async () => {

@@ -4,6 +4,7 @@ import {
   QUALITY_SCORE_WEIGHTS,
   TERMINAL_STAGES,
   doaExclusion,
+  firstProblem,
   doaReturnOutcome,
   missingSignatures,
   qualityScore,
@@ -28,6 +29,7 @@ import {
   trialIssueEvents,
   warrantyLengthText,
 } from '../../processes/delivery/rules';
+import { say } from '../../platform/console/messages';
 import { DomainError } from '../../domain/errors';
 import { makeCalendar } from '../../domain/calendar';
 import { DEFAULT_POLICY } from '../../domain/policy';
@@ -77,6 +79,16 @@ const EXPECTED_ALLOWED: Record<ProjectStep, readonly ProjectStage[]> = {
   cancel: OPEN_STAGES,
 };
 
+/** Problems as an English reader hears each one (the rules answer words). */
+const unboxingSaid = (...args: Parameters<typeof unboxingProblems>): string[] => unboxingProblems(...args).map((p) => say('en', p));
+const scoreSaid = (...args: Parameters<typeof qualityScoreProblems>): string[] => qualityScoreProblems(...args).map((p) => say('en', p));
+
+/** The refusal as an English reader hears it (stepRejection answers words, domain/words.ts). */
+const rejection = (...args: Parameters<typeof stepRejection>): string | null => {
+  const said = stepRejection(...args);
+  return said && say('en', said);
+};
+
 const NO_INITIAL_ACCEPTANCE = 'this contract has no initial acceptance: record installation-complete instead';
 
 describe('stage and step constants', () => {
@@ -114,7 +126,7 @@ describe('stepRejection', () => {
   });
 
   it.each(rows)('$step in $stage (initialAcceptanceRequired=$initialAcceptanceRequired)', ({ stage, step, initialAcceptanceRequired }) => {
-    const result = stepRejection(stage, step, initialAcceptanceRequired);
+    const result = rejection(stage, step, initialAcceptanceRequired);
     if ((stage === 'completed' || stage === 'cancelled') && !EXPECTED_ALLOWED[step].includes(stage)) {
       expect(result).toBe(`the project is ${stage}`);
     } else if (step === 'initialAcceptance' && !initialAcceptanceRequired) {
@@ -131,30 +143,36 @@ describe('stepRejection', () => {
     }
   });
 
+  it('answers words, said in the reader\'s language', () => {
+    expect(stepRejection('installing', 'finalAcceptance', true)).toEqual({ key: 'refusal.project.outOfOrder', params: { step: 'finalAcceptance', stage: 'installing', allowed: 'final_acceptance' } });
+    expect(say('zh-CN', stepRejection('installing', 'finalAcceptance', true))).toBe('项目当前处于“安装中”阶段，不能记录终验（允许的阶段：final_acceptance）');
+    expect(say('zh-CN', stepRejection('completed', 'kickoff', true))).toBe('项目已完成');
+  });
+
   it('does not depend on initialAcceptanceRequired for any step but initialAcceptance', () => {
     for (const stage of PROJECT_STAGES) {
       for (const step of STEPS.filter((s) => s !== 'initialAcceptance')) {
-        expect(stepRejection(stage, step, false)).toBe(stepRejection(stage, step, true));
+        expect(rejection(stage, step, false)).toBe(rejection(stage, step, true));
       }
     }
   });
 
   it('allows nothing at all in a terminal stage', () => {
     for (const stage of TERMINAL_STAGES) {
-      for (const step of STEPS) for (const req of [true, false]) expect(stepRejection(stage, step, req)).not.toBeNull();
+      for (const step of STEPS) for (const req of [true, false]) expect(rejection(stage, step, req)).not.toBeNull();
     }
   });
 
   it('allows cancel in every open stage and nowhere else', () => {
     for (const stage of PROJECT_STAGES) {
-      expect(stepRejection(stage, 'cancel', true) === null).toBe(!TERMINAL_STAGES.includes(stage));
+      expect(rejection(stage, 'cancel', true) === null).toBe(!TERMINAL_STAGES.includes(stage));
     }
   });
 
   it('allows at least one step besides cancel in every open stage, for both kinds of contract', () => {
     for (const req of [true, false]) {
       for (const stage of OPEN_STAGES) {
-        const possible = STEPS.filter((step) => step !== 'cancel' && stepRejection(stage, step, req) === null);
+        const possible = STEPS.filter((step) => step !== 'cancel' && rejection(stage, step, req) === null);
         expect(possible.length).toBeGreaterThan(0);
       }
     }
@@ -175,7 +193,7 @@ describe('stepRejection', () => {
       ['final_acceptance', 'finalAcceptance'],
       ['handover', 'handover'],
     ];
-    for (const [stage, step] of path) expect(stepRejection(stage, step, true)).toBeNull();
+    for (const [stage, step] of path) expect(rejection(stage, step, true)).toBeNull();
   });
 
   it('lets a whole delivery run through without initial acceptance', () => {
@@ -189,8 +207,8 @@ describe('stepRejection', () => {
       ['final_acceptance', 'finalAcceptance'],
       ['handover', 'handover'],
     ];
-    for (const [stage, step] of path) expect(stepRejection(stage, step, false)).toBeNull();
-    expect(stepRejection('installing', 'initialAcceptance', false)).toBe(NO_INITIAL_ACCEPTANCE);
+    for (const [stage, step] of path) expect(rejection(stage, step, false)).toBeNull();
+    expect(rejection('installing', 'initialAcceptance', false)).toBe(NO_INITIAL_ACCEPTANCE);
   });
 });
 
@@ -204,8 +222,8 @@ describe('stageAfterInstallation', () => {
   });
 
   it('lands in an open stage where the next step is possible', () => {
-    expect(stepRejection(stageAfterInstallation(true), 'initialAcceptance', true)).toBeNull();
-    expect(stepRejection(stageAfterInstallation(false), 'trialReport', false)).toBeNull();
+    expect(rejection(stageAfterInstallation(true), 'initialAcceptance', true)).toBeNull();
+    expect(rejection(stageAfterInstallation(false), 'trialReport', false)).toBeNull();
     expect(TERMINAL_STAGES).not.toContain(stageAfterInstallation(true));
     expect(TERMINAL_STAGES).not.toContain(stageAfterInstallation(false));
   });
@@ -272,59 +290,67 @@ describe('missingSignatures', () => {
 });
 
 describe('unboxingProblems', () => {
+  it('tells the first problem and how many more, in either language', () => {
+    const problems = unboxingProblems([{ serial: 'SN-X', condition: 'ok' }], ['SN-001', 'SN-002']);
+    expect(problems).toHaveLength(3);
+    expect(say('en', firstProblem(problems))).toBe('unknown serial SN-X; and 2 more problems');
+    expect(say('zh-CN', firstProblem(problems))).toBe('序列号 SN-X 不属于本项目；另有 2 个问题');
+    expect(say('en', firstProblem(problems.slice(0, 1)))).toBe('unknown serial SN-X');
+  });
+
   const serials = ['SN-001', 'SN-002', 'SN-003'];
   const ok = (serial: string): UnboxingItem => ({ serial, condition: 'ok' });
 
   it('is empty when every serial is present once and ok', () => {
-    expect(unboxingProblems(serials.map(ok), serials)).toEqual([]);
+    expect(unboxingSaid(serials.map(ok), serials)).toEqual([]);
   });
 
   it('does not care about the order of the items', () => {
-    expect(unboxingProblems([ok('SN-003'), ok('SN-001'), ok('SN-002')], serials)).toEqual([]);
+    expect(unboxingSaid([ok('SN-003'), ok('SN-001'), ok('SN-002')], serials)).toEqual([]);
   });
 
   it('is empty for a project without equipment and no items', () => {
-    expect(unboxingProblems([], [])).toEqual([]);
+    expect(unboxingSaid([], [])).toEqual([]);
   });
 
   it('accepts a damaged item that names its damage', () => {
     const items: UnboxingItem[] = [ok('SN-001'), { serial: 'SN-002', condition: 'damaged', damage: { description: 'cracked housing', cause: 'transport' } }, ok('SN-003')];
-    expect(unboxingProblems(items, serials)).toEqual([]);
+    expect(unboxingSaid(items, serials)).toEqual([]);
   });
 
   it('reports an unknown serial', () => {
-    expect(unboxingProblems([...serials.map(ok), ok('SN-999')], serials)).toEqual(['unknown serial SN-999']);
+    expect(unboxingSaid([...serials.map(ok), ok('SN-999')], serials)).toEqual(['unknown serial SN-999']);
   });
 
   it('reports a serial listed twice', () => {
-    expect(unboxingProblems([ok('SN-001'), ok('SN-002'), ok('SN-002'), ok('SN-003')], serials)).toEqual(['serial SN-002 listed twice']);
+    expect(unboxingSaid([ok('SN-001'), ok('SN-002'), ok('SN-002'), ok('SN-003')], serials)).toEqual(['serial SN-002 listed twice']);
   });
 
   it('reports a serial listed twice even when the two entries differ in condition', () => {
     const items: UnboxingItem[] = [...serials.map(ok), { serial: 'SN-001', condition: 'damaged', damage: { description: 'dent', cause: 'unknown' } }];
-    expect(unboxingProblems(items, serials)).toEqual(['serial SN-001 listed twice']);
+    expect(unboxingSaid(items, serials)).toEqual(['serial SN-001 listed twice']);
   });
 
   it('reports a missing serial', () => {
-    expect(unboxingProblems([ok('SN-001'), ok('SN-003')], serials)).toEqual(['serial SN-002 is missing from the unboxing check']);
+    expect(unboxingSaid([ok('SN-001'), ok('SN-003')], serials)).toEqual(['serial SN-002 is missing from the unboxing check']);
   });
 
   it('reports every serial missing when nothing was checked', () => {
-    expect(unboxingProblems([], serials)).toEqual(serials.map((s) => `serial ${s} is missing from the unboxing check`));
+    expect(unboxingSaid([], serials)).toEqual(serials.map((s) => `serial ${s} is missing from the unboxing check`));
   });
 
   it('reports a damaged item without a damage description', () => {
     const items: UnboxingItem[] = [ok('SN-001'), { serial: 'SN-002', condition: 'damaged' }, ok('SN-003')];
-    expect(unboxingProblems(items, serials)).toEqual(['damaged serial SN-002 needs a damage description and cause']);
+    expect(unboxingSaid(items, serials)).toEqual(['damaged serial SN-002 needs a damage description and cause']);
   });
 
   it('reports a substituted serial as both unknown and missing', () => {
-    expect(unboxingProblems([ok('SN-001'), ok('SN-X'), ok('SN-003')], serials)).toEqual(['unknown serial SN-X', 'serial SN-002 is missing from the unboxing check']);
+    expect(unboxingSaid([ok('SN-001'), ok('SN-X'), ok('SN-003')], serials)).toEqual(['unknown serial SN-X', 'serial SN-002 is missing from the unboxing check']);
   });
 
   it('reports every problem at once, item problems first, missing serials last', () => {
     const items: UnboxingItem[] = [{ serial: 'SN-001', condition: 'damaged' }, ok('SN-404'), ok('SN-001')];
-    expect(unboxingProblems(items, serials)).toEqual([
+    expect(unboxingSaid(items, serials)).toEqual([
       'damaged serial SN-001 needs a damage description and cause',
       'unknown serial SN-404',
       'serial SN-001 listed twice',
@@ -336,7 +362,7 @@ describe('unboxingProblems', () => {
   it('does not modify its arguments', () => {
     const items = Object.freeze(serials.map((s) => Object.freeze(ok(s))));
     const known = Object.freeze([...serials]);
-    expect(() => unboxingProblems(items, known)).not.toThrow();
+    expect(() => unboxingSaid(items, known)).not.toThrow();
   });
 });
 
@@ -559,13 +585,13 @@ describe('quality score', () => {
   });
 
   it('scores 100 at every maximum, with no problems', () => {
-    expect(qualityScoreProblems(full)).toEqual([]);
+    expect(scoreSaid(full)).toEqual([]);
     expect(qualityScore(full)).toBe(100);
   });
 
   it('scores 0 at every minimum', () => {
     const zero = { hardware: 0, software: 0, documents: 0, satisfaction: 0 };
-    expect(qualityScoreProblems(zero)).toEqual([]);
+    expect(scoreSaid(zero)).toEqual([]);
     expect(qualityScore(zero)).toBe(0);
   });
 
@@ -579,13 +605,13 @@ describe('quality score', () => {
     const message = `${part} must be between 0 and ${max}`;
 
     it('accepts 0 and its maximum', () => {
-      expect(qualityScoreProblems(withPart(0))).toEqual([]);
-      expect(qualityScoreProblems(withPart(max))).toEqual([]);
+      expect(scoreSaid(withPart(0))).toEqual([]);
+      expect(scoreSaid(withPart(max))).toEqual([]);
       expect(qualityScore(withPart(0))).toBe(100 - max);
     });
 
     it('accepts a fraction inside the range', () => {
-      expect(qualityScoreProblems(withPart(max - 0.5))).toEqual([]);
+      expect(scoreSaid(withPart(max - 0.5))).toEqual([]);
       expect(qualityScore(withPart(max - 0.5))).toBe(99.5);
     });
 
@@ -599,7 +625,7 @@ describe('quality score', () => {
       ['Infinity', Infinity],
       ['-Infinity', -Infinity],
     ])('rejects %s, naming the part', (_label, value) => {
-      expect(qualityScoreProblems(withPart(value))).toEqual([message]);
+      expect(scoreSaid(withPart(value))).toEqual([message]);
       expect(() => qualityScore(withPart(value))).toThrow(RangeError);
       expect(() => qualityScore(withPart(value))).toThrow(message);
     });
@@ -608,17 +634,17 @@ describe('quality score', () => {
   it('lists every bad part, in weight order, and throws them all joined', () => {
     const bad = { hardware: 31, software: -1, documents: NaN, satisfaction: 11 };
     const problems = ['hardware must be between 0 and 30', 'software must be between 0 and 50', 'documents must be between 0 and 10', 'satisfaction must be between 0 and 10'];
-    expect(qualityScoreProblems(bad)).toEqual(problems);
+    expect(scoreSaid(bad)).toEqual(problems);
     expect(() => qualityScore(bad)).toThrow(new RangeError(problems.join('; ')));
   });
 
   it('reports only the bad part when the others are fine', () => {
-    expect(qualityScoreProblems({ ...full, documents: 10.5 })).toEqual(['documents must be between 0 and 10']);
+    expect(scoreSaid({ ...full, documents: 10.5 })).toEqual(['documents must be between 0 and 10']);
   });
 
   it('rejects a missing part (as from unchecked JSON)', () => {
     const { satisfaction: _omitted, ...rest } = full;
-    expect(qualityScoreProblems(rest as unknown as QualityScoreParts)).toEqual(['satisfaction must be between 0 and 10']);
+    expect(scoreSaid(rest as unknown as QualityScoreParts)).toEqual(['satisfaction must be between 0 and 10']);
   });
 });
 
@@ -719,7 +745,9 @@ describe('what the project workflow reads off its state', () => {
 
   it('trial issues logged with a step are timeline events keyed by their id', () => {
     const issue = { id: 'I3', title: 'leak', loggedAt: '2026-04-01T00:00:00.000Z', round: 1 };
-    expect(trialIssueEvents([issue])).toEqual([{ eventKey: 'trial-issue:I3', kind: 'trial_issue_logged', summary: 'issue I3: leak', data: issue }]);
+    expect(trialIssueEvents([issue])).toEqual([{ eventKey: 'trial-issue:I3', kind: 'trial_issue_logged', words: { key: 'timeline.project.trial_issue_logged', params: { issue: 'I3', title: 'leak' } }, data: issue }]);
+    expect(say('en', trialIssueEvents([issue])[0]!.words)).toBe('issue I3: leak');
+    expect(say('zh-CN', trialIssueEvents([issue])[0]!.words)).toBe('问题 I3：leak');
   });
 
   it('states the warranty length as an ISO duration', () => {
@@ -728,8 +756,9 @@ describe('what the project workflow reads off its state', () => {
   });
 
   it('a handover checklist is complete only when it lists documents, all delivered', () => {
-    expect(handoverChecklistProblem([])).toBe('the handover checklist is empty');
-    expect(handoverChecklistProblem([{ name: 'manual', delivered: true }, { name: 'drawings', delivered: false }])).toBe('documents not delivered: drawings');
+    expect(say('en', handoverChecklistProblem([]))).toBe('the handover checklist is empty');
+    expect(say('en', handoverChecklistProblem([{ name: 'manual', delivered: true }, { name: 'drawings', delivered: false }]))).toBe('documents not delivered: drawings');
+    expect(say('zh-CN', handoverChecklistProblem([{ name: 'manual', delivered: true }, { name: 'drawings', delivered: false }]))).toBe('以下资料尚未移交：drawings');
     expect(handoverChecklistProblem([{ name: 'manual', delivered: true }])).toBeNull();
   });
 });

@@ -129,6 +129,9 @@ describe('project delivery: deadlines, reminders, escalations, trial extensions 
     const waiting = await h.waitFor(id, 'weekly report 1 due', (p) => deadline(p, 'weekly_report') !== undefined, 30_000);
     const installingSince = timelineAt(waiting, 'unboxing_checked');
     expect(deadline(waiting, 'weekly_report')).toMatchObject({ kind: 'weekly_report', dueAt: iso(installingSince + 4000), description: 'weekly report 1' });
+    // The deadline is recorded as words: a Chinese reader is told it in Chinese.
+    const inChinese = (await h.call('GET', `/api/projects/${id}`, undefined, h.readerToken, { 'accept-language': 'zh-CN' })).body;
+    expect(deadline(inChinese, 'weekly_report')?.description).toBe('第 1 期周报');
 
     await h.waitForEvent(id, 'weekly_report_escalation', 1, 60_000);
     const ladder = (await eventRows(id)).filter((e) => e.kind.startsWith('weekly_report_'));

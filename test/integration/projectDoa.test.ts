@@ -314,6 +314,11 @@ describe('project delivery: dead-on-arrival replacement (P2) on the real server'
     const doaCase = await waitForCase(id, serial, 'excluded', (c) => c.status === 'excluded');
     expect(doaCase.shipBy).toBeNull();
     await h.waitForEvent(id, 'doa_excluded');
+    // The API says the case and its timeline entry in the reader's language.
+    const inChinese = (await h.call('GET', `/api/projects/${id}`, undefined, h.readerToken, { 'accept-language': 'zh-CN' })).body;
+    expect(inChinese.doaCases.find((c: Json) => c.serial === serial).exclusion).toBe('人为损坏（未按文档操作）');
+    expect(inChinese.timeline.find((e: Json) => e.kind === 'doa_excluded').summary).toBe(`开箱不良 ${serial}：不属于开箱不良：人为损坏（未按文档操作）`);
+    expect((await h.project(id)).timeline.find((e: Json) => e.kind === 'doa_excluded').summary).toBe(`DOA ${serial}: not dead-on-arrival: damage caused by people (not operated as documented)`);
 
     // The customer's contact reads English, the PM Chinese.
     const mails = await h.waitForMails(withKey(`${doaId}:excluded:`), 2);

@@ -104,12 +104,30 @@ describe('project delivery: the happy path on the real server', () => {
     const refused = await h.step(id, 'initial-acceptance', { items: [{ name: 'x', passed: true, signedBy: 'y' }], signatures: BOTH_SIGN });
     expect(refused.status).toBe(409);
     expect(refused.body.error.message).toMatch(/no initial acceptance/);
+    // A Chinese reader (the project manager's own language, or asked for) hears the refusal in Chinese.
+    const path = `/api/projects/${id}/initial-acceptance`;
+    const payload = { items: [{ name: 'x', passed: true, signedBy: 'y' }], signatures: BOTH_SIGN };
+    const inChinese = await h.call('POST', path, payload, undefined, { 'accept-language': 'zh-CN' });
+    expect(inChinese.status).toBe(409);
+    expect(inChinese.body.error.message).toBe('本合同不含初验：请改为确认安装调试完成');
+    // Without Accept-Language the user's language decides: the project manager reads Chinese.
+    const usersLanguage = await h.call('POST', path, payload, undefined, { 'accept-language': '' });
+    expect(usersLanguage.body.error.message).toBe('本合同不含初验：请改为确认安装调试完成');
     const done = await h.step(id, 'installation-complete', { testRecords: [{ name: 'exposure test', passed: true, signatures: BOTH_SIGN }] });
     expect(done.status).toBe(200);
     expect(done.body.stage).toBe('trial_run');
     await throughFinalAcceptance(id);
     const project = await h.project(id);
     expect(project.milestones.initialAcceptedAt).toBeNull();
+    // The timeline in the reader's language: recorded as words, said in English or Chinese.
+    const english = (kind: string) => project.timeline.find((e: Json) => e.kind === kind)?.summary;
+    expect(english('installation_completed')).toBe('installation and commissioning complete (1 test records)');
+    expect(english('trial_run_started')).toBe('trial run 1 started');
+    const chinese = (await h.call('GET', `/api/projects/${id}`, undefined, h.readerToken, { 'accept-language': 'zh-CN' })).body;
+    const said = (kind: string) => chinese.timeline.find((e: Json) => e.kind === kind)?.summary;
+    expect(said('installation_completed')).toBe('安装调试完成（测试记录 1 份）');
+    expect(said('trial_run_started')).toBe('第 1 轮试运行开始');
+    expect(said('final_acceptance_passed')).toMatch(/^终验通过：已出具终验证书，质量评分 \d+\/100$/);
     expect(project.milestones.installationCompletedAt).not.toBeNull();
   });
 });

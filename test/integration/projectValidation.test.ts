@@ -79,8 +79,9 @@ describe('projects API: validation, conflicts and refusals on the real server', 
 
   const roleOf = (token: string | null): string | null => (token === h.pmToken ? pmRole : token === h.smToken ? 'service_manager' : token === h.readerToken ? 'dispatcher' : null);
 
-  async function send(method: string, path: string, body?: unknown, token: string | null = h.pmToken, baseUrl = h.server.url): Promise<Reply> {
-    const headers: Record<string, string> = {};
+  async function send(method: string, path: string, body?: unknown, token: string | null = h.pmToken, baseUrl = h.server.url, language = 'en'): Promise<Reply> {
+    // Read in English (the users are zh-CN), unless a test asks for another language.
+    const headers: Record<string, string> = { 'accept-language': language };
     if (token !== null) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const response = await fetch(`${baseUrl}${path}`, { method, headers, body: typeof body === 'string' ? body : body === undefined ? undefined : JSON.stringify(body) });
@@ -508,6 +509,11 @@ describe('projects API: validation, conflicts and refusals on the real server', 
       const noCase = await refused(id, doa(sound, 'shipped'), { replacementSerial: 'DR-NEW-1' }, 404, 'not_found', [], new RegExp(`no dead-on-arrival case for serial ${sound}`));
       expect(noCase.body.error.details).toEqual([]);
       await refused(id, doa('SN-NOT-OURS', 'received'), {}, 404, 'not_found');
+      // A Chinese reader hears the refusals in Chinese: the workflow's, and the API's own.
+      const inChinese = await send('POST', `/api/projects/${id}/${doa(damaged, 'received')}`, {}, h.pmToken, undefined, 'zh-CN');
+      expect(inChinese).toMatchObject({ status: 409, body: { error: { code: 'conflict', message: '替换件现在不能签收（当前状态：待发货）' } } });
+      const serialTaken = await send('POST', `/api/projects/${id}/${doa(damaged, 'shipped')}`, { replacementSerial: sound }, h.pmToken, undefined, 'zh-CN');
+      expect(serialTaken).toMatchObject({ status: 409, body: { error: { code: 'conflict', message: `序列号 ${sound} 已登记为其他设备` } } });
     });
 
     it('cancel: a blank reason is 400; after the cancel every step is 409, the DOA case too once it is closed', async () => {

@@ -109,7 +109,8 @@ export async function startProjectHarness(name: string, app: Pick<ApiDeps, 'log'
   const call = async (method: string, path: string, body?: unknown, token = pmToken, headers: Record<string, string> = {}): Promise<Answer> => {
     const response = await fetch(`${server.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      // The tests read the API in English (its users are zh-CN): a test of another language says so in `headers`.
+      headers: { authorization: `Bearer ${token}`, 'accept-language': 'en', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     const text = await response.text();

@@ -9,6 +9,9 @@ import { PROJECT_ACTORS, projectOr404 } from '../useCases/steps';
 import { createProject } from '../useCases/create';
 import * as s from '../useCases/schemas';
 import { trialView } from '../useCases/trialView';
+import { readerLocale } from '../../../platform/http/problemMessages';
+import { say } from '../../../platform/console/messages';
+import { words } from '../../../domain/words';
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
@@ -82,8 +85,10 @@ const detail = defineRoute(
     responses: { 200: { description: 'The project', body: s.ProjectDetailSchema } },
     errors: { 404: 'No such project' },
   },
-  async ({ params, deps }) => {
+  async ({ params, deps, req, user }) => {
     const project = await projectOr404(deps, params.id);
+    // What the timeline and the deadlines say, in the reader's language (a row stored before words keeps its sentence).
+    const locale = readerLocale(req, user);
     const repo = new ProjectsRepository(deps.knex);
     // Everything from the database: a page never waits for a busy worker.
     const [timeline, devices, issues, doaCases, deadlines] = await Promise.all([
@@ -106,12 +111,12 @@ const detail = defineRoute(
           completedAt: iso(project.completedAt),
         },
         cancelReason: project.cancelReason,
-        timeline: timeline.map((e) => ({ at: e.at.toISOString(), kind: e.kind, summary: e.summary, actor: e.actor?.name ?? null })),
+        timeline: timeline.map((e) => ({ at: e.at.toISOString(), kind: e.kind, summary: say(locale, e.words, e.summary), actor: e.actor?.name ?? null })),
         devices: devices.map((d) => ({ serial: d.serial, model: d.model, brand: d.brand, warrantyStartsAt: iso(d.warrantyStartsAt), warrantyEndsAt: iso(d.warrantyEndsAt) })),
         trial: trialView(project, timeline),
         trialIssues: issues.map((i) => ({ id: i.issueKey, title: i.title, description: i.description, round: i.round, loggedAt: i.loggedAt.toISOString(), resolvedAt: iso(i.resolvedAt), resolution: i.resolution })),
-        doaCases: doaCases.map((c) => ({ ...c, shipBy: iso(c.shipBy), shippedAt: iso(c.shippedAt), receivedAt: iso(c.receivedAt), returnDue: iso(c.returnDue), returnedAt: iso(c.returnedAt), updatedAt: c.updatedAt.toISOString() })),
-        deadlines: deadlines.map((d) => ({ kind: d.kind, dueAt: d.dueAt.toISOString(), description: d.description, key: d.key, provisional: d.provisional, lastRung: d.lastRung })),
+        doaCases: doaCases.map((c) => ({ ...c, exclusion: c.exclusion === null ? null : say(locale, words('exclusion.doa', { cause: c.cause }), c.exclusion), shipBy: iso(c.shipBy), shippedAt: iso(c.shippedAt), receivedAt: iso(c.receivedAt), returnDue: iso(c.returnDue), returnedAt: iso(c.returnedAt), updatedAt: c.updatedAt.toISOString() })),
+        deadlines: deadlines.map((d) => ({ kind: d.kind, dueAt: d.dueAt.toISOString(), description: say(locale, d.words, d.description), key: d.key, provisional: d.provisional, lastRung: d.lastRung })),
       },
     };
   },

@@ -19,7 +19,9 @@ import {
   weeklyReportUpdate,
 } from '../messages';
 import type { AuditTarget } from '../../../platform/http/audit';
-import { conflict, notFound } from '../../../platform/http/errors';
+import { conflict } from '../../../platform/http/errors';
+import { NotFoundError } from '../../../platform/db/errors';
+import { words } from '../../../domain/words';
 import { apiModule, type ApiDeps, type ApiModule } from '../../../platform/http/module';
 import { updateIdFor } from '../../../platform/http/idempotency';
 import { defineRoute } from '../../../platform/http/route';
@@ -102,7 +104,7 @@ function doaStep<B extends z.ZodType>(path: string, summary: string, body: B, up
       await projectOr404(deps, params.id);
       const cases = await new ProjectsRepository(deps.knex).doaCases(params.id);
       const doa = cases.find((c) => c.serial === params.serial);
-      if (!doa) throw notFound(`no dead-on-arrival case for serial ${params.serial} in project ${params.id}`);
+      if (!doa) throw new NotFoundError(words('refusal.doa.noCase', { serial: params.serial, id: params.id }));
       res.locals.audit = { entityType: 'doa_case', entityId: `${params.id}/${params.serial}` } satisfies AuditTarget;
       await beforeDoaStep?.(deps, payload);
       const result = await runUpdate(deps, doaWorkflowId(params.id, params.serial), update, stepPayload(payload, user, receivedAt), `the DOA case for ${params.serial} is closed (${doa.status})`, updateIdFor(user, idempotencyKey));
@@ -115,7 +117,7 @@ function doaStep<B extends z.ZodType>(path: string, summary: string, body: B, up
 async function replacementSerialFree(deps: ApiDeps, body: unknown): Promise<void> {
   const serial = (body as { replacementSerial: string }).replacementSerial;
   const taken = await new DevicesRepository(deps.knex).serialsTaken([serial]);
-  if (taken.length > 0) throw conflict(`serial ${serial} is already registered to a device`, [{ field: 'replacementSerial', message: 'already registered' }]);
+  if (taken.length > 0) throw conflict(words('refusal.doa.serialTaken', { serial }), [{ field: 'replacementSerial', message: 'already registered' }]);
 }
 
 export const projectSteps = apiModule(

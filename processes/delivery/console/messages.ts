@@ -1,4 +1,6 @@
 /** The project queue and a project's page: stages, milestones, devices, trial, DOA cases. */
+import records from './recordMessages';
+
 const en = {
   'message.notFound.title': 'Project not found',
   'message.notFound.text': 'There is no project {id}.',
@@ -172,4 +174,5 @@ const zhCN: Record<keyof typeof en, string> = {
   'stage.cancelled': '已取消',
 };
 
-export default { en, 'zh-CN': zhCN };
+// What the processes record and refuse (./recordMessages.ts) belongs to this area.
+export default { en: { ...en, ...records.en }, 'zh-CN': { ...zhCN, ...records['zh-CN'] } };

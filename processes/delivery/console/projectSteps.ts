@@ -13,7 +13,8 @@ import { principalOf } from '../../../platform/http/access';
 import { toApiError } from '../../../platform/http/errors';
 import { updateIdFor } from '../../../platform/http/idempotency';
 import { PROJECT_ACTORS, runUpdate, stepPayload, withStepTime } from '../useCases/steps';
-import { invalidFields, PROBLEM_PARSE, problemsOf } from '../../../platform/http/problemMessages';
+import { errorBodyIn, invalidFields, PROBLEM_PARSE, problemsOf } from '../../../platform/http/problemMessages';
+import { words } from '../../../domain/words';
 import { DevicesRepository } from '../../../installedBase/devices';
 import { ProjectsRepository, type DoaCase, type Project, type ProjectTrialIssue } from '../repository';
 import type { User } from '../../../people/repository';
@@ -23,7 +24,7 @@ import { doaWorkflowId } from '../messages';
 import type { ConsoleArea } from '../../../platform/console/context';
 import { emptyForm, formFromApiError, formValues, formWithProblem, type FormState } from '../../../platform/console/forms';
 import { customerTimeZones, positiveInt } from '../../../platform/console/kit';
-import { isMessageKey, translate, type MessageKey } from '../../../platform/console/messages';
+import { isMessageKey, say, translate, type MessageKey } from '../../../platform/console/messages';
 import { fieldNames, formFieldOf, formToBody, isStepName, offeredIn, SIGNING_PARTIES, STEP_FORMS, STEP_NAMES, type FieldSpec, type InputSpec, type StepForm, type StepName } from './stepForms';
 import { CONSOLE_TIME_ZONE, label } from '../../../platform/console/views';
 import type { Locale } from '../../../people/roles';
@@ -206,7 +207,10 @@ export const projectStepsArea: ConsoleArea = {
       if (!parsed.success) return again(400, asForm(invalidFields(problemsOf(parsed.error, 'body', ctx.localeOf(req, res)), ctx.localeOf(req, res)).body));
       if (at.name === 'doa-shipped') {
         const serial = (parsed.data as { replacementSerial: string }).replacementSerial;
-        if ((await devices.serialsTaken([serial])).length > 0) return again(409, asForm({ error: { message: `serial ${serial} is already registered to a device`, details: [{ field: 'replacementSerial', message: 'already registered' }] } }));
+        if ((await devices.serialsTaken([serial])).length > 0) {
+          const taken = say(ctx.localeOf(req, res), words('refusal.doa.serialTaken', { serial }));
+          return again(409, asForm({ error: { message: taken, details: [{ field: 'replacementSerial', message: taken }] } }));
+        }
       }
       const payload = { ...stepPayload(parsed.data, at.user, receivedAt), ...(at.step.target === 'issue' ? { issueId: at.targetKey } : {}) };
       const workflowId = at.step.target === 'doa' ? doaWorkflowId(at.project.id, at.targetKey!) : at.project.workflowId!;
@@ -217,7 +221,8 @@ export const projectStepsArea: ConsoleArea = {
         if (!known) throw error;
         await ctx.audit(req, res, { statusCode: known.status, user: at.user, details: { projectId: at.project.id, step: at.name } });
         if (known.status >= 500) return again(503, formWithProblem(values, ctx.t(req, res, 'steps.engineDown')));
-        return again(known.status, asForm(known.body));
+        // A refusal carrying words is said in the page's language.
+        return again(known.status, asForm(errorBodyIn(known, ctx.localeOf(req, res))));
       }
       await ctx.audit(req, res, { statusCode: 303, user: at.user, details: { projectId: at.project.id, step: at.name, target: at.targetKey } });
       res.redirect(303, `/projects/${at.project.id}?done=${at.name}`);

@@ -13,10 +13,20 @@ import { PROJECT_STAGES, type ProjectStage } from '../rules';
 import { formatMoney } from '../../../domain/money';
 import type { ConsoleArea } from '../../../platform/console/context';
 import { customerTimeZones, exportLinks, PAGE_SIZE, positiveInt } from '../../../platform/console/kit';
-import { isMessageKey, type MessageKey } from '../../../platform/console/messages';
+import { isMessageKey, say, translate, type MessageKey } from '../../../platform/console/messages';
+import type { Locale } from '../../../people/roles';
 import { certificateLinks } from './documents';
 import { stepLinks } from './projectSteps';
 import { CONSOLE_TIME_ZONE, humanize, label } from '../../../platform/console/views';
+
+/**
+ * A code of this area in the page's language: a DOA case's status or cause, or a timeline kind (a DOA
+ * kind may carry a moved instant after a colon); humanized when the catalogue lacks it.
+ */
+export function codeLabel(locale: Locale, prefix: 'status.doa' | 'cause.doa' | 'kind.project', value: string): string {
+  const key = `${prefix}.${value.split(':')[0]}`;
+  return isMessageKey(key) ? translate(locale, key) : humanize(value);
+}
 
 function isStage(value: unknown): value is ProjectStage {
   return typeof value === 'string' && (PROJECT_STAGES as readonly string[]).includes(value);
@@ -152,23 +162,25 @@ export const projectsArea: ConsoleArea = {
         })),
         doaCases: doaCases.map((c) => ({
           serial: c.serial,
-          status: humanize(c.status),
-          cause: humanize(c.cause),
+          status: codeLabel(locale, 'status.doa', c.status),
+          cause: codeLabel(locale, 'cause.doa', c.cause),
           damageDescription: c.damageDescription,
-          exclusion: c.exclusion,
+          // Why the cause is not dead-on-arrival, in the page's language (the row keeps the English reason).
+          exclusion: c.exclusion === null ? null : say(locale, { key: 'exclusion.doa', params: { cause: c.cause } }, c.exclusion),
           shipBy: c.shipBy,
           shippedAt: c.shippedAt,
           replacementSerial: c.replacementSerial,
           returnDue: c.returnDue,
           returnedAt: c.returnedAt,
-          chargedAmount: c.chargedAmount === null ? null : formatMoney(c.chargedAmount, 'en-GB'),
+          chargedAmount: c.chargedAmount === null ? null : formatMoney(c.chargedAmount, locale === 'zh-CN' ? 'zh-CN' : 'en-GB'),
           updatedAt: c.updatedAt,
         })),
         timeline: timeline.map((e) => ({
           at: e.at,
           actor: e.actor ? `${e.actor.name} (${label(locale, 'role', e.actor.role)})` : null,
-          kind: humanize(e.kind),
-          summary: e.summary,
+          kind: codeLabel(locale, 'kind.project', e.kind),
+          // Said in the page's language; a row stored before words keeps its English sentence.
+          summary: say(locale, e.words, e.summary),
         })),
       });
     });

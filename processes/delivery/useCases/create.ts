@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import { ConflictError } from '../../../platform/db/errors';
+import { words } from '../../../domain/words';
 import { ContractsRepository } from '../../../installedBase/contracts';
 import { CustomersRepository, type Customer } from '../../../installedBase/customers';
 import { DevicesRepository } from '../../../installedBase/devices';
@@ -90,7 +91,7 @@ async function projectManagerUserId(deps: ApiDeps, body: CreateProjectInput, cal
  * read it; to anyone else it is a taken number (409), never another manager's project.
  */
 function existingFor(caller: User, project: Project): { project: Project; created: false } {
-  if (!canRead(principalOf(caller), projectFacts(project))) throw conflict(`contract number ${project.contractNo} is already in use`);
+  if (!canRead(principalOf(caller), projectFacts(project))) throw conflict(words('refusal.project.contractInUse', { contractNo: project.contractNo }));
   return { project, created: false };
 }
 
@@ -110,7 +111,7 @@ export async function createProject(deps: ApiDeps, body: CreateProjectInput, cal
     // A concurrent request with this contract number may have just registered them: answer with its project.
     const winner = await projects.getByContractNo(body.contractNo);
     if (winner) return existingFor(caller, winner);
-    throw conflict(`serials already registered: ${taken.join(', ')}`, { serials: taken });
+    throw conflict(words('refusal.project.serialsTaken', { serials: taken.join(', ') }), { serials: taken });
   }
 
   const engine = deps.temporal;

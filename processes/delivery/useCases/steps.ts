@@ -6,7 +6,9 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { ProjectsRepository, type Project } from '../repository';
 import type { User } from '../../../people/repository';
 import type { Actor } from '../messages';
-import { notFound, unavailable } from '../../../platform/http/errors';
+import { unavailable } from '../../../platform/http/errors';
+import { NotFoundError } from '../../../platform/db/errors';
+import { words } from '../../../domain/words';
 import type { ApiDeps } from '../../../platform/http/module';
 import { z } from '../../../platform/http/zod';
 import { stepFailureToApi } from '../../../platform/temporal/processStarts';
@@ -18,7 +20,7 @@ export const actorOf = (user: User): Actor => ({ userId: user.id, name: user.nam
 
 export async function projectOr404(deps: ApiDeps, id: number): Promise<Project> {
   const project = await new ProjectsRepository(deps.knex).get(id);
-  if (!project) throw notFound(`no project ${id}`);
+  if (!project) throw new NotFoundError(words('refusal.project.noProject', { id }));
   return project;
 }
 
