@@ -54,7 +54,7 @@ function projectStep<B extends z.ZodType>(path: string, summary: string, body: B
       const receivedAt = new Date();
       const project = await projectOr404(deps, params.id);
       res.locals.audit = { entityType: 'project', entityId: params.id } satisfies AuditTarget;
-      const result = await runUpdate(deps, project.workflowId!, update, stepPayload(payload, user, receivedAt), `project ${params.id} is ${project.stage}`, updateIdFor(user, idempotencyKey));
+      const result = await runUpdate(deps, project.workflowId!, update, stepPayload(payload, user, receivedAt), words('refusal.project.ended', { stage: project.stage }), updateIdFor(user, idempotencyKey));
       return { status, body: result };
     },
   );
@@ -79,7 +79,7 @@ const resolveIssue = defineRoute(
     const project = await projectOr404(deps, params.id);
     res.locals.audit = { entityType: 'project', entityId: params.id } satisfies AuditTarget;
     const payload = { ...stepPayload(body, user, receivedAt), issueId: params.issueId };
-    const result = await runUpdate(deps, project.workflowId!, resolveTrialIssueUpdate, payload, `project ${params.id} is ${project.stage}`, updateIdFor(user, idempotencyKey));
+    const result = await runUpdate(deps, project.workflowId!, resolveTrialIssueUpdate, payload, words('refusal.project.ended', { stage: project.stage }), updateIdFor(user, idempotencyKey));
     return { status: 200, body: result };
   },
 );
@@ -107,7 +107,7 @@ function doaStep<B extends z.ZodType>(path: string, summary: string, body: B, up
       if (!doa) throw new NotFoundError(words('refusal.doa.noCase', { serial: params.serial, id: params.id }));
       res.locals.audit = { entityType: 'doa_case', entityId: `${params.id}/${params.serial}` } satisfies AuditTarget;
       await beforeDoaStep?.(deps, payload);
-      const result = await runUpdate(deps, doaWorkflowId(params.id, params.serial), update, stepPayload(payload, user, receivedAt), `the DOA case for ${params.serial} is closed (${doa.status})`, updateIdFor(user, idempotencyKey));
+      const result = await runUpdate(deps, doaWorkflowId(params.id, params.serial), update, stepPayload(payload, user, receivedAt), words('refusal.doa.ended', { serial: params.serial, status: doa.status }), updateIdFor(user, idempotencyKey));
       return { status: 200, body: result };
     },
   );

@@ -8,7 +8,7 @@ import type { User } from '../../../people/repository';
 import type { Actor } from '../messages';
 import { unavailable } from '../../../platform/http/errors';
 import { NotFoundError } from '../../../platform/db/errors';
-import { words } from '../../../domain/words';
+import { words, type Words } from '../../../domain/words';
 import type { ApiDeps } from '../../../platform/http/module';
 import { z } from '../../../platform/http/zod';
 import { stepFailureToApi } from '../../../platform/temporal/processStarts';
@@ -46,7 +46,7 @@ export function stepPayload(body: unknown, user: User, receivedAt: Date): Record
   return { ...rest, actor: actorOf(user), occurredAt: occurredAt ? new Date(occurredAt).toISOString() : receivedAt.toISOString() };
 }
 
-export async function runUpdate(deps: ApiDeps, workflowId: string, update: AnyUpdate, payload: unknown, closedMessage: string, updateId: string | undefined): Promise<Record<string, unknown>> {
+export async function runUpdate(deps: ApiDeps, workflowId: string, update: AnyUpdate, payload: unknown, closedMessage: string | Words, updateId: string | undefined): Promise<Record<string, unknown>> {
   if (!deps.temporal) throw unavailable('No process engine configured');
   try {
     return (await deps.temporal.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [payload], ...(updateId ? { updateId } : {}) })) as Record<string, unknown>;
