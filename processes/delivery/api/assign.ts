@@ -1,12 +1,7 @@
 /** Who manages a project: the service manager hands it to another project manager. */
-import { ProjectAccessRepository } from '../projectAccess';
-import { ProjectsRepository } from '../repository';
-import { UsersRepository } from '../../../people/repository';
-import { PROJECT_MANAGER_ROLES } from '../../../domain/access';
 import type { AuditTarget } from '../../../platform/http/audit';
-import { validationFailed } from '../../../platform/http/errors';
 import { defineRoute } from '../../../platform/http/route';
-import { projectManagerChangedSignal } from '../../../platform/workflowKit/messages';
+import { handProjectTo } from '../useCases/assign';
 import { projectSummary } from './read';
 import * as s from '../useCases/schemas';
 
@@ -26,20 +21,8 @@ export const assignProjectManager = defineRoute(
     errors: { 404: 'No such project' },
   },
   async ({ params, body, deps, res }) => {
-    const manager = await new UsersRepository(deps.knex).get(body.projectManagerUserId);
-    if (!manager || !manager.active || !PROJECT_MANAGER_ROLES.includes(manager.role)) {
-      throw validationFailed([{ field: 'projectManagerUserId', message: `user ${body.projectManagerUserId} is not an active project manager` }]);
-    }
-    await new ProjectAccessRepository(deps.knex).assignManager(params.id, { id: manager.id, name: manager.name, email: manager.email, locale: manager.locale });
+    const project = await handProjectTo(deps, params.id, body.projectManagerUserId);
     res.locals.audit = { entityType: 'project', entityId: params.id } satisfies AuditTarget;
-    const project = (await new ProjectsRepository(deps.knex).get(params.id))!;
-    // The process learns of it too; a closed process sends no more notices, so a failure here changes nothing.
-    if (deps.temporal && project.workflowId) {
-      await deps.temporal.client.workflow
-        .getHandle(project.workflowId)
-        .signal(projectManagerChangedSignal, { name: manager.name, email: manager.email, locale: manager.locale })
-        .catch(() => undefined);
-    }
     return { status: 200, body: projectSummary(project) };
   },
 );

@@ -1,6 +1,5 @@
-import { ProjectsRepository, type Project } from '../repository';
-import { DeadlinesRepository } from '../../../schedule/deadlines/repository';
-import { DevicesRepository } from '../../../installedBase/devices';
+import type { Project } from '../projectRecords';
+import { listProjects, projectRecords } from '../useCases/read';
 import type { AuditTarget } from '../../../platform/http/audit';
 import { apiModule } from '../../../platform/http/module';
 import { oncePerKey } from '../../../platform/http/idempotency';
@@ -68,7 +67,7 @@ const list = defineRoute(
     responses: { 200: { description: 'Projects, oldest first', body: s.ProjectListSchema } },
   },
   async ({ query, scope, deps }) => {
-    const projects = await new ProjectsRepository(deps.knex).list({ ...query, scope });
+    const projects = await listProjects(deps, { ...query, scope });
     return { status: 200, body: { projects: projects.map(projectSummary) } };
   },
 );
@@ -89,15 +88,7 @@ const detail = defineRoute(
     const project = await projectOr404(deps, params.id);
     // What the timeline and the deadlines say, in the reader's language (a row stored before words keeps its sentence).
     const locale = readerLocale(req, user);
-    const repo = new ProjectsRepository(deps.knex);
-    // Everything from the database: a page never waits for a busy worker.
-    const [timeline, devices, issues, doaCases, deadlines] = await Promise.all([
-      repo.timeline(project.id),
-      new DevicesRepository(deps.knex).listByProject(project.id),
-      repo.trialIssues(project.id),
-      repo.doaCases(project.id),
-      new DeadlinesRepository(deps.knex).forRecord('project', project.id),
-    ]);
+    const { timeline, devices, issues, doaCases, deadlines } = await projectRecords(deps, project);
     return {
       status: 200,
       body: {

@@ -1,6 +1,6 @@
 /** Every recorded step is an update on the project's workflow; the workflow decides if it may happen now. */
 import { DevicesRepository } from '../../../installedBase/devices';
-import { ProjectsRepository } from '../repository';
+import { doaCaseOf } from '../useCases/read';
 import {
   cancelUpdate,
   doaReceivedUpdate,
@@ -20,7 +20,6 @@ import {
 } from '../messages';
 import type { AuditTarget } from '../../../platform/http/audit';
 import { conflict } from '../../../platform/http/errors';
-import { NotFoundError } from '../../../platform/db/errors';
 import { words } from '../../../domain/words';
 import { apiModule, type ApiDeps, type ApiModule } from '../../../platform/http/module';
 import { updateIdFor } from '../../../platform/http/idempotency';
@@ -102,9 +101,7 @@ function doaStep<B extends z.ZodType>(path: string, summary: string, body: B, up
     async ({ params, body: payload, user, deps, res, idempotencyKey }) => {
       const receivedAt = new Date();
       await projectOr404(deps, params.id);
-      const cases = await new ProjectsRepository(deps.knex).doaCases(params.id);
-      const doa = cases.find((c) => c.serial === params.serial);
-      if (!doa) throw new NotFoundError(words('refusal.doa.noCase', { serial: params.serial, id: params.id }));
+      const doa = await doaCaseOf(deps, params.id, params.serial);
       res.locals.audit = { entityType: 'doa_case', entityId: `${params.id}/${params.serial}` } satisfies AuditTarget;
       await beforeDoaStep?.(deps, payload);
       const result = await runUpdate(deps, doaWorkflowId(params.id, params.serial), update, stepPayload(payload, user, receivedAt), words('refusal.doa.ended', { serial: params.serial, status: doa.status }), updateIdFor(user, idempotencyKey));
