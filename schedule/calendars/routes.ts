@@ -7,6 +7,7 @@ import { conflict, notFound, validationFailed } from '../../platform/http/errors
 import { apiModule } from '../../platform/http/module';
 import { defineRoute } from '../../platform/http/route';
 import { z } from '../../platform/http/zod';
+import { words } from '../../domain/words';
 
 /** Who may read calendars; only admins load or correct them. */
 
@@ -172,7 +173,7 @@ const getCalendar = defineRoute(
   async ({ params, deps }) => {
     const calendars = new CalendarsRepository(deps.knex);
     const info = await calendars.get(params.key);
-    if (!info) throw notFound(`No calendar '${params.key}'`);
+    if (!info) throw notFound(words('schedule.calendarNotFound', { key: params.key }));
     const years = await calendars.years(info.key);
     return { status: 200, body: { ...(await summaryOf(calendars, info, years)), years: years.map(yearDto) } };
   },
@@ -197,8 +198,8 @@ const putYear = defineRoute(
   async ({ params, body, user, deps, res }) => {
     const calendars = new CalendarsRepository(deps.knex);
     const info = await calendars.get(params.key);
-    if (!info) throw notFound(`No calendar '${params.key}'`);
-    if (!info.yearlyData) throw conflict(`Calendar '${info.key}' is weekends only; it has no yearly data to load`);
+    if (!info) throw notFound(words('schedule.calendarNotFound', { key: params.key }));
+    if (!info.yearlyData) throw conflict(words('schedule.calendarWeekendsOnly', { key: info.key }));
     const problems = calendarYearProblems(params.year, body, info.weekendDays);
     if (problems.length > 0) throw validationFailed(problems);
     const stored = await calendars.putYear(info.key, params.year, body, { userId: user.id, name: user.name });
