@@ -1,7 +1,8 @@
 /** The words of the schedule's refusals (calendars, their feeds, policy layers), said to API readers. */
 const en = {
-  'schedule.calendarNotFound': "No calendar '{key}'",
-  'schedule.calendarWeekendsOnly': "Calendar '{key}' is weekends only; it has no yearly data to load",
+  // ICU quotes with an apostrophe: a doubled one is written as one.
+  'schedule.calendarNotFound': "No calendar ''{key}''",
+  'schedule.calendarWeekendsOnly': "Calendar ''{key}'' is weekends only; it has no yearly data to load",
   'schedule.feedNotFound': 'no calendar feed for engineer {id} with this token',
   'schedule.policyLayerNotFound': 'no {scope, select, customer_class {customer class} other {{scope}}} policy layer {key}',
 };

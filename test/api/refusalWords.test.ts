@@ -58,5 +58,6 @@ describe('refusals outside the processes, in the reader’s language', () => {
     const calendar = await api.call('GET', '/api/calendars/nowhere', { token: api.adminToken, headers: zh });
     expect(calendar.status).toBe(404);
     expect(calendar.body.error.message).toBe('没有日历“nowhere”');
+    expect((await api.call('GET', '/api/calendars/nowhere', { token: api.adminToken })).body.error.message).toBe("No calendar 'nowhere'");
   });
 });
