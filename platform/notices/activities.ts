@@ -1,5 +1,7 @@
 import { NotFoundError } from '../db/errors';
 import { ProjectsRepository } from '../../processes/delivery/repository';
+import { say } from '../console/messages';
+import { words } from '../../domain/words';
 import { localizeContext, type DeliveryResult, type NoticeRequest as OutboxNoticeRequest } from '.';
 import type { Person } from '../../domain/people';
 import type { ActivityDeps } from '../temporal/activityDeps';
@@ -28,13 +30,17 @@ export function noticeFailedEventKey(idempotencyKey: string): string {
 export function createNoticeActivities(deps: ActivityDeps) {
   const recordFailureOnProject = async (projectId: number, request: NoticeRequest, reason: string) => {
     try {
-      await new ProjectsRepository(deps.knex).addEvent(projectId, {
+      const said = words('timeline.notice.failed', { template: request.template, to: request.to.email, reason });
+      // Said in each reader's language from its words; the English summary is for exports and rows read before words.
+      const event = {
         eventKey: noticeFailedEventKey(request.idempotencyKey),
         kind: 'notice_failed',
         at: deps.now().toISOString(),
-        summary: `Notice "${request.template}" to ${request.to.email} could not be sent: ${reason}`.slice(0, 1000),
+        summary: say('en', said).slice(0, 1000),
+        words: said,
         data: { idempotencyKey: request.idempotencyKey, template: request.template, to: request.to.email, reason },
-      });
+      };
+      await new ProjectsRepository(deps.knex).addEvent(projectId, event);
     } catch (error) {
       // A record that does not exist has no timeline; the failed row is still listed for the service managers.
       if (!(error instanceof NotFoundError)) throw error;
