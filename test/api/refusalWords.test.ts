@@ -60,4 +60,12 @@ describe('refusals outside the processes, in the reader’s language', () => {
     expect(calendar.body.error.message).toBe('没有日历“nowhere”');
     expect((await api.call('GET', '/api/calendars/nowhere', { token: api.adminToken })).body.error.message).toBe("No calendar 'nowhere'");
   });
+
+  it('a calendar year’s problems', async () => {
+    const bad = await api.call('PUT', '/api/calendars/cn/years/2027', { token: api.adminToken, headers: zh, body: { holidays: [], makeupWorkdays: ['2027-01-29'] } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toEqual({ code: 'validation_failed', message: '以下字段无效：makeupWorkdays.0', details: [{ field: 'makeupWorkdays.0', message: '2027-01-29 是星期五，本就是工作日；调休上班日必须是周末' }] });
+    const badEn = await api.call('PUT', '/api/calendars/cn/years/2027', { token: api.adminToken, body: { holidays: [], makeupWorkdays: ['2027-01-29'] } });
+    expect(badEn.body.error.details).toEqual([{ field: 'makeupWorkdays.0', message: '2027-01-29 is a Friday, a working day already; a make-up working day must be a weekend day' }]);
+  });
 });
