@@ -134,12 +134,14 @@ function propertyName(property) {
   return null;
 }
 
-/** Each literal once, though two calls send the same context. */
-const reported = new WeakSet();
+/** Each literal once per rule and file, though two calls send the same context. */
+const reported = new WeakMap();
 
 function report(context, node, messageId) {
-  if (reported.has(node)) return;
-  reported.add(node);
+  let seen = reported.get(context);
+  if (!seen) reported.set(context, (seen = new WeakSet()));
+  if (seen.has(node)) return;
+  seen.add(node);
   context.report({ node, messageId, data: { text: (literalText(node) ?? '').trim().slice(0, 40) } });
 }
 
