@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+import words from './scripts/lint/words.mjs';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
@@ -35,5 +36,25 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  // Words, not sentences (issue #20, docs/console.md): what a person reads is said from the catalogue
+  // in their language; workflows, notice contexts and console views hold keys and codes.
+  {
+    files: ['**/*.workflow.ts', 'platform/workflowKit/**/*.ts'],
+    ignores: ['test/**'],
+    plugins: { words },
+    rules: { 'words/no-workflow-sentences': 'error' },
+  },
+  {
+    files: ['**/*.ts'],
+    ignores: ['test/**', 'scripts/**'],
+    plugins: { words },
+    rules: { 'words/no-notice-sentences': 'error' },
+  },
+  {
+    files: ['**/console/**/*.ts', 'reports/**/*.ts'],
+    ignores: ['test/**'],
+    plugins: { words },
+    rules: { 'words/no-console-sentences': 'error' },
   },
 );

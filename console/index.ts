@@ -84,7 +84,8 @@ export function createConsole(deps: ConsoleDeps): express.Router {
       message(req, res, 500, t(req, res, 'message.error.title'), t(req, res, 'message.error.text'));
     } catch (renderError) {
       logger.error('[console] the error page failed too', renderError);
-      res.status(500).type('text').send('Something went wrong.');
+      // Plain text in the reader's language: the catalogue needs no template.
+      res.status(500).type('text').send(t(req, res, 'message.error.text'));
     }
   });
 

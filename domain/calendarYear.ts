@@ -3,6 +3,7 @@
  * the State Council (or whoever publishes the calendar) announced for that year.
  */
 import { isLocalDate } from './calendar';
+import { words, type Words } from './words';
 
 export interface CalendarYearData {
   /** Days off, 'YYYY-MM-DD', all in the year. */
@@ -14,7 +15,9 @@ export interface CalendarYearData {
 export interface CalendarYearProblem {
   /** Dotted path, e.g. 'holidays.3', 'makeupWorkdays.0'. */
   field: string;
+  /** In English, for logs; `words` says it in the reader's language (schedule/messages.ts). */
   message: string;
+  words: Words;
 }
 
 /** Years a calendar may hold data for: wide enough for any contract, narrow enough to catch typos. */
@@ -37,16 +40,16 @@ function isoWeekdayOf(date: string): number {
 export function calendarYearProblems(year: number, data: CalendarYearData, weekendDays: readonly number[]): CalendarYearProblem[] {
   const problems: CalendarYearProblem[] = [];
   if (!Number.isInteger(year) || year < FIRST_CALENDAR_YEAR || year > LAST_CALENDAR_YEAR) {
-    return [{ field: 'year', message: `must be a year ${FIRST_CALENDAR_YEAR}–${LAST_CALENDAR_YEAR}, got ${year}` }];
+    return [{ field: 'year', message: `must be a year ${FIRST_CALENDAR_YEAR}–${LAST_CALENDAR_YEAR}, got ${year}`, words: words('calendarYear.badYear', { first: FIRST_CALENDAR_YEAR, last: LAST_CALENDAR_YEAR, year }) }];
   }
   /** The valid dates of a list, each with the index it is first listed at. */
   const validDates = (list: readonly string[], name: keyof CalendarYearData): Map<string, number> => {
     const seen = new Map<string, number>();
     list.forEach((date, i) => {
       const field = `${name}.${i}`;
-      if (typeof date !== 'string' || !isLocalDate(date)) problems.push({ field, message: `'${String(date)}' is not a real date YYYY-MM-DD` });
-      else if (Number(date.slice(0, 4)) !== year) problems.push({ field, message: `${date} is not in ${year}` });
-      else if (seen.has(date)) problems.push({ field, message: `${date} is listed twice` });
+      if (typeof date !== 'string' || !isLocalDate(date)) problems.push({ field, message: `'${String(date)}' is not a real date YYYY-MM-DD`, words: words('calendarYear.notADate', { date: String(date) }) });
+      else if (Number(date.slice(0, 4)) !== year) problems.push({ field, message: `${date} is not in ${year}`, words: words('calendarYear.otherYear', { date, year }) });
+      else if (seen.has(date)) problems.push({ field, message: `${date} is listed twice`, words: words('calendarYear.twice', { date }) });
       else seen.set(date, i);
     });
     return seen;
@@ -56,9 +59,10 @@ export function calendarYearProblems(year: number, data: CalendarYearData, weeke
   const weekend = new Set(weekendDays);
   data.makeupWorkdays.forEach((date, i) => {
     if (makeup.get(date) !== i) return;
-    if (holidays.has(date)) problems.push({ field: `makeupWorkdays.${i}`, message: `${date} cannot be both a holiday and a make-up working day` });
+    if (holidays.has(date)) problems.push({ field: `makeupWorkdays.${i}`, message: `${date} cannot be both a holiday and a make-up working day`, words: words('calendarYear.holidayAndWorkday', { date }) });
     else if (!weekend.has(isoWeekdayOf(date))) {
-      problems.push({ field: `makeupWorkdays.${i}`, message: `${date} is a ${WEEKDAY_NAMES[isoWeekdayOf(date)]}, a working day already; a make-up working day must be a weekend day` });
+      const weekday = isoWeekdayOf(date);
+      problems.push({ field: `makeupWorkdays.${i}`, message: `${date} is a ${WEEKDAY_NAMES[weekday]}, a working day already; a make-up working day must be a weekend day`, words: words('calendarYear.weekdayWorkday', { date, weekday: String(weekday) }) });
     }
   });
   return problems;

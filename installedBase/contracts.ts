@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { ConflictError, isForeignKeyViolation, isUniqueViolation, NotFoundError } from '../platform/db/errors';
 import { fromJson, insertedId, toDate, toJson, toRequiredDate } from '../platform/db/mapping';
 import type { PolicyDocument } from '../schedule/policies/repository';
+import { words } from '../domain/words';
 
 export type ContractKind = 'project' | 'maintenance' | 'sale';
 
@@ -77,8 +78,8 @@ export class ContractsRepository {
       );
       return await this.require(id);
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`Contract ${contractNo} already exists`, { contractNo }, { cause: error });
-      if (isForeignKeyViolation(error)) throw new NotFoundError(`Customer ${input.customerId} not found`, { customerId: input.customerId });
+      if (isUniqueViolation(error)) throw new ConflictError(words('installedBase.contractTaken', { contractNo }), { contractNo }, { cause: error });
+      if (isForeignKeyViolation(error)) throw new NotFoundError(words('installedBase.customerNotFound', { customerId: input.customerId }), { customerId: input.customerId });
       throw error;
     }
   }
@@ -95,7 +96,7 @@ export class ContractsRepository {
 
   private async require(id: number): Promise<Contract> {
     const contract = await this.get(id);
-    if (!contract) throw new NotFoundError(`Contract ${id} not found`, { contractId: id });
+    if (!contract) throw new NotFoundError(words('installedBase.contractNotFound', { contractId: id }), { contractId: id });
     return contract;
   }
 }

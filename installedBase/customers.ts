@@ -4,6 +4,7 @@ import { insertedId, toBool, toDate, toRequiredDate } from '../platform/db/mappi
 
 export type CustomerClass = 'key' | 'long_term' | 'regular';
 import type { Locale } from '../domain/locale';
+import { words } from '../domain/words';
 
 export type { Locale };
 
@@ -267,5 +268,5 @@ function assemble(rows: CustomerRow[], contactRows: ContactRow[]): Customer[] {
 }
 
 function customerNotFound(id: number): NotFoundError {
-  return new NotFoundError(`Customer ${id} not found`, { customerId: id });
+  return new NotFoundError(words('installedBase.customerNotFound', { customerId: id }), { customerId: id });
 }

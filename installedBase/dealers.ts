@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { ConflictError, isUniqueViolation } from '../platform/db/errors';
 import { insertedId, toRequiredDate } from '../platform/db/mapping';
+import { words } from '../domain/words';
 
 /** A dealer: the organisation dealer users act for, with the terms its settlement needs. */
 export interface Dealer {
@@ -62,7 +63,7 @@ export class DealersRepository {
       );
       return (await this.get(id))!;
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`A dealer named ${name.trim()} already exists`, { field: 'name' }, { cause: error });
+      if (isUniqueViolation(error)) throw new ConflictError(words('installedBase.dealerNameTaken', { name: name.trim() }), { field: 'name' }, { cause: error });
       throw error;
     }
   }

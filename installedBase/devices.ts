@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { ConflictError, isUniqueViolation, NotFoundError } from '../platform/db/errors';
 import { toDate, toRequiredDate } from '../platform/db/mapping';
+import { words } from '../domain/words';
 
 export interface Device {
   id: number;
@@ -90,7 +91,7 @@ function duplicatesOf(values: readonly string[]): string[] {
 }
 
 function serialConflict(serials: string[], cause?: unknown): ConflictError {
-  return new ConflictError(`Device serials already registered: ${serials.join(', ')}`, { serials }, { cause });
+  return new ConflictError(words('installedBase.serialsTaken', { serials: serials.join(', ') }), { serials }, { cause });
 }
 
 export class DevicesRepository {
@@ -186,21 +187,21 @@ export class DevicesRepository {
   private async requireAll(serials: readonly string[]): Promise<Device[]> {
     const bySerial = new Map((await this.rowsBySerials(serials)).map((row) => [row.serial, toDevice(row)]));
     const missing = serials.filter((serial) => !bySerial.has(serial));
-    if (missing.length > 0) throw new NotFoundError(`No device with serial ${missing.join(', ')}`, { serials: missing });
+    if (missing.length > 0) throw new NotFoundError(words('installedBase.serialsUnknown', { serials: missing.join(', ') }), { serials: missing });
     return serials.map((serial) => bySerial.get(serial) as Device);
   }
 
   /** The customer must exist and every site named must be one of its own. */
   private async assertOwnership(customerId: number, devices: readonly NewDevice[]): Promise<void> {
     const customer = (await this.db('customers').where({ id: customerId }).first('id')) as { id: number } | undefined;
-    if (!customer) throw new NotFoundError(`Customer ${customerId} not found`, { customerId });
+    if (!customer) throw new NotFoundError(words('installedBase.customerNotFound', { customerId }), { customerId });
     const siteIds = [...new Set(devices.flatMap((device) => (device.siteId == null ? [] : [device.siteId])))];
     if (siteIds.length === 0) return;
     const owned = (await this.db('sites').where({ customer_id: customerId }).whereIn('id', siteIds).pluck('id')) as number[];
     const ownedIds = new Set(owned.map(Number));
     const foreign = siteIds.filter((siteId) => !ownedIds.has(siteId));
     if (foreign.length > 0) {
-      throw new NotFoundError(`Sites ${foreign.join(', ')} not found for customer ${customerId}`, { customerId, siteIds: foreign });
+      throw new NotFoundError(words('installedBase.sitesNotFound', { customerId, siteIds: foreign.join(', ') }), { customerId, siteIds: foreign });
     }
   }
 

@@ -4,6 +4,7 @@ import type { User } from '../domain/people';
 import { ConflictError, isUniqueViolation } from '../platform/db/errors';
 import { insertedId, toBool, toDate, toRequiredDate } from '../platform/db/mapping';
 import { generateToken, hashToken } from '../platform/tokens';
+import { words } from '../domain/words';
 
 export type { User } from '../domain/people';
 
@@ -102,7 +103,7 @@ export class UsersRepository {
       return await this.require(insertedId(result));
     } catch (error) {
       if (isUniqueViolation(error)) {
-        throw new ConflictError(`A user with e-mail ${email} already exists`, { field: 'email' }, { cause: error });
+        throw new ConflictError(words('people.emailTaken', { email }), { field: 'email' }, { cause: error });
       }
       throw error;
     }

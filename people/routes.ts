@@ -38,10 +38,10 @@ export const CreateUserBody = z
   })
   // A customer or dealer user sees what their organisation owns: its id is required for that role and
   // refused for any other. Checked even when other fields are bad, so one answer names every problem.
-  .refine((body) => body.role !== 'customer' || body.customerId !== undefined, { path: ['customerId'], message: 'Required when role is customer', when: (p) => roleIn(p) === 'customer' })
-  .refine((body) => body.role === 'customer' || body.customerId === undefined, { path: ['customerId'], message: 'Only for role customer', when: (p) => given(p, 'customerId') })
-  .refine((body) => body.role !== 'dealer' || body.dealerId !== undefined, { path: ['dealerId'], message: 'Required when role is dealer', when: (p) => roleIn(p) === 'dealer' })
-  .refine((body) => body.role === 'dealer' || body.dealerId === undefined, { path: ['dealerId'], message: 'Only for role dealer', when: (p) => given(p, 'dealerId') })
+  .refine((body) => body.role !== 'customer' || body.customerId !== undefined, { path: ['customerId'], message: 'people.problem.customerRequired', when: (p) => roleIn(p) === 'customer' })
+  .refine((body) => body.role === 'customer' || body.customerId === undefined, { path: ['customerId'], message: 'people.problem.customerOnly', when: (p) => given(p, 'customerId') })
+  .refine((body) => body.role !== 'dealer' || body.dealerId !== undefined, { path: ['dealerId'], message: 'people.problem.dealerRequired', when: (p) => roleIn(p) === 'dealer' })
+  .refine((body) => body.role === 'dealer' || body.dealerId === undefined, { path: ['dealerId'], message: 'people.problem.dealerOnly', when: (p) => given(p, 'dealerId') })
   .openapi('CreateUserBody');
 
 export const CreatedUserSchema = z

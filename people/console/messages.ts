@@ -1,5 +1,10 @@
-/** The sign-in page and the notices of an ended session. */
+/** The sign-in page, the notices of an ended session, and the users module's refusals. */
 const en = {
+  'people.emailTaken': 'A user with e-mail {email} already exists',
+  'people.problem.customerRequired': 'Required when role is customer',
+  'people.problem.customerOnly': 'Only for role customer',
+  'people.problem.dealerRequired': 'Required when role is dealer',
+  'people.problem.dealerOnly': 'Only for role dealer',
   'signin.title': 'Sign in',
   'signin.token': 'API token',
   'signin.hint': 'Use the admin token that npm start prints, or a token issued with POST /api/users.',
@@ -15,6 +20,11 @@ const en = {
 
 // Typed against the English table: a missing or extra key fails the type check.
 const zhCN: Record<keyof typeof en, string> = {
+  'people.emailTaken': '电子邮箱为 {email} 的用户已存在',
+  'people.problem.customerRequired': '角色为客户时必填',
+  'people.problem.customerOnly': '仅限客户角色',
+  'people.problem.dealerRequired': '角色为经销商时必填',
+  'people.problem.dealerOnly': '仅限经销商角色',
   'signin.title': '登录',
   'signin.token': 'API 令牌',
   'signin.hint': '使用 npm start 打印的管理员令牌，或通过 POST /api/users 签发的令牌。',

@@ -13,6 +13,9 @@ import type { Words } from '../../domain/words';
 import care from '../../processes/care/console/messages';
 import common from './messages/common';
 import problems from '../http/problemMessagesWords';
+import apiErrors from '../http/errorWords';
+import installedBase from '../../installedBase/messages';
+import schedule from '../../schedule/messages';
 import noticeLabels from '../notices/labelWords';
 import dealer from '../../processes/dealer/console/messages';
 import documents from '../../processes/delivery/console/documentMessages';
@@ -26,6 +29,9 @@ import tickets from '../../processes/tickets/console/messages';
 const AREAS = [
   common,
   problems,
+  apiErrors,
+  installedBase,
+  schedule,
   noticeLabels,
   signIn,
   home,

@@ -7,6 +7,7 @@ import { may, projectFacts, ticketFacts, reachOf, rolesReaching, scopeOf, type A
 import { CareRepository } from '../../processes/care/repository';
 import type { User } from '../../domain/people';
 import { forbidden, notFound } from './errors';
+import { words, type Words } from '../../domain/words';
 
 /**
  * The access rule of a route:
@@ -33,7 +34,7 @@ interface RecordLookup {
   /** The record's facts, or null when there is no such record. */
   facts(knex: Knex, params: Params): Promise<ResourceFacts | null>;
   /** What a 404 says: the same whether the record is missing or out of reach. */
-  missing(params: Params): string;
+  missing(params: Params): Words;
 }
 
 const num = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
@@ -48,14 +49,14 @@ async function customerFacts(knex: Knex, id: unknown, kind: 'customer' | 'contac
 }
 
 /** A record of a table with a dealer_id column, found by the path's `id`. */
-function dealerOwned(kind: ResourceKind, table: string, noun: string): Partial<Record<ResourceKind, RecordLookup>> {
+function dealerOwned(kind: 'dealer_sale' | 'claim' | 'dealer_task' | 'settlement', table: string): Partial<Record<ResourceKind, RecordLookup>> {
   return {
     [kind]: {
       async facts(knex: Knex, { id }: Params) {
         const row = (await knex(table).where({ id }).first('dealer_id')) as { dealer_id: unknown } | undefined;
         return row ? { kind, dealerId: num(row.dealer_id) } : null;
       },
-      missing: ({ id }: Params) => `no ${noun} ${String(id)}`,
+      missing: ({ id }: Params) => words(`api.notFound.${kind}`, { id: String(id) }),
     },
   };
 }
@@ -67,7 +68,7 @@ const RECORD_LOOKUPS: Partial<Record<ResourceKind, RecordLookup>> = {
       const row = (await knex('projects').where({ id }).first('customer_id', 'project_manager_user_id')) as { customer_id: unknown; project_manager_user_id: unknown } | undefined;
       return row ? projectFacts({ customerId: num(row.customer_id), projectManagerUserId: num(row.project_manager_user_id) }) : null;
     },
-    missing: ({ id }) => `no project ${String(id)}`,
+    missing: ({ id }) => words('api.notFound.project', { id: String(id) }),
   },
   doa_case: {
     async facts(knex, { id, serial }) {
@@ -77,12 +78,12 @@ const RECORD_LOOKUPS: Partial<Record<ResourceKind, RecordLookup>> = {
         .first('p.customer_id', 'p.project_manager_user_id')) as { customer_id: unknown; project_manager_user_id: unknown } | undefined;
       return row ? projectFacts({ customerId: num(row.customer_id), projectManagerUserId: num(row.project_manager_user_id) }, 'doa_case') : null;
     },
-    missing: ({ id, serial }) => `no dead-on-arrival case for serial ${String(serial)} in project ${String(id)}`,
+    missing: ({ id, serial }) => words('api.notFound.doa_case', { id: String(id), serial: String(serial) }),
   },
   // A customer's file: its project managers manage it, its one-to-one engineer is assigned to it.
   customer: {
     facts: (knex, { id }) => customerFacts(knex, id, 'customer'),
-    missing: ({ id }) => `no customer ${String(id)}`,
+    missing: ({ id }) => words('api.notFound.customer', { id: String(id) }),
   },
   // A contact person, found under its customer: belongs as the customer file does.
   contact: {
@@ -90,41 +91,41 @@ const RECORD_LOOKUPS: Partial<Record<ResourceKind, RecordLookup>> = {
       const row = (await knex('customer_contacts').where({ id: contactId, customer_id: id }).first('id')) as { id: unknown } | undefined;
       return row ? customerFacts(knex, id, 'contact') : null;
     },
-    missing: ({ id, contactId }) => `no contact ${String(contactId)} of customer ${String(id)}`,
+    missing: ({ id, contactId }) => words('api.notFound.contact', { id: String(id), contactId: String(contactId) }),
   },
   // Asset care: who a plan, visit or call belongs to comes from the reach views (migration 0020).
   care_plan: {
     facts: (knex, { id }) => new CareRepository(knex).planFacts(Number(id)),
-    missing: ({ id }) => `no care plan ${String(id)}`,
+    missing: ({ id }) => words('api.notFound.care_plan', { id: String(id) }),
   },
   care_visit: {
     facts: (knex, { id }) => new CareRepository(knex).taskFacts('visit', Number(id)),
-    missing: ({ id }) => `no visit ${String(id)}`,
+    missing: ({ id }) => words('api.notFound.care_visit', { id: String(id) }),
   },
   care_call: {
     facts: (knex, { id }) => new CareRepository(knex).taskFacts('call', Number(id)),
-    missing: ({ id }) => `no call ${String(id)}`,
+    missing: ({ id }) => words('api.notFound.care_call', { id: String(id) }),
   },
   ticket: {
     async facts(knex, { id }) {
       const row = (await knex('tickets').where({ id }).first('customer_id', 'assignee_user_id')) as { customer_id: unknown; assignee_user_id: unknown } | undefined;
       return row ? ticketFacts({ customerId: Number(row.customer_id), assigneeUserId: num(row.assignee_user_id) }) : null;
     },
-    missing: ({ id }) => `no ticket ${String(id)}`,
+    missing: ({ id }) => words('api.notFound.ticket', { id: String(id) }),
   },
   user: {
     async facts(knex, { id }) {
       const row = (await knex('users').where({ id }).first('id', 'customer_id', 'dealer_id')) as { id: unknown; customer_id: unknown; dealer_id: unknown } | undefined;
       return row ? { kind: 'user', userId: num(row.id), customerId: num(row.customer_id), dealerId: num(row.dealer_id) } : null;
     },
-    missing: ({ id }) => `no user ${String(id)}`,
+    missing: ({ id }) => words('api.notFound.user', { id: String(id) }),
   },
   ledger: {
     async facts(knex, { id }) {
       const row = (await knex('dealers').where({ id }).first('id')) as { id: unknown } | undefined;
       return row ? { kind: 'ledger', dealerId: num(row.id) } : null;
     },
-    missing: ({ id }) => `no dealer ${String(id)}`,
+    missing: ({ id }) => words('api.notFound.dealer', { id: String(id) }),
   },
   // A dealer's parts plans are addressed by the dealer's id, like its ledger.
   parts_plan: {
@@ -132,18 +133,18 @@ const RECORD_LOOKUPS: Partial<Record<ResourceKind, RecordLookup>> = {
       const row = (await knex('dealers').where({ id }).first('id')) as { id: unknown } | undefined;
       return row ? { kind: 'parts_plan', dealerId: num(row.id) } : null;
     },
-    missing: ({ id }) => `no dealer ${String(id)}`,
+    missing: ({ id }) => words('api.notFound.dealer', { id: String(id) }),
   },
-  ...dealerOwned('dealer_sale', 'dealer_sales', 'dealer sale'),
-  ...dealerOwned('claim', 'claims', 'claim'),
-  ...dealerOwned('dealer_task', 'dealer_tasks', 'dealer task'),
-  ...dealerOwned('settlement', 'settlements', 'settlement'),
+  ...dealerOwned('dealer_sale', 'dealer_sales'),
+  ...dealerOwned('claim', 'claims'),
+  ...dealerOwned('dealer_task', 'dealer_tasks'),
+  ...dealerOwned('settlement', 'settlements'),
   api_token: {
     async facts(knex, { id }) {
       const row = (await knex('api_tokens').where({ id }).first('user_id')) as { user_id: unknown } | undefined;
       return row ? { kind: 'api_token', userId: num(row.user_id) } : null;
     },
-    missing: ({ id }) => `no token ${String(id)}`,
+    missing: ({ id }) => words('api.notFound.api_token', { id: String(id) }),
   },
 };
 
@@ -171,7 +172,7 @@ export function scopeForRoute(access: RouteAccess, user: User | null): Scope {
 export function requireRuleRole(access: RouteAccess, user: User | null): void {
   if (!user || access.rule === 'public' || access.rule === 'self' || access.action === 'read') return;
   if (reachOf(user.role, access.resource, access.action) === 'none') {
-    throw forbidden(`Role ${user.role} may not ${access.action} ${access.resource.replace('_', ' ')} records; allowed: ${rolesReaching(access.resource, access.action).join(', ')}`);
+    throw forbidden(words('api.forbidden.records', { role: user.role, action: access.action, resource: access.resource, roles: rolesReaching(access.resource, access.action).join(', ') }));
   }
 }
 

@@ -3,6 +3,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { createAuditTrail, setAuditErrorCode, type AuditTrail } from './audit';
 import { callerOf, identifyCaller } from './auth';
 import { INTERNAL_ERROR_BODY, notFound, toApiError } from './errors';
+import { words } from '../../domain/words';
 import { errorBodyIn, readerLocale } from './problemMessages';
 import { HEALTH_PATH, healthHandler, registerHealthDocs } from './health';
 import type { ApiDeps, ApiLogger, ApiModule } from './module';
@@ -63,7 +64,7 @@ function apiRouter(deps: ApiDeps, openapi: OpenAPIRegistry, audit: AuditTrail): 
   router.use(express.json({ limit: '1mb' }));
   router.get('/openapi.json', openApiHandler(openapi));
   for (const module of [...BUILT_IN_MODULES, ...(deps.routers ?? [])]) module.register(router, openapi, deps);
-  router.use((req: Request, _res: Response, next: NextFunction) => next(notFound(`No such endpoint: ${req.method} ${req.originalUrl.split('?')[0]}`)));
+  router.use((req: Request, _res: Response, next: NextFunction) => next(notFound(words('api.notFound.endpoint', { method: req.method, path: req.originalUrl.split('?')[0] ?? '' }))));
   router.use(errorHandler(deps.logger));
   return router;
 }

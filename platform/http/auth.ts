@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { UsersRepository } from '../../people/repository';
 import type { User } from '../../domain/people';
 import { forbidden, unauthenticated } from './errors';
+import { words } from '../../domain/words';
 import type { Role } from '../../domain/access';
 
 /** Who may call a route: anyone, any signed-in user, or users with one of the roles. */
@@ -48,11 +49,11 @@ export function requireAccess(access: Access, res: Response): User | null {
   const caller = res.locals[CALLER] as Caller | undefined;
   if (!caller || !('user' in caller)) {
     throw caller?.problem === 'invalid'
-      ? unauthenticated('The bearer token is not valid (unknown, revoked, or its user is inactive)')
-      : unauthenticated('This endpoint needs an `Authorization: Bearer <token>` header');
+      ? unauthenticated(words('api.unauthenticated.invalid'))
+      : unauthenticated(words('api.unauthenticated.missing'));
   }
   if (access !== 'authenticated' && !access.includes(caller.user.role)) {
-    throw forbidden(`Role ${caller.user.role} may not do this; allowed: ${access.join(', ')}`);
+    throw forbidden(words('api.forbidden.role', { role: caller.user.role, roles: access.join(', ') }));
   }
   return caller.user;
 }

@@ -51,11 +51,13 @@ export class ApiError extends Error {
 
 export const validationFailed = (details: FieldProblem[], message = `Invalid ${details.map((d) => d.field).join(', ')}`): ApiError =>
   new ApiError(400, 'validation_failed', message, details);
-export const unauthenticated = (message: string): ApiError => new ApiError(401, 'unauthenticated', message);
-export const forbidden = (message: string): ApiError => new ApiError(403, 'forbidden', message);
-export const notFound = (message: string): ApiError => new ApiError(404, 'not_found', message);
-export const conflict = (message: string | Words, details: unknown = []): ApiError =>
-  typeof message === 'string' ? new ApiError(409, 'conflict', message, details) : new ApiError(409, 'conflict', wordsAsText(message), details, message);
+/** An answer with a message as written, or with words said in the reader's language (`message` is then the words as text, for logs). */
+const answer = (status: number, code: ErrorCode, message: string | Words, details: unknown = []): ApiError =>
+  typeof message === 'string' ? new ApiError(status, code, message, details) : new ApiError(status, code, wordsAsText(message), details, message);
+export const unauthenticated = (message: string | Words): ApiError => answer(401, 'unauthenticated', message);
+export const forbidden = (message: string | Words): ApiError => answer(403, 'forbidden', message);
+export const notFound = (message: string | Words): ApiError => answer(404, 'not_found', message);
+export const conflict = (message: string | Words, details: unknown = []): ApiError => answer(409, 'conflict', message, details);
 export const unavailable = (message: string): ApiError => new ApiError(503, 'unavailable', message);
 export const idempotencyKeyReused = (message: string): ApiError => new ApiError(422, 'idempotency_key_reused', message, [{ field: 'Idempotency-Key', message }]);
 

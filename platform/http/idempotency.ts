@@ -9,6 +9,7 @@ import type { Request } from 'express';
 import { IdempotencyKeysRepository } from '../db/idempotencyKeys';
 import type { User } from '../../domain/people';
 import { conflict, idempotencyKeyReused, validationFailed } from './errors';
+import { words } from '../../domain/words';
 import type { ApiDeps } from './module';
 import { z } from './zod';
 
@@ -53,7 +54,7 @@ export async function oncePerKey<T extends StoredReply>(deps: ApiDeps, user: Use
   const claim = await keys.claim(user.id, key, request, hash, new Date());
   if (claim.kind === 'answered') return { status: claim.statusCode, body: claim.response };
   if (claim.kind === 'other_request') throw idempotencyKeyReused(`${IDEMPOTENCY_HEADER} ${key} was used for a different request`);
-  if (claim.kind === 'in_progress') throw conflict(`a request with ${IDEMPOTENCY_HEADER} ${key} is still being answered; try again in a moment`);
+  if (claim.kind === 'in_progress') throw conflict(words('api.idempotency.inProgress', { header: IDEMPOTENCY_HEADER, key }));
   try {
     const reply = await create();
     await keys.answer(user.id, key, reply.status, reply.body);

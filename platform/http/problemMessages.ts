@@ -1,13 +1,13 @@
 /**
  * What is wrong with a field, in the reader's language. zod's own checks (required, too short, not a
- * number, not one of the values, an unknown field) are worded from the catalogue; a message a schema
- * gives itself is kept as written. The schemas parse with `PROBLEM_ERROR_MAP`, which marks the issues
+ * number, not one of the values, an unknown field) are worded from the catalogue, and so is a message a
+ * schema gives itself as a catalogue key; any other is kept as written. The schemas parse with `PROBLEM_ERROR_MAP`, which marks the issues
  * zod worded, so the two can be told apart whatever zod's own words are.
  */
 import type { Request } from 'express';
 import type { z } from 'zod';
 import { resolveLocale, type Locale } from '../../domain/locale';
-import { say, translate, type MessageKey } from '../console/messages';
+import { isMessageKey, say, translate, type MessageKey } from '../console/messages';
 import { validationFailed, type ApiError, type ErrorBody, type FieldProblem } from './errors';
 
 const ZOD_WORDED = '\u0000zod';
@@ -71,10 +71,13 @@ function catalogueWords(issue: Issue, locale: Locale): string | undefined {
   }
 }
 
-/** The issue's message in `locale`: zod's own checks from the catalogue, a schema's own message as written. */
+/**
+ * The issue's message in `locale`: zod's own checks from the catalogue; a schema's own message that is
+ * a catalogue key (`message: 'people.problem.dealerRequired'`) said in `locale`, any other as written.
+ */
 export function problemMessage(issue: Issue, locale: Locale): string {
   if (issue.code === 'unrecognized_keys') return translate(locale, 'problem.unknownField');
-  if (issue.message !== ZOD_WORDED) return issue.message;
+  if (issue.message !== ZOD_WORDED) return isMessageKey(issue.message) ? translate(locale, issue.message) : issue.message;
   return catalogueWords(issue, locale) ?? translate(locale, 'problem.invalid');
 }
 

@@ -22,7 +22,6 @@ export function noticeFailedEventKey(idempotencyKey: string): string {
   return `notice-failed:${idempotencyKey}`.slice(0, EVENT_KEY_LENGTH);
 }
 
-/** Activities that run on the notices task queue, served by their own bounded worker. */
 /**
  * What a process does with a notice that can never go out, when the notice names its record (the
  * delivery process puts it on the project's timeline). Given by the activities registry, so the

@@ -23,6 +23,8 @@ const en = {
   'notice.claim_parts_missing': 'the old parts were not returned in time, so these lines (and the labour that fitted them) are not written off',
   'notice.claim_resubmit_closed': 'the lines sent back were not resubmitted in time and are rejected',
   'notice.not_acceptable': 'the returned unit does not meet the acceptance conditions',
+  // The timeline entry of a notice that could not be sent (its reason is the mail system's own text).
+  'timeline.notice.failed': 'Notice "{template}" to {to} could not be sent: {reason}',
 };
 
 const zhCN: Record<keyof typeof en, string> = {
@@ -46,6 +48,7 @@ const zhCN: Record<keyof typeof en, string> = {
   'notice.claim_parts_missing': '旧件未按期返回，以下行（含相应工时）不予核销',
   'notice.claim_resubmit_closed': '退回的行未在期限内修改重报，已驳回',
   'notice.not_acceptable': '退回的设备不符合验收条件',
+  'timeline.notice.failed': '通知“{template}”未能发送给 {to}：{reason}',
 };
 
 export default { en, 'zh-CN': zhCN };

@@ -198,11 +198,14 @@ export function projectNoticeFailureRecorder(deps: ActivityDeps): NoticeFailureR
   return async (record, request, reason) => {
     if (record.type !== 'project') return;
     try {
+      const said = words('timeline.notice.failed', { template: request.template, to: request.to.email, reason });
+      // Said in each reader's language from its words; the English summary is for exports and rows read before words.
       await new ProjectsRepository(deps.knex).addEvent(record.id, {
         eventKey: noticeFailedEventKey(request.idempotencyKey),
         kind: 'notice_failed',
         at: deps.now().toISOString(),
-        summary: `Notice "${request.template}" to ${request.to.email} could not be sent: ${reason}`.slice(0, 1000),
+        summary: say('en', said).slice(0, 1000),
+        words: said,
         data: { idempotencyKey: request.idempotencyKey, template: request.template, to: request.to.email, reason },
       });
     } catch (error) {

@@ -7,7 +7,7 @@
 import { principalOf } from '../../platform/http/access';
 import type { ConsoleArea } from '../../platform/console/context';
 import { homeWork } from './work';
-import { isMessageKey, translate, type MessageKey } from '../../platform/console/messages';
+import { isMessageKey, say, translate, type MessageKey } from '../../platform/console/messages';
 import { CONSOLE_TIME_ZONE, humanize } from '../../platform/console/views';
 import type { Locale } from '../../people/roles';
 
@@ -38,9 +38,10 @@ export const homeArea: ConsoleArea = {
             label: record.label ?? `#${deadline.recordId}`,
             href: record.href,
             what: wordFor(locale, 'deadline', deadline.kind),
-            // The workflow writes its deadline's description in English; a Chinese page has the
+            // What the deadline is, as its workflow said it in words, in the reader's language. A row
+            // opened before words has only its English description: a Chinese page has the
             // deadline's kind and record for it.
-            description: locale === 'en' ? deadline.description : null,
+            description: deadline.words ? say(locale, deadline.words, deadline.description) : locale === 'en' ? deadline.description : null,
             dueAt: deadline.dueAt,
             timeZone: record.timeZone ?? CONSOLE_TIME_ZONE,
             clock,

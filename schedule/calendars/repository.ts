@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { BusinessCalendar } from '../../domain/calendar';
 import { NotFoundError } from '../../platform/db/errors';
 import { fromJson, toBool, toDate, toJson, toRequiredDate } from '../../platform/db/mapping';
+import { words } from '../../domain/words';
 
 /** A calendar a policy names by key; its years are separate rows. */
 export interface CalendarInfo {
@@ -140,7 +141,7 @@ export class CalendarsRepository {
 
   /** Loads or replaces one year's data. */
   async putYear(key: string, year: number, input: CalendarYearInput, by: { userId: number | null; name: string }, now: Date = new Date()): Promise<CalendarYear> {
-    if (!(await this.get(key))) throw new NotFoundError(`No calendar '${key}'`, { field: 'key' });
+    if (!(await this.get(key))) throw new NotFoundError(words('schedule.calendarNotFound', { key }), { field: 'key' });
     const values = {
       holidays: toJson(input.holidays),
       makeup_workdays: toJson(input.makeupWorkdays),

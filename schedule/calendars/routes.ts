@@ -3,10 +3,13 @@ import { CalendarsRepository, type CalendarInfo, type CalendarYear } from './rep
 import { calendarYearProblems, FIRST_CALENDAR_YEAR, LAST_CALENDAR_YEAR } from '../../domain/calendarYear';
 import { calendarChangedSignal } from '../../platform/workflowKit/messages';
 import type { AuditTarget } from '../../platform/http/audit';
-import { conflict, notFound, validationFailed } from '../../platform/http/errors';
+import { conflict, notFound } from '../../platform/http/errors';
 import { apiModule } from '../../platform/http/module';
 import { defineRoute } from '../../platform/http/route';
+import { invalidFields, readerLocale } from '../../platform/http/problemMessages';
+import { say } from '../../platform/console/messages';
 import { z } from '../../platform/http/zod';
+import { words } from '../../domain/words';
 
 /** Who may read calendars; only admins load or correct them. */
 
@@ -172,7 +175,7 @@ const getCalendar = defineRoute(
   async ({ params, deps }) => {
     const calendars = new CalendarsRepository(deps.knex);
     const info = await calendars.get(params.key);
-    if (!info) throw notFound(`No calendar '${params.key}'`);
+    if (!info) throw notFound(words('schedule.calendarNotFound', { key: params.key }));
     const years = await calendars.years(info.key);
     return { status: 200, body: { ...(await summaryOf(calendars, info, years)), years: years.map(yearDto) } };
   },
@@ -194,13 +197,16 @@ const putYear = defineRoute(
     responses: { 200: { description: 'Stored', body: PutYearAnswer } },
     errors: { 404: 'No calendar with this key', 409: 'The calendar is weekends only and has no yearly data' },
   },
-  async ({ params, body, user, deps, res }) => {
+  async ({ params, body, user, deps, req, res }) => {
     const calendars = new CalendarsRepository(deps.knex);
     const info = await calendars.get(params.key);
-    if (!info) throw notFound(`No calendar '${params.key}'`);
-    if (!info.yearlyData) throw conflict(`Calendar '${info.key}' is weekends only; it has no yearly data to load`);
+    if (!info) throw notFound(words('schedule.calendarNotFound', { key: params.key }));
+    if (!info.yearlyData) throw conflict(words('schedule.calendarWeekendsOnly', { key: info.key }));
     const problems = calendarYearProblems(params.year, body, info.weekendDays);
-    if (problems.length > 0) throw validationFailed(problems);
+    if (problems.length > 0) {
+      const locale = readerLocale(req, user);
+      throw invalidFields(problems.map((problem) => ({ field: problem.field, message: say(locale, problem.words, problem.message) })), locale);
+    }
     const stored = await calendars.putYear(info.key, params.year, body, { userId: user.id, name: user.name });
     res.locals.audit = { entityType: 'calendar_year', entityId: `${info.key}:${params.year}` } satisfies AuditTarget;
     const { told, complete } = await tellRunningProcesses(deps.temporal, info.key);

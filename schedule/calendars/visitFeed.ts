@@ -13,6 +13,7 @@ import { notFound } from '../../platform/http/errors';
 import { apiModule } from '../../platform/http/module';
 import { defineRoute } from '../../platform/http/route';
 import { z } from '../../platform/http/zod';
+import { words } from '../../domain/words';
 
 
 const KIND_LABELS: Record<Locale, Record<string, string>> = {
@@ -109,7 +110,7 @@ const visitsFeed = defineRoute(
     errors: { 404: 'No such feed (unknown or revoked token)' },
   },
   async ({ params, query, deps, req, res }) => {
-    if (!query.token || !(await new CalendarFeedsRepository(deps.knex).admits(params.id, query.token))) throw notFound(`no calendar feed for engineer ${params.id} with this token`);
+    if (!query.token || !(await new CalendarFeedsRepository(deps.knex).admits(params.id, query.token))) throw notFound(words('schedule.feedNotFound', { id: params.id }));
     const engineer = (await new UsersRepository(deps.knex).get(params.id))!;
     const consoleUrl = `${req.protocol}://${req.get('host') ?? 'localhost'}`;
     const body = visitsCalendar(await assignedOpenVisits(deps.knex, params.id), { engineerName: engineer.name, locale: engineer.locale, consoleUrl });

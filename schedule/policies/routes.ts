@@ -12,6 +12,7 @@ import { COLUMN, line } from '../../platform/http/fields';
 import { apiModule } from '../../platform/http/module';
 import { defineRoute } from '../../platform/http/route';
 import { z } from '../../platform/http/zod';
+import { words } from '../../domain/words';
 
 /** The template every new contract starts from (api/projects/create.ts). */
 export const DEFAULT_TEMPLATE = 'default';
@@ -103,7 +104,7 @@ const get = defineRoute(
   },
   async ({ params, deps }) => {
     const layer = await new PolicyLayersRepository(deps.knex).get(params.scope, params.key);
-    if (!layer) throw notFound(`no ${params.scope} policy layer ${params.key}`);
+    if (!layer) throw notFound(words('schedule.policyLayerNotFound', { scope: params.scope, key: params.key }));
     return { status: 200, body: layerDto(layer) };
   },
 );

@@ -45,9 +45,11 @@ describe('field problems in the reader’s language', () => {
     expect((await problems(api.adminToken, { 'accept-language': '*' })).byField.name).toBe('must not be empty');
   });
 
-  it('keeps a schema’s own message, and words sizes with plurals', async () => {
+  it('says a schema’s own message given as a catalogue key, and words sizes with plurals', async () => {
     const dealer = await api.call('POST', '/api/users', { token: chineseToken, body: { name: 'A', email: 'a@maker.test', role: 'dealer' }, headers: { 'accept-language': 'en' } });
     expect(dealer.body.error.details).toEqual([{ field: 'dealerId', message: 'Required when role is dealer' }]);
+    const dealerZh = await api.call('POST', '/api/users', { token: chineseToken, body: { name: 'A', email: 'a@maker.test', role: 'dealer' } });
+    expect(dealerZh.body.error.details).toEqual([{ field: 'dealerId', message: '角色为经销商时必填' }]);
     const long = await api.call('POST', '/api/users', { token: chineseToken, body: { name: 'x'.repeat(300), email: 'a@maker.test', role: 'engineer' }, headers: { 'accept-language': 'en' } });
     expect(long.body.error.details).toEqual([{ field: 'name', message: 'must be at most 191 characters' }]);
     const longZh = await api.call('POST', '/api/users', { token: chineseToken, body: { name: 'x'.repeat(300), email: 'a@maker.test', role: 'engineer' } });

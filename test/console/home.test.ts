@@ -13,6 +13,7 @@ import { ProjectsRepository } from '../../processes/delivery/repository';
 import { TicketsRepository } from '../../processes/tickets/repository';
 import { UsersRepository } from '../../people/repository';
 import type { Role } from '../../domain/access';
+import { words } from '../../domain/words';
 import { ConsoleVisitor } from '../support/consoleVisitor';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
@@ -180,6 +181,21 @@ describe('the sections', () => {
     expect(page.body).toContain('<h1>我的工作</h1>');
     expect(page.body).toContain('经销商任务 #');
     expect(page.body).toContain('已超时');
+  });
+
+  it('says a deadline recorded as words in the reader’s language; one stored before words keeps its English for English readers', async () => {
+    const [taskId] = (await db.knex('dealer_tasks').orderBy('id').limit(1).pluck('id')) as number[];
+    const deadlines = new DeadlinesRepository(db.knex);
+    await deadlines.open({ workflowId: 'wf-words', key: 'arrange', recordType: 'dealer_task', recordId: taskId!, kind: 'dealer_task_arrange', description: 'as stored in English', words: words('deadline.dealer_task_arrange'), dueAt: new Date(NOW.getTime() + 96 * HOUR) }, NOW);
+    const chinese = await home('dealer1');
+    expect(chinese.body).toContain('<span class="hint">经销商：安排服务</span>');
+    // The old rows' English descriptions are not shown to a Chinese reader.
+    expect(chinese.body).not.toContain('deadline of taskD1');
+    const english = await home('admin');
+    expect(english.body).toContain('<span class="hint">Dealer: arrange the service</span>');
+    expect(english.body).not.toContain('as stored in English');
+    expect(english.body).toContain('<span class="hint">deadline of taskD1: week</span>');
+    await deadlines.close('wf-words', 'arrange', 'met', NOW);
   });
 
   it('is where sign-in and / lead', async () => {

@@ -1,4 +1,8 @@
-import { CN_STATUTORY_YEARS, calendarYearProblems } from '../../domain';
+import { CN_STATUTORY_YEARS, calendarYearProblems as problemsWithWords } from '../../domain';
+import { say } from '../../platform/console/messages';
+
+/** The problems as fields and English messages; their words are held to the same below. */
+const calendarYearProblems = (...args: Parameters<typeof problemsWithWords>) => problemsWithWords(...args).map(({ field, message }) => ({ field, message }));
 
 const WEEKEND = [6, 7];
 const cn2026 = { holidays: [...CN_STATUTORY_YEARS[2026]!.holidays], makeupWorkdays: [...CN_STATUTORY_YEARS[2026]!.makeupWorkdays] };
@@ -52,5 +56,22 @@ describe('calendarYearProblems', () => {
 
   it.each([1999, 2101, 2026.5, Number.NaN])('refuses the year %p', (year) => {
     expect(calendarYearProblems(year, { holidays: ['2026-01-01'], makeupWorkdays: [] }, WEEKEND)).toEqual([{ field: 'year', message: expect.stringMatching(/^must be a year 2000–2100/) }]);
+  });
+
+  it('says each problem in words: in English as its message, in Chinese too', () => {
+    const problems = [
+      ...problemsWithWords(1999, { holidays: [], makeupWorkdays: [] }, WEEKEND),
+      ...problemsWithWords(2027, { holidays: ['2027-01-01', '2027-02-30', '2026-12-31', '2027-01-01', '2027-01-30'], makeupWorkdays: ['2027-01-30', '2027-01-29'] }, WEEKEND),
+    ];
+    expect(problems.map((p) => p.words.key)).toEqual(['calendarYear.badYear', 'calendarYear.notADate', 'calendarYear.otherYear', 'calendarYear.twice', 'calendarYear.holidayAndWorkday', 'calendarYear.weekdayWorkday']);
+    for (const problem of problems) expect(say('en', problem.words)).toBe(problem.message);
+    expect(problems.map((p) => say('zh-CN', p.words))).toEqual([
+      '年份应在 2000–2100 之间，收到 1999',
+      '“2027-02-30”不是有效日期（YYYY-MM-DD）',
+      '2026-12-31 不在 2027 年内',
+      '2027-01-01 重复列出',
+      '2027-01-30 不能既是节假日又是调休上班日',
+      '2027-01-29 是星期五，本就是工作日；调休上班日必须是周末',
+    ]);
   });
 });
