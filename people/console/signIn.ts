@@ -11,7 +11,7 @@ import { UsersRepository } from '../repository';
 import { HOME_PATH, type ConsoleArea } from '../../platform/console/context';
 import { emptyForm, formValues, formWithFieldError, formWithProblem, type FormState } from '../../platform/console/forms';
 import { isLocale, localPath } from '../../platform/console/kit';
-import type { MessageKey } from '../../platform/console/messages';
+import type { MessageKey } from '../../platform/i18n/catalogue';
 import { DEFAULT_SIGN_IN_LIMIT, signInRateLimit } from '../../platform/console/security';
 import { sessionIdOf, setLocaleCookie, setSessionCookie } from '../../platform/console/session';
 

@@ -14,7 +14,7 @@ import { AuditRepository } from '../db/audit';
 import { ConsoleSessionsRepository } from '../../people/sessions';
 import type { User } from '../../domain/people';
 import { DEFAULT_SESSION_LIMITS, type SessionLimits, type SessionVerdict } from '../../people/sessionRules';
-import { LOCALE_NAMES, translate, type MessageKey } from './messages';
+import { LOCALE_NAMES, translate, type MessageKey } from '../i18n/catalogue';
 import { createCsrf, type SignInLimit } from './security';
 import { clearSessionCookie, SESSION_COOKIE, signedOutLocale } from './session';
 import { CONSOLE_TIME_ZONE, createRenderer, label, type Page, type PageBase } from './views';

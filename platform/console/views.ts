@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import Handlebars from 'handlebars';
 import type { Locale } from '../../domain/locale';
 import type { FormState } from './forms';
-import { isMessageKey, translate } from './messages';
+import { isMessageKey, translate } from '../i18n/catalogue';
 import { consolePageFile, consolePageFiles } from '../templateFiles';
 
 /** The zone for times that belong to no record (and the default of the business: customers are in China). */

@@ -7,7 +7,7 @@
 import type { Request } from 'express';
 import type { z } from 'zod';
 import { resolveLocale, type Locale } from '../../domain/locale';
-import { isMessageKey, say, translate, type MessageKey } from '../console/messages';
+import { isMessageKey, say, translate, type MessageKey } from '../i18n/catalogue';
 import { validationFailed, type ApiError, type ErrorBody, type FieldProblem } from './errors';
 
 const ZOD_WORDED = '\u0000zod';

@@ -1,5 +1,5 @@
 import type { Locale } from '../../domain/locale';
-import { isMessageKey, say, translate } from '../console/messages';
+import { isMessageKey, say, translate } from '../i18n/catalogue';
 import { isWords } from '../../domain/words';
 
 /**

@@ -9,7 +9,7 @@ import type { DoaState, Person, TrialIssue } from './messages';
 import type { ActivityDeps } from '../../platform/temporal/activityDeps';
 import { noticeFailedEventKey, type NoticeFailureRecorder } from '../../platform/notices/activities';
 import { words, type Words } from '../../domain/words';
-import { say } from '../../platform/console/messages';
+import { say } from '../../platform/i18n/catalogue';
 
 /**
  * A timeline event as workflows hand it over: `words` (a catalogue key and its arguments), said in each

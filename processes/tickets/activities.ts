@@ -10,7 +10,7 @@ import type { Person } from '../delivery/messages';
 import type { TicketRecipientActivities } from './messages';
 import type { ActivityDeps } from '../../platform/temporal/activityDeps';
 import { words, type Words } from '../../domain/words';
-import { say } from '../../platform/console/messages';
+import { say } from '../../platform/i18n/catalogue';
 
 export interface RecordTicketStepInput extends Omit<TimelineEntry, 'summary'> {
   ticketId: number;

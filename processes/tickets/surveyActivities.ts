@@ -9,7 +9,7 @@ import { surveyTicketUpdate, ticketWorkflowId, type CallSurveyOutcome, type Call
 export type { CallSurveyOutcome, CallSurveyRequest } from './messages';
 import type { ActivityDeps } from '../../platform/temporal/activityDeps';
 import { storedWords, words } from '../../domain/words';
-import { say } from '../../platform/console/messages';
+import { say } from '../../platform/i18n/catalogue';
 
 export interface SurveyLinkRequest {
   /** The outbox key of this mail: one per ticket, round and recipient. */

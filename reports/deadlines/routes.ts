@@ -3,7 +3,7 @@
  * week. Any number of open processes is one indexed query; no workflow is asked.
  */
 import { DeadlinesRepository } from '../../schedule/deadlines/repository';
-import { say } from '../../platform/console/messages';
+import { say } from '../../platform/i18n/catalogue';
 import { readerLocale } from '../../platform/http/problemMessages';
 import { DEALER_DEADLINE_TABLES, type DealerRecordType, type ReadableRecords } from '../../schedule/deadlines/repository';
 import { PROJECT_SCOPE_COLUMNS } from '../../processes/delivery/repository';

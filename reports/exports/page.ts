@@ -14,7 +14,7 @@ import { PROJECT_STAGES, type ProjectStage } from '../../processes/delivery/rule
 import type { ConsoleArea } from '../../platform/console/context';
 import { CONTENT_TYPES, EXPORT_FORMATS, render, type ExportFormat, type Table } from '../../platform/console/exportTable';
 import { customerTimeZones, namesOf } from '../../platform/console/kit';
-import { translate, type MessageKey } from '../../platform/console/messages';
+import { translate, type MessageKey } from '../../platform/i18n/catalogue';
 import { ticketWord } from '../../processes/tickets/console/words';
 import { CONSOLE_TIME_ZONE, formatInZone, label } from '../../platform/console/views';
 import { TICKET_QUEUES, ticketQueueRows, type TicketQueue } from '../../processes/tickets/console/tickets';

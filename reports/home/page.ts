@@ -7,7 +7,7 @@
 import { principalOf } from '../../platform/http/access';
 import type { ConsoleArea } from '../../platform/console/context';
 import { homeWork } from './work';
-import { isMessageKey, say, translate, type MessageKey } from '../../platform/console/messages';
+import { isMessageKey, say, translate, type MessageKey } from '../../platform/i18n/catalogue';
 import { CONSOLE_TIME_ZONE, humanize } from '../../platform/console/views';
 import type { Locale } from '../../people/roles';
 

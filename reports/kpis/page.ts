@@ -20,7 +20,7 @@ import { kpiReach, seesServiceKpis, type KpiReach } from './rules';
 import type { ConsoleArea } from '../../platform/console/context';
 import { CONTENT_TYPES, render, type Cell, type Table } from '../../platform/console/exportTable';
 import { positiveInt } from '../../platform/console/kit';
-import { translate, type MessageKey } from '../../platform/console/messages';
+import { translate, type MessageKey } from '../../platform/i18n/catalogue';
 import { CONSOLE_TIME_ZONE, formatInZone } from '../../platform/console/views';
 
 const CHART_LIBRARY = '/assets/chart.umd.min.js';

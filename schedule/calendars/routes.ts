@@ -7,7 +7,7 @@ import { conflict, notFound } from '../../platform/http/errors';
 import { apiModule } from '../../platform/http/module';
 import { defineRoute } from '../../platform/http/route';
 import { invalidFields, readerLocale } from '../../platform/http/problemMessages';
-import { say } from '../../platform/console/messages';
+import { say } from '../../platform/i18n/catalogue';
 import { z } from '../../platform/http/zod';
 import { words } from '../../domain/words';
 

@@ -1,4 +1,4 @@
-import { say } from '../../platform/console/messages';
+import { say } from '../../platform/i18n/catalogue';
 import { DeadlinesRepository } from './repository';
 import type { ActivityDeps } from '../../platform/temporal/activityDeps';
 import type { DeadlineActivities, DeadlineRef, OpenDeadlineInput } from '../../platform/workflowKit/deadlineActivities';

@@ -1,5 +1,5 @@
 import { CN_STATUTORY_YEARS, calendarYearProblems as problemsWithWords } from '../../domain';
-import { say } from '../../platform/console/messages';
+import { say } from '../../platform/i18n/catalogue';
 
 /** The problems as fields and English messages; their words are held to the same below. */
 const calendarYearProblems = (...args: Parameters<typeof problemsWithWords>) => problemsWithWords(...args).map(({ field, message }) => ({ field, message }));

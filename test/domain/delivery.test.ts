@@ -29,7 +29,7 @@ import {
   trialIssueEvents,
   warrantyLengthText,
 } from '../../processes/delivery/rules';
-import { say } from '../../platform/console/messages';
+import { say } from '../../platform/i18n/catalogue';
 import { DomainError } from '../../domain/errors';
 import { makeCalendar } from '../../domain/calendar';
 import { DEFAULT_POLICY } from '../../domain/policy';

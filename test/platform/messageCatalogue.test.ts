@@ -3,8 +3,8 @@
  * the same arguments in zh-CN as in English, and plurals chosen by number.
  */
 import { parse } from '@formatjs/icu-messageformat-parser';
-import { catalog, translate, type MessageKey } from '../../platform/console/messages';
-import { messageArguments } from '../../platform/console/icu';
+import { catalog, translate, type MessageKey } from '../../platform/i18n/catalogue';
+import { messageArguments } from '../../platform/i18n/icu';
 
 const en = catalog('en');
 const zh = catalog('zh-CN');

@@ -1,7 +1,7 @@
 import { ConflictError } from '../../platform/db/errors';
 import { DomainError } from '../../domain/errors';
 import { isWords, storedWords, words, wordsAsText } from '../../domain/words';
-import { say, translate } from '../../platform/console/messages';
+import { say, translate } from '../../platform/i18n/catalogue';
 import { toApiError } from '../../platform/http/errors';
 import { errorBodyIn } from '../../platform/http/problemMessages';
 import { formFromError } from '../../platform/console/forms';

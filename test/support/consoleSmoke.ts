@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Locale } from '../../people/roles';
-import { catalog, LOCALE_NAMES } from '../../platform/console/messages';
+import { catalog, LOCALE_NAMES } from '../../platform/i18n/catalogue';
 
 /** English names a Chinese page keeps: the product's, the file formats', the API's. */
 const KEPT_IN_ENGLISH = new Set(['Aftercare', 'CSV', 'Excel', 'JSON', 'API', 'OpenAPI', 'JSON API', 'OpenAPI 文档']);

@@ -25,7 +25,7 @@ import type { Locale } from '../../../people/roles';
 import { careStepBody } from './forms';
 import { PLAN_FORMS, runPlanStep } from './planForms';
 import { formFromError, formValues, type FormState } from '../../../platform/console/forms';
-import { translate, type MessageKey } from '../../../platform/console/messages';
+import { translate, type MessageKey } from '../../../platform/i18n/catalogue';
 import { CONSOLE_TIME_ZONE } from '../../../platform/console/views';
 
 /** Past tasks shown on a plan's page, newest first (a plan runs for years). */

@@ -6,7 +6,7 @@ import type { Locale } from '../../../people/roles';
 import type { Principal } from '../../../domain/access';
 import type { ConsoleContext } from '../../../platform/console/context';
 import type { Table } from '../../../platform/console/exportTable';
-import { translate, type MessageKey } from '../../../platform/console/messages';
+import { translate, type MessageKey } from '../../../platform/i18n/catalogue';
 import { callSections } from './calls';
 import { visitRows, visitSections } from './visits';
 import { CONSOLE_TIME_ZONE, formatInZone } from '../../../platform/console/views';

@@ -12,7 +12,7 @@ import { visitFor } from './reach';
 import { careWord, customersOf } from './view';
 import type { ConsoleArea } from '../../../platform/console/context';
 import { namesOf, positiveInt } from '../../../platform/console/kit';
-import { translate, type MessageKey } from '../../../platform/console/messages';
+import { translate, type MessageKey } from '../../../platform/i18n/catalogue';
 import { CONSOLE_TIME_ZONE } from '../../../platform/console/views';
 import { outcomeOf } from './visits';
 

@@ -4,7 +4,7 @@ import { DateTime } from 'luxon';
 import type { Locale } from '../../../people/roles';
 import type { FormState } from '../../../platform/console/forms';
 import { emptyForm } from '../../../platform/console/forms';
-import { isMessageKey, translate, type MessageKey } from '../../../platform/console/messages';
+import { isMessageKey, translate, type MessageKey } from '../../../platform/i18n/catalogue';
 import { humanize } from '../../../platform/console/views';
 import { SCORES, type CareStepForm } from './forms';
 

@@ -20,7 +20,7 @@ import { careWord, customersOf, dayBounds, stepFormsView } from './view';
 import type { ConsoleArea, ConsoleContext } from '../../../platform/console/context';
 import { formFromError, formValues, type FormState } from '../../../platform/console/forms';
 import { exportLinks, namesOf, positiveInt } from '../../../platform/console/kit';
-import { translate, type MessageKey } from '../../../platform/console/messages';
+import { translate, type MessageKey } from '../../../platform/i18n/catalogue';
 import { CONSOLE_TIME_ZONE } from '../../../platform/console/views';
 
 interface VisitOutcome {

@@ -4,7 +4,7 @@
  * API's own schemas then judge the body, and their problems are put back beside the form's fields.
  */
 import { lineCurrency, type ClaimLineInput } from '../claims/rules';
-import type { MessageKey } from '../../../platform/console/messages';
+import type { MessageKey } from '../../../platform/i18n/catalogue';
 
 export type FieldType = 'text' | 'number' | 'date' | 'datetime-local' | 'textarea' | 'select' | 'month';
 

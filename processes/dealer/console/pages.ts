@@ -37,7 +37,7 @@ import type { ConsoleArea } from '../../../platform/console/context';
 import { amendedLine, FORMS, formFieldOf, type DealerForm, type FormId } from './forms';
 import { formFromError, formValues } from '../../../platform/console/forms';
 import { isLocale, positiveInt } from '../../../platform/console/kit';
-import type { MessageKey } from '../../../platform/console/messages';
+import type { MessageKey } from '../../../platform/i18n/catalogue';
 import { dealerViews, link, SETTLEMENT_STATUSES, text, when, type Sent } from './view';
 
 const DEALER_RECORDS = ['claim', 'settlement', 'dealer_task', 'parts_plan', 'dealer_sale'] as const;

@@ -12,7 +12,7 @@ import { readScope, scopeOf as scopeFor, type Scope } from '../../../domain/acce
 import { formatMoney, type Money } from '../../../domain/money';
 import type { ConsoleContext } from '../../../platform/console/context';
 import { emptyForm, type FormState } from '../../../platform/console/forms';
-import { isMessageKey, translate, type MessageKey } from '../../../platform/console/messages';
+import { isMessageKey, translate, type MessageKey } from '../../../platform/i18n/catalogue';
 import { humanize } from '../../../platform/console/views';
 import type { ClaimSummary } from '../claims/repository';
 import type { SettlementHead } from '../settlement/repository';

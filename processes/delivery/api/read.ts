@@ -9,7 +9,7 @@ import { createProject } from '../useCases/create';
 import * as s from '../useCases/schemas';
 import { trialView } from '../useCases/trialView';
 import { readerLocale } from '../../../platform/http/problemMessages';
-import { say } from '../../../platform/console/messages';
+import { say } from '../../../platform/i18n/catalogue';
 import { words } from '../../../domain/words';
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;

@@ -12,7 +12,7 @@ import { ProjectsRepository, type ProjectEvent } from '../repository';
 import { canRead, projectFacts } from '../../../domain/access';
 import type { ConsoleArea } from '../../../platform/console/context';
 import { customerTimeZones, namesOf, positiveInt } from '../../../platform/console/kit';
-import { translate, type MessageKey } from '../../../platform/console/messages';
+import { translate, type MessageKey } from '../../../platform/i18n/catalogue';
 import { CONSOLE_TIME_ZONE } from '../../../platform/console/views';
 
 export const CERTIFICATES = { initial: 'initial_acceptance_passed', final: 'final_acceptance_passed' } as const;

@@ -24,7 +24,7 @@ import { doaWorkflowId } from '../messages';
 import type { ConsoleArea } from '../../../platform/console/context';
 import { emptyForm, formFromApiError, formValues, formWithProblem, type FormState } from '../../../platform/console/forms';
 import { customerTimeZones, positiveInt } from '../../../platform/console/kit';
-import { isMessageKey, say, translate, type MessageKey } from '../../../platform/console/messages';
+import { isMessageKey, say, translate, type MessageKey } from '../../../platform/i18n/catalogue';
 import { fieldNames, formFieldOf, formToBody, isStepName, offeredIn, SIGNING_PARTIES, STEP_FORMS, STEP_NAMES, type FieldSpec, type InputSpec, type StepForm, type StepName } from './stepForms';
 import { CONSOLE_TIME_ZONE, label } from '../../../platform/console/views';
 import type { Locale } from '../../../people/roles';

@@ -13,7 +13,7 @@ import { PROJECT_STAGES, type ProjectStage } from '../rules';
 import { formatMoney } from '../../../domain/money';
 import type { ConsoleArea } from '../../../platform/console/context';
 import { customerTimeZones, exportLinks, PAGE_SIZE, positiveInt } from '../../../platform/console/kit';
-import { isMessageKey, say, translate, type MessageKey } from '../../../platform/console/messages';
+import { isMessageKey, say, translate, type MessageKey } from '../../../platform/i18n/catalogue';
 import type { Locale } from '../../../people/roles';
 import { certificateLinks } from './documents';
 import { stepLinks } from './projectSteps';

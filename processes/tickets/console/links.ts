@@ -9,7 +9,7 @@ import { careOriginAsSeen, returnCallsAsSeen, type LinkReach } from '../useCases
 import type { Locale } from '../../../people/roles';
 import type { Ticket } from '../repository';
 import { careWord } from '../../care/console/view';
-import { translate, type MessageKey } from '../../../platform/console/messages';
+import { translate, type MessageKey } from '../../../platform/i18n/catalogue';
 
 export interface LinkPart {
   text: string;

@@ -3,7 +3,7 @@
  * API's body (numbers, Money from "200.00" and a currency, a checkbox, one part line). The API's own
  * schema then judges the body, and its problems are put back beside the form's fields.
  */
-import type { MessageKey } from '../../../platform/console/messages';
+import type { MessageKey } from '../../../platform/i18n/catalogue';
 
 type FieldType = 'text' | 'number' | 'checkbox';
 export interface StepField {

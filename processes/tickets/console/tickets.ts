@@ -23,7 +23,7 @@ import type { Locale } from '../../../domain/locale';
 import { emptyForm, formFromError, formValues, type FormState } from '../../../platform/console/forms';
 import { customerTimeZones, exportLinks, namesOf, positiveInt } from '../../../platform/console/kit';
 import { formFieldOf, STEP_FORMS, stepBody } from './ticketSteps';
-import { translate, type MessageKey } from '../../../platform/console/messages';
+import { translate, type MessageKey } from '../../../platform/i18n/catalogue';
 import { ticketEventText, ticketWord } from './words';
 import { CONSOLE_TIME_ZONE, label } from '../../../platform/console/views';
 

@@ -5,7 +5,7 @@
  * values, any other as recorded.
  */
 import type { Locale } from '../../../people/roles';
-import { isMessageKey, say, translate, type MessageKey } from '../../../platform/console/messages';
+import { isMessageKey, say, translate, type MessageKey } from '../../../platform/i18n/catalogue';
 import type { Words } from '../../../domain/words';
 import { humanize } from '../../../platform/console/views';
 

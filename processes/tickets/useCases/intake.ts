@@ -23,7 +23,7 @@ import { serviceTicket } from '../serviceTicket.workflow';
 import { ticketWorkflowId, type Assignee, type ServiceTicketInput } from '../messages';
 import { ApiError, unavailable } from '../../../platform/http/errors';
 import { words, type Words } from '../../../domain/words';
-import { say } from '../../../platform/console/messages';
+import { say } from '../../../platform/i18n/catalogue';
 import type { ApiDeps } from '../../../platform/http/module';
 import { createAndStart, type ProcessStart } from '../../../platform/temporal/processStarts';
 import type { CreateTicketBody } from './schemas';

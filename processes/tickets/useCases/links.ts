@@ -10,7 +10,7 @@ import type { Knex } from 'knex';
 import { CareRepository } from '../../care/repository';
 import type { Ticket, TicketEvent } from '../repository';
 import { words } from '../../../domain/words';
-import { say } from '../../../platform/console/messages';
+import { say } from '../../../platform/i18n/catalogue';
 import { canRead, reachOf, ticketFacts, type Principal, type ResourceFacts, type ResourceKind } from '../../../domain/access';
 
 /** Whether the reader may open a linked record; each answer asked once per request. */

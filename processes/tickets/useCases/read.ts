@@ -6,7 +6,7 @@ import { principalOf } from '../../../platform/http/access';
 import type { ApiDeps } from '../../../platform/http/module';
 import { TicketsRepository } from '../repository';
 import type { Locale } from '../../../domain/locale';
-import { say } from '../../../platform/console/messages';
+import { say } from '../../../platform/i18n/catalogue';
 import { careOriginAsSeen, linkReach, returnCallsAsSeen, timelineAsSeen } from './links';
 import type { ListQuery, TicketDetailSchema, TicketSchema } from './schemas';
 import { ticketView as view } from './view';

@@ -7,7 +7,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { DevicesRepository } from '../../../installedBase/devices';
 import { words } from '../../../domain/words';
 import type { Locale } from '../../../domain/locale';
-import { translate } from '../../../platform/console/messages';
+import { translate } from '../../../platform/i18n/catalogue';
 import { invalidFields, parseOrRefuse } from '../../../platform/http/problemMessages';
 import { TicketsRepository, type Ticket } from '../repository';
 import type { User } from '../../../people/repository';

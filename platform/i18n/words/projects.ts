@@ -1,5 +1,5 @@
 /** The project queue and a project's page: stages, milestones, devices, trial, DOA cases. */
-import records from './recordMessages';
+import records from './projectRecords';
 
 const en = {
   'message.notFound.title': 'Project not found',

@@ -1,8 +1,10 @@
 /**
- * Every word the console shows, in English and Simplified Chinese. Each area of the console keeps
- * its own table beside its pages, its zh-CN typed against its English, so a missing translation fails
- * the type check. A new area adds one import and one entry to AREAS; a key defined by two areas is
- * refused when this module loads. The texts are ICU messages (FormatJS's intl-messageformat):
+ * The one catalogue of words: everything Aftercare says to a person (console pages, the API's
+ * problems and refusals, notice labels, timeline entries, deadlines, statuses), in English and
+ * Simplified Chinese. Each area's table is a file in `words/` (one folder for translators to work
+ * in; the platform below every feature holds them, so no layer imports upward), its zh-CN typed
+ * against its English, so a missing translation fails the type check. A new area adds one file, one
+ * import and one entry to AREAS; a key defined by two areas is refused when this module loads. The texts are ICU messages (FormatJS's intl-messageformat):
  * `{name}` arguments, and `{count, plural, one {…} other {…}}` where a number changes the words; a
  * test holds both languages of each key to the same arguments.
  */
@@ -10,21 +12,21 @@ import { IntlMessageFormat } from 'intl-messageformat';
 import { messageArguments } from './icu';
 import type { Locale } from '../../domain/locale';
 import type { Words } from '../../domain/words';
-import care from '../../processes/care/console/messages';
-import common from './messages/common';
-import problems from '../http/problemMessagesWords';
-import apiErrors from '../http/errorWords';
-import installedBase from '../../installedBase/messages';
-import schedule from '../../schedule/messages';
-import noticeLabels from '../notices/labelWords';
-import dealer from '../../processes/dealer/console/messages';
-import documents from '../../processes/delivery/console/documentMessages';
-import home from '../../reports/home/messages';
-import kpis from '../../reports/kpis/messages';
-import projects from '../../processes/delivery/console/messages';
-import projectSteps from '../../processes/delivery/console/stepMessages';
-import signIn from '../../people/console/messages';
-import tickets from '../../processes/tickets/console/messages';
+import care from './words/care';
+import common from './words/common';
+import problems from './words/problems';
+import apiErrors from './words/apiErrors';
+import installedBase from './words/installedBase';
+import schedule from './words/schedule';
+import noticeLabels from './words/noticeLabels';
+import dealer from './words/dealer';
+import documents from './words/documents';
+import home from './words/home';
+import kpis from './words/kpis';
+import projects from './words/projects';
+import projectSteps from './words/projectSteps';
+import signIn from './words/signIn';
+import tickets from './words/tickets';
 
 const AREAS = [
   common,
