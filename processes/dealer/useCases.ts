@@ -19,7 +19,7 @@ import { mergePolicy, DEFAULT_POLICY, type PolicyOverride, type ServicePolicy } 
 import { ApiError, forbidden, unavailable } from '../../platform/http/errors';
 import { parseOrRefuse } from '../../platform/http/problemMessages';
 import { DomainError } from '../../domain/errors';
-import { words } from '../../domain/words';
+import { words, wordsAsText, type Words } from '../../domain/words';
 import type { Locale } from '../../domain/locale';
 import { updateIdFor } from '../../platform/http/idempotency';
 import { createAndStart, stepFailureToApi, type ProcessStart } from '../../platform/temporal/processStarts';
@@ -94,14 +94,17 @@ export async function createWithProcess<T>(deps: ApiDeps, write: (trx: Knex.Tran
 }
 
 /** A person's step on a dealer process: a Temporal update the process judges, records, then applies. */
-export async function sendStep<R, S extends StepMeta>(deps: ApiDeps, user: User, idempotencyKey: string | undefined, workflowId: string, update: UpdateDefinition<R, [S]>, body: Omit<S, keyof StepMeta>, closedMessage: string): Promise<R> {
+export async function sendStep<R, S extends StepMeta>(deps: ApiDeps, user: User, idempotencyKey: string | undefined, workflowId: string, update: UpdateDefinition<R, [S]>, body: Omit<S, keyof StepMeta>, closed: Words): Promise<R> {
   if (!deps.temporal) throw unavailable('No process engine configured');
   const payload = { ...body, actor: { userId: user.id, name: user.name, role: user.role }, occurredAt: new Date().toISOString() } as S;
   const updateId = updateIdFor(user, idempotencyKey);
   try {
     return await deps.temporal.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [payload], ...(updateId ? { updateId } : {}) });
   } catch (error) {
-    throw await stepFailureToApi(deps.knex, error, closedMessage);
+    // A process that has ended answers with `closed`, said in the reader's language like any refusal.
+    const closedMessage = wordsAsText(closed);
+    const answer = await stepFailureToApi(deps.knex, error, closedMessage);
+    throw answer.message === closedMessage && !answer.words ? new ApiError(answer.status, answer.code, answer.message, answer.details, closed) : answer;
   }
 }
 

@@ -258,6 +258,10 @@ const en = {
   'refusal.dealer.noStep': 'There is no {what, select, claim {claim} settlement {statement} other {dealer task}} step {path}.',
   'refusal.dealer.noRecord': 'There is no {what, select, claim {claim} settlement {statement} other {dealer task}} {id}.',
   'refusal.dealer.statementCurrency': 'Must be {currency}, the statement’s currency.',
+  'refusal.dealer.cardClosedCompleted': 'The card of sale {saleId} was completed on {date}.',
+  'refusal.dealer.cardClosedLate': 'The card of sale {saleId} is past its deadline: the warranty is not recognised.',
+  'refusal.dealer.taskClosed': 'Dealer task {taskId} is closed.',
+  'refusal.dealer.planClosed': 'The parts plan for the season from {seasonStart} is closed.',
 };
 
 // Typed against the English table: a missing or extra key fails the type check.
@@ -503,6 +507,10 @@ const zhCN: Record<keyof typeof en, string> = {
   'refusal.dealer.noStep': '{what, select, claim {索赔单} settlement {结算单} other {经销商任务}}没有步骤 {path}。',
   'refusal.dealer.noRecord': '没有{what, select, claim {索赔单} settlement {结算单} other {经销商任务}} {id}。',
   'refusal.dealer.statementCurrency': '须为结算单的币种 {currency}。',
+  'refusal.dealer.cardClosedCompleted': '销售记录 {saleId} 的三包卡已于 {date} 交回。',
+  'refusal.dealer.cardClosedLate': '销售记录 {saleId} 的三包卡已过期限：三包不予认可。',
+  'refusal.dealer.taskClosed': '经销商任务 {taskId} 已关闭。',
+  'refusal.dealer.planClosed': '自 {seasonStart} 起销售季的备件计划已关闭。',
 };
 
 export default { en, 'zh-CN': zhCN };

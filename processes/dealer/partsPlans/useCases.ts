@@ -39,7 +39,7 @@ export async function submitPartsPlan(deps: ApiDeps, user: User, dealerId: numbe
   const plans = new PartsPlansRepository(deps.knex);
   const plan = await plans.ofSeason(dealerId, body.seasonStart, scopeOf(principalOf(user), 'parts_plan', 'act'));
   if (!plan) throw new DomainError(words('refusal.dealer.noOpenPlan', { seasonStart: body.seasonStart }), 'seasonStart');
-  await sendStep(deps, user, idempotencyKey, partsPlanWorkflowId(plan.id), submitPartsPlanUpdate, { lines: body.lines, ...(body.note ? { note: body.note } : {}) }, `the parts plan for the season from ${plan.seasonStart} is closed`);
+  await sendStep(deps, user, idempotencyKey, partsPlanWorkflowId(plan.id), submitPartsPlanUpdate, { lines: body.lines, ...(body.note ? { note: body.note } : {}) }, words('refusal.dealer.planClosed', { seasonStart: plan.seasonStart }));
   return (await plans.get(plan.id))!;
 }
 

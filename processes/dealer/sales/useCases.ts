@@ -42,7 +42,7 @@ export async function completeWarrantyCard(deps: ApiDeps, user: User, saleId: nu
   const sale = await sales(deps).sale(saleId, scope);
   if (!sale) throw new NotFoundError(words('refusal.dealer.noSale', { saleId }));
   if (body.cardDate > today(await dealerPolicy(deps), new Date())) throw new DomainError(words('refusal.dealer.cardInFuture'), 'cardDate');
-  const closed = sale.warranty === 'recognised' ? `the card of sale ${sale.id} was completed on ${sale.cardCompletedOn}` : `the card of sale ${sale.id} is past its deadline: the warranty is not recognised`;
+  const closed = sale.warranty === 'recognised' ? words('refusal.dealer.cardClosedCompleted', { saleId: sale.id, date: sale.cardCompletedOn }) : words('refusal.dealer.cardClosedLate', { saleId: sale.id });
   await sendStep(deps, user, idempotencyKey, warrantyCardWorkflowId(sale.id), cardUpdate, body, closed);
   return (await sales(deps).sale(saleId, scope))!;
 }

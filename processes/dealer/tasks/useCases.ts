@@ -91,11 +91,11 @@ function taskStep<B extends z.ZodType>(roles: DealerStep<DealerTask>['roles'], b
 /** The steps on a task, by the path the route and the console's form name them. */
 export const TASK_STEPS = {
   arrange: taskStep(['dealer'], z.strictObject({ visitAt: InstantSchema, arrangement: prose(2000) }), async (deps, id, body, user, key) => {
-    await sendStep(deps, user, key, dealerTaskWorkflowId(id), arrangeTaskUpdate, { visitAt: new Date(body.visitAt).toISOString(), arrangement: body.arrangement }, `dealer task ${id} is closed`);
+    await sendStep(deps, user, key, dealerTaskWorkflowId(id), arrangeTaskUpdate, { visitAt: new Date(body.visitAt).toISOString(), arrangement: body.arrangement }, words('refusal.dealer.taskClosed', { taskId: id }));
     return (await tasks(deps).task(id, ALL_ROWS))!;
   }),
   check: taskStep(['sales_clerk'], z.strictObject({ note: prose(2000) }), async (deps, id, body, user, key) => {
-    await sendStep(deps, user, key, dealerTaskWorkflowId(id), checkTaskUpdate, { note: body.note }, `dealer task ${id} is closed`);
+    await sendStep(deps, user, key, dealerTaskWorkflowId(id), checkTaskUpdate, { note: body.note }, words('refusal.dealer.taskClosed', { taskId: id }));
     return (await tasks(deps).task(id, ALL_ROWS))!;
   }),
   'hand-back': taskStep(['dealer'], z.strictObject({ reason: prose(2000) }), async () => {
