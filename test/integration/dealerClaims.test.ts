@@ -24,7 +24,8 @@ describe('dealer claims and settlement through the API', () => {
   let key = 0;
 
   const as = (who: keyof typeof tokens) => ({
-    post: (path: string, body: unknown = {}) => api.call('POST', `/api${path}`, { token: tokens[who], body, headers: { 'Idempotency-Key': `k-${++key}` } }),
+    // In English: a user's own language is zh-CN unless they chose otherwise (refusals are said in it).
+    post: (path: string, body: unknown = {}) => api.call('POST', `/api${path}`, { token: tokens[who], body, headers: { 'Idempotency-Key': `k-${++key}`, 'Accept-Language': 'en' } }),
     put: (path: string, body: unknown) => api.call('PUT', `/api${path}`, { token: tokens[who], body }),
     get: (path: string) => api.call('GET', `/api${path}`, { token: tokens[who] }),
   });
