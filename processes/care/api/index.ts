@@ -52,7 +52,7 @@ const create = defineRoute(
   },
   async ({ body, deps, res, user, req, idempotencyKey }) =>
     (await oncePerKey(deps, user, idempotencyKey, req, async () => {
-      const plan = await createCarePlan(deps, body);
+      const plan = await createCarePlan(deps, body, readerLocale(req, user));
       res.locals.audit = planAudit(plan.id);
       return { status: 201 as const, body: await carePlanDetail(deps, plan.id, new Date(), undefined, readerLocale(req, user)) };
     })) as { status: 201; body: z.input<typeof CarePlanDetailSchema> },

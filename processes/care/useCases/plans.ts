@@ -17,11 +17,11 @@ import { linkReach } from '../../tickets/useCases/links';
 import { resolvePolicy, type PolicyOverride, type ServicePolicy } from '../../../domain/policy';
 import { carePlan } from '../carePlan.workflow';
 import { addContractUpdate, addExtraVisitUpdate, closeFollowUpUpdate, endPlanUpdate, type Assignee, type CarePlanInput, type CareStepResult } from '../messages';
-import { conflict, unavailable, validationFailed, type FieldProblem } from '../../../platform/http/errors';
+import { ApiError, conflict, unavailable, validationFailed, type FieldProblem } from '../../../platform/http/errors';
 import type { ApiDeps } from '../../../platform/http/module';
 import { DomainError } from '../../../domain/errors';
 import { NotFoundError } from '../../../platform/db/errors';
-import { words } from '../../../domain/words';
+import { words, wordsAsText } from '../../../domain/words';
 import { say } from '../../../platform/console/messages';
 import type { Locale } from '../../../people/roles';
 import { createAndStart, stepFailureToApi, type StartAttempt } from '../../../platform/temporal/processStarts';
@@ -144,15 +144,16 @@ const startOfDay = (date: string, timeZone: string) => DateTime.fromISO(date, { 
 
 /**
  * Checks a request to start a plan against the records, naming every bad field under `prefix`
- * (`devices.2.serial`, or a CSV row's fields). Writes nothing.
+ * (`devices.2.serial`, or a CSV row's fields), each problem said in `locale`. Writes nothing.
  */
-export async function preparePlan(knex: Knex, input: CreateCarePlanInput, field: (name: string) => string = (name) => name): Promise<{ problems: FieldProblem[]; prepared?: PreparedPlan }> {
+export async function preparePlan(knex: Knex, input: CreateCarePlanInput, field: (name: string) => string = (name) => name, locale: Locale = 'en'): Promise<{ problems: FieldProblem[]; prepared?: PreparedPlan }> {
   const problems: FieldProblem[] = [];
+  const told = (key: string, params: Record<string, string | number>) => say(locale, words(key, params));
   const customer = await new CustomersRepository(knex).get(input.customerId);
-  if (!customer) return { problems: [{ field: field('customerId'), message: `no customer ${input.customerId}` }] };
+  if (!customer) return { problems: [{ field: field('customerId'), message: told('refusal.care.noCustomer', { customerId: input.customerId }) }] };
   if (input.siteId !== undefined) {
     const site = (await knex('sites').where({ id: input.siteId, customer_id: customer.id }).first('id')) as unknown;
-    if (!site) problems.push({ field: field('siteId'), message: `no site ${input.siteId} of customer ${customer.id}` });
+    if (!site) problems.push({ field: field('siteId'), message: told('refusal.care.noSite', { siteId: input.siteId, customerId: customer.id }) });
   }
   const serials = input.devices.map((d) => d.serial);
   const rows = (await knex('devices').whereIn('serial', serials).select('id', 'serial', 'model', 'customer_id')) as { id: number; serial: string; model: string; customer_id: number }[];
@@ -160,14 +161,14 @@ export async function preparePlan(knex: Knex, input: CreateCarePlanInput, field:
   const existing: PreparedPlan['existing'] = [];
   const added: PreparedPlan['added'] = [];
   input.devices.forEach((device, i) => {
-    if (serials.indexOf(device.serial) !== i) problems.push({ field: field(`devices.${i}.serial`), message: `serial ${device.serial} is listed twice` });
+    if (serials.indexOf(device.serial) !== i) problems.push({ field: field(`devices.${i}.serial`), message: told('refusal.care.serialTwice', { serial: device.serial }) });
     const row = bySerial.get(device.serial);
-    if (row && Number(row.customer_id) !== customer.id) problems.push({ field: field(`devices.${i}.serial`), message: `device ${device.serial} belongs to another customer` });
+    if (row && Number(row.customer_id) !== customer.id) problems.push({ field: field(`devices.${i}.serial`), message: told('refusal.care.otherCustomer', { serial: device.serial }) });
     else if (row) existing.push({ id: Number(row.id), serial: row.serial, model: row.model });
-    else if (!device.model) problems.push({ field: field(`devices.${i}.model`), message: `device ${device.serial} is not registered: give its model to register it` });
+    else if (!device.model) problems.push({ field: field(`devices.${i}.model`), message: told('refusal.care.unregistered', { serial: device.serial }) });
     else added.push({ serial: device.serial, model: device.model });
   });
-  if (input.warrantyEndsOn !== undefined && input.warrantyEndsOn < input.startDate) problems.push({ field: field('warrantyEndsOn'), message: 'must not be before startDate' });
+  if (input.warrantyEndsOn !== undefined && input.warrantyEndsOn < input.startDate) problems.push({ field: field('warrantyEndsOn'), message: told('refusal.care.warrantyBeforeStart', {}) });
   if (problems.length > 0) return { problems };
 
   const policy = await carePolicyFor(knex, customer.class, input.devices[0]!.model ?? existing[0]?.model ?? null);
@@ -232,8 +233,8 @@ export async function startPreparedPlan(deps: ApiDeps, prepared: PreparedPlan, a
 }
 
 /** `POST /api/care-plans`: checks, then starts; a device already on an active plan is a 409 naming it. */
-export async function createCarePlan(deps: ApiDeps, input: CreateCarePlanInput): Promise<CarePlan> {
-  const { problems, prepared } = await preparePlan(deps.knex, input);
+export async function createCarePlan(deps: ApiDeps, input: CreateCarePlanInput, locale: Locale = 'en'): Promise<CarePlan> {
+  const { problems, prepared } = await preparePlan(deps.knex, input, undefined, locale);
   if (problems.length > 0 || !prepared) throw validationFailed(problems);
   if (prepared.covered.length > 0) throw conflict(words('refusal.care.devicesCovered', { serials: prepared.covered.map((c) => c.serial).join(', '), planId: prepared.covered[0]!.planId }), prepared.covered.map((c) => ({ field: `devices.${c.index}.serial`, planId: c.planId })));
   return startPreparedPlan(deps, prepared);
@@ -255,7 +256,10 @@ export async function updatePlan(deps: ApiDeps, plan: CarePlan, update: AnyUpdat
   try {
     return (await deps.temporal.client.workflow.getHandle(plan.workflowId).executeUpdate(update, { args: [step], ...(updateId ? { updateId } : {}) })) as CareStepResult;
   } catch (error) {
-    throw await stepFailureToApi(deps.knex, error, `care plan ${plan.id} is ${plan.status}`);
+    // A plan whose workflow has ended answers so in the reader's language, like any refusal.
+    const closed = words('refusal.care.planClosed', { planId: plan.id, status: plan.status });
+    const answer = await stepFailureToApi(deps.knex, error, wordsAsText(closed));
+    throw answer.message === wordsAsText(closed) && !answer.words ? new ApiError(answer.status, answer.code, answer.message, answer.details, closed) : answer;
   }
 }
 
