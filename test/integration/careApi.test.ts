@@ -381,6 +381,11 @@ describe('asset care through the API', () => {
       const fields = answer.body.error.details.map((d: Json) => d.field);
       expect(fields).toEqual(expect.arrayContaining(['rows.2.startDate', 'rows.3.model', 'rows.4.customerId']));
       expect(fields).not.toContain('rows.1.serial');
+      // Each problem said in the reader's language, with its row.
+      const inChinese = await call('POST', '/api/care-plans/import', tokens.sm, { csv }, { 'accept-language': 'zh-CN' });
+      expect(inChinese.body.error.message).toBe('文件中有 3 处问题，未导入任何内容。');
+      expect(inChinese.body.error.details.find((d: Json) => d.field === 'rows.3.model').message).toMatch(/^第 3 行：设备 .+ 尚未登记：请填写型号以登记。$/);
+      expect(answer.body.error.details.find((d: Json) => d.field === 'rows.3.model').message).toMatch(/^Row 3: Device .+ is not registered: give its model to register it\.$/);
       expect([await count('care_plans'), await count('devices')]).toEqual(before);
       expect(await count('devices', { serial: good })).toBe(0);
 
