@@ -11,6 +11,8 @@ import { resolvePolicy, type CustomerClass, type PolicyOverride, type ServicePol
 import type { Assignee, CareContractRecord, CarePlanBasisActivities, OpenCareTask } from './messages';
 import type { Person } from '../delivery/messages';
 import type { ActivityDeps } from '../../platform/temporal/activityDeps';
+import type { Words } from '../../domain/words';
+import { say } from '../../platform/i18n/catalogue';
 
 export interface CareBasisRecord {
   anchorAt: string;
@@ -47,12 +49,18 @@ export type CareComputation =
   | { what: 'retry'; at: string }
   | { what: 'notices'; basis: CareBasisRecord };
 
-export interface RecordCareStepInput extends TimelineEntry {
+/**
+ * One step of a plan. The workflow says what happened as `words`; `summary` (an English sentence) is
+ * what activities scheduled before words existed still carry, and histories replay them.
+ */
+export interface RecordCareStepInput extends Omit<TimelineEntry, 'summary'> {
   planId: number;
+  words?: Words;
+  summary?: string;
   visit?: { taskKey: string; patch: Partial<{ status: VisitStatus; assigneeUserId: number | null; dueAt: string; windowStart: string; windowEnd: string; remindAt: string; outcome: unknown; doneAt: string; reportDueAt: string }> };
   call?: { taskKey: string; patch: Partial<{ status: CallStatus; dueAt: string; windowEnd: string; remindAt: string; outcome: unknown; doneAt: string; attempts: number }> };
   attempt?: { taskKey: string; attempt: number; outcome: 'reached' | 'no_answer' | 'wrong_number'; contactId?: number; note?: string };
-  followUp?: { key: string; customerId: number; reason: string; summary: string; dueAt: string; callTaskKey?: string; visitTaskKey?: string };
+  followUp?: { key: string; customerId: number; reason: string; words?: Words; summary?: string; dueAt: string; callTaskKey?: string; visitTaskKey?: string };
   wrongNumberContactId?: number;
   plan?: { status?: 'active' | 'ended'; contracts?: CareContractRecord[]; policy?: unknown; endReason?: string };
   /** A maintenance contract also goes on the customer's file, so tickets see the entitlement. */
@@ -202,12 +210,14 @@ export function createCareActivities(deps: ActivityDeps) {
       await deps.knex.transaction(async (trx) => {
         const care = new CareRepository(trx);
         const now = deps.now();
-        const inserted = await care.addEvent(input.planId, { eventKey: input.eventKey, kind: input.kind, at: new Date(input.at), actor: input.actor, summary: input.summary, data: input.data });
+        // The English sentence stays for exports and logs; each reader is told the words in their language.
+        const summary = input.summary ?? say('en', input.words, input.kind);
+        const inserted = await care.addEvent(input.planId, { eventKey: input.eventKey, kind: input.kind, at: new Date(input.at), actor: input.actor, summary, words: input.words, data: input.data });
         if (!inserted) return;
         if (input.visit) await care.patchVisit(input.planId, input.visit.taskKey, dates(input.visit.patch), now);
         if (input.call) await care.patchCall(input.planId, input.call.taskKey, dates(input.call.patch), now);
         if (input.attempt) await care.addCallAttempt(input.planId, input.attempt.taskKey, { ...input.attempt, actorUserId: input.actor?.userId, at: new Date(input.at) });
-        if (input.followUp) await care.addFollowUp(input.planId, { ...input.followUp, dueAt: new Date(input.followUp.dueAt) }, now);
+        if (input.followUp) await care.addFollowUp(input.planId, { ...input.followUp, summary: input.followUp.summary ?? say('en', input.followUp.words, input.followUp.reason), dueAt: new Date(input.followUp.dueAt) }, now);
         if (input.wrongNumberContactId !== undefined) await care.flagWrongNumber(input.wrongNumberContactId, now);
         if (input.cancelOpenTasks) await care.cancelOpenTasks(input.planId, now);
         if (input.newVisit) {

@@ -8,6 +8,7 @@ import { patched, proxyActivities } from '@temporalio/workflow';
 import type { createCareActivities, RecordCareStepInput } from './activities';
 import type { CallSurveyOutcome, CallSurveyRequest } from '../tickets/messages';
 import { followUpReason, surveyComment } from './rules';
+import { words, type Words } from '../../domain/words';
 import type { ServicePolicy } from '../../domain/policy';
 import { BACKGROUND_ACTIVITY, STEP_ACTIVITY } from '../../platform/workflowKit/activityOptions';
 import type { Deadlines } from '../../platform/workflowKit/deadlines';
@@ -32,7 +33,7 @@ export interface CareCallsContext {
   deadlines: Deadlines;
   care: () => ServicePolicy['care'];
   compute: (computation: Parameters<Activities['computeCare']>[0]['computation']) => ReturnType<Activities['computeCare']>;
-  entry: (eventKey: string, kind: string, summary: string, options?: Partial<RecordCareStepInput> & { actor?: Actor; at?: string }) => RecordCareStepInput;
+  entry: (eventKey: string, kind: string, said: Words, options?: Partial<RecordCareStepInput> & { actor?: Actor; at?: string }) => RecordCareStepInput;
   openTask: (taskKey: string, visit: boolean) => OpenCareTask;
   answer: (taskKey: string, status: string, at: string, extra?: Partial<CareStepResult>) => CareStepResult;
   finish: (taskKey: string, at: string) => void;
@@ -47,23 +48,25 @@ export interface CareCallsContext {
 
 export function registerCallSteps({ input, planId, state, kit, deadlines, care, compute, entry, openTask, answer, finish, moveTask, chase, planRef, serviceManagers, noticeOptions, noticesBesideSteps, stepNotices }: CareCallsContext): void {
   /** A follow-up for the service manager, with a deadline; answers the record's part of the step. */
-  async function followUpOf(taskKey: string, reason: string, summary: string, at: string): Promise<NonNullable<RecordCareStepInput['followUp']>> {
+  async function followUpOf(taskKey: string, reason: string, said: Words, at: string): Promise<NonNullable<RecordCareStepInput['followUp']>> {
     const dueAt = (await deadlines.add(at, care().followUpWithin)).at.toISOString();
-    return { key: `${taskKey}:${reason}`, customerId: input.customerId, reason, summary, dueAt, callTaskKey: taskKey };
+    return { key: `${taskKey}:${reason}`, customerId: input.customerId, reason, words: said, dueAt, callTaskKey: taskKey };
   }
 
   async function announceFollowUp(followUp: NonNullable<RecordCareStepInput['followUp']>): Promise<void> {
     state.followUps += 1;
-    await deadlines.open({ key: `care:${planId}:follow-up:${followUp.key}`, kind: 'care_follow_up', description: `care plan ${planId}: follow-up (${followUp.reason})` }, { at: new Date(followUp.dueAt), provisional: false });
-    const context = { plan: planRef(), reason: followUp.reason, summary: followUp.summary, dueAt: followUp.dueAt };
+    await deadlines.open({ key: `care:${planId}:follow-up:${followUp.key}`, kind: 'care_follow_up', words: words('deadline.care.follow_up', { planId, reason: followUp.reason }) }, { at: new Date(followUp.dueAt), provisional: false });
+    // Codes and what people typed only: the notice says them in each recipient's language (`reasonKey` → notice.care_<reason>).
+    const said = followUp.words?.params ?? {};
+    const context = { plan: planRef(), reasonKey: `care_${followUp.reason}`, call: followUp.callTaskKey ?? null, score: said.score ?? null, problems: said.problems ?? null, attempts: said.attempts ?? null, ticketId: said.ticketId ?? null, dueAt: followUp.dueAt };
     if (noticesBesideSteps()) stepNotices.send(serviceManagers().then((to) => notify(`follow-up:${followUp.key}`, 'care-follow-up', to, context, noticeOptions)));
     else await notify(`follow-up:${followUp.key}`, 'care-follow-up', await serviceManagers(), context, noticeOptions);
   }
 
   /** The record of a call answered: its outcome, the call row done and the try that reached someone. */
-  function callDone(task: OpenCareTask, step: CompleteCallStep, at: string, summary: string): RecordCareStepInput {
+  function callDone(task: OpenCareTask, step: CompleteCallStep, at: string, said: Words): RecordCareStepInput {
     const outcome = { answers: step.answers, satisfaction: step.satisfaction, unsolvedProblem: step.unsolvedProblem ?? false, contactId: step.contactId ?? null };
-    return entry(`${task.key}:done`, 'call_done', summary, {
+    return entry(`${task.key}:done`, 'call_done', said, {
       actor: step.actor,
       at,
       data: outcome,
@@ -75,14 +78,14 @@ export function registerCallSteps({ input, planId, state, kit, deadlines, care, 
   kit.step(completeCallUpdate, {
     validate(step) {
       openTask(step.taskKey, false);
-      if (!Number.isInteger(step.satisfaction) || step.satisfaction < 1 || step.satisfaction > 5) invalidStep('must be a whole score 1 … 5', 'satisfaction');
+      if (!Number.isInteger(step.satisfaction) || step.satisfaction < 1 || step.satisfaction > 5) invalidStep(words('refusal.care.satisfaction'), 'satisfaction');
     },
     async apply(step, at) {
       const task = state.open[step.taskKey]!;
       if (task.ticketId !== undefined && patched('care-repair-call-survey')) return completeRepairCall(task, step, at);
       const reason = followUpReason({ satisfaction: step.satisfaction, unsolvedProblem: step.unsolvedProblem }, care());
-      const followUp = reason ? await followUpOf(task.key, reason, `return call ${task.key}: ${reason === 'low_score' ? `satisfaction ${step.satisfaction}/5` : `problem not solved on the call: ${step.answers.problems ?? ''}`}`, at) : undefined;
-      await steps.recordCareStep({ ...callDone(task, step, at, `return call ${task.key}: satisfaction ${step.satisfaction}/5${reason ? `, follow-up (${reason})` : ''}`), ...(followUp ? { followUp } : {}) });
+      const followUp = reason ? await followUpOf(task.key, reason, reason === 'low_score' ? words('followUp.care.low_score', { key: task.key, score: step.satisfaction }) : words('followUp.care.unsolved_problem', { key: task.key, problems: step.answers.problems ?? '' }), at) : undefined;
+      await steps.recordCareStep({ ...callDone(task, step, at, words('timeline.care.call_done', { key: task.key, score: step.satisfaction, followUp: reason ?? null })), ...(followUp ? { followUp } : {}) });
       finish(task.key, at);
       if (followUp) await announceFollowUp(followUp);
       return answer(task.key, 'done', at, { followUp: followUp !== undefined });
@@ -96,7 +99,7 @@ export function registerCallSteps({ input, planId, state, kit, deadlines, care, 
    * answered through the link, or the ticket reopened since) does a low score open a care follow-up.
    */
   async function completeRepairCall(task: OpenCareTask, step: CompleteCallStep, at: string): Promise<CareStepResult> {
-    await steps.recordCareStep(callDone(task, step, at, `return call ${task.key}: satisfaction ${step.satisfaction}/5, handed to ticket ${task.ticketId} as its survey`));
+    await steps.recordCareStep(callDone(task, step, at, words('timeline.care.repair_call_done', { key: task.key, score: step.satisfaction, ticketId: task.ticketId! })));
     finish(task.key, at);
     const comment = surveyComment(step.answers);
     const survey = await background.surveyTicketFromCall({
@@ -105,9 +108,12 @@ export function registerCallSteps({ input, planId, state, kit, deadlines, care, 
       step: { score: step.satisfaction, ...(comment ? { comment } : {}), ...(step.unsolvedProblem ? { notSatisfied: true } : {}), round: repairCallRound(task.key), actor: step.actor, occurredAt: at },
     });
     const reason = survey.taken ? null : followUpReason({ satisfaction: step.satisfaction, unsolvedProblem: step.unsolvedProblem }, care());
-    const followUp = reason ? await followUpOf(task.key, reason, `return call ${task.key} after ticket ${task.ticketId}: ${reason === 'low_score' ? `satisfaction ${step.satisfaction}/5` : `problem not solved: ${step.answers.problems ?? ''}`}`, at) : undefined;
-    const summary = survey.taken ? `ticket ${task.ticketId} took the call as its survey${survey.reopened ? ': reopened' : ''}` : `ticket ${task.ticketId} did not take the call as its survey (${survey.reason})${reason ? `; follow-up (${reason})` : ''}`;
-    await background.recordCareStep(entry(`${task.key}:ticket-survey`, 'repair_call_survey', summary, { actor: step.actor, at, data: { ticketId: task.ticketId, ...survey }, ...(followUp ? { followUp } : {}) }));
+    const followUp = reason
+      ? await followUpOf(task.key, reason, reason === 'low_score' ? words('followUp.care.repair_low_score', { key: task.key, ticketId: task.ticketId!, score: step.satisfaction }) : words('followUp.care.repair_unsolved_problem', { key: task.key, ticketId: task.ticketId!, problems: step.answers.problems ?? '' }), at)
+      : undefined;
+    // Why the ticket did not take it stays in the entry's data (the ticket's refusal).
+    const said = survey.taken ? words('timeline.care.repair_call_survey_taken', { ticketId: task.ticketId!, reopened: survey.reopened ? 'yes' : 'no' }) : words('timeline.care.repair_call_survey_not_taken', { ticketId: task.ticketId!, followUp: reason ?? null });
+    await background.recordCareStep(entry(`${task.key}:ticket-survey`, 'repair_call_survey', said, { actor: step.actor, at, data: { ticketId: task.ticketId, ...survey }, ...(followUp ? { followUp } : {}) }));
     if (followUp) await announceFollowUp(followUp);
     return answer(task.key, 'done', at, { followUp: followUp !== undefined, ticketSurvey: survey.taken ? (survey.reopened ? 'reopened' : 'surveyed') : 'not_taken' });
   }
@@ -123,7 +129,7 @@ export function registerCallSteps({ input, planId, state, kit, deadlines, care, 
         const retryAt = (await compute({ what: 'retry', at })).at!;
         const moved = { ...(await moveTask(task, retryAt)), attempts };
         await steps.recordCareStep(
-          entry(`${task.key}:no-answer:${attempts}`, 'call_no_answer', `return call ${task.key}: no answer (try ${attempts} of ${care().callAttempts}), again at ${retryAt}`, {
+          entry(`${task.key}:no-answer:${attempts}`, 'call_no_answer', words('timeline.care.call_no_answer', { key: task.key, attempt: attempts, attempts: care().callAttempts, retryAt }), {
             actor: step.actor,
             at,
             attempt,
@@ -135,9 +141,9 @@ export function registerCallSteps({ input, planId, state, kit, deadlines, care, 
         chase(task.key);
         return answer(task.key, 'due', at, { dueAt: retryAt });
       }
-      const followUp = await followUpOf(task.key, 'unreached', `return call ${task.key}: nobody answered ${attempts} tries`, at);
+      const followUp = await followUpOf(task.key, 'unreached', words('followUp.care.unreached', { key: task.key, attempts }), at);
       await steps.recordCareStep(
-        entry(`${task.key}:no-answer:${attempts}`, 'call_unreached', `return call ${task.key}: no answer after ${attempts} tries, escalated`, {
+        entry(`${task.key}:no-answer:${attempts}`, 'call_unreached', words('timeline.care.call_unreached', { key: task.key, attempts }), {
           actor: step.actor,
           at,
           attempt,
@@ -146,7 +152,8 @@ export function registerCallSteps({ input, planId, state, kit, deadlines, care, 
         }),
       );
       finish(task.key, at);
-      const missed = { missed: `Return call / 电话回访 ${task.key} (${input.customerName})`, dueAt: task.dueAt, responsibleName: step.actor.name };
+      // What was missed, said in each recipient's language (localizeContext turns `missedWords` into `missed`).
+      const missed = { missedWords: words('notice.care.missed', { task: 'call', customer: input.customerName }), dueAt: task.dueAt, responsibleName: step.actor.name };
       if (noticesBesideSteps()) stepNotices.send(escalate(`${task.key}:unreached`, undefined, missed, noticeOptions));
       else await escalate(`${task.key}:unreached`, undefined, missed, noticeOptions);
       await announceFollowUp(followUp);
@@ -157,13 +164,13 @@ export function registerCallSteps({ input, planId, state, kit, deadlines, care, 
   kit.step(wrongNumberCallUpdate, {
     validate(step) {
       openTask(step.taskKey, false);
-      if (!Number.isInteger(step.contactId)) invalidStep('names the contact whose number is wrong', 'contactId');
+      if (!Number.isInteger(step.contactId)) invalidStep(words('refusal.care.contactId'), 'contactId');
     },
     async apply(step, at) {
       const task = state.open[step.taskKey]!;
       // The contact is flagged for correction; the call stays open for the others.
       await steps.recordCareStep(
-        entry(`${task.key}:wrong-number:${step.contactId}:${at}`, 'call_wrong_number', `return call ${task.key}: wrong number for contact ${step.contactId}`, {
+        entry(`${task.key}:wrong-number:${step.contactId}:${at}`, 'call_wrong_number', words('timeline.care.call_wrong_number', { key: task.key, contactId: step.contactId }), {
           actor: step.actor,
           at,
           wrongNumberContactId: step.contactId,

@@ -18,6 +18,7 @@ import type { createCareActivities } from './activities';
 import type { TicketRecipientActivities } from '../tickets/messages';
 import type { CareBasisRecord, RecordCareStepInput, TaskTimes } from './activities';
 import { CARE_TASK_LABELS, NO_CURSORS, careNoticeTemplate, isVisitKind } from './rules';
+import { words, type Words } from '../../domain/words';
 import { DEFAULT_POLICY, mergePolicy, type PolicyOverride } from '../../domain/policy';
 import { BACKGROUND_ACTIVITY, STEP_ACTIVITY } from '../../platform/workflowKit/activityOptions';
 import { Deadlines, msUntil, runLadder } from '../../platform/workflowKit/deadlines';
@@ -96,8 +97,9 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
   const planRef = () => ({ id: planId, customer: input.customerName });
   const labelOf = (task: OpenCareTask) => CARE_TASK_LABELS[task.kind];
 
-  function entry(eventKey: string, kind: string, summary: string, options: Partial<RecordCareStepInput> & { actor?: Actor; at?: string } = {}): RecordCareStepInput {
-    return { planId, eventKey, kind, at: options.at ?? new Date().toISOString(), summary, ...options };
+  /** A timeline entry: what happened as words (said in each reader's language), never as a sentence. */
+  function entry(eventKey: string, kind: string, said: Words, options: Partial<RecordCareStepInput> & { actor?: Actor; at?: string } = {}): RecordCareStepInput {
+    return { planId, eventKey, kind, at: options.at ?? new Date().toISOString(), words: said, ...options };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -121,7 +123,7 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
     if (!task) return;
     const version = task.version;
     const stillThis = () => state.open[key]?.version === version;
-    const deadline = { key: rowKey(task), kind: isVisitKind(task.kind) ? 'care_visit' : 'care_call', description: `care plan ${planId}: ${labelOf(task).en.toLowerCase()} ${task.key} due` };
+    const deadline = { key: rowKey(task), kind: isVisitKind(task.kind) ? 'care_visit' : 'care_call', words: words('deadline.care.task', { planId, task: task.kind, key: task.key }) };
     const run = async () => {
       const outcome = await runLadder(deadlines, {
         deadline,
@@ -144,8 +146,8 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
             await notify(noticeKey, 'care-task-reminder', await responsibleFor(current), context, noticeOptions);
             return;
           }
-          await background.recordCareStep(entry(noticeKey, 'task_overdue', `${labelOf(current).en} ${key} overdue since ${current.windowEnd}: escalated`, { data: { key, windowEnd: current.windowEnd } }));
-          await escalate(noticeKey, undefined, { missed: `${labelOf(current).en} / ${labelOf(current).zh} (${input.customerName})`, dueAt: current.windowEnd, responsibleName: current.assignee?.name ?? '—' }, noticeOptions);
+          await background.recordCareStep(entry(noticeKey, 'task_overdue', words('timeline.care.task_overdue', { task: current.kind, key, windowEnd: current.windowEnd }), { data: { key, windowEnd: current.windowEnd } }));
+          await escalate(noticeKey, undefined, { missedWords: words('notice.care.missed', { task: current.kind, customer: input.customerName }), dueAt: current.windowEnd, responsibleName: current.assignee?.name ?? '—' }, noticeOptions);
         },
       });
       if (outcome === 'exhausted') {
@@ -203,7 +205,7 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
       const contract = notice.kind === 'contract_renewal' ? state.contracts.find((c) => notice.key === `contract_renewal:${c.id}`) : undefined;
       const context = { plan: planRef(), warrantyEndsAt: input.warrantyEndsAt ?? null, contract: contract ?? null, hasContract: state.contracts.length > 0 };
       await kit.exclusive(async () => {
-        await background.recordCareStep(entry(`notice:${notice.key}`, notice.kind, `${notice.kind.replace(/_/g, ' ')} notice sent`, { data: { at: notice.at } }));
+        await background.recordCareStep(entry(`notice:${notice.key}`, notice.kind, words('timeline.care.notice', { notice: notice.kind }), { data: { at: notice.at } }));
         state.noticesSent.push(notice.key);
       });
       await notify(`notice:${notice.key}`, template, [...input.customerContacts, ...(await serviceManagers())], context, noticeOptions);
@@ -217,17 +219,17 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
 
   function openTask(taskKey: string, visit: boolean): OpenCareTask {
     const task = state.open[taskKey];
-    if (state.status !== 'active') rejectStep('the care plan has ended');
-    if (!task || isVisitKind(task.kind) !== visit) rejectStep(`${visit ? 'visit' : 'call'} ${taskKey} is not open (done, skipped, cancelled or unknown)`);
+    if (state.status !== 'active') rejectStep(words('refusal.care.ended'));
+    if (!task || isVisitKind(task.kind) !== visit) rejectStep(words('refusal.care.taskNotOpen', { visit: visit ? 'yes' : 'no', key: taskKey }));
     return task;
   }
 
   function requireReason(reason: string): void {
-    if (typeof reason !== 'string' || reason.trim() === '') invalidStep('a reason is required', 'reason');
+    if (typeof reason !== 'string' || reason.trim() === '') invalidStep(words('refusal.care.reasonRequired'), 'reason');
   }
 
   function requireInstant(text: string, field: string): void {
-    if (typeof text !== 'string' || Number.isNaN(new Date(text).getTime())) invalidStep('must be an ISO-8601 instant', field);
+    if (typeof text !== 'string' || Number.isNaN(new Date(text).getTime())) invalidStep(words('refusal.care.instant'), field);
   }
 
   const answer = (taskKey: string, status: string, at: string, extra: Partial<CareStepResult> = {}): CareStepResult => ({ taskKey, status, at, ...extra });
@@ -249,7 +251,7 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
     const moved = await moveTask(task, step.dueAt);
     const times = { dueAt: moved.dueAt, windowEnd: moved.windowEnd, remindAt: moved.remindAt };
     await steps.recordCareStep(
-      entry(`${task.key}:rescheduled:${at}`, 'task_rescheduled', `${labelOf(task).en} ${task.key} moved to ${moved.dueAt}: ${step.reason}`, {
+      entry(`${task.key}:rescheduled:${at}`, 'task_rescheduled', words('timeline.care.task_rescheduled', { task: task.kind, key: task.key, dueAt: moved.dueAt, reason: step.reason }), {
         actor: step.actor,
         at,
         data: { from: task.dueAt, to: moved.dueAt, reason: step.reason },
@@ -272,7 +274,7 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
     validate: (step) => void openTask(step.taskKey, true),
     async apply(step, at) {
       const task = state.open[step.taskKey]!;
-      await steps.recordCareStep(entry(`${task.key}:assigned:${at}`, 'visit_assigned', `${labelOf(task).en} ${task.key} assigned to ${step.engineer.name}`, { actor: step.actor, at, visit: { taskKey: task.key, patch: { assigneeUserId: step.engineer.userId } } }));
+      await steps.recordCareStep(entry(`${task.key}:assigned:${at}`, 'visit_assigned', words('timeline.care.visit_assigned', { task: task.kind, key: task.key, engineer: step.engineer.name }), { actor: step.actor, at, visit: { taskKey: task.key, patch: { assigneeUserId: step.engineer.userId } } }));
       state.open[task.key] = { ...task, assignee: step.engineer };
       state.lastStepAt = at;
       return answer(task.key, 'due', at);
@@ -285,14 +287,14 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
   kit.step(completeVisitUpdate, {
     validate(step) {
       openTask(step.taskKey, true);
-      if (!step.signature || typeof step.signature.name !== 'string' || step.signature.name.trim() === '') invalidStep("the customer's signature is required", 'signature.name');
+      if (!step.signature || typeof step.signature.name !== 'string' || step.signature.name.trim() === '') invalidStep(words('refusal.care.signature'), 'signature.name');
     },
     async apply(step, at) {
       const task = state.open[step.taskKey]!;
       const reportDueAt = (await deadlines.add(at, care().inspectionReportWithin)).at.toISOString();
       const outcome = { checklist: step.checklist, findings: step.findings, openItems: step.openItems ?? [], carriedItems: state.openItems, signature: step.signature };
       await steps.recordCareStep(
-        entry(`${task.key}:done`, 'visit_done', `${labelOf(task).en} ${task.key} done${step.findings.length ? `: ${step.findings.length} finding(s)` : ''}; report due by ${reportDueAt}`, {
+        entry(`${task.key}:done`, 'visit_done', words('timeline.care.visit_done', { task: task.kind, key: task.key, findings: step.findings.length, reportDueAt }), {
           actor: step.actor,
           at,
           data: outcome,
@@ -317,7 +319,7 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
       },
       async apply(step, at) {
         const task = state.open[step.taskKey]!;
-        await steps.recordCareStep(entry(`${task.key}:${status}`, `visit_${status}`, `${labelOf(task).en} ${task.key} ${status}: ${step.reason}`, { actor: step.actor, at, visit: { taskKey: task.key, patch: { status, outcome: { reason: step.reason } } } }));
+        await steps.recordCareStep(entry(`${task.key}:${status}`, `visit_${status}`, words(`timeline.care.visit_${status}`, { task: task.kind, key: task.key, reason: step.reason }), { actor: step.actor, at, visit: { taskKey: task.key, patch: { status, outcome: { reason: step.reason } } } }));
         finish(task.key, at);
         return answer(task.key, status, at);
       },
@@ -329,7 +331,7 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
   // An extra visit (before a customer's major event): numbered on from the ones before, chased like any visit.
   kit.step(addExtraVisitUpdate, {
     validate(step) {
-      if (state.status !== 'active') rejectStep('the care plan has ended');
+      if (state.status !== 'active') rejectStep(words('refusal.care.ended'));
       requireInstant(step.dueAt, 'dueAt');
       requireReason(step.reason);
     },
@@ -339,7 +341,7 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
       const times = (await compute({ what: 'task', key, kind: 'extra', dueAt: step.dueAt })).tasks![0]!;
       const task: OpenCareTask = { ...times, attempts: 0, version: 0, assignee: step.engineer ?? null };
       await steps.recordCareStep(
-        entry(`${key}:added`, 'visit_added', `${CARE_TASK_LABELS.extra.en} ${key} due ${times.dueAt}: ${step.reason}`, {
+        entry(`${key}:added`, 'visit_added', words('timeline.care.visit_added', { key, dueAt: times.dueAt, reason: step.reason }), {
           actor: step.actor,
           at,
           data: { reason: step.reason, dueAt: times.dueAt },
@@ -358,11 +360,11 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
   // A follow-up dealt with (called back, a ticket or complaint opened): on record, and its deadline met.
   kit.step(closeFollowUpUpdate, {
     validate(step) {
-      if (typeof step.followUpKey !== 'string' || step.followUpKey === '') invalidStep('names the follow-up', 'followUpId');
-      if (typeof step.outcome !== 'string' || step.outcome.trim() === '') invalidStep('an outcome is required', 'outcome');
+      if (typeof step.followUpKey !== 'string' || step.followUpKey === '') invalidStep(words('refusal.care.followUpKey'), 'followUpId');
+      if (typeof step.outcome !== 'string' || step.outcome.trim() === '') invalidStep(words('refusal.care.outcomeRequired'), 'outcome');
     },
     async apply(step, at) {
-      await steps.recordCareStep(entry(`follow-up:${step.followUpKey}:closed`, 'follow_up_closed', `follow-up ${step.followUpKey} closed: ${step.outcome}`, { actor: step.actor, at, data: { outcome: step.outcome }, closeFollowUp: { key: step.followUpKey, outcome: step.outcome } }));
+      await steps.recordCareStep(entry(`follow-up:${step.followUpKey}:closed`, 'follow_up_closed', words('timeline.care.follow_up_closed', { followUp: step.followUpKey, outcome: step.outcome }), { actor: step.actor, at, data: { outcome: step.outcome }, closeFollowUp: { key: step.followUpKey, outcome: step.outcome } }));
       await deadlines.close(`care:${planId}:follow-up:${step.followUpKey}`, 'met');
       state.lastStepAt = at;
       return { status: 'closed', at };
@@ -390,7 +392,7 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
         state.repairCalls = state.repairCalls.filter((k) => k !== key);
         return;
       }
-      await background.recordCareStep(entry(`${key}:scheduled`, 'repair_call_scheduled', `return call ${key} after repair ticket ${request.ticketId}, due ${task.dueAt}`, { data: { ticketId: request.ticketId, round: request.round, dueAt: task.dueAt } }));
+      await background.recordCareStep(entry(`${key}:scheduled`, 'repair_call_scheduled', words('timeline.care.repair_call_scheduled', { key, ticketId: request.ticketId, dueAt: task.dueAt }), { data: { ticketId: request.ticketId, round: request.round, dueAt: task.dueAt } }));
       chase(key);
     });
   });
@@ -400,18 +402,18 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
 
   kit.step(addContractUpdate, {
     validate(step) {
-      if (state.status !== 'active') rejectStep('the care plan has ended');
+      if (state.status !== 'active') rejectStep(words('refusal.care.ended'));
       const c = step.contract;
-      if (state.contracts.some((x) => x.id === c.id)) rejectStep(`contract ${c.id} is already on the plan`);
+      if (state.contracts.some((x) => x.id === c.id)) rejectStep(words('refusal.care.contractOnPlan', { contract: c.id }));
       requireInstant(c.startsAt, 'startsAt');
       requireInstant(c.endsAt, 'endsAt');
-      if (new Date(c.endsAt).getTime() <= new Date(c.startsAt).getTime()) invalidStep('must be after startsAt', 'endsAt');
-      if (!Number.isInteger(c.visitsPerYear) || c.visitsPerYear < care().postWarrantyVisitsPerYear) invalidStep(`must be at least ${care().postWarrantyVisitsPerYear} visits a year (care.postWarrantyVisitsPerYear)`, 'visitsPerYear');
+      if (new Date(c.endsAt).getTime() <= new Date(c.startsAt).getTime()) invalidStep(words('refusal.care.endsAfterStart'), 'endsAt');
+      if (!Number.isInteger(c.visitsPerYear) || c.visitsPerYear < care().postWarrantyVisitsPerYear) invalidStep(words('refusal.care.visitsPerYear', { min: care().postWarrantyVisitsPerYear }), 'visitsPerYear');
     },
     async apply(step, at) {
       const contracts = [...state.contracts, step.contract];
       await steps.recordCareStep(
-        entry(`contract:${step.contract.id}`, 'contract_added', `maintenance contract ${step.contract.id}: ${step.contract.startsAt} – ${step.contract.endsAt}, ${step.contract.visitsPerYear} visits a year`, {
+        entry(`contract:${step.contract.id}`, 'contract_added', words('timeline.care.contract_added', { contract: step.contract.id, startsAt: step.contract.startsAt, endsAt: step.contract.endsAt, visits: step.contract.visitsPerYear }), {
           actor: step.actor,
           at,
           data: step.contract,
@@ -427,9 +429,9 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
   });
 
   kit.step(updatePolicyUpdate, {
-    validate: () => void (state.status !== 'active' && rejectStep('the care plan has ended')),
+    validate: () => void (state.status !== 'active' && rejectStep(words('refusal.care.ended'))),
     async apply(step, at) {
-      await steps.recordCareStep(entry(`policy:${at}`, 'policy_updated', 'care policy updated', { actor: step.actor, at, plan: { policy: step.policy } }));
+      await steps.recordCareStep(entry(`policy:${at}`, 'policy_updated', words('timeline.care.policy_updated'), { actor: step.actor, at, plan: { policy: step.policy } }));
       state.policy = step.policy;
       state.lastStepAt = at;
       scheduleVersion += 1;
@@ -439,11 +441,11 @@ export async function carePlan(input: CarePlanInput): Promise<CarePlanState> {
 
   kit.step(endPlanUpdate, {
     validate(step) {
-      if (state.status !== 'active') rejectStep('the care plan has already ended');
+      if (state.status !== 'active') rejectStep(words('refusal.care.alreadyEnded', { planId }));
       requireReason(step.reason);
     },
     async apply(step, at) {
-      await steps.recordCareStep(entry('ended', 'plan_ended', `care plan ended: ${step.reason}`, { actor: step.actor, at, plan: { status: 'ended', endReason: step.reason }, cancelOpenTasks: true }));
+      await steps.recordCareStep(entry('ended', 'plan_ended', words('timeline.care.plan_ended', { reason: step.reason }), { actor: step.actor, at, plan: { status: 'ended', endReason: step.reason }, cancelOpenTasks: true }));
       state.status = 'ended';
       state.endReason = step.reason;
       state.open = {};

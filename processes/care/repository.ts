@@ -4,6 +4,7 @@ import type { ResourceFacts, Scope } from '../../domain/access';
 import type { CustomerClass } from '../../domain/policy';
 import { fromJson, insertedId, toDate, toJson, toRequiredDate } from '../../platform/db/mapping';
 import { CARE_REACH, reachable } from './reach';
+import { storedWords, type Words } from '../../domain/words';
 
 /** P4 care plans (migration 0015): plans and their devices, visits, calls, follow-ups, timeline. */
 
@@ -90,7 +91,10 @@ export interface CareFollowUp {
   key: string;
   reason: string;
   status: string;
+  /** The English line, kept for exports and for rows written before words. */
   summary: string;
+  /** What it is about as words (said in the reader's language); null on rows written before words. */
+  words: Words | null;
   dueAt: Date;
   callId: number | null;
   visitId: number | null;
@@ -247,7 +251,7 @@ export class CareRepository {
   }
 
   /** A timeline event; false when its key is already on record (the step was recorded before). */
-  async addEvent(planId: number, event: { eventKey: string; kind: string; at: Date; actor?: { userId: number; name: string; role: string }; summary: string; data?: unknown }): Promise<boolean> {
+  async addEvent(planId: number, event: { eventKey: string; kind: string; at: Date; actor?: { userId: number; name: string; role: string }; summary: string; words?: Words | null; data?: unknown }): Promise<boolean> {
     // Inside the step's transaction: a key on record means this step was recorded before.
     const exists = await this.db('care_plan_events').where({ plan_id: planId, event_key: event.eventKey }).first('id');
     if (exists) return false;
@@ -260,14 +264,16 @@ export class CareRepository {
       actor_name: event.actor?.name ?? null,
       actor_role: event.actor?.role ?? null,
       summary: event.summary,
+      words: event.words ? JSON.stringify(event.words) : null,
       data: event.data === undefined ? null : toJson(event.data),
     });
     return true;
   }
 
-  async timeline(planId: number): Promise<{ key: string; kind: string; at: Date; summary: string; data: unknown }[]> {
+  /** The plan's events; `words` is null on rows written before words (their `summary` is what they say). */
+  async timeline(planId: number): Promise<{ key: string; kind: string; at: Date; summary: string; words: Words | null; data: unknown }[]> {
     const rows = (await this.db('care_plan_events').where({ plan_id: planId }).orderBy([{ column: 'at' }, { column: 'id' }])) as Row[];
-    return rows.map((row) => ({ key: String(row.event_key), kind: String(row.kind), at: toRequiredDate(row.at), summary: String(row.summary), data: fromJson(row.data) }));
+    return rows.map((row) => ({ key: String(row.event_key), kind: String(row.kind), at: toRequiredDate(row.at), summary: String(row.summary), words: storedWords(row.words), data: fromJson(row.data) }));
   }
 
   async insertVisit(plan: { id: number; customerId: number; projectId: number | null }, task: CareTaskRow, now: Date): Promise<void> {
@@ -343,11 +349,11 @@ export class CareRepository {
     await this.db('care_calls').where({ plan_id: planId, status: 'due' }).update({ status: 'cancelled', updated_at: now });
   }
 
-  async addFollowUp(planId: number, input: { key: string; customerId: number; reason: string; summary: string; dueAt: Date; callTaskKey?: string; visitTaskKey?: string }, now: Date): Promise<void> {
+  async addFollowUp(planId: number, input: { key: string; customerId: number; reason: string; summary: string; words?: Words | null; dueAt: Date; callTaskKey?: string; visitTaskKey?: string }, now: Date): Promise<void> {
     const callId = input.callTaskKey ? ((await this.db('care_calls').where({ plan_id: planId, task_key: input.callTaskKey }).first('id')) as Row | undefined)?.id : undefined;
     const visitId = input.visitTaskKey ? ((await this.db('care_visits').where({ plan_id: planId, task_key: input.visitTaskKey }).first('id')) as Row | undefined)?.id : undefined;
     await this.db('care_follow_ups')
-      .insert({ plan_id: planId, customer_id: input.customerId, call_id: callId ?? null, visit_id: visitId ?? null, follow_up_key: input.key, reason: input.reason, status: 'open', summary: input.summary, due_at: input.dueAt, created_at: now })
+      .insert({ plan_id: planId, customer_id: input.customerId, call_id: callId ?? null, visit_id: visitId ?? null, follow_up_key: input.key, reason: input.reason, status: 'open', summary: input.summary, words: input.words ? JSON.stringify(input.words) : null, due_at: input.dueAt, created_at: now })
       .onConflict(['plan_id', 'follow_up_key'])
       .ignore();
   }
@@ -405,9 +411,9 @@ export class CareRepository {
    * The follow-up of one finding of a visit, which a ticket answers as it is written (so it is closed
    * from the start: the ticket carries the deadlines). The same row ever after (unique by visit and finding).
    */
-  async findingFollowUp(plan: { id: number; customerId: number }, visit: { id: number; taskKey: string }, finding: number, summary: string, dueAt: Date, now: Date): Promise<CareFollowUp> {
+  async findingFollowUp(plan: { id: number; customerId: number }, visit: { id: number; taskKey: string }, finding: number, summary: string, dueAt: Date, now: Date, said?: Words): Promise<CareFollowUp> {
     await this.db('care_follow_ups')
-      .insert({ plan_id: plan.id, customer_id: plan.customerId, visit_id: visit.id, finding, follow_up_key: `${visit.taskKey}:finding:${finding}`, reason: 'finding', status: 'closed', summary, due_at: dueAt, created_at: now })
+      .insert({ plan_id: plan.id, customer_id: plan.customerId, visit_id: visit.id, finding, follow_up_key: `${visit.taskKey}:finding:${finding}`, reason: 'finding', status: 'closed', summary, words: said ? JSON.stringify(said) : null, due_at: dueAt, created_at: now })
       .onConflict(['plan_id', 'follow_up_key'])
       .ignore();
     return toFollowUp((await this.db('care_follow_ups').where({ plan_id: plan.id, follow_up_key: `${visit.taskKey}:finding:${finding}` }).first()) as Row);
@@ -452,6 +458,7 @@ const toFollowUp = (row: Row): CareFollowUp => ({
   reason: String(row.reason),
   status: String(row.status),
   summary: String(row.summary),
+  words: storedWords(row.words),
   dueAt: toRequiredDate(row.due_at),
   callId: row.call_id === null ? null : Number(row.call_id),
   visitId: row.visit_id === null ? null : Number(row.visit_id),

@@ -35,7 +35,8 @@ async function asStep<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (error instanceof StepRefused) throw ApplicationFailure.create({ type: 'StepRejected', message: error.message, nonRetryable: true });
+    // Its words go along (as rejectStep's do): the API says the refusal in the reader's language.
+    if (error instanceof StepRefused) throw ApplicationFailure.create({ type: 'StepRejected', message: error.message, nonRetryable: true, details: [{ words: error.words }] });
     throw error;
   }
 }

@@ -2,6 +2,8 @@
  * What the dealer sub-processes' routes share: once per Idempotency-Key, the id in the path, a
  * step's errors and route, money out, CSV answers. Routes parse, call a use case and render.
  */
+import type { Locale } from '../../domain/locale';
+import { readerLocale } from '../../platform/http/problemMessages';
 import type { Request, Response } from 'express';
 import { stringify } from 'csv-stringify/sync';
 import type { User } from '../../people/repository';
@@ -36,7 +38,7 @@ export function stepRoute<R, B extends z.ZodType, S extends z.ZodType>(spec: {
   schema: S;
   description: string;
   dto: (record: R) => z.input<S>;
-  run: (deps: ApiDeps, user: User, id: number, input: unknown, scope: Scope, idempotencyKey: string | undefined) => Promise<R>;
+  run: (deps: ApiDeps, user: User, id: number, input: unknown, scope: Scope, idempotencyKey: string | undefined, locale: Locale) => Promise<R>;
 }) {
   return defineRoute(
     {
@@ -55,7 +57,7 @@ export function stepRoute<R, B extends z.ZodType, S extends z.ZodType>(spec: {
     async ({ params, body: input, user, deps, req, res, idempotencyKey, scope }) =>
       once(deps, user, idempotencyKey, req, async () => {
         res.locals.audit = { entityType: spec.resource, entityId: params.id } satisfies AuditTarget;
-        return { status: 200 as const, body: spec.dto(await spec.run(deps, user, params.id, input, scope, idempotencyKey)) };
+        return { status: 200 as const, body: spec.dto(await spec.run(deps, user, params.id, input, scope, idempotencyKey, readerLocale(req, user))) };
       }),
   );
 }

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { dealerClaimWorkflowId, dealerTaskWorkflowId, partsPlanWorkflowId, settlementConfirmWorkflowId, warrantyCardWorkflowId } from './rules';
 import { DeadlinesRepository, type DealerRecordType } from '../../schedule/deadlines/repository';
+import { wordsAsText, type Words } from '../../domain/words';
+import { say } from '../../platform/i18n/catalogue';
 
 /**
  * What the dealer sub-processes' repositories share: a refused step, row helpers, and the rows of
@@ -8,9 +10,16 @@ import { DeadlinesRepository, type DealerRecordType } from '../../schedule/deadl
  * settlement are unique keys (migration 0013), so concurrent or repeated calls cannot post twice.
  */
 
+/** A step the record's state refuses (409), with why as words: each reader is told in their language. */
 export class StepRefused extends Error {
-  constructor(message: string, readonly field?: string) {
-    super(message);
+  readonly words: Words;
+
+  constructor(
+    said: Words,
+    readonly field?: string,
+  ) {
+    super(wordsAsText(said));
+    this.words = said;
   }
 }
 
@@ -43,8 +52,9 @@ const DEADLINE_OWNERS: Record<DealerRecordType, (id: number) => string> = {
   parts_plan: partsPlanWorkflowId,
 };
 
-export async function openDeadline(db: Knex, recordType: DealerRecordType, recordId: number, kind: string, description: string, dueAt: Date, key = kind): Promise<void> {
-  await new DeadlinesRepository(db).open({ workflowId: DEADLINE_OWNERS[recordType](recordId), key, recordType, recordId, kind, description, dueAt }, new Date());
+/** A pending deadline: what it is as words (said in each reader's language), its English line kept for exports. */
+export async function openDeadline(db: Knex, recordType: DealerRecordType, recordId: number, kind: string, said: Words, dueAt: Date, key = kind): Promise<void> {
+  await new DeadlinesRepository(db).open({ workflowId: DEADLINE_OWNERS[recordType](recordId), key, recordType, recordId, kind, description: say('en', said, kind), words: said, dueAt }, new Date());
 }
 
 export async function closeDeadline(db: Knex, recordType: DealerRecordType, recordId: number, kind: string, status: 'met' | 'dropped' = 'met'): Promise<void> {

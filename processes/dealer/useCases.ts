@@ -16,7 +16,11 @@ import type { Duration } from '../../domain/duration';
 import type { BusinessCalendar } from '../../domain/calendar';
 import { CalendarsRepository } from '../../schedule/calendars/repository';
 import { mergePolicy, DEFAULT_POLICY, type PolicyOverride, type ServicePolicy } from '../../domain/policy';
-import { conflict, forbidden, notFound, unavailable, validationFailed } from '../../platform/http/errors';
+import { ApiError, forbidden, unavailable } from '../../platform/http/errors';
+import { parseOrRefuse } from '../../platform/http/problemMessages';
+import { DomainError } from '../../domain/errors';
+import { words, wordsAsText, type Words } from '../../domain/words';
+import type { Locale } from '../../domain/locale';
 import { updateIdFor } from '../../platform/http/idempotency';
 import { createAndStart, stepFailureToApi, type ProcessStart } from '../../platform/temporal/processStarts';
 import type { ApiDeps } from '../../platform/http/module';
@@ -47,14 +51,17 @@ export function stepBy(user: User, roles: readonly Role[]): void {
   if (!roles.includes(user.role)) throw forbidden(`Role ${user.role} does not take this step; it is the ${roles.join(' or ')}’s`);
 }
 
-/** Repository refusals as API answers: a refused step is a 409 naming why, a missing record a 404. */
+/**
+ * Repository refusals as API answers: a refused step is a 409 naming why, a missing record a 404; their
+ * words are said in the reader's language (a field problem repeating the message too).
+ */
 export async function step<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (error instanceof StepRefused) throw conflict(error.message, error.field ? [{ field: error.field, message: error.message }] : []);
-    if (error instanceof NotFoundError) throw notFound(error.message);
-    if (error instanceof ConflictError) throw conflict(error.message, error.details.field ? [{ field: error.details.field, message: error.message, ...(error.details.code ? { code: error.details.code } : {}) }] : []);
+    if (error instanceof StepRefused) throw new ApiError(409, 'conflict', error.message, error.field ? [{ field: error.field, message: error.message }] : [], error.words);
+    if (error instanceof NotFoundError) throw new ApiError(404, 'not_found', error.message, [], error.words);
+    if (error instanceof ConflictError) throw new ApiError(409, 'conflict', error.message, error.details.field ? [{ field: error.details.field, message: error.message, ...(error.details.code ? { code: error.details.code } : {}) }] : [], error.words);
     throw error;
   }
 }
@@ -62,17 +69,17 @@ export async function step<T>(run: () => Promise<T>): Promise<T> {
 /** Whose dealer a write is for: a dealer user's own; anyone else names one. */
 export function dealerOfCaller(user: User, named: number | undefined): number {
   if (user.role === 'dealer') {
-    if (named !== undefined && named !== user.dealerId) throw notFound(`no dealer ${named}`);
+    if (named !== undefined && named !== user.dealerId) throw new NotFoundError(words('refusal.dealer.noDealer', { dealerId: named }));
     return user.dealerId!;
   }
-  if (named === undefined) throw validationFailed([{ field: 'dealerId', message: 'Required: the dealer the record is for' }]);
+  if (named === undefined) throw new DomainError(words('refusal.dealer.dealerRequired'), 'dealerId');
   return named;
 }
 
 /** The dealer a new record is for, as the caller may name it, and on record (a 400 otherwise). */
 export async function existingDealerOfCaller(deps: ApiDeps, user: User, named: number | undefined): Promise<number> {
   const dealerId = dealerOfCaller(user, named);
-  if (!(await deps.knex('dealers').where({ id: dealerId }).first('id'))) throw validationFailed([{ field: 'dealerId', message: `no dealer ${dealerId}` }]);
+  if (!(await deps.knex('dealers').where({ id: dealerId }).first('id'))) throw new DomainError(words('refusal.dealer.noDealer', { dealerId }), 'dealerId');
   return dealerId;
 }
 
@@ -87,14 +94,17 @@ export async function createWithProcess<T>(deps: ApiDeps, write: (trx: Knex.Tran
 }
 
 /** A person's step on a dealer process: a Temporal update the process judges, records, then applies. */
-export async function sendStep<R, S extends StepMeta>(deps: ApiDeps, user: User, idempotencyKey: string | undefined, workflowId: string, update: UpdateDefinition<R, [S]>, body: Omit<S, keyof StepMeta>, closedMessage: string): Promise<R> {
+export async function sendStep<R, S extends StepMeta>(deps: ApiDeps, user: User, idempotencyKey: string | undefined, workflowId: string, update: UpdateDefinition<R, [S]>, body: Omit<S, keyof StepMeta>, closed: Words): Promise<R> {
   if (!deps.temporal) throw unavailable('No process engine configured');
   const payload = { ...body, actor: { userId: user.id, name: user.name, role: user.role }, occurredAt: new Date().toISOString() } as S;
   const updateId = updateIdFor(user, idempotencyKey);
   try {
     return await deps.temporal.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [payload], ...(updateId ? { updateId } : {}) });
   } catch (error) {
-    throw await stepFailureToApi(deps.knex, error, closedMessage);
+    // A process that has ended answers with `closed`, said in the reader's language like any refusal.
+    const closedMessage = wordsAsText(closed);
+    const answer = await stepFailureToApi(deps.knex, error, closedMessage);
+    throw answer.message === closedMessage && !answer.words ? new ApiError(answer.status, answer.code, answer.message, answer.details, closed) : answer;
   }
 }
 
@@ -113,11 +123,12 @@ export async function tellProcess(deps: ApiDeps, workflowId: string, signal: Sig
   }
 }
 
-/** A body checked by the route's schema, for callers outside the route (the console's forms): a 400 naming the fields. */
-export function parseBody<B extends z.ZodType>(schema: B, input: unknown): z.infer<B> {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) throw validationFailed(parsed.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || 'body', message: issue.message })));
-  return parsed.data;
+/**
+ * A body checked by the route's schema, for callers outside the route (the console's forms): a 400
+ * naming the fields, said in `locale` (the reader's language) as the API's own checks say them.
+ */
+export function parseBody<B extends z.ZodType>(schema: B, input: unknown, locale: Locale): z.infer<B> {
+  return parseOrRefuse(schema, input, locale);
 }
 
 /** The local date at `at` in the dealer terms' time zone (YYYY-MM-DD). */
@@ -137,11 +148,11 @@ export interface DealerStep<Result> {
  * Runs a step of a table: the record in the caller's reach (another dealer's is one that does not
  * exist, 404, whoever asks), then the role, then the body, then the step with its refusals as answers.
  */
-export async function runStep<Result>(steps: Record<string, DealerStep<Result>>, what: string, path: string, exists: () => Promise<boolean>, deps: ApiDeps, user: User, id: number, input: unknown, scope: Scope, idempotencyKey?: string): Promise<Result> {
+export async function runStep<Result>(steps: Record<string, DealerStep<Result>>, what: 'claim' | 'settlement' | 'dealer_task', path: string, exists: () => Promise<boolean>, deps: ApiDeps, user: User, id: number, input: unknown, scope: Scope, idempotencyKey?: string, locale: Locale = user.locale): Promise<Result> {
   const spec = Object.prototype.hasOwnProperty.call(steps, path) ? steps[path] : undefined;
-  if (!spec) throw notFound(`no ${what} step ${path}`);
-  if (!(await exists())) throw notFound(`no ${what} ${id}`);
+  if (!spec) throw new ApiError(404, 'not_found', `no ${what} step ${path}`, [], words('refusal.dealer.noStep', { what, path }));
+  if (!(await exists())) throw new ApiError(404, 'not_found', `no ${what} ${id}`, [], words('refusal.dealer.noRecord', { what, id }));
   stepBy(user, spec.roles);
-  const body = parseBody(spec.body, input);
+  const body = parseBody(spec.body, input, locale);
   return step(() => spec.run(deps, id, body, user, scope, idempotencyKey));
 }

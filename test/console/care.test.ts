@@ -342,3 +342,25 @@ describe('the visit list and the calls of the day as files', () => {
     expect(csvRows((await download('otherCustomer', '/exports/calls.csv')).bytes)).toHaveLength(1);
   });
 });
+
+it('shows a plan’s timeline, follow-ups and statuses in the reader’s language; an entry stored before words keeps its sentence', async () => {
+  const care = new CareRepository(db.knex);
+  const at = new Date();
+  const said = { key: 'timeline.care.call_done', params: { key: 'call:7', score: 2, followUp: 'low_score' } };
+  await care.addEvent(ids.plan!, { eventKey: 'words:call:7:done', kind: 'call_done', at, summary: 'Return call call:7: satisfaction 2/5, follow-up (low satisfaction)', words: said });
+  await care.addEvent(ids.plan!, { eventKey: 'old:policy', kind: 'policy_updated', at, summary: 'care policy updated the old way' });
+  await care.addFollowUp(ids.plan!, { key: 'call:7:low_score', customerId: (await care.getPlan(ids.plan!))!.customerId, reason: 'low_score', summary: 'Return call call:7: satisfaction 2/5', words: { key: 'followUp.care.low_score', params: { key: 'call:7', score: 2 } }, dueAt: new Date(at.getTime() + DAY) }, at);
+
+  const english = await page('manager', `/care-plans/${ids.plan}`);
+  expect(english.body).toContain('Return call call:7: satisfaction 2/5, follow-up (low satisfaction)');
+
+  const visitor = new ConsoleVisitor(server.url);
+  expect((await visitor.signIn(tokens.manager!)).status).toBe(303);
+  await visitor.post('/locale', { locale: 'zh-CN', back: '/home' });
+  const zh = (await visitor.get(`/care-plans/${ids.plan}`)).body;
+  expect(zh).toContain('<td>回访：已接通</td><td>电话回访 call:7：满意度 2/5，需跟进（满意度低）</td>');
+  expect(zh).toContain('<td>电话回访 call:7：满意度 2/5</td>');
+  expect(zh).toContain('care policy updated the old way');
+  expect(zh).toContain('<dd>进行中</dd>');
+  expect(zh).not.toContain('Return call call:7');
+});

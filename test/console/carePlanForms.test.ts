@@ -99,7 +99,7 @@ it('adds a maintenance contract, after showing the workflow’s own check beside
   const form = { startsAt: '2031-01-01T00:00', endsAt: '2032-01-01T00:00' };
   const tooFew = await send('manager', `/care-plans/${planId}/steps/contract`, { ...form, visitsPerYear: '1' });
   expect(tooFew.status).toBe(400);
-  expect(tooFew.body).toMatch(/id="f-plan-contract-visitsPerYear-error">must be at least \d+ visits a year/);
+  expect(tooFew.body).toMatch(/id="f-plan-contract-visitsPerYear-error">Must be at least \d+ visits a year/);
   expect((await care.getPlan(planId))!.contracts).toHaveLength(0);
   const answer = await send('manager', `/care-plans/${planId}/steps/contract`, { ...form, visitsPerYear: '12' });
   expect(answer.status).toBe(303);

@@ -108,7 +108,15 @@ it('the old part received, appraised from the queue, each line decided; a bad am
   expect(forged.status).toBe(403);
   const notAPart = await clerk.post(`/dealer/forms/parts-received/${claimId}`, { lineNos: '2', receivedOn: today() });
   expect(notAPart.status).toBe(409);
-  expect(notAPart.body).toContain('line 2 is not a part');
+  expect(notAPart.body).toContain('Line 2 is not a part.');
+  // The same refusal to a reader of the console in Chinese.
+  await clerk.post('/locale', { locale: 'zh-CN', back: claimPath });
+  await clerk.get(claimPath);
+  const notAPartZh = await clerk.post(`/dealer/forms/parts-received/${claimId}`, { lineNos: '2', receivedOn: today() });
+  expect(notAPartZh.status).toBe(409);
+  expect(notAPartZh.body).toContain('第 2 行不是配件。');
+  await clerk.post('/locale', { locale: 'en', back: claimPath });
+  await clerk.get(claimPath);
   const received = await clerk.post(`/dealer/forms/parts-received/${claimId}`, { lineNos: '1', receivedOn: today() });
   expect(received.status).toBe(303);
   expect(received.headers.get('location')).toBe(claimPath);

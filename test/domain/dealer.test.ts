@@ -1,13 +1,18 @@
 import { addToLocalDate, endOfLocalDay, hasTimePart, startOfLocalDay } from '../../processes/dealer/rules';
+import { words } from '../../domain/words';
+import { say } from '../../platform/i18n/catalogue';
 import { cardDueDate, cardReminderDates, cardStatus, warrantyEndDate, cardClock, cardInTime } from '../../processes/dealer/sales/rules';
 import { dealerTaskTimes } from '../../processes/dealer/tasks/rules';
-import { checkClaim, claimRefused, judgeDecision, lineAmount, linesLostToMissingParts, maxApprovable, oldPartReturnDueDate, resubmitRefusal, sampledForAudit, type ClaimLimits, type ClaimLineInput, type ClaimToCheck, type SaleFacts } from '../../processes/dealer/claims/rules';
+import { checkClaim, claimRefused, decisionWords, judgeDecision, type DecisionRefusal, lineAmount, linesLostToMissingParts, maxApprovable, oldPartReturnDueDate, resubmitRefusal, sampledForAudit, type ClaimLimits, type ClaimLineInput, type ClaimToCheck, type SaleFacts } from '../../processes/dealer/claims/rules';
 import { periodBounds, periodOf, statementTotals } from '../../processes/dealer/settlement/rules';
 import { partsPlanDueDates, partsPlanClock, partsPlanRefusal } from '../../processes/dealer/partsPlans/rules';
 import { DEFAULT_POLICY, mergePolicy } from '../../domain/policy';
 
 const cny = (amount: number) => ({ amount, currency: 'CNY' });
 const policy = DEFAULT_POLICY.dealer;
+
+/** A decision's refusal as an English reader is told it. */
+const said = (answer: ReturnType<typeof judgeDecision>): string | undefined => ('refused' in answer ? say('en', decisionWords(answer.refused)) : undefined);
 
 describe('warranty card deadline', () => {
   const sale = '2026-03-01';
@@ -163,18 +168,20 @@ describe('decisions', () => {
     ['no quality fault', { receivedOn: '2026-06-01', appraisal: 'not_quality_fault' as const }, /no quality fault/],
   ])('refuses to approve a part %s', (_label, partReturn, message) => {
     const answer = judgeDecision({ line: cleanLines[0]!, codes: [], partReturn }, { kind: 'approve' }, limits);
-    expect(answer).toEqual({ refused: expect.stringMatching(message) });
+    expect(said(answer)).toMatch(message);
   });
   it('refuses a full approval above the limits but allows a part up to the ceiling', () => {
     const travel: ClaimLineInput = { kind: 'travel', amount: cny(70000) };
-    expect(judgeDecision({ line: travel, codes: ['TRAVEL_ABOVE_CAP'] }, { kind: 'approve' }, limits)).toEqual({ refused: expect.stringMatching(/at most 50000/) });
+    // Amounts are said in yuan with their currency, never in fen.
+    expect(said(judgeDecision({ line: travel, codes: ['TRAVEL_ABOVE_CAP'] }, { kind: 'approve' }, limits))).toMatch(/at most 500\.00 CNY/);
     expect(judgeDecision({ line: travel, codes: ['TRAVEL_ABOVE_CAP'] }, { kind: 'approve_part', amount: cny(50000) }, limits)).toEqual({ approved: cny(50000) });
-    expect(judgeDecision({ line: travel, codes: ['TRAVEL_ABOVE_CAP'] }, { kind: 'approve_part', amount: cny(50001) }, limits)).toEqual({ refused: 'at most 50000 may be approved' });
-    expect(judgeDecision({ line: travel, codes: [] }, { kind: 'approve_part', amount: cny(0) }, limits)).toEqual({ refused: expect.stringMatching(/more than zero/) });
-    expect(judgeDecision({ line: travel, codes: [] }, { kind: 'approve_part', amount: { amount: 1, currency: 'USD' } }, limits)).toEqual({ refused: 'the amount must be in CNY' });
+    expect(said(judgeDecision({ line: travel, codes: ['TRAVEL_ABOVE_CAP'] }, { kind: 'approve_part', amount: cny(50001) }, limits))).toBe('at most 500.00 CNY may be approved.');
+    expect(say('zh-CN', decisionWords((judgeDecision({ line: travel, codes: ['TRAVEL_ABOVE_CAP'] }, { kind: 'approve_part', amount: cny(50001) }, limits) as { refused: DecisionRefusal }).refused, 2))).toBe('第 2 行：最多可核准 500.00 CNY。');
+    expect(said(judgeDecision({ line: travel, codes: [] }, { kind: 'approve_part', amount: cny(0) }, limits))).toMatch(/more than zero/);
+    expect(said(judgeDecision({ line: travel, codes: [] }, { kind: 'approve_part', amount: { amount: 1, currency: 'USD' } }, limits))).toBe('the amount must be in CNY.');
   });
   it('needs a reason to reject or send back', () => {
-    expect(judgeDecision({ line: cleanLines[2]!, codes: [] }, { kind: 'reject', reason: ' ' }, limits)).toEqual({ refused: 'a reason is required' });
+    expect(said(judgeDecision({ line: cleanLines[2]!, codes: [] }, { kind: 'reject', reason: ' ' }, limits))).toBe('a reason is required.');
     expect(judgeDecision({ line: cleanLines[2]!, codes: [] }, { kind: 'reject', reason: 'not covered' }, limits)).toEqual({ approved: null });
     expect(judgeDecision({ line: cleanLines[2]!, codes: [] }, { kind: 'send_back', reason: 'photo missing' }, limits)).toEqual({ approved: null });
   });
@@ -211,8 +218,8 @@ describe('audit sample and resubmission', () => {
   it('allows one resubmission within the window', () => {
     const sentBack = new Date('2026-05-01T08:00:00Z');
     expect(resubmitRefusal(sentBack, new Date('2026-05-31T08:00:00Z'), 0, 'P30D')).toBeNull();
-    expect(resubmitRefusal(sentBack, new Date('2026-05-31T08:00:01Z'), 0, 'P30D')).toMatch(/window closed/);
-    expect(resubmitRefusal(sentBack, new Date('2026-05-02T08:00:00Z'), 1, 'P30D')).toMatch(/only once/);
+    expect(say('en', resubmitRefusal(sentBack, new Date('2026-05-31T08:00:01Z'), 0, 'P30D'))).toMatch(/window closed/);
+    expect(say('en', resubmitRefusal(sentBack, new Date('2026-05-02T08:00:00Z'), 1, 'P30D'))).toMatch(/only once/);
   });
 });
 
@@ -339,9 +346,9 @@ describe('the parts plan', () => {
 
   it('a plan needs lines, each part once, in whole positive quantities', () => {
     expect(partsPlanRefusal([{ partNo: 'P-1', quantity: 2 }, { partNo: 'P-2', quantity: 1 }])).toBeNull();
-    expect(partsPlanRefusal([])).toEqual({ field: 'lines', message: 'a parts plan needs at least one line' });
+    expect(partsPlanRefusal([])).toEqual({ field: 'lines', message: words('refusal.dealer.planNoLines') });
     expect(partsPlanRefusal([{ partNo: 'P-1', quantity: 0 }])?.field).toBe('lines.0.quantity');
     expect(partsPlanRefusal([{ partNo: 'P-1', quantity: 1.5 }])?.field).toBe('lines.0.quantity');
-    expect(partsPlanRefusal([{ partNo: 'P-1', quantity: 1 }, { partNo: ' P-1', quantity: 3 }])).toEqual({ field: 'lines.1.partNo', message: 'part P-1 is on the plan twice' });
+    expect(partsPlanRefusal([{ partNo: 'P-1', quantity: 1 }, { partNo: ' P-1', quantity: 3 }])).toEqual({ field: 'lines.1.partNo', message: words('refusal.dealer.planPartTwice', { partNo: 'P-1' }) });
   });
 });

@@ -4,6 +4,7 @@
  * calendar; the paper deadlines, counted in calendar days from dates on paper, refuse working days
  * in the policy itself instead of failing (or turning into NaN) later.
  */
+import { say } from '../../platform/i18n/catalogue';
 import { addDuration, addWorkingDays, endOfWorkingDay, makeCalendar } from '../../domain';
 import { validatePolicyOverride } from '../../domain/policy';
 import { dayClosedBy, middayOf, warrantyEndDate } from '../../processes/dealer/sales/rules';
@@ -44,11 +45,11 @@ describe('resubmitRefusal with a window in working days', () => {
 
   it('admits a resubmission up to the end of the 5th working day, refuses it after', () => {
     expect(resubmitRefusal(sentBack, sh('2026-10-12T23:59:59'), 0, { workingDays: 5 }, cn)).toBeNull();
-    expect(resubmitRefusal(sentBack, sh('2026-10-13T00:00:01'), 0, { workingDays: 5 }, cn)).toMatch(/window closed at 2026-10-12T16:00:00.000Z/);
+    expect(say('en', resubmitRefusal(sentBack, sh('2026-10-13T00:00:01'), 0, { workingDays: 5 }, cn))).toMatch(/window closed at 2026-10-12T16:00:00.000Z/);
   });
 
   it('still allows one resubmission only', () => {
-    expect(resubmitRefusal(sentBack, sh('2026-09-30T09:00'), 1, { workingDays: 5 }, cn)).toMatch(/only once/);
+    expect(say('en', resubmitRefusal(sentBack, sh('2026-09-30T09:00'), 1, { workingDays: 5 }, cn))).toMatch(/only once/);
   });
 });
 

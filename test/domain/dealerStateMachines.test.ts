@@ -3,6 +3,8 @@
  * processes/dealer/settlement/rules.ts): every status × every action, and what a decision or a
  * review does to lines, versions and totals. The expected tables are written out here, not derived.
  */
+import { words } from '../../domain/words';
+import { say } from '../../platform/i18n/catalogue';
 import { CLAIM_ACTIONS, CLAIM_STATUSES, claimActionRefusal, claimActs, claimStatusAfterLines, decideLine, LINE_STATUSES, lineStatusAfter, type ClaimAction, type ClaimLimits, type ClaimStatus, type DecidedLine, type LineDecision, type LineStatus } from '../../processes/dealer/claims/rules';
 import { confirmRefusal, correctionRefusal, reviewOutcome, SETTLEMENT_ACTIONS, SETTLEMENT_STATUSES, settlementActionRefusal, settlementStatusAfter, statementTotal, type SettlementAction, type SettlementStatus } from '../../processes/dealer/settlement/rules';
 
@@ -29,7 +31,7 @@ describe('the claim: which action in which status', () => {
   it.each(cases)('a claim %s, %s: %s', (status, action, expected) => {
     const refusal = claimActionRefusal(status, action);
     if (expected === '✗') {
-      expect(refusal).toBe(`the claim is ${status.replace('_', ' ')}`);
+      expect(refusal).toEqual(words('refusal.dealer.claimIs', { status }));
       expect(claimActs(status, action)).toBe(false);
     } else {
       expect(refusal).toBeNull();
@@ -59,11 +61,11 @@ describe('a decision on a line: every line status × every decision', () => {
   it.each(cases)('a line %s, %s', (status, kind) => {
     const outcome = decideLine(3, travel(status), false, DECISIONS[kind], limits);
     if (status === 'open') expect(outcome).toEqual(DECIDED[kind]);
-    else expect(outcome).toEqual({ refused: `line 3 is ${status.replace('_', ' ')}`, field: 'lineNo' });
+    else expect(outcome).toEqual({ refused: words('refusal.dealer.lineIs', { lineNo: 3, status }), field: 'lineNo' });
   });
 
   it.each(kinds)('%s on a line the claim does not have is refused on its lineNo', (kind) => {
-    expect(decideLine(9, undefined, false, DECISIONS[kind], limits)).toEqual({ refused: 'the claim has no line 9', field: 'lineNo' });
+    expect(decideLine(9, undefined, false, DECISIONS[kind], limits)).toEqual({ refused: words('refusal.dealer.noLine', { lineNo: 9 }), field: 'lineNo' });
   });
 
   it.each([
@@ -73,16 +75,17 @@ describe('a decision on a line: every line status × every decision', () => {
     ['send_back', false],
   ] as const)('with the audit pending, %s is refused: %s', (kind, refused) => {
     const outcome = decideLine(1, travel('open'), true, DECISIONS[kind], limits);
-    if (refused) expect(outcome).toEqual({ refused: 'the claim is in the audit sample: the sales audit comes first' });
+    if (refused) expect(outcome).toEqual({ refused: words('refusal.dealer.auditFirst') });
     else expect(outcome).toEqual(DECIDED[kind]);
   });
 
   it('refuses what the line rules refuse, on the decision', () => {
-    expect(decideLine(2, travel('open', 30_000), false, { kind: 'approve' }, limits)).toEqual({ refused: 'line 2: the line exceeds the policy limits (limit): approve part of it, at most 20000', field: 'decision' });
-    expect(decideLine(2, travel('open'), false, { kind: 'reject', reason: ' ' }, limits)).toEqual({ refused: 'line 2: a reason is required', field: 'decision' });
-    expect(decideLine(2, travel('open'), false, { kind: 'approve_part', amount: cny(6_000) }, limits)).toEqual({ refused: 'line 2: at most 5000 may be approved', field: 'decision' });
+    const told = (outcome: ReturnType<typeof decideLine>) => ('refused' in outcome ? { refused: say('en', outcome.refused), field: outcome.field } : outcome);
+    expect(told(decideLine(2, travel('open', 30_000), false, { kind: 'approve' }, limits))).toEqual({ refused: 'Line 2: the line exceeds the policy limits (limit): approve part of it, at most 200.00 CNY.', field: 'decision' });
+    expect(told(decideLine(2, travel('open'), false, { kind: 'reject', reason: ' ' }, limits))).toEqual({ refused: 'Line 2: a reason is required.', field: 'decision' });
+    expect(told(decideLine(2, travel('open'), false, { kind: 'approve_part', amount: cny(6_000) }, limits))).toEqual({ refused: 'Line 2: at most 50.00 CNY may be approved.', field: 'decision' });
     const part: DecidedLine = { status: 'open', line: { kind: 'part', partNo: 'P-1', quantity: 1, unitPrice: cny(1_000) }, codes: [], partReturn: { receivedOn: null, appraisal: null } };
-    expect(decideLine(1, part, false, { kind: 'approve' }, limits)).toEqual({ refused: 'line 1: the old part has not been received', field: 'decision' });
+    expect(told(decideLine(1, part, false, { kind: 'approve' }, limits))).toEqual({ refused: 'Line 1: the old part has not been received.', field: 'decision' });
   });
 
   it.each([
@@ -132,7 +135,7 @@ describe('the statement: which action in which status', () => {
 
   const cases = SETTLEMENT_STATUSES.flatMap((status) => SETTLEMENT_ACTIONS.map((action) => [status, action, SETTLEMENT_TABLE[status][action]] as const));
   it.each(cases)('a statement %s, %s → %s', (status, action, expected) => {
-    if (expected === '✗') expect(settlementActionRefusal(status, action)).toBe(`the statement is ${status}`);
+    if (expected === '✗') expect(settlementActionRefusal(status, action)).toEqual(words('refusal.dealer.statementIs', { status }));
     else {
       expect(settlementActionRefusal(status, action)).toBeNull();
       expect(settlementStatusAfter(action)).toBe(expected);
@@ -148,8 +151,8 @@ describe("finance's review of a statement", () => {
     ['review', 2, 'ignored', true, { version: 2, disputeAnswer: null }],
     ['disputed', 1, 'corrected line 4', true, { version: 2, disputeAnswer: 'corrected line 4' }],
     ['disputed', 1, 'the amounts stand', false, { version: 1, disputeAnswer: 'the amounts stand' }],
-    ['disputed', 3, undefined, true, { refused: 'the dealer disputed the statement: answer the dispute', field: 'answer' }],
-    ['disputed', 3, '  ', false, { refused: 'the dealer disputed the statement: answer the dispute', field: 'answer' }],
+    ['disputed', 3, undefined, true, { refused: words('refusal.dealer.answerDispute'), field: 'answer' }],
+    ['disputed', 3, '  ', false, { refused: words('refusal.dealer.answerDispute'), field: 'answer' }],
   ] as const)('a statement %s at v%d, answer %j, lines changed %s', (status, version, answer, changesLines, expected) => {
     expect(reviewOutcome({ status, version }, { answer, changesLines })).toEqual(expected);
   });
@@ -157,7 +160,8 @@ describe("finance's review of a statement", () => {
   it('corrects a line to at most what was claimed', () => {
     expect(correctionRefusal(7, 1_000, 1_000)).toBeNull();
     expect(correctionRefusal(7, 0, 1_000)).toBeNull();
-    expect(correctionRefusal(7, 1_001, 1_000)).toBe('at most 1000 was claimed for line 7');
+    expect(say('en', correctionRefusal(7, 1_001, 1_000))).toBe('At most 10.00 CNY was claimed for line 7.');
+    expect(say('zh-CN', correctionRefusal(7, 1_001, 1_000))).toBe('第 7 行索赔金额最多为 10.00 CNY。');
   });
 
   it('totals the lines left on the statement, exactly', () => {
@@ -170,7 +174,8 @@ describe("finance's review of a statement", () => {
 describe("the dealer's confirmation", () => {
   it('confirms the version it read only', () => {
     expect(confirmRefusal(2, 2)).toBeNull();
-    expect(confirmRefusal(2, 1)).toBe('the statement is at version 2, not 1');
-    expect(confirmRefusal(1, 2)).toBe('the statement is at version 1, not 2');
+    expect(say('en', confirmRefusal(2, 1))).toBe('The statement is at version 2, not 1.');
+    expect(confirmRefusal(1, 2)).toEqual(words('refusal.dealer.versionMismatch', { current: 1, version: 2 }));
+    expect(say('zh-CN', confirmRefusal(1, 2))).toBe('结算单当前为第 1 版，而非第 2 版。');
   });
 });

@@ -242,6 +242,18 @@ describe('asset care through the API', () => {
     // The same request again (a retry after a lost answer): the first answer, nothing applied twice.
     expect(await call('POST', `/api/calls/${firstCall.id}/complete`, tokens.desk, lowScore, key)).toMatchObject({ status: 200, body: done.body });
     expect((await call('POST', `/api/calls/${firstCall.id}/complete`, tokens.desk, lowScore)).status).toBe(409);
+    // A zh-CN reader is refused, and reads the plan's timeline and follow-ups, in Chinese; an English reader in English.
+    const refusedInChinese = await call('POST', `/api/calls/${firstCall.id}/complete`, tokens.desk, lowScore, { 'accept-language': 'zh-CN' });
+    expect(refusedInChinese).toMatchObject({ status: 409, body: { error: { message: `回访 ${firstCall.taskKey} 不在待办状态（已完成、已跳过、已取消或不存在）。` } } });
+    const inChinese = (await call('GET', `/api/care-plans/${started.id}`, tokens.sm, undefined, { 'accept-language': 'zh-CN' })).body;
+    expect(inChinese.timeline.map((e: Json) => e.summary)).toEqual(expect.arrayContaining([`电话回访 ${firstCall.taskKey}：满意度 2/5，需跟进（满意度低）`, `电话回访 ${firstCall.taskKey}：联系人 ${chen} 的号码错误`]));
+    expect(inChinese.followUps[0].summary).toBe(`电话回访 ${firstCall.taskKey}：满意度 2/5`);
+    const inEnglish = await plan(started.id);
+    expect(inEnglish.timeline.map((e: Json) => e.summary)).toContain(`Return call ${firstCall.taskKey}: satisfaction 2/5, follow-up (low satisfaction)`);
+    expect(inEnglish.followUps[0].summary).toBe(`Return call ${firstCall.taskKey}: satisfaction 2/5`);
+    // An entry stored before words (no words column) is told as it was stored, in any language.
+    await system.db.knex('care_plan_events').insert({ plan_id: started.id, event_key: 'before-words', kind: 'policy_updated', at: new Date(), summary: 'care policy updated (stored before words)', data: null });
+    expect((await call('GET', `/api/care-plans/${started.id}`, tokens.sm, undefined, { 'accept-language': 'zh-CN' })).body.timeline.map((e: Json) => e.summary)).toContain('care policy updated (stored before words)');
 
     const withFollowUp = await plan(started.id);
     expect(withFollowUp.followUps).toEqual([expect.objectContaining({ reason: 'low_score', status: 'open', callId: firstCall.id })]);
@@ -369,6 +381,11 @@ describe('asset care through the API', () => {
       const fields = answer.body.error.details.map((d: Json) => d.field);
       expect(fields).toEqual(expect.arrayContaining(['rows.2.startDate', 'rows.3.model', 'rows.4.customerId']));
       expect(fields).not.toContain('rows.1.serial');
+      // Each problem said in the reader's language, with its row.
+      const inChinese = await call('POST', '/api/care-plans/import', tokens.sm, { csv }, { 'accept-language': 'zh-CN' });
+      expect(inChinese.body.error.message).toBe('文件中有 3 处问题，未导入任何内容。');
+      expect(inChinese.body.error.details.find((d: Json) => d.field === 'rows.3.model').message).toMatch(/^第 3 行：设备 .+ 尚未登记：请填写型号以登记。$/);
+      expect(answer.body.error.details.find((d: Json) => d.field === 'rows.3.model').message).toMatch(/^Row 3: Device .+ is not registered: give its model to register it\.$/);
       expect([await count('care_plans'), await count('devices')]).toEqual(before);
       expect(await count('devices', { serial: good })).toBe(0);
 

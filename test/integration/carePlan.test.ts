@@ -239,7 +239,9 @@ describe('care plans', () => {
     const refused = await handle
       .executeUpdate(completeVisitUpdate, { args: [{ ...step(), taskKey: 'inspection:999', checklist: { earthing: true, dustRemoval: true, operatingState: 'normal' }, findings: [], signature: { name: 'Chen Jing' } }] })
       .then(() => undefined, (error: unknown) => error);
-    expect(String((refused as { cause?: unknown })?.cause ?? refused)).toMatch(/inspection:999 is not open/);
+    // The refusal carries words, said in each reader's language (the API answers with them).
+    expect(String((refused as { cause?: unknown })?.cause ?? refused)).toMatch(/refusal\.care\.taskNotOpen.*inspection:999/);
+    expect(((refused as { cause?: { details?: unknown[] } })?.cause?.details?.[0] as { words?: unknown })?.words).toEqual({ key: 'refusal.care.taskNotOpen', params: { visit: 'yes', key: 'inspection:999' } });
     await end(handle);
   });
 

@@ -24,7 +24,8 @@ describe('dealer claims and settlement through the API', () => {
   let key = 0;
 
   const as = (who: keyof typeof tokens) => ({
-    post: (path: string, body: unknown = {}) => api.call('POST', `/api${path}`, { token: tokens[who], body, headers: { 'Idempotency-Key': `k-${++key}` } }),
+    // In English: a user's own language is zh-CN unless they chose otherwise (refusals are said in it).
+    post: (path: string, body: unknown = {}) => api.call('POST', `/api${path}`, { token: tokens[who], body, headers: { 'Idempotency-Key': `k-${++key}`, 'Accept-Language': 'en' } }),
     put: (path: string, body: unknown) => api.call('PUT', `/api${path}`, { token: tokens[who], body }),
     get: (path: string) => api.call('GET', `/api${path}`, { token: tokens[who] }),
   });
@@ -89,6 +90,13 @@ describe('dealer claims and settlement through the API', () => {
     const refused = await as('dealerA').post(`/dealer-sales/${late.id}/card`, { cardDate: daysAgo(0) });
     expect(refused.status).toBe(409);
     expect(refused.body.error.message).toMatch(/not recognised/);
+    // A zh-CN reader is refused in Chinese (the words travel with the process's refusal); the deadline's words are kept.
+    const refusedZh = await api.call('POST', `/api/dealer-sales/${late.id}/card`, { token: tokens.dealerA, body: { cardDate: daysAgo(0) }, headers: { 'Idempotency-Key': `k-zh-${late.id}`, 'Accept-Language': 'zh-CN' } });
+    expect(refusedZh.status).toBe(409);
+    expect(refusedZh.body.error.message).toMatch(/三包卡.*三包不予认可。$/);
+    const cardDeadline = (await api.db.knex('deadlines').where({ record_type: 'dealer_sale', record_id: late.id, kind: 'warranty_card' }).first('description', 'words')) as { description: string; words: unknown };
+    expect(cardDeadline.description).toBe('Warranty card for SN-CARD-21');
+    expect(typeof cardDeadline.words === 'string' ? JSON.parse(cardDeadline.words) : cardDeadline.words).toEqual({ key: 'deadline.dealer.warranty_card', params: { serial: 'SN-CARD-21' } });
     expect((await as('dealerB').post(`/dealer-sales/${late.id}/card`, { cardDate: daysAgo(0) })).status).toBe(404);
     for (let tries = 0; tries < 600 && (await api.db.knex('dealer_sales').where({ id: late.id }).first('warranty')).warranty !== 'not_recognised'; tries += 1) await new Promise((r) => setTimeout(r, 100));
     expect((await as('dealerA').get('/claims')).status).toBe(200);
@@ -123,6 +131,9 @@ describe('dealer claims and settlement through the API', () => {
 
     expect((await as('appraiser').post(`/claims/${id}/appraisal`, { appraisals: [{ lineNo: 1, appraisal: 'quality_fault' }] })).status).toBe(409);
     expect((await as('clerk').post(`/claims/${id}/parts-received`, { lineNos: [2], receivedOn: daysAgo(1) })).body.error.message).toMatch(/not a part/);
+    // A repository's refusal, said in the reader's language, its field problem too.
+    const notPartZh = await api.call('POST', `/api/claims/${id}/parts-received`, { token: tokens.clerk, body: { lineNos: [2], receivedOn: daysAgo(1) }, headers: { 'Idempotency-Key': `k-zh-part-${id}`, 'Accept-Language': 'zh-CN' } });
+    expect(notPartZh).toMatchObject({ status: 409, body: { error: { message: '第 2 行不是配件。', details: [{ field: 'lineNo', message: '第 2 行不是配件。' }] } } });
     expect((await as('clerk').post(`/claims/${id}/parts-received`, { lineNos: [1], receivedOn: daysAgo(1) })).status).toBe(200);
     expect((await as('appraiser').post(`/claims/${id}/appraisal`, { appraisals: [{ lineNo: 1, appraisal: 'quality_fault' }] })).status).toBe(200);
     const decided = await as('clerk').post(`/claims/${id}/decision`, { decisions: [1, 2, 3, 4].map((lineNo) => ({ lineNo, kind: 'approve' })) });
@@ -164,7 +175,8 @@ describe('dealer claims and settlement through the API', () => {
     expect(full.status).toBe(409);
     expect(full.body.error.details[0].field).toBe('decisions.0');
     const tooMuch = await as('clerk').post(`/claims/${id}/decision`, { decisions: [{ lineNo: 2, kind: 'approve_part', amount: cny(4001) }] });
-    expect(tooMuch.body.error.message).toMatch(/at most 4000/);
+    // Said in yuan, not in fen.
+    expect(tooMuch.body.error.message).toBe('Line 2: at most 40.00 CNY may be approved.');
     const partial = await as('clerk').post(`/claims/${id}/decision`, {
       decisions: [
         { lineNo: 1, kind: 'reject', reason: 'part not on the model’s list' },

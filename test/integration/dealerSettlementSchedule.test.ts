@@ -94,7 +94,8 @@ describe('dealer settlement Schedule', () => {
   it('the posting activity, run again as a retry would, posts the confirmed statement once', async () => {
     const { knex } = system.db;
     const [statement] = (await knex('settlements').orderBy('id').limit(1).select('id', 'dealer_id', 'total_minor')) as Array<{ id: number; dealer_id: number; total_minor: number }>;
-    await expect(system.activities.postSettlementToLedger({ settlementId: statement!.id })).rejects.toThrow(/not confirmed/);
+    // Refused with its words (said in each reader's language).
+    await expect(system.activities.postSettlementToLedger({ settlementId: statement!.id })).rejects.toMatchObject({ words: { key: 'refusal.dealer.statementNotConfirmed', params: { status: 'review' } } });
     await knex('settlements').where({ id: statement!.id }).update({ status: 'confirmed' });
     const [first, second] = await Promise.all([system.activities.postSettlementToLedger({ settlementId: statement!.id }), system.activities.postSettlementToLedger({ settlementId: statement!.id })]);
     const third = await system.activities.postSettlementToLedger({ settlementId: statement!.id });

@@ -224,7 +224,7 @@ describe('tickets linked to asset care and dealer warranty', () => {
     // The other way: the one-to-one engineer reads the plan, no longer this complaint: the plan does not name it to them.
     const engineersPlan = (await call('GET', `/api/care-plans/${planId}`, tokens.engineer!)).body;
     expect(engineersPlan.followUps.find((f: Json) => f.id === followUp!.id)).toMatchObject({ reason: 'low_score', ticketId: null });
-    expect(engineersPlan.timeline.find((e: Json) => e.kind === 'ticket_opened')).toMatchObject({ summary: 'about a ticket out of the caller’s reach', data: null });
+    expect(engineersPlan.timeline.find((e: Json) => e.kind === 'ticket_opened')).toMatchObject({ summary: 'About a ticket not yours to open', data: null });
   });
 
   it('a visit’s finding opens a repair ticket for the one-to-one engineer; its close puts the return call on the plan', async () => {

@@ -80,7 +80,8 @@ const samples: Record<string, { context: Record<string, unknown>; optional?: str
     context: { recipientName: 'Ann Lee', plan: { id: 7, customer: 'Eastern Grid Co.' }, task: { key: 'inspection:3', label: { en: 'Inspection visit', zh: '巡检' }, dueAt: AT, windowEnd: AT }, actionUrl: 'https://aftercare.test/care-plans/7' },
   },
   'care-follow-up': {
-    context: { recipientName: 'Ann Lee', plan: { id: 7, customer: 'Eastern Grid Co.' }, reason: 'low_score', summary: 'return call call:2: satisfaction 2/5', dueAt: AT, actionUrl: 'https://aftercare.test/care-plans/7' },
+    context: { recipientName: 'Ann Lee', plan: { id: 7, customer: 'Eastern Grid Co.' }, reason: 'low satisfaction', call: 'call:2', score: 2, problems: null, attempts: null, ticketId: null, dueAt: AT, actionUrl: 'https://aftercare.test/care-plans/7' },
+    optional: ['score', 'problems', 'attempts', 'ticketId'],
   },
   'care-warranty-expiring': {
     context: { recipientName: 'Ann Lee', plan: { id: 7, customer: 'Eastern Grid Co.' }, warrantyEndsAt: AT, hasContract: false, actionUrl: 'https://aftercare.test/care-plans/7' },

@@ -16,6 +16,10 @@ import { defineRoute, problemsOf } from '../../../platform/http/route';
 import type { StartAttempt } from '../../../platform/temporal/processStarts';
 import { z } from '../../../platform/http/zod';
 import { preparePlan, startPreparedPlan, type CreateCarePlanInput } from '../useCases/plans';
+import { readerLocale } from '../../../platform/http/problemMessages';
+import { say } from '../../../platform/i18n/catalogue';
+import { words, type WordValue } from '../../../domain/words';
+import type { Locale } from '../../../domain/locale';
 
 export const CSV_COLUMNS = ['customerId', 'siteId', 'serial', 'model', 'startDate', 'warrantyEndsOn'] as const;
 const REQUIRED_COLUMNS = ['customerId', 'serial', 'startDate'] as const;
@@ -54,17 +58,18 @@ interface CsvRow {
 }
 
 /** The rows that read well, and the problems naming each bad row (`rows.3.startDate`). */
-function readRows(csv: string): { rows: CsvRow[]; problems: FieldProblem[] } {
+function readRows(csv: string, locale: Locale): { rows: CsvRow[]; problems: FieldProblem[] } {
+  const told = (key: string, params: Record<string, WordValue> = {}) => say(locale, words(key, params));
   let records: Record<string, string>[];
   try {
     records = parse(csv, { columns: true, skip_empty_lines: true, trim: true, bom: true }) as Record<string, string>[];
   } catch (error) {
     const lineNo = (error as { lines?: number }).lines;
-    return { rows: [], problems: [{ field: lineNo ? `csv.line.${lineNo}` : 'csv', message: `not readable as CSV: ${(error as Error).message}` }] };
+    return { rows: [], problems: [{ field: lineNo ? `csv.line.${lineNo}` : 'csv', message: told('refusal.care.import.unreadable', { why: (error as Error).message }) }] };
   }
-  if (records.length === 0) return { rows: [], problems: [{ field: 'csv', message: `no rows after the header (${CSV_COLUMNS.join(',')})` }] };
+  if (records.length === 0) return { rows: [], problems: [{ field: 'csv', message: told('refusal.care.import.noRows', { columns: CSV_COLUMNS.join(',') }) }] };
   const missing = REQUIRED_COLUMNS.filter((c) => !(c in records[0]!));
-  if (missing.length > 0) return { rows: [], problems: missing.map((c) => ({ field: `csv.${c}`, message: `the header has no column ${c}` })) };
+  if (missing.length > 0) return { rows: [], problems: missing.map((c) => ({ field: `csv.${c}`, message: told('refusal.care.import.noColumn', { column: c }) })) };
   const rows: CsvRow[] = [];
   const problems: FieldProblem[] = [];
   const seen = new Map<string, number>();
@@ -72,11 +77,11 @@ function readRows(csv: string): { rows: CsvRow[]; problems: FieldProblem[] } {
     const no = i + 1;
     const result = RowSchema.safeParse(record);
     if (!result.success) {
-      problems.push(...problemsOf(result.error, 'row').map((p) => ({ field: `rows.${no}.${p.field}`, message: `row ${no}: ${p.message}` })));
+      problems.push(...problemsOf(result.error, 'row', locale).map((p) => ({ field: `rows.${no}.${p.field}`, message: told('refusal.care.import.row', { row: no, problem: p.message }) })));
       return;
     }
     const first = seen.get(result.data.serial);
-    if (first !== undefined) problems.push({ field: `rows.${no}.serial`, message: `row ${no}: serial ${result.data.serial} is on row ${first} too` });
+    if (first !== undefined) problems.push({ field: `rows.${no}.serial`, message: told('refusal.care.import.row', { row: no, problem: told('refusal.care.import.serialOnRow', { serial: result.data.serial, first }) }) });
     else seen.set(result.data.serial, no);
     rows.push({ no, data: result.data });
   });
@@ -84,8 +89,8 @@ function readRows(csv: string): { rows: CsvRow[]; problems: FieldProblem[] } {
 }
 
 /** Checks every row (its form, then against the records), then starts one plan per group of rows; see the module comment. */
-export async function importCarePlans(deps: ApiDeps, csv: string): Promise<ImportResult> {
-  const { rows, problems } = readRows(csv);
+export async function importCarePlans(deps: ApiDeps, csv: string, locale: Locale = 'en'): Promise<ImportResult> {
+  const { rows, problems } = readRows(csv, locale);
   const groups = new Map<string, CsvRow[]>();
   for (const row of rows) {
     const d = row.data;
@@ -101,11 +106,11 @@ export async function importCarePlans(deps: ApiDeps, csv: string): Promise<Impor
       const device = /^devices\.(\d+)\.(\w+)$/.exec(name);
       return device ? `rows.${group[Number(device[1])]!.no}.${device[2]}` : `rows.${group[0]!.no}.${name}`;
     };
-    const checked = await preparePlan(deps.knex, input, fieldOf);
-    problems.push(...checked.problems.map((p) => ({ ...p, message: `row ${p.field.split('.')[1]}: ${p.message}` })));
+    const checked = await preparePlan(deps.knex, input, fieldOf, locale);
+    problems.push(...checked.problems.map((p) => ({ ...p, message: say(locale, words('refusal.care.import.row', { row: p.field.split('.')[1] ?? '', problem: p.message })) })));
     if (checked.prepared) prepared.push({ group, plan: checked.prepared });
   }
-  if (problems.length > 0) throw validationFailed(problems, `${problems.length} problem(s) in the file; nothing was imported`);
+  if (problems.length > 0) throw validationFailed(problems, say(locale, words('refusal.care.import.problems', { count: problems.length })));
 
   const result: ImportResult = { started: [], skipped: [] };
   // One failed start (the engine down) leaves the other plans' starts to the reconciler, not each its own wait.
@@ -137,6 +142,6 @@ export const importCarePlansRoute = defineRoute(
   },
   async ({ body, deps, user, req, res, idempotencyKey }) => {
     res.locals.audit = { entityType: 'care_plan_import', entityId: (user as User).id };
-    return (await oncePerKey(deps, user, idempotencyKey, req, async () => ({ status: 200 as const, body: await importCarePlans(deps, body.csv) }))) as { status: 200; body: ImportResult };
+    return (await oncePerKey(deps, user, idempotencyKey, req, async () => ({ status: 200 as const, body: await importCarePlans(deps, body.csv, readerLocale(req, user)) }))) as { status: 200; body: ImportResult };
   },
 );

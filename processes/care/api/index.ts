@@ -10,6 +10,7 @@ import { apiModule } from '../../../platform/http/module';
 import { defineRoute } from '../../../platform/http/route';
 import { z } from '../../../platform/http/zod';
 import { importCarePlansRoute } from './import';
+import { readerLocale } from '../../../platform/http/problemMessages';
 import { addExtraVisit, addMaintenanceContract, carePlanDetail, closeFollowUp, createCarePlan, endCarePlan, listCarePlans } from '../useCases/plans';
 import {
   CallSchema,
@@ -51,9 +52,9 @@ const create = defineRoute(
   },
   async ({ body, deps, res, user, req, idempotencyKey }) =>
     (await oncePerKey(deps, user, idempotencyKey, req, async () => {
-      const plan = await createCarePlan(deps, body);
+      const plan = await createCarePlan(deps, body, readerLocale(req, user));
       res.locals.audit = planAudit(plan.id);
-      return { status: 201 as const, body: await carePlanDetail(deps, plan.id) };
+      return { status: 201 as const, body: await carePlanDetail(deps, plan.id, new Date(), undefined, readerLocale(req, user)) };
     })) as { status: 201; body: z.input<typeof CarePlanDetailSchema> },
 );
 
@@ -82,7 +83,7 @@ const read = defineRoute(
     params: IdParams,
     responses: { 200: { description: 'The plan', body: CarePlanDetailSchema } },
   },
-  async ({ params, deps, user }) => ({ status: 200, body: await carePlanDetail(deps, params.id, new Date(), user) }),
+  async ({ params, deps, user, req }) => ({ status: 200, body: await carePlanDetail(deps, params.id, new Date(), user, readerLocale(req, user)) }),
 );
 
 /** A step on the plan itself: the service manager's. */

@@ -25,7 +25,7 @@ import type { Locale } from '../../../people/roles';
 import { careStepBody } from './forms';
 import { PLAN_FORMS, runPlanStep } from './planForms';
 import { formFromError, formValues, type FormState } from '../../../platform/console/forms';
-import { translate, type MessageKey } from '../../../platform/i18n/catalogue';
+import { say, translate, type MessageKey } from '../../../platform/i18n/catalogue';
 import { CONSOLE_TIME_ZONE } from '../../../platform/console/views';
 
 /** Past tasks shown on a plan's page, newest first (a plan runs for years). */
@@ -146,17 +146,17 @@ export const carePlansArea: ConsoleArea = {
           .filter((x) => !x.open)
           .sort((a, b) => (b.doneAt ?? b.dueAt).getTime() - (a.doneAt ?? a.dueAt).getTime())
           .slice(0, PAST_SHOWN),
-        followUps: followUps.map((f) => ({ reason: careWord(locale, 'care.followUpReason', f.reason), status: careWord(locale, 'care.followUpStatus', f.status), summary: f.summary, dueAt: f.dueAt, ticket: tickets.cell(f.ticketId) })),
+        followUps: followUps.map((f) => ({ reason: careWord(locale, 'care.followUpReason', f.reason), status: careWord(locale, 'care.followUpStatus', f.status), summary: say(locale, f.words, f.summary), dueAt: f.dueAt, ticket: tickets.cell(f.ticketId) })),
         // An event naming a ticket the reader may not open says so without its id.
         timeline: [...timeline]
           .reverse()
           .slice(0, 100)
           .map((e) => {
             const ticketId = ticketIdIn(e.data);
-            return { at: e.at, kind: careWord(locale, 'care.event', e.kind), summary: ticketId === null || tickets.open(ticketId) ? e.summary : w('carePlan.ticketEventHidden') };
+            return { at: e.at, kind: careWord(locale, 'care.event', e.kind), summary: ticketId === null || tickets.open(ticketId) ? say(locale, e.words, e.summary) : w('carePlan.ticketEventHidden') };
           }),
         steps: stepFormsView(locale, 'plan', forms, `/care-plans/${plan.id}`, sent, {
-          followUps: openFollowUps.map((f) => ({ value: String(f.id), label: `${careWord(locale, 'care.followUpReason', f.reason)} · ${f.summary}` })),
+          followUps: openFollowUps.map((f) => ({ value: String(f.id), label: `${careWord(locale, 'care.followUpReason', f.reason)} · ${say(locale, f.words, f.summary)}` })),
         }),
       });
     }

@@ -17,8 +17,13 @@ import { linkReach } from '../../tickets/useCases/links';
 import { resolvePolicy, type PolicyOverride, type ServicePolicy } from '../../../domain/policy';
 import { carePlan } from '../carePlan.workflow';
 import { addContractUpdate, addExtraVisitUpdate, closeFollowUpUpdate, endPlanUpdate, type Assignee, type CarePlanInput, type CareStepResult } from '../messages';
-import { conflict, notFound, unavailable, validationFailed, type FieldProblem } from '../../../platform/http/errors';
+import { ApiError, conflict, unavailable, validationFailed, type FieldProblem } from '../../../platform/http/errors';
 import type { ApiDeps } from '../../../platform/http/module';
+import { DomainError } from '../../../domain/errors';
+import { NotFoundError } from '../../../platform/db/errors';
+import { words, wordsAsText } from '../../../domain/words';
+import { say } from '../../../platform/i18n/catalogue';
+import type { Locale } from '../../../people/roles';
 import { createAndStart, stepFailureToApi, type StartAttempt } from '../../../platform/temporal/processStarts';
 import type { z } from '../../../platform/http/zod';
 import type { CarePlanDetailSchema, CarePlanSchema, CreateCarePlanBody, FollowUpSchema } from './schemas';
@@ -48,12 +53,13 @@ export async function planDto(knex: Knex, plan: CarePlan, customerName?: string)
   };
 }
 
-export const followUpDto = (f: CareFollowUp): z.input<typeof FollowUpSchema> => ({
+/** A follow-up as the API answers it, its summary said in `locale` (a row written before words: its stored line). */
+export const followUpDto = (f: CareFollowUp, locale: Locale = 'en'): z.input<typeof FollowUpSchema> => ({
   id: f.id,
   key: f.key,
   reason: f.reason,
   status: f.status,
-  summary: f.summary,
+  summary: say(locale, f.words, f.summary),
   dueAt: f.dueAt.toISOString(),
   callId: f.callId,
   visitId: f.visitId,
@@ -66,11 +72,12 @@ export const followUpDto = (f: CareFollowUp): z.input<typeof FollowUpSchema> => 
  * A plan with its devices, next and past tasks, follow-ups and timeline. The caller has checked it may
  * read the plan; `reader` (absent: everything) narrows the tasks to those the reader may open one by
  * one, so a dealer or a project manager reading a plan sees no call's contacts it may not open.
+ * Timeline and follow-up summaries are said in `locale`, the reader's language.
  */
-export async function carePlanDetail(deps: ApiDeps, planId: number, now = new Date(), reader?: User): Promise<z.input<typeof CarePlanDetailSchema>> {
+export async function carePlanDetail(deps: ApiDeps, planId: number, now = new Date(), reader?: User, locale: Locale = 'en'): Promise<z.input<typeof CarePlanDetailSchema>> {
   const care = new CareRepository(deps.knex);
   const plan = await care.getPlan(planId);
-  if (!plan) throw notFound(`no care plan ${planId}`);
+  if (!plan) throw new NotFoundError(words('refusal.care.noPlan', { planId }));
   const devices = (await deps.knex('devices').whereIn('id', plan.deviceIds).orderBy('id').select('id', 'serial', 'model', 'warranty_ends_at')) as { id: number; serial: string; model: string; warranty_ends_at: unknown }[];
   const principal = reader ? principalOf(reader) : undefined;
   const visits = await care.listVisits({ planId, now, limit: 500, scope: principal ? scopeOf(principal, 'care_visit', 'read') : ALL_ROWS });
@@ -93,11 +100,11 @@ export async function carePlanDetail(deps: ApiDeps, planId: number, now = new Da
     devices: devices.map((d) => ({ id: Number(d.id), serial: d.serial, model: d.model, warrantyEndsAt: d.warranty_ends_at ? new Date(d.warranty_ends_at as string).toISOString() : null })),
     nextTasks: { visits: visits.filter(open).map((v) => visitDto(v, now)), calls: calls.filter(open).map(call) },
     pastTasks: { visits: visits.filter((v) => !open(v)).sort(latestFirst).map((v) => visitDto(v, now)), calls: calls.filter((c) => !open(c)).sort(latestFirst).map(call) },
-    followUps: followUps.map((f) => ({ ...followUpDto(f), ticketId: ticket(f.ticketId) })),
+    followUps: followUps.map((f) => ({ ...followUpDto(f, locale), ticketId: ticket(f.ticketId) })),
     timeline: timeline.map((e) => {
       const id = named(e.data);
       const hidden = typeof id === 'number' && !readable.get(id);
-      return { kind: e.kind, at: e.at.toISOString(), summary: hidden ? 'about a ticket out of the caller’s reach' : e.summary, data: hidden ? null : e.data };
+      return { kind: e.kind, at: e.at.toISOString(), summary: say(locale, hidden ? words('carePlan.ticketEventHidden') : e.words, e.summary), data: hidden ? null : e.data };
     }),
   };
 }
@@ -137,15 +144,16 @@ const startOfDay = (date: string, timeZone: string) => DateTime.fromISO(date, { 
 
 /**
  * Checks a request to start a plan against the records, naming every bad field under `prefix`
- * (`devices.2.serial`, or a CSV row's fields). Writes nothing.
+ * (`devices.2.serial`, or a CSV row's fields), each problem said in `locale`. Writes nothing.
  */
-export async function preparePlan(knex: Knex, input: CreateCarePlanInput, field: (name: string) => string = (name) => name): Promise<{ problems: FieldProblem[]; prepared?: PreparedPlan }> {
+export async function preparePlan(knex: Knex, input: CreateCarePlanInput, field: (name: string) => string = (name) => name, locale: Locale = 'en'): Promise<{ problems: FieldProblem[]; prepared?: PreparedPlan }> {
   const problems: FieldProblem[] = [];
+  const told = (key: string, params: Record<string, string | number>) => say(locale, words(key, params));
   const customer = await new CustomersRepository(knex).get(input.customerId);
-  if (!customer) return { problems: [{ field: field('customerId'), message: `no customer ${input.customerId}` }] };
+  if (!customer) return { problems: [{ field: field('customerId'), message: told('refusal.care.noCustomer', { customerId: input.customerId }) }] };
   if (input.siteId !== undefined) {
     const site = (await knex('sites').where({ id: input.siteId, customer_id: customer.id }).first('id')) as unknown;
-    if (!site) problems.push({ field: field('siteId'), message: `no site ${input.siteId} of customer ${customer.id}` });
+    if (!site) problems.push({ field: field('siteId'), message: told('refusal.care.noSite', { siteId: input.siteId, customerId: customer.id }) });
   }
   const serials = input.devices.map((d) => d.serial);
   const rows = (await knex('devices').whereIn('serial', serials).select('id', 'serial', 'model', 'customer_id')) as { id: number; serial: string; model: string; customer_id: number }[];
@@ -153,14 +161,14 @@ export async function preparePlan(knex: Knex, input: CreateCarePlanInput, field:
   const existing: PreparedPlan['existing'] = [];
   const added: PreparedPlan['added'] = [];
   input.devices.forEach((device, i) => {
-    if (serials.indexOf(device.serial) !== i) problems.push({ field: field(`devices.${i}.serial`), message: `serial ${device.serial} is listed twice` });
+    if (serials.indexOf(device.serial) !== i) problems.push({ field: field(`devices.${i}.serial`), message: told('refusal.care.serialTwice', { serial: device.serial }) });
     const row = bySerial.get(device.serial);
-    if (row && Number(row.customer_id) !== customer.id) problems.push({ field: field(`devices.${i}.serial`), message: `device ${device.serial} belongs to another customer` });
+    if (row && Number(row.customer_id) !== customer.id) problems.push({ field: field(`devices.${i}.serial`), message: told('refusal.care.otherCustomer', { serial: device.serial }) });
     else if (row) existing.push({ id: Number(row.id), serial: row.serial, model: row.model });
-    else if (!device.model) problems.push({ field: field(`devices.${i}.model`), message: `device ${device.serial} is not registered: give its model to register it` });
+    else if (!device.model) problems.push({ field: field(`devices.${i}.model`), message: told('refusal.care.unregistered', { serial: device.serial }) });
     else added.push({ serial: device.serial, model: device.model });
   });
-  if (input.warrantyEndsOn !== undefined && input.warrantyEndsOn < input.startDate) problems.push({ field: field('warrantyEndsOn'), message: 'must not be before startDate' });
+  if (input.warrantyEndsOn !== undefined && input.warrantyEndsOn < input.startDate) problems.push({ field: field('warrantyEndsOn'), message: told('refusal.care.warrantyBeforeStart', {}) });
   if (problems.length > 0) return { problems };
 
   const policy = await carePolicyFor(knex, customer.class, input.devices[0]!.model ?? existing[0]?.model ?? null);
@@ -192,10 +200,10 @@ export async function startPreparedPlan(deps: ApiDeps, prepared: PreparedPlan, a
   return createAndStart(deps.knex, deps.temporal, async (trx) => {
     await trx('customers').where({ id: customer.id }).forUpdate().first('id');
     const coverage = await new CareRepository(trx).activeCoverage(prepared.existing.map((d) => d.id));
-    if (coverage.length > 0) throw conflict(`devices ${coverage.map((c) => prepared.existing.find((e) => e.id === c.deviceId)!.serial).join(', ')} are already on care plan ${coverage[0]!.planId}`, coverage);
+    if (coverage.length > 0) throw conflict(words('refusal.care.devicesCovered', { serials: coverage.map((c) => prepared.existing.find((e) => e.id === c.deviceId)!.serial).join(', '), planId: coverage[0]!.planId }), coverage);
     // Registered meanwhile by a request that held the lock first: that one started the plan.
     const taken = prepared.added.length === 0 ? [] : ((await trx('devices').whereIn('serial', prepared.added.map((d) => d.serial)).pluck('serial')) as string[]);
-    if (taken.length > 0) throw conflict(`devices ${taken.join(', ')} were registered meanwhile (a plan was started for them)`);
+    if (taken.length > 0) throw conflict(words('refusal.care.devicesRegistered', { serials: taken.join(', ') }));
     const addedIds: number[] = [];
     for (const device of prepared.added) {
       const [id] = await trx('devices').insert({ customer_id: customer.id, site_id: prepared.siteId, project_id: null, model: device.model, serial: device.serial, warranty_starts_at: prepared.anchorAt, warranty_ends_at: prepared.warrantyEndsAt, status: 'active', created_at: now, updated_at: now });
@@ -225,10 +233,10 @@ export async function startPreparedPlan(deps: ApiDeps, prepared: PreparedPlan, a
 }
 
 /** `POST /api/care-plans`: checks, then starts; a device already on an active plan is a 409 naming it. */
-export async function createCarePlan(deps: ApiDeps, input: CreateCarePlanInput): Promise<CarePlan> {
-  const { problems, prepared } = await preparePlan(deps.knex, input);
+export async function createCarePlan(deps: ApiDeps, input: CreateCarePlanInput, locale: Locale = 'en'): Promise<CarePlan> {
+  const { problems, prepared } = await preparePlan(deps.knex, input, undefined, locale);
   if (problems.length > 0 || !prepared) throw validationFailed(problems);
-  if (prepared.covered.length > 0) throw conflict(`devices ${prepared.covered.map((c) => c.serial).join(', ')} are already on care plan ${prepared.covered[0]!.planId}`, prepared.covered.map((c) => ({ field: `devices.${c.index}.serial`, planId: c.planId })));
+  if (prepared.covered.length > 0) throw conflict(words('refusal.care.devicesCovered', { serials: prepared.covered.map((c) => c.serial).join(', '), planId: prepared.covered[0]!.planId }), prepared.covered.map((c) => ({ field: `devices.${c.index}.serial`, planId: c.planId })));
   return startPreparedPlan(deps, prepared);
 }
 
@@ -248,19 +256,22 @@ export async function updatePlan(deps: ApiDeps, plan: CarePlan, update: AnyUpdat
   try {
     return (await deps.temporal.client.workflow.getHandle(plan.workflowId).executeUpdate(update, { args: [step], ...(updateId ? { updateId } : {}) })) as CareStepResult;
   } catch (error) {
-    throw await stepFailureToApi(deps.knex, error, `care plan ${plan.id} is ${plan.status}`);
+    // A plan whose workflow has ended answers so in the reader's language, like any refusal.
+    const closed = words('refusal.care.planClosed', { planId: plan.id, status: plan.status });
+    const answer = await stepFailureToApi(deps.knex, error, wordsAsText(closed));
+    throw answer.message === wordsAsText(closed) && !answer.words ? new ApiError(answer.status, answer.code, answer.message, answer.details, closed) : answer;
   }
 }
 
 async function requirePlan(deps: ApiDeps, planId: number): Promise<CarePlan> {
   const plan = await new CareRepository(deps.knex).getPlan(planId);
-  if (!plan) throw notFound(`no care plan ${planId}`);
+  if (!plan) throw new NotFoundError(words('refusal.care.noPlan', { planId }));
   return plan;
 }
 
 export async function endCarePlan(deps: ApiDeps, user: User, planId: number, body: { reason: string; occurredAt?: string }, updateId?: string): Promise<CareStepResult> {
   const plan = await requirePlan(deps, planId);
-  if (plan.status === 'ended') throw conflict(`care plan ${planId} has already ended`);
+  if (plan.status === 'ended') throw conflict(words('refusal.care.alreadyEnded', { planId }));
   return updatePlan(deps, plan, endPlanUpdate, body, user, updateId);
 }
 
@@ -278,14 +289,15 @@ export async function addMaintenanceContract(deps: ApiDeps, user: User, planId: 
 export async function closeFollowUp(deps: ApiDeps, user: User, planId: number, followUpId: number, body: { outcome: string; occurredAt?: string }, updateId?: string): Promise<CareStepResult> {
   const plan = await requirePlan(deps, planId);
   const followUp = await new CareRepository(deps.knex).getFollowUp(planId, followUpId);
-  if (!followUp) throw notFound(`no follow-up ${followUpId} on care plan ${planId}`);
-  if (followUp.status !== 'open' && updateId === undefined) throw conflict(`follow-up ${followUpId} is already closed`);
+  if (!followUp) throw new NotFoundError(words('refusal.care.noFollowUp', { followUpId, planId }));
+  if (followUp.status !== 'open' && updateId === undefined) throw conflict(words('refusal.care.followUpClosed', { followUpId }));
   if (plan.status === 'ended') {
     // The plan's workflow is over (its deadlines dropped with it): the close is recorded directly, once.
     const at = body.occurredAt ? new Date(body.occurredAt) : new Date();
     await deps.knex.transaction(async (trx) => {
       const care = new CareRepository(trx);
-      if (await care.addEvent(planId, { eventKey: `follow-up:${followUp.key}:closed`, kind: 'follow_up_closed', at, actor: actorOf(user), summary: `follow-up ${followUp.key} closed: ${body.outcome}`, data: { outcome: body.outcome } })) {
+      const said = words('timeline.care.follow_up_closed', { followUp: followUp.key, outcome: body.outcome });
+      if (await care.addEvent(planId, { eventKey: `follow-up:${followUp.key}:closed`, kind: 'follow_up_closed', at, actor: actorOf(user), summary: say('en', said), words: said, data: { outcome: body.outcome } })) {
         await care.closeFollowUp(planId, followUp.key, { outcome: body.outcome, closedByUserId: user.id, at });
       }
     });
@@ -297,7 +309,7 @@ export async function closeFollowUp(deps: ApiDeps, user: User, planId: number, f
 /** Looks up an engineer a visit may go to: an active engineer or senior engineer; else a 400 naming `field`. */
 export async function engineerFor(deps: ApiDeps, userId: number, field: string): Promise<Assignee> {
   const user = await new UsersRepository(deps.knex).get(userId);
-  if (!user || !user.active || !TICKET_ENGINEER_ROLES.includes(user.role)) throw validationFailed([{ field, message: `user ${userId} is not an active engineer` }]);
+  if (!user || !user.active || !TICKET_ENGINEER_ROLES.includes(user.role)) throw new DomainError(words('refusal.care.notEngineer', { userId }), field);
   return personOf(user);
 }
 

@@ -18,7 +18,10 @@ import {
   wrongNumberCallUpdate,
   type CareStepResult,
 } from '../messages';
-import { notFound, validationFailed } from '../../../platform/http/errors';
+import { validationFailed } from '../../../platform/http/errors';
+import { NotFoundError } from '../../../platform/db/errors';
+import { DomainError } from '../../../domain/errors';
+import { words } from '../../../domain/words';
 import type { ApiDeps } from '../../../platform/http/module';
 import { parseOrRefuse } from '../../../platform/http/problemMessages';
 import type { z } from '../../../platform/http/zod';
@@ -57,13 +60,13 @@ export async function listCalls(deps: ApiDeps, user: User, scope: Scope, query: 
 
 export async function readVisit(deps: ApiDeps, id: number, now = new Date()): Promise<z.input<typeof VisitSchema>> {
   const visit = await new CareRepository(deps.knex).getVisit(id);
-  if (!visit) throw notFound(`no visit ${id}`);
+  if (!visit) throw new NotFoundError(words('refusal.care.noVisit', { visitId: id }));
   return visitDto(visit, now);
 }
 
 export async function readCall(deps: ApiDeps, id: number, now = new Date()): Promise<z.input<typeof CallSchema>> {
   const call = await new CareRepository(deps.knex).getCall(id);
-  if (!call) throw notFound(`no call ${id}`);
+  if (!call) throw new NotFoundError(words('refusal.care.noCall', { callId: id }));
   return callDto(call, await contactsOf(deps.knex, call.customerId), now);
 }
 
@@ -95,7 +98,7 @@ export async function runVisitStep(deps: ApiDeps, user: User, visitId: number, s
   if (!schema) throw validationFailed([{ field: 'step', message: `no visit step ${String(step)}` }]);
   const checked = parseOrRefuse(schema, body, user.locale) as Record<string, unknown>;
   const visit = await new CareRepository(deps.knex).getVisit(visitId);
-  if (!visit) throw notFound(`no visit ${visitId}`);
+  if (!visit) throw new NotFoundError(words('refusal.care.noVisit', { visitId: visitId }));
   let payload: Record<string, unknown> = { ...checked, taskKey: visit.taskKey };
   if (step === 'assign') {
     const { engineerUserId, ...rest } = payload as { engineerUserId: number };
@@ -111,10 +114,10 @@ export async function runCallStep(deps: ApiDeps, user: User, callId: number, ste
   if (!schema) throw validationFailed([{ field: 'step', message: `no call step ${String(step)}` }]);
   const checked = parseOrRefuse(schema, body, user.locale) as Record<string, unknown>;
   const call = await new CareRepository(deps.knex).getCall(callId);
-  if (!call) throw notFound(`no call ${callId}`);
+  if (!call) throw new NotFoundError(words('refusal.care.noCall', { callId: callId }));
   if (typeof checked.contactId === 'number') {
     const contact = (await deps.knex('customer_contacts').where({ id: checked.contactId, customer_id: call.customerId }).first('id')) as unknown;
-    if (!contact) throw validationFailed([{ field: 'contactId', message: `no contact ${checked.contactId} of customer ${call.customerId}` }]);
+    if (!contact) throw new DomainError(words('refusal.care.noContact', { contactId: checked.contactId, customerId: call.customerId }), 'contactId');
   }
   const payload: Record<string, unknown> = { ...checked, taskKey: call.taskKey };
   if (typeof payload.dueAt === 'string') payload.dueAt = new Date(payload.dueAt).toISOString();

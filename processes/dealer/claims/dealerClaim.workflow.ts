@@ -7,6 +7,7 @@
  *   closes, the lines still sent back are rejected.
  * The dealer hears of both. The process ends once every line is decided and no part is awaited.
  */
+import { words } from '../../../domain/words';
 import { allHandlersFinished, condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import { Duration as LuxonDuration } from 'luxon';
 import type { createDealerActivities } from '../activities';
@@ -60,7 +61,7 @@ export async function dealerClaim(input: DealerClaimInput): Promise<{ partsLost:
 
   while (!finished()) {
     const resubmitEnd = await resubmitEndsAt();
-    if (resubmitEnd) await deadlines.open({ key: `resubmit_window:${facts.sentBackAt}`, kind: 'resubmit_window', description: `Dealer resubmits claim ${claimId}` }, { at: resubmitEnd, provisional: false });
+    if (resubmitEnd) await deadlines.open({ key: `resubmit_window:${facts.sentBackAt}`, kind: 'resubmit_window', words: words('deadline.dealer.resubmit_window', { claimId }) }, { at: resubmitEnd, provisional: false });
     const timers = [...(!partsApplied && facts.partsOutstanding ? [new Date(input.partsDueAt!)] : []), ...(resubmitEnd ? [resubmitEnd] : [])];
     const next = timers.length > 0 ? Math.min(...timers.map((t) => t.getTime())) : undefined;
     const seen = countsBeforeRead ? readAt : changes;

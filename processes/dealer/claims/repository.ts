@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { words } from '../../../domain/words';
 import { ALL_ROWS, type Scope } from '../../../domain/access';
 import type { ServicePolicy } from '../../../domain/policy';
 import type { BusinessCalendar } from '../../../domain/calendar';
@@ -159,7 +160,7 @@ export class ClaimsRepository {
       const limits = await this.limitsFor(trx, ownSale?.model ?? null, policy);
       const earlier = (await trx('claims').where({ device_serial: input.deviceSerial, dealer_id: input.dealerId }).whereNot({ status: 'rejected' }).select('device_serial', 'fault_code', 'repair_date')) as Row[];
       const result = checkClaim({ ...input }, sale, limits, earlier.map((e) => ({ deviceSerial: String(e.device_serial), faultCode: String(e.fault_code), repairDate: String(e.repair_date) })));
-      if (result.claimCodes.includes('DUPLICATE_CLAIM')) throw new ConflictError('a claim for this device, fault and repair date exists already (DUPLICATE_CLAIM)', { field: 'faultCode', code: 'DUPLICATE_CLAIM' });
+      if (result.claimCodes.includes('DUPLICATE_CLAIM')) throw new ConflictError(words('refusal.dealer.duplicateClaim'), { field: 'faultCode', code: 'DUPLICATE_CLAIM' });
       const refused = claimRefused(result);
       const hasParts = input.lines.some((line) => line.kind === 'part');
       let claimId: number;
@@ -187,13 +188,13 @@ export class ClaimsRepository {
           }),
         );
       } catch (error) {
-        if (isUniqueViolation(error)) throw new ConflictError('a claim for this device, fault and repair date exists already (DUPLICATE_CLAIM)', { field: 'faultCode', code: 'DUPLICATE_CLAIM' }, { cause: error });
+        if (isUniqueViolation(error)) throw new ConflictError(words('refusal.dealer.duplicateClaim'), { field: 'faultCode', code: 'DUPLICATE_CLAIM' }, { cause: error });
         throw error;
       }
       await trx('claims').where({ id: claimId }).update({ audit_required: !refused && sampledForAudit(claimId, policy.auditSampleRate) });
       if (!refused && hasParts) {
         const dueOn = oldPartReturnDueDate(today, policy.oldPartReturnDeadlines);
-        await openDeadline(trx, 'claim', claimId, 'old_part_return', `Old parts of claim ${claimId} (${input.deviceSerial})`, endOfLocalDay(dueOn, policy.settlementTimeZone));
+        await openDeadline(trx, 'claim', claimId, 'old_part_return', words('deadline.dealer.old_part_return', { claimId, serial: input.deviceSerial }), endOfLocalDay(dueOn, policy.settlementTimeZone));
       }
       await trx('claim_lines').insert(
         input.lines.map((line, index) => {
@@ -261,7 +262,7 @@ export class ClaimsRepository {
   /** Locks the claim for a step; refuses one no longer in review. */
   private async lockClaim(trx: Knex.Transaction, id: number, action: ClaimAction): Promise<Claim> {
     const row = (await trx('claims').where({ id }).forUpdate().first('id')) as Row | undefined;
-    if (!row) throw new NotFoundError(`no claim ${id}`);
+    if (!row) throw new NotFoundError(words('refusal.dealer.noClaim', { claimId: id }));
     const claim = (await this.claim(id, ALL_ROWS, trx))!;
     const refusal = claimActionRefusal(claim.status, action);
     if (refusal) throw new StepRefused(refusal);
@@ -270,8 +271,8 @@ export class ClaimsRepository {
 
   private static partLine(claim: Claim, lineNo: number): ClaimLine {
     const line = claim.lines.find((l) => l.lineNo === lineNo);
-    if (!line) throw new StepRefused(`the claim has no line ${lineNo}`, 'lineNo');
-    if (line.input.kind !== 'part') throw new StepRefused(`line ${lineNo} is not a part`, 'lineNo');
+    if (!line) throw new StepRefused(words('refusal.dealer.noLine', { lineNo }), 'lineNo');
+    if (line.input.kind !== 'part') throw new StepRefused(words('refusal.dealer.notPart', { lineNo }), 'lineNo');
     return line;
   }
 
@@ -280,8 +281,8 @@ export class ClaimsRepository {
       const claim = await this.lockClaim(trx, id, 'parts-received');
       for (const lineNo of lineNos) {
         const line = ClaimsRepository.partLine(claim, lineNo);
-        if (line.receivedOn) throw new StepRefused(`the part of line ${lineNo} was received on ${line.receivedOn}`, 'lineNos');
-        if (line.status === 'lost') throw new StepRefused(`the part of line ${lineNo} missed its return date ${claim.partsDueOn}`, 'lineNos');
+        if (line.receivedOn) throw new StepRefused(words('refusal.dealer.partReceived', { lineNo, date: line.receivedOn }), 'lineNos');
+        if (line.status === 'lost') throw new StepRefused(words('refusal.dealer.partLost', { lineNo, date: claim.partsDueOn }), 'lineNos');
       }
       await trx('claim_lines').where({ claim_id: id }).whereIn('line_no', lineNos).update({ received_on: receivedOn });
       const awaited = (await trx('claim_lines').where({ claim_id: id, kind: 'part' }).whereNull('received_on').whereNot({ status: 'lost' }).count({ n: '*' }).first()) as Row;
@@ -296,7 +297,7 @@ export class ClaimsRepository {
       const claim = await this.lockClaim(trx, id, 'appraisal');
       for (const { lineNo, appraisal } of appraisals) {
         const line = ClaimsRepository.partLine(claim, lineNo);
-        if (!line.receivedOn) throw new StepRefused(`the part of line ${lineNo} has not been received`, 'appraisals');
+        if (!line.receivedOn) throw new StepRefused(words('refusal.dealer.partNotReceived', { lineNo }), 'appraisals');
         await trx('claim_lines').where({ claim_id: id, line_no: lineNo }).update({ appraisal });
       }
     });
@@ -306,8 +307,8 @@ export class ClaimsRepository {
   async recordAudit(id: number, note: string, at: Date): Promise<Claim> {
     await this.db.transaction(async (trx) => {
       const claim = await this.lockClaim(trx, id, 'audit');
-      if (!claim.auditRequired) throw new StepRefused('this claim is not in the audit sample');
-      if (claim.auditedAt) throw new StepRefused('the claim has been audited already');
+      if (!claim.auditRequired) throw new StepRefused(words('refusal.dealer.notInAudit'));
+      if (claim.auditedAt) throw new StepRefused(words('refusal.dealer.audited'));
       await trx('claims').where({ id }).update({ audited_at: at, audit_note: note, updated_at: at });
     });
     return (await this.claim(id, ALL_ROWS))!;
@@ -351,7 +352,7 @@ export class ClaimsRepository {
   /** What the claim's timers need: its status, when it was sent back, and whether a part is still awaited. */
   async claimTimerFacts(id: number): Promise<{ status: ClaimStatus; sentBackAt: string | null; partsOutstanding: boolean }> {
     const claim = await this.claim(id, ALL_ROWS);
-    if (!claim) throw new NotFoundError(`no claim ${id}`);
+    if (!claim) throw new NotFoundError(words('refusal.dealer.noClaim', { claimId: id }));
     const partsOutstanding = claim.lines.some((l) => l.input.kind === 'part' && !l.receivedOn && (l.status === 'open' || l.status === 'sent_back'));
     return { status: claim.status, sentBackAt: claim.sentBackAt?.toISOString() ?? null, partsOutstanding };
   }
@@ -404,7 +405,7 @@ export class ClaimsRepository {
   async resubmit(id: number, amended: Array<{ lineNo: number; line: ClaimLineInput }>, policy: ServicePolicy['dealer'], now: Date, scope: Scope, calendar: BusinessCalendar | null = null): Promise<Claim> {
     await this.db.transaction(async (trx) => {
       const visible = (await whereInScope(trx('claims').where({ id }), scope, { dealer: 'dealer_id' }).first('id')) as Row | undefined;
-      if (!visible) throw new NotFoundError(`no claim ${id}`);
+      if (!visible) throw new NotFoundError(words('refusal.dealer.noClaim', { claimId: id }));
       const claim = await this.lockClaim(trx, id, 'resubmit');
       const refusal = resubmitRefusal(claim.sentBackAt ?? now, now, claim.resubmissions, policy.resubmitWithin, calendar);
       if (refusal) throw new StepRefused(refusal);
@@ -414,8 +415,8 @@ export class ClaimsRepository {
       const { lineCodes } = checkClaim({ dealerId: claim.dealerId, deviceSerial: claim.deviceSerial, faultCode: claim.faultCode, repairDate: claim.repairDate, lines: allLines }, null, limits, []);
       for (const [index, { lineNo, line }] of amended.entries()) {
         const current = claim.lines.find((l) => l.lineNo === lineNo);
-        if (!current || current.status !== 'sent_back') throw new StepRefused(`line ${lineNo} was not sent back`, `lines.${index}.lineNo`);
-        if (current.input.kind !== line.kind) throw new StepRefused(`line ${lineNo} is a ${current.input.kind} line`, `lines.${index}.kind`);
+        if (!current || current.status !== 'sent_back') throw new StepRefused(words('refusal.dealer.lineNotSentBack', { lineNo }), `lines.${index}.lineNo`);
+        if (current.input.kind !== line.kind) throw new StepRefused(words('refusal.dealer.lineKind', { lineNo, kind: current.input.kind }), `lines.${index}.kind`);
       }
       for (const l of claim.lines.filter((x) => x.status === 'sent_back')) {
         const line = allLines[l.lineNo - 1]!;

@@ -1,4 +1,5 @@
 /** Dealer claims and the models' reference data through the API: the routes parse, call the use case, render. */
+import { readerLocale } from '../../../platform/http/problemMessages';
 import { rolesReaching } from '../../../domain/access';
 import type { AuditTarget } from '../../../platform/http/audit';
 import { defineRoute } from '../../../platform/http/route';
@@ -78,7 +79,7 @@ export const putModelReferenceRoute = defineRoute(
     body: ModelReferenceBody,
     responses: { 200: { description: 'Stored', body: z.object({ model: z.string(), parts: z.number().int(), operations: z.number().int() }) } },
   },
-  async ({ params, body, deps }) => ({ status: 200, body: { model: params.model, ...(await putModelReference(deps, params.model, body)) } }),
+  async ({ params, body, deps, req, user }) => ({ status: 200, body: { model: params.model, ...(await putModelReference(deps, params.model, body, readerLocale(req, user))) } }),
 );
 
 export const submitClaim = defineRoute(
@@ -96,7 +97,7 @@ export const submitClaim = defineRoute(
   },
   async ({ body, user, deps, req, res, idempotencyKey }) =>
     once(deps, user, idempotencyKey, req, async () => {
-      const claim = await submitDealerClaim(deps, user, body);
+      const claim = await submitDealerClaim(deps, user, body, readerLocale(req, user));
       res.locals.audit = { entityType: 'claim', entityId: claim.id } satisfies AuditTarget;
       return { status: 201 as const, body: claimDto(claim) };
     }),
@@ -131,7 +132,7 @@ export const getClaim = defineRoute(
 );
 
 const claimStep = (path: keyof typeof CLAIM_STEPS, summary: string) =>
-  stepRoute({ base: '/claims', path, resource: 'claim', summary, body: CLAIM_STEPS[path].body, schema: ClaimSchema, description: 'The claim after the step', dto: claimDto, run: (deps, user, id, input, scope) => runClaimStep(deps, user, id, path, input, scope) });
+  stepRoute({ base: '/claims', path, resource: 'claim', summary, body: CLAIM_STEPS[path].body, schema: ClaimSchema, description: 'The claim after the step', dto: claimDto, run: (deps, user, id, input, scope, _key, locale) => runClaimStep(deps, user, id, path, input, scope, locale) });
 
 export const partsReceived = claimStep('parts-received', 'The sales clerk records old parts received (by claim line)');
 export const appraisal = claimStep('appraisal', 'The technical appraiser appraises each returned part');

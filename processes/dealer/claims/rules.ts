@@ -2,7 +2,8 @@
 import { DateTime } from 'luxon';
 import type { Duration } from '../../../domain/duration';
 import type { BusinessCalendar } from '../../../domain/calendar';
-import type { Money } from '../../../domain/money';
+import { toDecimalString, type Money } from '../../../domain/money';
+import { words, type Words } from '../../../domain/words';
 import { dealerDeadlineAt, isoDate, localDate } from '../rules';
 
 // ---------------------------------------------------------------------------------------------
@@ -223,25 +224,40 @@ export interface LineState {
   partReturn?: PartReturn;
 }
 
+/** Why a decision on a line is refused: a code and the amounts it names (in major units: yuan, not fen). */
+export interface DecisionRefusal {
+  why: 'reasonRequired' | 'partNotReceived' | 'partNotAppraised' | 'noQualityFault' | 'aboveLimits' | 'currency' | 'notPositive' | 'aboveMax';
+  codes: string | null;
+  max: string | null;
+  currency: string | null;
+}
+
+const refusedFor = (why: DecisionRefusal['why'], extra: Partial<Omit<DecisionRefusal, 'why'>> = {}): { refused: DecisionRefusal } => ({ refused: { why, codes: null, max: null, currency: null, ...extra } });
+
+/** A decision's refusal as words, with its line (`lineDecision`) or on its own. */
+export const decisionWords = (refused: DecisionRefusal, lineNo?: number): Words =>
+  lineNo === undefined ? words('refusal.dealer.decision', { ...refused }) : words('refusal.dealer.lineDecision', { ...refused, lineNo });
+
 /** Why a decision on a line is refused, or null when it stands: the approved amount it writes off. */
-export function judgeDecision(state: LineState, decision: LineDecision, limits: ClaimLimits): { refused: string } | { approved: Money | null } {
+export function judgeDecision(state: LineState, decision: LineDecision, limits: ClaimLimits): { refused: DecisionRefusal } | { approved: Money | null } {
   if (decision.kind === 'reject' || decision.kind === 'send_back') {
-    return decision.reason.trim() ? { approved: null } : { refused: 'a reason is required' };
+    return decision.reason.trim() ? { approved: null } : refusedFor('reasonRequired');
   }
   if (state.line.kind === 'part') {
-    if (!state.partReturn?.receivedOn) return { refused: 'the old part has not been received' };
-    if (!state.partReturn.appraisal) return { refused: 'the old part has not been appraised' };
-    if (state.partReturn.appraisal === 'not_quality_fault') return { refused: 'the appraiser found no quality fault: the part cannot be written off' };
+    if (!state.partReturn?.receivedOn) return refusedFor('partNotReceived');
+    if (!state.partReturn.appraisal) return refusedFor('partNotAppraised');
+    if (state.partReturn.appraisal === 'not_quality_fault') return refusedFor('noQualityFault');
   }
   const ceiling = maxApprovable(state.line, limits, state.codes);
+  const max = { max: toDecimalString(ceiling), currency: ceiling.currency };
   if (decision.kind === 'approve') {
     const claimed = lineAmount(state.line);
-    if (claimed.amount > ceiling.amount) return { refused: `the line exceeds the policy limits (${state.codes.join(', ') || 'limit'}): approve part of it, at most ${ceiling.amount}` };
+    if (claimed.amount > ceiling.amount) return refusedFor('aboveLimits', { codes: state.codes.join(', ') || 'limit', ...max });
     return { approved: claimed };
   }
-  if (decision.amount.currency !== ceiling.currency) return { refused: `the amount must be in ${ceiling.currency}` };
-  if (decision.amount.amount <= 0) return { refused: 'a partial approval must be more than zero' };
-  if (decision.amount.amount > ceiling.amount) return { refused: `at most ${ceiling.amount} may be approved` };
+  if (decision.amount.currency !== ceiling.currency) return refusedFor('currency', { currency: ceiling.currency });
+  if (decision.amount.amount <= 0) return refusedFor('notPositive');
+  if (decision.amount.amount > ceiling.amount) return refusedFor('aboveMax', max);
   return { approved: decision.amount };
 }
 
@@ -249,10 +265,10 @@ export function judgeDecision(state: LineState, decision: LineDecision, limits: 
  * A claim sent back may be amended and resubmitted once, within `dealer.resubmitWithin` of the
  * send-back; a window in working days is counted on `calendar`.
  */
-export function resubmitRefusal(sentBackAt: Date, now: Date, resubmissions: number, within: Duration, calendar: BusinessCalendar | null = null): string | null {
-  if (resubmissions >= 1) return 'a claim may be resubmitted only once';
+export function resubmitRefusal(sentBackAt: Date, now: Date, resubmissions: number, within: Duration, calendar: BusinessCalendar | null = null): Words | null {
+  if (resubmissions >= 1) return words('refusal.dealer.resubmitOnce');
   const deadline = dealerDeadlineAt(sentBackAt, within, calendar, 'dealer.resubmitWithin');
-  if (now.getTime() > deadline.getTime()) return `the resubmission window closed at ${DateTime.fromJSDate(deadline, { zone: 'UTC' }).toISO()}`;
+  if (now.getTime() > deadline.getTime()) return words('refusal.dealer.resubmitClosed', { closedAt: DateTime.fromJSDate(deadline, { zone: 'UTC' }).toISO() });
   return null;
 }
 
@@ -285,8 +301,8 @@ const CLAIM_ACTION_FROM: Record<ClaimAction, readonly ClaimStatus[]> = {
 };
 
 /** Why a claim in `status` refuses `action`, or null when it takes it. */
-export function claimActionRefusal(status: ClaimStatus, action: ClaimAction): string | null {
-  return CLAIM_ACTION_FROM[action].includes(status) ? null : `the claim is ${status.replace('_', ' ')}`;
+export function claimActionRefusal(status: ClaimStatus, action: ClaimAction): Words | null {
+  return CLAIM_ACTION_FROM[action].includes(status) ? null : words('refusal.dealer.claimIs', { status });
 }
 
 /** Whether a claim in `status` takes `action` and is changed by it (the resubmission window closes on a claim sent back only). */
@@ -315,13 +331,13 @@ export function decideLine(
   auditPending: boolean,
   decision: LineDecision,
   limits: ClaimLimits,
-): { refused: string; field?: 'lineNo' | 'decision' } | { status: 'approved' | 'rejected' | 'sent_back'; approved: Money | null; reason: string | null } {
-  if (!line) return { refused: `the claim has no line ${lineNo}`, field: 'lineNo' };
-  if (line.status !== 'open') return { refused: `line ${lineNo} is ${line.status.replace('_', ' ')}`, field: 'lineNo' };
+): { refused: Words; field?: 'lineNo' | 'decision' } | { status: 'approved' | 'rejected' | 'sent_back'; approved: Money | null; reason: string | null } {
+  if (!line) return { refused: words('refusal.dealer.noLine', { lineNo }), field: 'lineNo' };
+  if (line.status !== 'open') return { refused: words('refusal.dealer.lineIs', { lineNo, status: line.status }), field: 'lineNo' };
   const status = lineStatusAfter(decision);
-  if (status === 'approved' && auditPending) return { refused: 'the claim is in the audit sample: the sales audit comes first' };
+  if (status === 'approved' && auditPending) return { refused: words('refusal.dealer.auditFirst') };
   const judged = judgeDecision(line, decision, limits);
-  if ('refused' in judged) return { refused: `line ${lineNo}: ${judged.refused}`, field: 'decision' };
+  if ('refused' in judged) return { refused: decisionWords(judged.refused, lineNo), field: 'decision' };
   return { status, approved: judged.approved, reason: 'reason' in decision ? decision.reason : null };
 }
 

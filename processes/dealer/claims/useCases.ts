@@ -3,9 +3,12 @@
  * received, appraisal, audit, decision, resubmission), each telling the claim's dealerClaim process.
  * Also the models' reference data the checks use. Used by the routes and the console's forms.
  */
+import { NotFoundError } from '../../../platform/db/errors';
+import { DomainError } from '../../../domain/errors';
+import { words } from '../../../domain/words';
+import type { Locale } from '../../../domain/locale';
 import type { User } from '../../../people/repository';
 import type { Scope } from '../../../domain/access';
-import { notFound, validationFailed } from '../../../platform/http/errors';
 import { DateSchema, line, MoneySchema, optionalLine, prose } from '../../../platform/http/fields';
 import type { ApiDeps } from '../../../platform/http/module';
 import { z } from '../../../platform/http/zod';
@@ -53,20 +56,20 @@ const DecisionBody = z.discriminatedUnion('kind', [
 const claims = (deps: ApiDeps) => new ClaimsRepository(deps.knex);
 
 /** Sets a model's parts list and labour operations (standard hours), replacing what was there. */
-export async function putModelReference(deps: ApiDeps, model: string, input: unknown): Promise<{ parts: number; operations: number }> {
-  const body = parseBody(ModelReferenceBody, input);
+export async function putModelReference(deps: ApiDeps, model: string, input: unknown, locale: Locale = 'en'): Promise<{ parts: number; operations: number }> {
+  const body = parseBody(ModelReferenceBody, input, locale);
   await claims(deps).putModelReference(model, body.parts, body.operations);
   return { parts: body.parts.length, operations: body.operations.length };
 }
 
 /** The dealer submits a claim (the route's and the console's command): the automatic checks, then its process starts. */
-export async function submitDealerClaim(deps: ApiDeps, user: User, input: unknown): Promise<Claim> {
-  const body = parseBody(ClaimBody, input);
+export async function submitDealerClaim(deps: ApiDeps, user: User, input: unknown, locale: Locale = user.locale): Promise<Claim> {
+  const body = parseBody(ClaimBody, input, locale);
   stepBy(user, ['dealer']);
   const now = new Date();
-  if (body.repairDate > today(await dealerPolicy(deps), now)) throw validationFailed([{ field: 'repairDate', message: 'must not be in the future' }]);
+  if (body.repairDate > today(await dealerPolicy(deps), now)) throw new DomainError(words('refusal.dealer.repairInFuture'), 'repairDate');
   const bad = body.lines.findIndex((l) => l.kind === 'labour' && l.partLineNo !== undefined && l.partLineNo > body.lines.length);
-  if (bad >= 0) throw validationFailed([{ field: `lines.${bad}.partLineNo`, message: 'must name a line of this claim' }]);
+  if (bad >= 0) throw new DomainError(words('refusal.dealer.partLineNo'), `lines.${bad}.partLineNo`);
   const policy = await dealerPolicy(deps);
   return step(() =>
     createWithProcess(deps, async (trx) => {
@@ -88,7 +91,7 @@ export async function submitDealerClaim(deps: ApiDeps, user: User, input: unknow
 /** A claim in the caller's reach (404 otherwise). */
 export async function readClaim(deps: ApiDeps, id: number, scope: Scope): Promise<Claim> {
   const claim = await claims(deps).claim(id, scope);
-  if (!claim) throw notFound(`no claim ${id}`);
+  if (!claim) throw new NotFoundError(words('refusal.dealer.noClaim', { claimId: id }));
   return claim;
 }
 
@@ -123,8 +126,8 @@ export const CLAIM_STEPS = {
 };
 
 /** A step on a claim (the route's and the console's command): the role, the body, the step in one transaction, then the claim's process told. */
-export async function runClaimStep(deps: ApiDeps, user: User, claimId: number, path: string, input: unknown, scope: Scope): Promise<Claim> {
-  const claim = await runStep<Claim>(CLAIM_STEPS, 'claim', path, async () => (await claims(deps).claim(claimId, scope)) !== null, deps, user, claimId, input, scope);
+export async function runClaimStep(deps: ApiDeps, user: User, claimId: number, path: string, input: unknown, scope: Scope, locale: Locale = user.locale): Promise<Claim> {
+  const claim = await runStep<Claim>(CLAIM_STEPS, 'claim', path, async () => (await claims(deps).claim(claimId, scope)) !== null, deps, user, claimId, input, scope, undefined, locale);
   await tellClaimProcess(deps, claim.id);
   return claim;
 }

@@ -37,6 +37,7 @@ import type { ConsoleArea } from '../../../platform/console/context';
 import { amendedLine, FORMS, formFieldOf, type DealerForm, type FormId } from './forms';
 import { formFromError, formValues } from '../../../platform/console/forms';
 import { isLocale, positiveInt } from '../../../platform/console/kit';
+import type { Locale } from '../../../domain/locale';
 import type { MessageKey } from '../../../platform/i18n/catalogue';
 import { dealerViews, link, SETTLEMENT_STATUSES, text, when, type Sent } from './view';
 
@@ -379,19 +380,19 @@ export const dealerArea: ConsoleArea = {
     // --- Forms ----------------------------------------------------------------------------------------
 
     /** Each form: the command it runs, and the page it shows again (with problems) or returns to. */
-    const COMMANDS: Record<FormId, { run(user: User, id: number | null, body: unknown, res: Response): Promise<unknown>; show(req: Request, res: Response, id: number | null, status: number, sent: Sent): Promise<void>; back(id: number | null, user: User): string }> = {
+    const COMMANDS: Record<FormId, { run(user: User, id: number | null, body: unknown, res: Response, locale: Locale): Promise<unknown>; show(req: Request, res: Response, id: number | null, status: number, sent: Sent): Promise<void>; back(id: number | null, user: User): string }> = {
       run: {
-        run: (user, _id, body) => runSettlementPeriod(deps(), user, body),
+        run: (user, _id, body, _res, locale) => runSettlementPeriod(deps(), user, body, locale),
         show: (req, res, _id, status, sent) => showStatements(req, res, status, sent),
         back: () => '/dealer/statements',
       },
       review: statementCommand('review'),
       confirm: statementCommand('confirm'),
       dispute: statementCommand('dispute'),
-      claim: { run: (user, _id, body) => submitDealerClaim(deps(), user, body), show: (req, res, _id, status, sent) => showOwn(req, res, status, sent), back: () => '/dealer#claims' },
-      plan: { run: (user, _id, body) => submitPartsPlan(deps(), user, user.dealerId ?? 0, body), show: (req, res, _id, status, sent) => showOwn(req, res, status, sent), back: () => '/dealer#plans' },
+      claim: { run: (user, _id, body, _res, locale) => submitDealerClaim(deps(), user, body, locale), show: (req, res, _id, status, sent) => showOwn(req, res, status, sent), back: () => '/dealer#claims' },
+      plan: { run: (user, _id, body, _res, locale) => submitPartsPlan(deps(), user, user.dealerId ?? 0, body, undefined, locale), show: (req, res, _id, status, sent) => showOwn(req, res, status, sent), back: () => '/dealer#plans' },
       card: {
-        run: (user, id, body, res) => completeWarrantyCard(deps(), user, id!, body, actScope(res, 'dealer_sale')),
+        run: (user, id, body, res, locale) => completeWarrantyCard(deps(), user, id!, body, actScope(res, 'dealer_sale'), undefined, locale),
         show: (req, res, id, status, sent) => showSale(req, res, id!, status, sent),
         back: (id) => `/dealer/sales/${id}`,
       },
@@ -401,13 +402,13 @@ export const dealerArea: ConsoleArea = {
       decision: claimCommand('decision'),
       resubmit: {
         ...claimCommand('resubmit'),
-        async run(user, id, body, res) {
+        async run(user, id, body, res, locale) {
           // The amended line keeps the kind of the line sent back.
           const form = body as Record<string, string | number>;
           const claim = await findClaim(deps(), id!, actScope(res, 'claim'));
           const current = claim?.lines.find((l) => l.lineNo === form.lineNo)?.input;
           const line = current ? amendedLine(current, form as Record<string, string>) : {};
-          return runClaimStep(deps(), user, id!, 'resubmit', { lines: [{ lineNo: form.lineNo, line }] }, actScope(res, 'claim'));
+          return runClaimStep(deps(), user, id!, 'resubmit', { lines: [{ lineNo: form.lineNo, line }] }, actScope(res, 'claim'), locale);
         },
       },
       arrange: taskCommand('arrange'),
@@ -416,7 +417,7 @@ export const dealerArea: ConsoleArea = {
 
     function statementCommand(path: 'review' | 'confirm' | 'dispute') {
       return {
-        run: (user: User, id: number | null, body: unknown, res: Response) => runSettlementStep(deps(), user, id!, path, body, actScope(res, 'settlement')),
+        run: (user: User, id: number | null, body: unknown, res: Response, locale: Locale) => runSettlementStep(deps(), user, id!, path, body, actScope(res, 'settlement'), locale),
         async show(req: Request, res: Response, id: number | null, status: number, sent: Sent) {
           const statement = await readableStatement(res, String(id));
           if (!statement) return notFound(req, res);
@@ -427,7 +428,7 @@ export const dealerArea: ConsoleArea = {
     }
     function claimCommand(path: 'parts-received' | 'appraisal' | 'audit' | 'decision' | 'resubmit') {
       return {
-        run: (user: User, id: number | null, body: unknown, res: Response) => runClaimStep(deps(), user, id!, path, body, actScope(res, 'claim')),
+        run: (user: User, id: number | null, body: unknown, res: Response, locale: Locale) => runClaimStep(deps(), user, id!, path, body, actScope(res, 'claim'), locale),
         async show(req: Request, res: Response, id: number | null, status: number, sent: Sent) {
           const claim = await readableClaim(res, String(id));
           if (!claim) return notFound(req, res);
@@ -438,7 +439,7 @@ export const dealerArea: ConsoleArea = {
     }
     function taskCommand(path: 'arrange' | 'check') {
       return {
-        run: (user: User, id: number | null, body: unknown, res: Response) => runTaskStep(deps(), user, id!, path, body, actScope(res, 'dealer_task')),
+        run: (user: User, id: number | null, body: unknown, res: Response, locale: Locale) => runTaskStep(deps(), user, id!, path, body, actScope(res, 'dealer_task'), undefined, locale),
         show: (req: Request, res: Response, id: number | null, status: number, sent: Sent) => showTask(req, res, id!, status, sent),
         back: (id: number | null) => `/dealer/tasks/${id}`,
       };
@@ -455,7 +456,7 @@ export const dealerArea: ConsoleArea = {
       const values = formValues(req.body, form.fields.map((f) => f.name));
       if (!ctx.deps.temporal && formId !== 'run') return ctx.message(req, res, 503, ctx.t(req, res, 'message.badRequest'), ctx.t(req, res, 'dealer.unavailable'));
       try {
-        await command.run(user, id, form.body(values), res);
+        await command.run(user, id, form.body(values), res, ctx.localeOf(req, res));
       } catch (error) {
         const status = (error as { status?: number }).status ?? 400;
         const state = formFromError(error, values, ctx.t(req, res, 'dealer.failed'), ctx.localeOf(req, res));

@@ -6,6 +6,7 @@
  * `partsPlanOpening` (started daily by a Temporal Schedule) opens each dealer's plan for each season
  * ahead, once, and starts this process for it.
  */
+import { words } from '../../../domain/words';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { allHandlersFinished, condition, ParentClosePolicy, patched, proxyActivities, setHandler, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import type { createDealerActivities } from '../activities';
@@ -35,8 +36,8 @@ export async function partsPlan(input: PartsPlanInput): Promise<PartsPlanState> 
 
   kit.step(submitPartsPlanUpdate, {
     validate(step) {
-      if (state.status === 'submitted') rejectStep(`the parts plan for the season from ${input.seasonStart} was submitted already`);
-      if (state.status === 'lapsed') rejectStep(`the season began on ${input.seasonStart}: its parts plan is closed`);
+      if (state.status === 'submitted') rejectStep(words('refusal.dealer.planSubmitted', { seasonStart: input.seasonStart }));
+      if (state.status === 'lapsed') rejectStep(words('refusal.dealer.planLapsed', { seasonStart: input.seasonStart }));
       const refusal = partsPlanRefusal(step.lines);
       if (refusal) invalidStep(refusal.message, refusal.field);
     },
@@ -48,7 +49,7 @@ export async function partsPlan(input: PartsPlanInput): Promise<PartsPlanState> 
   });
 
   const outcome = await runLadder(deadlines, {
-    deadline: { key: 'parts_plan', kind: 'parts_plan', description: `Parts plan for the season from ${input.seasonStart}` },
+    deadline: { key: 'parts_plan', kind: 'parts_plan', words: words('deadline.dealer.parts_plan', { seasonStart: input.seasonStart }) },
     plan: async () => ({ due: { at: dueAt, provisional: false }, rungs: [{ rung: 'reminder', at: new Date(input.remindAt) }, { rung: 'escalation', at: dueAt }] }),
     met: () => state.status !== 'open',
     closeAs: () => (state.status === 'submitted' ? 'met' : 'dropped'),

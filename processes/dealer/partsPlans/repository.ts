@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { words } from '../../../domain/words';
 import type { Scope } from '../../../domain/access';
 import { partsPlanClock, partsPlanDueDates, type PartsPlanLine } from './rules';
 import { partsPlanWorkflowId } from '../rules';
@@ -94,11 +95,11 @@ export class PartsPlansRepository {
   async submit(id: number, lines: PartsPlanLine[], note: string | null, submittedBy: number, at: Date): Promise<PartsPlan> {
     await this.db.transaction(async (trx) => {
       const row = (await trx('parts_plans').where({ id }).forUpdate().first()) as Row | undefined;
-      if (!row) throw new NotFoundError(`no parts plan ${id}`);
+      if (!row) throw new NotFoundError(words('refusal.dealer.noPartsPlan', { planId: id }));
       const plan = toPlan(row);
       if (plan.status === 'submitted') {
         if (sameLines(plan.lines, lines)) return;
-        throw new StepRefused(`the parts plan for the season from ${plan.seasonStart} was submitted already`);
+        throw new StepRefused(words('refusal.dealer.planSubmitted', { seasonStart: plan.seasonStart }));
       }
       await trx('parts_plans').where({ id }).update({ status: 'submitted', lines: toJson(lines), note, submitted_at: at, submitted_by: submittedBy });
     });

@@ -3,6 +3,7 @@
  * the dealer's submission of one season's plan (a step its partsPlan process judges and records).
  * A plan is addressed by its dealer and season; another dealer's answers 404.
  */
+import { readerLocale } from '../../../platform/http/problemMessages';
 import { rolesReaching } from '../../../domain/access';
 import type { AuditTarget } from '../../../platform/http/audit';
 import { apiModule } from '../../../platform/http/module';
@@ -68,7 +69,7 @@ const submitPlan = defineRoute(
   async ({ params, body, user, deps, req, res, idempotencyKey }) =>
     once(deps, user, idempotencyKey, req, async () => {
       res.locals.audit = { entityType: 'dealer', entityId: params.id } satisfies AuditTarget;
-      const plan = await submitPartsPlan(deps, user, params.id, body, idempotencyKey);
+      const plan = await submitPartsPlan(deps, user, params.id, body, idempotencyKey, readerLocale(req, user));
       return { status: 200 as const, body: planDto(plan) };
     }),
 );

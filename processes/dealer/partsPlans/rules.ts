@@ -1,6 +1,7 @@
 /** Parts plans: their due dates and reminders, and what a plan must hold. */
 import { DateTime } from 'luxon';
 import type { Duration } from '../../../domain/duration';
+import { words, type Words } from '../../../domain/words';
 import { calendarDuration, endOfLocalDay, isoDate, localDate, startOfLocalDay, hasTimePart } from '../rules';
 
 // ---------------------------------------------------------------------------------------------
@@ -52,13 +53,13 @@ export interface PartsPlanLine {
 }
 
 /** Why a plan's lines are refused, with the field, or null: at least one line, each part once, quantities whole and positive. */
-export function partsPlanRefusal(lines: readonly PartsPlanLine[]): { field: string; message: string } | null {
-  if (lines.length === 0) return { field: 'lines', message: 'a parts plan needs at least one line' };
+export function partsPlanRefusal(lines: readonly PartsPlanLine[]): { field: string; message: Words } | null {
+  if (lines.length === 0) return { field: 'lines', message: words('refusal.dealer.planNoLines') };
   const seen = new Set<string>();
   for (const [index, line] of lines.entries()) {
-    if (!Number.isInteger(line.quantity) || line.quantity < 1) return { field: `lines.${index}.quantity`, message: 'must be a whole number of at least 1' };
+    if (!Number.isInteger(line.quantity) || line.quantity < 1) return { field: `lines.${index}.quantity`, message: words('refusal.dealer.planQuantity') };
     const key = line.partNo.trim();
-    if (seen.has(key)) return { field: `lines.${index}.partNo`, message: `part ${key} is on the plan twice` };
+    if (seen.has(key)) return { field: `lines.${index}.partNo`, message: words('refusal.dealer.planPartTwice', { partNo: key }) };
     seen.add(key);
   }
   return null;

@@ -3,10 +3,13 @@
  * submission of one season's plan (a step its partsPlan process judges and records). Used by the
  * routes and the console's dealer page.
  */
+import { DomainError } from '../../../domain/errors';
+import { words } from '../../../domain/words';
+import type { Locale } from '../../../domain/locale';
 import type { User } from '../../../people/repository';
 import { rolesReaching, scopeOf, type Scope } from '../../../domain/access';
 import { principalOf } from '../../../platform/http/access';
-import { forbidden, validationFailed } from '../../../platform/http/errors';
+import { forbidden } from '../../../platform/http/errors';
 import { DateSchema, line, optionalProse } from '../../../platform/http/fields';
 import type { ApiDeps } from '../../../platform/http/module';
 import { z } from '../../../platform/http/zod';
@@ -28,15 +31,15 @@ export const PartsPlanBody = z.strictObject({
  * The dealer submits one season's plan: checked whole (nothing is written on a bad line), then sent
  * to the plan's process, which records it once. The console's form calls this too.
  */
-export async function submitPartsPlan(deps: ApiDeps, user: User, dealerId: number, input: unknown, idempotencyKey?: string): Promise<PartsPlan> {
+export async function submitPartsPlan(deps: ApiDeps, user: User, dealerId: number, input: unknown, idempotencyKey?: string, locale: Locale = user.locale): Promise<PartsPlan> {
   if (!rolesReaching('parts_plan', 'act').includes(user.role)) throw forbidden(`Role ${user.role} does not submit parts plans; the dealer does`);
-  const body = parseBody(PartsPlanBody, input);
+  const body = parseBody(PartsPlanBody, input, locale);
   const refusal = partsPlanRefusal(body.lines);
-  if (refusal) throw validationFailed([refusal]);
+  if (refusal) throw new DomainError(refusal.message, refusal.field);
   const plans = new PartsPlansRepository(deps.knex);
   const plan = await plans.ofSeason(dealerId, body.seasonStart, scopeOf(principalOf(user), 'parts_plan', 'act'));
-  if (!plan) throw validationFailed([{ field: 'seasonStart', message: `no parts plan is open for the season from ${body.seasonStart}` }]);
-  await sendStep(deps, user, idempotencyKey, partsPlanWorkflowId(plan.id), submitPartsPlanUpdate, { lines: body.lines, ...(body.note ? { note: body.note } : {}) }, `the parts plan for the season from ${plan.seasonStart} is closed`);
+  if (!plan) throw new DomainError(words('refusal.dealer.noOpenPlan', { seasonStart: body.seasonStart }), 'seasonStart');
+  await sendStep(deps, user, idempotencyKey, partsPlanWorkflowId(plan.id), submitPartsPlanUpdate, { lines: body.lines, ...(body.note ? { note: body.note } : {}) }, words('refusal.dealer.planClosed', { seasonStart: plan.seasonStart }));
   return (await plans.get(plan.id))!;
 }
 

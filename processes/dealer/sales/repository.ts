@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { words } from '../../../domain/words';
 import { ALL_ROWS, type Scope } from '../../../domain/access';
 import type { ServicePolicy } from '../../../domain/policy';
 import { ConflictError, NotFoundError, isUniqueViolation } from '../../../platform/db/errors';
@@ -68,12 +69,12 @@ export class SalesRepository {
         // The KPI figures: the serial's tickets now have a selling dealer, its claims a model.
         await noteTicketsOfSerials(trx, [input.deviceSerial]);
         await keepClaimModels(trx, [input.deviceSerial]);
-        await openDeadline(trx, 'dealer_sale', saleId, 'warranty_card', `Warranty card for ${input.deviceSerial}`, cardClock(input.saleDate, now, policy, policy.settlementTimeZone).dueAt);
+        await openDeadline(trx, 'dealer_sale', saleId, 'warranty_card', words('deadline.dealer.warranty_card', { serial: input.deviceSerial }), cardClock(input.saleDate, now, policy, policy.settlementTimeZone).dueAt);
         return saleId;
       });
       return (await this.sale(id, ALL_ROWS))!;
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`device ${input.deviceSerial} has a sale on record already`, { field: 'deviceSerial' }, { cause: error });
+      if (isUniqueViolation(error)) throw new ConflictError(words('refusal.dealer.saleExists', { serial: input.deviceSerial }), { field: 'deviceSerial' }, { cause: error });
       throw error;
     }
   }
@@ -94,10 +95,10 @@ export class SalesRepository {
   async completeCard(id: number, cardDate: string, card: Record<string, unknown>, policy: ServicePolicy, scope: Scope): Promise<DealerSale> {
     return this.db.transaction(async (trx) => {
       const row = (await whereInScope(trx('dealer_sales').where({ id }), scope, { dealer: 'dealer_id' }).forUpdate().first()) as Row | undefined;
-      if (!row) throw new NotFoundError(`no dealer sale ${id}`);
+      if (!row) throw new NotFoundError(words('refusal.dealer.noSale', { saleId: id }));
       const sale = toSale(row);
-      if (sale.cardCompletedOn) throw new StepRefused(`the card was completed on ${sale.cardCompletedOn}`);
-      if (cardDate < sale.saleDate) throw new StepRefused('the card cannot be dated before the sale', 'cardDate');
+      if (sale.cardCompletedOn) throw new StepRefused(words('refusal.dealer.cardCompletedOn', { date: sale.cardCompletedOn }));
+      if (cardDate < sale.saleDate) throw new StepRefused(words('refusal.dealer.cardBeforeSale'), 'cardDate');
       const status = cardStatus(sale.saleDate, cardDate, policy.dealer.warrantyCardWithin);
       const length = policy.warranty.length;
       const calendar = typeof length === 'string' ? null : await new CalendarsRepository(trx).load(policy.calendar);
@@ -122,7 +123,7 @@ export class SalesRepository {
   async recordCardInTime(id: number, cardDate: string, card: Record<string, unknown>, warrantyEndsOn: string, timeZone: string, now: Date): Promise<{ deviceId: number }> {
     return this.db.transaction(async (trx) => {
       const row = (await trx('dealer_sales').where({ id }).forUpdate().first()) as Row | undefined;
-      if (!row) throw new NotFoundError(`no dealer sale ${id}`);
+      if (!row) throw new NotFoundError(words('refusal.dealer.noSale', { saleId: id }));
       if (row.device_id !== null && row.device_id !== undefined) return { deviceId: num(row.device_id) };
       const sale = toSale(row);
       const devices = new DevicesRepository(trx);

@@ -1,4 +1,5 @@
 /** Dealer sales and warranty cards through the API: the routes parse, call the use case, render. */
+import { readerLocale } from '../../../platform/http/problemMessages';
 import { rolesReaching } from '../../../domain/access';
 import type { AuditTarget } from '../../../platform/http/audit';
 import { defineRoute } from '../../../platform/http/route';
@@ -38,7 +39,7 @@ export const createSale = defineRoute(
   },
   async ({ body, user, deps, req, res, idempotencyKey }) =>
     once(deps, user, idempotencyKey, req, async () => {
-      const sale = await recordDealerSale(deps, user, body);
+      const sale = await recordDealerSale(deps, user, body, readerLocale(req, user));
       res.locals.audit = { entityType: 'dealer_sale', entityId: sale.id } satisfies AuditTarget;
       return { status: 201 as const, body: sale };
     }),
@@ -61,6 +62,6 @@ export const completeCard = defineRoute(
   async ({ params, body, user, deps, req, res, idempotencyKey, scope }) =>
     once(deps, user, idempotencyKey, req, async () => {
       res.locals.audit = { entityType: 'dealer_sale', entityId: params.id } satisfies AuditTarget;
-      return { status: 200 as const, body: await completeWarrantyCard(deps, user, params.id, body, scope, idempotencyKey) };
+      return { status: 200 as const, body: await completeWarrantyCard(deps, user, params.id, body, scope, idempotencyKey, readerLocale(req, user)) };
     }),
 );

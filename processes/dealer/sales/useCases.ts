@@ -2,9 +2,12 @@
  * Dealer sales and warranty cards (PRODUCT §P5): a sale recorded starts its warrantyCard process;
  * the dealer's card is a step that process judges. Used by the routes and the console's forms.
  */
+import { NotFoundError } from '../../../platform/db/errors';
+import { DomainError } from '../../../domain/errors';
+import { words } from '../../../domain/words';
+import type { Locale } from '../../../domain/locale';
 import type { User } from '../../../people/repository';
 import type { Scope } from '../../../domain/access';
-import { notFound, validationFailed } from '../../../platform/http/errors';
 import { DateSchema, IdSchema, line, optionalLine } from '../../../platform/http/fields';
 import type { ApiDeps } from '../../../platform/http/module';
 import { z } from '../../../platform/http/zod';
@@ -19,8 +22,8 @@ export const CardBody = z.strictObject({ cardDate: DateSchema, customerPhone: op
 const sales = (deps: ApiDeps) => new SalesRepository(deps.knex);
 
 /** A dealer sale on record with its warrantyCard process reminding the dealer (its start written with it). */
-export async function recordDealerSale(deps: ApiDeps, user: User, input: unknown): Promise<DealerSale> {
-  const body = parseBody(SaleBody, input);
+export async function recordDealerSale(deps: ApiDeps, user: User, input: unknown, locale: Locale = user.locale): Promise<DealerSale> {
+  const body = parseBody(SaleBody, input, locale);
   const dealerId = await existingDealerOfCaller(deps, user, body.dealerId);
   const policy = await dealerPolicy(deps);
   const recordedAt = new Date();
@@ -34,12 +37,12 @@ export async function recordDealerSale(deps: ApiDeps, user: User, input: unknown
 }
 
 /** The dealer completes a sale's warranty card (the route's and the console's command); the warrantyCard process judges it. */
-export async function completeWarrantyCard(deps: ApiDeps, user: User, saleId: number, input: unknown, scope: Scope, idempotencyKey?: string): Promise<DealerSale> {
-  const body = parseBody(CardBody, input);
+export async function completeWarrantyCard(deps: ApiDeps, user: User, saleId: number, input: unknown, scope: Scope, idempotencyKey?: string, locale: Locale = user.locale): Promise<DealerSale> {
+  const body = parseBody(CardBody, input, locale);
   const sale = await sales(deps).sale(saleId, scope);
-  if (!sale) throw notFound(`no dealer sale ${saleId}`);
-  if (body.cardDate > today(await dealerPolicy(deps), new Date())) throw validationFailed([{ field: 'cardDate', message: 'must not be in the future' }]);
-  const closed = sale.warranty === 'recognised' ? `the card of sale ${sale.id} was completed on ${sale.cardCompletedOn}` : `the card of sale ${sale.id} is past its deadline: the warranty is not recognised`;
+  if (!sale) throw new NotFoundError(words('refusal.dealer.noSale', { saleId }));
+  if (body.cardDate > today(await dealerPolicy(deps), new Date())) throw new DomainError(words('refusal.dealer.cardInFuture'), 'cardDate');
+  const closed = sale.warranty === 'recognised' ? words('refusal.dealer.cardClosedCompleted', { saleId: sale.id, date: sale.cardCompletedOn }) : words('refusal.dealer.cardClosedLate', { saleId: sale.id });
   await sendStep(deps, user, idempotencyKey, warrantyCardWorkflowId(sale.id), cardUpdate, body, closed);
   return (await sales(deps).sale(saleId, scope))!;
 }

@@ -5,6 +5,7 @@
  * (from the sale date) and starts its asset-care plan; without one by the deadline the sale is
  * "warranty not recognised" for dealer claims, and the dealer is told why.
  */
+import { words } from '../../../domain/words';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, allHandlersFinished, condition, patched, proxyActivities, setHandler, startChild } from '@temporalio/workflow';
 import type { createDealerActivities } from '../activities';
@@ -34,13 +35,13 @@ export async function warrantyCard(input: WarrantyCardInput): Promise<WarrantyCa
 
   setHandler(warrantyCardStateQuery, () => state);
 
-  const lateMessage = () => `the warranty card was due by ${state.dueAt}: the warranty of ${input.deviceSerial} is not recognised`;
+  const lateMessage = () => words('refusal.dealer.cardLate', { dueAt: state.dueAt, serial: input.deviceSerial });
 
   kit.step(cardUpdate, {
     validate(step) {
-      if (state.status === 'recognised') rejectStep('the warranty card was completed already');
+      if (state.status === 'recognised') rejectStep(words('refusal.dealer.cardCompleted'));
       if (state.status === 'not_recognised') rejectStep(lateMessage());
-      if (step.cardDate < input.saleDate) invalidStep('the card cannot be dated before the sale', 'cardDate');
+      if (step.cardDate < input.saleDate) invalidStep(words('refusal.dealer.cardBeforeSale'), 'cardDate');
     },
     async apply(step, at) {
       if (!cardInTime(input.saleDate, step.cardDate, new Date(at), clock, policy.dealer.warrantyCardWithin)) rejectStep(lateMessage());
@@ -60,7 +61,7 @@ export async function warrantyCard(input: WarrantyCardInput): Promise<WarrantyCa
   });
 
   await runLadder(deadlines, {
-    deadline: { key: 'warranty_card', kind: 'warranty_card', description: `Warranty card for ${input.deviceSerial}` },
+    deadline: { key: 'warranty_card', kind: 'warranty_card', words: words('deadline.dealer.warranty_card', { serial: input.deviceSerial }) },
     plan: async () => ({
       due: { at: clock.dueAt, provisional: false },
       rungs: [...clock.reminders.map((at, i) => ({ rung: `reminder_${i + 1}`, at })), { rung: 'expired', at: clock.dueAt }],

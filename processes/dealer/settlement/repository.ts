@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { words } from '../../../domain/words';
 import { DateTime } from 'luxon';
 import { ALL_ROWS, type Scope } from '../../../domain/access';
 import type { ServicePolicy } from '../../../domain/policy';
@@ -152,7 +153,7 @@ export class SettlementRepository {
 
   private async lockSettlement(trx: Knex.Transaction, id: number, scope: Scope, action: SettlementAction): Promise<Row> {
     const row = (await whereInScope(trx('settlements').where({ id }), scope, { dealer: 'dealer_id' }).forUpdate().first()) as Row | undefined;
-    if (!row) throw new NotFoundError(`no settlement ${id}`);
+    if (!row) throw new NotFoundError(words('refusal.dealer.noStatement', { settlementId: id }));
     const refusal = settlementActionRefusal(row.status as SettlementStatus, action);
     if (refusal) throw new StepRefused(refusal);
     return row;
@@ -173,11 +174,11 @@ export class SettlementRepository {
       if (outcome.disputeAnswer !== null) await trx('settlements').where({ id }).update({ dispute_answer: outcome.disputeAnswer, version: outcome.version });
       if (holdClaimLineIds.length > 0) {
         const held = await trx('settlement_lines').where({ settlement_id: id }).whereIn('claim_line_id', holdClaimLineIds).delete();
-        if (held !== holdClaimLineIds.length) throw new StepRefused('every held line must be on this statement', 'holdLineIds');
+        if (held !== holdClaimLineIds.length) throw new StepRefused(words('refusal.dealer.heldNotOnStatement'), 'holdLineIds');
       }
       for (const [index, correction] of corrections.entries()) {
         const line = (await trx('settlement_lines as s').join('claim_lines as l', 'l.id', 's.claim_line_id').where({ 's.settlement_id': id, 's.claim_line_id': correction.claimLineId }).first('s.id', 'l.claimed_minor')) as Row | undefined;
-        if (!line) throw new StepRefused(`claim line ${correction.claimLineId} is not on this statement`, `corrections.${index}.claimLineId`);
+        if (!line) throw new StepRefused(words('refusal.dealer.lineNotOnStatement', { claimLineId: correction.claimLineId }), `corrections.${index}.claimLineId`);
         const refused = correctionRefusal(correction.claimLineId, correction.amount, num(line.claimed_minor));
         if (refused) throw new StepRefused(refused, `corrections.${index}.amount`);
         await trx('settlement_lines').where({ id: num(line.id) }).update({ amount_minor: correction.amount });
@@ -185,7 +186,7 @@ export class SettlementRepository {
       await this.retotal(trx, id);
       const dueAt = confirmDueAt;
       await trx('settlements').where({ id }).update({ status: settlementStatusAfter('review'), confirm_due_at: dueAt, updated_at: now });
-      await openDeadline(trx, 'settlement', id, 'settlement_confirm', `Dealer confirms statement ${id}`, dueAt, settlementConfirmKey(dueAt));
+      await openDeadline(trx, 'settlement', id, 'settlement_confirm', words('deadline.dealer.settlement_confirm', { settlementId: id }), dueAt, settlementConfirmKey(dueAt));
       void policy;
     });
     return (await this.settlement(id, ALL_ROWS))!;
@@ -197,7 +198,7 @@ export class SettlementRepository {
       await this.lockSettlement(trx, id, scope, 'dispute');
       const onStatement = ((await trx('settlement_lines').where({ settlement_id: id }).whereIn('claim_line_id', claimLineIds).select('claim_line_id')) as Row[]).map((r) => num(r.claim_line_id));
       const stranger = claimLineIds.findIndex((lineId) => !onStatement.includes(lineId));
-      if (stranger >= 0) throw new StepRefused(`claim line ${claimLineIds[stranger]} is not on this statement`, `claimLineIds.${stranger}`);
+      if (stranger >= 0) throw new StepRefused(words('refusal.dealer.lineNotOnStatement', { claimLineId: claimLineIds[stranger]! }), `claimLineIds.${stranger}`);
       await trx('settlements').where({ id }).update({ status: settlementStatusAfter('dispute'), dispute_reason: reason, dispute_lines: toJson(claimLineIds), updated_at: now });
       await new DeadlinesRepository(trx).closeAll(settlementConfirmWorkflowId(id), 'met', now);
     });
@@ -224,8 +225,8 @@ export class SettlementRepository {
   async postToLedger(settlementId: number, now: Date): Promise<LedgerEntry> {
     await this.db.transaction(async (trx) => {
       const row = (await trx('settlements').where({ id: settlementId }).forUpdate().first('status')) as Row | undefined;
-      if (!row) throw new NotFoundError(`no settlement ${settlementId}`);
-      if (row.status !== 'confirmed') throw new StepRefused(`the statement is ${String(row.status)}, not confirmed`);
+      if (!row) throw new NotFoundError(words('refusal.dealer.noStatement', { settlementId }));
+      if (row.status !== 'confirmed') throw new StepRefused(words('refusal.dealer.statementNotConfirmed', { status: String(row.status) }));
       await this.insertLedgerEntry(trx, settlementId, now);
     });
     const entry = (await this.db('ledger_entries').where({ settlement_id: settlementId }).first('dealer_id')) as Row;

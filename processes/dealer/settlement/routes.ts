@@ -1,4 +1,5 @@
 /** Dealer settlement and the receivables ledger through the API: the routes parse, call the use case, render. */
+import { readerLocale } from '../../../platform/http/problemMessages';
 import { rolesReaching } from '../../../domain/access';
 import { defineRoute } from '../../../platform/http/route';
 import { z } from '../../../platform/http/zod';
@@ -37,7 +38,7 @@ export const runSettlement = defineRoute(
   },
   async ({ body, user, deps, req, idempotencyKey }) =>
     once(deps, user, idempotencyKey, req, async () => {
-      const settlements = await runSettlementPeriod(deps, user, body);
+      const settlements = await runSettlementPeriod(deps, user, body, readerLocale(req, user));
       return { status: 200 as const, body: { period: body.period, settlements: settlements.map(settlementDto) } };
     }),
 );
@@ -71,7 +72,7 @@ export const getSettlement = defineRoute(
 );
 
 const settlementStep = (path: keyof typeof SETTLEMENT_STEPS, summary: string) =>
-  stepRoute({ base: '/settlements', path, resource: 'settlement', summary, body: SETTLEMENT_STEPS[path].body, schema: SettlementSchema, description: 'The statement after the step', dto: settlementDto, run: (deps, user, id, input, scope) => runSettlementStep(deps, user, id, path, input, scope) });
+  stepRoute({ base: '/settlements', path, resource: 'settlement', summary, body: SETTLEMENT_STEPS[path].body, schema: SettlementSchema, description: 'The statement after the step', dto: settlementDto, run: (deps, user, id, input, scope, _key, locale) => runSettlementStep(deps, user, id, path, input, scope, locale) });
 
 export const review = settlementStep(
   'review',

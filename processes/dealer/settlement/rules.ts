@@ -1,6 +1,7 @@
 /** Settlement: periods and statement totals. */
 import { DateTime } from 'luxon';
-import type { Money } from '../../../domain/money';
+import { toDecimalString, type Money } from '../../../domain/money';
+import { words, type Words } from '../../../domain/words';
 
 // ---------------------------------------------------------------------------------------------
 // Settlement
@@ -53,8 +54,8 @@ const SETTLEMENT_TRANSITIONS: Record<SettlementAction, { from: readonly Settleme
 };
 
 /** Why a statement in `status` refuses `action`, or null when it takes it. */
-export function settlementActionRefusal(status: SettlementStatus, action: SettlementAction): string | null {
-  return SETTLEMENT_TRANSITIONS[action].from.includes(status) ? null : `the statement is ${status}`;
+export function settlementActionRefusal(status: SettlementStatus, action: SettlementAction): Words | null {
+  return SETTLEMENT_TRANSITIONS[action].from.includes(status) ? null : words('refusal.dealer.statementIs', { status });
 }
 
 /** The status a statement is left in by `action`. */
@@ -68,20 +69,20 @@ export const settlementStatusAfter = (action: SettlementAction): SettlementStatu
 export function reviewOutcome(
   statement: { status: SettlementStatus; version: number },
   review: { answer?: string | undefined; changesLines: boolean },
-): { refused: string; field: 'answer' } | { version: number; disputeAnswer: string | null } {
+): { refused: Words; field: 'answer' } | { version: number; disputeAnswer: string | null } {
   if (statement.status !== 'disputed') return { version: statement.version, disputeAnswer: null };
-  if (!review.answer?.trim()) return { refused: 'the dealer disputed the statement: answer the dispute', field: 'answer' };
+  if (!review.answer?.trim()) return { refused: words('refusal.dealer.answerDispute'), field: 'answer' };
   return { version: review.changesLines ? statement.version + 1 : statement.version, disputeAnswer: review.answer };
 }
 
-/** Why finance's correction of a line is refused (more than was claimed), or null. */
-export function correctionRefusal(claimLineId: number, amount: number, claimed: number): string | null {
-  return amount > claimed ? `at most ${claimed} was claimed for line ${claimLineId}` : null;
+/** Why finance's correction of a line is refused (more than was claimed, said in major units), or null. */
+export function correctionRefusal(claimLineId: number, amount: number, claimed: number, currency = 'CNY'): Words | null {
+  return amount > claimed ? words('refusal.dealer.correctionAbove', { claimLineId, claimed: toDecimalString({ amount: claimed, currency }), currency }) : null;
 }
 
 /** Why the dealer's confirmation of `version` is refused (the statement is at another), or null. */
-export function confirmRefusal(current: number, version: number): string | null {
-  return current === version ? null : `the statement is at version ${current}, not ${version}`;
+export function confirmRefusal(current: number, version: number): Words | null {
+  return current === version ? null : words('refusal.dealer.versionMismatch', { current, version });
 }
 
 /** A statement's total: the sum of its lines' amounts, exact in minor units. */

@@ -4,6 +4,7 @@
  * answered `dealer.settlementEscalateAfter` later: escalated to finance's lead. A confirmation or a
  * dispute (the API signals `settlementAnsweredSignal`) ends the wait; each review starts a new one.
  */
+import { words } from '../../../domain/words';
 import { condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import { Duration as LuxonDuration } from 'luxon';
 import type { createDealerActivities } from '../activities';
@@ -37,7 +38,7 @@ export async function settlementConfirm(input: SettlementConfirmInput): Promise<
   const stillAwaited = async () => !answered && (await background.settlementStatus({ settlementId })) === 'sent';
 
   const outcome = await runLadder(deadlines, {
-    deadline: { key: settlementConfirmKey(dueAt), kind: 'settlement_confirm', description: `Dealer confirms statement ${settlementId}` },
+    deadline: { key: settlementConfirmKey(dueAt), kind: 'settlement_confirm', words: words('deadline.dealer.settlement_confirm', { settlementId }) },
     plan: async () => ({ due: { at: dueAt, provisional: false }, rungs: [{ rung: 'reminder', at: dueAt }, { rung: 'escalation', at: await escalateAt() }] }),
     met: () => answered,
     async onRung(rung, due) {

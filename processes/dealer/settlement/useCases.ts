@@ -3,13 +3,16 @@
  * confirms (posted to its receivables ledger) or disputes; the write-off notice and the wait for the
  * dealer's answer. Used by the routes and the console's pages and forms.
  */
+import { NotFoundError } from '../../../platform/db/errors';
+import { DomainError } from '../../../domain/errors';
+import { words } from '../../../domain/words';
+import type { Locale } from '../../../domain/locale';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import type { User } from '../../../people/repository';
 import { ALL_ROWS, type Scope } from '../../../domain/access';
 import type { ServicePolicy } from '../../../domain/policy';
 import { renderNotice } from '../../../platform/notices';
-import { notFound, validationFailed } from '../../../platform/http/errors';
 import { IdSchema, MoneySchema, prose } from '../../../platform/http/fields';
 import type { ApiDeps } from '../../../platform/http/module';
 import { z } from '../../../platform/http/zod';
@@ -31,9 +34,9 @@ export const RunBody = z.strictObject({
 const statements = (deps: ApiDeps) => new SettlementRepository(deps.knex);
 
 /** Finance runs a period's settlement on demand (the route's and the console's command): the period's statements. */
-export async function runSettlementPeriod(deps: ApiDeps, user: User, input: unknown): Promise<Settlement[]> {
+export async function runSettlementPeriod(deps: ApiDeps, user: User, input: unknown, locale: Locale = user.locale): Promise<Settlement[]> {
   stepBy(user, ['finance']);
-  const body = parseBody(RunBody, input);
+  const body = parseBody(RunBody, input, locale);
   const policy = await dealerPolicy(deps);
   const ids = await statements(deps).runSettlement(body.period, policy.dealer, new Date(), body.dealerId, user.id);
   return Promise.all(ids.map(async (id) => (await statements(deps).settlement(id, ALL_ROWS))!));
@@ -45,7 +48,7 @@ export const findSettlement = (deps: ApiDeps, id: number, scope: Scope): Promise
 /** A statement in the caller's reach (404 otherwise). */
 export async function readSettlement(deps: ApiDeps, id: number, scope: Scope): Promise<Settlement> {
   const settlement = await findSettlement(deps, id, scope);
-  if (!settlement) throw notFound(`no settlement ${id}`);
+  if (!settlement) throw new NotFoundError(words('refusal.dealer.noStatement', { settlementId: id }));
   return settlement;
 }
 
@@ -83,7 +86,7 @@ export const SETTLEMENT_STEPS = {
       const current = (await statements(deps).settlement(id, ALL_ROWS))!;
       const corrections = body.corrections ?? [];
       const wrongCurrency = corrections.findIndex((c) => c.amount.currency !== current.total.currency);
-      if (wrongCurrency >= 0) throw validationFailed([{ field: `corrections.${wrongCurrency}.amount.currency`, message: `must be ${current.total.currency}, the statement’s currency` }]);
+      if (wrongCurrency >= 0) throw new DomainError(words('refusal.dealer.statementCurrency', { currency: current.total.currency }), `corrections.${wrongCurrency}.amount.currency`);
       const settlement = await statements(deps).review(id, body.holdLineIds, policy.dealer, now, confirmDueAt, body.answer, corrections.map((c) => ({ claimLineId: c.claimLineId, amount: c.amount.amount })));
       await sendWriteOffNotice(deps, settlement);
       await startConfirmationWait(deps, settlement, policy);
@@ -103,8 +106,8 @@ export const SETTLEMENT_STEPS = {
 };
 
 /** A step on a statement (the route's and the console's command): finance's review, the dealer's confirmation or dispute. */
-export async function runSettlementStep(deps: ApiDeps, user: User, settlementId: number, path: string, input: unknown, scope: Scope): Promise<Settlement> {
-  return runStep<Settlement>(SETTLEMENT_STEPS, 'settlement', path, async () => (await statements(deps).settlement(settlementId, scope)) !== null, deps, user, settlementId, input, scope);
+export async function runSettlementStep(deps: ApiDeps, user: User, settlementId: number, path: string, input: unknown, scope: Scope, locale: Locale = user.locale): Promise<Settlement> {
+  return runStep<Settlement>(SETTLEMENT_STEPS, 'settlement', path, async () => (await statements(deps).settlement(settlementId, scope)) !== null, deps, user, settlementId, input, scope, undefined, locale);
 }
 
 /**

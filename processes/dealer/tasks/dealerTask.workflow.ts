@@ -4,6 +4,7 @@
  * the sales clerk's check falls due at `dealer.clerkCheckAt` (4 h). Arrangement overdue: the dealer is
  * reminded. Not arranged at the clerk's check: escalated to leadership. Checked: done.
  */
+import { words } from '../../../domain/words';
 import { allHandlersFinished, condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { createDealerActivities } from '../activities';
 import { dealerTaskTimes } from './rules';
@@ -45,7 +46,7 @@ export async function dealerTask(input: DealerTaskInput): Promise<DealerTaskStat
   }
 
   kit.step(arrangeTaskUpdate, {
-    validate: () => void (state.status !== 'open' && rejectStep('the task is arranged already')),
+    validate: () => void (state.status !== 'open' && rejectStep(words('refusal.dealer.taskArranged'))),
     async apply(step, at) {
       // The row shows "arranged" before the state does: a check sent that instant is judged against it.
       await kit.recording('arranged', () => steps.recordTaskArrangement({ taskId, visitAt: step.visitAt, arrangement: step.arrangement, at }));
@@ -61,8 +62,8 @@ export async function dealerTask(input: DealerTaskInput): Promise<DealerTaskStat
 
   kit.step(checkTaskUpdate, {
     validate() {
-      if (!kit.allows(state.status, (status) => status !== 'open')) rejectStep('the dealer has not arranged the task: escalate to leadership');
-      if (state.status === 'checked') rejectStep('the task was checked already');
+      if (!kit.allows(state.status, (status) => status !== 'open')) rejectStep(words('refusal.dealer.taskNotArranged'));
+      if (state.status === 'checked') rejectStep(words('refusal.dealer.taskChecked'));
     },
     async apply(step, at) {
       await steps.recordTaskCheck({ taskId, note: step.note, at });
@@ -72,7 +73,7 @@ export async function dealerTask(input: DealerTaskInput): Promise<DealerTaskStat
   });
 
   const arranged = runLadder(deadlines, {
-    deadline: { key: 'dealer_task_arrange', kind: 'dealer_task_arrange', description: `Dealer arranges the service of ${input.deviceSerial}` },
+    deadline: { key: 'dealer_task_arrange', kind: 'dealer_task_arrange', words: words('deadline.dealer.task_arrange', { serial: input.deviceSerial }) },
     plan: async () => ({ due: { at: times.arrangeDueAt, provisional: false }, rungs: [{ rung: 'reminder', at: times.arrangeDueAt }] }),
     met: () => state.status !== 'open',
     async onRung(_rung, due) {
@@ -82,7 +83,7 @@ export async function dealerTask(input: DealerTaskInput): Promise<DealerTaskStat
   });
 
   const checked = runLadder(deadlines, {
-    deadline: { key: 'dealer_task_clerk_check', kind: 'dealer_task_clerk_check', description: `Sales clerk checks the dealer arranged ${input.deviceSerial}` },
+    deadline: { key: 'dealer_task_clerk_check', kind: 'dealer_task_clerk_check', words: words('deadline.dealer.task_clerk_check', { serial: input.deviceSerial }) },
     plan: async () => ({ due: { at: times.clerkCheckAt, provisional: false }, rungs: [{ rung: 'check', at: times.clerkCheckAt }] }),
     met: () => state.status === 'checked',
     onRung: (_rung, due) =>

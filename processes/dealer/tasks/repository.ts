@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { words } from '../../../domain/words';
 import { ALL_ROWS, type Scope } from '../../../domain/access';
 import type { ServicePolicy } from '../../../domain/policy';
 import { NotFoundError } from '../../../platform/db/errors';
@@ -64,8 +65,8 @@ export class TasksRepository {
           created_at: now,
         }),
       );
-      await openDeadline(trx, 'dealer_task', taskId, 'dealer_task_arrange', `Dealer arranges the service of ${input.deviceSerial}`, times.arrangeDueAt);
-      await openDeadline(trx, 'dealer_task', taskId, 'dealer_task_clerk_check', `Sales clerk checks the dealer arranged ${input.deviceSerial}`, times.clerkCheckAt);
+      await openDeadline(trx, 'dealer_task', taskId, 'dealer_task_arrange', words('deadline.dealer.task_arrange', { serial: input.deviceSerial }), times.arrangeDueAt);
+      await openDeadline(trx, 'dealer_task', taskId, 'dealer_task_clerk_check', words('deadline.dealer.task_clerk_check', { serial: input.deviceSerial }), times.clerkCheckAt);
       return taskId;
     });
     return (await this.task(id, ALL_ROWS))!;
@@ -88,12 +89,12 @@ export class TasksRepository {
   async arrangeTask(id: number, visitAt: Date, arrangement: string, scope: Scope, now: Date): Promise<DealerTask> {
     await this.db.transaction(async (trx) => {
       const row = (await whereInScope(trx('dealer_tasks').where({ id }), scope, { dealer: 'dealer_id' }).forUpdate().first('status')) as Row | undefined;
-      if (!row) throw new NotFoundError(`no dealer task ${id}`);
+      if (!row) throw new NotFoundError(words('refusal.dealer.noTask', { taskId: id }));
       if (row.status !== 'open') {
         // The same arrangement again (a retried recording) changes nothing.
         const same = (await trx('dealer_tasks').where({ id, arrangement }).first('id')) as Row | undefined;
         if (same) return;
-        throw new StepRefused('the task is arranged already');
+        throw new StepRefused(words('refusal.dealer.taskArranged'));
       }
       await trx('dealer_tasks').where({ id }).update({ status: 'arranged', arranged_at: now, visit_at: visitAt, arrangement });
       await closeDeadline(trx, 'dealer_task', id, 'dealer_task_arrange');
@@ -104,8 +105,8 @@ export class TasksRepository {
   /** The sales clerk's check: done once the dealer arranged the task (its deadline met). Idempotent. */
   async checkTask(id: number, note = '', now: Date = new Date()): Promise<DealerTask> {
     const task = await this.task(id, ALL_ROWS);
-    if (!task) throw new NotFoundError(`no dealer task ${id}`);
-    if (task.status !== 'arranged') throw new StepRefused('the dealer has not arranged the task: escalate to leadership');
+    if (!task) throw new NotFoundError(words('refusal.dealer.noTask', { taskId: id }));
+    if (task.status !== 'arranged') throw new StepRefused(words('refusal.dealer.taskNotArranged'));
     await this.db.transaction(async (trx) => {
       await trx('dealer_tasks').where({ id }).whereNull('checked_at').update({ checked_at: now, check_note: note });
       await closeDeadline(trx, 'dealer_task', id, 'dealer_task_clerk_check');

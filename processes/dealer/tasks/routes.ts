@@ -1,4 +1,5 @@
 /** Dealer tasks through the API: the routes parse, call the use case, render. */
+import { readerLocale } from '../../../platform/http/problemMessages';
 import { rolesReaching } from '../../../domain/access';
 import type { AuditTarget } from '../../../platform/http/audit';
 import { defineRoute } from '../../../platform/http/route';
@@ -47,7 +48,7 @@ export const createTask = defineRoute(
   },
   async ({ body, user, deps, req, res, idempotencyKey }) =>
     once(deps, user, idempotencyKey, req, async () => {
-      const task = await createDealerTask(deps, user, body);
+      const task = await createDealerTask(deps, user, body, readerLocale(req, user));
       res.locals.audit = { entityType: 'dealer_task', entityId: task.id } satisfies AuditTarget;
       return { status: 201 as const, body: taskDto(task) };
     }),
@@ -68,7 +69,7 @@ export const getTask = defineRoute(
 );
 
 const taskStep = (path: keyof typeof TASK_STEPS, summary: string) =>
-  stepRoute({ base: '/dealer-tasks', path, resource: 'dealer_task', summary, body: TASK_STEPS[path].body, schema: TaskSchema, description: 'The task after the step', dto: taskDto, run: (deps, user, id, input, scope, key) => runTaskStep(deps, user, id, path, input, scope, key) });
+  stepRoute({ base: '/dealer-tasks', path, resource: 'dealer_task', summary, body: TASK_STEPS[path].body, schema: TaskSchema, description: 'The task after the step', dto: taskDto, run: (deps, user, id, input, scope, key, locale) => runTaskStep(deps, user, id, path, input, scope, key, locale) });
 
 export const arrangeTask = taskStep('arrange', 'The dealer arranges the service (when it visits and what it will do); the end user is told');
 export const checkTask = taskStep('check', 'The sales clerk checks the dealer arranged the task (refused, to escalate, when it has not)');

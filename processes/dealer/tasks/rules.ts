@@ -1,6 +1,7 @@
 /** Dealer tasks: their due times, and the hand-back every 三包 customer is refused. */
 import { DateTime } from 'luxon';
 import type { Duration } from '../../../domain/duration';
+import { words, type Words } from '../../../domain/words';
 import { calendarDuration } from '../rules';
 
 // ---------------------------------------------------------------------------------------------
@@ -19,5 +20,5 @@ export function dealerTaskTimes(receivedAt: Date, arrangeWithin: Duration, clerk
 }
 
 /** Why a dealer may not hand a customer back to the company: a 三包 customer is the selling dealer's to serve. */
-export const HAND_BACK_REFUSAL = 'a dealer cannot hand a 三包 (warranty) customer back to the company: the selling dealer serves the customer under the 三包 terms';
+export const HAND_BACK_REFUSAL: Words = words('refusal.dealer.handBack');
 

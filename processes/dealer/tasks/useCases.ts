@@ -2,10 +2,12 @@
  * Dealer tasks (PRODUCT §P5): a 三包 request the dealer arranges and the sales clerk checks, chased
  * by its dealerTask process. Used by the routes, the console's forms and the ticket intake.
  */
+import { NotFoundError } from '../../../platform/db/errors';
+import { words } from '../../../domain/words';
+import type { Locale } from '../../../domain/locale';
 import type { User } from '../../../people/repository';
 import { ALL_ROWS, type Scope } from '../../../domain/access';
 import type { ServicePolicy } from '../../../domain/policy';
-import { notFound } from '../../../platform/http/errors';
 import { EmailSchema, IdSchema, InstantSchema, line, optionalLine, prose } from '../../../platform/http/fields';
 import type { ApiDeps } from '../../../platform/http/module';
 import { z } from '../../../platform/http/zod';
@@ -33,8 +35,8 @@ const tasks = (deps: ApiDeps) => new TasksRepository(deps.knex);
 export type NewDealerTask = Parameters<TasksRepository['createTask']>[0];
 
 /** A 三包 request for a dealer, forwarded by the sales clerk or taken by the dealer. */
-export async function createDealerTask(deps: ApiDeps, user: User, input: unknown): Promise<DealerTask> {
-  const body = parseBody(TaskBody, input);
+export async function createDealerTask(deps: ApiDeps, user: User, input: unknown, locale: Locale = user.locale): Promise<DealerTask> {
+  const body = parseBody(TaskBody, input, locale);
   const dealerId = await existingDealerOfCaller(deps, user, body.dealerId);
   return openDealerTask(deps, { ...body, dealerId }, user.id);
 }
@@ -75,7 +77,7 @@ export const findTask = (deps: ApiDeps, id: number, scope: Scope): Promise<Deale
 /** A task in the caller's reach (404 otherwise). */
 export async function readTask(deps: ApiDeps, id: number, scope: Scope): Promise<DealerTask> {
   const task = await tasks(deps).task(id, scope);
-  if (!task) throw notFound(`no dealer task ${id}`);
+  if (!task) throw new NotFoundError(words('refusal.dealer.noTask', { taskId: id }));
   return task;
 }
 
@@ -89,11 +91,11 @@ function taskStep<B extends z.ZodType>(roles: DealerStep<DealerTask>['roles'], b
 /** The steps on a task, by the path the route and the console's form name them. */
 export const TASK_STEPS = {
   arrange: taskStep(['dealer'], z.strictObject({ visitAt: InstantSchema, arrangement: prose(2000) }), async (deps, id, body, user, key) => {
-    await sendStep(deps, user, key, dealerTaskWorkflowId(id), arrangeTaskUpdate, { visitAt: new Date(body.visitAt).toISOString(), arrangement: body.arrangement }, `dealer task ${id} is closed`);
+    await sendStep(deps, user, key, dealerTaskWorkflowId(id), arrangeTaskUpdate, { visitAt: new Date(body.visitAt).toISOString(), arrangement: body.arrangement }, words('refusal.dealer.taskClosed', { taskId: id }));
     return (await tasks(deps).task(id, ALL_ROWS))!;
   }),
   check: taskStep(['sales_clerk'], z.strictObject({ note: prose(2000) }), async (deps, id, body, user, key) => {
-    await sendStep(deps, user, key, dealerTaskWorkflowId(id), checkTaskUpdate, { note: body.note }, `dealer task ${id} is closed`);
+    await sendStep(deps, user, key, dealerTaskWorkflowId(id), checkTaskUpdate, { note: body.note }, words('refusal.dealer.taskClosed', { taskId: id }));
     return (await tasks(deps).task(id, ALL_ROWS))!;
   }),
   'hand-back': taskStep(['dealer'], z.strictObject({ reason: prose(2000) }), async () => {
@@ -102,6 +104,6 @@ export const TASK_STEPS = {
 };
 
 /** A step on a dealer task (the route's and the console's command): the task in the caller's reach, the role, the body, then the step. */
-export async function runTaskStep(deps: ApiDeps, user: User, taskId: number, path: string, input: unknown, scope: Scope, idempotencyKey?: string): Promise<DealerTask> {
-  return runStep<DealerTask>(TASK_STEPS, 'dealer task', path, async () => (await tasks(deps).task(taskId, scope)) !== null, deps, user, taskId, input, scope, idempotencyKey);
+export async function runTaskStep(deps: ApiDeps, user: User, taskId: number, path: string, input: unknown, scope: Scope, idempotencyKey?: string, locale: Locale = user.locale): Promise<DealerTask> {
+  return runStep<DealerTask>(TASK_STEPS, 'dealer_task', path, async () => (await tasks(deps).task(taskId, scope)) !== null, deps, user, taskId, input, scope, idempotencyKey, locale);
 }
