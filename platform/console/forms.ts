@@ -71,3 +71,14 @@ export function formValues(body: unknown, names: readonly string[]): Record<stri
   const source = (body ?? {}) as Record<string, unknown>;
   return Object.fromEntries(names.flatMap((name) => (typeof source[name] === 'string' ? [[name, source[name]]] : [])));
 }
+
+/**
+ * The problems of forms a page no longer shows: a step refused because someone else took the record
+ * further meanwhile (two people completing one visit) comes back to a page without that step's form,
+ * and its answer must still be said, above the page.
+ */
+export function unshownProblems(sent: Record<string, FormState>, shown: readonly string[]): string[] {
+  return Object.entries(sent)
+    .filter(([step]) => !shown.includes(step))
+    .flatMap(([, state]) => [...state.problems, ...Object.values(state.errors).flat()]);
+}

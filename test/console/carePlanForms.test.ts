@@ -117,6 +117,12 @@ it('closes the follow-up a low call score opened, with its outcome', async () =>
   expect(await care.getFollowUp(planId, followUp.id)).toEqual(expect.objectContaining({ status: 'closed', outcome: 'called back; the operator was trained again' }));
   // Closed: no longer offered, and its form is gone with the last open one.
   expect((await visitors.manager!.get(`/care-plans/${planId}`)).body).not.toContain('/steps/close-follow-up');
+  // Sent again from a page left open (or by a colleague a moment later): refused, and said above the
+  // page although the form is gone, so nobody believes their outcome was recorded.
+  const again = await send('manager', `/care-plans/${planId}/steps/close-follow-up`, { followUpId: String(followUp.id), outcome: 'a second outcome' });
+  expect(again.status).toBeGreaterThanOrEqual(400);
+  expect(again.body).toMatch(/<div class="error" role="alert"><ul><li>[^<]+<\/li>/);
+  expect(await care.getFollowUp(planId, followUp.id)).toEqual(expect.objectContaining({ outcome: 'called back; the operator was trained again' }));
 });
 
 it('refuses the plan steps to an engineer, then ends the plan for the service manager', async () => {

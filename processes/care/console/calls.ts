@@ -18,7 +18,7 @@ import { CALL_STEP_ACTION, CALL_STEPS, runCallStep } from '../useCases/tasks';
 import { callFor, callScope, neverTakes, showsCalls, taskActions } from './reach';
 import { careWord, contactsOf, customersOf, dayBounds, stepFormsView, type CallContact } from './view';
 import type { ConsoleArea } from '../../../platform/console/context';
-import { formFromError, formValues, type FormState } from '../../../platform/console/forms';
+import { formFromError, formValues, type FormState, unshownProblems } from '../../../platform/console/forms';
 import { exportLinks, positiveInt } from '../../../platform/console/kit';
 import type { Locale } from '../../../people/roles';
 import { CONSOLE_TIME_ZONE } from '../../../platform/console/views';
@@ -116,6 +116,7 @@ export const callsArea: ConsoleArea = {
         },
         contacts: contacts.map((c) => contactLine(locale, c)),
         attempts: attempts.map((a) => ({ attempt: a.attempt, outcome: careWord(locale, 'care.attempt', a.outcome), at: a.at, note: a.note, contact: a.contact, actor: a.actor })),
+        unshown: unshownProblems(sent, forms.map((f) => f.step)),
         steps: stepFormsView(locale, 'call', forms, `/calls/${call.id}`, sent, {
           contacts: good.map((c) => ({ value: String(c.id), label: `${c.name} · ${careWord(locale, 'care.contactRole', c.role)}${c.phone ? ` · ${c.phone}` : ''}` })),
           initial: { reschedule: { dueAt: localInput(call.dueAt, timeZone) }, complete: good[0] ? { contactId: String(good[0].id) } : {}, 'no-answer': good[0] ? { contactId: String(good[0].id) } : {} },

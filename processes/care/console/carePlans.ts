@@ -24,7 +24,7 @@ import { namesOf, positiveInt } from '../../../platform/console/kit';
 import type { Locale } from '../../../people/roles';
 import { careStepBody } from './forms';
 import { PLAN_FORMS, runPlanStep } from './planForms';
-import { formFromError, formValues, type FormState } from '../../../platform/console/forms';
+import { formFromError, formValues, type FormState, unshownProblems } from '../../../platform/console/forms';
 import { say, translate, type MessageKey } from '../../../platform/i18n/catalogue';
 import { CONSOLE_TIME_ZONE } from '../../../platform/console/views';
 
@@ -155,6 +155,7 @@ export const carePlansArea: ConsoleArea = {
             const ticketId = ticketIdIn(e.data);
             return { at: e.at, kind: careWord(locale, 'care.event', e.kind), summary: ticketId === null || tickets.open(ticketId) ? say(locale, e.words, e.summary) : w('carePlan.ticketEventHidden') };
           }),
+        unshown: unshownProblems(sent, forms.map((f) => f.step)),
         steps: stepFormsView(locale, 'plan', forms, `/care-plans/${plan.id}`, sent, {
           followUps: openFollowUps.map((f) => ({ value: String(f.id), label: `${careWord(locale, 'care.followUpReason', f.reason)} · ${say(locale, f.words, f.summary)}` })),
         }),

@@ -18,7 +18,7 @@ import { runVisitStep, visitStepAction, VISIT_STEPS } from '../useCases/tasks';
 import { neverTakes, showsVisits, taskActions, visitFor, visitScope } from './reach';
 import { careWord, customersOf, dayBounds, stepFormsView } from './view';
 import type { ConsoleArea, ConsoleContext } from '../../../platform/console/context';
-import { formFromError, formValues, type FormState } from '../../../platform/console/forms';
+import { formFromError, formValues, type FormState, unshownProblems } from '../../../platform/console/forms';
 import { exportLinks, namesOf, positiveInt } from '../../../platform/console/kit';
 import { translate, type MessageKey } from '../../../platform/i18n/catalogue';
 import { CONSOLE_TIME_ZONE } from '../../../platform/console/views';
@@ -153,6 +153,7 @@ export const visitsArea: ConsoleArea = {
                 signature: outcome.signature?.name ?? '—',
               }
             : null,
+        unshown: unshownProblems(sent, forms.map((f) => f.step)),
         steps: stepFormsView(locale, 'visit', forms, `/visits/${visit.id}`, sent, {
           engineers: engineers.map((e) => ({ value: String(e.id), label: e.name })),
           initial: { reschedule: { dueAt: localInput(visit.dueAt, timeZone) }, assign: visit.assigneeUserId === null ? {} : { engineerUserId: String(visit.assigneeUserId) }, complete: { 'checklist.operatingState': 'normal' } },
