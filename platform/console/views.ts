@@ -49,10 +49,15 @@ export function humanize(value: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/** A stage, role or other code in the page's language, humanized when the catalog lacks it. */
+/** A code (a status, a reason, a kind) in the page's language: the catalogue's `<prefix>.<code>`, humanized when it has none. */
+export function codeWord(locale: Locale, prefix: string, code: string): string {
+  const key = `${prefix}.${code}`;
+  return isMessageKey(key) ? translate(locale, key) : humanize(code);
+}
+
+/** A stage or role in the page's language. */
 export function label(locale: Locale, prefix: 'stage' | 'role', value: string): string {
-  const key = `${prefix}.${value}`;
-  return isMessageKey(key) ? translate(locale, key) : humanize(value);
+  return codeWord(locale, prefix, value);
 }
 
 type Options = Handlebars.HelperOptions;

@@ -3,7 +3,7 @@
  * defineRoute), and defineRoute enforces it before the handler runs.
  */
 import type { Knex } from 'knex';
-import { may, projectFacts, ticketFacts, reachOf, rolesReaching, scopeOf, type Action, type Principal, type ResourceFacts, type ResourceKind, type Scope } from '../../domain/access';
+import { canRead, may, projectFacts, ticketFacts, reachOf, rolesReaching, scopeOf, type Action, type Principal, type ResourceFacts, type ResourceKind, type Scope } from '../../domain/access';
 import { CareRepository } from '../../processes/care/repository';
 import type { User } from '../../domain/people';
 import { forbidden, notFound } from './errors';
@@ -185,4 +185,42 @@ export async function requireRecord(access: RouteAccess, user: User | null, knex
   // Acting on a record needs reading it too: what one cannot read does not exist for them.
   const allowed = facts !== null && may(principal, 'read', facts) && may(principal, access.action, facts);
   if (!allowed) throw notFound(lookup.missing(params));
+}
+
+/** Whether a reader may open a linked record; each answer asked once per request (a queue of hundreds). */
+export interface LinkReach {
+  plan(id: number): Promise<boolean>;
+  visit(id: number): Promise<boolean>;
+  call(id: number): Promise<boolean>;
+  dealerTask(id: number): Promise<boolean>;
+  ticket(id: number): Promise<boolean>;
+}
+
+/**
+ * The reach of one reader over records another record links to (a ticket's care plan, a care plan's
+ * ticket, a dealer task's ticket), judged on the same facts as a route's record access, so a page
+ * names a linked record exactly when its reader may open it.
+ */
+export function linkReach(knex: Knex, principal: Principal): LinkReach {
+  const asked = new Map<string, Promise<boolean>>();
+  const opens = (kind: ResourceKind, id: number): Promise<boolean> => {
+    // A role reaching all or none of the kind is answered without a query.
+    const reach = reachOf(principal.role, kind, 'read');
+    if (reach === 'none' || reach === 'all') return Promise.resolve(reach === 'all');
+    const key = `${kind}:${id}`;
+    let answer = asked.get(key);
+    if (!answer) {
+      const lookup = RECORD_LOOKUPS[kind];
+      answer = lookup ? lookup.facts(knex, { id }).then((found) => found !== null && canRead(principal, found)) : Promise.resolve(false);
+      asked.set(key, answer);
+    }
+    return answer;
+  };
+  return {
+    plan: (id) => opens('care_plan', id),
+    visit: (id) => opens('care_visit', id),
+    call: (id) => opens('care_call', id),
+    dealerTask: (id) => opens('dealer_task', id),
+    ticket: (id) => opens('ticket', id),
+  };
 }

@@ -11,7 +11,7 @@
  */
 import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
-import { linkReach } from '../../tickets/useCases/links';
+import { linkReach } from '../../../platform/http/access';
 import type { Principal } from '../../../domain/access';
 import { principalOf } from '../../../platform/http/access';
 import { CareRepository, type CareCall, type CarePlan, type CareVisit } from '../repository';

@@ -1,18 +1,15 @@
 /** What the care pages share: words for kinds and statuses, the day's bounds, the step forms as the templates draw them. */
+import { codeWord } from '../../../platform/console/views';
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 import type { Locale } from '../../../people/roles';
 import type { FormState } from '../../../platform/console/forms';
 import { emptyForm } from '../../../platform/console/forms';
 import { isMessageKey, translate, type MessageKey } from '../../../platform/i18n/catalogue';
-import { humanize } from '../../../platform/console/views';
 import { SCORES, type CareStepForm } from './forms';
 
-/** A code's words (`care.kind.inspection`), or the code made readable when the catalog has none. */
-export function careWord(locale: Locale, prefix: string, code: string): string {
-  const key = `${prefix}.${code}`;
-  return isMessageKey(key) ? translate(locale, key) : humanize(code);
-}
+/** A care code in the page's language (`care.kind.inspection`), made readable when the catalogue has none. */
+export const careWord = codeWord;
 
 /** The end of today and of the coming week, in `timeZone` (the person's day, not UTC's). */
 export function dayBounds(now: Date, timeZone: string): { endOfToday: Date; endOfWeek: Date } {

@@ -13,7 +13,7 @@ import { PolicyLayersRepository } from '../../../schedule/policies/repository';
 import { UsersRepository, type User } from '../../../people/repository';
 import { ALL_ROWS, scopeOf, TICKET_ENGINEER_ROLES, type Scope } from '../../../domain/access';
 import { principalOf } from '../../../platform/http/access';
-import { linkReach } from '../../tickets/useCases/links';
+import { linkReach } from '../../../platform/http/access';
 import { resolvePolicy, type PolicyOverride, type ServicePolicy } from '../../../domain/policy';
 import { carePlan } from '../carePlan.workflow';
 import { addContractUpdate, addExtraVisitUpdate, closeFollowUpUpdate, endPlanUpdate, type Assignee, type CarePlanInput, type CareStepResult } from '../messages';

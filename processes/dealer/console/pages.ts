@@ -29,7 +29,7 @@ import { findTask, listOpenDealerTasks, runTaskStep } from '../tasks/useCases';
 import { findClaim, listClaimSummaries, listDealerClaims, runClaimStep, submitDealerClaim } from '../claims/useCases';
 import { dealerLedger, findSettlement, listSettlementHeads, runSettlementPeriod, runSettlementStep, writeOffNoticeHtml } from '../settlement/useCases';
 import { partsPlansOf, submitPartsPlan } from '../partsPlans/useCases';
-import { linkReach } from '../../tickets/useCases/links';
+import { linkReach } from '../../../platform/http/access';
 import { claimSummary, type Claim } from '../claims/repository';
 import type { Settlement } from '../settlement/repository';
 import type { User } from '../../../people/repository';

@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 import { careOriginAsSeen, returnCallsAsSeen, type LinkReach } from '../useCases/links';
 import type { Locale } from '../../../people/roles';
 import type { Ticket } from '../repository';
-import { careWord } from '../../care/console/view';
+import { codeWord } from '../../../platform/console/views';
 import { translate, type MessageKey } from '../../../platform/i18n/catalogue';
 
 export interface LinkPart {
@@ -34,7 +34,7 @@ export async function ticketLinksView(knex: Knex, locale: Locale, ticket: Ticket
   const care = await careOriginAsSeen(knex, ticket, reach);
   if (care.origin) {
     const o = care.origin;
-    const parts = [part(w('ticket.link.care', { id: o.carePlanId }), `/care-plans/${o.carePlanId}`), part(careWord(locale, 'care.followUpReason', o.reason))];
+    const parts = [part(w('ticket.link.care', { id: o.carePlanId }), `/care-plans/${o.carePlanId}`), part(codeWord(locale, 'care.followUpReason', o.reason))];
     if (o.callId !== null) parts.push(part(w('ticket.link.call', { key: await taskKeyOf(knex, 'care_calls', o.callId) }), `/calls/${o.callId}`));
     if (o.visitId !== null) parts.push(part(w('ticket.link.visit', { key: await taskKeyOf(knex, 'care_visits', o.visitId) }), `/visits/${o.visitId}`), ...(o.finding !== null ? [part(w('ticket.link.finding', { n: o.finding + 1 }))] : []));
     links.push({ kind: 'care', parts });
@@ -47,7 +47,7 @@ export async function ticketLinksView(knex: Knex, locale: Locale, ticket: Ticket
       kind: 'return_call',
       parts: [
         part(w('ticket.link.returnCall', { key: c.taskKey }), `/calls/${c.callId}`),
-        part(careWord(locale, 'care.callStatus', c.status), null, new Date(c.dueAt)),
+        part(codeWord(locale, 'care.callStatus', c.status), null, new Date(c.dueAt)),
         ...(c.planReachable ? [part(w('ticket.link.onPlan', { id: c.carePlanId }), `/care-plans/${c.carePlanId}`)] : []),
       ],
     });

@@ -7,53 +7,12 @@
  * no id, reason, date or party: an engineer who may not read the care plan learns nothing of it.
  */
 import type { Knex } from 'knex';
-import { CareRepository } from '../../care/repository';
 import type { Ticket, TicketEvent } from '../repository';
 import { words } from '../../../domain/words';
 import { say } from '../../../platform/i18n/catalogue';
-import { canRead, reachOf, ticketFacts, type Principal, type ResourceFacts, type ResourceKind } from '../../../domain/access';
+import type { LinkReach } from '../../../platform/http/access';
 
-/** Whether the reader may open a linked record; each answer asked once per request. */
-export interface LinkReach {
-  plan(id: number): Promise<boolean>;
-  visit(id: number): Promise<boolean>;
-  call(id: number): Promise<boolean>;
-  dealerTask(id: number): Promise<boolean>;
-  /** The other way: a care plan's follow-ups and calls, a dealer task, naming their ticket. */
-  ticket(id: number): Promise<boolean>;
-}
-
-export function linkReach(knex: Knex, principal: Principal): LinkReach {
-  const care = new CareRepository(knex);
-  const asked = new Map<string, Promise<boolean>>();
-  const ask = (kind: ResourceKind, id: number, facts: () => Promise<ResourceFacts | null>) => {
-    // A role reaching all or none of the kind is answered without a query (a queue of hundreds).
-    const reach = reachOf(principal.role, kind, 'read');
-    if (reach === 'none' || reach === 'all') return Promise.resolve(reach === 'all');
-    const key = `${kind}:${id}`;
-    let answer = asked.get(key);
-    if (!answer) {
-      answer = facts().then((found) => found !== null && canRead(principal, found));
-      asked.set(key, answer);
-    }
-    return answer;
-  };
-  return {
-    plan: (id) => ask('care_plan', id, () => care.planFacts(id)),
-    visit: (id) => ask('care_visit', id, () => care.taskFacts('visit', id)),
-    call: (id) => ask('care_call', id, () => care.taskFacts('call', id)),
-    dealerTask: (id) =>
-      ask('dealer_task', id, async () => {
-        const row = (await knex('dealer_tasks').where({ id }).first('dealer_id')) as { dealer_id: unknown } | undefined;
-        return row ? { kind: 'dealer_task', dealerId: Number(row.dealer_id) } : null;
-      }),
-    ticket: (id) =>
-      ask('ticket', id, async () => {
-        const row = (await knex('tickets').where({ id }).first('customer_id', 'assignee_user_id')) as { customer_id: unknown; assignee_user_id: unknown } | undefined;
-        return row ? ticketFacts({ customerId: Number(row.customer_id), assigneeUserId: row.assignee_user_id === null ? null : Number(row.assignee_user_id) }) : null;
-      }),
-  };
-}
+export { linkReach, type LinkReach } from '../../../platform/http/access';
 
 /** The ticket's own link columns, each null unless the reader may open the record it names. */
 export async function linkIdsAsSeen(ticket: Ticket, reach: LinkReach) {
