@@ -24,6 +24,7 @@ import { kpisArea } from '../reports/kpis/page';
 import { projectsArea } from '../processes/delivery/console/projects';
 import { projectStepsArea } from '../processes/delivery/console/projectSteps';
 import { signInArea } from '../people/console/signIn';
+import { passwordArea } from '../people/console/password';
 import { ticketsArea } from '../processes/tickets/console/tickets';
 import { visitsArea } from '../processes/care/console/visits';
 import { consoleSecurityHeaders } from '../platform/console/security';
@@ -36,6 +37,7 @@ export type { ConsoleDeps } from '../platform/console/context';
 const AREAS: ConsoleArea[] = [
   assetsArea,
   signInArea,
+  passwordArea,
   homeArea,
   projectsArea,
   projectStepsArea,
