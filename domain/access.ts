@@ -128,7 +128,8 @@ const READ: ReachTable = {
   care_call: row('all', 'managed', 'all',  'none',     'all',  'all',      'all',     'none',   'none',     'none', 'none',       'own_customer'),
   // A customer's contact person: read as the customer file is.
   contact: row('all', 'managed', 'all',    'assigned', 'all',  'all',      'all',     'none',   'none',     'none', 'none',       'own_customer'),
-  invitation: nobody,
+  // Invitations are read through the people they invite; the admin reads everything.
+  invitation: adminOnly,
 };
 
 const ACT: ReachTable = {
