@@ -56,7 +56,6 @@ export const signInArea: ConsoleArea = {
         title: t(req, res, 'signin.title'),
         form,
         tokenForm: extra.tokenForm ?? emptyForm(),
-        tokenOpen: Boolean(extra.tokenForm),
         notice: extra.notice ?? null,
         next: extra.next ?? '',
       });

@@ -223,7 +223,8 @@ describe('sign-in with a password', () => {
     expect(form.body).toContain('Sign in to open the page you asked for.');
     expect(form.body).toContain('name="next" value="/projects?stage&#x3D;awaiting_kickoff"');
     // The password form comes first on the page; the token form is the second.
-    expect(form.body.indexOf('class="signin"')).toBeLessThan(form.body.indexOf('class="signin-token"'));
+    expect(form.body.indexOf('class="signin-password"')).toBeLessThan(form.body.indexOf('class="signin"'));
+    expect(/<button[^>]*>([^<]*)<\/button>/.exec(form.body.slice(form.body.indexOf('<main>')))?.[1]).toBe('Sign in');
     const wrong = await who.post('/login', { email: 'pm2@maker.test', password: 'not the password', next: '/projects?stage=awaiting_kickoff' });
     expect(wrong.status).toBe(401);
     expect(wrong.body).toMatch(/id="f-password-error">That e-mail address and password do not match an active account\./);
