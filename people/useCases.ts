@@ -83,6 +83,8 @@ function refusedGrant(field: string, role: Role): ApiError {
  */
 export async function invite(input: InviteInput, caller: User, deps: PeopleDeps): Promise<Invitation> {
   if (!mayGrant(caller.role, input.role)) throw refusedGrant('role', input.role);
+  // Checked before anything is written: an invitation nobody can receive is no invitation.
+  if (!deps.mail) throw new ApiError(503, 'unavailable', 'No mail configured for invitations');
   const users = new UsersRepository(deps.knex);
   const existing = await users.getByEmail(input.email);
   if (existing && !mayGrant(caller.role, existing.role)) throw refusedGrant('email', existing.role);
