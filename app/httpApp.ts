@@ -4,6 +4,7 @@ import { createApp } from '../platform/http';
 import { apiModules } from '../api/index';
 import { createConsole } from '../console';
 import { createSurveyPages } from '../processes/tickets/console/survey';
+import { SECURE_COOKIES } from '../platform/console/session';
 import type { AppConfig } from '../platform/config/config';
 import type { CoreServices } from './services';
 import { temporalReachable } from '../platform/temporal/connection';
@@ -13,7 +14,7 @@ import { calendarHealthWarnings } from '../schedule/calendars/health';
 export function httpAppFor(
   services: CoreServices,
   temporal: { client: Client; connection: Connection },
-  config: Pick<AppConfig, 'taskQueue' | 'temporalNamespace' | 'console'>,
+  config: Pick<AppConfig, 'taskQueue' | 'temporalNamespace' | 'console' | 'publicUrl'>,
   observability: { metrics?: Registry } = {},
 ) {
   const app = createApp({
@@ -22,7 +23,12 @@ export function httpAppFor(
     temporal: { client: temporal.client, taskQueue: config.taskQueue, namespace: config.temporalNamespace },
     health: { temporal: () => temporalReachable(temporal.connection), warnings: calendarHealthWarnings(services.knex) },
     routers: apiModules,
+    mail: { outbox: services.outbox, publicUrl: config.publicUrl },
+    linkLifetimes: config.console.linkLifetimes,
   });
+  // The client's address (sign-in limits, audit rows) through the proxies we trust; cookies Secure when people reach us over https.
+  app.set('trust proxy', config.console.trustProxy);
+  app.set(SECURE_COOKIES, config.publicUrl.startsWith('https:'));
   // The customer's survey link: public, before the console's signed-in pages.
   app.use(createSurveyPages({ knex: services.knex, temporal: { client: temporal.client }, csrfSecret: config.console.csrfSecret }));
   app.use(
@@ -32,6 +38,8 @@ export function httpAppFor(
       signInLimit: config.console.signInLimit,
       csrfSecret: config.console.csrfSecret,
       temporal: { client: temporal.client, taskQueue: config.taskQueue, namespace: config.temporalNamespace },
+      mail: { outbox: services.outbox, publicUrl: config.publicUrl },
+      linkLifetimes: config.console.linkLifetimes,
     }),
   );
   return app;

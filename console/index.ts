@@ -24,6 +24,7 @@ import { kpisArea } from '../reports/kpis/page';
 import { projectsArea } from '../processes/delivery/console/projects';
 import { projectStepsArea } from '../processes/delivery/console/projectSteps';
 import { signInArea } from '../people/console/signIn';
+import { passwordArea } from '../people/console/password';
 import { ticketsArea } from '../processes/tickets/console/tickets';
 import { visitsArea } from '../processes/care/console/visits';
 import { consoleSecurityHeaders } from '../platform/console/security';
@@ -36,6 +37,7 @@ export type { ConsoleDeps } from '../platform/console/context';
 const AREAS: ConsoleArea[] = [
   assetsArea,
   signInArea,
+  passwordArea,
   homeArea,
   projectsArea,
   projectStepsArea,
@@ -79,7 +81,8 @@ export function createConsole(deps: ConsoleDeps): express.Router {
       // e.g. an oversized or malformed form, as body-parser reports it.
       return message(req, res, status, t(req, res, 'message.badRequest'), t(req, res, 'form.unreadable'));
     }
-    logger.error(`[console] ${req.method} ${req.originalUrl} failed`, error);
+    // A link's token (invitation, reset) is in the query: never in a log line.
+    logger.error(`[console] ${req.method} ${req.originalUrl.replace(/([?&]token=)[^&]*/g, '$1[redacted]')} failed`, error);
     try {
       message(req, res, 500, t(req, res, 'message.error.title'), t(req, res, 'message.error.text'));
     } catch (renderError) {

@@ -38,7 +38,7 @@ export const ROLES = [
 
 export type Role = (typeof ROLES)[number];
 
-export const RESOURCE_KINDS = ['project', 'doa_case', 'device', 'customer', 'dealer', 'user', 'api_token', 'notice', 'policy_layer', 'calendar', 'dealer_sale', 'dealer_task', 'claim', 'settlement', 'ledger', 'parts_plan', 'ticket', 'care_plan', 'care_visit', 'care_call', 'contact'] as const;
+export const RESOURCE_KINDS = ['project', 'doa_case', 'device', 'customer', 'dealer', 'user', 'api_token', 'notice', 'policy_layer', 'calendar', 'dealer_sale', 'dealer_task', 'claim', 'settlement', 'ledger', 'parts_plan', 'ticket', 'care_plan', 'care_visit', 'care_call', 'contact', 'invitation'] as const;
 
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
@@ -128,6 +128,8 @@ const READ: ReachTable = {
   care_call: row('all', 'managed', 'all',  'none',     'all',  'all',      'all',     'none',   'none',     'none', 'none',       'own_customer'),
   // A customer's contact person: read as the customer file is.
   contact: row('all', 'managed', 'all',    'assigned', 'all',  'all',      'all',     'none',   'none',     'none', 'none',       'own_customer'),
+  // Invitations are read through the people they invite; the admin reads everything.
+  invitation: adminOnly,
 };
 
 const ACT: ReachTable = {
@@ -158,6 +160,7 @@ const ACT: ReachTable = {
   care_visit: row('none', 'none', 'none', 'assigned', 'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
   care_call: row('none', 'none', 'all',   'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
   contact: row('none', 'managed', 'all',  'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
+  invitation: nobody,
 };
 
 const ASSIGN: ReachTable = {
@@ -184,6 +187,7 @@ const ASSIGN: ReachTable = {
   care_visit: row('none', 'none', 'none', 'none', 'none', 'all', 'none', 'none', 'none', 'none', 'none', 'none'),
   care_call: nobody,
   contact: nobody,
+  invitation: nobody,
 };
 
 const ADMINISTER: ReachTable = {
@@ -210,6 +214,8 @@ const ADMINISTER: ReachTable = {
   care_visit: nobody,
   care_call: nobody,
   contact: nobody,
+  // Inviting people: admins, and service managers for staff roles (people/roleRules.ts says which).
+  invitation: row('all', 'none', 'none', 'none', 'none', 'all', 'none', 'none', 'none', 'none', 'none', 'none'),
 };
 
 const TABLES: Readonly<Record<Action, ReachTable>> = { read: READ, act: ACT, assign: ASSIGN, administer: ADMINISTER };

@@ -18,6 +18,8 @@ export interface User {
   email: string;
   role: Role;
   locale: Locale;
+  /** The IANA time zone the person reads times in; null: the console's (Asia/Shanghai). */
+  timeZone: string | null;
   /** The dealer a `dealer` user acts for; null for everyone else. */
   dealerId: number | null;
   /** The customer organisation a `customer` user acts for; null for everyone else. */

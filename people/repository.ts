@@ -13,6 +13,7 @@ export interface NewUser {
   email: string;
   role: Role;
   locale?: Locale;
+  timeZone?: string | null;
   dealerId?: number | null;
   customerId?: number | null;
 }
@@ -37,6 +38,7 @@ interface UserRow {
   email: string;
   role: Role;
   locale: Locale;
+  time_zone?: string | null;
   dealer_id: number | null;
   customer_id: number | null;
   active: unknown;
@@ -59,6 +61,7 @@ function toUser(row: UserRow): User {
     email: row.email,
     role: row.role,
     locale: row.locale,
+    timeZone: row.time_zone ?? null,
     dealerId: row.dealer_id === null ? null : Number(row.dealer_id),
     customerId: row.customer_id === null || row.customer_id === undefined ? null : Number(row.customer_id),
     active: toBool(row.active),
@@ -95,6 +98,7 @@ export class UsersRepository {
         email,
         role: input.role,
         locale: input.locale ?? 'zh-CN',
+        time_zone: input.timeZone ?? null,
         dealer_id: input.dealerId ?? null,
         customer_id: input.customerId ?? null,
         active: true,
@@ -123,6 +127,17 @@ export class UsersRepository {
   async listActiveWithRole(role: Role): Promise<User[]> {
     const rows = await this.db<UserRow>('users').where({ role, active: true }).orderBy('id');
     return rows.map(toUser);
+  }
+
+  /**
+   * An invitation's account: its name, role, language, time zone and what it acts for, as the
+   * inviter gives them; an inactive account is active again (its old tokens stay revoked).
+   */
+  async updateInvited(id: number, input: Required<Omit<NewUser, 'email'>>): Promise<User> {
+    await this.db('users')
+      .where({ id })
+      .update({ name: input.name, role: input.role, locale: input.locale, time_zone: input.timeZone, dealer_id: input.dealerId, customer_id: input.customerId, active: true });
+    return this.require(id);
   }
 
   /** The language the user reads the console and notices in. */
@@ -155,12 +170,17 @@ export class UsersRepository {
   }
 
   /**
-   * The user stops working at once: authenticate refuses inactive users, and their live tokens are
-   * revoked too, so reactivating a user later never revives an old token. Null for an unknown user.
+   * The user stops working at once: authenticate refuses inactive users, their live tokens are
+   * revoked too, so reactivating a user later never revives an old token, their console sessions
+   * end and their unused links die. Null for an unknown user.
    */
   async deactivate(id: number, now: Date = new Date()): Promise<User | null> {
     await this.db('users').where({ id }).update({ active: false });
     await this.db('api_tokens').where({ user_id: id }).whereNull('revoked_at').update({ revoked_at: now });
+    // Sessions would end at their next request anyway (resume checks the user); ended here, on the record, now.
+    await this.db('console_sessions').where({ user_id: id }).whereNull('revoked_at').update({ revoked_at: now, revoked_reason: 'user_deactivated' });
+    // An invitation or reset link sent before must not bring them back.
+    await this.db('user_links').where({ user_id: id }).whereNull('used_at').where('expires_at', '>', now).update({ expires_at: now });
     return this.get(id);
   }
 

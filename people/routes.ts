@@ -4,7 +4,8 @@ import { DealersRepository, type Dealer } from '../installedBase/dealers';
 import { UsersRepository, type ApiToken, type User } from './repository';
 import type { AuditTarget } from '../platform/http/audit';
 import { validationFailed, type FieldProblem } from '../platform/http/errors';
-import { EmailSchema, IdSchema, line } from '../platform/http/fields';
+import { EmailSchema, IdSchema, line, TimeZoneSchema } from '../platform/http/fields';
+import { invite } from './useCases';
 import { apiModule } from '../platform/http/module';
 import { LocaleSchema, RoleSchema } from './roles';
 import { defineRoute } from '../platform/http/route';
@@ -17,6 +18,7 @@ export const UserSchema = z
     email: z.email(),
     role: RoleSchema,
     locale: LocaleSchema,
+    timeZone: z.string().nullable().openapi({ description: 'The IANA time zone the person reads times in; null: Asia/Shanghai' }),
     dealerId: z.number().int().nullable(),
     customerId: z.number().int().nullable(),
     active: z.boolean(),
@@ -186,6 +188,54 @@ const deactivateUser = defineRoute(
   },
 );
 
+export const InviteBody = z
+  .strictObject({
+    email: EmailSchema,
+    name: line(),
+    role: RoleSchema,
+    locale: LocaleSchema.optional().openapi({ description: 'The language of the mail, the console and notices; zh-CN by default (an existing account keeps its own)' }),
+    timeZone: TimeZoneSchema.optional(),
+    dealerId: IdSchema.optional().openapi({ description: 'Required when role is dealer (and only then)' }),
+    customerId: IdSchema.optional().openapi({ description: 'Required when role is customer (and only then)' }),
+  })
+  .openapi('InviteBody');
+
+const InvitationSchema = z
+  .object({
+    user: UserSchema,
+    created: z.boolean().openapi({ description: 'False when an account with this e-mail existed and was updated' }),
+    invitation: z.object({
+      id: z.number().int(),
+      expiresAt: z.iso.datetime(),
+      mail: z.enum(['sent', 'failed']).openapi({ description: 'Whether the mail with the link went out; on failed, invite again' }),
+    }),
+  })
+  .openapi('Invitation', { description: 'The link itself is only in the mail, never in an answer' });
+
+const inviteUser = defineRoute(
+  {
+    method: 'post',
+    path: '/users/invitations',
+    roles: ['admin', 'service_manager'],
+    access: { rule: 'collection', resource: 'invitation', action: 'administer' },
+    summary: 'Invite a person: create (or update) their account and mail them a single-use link to set their password',
+    description:
+      'An admin gives any role; a service manager gives staff roles up to their own, never admin or finance, and may not touch an account whose role they could not give (403 naming `role` or `email`). The link lives AFTERCARE_INVITATION_VALID (72 h by default); inviting again sends a new one and ends the old.',
+    tags: ['users'],
+    body: InviteBody,
+    responses: { 201: { description: 'Invited', body: InvitationSchema } },
+    errors: { 403: 'A role above the caller’s, or an account they may not change', 503: 'No mail configured' },
+  },
+  async ({ body, user, deps, res }) => {
+    const invited = await invite(body, user, { knex: deps.knex, mail: deps.mail, lifetimes: deps.linkLifetimes });
+    res.locals.audit = { entityType: 'user', entityId: invited.user.id } satisfies AuditTarget;
+    return {
+      status: 201,
+      body: { user: userDto(invited.user), created: invited.created, invitation: { id: invited.link.id, expiresAt: invited.link.expiresAt.toISOString(), mail: invited.mail } },
+    };
+  },
+);
+
 const createDealer = defineRoute(
   {
     method: 'post',
@@ -213,4 +263,4 @@ const createDealer = defineRoute(
   },
 );
 
-export const usersApi = apiModule(createUser, me, listTokens, revokeToken, deactivateUser, createDealer);
+export const usersApi = apiModule(createUser, inviteUser, me, listTokens, revokeToken, deactivateUser, createDealer);

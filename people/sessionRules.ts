@@ -2,10 +2,11 @@
  * When a console session is still good. Pure: the repository loads the row, the console asks here.
  *
  * A session lives while it is used at least every `idleMs` and for at most `absoluteMs` in all,
- * and ends for good at sign-out, when its API token is revoked or when its user is deactivated.
+ * and ends for good at sign-out, when its API token is revoked, when its user is deactivated or when
+ * they set a new password (every session but the one they set it in).
  */
 
-export const SESSION_END_REASONS = ['signed_out', 'token_revoked', 'user_deactivated'] as const;
+export const SESSION_END_REASONS = ['signed_out', 'token_revoked', 'user_deactivated', 'password_changed'] as const;
 export type SessionEndReason = (typeof SESSION_END_REASONS)[number];
 
 export interface SessionLimits {

@@ -10,7 +10,8 @@ const LAST_SEEN_RESOLUTION_MS = 60_000;
 export interface ConsoleSession {
   id: number;
   userId: number;
-  apiTokenId: number;
+  /** The API token it was opened with; null when it was opened with a password. */
+  apiTokenId: number | null;
   createdAt: Date;
   lastSeenAt: Date;
 }
@@ -18,7 +19,7 @@ export interface ConsoleSession {
 interface SessionRow {
   id: number;
   user_id: number;
-  api_token_id: number;
+  api_token_id: number | null;
   created_at: unknown;
   last_seen_at: unknown;
   revoked_at: unknown;
@@ -46,12 +47,21 @@ export class ConsoleSessionsRepository {
     if (!token) return null;
     const user = await new UsersRepository(this.db).get(Number(token.user_id));
     if (!user) return null;
+    return this.insert(user, Number(token.id), now);
+  }
+
+  /** Signs in a person whose password was checked (or just set): a new session with no API token. */
+  async openForUser(user: User, now: Date = new Date()): Promise<{ id: number; sessionId: string; user: User }> {
+    return this.insert(user, null, now);
+  }
+
+  private async insert(user: User, apiTokenId: number | null, now: Date): Promise<{ id: number; sessionId: string; user: User }> {
     // 256 random bits; the cookie carries it, the table only its sha256.
     const sessionId = randomToken();
     const result = await this.db('console_sessions').insert({
       session_hash: hashToken(sessionId),
       user_id: user.id,
-      api_token_id: Number(token.id),
+      api_token_id: apiTokenId,
       created_at: now,
       last_seen_at: now,
     });
@@ -64,7 +74,7 @@ export class ConsoleSessionsRepository {
    */
   async resume(sessionId: string, limits: SessionLimits, now: Date = new Date()): Promise<{ user: User; session: ConsoleSession } | { user: null; verdict: SessionVerdict | null }> {
     const row = await this.db('console_sessions as s')
-      .join('api_tokens as t', 't.id', 's.api_token_id')
+      .leftJoin('api_tokens as t', 't.id', 's.api_token_id')
       .join('users as u', 'u.id', 's.user_id')
       .where('s.session_hash', hashToken(sessionId))
       .first<SessionRow | undefined>('s.*', 't.revoked_at as token_revoked_at', 'u.active as user_active');
@@ -72,7 +82,7 @@ export class ConsoleSessionsRepository {
     const session: ConsoleSession = {
       id: Number(row.id),
       userId: Number(row.user_id),
-      apiTokenId: Number(row.api_token_id),
+      apiTokenId: row.api_token_id === null ? null : Number(row.api_token_id),
       createdAt: toRequiredDate(row.created_at),
       lastSeenAt: toRequiredDate(row.last_seen_at),
     };
@@ -106,6 +116,13 @@ export class ConsoleSessionsRepository {
     return this.end(this.db('console_sessions').where({ user_id: userId }), reason, now);
   }
 
+  /** Ends every open session of a user but one (a new password ends the others); returns how many. */
+  async revokeOthersForUser(userId: number, keepSessionRowId: number | null, reason: SessionEndReason, now: Date = new Date()): Promise<number> {
+    const query = this.db('console_sessions').where({ user_id: userId });
+    if (keepSessionRowId !== null) query.whereNot({ id: keepSessionRowId });
+    return this.end(query, reason, now);
+  }
+
   /** Ends every open session opened with an API token (call it when revoking the token); returns how many. */
   async revokeAllForToken(apiToken: string, now: Date = new Date()): Promise<number> {
     const ids = this.db('api_tokens').where({ token_hash: hashToken(apiToken) }).select('id');
@@ -123,7 +140,7 @@ export class ConsoleSessionsRepository {
     return {
       id: Number(row.id),
       userId: Number(row.user_id),
-      apiTokenId: Number(row.api_token_id),
+      apiTokenId: row.api_token_id === null ? null : Number(row.api_token_id),
       createdAt: toRequiredDate(row.created_at),
       lastSeenAt: toRequiredDate(row.last_seen_at),
       revokedAt: toDate(row.revoked_at),

@@ -1,18 +1,24 @@
 /**
  * Signing in and out, and the language switch.
  *
- *   GET  /        sign-in form (an API token), or on home when signed in
- *   POST /login   checks the token, opens a session, 303 → home (401 if bad, 429 when rate-limited)
+ *   GET  /        sign-in form (e-mail and password; an API token as the second form), or on home when signed in
+ *   POST /login   checks the password (or the token), opens a session, 303 → the page asked for (`next`, a
+ *                 local path) or home; 400/401 with the problem beside the field, 429 when limited
  *   POST /logout  revokes the session, 303 → /?ended=signed_out
  *   POST /locale  switches the language (kept on the user when signed in), 303 → back
+ *
+ * Limits (people/signInRules.ts), counted in the database: failures per client address (req.ip,
+ * through AFTERCARE_TRUST_PROXY) within CONSOLE_SIGNIN_LIMIT, and a growing wait per account after 5
+ * failures in a row.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { UsersRepository } from '../repository';
-import { HOME_PATH, type ConsoleArea } from '../../platform/console/context';
+import { UsersRepository, type User } from '../repository';
+import { addressMaySignIn, recordAddressFailure, signInWithPassword, type PeopleDeps } from '../useCases';
+import { HOME_PATH, type ConsoleArea, type ConsoleContext } from '../../platform/console/context';
 import { emptyForm, formValues, formWithFieldError, formWithProblem, type FormState } from '../../platform/console/forms';
 import { isLocale, localPath } from '../../platform/console/kit';
 import type { MessageKey } from '../../platform/i18n/catalogue';
-import { DEFAULT_SIGN_IN_LIMIT, signInRateLimit } from '../../platform/console/security';
+import { DEFAULT_SIGN_IN_LIMIT } from '../../platform/console/security';
 import { sessionIdOf, setLocaleCookie, setSessionCookie } from '../../platform/console/session';
 
 /** Why the sign-in page is shown again, as `/?ended=…`. */
@@ -22,42 +28,99 @@ const ENDED_NOTICES: Record<string, MessageKey> = {
   expired: 'signin.ended.expired',
   token_revoked: 'signin.ended.revoked',
   user_deactivated: 'signin.ended.revoked',
+  password_changed: 'signin.ended.passwordChanged',
 };
+
+/** The client's address as the limits count it: Express's req.ip, which follows the trust proxy setting. */
+export const clientAddress = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+
+/** Where to go after signing in: the local path asked for, else home (never another site). */
+const nextPath = (value: unknown): string => {
+  const path = localPath(value, HOME_PATH);
+  return path === '/' || path.startsWith('/?') || path.startsWith('/login') ? HOME_PATH : path;
+};
+
+export function peopleDeps(ctx: ConsoleContext): PeopleDeps {
+  return { knex: ctx.knex, mail: ctx.deps.mail, lifetimes: ctx.deps.linkLifetimes, now: ctx.now };
+}
 
 export const signInArea: ConsoleArea = {
   paths: ['/', '/login', '/logout', '/locale'],
   register(router, ctx) {
     const { t, signedInUser, sessions, audit, requireCsrf, expiredForm, message } = ctx;
     const users = new UsersRepository(ctx.knex);
-    const loginPage = (req: Request, res: Response, status: number, form: FormState, notice: string | null = null) =>
-      ctx.send(req, res, status, 'login', { title: t(req, res, 'signin.title'), form, notice });
+    const people = peopleDeps(ctx);
+    const limit = ctx.deps.signInLimit ?? DEFAULT_SIGN_IN_LIMIT;
+    const loginPage = (req: Request, res: Response, status: number, form: FormState, extra: { notice?: string | null; tokenForm?: FormState; next?: string } = {}) =>
+      ctx.send(req, res, status, 'login', {
+        title: t(req, res, 'signin.title'),
+        form,
+        tokenForm: extra.tokenForm ?? emptyForm(),
+        notice: extra.notice ?? null,
+        next: extra.next ?? '',
+      });
 
     router.get('/', (req, res) => {
-      if (signedInUser(res)) return res.redirect(303, HOME_PATH);
+      const next = typeof req.query.next === 'string' ? nextPath(req.query.next) : '';
+      if (signedInUser(res)) return res.redirect(303, next || HOME_PATH);
       const ended = typeof req.query.ended === 'string' ? ENDED_NOTICES[req.query.ended] : undefined;
-      loginPage(req, res, 200, emptyForm(), ended ? t(req, res, ended) : null);
+      const notice = ended ? t(req, res, ended) : next && next !== HOME_PATH ? t(req, res, 'signin.askedFor') : null;
+      loginPage(req, res, 200, emptyForm(), { notice, next: next === HOME_PATH ? '' : next });
     });
 
-    const refuseTooMany = (req: Request, res: Response) => loginPage(req, res, 429, formWithProblem({}, t(req, res, 'signin.tooMany')));
+    const signedIn = async (req: Request, res: Response, opened: { id: number; sessionId: string; user: User }, how: string, next: string) => {
+      // A new sign-in replaces whatever session this browser had.
+      const previous = sessionIdOf(req);
+      if (previous) await sessions.revoke(previous, ctx.now());
+      await sessions.prune(ctx.limits, ctx.now());
+      await audit(req, res, { statusCode: 303, user: opened.user, sessionRowId: opened.id, details: { outcome: 'signed_in', with: how } });
+      setSessionCookie(req, res, opened.sessionId, ctx.limits);
+      res.redirect(303, nextPath(next));
+    };
+
     router.post(
       '/login',
-      signInRateLimit(ctx.deps.signInLimit ?? DEFAULT_SIGN_IN_LIMIT, refuseTooMany),
       ...requireCsrf((req, res) => loginPage(req, res, 403, formWithProblem({}, t(req, res, 'form.expired')))),
       async (req, res) => {
-        const token = formValues(req.body, ['token']).token?.trim() ?? '';
-        if (token === '') return loginPage(req, res, 400, formWithFieldError({}, 'token', t(req, res, 'signin.empty')));
-        const opened = await sessions.open(token, ctx.now());
-        if (!opened) {
-          await audit(req, res, { statusCode: 401, user: null, details: { outcome: 'invalid_token' } });
-          return loginPage(req, res, 401, formWithFieldError({}, 'token', t(req, res, 'signin.invalid')));
+        const body = formValues(req.body, ['email', 'password', 'token', 'next']);
+        const next = nextPath(body.next);
+        const keepNext = next === HOME_PATH ? '' : next;
+        const address = clientAddress(req);
+        if (!(await addressMaySignIn(address, limit, people))) {
+          await audit(req, res, { statusCode: 429, user: null, details: { outcome: 'address_limited' } });
+          return loginPage(req, res, 429, formWithProblem({ email: body.email ?? '' }, t(req, res, 'signin.tooMany')), { next: keepNext });
         }
-        // A new sign-in replaces whatever session this browser had.
-        const previous = sessionIdOf(req);
-        if (previous) await sessions.revoke(previous, ctx.now());
-        await sessions.prune(ctx.limits, ctx.now());
-        await audit(req, res, { statusCode: 303, user: opened.user, sessionRowId: opened.id, details: { outcome: 'signed_in' } });
-        setSessionCookie(req, res, opened.sessionId, ctx.limits);
-        res.redirect(303, HOME_PATH);
+        const token = body.token?.trim() ?? '';
+        if (body.email === undefined && body.token !== undefined) {
+          // The second form: an API token (scripts, the bootstrap administrator).
+          if (token === '') return loginPage(req, res, 400, emptyForm(), { tokenForm: formWithFieldError({}, 'token', t(req, res, 'signin.empty')), next: keepNext });
+          const opened = await sessions.open(token, ctx.now());
+          if (!opened) {
+            await recordAddressFailure(address, people);
+            await audit(req, res, { statusCode: 401, user: null, details: { outcome: 'invalid_token' } });
+            return loginPage(req, res, 401, emptyForm(), { tokenForm: formWithFieldError({}, 'token', t(req, res, 'signin.invalid')), next: keepNext });
+          }
+          return signedIn(req, res, opened, 'token', next);
+        }
+        const email = body.email?.trim() ?? '';
+        const password = body.password ?? '';
+        const values = { email };
+        if (email === '') return loginPage(req, res, 400, formWithFieldError(values, 'email', t(req, res, 'signin.emptyEmail')), { next: keepNext });
+        if (password === '') return loginPage(req, res, 400, formWithFieldError(values, 'password', t(req, res, 'signin.emptyPassword')), { next: keepNext });
+        const result = await signInWithPassword(email, password, address, limit, people);
+        if (result.ok) return signedIn(req, res, { ...result.session, user: result.user }, 'password', next);
+        if (result.reason === 'address_limited') {
+          await audit(req, res, { statusCode: 429, user: null, details: { outcome: 'address_limited' } });
+          return loginPage(req, res, 429, formWithProblem(values, t(req, res, 'signin.tooMany')), { next: keepNext });
+        }
+        if (result.reason === 'wait') {
+          const seconds = Math.ceil(result.waitMs / 1000);
+          res.set('Retry-After', String(seconds));
+          await audit(req, res, { statusCode: 429, user: null, details: { outcome: 'account_waiting', userId: result.userId } });
+          return loginPage(req, res, 429, formWithFieldError(values, 'password', t(req, res, 'signin.wait', { seconds })), { next: keepNext });
+        }
+        await audit(req, res, { statusCode: 401, user: null, details: { outcome: 'wrong_password', userId: result.userId } });
+        return loginPage(req, res, 401, formWithFieldError(values, 'password', t(req, res, 'signin.wrongPassword')), { next: keepNext });
       },
     );
 

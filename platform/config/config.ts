@@ -42,8 +42,14 @@ const envSchema = z.object({
   WORKER_SHUTDOWN_GRACE: z.string().regex(/^\d+(ms|s|m)$/, 'must be like 10s, 500ms or 1m').default('10s'),
   CONSOLE_SESSION_IDLE: z.string().regex(SPAN, SPAN_HINT).default('12h'),
   CONSOLE_SESSION_MAX: z.string().regex(SPAN, SPAN_HINT).default('7d'),
-  CONSOLE_SIGNIN_LIMIT: z.string().regex(/^[1-9]\d*\/[1-9]\d*(s|m|h|d)$/, 'must be attempts/window, like 10/15m').default('10/15m'),
+  CONSOLE_SIGNIN_LIMIT: z.string().regex(/^[1-9]\d*\/[1-9]\d*(s|m|h|d)$/, 'must be attempts/window, like 100/15m').default('100/15m'),
   AFTERCARE_CONSOLE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  AFTERCARE_TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2}|[0-9a-fA-F.:/,\s]+|loopback|linklocal|uniquelocal)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+))*$/, 'must be true, false, a number of proxies, or addresses/subnets (loopback, 10.0.0.0/8, …) separated by commas')
+    .optional(),
+  AFTERCARE_INVITATION_VALID: z.string().regex(SPAN, SPAN_HINT).default('72h'),
+  AFTERCARE_RESET_VALID: z.string().regex(SPAN, SPAN_HINT).default('1h'),
   AFTERCARE_LOG_LEVEL: z
     .string()
     .transform((v) => v.trim().toLowerCase())
@@ -98,6 +104,18 @@ export interface ConsoleConfig {
   signInLimit: { attempts: number; windowMs: number };
   /** Key of the CSRF tokens; unset → random per process (set it when several API processes serve the console). */
   csrfSecret?: string;
+  /** Express's `trust proxy`: which proxies' X-Forwarded-For to believe for the client's address; false by default. */
+  trustProxy: boolean | number | string;
+  /** How long invitation and password-reset links live. */
+  linkLifetimes: { invitationMs: number; resetMs: number };
+}
+
+/** AFTERCARE_TRUST_PROXY as Express takes it: a boolean, a number of hops, or a list of addresses and subnets. */
+export function trustProxyValue(text: string | undefined): boolean | number | string {
+  if (text === undefined || text === 'false') return false;
+  if (text === 'true') return true;
+  if (/^\d+$/.test(text)) return Number(text);
+  return text;
 }
 
 export class ConfigError extends Error {
@@ -138,6 +156,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       sessionMaxMs: spanMs(e.CONSOLE_SESSION_MAX),
       signInLimit: { attempts: Number(e.CONSOLE_SIGNIN_LIMIT.split('/')[0]), windowMs: spanMs(e.CONSOLE_SIGNIN_LIMIT.split('/')[1]!) },
       csrfSecret: e.AFTERCARE_CONSOLE_SECRET,
+      trustProxy: trustProxyValue(e.AFTERCARE_TRUST_PROXY),
+      linkLifetimes: { invitationMs: spanMs(e.AFTERCARE_INVITATION_VALID), resetMs: spanMs(e.AFTERCARE_RESET_VALID) },
     },
     noticeConcurrency: e.NOTICE_WORKER_CONCURRENCY,
     logLevel: e.AFTERCARE_LOG_LEVEL,

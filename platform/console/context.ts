@@ -25,7 +25,7 @@ export interface ConsoleDeps {
   logger?: { error(message: string, error: unknown): void };
   /** Idle and absolute session lifetimes; default 12 hours and 7 days. */
   sessionLimits?: SessionLimits;
-  /** Failed sign-ins allowed per client address and window; default 10 per 15 minutes. */
+  /** Failed sign-ins allowed per client address and window; default 100 per 15 minutes. */
   signInLimit?: SignInLimit;
   /** Key of the CSRF tokens; default random per process. */
   csrfSecret?: string;
@@ -33,6 +33,10 @@ export interface ConsoleDeps {
   now?: () => Date;
   /** The process engine, as the API has it: step forms (projects, tickets) run the same workflow updates. Without it they answer 503. */
   temporal?: ApiDeps['temporal'];
+  /** Mail the console sends itself (password-reset links), as the API has it. */
+  mail?: ApiDeps['mail'];
+  /** How long invitation and reset links live, as the API has it. */
+  linkLifetimes?: ApiDeps['linkLifetimes'];
 }
 
 /** A link in the main navigation, shown to every signed-in user. */
@@ -139,11 +143,14 @@ export function createConsoleContext(deps: ConsoleDeps, nav: NavLink[]) {
     }
   };
 
-  /** Every page but the sign-in form: a live session, or back to the form saying why. */
-  const requireUser: RequestHandler = (_req, res, next) => {
+  /** Every page but the sign-in form: a live session, or back to the form saying why; a page asked for comes back after sign-in (`next`). */
+  const requireUser: RequestHandler = (req, res, next) => {
     if (signedInUser(res)) return next();
     const ended = res.locals[ENDED] as SessionVerdict | null | undefined;
-    res.redirect(303, ended && !ended.live ? `/?ended=${ended.reason}` : '/');
+    const query = new URLSearchParams();
+    if (ended && !ended.live) query.set('ended', ended.reason);
+    if (req.method === 'GET' && req.originalUrl !== HOME_PATH) query.set('next', req.originalUrl);
+    res.redirect(303, query.size > 0 ? `/?${query.toString()}` : '/');
   };
 
   /** Every form post: the body, then its CSRF token, before anything else happens. */

@@ -14,9 +14,15 @@ export const LOCALE_COOKIE = 'aftercare_locale';
 /** The CSRF double-submit cookie (csrf-csrf): an HMAC bound to the session cookie's value. */
 export const CSRF_COOKIE = 'aftercare_csrf';
 
-/** Secure only when this server (or a trusted proxy) terminates TLS; on http://localhost the browser would drop it. */
+/**
+ * The app setting (`app.set(SECURE_COOKIES, true)`) that marks every cookie Secure: set when
+ * AFTERCARE_PUBLIC_URL is https (app/httpApp.ts), whatever the request looked like behind the proxy.
+ */
+export const SECURE_COOKIES = 'aftercare secure cookies';
+
+/** Secure when the public URL is https, or this server (or a trusted proxy) terminated TLS; on http://localhost the browser would drop it. */
 export function cookieOptions(req: Request) {
-  return { httpOnly: true, sameSite: 'lax' as const, secure: req.secure, path: '/' };
+  return { httpOnly: true, sameSite: 'lax' as const, secure: req.secure || req.app?.get(SECURE_COOKIES) === true, path: '/' };
 }
 
 export function setSessionCookie(req: Request, res: Response, sessionId: string, limits: SessionLimits): void {

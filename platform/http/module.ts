@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logging';
 import type { HealthDeps } from './health';
+import type { NoticeOutbox } from '../notices/outbox';
 
 export interface ApiLogger {
   error(message: string, error?: unknown): void;
@@ -24,6 +25,10 @@ export interface ApiDeps {
   log?: Logger;
   /** Records `aftercare_http_request_duration_seconds` here when given (served by platform/metrics.ts). */
   metrics?: Registry;
+  /** Mail the API sends itself (invitations, password resets) through the outbox, with links to `publicUrl`. */
+  mail?: { outbox: NoticeOutbox; publicUrl: string };
+  /** How long invitation and password-reset links live (AFTERCARE_INVITATION_VALID, AFTERCARE_RESET_VALID). */
+  linkLifetimes?: { invitationMs: number; resetMs: number };
 }
 
 /**

@@ -45,6 +45,8 @@ const MATRIX: Record<string, Row> = {
   // An engineer's own account (the calendar feed); the matrix's targets are other users, so even engineers get 404.
   'record user act': rowOf({ engineer: same(404), senior_engineer: same(404) }, same(403)),
   'collection user administer': adminOnly,
+  // Invitations: admins, and service managers for staff roles (people/roleRules.ts; the body decides which role).
+  'collection invitation administer': rowOf({ admin: same('ok'), service_manager: same('ok') }, same(403)),
   'collection dealer administer': adminOnly,
   'collection notice administer': adminOnly,
   'record user administer': adminOnly,

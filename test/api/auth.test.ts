@@ -61,6 +61,7 @@ describe('API authentication and roles', () => {
       email: 'li.wei@example.com',
       role: 'dealer',
       locale: 'zh-CN',
+      timeZone: null,
       dealerId: dealer.body.id,
       customerId: null,
       active: true,

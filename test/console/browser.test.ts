@@ -123,7 +123,7 @@ it('signs in through the form, walks every page, switches the language, signs ou
   expect(await page.locator('.notice').textContent()).toBe('You are signed out.');
   expect((await context.cookies()).some((c) => c.name === SESSION_COOKIE)).toBe(false);
   await page.goto(`${h.server.url}/projects`);
-  await page.waitForURL(`${h.server.url}/`);
+  await page.waitForURL(`${h.server.url}/?next=%2Fprojects`);
 
   // The old session cookie, replayed from another browser, is refused.
   const thief = await browser.newContext({ locale: 'en-US' });
@@ -132,7 +132,7 @@ it('signs in through the form, walks every page, switches the language, signs ou
     const thiefPage = await thief.newPage();
     watch(thiefPage);
     await thiefPage.goto(`${h.server.url}/projects`);
-    expect(thiefPage.url()).toBe(`${h.server.url}/?ended=signed_out`);
+    expect(thiefPage.url()).toBe(`${h.server.url}/?ended=signed_out&next=%2Fprojects`);
     expect(await thiefPage.locator('h1').textContent()).toBe('Sign in');
     await thiefPage.screenshot({ path: path.join(SCREENSHOTS, 'signed-out.png'), fullPage: true });
   } finally {

@@ -25,7 +25,7 @@ describe.each(testDatabaseKinds())('access repositories on %s', (kind) => {
       const at = new Date('2025-03-04T05:06:07.089Z');
       const user = await users.create({ name: 'Chen Jing', email: ' Chen.Jing@Example.com ', role: 'service_manager' }, at);
 
-      expect(user).toEqual({ id: expect.any(Number), name: 'Chen Jing', email: 'chen.jing@example.com', role: 'service_manager', locale: 'zh-CN', dealerId: null, customerId: null, active: true, createdAt: at });
+      expect(user).toEqual({ id: expect.any(Number), name: 'Chen Jing', email: 'chen.jing@example.com', role: 'service_manager', locale: 'zh-CN', timeZone: null, dealerId: null, customerId: null, active: true, createdAt: at });
       expect(await users.get(user.id)).toEqual(user);
       expect(await users.getByEmail('CHEN.JING@example.com')).toEqual(user);
       expect(await users.get(999_999)).toBeNull();

@@ -12,6 +12,8 @@ const device = { model: 'AC-900', serial: 'SN-0001' };
 /** A valid context per template, and which of its keys are optional. Every template must have one. */
 const samples: Record<string, { context: Record<string, unknown>; optional?: string[] }> = {
   'test-notice': { context: { recipientName: 'Ann Lee', sentAt: AT } },
+  invitation: { context: { recipientName: 'Ann Lee', email: 'ann@maker.test', inviterName: 'Administrator', link: 'https://aftercare.test/password?token=abc', expiresAt: AT } },
+  'password-reset': { context: { recipientName: 'Ann Lee', email: 'ann@maker.test', link: 'https://aftercare.test/password?token=abc', expiresAt: AT } },
   'deadline-reminder': {
     context: { recipientName: 'Ann Lee', task: 'Weekly installation report', dueAt: AT, project, device, actionUrl: 'https://aftercare.test/tasks/1?a=1&b=2' },
     optional: ['project', 'device'],

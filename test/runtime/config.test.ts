@@ -90,13 +90,25 @@ describe('configuration from the environment', () => {
   });
 
   describe('console sessions', () => {
-    it('expire after 12 hours idle and 7 days in all, with 10 failed sign-ins per 15 minutes, by default', () => {
+    it('expire after 12 hours idle and 7 days in all, with 100 failed sign-ins per address per 15 minutes, no proxy trusted, links for 72 h and 1 h, by default', () => {
       expect(loadConfig({}).console).toEqual({
         sessionIdleMs: 12 * 3_600_000,
         sessionMaxMs: 7 * 86_400_000,
-        signInLimit: { attempts: 10, windowMs: 15 * 60_000 },
+        signInLimit: { attempts: 100, windowMs: 15 * 60_000 },
         csrfSecret: undefined,
+        trustProxy: false,
+        linkLifetimes: { invitationMs: 72 * 3_600_000, resetMs: 3_600_000 },
       });
+    });
+
+    it('reads the proxies to trust as Express takes them, and refuses what Express would not', () => {
+      expect(loadConfig({ AFTERCARE_TRUST_PROXY: 'true' }).console.trustProxy).toBe(true);
+      expect(loadConfig({ AFTERCARE_TRUST_PROXY: 'false' }).console.trustProxy).toBe(false);
+      expect(loadConfig({ AFTERCARE_TRUST_PROXY: '1' }).console.trustProxy).toBe(1);
+      expect(loadConfig({ AFTERCARE_TRUST_PROXY: 'loopback, 10.0.0.0/8' }).console.trustProxy).toBe('loopback, 10.0.0.0/8');
+      expect(() => loadConfig({ AFTERCARE_TRUST_PROXY: 'everyone' })).toThrow(/AFTERCARE_TRUST_PROXY/);
+      expect(loadConfig({ AFTERCARE_INVITATION_VALID: '7d', AFTERCARE_RESET_VALID: '30m' }).console.linkLifetimes).toEqual({ invitationMs: 7 * 86_400_000, resetMs: 30 * 60_000 });
+      expect(() => loadConfig({ AFTERCARE_INVITATION_VALID: '72 hours' })).toThrow(/AFTERCARE_INVITATION_VALID/);
     });
 
     it('reads the console settings', () => {
@@ -106,6 +118,8 @@ describe('configuration from the environment', () => {
         sessionMaxMs: 86_400_000,
         signInLimit: { attempts: 5, windowMs: 3_600_000 },
         csrfSecret: secret,
+        trustProxy: false,
+        linkLifetimes: { invitationMs: 72 * 3_600_000, resetMs: 3_600_000 },
       });
     });
 

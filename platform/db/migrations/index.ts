@@ -28,6 +28,7 @@ import * as claimModel from './0028_claim_model';
 import * as dropFigureTriggers from './0029_drop_figure_triggers';
 import * as processStarts from './0030_process_starts';
 import * as words from './0031_words';
+import * as peoplePasswords from './0032_people_passwords';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -67,6 +68,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0029_drop_figure_triggers', dropFigureTriggers],
   ['0030_process_starts', processStarts],
   ['0031_words', words],
+  ['0032_people_passwords', peoplePasswords],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
