@@ -143,7 +143,7 @@ it('an engineer completes a visit and the service desk records a call from the c
   // The engineer: "my visits", the visit, a mistake, then the visit done.
   const engineer = await newPage('zh-CN');
   await signIn(engineer, 'engineer');
-  await engineer.click('nav[aria-label="Main"] a[href="/visits"]');
+  await engineer.click('header.site nav a[href="/visits"]');
   await engineer.waitForURL(url('/visits'));
   expect(await engineer.locator('h1').textContent()).toBe('我的巡检');
   await shot(engineer, 'visits-zh-CN');
@@ -216,7 +216,7 @@ it('an engineer completes a visit and the service desk records a call from the c
   // The service desk: the calls of the day, a wrong number, then the call with the script's answers.
   const desk = await newPage('zh-CN');
   await signIn(desk, 'desk');
-  await desk.click('nav[aria-label="Main"] a[href="/calls"]');
+  await desk.click('header.site nav a[href="/calls"]');
   await desk.waitForURL(url('/calls'));
   expect(await desk.locator('h1').textContent()).toBe('今日回访');
   const [call] = await care.listCalls({ planId, now: new Date(), scope: ALL_ROWS });

@@ -76,7 +76,7 @@ it('draws the KPI charts, filters, and every page the service manager opens is w
   await page.waitForURL(url('/home'));
 
   // From the navigation, then a filter through the form.
-  await page.click('nav[aria-label="Main"] a[href="/kpis"]');
+  await page.click('header.site nav a[href="/kpis"]');
   await page.waitForURL(url('/kpis'));
   await page.fill('#kpi-from', '2026-03-01');
   await page.fill('#kpi-to', '2026-03-31');

@@ -431,6 +431,7 @@ describe('every write endpoint, under arbitrary and broken input', () => {
     { name: 'POST /api/dealers', method: 'POST', path: () => '/api/dealers', valid: () => ({ name: 'Jiangxi Medical Supplies' }), token: () => adminToken },
     { name: 'PUT /api/calendars/:key/years/:year', method: 'PUT', path: () => '/api/calendars/cn/years/2027', valid: () => ({ holidays: ['2027-01-01'], makeupWorkdays: [] }), token: () => adminToken },
     { name: 'POST /api/users', method: 'POST', path: () => '/api/users', valid: () => ({ name: 'Zhao Lei', email: 'zhao.lei@maker.test', role: 'engineer', locale: 'en' }), token: () => adminToken },
+    { name: 'POST /api/users/invitations', method: 'POST', path: () => '/api/users/invitations', valid: () => ({ name: 'Qian Yu', email: 'qian.yu@maker.test', role: 'engineer', locale: 'zh-CN', timeZone: 'Asia/Shanghai' }), token: () => adminToken },
     { name: 'POST /api/notices/test', method: 'POST', path: () => '/api/notices/test', valid: () => ({ email: 'ops@maker.test', name: 'Ops', locale: 'en' }), token: () => adminToken, starts: true },
     ...dealerEndpoints(),
     {

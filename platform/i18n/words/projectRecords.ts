@@ -150,6 +150,7 @@ const en = {
   // Refusals: a DOA case.
   'refusal.doa.noCase': 'no dead-on-arrival case for serial {serial} in project {id}',
   'refusal.doa.serialTaken': 'serial {serial} is already registered to a device',
+  'refusal.project.closed': 'project {id} is {stage}',
   'refusal.doa.ended': 'the DOA case for {serial} is closed ({status})',
   'refusal.doa.cannotShip': `the replacement cannot be shipped now (case is {status})`,
   'refusal.doa.cannotReceive': `the replacement cannot be received now (case is {status})`,
@@ -281,6 +282,7 @@ const zhCN: Record<keyof typeof en, string> = {
   'refusal.project.cancelNeedsReason': '取消项目须说明原因',
   'refusal.doa.noCase': '项目 {id} 中没有序列号 {serial} 的开箱不良记录',
   'refusal.doa.serialTaken': '序列号 {serial} 已登记为其他设备',
+  'refusal.project.closed': `项目 {id} {stage, select, ${STAGE_ZH}}，不能再办理此步骤`,
   'refusal.doa.ended': `序列号 {serial} 的开箱不良案例已结束（${DOA_STATUS_ZH('status')}）`,
   'refusal.doa.cannotShip': `替换件现在不能发货（当前状态：${DOA_STATUS_ZH('status')}）`,
   'refusal.doa.cannotReceive': `替换件现在不能签收（当前状态：${DOA_STATUS_ZH('status')}）`,

@@ -53,7 +53,7 @@ function projectStep<B extends z.ZodType>(path: string, summary: string, body: B
       const receivedAt = new Date();
       const project = await projectOr404(deps, params.id);
       res.locals.audit = { entityType: 'project', entityId: params.id } satisfies AuditTarget;
-      const result = await runUpdate(deps, project.workflowId!, update, stepPayload(payload, user, receivedAt), words('refusal.project.ended', { stage: project.stage }), updateIdFor(user, idempotencyKey));
+      const result = await runUpdate(deps, project.workflowId!, update, stepPayload(payload, user, receivedAt), words('refusal.project.closed', { id: params.id, stage: project.stage }), updateIdFor(user, idempotencyKey));
       return { status, body: result };
     },
   );
@@ -78,7 +78,7 @@ const resolveIssue = defineRoute(
     const project = await projectOr404(deps, params.id);
     res.locals.audit = { entityType: 'project', entityId: params.id } satisfies AuditTarget;
     const payload = { ...stepPayload(body, user, receivedAt), issueId: params.issueId };
-    const result = await runUpdate(deps, project.workflowId!, resolveTrialIssueUpdate, payload, words('refusal.project.ended', { stage: project.stage }), updateIdFor(user, idempotencyKey));
+    const result = await runUpdate(deps, project.workflowId!, resolveTrialIssueUpdate, payload, words('refusal.project.closed', { id: params.id, stage: project.stage }), updateIdFor(user, idempotencyKey));
     return { status: 200, body: result };
   },
 );

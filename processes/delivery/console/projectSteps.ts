@@ -215,7 +215,7 @@ export const projectStepsArea: ConsoleArea = {
       const payload = { ...stepPayload(parsed.data, at.user, receivedAt), ...(at.step.target === 'issue' ? { issueId: at.targetKey } : {}) };
       const workflowId = at.step.target === 'doa' ? doaWorkflowId(at.project.id, at.targetKey!) : at.project.workflowId!;
       try {
-        await runUpdate({ knex: ctx.knex, temporal: ctx.deps.temporal }, workflowId, at.step.update, payload, words('refusal.project.ended', { stage: at.project.stage }), updateIdFor(at.user, values[ONCE_FIELD]?.slice(0, 100)));
+        await runUpdate({ knex: ctx.knex, temporal: ctx.deps.temporal }, workflowId, at.step.update, payload, words('refusal.project.closed', { id: at.project.id, stage: at.project.stage }), updateIdFor(at.user, values[ONCE_FIELD]?.slice(0, 100)));
       } catch (error) {
         const known = toApiError(error);
         if (!known) throw error;
