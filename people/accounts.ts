@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 /**
  * What signing in as a person needs of the database: the password hash, the invitation and reset
  * links (only the sha256 of each link's token is stored), and the failed sign-ins that set the
@@ -96,6 +97,35 @@ export class AccountsRepository {
     await this.db('users').where({ id: userId }).where('failed_sign_ins', '>', 0).update({ failed_sign_ins: 0, last_failed_sign_in_at: null });
   }
 
+  /**
+   * A sign-in try, counted before its password is checked (so a burst of tries at once counts every
+   * one): the client's address and the sha256 of the e-mail it names. Returns the row, which a try that
+   * was not let through is forgotten by (`forgetTry`), and a good one clears (`clearEmailFailures`).
+   */
+  async recordTry(address: string, email: string, now: Date): Promise<number> {
+    return insertedId(await this.db('sign_in_failures').insert({ address: address.slice(0, 64), email_hash: emailHash(email), at: now }));
+  }
+
+  async forgetTry(id: number): Promise<void> {
+    await this.db('sign_in_failures').where({ id }).delete();
+  }
+
+  /** The failed tries of this e-mail (other than `exceptId`), however many and the last one's time. */
+  async emailFailures(email: string, exceptId: number): Promise<{ count: number; lastAt: Date | null }> {
+    const row = (await this.db('sign_in_failures').where({ email_hash: emailHash(email) }).whereNot({ id: exceptId }).count({ n: '*' }).max({ last: 'at' }).first()) as { n: number | string; last: unknown } | undefined;
+    return { count: Number(row?.n ?? 0), lastAt: toDate(row?.last ?? null) };
+  }
+
+  /** A good sign-in ends the run of failures of its e-mail. */
+  async clearEmailFailures(email: string): Promise<void> {
+    await this.db('sign_in_failures').where({ email_hash: emailHash(email) }).delete();
+  }
+
+  /** Whether a link of this purpose was made for the user since `since`. */
+  async linkCreatedSince(userId: number, purpose: LinkPurpose, since: Date): Promise<boolean> {
+    return (await this.db('user_links').where({ user_id: userId, purpose }).where('created_at', '>=', since).first('id')) !== undefined;
+  }
+
   /** Failed sign-ins from this address since `since`. */
   async addressFailuresSince(address: string, since: Date): Promise<number> {
     const row = (await this.db('sign_in_failures').where({ address: address.slice(0, 64) }).where('at', '>=', since).count({ n: '*' }).first()) as { n: number | string } | undefined;
@@ -158,4 +188,9 @@ export class AccountsRepository {
     const rows = (await this.db('user_links').where({ user_id: userId }).orderBy('id', 'desc')) as LinkRow[];
     return rows.map(toLink);
   }
+}
+
+/** The e-mail as failures keep it: normalized, then hashed (the table never holds who was tried). */
+function emailHash(email: string): string {
+  return crypto.createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
 }

@@ -134,9 +134,11 @@ export class UsersRepository {
    * inviter gives them; an inactive account is active again (its old tokens stay revoked).
    */
   async updateInvited(id: number, input: Required<Omit<NewUser, 'email'>>): Promise<User> {
+    const wasActive = (await this.require(id)).active;
     await this.db('users')
       .where({ id })
-      .update({ name: input.name, role: input.role, locale: input.locale, time_zone: input.timeZone, dealer_id: input.dealerId, customer_id: input.customerId, active: true });
+      // A deactivated account invited again starts afresh: its old password must not sign it in before the link is used.
+      .update({ name: input.name, role: input.role, locale: input.locale, time_zone: input.timeZone, dealer_id: input.dealerId, customer_id: input.customerId, active: true, ...(wasActive ? {} : { password_hash: null }) });
     return this.require(id);
   }
 

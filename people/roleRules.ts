@@ -45,3 +45,14 @@ export function mayGrant(granter: Role, role: Role): boolean {
   const own = STAFF_RANK[granter];
   return wanted !== undefined && own !== undefined && wanted <= own;
 }
+
+/**
+ * Whether someone with role `changer` may change (re-invite, give another role) an account that has
+ * `current`: an admin any; anyone else only an account strictly below their own rank (a service
+ * manager does not demote a peer).
+ */
+export function mayChange(changer: Role, current: Role): boolean {
+  if (changer === 'admin') return true;
+  if (!mayGrant(changer, current)) return false;
+  return (STAFF_RANK[current] ?? Infinity) < (STAFF_RANK[changer] ?? 0);
+}

@@ -1,10 +1,11 @@
 /**
  * How sign-in attempts are limited. Pure: the repository counts, these rules decide.
  *
- * - Per account: the first FREE_FAILURES failures in a row cost nothing; after them each further
- *   try must wait a delay that doubles with every failure, up to MAX_DELAY_MS. There is no lockout:
+ * - Per e-mail (whether or not an account has it, so both answer alike): the first FREE_FAILURES
+ *   failures in a row cost nothing; after them each further try must wait a delay that doubles with
+ *   every failure, up to MAX_DELAY_MS. A try turned away to wait does not count. There is no lockout:
  *   a stranger who knows an address can slow its owner down by at most MAX_DELAY_MS a try, never
- *   shut them out. A successful sign-in (or a new password) clears the run.
+ *   shut them out. A successful sign-in clears the run.
  * - Per client address: at most the configured number of failures in the window (100 per 15
  *   minutes by default), whatever accounts they tried.
  */

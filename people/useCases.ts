@@ -18,7 +18,7 @@ import { AccountsRepository, type LinkPurpose, type LinkState, type UserLink } f
 import { checkNewPassword, decoyHash, hashPassword, verifyPassword } from './passwords';
 import type { PasswordProblem } from './passwordRules';
 import type { Role } from './roles';
-import { mayGrant } from './roleRules';
+import { mayChange, mayGrant } from './roleRules';
 import { UsersRepository, type User } from './repository';
 import { ConsoleSessionsRepository } from './sessions';
 import { addressMayTry, waitBeforeTryMs, type AddressLimit } from './signInRules';
@@ -27,9 +27,13 @@ import { addressMayTry, waitBeforeTryMs, type AddressLimit } from './signInRules
 export interface LinkLifetimes {
   invitationMs: number;
   resetMs: number;
+  /** A reset asked again within this time sends no new mail (the last link still works). */
+  resetResendMs?: number;
 }
 
-export const DEFAULT_LINK_LIFETIMES: LinkLifetimes = { invitationMs: 72 * 3_600_000, resetMs: 3_600_000 };
+const DEFAULT_RESET_RESEND_MS = 2 * 60_000;
+
+export const DEFAULT_LINK_LIFETIMES: LinkLifetimes = { invitationMs: 72 * 3_600_000, resetMs: 3_600_000, resetResendMs: DEFAULT_RESET_RESEND_MS };
 
 /** Where the mails go out and what their links point at. */
 export interface PeopleMail {
@@ -87,7 +91,7 @@ export async function invite(input: InviteInput, caller: User, deps: PeopleDeps)
   if (!deps.mail) throw new ApiError(503, 'unavailable', 'No mail configured for invitations');
   const users = new UsersRepository(deps.knex);
   const existing = await users.getByEmail(input.email);
-  if (existing && !mayGrant(caller.role, existing.role)) throw refusedGrant('email', existing.role);
+  if (existing && !mayChange(caller.role, existing.role)) throw refusedGrant('email', existing.role);
   const problems: FieldProblem[] = [];
   if (input.role === 'customer' && input.customerId === undefined) problems.push({ field: 'customerId', message: 'Required when role is customer' });
   if (input.role !== 'customer' && input.customerId !== undefined) problems.push({ field: 'customerId', message: 'Only for role customer' });
@@ -159,6 +163,8 @@ export async function requestReset(email: string, deps: PeopleDeps): Promise<voi
   if (!user || !user.active) return;
   const now = clock(deps);
   const lifetimes = deps.lifetimes ?? DEFAULT_LINK_LIFETIMES;
+  // One mail in a while: asking again at once sends nothing more (the last link still works), so nobody floods a mailbox.
+  if (await new AccountsRepository(deps.knex).linkCreatedSince(user.id, 'reset', new Date(now.getTime() - (lifetimes.resetResendMs ?? DEFAULT_RESET_RESEND_MS)))) return;
   const { token, link } = await new AccountsRepository(deps.knex).createLink(user.id, 'reset', new Date(now.getTime() + lifetimes.resetMs), null, now);
   await sendLink(deps, user, link, token);
 }
@@ -206,7 +212,7 @@ export async function setPasswordWithLink(token: string, password: string, confi
 export type SignInResult =
   | { ok: true; user: User; session: { id: number; sessionId: string } }
   | { ok: false; reason: 'invalid'; userId: number | null }
-  | { ok: false; reason: 'wait'; waitMs: number; userId: number }
+  | { ok: false; reason: 'wait'; waitMs: number }
   | { ok: false; reason: 'address_limited' };
 
 /**
@@ -218,18 +224,21 @@ export type SignInResult =
 export async function signInWithPassword(email: string, password: string, address: string, addressLimit: AddressLimit, deps: PeopleDeps): Promise<SignInResult> {
   const now = clock(deps);
   const accounts = new AccountsRepository(deps.knex);
-  if (!addressMayTry(await accounts.addressFailuresSince(address, new Date(now.getTime() - addressLimit.windowMs)), addressLimit)) return { ok: false, reason: 'address_limited' };
+  // Counted first: tries sent at once all count, so a burst cannot slip past the limits together.
+  const tryId = await accounts.recordTry(address, email, now);
+  if (!addressMayTry((await accounts.addressFailuresSince(address, new Date(now.getTime() - addressLimit.windowMs))) - 1, addressLimit)) return { ok: false, reason: 'address_limited' };
+  // The delay runs per e-mail, with or without an account behind it: both answer alike.
+  const run = await accounts.emailFailures(email, tryId);
+  const waitMs = waitBeforeTryMs(run.count, run.lastAt, now);
+  if (waitMs > 0) {
+    // A try turned away does not count: a stranger hammering an address cannot keep its owner waiting longer.
+    await accounts.forgetTry(tryId);
+    return { ok: false, reason: 'wait', waitMs };
+  }
   const record = await accounts.signInRecord(email);
-  if (record) {
-    const waitMs = waitBeforeTryMs(record.failedSignIns, record.lastFailedSignInAt, now);
-    if (waitMs > 0) return { ok: false, reason: 'wait', waitMs, userId: record.userId };
-  }
   const good = await verifyPassword(record?.passwordHash ?? (await decoyHash()), password);
-  if (!record || !good || !record.active || !record.passwordHash) {
-    await accounts.recordFailure(record?.userId ?? null, address, now);
-    return { ok: false, reason: 'invalid', userId: record?.userId ?? null };
-  }
-  await accounts.clearFailures(record.userId);
+  if (!record || !good || !record.active || !record.passwordHash) return { ok: false, reason: 'invalid', userId: record?.userId ?? null };
+  await accounts.clearEmailFailures(email);
   const user = (await new UsersRepository(deps.knex).get(record.userId))!;
   const session = await new ConsoleSessionsRepository(deps.knex).openForUser(user, now);
   return { ok: true, user, session };

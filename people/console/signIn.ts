@@ -116,7 +116,7 @@ export const signInArea: ConsoleArea = {
         if (result.reason === 'wait') {
           const seconds = Math.ceil(result.waitMs / 1000);
           res.set('Retry-After', String(seconds));
-          await audit(req, res, { statusCode: 429, user: null, details: { outcome: 'account_waiting', userId: result.userId } });
+          await audit(req, res, { statusCode: 429, user: null, details: { outcome: 'email_waiting' } });
           return loginPage(req, res, 429, formWithFieldError(values, 'password', t(req, res, 'signin.wait', { seconds })), { next: keepNext });
         }
         await audit(req, res, { statusCode: 401, user: null, details: { outcome: 'wrong_password', userId: result.userId } });

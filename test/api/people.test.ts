@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 /**
  * People sign in as people, over HTTP: invitations through the API and the real SMTP sink, the link
  * pages, sign-in with a password, resets, the limits, deactivation, and that no password or link
@@ -153,6 +154,11 @@ describe('invitations', () => {
     expect(takeover.status).toBe(403);
     expect(takeover.body.error.details[0].field).toBe('email');
     expect((await new UsersRepository(db.knex).getByEmail('admin2@maker.test'))?.role).toBe('admin');
+    // Nor a peer: one service manager does not demote another.
+    await new UsersRepository(db.knex).create({ name: 'Peer Manager', email: 'sm2@maker.test', role: 'service_manager' });
+    const peer = await api('POST', '/users/invitations', serviceManagerToken, { email: 'sm2@maker.test', name: 'Peer Manager', role: 'engineer' });
+    expect([peer.status, peer.body.error.details[0].field]).toEqual([403, 'email']);
+    expect((await new UsersRepository(db.knex).getByEmail('sm2@maker.test'))?.role).toBe('service_manager');
     // Roles that invite nobody.
     const users = new UsersRepository(db.knex);
     const engineerUser = (await users.getByEmail('eng1@maker.test'))!;
@@ -271,7 +277,37 @@ describe('sign-in with a password', () => {
     clock = new Date(t0 + 3_000);
     const right = await signInWithPassword(who, 'slow@maker.test', PASSWORD);
     expect(right.status).toBe(303);
-    expect((await db.knex('users').where({ email: 'slow@maker.test' }).first()).failed_sign_ins).toBe(0);
+    // The run of failures is cleared by the good sign-in.
+    expect(await db.knex('sign_in_failures').where({ email_hash: crypto.createHash('sha256').update('slow@maker.test').digest('hex') })).toEqual([]);
+  });
+
+  it('answers an address without an account exactly as one with an account, also after 5 failures: nobody learns which exist', async () => {
+    await api('POST', '/users/invitations', adminToken, { email: 'exists@maker.test', name: 'Exists Somewhere', role: 'engineer', locale: 'en' });
+    await acceptLink(linkIn(await nextMail()), PASSWORD);
+    const who = new ConsoleVisitor(server.url);
+    const t0 = Date.now();
+    clock = new Date(t0);
+    const answersOf = async (email: string) => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await signInWithPassword(who, email, `wrong ${i}`)).status);
+      return statuses;
+    };
+    expect(await answersOf('exists@maker.test')).toEqual([401, 401, 401, 401, 401, 429]);
+    expect(await answersOf('no-such-person@maker.test')).toEqual([401, 401, 401, 401, 401, 429]);
+    clock = new Date(t0 + 120_000);
+    expect((await signInWithPassword(who, 'exists@maker.test', PASSWORD)).status).toBe(303);
+  });
+
+  it('counts tries sent at once before checking them: a burst of wrong passwords is held back', async () => {
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const who = new ConsoleVisitor(server.url);
+        return (await signInWithPassword(who, 'burst@maker.test', `wrong ${i}`)).status;
+      }),
+    );
+    // However the tries interleave, at most the free ones and the few that overlap them are checked.
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(10);
+    expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
   });
 
   it('limits failures per client address in the database, the address taken through the trust proxy setting', async () => {
@@ -292,6 +328,7 @@ describe('sign-in with a password', () => {
       // Another address behind the same proxy is not held up; a failed token counts as well.
       expect((await who.request('POST', '/login', { form: { token: 'ac_guess' }, headers: from('198.51.100.10') })).status).toBe(401);
       expect((await who.request('POST', '/login', { form: { email: 'pm2@maker.test', password: PASSWORD }, headers: from('198.51.100.10') })).status).toBe(303);
+      // The three wrong tries stay on record; the refused one was pm2's, whose good sign-in ended its run.
       const rows = await db.knex('sign_in_failures').where({ address: '198.51.100.9' });
       expect(rows).toHaveLength(3);
     } finally {
@@ -350,12 +387,29 @@ describe('password reset', () => {
     expect((await elsewhere.get('/home')).headers.get('location')).toBe('/?ended=password_changed');
     expect((await signInWithPassword(new ConsoleVisitor(server.url), 'pm2@maker.test', PASSWORD)).status).toBe(401);
     expect((await signInWithPassword(new ConsoleVisitor(server.url), 'pm2@maker.test', NEW_PASSWORD)).status).toBe(303);
-    // The reset link lives an hour.
+    // The reset link lives an hour (asked for again after the two minutes a mail is not sent again).
+    clock = new Date(Date.now() + 3 * 60_000);
     await who.get('/password/forgot');
     await who.post('/password/forgot', { email: 'pm2@maker.test' });
     const second = linkIn(await nextMail());
-    clock = new Date(Date.now() + HOUR + 1000);
+    clock = new Date(Date.now() + 3 * 60_000 + HOUR + 1000);
     expect((await new ConsoleVisitor(server.url).get(pathOf(second))).status).toBe(410);
+  });
+});
+
+describe('password reset, asked again', () => {
+  it('sends one mail when a reset is asked for twice at once (nobody floods a mailbox)', async () => {
+    await api('POST', '/users/invitations', adminToken, { email: 'twice@maker.test', name: 'Twice Asked', role: 'engineer', locale: 'en' });
+    await acceptLink(linkIn(await nextMail()), PASSWORD);
+    const who = new ConsoleVisitor(server.url);
+    await who.get('/password/forgot');
+    expect((await who.post('/password/forgot', { email: 'twice@maker.test' })).status).toBe(200);
+    await nextMail();
+    await who.get('/password/forgot');
+    expect((await who.post('/password/forgot', { email: 'twice@maker.test' })).status).toBe(200);
+    const user = (await new UsersRepository(db.knex).getByEmail('twice@maker.test'))!;
+    // The second answer came back before any mail could; the links table says none was made.
+    expect(await db.knex('user_links').where({ user_id: user.id, purpose: 'reset' })).toHaveLength(1);
   });
 });
 
@@ -378,6 +432,13 @@ describe('deactivation', () => {
     expect((await signInWithPassword(new ConsoleVisitor(server.url), 'leaver@maker.test', PASSWORD)).status).toBe(401);
     const sessions = await db.knex('console_sessions').where({ user_id: leaver.id });
     expect(sessions.every((row: { revoked_at: unknown }) => row.revoked_at !== null)).toBe(true);
+    // Invited again (a service manager may invite a dispatcher): the old password stays dead until the new link is used.
+    const again = await api('POST', '/users/invitations', serviceManagerToken, { email: 'leaver@maker.test', name: 'Leaver', role: 'dispatcher', locale: 'en' });
+    expect(again.status).toBe(201);
+    const fresh = linkIn(await nextMail());
+    expect((await signInWithPassword(new ConsoleVisitor(server.url), 'leaver@maker.test', PASSWORD)).status).toBe(401);
+    await acceptLink(fresh, NEW_PASSWORD);
+    expect((await signInWithPassword(new ConsoleVisitor(server.url), 'leaver@maker.test', NEW_PASSWORD)).status).toBe(303);
   });
 });
 

@@ -1,5 +1,5 @@
 import { ROLES, type Role } from '../../domain/access';
-import { ADMIN_GRANTED, isStaff, mayGrant, STAFF_RANK } from '../../people/roleRules';
+import { ADMIN_GRANTED, isStaff, mayChange, mayGrant, STAFF_RANK } from '../../people/roleRules';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordProblem, personalParts } from '../../people/passwordRules';
 import { addressMayTry, DEFAULT_ADDRESS_LIMIT, FREE_FAILURES, MAX_DELAY_MS, signInDelayMs, waitBeforeTryMs } from '../../people/signInRules';
 import { checkNewPassword, isCommonPassword } from '../../people/passwords';
@@ -22,6 +22,12 @@ describe('who may grant which role', () => {
         if (!isStaff(role)) expect(granter).toBe('admin');
       }
     }
+  });
+
+  it.each(ROLES.flatMap((changer) => ROLES.map((current) => [changer, current] as const)))('%s changing an account that is %s', (changer, current) => {
+    // An admin changes any account; a service manager only one strictly below their own rank (no peer).
+    const expected = changer === 'admin' || (changer === 'service_manager' && STAFF_BY_SERVICE_MANAGER.includes(current) && current !== 'service_manager');
+    expect(mayChange(changer, current)).toBe(expected);
   });
 
   it('ranks every staff role and none of the outside ones', () => {

@@ -29,6 +29,7 @@ import * as dropFigureTriggers from './0029_drop_figure_triggers';
 import * as processStarts from './0030_process_starts';
 import * as words from './0031_words';
 import * as peoplePasswords from './0032_people_passwords';
+import * as signInFailureEmails from './0033_sign_in_failure_emails';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -69,6 +70,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0030_process_starts', processStarts],
   ['0031_words', words],
   ['0032_people_passwords', peoplePasswords],
+  ['0033_sign_in_failure_emails', signInFailureEmails],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
