@@ -9,8 +9,6 @@
  * the ports' writes take the ticket's transaction, so the ticket, the care follow-up, the care plan's
  * timeline entry and a 三包 dealer task are written together or not at all.
  */
-export type Partners = TicketPartners<Knex>;
-
 import type { Knex } from 'knex';
 import type { z } from 'zod';
 import { CustomersRepository, type Customer } from '../../../installedBase/customers';
@@ -31,6 +29,9 @@ import { say } from '../../../platform/i18n/catalogue';
 import type { ApiDeps } from '../../../platform/http/module';
 import { createAndStart, type ProcessStart } from '../../../platform/temporal/processStarts';
 import type { CreateTicketBody } from './schemas';
+
+/** Asset care and the dealer as a ticket's intake needs them, on the database (knex or the ticket's transaction). */
+export type Partners = TicketPartners<Knex>;
 
 async function policyFor(deps: ApiDeps, customer: { id: number; class: string }, model: string | null): Promise<{ policy: ServicePolicy; maintenance: boolean }> {
   const layers = new PolicyLayersRepository(deps.knex);
