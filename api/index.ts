@@ -7,10 +7,24 @@ import { policyLayersApi } from '../schedule/policies/routes';
 import { projectsModule } from '../processes/delivery/api';
 import { dealerWarrantyModule } from '../processes/dealer/api';
 import { partsPlansModule } from '../processes/dealer/partsPlans/routes';
-import { ticketsModule } from '../processes/tickets/api';
-import { careTicketsModule } from '../processes/tickets/api/fromCare';
+import { ticketsApi } from '../processes/tickets/api';
+import { careTicketsApi } from '../processes/tickets/api/fromCare';
+import type { TicketPartners } from '../processes/tickets/messages';
+import { careForTickets } from '../processes/care/forTickets';
+import { dealerForTickets } from '../processes/dealer/forTickets';
+import type { Knex } from 'knex';
 import { visitFeedModule } from '../schedule/calendars/visitFeed';
 import { careModule } from '../processes/care/api';
+
+/**
+ * What a ticket's intake needs of asset care and the dealer (the ports in processes/tickets/messages.ts),
+ * implemented by care and the dealer: tickets never import either.
+ */
+export const ticketPartners: TicketPartners<Knex> = { care: careForTickets, dealer: dealerForTickets };
+
+/** The tickets' routes, and asset care's routes that open tickets, wired to their partners. */
+export const ticketsModule = ticketsApi(ticketPartners);
+export const careTicketsModule = careTicketsApi(ticketPartners);
 
 /**
  * Feature modules served by `npm start` and the production API (passed to createApp as `routers`);

@@ -13,10 +13,6 @@ import { completeCard, createSale } from './sales/routes';
 import { confirm, dispute, getSettlement, ledger, listSettlements, notice, review, runSettlement, settlementCsv } from './settlement/routes';
 import { arrangeTask, checkTask, createTask, getTask, handBack } from './tasks/routes';
 
-/** What the ticket intake routes a 三包 repair with (tickets/api: a cross-process import the known-violations baseline holds). */
-export { dealerPolicy } from './useCases';
-export { dealerTaskStart, type NewDealerTask } from './tasks/useCases';
-
 export const dealerWarrantyModule = apiModule(
   putModelReferenceRoute,
   createSale,

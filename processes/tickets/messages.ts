@@ -176,3 +176,66 @@ export type CallSurveyOutcome = { taken: true; reopened: boolean } | { taken: fa
 export interface TicketRecipientActivities {
   ticketRecipients(input: { role: string }): Promise<Person[]>;
 }
+
+/**
+ * Where a ticket from asset care comes from: a care plan's follow-up (a return call's low score or
+ * unsolved problem), or one finding of a done visit, whose own follow-up is written with the ticket.
+ */
+export type TicketCareOrigin = { planId: number; customerId: number } & ({ followUpId: number; reason: string } | { finding: { visitId: number; taskKey: string; index: number; summary: string } });
+
+/**
+ * What tickets need of asset care (P4), in tickets' terms: implemented by care
+ * (`processes/care/forTickets.ts`) and handed in by the registries. `Db` is the database handle (knex,
+ * or the ticket's transaction: the methods given `trx` write in it, so the follow-up, the care plan's
+ * timeline entry and the ticket stand or fall together).
+ */
+export interface TicketCare<Db> {
+  /** A care plan, as much of it as a ticket needs; null when there is none. */
+  plan(db: Db, planId: number): Promise<{ id: number; customerId: number; deviceIds: number[] } | null>;
+  /** One of the plan's follow-ups; null when the plan has no such follow-up. */
+  followUp(db: Db, planId: number, followUpId: number): Promise<{ id: number; reason: string; summary: string; ticketId: number | null } | null>;
+  /** A visit, with its status and its outcome (its findings); null when there is none. */
+  visit(db: Db, visitId: number): Promise<{ id: number; planId: number; taskKey: string; status: string; outcome: unknown } | null>;
+  /** The ticket already answering the origin's follow-up (or finding), or null. */
+  answeringTicket(db: Db, origin: TicketCareOrigin): Promise<number | null>;
+  /** The follow-up a ticket for this origin answers: a finding's own follow-up is written now (in `trx`). */
+  followUpFor(trx: Db, origin: TicketCareOrigin, at: Date): Promise<number>;
+  /** The follow-up names the ticket; false when another ticket took it meanwhile. */
+  linkTicket(trx: Db, followUpId: number, ticketId: number): Promise<boolean>;
+  /** The care plan's timeline says the ticket was opened for the origin (words, in `trx`). */
+  ticketOpened(trx: Db, origin: TicketCareOrigin, ticket: { id: number; kind: 'repair' | 'complaint'; followUpId: number }, at: Date): Promise<void>;
+}
+
+/** A 三包 repair request as a ticket hands it to the dealer. */
+export interface DealerRepairRequest {
+  deviceSerial: string;
+  customerName: string;
+  customerPhone?: string;
+  customerEmail: string;
+  customerLocale: 'zh-CN' | 'en';
+  request: string;
+}
+
+/** A dealer-sold device whose recognised warranty still runs: the dealer repairs it (PRODUCT §P5.2). */
+export interface DealerWarrantyRoute<Db> {
+  dealerId: number;
+  saleId: number;
+  warrantyEndsOn: string | null;
+  /**
+   * The dealer task, written in the ticket's transaction, and the start of its process (written with
+   * it by the caller, started once both stand).
+   */
+  openTask(trx: Db, request: DealerRepairRequest, byUserId: number, at: Date): Promise<{ taskId: number; start: { workflowType: string; workflowId: string; input: unknown } }>;
+}
+
+/** What tickets need of the dealer (P5), in tickets' terms: implemented by `processes/dealer/forTickets.ts`. */
+export interface TicketDealer<Db> {
+  /** The 三包 route for a repair on this device opened at `at`; null when no dealer's warranty covers it. */
+  warrantyRoute(db: Db, deviceSerial: string, at: Date): Promise<DealerWarrantyRoute<Db> | null>;
+}
+
+/** The partners a ticket's intake works with, handed in by the registries (`api/index.ts`). */
+export interface TicketPartners<Db> {
+  care: TicketCare<Db>;
+  dealer: TicketDealer<Db>;
+}

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
-import { ticketsModule } from '../../processes/tickets/api';
+import { ticketsModule } from '../../api/index';
 import { createConsole } from '../../console';
 import { CustomersRepository } from '../../installedBase/customers';
 import { DevicesRepository } from '../../installedBase/devices';

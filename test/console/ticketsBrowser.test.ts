@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
-import { ticketsModule } from '../../processes/tickets/api';
+import { ticketsModule } from '../../api/index';
 import { createConsole } from '../../console';
 import { CustomersRepository } from '../../installedBase/customers';
 import { UsersRepository } from '../../people/repository';

@@ -5,7 +5,7 @@
  * The moment is held open here: the recording activity commits, then waits for the test's word.
  */
 import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
-import { ticketsModule } from '../../processes/tickets/api';
+import { ticketsModule } from '../../api/index';
 import type { RecordTicketStepInput } from '../../processes/tickets/activities';
 import { CustomersRepository } from '../../installedBase/customers';
 import { UsersRepository } from '../../people/repository';

@@ -11,8 +11,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
 import { careModule } from '../../processes/care/api';
 import { dealerWarrantyModule } from '../../processes/dealer/api';
-import { ticketsModule } from '../../processes/tickets/api';
-import { careTicketsModule } from '../../processes/tickets/api/fromCare';
+import { careTicketsModule, ticketsModule } from '../../api/index';
 import { createConsole } from '../../console';
 import { CareRepository } from '../../processes/care/repository';
 import { CustomersRepository } from '../../installedBase/customers';
@@ -198,7 +197,12 @@ describe('tickets linked to asset care and dealer warranty', () => {
     const callRow = (await care.listCalls({ planId, now: new Date(), scope: ALL_ROWS })).find((c) => c.taskKey === 'call:1')!;
     expect(read.careOrigin).toEqual({ carePlanId: planId, followUpId: followUp!.id, reason: 'low_score', callId: callRow.id, visitId: null, finding: null });
     expect(read.timeline.map((e: Json) => e.kind)).toContain('opened_from_care');
-    expect((await care.timeline(planId)).find((e) => e.kind === 'ticket_opened')).toMatchObject({ data: { ticketId: id, kind: 'complaint', followUpId: followUp!.id } });
+    // The plan's entry is words (said in each reader's language), its English kept as the summary.
+    expect((await care.timeline(planId)).find((e) => e.kind === 'ticket_opened')).toMatchObject({
+      summary: `complaint ${id} opened for follow-up ${followUp!.id} (low score)`,
+      words: { key: 'timeline.care.ticket_opened', params: { kind: 'complaint', ticket: id, origin: 'follow_up', followUp: followUp!.id, reason: 'low_score' } },
+      data: { ticketId: id, kind: 'complaint', followUpId: followUp!.id },
+    });
     expect(await system.db.knex('tickets').where({ care_follow_up_id: followUp!.id }).count({ n: '*' }).first()).toMatchObject({ n: 1 });
 
     // The complaint runs its own clock: nobody assigned, its first warning goes to the desk.
@@ -242,6 +246,10 @@ describe('tickets linked to asset care and dealer warranty', () => {
     expect(findingFollowUp).toMatchObject({ visitId: visit.id, finding: 0, ticketId: id, status: 'closed' });
     expect(opened.body.careFollowUpId).toBe(findingFollowUp.id);
     expect((await ticket(id)).careOrigin).toEqual({ carePlanId: planId, followUpId: findingFollowUp.id, reason: 'finding', callId: null, visitId: visit.id, finding: 0 });
+    expect((await care.timeline(planId)).find((e) => e.kind === 'ticket_opened' && e.key === `ticket:${id}`)).toMatchObject({
+      summary: `ticket ${id} opened for finding 0 of visit inspection:1`,
+      words: { key: 'timeline.care.ticket_opened', params: { kind: 'repair', ticket: id, origin: 'finding', n: 0, visit: 'inspection:1' } },
+    });
     // Dispatched to the customer's one-to-one engineer, who hears of it.
     await waitForMail(`ticket-${id}:assigned:intake`, 'engineer.links@maker.test');
 

@@ -7,7 +7,7 @@
 import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
 import { customersModule } from '../../installedBase/routes';
 import { deadlinesModule } from '../../reports/deadlines/routes';
-import { ticketsModule } from '../../processes/tickets/api';
+import { ticketsModule } from '../../api/index';
 import { createSurveyPages } from '../../processes/tickets/console/survey';
 import { hashToken } from '../../platform/tokens';
 import { TicketFiguresRepository } from '../../reports/kpis/ticketFigures';

@@ -5,8 +5,10 @@
  * visit. The ticket names the care plan and the follow-up; the follow-up names the ticket (a visit's
  * finding gets a follow-up of reason `finding` for it). One ticket per follow-up: a second request is
  * a 409 naming the first ticket.
+ *
+ * Care's records are read through care's port (TicketCare in ../messages.ts), handed in by the
+ * registry (api/index.ts: `careTicketsApi(ticketPartners)`).
  */
-import { CareRepository, type CarePlan } from '../../care/repository';
 import { CustomersRepository } from '../../../installedBase/customers';
 import type { User } from '../../../people/repository';
 import { rolesReaching } from '../../../domain/access';
@@ -20,7 +22,7 @@ import { apiModule, type ApiDeps } from '../../../platform/http/module';
 import { defineRoute } from '../../../platform/http/route';
 import { z } from '../../../platform/http/zod';
 import { COMPLAINT_CATEGORIES } from '../messages';
-import { openTicket, refusedField, type TicketLinks } from '../useCases/intake';
+import { openTicket, refusedField, type Partners, type TicketLinks } from '../useCases/intake';
 import { ContactSchema, LevelSchema, TicketSchema } from '../useCases/schemas';
 import { ticketView } from '../useCases/view';
 import { linkReach } from '../useCases/links';
@@ -58,20 +60,23 @@ const FindingTicketBody = z
 type IntakeFields = { serial?: string; model?: string; level: 1 | 2 | 3 | 4; contact?: z.output<typeof ContactSchema>; engineerUserId?: number };
 
 /** The plan, if the caller may read it: opening a ticket on another plan answers 404 as if it did not exist. */
-async function planOr404(deps: ApiDeps, user: User, id: number): Promise<CarePlan> {
+type CarePlan = NonNullable<Awaited<ReturnType<Partners['care']['plan']>>>;
+
+async function planOr404(deps: ApiDeps, partners: Partners, user: User, id: number): Promise<CarePlan> {
   await requireRecord({ rule: 'record', resource: 'care_plan', action: 'read' }, user, deps.knex, { id });
-  const plan = await new CareRepository(deps.knex).getPlan(id);
+  const plan = await partners.care.plan(deps.knex, id);
   if (!plan) throw new NotFoundError(words('refusal.ticket.noCarePlan', { plan: id }));
   return plan;
 }
 
 /** The ticket opened for a follow-up or a finding, with everything intake needs filled in from the plan. */
-async function openFor(deps: ApiDeps, user: User, plan: CarePlan, care: NonNullable<TicketLinks['care']>, kind: 'repair' | 'complaint', symptom: string, fields: IntakeFields & { category?: (typeof COMPLAINT_CATEGORIES)[number] }) {
+async function openFor(deps: ApiDeps, partners: Partners, user: User, plan: CarePlan, care: NonNullable<TicketLinks['care']>, kind: 'repair' | 'complaint', symptom: string, fields: IntakeFields & { category?: (typeof COMPLAINT_CATEGORIES)[number] }) {
   const contact = fields.contact ?? (await defaultContact(deps, plan.customerId));
   if (!contact) throw refusedField('contact', words('refusal.ticket.noContact', { customer: plan.customerId }));
   const serial = fields.serial ?? (fields.model ? undefined : await soleDeviceSerial(deps, plan));
   const ticket = await openTicket(
     deps,
+    partners,
     { kind, customerId: plan.customerId, ...(serial ? { serial } : {}), ...(fields.model ? { model: fields.model } : {}), symptom, level: fields.level, channel: CARE_CHANNEL, contact, ...(fields.engineerUserId !== undefined ? { engineerUserId: fields.engineerUserId } : {}), ...(fields.category ? { category: fields.category } : {}) },
     user,
     { care },
@@ -92,61 +97,63 @@ async function soleDeviceSerial(deps: ApiDeps, plan: CarePlan): Promise<string |
   return row?.serial;
 }
 
-const fromFollowUp = defineRoute(
-  {
-    method: 'post',
-    path: '/care-plans/:id/follow-ups/:followUpId/ticket',
-    roles: rolesReaching('ticket', 'act'),
-    access: { rule: 'collection', resource: 'ticket', action: 'act' },
-    summary: 'Open a repair ticket or a complaint for a care follow-up (a return call’s low score or unsolved problem), linked both ways',
-    tags: ['tickets', 'asset care'],
-    params: z.object({ id: Id, followUpId: Id }),
-    body: FollowUpTicketBody,
-    idempotent: true,
-    responses: { 201: { description: 'Opened; its clocks run; the follow-up names it', body: TicketSchema } },
-    errors: { 409: 'The follow-up is already answered by a ticket (named)', 503: 'No process engine configured; nothing was recorded' },
-  },
-  async ({ params, body, user, deps, req, res, idempotencyKey }) =>
-    (await oncePerKey(deps, user, idempotencyKey, req, async () => {
-      const plan = await planOr404(deps, user, params.id);
-      const followUp = await new CareRepository(deps.knex).getFollowUp(plan.id, params.followUpId);
-      if (!followUp) throw new NotFoundError(words('refusal.ticket.noFollowUp', { followUp: params.followUpId, plan: plan.id }));
-      const care = { planId: plan.id, customerId: plan.customerId, followUpId: followUp.id, reason: followUp.reason, what: `follow-up ${followUp.id} (${followUp.reason.replace('_', ' ')})` };
-      const ticket = await openFor(deps, user, plan, care, body.kind, body.symptom ?? followUp.summary, body);
-      res.locals.audit = { entityType: 'ticket', entityId: ticket.id } satisfies AuditTarget;
-      return { status: 201 as const, body: ticket };
-    })) as { status: 201; body: z.input<typeof TicketSchema> },
-);
+/** The routes, given the partners a ticket's intake works with (the registry hands them in). */
+export function careTicketsApi(partners: Partners) {
+  const fromFollowUp = defineRoute(
+    {
+      method: 'post',
+      path: '/care-plans/:id/follow-ups/:followUpId/ticket',
+      roles: rolesReaching('ticket', 'act'),
+      access: { rule: 'collection', resource: 'ticket', action: 'act' },
+      summary: 'Open a repair ticket or a complaint for a care follow-up (a return call’s low score or unsolved problem), linked both ways',
+      tags: ['tickets', 'asset care'],
+      params: z.object({ id: Id, followUpId: Id }),
+      body: FollowUpTicketBody,
+      idempotent: true,
+      responses: { 201: { description: 'Opened; its clocks run; the follow-up names it', body: TicketSchema } },
+      errors: { 409: 'The follow-up is already answered by a ticket (named)', 503: 'No process engine configured; nothing was recorded' },
+    },
+    async ({ params, body, user, deps, req, res, idempotencyKey }) =>
+      (await oncePerKey(deps, user, idempotencyKey, req, async () => {
+        const plan = await planOr404(deps, partners, user, params.id);
+        const followUp = await partners.care.followUp(deps.knex, plan.id, params.followUpId);
+        if (!followUp) throw new NotFoundError(words('refusal.ticket.noFollowUp', { followUp: params.followUpId, plan: plan.id }));
+        const care = { planId: plan.id, customerId: plan.customerId, followUpId: followUp.id, reason: followUp.reason };
+        const ticket = await openFor(deps, partners, user, plan, care, body.kind, body.symptom ?? followUp.summary, body);
+        res.locals.audit = { entityType: 'ticket', entityId: ticket.id } satisfies AuditTarget;
+        return { status: 201 as const, body: ticket };
+      })) as { status: 201; body: z.input<typeof TicketSchema> },
+  );
 
-const fromFinding = defineRoute(
-  {
-    method: 'post',
-    path: '/care-plans/:id/visits/:visitId/ticket',
-    roles: rolesReaching('ticket', 'act'),
-    access: { rule: 'collection', resource: 'ticket', action: 'act' },
-    summary: 'Open a repair ticket for one finding of a done visit; the finding gets a follow-up naming the ticket, the ticket names both',
-    tags: ['tickets', 'asset care'],
-    params: z.object({ id: Id, visitId: Id }),
-    body: FindingTicketBody,
-    idempotent: true,
-    responses: { 201: { description: 'Opened; its clocks run', body: TicketSchema } },
-    errors: { 409: 'The finding already has a ticket (named)', 503: 'No process engine configured; nothing was recorded' },
-  },
-  async ({ params, body, user, deps, req, res, idempotencyKey }) =>
-    (await oncePerKey(deps, user, idempotencyKey, req, async () => {
-      const plan = await planOr404(deps, user, params.id);
-      const care = new CareRepository(deps.knex);
-      const visit = await care.getVisit(params.visitId);
-      if (!visit || visit.planId !== plan.id) throw new NotFoundError(words('refusal.ticket.noVisit', { visit: params.visitId, plan: plan.id }));
-      const findings = ((visit.outcome as { findings?: unknown } | null)?.findings ?? []) as unknown[];
-      const finding = findings[body.finding];
-      if (visit.status !== 'done' || typeof finding !== 'string') throw refusedField('finding', words('refusal.ticket.noFinding', { visit: visit.id, n: body.finding, recorded: findings.length, done: visit.status === 'done' ? 'yes' : 'no' }));
-      // The finding gets its own follow-up, written with the ticket: the link's care side.
-      const link = { planId: plan.id, customerId: plan.customerId, finding: { visitId: visit.id, taskKey: visit.taskKey, index: body.finding, summary: `${visit.taskKey}: ${finding}` }, what: `finding ${body.finding} of visit ${visit.taskKey}` };
-      const ticket = await openFor(deps, user, plan, link, 'repair', body.symptom ?? finding, body);
-      res.locals.audit = { entityType: 'ticket', entityId: ticket.id } satisfies AuditTarget;
-      return { status: 201 as const, body: ticket };
-    })) as { status: 201; body: z.input<typeof TicketSchema> },
-);
+  const fromFinding = defineRoute(
+    {
+      method: 'post',
+      path: '/care-plans/:id/visits/:visitId/ticket',
+      roles: rolesReaching('ticket', 'act'),
+      access: { rule: 'collection', resource: 'ticket', action: 'act' },
+      summary: 'Open a repair ticket for one finding of a done visit; the finding gets a follow-up naming the ticket, the ticket names both',
+      tags: ['tickets', 'asset care'],
+      params: z.object({ id: Id, visitId: Id }),
+      body: FindingTicketBody,
+      idempotent: true,
+      responses: { 201: { description: 'Opened; its clocks run', body: TicketSchema } },
+      errors: { 409: 'The finding already has a ticket (named)', 503: 'No process engine configured; nothing was recorded' },
+    },
+    async ({ params, body, user, deps, req, res, idempotencyKey }) =>
+      (await oncePerKey(deps, user, idempotencyKey, req, async () => {
+        const plan = await planOr404(deps, partners, user, params.id);
+        const visit = await partners.care.visit(deps.knex, params.visitId);
+        if (!visit || visit.planId !== plan.id) throw new NotFoundError(words('refusal.ticket.noVisit', { visit: params.visitId, plan: plan.id }));
+        const findings = ((visit.outcome as { findings?: unknown } | null)?.findings ?? []) as unknown[];
+        const finding = findings[body.finding];
+        if (visit.status !== 'done' || typeof finding !== 'string') throw refusedField('finding', words('refusal.ticket.noFinding', { visit: visit.id, n: body.finding, recorded: findings.length, done: visit.status === 'done' ? 'yes' : 'no' }));
+        // The finding gets its own follow-up, written with the ticket: the link's care side.
+        const link = { planId: plan.id, customerId: plan.customerId, finding: { visitId: visit.id, taskKey: visit.taskKey, index: body.finding, summary: `${visit.taskKey}: ${finding}` } };
+        const ticket = await openFor(deps, partners, user, plan, link, 'repair', body.symptom ?? finding, body);
+        res.locals.audit = { entityType: 'ticket', entityId: ticket.id } satisfies AuditTarget;
+        return { status: 201 as const, body: ticket };
+      })) as { status: 201; body: z.input<typeof TicketSchema> },
+  );
 
-export const careTicketsModule = apiModule(fromFollowUp, fromFinding);
+  return apiModule(fromFollowUp, fromFinding);
+}

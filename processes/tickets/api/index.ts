@@ -1,7 +1,9 @@
 /**
  * P3 repair tickets and complaints, the routes: intake, the steps (each an update on the ticket's
  * workflow), a ticket with its clocks, and work queues. They parse and render; what they do is in
- * ../useCases (intake.ts, steps.ts, read.ts), which the console's pages call too.
+ * ../useCases (intake.ts, steps.ts, read.ts), which the console's pages call too. Intake works with
+ * asset care and the dealer through their ports, which the registry hands in (api/index.ts:
+ * `ticketsApi(ticketPartners)`).
  */
 import { rolesReaching } from '../../../domain/access';
 import type { AuditTarget } from '../../../platform/http/audit';
@@ -10,29 +12,30 @@ import { readerLocale } from '../../../platform/http/problemMessages';
 import { apiModule } from '../../../platform/http/module';
 import { defineRoute } from '../../../platform/http/route';
 import { z } from '../../../platform/http/zod';
-import { openTicket } from '../useCases/intake';
+import { openTicket, type Partners } from '../useCases/intake';
 import { listTickets, openedTicketView, readTicket } from '../useCases/read';
 import { CreateTicketBody, ListQuery, StepResultSchema, TicketDetailSchema, TicketIdParams, TicketSchema } from '../useCases/schemas';
 import { takeTicketStep, TICKET_STEP_DEFINITIONS } from '../useCases/steps';
 
-const create = defineRoute(
-  {
-    method: 'post',
-    path: '/tickets',
-    roles: rolesReaching('ticket', 'act'),
-    access: { rule: 'collection', resource: 'ticket', action: 'act' },
-    summary: 'Open a repair ticket or a complaint: entitlement from the records, clocks from the policy',
-    tags: ['tickets'],
-    body: CreateTicketBody,
-    responses: { 201: { description: 'Opened; its clocks run', body: TicketSchema } },
-    errors: { 503: 'No process engine configured; nothing was recorded' },
-  },
-  async ({ body, deps, res, user }) => {
-    const ticket = await openTicket(deps, body, user);
-    res.locals.audit = { entityType: 'ticket', entityId: ticket.id } satisfies AuditTarget;
-    return { status: 201, body: await openedTicketView(deps, user, ticket) };
-  },
-);
+const create = (partners: Partners) =>
+  defineRoute(
+    {
+      method: 'post',
+      path: '/tickets',
+      roles: rolesReaching('ticket', 'act'),
+      access: { rule: 'collection', resource: 'ticket', action: 'act' },
+      summary: 'Open a repair ticket or a complaint: entitlement from the records, clocks from the policy',
+      tags: ['tickets'],
+      body: CreateTicketBody,
+      responses: { 201: { description: 'Opened; its clocks run', body: TicketSchema } },
+      errors: { 503: 'No process engine configured; nothing was recorded' },
+    },
+    async ({ body, deps, res, user }) => {
+      const ticket = await openTicket(deps, partners, body, user);
+      res.locals.audit = { entityType: 'ticket', entityId: ticket.id } satisfies AuditTarget;
+      return { status: 201, body: await openedTicketView(deps, user, ticket) };
+    },
+  );
 
 const list = defineRoute(
   {
@@ -87,4 +90,5 @@ const stepRoutes = TICKET_STEP_DEFINITIONS.map((step) =>
   ),
 );
 
-export const ticketsModule = apiModule(create, list, read, ...stepRoutes);
+/** The routes, given the partners a ticket's intake works with (the registry hands them in). */
+export const ticketsApi = (partners: Partners) => apiModule(create(partners), list, read, ...stepRoutes);

@@ -3,6 +3,11 @@
  * clocks set, the row (and its links) written with the ticket's process start, the process started
  * after the commit (platform/temporal/processStarts.ts). The create route and
  * asset care's routes (../api/fromCare.ts) both open tickets through openTicket.
+ *
+ * What a ticket needs of asset care and of the dealer it asks through their ports (TicketPartners in
+ * ../messages.ts), implemented by care and the dealer and handed in by the registries (api/index.ts):
+ * the ports' writes take the ticket's transaction, so the ticket, the care follow-up, the care plan's
+ * timeline entry and a 三包 dealer task are written together or not at all.
  */
 import type { Knex } from 'knex';
 import type { z } from 'zod';
@@ -10,23 +15,23 @@ import { CustomersRepository, type Customer } from '../../../installedBase/custo
 import { DevicesRepository, type Device } from '../../../installedBase/devices';
 import { PolicyLayersRepository } from '../../../schedule/policies/repository';
 import { TicketsRepository, type NewTicket, type Ticket } from '../repository';
-import { CareRepository } from '../../care/repository';
-import { DealerWarrantyRepository, type DealerTask } from '../../dealer/repository';
 import { isUniqueViolation } from '../../../platform/db/errors';
-import { dealerPolicy, dealerTaskStart, type NewDealerTask } from '../../dealer/api';
 import { UsersRepository, type User } from '../../../people/repository';
 import { TICKET_ENGINEER_ROLES } from '../../../domain/access';
 import { fromJson } from '../../../platform/db/mapping';
 import { resolvePolicy, type PolicyOverride, type ServicePolicy } from '../../../domain/policy';
 import { clockLength, clockLengths, entitlementOf, type FaultLevel, type TicketClocksRecord } from '../rules';
 import { serviceTicket } from '../serviceTicket.workflow';
-import { ticketWorkflowId, type Assignee, type ServiceTicketInput } from '../messages';
+import { ticketWorkflowId, type Assignee, type DealerRepairRequest, type ServiceTicketInput, type TicketCareOrigin, type TicketPartners } from '../messages';
 import { ApiError, unavailable } from '../../../platform/http/errors';
 import { words, type Words } from '../../../domain/words';
 import { say } from '../../../platform/i18n/catalogue';
 import type { ApiDeps } from '../../../platform/http/module';
 import { createAndStart, type ProcessStart } from '../../../platform/temporal/processStarts';
 import type { CreateTicketBody } from './schemas';
+
+/** Asset care and the dealer as a ticket's intake needs them, on the database (knex or the ticket's transaction). */
+export type Partners = TicketPartners<Knex>;
 
 async function policyFor(deps: ApiDeps, customer: { id: number; class: string }, model: string | null): Promise<{ policy: ServicePolicy; maintenance: boolean }> {
   const layers = new PolicyLayersRepository(deps.knex);
@@ -79,13 +84,13 @@ export interface TicketLinks {
    * Opened from asset care: the care plan and the follow-up it answers (a return call's), or a visit's
    * finding, whose own follow-up (reason `finding`) is written with the ticket.
    */
-  care?: { planId: number; customerId: number; what: string } & ({ followUpId: number; reason: string } | { finding: { visitId: number; taskKey: string; index: number; summary: string } });
+  care?: TicketCareOrigin;
 }
 
 /** What intake takes: the API's body, or one asset care fills in (its own channel). */
 export type TicketIntake = Omit<z.output<typeof CreateTicketBody>, 'channel'> & { channel: string };
 
-export async function openTicket(deps: ApiDeps, body: TicketIntake, user: User, links: TicketLinks = {}, openedAt = new Date()): Promise<Ticket> {
+export async function openTicket(deps: ApiDeps, partners: Partners, body: TicketIntake, user: User, links: TicketLinks = {}, openedAt = new Date()): Promise<Ticket> {
   if (!deps.temporal) throw unavailable('No process engine configured');
   const customer = await new CustomersRepository(deps.knex).get(body.customerId);
   if (!customer) throw refusedField('customerId', words('refusal.ticket.noCustomer', { customer: body.customerId }));
@@ -93,10 +98,10 @@ export async function openTicket(deps: ApiDeps, body: TicketIntake, user: User, 
   if (body.serial && (!device || device.customerId !== customer.id)) throw refusedField('serial', words('refusal.ticket.noDevice', { serial: body.serial, customer: customer.id }));
   if (body.kind === 'repair' && !body.serial && !body.model) throw refusedField('serial', words('refusal.ticket.nameDevice'));
   if (body.kind === 'repair' && body.category) throw refusedField('category', words('refusal.ticket.categoryOfComplaint'));
-  await requireUnanswered(deps, links);
+  await requireUnanswered(deps, partners, links);
   // 三包: a dealer-sold device under its recognised card is the dealer's to repair (PRODUCT §P5.2).
   if (body.kind === 'repair' && device) {
-    const routed = await routeToDealer(deps, body, customer, device, user, links, openedAt);
+    const routed = await routeToDealer(deps, partners, body, customer, device, user, links, openedAt);
     if (routed) return routed;
   }
   const engineer = await dispatchAtIntake(deps, body, customer.id, user);
@@ -116,6 +121,7 @@ export async function openTicket(deps: ApiDeps, body: TicketIntake, user: User, 
   const repeatOf = device && body.kind === 'repair' ? await tickets.lastRepairOf(device.serial, new Date(openedAt.getTime() - clockLength(policy.ticket.repeatRepairWindow, { kind: '24x7' })), openedAt) : null;
   const ticket = await recordIntake(
     deps,
+    partners,
     { kind: body.kind, customerId: customer.id, deviceId: device?.id ?? null, serial: device?.serial ?? null, model, channel: body.channel, symptom: body.symptom, faultLevel: body.level, entitlement, assigneeUserId: engineer?.userId ?? null, contact: body.contact, clockState: clocks, repeatOfTicketId: repeatOf?.id ?? null, openedAt, ...(body.kind === 'complaint' ? { progress: { complaint: body.category ? { category: body.category } : {} } } : {}) },
     links,
     // The ticket's process, started once the ticket stands.
@@ -148,15 +154,14 @@ export async function openTicket(deps: ApiDeps, body: TicketIntake, user: User, 
  * follow-up another ticket already answers is a 409 naming it, and nothing is written.
  */
 /** A follow-up (or finding) a ticket already answers is a 409 naming it, before anything starts. */
-async function requireUnanswered(deps: ApiDeps, links: TicketLinks): Promise<void> {
+async function requireUnanswered(deps: ApiDeps, partners: Partners, links: TicketLinks): Promise<void> {
   const care = links.care;
   if (!care) return;
-  const query = deps.knex('care_follow_ups').where({ plan_id: care.planId }).whereNotNull('ticket_id');
-  const taken = (await ('followUpId' in care ? query.where({ id: care.followUpId }) : query.where({ visit_id: care.finding.visitId, finding: care.finding.index })).first('ticket_id')) as { ticket_id: number } | undefined;
-  if (taken) throw careAnswered(care, taken.ticket_id);
+  const taken = await partners.care.answeringTicket(deps.knex, care);
+  if (taken !== null) throw careAnswered(care, taken);
 }
 
-type CareLink = NonNullable<TicketLinks['care']>;
+type CareLink = TicketCareOrigin;
 
 /** The follow-up or finding is already answered by another ticket: a 409 naming it, in the reader's language. */
 function careAnswered(care: CareLink, ticketId: number | null) {
@@ -181,32 +186,25 @@ type IntakeRouting = (trx: Knex.Transaction) => Promise<{ row: Partial<NewTicket
 /** The process an intake starts (the ticket's, or a routed one's dealer task), its start written with the ticket. */
 type IntakeProcess = (ticket: Ticket, trx: Knex.Transaction) => Promise<ProcessStart>;
 
-async function recordIntake(deps: ApiDeps, row: NewTicket, links: TicketLinks, process: IntakeProcess, route?: IntakeRouting): Promise<Ticket> {
+async function recordIntake(deps: ApiDeps, partners: Partners, row: NewTicket, links: TicketLinks, process: IntakeProcess, route?: IntakeRouting): Promise<Ticket> {
   const care = links.care;
   let followUpId: number | undefined;
   try {
     return await createAndStart(deps.knex, deps.temporal!, async (trx) => {
-      const plans = new CareRepository(trx);
-      if (care) {
-        followUpId =
-          'followUpId' in care
-            ? care.followUpId
-            : (await plans.findingFollowUp({ id: care.planId, customerId: care.customerId }, { id: care.finding.visitId, taskKey: care.finding.taskKey }, care.finding.index, care.finding.summary, row.openedAt, row.openedAt)).id;
-      }
+      if (care) followUpId = await partners.care.followUpFor(trx, care, row.openedAt);
       const routed = route ? await route(trx) : { row: {}, events: [] };
       const ticket = await new TicketsRepository(trx).create({ ...row, ...routed.row, ...(care ? { carePlanId: care.planId, careFollowUpId: followUpId! } : {}) }, row.openedAt);
       for (const event of routed.events) await new TicketsRepository(trx).addEvent(ticket.id, event);
       if (care) {
-        if (!(await plans.linkTicket(followUpId!, ticket.id))) throw new FollowUpTaken();
-        const noun = ticket.kind === 'complaint' ? 'complaint' : 'ticket';
+        if (!(await partners.care.linkTicket(trx, followUpId!, ticket.id))) throw new FollowUpTaken();
         await new TicketsRepository(trx).addEvent(ticket.id, { eventKey: 'origin:care', kind: 'opened_from_care', at: row.openedAt, summary: say('en', careOrigin(care)), words: careOrigin(care), data: { carePlanId: care.planId, followUpId } });
-        await plans.addEvent(care.planId, { eventKey: `ticket:${ticket.id}`, kind: 'ticket_opened', at: row.openedAt, summary: `${noun} ${ticket.id} opened for ${care.what}`, data: { ticketId: ticket.id, kind: ticket.kind, followUpId } });
+        await partners.care.ticketOpened(trx, care, { id: ticket.id, kind: ticket.kind, followUpId: followUpId! }, row.openedAt);
       }
       return { record: ticket, start: await process(ticket, trx) };
     });
   } catch (error) {
     if (care && (error instanceof FollowUpTaken || isUniqueViolation(error))) {
-      const taken = followUpId === undefined ? null : await new CareRepository(deps.knex).getFollowUp(care.planId, followUpId);
+      const taken = followUpId === undefined ? null : await partners.care.followUp(deps.knex, care.planId, followUpId);
       throw careAnswered(care, taken?.ticketId ?? null);
     }
     throw error;
@@ -227,31 +225,30 @@ const said = (what: Words) => ({ summary: say('en', what), words: what });
  * refused (a concurrent one answered the same follow-up first: 409) or failed leaves no task; the
  * process starts once both stand (a start that fails now is the reconciler's).
  */
-async function routeToDealer(deps: ApiDeps, body: TicketIntake, customer: Customer, device: Device, user: User, links: TicketLinks, openedAt: Date): Promise<Ticket | null> {
-  const terms = await dealerPolicy(deps);
-  const today = openedAt.toLocaleDateString('sv-SE', { timeZone: terms.dealer.settlementTimeZone });
-  const sale = await new DealerWarrantyRepository(deps.knex).saleInWarranty(device.serial, today);
+async function routeToDealer(deps: ApiDeps, partners: Partners, body: TicketIntake, customer: Customer, device: Device, user: User, links: TicketLinks, openedAt: Date): Promise<Ticket | null> {
+  const sale = await partners.dealer.warrantyRoute(deps.knex, device.serial, openedAt);
   if (!sale) return null;
-  const request: NewDealerTask = { dealerId: sale.dealerId, deviceSerial: device.serial, customerName: customer.name, ...(body.contact.phone ? { customerPhone: body.contact.phone } : {}), customerEmail: body.contact.email, customerLocale: body.contact.locale ?? customer.locale, request: body.symptom.slice(0, 2000) };
+  const request: DealerRepairRequest = { deviceSerial: device.serial, customerName: customer.name, ...(body.contact.phone ? { customerPhone: body.contact.phone } : {}), customerEmail: body.contact.email, customerLocale: body.contact.locale ?? customer.locale, request: body.symptom.slice(0, 2000) };
   const { policy } = await policyFor(deps, customer, device.model);
   const clocks: TicketClocksRecord = { startedAt: openedAt.toISOString(), clock: policy.sla.clock, calendar: policy.calendar, timeZone: customer.timeZone, warnAt: [...policy.sla.warnAt], holds: [], clocks: [] };
-  let task: DealerTask | undefined;
+  let task: { taskId: number; start: ProcessStart } | undefined;
   const ticket = await recordIntake(
     deps,
+    partners,
     { kind: 'repair', customerId: customer.id, deviceId: device.id, serial: device.serial, model: device.model, channel: body.channel, symptom: body.symptom, faultLevel: body.level, entitlement: 'warranty', assigneeUserId: null, contact: body.contact, clockState: clocks, repeatOfTicketId: null, openedAt, closed: true },
     links,
-    async () => dealerTaskStart(task!, request, terms, openedAt),
+    async () => task!.start,
     async (trx) => {
-      task = await new DealerWarrantyRepository(trx).createTask(request, terms.dealer, user.id, openedAt);
+      task = await sale.openTask(trx, request, user.id, openedAt);
       const routed: IntakeEvent = {
         eventKey: 'routed:dealer',
         kind: 'routed_to_dealer',
         at: openedAt,
         actor: { userId: user.id, name: user.name, role: user.role },
-        ...said(words('timeline.ticket.routedToDealer', { dealer: sale.dealerId, sale: sale.id, until: sale.warrantyEndsOn, task: task.id })),
-        data: { dealerId: sale.dealerId, saleId: sale.id, dealerTaskId: task.id },
+        ...said(words('timeline.ticket.routedToDealer', { dealer: sale.dealerId, sale: sale.saleId, until: sale.warrantyEndsOn, task: task.taskId })),
+        data: { dealerId: sale.dealerId, saleId: sale.saleId, dealerTaskId: task.taskId },
       };
-      return { row: { dealerTaskId: task.id }, events: [routed] };
+      return { row: { dealerTaskId: task.taskId }, events: [routed] };
     },
   );
   return ticket;
