@@ -8,6 +8,7 @@
  * Every POST needs the form's CSRF token (console/security.ts). Mount it on the app from createApp
  * (`app.use(createConsole({ knex }))`): it answers only its areas' paths and passes everything else on.
  */
+import { ConsoleSessionsRepository } from '../people/sessions';
 import cookieParser from 'cookie-parser';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { createConsoleContext, type ConsoleArea, type ConsoleDeps } from '../platform/console/context';
@@ -56,7 +57,7 @@ const AREAS: ConsoleArea[] = [
 const IN_CONSOLE = 'inConsole';
 
 export function createConsole(deps: ConsoleDeps): express.Router {
-  const ctx = createConsoleContext(deps, AREAS.flatMap((area) => area.nav ?? []));
+  const ctx = createConsoleContext(deps, AREAS.flatMap((area) => area.nav ?? []), new ConsoleSessionsRepository(deps.knex));
   // By default the request's own logger (its reqId), found when the error arrives.
   const logger = deps.logger ?? { error: (line: string, error: unknown) => errorLoggerOf(currentLogger()).error(line, error) };
   const assets = new Set(AREAS.flatMap((area) => area.assets ?? []));

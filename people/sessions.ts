@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { sessionVerdict, type SessionEndReason, type SessionLimits, type SessionVerdict } from './sessionRules';
+import { sessionVerdict, type SessionEndReason, type SessionLimits, type SessionVerdict } from '../domain/consoleSessions';
 import { insertedId, toBool, toDate, toRequiredDate } from '../platform/db/mapping';
 import { UsersRepository, type User } from './repository';
 import { hashToken, randomToken } from '../platform/tokens';

@@ -11,6 +11,7 @@
  * The token travels in the query and the form, never in a path: request logs and the audit trail
  * carry paths only.
  */
+import { ConsoleSessionsRepository } from '../sessions';
 import { currentLogger } from '../../platform/logging';
 import type { Request, Response } from 'express';
 import { openLink, requestReset, setPasswordWithLink } from '../useCases';
@@ -31,7 +32,8 @@ const LINK_PAGES: Record<'used' | 'expired' | 'unknown', { status: number; title
 export const passwordArea: ConsoleArea = {
   paths: ['/password', '/password/forgot'],
   register(router, ctx) {
-    const { t, sessions, audit, requireCsrf } = ctx;
+    const { t, audit, requireCsrf } = ctx;
+    const sessions = new ConsoleSessionsRepository(ctx.knex);
     const people = peopleDeps(ctx);
     const limit = ctx.deps.signInLimit ?? DEFAULT_SIGN_IN_LIMIT;
 

@@ -11,6 +11,7 @@
  * through AFTERCARE_TRUST_PROXY) within CONSOLE_SIGNIN_LIMIT, and a growing wait per account after 5
  * failures in a row.
  */
+import { ConsoleSessionsRepository } from '../sessions';
 import type { NextFunction, Request, Response } from 'express';
 import { UsersRepository, type User } from '../repository';
 import { addressMaySignIn, recordAddressFailure, signInWithPassword, type PeopleDeps } from '../useCases';
@@ -47,7 +48,8 @@ export function peopleDeps(ctx: ConsoleContext): PeopleDeps {
 export const signInArea: ConsoleArea = {
   paths: ['/', '/login', '/logout', '/locale'],
   register(router, ctx) {
-    const { t, signedInUser, sessions, audit, requireCsrf, expiredForm, message } = ctx;
+    const { t, signedInUser, audit, requireCsrf, expiredForm, message } = ctx;
+    const sessions = new ConsoleSessionsRepository(ctx.knex);
     const users = new UsersRepository(ctx.knex);
     const people = peopleDeps(ctx);
     const limit = ctx.deps.signInLimit ?? DEFAULT_SIGN_IN_LIMIT;

@@ -11,9 +11,8 @@ import type { ApiDeps } from '../http/module';
 import { requestIdOf } from '../http/requestId';
 import { LOCALES, type Locale } from '../../domain/locale';
 import { AuditRepository } from '../db/audit';
-import { ConsoleSessionsRepository } from '../../people/sessions';
 import type { User } from '../../domain/people';
-import { DEFAULT_SESSION_LIMITS, type SessionLimits, type SessionVerdict } from '../../people/sessionRules';
+import { DEFAULT_SESSION_LIMITS, type SessionLimits, type SessionVerdict } from '../../domain/consoleSessions';
 import { LOCALE_NAMES, translate, type MessageKey } from '../i18n/catalogue';
 import { createCsrf, type SignInLimit } from './security';
 import { clearSessionCookie, SESSION_COOKIE, signedOutLocale } from './session';
@@ -74,12 +73,16 @@ export interface AuditEntry {
 
 export type ConsoleContext = ReturnType<typeof createConsoleContext>;
 
-export function createConsoleContext(deps: ConsoleDeps, nav: NavLink[]) {
+/** The console's sessions as the shell needs them: one resumed per request. The people feature keeps them (people/sessions.ts). */
+export interface ConsoleSessionStore {
+  resume(sessionId: string, limits: SessionLimits, now: Date): Promise<{ user: User } | { user: null; verdict: SessionVerdict | null }>;
+}
+
+export function createConsoleContext(deps: ConsoleDeps, nav: NavLink[], sessions: ConsoleSessionStore) {
   const render = createRenderer();
   const now = deps.now ?? (() => new Date());
   const limits = deps.sessionLimits ?? DEFAULT_SESSION_LIMITS;
   const csrf = createCsrf(deps.csrfSecret);
-  const sessions = new ConsoleSessionsRepository(deps.knex);
   const auditLog = new AuditRepository(deps.knex);
 
   const signedInUser = (res: Response): User | null => (res.locals[USER] as User | undefined) ?? null;
@@ -165,7 +168,6 @@ export function createConsoleContext(deps: ConsoleDeps, nav: NavLink[]) {
     knex: deps.knex,
     now,
     limits,
-    sessions,
     signedInUser,
     localeOf,
     audit,

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Locale } from '../../domain/locale';
-import type { SessionLimits } from '../../people/sessionRules';
+import type { SessionLimits } from '../../domain/consoleSessions';
 
 /**
  * The console's cookies. The session cookie holds only a random session id (its hash is the

@@ -4,7 +4,7 @@
  */
 import type { Knex } from 'knex';
 import { canRead, may, projectFacts, ticketFacts, reachOf, rolesReaching, scopeOf, type Action, type Principal, type ResourceFacts, type ResourceKind, type Scope } from '../../domain/access';
-import { CareRepository } from '../../processes/care/repository';
+import { carePlanFacts, careTaskFacts } from '../db/reach/care';
 import type { User } from '../../domain/people';
 import { forbidden, notFound } from './errors';
 import { words, type Words } from '../../domain/words';
@@ -95,15 +95,15 @@ const RECORD_LOOKUPS: Partial<Record<ResourceKind, RecordLookup>> = {
   },
   // Asset care: who a plan, visit or call belongs to comes from the reach views (migration 0020).
   care_plan: {
-    facts: (knex, { id }) => new CareRepository(knex).planFacts(Number(id)),
+    facts: (knex, { id }) => carePlanFacts(knex, Number(id)),
     missing: ({ id }) => words('api.notFound.care_plan', { id: String(id) }),
   },
   care_visit: {
-    facts: (knex, { id }) => new CareRepository(knex).taskFacts('visit', Number(id)),
+    facts: (knex, { id }) => careTaskFacts(knex, 'visit', Number(id)),
     missing: ({ id }) => words('api.notFound.care_visit', { id: String(id) }),
   },
   care_call: {
-    facts: (knex, { id }) => new CareRepository(knex).taskFacts('call', Number(id)),
+    facts: (knex, { id }) => careTaskFacts(knex, 'call', Number(id)),
     missing: ({ id }) => words('api.notFound.care_call', { id: String(id) }),
   },
   ticket: {

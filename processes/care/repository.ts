@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { ResourceFacts, Scope } from '../../domain/access';
 import type { CustomerClass } from '../../domain/policy';
 import { fromJson, insertedId, toDate, toJson, toRequiredDate } from '../../platform/db/mapping';
-import { CARE_REACH, reachable } from './reach';
+import { CARE_REACH, carePlanFacts, careTaskFacts, reachable } from '../../platform/db/reach/care';
 import { storedWords, type Words } from '../../domain/words';
 
 /** P4 care plans (migration 0015): plans and their devices, visits, calls, follow-ups, timeline. */
@@ -122,8 +122,6 @@ export interface TaskFilter {
 }
 
 type Row = Record<string, unknown>;
-
-const ids = (rows: Row[], column: string): number[] => [...new Set(rows.map((r) => r[column]).filter((v) => v !== null && v !== undefined).map(Number))];
 
 const toPlan = (row: Row, deviceIds: number[]): CarePlan => ({
   id: Number(row.id),
@@ -374,16 +372,12 @@ export class CareRepository {
   }
 
   /** Who a plan belongs to (domain/access.ts facts), as CARE_REACH says; null when there is no such plan. */
-  async planFacts(id: number): Promise<ResourceFacts | null> {
-    const rows = (await this.db.from(CARE_REACH.plan.source(this.db).as('reach')).where({ id })) as Row[];
-    if (rows.length === 0) return null;
-    return { kind: 'care_plan', customerId: Number(rows[0]!.customer_id), managerUserIds: ids(rows, 'manager_user_id'), assigneeUserIds: ids(rows, 'assignee_user_id'), dealerIds: ids(rows, 'dealer_id') };
+  planFacts(id: number): Promise<ResourceFacts | null> {
+    return carePlanFacts(this.db, id);
   }
 
-  async taskFacts(kind: 'visit' | 'call', id: number): Promise<ResourceFacts | null> {
-    const rows = (await CARE_REACH[kind].source(this.db).where('t.id', id)) as Row[];
-    if (rows.length === 0) return null;
-    return { kind: kind === 'visit' ? 'care_visit' : 'care_call', customerId: Number(rows[0]!.customer_id), managerUserIds: ids(rows, 'manager_user_id'), assigneeUserIds: ids(rows, 'assignee_user_id') };
+  taskFacts(kind: 'visit' | 'call', id: number): Promise<ResourceFacts | null> {
+    return careTaskFacts(this.db, kind, id);
   }
 
   /** Of these devices, those already on an active plan, with the plan. */

@@ -8,7 +8,7 @@ import { readerLocale } from '../../platform/http/problemMessages';
 import { DEALER_DEADLINE_TABLES, type DealerRecordType, type ReadableRecords } from '../../schedule/deadlines/repository';
 import { PROJECT_SCOPE_COLUMNS } from '../../processes/delivery/repository';
 import { TICKET_SCOPE_COLUMNS } from '../../processes/tickets/repository';
-import { CARE_REACH } from '../../processes/care/reach';
+import { CARE_REACH } from '../../platform/db/reach/care';
 import { readScope, type Principal } from '../../domain/access';
 import { principalOf } from '../../platform/http/access';
 import { apiModule } from '../../platform/http/module';

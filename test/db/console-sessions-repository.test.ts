@@ -2,7 +2,7 @@ import * as consoleSessionsMigration from '../../platform/db/migrations/0010_con
 import { ConsoleSessionsRepository } from '../../people/sessions';
 import { UsersRepository } from '../../people/repository';
 import { hashToken } from '../../platform/tokens';
-import { DEFAULT_SESSION_LIMITS } from '../../people/sessionRules';
+import { DEFAULT_SESSION_LIMITS } from '../../domain/consoleSessions';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 
 const HOUR = 3_600_000;

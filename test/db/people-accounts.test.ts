@@ -1,7 +1,7 @@
 import { AccountsRepository } from '../../people/accounts';
 import { UsersRepository } from '../../people/repository';
 import { ConsoleSessionsRepository } from '../../people/sessions';
-import { DEFAULT_SESSION_LIMITS } from '../../people/sessionRules';
+import { DEFAULT_SESSION_LIMITS } from '../../domain/consoleSessions';
 import { hashToken } from '../../platform/tokens';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/db';
 

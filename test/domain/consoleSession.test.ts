@@ -1,4 +1,4 @@
-import { DEFAULT_SESSION_LIMITS, sessionEndsAt, sessionVerdict, type SessionFacts } from '../../people/sessionRules';
+import { DEFAULT_SESSION_LIMITS, sessionEndsAt, sessionVerdict, type SessionFacts } from '../../domain/consoleSessions';
 
 const HOUR = 3_600_000;
 const signedIn = new Date('2026-03-02T01:00:00Z');

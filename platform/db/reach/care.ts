@@ -1,7 +1,12 @@
-/** Care records' reach: to whom plans, visits and calls belong, for the access scopes and ./repository.ts's queries. */
+/**
+ * Care records' reach: to whom plans, visits and calls belong, for the access scopes, the access
+ * module's record lookups (platform/http/access.ts) and the care repository's queries. Beside the
+ * other kinds' ownership, which the access module reads by table: who owns a record is the access
+ * layer's to know, whichever process keeps it.
+ */
 import type { Knex } from 'knex';
-import type { Scope } from '../../domain/access';
-import { whereInScope, type ScopeColumns } from '../../platform/db/scope';
+import type { ResourceFacts, Scope } from '../../../domain/access';
+import { whereInScope, type ScopeColumns } from '../scope';
 
 /**
  * To whom plans, visits and calls belong, as derived tables the access scopes filter on (db/scope.ts):
@@ -46,3 +51,20 @@ export const CARE_REACH = {
 
 /** The ids `scope` admits among one kind's records, as a subquery. */
 export const reachable = (db: Knex | Knex.Transaction, reach: (typeof CARE_REACH)[keyof typeof CARE_REACH], scope: Scope) => whereInScope(db.from(reach.source(db).as('reach')).distinct('id'), scope, reach.columns);
+
+type Row = Record<string, unknown>;
+const ids = (rows: Row[], column: string): number[] => [...new Set(rows.map((r) => r[column]).filter((v) => v !== null && v !== undefined).map(Number))];
+
+/** Who a plan belongs to (domain/access.ts facts), as CARE_REACH says; null when there is no such plan. */
+export async function carePlanFacts(db: Knex | Knex.Transaction, id: number): Promise<ResourceFacts | null> {
+  const rows = (await db.from(CARE_REACH.plan.source(db).as('reach')).where({ id })) as Row[];
+  if (rows.length === 0) return null;
+  return { kind: 'care_plan', customerId: Number(rows[0]!.customer_id), managerUserIds: ids(rows, 'manager_user_id'), assigneeUserIds: ids(rows, 'assignee_user_id'), dealerIds: ids(rows, 'dealer_id') };
+}
+
+/** Who a visit or call belongs to; null when there is none. */
+export async function careTaskFacts(db: Knex | Knex.Transaction, kind: 'visit' | 'call', id: number): Promise<ResourceFacts | null> {
+  const rows = (await CARE_REACH[kind].source(db).where('t.id', id)) as Row[];
+  if (rows.length === 0) return null;
+  return { kind: kind === 'visit' ? 'care_visit' : 'care_call', customerId: Number(rows[0]!.customer_id), managerUserIds: ids(rows, 'manager_user_id'), assigneeUserIds: ids(rows, 'assignee_user_id') };
+}
