@@ -1,6 +1,6 @@
 import type { Client, Connection } from '@temporalio/client';
 import type { Registry } from 'prom-client';
-import { createApp } from '../platform/http';
+import { createApp } from '../api/app';
 import { apiModules } from '../api/index';
 import { createConsole } from '../console';
 import { createSurveyPages } from '../processes/tickets/console/survey';

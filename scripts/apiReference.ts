@@ -8,7 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory from 'knex';
-import { createApp, startApiServer } from '../platform/http';
+import { startApiServer } from '../platform/http';
+import { createApp } from '../api/app';
 import { apiModules } from '../api/index';
 
 // Parsed JSON: the OpenAPI document is walked freely.

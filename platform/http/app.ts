@@ -1,12 +1,12 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { createAuditTrail, setAuditErrorCode, type AuditTrail } from './audit';
-import { callerOf, identifyCaller } from './auth';
+import { callerOf, identifyCaller, type IdentifyToken } from './auth';
 import { INTERNAL_ERROR_BODY, notFound, toApiError } from './errors';
 import { words } from '../../domain/words';
 import { errorBodyIn, readerLocale } from './problemMessages';
 import { HEALTH_PATH, healthHandler, registerHealthDocs } from './health';
-import type { ApiDeps, ApiLogger, ApiModule } from './module';
+import type { ApiDeps, ApiLogger } from './module';
 import { createOpenApiRegistry, generateOpenApiDocument, type OpenApiDocument } from './openapi';
 import { requestIdOf, assignRequestId } from './requestId';
 import { requestLogging } from './requestLog';
@@ -14,12 +14,9 @@ import { errorLoggerOf, rootLogger } from '../logging';
 import { httpRequestMetrics } from '../metrics';
 import { apiSecurityHeaders } from './securityHeaders';
 import { API_PREFIX } from './route';
-import { usersApi } from '../../people/routes';
 
 export type { ApiDeps, ApiModule } from './module';
 
-/** Always mounted; feature modules come through `deps.routers`. */
-const BUILT_IN_MODULES: ApiModule[] = [usersApi];
 
 const auditTrails = new WeakMap<express.Application, AuditTrail>();
 
@@ -57,24 +54,30 @@ function openApiHandler(registry: OpenAPIRegistry) {
   };
 }
 
-function apiRouter(deps: ApiDeps, openapi: OpenAPIRegistry, audit: AuditTrail): express.Router {
+function apiRouter(deps: HttpAppDeps, openapi: OpenAPIRegistry, audit: AuditTrail): express.Router {
   const router = express.Router();
   router.use(audit.middleware);
-  router.use(identifyCaller(deps.knex));
+  router.use(identifyCaller(deps.identify));
   router.use(express.json({ limit: '1mb' }));
   router.get('/openapi.json', openApiHandler(openapi));
-  for (const module of [...BUILT_IN_MODULES, ...(deps.routers ?? [])]) module.register(router, openapi, deps);
+  for (const module of deps.routers ?? []) module.register(router, openapi, deps);
   router.use((req: Request, _res: Response, next: NextFunction) => next(notFound(words('api.notFound.endpoint', { method: req.method, path: req.originalUrl.split('?')[0] ?? '' }))));
   router.use(errorHandler(deps.logger));
   return router;
 }
 
+/** What the HTTP kit needs besides the API's deps: who a bearer token belongs to (the people feature knows). */
+export interface HttpAppDeps extends ApiDeps {
+  identify: IdentifyToken;
+}
+
 /**
  * The HTTP application: /healthz, and the JSON API under /api with its OpenAPI document at
  * /api/openapi.json. Anything outside /api (e.g. the web console) can be mounted on the result, and
- * shares its request id, request log line and request histogram.
+ * shares its request id, request log line and request histogram. The API's own entry (`api/app.ts`
+ * `createApp`) adds the people feature: its token check and its users routes.
  */
-export function createApp(deps: ApiDeps): express.Application {
+export function createHttpApp(deps: HttpAppDeps): express.Application {
   const log = deps.log ?? rootLogger;
   const app = express();
   app.disable('x-powered-by');

@@ -1,10 +1,11 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { Knex } from 'knex';
-import { UsersRepository } from '../../people/repository';
 import type { User } from '../../domain/people';
 import { forbidden, unauthenticated } from './errors';
 import { words } from '../../domain/words';
 import type { Role } from '../../domain/access';
+
+/** Who a bearer token belongs to (an active person), or null: the people feature answers (people/repository.ts `authenticate`). */
+export type IdentifyToken = (token: string) => Promise<User | null>;
 
 /** Who may call a route: anyone, any signed-in user, or users with one of the roles. */
 export type Access = 'public' | 'authenticated' | readonly Role[];
@@ -23,8 +24,7 @@ function bearerToken(header: string | undefined): string | null {
  * rejected early (bad JSON, unknown route) are attributed in the audit trail. Never rejects by
  * itself: each route decides what access it needs.
  */
-export function identifyCaller(knex: Knex) {
-  const users = new UsersRepository(knex);
+export function identifyCaller(identify: IdentifyToken) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const header = req.get('authorization');
     if (!header) {
@@ -32,7 +32,7 @@ export function identifyCaller(knex: Knex) {
       return next();
     }
     const token = bearerToken(header);
-    const user = token ? await users.authenticate(token) : null;
+    const user = token ? await identify(token) : null;
     res.locals[CALLER] = (user ? { user } : { problem: 'invalid' }) satisfies Caller;
     next();
   };

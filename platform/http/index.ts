@@ -1,4 +1,4 @@
-export { createApp, settleBackgroundWork, type ApiDeps, type ApiModule } from './app';
+export { createHttpApp, settleBackgroundWork, type ApiDeps, type ApiModule, type HttpAppDeps } from './app';
 export { startApiServer, type ApiServer } from './server';
 export { apiModule, type ApiLogger } from './module';
 export { API_PREFIX, defineRoute, type HttpMethod, type Reply, type ResponseSpec, type RouteContext, type RouteHandler, type RouteSpec } from './route';

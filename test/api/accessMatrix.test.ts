@@ -4,7 +4,8 @@
  * against the real API, database and Temporal. The expected cells are written out by hand below,
  * per access rule, from the permissions table in the README; a route whose rule has no row fails.
  */
-import { createApp, defineRoute, settleBackgroundWork, startApiServer, z, type ApiServer } from '../../platform/http';
+import { defineRoute, settleBackgroundWork, startApiServer, z, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { rolesOfRule, type RouteAccess } from '../../platform/http/access';
 import { apiModules } from '../../api/index';
 import { PolicyLayersRepository } from '../../schedule/policies/repository';

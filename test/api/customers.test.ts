@@ -1,5 +1,6 @@
 /** The customer file and its one-to-one engineer, through the real API and database. */
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { apiModules } from '../../api/index';
 import { CustomersRepository } from '../../installedBase/customers';
 import { UsersRepository } from '../../people/repository';

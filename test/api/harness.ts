@@ -1,5 +1,6 @@
 import type express from 'express';
-import { createApp, settleBackgroundWork, startApiServer, type ApiDeps, type ApiServer } from '../../platform/http';
+import { settleBackgroundWork, startApiServer, type ApiDeps, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { AuditRepository, type AuditEntry } from '../../platform/db/audit';
 import { UsersRepository } from '../../people/repository';
 import { generateToken } from '../../platform/tokens';

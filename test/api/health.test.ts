@@ -1,4 +1,5 @@
-import { createApp, startApiServer } from '../../platform/http';
+import { startApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { calendarHealthWarnings } from '../../schedule/calendars/health';
 import type { Health } from '../../platform/http/health';
 import { CalendarsRepository } from '../../schedule/calendars/repository';

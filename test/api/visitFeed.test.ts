@@ -1,5 +1,6 @@
 /** An engineer's visits as an iCalendar feed: issued, read with its token only, revoked. */
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { apiModules } from '../../api/index';
 import { visitsCalendar } from '../../schedule/calendars/visitFeed';
 import { CustomersRepository } from '../../installedBase/customers';

@@ -5,7 +5,8 @@
  * form's mistakes beside its fields with nothing sent on. The steps themselves run against a real
  * workflow in careBrowser.test.ts.
  */
-import { createApp, startApiServer, type ApiServer } from '../../platform/http';
+import { startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { createConsole } from '../../console';
 import { CareRepository, type CareTaskRow } from '../../processes/care/repository';
 import { CustomersRepository } from '../../installedBase/customers';

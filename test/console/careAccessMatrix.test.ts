@@ -5,7 +5,8 @@
  * problem in both, so nothing is sent on) / 403 / 404 as GET and POST /api/… do, and a list shows the
  * record to the same people. No process engine: every allowed step is refused for its body first.
  */
-import { createApp, startApiServer, type ApiServer } from '../../platform/http';
+import { startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { apiModules } from '../../api/index';
 import { createConsole } from '../../console';
 import { CareRepository } from '../../processes/care/repository';

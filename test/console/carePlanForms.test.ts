@@ -4,7 +4,8 @@
  * its field), closing the follow-up a low call score opened, and ending the plan — each answered
  * with a redirect back to the plan and recorded as the API's route would record it.
  */
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { createConsole } from '../../console';
 import { CareRepository } from '../../processes/care/repository';
 import { CustomersRepository } from '../../installedBase/customers';

@@ -1,5 +1,6 @@
 import express from 'express';
-import { createApp, startApiServer, type ApiServer } from '../../platform/http';
+import { startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { createConsole } from '../../console';
 import { formFromApiError, formFromError } from '../../platform/console/forms';
 import { DomainError } from '../../domain/errors';

@@ -3,7 +3,8 @@
  * rows and every stage count, and a project page (another party's answers like a missing one).
  * Each user signs in through the form, as console.test.ts does.
  */
-import { createApp, startApiServer, type ApiServer } from '../../platform/http';
+import { startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { createConsole } from '../../console';
 import { ContractsRepository } from '../../installedBase/contracts';
 import { CustomersRepository } from '../../installedBase/customers';

@@ -7,7 +7,8 @@
  * The expected cells are the permissions table (domain/access.ts) written out; they are compared
  * for equality, so a list that wrongly shows nothing fails as surely as one that shows too much.
  */
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { apiModules } from '../../api/index';
 import { createConsole } from '../../console';
 import { DEALER_DEADLINE_TABLES } from '../../schedule/deadlines/repository';

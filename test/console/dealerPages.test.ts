@@ -6,7 +6,8 @@
  * and resubmits it; the clerk's tasks come soonest deadline first; a form without its CSRF token
  * changes nothing; dealer B's posts and pages on dealer A's claim answer 404.
  */
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { apiModules } from '../../api/index';
 import { createConsole } from '../../console';
 import { DealersRepository } from '../../installedBase/dealers';

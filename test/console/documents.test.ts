@@ -2,7 +2,8 @@
  * Printable acceptance certificates: made from the step the workflow recorded, only for those who
  * may read the project, in the reader's language, with a print stylesheet.
  */
-import { createApp, startApiServer, type ApiServer } from '../../platform/http';
+import { startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { createConsole } from '../../console';
 import { ContractsRepository } from '../../installedBase/contracts';
 import { CustomersRepository } from '../../installedBase/customers';

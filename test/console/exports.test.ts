@@ -4,7 +4,8 @@
  */
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
-import { createApp, startApiServer, type ApiServer } from '../../platform/http';
+import { startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { createConsole } from '../../console';
 import { ContractsRepository } from '../../installedBase/contracts';
 import { CustomersRepository } from '../../installedBase/customers';

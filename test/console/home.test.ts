@@ -3,7 +3,8 @@
  * signed-in user may read (the rule of GET /api/deadlines), in sections: escalated (newest
  * first), overdue, clocks warning, due today, due this week.
  */
-import { createApp, startApiServer, type ApiServer } from '../../platform/http';
+import { startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { createConsole } from '../../console';
 import { ContractsRepository } from '../../installedBase/contracts';
 import { CustomersRepository } from '../../installedBase/customers';

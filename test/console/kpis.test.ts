@@ -4,7 +4,8 @@
  * language, the file export, and the chart script the content policy lets run.
  */
 import { parse } from 'csv-parse/sync';
-import { createApp, startApiServer, type ApiServer } from '../../platform/http';
+import { startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { createConsole } from '../../console';
 import { UsersRepository } from '../../people/repository';
 import type { Role } from '../../domain/access';

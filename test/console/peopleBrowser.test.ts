@@ -8,7 +8,8 @@
 import fs from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createConsole } from '../../console';
-import { createApp, startApiServer, type ApiServer } from '../../platform/http';
+import { startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { createMailTransport, NoticeOutbox, type MailTransport } from '../../platform/notices';
 import { UsersRepository } from '../../people/repository';
 import { createTestDatabase, type TestDatabase } from '../support/db';

@@ -5,7 +5,8 @@
  * 三包 dealer task) as links only for who may open them, and the other way on the care plan's and
  * the dealer task's pages.
  */
-import { createApp, startApiServer, type ApiServer } from '../../platform/http';
+import { startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { createConsole } from '../../console';
 import { CareRepository, type CarePlan } from '../../processes/care/repository';
 import { CustomersRepository } from '../../installedBase/customers';

@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { ticketsModule } from '../../api/index';
 import { createConsole } from '../../console';
 import { CustomersRepository } from '../../installedBase/customers';

@@ -2,7 +2,8 @@
  * An admin loads a year over HTTP and a running project hears of it: the calendarChanged signal is in
  * its history. The real API, worker, Temporal server and database.
  */
-import { createApp, startApiServer, type ApiServer } from '../../platform/http';
+import { startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { calendarsModule, tellRunningProcesses } from '../../schedule/calendars/routes';
 import { UsersRepository } from '../../people/repository';
 import { startProjectHarness, type ProjectHarness } from '../support/projectHarness';

@@ -4,7 +4,8 @@
  * day a holiday; the deadline on record moves to what the corrected calendar gives.
  */
 import { DateTime } from 'luxon';
-import { createApp, startApiServer, type ApiServer } from '../../platform/http';
+import { startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { calendarsModule } from '../../schedule/calendars/routes';
 import { CalendarsRepository } from '../../schedule/calendars/repository';
 import { UsersRepository } from '../../people/repository';

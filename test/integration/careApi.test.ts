@@ -5,7 +5,8 @@
  * follow-up a low score opens and its close, correcting a wrong number, an extra visit, a maintenance
  * contract, the end; who sees what; the CSV import (a good file, a bad row, the same file again).
  */
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { apiModules } from '../../api/index';
 import { CustomersRepository } from '../../installedBase/customers';
 import { UsersRepository } from '../../people/repository';

@@ -5,7 +5,8 @@
  * (escalation), and a late plan still closes the deadline. Dealer B cannot read or submit A's plan.
  * Mail is asserted at the SMTP sink.
  */
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { apiModules } from '../../api/index';
 import { PolicyLayersRepository } from '../../schedule/policies/repository';
 import { UsersRepository } from '../../people/repository';

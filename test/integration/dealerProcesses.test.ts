@@ -4,7 +4,8 @@
  * a card in time registering the device; a dealer task's arrangement reminder, the user told, the
  * clerk's check and the escalation to leadership. Mail is asserted at the SMTP sink.
  */
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { apiModules } from '../../api/index';
 import { DealerWarrantyRepository } from '../../processes/dealer/repository';
 import { PolicyLayersRepository } from '../../schedule/policies/repository';

@@ -5,7 +5,8 @@
  * reviewed statement's write-off notice reaches the dealer at the SMTP sink.
  */
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import { createApp, settleBackgroundWork, startApiServer } from '../../platform/http';
+import { settleBackgroundWork, startApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { apiModules } from '../../api/index';
 import { UsersRepository } from '../../people/repository';
 import { DealersRepository } from '../../installedBase/dealers';

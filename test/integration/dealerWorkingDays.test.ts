@@ -5,7 +5,8 @@
  * not at an invalid date.
  */
 import type { History } from '@temporalio/common/lib/proto-utils';
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { apiModules } from '../../api/index';
 import { DealerWarrantyRepository } from '../../processes/dealer/repository';
 import { PolicyLayersRepository } from '../../schedule/policies/repository';

@@ -9,7 +9,8 @@
 import crypto from 'node:crypto';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { ServiceError } from '@temporalio/client';
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { apiModules } from '../../api/index';
 import { CustomersRepository } from '../../installedBase/customers';
 import { UsersRepository } from '../../people/repository';

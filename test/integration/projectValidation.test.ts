@@ -6,7 +6,8 @@
  */
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type express from 'express';
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { projectsModule } from '../../processes/delivery/api';
 import { AuditRepository } from '../../platform/db/audit';
 import type { PolicyOverride } from '../../domain/policy';

@@ -3,7 +3,8 @@
  * answering, a ticket's, a care plan's and a dealer task's step each answer through the API while
  * their notice is still stuck; once the server answers again, each of those notices goes out once.
  */
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { apiModules } from '../../api/index';
 import { CustomersRepository } from '../../installedBase/customers';
 import { DevicesRepository } from '../../installedBase/devices';

@@ -1,4 +1,5 @@
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { apiModules } from '../../api/index';
 import { UsersRepository } from '../../people/repository';
 import { generateToken } from '../../platform/tokens';

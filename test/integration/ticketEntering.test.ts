@@ -4,7 +4,8 @@
  * step kit's `recording` / `allows`), waits for the lock and is judged again, instead of a stale 409.
  * The moment is held open here: the recording activity commits, then waits for the test's word.
  */
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { ticketsModule } from '../../api/index';
 import type { RecordTicketStepInput } from '../../processes/tickets/activities';
 import { CustomersRepository } from '../../installedBase/customers';

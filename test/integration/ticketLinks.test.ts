@@ -8,7 +8,8 @@
  * sink; every wait polls.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { careModule } from '../../processes/care/api';
 import { dealerWarrantyModule } from '../../processes/dealer/api';
 import { careTicketsModule, ticketsModule } from '../../api/index';

@@ -4,7 +4,8 @@
  * late, and who may see which ticket. Policies are in seconds; instants are compared with those the
  * ticket itself recorded, never with the wall clock.
  */
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { customersModule } from '../../installedBase/routes';
 import { deadlinesModule } from '../../reports/deadlines/routes';
 import { ticketsModule } from '../../api/index';

@@ -6,7 +6,8 @@
  */
 import fc from 'fast-check';
 import type express from 'express';
-import { createApp, settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { settleBackgroundWork, startApiServer, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { apiModules } from '../../api/index';
 import { DealersRepository } from '../../installedBase/dealers';
 import { DealerWarrantyRepository } from '../../processes/dealer/repository';

@@ -3,7 +3,8 @@
  * queue, the test Temporal server, a fresh database and an SMTP sink. Policies are in seconds.
  */
 import type express from 'express';
-import { createApp, settleBackgroundWork, startApiServer, type ApiDeps, type ApiServer } from '../../platform/http';
+import { settleBackgroundWork, startApiServer, type ApiDeps, type ApiServer } from '../../platform/http';
+import { createApp } from '../../api/app';
 import { deadlinesModule } from '../../reports/deadlines/routes';
 import { noticesModule } from '../../platform/notices/routes';
 import { projectsModule } from '../../processes/delivery/api';
