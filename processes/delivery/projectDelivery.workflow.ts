@@ -20,8 +20,7 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { createProjectActivities } from './activities';
-import type { RecordProjectStepInput } from './activities';
+import type { createProjectActivities, RecordProjectStepInput } from './activities';
 import {
   doaCaseOf,
   firstProblem,
@@ -74,9 +73,7 @@ import { STEP_ACTIVITY, BACKGROUND_ACTIVITY } from '../../platform/workflowKit/a
 import { words, type Words } from '../../domain/words';
 
 type Activities = ReturnType<typeof createProjectActivities> & CarePlanBasisActivities;
-
 const steps = proxyActivities<Activities>(STEP_ACTIVITY);
-
 const background = proxyActivities<Activities>(BACKGROUND_ACTIVITY);
 
 function freshState(projectId: number): ProjectState {
@@ -95,7 +92,6 @@ export async function projectDelivery(input: ProjectDeliveryInput): Promise<Proj
   const initialAcceptanceRequired = policy.delivery.initialAcceptanceRequired;
   const everyone = () => [input.projectManager, ...input.customer.contacts];
 
-  /** A timeline event: what happened as words (`timeline.project.<kind>`), never a sentence. */
   function entry(eventKey: string, kind: string, said: Words, options: { actor?: Actor; at?: string; data?: unknown; patch?: Record<string, unknown> } = {}): RecordProjectStepInput {
     return { projectId: input.projectId, eventKey, kind, at: options.at ?? new Date().toISOString(), actor: options.actor, words: said, data: options.data, patch: options.patch ?? {} };
   }

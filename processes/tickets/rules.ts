@@ -12,7 +12,7 @@ import { addClockTime, clockElapsed, type BusinessCalendar, type SlaClock } from
 import type { Duration } from '../../domain/duration';
 import { parseIsoDuration } from '../../domain/duration';
 import { DomainError } from '../../domain/errors';
-import { words } from '../../domain/words';
+import { words, type Words } from '../../domain/words';
 import type { Money } from '../../domain/money';
 
 export const FAULT_LEVELS = [1, 2, 3, 4] as const;
@@ -292,3 +292,8 @@ export function nextClockRung(planned: readonly PlannedTicketClock[], fired: rea
     .sort((a, b) => a.at.localeCompare(b.at))[0];
 }
 
+/** A complaint's close: the customer confirmed, with the root cause and the resolution given (the API requires both). */
+export function complaintClosed(complaint: { rootCause?: string; resolution?: string }): Words {
+  if (!complaint.rootCause && !complaint.resolution) return words('timeline.ticket.closedConfirmed');
+  return words('timeline.ticket.closedComplaint', { rootCause: complaint.rootCause ?? '—', resolution: complaint.resolution ?? '—' });
+}

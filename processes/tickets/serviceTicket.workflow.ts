@@ -19,7 +19,7 @@ import type { RecordTicketStepInput } from './activities';
 import { ticketClocks, type TicketActivities } from './serviceTicket.clocks.workflow';
 
 type TicketPatch = RecordTicketStepInput['patch'];
-import { releveledClocks, reopenedResolveClock, repairCharges, stopClocks } from './rules';
+import { complaintClosed, releveledClocks, reopenedResolveClock, repairCharges, stopClocks } from './rules';
 import { DomainError } from '../../domain/errors';
 import { toDecimalString } from '../../domain/money';
 import { words, type Words } from '../../domain/words';
@@ -248,12 +248,6 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
     },
   });
 
-  /** A complaint's close: the customer confirmed, with the root cause and the resolution given (the API requires both). */
-  function complaintClosed(complaint: { rootCause?: string; resolution?: string }): Words {
-    if (!complaint.rootCause && !complaint.resolution) return words('timeline.ticket.closedConfirmed');
-    return words('timeline.ticket.closedComplaint', { rootCause: complaint.rootCause ?? '—', resolution: complaint.resolution ?? '—' });
-  }
-
   /** Puts the return call on the care plan of the device, or records that no plan takes one. */
   async function scheduleReturnCall(round: number, dueAt: string): Promise<void> {
     const plan = await background.returnCallPlanOf({ ticketId, round });
@@ -382,7 +376,6 @@ export async function serviceTicket(input: ServiceTicketInput): Promise<ServiceT
         closeAs: () => (state.status === 'closed' && !met() ? 'dropped' : 'met'),
         async onRung(_rung, due) {
           await background.recordTicketStep(entry(`${key}_overdue`, `${key}_overdue`, words('timeline.ticket.overdue', { what: key }), state));
-          // What was missed, said in each recipient's language (localizeContext turns `missedWords` into `missed`).
           await escalate(`${key}:escalation`, serviceManagers, { missedWords: said, dueAt: due.toISOString(), responsibleName: state.assignee?.name ?? '—', device: input.device ?? null }, noticeOptions);
         },
       });
