@@ -117,7 +117,6 @@ function openApiRoute(spec: RouteSpec<z.ZodType, InputObject, InputObject, Recor
   };
 }
 
-export { problemsOf } from './problemMessages';
 
 /**
  * Parses params, query and body together so one 400 names every bad field. Problems in the path

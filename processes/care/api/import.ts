@@ -12,7 +12,8 @@ import { validationFailed, type FieldProblem } from '../../../platform/http/erro
 import { COLUMN, DateSchema, line, prose } from '../../../platform/http/fields';
 import { oncePerKey } from '../../../platform/http/idempotency';
 import type { ApiDeps } from '../../../platform/http/module';
-import { defineRoute, problemsOf } from '../../../platform/http/route';
+import { defineRoute } from '../../../platform/http/route';
+import { problemsOf } from '../../../platform/http/problemMessages';
 import type { StartAttempt } from '../../../platform/temporal/processStarts';
 import { z } from '../../../platform/http/zod';
 import { preparePlan, startPreparedPlan, type CreateCarePlanInput } from '../useCases/plans';
