@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { isMysql } from '../knex';
-import { EXACT, instant, oneOf, replaceOneOf, utf8mb4For } from './schema';
+import { EXACT, instant, oneOf, rebuildSqliteTable, replaceOneOf, utf8mb4For } from './schema';
 
 /**
  * People sign in as people (issue #21, first slice).
@@ -23,39 +23,17 @@ const END_REASONS_0010 = ['signed_out', 'token_revoked', 'user_deactivated'];
 const END_REASONS = [...END_REASONS_0010, 'password_changed'];
 export const LINK_PURPOSES = ['invitation', 'reset'] as const;
 
-/** SQLite cannot alter a column: the table is rebuilt from its own DDL, changed by `edit` (the 12-step way). */
-async function rebuildSqliteTable(knex: Knex, tableName: string, edit: (sql: string) => string): Promise<void> {
-  const temporary = `${tableName}__rebuilt`;
-  const { sql } = (await knex('sqlite_master').where({ type: 'table', name: tableName }).first('sql')) as { sql: string };
-  const edited = edit(sql);
-  if (edited === sql) throw new Error(`rebuilding ${tableName}: the edit changed nothing in ${sql}`);
-  const rebuilt = edited.replace(/^create table\s+[`"]?\w+[`"]?/i, `CREATE TABLE \`${temporary}\``);
-  const indexes = (await knex('sqlite_master').where({ type: 'index', tbl_name: tableName }).whereNotNull('sql').pluck('sql')) as string[];
-  const sequence = (await knex('sqlite_sequence').where({ name: tableName }).first('seq')) as { seq: number } | undefined;
-  await knex.raw('PRAGMA foreign_keys = OFF');
-  try {
-    await knex.transaction(async (trx) => {
-      await trx.raw(rebuilt);
-      await trx.raw('INSERT INTO ?? SELECT * FROM ??', [temporary, tableName]);
-      await trx.schema.dropTable(tableName);
-      await trx.raw('ALTER TABLE ?? RENAME TO ??', [temporary, tableName]);
-      for (const index of indexes) await trx.raw(index);
-      if (sequence) await trx('sqlite_sequence').where({ name: tableName }).update({ seq: sequence.seq });
-      const broken = (await trx.raw('PRAGMA foreign_key_check')) as unknown[];
-      if (broken.length > 0) throw new Error(`rebuilding ${tableName} broke foreign keys: ${JSON.stringify(broken)}`);
-    });
-  } finally {
-    await knex.raw('PRAGMA foreign_keys = ON');
-  }
-}
-
 async function setTokenColumnNullable(knex: Knex, nullable: boolean): Promise<void> {
   if (isMysql(knex)) {
     await knex.raw(`ALTER TABLE console_sessions MODIFY api_token_id INT UNSIGNED ${nullable ? 'NULL' : 'NOT NULL'}`);
     return;
   }
   const [from, to] = nullable ? ['`api_token_id` integer not null', '`api_token_id` integer null'] : ['`api_token_id` integer null', '`api_token_id` integer not null'];
-  await rebuildSqliteTable(knex, 'console_sessions', (sql) => sql.replace(from, to));
+  await rebuildSqliteTable(knex, 'console_sessions', (sql) => {
+    const edited = sql.replace(from, to);
+    if (edited === sql) throw new Error(`rebuilding console_sessions: the edit changed nothing in ${sql}`);
+    return edited;
+  });
 }
 
 export async function up(knex: Knex): Promise<void> {

@@ -48,16 +48,25 @@ export async function replaceOneOf(knex: Knex, tableName: string, column: string
     });
     return;
   }
+  const marker = new RegExp(`constraint\\s+[\`"]?${constraintName}[\`"]?\\s+check\\s*\\(`, 'i');
+  await rebuildSqliteTable(knex, tableName, (sql) => {
+    const found = marker.exec(sql);
+    if (!found) throw new Error(`${tableName} has no CHECK ${constraintName}`);
+    const open = found.index + found[0].length - 1;
+    return `${sql.slice(0, found.index)}constraint \`${constraintName}\` check (${check})${sql.slice(closingParen(sql, open))}`;
+  });
+}
+
+/**
+ * SQLite cannot alter a column or a CHECK: the table is rebuilt from its own DDL, changed by `edit`
+ * (the documented 12-step way), with its indexes and its id sequence, foreign keys checked after.
+ * Run it in a migration with `config = { transaction: false }`: foreign keys must be off while the
+ * table is swapped, and that pragma is ignored in a transaction.
+ */
+export async function rebuildSqliteTable(knex: Knex, tableName: string, edit: (sql: string) => string): Promise<void> {
   const temporary = `${tableName}__rebuilt`;
   const { sql } = (await knex('sqlite_master').where({ type: 'table', name: tableName }).first('sql')) as { sql: string };
-  const marker = new RegExp(`constraint\\s+[\`"]?${constraintName}[\`"]?\\s+check\\s*\\(`, 'i');
-  const found = marker.exec(sql);
-  if (!found) throw new Error(`${tableName} has no CHECK ${constraintName}`);
-  const open = found.index + found[0].length - 1;
-  const rebuilt = `${sql.slice(0, found.index)}constraint \`${constraintName}\` check (${check})${sql.slice(closingParen(sql, open))}`.replace(
-    /^create table\s+[`"]?\w+[`"]?/i,
-    `CREATE TABLE \`${temporary}\``,
-  );
+  const rebuilt = edit(sql).replace(/^create table\s+[`"]?\w+[`"]?/i, `CREATE TABLE \`${temporary}\``);
   const indexes = (await knex('sqlite_master').where({ type: 'index', tbl_name: tableName }).whereNotNull('sql').pluck('sql')) as string[];
   const sequence = (await knex('sqlite_sequence').where({ name: tableName }).first('seq')) as { seq: number } | undefined;
   await knex.raw('PRAGMA foreign_keys = OFF');
