@@ -25,7 +25,7 @@ import { COMPLAINT_CATEGORIES } from '../messages';
 import { openTicket, refusedField, type Partners, type TicketLinks } from '../useCases/intake';
 import { ContactSchema, LevelSchema, TicketSchema } from '../useCases/schemas';
 import { ticketView } from '../useCases/view';
-import { linkReach } from '../useCases/links';
+import { linkReach } from '../../../platform/http/access';
 
 /** The channel a ticket from asset care is recorded under. */
 export const CARE_CHANNEL = 'asset_care';

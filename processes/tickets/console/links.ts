@@ -5,7 +5,8 @@
  * with no id, reason or date.
  */
 import type { Knex } from 'knex';
-import { careOriginAsSeen, returnCallsAsSeen, type LinkReach } from '../useCases/links';
+import { careOriginAsSeen, returnCallsAsSeen } from '../useCases/links';
+import type { LinkReach } from '../../../platform/http/access';
 import type { Locale } from '../../../people/roles';
 import type { Ticket } from '../repository';
 import { codeWord } from '../../../platform/console/views';

@@ -12,8 +12,6 @@ import { words } from '../../../domain/words';
 import { say } from '../../../platform/i18n/catalogue';
 import type { LinkReach } from '../../../platform/http/access';
 
-export { linkReach, type LinkReach } from '../../../platform/http/access';
-
 /** The ticket's own link columns, each null unless the reader may open the record it names. */
 export async function linkIdsAsSeen(ticket: Ticket, reach: LinkReach) {
   const plan = ticket.carePlanId !== null && (await reach.plan(ticket.carePlanId));

@@ -7,7 +7,8 @@ import type { ApiDeps } from '../../../platform/http/module';
 import { TicketsRepository } from '../repository';
 import type { Locale } from '../../../domain/locale';
 import { say } from '../../../platform/i18n/catalogue';
-import { careOriginAsSeen, linkReach, returnCallsAsSeen, timelineAsSeen } from './links';
+import { careOriginAsSeen, returnCallsAsSeen, timelineAsSeen } from './links';
+import { linkReach } from '../../../platform/http/access';
 import type { ListQuery, TicketDetailSchema, TicketSchema } from './schemas';
 import { ticketView as view } from './view';
 

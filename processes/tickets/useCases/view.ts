@@ -4,7 +4,8 @@ import { CalendarsRepository } from '../../../schedule/calendars/repository';
 import type { BusinessCalendar } from '../../../domain/calendar';
 import type { Ticket } from '../repository';
 import { clockStart, clockStatus, holdsOf } from '../rules';
-import { linkIdsAsSeen, type LinkReach } from './links';
+import { linkIdsAsSeen } from './links';
+import type { LinkReach } from '../../../platform/http/access';
 
 export type CalendarLoader = (key: string) => Promise<BusinessCalendar | null>;
 
