@@ -40,6 +40,7 @@ export function httpAppFor(
       temporal: { client: temporal.client, taskQueue: config.taskQueue, namespace: config.temporalNamespace },
       mail: { outbox: services.outbox, publicUrl: config.publicUrl },
       linkLifetimes: config.console.linkLifetimes,
+      secondFactor: config.console.secondFactor,
     }),
   );
   return app;

@@ -8,7 +8,8 @@
  * Every POST needs the form's CSRF token (console/security.ts). Mount it on the app from createApp
  * (`app.use(createConsole({ knex }))`): it answers only its areas' paths and passes everything else on.
  */
-import { ConsoleSessionsRepository } from '../people/sessions';
+import { gatedSessions } from '../people/secondFactor/gate';
+import { secondFactorArea } from '../people/secondFactor/console/pages';
 import cookieParser from 'cookie-parser';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { createConsoleContext, type ConsoleArea, type ConsoleDeps } from '../platform/console/context';
@@ -39,6 +40,7 @@ const AREAS: ConsoleArea[] = [
   assetsArea,
   signInArea,
   passwordArea,
+  secondFactorArea,
   homeArea,
   projectsArea,
   projectStepsArea,
@@ -57,7 +59,7 @@ const AREAS: ConsoleArea[] = [
 const IN_CONSOLE = 'inConsole';
 
 export function createConsole(deps: ConsoleDeps): express.Router {
-  const ctx = createConsoleContext(deps, AREAS.flatMap((area) => area.nav ?? []), new ConsoleSessionsRepository(deps.knex));
+  const ctx = createConsoleContext(deps, AREAS.flatMap((area) => area.nav ?? []), gatedSessions(deps.knex));
   // By default the request's own logger (its reqId), found when the error arrives.
   const logger = deps.logger ?? { error: (line: string, error: unknown) => errorLoggerOf(currentLogger()).error(line, error) };
   const assets = new Set(AREAS.flatMap((area) => area.assets ?? []));
@@ -68,7 +70,8 @@ export function createConsole(deps: ConsoleDeps): express.Router {
     if (assets.has(req.path)) return next();
     const sessionId = sessionIdOf(req);
     if (sessionId) await ctx.resumeSession(req, res, sessionId);
-    next();
+    // A session still owing its second factor reaches nothing else (people/secondFactor/gate.ts).
+    ctx.holdGate(req, res, next);
   });
 
   for (const area of AREAS) area.register(router, ctx);

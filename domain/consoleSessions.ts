@@ -3,10 +3,11 @@
  *
  * A session lives while it is used at least every `idleMs` and for at most `absoluteMs` in all,
  * and ends for good at sign-out, when its API token is revoked, when its user is deactivated or when
- * they set a new password (every session but the one they set it in).
+ * they set a new password (every session but the one they set it in), or when an admin resets
+ * their second factor.
  */
 
-export const SESSION_END_REASONS = ['signed_out', 'token_revoked', 'user_deactivated', 'password_changed'] as const;
+export const SESSION_END_REASONS = ['signed_out', 'token_revoked', 'user_deactivated', 'password_changed', 'second_factor_reset'] as const;
 export type SessionEndReason = (typeof SESSION_END_REASONS)[number];
 
 export interface SessionLimits {

@@ -14,6 +14,8 @@ export interface ConsoleSession {
   apiTokenId: number | null;
   createdAt: Date;
   lastSeenAt: Date;
+  /** When the session passed the second factor (people/secondFactor/); null: not (yet). */
+  secondFactorAt: Date | null;
 }
 
 interface SessionRow {
@@ -22,6 +24,7 @@ interface SessionRow {
   api_token_id: number | null;
   created_at: unknown;
   last_seen_at: unknown;
+  second_factor_at: unknown;
   revoked_at: unknown;
   revoked_reason: SessionEndReason | null;
   token_revoked_at: unknown;
@@ -85,6 +88,7 @@ export class ConsoleSessionsRepository {
       apiTokenId: row.api_token_id === null ? null : Number(row.api_token_id),
       createdAt: toRequiredDate(row.created_at),
       lastSeenAt: toRequiredDate(row.last_seen_at),
+      secondFactorAt: toDate(row.second_factor_at),
     };
     const verdict = sessionVerdict(
       { ...session, revokedReason: row.revoked_reason, tokenRevoked: toDate(row.token_revoked_at) !== null, userActive: toBool(row.user_active) },
@@ -102,6 +106,11 @@ export class ConsoleSessionsRepository {
       session.lastSeenAt = now;
     }
     return { user, session };
+  }
+
+  /** The session passed the second factor (people/secondFactor/): the console opens to it. */
+  async markSecondFactorPassed(id: number, now: Date = new Date()): Promise<void> {
+    await this.db('console_sessions').where({ id }).whereNull('second_factor_at').update({ second_factor_at: now });
   }
 
   /** Sign-out: the session's row id when it existed and was still open, else null. */
@@ -143,6 +152,7 @@ export class ConsoleSessionsRepository {
       apiTokenId: row.api_token_id === null ? null : Number(row.api_token_id),
       createdAt: toRequiredDate(row.created_at),
       lastSeenAt: toRequiredDate(row.last_seen_at),
+      secondFactorAt: toDate(row.second_factor_at),
       revokedAt: toDate(row.revoked_at),
       revokedReason: row.revoked_reason,
     };

@@ -30,6 +30,7 @@ const ENDED_NOTICES: Record<string, MessageKey> = {
   token_revoked: 'signin.ended.revoked',
   user_deactivated: 'signin.ended.revoked',
   password_changed: 'signin.ended.passwordChanged',
+  second_factor_reset: 'factor.ended.reset',
 };
 
 /** The client's address as the limits count it: Express's req.ip, which follows the trust proxy setting. */

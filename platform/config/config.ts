@@ -50,6 +50,8 @@ const envSchema = z.object({
     .optional(),
   AFTERCARE_INVITATION_VALID: z.string().regex(SPAN, SPAN_HINT).default('72h'),
   AFTERCARE_RESET_VALID: z.string().regex(SPAN, SPAN_HINT).default('1h'),
+  AFTERCARE_SECOND_FACTOR_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  AFTERCARE_SECOND_FACTOR_MAX_WAIT: z.string().regex(SPAN, SPAN_HINT).default('15m'),
   AFTERCARE_LOG_LEVEL: z
     .string()
     .transform((v) => v.trim().toLowerCase())
@@ -108,6 +110,8 @@ export interface ConsoleConfig {
   trustProxy: boolean | number | string;
   /** How long invitation and password-reset links live. */
   linkLifetimes: { invitationMs: number; resetMs: number };
+  /** The key TOTP secrets are sealed with (unset: a built-in one), and the longest wait after wrong codes. */
+  secondFactor: { key?: string; maxWaitMs: number };
 }
 
 /** AFTERCARE_TRUST_PROXY as Express takes it: a boolean, a number of hops, or a list of addresses and subnets. */
@@ -158,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       csrfSecret: e.AFTERCARE_CONSOLE_SECRET,
       trustProxy: trustProxyValue(e.AFTERCARE_TRUST_PROXY),
       linkLifetimes: { invitationMs: spanMs(e.AFTERCARE_INVITATION_VALID), resetMs: spanMs(e.AFTERCARE_RESET_VALID) },
+      secondFactor: { key: e.AFTERCARE_SECOND_FACTOR_KEY, maxWaitMs: spanMs(e.AFTERCARE_SECOND_FACTOR_MAX_WAIT) },
     },
     noticeConcurrency: e.NOTICE_WORKER_CONCURRENCY,
     logLevel: e.AFTERCARE_LOG_LEVEL,

@@ -36,6 +36,8 @@ export interface ConsoleDeps {
   mail?: ApiDeps['mail'];
   /** How long invitation and reset links live, as the API has it. */
   linkLifetimes?: ApiDeps['linkLifetimes'];
+  /** The second factor's key and longest wait (AFTERCARE_SECOND_FACTOR_KEY, AFTERCARE_SECOND_FACTOR_MAX_WAIT). */
+  secondFactor?: { key?: string; maxWaitMs: number };
 }
 
 /** A link in the main navigation, shown to every signed-in user. */
@@ -61,6 +63,7 @@ export const HOME_PATH = '/home';
 
 const USER = 'consoleUser';
 const ENDED = 'consoleSessionEnded';
+const HOLD = 'consoleSessionHold';
 // A form's longest text (5,000 characters) is up to 45 kB once a Chinese text is percent-encoded (9 bytes a character).
 const FORM_BODY = express.urlencoded({ extended: false, limit: '256kb' });
 
@@ -73,9 +76,18 @@ export interface AuditEntry {
 
 export type ConsoleContext = ReturnType<typeof createConsoleContext>;
 
+/**
+ * A live session held at one page until it has done something there (the second factor): every
+ * other path redirects to `page`, except the paths in `open` (the page itself, sign-out, language).
+ */
+export interface SessionHold {
+  page: string;
+  open: readonly string[];
+}
+
 /** The console's sessions as the shell needs them: one resumed per request. The people feature keeps them (people/sessions.ts). */
 export interface ConsoleSessionStore {
-  resume(sessionId: string, limits: SessionLimits, now: Date): Promise<{ user: User } | { user: null; verdict: SessionVerdict | null }>;
+  resume(sessionId: string, limits: SessionLimits, now: Date): Promise<{ user: User; hold?: SessionHold | null } | { user: null; verdict: SessionVerdict | null }>;
 }
 
 export function createConsoleContext(deps: ConsoleDeps, nav: NavLink[], sessions: ConsoleSessionStore) {
@@ -140,6 +152,7 @@ export function createConsoleContext(deps: ConsoleDeps, nav: NavLink[], sessions
     const resumed = await sessions.resume(sessionId, limits, now());
     if (resumed.user) {
       res.locals[USER] = resumed.user;
+      if (resumed.hold) res.locals[HOLD] = resumed.hold;
     } else {
       res.locals[ENDED] = resumed.verdict;
       forgetSessionCookie(req, res);
@@ -154,6 +167,19 @@ export function createConsoleContext(deps: ConsoleDeps, nav: NavLink[], sessions
     if (ended && !ended.live) query.set('ended', ended.reason);
     if (req.method === 'GET' && req.originalUrl !== HOME_PATH) query.set('next', req.originalUrl);
     res.redirect(303, query.size > 0 ? `/?${query.toString()}` : '/');
+  };
+
+  /**
+   * A held session reaches only its hold's open paths; anything else goes to the held page, a page
+   * asked for with it (`next`), so a deep link still lands once the hold is passed.
+   */
+  const holdGate: RequestHandler = (req, res, next) => {
+    const hold = res.locals[HOLD] as SessionHold | undefined;
+    if (!hold || hold.open.includes(req.path)) return next();
+    const asked = req.method !== 'GET' ? null : req.path === '/' ? (typeof req.query.next === 'string' ? req.query.next : null) : req.originalUrl;
+    const query = new URLSearchParams();
+    if (asked && asked !== HOME_PATH) query.set('next', asked);
+    res.redirect(303, query.size > 0 ? `${hold.page}?${query.toString()}` : hold.page);
   };
 
   /** Every form post: the body, then its CSRF token, before anything else happens. */
@@ -177,6 +203,7 @@ export function createConsoleContext(deps: ConsoleDeps, nav: NavLink[], sessions
     forgetSessionCookie,
     resumeSession,
     requireUser,
+    holdGate,
     requireCsrf,
     expiredForm,
   };

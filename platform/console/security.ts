@@ -25,7 +25,8 @@ export function consoleSecurityHeaders(): RequestHandler {
         styleSrc: ["'self'"],
         // The KPI page's charts: chart.js and the page's own script, both files of this site.
         scriptSrc: ["'self'"],
-        imgSrc: ["'self'"],
+        // data: for the second factor's QR code, drawn on the server into the page itself.
+        imgSrc: ["'self'", 'data:'],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
         baseUri: ["'none'"],
