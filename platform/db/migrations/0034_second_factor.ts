@@ -56,9 +56,8 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex('console_sessions').where({ revoked_reason: 'second_factor_reset' }).update({ revoked_reason: 'user_deactivated' });
   await replaceOneOf(knex, 'console_sessions', 'revoked_reason', END_REASONS_0032, 'console_sessions_revoked_reason_check');
-  await knex.schema.alterTable('console_sessions', (table) => {
-    table.dropColumn('second_factor_at');
-  });
+  // Plain SQL on both: knex's SQLite drop rewrites the table's DDL, which 0032's down then cannot edit.
+  await knex.raw('ALTER TABLE ?? DROP COLUMN ??', ['console_sessions', 'second_factor_at']);
   await knex.schema.dropTableIfExists('user_recovery_codes');
   await knex.schema.dropTableIfExists('user_second_factors');
 }
