@@ -116,3 +116,18 @@ describe('the console shows only what the user may read', () => {
     }
   });
 });
+
+describe('the second factor’s pages', () => {
+  it('need a session; every signed-in user reaches their own enrolment page, and a session owing nothing passes the gate straight on', async () => {
+    for (const path of ['/profile/second-factor', '/second-factor']) {
+      const signedOut = await fetch(`${server.url}${path}`, { redirect: 'manual' });
+      expect({ path, status: signedOut.status, location: signedOut.headers.get('location') }).toEqual({ path, status: 303, location: `/?next=${encodeURIComponent(path)}` });
+    }
+    for (const key of ['pm', 'customer', 'engineer', 'serviceManager'] as const) {
+      const profile = await page('/profile/second-factor', tokens[key]);
+      expect({ key, status: profile.status, qr: profile.body.includes('class="factor-qr"') }).toEqual({ key, status: 200, qr: true });
+      const gate = await page('/second-factor?next=%2Fprojects', tokens[key]);
+      expect({ key, status: gate.status }).toEqual({ key, status: 303 });
+    }
+  });
+});
