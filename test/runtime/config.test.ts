@@ -98,7 +98,15 @@ describe('configuration from the environment', () => {
         csrfSecret: undefined,
         trustProxy: false,
         linkLifetimes: { invitationMs: 72 * 3_600_000, resetMs: 3_600_000 },
+        secondFactor: { key: undefined, maxWaitMs: 15 * 60_000 },
       });
+    });
+
+    it('reads the second factor’s key and longest wait, refusing a short key', () => {
+      const key = 'k'.repeat(32);
+      expect(loadConfig({ AFTERCARE_SECOND_FACTOR_KEY: key, AFTERCARE_SECOND_FACTOR_MAX_WAIT: '1h' }).console.secondFactor).toEqual({ key, maxWaitMs: 3_600_000 });
+      expect(() => loadConfig({ AFTERCARE_SECOND_FACTOR_KEY: 'short' })).toThrow(/AFTERCARE_SECOND_FACTOR_KEY/);
+      expect(() => loadConfig({ AFTERCARE_SECOND_FACTOR_MAX_WAIT: '15 minutes' })).toThrow(/AFTERCARE_SECOND_FACTOR_MAX_WAIT/);
     });
 
     it('reads the proxies to trust as Express takes them, and refuses what Express would not', () => {
@@ -120,6 +128,7 @@ describe('configuration from the environment', () => {
         csrfSecret: secret,
         trustProxy: false,
         linkLifetimes: { invitationMs: 72 * 3_600_000, resetMs: 3_600_000 },
+        secondFactor: { key: undefined, maxWaitMs: 15 * 60_000 },
       });
     });
 
