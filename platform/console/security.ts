@@ -25,8 +25,7 @@ export function consoleSecurityHeaders(): RequestHandler {
         styleSrc: ["'self'"],
         // The KPI page's charts: chart.js and the page's own script, both files of this site.
         scriptSrc: ["'self'"],
-        // data: for the second factor's QR code, drawn on the server into the page itself.
-        imgSrc: ["'self'", 'data:'],
+        imgSrc: ["'self'"],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
         baseUri: ["'none'"],
