@@ -14,8 +14,11 @@ import { sessionGate } from './useCases';
 
 export const GATE_PAGE = '/second-factor';
 export const ENROL_PAGE = '/profile/second-factor';
-/** Reachable whatever the hold: signing out and changing the language. */
-const ALWAYS_OPEN = ['/logout', '/locale'];
+/**
+ * Reachable whatever the hold: signing out, changing the language, and the pages of invitation and
+ * reset links, which need no session (and whose token must not travel on in a `next`).
+ */
+const ALWAYS_OPEN = ['/logout', '/locale', '/password', '/password/forgot'];
 
 const HOLDS: Record<Gate, SessionHold | null> = {
   open: null,

@@ -108,6 +108,9 @@ describe('the second factor', () => {
       const held = await who.get(path);
       expect({ path, status: held.status, location: held.headers.get('location') }).toEqual({ path, status: 303, location: { '/projects': '/profile/second-factor?next=%2Fprojects', '/second-factor': '/profile/second-factor?next=%2Fsecond-factor' }[path] ?? '/profile/second-factor' });
     }
+    // The link pages need no session: a held one reaches them too, and a link's token never becomes a `next`.
+    expect((await who.get('/password/forgot')).status).toBe(200);
+    expect((await who.get('/password?token=not-a-token')).status).toBe(404);
     const page = await who.get('/profile/second-factor');
     expect(page.status).toBe(200);
     expect(page.body).toContain('Your role requires a second factor');

@@ -87,7 +87,8 @@ async function submit(page: Page, form: string, fields: Record<string, string>):
 }
 
 /** Nothing wider than the window: the page reads without scrolling sideways. */
-const fitsWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+// A string, run in the page: the test's TypeScript has no DOM types.
+const fitsWidth = async (page: Page) => (await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')) as boolean;
 
 it.each(['en', 'zh-CN'] as const)('%s: made to enrol, reads the secret, keeps recovery codes; at the gate a wrong and a reused code are refused, a recovery code works once', async (locale) => {
   const words = WORDS[locale];
@@ -113,7 +114,7 @@ it.each(['en', 'zh-CN'] as const)('%s: made to enrol, reads the secret, keeps re
     expect(await page.locator('h1').textContent()).toBe(words.title);
     expect(await page.locator('p.notice').textContent()).toBe(words.required);
     // The QR code loads (a data: image the page's CSP admits); the secret is there as text.
-    expect(await page.locator('img.factor-qr').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    expect(await page.evaluate("(() => { const img = document.querySelector('img.factor-qr'); return img.complete && img.naturalWidth > 0; })()")).toBe(true);
     const secret = (await page.locator('code.factor-secret').textContent())!.replace(/\s/g, '');
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     expect(await fitsWidth(page)).toBe(true);
