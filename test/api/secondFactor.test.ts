@@ -174,9 +174,27 @@ describe('the second factor', () => {
     const used = await third.post('/second-factor', { code: recoveryCodes[0]! });
     expect(used.status).toBe(400);
     expect(fieldError(used.body)).toBe('此恢复码无效或已使用过。');
+    // Wrong codes: after five in a row the next try waits, said beside the field with Retry-After.
+    for (let i = 0; i < 4; i += 1) expect((await third.post('/second-factor', { code: '000000' === codeAt(secret, clock) ? '000001' : '000000' })).status).toBe(400);
+    const waiting = await third.post('/second-factor', { code: codeAt(secret, clock) });
+    expect(waiting.status).toBe(429);
+    expect(waiting.headers.get('retry-after')).toBe('1');
+    expect(fieldError(waiting.body)).toBe('验证码错误次数过多：请等待 1 秒后再试。');
+
     const profile = await other.get('/profile/second-factor');
     expect(profile.body).toContain('您还有 9 个未使用的恢复码。');
+    // Finance must keep a factor: no way to turn it off.
     expect(profile.body).not.toContain('factor-disable');
+    tick();
+    const renewed = await other.post('/profile/second-factor', { step: 'regenerate', code: codeAt(secret, clock) });
+    expect(renewed.status).toBe(200);
+    const fresh = recoveryCodesIn(renewed.body);
+    expect(fresh).toHaveLength(10);
+    secrets.push(...fresh);
+    expect((await other.get('/profile/second-factor')).body).toContain('您还有 10 个未使用的恢复码。');
+    const stale = await other.post('/profile/second-factor', { step: 'regenerate', code: codeAt(secret, clock) });
+    expect(stale.status).toBe(400);
+    expect(fieldError(stale.body)).toBe('此验证码已使用过。请等待下一个验证码再输入。');
   });
 
   it('an admin resets the factor through the API: the person’s sessions end and the next sign-in enrols afresh; nobody else may', async () => {
@@ -195,6 +213,11 @@ describe('the second factor', () => {
     const again = new ConsoleVisitor(server.url);
     await signIn(again, 'fin@maker.test');
     expect((await again.get('/home')).headers.get('location')).toBe('/profile/second-factor');
+    // Held, they can still sign out.
+    const leaving = new ConsoleVisitor(server.url);
+    await signIn(leaving, 'fin@maker.test');
+    await leaving.get('/profile/second-factor');
+    expect((await leaving.post('/logout', {})).headers.get('location')).toBe('/?ended=signed_out');
     const fresh = secretIn((await again.get('/profile/second-factor')).body)!;
     expect(fresh).not.toBe(secret);
     secrets.push(fresh);
