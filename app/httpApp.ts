@@ -14,7 +14,7 @@ import { calendarHealthWarnings } from '../schedule/calendars/health';
 export function httpAppFor(
   services: CoreServices,
   temporal: { client: Client; connection: Connection },
-  config: Pick<AppConfig, 'taskQueue' | 'temporalNamespace' | 'console' | 'publicUrl'>,
+  config: Pick<AppConfig, 'taskQueue' | 'temporalNamespace' | 'console' | 'publicUrl' | 'oidc'>,
   observability: { metrics?: Registry } = {},
 ) {
   const app = createApp({
@@ -40,6 +40,7 @@ export function httpAppFor(
       temporal: { client: temporal.client, taskQueue: config.taskQueue, namespace: config.temporalNamespace },
       mail: { outbox: services.outbox, publicUrl: config.publicUrl },
       linkLifetimes: config.console.linkLifetimes,
+      oidc: config.oidc,
     }),
   );
   return app;

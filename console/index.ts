@@ -26,6 +26,7 @@ import { projectsArea } from '../processes/delivery/console/projects';
 import { projectStepsArea } from '../processes/delivery/console/projectSteps';
 import { signInArea } from '../people/console/signIn';
 import { passwordArea } from '../people/console/password';
+import { oidcArea } from '../people/oidc/console';
 import { ticketsArea } from '../processes/tickets/console/tickets';
 import { visitsArea } from '../processes/care/console/visits';
 import { consoleSecurityHeaders } from '../platform/console/security';
@@ -39,6 +40,7 @@ const AREAS: ConsoleArea[] = [
   assetsArea,
   signInArea,
   passwordArea,
+  oidcArea,
   homeArea,
   projectsArea,
   projectStepsArea,

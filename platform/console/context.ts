@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Knex } from 'knex';
 import type { ApiDeps } from '../http/module';
+import type { OidcConfig } from '../config/config';
 import { requestIdOf } from '../http/requestId';
 import { LOCALES, type Locale } from '../../domain/locale';
 import { AuditRepository } from '../db/audit';
@@ -36,6 +37,8 @@ export interface ConsoleDeps {
   mail?: ApiDeps['mail'];
   /** How long invitation and reset links live, as the API has it. */
   linkLifetimes?: ApiDeps['linkLifetimes'];
+  /** Single sign-on for staff (people/oidc/): the sign-in page offers it when set. */
+  oidc?: OidcConfig;
 }
 
 /** A link in the main navigation, shown to every signed-in user. */

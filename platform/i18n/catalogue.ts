@@ -26,6 +26,7 @@ import kpis from './words/kpis';
 import projects from './words/projects';
 import projectSteps from './words/projectSteps';
 import signIn from './words/signIn';
+import sso from './words/sso';
 import tickets from './words/tickets';
 
 const AREAS = [
@@ -36,6 +37,7 @@ const AREAS = [
   schedule,
   noticeLabels,
   signIn,
+  sso,
   home,
   projects,
   projectSteps,
