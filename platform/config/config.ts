@@ -17,7 +17,6 @@ const adminTokenSchema = z.string().min(16, 'must be at least 16 characters');
 
 /** An issuer is reached over https; plain http only on this machine (a provider the tests or a developer run). */
 function secureOrLoopback(url: string): boolean {
-  if (!URL.canParse(url)) return false;
   const parsed = new URL(url);
   return parsed.protocol === 'https:' || (parsed.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname));
 }
@@ -71,7 +70,7 @@ const envSchema = z.object({
   AFTERCARE_OIDC_ISSUER: z
     .string()
     .url('must be the provider\'s issuer URL, e.g. https://login.microsoftonline.com/<tenant>/v2.0')
-    .refine(secureOrLoopback, 'must be https (plain http only on this machine: localhost, 127.0.0.1, [::1])')
+    .refine((url) => !URL.canParse(url) || secureOrLoopback(url), 'must be https (plain http only on this machine: localhost, 127.0.0.1, [::1])')
     .optional(),
   AFTERCARE_OIDC_CLIENT_ID: z.string().trim().min(1).optional(),
   AFTERCARE_OIDC_CLIENT_SECRET: z.string().min(16, 'must be at least 16 characters (the secret the provider issued for this client)').optional(),
