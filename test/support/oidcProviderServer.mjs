@@ -3,15 +3,15 @@
  * 127.0.0.1, with one confidential client and a few accounts, and its own development login form
  * (devInteractions: any password is taken; the login names the account). Started as a child process
  * (test/support/oidcProvider.ts); its configuration comes as JSON in OIDC_TEST_CONFIG:
- *   { clientId, clientSecret, redirectUri, accounts: { [login]: { email, email_verified } } }
- * It prints `listening <port>` once it answers.
+ *   { clientId, clientSecret, redirectUri, accounts: { [login]: { email, email_verified } }, port? }
+ * It prints `listening <port>` once it answers (port 0, the default, takes a free one).
  */
 import http from 'node:http';
 import Provider from 'oidc-provider';
 
 const settings = JSON.parse(process.env.OIDC_TEST_CONFIG ?? '{}');
 const server = http.createServer();
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+await new Promise((resolve) => server.listen(settings.port ?? 0, '127.0.0.1', resolve));
 const { port } = server.address();
 
 const provider = new Provider(`http://127.0.0.1:${port}`, {
