@@ -28,19 +28,31 @@ export type ProviderFailure = 'provider_error' | 'provider_down';
 
 export type FinishedSignIn = { ok: true; claims: Record<string, unknown> } | { ok: false; reason: ProviderFailure };
 
+/** The error and the errors it wraps (openid-client wraps what fetch threw), outermost first. */
+function chainOf(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e: unknown = error; e && chain.length < 5; e = (e as { cause?: unknown }).cause) chain.push(e);
+  return chain;
+}
+
 /** A network failure or timeout (the provider is down or unreachable), as opposed to an answer that says no. */
 function unreachable(error: unknown): boolean {
-  const name = (error as { name?: unknown } | null)?.name;
-  if (name === 'TimeoutError' || name === 'AbortError') return true;
-  if (error instanceof TypeError && /fetch failed/i.test(error.message)) return true;
-  const status = (error as { status?: unknown; response?: { status?: unknown } } | null)?.response?.status;
-  return typeof status === 'number' && status >= 500;
+  return chainOf(error).some((e) => {
+    const { name, code, message } = e as { name?: unknown; code?: unknown; message?: unknown };
+    if (name === 'TimeoutError' || name === 'AbortError') return true;
+    if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|UND_ERR_)/.test(code)) return true;
+    if (e instanceof TypeError && typeof message === 'string' && /fetch failed/i.test(message)) return true;
+    const status = (e as { response?: { status?: unknown }; status?: unknown }).response?.status;
+    return typeof status === 'number' && status >= 500;
+  });
 }
 
 /** A line for the log: what went wrong, never a code, token or secret. */
-function described(error: unknown): Record<string, unknown> {
-  const e = error as { name?: unknown; code?: unknown; error?: unknown; status?: unknown; message?: unknown } | null;
-  return { name: e?.name, code: e?.code, error: e?.error, status: e?.status, message: typeof e?.message === 'string' ? e.message.slice(0, 200) : undefined };
+function described(error: unknown): Array<Record<string, unknown>> {
+  return chainOf(error).map((e) => {
+    const { name, code, error: oauthError, status, message } = e as { name?: unknown; code?: unknown; error?: unknown; status?: unknown; message?: unknown };
+    return { name, code, error: oauthError, status, message: typeof message === 'string' ? message.slice(0, 200) : undefined };
+  });
 }
 
 export class OidcClient {

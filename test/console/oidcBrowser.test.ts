@@ -131,7 +131,8 @@ it.each(['en', 'zh-CN'] as const)('%s: invited, signs in with the provider onto 
     // The button fits the page (390 px on the phone).
     const box = (await button.boundingBox())!;
     expect(box.x + box.width).toBeLessThanOrEqual(words.viewport.width);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(words.viewport.width);
+    // A string, run in the page: the test's TypeScript has no DOM types.
+    expect((await page.evaluate('document.documentElement.scrollWidth')) as number).toBeLessThanOrEqual(words.viewport.width);
 
     // With the provider: its form, then the page asked for.
     await button.click();
