@@ -73,12 +73,12 @@ export function sendLoginPage(ctx: ConsoleContext, req: Request, res: Response, 
  * the new session replaces whatever session this browser had, goes on the audit trail, and the
  * browser lands on the page asked for.
  */
-export async function startSession(ctx: ConsoleContext, req: Request, res: Response, opened: { id: number; sessionId: string; user: User }, how: string, next: string): Promise<void> {
+export async function startSession(ctx: ConsoleContext, req: Request, res: Response, opened: { id: number; sessionId: string; user: User }, how: string, next: string, details: Record<string, unknown> = {}): Promise<void> {
   const sessions = new ConsoleSessionsRepository(ctx.knex);
   const previous = sessionIdOf(req);
   if (previous) await sessions.revoke(previous, ctx.now());
   await sessions.prune(ctx.limits, ctx.now());
-  await ctx.audit(req, res, { statusCode: 303, user: opened.user, sessionRowId: opened.id, details: { outcome: 'signed_in', with: how } });
+  await ctx.audit(req, res, { statusCode: 303, user: opened.user, sessionRowId: opened.id, details: { outcome: 'signed_in', with: how, ...details } });
   setSessionCookie(req, res, opened.sessionId, ctx.limits);
   res.redirect(303, nextPath(next));
 }

@@ -86,7 +86,7 @@ export const oidcArea: ConsoleArea = {
       const finished = await client.finish(callbackUrl, pending);
       if (!finished.ok) return refuse(req, res, finished.reason, next);
       const result = await signInWithOidc(finished.claims, clientAddress(req), limit, people);
-      if (result.ok) return startSession(ctx, req, res, { id: result.session.id, sessionId: result.session.sessionId, user: result.user }, 'oidc', next);
+      if (result.ok) return startSession(ctx, req, res, { id: result.session.id, sessionId: result.session.sessionId, user: result.user }, 'oidc', next, result.acceptedInvitation ? { acceptedInvitation: true } : {});
       if (result.reason === 'address_limited') return tooMany(req, res, next);
       return refuse(req, res, result.reason, next, { email: result.email, userId: result.userId, counted: true });
     });

@@ -37,7 +37,9 @@ export async function signInWithOidc(claims: Readonly<Record<string, unknown>>, 
     const live = (await accounts.listLinks(account.id)).filter((link) => link.purpose === 'invitation' && link.usedAt === null && link.expiresAt > now);
     let acceptedInvitation = false;
     for (const link of live) acceptedInvitation = (await accounts.useLink(link.id, now)) || acceptedInvitation;
+    // As after a good password: the runs of failures of the account and of its address end.
     await accounts.clearFailures(account.id);
+    await accounts.clearEmailFailures(email);
     const session = await new ConsoleSessionsRepository(trx).openForUser(account, now);
     return { ok: true as const, user: account, session: { id: session.id, sessionId: session.sessionId }, acceptedInvitation };
   });

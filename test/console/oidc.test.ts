@@ -110,7 +110,7 @@ describe('single sign-on against a real OpenID provider', () => {
     const callback = walker.hops.find((hop) => hop.url.startsWith(settings.redirectUri))!;
     expect(callback).toMatchObject({ status: 303, location: `${server.url}/projects?stage=installing` });
     expect([...walker.cookies.keys()].some((key) => key.startsWith('aftercare_oidc'))).toBe(false);
-    expect(await lastAuditOf('signed_in')).toMatchObject({ actor: staff.id, details: { outcome: 'signed_in', with: 'oidc' } });
+    expect(await lastAuditOf('signed_in')).toMatchObject({ actor: staff.id, details: { outcome: 'signed_in', with: 'oidc', acceptedInvitation: true } });
     const links = await new AccountsRepository(db.knex).listLinks(staff.id);
     expect(links[0]).toMatchObject({ purpose: 'invitation' });
     expect(links[0]!.usedAt).not.toBeNull();
