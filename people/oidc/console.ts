@@ -10,7 +10,9 @@
  *
  * A refusal (no such account, not staff, an unverified address, a callback that is not this
  * browser's, the provider said no or cannot be reached) shows the sign-in page with why, in the page's
- * language, goes on the audit trail and counts against the client's address like a wrong password.
+ * language, and goes on the audit trail. It counts against the client's address like a wrong password
+ * when this browser had a sign-in under way (its sealed cookie): both paths are GETs any other site can
+ * make a browser send, and those must not use up a person's sign-in limit.
  * Without AFTERCARE_OIDC_* both paths lead back to the sign-in page.
  */
 import type { Request, Response } from 'express';
@@ -53,9 +55,10 @@ export const oidcArea: ConsoleArea = {
     const limit = ctx.deps.signInLimit ?? DEFAULT_SIGN_IN_LIMIT;
     const keep = (next: string) => (next === HOME_PATH ? '' : next);
 
-    const refuse = async (req: Request, res: Response, reason: Refusal, next: string, extra: { email?: string | null; userId?: number | null; counted?: boolean } = {}) => {
+    /** `count`: whether to count it against the address now (false when it was counted already, or no sign-in of this browser was under way). */
+    const refuse = async (req: Request, res: Response, reason: Refusal, next: string, count: boolean, extra: { email?: string | null; userId?: number | null } = {}) => {
       const refusal = REFUSALS[reason];
-      if (!extra.counted) await recordOidcFailure(clientAddress(req), people);
+      if (count) await recordOidcFailure(clientAddress(req), people);
       await ctx.audit(req, res, { statusCode: refusal.status, user: null, details: { outcome: 'oidc_refused', reason, ...(extra.userId ? { userId: extra.userId } : {}) } });
       const problem = ctx.t(req, res, refusal.words, { name: settings.name, email: extra.email ?? '' });
       sendLoginPage(ctx, req, res, refusal.status, emptyForm(), { problem, next: keep(next) });
@@ -70,7 +73,7 @@ export const oidcArea: ConsoleArea = {
       if (ctx.signedInUser(res)) return res.redirect(303, next);
       if (!(await addressMaySignIn(clientAddress(req), limit, people))) return tooMany(req, res, next);
       const started = await client.start();
-      if (!started) return refuse(req, res, 'provider_down', next);
+      if (!started) return refuse(req, res, 'provider_down', next, false);
       setPendingCookie(req, res, { state: started.state, nonce: started.nonce, codeVerifier: started.codeVerifier, next, startedAt: ctx.now().getTime() }, settings.clientSecret);
       res.redirect(303, started.url);
     });
@@ -79,16 +82,17 @@ export const oidcArea: ConsoleArea = {
       const pending = takePendingCookie(req, res, settings.clientSecret);
       const next = nextPath(pending?.next);
       if (!(await addressMaySignIn(clientAddress(req), limit, people))) return tooMany(req, res, next);
-      if (!pending || !pendingIsFresh(pending.startedAt, ctx.now().getTime()) || req.query.state !== pending.state) return refuse(req, res, 'bad_state', next);
+      if (!pending) return refuse(req, res, 'bad_state', next, false);
+      if (!pendingIsFresh(pending.startedAt, ctx.now().getTime()) || req.query.state !== pending.state) return refuse(req, res, 'bad_state', next, true);
       // The callback as the provider was told it (the public URL, whatever the proxy in front rewrote), with the answer's query.
       const callbackUrl = new URL(settings.redirectUri);
       callbackUrl.search = new URL(req.originalUrl, 'http://callback.invalid').search;
       const finished = await client.finish(callbackUrl, pending);
-      if (!finished.ok) return refuse(req, res, finished.reason, next);
+      if (!finished.ok) return refuse(req, res, finished.reason, next, true);
       const result = await signInWithOidc(finished.claims, clientAddress(req), limit, people);
       if (result.ok) return startSession(ctx, req, res, { id: result.session.id, sessionId: result.session.sessionId, user: result.user }, 'oidc', next, result.acceptedInvitation ? { acceptedInvitation: true } : {});
       if (result.reason === 'address_limited') return tooMany(req, res, next);
-      return refuse(req, res, result.reason, next, { email: result.email, userId: result.userId, counted: true });
+      return refuse(req, res, result.reason, next, false, { email: result.email, userId: result.userId });
     });
   },
 };

@@ -4,8 +4,8 @@
  * The provider is down when the console starts: the first click says so (in the reader's language),
  * and once it is up the next one goes through. A verified staff address signs in (and accepts its
  * invitation); an unknown, unverified, deactivated or dealer address, a callback not started by this
- * browser and a sign-in cancelled at the provider are refused on the sign-in page, audited and
- * counted against the address.
+ * browser and a sign-in cancelled at the provider are refused on the sign-in page and audited, and
+ * counted against the address when this browser had a sign-in under way.
  */
 import { createConsole } from '../../console';
 import { startApiServer, type ApiServer } from '../../platform/http';
@@ -93,7 +93,8 @@ describe('single sign-on against a real OpenID provider', () => {
     expect(refused.status).toBe(503);
     expect(problemOf(refused.body)).toBe('暂时无法连接 Maker ID。请过几分钟再试，或使用密码登录。');
     expect(await lastAudit()).toMatchObject({ status: 503, actor: null, details: { outcome: 'oidc_refused', reason: 'provider_down' } });
-    expect(await failuresOfAddress()).toBe(before + 1);
+    // Not counted against the address: any site can make a browser open this link.
+    expect(await failuresOfAddress()).toBe(before);
   });
 
   it('once the provider is up, a verified staff address signs in, accepts its invitation and lands on the page asked for', async () => {
@@ -137,11 +138,13 @@ describe('single sign-on against a real OpenID provider', () => {
     expect(await failuresOfAddress()).toBe(before + 1);
   });
 
-  it('a callback this browser did not start, or with another state, is refused', async () => {
+  it('a callback this browser did not start, or with another state, is refused (counted only when this browser had a sign-in under way)', async () => {
+    const before = await failuresOfAddress();
     const stranger = await fetch(`${settings.redirectUri}?code=forged&state=forged`, { redirect: 'manual' });
     expect(stranger.status).toBe(400);
     expect(problemOf(await stranger.text())).toBe('That sign-in with Maker ID could not be finished: it took too long, or it was started in another browser. Try again.');
     expect(await lastAudit()).toMatchObject({ status: 400, details: { outcome: 'oidc_refused', reason: 'bad_state' } });
+    expect(await failuresOfAddress()).toBe(before);
 
     const walker = new RedirectWalker();
     const form = await toProviderForm(walker);
@@ -152,6 +155,7 @@ describe('single sign-on against a real OpenID provider', () => {
     const refused = await walker.request('GET', callback.href);
     expect(refused.status).toBe(400);
     expect([...walker.cookies.keys()].some((key) => key.startsWith('aftercare_session'))).toBe(false);
+    expect(await failuresOfAddress()).toBe(before + 1);
   });
 
   it('a sign-in cancelled at the provider comes back refused, with the provider named', async () => {
