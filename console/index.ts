@@ -84,8 +84,8 @@ export function createConsole(deps: ConsoleDeps): express.Router {
       // e.g. an oversized or malformed form, as body-parser reports it.
       return message(req, res, status, t(req, res, 'message.badRequest'), t(req, res, 'form.unreadable'));
     }
-    // A link's token (invitation, reset) is in the query: never in a log line.
-    logger.error(`[console] ${req.method} ${req.originalUrl.replace(/([?&]token=)[^&]*/g, '$1[redacted]')} failed`, error);
+    // A link's token (invitation, reset) and single sign-on's code and state are in the query: never in a log line.
+    logger.error(`[console] ${req.method} ${req.originalUrl.replace(/([?&](?:token|code|state|session_state)=)[^&]*/g, '$1[redacted]')} failed`, error);
     try {
       message(req, res, 500, t(req, res, 'message.error.title'), t(req, res, 'message.error.text'));
     } catch (renderError) {
