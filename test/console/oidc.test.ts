@@ -173,6 +173,19 @@ describe('single sign-on against a real OpenID provider', () => {
     const { landed } = await signInAs('staff', '//evil.example/steal');
     expect(landed.url).toBe(`${server.url}/home`);
   });
+
+  it('the provider gone between its login and the callback: the callback says it cannot be reached (503), never a 500', async () => {
+    const walker = new RedirectWalker({ 'accept-language': 'zh-CN' });
+    const form = await toProviderForm(walker);
+    const posted = await walker.request('POST', new URL(/<form[^>]*action="([^"]+)"/.exec(form.body)![1]!, form.url).href, { prompt: 'login', login: 'staff', password: 'any' });
+    const back = await walker.follow(posted.location!, (url) => url.href.startsWith(settings.redirectUri));
+    await provider!.stop();
+    provider = undefined;
+    const refused = await walker.request('GET', back.location!);
+    expect(refused.status).toBe(503);
+    expect(problemOf(refused.body)).toBe('暂时无法连接 Maker ID。请过几分钟再试，或使用密码登录。');
+    expect(await lastAudit()).toMatchObject({ status: 503, details: { outcome: 'oidc_refused', reason: 'provider_down' } });
+  });
 });
 
 async function lastAuditOf(outcome: string) {
