@@ -8,7 +8,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.tsx?$': ['@swc/jest'], '^.+\\.m?js$': ['@swc/jest'] },
   // As jest.config.js: FormatJS ships ES modules only.
-  transformIgnorePatterns: ['/node_modules/(?!(intl-messageformat|@formatjs)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(intl-messageformat|@formatjs|openid-client|oauth4webapi|jose)/)'],
   testTimeout: 600000,
   maxWorkers: 1,
 };

@@ -7,7 +7,7 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/'],
   transform: { '^.+\\.tsx?$': ['@swc/jest'], '^.+\\.m?js$': ['@swc/jest'] },
   // FormatJS ships ES modules only; Node runs them (require of ESM), jest's module loader needs them compiled.
-  transformIgnorePatterns: ['/node_modules/(?!(intl-messageformat|@formatjs)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(intl-messageformat|@formatjs|openid-client|oauth4webapi|jose)/)'],
   // Per test file: better-sqlite3 errors must be Errors of that file's realm (test/support/sqliteErrors.ts).
   setupFiles: ['<rootDir>/test/support/setupSqliteErrors.ts'],
   globalSetup: '<rootDir>/test/support/globalSetup.ts',

@@ -14,7 +14,7 @@ import { calendarHealthWarnings } from '../schedule/calendars/health';
 export function httpAppFor(
   services: CoreServices,
   temporal: { client: Client; connection: Connection },
-  config: Pick<AppConfig, 'taskQueue' | 'temporalNamespace' | 'console' | 'publicUrl'>,
+  config: Pick<AppConfig, 'taskQueue' | 'temporalNamespace' | 'console' | 'publicUrl' | 'oidc'>,
   observability: { metrics?: Registry } = {},
 ) {
   const app = createApp({
@@ -41,6 +41,7 @@ export function httpAppFor(
       mail: { outbox: services.outbox, publicUrl: config.publicUrl },
       linkLifetimes: config.console.linkLifetimes,
       secondFactor: config.console.secondFactor,
+      oidc: config.oidc,
     }),
   );
   return app;

@@ -27,6 +27,7 @@ import { projectsArea } from '../processes/delivery/console/projects';
 import { projectStepsArea } from '../processes/delivery/console/projectSteps';
 import { signInArea } from '../people/console/signIn';
 import { passwordArea } from '../people/console/password';
+import { oidcArea } from '../people/oidc/console';
 import { ticketsArea } from '../processes/tickets/console/tickets';
 import { visitsArea } from '../processes/care/console/visits';
 import { consoleSecurityHeaders } from '../platform/console/security';
@@ -41,6 +42,7 @@ const AREAS: ConsoleArea[] = [
   signInArea,
   passwordArea,
   secondFactorArea,
+  oidcArea,
   homeArea,
   projectsArea,
   projectStepsArea,
@@ -85,8 +87,8 @@ export function createConsole(deps: ConsoleDeps): express.Router {
       // e.g. an oversized or malformed form, as body-parser reports it.
       return message(req, res, status, t(req, res, 'message.badRequest'), t(req, res, 'form.unreadable'));
     }
-    // A link's token (invitation, reset) is in the query: never in a log line.
-    logger.error(`[console] ${req.method} ${req.originalUrl.replace(/([?&]token=)[^&]*/g, '$1[redacted]')} failed`, error);
+    // A link's token (invitation, reset) and single sign-on's code and state are in the query: never in a log line.
+    logger.error(`[console] ${req.method} ${req.originalUrl.replace(/([?&](?:token|code|state|session_state)=)[^&]*/g, '$1[redacted]')} failed`, error);
     try {
       message(req, res, 500, t(req, res, 'message.error.title'), t(req, res, 'message.error.text'));
     } catch (renderError) {

@@ -37,7 +37,7 @@ const ENDED_NOTICES: Record<string, MessageKey> = {
 export const clientAddress = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
 /** Where to go after signing in: the local path asked for, else home (never another site). */
-const nextPath = (value: unknown): string => {
+export const nextPath = (value: unknown): string => {
   const path = localPath(value, HOME_PATH);
   return path === '/' || path.startsWith('/?') || path.startsWith('/login') ? HOME_PATH : path;
 };
@@ -45,6 +45,47 @@ const nextPath = (value: unknown): string => {
 export function peopleDeps(ctx: ConsoleContext): PeopleDeps {
   return { knex: ctx.knex, mail: ctx.deps.mail, lifetimes: ctx.deps.linkLifetimes, now: ctx.now };
 }
+
+export interface LoginExtras {
+  notice?: string | null;
+  /** A refusal shown as the page's problem (single sign-on's), rather than beside a field. */
+  problem?: string | null;
+  tokenForm?: FormState;
+  next?: string;
+}
+
+/** The sign-in page: the password form, single sign-on when it is set (people/oidc/), the token form. */
+export function sendLoginPage(ctx: ConsoleContext, req: Request, res: Response, status: number, form: FormState, extra: LoginExtras = {}): void {
+  const next = extra.next ?? '';
+  const oidc = ctx.deps.oidc;
+  ctx.send(req, res, status, 'login', {
+    title: ctx.t(req, res, 'signin.title'),
+    form,
+    tokenForm: extra.tokenForm ?? emptyForm(),
+    notice: extra.notice ?? null,
+    problem: extra.problem ?? null,
+    next,
+    sso: oidc ? { href: next ? `${OIDC_START_PATH}?${new URLSearchParams({ next }).toString()}` : OIDC_START_PATH, label: ctx.t(req, res, 'sso.button', { name: oidc.name }) } : null,
+  });
+}
+
+/**
+ * Opens the console session of a person who proved who they are (password, token, single sign-on):
+ * the new session replaces whatever session this browser had, goes on the audit trail, and the
+ * browser lands on the page asked for.
+ */
+export async function startSession(ctx: ConsoleContext, req: Request, res: Response, opened: { id: number; sessionId: string; user: User }, how: string, next: string, details: Record<string, unknown> = {}): Promise<void> {
+  const sessions = new ConsoleSessionsRepository(ctx.knex);
+  const previous = sessionIdOf(req);
+  if (previous) await sessions.revoke(previous, ctx.now());
+  await sessions.prune(ctx.limits, ctx.now());
+  await ctx.audit(req, res, { statusCode: 303, user: opened.user, sessionRowId: opened.id, details: { outcome: 'signed_in', with: how, ...details } });
+  setSessionCookie(req, res, opened.sessionId, ctx.limits);
+  res.redirect(303, nextPath(next));
+}
+
+/** Where single sign-on starts (people/oidc/console.ts). */
+export const OIDC_START_PATH = '/sign-in/oidc';
 
 export const signInArea: ConsoleArea = {
   paths: ['/', '/login', '/logout', '/locale'],
@@ -54,14 +95,7 @@ export const signInArea: ConsoleArea = {
     const users = new UsersRepository(ctx.knex);
     const people = peopleDeps(ctx);
     const limit = ctx.deps.signInLimit ?? DEFAULT_SIGN_IN_LIMIT;
-    const loginPage = (req: Request, res: Response, status: number, form: FormState, extra: { notice?: string | null; tokenForm?: FormState; next?: string } = {}) =>
-      ctx.send(req, res, status, 'login', {
-        title: t(req, res, 'signin.title'),
-        form,
-        tokenForm: extra.tokenForm ?? emptyForm(),
-        notice: extra.notice ?? null,
-        next: extra.next ?? '',
-      });
+    const loginPage = (req: Request, res: Response, status: number, form: FormState, extra: LoginExtras = {}) => sendLoginPage(ctx, req, res, status, form, extra);
 
     router.get('/', (req, res) => {
       const next = typeof req.query.next === 'string' ? nextPath(req.query.next) : '';
@@ -71,15 +105,7 @@ export const signInArea: ConsoleArea = {
       loginPage(req, res, 200, emptyForm(), { notice, next: next === HOME_PATH ? '' : next });
     });
 
-    const signedIn = async (req: Request, res: Response, opened: { id: number; sessionId: string; user: User }, how: string, next: string) => {
-      // A new sign-in replaces whatever session this browser had.
-      const previous = sessionIdOf(req);
-      if (previous) await sessions.revoke(previous, ctx.now());
-      await sessions.prune(ctx.limits, ctx.now());
-      await audit(req, res, { statusCode: 303, user: opened.user, sessionRowId: opened.id, details: { outcome: 'signed_in', with: how } });
-      setSessionCookie(req, res, opened.sessionId, ctx.limits);
-      res.redirect(303, nextPath(next));
-    };
+    const signedIn = (req: Request, res: Response, opened: { id: number; sessionId: string; user: User }, how: string, next: string) => startSession(ctx, req, res, opened, how, next);
 
     router.post(
       '/login',

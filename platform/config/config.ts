@@ -15,6 +15,18 @@ const metricsPort = (fallback: number) =>
 const portSchema = z.coerce.number().int().min(0).max(65535);
 const adminTokenSchema = z.string().min(16, 'must be at least 16 characters');
 
+/** An issuer is reached over https; plain http only on this machine (a provider the tests or a developer run). */
+function secureOrLoopback(url: string): boolean {
+  const parsed = new URL(url);
+  return parsed.protocol === 'https:' || (parsed.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname));
+}
+
+/** Single sign-on's settings come all together or not at all. */
+const OIDC_REQUIRED = ['AFTERCARE_OIDC_ISSUER', 'AFTERCARE_OIDC_CLIENT_ID', 'AFTERCARE_OIDC_CLIENT_SECRET'] as const;
+
+/** The path the provider sends people back to; register `${AFTERCARE_PUBLIC_URL}${OIDC_CALLBACK_PATH}` with it. */
+export const OIDC_CALLBACK_PATH = '/sign-in/oidc/callback';
+
 /** Every setting comes from the environment and is checked once, at start, with one line per problem. */
 const envSchema = z.object({
   PORT: portSchema.default(3000),
@@ -57,6 +69,14 @@ const envSchema = z.object({
     .transform((v) => v.trim().toLowerCase())
     .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }))
     .optional(),
+  AFTERCARE_OIDC_ISSUER: z
+    .string()
+    .url('must be the provider\'s issuer URL, e.g. https://login.microsoftonline.com/<tenant>/v2.0')
+    .refine((url) => !URL.canParse(url) || secureOrLoopback(url), 'must be https (plain http only on this machine: localhost, 127.0.0.1, [::1])')
+    .optional(),
+  AFTERCARE_OIDC_CLIENT_ID: z.string().trim().min(1).optional(),
+  AFTERCARE_OIDC_CLIENT_SECRET: z.string().min(16, 'must be at least 16 characters (the secret the provider issued for this client)').optional(),
+  AFTERCARE_OIDC_NAME: z.string().trim().min(1).max(60, 'must be at most 60 characters').optional(),
   AFTERCARE_METRICS_HOST: z.string().min(1).default(DEFAULT_METRICS_HOST),
   AFTERCARE_METRICS_PORT: metricsPort(DEFAULT_API_METRICS_PORT),
   AFTERCARE_WORKER_METRICS_PORT: metricsPort(DEFAULT_WORKER_METRICS_PORT),
@@ -95,6 +115,20 @@ export interface AppConfig {
   apiMetrics?: MetricsAddress;
   /** Where the Temporal SDK serves the worker's metrics; none if off. */
   workerMetrics?: MetricsAddress;
+  /** Single sign-on for staff (OpenID Connect), when AFTERCARE_OIDC_* are set. */
+  oidc?: OidcConfig;
+}
+
+/** Single sign-on through an OpenID provider (people/oidc/). */
+export interface OidcConfig {
+  /** AFTERCARE_OIDC_ISSUER: discovery reads `<issuer>/.well-known/openid-configuration`, lazily. */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Shown on the sign-in button: AFTERCARE_OIDC_NAME, else the issuer's host. */
+  name: string;
+  /** `${AFTERCARE_PUBLIC_URL}/sign-in/oidc/callback`. */
+  redirectUri: string;
 }
 
 export interface ConsoleConfig {
@@ -141,6 +175,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (spanMs(e.CONSOLE_SESSION_IDLE) > spanMs(e.CONSOLE_SESSION_MAX)) {
     throw new ConfigError([`CONSOLE_SESSION_IDLE: must not be longer than CONSOLE_SESSION_MAX (${e.CONSOLE_SESSION_MAX})`]);
   }
+  const oidcSet = OIDC_REQUIRED.filter((name) => e[name] !== undefined);
+  if (oidcSet.length > 0 && oidcSet.length < OIDC_REQUIRED.length) {
+    const missing = OIDC_REQUIRED.filter((name) => e[name] === undefined);
+    throw new ConfigError(missing.map((name) => `${name}: required for single sign-on, since ${oidcSet.join(' and ')} ${oidcSet.length > 1 ? 'are' : 'is'} set (set all of ${OIDC_REQUIRED.join(', ')}, or none)`));
+  }
+  if (e.AFTERCARE_OIDC_NAME !== undefined && oidcSet.length === 0) {
+    throw new ConfigError([`AFTERCARE_OIDC_NAME: names a single sign-on that is not set (set ${OIDC_REQUIRED.join(', ')} too, or leave it unset)`]);
+  }
+  const publicUrl = (e.AFTERCARE_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
   return {
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
@@ -153,7 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     adminToken: e.AFTERCARE_ADMIN_TOKEN,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
-    publicUrl: (e.AFTERCARE_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    publicUrl,
     workerShutdownGrace: e.WORKER_SHUTDOWN_GRACE,
     console: {
       sessionIdleMs: spanMs(e.CONSOLE_SESSION_IDLE),
@@ -168,6 +211,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: e.AFTERCARE_LOG_LEVEL,
     apiMetrics: e.AFTERCARE_METRICS_PORT === 'off' ? undefined : { host: e.AFTERCARE_METRICS_HOST, port: e.AFTERCARE_METRICS_PORT },
     workerMetrics: e.AFTERCARE_WORKER_METRICS_PORT === 'off' ? undefined : { host: e.AFTERCARE_METRICS_HOST, port: e.AFTERCARE_WORKER_METRICS_PORT },
+    ...(e.AFTERCARE_OIDC_ISSUER && e.AFTERCARE_OIDC_CLIENT_ID && e.AFTERCARE_OIDC_CLIENT_SECRET
+      ? {
+          oidc: {
+            issuer: e.AFTERCARE_OIDC_ISSUER,
+            clientId: e.AFTERCARE_OIDC_CLIENT_ID,
+            clientSecret: e.AFTERCARE_OIDC_CLIENT_SECRET,
+            name: e.AFTERCARE_OIDC_NAME ?? new URL(e.AFTERCARE_OIDC_ISSUER).host,
+            redirectUri: `${publicUrl}${OIDC_CALLBACK_PATH}`,
+          },
+        }
+      : {}),
   };
 }
 

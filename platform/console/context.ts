@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Knex } from 'knex';
 import type { ApiDeps } from '../http/module';
+import type { OidcConfig } from '../config/config';
 import { requestIdOf } from '../http/requestId';
 import { LOCALES, type Locale } from '../../domain/locale';
 import { AuditRepository } from '../db/audit';
@@ -38,6 +39,8 @@ export interface ConsoleDeps {
   linkLifetimes?: ApiDeps['linkLifetimes'];
   /** The second factor's key and longest wait (AFTERCARE_SECOND_FACTOR_KEY, AFTERCARE_SECOND_FACTOR_MAX_WAIT). */
   secondFactor?: { key?: string; maxWaitMs: number };
+  /** Single sign-on for staff (people/oidc/): the sign-in page offers it when set. */
+  oidc?: OidcConfig;
 }
 
 /** A link in the main navigation, shown to every signed-in user. */

@@ -27,6 +27,7 @@ import projects from './words/projects';
 import projectSteps from './words/projectSteps';
 import signIn from './words/signIn';
 import secondFactor from './words/secondFactor';
+import sso from './words/sso';
 import tickets from './words/tickets';
 
 const AREAS = [
@@ -38,6 +39,7 @@ const AREAS = [
   noticeLabels,
   signIn,
   secondFactor,
+  sso,
   home,
   projects,
   projectSteps,

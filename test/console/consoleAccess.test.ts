@@ -14,9 +14,12 @@ import { UsersRepository } from '../../people/repository';
 import type { ProjectStage } from '../../processes/delivery/rules';
 import { ConsoleVisitor } from '../support/consoleVisitor';
 import { createTestDatabase, type TestDatabase } from '../support/db';
+import { freePort } from '../support/ports';
 
 let db: TestDatabase;
 let server: ApiServer;
+/** The same console with single sign-on set, its provider unreachable (nothing listens on its port). */
+let ssoServer: ApiServer;
 const tokens: Record<'pm' | 'otherPm' | 'customer' | 'engineer' | 'serviceManager', string> = { pm: '', otherPm: '', customer: '', engineer: '', serviceManager: '' };
 let own: Project;
 let other: Project;
@@ -75,9 +78,13 @@ beforeAll(async () => {
   const app = createApp({ knex: db.knex });
   app.use(createConsole({ knex: db.knex }));
   server = await startApiServer(app, 0, '127.0.0.1');
+  const ssoApp = createApp({ knex: db.knex });
+  ssoApp.use(createConsole({ knex: db.knex, oidc: { issuer: `http://127.0.0.1:${await freePort()}`, clientId: 'aftercare', clientSecret: 'a-client-secret-of-32-characters', name: 'Maker ID', redirectUri: 'http://127.0.0.1:1/sign-in/oidc/callback' } }));
+  ssoServer = await startApiServer(ssoApp, 0, '127.0.0.1');
 });
 
 afterAll(async () => {
+  await ssoServer?.close();
   await server?.close();
   await db?.destroy();
 });
@@ -129,5 +136,32 @@ describe('the second factor’s pages', () => {
       const gate = await page('/second-factor?next=%2Fprojects', tokens[key]);
       expect({ key, status: gate.status }).toEqual({ key, status: 303 });
     }
+  });
+});
+
+describe('the sign-in pages of single sign-on (people/oidc/console.ts) show nobody’s records', () => {
+  const SSO_PAGES = ['/sign-in/oidc?next=%2Fprojects', '/sign-in/oidc/callback?code=x&state=y'];
+
+  it('without single sign-on set, both lead back to the sign-in page, for anyone', async () => {
+    for (const path of SSO_PAGES) {
+      const answer = await fetch(`${server.url}${path}`, { redirect: 'manual' });
+      expect([answer.status, answer.headers.get('location')]).toEqual([303, '/']);
+      for (const token of Object.values(tokens)) expect((await page(path, token)).status).toBe(303);
+    }
+  });
+
+  it('with it set: a signed-in user of any role is sent on to the page asked for, never into a new sign-in; a signed-out visitor gets the sign-in page with why', async () => {
+    for (const token of Object.values(tokens)) {
+      const visitor = new ConsoleVisitor(ssoServer.url);
+      expect((await visitor.signIn(token)).status).toBe(303);
+      const start = await visitor.get(SSO_PAGES[0]!);
+      expect([start.status, start.headers.get('location')]).toEqual([303, '/projects']);
+    }
+    const start = await new ConsoleVisitor(ssoServer.url).get(SSO_PAGES[0]!);
+    expect(start.status).toBe(503);
+    expect(start.body).toContain('Maker ID cannot be reached right now.');
+    const callback = await new ConsoleVisitor(ssoServer.url).get(SSO_PAGES[1]!);
+    expect(callback.status).toBe(400);
+    for (const answer of [start, callback]) expect(answer.body).not.toContain('HT-OWN');
   });
 });

@@ -150,4 +150,47 @@ describe('configuration from the environment', () => {
       expect(problems({ CONSOLE_SESSION_IDLE: '8d' })).toEqual(['CONSOLE_SESSION_IDLE: must not be longer than CONSOLE_SESSION_MAX (7d)']);
     });
   });
+
+  describe('single sign-on (OpenID Connect)', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    };
+    const full = { AFTERCARE_OIDC_ISSUER: 'https://login.example.com/realms/staff', AFTERCARE_OIDC_CLIENT_ID: 'aftercare', AFTERCARE_OIDC_CLIENT_SECRET: 'a-client-secret-of-32-characters' };
+
+    it('is off with none of the settings', () => {
+      expect(loadConfig({}).oidc).toBeUndefined();
+    });
+
+    it('takes the three settings, names the button after the issuer host, and derives the redirect from the public URL', () => {
+      expect(loadConfig({ ...full, AFTERCARE_PUBLIC_URL: 'https://aftercare.example.com/' }).oidc).toEqual({
+        issuer: 'https://login.example.com/realms/staff',
+        clientId: 'aftercare',
+        clientSecret: 'a-client-secret-of-32-characters',
+        name: 'login.example.com',
+        redirectUri: 'https://aftercare.example.com/sign-in/oidc/callback',
+      });
+      expect(loadConfig({ ...full, AFTERCARE_OIDC_NAME: ' Company account ' }).oidc).toMatchObject({ name: 'Company account', redirectUri: 'http://localhost:3000/sign-in/oidc/callback' });
+    });
+
+    it('refuses a partial setting, naming what is missing', () => {
+      expect(problems({ AFTERCARE_OIDC_ISSUER: full.AFTERCARE_OIDC_ISSUER })).toEqual([
+        'AFTERCARE_OIDC_CLIENT_ID: required for single sign-on, since AFTERCARE_OIDC_ISSUER is set (set all of AFTERCARE_OIDC_ISSUER, AFTERCARE_OIDC_CLIENT_ID, AFTERCARE_OIDC_CLIENT_SECRET, or none)',
+        'AFTERCARE_OIDC_CLIENT_SECRET: required for single sign-on, since AFTERCARE_OIDC_ISSUER is set (set all of AFTERCARE_OIDC_ISSUER, AFTERCARE_OIDC_CLIENT_ID, AFTERCARE_OIDC_CLIENT_SECRET, or none)',
+      ]);
+      expect(problems({ AFTERCARE_OIDC_CLIENT_ID: 'x', AFTERCARE_OIDC_CLIENT_SECRET: full.AFTERCARE_OIDC_CLIENT_SECRET }).map((p) => p.split(':')[0])).toEqual(['AFTERCARE_OIDC_ISSUER']);
+      expect(problems({ AFTERCARE_OIDC_NAME: 'Company account' }).map((p) => p.split(':')[0])).toEqual(['AFTERCARE_OIDC_NAME']);
+    });
+
+    it('refuses an issuer over plain http except on this machine, and a short secret', () => {
+      expect(problems({ ...full, AFTERCARE_OIDC_ISSUER: 'http://login.example.com' }).map((p) => p.split(':')[0])).toEqual(['AFTERCARE_OIDC_ISSUER']);
+      expect(problems({ ...full, AFTERCARE_OIDC_ISSUER: 'not a url' }).map((p) => p.split(':')[0])).toEqual(['AFTERCARE_OIDC_ISSUER']);
+      expect(problems({ ...full, AFTERCARE_OIDC_CLIENT_SECRET: 'short' }).map((p) => p.split(':')[0])).toEqual(['AFTERCARE_OIDC_CLIENT_SECRET']);
+      expect(loadConfig({ ...full, AFTERCARE_OIDC_ISSUER: 'http://127.0.0.1:8080/realms/dev' }).oidc?.name).toBe('127.0.0.1:8080');
+    });
+  });
 });
