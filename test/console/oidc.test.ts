@@ -25,6 +25,7 @@ const ACCOUNTS = {
   stranger: { email: 'stranger@elsewhere.test', email_verified: true },
   dealer: { email: 'dealer@dealer.test', email_verified: true },
   gone: { email: 'gone@maker.test', email_verified: true },
+  admin: { email: 'admin.sso@maker.test', email_verified: true },
 };
 
 let db: TestDatabase;
@@ -44,6 +45,7 @@ beforeAll(async () => {
   await users.create({ name: 'Dealer', email: 'dealer@dealer.test', role: 'dealer', dealerId: dealer.id, locale: 'en' });
   gone = await users.create({ name: 'Gone', email: 'gone@maker.test', role: 'engineer', locale: 'en' });
   await users.deactivate(gone.id);
+  await users.create({ name: 'Admin by SSO', email: 'admin.sso@maker.test', role: 'admin', locale: 'en' });
   // The staff engineer was invited and never set a password.
   await new AccountsRepository(db.knex).createLink(staff.id, 'invitation', new Date(Date.now() + 3_600_000), null, new Date());
 
@@ -167,6 +169,16 @@ describe('single sign-on against a real OpenID provider', () => {
     expect(back.status).toBe(401);
     expect(problemOf(back.body)).toBe('Maker ID did not sign you in. Try again, or sign in with your password.');
     expect(await lastAudit()).toMatchObject({ status: 401, details: { outcome: 'oidc_refused', reason: 'provider_error' } });
+  });
+
+  it('an admin signed in through the provider still owes the second factor: held at enrolment, the page asked for kept', async () => {
+    const { walker, landed } = await signInAs('admin', '/tickets?state=open');
+    const callback = walker.hops.find((hop) => hop.url.startsWith(settings.redirectUri))!;
+    expect(callback).toMatchObject({ status: 303, location: `${server.url}/tickets?state=open` });
+    expect(landed.url).toBe(`${server.url}/profile/second-factor?next=${encodeURIComponent('/tickets?state=open')}`);
+    expect(landed.status).toBe(200);
+    const elsewhere = await walker.follow(`${server.url}/projects`);
+    expect(elsewhere.url).toBe(`${server.url}/profile/second-factor?next=%2Fprojects`);
   });
 
   it('only a local page is returned to', async () => {
