@@ -12,7 +12,7 @@ import { CustomersRepository } from '../installedBase/customers';
 import { DealersRepository } from '../installedBase/dealers';
 import { words } from '../domain/words';
 import type { Locale } from '../domain/locale';
-import { ApiError, validationFailed, type FieldProblem } from '../platform/http/errors';
+import { ApiError } from '../platform/http/errors';
 import type { NoticeOutbox } from '../platform/notices';
 import { AccountsRepository, type LinkPurpose, type LinkState, type UserLink } from './accounts';
 import { checkNewPassword, decoyHash, hashPassword, verifyPassword } from './passwords';
