@@ -79,8 +79,9 @@ export class PeopleDirectory {
     if (filter.unitIds) query.whereIn('u.org_unit_id', filter.unitIds as number[]);
     const q = filter.q?.trim().toLowerCase();
     if (q) {
-      const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      query.where((w) => w.whereRaw("LOWER(u.name) LIKE ? ESCAPE '\\'", [like]).orWhereRaw("u.email LIKE ? ESCAPE '\\'", [like]));
+      // '!' escapes the wildcards: a backslash means different things in MySQL's and SQLite's literals.
+      const like = `%${q.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+      query.where((w) => w.whereRaw("LOWER(u.name) LIKE ? ESCAPE '!'", [like]).orWhereRaw("u.email LIKE ? ESCAPE '!'", [like]));
     }
     const mailFailed = (w: Knex.QueryBuilder) => w.where('o.status', 'failed');
     const mailNotFailed = (w: Knex.QueryBuilder) => w.whereNull('o.status').orWhereNot('o.status', 'failed');
