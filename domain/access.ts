@@ -128,8 +128,8 @@ const READ: ReachTable = {
   care_call: row('all', 'managed', 'all',  'none',     'all',  'all',      'all',     'none',   'none',     'none', 'none',       'own_customer'),
   // A customer's contact person: read as the customer file is.
   contact: row('all', 'managed', 'all',    'assigned', 'all',  'all',      'all',     'none',   'none',     'none', 'none',       'own_customer'),
-  // Invitations are read through the people they invite; the admin reads everything.
-  invitation: adminOnly,
+  // An invitation is read by whoever administers the person it invites (people/adminRules.ts says whom).
+  invitation: row('all', 'all', 'all', 'none', 'none', 'all', 'none', 'none', 'none', 'none', 'own_dealer', 'none'),
   // Organisational units: everyone sees the company's regions and teams.
   org_unit: row('all', 'all', 'all', 'all', 'all', 'all', 'all', 'all', 'all', 'all', 'all', 'all'),
 };
