@@ -8,7 +8,7 @@ import { words } from '../domain/words';
 import { ApiError, notFound } from '../platform/http/errors';
 import { AccountsRepository, type UserLink } from './accounts';
 import { administers, administratorOf, fieldRefusal, peopleScopeOf, requireContact } from './adminChecks';
-import { isDealerAdmin, mayGive, type Administrator } from './adminRules';
+import { mayGive, type Administrator } from './adminRules';
 import { PeopleDirectory, type PeopleFilter, type PersonListing } from './directory';
 import { OrgUnitsRepository } from './orgUnits';
 import { UsersRepository, type User } from './repository';
@@ -119,10 +119,4 @@ export async function deactivatePerson(id: number, caller: User, deps: PeopleDep
   const now = clock(deps);
   await deps.knex.transaction((trx) => new UsersRepository(trx).deactivate(id, now));
   return (await new PeopleDirectory(deps.knex).get(id, now))!;
-}
-
-/** Whether the caller administers anyone: the people pages and the navigation link are theirs. */
-export async function mayAdministerPeople(caller: User, deps: PeopleDeps): Promise<Administrator | null> {
-  const who = await administratorOf(deps.knex, caller);
-  return who.role === 'admin' || isDealerAdmin(who) || ['service_manager', 'dispatcher', 'project_manager'].includes(who.role) ? who : null;
 }

@@ -30,11 +30,6 @@ export function makesCycle(unitId: number, parentId: number | null, parentOf: Re
   return false;
 }
 
-/** Whether any unit under `unitId` (at any depth) has a kind that may not sit under `kind`. */
-export function childrenFit(kind: OrgUnitKind, childKinds: readonly OrgUnitKind[]): boolean {
-  return childKinds.every((child) => parentKindAllowed(child, kind));
-}
-
 export interface TreeUnit {
   id: number;
   parentId: number | null;

@@ -1,7 +1,7 @@
 /** People administration's pure rules: who gives and changes which account, invitation states, and the unit tree. */
 import { ROLES, type Role } from '../../domain/access';
 import { actsForProblems, administersPeople, invitationState, mayAdminister, mayGive, offeredRoles, type Administrator } from '../../people/adminRules';
-import { childrenFit, makesCycle, parentKindAllowed, treeOrder } from '../../people/unitRules';
+import { makesCycle, parentKindAllowed, treeOrder } from '../../people/unitRules';
 
 const as = (role: Role, extra: Partial<Administrator> = {}): Administrator => ({ userId: 1, role, dealerId: null, dealerAdmin: false, ...extra });
 const shape = (role: Role) => ({ role, dealerId: role === 'dealer' ? 7 : null, customerId: role === 'customer' ? 3 : null });
@@ -112,8 +112,6 @@ describe('units', () => {
     expect(parentKindAllowed('region', 'team')).toBe(false);
     expect(parentKindAllowed('team', 'region')).toBe(true);
     expect(parentKindAllowed('team', 'team')).toBe(true);
-    expect(childrenFit('team', ['team'])).toBe(true);
-    expect(childrenFit('team', ['region'])).toBe(false);
   });
   it('lists the tree in order with depths, siblings by name', () => {
     const order = treeOrder([
