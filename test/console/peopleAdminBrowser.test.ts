@@ -4,7 +4,7 @@
  * a customer's contact through the page; each mail arrives at a real SMTP server; the project manager
  * opens the link, sets a password and signs in; the admin sees the states change (sent → accepted),
  * changes the project manager's role, resends the dealer user's invitation, deactivates the project
- * manager, whose open session stops at once. No Temporal needed: these pages read the database.
+ * manager, whose open session stops at once; then adds a region and a team on /units. No Temporal needed: these pages read the database.
  */
 import fs from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -171,6 +171,21 @@ it.each([
     expect(await admin.locator('dd.active').textContent()).toBe(words.inactive);
     await pm.goto(`${server.url}/home`);
     await pm.waitForURL((url) => url.pathname === '/' && url.searchParams.get('ended') === 'user_deactivated');
+
+    // Units: a region and a team under it, shown as a tree that fits the window.
+    await admin.goto(`${server.url}/units`);
+    await admin.fill('form.unit-add #f-name', `Region ${tag}`);
+    await admin.selectOption('form.unit-add #f-kind', 'region');
+    await admin.click('form.unit-add button[type=submit]');
+    await admin.waitForURL(/\/units\?done=added$/);
+    const region = String((await db.knex('org_units').where({ name: `Region ${tag}` }).first('id')).id);
+    await admin.fill('form.unit-add #f-name', `Team ${tag}`);
+    await admin.selectOption('form.unit-add #f-kind', 'team');
+    await admin.selectOption('form.unit-add #f-parentId', region);
+    await admin.click('form.unit-add button[type=submit]');
+    await admin.waitForURL(/\/units\?done=added$/);
+    expect(await admin.locator('li.unit.depth-1 > .unit-name').allTextContents()).toContain(`Team ${tag}`);
+    await fitsWidth(admin, width);
   } finally {
     await adminContext.close();
     await pmContext.close();
