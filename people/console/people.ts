@@ -127,7 +127,11 @@ export const peopleArea: ConsoleArea = {
     async function showPerson(req: Request, res: Response, status = 200, sent: { change?: FormState; problem?: string } = {}) {
       const user = signedInUser(res)!;
       const id = positiveInt(req.params.id);
-      const person = id === null ? null : await getPerson(id, user, deps).catch(() => null);
+      // Missing and not administered answer alike; anything else is the console's 500.
+      const person = id === null ? null : await getPerson(id, user, deps).catch((error: unknown) => {
+        if ((error as { status?: number }).status === 404) return null;
+        throw error;
+      });
       if (!person) return notFound(req, res);
       const locale = localeOf(req, res);
       const who = await administratorOf(ctx.knex, user);
