@@ -124,7 +124,7 @@ export const peopleArea: ConsoleArea = {
       }
     });
 
-    async function showPerson(req: Request, res: Response, status = 200, sent: { change?: FormState; problem?: string } = {}) {
+    async function showPerson(req: Request, res: Response, status = 200, sent: { change?: FormState; deactivate?: FormState; problem?: string } = {}) {
       const user = signedInUser(res)!;
       const id = positiveInt(req.params.id);
       // Missing and not administered answer alike; anything else is the console's 500.
@@ -147,6 +147,7 @@ export const peopleArea: ConsoleArea = {
         problem: sent.problem ?? null,
         person: row,
         change: sent.change ?? emptyForm(accountValues(person)),
+        deactivateForm: sent.deactivate ?? emptyForm(),
         choices,
         once: newOnceKey(),
         mayResend: person.active && !person.hasPassword,
@@ -182,6 +183,7 @@ export const peopleArea: ConsoleArea = {
           const form = formFromError(error, values, t(req, res, 'people.failed'), localeOf(req, res));
           await audit(req, res, { statusCode: status, user, details: { userId: id, step, refused: true } });
           if (step === 'change') return showPerson(req, res, status, { change: form });
+          if (step === 'deactivate' && form.errors.confirm) return showPerson(req, res, status, { deactivate: form });
           const said = [...form.problems, ...Object.values(form.errors).flat()];
           await showPerson(req, res, status, { problem: said.join(' ') });
         }

@@ -7,6 +7,8 @@
  */
 import { startApiServer, type ApiServer } from '../../platform/http';
 import { createApp } from '../../api/app';
+import { createConsole } from '../../console';
+import { ConsoleVisitor } from '../support/consoleVisitor';
 import { createMailTransport, NoticeOutbox, type MailTransport } from '../../platform/notices';
 import { CustomersRepository } from '../../installedBase/customers';
 import { DealersRepository } from '../../installedBase/dealers';
@@ -56,6 +58,7 @@ beforeAll(async () => {
   await db.knex('users').where({ id: boss.id }).update({ dealer_admin: true });
   await user('engineer', 'engineer');
   const app = createApp({ knex: db.knex, mail });
+  app.use(createConsole({ knex: db.knex, mail }));
   server = await startApiServer(app, 0, '127.0.0.1');
   mail.publicUrl = server.url;
 });
@@ -151,6 +154,38 @@ describe('people', () => {
     const contact = await api('POST', '/users/invitations', tokens.desk, { email: 'ZHOU@api-hospital.test', name: 'Zhou', role: 'customer', customerId });
     expect(contact).toMatchObject({ status: 201, body: { user: { email: 'zhou@api-hospital.test', customerId } } });
     expect((await api('POST', '/users/invitations', tokens.desk, { email: 'nobody@api-hospital.test', name: 'N', role: 'customer', customerId })).body.error.details[0].field).toBe('email');
+  });
+
+  it('the console: an invitation posted twice is sent once; a deactivation unconfirmed is refused beside its box', async () => {
+    const admin = new ConsoleVisitor(server.url);
+    expect((await admin.signIn(tokens.admin)).status).toBe(303);
+    await admin.get('/people/new');
+    const before = sink.messages.length;
+    const form = { email: 'twice@api-people.test', name: 'Twice', role: 'engineer', locale: 'en', _once: 'invite-twice-1' };
+    const first = await admin.post('/people/new', form);
+    const second = await admin.post('/people/new', form);
+    expect([first.status, second.status]).toEqual([303, 303]);
+    expect(second.headers.get('location')).toBe(first.headers.get('location'));
+    await sink.waitFor(before + 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sink.messages.length).toBe(before + 1);
+    const id = Number(/\/people\/(\d+)/.exec(first.headers.get('location')!)![1]);
+    expect((await db.knex('user_links').where({ user_id: id })).length).toBe(1);
+
+    const bad = await admin.post('/people/new', { email: 'not an address', name: 'X', role: 'engineer', locale: 'en', _once: 'invite-bad-1' });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatch(/id="f-email-error"/);
+
+    await admin.get(`/people/${id}`);
+    const unconfirmed = await admin.post(`/people/${id}/deactivate`, { _once: 'deactivate-1' });
+    expect(unconfirmed.status).toBe(400);
+    expect(unconfirmed.body).toMatch(/<p class="field-error" id="f-confirm-error">Tick the box to confirm.<\/p>/);
+    expect((await db.knex('users').where({ id }).first('active')).active).toBeTruthy();
+    const confirmed = await admin.post(`/people/${id}/deactivate`, { confirm: 'true', _once: 'deactivate-2' });
+    expect(confirmed.status).toBe(303);
+    expect(Boolean(Number((await db.knex('users').where({ id }).first('active')).active))).toBe(false);
+    const audited = await db.knex('audit_log').where({ action: `POST /people/${id}/deactivate (console)` }).select('status_code');
+    expect(audited.map((a) => Number(a.status_code)).sort()).toEqual([303, 400]);
   });
 
   it('never answers with a link token', async () => {
