@@ -7,8 +7,9 @@ import { createHttpApp, type ApiDeps } from '../platform/http/app';
 import { UsersRepository } from '../people/repository';
 import { usersApi } from '../people/routes';
 import { secondFactorApi } from '../people/secondFactor/routes';
+import { peopleAdminApi } from '../people/adminRoutes';
 
 export function createApp(deps: ApiDeps): express.Application {
   const users = new UsersRepository(deps.knex);
-  return createHttpApp({ ...deps, identify: (token) => users.authenticate(token), routers: [usersApi, secondFactorApi, ...(deps.routers ?? [])] });
+  return createHttpApp({ ...deps, identify: (token) => users.authenticate(token), routers: [usersApi, secondFactorApi, peopleAdminApi, ...(deps.routers ?? [])] });
 }

@@ -28,6 +28,8 @@ import { projectStepsArea } from '../processes/delivery/console/projectSteps';
 import { signInArea } from '../people/console/signIn';
 import { passwordArea } from '../people/console/password';
 import { oidcArea } from '../people/oidc/console';
+import { peopleArea } from '../people/console/people';
+import { unitsArea } from '../people/console/units';
 import { ticketsArea } from '../processes/tickets/console/tickets';
 import { visitsArea } from '../processes/care/console/visits';
 import { consoleSecurityHeaders } from '../platform/console/security';
@@ -55,6 +57,8 @@ const AREAS: ConsoleArea[] = [
   carePlansArea,
   inspectionReportArea,
   kpisArea,
+  peopleArea,
+  unitsArea,
 ];
 
 /** Set once a request enters the console's routes, so the error handler leaves other mounts' errors alone. */

@@ -38,7 +38,7 @@ export const ROLES = [
 
 export type Role = (typeof ROLES)[number];
 
-export const RESOURCE_KINDS = ['project', 'doa_case', 'device', 'customer', 'dealer', 'user', 'api_token', 'notice', 'policy_layer', 'calendar', 'dealer_sale', 'dealer_task', 'claim', 'settlement', 'ledger', 'parts_plan', 'ticket', 'care_plan', 'care_visit', 'care_call', 'contact', 'invitation'] as const;
+export const RESOURCE_KINDS = ['project', 'doa_case', 'device', 'customer', 'dealer', 'user', 'api_token', 'notice', 'policy_layer', 'calendar', 'dealer_sale', 'dealer_task', 'claim', 'settlement', 'ledger', 'parts_plan', 'ticket', 'care_plan', 'care_visit', 'care_call', 'contact', 'invitation', 'org_unit'] as const;
 
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
@@ -128,8 +128,10 @@ const READ: ReachTable = {
   care_call: row('all', 'managed', 'all',  'none',     'all',  'all',      'all',     'none',   'none',     'none', 'none',       'own_customer'),
   // A customer's contact person: read as the customer file is.
   contact: row('all', 'managed', 'all',    'assigned', 'all',  'all',      'all',     'none',   'none',     'none', 'none',       'own_customer'),
-  // Invitations are read through the people they invite; the admin reads everything.
-  invitation: adminOnly,
+  // An invitation is read by whoever administers the person it invites (people/adminRules.ts says whom).
+  invitation: row('all', 'all', 'all', 'none', 'none', 'all', 'none', 'none', 'none', 'none', 'own_dealer', 'none'),
+  // Organisational units: everyone sees the company's regions and teams.
+  org_unit: row('all', 'all', 'all', 'all', 'all', 'all', 'all', 'all', 'all', 'all', 'all', 'all'),
 };
 
 const ACT: ReachTable = {
@@ -161,6 +163,7 @@ const ACT: ReachTable = {
   care_call: row('none', 'none', 'all',   'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
   contact: row('none', 'managed', 'all',  'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
   invitation: nobody,
+  org_unit: nobody,
 };
 
 const ASSIGN: ReachTable = {
@@ -188,6 +191,7 @@ const ASSIGN: ReachTable = {
   care_call: nobody,
   contact: nobody,
   invitation: nobody,
+  org_unit: nobody,
 };
 
 const ADMINISTER: ReachTable = {
@@ -214,8 +218,11 @@ const ADMINISTER: ReachTable = {
   care_visit: nobody,
   care_call: nobody,
   contact: nobody,
-  // Inviting people: admins, and service managers for staff roles (people/roleRules.ts says which).
-  invitation: row('all', 'none', 'none', 'none', 'none', 'all', 'none', 'none', 'none', 'none', 'none', 'none'),
+  // Inviting and administering people (people/adminRules.ts says whom): admins; service managers for
+  // staff below them; the service desk and project managers for customers' contacts; a dealer's
+  // administrator for that dealer's users (the flag is checked by the use case).
+  invitation: row('all', 'all', 'all', 'none', 'none', 'all', 'none', 'none', 'none', 'none', 'own_dealer', 'none'),
+  org_unit: adminOnly,
 };
 
 const TABLES: Readonly<Record<Action, ReachTable>> = { read: READ, act: ACT, assign: ASSIGN, administer: ADMINISTER };

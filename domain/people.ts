@@ -26,4 +26,6 @@ export interface User {
   customerId: number | null;
   active: boolean;
   createdAt: Date;
+  /** A dealer user who administers their dealer's users (people administration); absent: no. */
+  dealerAdmin?: boolean;
 }

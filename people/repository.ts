@@ -43,6 +43,7 @@ interface UserRow {
   customer_id: number | null;
   active: unknown;
   created_at: unknown;
+  dealer_admin?: unknown;
 }
 
 interface TokenRow {
@@ -66,6 +67,7 @@ function toUser(row: UserRow): User {
     customerId: row.customer_id === null || row.customer_id === undefined ? null : Number(row.customer_id),
     active: toBool(row.active),
     createdAt: toRequiredDate(row.created_at),
+    ...(row.dealer_admin !== undefined && toBool(row.dealer_admin) ? { dealerAdmin: true } : {}),
   };
 }
 

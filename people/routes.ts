@@ -6,6 +6,7 @@ import type { AuditTarget } from '../platform/http/audit';
 import { validationFailed, type FieldProblem } from '../platform/http/errors';
 import { EmailSchema, IdSchema, line, TimeZoneSchema } from '../platform/http/fields';
 import { invite } from './useCases';
+import { deactivatePerson } from './administration';
 import { apiModule } from '../platform/http/module';
 import { LocaleSchema, RoleSchema } from './roles';
 import { defineRoute } from '../platform/http/route';
@@ -173,18 +174,20 @@ const deactivateUser = defineRoute(
   {
     method: 'post',
     path: '/users/:id/deactivate',
-    roles: ['admin'],
-    access: { rule: 'record', resource: 'user', action: 'administer' },
-    summary: 'Deactivate a user: their tokens stop working at once (and are revoked)',
+    roles: ['admin', 'project_manager', 'dispatcher', 'service_manager', 'dealer'],
+    access: { rule: 'record', resource: 'invitation', action: 'administer' },
+    summary: 'Deactivate a user: their tokens, console sessions and links stop working at once',
+    description: 'Whom the caller may deactivate is whom they administer (people/adminRules.ts: a dealer’s administrator their dealer’s users, the service desk customers’ users…); anyone else answers 404. No body, or {}.',
     tags: ['users'],
     params: IdParams,
+    body: z.strictObject({}).optional().openapi({ description: 'None, or {}' }),
     responses: { 200: { description: 'The user, inactive', body: UserSchema } },
     errors: { 404: 'No such user' },
   },
-  async ({ params, deps, res }) => {
-    const user = await new UsersRepository(deps.knex).deactivate(params.id);
+  async ({ params, user, deps, res }) => {
+    await deactivatePerson(params.id, user, { knex: deps.knex });
     res.locals.audit = { entityType: 'user', entityId: params.id } satisfies AuditTarget;
-    return { status: 200, body: userDto(user!) };
+    return { status: 200, body: userDto((await new UsersRepository(deps.knex).get(params.id))!) };
   },
 );
 
@@ -197,6 +200,8 @@ export const InviteBody = z
     timeZone: TimeZoneSchema.optional(),
     dealerId: IdSchema.optional().openapi({ description: 'Required when role is dealer (and only then)' }),
     customerId: IdSchema.optional().openapi({ description: 'Required when role is customer (and only then)' }),
+    orgUnitId: IdSchema.optional().openapi({ description: 'The organisational unit a staff member acts for' }),
+    dealerAdmin: z.boolean().optional().openapi({ description: 'A dealer user who administers that dealer’s users; only an admin sets it' }),
   })
   .openapi('InviteBody');
 
@@ -216,11 +221,11 @@ const inviteUser = defineRoute(
   {
     method: 'post',
     path: '/users/invitations',
-    roles: ['admin', 'service_manager'],
+    roles: ['admin', 'project_manager', 'dispatcher', 'service_manager', 'dealer'],
     access: { rule: 'collection', resource: 'invitation', action: 'administer' },
     summary: 'Invite a person: create (or update) their account and mail them a single-use link to set their password',
     description:
-      'An admin gives any role; a service manager gives staff roles up to their own, never admin or finance, and may not touch an account whose role they could not give (403 naming `role` or `email`). The link lives AFTERCARE_INVITATION_VALID (72 h by default); inviting again sends a new one and ends the old.',
+      'An admin gives any role; a service manager gives staff roles up to their own, never admin or finance; the service desk (service manager, dispatcher) and a customer’s project managers invite that customer’s existing contacts (role customer, 400 naming `email` for an address that is not a contact); a dealer’s administrator invites that dealer’s users (role dealer). Nobody touches an account they could not give (403 naming `role` or `email`). The link lives AFTERCARE_INVITATION_VALID (72 h by default); inviting again sends a new one and ends the old.',
     tags: ['users'],
     body: InviteBody,
     responses: { 201: { description: 'Invited', body: InvitationSchema } },

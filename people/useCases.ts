@@ -12,13 +12,15 @@ import { CustomersRepository } from '../installedBase/customers';
 import { DealersRepository } from '../installedBase/dealers';
 import { words } from '../domain/words';
 import type { Locale } from '../domain/locale';
-import { ApiError, validationFailed, type FieldProblem } from '../platform/http/errors';
+import { ApiError } from '../platform/http/errors';
 import type { NoticeOutbox } from '../platform/notices';
 import { AccountsRepository, type LinkPurpose, type LinkState, type UserLink } from './accounts';
 import { checkNewPassword, decoyHash, hashPassword, verifyPassword } from './passwords';
 import type { PasswordProblem } from './passwordRules';
 import type { Role } from './roles';
-import { mayChange, mayGrant } from './roleRules';
+import { actsForProblems, isDealerAdmin, mayGive } from './adminRules';
+import { administers, administratorOf, fieldRefusal, requireContact } from './adminChecks';
+import { PeopleDirectory } from './directory';
 import { UsersRepository, type User } from './repository';
 import { ConsoleSessionsRepository } from './sessions';
 import { addressMayTry, waitBeforeTryMs, type AddressLimit } from './signInRules';
@@ -62,6 +64,10 @@ export interface InviteInput {
   timeZone?: string;
   dealerId?: number;
   customerId?: number;
+  /** The organisational unit a staff member acts for. */
+  orgUnitId?: number;
+  /** A dealer user who administers their dealer's users (only an admin sets it). */
+  dealerAdmin?: boolean;
 }
 
 export type MailOutcome = 'sent' | 'failed';
@@ -80,26 +86,37 @@ function refusedGrant(field: string, role: Role): ApiError {
   return new ApiError(403, 'forbidden', text, [{ field, message: text }], words('people.grant.refused', { role }));
 }
 
+/** What an account acts for, checked against its role and the records it names; the first problem is answered, naming its field. */
+export async function actsForChecked(knex: Knex, shape: { role: Role; dealerId: number | null; customerId: number | null; orgUnitId: number | null; dealerAdmin: boolean }): Promise<void> {
+  const [rule] = Object.entries(actsForProblems(shape));
+  if (rule) throw fieldRefusal(400, 'validation_failed', rule[0], words(`people.problem.${rule[1]}`));
+  if (shape.customerId !== null && !(await new CustomersRepository(knex).get(shape.customerId))) throw fieldRefusal(400, 'validation_failed', 'customerId', words('people.problem.noCustomer', { id: shape.customerId }));
+  if (shape.dealerId !== null && !(await new DealersRepository(knex).get(shape.dealerId))) throw fieldRefusal(400, 'validation_failed', 'dealerId', words('people.problem.noDealer', { id: shape.dealerId }));
+  if (shape.orgUnitId !== null && !(await knex('org_units').where({ id: shape.orgUnitId }).first('id'))) throw fieldRefusal(400, 'validation_failed', 'orgUnitId', words('people.problem.noUnit', { id: shape.orgUnitId }));
+}
+
 /**
  * Invites a person: creates their account (or updates the one with this e-mail) and mails them a
- * single-use link to set their password. Nobody gives a role they may not grant
- * (people/roleRules.ts), nor touches an account whose role they could not have given.
+ * single-use link to set their password. Nobody gives an account they may not give
+ * (people/adminRules.ts), nor touches an account they do not administer; staff invite a customer's
+ * existing contacts only.
  */
 export async function invite(input: InviteInput, caller: User, deps: PeopleDeps): Promise<Invitation> {
-  if (!mayGrant(caller.role, input.role)) throw refusedGrant('role', input.role);
+  const who = await administratorOf(deps.knex, caller);
+  const shape = { role: input.role, dealerId: input.dealerId ?? null, customerId: input.customerId ?? null };
+  if (!mayGive(who, shape)) throw refusedGrant(input.role === 'dealer' && isDealerAdmin(who) ? 'dealerId' : 'role', input.role);
+  if (input.dealerAdmin && who.role !== 'admin') throw fieldRefusal(403, 'forbidden', 'dealerAdmin', words('people.problem.dealerAdminByAdmin'));
   // Checked before anything is written: an invitation nobody can receive is no invitation.
   if (!deps.mail) throw new ApiError(503, 'unavailable', 'No mail configured for invitations');
   const users = new UsersRepository(deps.knex);
   const existing = await users.getByEmail(input.email);
-  if (existing && !mayChange(caller.role, existing.role)) throw refusedGrant('email', existing.role);
-  const problems: FieldProblem[] = [];
-  if (input.role === 'customer' && input.customerId === undefined) problems.push({ field: 'customerId', message: 'Required when role is customer' });
-  if (input.role !== 'customer' && input.customerId !== undefined) problems.push({ field: 'customerId', message: 'Only for role customer' });
-  if (input.role === 'dealer' && input.dealerId === undefined) problems.push({ field: 'dealerId', message: 'Required when role is dealer' });
-  if (input.role !== 'dealer' && input.dealerId !== undefined) problems.push({ field: 'dealerId', message: 'Only for role dealer' });
-  if (input.customerId !== undefined && !(await new CustomersRepository(deps.knex).get(input.customerId))) problems.push({ field: 'customerId', message: `no customer ${input.customerId}` });
-  if (input.dealerId !== undefined && !(await new DealersRepository(deps.knex).get(input.dealerId))) problems.push({ field: 'dealerId', message: `no dealer ${input.dealerId}` });
-  if (problems.length > 0) throw validationFailed(problems);
+  if (existing) {
+    const flags = await new PeopleDirectory(deps.knex).accountFlags(existing.id);
+    if (!(await administers(deps.knex, who, { userId: existing.id, role: existing.role, dealerId: existing.dealerId, customerId: existing.customerId }))) throw refusedGrant('email', existing.role);
+    if (flags?.dealerAdmin && who.role !== 'admin') throw refusedGrant('email', existing.role);
+  }
+  await actsForChecked(deps.knex, { ...shape, orgUnitId: input.orgUnitId ?? null, dealerAdmin: input.dealerAdmin ?? false });
+  if (input.role === 'customer') await requireContact(deps.knex, who, input.customerId!, input.email);
   const now = clock(deps);
   const lifetimes = deps.lifetimes ?? DEFAULT_LINK_LIFETIMES;
   const fields = {
@@ -113,6 +130,7 @@ export async function invite(input: InviteInput, caller: User, deps: PeopleDeps)
   const { user, token, link } = await deps.knex.transaction(async (trx) => {
     const repo = new UsersRepository(trx);
     const account = existing ? await repo.updateInvited(existing.id, fields) : await repo.create({ ...fields, email: input.email }, now);
+    await new PeopleDirectory(trx).update(account.id, { orgUnitId: input.orgUnitId ?? null, dealerAdmin: input.dealerAdmin ?? false });
     const issued = await new AccountsRepository(trx).createLink(account.id, 'invitation', new Date(now.getTime() + lifetimes.invitationMs), caller.id, now);
     return { user: account, ...issued };
   });
@@ -124,7 +142,7 @@ export async function invite(input: InviteInput, caller: User, deps: PeopleDeps)
  * Mails a link through the notice outbox (its template, the person's language, exactly once), then
  * blanks the stored copy of the mail: the outbox keeps who was mailed what and when, never a live link.
  */
-async function sendLink(deps: PeopleDeps, user: User, link: UserLink, token: string, extra: Record<string, unknown> = {}): Promise<MailOutcome> {
+export async function sendLink(deps: PeopleDeps, user: User, link: UserLink, token: string, extra: Record<string, unknown> = {}): Promise<MailOutcome> {
   if (!deps.mail) throw new ApiError(503, 'unavailable', 'No mail configured for links');
   const idempotencyKey = `user-${user.id}/${link.purpose}/${link.id}`;
   let outcome: MailOutcome = 'failed';

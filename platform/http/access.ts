@@ -139,6 +139,21 @@ const RECORD_LOOKUPS: Partial<Record<ResourceKind, RecordLookup>> = {
   ...dealerOwned('claim', 'claims'),
   ...dealerOwned('dealer_task', 'dealer_tasks'),
   ...dealerOwned('settlement', 'settlements'),
+  // An invitation is addressed by the person it invites: it belongs as their account does.
+  invitation: {
+    async facts(knex, { id }) {
+      const row = (await knex('users').where({ id }).first('id', 'customer_id', 'dealer_id')) as { id: unknown; customer_id: unknown; dealer_id: unknown } | undefined;
+      return row ? { kind: 'invitation', userId: num(row.id), customerId: num(row.customer_id), dealerId: num(row.dealer_id) } : null;
+    },
+    missing: ({ id }) => words('api.notFound.user', { id: String(id) }),
+  },
+  org_unit: {
+    async facts(knex, { id }) {
+      const row = (await knex('org_units').where({ id }).first('id')) as { id: unknown } | undefined;
+      return row ? { kind: 'org_unit' } : null;
+    },
+    missing: ({ id }) => words('units.missing', { id: String(id) }),
+  },
   api_token: {
     async facts(knex, { id }) {
       const row = (await knex('api_tokens').where({ id }).first('user_id')) as { user_id: unknown } | undefined;

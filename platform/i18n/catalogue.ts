@@ -28,6 +28,7 @@ import projectSteps from './words/projectSteps';
 import signIn from './words/signIn';
 import secondFactor from './words/secondFactor';
 import sso from './words/sso';
+import peopleAdmin from './words/peopleAdmin';
 import tickets from './words/tickets';
 
 const AREAS = [
@@ -40,6 +41,7 @@ const AREAS = [
   signIn,
   secondFactor,
   sso,
+  peopleAdmin,
   home,
   projects,
   projectSteps,

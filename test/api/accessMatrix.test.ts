@@ -46,8 +46,17 @@ const MATRIX: Record<string, Row> = {
   // An engineer's own account (the calendar feed); the matrix's targets are other users, so even engineers get 404.
   'record user act': rowOf({ engineer: same(404), senior_engineer: same(404) }, same(403)),
   'collection user administer': adminOnly,
-  // Invitations: admins, and service managers for staff roles (people/roleRules.ts; the body decides which role).
-  'collection invitation administer': rowOf({ admin: same('ok'), service_manager: same('ok') }, same(403)),
+  // Inviting and listing people: admins; service managers (staff below them, customers' contacts); the service
+  // desk and project managers (customers' contacts); dealers (their administrators: their dealer's users).
+  // The body and people/adminRules.ts decide the rest; GET /api/users lists only whom the caller administers.
+  'collection invitation administer': rowOf({ admin: same('ok'), project_manager: same('ok'), dispatcher: same('ok'), service_manager: same('ok'), dealer: same('ok') }, same(403)),
+  // A person's account (change, resend, deactivate): the targets are engineers, so a dealer reaches neither
+  // (own dealer only); the service desk and project managers pass the rule and their bodies are refused (400).
+  'record invitation administer': rowOf({ admin: same('ok'), project_manager: same('ok'), dispatcher: same('ok'), service_manager: same('ok'), dealer: same(404) }, same(403)),
+  // Organisational units: everyone lists them; the admin adds, renames and moves them.
+  'collection org_unit read': rowOf({}, same('ok')),
+  'collection org_unit administer': adminOnly,
+  'record org_unit administer': adminOnly,
   'collection dealer administer': adminOnly,
   'collection notice administer': adminOnly,
   'record user administer': adminOnly,
@@ -198,7 +207,7 @@ describe('authorization matrix: every route × every role × own and other recor
   const tokens = {} as Record<Role, string>;
   let otherPmToken: string;
   let operations: Operation[];
-  type Target = { project: Json; serial: string; user: number; token: number; dealer: number; sale: number; task: number; claim: number; settlement: number; ticket: number; carePlan: number; visit: number; call: number; contact: number };
+  type Target = { project: Json; serial: string; user: number; token: number; orgUnit: number; dealer: number; sale: number; task: number; claim: number; settlement: number; ticket: number; carePlan: number; visit: number; call: number; contact: number };
   const own = {} as Target;
   const other = {} as Target;
 
@@ -306,6 +315,7 @@ describe('authorization matrix: every route × every role × own and other recor
       await users.issueToken(spare.id, 'spare');
       target.user = spare.id;
       target.token = (await users.listTokens(spare.id))[0]!.id;
+      target.orgUnit = Number((await knex('org_units').insert({ name: `Matrix ${name}`, kind: 'region', parent_key: 0, created_at: new Date() }))[0]);
     }
     operations = operationsOf((await call('GET', '/api/openapi.json', adminToken)).body);
   });
@@ -342,7 +352,7 @@ describe('authorization matrix: every route × every role × own and other recor
 
   function concreteRequest(op: Operation, target: typeof own): { path: string; body: unknown } {
     const resource = op.access && 'resource' in op.access ? op.access.resource : null;
-    const ids: Partial<Record<string, number>> = { user: target.user, api_token: target.token, dealer_sale: target.sale, dealer_task: target.task, claim: target.claim, settlement: target.settlement, ledger: target.dealer, parts_plan: target.dealer, ticket: target.ticket, customer: target.project.customerId, contact: target.project.customerId, care_plan: target.carePlan, care_visit: target.visit, care_call: target.call };
+    const ids: Partial<Record<string, number>> = { user: target.user, invitation: target.user, org_unit: target.orgUnit, api_token: target.token, dealer_sale: target.sale, dealer_task: target.task, claim: target.claim, settlement: target.settlement, ledger: target.dealer, parts_plan: target.dealer, ticket: target.ticket, customer: target.project.customerId, contact: target.project.customerId, care_plan: target.carePlan, care_visit: target.visit, care_call: target.call };
     const id = (resource && ids[resource]) ?? target.project.id;
     const path = op.path.replace('{id}', String(id)).replace('{serial}', encodeURIComponent(target.serial)).replace('{issueId}', 'I1').replace('{scope}', 'template').replace('{key}', resource === 'policy_layer' ? 'default' : 'cn').replace('{model}', 'M1').replace('{year}', '2027').replace('{contactId}', String(target.contact)).replace('{followUpId}', '1').replace('{visitId}', '1');
     // Every request body is an object: an array is always a 400, so a call the rule lets through changes nothing.

@@ -20,7 +20,7 @@ let db: TestDatabase;
 let server: ApiServer;
 /** The same console with single sign-on set, its provider unreachable (nothing listens on its port). */
 let ssoServer: ApiServer;
-const tokens: Record<'pm' | 'otherPm' | 'customer' | 'engineer' | 'serviceManager', string> = { pm: '', otherPm: '', customer: '', engineer: '', serviceManager: '' };
+const tokens: Record<'pm' | 'otherPm' | 'customer' | 'engineer' | 'serviceManager' | 'admin', string> = { pm: '', otherPm: '', customer: '', engineer: '', serviceManager: '', admin: 'ac_console-access-admin-token-1' };
 let own: Project;
 let other: Project;
 let otherInstalling: Project;
@@ -62,7 +62,7 @@ async function seed(contractNo: string, customerName: string, stage: ProjectStag
 beforeAll(async () => {
   db = await createTestDatabase();
   const users = new UsersRepository(db.knex);
-  const user = async (key: keyof typeof tokens, role: 'project_manager' | 'engineer' | 'service_manager' | 'customer', customerId?: number) => {
+  const user = async (key: Exclude<keyof typeof tokens, 'admin'>, role: 'project_manager' | 'engineer' | 'service_manager' | 'customer', customerId?: number) => {
     const created = await users.create({ name: key, email: `${key}@access.test`, role, customerId, locale: 'en' });
     tokens[key] = await users.issueToken(created.id, 'console');
     return created;
@@ -75,6 +75,7 @@ beforeAll(async () => {
   await user('customer', 'customer', own.customerId);
   await user('engineer', 'engineer');
   await user('serviceManager', 'service_manager');
+  await users.ensureAdmin(tokens.admin);
   const app = createApp({ knex: db.knex });
   app.use(createConsole({ knex: db.knex }));
   server = await startApiServer(app, 0, '127.0.0.1');
@@ -163,5 +164,59 @@ describe('the sign-in pages of single sign-on (people/oidc/console.ts) show nobo
     const callback = await new ConsoleVisitor(ssoServer.url).get(SSO_PAGES[1]!);
     expect(callback.status).toBe(400);
     for (const answer of [start, callback]) expect(answer.body).not.toContain('HT-OWN');
+  });
+});
+
+describe('people administration and units: each page answers by who administers whom', () => {
+  it('/people, /people/new and /units answer each role as the rules say; a person not administered is a 404', async () => {
+    const engineerId = Number((await db.knex('users').where({ email: 'engineer@access.test' }).first('id')).id);
+    const customerId = Number((await db.knex('users').where({ email: 'customer@access.test' }).first('id')).id);
+    const smId = Number((await db.knex('users').where({ email: 'serviceManager@access.test' }).first('id')).id);
+    const expected: Array<[string, keyof typeof tokens, number]> = [
+      ['/people', 'admin', 200],
+      ['/people', 'serviceManager', 200],
+      ['/people', 'pm', 200],
+      ['/people', 'engineer', 403],
+      ['/people', 'customer', 403],
+      ['/people/new', 'admin', 200],
+      ['/people/new', 'engineer', 403],
+      [`/people/${engineerId}`, 'admin', 200],
+      [`/people/${engineerId}`, 'serviceManager', 200],
+      // A project manager administers their own customers' users only; a service manager not a peer or themselves.
+      [`/people/${engineerId}`, 'pm', 404],
+      [`/people/${customerId}`, 'pm', 200],
+      [`/people/${customerId}`, 'otherPm', 404],
+      [`/people/${smId}`, 'serviceManager', 404],
+      ['/people/999999', 'admin', 404],
+      ['/units', 'admin', 200],
+      ['/units', 'engineer', 200],
+      ['/units', 'customer', 200],
+    ];
+    const answers = [];
+    for (const [path, who] of expected) answers.push([path, who, (await page(path, tokens[who])).status]);
+    expect(answers).toEqual(expected);
+    // The people list shows only whom the reader administers; the navigation links only who may use them.
+    const byPm = await page('/people', tokens.pm);
+    expect(byPm.body).toContain('customer@access.test');
+    expect(byPm.body).not.toContain('engineer@access.test');
+    expect((await page('/home', tokens.engineer)).body).not.toContain('href="/people"');
+    expect((await page('/home', tokens.admin)).body).toContain('href="/units"');
+  });
+
+  it('only the admin changes units; a service manager’s post is refused and writes nothing', async () => {
+    const visitor = visitors.get(tokens.serviceManager)!;
+    await visitor.get('/units');
+    const refused = await visitor.post('/units', { name: 'Rogue', kind: 'region', _once: 'sm-unit-1' });
+    expect(refused.status).toBe(403);
+    expect(await db.knex('org_units').where({ name: 'Rogue' }).first()).toBeUndefined();
+    const admin = visitors.get(tokens.admin)!;
+    await admin.get('/units');
+    expect((await admin.post('/units', { name: 'West', kind: 'region', _once: 'admin-unit-1' })).status).toBe(303);
+    // The same form twice (a double click) adds it once.
+    expect((await admin.post('/units', { name: 'West', kind: 'region', _once: 'admin-unit-1' })).status).toBe(303);
+    expect((await db.knex('org_units').where({ name: 'West' })).length).toBe(1);
+    const bad = await admin.post('/units', { name: 'West', kind: 'region', _once: 'admin-unit-2' });
+    expect(bad.status).toBe(409);
+    expect(bad.body).toContain('A unit beside it is already called West');
   });
 });

@@ -111,8 +111,8 @@ describe('the rule tables', () => {
         const mine = reachOf(role, kind, 'read');
         const theirs = reachOf(other, kind, 'read');
         // Everyone reads their own user record ('self'); the service manager's configuration reads
-        // (policy layers) and follow-ups (failed notices) are theirs alone.
-        if (kind === 'policy_layer' || kind === 'notice') continue;
+        // (policy layers), follow-ups (failed notices) and people administration (invitations) are theirs alone.
+        if (kind === 'policy_layer' || kind === 'notice' || kind === 'invitation') continue;
         expect({ kind, other, covered: covers(mine, theirs) }).toEqual({ kind, other, covered: true });
       }
       // The senior engineer hears a ticket's second warning and may take it over.
@@ -219,7 +219,7 @@ describe('properties over every role, kind and record', () => {
   });
 
   it('a customer user never reads another organisation’s record, nor any record without one', () => {
-    fc.assert(fc.property(arbPrincipal, arbRecord, (p, r) => p.role !== 'customer' || r.kind === 'user' || r.kind === 'calendar' || !canRead(p, r) || (r.customerId === p.customerId && r.customerId !== null)), runs);
+    fc.assert(fc.property(arbPrincipal, arbRecord, (p, r) => p.role !== 'customer' || r.kind === 'user' || r.kind === 'calendar' || r.kind === 'org_unit' || !canRead(p, r) || (r.customerId === p.customerId && r.customerId !== null)), runs);
   });
 
   it('a project manager never reads a business record managed only by others', () => {
@@ -229,8 +229,10 @@ describe('properties over every role, kind and record', () => {
     );
   });
 
-  it('nobody but an admin administers anything (the service manager keeps the policy layers, the appraiser the models’ claim reference data), and admins take no business step', () => {
-    const keeps = (role: string, kind: string) => (role === 'service_manager' && (kind === 'policy_layer' || kind === 'invitation')) || (role === 'technical_appraiser' && kind === 'claim');
+  it('nobody but an admin administers anything (the service manager keeps the policy layers, the appraiser the models’ claim reference data, people administration its inviters), and admins take no business step', () => {
+    // Invitations: whom each inviter administers is people/adminRules.ts (test/domain/peopleAdmin.test.ts).
+    const inviters = ['service_manager', 'dispatcher', 'project_manager', 'dealer'];
+    const keeps = (role: string, kind: string) => (role === 'service_manager' && kind === 'policy_layer') || (inviters.includes(role) && kind === 'invitation') || (role === 'technical_appraiser' && kind === 'claim');
     fc.assert(fc.property(arbPrincipal, arbRecord, (p, r) => (p.role === 'admin' ? !canAct(p, r) : !may(p, 'administer', r) || keeps(p.role, r.kind))), runs);
   });
 });

@@ -31,6 +31,7 @@ import * as words from './0031_words';
 import * as peoplePasswords from './0032_people_passwords';
 import * as signInFailureEmails from './0033_sign_in_failure_emails';
 import * as secondFactor from './0034_second_factor';
+import * as orgUnits from './0035_org_units';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -73,6 +74,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0032_people_passwords', peoplePasswords],
   ['0033_sign_in_failure_emails', signInFailureEmails],
   ['0034_second_factor', secondFactor],
+  ['0035_org_units', orgUnits],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
