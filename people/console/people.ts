@@ -8,6 +8,8 @@
  *   POST /people/:id/change        role, what they act for, unit, name, language, time zone
  *   POST /people/:id/invitation    a new invitation (the old link ends)
  *   POST /people/:id/deactivate    with its confirmation: their sessions, tokens and links end at once
+ *   POST /people/:id/second-factor (admins) with its confirmation: the person's second factor and recovery
+ *                                  codes removed, their sessions ended (a lost phone)
  *
  * A person the user does not administer answers 404 like a missing one. Every post is audited and
  * carries a one-time key, so a double submit does its work once.
@@ -26,13 +28,15 @@ import { OrgUnitsRepository } from '../orgUnits';
 import { ROLES, type Role } from '../roles';
 import type { User } from '../repository';
 import { invite } from '../useCases';
+import { SecondFactorsRepository } from '../secondFactor/repository';
+import { resetSecondFactor } from '../secondFactor/useCases';
 import { peopleDeps } from './signIn';
 import { newOnceKey, once, ONCE_FIELD } from './once';
 import { accountValues, formChoices, personRows, unitChoices } from './peopleView';
 import { INVITE_FIELDS, inviteInput, PERSON_FIELDS, personChange } from './personForms';
 
 const STATE_FILTERS = [...INVITATION_STATES, 'none'] as const;
-const DONE = ['invited', 'changed', 'resent', 'deactivated', 'mailFailed'] as const;
+const DONE = ['invited', 'changed', 'resent', 'deactivated', 'mailFailed', 'factorReset'] as const;
 
 /** Whom the navigation shows the people link: who administers anyone (the pages check again). */
 export const showsPeople = (user: User): boolean => administersPeople({ userId: user.id, role: user.role, dealerId: user.dealerId, dealerAdmin: user.dealerAdmin ?? false });
@@ -45,7 +49,7 @@ function listHref(filter: Record<string, string>, page = 1): string {
 }
 
 export const peopleArea: ConsoleArea = {
-  paths: ['/people', '/people/new', '/people/:id', '/people/:id/change', '/people/:id/invitation', '/people/:id/deactivate'],
+  paths: ['/people', '/people/new', '/people/:id', '/people/:id/change', '/people/:id/invitation', '/people/:id/deactivate', '/people/:id/second-factor'],
   nav: [{ href: '/people', label: 'nav.people', shownTo: showsPeople }],
   register(router, ctx) {
     const { t, message, send, localeOf, signedInUser, requireUser, requireCsrf, expiredForm, audit } = ctx;
@@ -124,7 +128,7 @@ export const peopleArea: ConsoleArea = {
       }
     });
 
-    async function showPerson(req: Request, res: Response, status = 200, sent: { change?: FormState; deactivate?: FormState; problem?: string } = {}) {
+    async function showPerson(req: Request, res: Response, status = 200, sent: { change?: FormState; deactivate?: FormState; factor?: FormState; problem?: string } = {}) {
       const user = signedInUser(res)!;
       const id = positiveInt(req.params.id);
       // Missing and not administered answer alike; anything else is the console's 500.
@@ -148,11 +152,14 @@ export const peopleArea: ConsoleArea = {
         person: row,
         change: sent.change ?? emptyForm(accountValues(person)),
         deactivateForm: sent.deactivate ?? emptyForm(),
+        factorForm: sent.factor ?? emptyForm(),
+        // Only an admin resets a factor (a lost phone); the section says whether there is one to reset.
+        factor: user.role === 'admin' && person.active ? { enrolled: await new SecondFactorsRepository(ctx.knex).enrolled(person.id) } : null,
         choices,
         once: newOnceKey(),
         mayResend: person.active && !person.hasPassword,
         mayDeactivate: person.active && person.id !== user.id,
-        actions: { resend: `/people/${person.id}/invitation`, change: `/people/${person.id}/change`, deactivate: `/people/${person.id}/deactivate` },
+        actions: { resend: `/people/${person.id}/invitation`, change: `/people/${person.id}/change`, deactivate: `/people/${person.id}/deactivate`, factor: `/people/${person.id}/second-factor` },
       });
     }
 
@@ -162,7 +169,7 @@ export const peopleArea: ConsoleArea = {
     });
 
     /** A post on a person: the work once, audited, then back to their page saying what was done (or what was wrong). */
-    const act = (step: 'change' | 'invitation' | 'deactivate', work: (req: Request, res: Response, id: number, values: Record<string, string>) => Promise<string>) =>
+    const act = (step: 'change' | 'invitation' | 'deactivate' | 'second-factor', work: (req: Request, res: Response, id: number, values: Record<string, string>) => Promise<string>) =>
       router.post(`/people/:id/${step}`, requireUser, ...requireCsrf(expiredForm), async (req, res) => {
         if (!(await administrator(req, res))) return;
         const user = signedInUser(res)!;
@@ -184,6 +191,7 @@ export const peopleArea: ConsoleArea = {
           await audit(req, res, { statusCode: status, user, details: { userId: id, step, refused: true } });
           if (step === 'change') return showPerson(req, res, status, { change: form });
           if (step === 'deactivate' && form.errors.confirm) return showPerson(req, res, status, { deactivate: form });
+          if (step === 'second-factor' && form.errors.confirm) return showPerson(req, res, status, { factor: form });
           const said = [...form.problems, ...Object.values(form.errors).flat()];
           await showPerson(req, res, status, { problem: said.join(' ') });
         }
@@ -202,6 +210,11 @@ export const peopleArea: ConsoleArea = {
       if (values.confirm !== 'true') throw fieldRefusal(400, 'validation_failed', 'confirm', words('people.deactivate.confirmRequired'));
       await deactivatePerson(id, signedInUser(res)!, deps);
       return 'deactivated';
+    });
+    act('second-factor', async (req, res, id, values) => {
+      if (values.confirm !== 'true') throw fieldRefusal(400, 'validation_failed', 'confirm', words('people.deactivate.confirmRequired'));
+      await resetSecondFactor(id, signedInUser(res)!, { knex: ctx.knex, now: ctx.now });
+      return 'factorReset';
     });
   },
 };
