@@ -6,8 +6,9 @@ import type express from 'express';
 import { createHttpApp, type ApiDeps } from '../platform/http/app';
 import { UsersRepository } from '../people/repository';
 import { usersApi } from '../people/routes';
+import { tokensApi } from '../people/tokenRoutes';
 
 export function createApp(deps: ApiDeps): express.Application {
   const users = new UsersRepository(deps.knex);
-  return createHttpApp({ ...deps, identify: (token) => users.authenticate(token), routers: [usersApi, ...(deps.routers ?? [])] });
+  return createHttpApp({ ...deps, identify: (token) => users.authenticate(token), routers: [usersApi, tokensApi, ...(deps.routers ?? [])] });
 }

@@ -14,7 +14,7 @@ import { calendarHealthWarnings } from '../schedule/calendars/health';
 export function httpAppFor(
   services: CoreServices,
   temporal: { client: Client; connection: Connection },
-  config: Pick<AppConfig, 'taskQueue' | 'temporalNamespace' | 'console' | 'publicUrl'>,
+  config: Pick<AppConfig, 'taskQueue' | 'temporalNamespace' | 'console' | 'publicUrl' | 'tokenLifetimes'>,
   observability: { metrics?: Registry } = {},
 ) {
   const app = createApp({
@@ -25,6 +25,7 @@ export function httpAppFor(
     routers: apiModules,
     mail: { outbox: services.outbox, publicUrl: config.publicUrl },
     linkLifetimes: config.console.linkLifetimes,
+    tokenLifetimes: config.tokenLifetimes,
   });
   // The client's address (sign-in limits, audit rows) through the proxies we trust; cookies Secure when people reach us over https.
   app.set('trust proxy', config.console.trustProxy);
@@ -40,6 +41,7 @@ export function httpAppFor(
       temporal: { client: temporal.client, taskQueue: config.taskQueue, namespace: config.temporalNamespace },
       mail: { outbox: services.outbox, publicUrl: config.publicUrl },
       linkLifetimes: config.console.linkLifetimes,
+      tokenLifetimes: config.tokenLifetimes,
     }),
   );
   return app;

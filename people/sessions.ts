@@ -25,6 +25,7 @@ interface SessionRow {
   revoked_at: unknown;
   revoked_reason: SessionEndReason | null;
   token_revoked_at: unknown;
+  token_expires_at: unknown;
   user_active: unknown;
 }
 
@@ -42,6 +43,7 @@ export class ConsoleSessionsRepository {
       .join('users as u', 'u.id', 't.user_id')
       .where('t.token_hash', hashToken(apiToken))
       .whereNull('t.revoked_at')
+      .andWhere((q) => q.whereNull('t.expires_at').orWhere('t.expires_at', '>', now))
       .where('u.active', true)
       .first<{ id: number; user_id: number } | undefined>('t.id', 't.user_id');
     if (!token) return null;
@@ -77,7 +79,7 @@ export class ConsoleSessionsRepository {
       .leftJoin('api_tokens as t', 't.id', 's.api_token_id')
       .join('users as u', 'u.id', 's.user_id')
       .where('s.session_hash', hashToken(sessionId))
-      .first<SessionRow | undefined>('s.*', 't.revoked_at as token_revoked_at', 'u.active as user_active');
+      .first<SessionRow | undefined>('s.*', 't.revoked_at as token_revoked_at', 't.expires_at as token_expires_at', 'u.active as user_active');
     if (!row) return { user: null, verdict: null };
     const session: ConsoleSession = {
       id: Number(row.id),
@@ -86,8 +88,11 @@ export class ConsoleSessionsRepository {
       createdAt: toRequiredDate(row.created_at),
       lastSeenAt: toRequiredDate(row.last_seen_at),
     };
+    // A token past its expiry ends the sessions it opened as a revoked one does.
+    const tokenExpiresAt = toDate(row.token_expires_at);
+    const tokenEnded = toDate(row.token_revoked_at) !== null || (tokenExpiresAt !== null && tokenExpiresAt.getTime() <= now.getTime());
     const verdict = sessionVerdict(
-      { ...session, revokedReason: row.revoked_reason, tokenRevoked: toDate(row.token_revoked_at) !== null, userActive: toBool(row.user_active) },
+      { ...session, revokedReason: row.revoked_reason, tokenRevoked: tokenEnded, userActive: toBool(row.user_active) },
       now,
       limits,
     );

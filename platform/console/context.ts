@@ -36,6 +36,8 @@ export interface ConsoleDeps {
   mail?: ApiDeps['mail'];
   /** How long invitation and reset links live, as the API has it. */
   linkLifetimes?: ApiDeps['linkLifetimes'];
+  /** How long machine tokens live, as the API has it. */
+  tokenLifetimes?: ApiDeps['tokenLifetimes'];
 }
 
 /** A link in the main navigation, shown to every signed-in user. */

@@ -29,6 +29,8 @@ export interface ApiDeps {
   mail?: { outbox: NoticeOutbox; publicUrl: string };
   /** How long invitation and password-reset links live (AFTERCARE_INVITATION_VALID, AFTERCARE_RESET_VALID). */
   linkLifetimes?: { invitationMs: number; resetMs: number };
+  /** How long machine tokens live unless asked, and at most (AFTERCARE_TOKEN_VALID, AFTERCARE_TOKEN_MAX_VALID). */
+  tokenLifetimes?: { defaultMs: number; maxMs: number };
 }
 
 /**

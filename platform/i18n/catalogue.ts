@@ -26,6 +26,7 @@ import kpis from './words/kpis';
 import projects from './words/projects';
 import projectSteps from './words/projectSteps';
 import signIn from './words/signIn';
+import profile from './words/profile';
 import tickets from './words/tickets';
 
 const AREAS = [
@@ -36,6 +37,7 @@ const AREAS = [
   schedule,
   noticeLabels,
   signIn,
+  profile,
   home,
   projects,
   projectSteps,

@@ -30,6 +30,7 @@ import * as processStarts from './0030_process_starts';
 import * as words from './0031_words';
 import * as peoplePasswords from './0032_people_passwords';
 import * as signInFailureEmails from './0033_sign_in_failure_emails';
+import * as machineTokens from './0036_machine_tokens';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -71,6 +72,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0031_words', words],
   ['0032_people_passwords', peoplePasswords],
   ['0033_sign_in_failure_emails', signInFailureEmails],
+  ['0036_machine_tokens', machineTokens],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
