@@ -24,6 +24,7 @@ export function httpAppFor(
     health: { temporal: () => temporalReachable(temporal.connection), warnings: calendarHealthWarnings(services.knex) },
     routers: apiModules,
     mail: { outbox: services.outbox, publicUrl: config.publicUrl },
+    publicUrl: config.publicUrl,
     linkLifetimes: config.console.linkLifetimes,
     tokenLifetimes: config.tokenLifetimes,
   });
