@@ -26,6 +26,8 @@ import { projectsArea } from '../processes/delivery/console/projects';
 import { projectStepsArea } from '../processes/delivery/console/projectSteps';
 import { signInArea } from '../people/console/signIn';
 import { passwordArea } from '../people/console/password';
+import { profileArea } from '../people/console/profile';
+import { tokensArea } from '../people/console/tokens';
 import { ticketsArea } from '../processes/tickets/console/tickets';
 import { visitsArea } from '../processes/care/console/visits';
 import { consoleSecurityHeaders } from '../platform/console/security';
@@ -39,6 +41,8 @@ const AREAS: ConsoleArea[] = [
   assetsArea,
   signInArea,
   passwordArea,
+  profileArea,
+  tokensArea,
   homeArea,
   projectsArea,
   projectStepsArea,
