@@ -4,7 +4,6 @@
  * other), and a new e-mail address, which changes only when the link mailed to it is opened (the old
  * address is told). Every step is one transaction; doing it twice changes nothing more.
  */
-import type { Knex } from 'knex';
 import type { Locale } from '../domain/locale';
 import { isTimeZone } from '../domain/calendar';
 import { toRequiredDate } from '../platform/db/mapping';

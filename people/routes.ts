@@ -1,7 +1,7 @@
 /** Accounts: users, their API tokens and the dealers dealer users act for (admin), and the caller. */
 import { CustomersRepository } from '../installedBase/customers';
 import { DealersRepository, type Dealer } from '../installedBase/dealers';
-import { UsersRepository, type ApiToken, type User } from './repository';
+import { UsersRepository, type User } from './repository';
 import type { AuditTarget } from '../platform/http/audit';
 import { validationFailed, type FieldProblem } from '../platform/http/errors';
 import { EmailSchema, IdSchema, line, TimeZoneSchema } from '../platform/http/fields';
