@@ -3,6 +3,8 @@ import { sessionVerdict, type SessionEndReason, type SessionLimits, type Session
 import { insertedId, toBool, toDate, toRequiredDate } from '../platform/db/mapping';
 import { UsersRepository, type User } from './repository';
 import { hashToken, randomToken } from '../platform/tokens';
+import type { Role } from '../domain/access';
+import { actingRole } from './tokenRules';
 
 /** Each request of a live session would otherwise write; this often is enough to measure idleness. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
@@ -36,7 +38,7 @@ export class ConsoleSessionsRepository {
 
   /**
    * Signs in with an API token: a new session for the token's active user, or null when the token
-   * is unknown, revoked or its user inactive. The session id is returned once and never stored.
+   * is unknown, revoked, expired, its user inactive, or it acts with less than its user's role. The session id is returned once and never stored.
    */
   async open(apiToken: string, now: Date = new Date()): Promise<{ id: number; sessionId: string; user: User } | null> {
     const token = await this.db('api_tokens as t')
@@ -45,10 +47,12 @@ export class ConsoleSessionsRepository {
       .whereNull('t.revoked_at')
       .andWhere((q) => q.whereNull('t.expires_at').orWhere('t.expires_at', '>', now))
       .where('u.active', true)
-      .first<{ id: number; user_id: number } | undefined>('t.id', 't.user_id');
+      .first<{ id: number; user_id: number; role: Role | null } | undefined>('t.id', 't.user_id', 't.role');
     if (!token) return null;
     const user = await new UsersRepository(this.db).get(Number(token.user_id));
     if (!user) return null;
+    // A session acts with its person's whole role: a machine token made for less must not open one.
+    if (actingRole(user.role, token.role ?? null) !== user.role) return null;
     return this.insert(user, Number(token.id), now);
   }
 

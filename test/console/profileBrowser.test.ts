@@ -65,7 +65,8 @@ async function signIn(page: Page, email: string, password: string): Promise<void
 }
 
 /** The page never scrolls sideways: what is wider scrolls in its own box. */
-const fitsWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+// A string, so the test's Node types need no DOM: it runs in the page.
+const fitsWidth = (page: Page) => page.evaluate('document.documentElement.scrollWidth <= window.innerWidth') as Promise<boolean>;
 
 it('changes name, language, password, makes and revokes a token, and changes the e-mail address, at desk and phone width', async () => {
   const desk = await browser.newContext({ locale: 'en-US', viewport: { width: 1366, height: 900 } });

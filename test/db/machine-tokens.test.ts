@@ -64,6 +64,8 @@ describe.each(testDatabaseKinds())('machine tokens on %s', (kind) => {
     expect(await new ConsoleSessionsRepository(db.knex).open(short.token, new Date(now.getTime() + DAY))).toBeNull();
     expect(await new ConsoleSessionsRepository(db.knex).open(short.token, now)).not.toBeNull();
     expect((await users.getToken(short.id))?.lastUsedAt).not.toBeNull();
+    // A session acts with the person's whole role: a narrower token opens none.
+    expect(await new ConsoleSessionsRepository(db.knex).open(narrow.token, now)).toBeNull();
     await users.revokeTokenById(narrow.id, now);
     expect(await users.authenticate(narrow.token, now)).toBeNull();
     // Lowered to engineer: the service manager's token may no longer act above them.
