@@ -21,6 +21,8 @@ export interface NewMachineToken {
   name: string;
   role?: Role;
   expiresInDays?: number;
+  /** The request's key (Idempotency-Key, the console form's once-field): sent twice, it makes one token; the second answer is a 409. */
+  creationKey?: string;
 }
 
 export interface ListedToken extends ApiToken {
@@ -46,7 +48,7 @@ export async function createMachineToken(input: NewMachineToken, caller: User, d
   const expiresAt = tokenExpiry(now, input.expiresInDays, lifetimes);
   if (expiresAt === 'too_long') throw refused(400, 'expiresInDays', `At most ${maxDays(lifetimes)} days`, words('tokens.problem.tooLong', { days: maxDays(lifetimes) }));
   const users = new UsersRepository(deps.knex);
-  const issued = await users.issueMachineToken(caller.id, input.name, { role, expiresAt, createdByUserId: caller.id }, now);
+  const issued = await users.issueMachineToken(caller.id, input.name, { role, expiresAt, createdByUserId: caller.id, creationKey: input.creationKey }, now);
   const record = (await users.getToken(issued.id))!;
   return { token: issued.token, record: { ...record, state: tokenState(record, now) } };
 }

@@ -40,6 +40,8 @@ export interface TokenTerms {
   role?: Role;
   expiresAt?: Date | null;
   createdByUserId?: number | null;
+  /** The maker's key for this request: the same key again makes no second token (ConflictError). */
+  creationKey?: string;
 }
 
 export const BOOTSTRAP_ADMIN_EMAIL = 'admin@localhost';
@@ -181,16 +183,22 @@ export class UsersRepository {
   async issueMachineToken(userId: number, label: string, terms: TokenTerms, now: Date = new Date()): Promise<{ token: string; id: number }> {
     const token = generateToken();
     const role = terms.role ?? (await this.require(userId)).role;
-    const result = await this.db('api_tokens').insert({
-      user_id: userId,
-      token_hash: hashToken(token),
-      label,
-      role,
-      created_by_user_id: terms.createdByUserId ?? null,
-      created_at: now,
-      expires_at: terms.expiresAt ?? null,
-    });
-    return { token, id: insertedId(result) };
+    try {
+      const result = await this.db('api_tokens').insert({
+        user_id: userId,
+        token_hash: hashToken(token),
+        label,
+        role,
+        created_by_user_id: terms.createdByUserId ?? null,
+        created_at: now,
+        expires_at: terms.expiresAt ?? null,
+        creation_key: terms.creationKey ?? null,
+      });
+      return { token, id: insertedId(result) };
+    } catch (error) {
+      if (terms.creationKey !== undefined && isUniqueViolation(error)) throw new ConflictError(words('tokens.alreadyMade'), { field: 'Idempotency-Key' }, { cause: error });
+      throw error;
+    }
   }
 
   async listTokens(userId: number): Promise<ApiToken[]> {

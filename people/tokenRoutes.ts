@@ -60,11 +60,13 @@ const createToken = defineRoute(
     description: 'The token acts for what you act for, with your role or a staff role below it (403 naming `role`), and expires (400 naming `expiresInDays` past the longest allowed).',
     tags: ['tokens'],
     body: CreateTokenBody,
+    idempotent: true,
     responses: { 201: { description: 'Made: `token` is shown this once, only its hash is kept', body: z.object({ token: z.string(), record: TokenSchema }).openapi('CreatedToken') } },
-    errors: { 403: 'A role above your own' },
+    errors: { 403: 'A role above your own', 409: 'A token was already made with this Idempotency-Key (it is never shown again)' },
   },
-  async ({ body, user, deps, res }) => {
-    const made = await createMachineToken(body, user, { knex: deps.knex, tokenLifetimes: deps.tokenLifetimes });
+  async ({ body, user, deps, idempotencyKey, res }) => {
+    // The key is kept with the token, never the answer: a token is shown once, so a repeat gets a 409 rather than the token again.
+    const made = await createMachineToken({ ...body, creationKey: idempotencyKey }, user, { knex: deps.knex, tokenLifetimes: deps.tokenLifetimes });
     res.locals.audit = { entityType: 'api_token', entityId: made.record.id } satisfies AuditTarget;
     return { status: 201, body: { token: made.token, record: tokenDto(made.record) } };
   },

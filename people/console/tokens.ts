@@ -12,6 +12,8 @@ import type { ConsoleArea } from '../../platform/console/context';
 import { emptyForm, formValues, formWithFieldError, type FormState } from '../../platform/console/forms';
 import { label } from '../../platform/console/views';
 import { ApiError } from '../../platform/http/errors';
+import { ConflictError } from '../../platform/db/errors';
+import { randomToken } from '../../platform/tokens';
 import { say } from '../../platform/i18n/catalogue';
 import { createMachineToken, listMachineTokens, revokeMachineToken, type TokenDeps } from '../machineTokens';
 import { DEFAULT_TOKEN_LIFETIMES, DAY_MS, maxDays, mayDelegate } from '../tokenRules';
@@ -33,6 +35,8 @@ export const tokensArea: ConsoleArea = {
         notice: extra.notice ?? null,
         newToken: extra.newToken ?? null,
         form: extra.form ?? emptyForm({ role: user.role }),
+        // A fresh key per form shown: a double click sends the same one, and makes one token.
+        once: randomToken(),
         roleOptions: ROLES.filter((role) => mayDelegate(user.role, role)).map((role) => ({ value: role, label: label(locale, 'role', role) })),
         expiresHint: t(req, res, 'tokens.expiresHint', { days: Math.floor(lifetimes.defaultMs / DAY_MS), max: maxDays(lifetimes) }),
         tokens: tokens.map((token) => ({
@@ -51,7 +55,7 @@ export const tokensArea: ConsoleArea = {
     });
 
     router.post('/profile/tokens', requireUser, ...requireCsrf(expiredForm), async (req, res) => {
-      const body = formValues(req.body, ['name', 'role', 'expiresInDays']);
+      const body = formValues(req.body, ['name', 'role', 'expiresInDays', '_once']);
       const values = { name: body.name ?? '', role: body.role ?? '', expiresInDays: body.expiresInDays ?? '' };
       const name = values.name.trim();
       if (name === '' || name.length > 191) return page(req, res, 400, { form: formWithFieldError(values, 'name', t(req, res, 'tokens.problem.name')) });
@@ -59,11 +63,14 @@ export const tokensArea: ConsoleArea = {
       if (days !== undefined && (!Number.isInteger(days) || days < 1)) return page(req, res, 400, { form: formWithFieldError(values, 'expiresInDays', t(req, res, 'tokens.problem.days')) });
       const role = (ROLES as readonly string[]).includes(values.role) ? (values.role as Role) : undefined;
       try {
-        const made = await createMachineToken({ name, role, expiresInDays: days }, me(res), deps);
+        const once = body._once && /^[A-Za-z0-9_-]{1,64}$/.test(body._once) ? `console:${body._once}` : undefined;
+        const made = await createMachineToken({ name, role, expiresInDays: days, creationKey: once }, me(res), deps);
         await audit(req, res, { statusCode: 201, user: me(res), details: { outcome: 'token_created', token: made.record.id, role: made.record.role } });
         // The one answer that shows the token; the page is never cached (no-store).
         await page(req, res, 201, { newToken: made.token });
       } catch (error) {
+        // The same form sent twice: the first answer showed the token; this one shows the list.
+        if (error instanceof ConflictError) return page(req, res, 409, { notice: t(req, res, 'tokens.alreadyMade') });
         if (!(error instanceof ApiError)) throw error;
         const field = (error.details as { field: string }[])[0]?.field ?? 'name';
         const text = error.words ? say(ctx.localeOf(req, res), error.words) : error.message;

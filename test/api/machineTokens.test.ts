@@ -121,6 +121,17 @@ describe('machine tokens', () => {
     expect((await api('GET', '/users/me', machine.body.token)).status).toBe(401);
   });
 
+  it('make one token for a request sent twice with the same Idempotency-Key; the repeat is a 409 without the token', async () => {
+    const key = 'a3c2f1e0-token-once';
+    const first = await api('POST', '/tokens', managerToken, { name: 'twice' }, { 'idempotency-key': key });
+    expect(first.status).toBe(201);
+    const again = await api('POST', '/tokens', managerToken, { name: 'twice' }, { 'idempotency-key': key });
+    expect(again.status).toBe(409);
+    expect(JSON.stringify(again.body)).not.toContain(first.body.token);
+    const listed = await api('GET', '/tokens', managerToken);
+    expect(listed.body.tokens.filter((t: { label: string }) => t.label === 'twice')).toHaveLength(1);
+  });
+
   it('never shows a token except in the answer that made it', () => {
     const made = answers.filter((a) => a.includes('"token":"ac_'));
     for (const answer of made) {

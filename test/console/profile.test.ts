@@ -145,8 +145,14 @@ describe('the profile page', () => {
     const above = await who.post('/profile/tokens', { name: 'too much', role: 'admin', expiresInDays: '' });
     expect(above.status).toBe(403);
     expect(above.body).toMatch(/id="f-role"[^>]*aria-invalid="true"/);
-    const made = await who.post('/profile/tokens', { name: 'ERP', role: 'dispatcher', expiresInDays: '30' });
+    const once = /name="_once" value="([^"]+)"/.exec((await who.get('/profile/tokens')).body)![1]!;
+    const made = await who.post('/profile/tokens', { name: 'ERP', role: 'dispatcher', expiresInDays: '30', _once: once });
     expect(made.status).toBe(201);
+    // A double click sends the same form again: no second token, and no token shown.
+    const twice = await who.post('/profile/tokens', { name: 'ERP', role: 'dispatcher', expiresInDays: '30', _once: once });
+    expect(twice.status).toBe(409);
+    expect(twice.body).not.toContain('class="new-token"');
+    expect(await db.knex('api_tokens').where({ label: 'ERP' }).count({ n: '*' }).first()).toEqual({ n: 1 });
     const token = /<code class="new-token">([^<]+)<\/code>/.exec(made.body)![1]!;
     const me = await fetch(`${server.url}/api/users/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(((await me.json()) as { role: string }).role).toBe('dispatcher');
