@@ -5,15 +5,15 @@
  * address is told). Every step is one transaction; doing it twice changes nothing more.
  */
 import type { Locale } from '../domain/locale';
-import { isTimeZone } from '../domain/calendar';
 import { toRequiredDate } from '../platform/db/mapping';
-import { LOCALES } from '../domain/locale';
+import type { SessionLimits } from '../domain/consoleSessions';
 import { AccountsRepository, type UserLink } from './accounts';
 import { checkNewPassword, hashPassword, verifyPassword } from './passwords';
 import type { PasswordProblem } from './passwordRules';
 import { UsersRepository, type User } from './repository';
 import { ConsoleSessionsRepository } from './sessions';
 import type { PeopleDeps } from './useCases';
+import { profileProblems, type ProfileInput, type ProfileProblem } from './profileRules';
 
 /** The page that confirms a new address; the token travels in the query, never in a path. */
 export const EMAIL_CONFIRM_PAGE = '/profile/email';
@@ -22,25 +22,6 @@ export const EMAIL_CONFIRM_PAGE = '/profile/email';
 const emailChangeValidMs = (deps: PeopleDeps) => Math.max(deps.lifetimes?.resetMs ?? 0, 24 * 3_600_000);
 
 const clock = (deps: PeopleDeps) => (deps.now ?? (() => new Date()))();
-
-export interface ProfileInput {
-  name: string;
-  locale: string;
-  timeZone: string;
-}
-
-export type ProfileProblem = { field: 'name' | 'locale' | 'timeZone'; problem: 'empty' | 'tooLong' | 'unknown' };
-
-/** The problems of a profile form (pure), each naming its field; none when it is good. */
-export function profileProblems(input: ProfileInput): ProfileProblem[] {
-  const problems: ProfileProblem[] = [];
-  const name = input.name.trim();
-  if (name === '') problems.push({ field: 'name', problem: 'empty' });
-  else if (name.length > 191) problems.push({ field: 'name', problem: 'tooLong' });
-  if (!(LOCALES as readonly string[]).includes(input.locale)) problems.push({ field: 'locale', problem: 'unknown' });
-  if (input.timeZone.trim() !== '' && (input.timeZone.length > 64 || !isTimeZone(input.timeZone.trim()))) problems.push({ field: 'timeZone', problem: 'unknown' });
-  return problems;
-}
 
 /** Saves name, language and time zone (empty: the console's, Asia/Shanghai); nothing when the form has problems. */
 export async function updateProfile(user: User, input: ProfileInput, deps: PeopleDeps): Promise<{ ok: true; user: User } | { ok: false; problems: ProfileProblem[] }> {
@@ -82,9 +63,16 @@ export interface OwnSession {
   current: boolean;
 }
 
-/** The person's open sessions, newest first, this one marked. */
-export async function listOwnSessions(userId: number, currentRowId: number | null, deps: PeopleDeps): Promise<OwnSession[]> {
-  const rows = (await deps.knex('console_sessions').where({ user_id: userId }).whereNull('revoked_at').orderBy('id', 'desc').select('id', 'created_at', 'last_seen_at', 'api_token_id')) as {
+/** The person's live sessions (open, and within `limits`: a session past them ends at its next request), newest first, this one marked. */
+export async function listOwnSessions(userId: number, currentRowId: number | null, limits: SessionLimits, deps: PeopleDeps): Promise<OwnSession[]> {
+  const now = clock(deps).getTime();
+  const rows = (await deps.knex('console_sessions')
+    .where({ user_id: userId })
+    .whereNull('revoked_at')
+    .where('last_seen_at', '>', new Date(now - limits.idleMs))
+    .where('created_at', '>', new Date(now - limits.absoluteMs))
+    .orderBy('id', 'desc')
+    .select('id', 'created_at', 'last_seen_at', 'api_token_id')) as {
     id: number;
     created_at: unknown;
     last_seen_at: unknown;

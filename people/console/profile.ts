@@ -52,7 +52,7 @@ export const profileArea: ConsoleArea = {
     const page = async (req: Request, res: Response, status: number, forms: Forms = {}) => {
       const user = me(res);
       const current = await currentRowId(req);
-      const own = await listOwnSessions(user.id, current, people);
+      const own = await listOwnSessions(user.id, current, ctx.limits, people);
       ctx.send(req, res, status, 'profile', {
         title: t(req, res, 'profile.title'),
         notice: forms.notice ?? null,
