@@ -6,7 +6,9 @@
  * Whoever reads the server's output already holds the bootstrap admin token, so the link gives them
  * nothing more.
  */
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import { AuditRepository } from '../platform/db/audit';
 import { AccountsRepository } from './accounts';
 import { UsersRepository } from './repository';
 import { linkUrl } from './useCases';
@@ -35,6 +37,16 @@ export async function ensureSetupLink(knex: Knex, options: { email: string; publ
     const admin = existing ?? (await users.create({ name: 'Administrator', email: options.email, role: 'admin', locale: 'en' }, now));
     // createLink ends the last set-up link: only the newest printed one works.
     const { token, link } = await new AccountsRepository(trx).createLink(admin.id, 'setup', new Date(now.getTime() + (options.validMs ?? DEFAULT_SETUP_VALID_MS)), null, now);
+    // On the audit trail like every change: who it is for and until when, never the link.
+    await new AuditRepository(trx).record({
+      at: now,
+      action: 'setup link (npm start)',
+      entityType: 'user',
+      entityId: admin.id,
+      requestId: crypto.randomUUID(),
+      statusCode: 201,
+      details: { outcome: 'setup_link_made', link: link.id, expiresAt: link.expiresAt.toISOString() },
+    });
     return { state: 'made', email: admin.email, url: linkUrl(options.publicUrl, token), expiresAt: link.expiresAt };
   });
 }

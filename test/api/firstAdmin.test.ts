@@ -52,6 +52,11 @@ describe('the first administrator’s set-up link', () => {
     expect(set.status).toBe(303);
     expect((await who.get('/home')).status).toBe(200);
 
+    // Each link made is on the audit trail, without the link.
+    const audited = await db.knex('audit_log').where({ action: 'setup link (npm start)' });
+    expect(audited).toHaveLength(2);
+    expect(JSON.stringify(audited)).not.toContain(token);
+
     // Used: nothing more is made or printed.
     const third = await ensureSetupLink(db.knex, { email: 'admin@localhost', publicUrl: server.url });
     expect(third).toEqual({ state: 'done' });
