@@ -8,8 +8,9 @@ import { UsersRepository } from '../people/repository';
 import { usersApi } from '../people/routes';
 import { secondFactorApi } from '../people/secondFactor/routes';
 import { peopleAdminApi } from '../people/adminRoutes';
+import { tokensApi } from '../people/tokenRoutes';
 
 export function createApp(deps: ApiDeps): express.Application {
   const users = new UsersRepository(deps.knex);
-  return createHttpApp({ ...deps, identify: (token) => users.authenticate(token), routers: [usersApi, secondFactorApi, peopleAdminApi, ...(deps.routers ?? [])] });
+  return createHttpApp({ ...deps, identify: (token) => users.authenticate(token), routers: [usersApi, secondFactorApi, peopleAdminApi, tokensApi, ...(deps.routers ?? [])] });
 }

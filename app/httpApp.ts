@@ -14,7 +14,7 @@ import { calendarHealthWarnings } from '../schedule/calendars/health';
 export function httpAppFor(
   services: CoreServices,
   temporal: { client: Client; connection: Connection },
-  config: Pick<AppConfig, 'taskQueue' | 'temporalNamespace' | 'console' | 'publicUrl' | 'oidc'>,
+  config: Pick<AppConfig, 'taskQueue' | 'temporalNamespace' | 'console' | 'publicUrl' | 'oidc' | 'tokenLifetimes'>,
   observability: { metrics?: Registry } = {},
 ) {
   const app = createApp({
@@ -24,7 +24,9 @@ export function httpAppFor(
     health: { temporal: () => temporalReachable(temporal.connection), warnings: calendarHealthWarnings(services.knex) },
     routers: apiModules,
     mail: { outbox: services.outbox, publicUrl: config.publicUrl },
+    publicUrl: config.publicUrl,
     linkLifetimes: config.console.linkLifetimes,
+    tokenLifetimes: config.tokenLifetimes,
   });
   // The client's address (sign-in limits, audit rows) through the proxies we trust; cookies Secure when people reach us over https.
   app.set('trust proxy', config.console.trustProxy);
@@ -42,6 +44,7 @@ export function httpAppFor(
       linkLifetimes: config.console.linkLifetimes,
       secondFactor: config.console.secondFactor,
       oidc: config.oidc,
+      tokenLifetimes: config.tokenLifetimes,
     }),
   );
   return app;

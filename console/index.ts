@@ -30,6 +30,8 @@ import { passwordArea } from '../people/console/password';
 import { oidcArea } from '../people/oidc/console';
 import { peopleArea } from '../people/console/people';
 import { unitsArea } from '../people/console/units';
+import { profileArea } from '../people/console/profile';
+import { tokensArea } from '../people/console/tokens';
 import { ticketsArea } from '../processes/tickets/console/tickets';
 import { visitsArea } from '../processes/care/console/visits';
 import { consoleSecurityHeaders } from '../platform/console/security';
@@ -45,6 +47,8 @@ const AREAS: ConsoleArea[] = [
   passwordArea,
   secondFactorArea,
   oidcArea,
+  profileArea,
+  tokensArea,
   homeArea,
   projectsArea,
   projectStepsArea,

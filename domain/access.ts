@@ -92,6 +92,8 @@ const row = (...reaches: Reach[]): Record<Role, Reach> => {
 };
 const adminOnly = row('all', 'none', 'none', 'none', 'none', 'none', 'none', 'none', 'none', 'none', 'none', 'none');
 const nobody = row('none', 'none', 'none', 'none', 'none', 'none', 'none', 'none', 'none', 'none', 'none', 'none');
+// Machine tokens: everyone keeps their own (makes, lists, revokes them); the admin everyone's.
+const ownTokens = row('all', 'self', 'self', 'self', 'self', 'self', 'self', 'self', 'self', 'self', 'self', 'self');
 
 // Columns: admin, project_manager, dispatcher, engineer, senior_engineer, service_manager, leadership,
 // technical_appraiser, sales_clerk, finance, dealer, customer.
@@ -103,7 +105,7 @@ const READ: ReachTable = {
   customer: row('all', 'managed', 'all',    'assigned', 'all',  'all',      'all',     'none',   'none',     'none', 'none',       'own_customer'),
   dealer: row('all', 'none',    'all',    'none',     'all',  'all',      'all',     'all',    'all',      'all',  'own_dealer', 'none'),
   user: row('all', 'self',    'self',   'self',     'self', 'self',     'self',    'self',   'self',     'self', 'self',       'self'),
-  api_token: adminOnly,
+  api_token: ownTokens,
   // Failed notices are the service manager's to follow up.
   notice: row('all', 'none',    'none',   'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
   policy_layer: row('all', 'none',    'none',   'none',     'none', 'all',      'none',    'none',   'none',     'none', 'none',       'none'),
@@ -201,7 +203,7 @@ const ADMINISTER: ReachTable = {
   customer: nobody,
   dealer: adminOnly,
   user: adminOnly,
-  api_token: adminOnly,
+  api_token: ownTokens,
   notice: adminOnly,
   // Layers set the numbers every new contract starts from: the service manager's job too (issue: policy layers through the API).
   policy_layer: row('all', 'none', 'none', 'none', 'none', 'all', 'none', 'none', 'none', 'none', 'none', 'none'),

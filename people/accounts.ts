@@ -8,7 +8,11 @@ import type { Knex } from 'knex';
 import { insertedId, toBool, toDate, toRequiredDate } from '../platform/db/mapping';
 import { hashToken, randomToken } from '../platform/tokens';
 
-export type LinkPurpose = 'invitation' | 'reset';
+/** invitation, reset and setup (the first admin) set a password; email_change confirms a new address. */
+export type LinkPurpose = 'invitation' | 'reset' | 'setup' | 'email_change';
+
+/** The links the password page takes. */
+export const PASSWORD_PURPOSES: readonly LinkPurpose[] = ['invitation', 'reset', 'setup'];
 
 export interface UserLink {
   id: number;
@@ -18,6 +22,8 @@ export interface UserLink {
   createdAt: Date;
   expiresAt: Date;
   usedAt: Date | null;
+  /** The address an email_change link confirms; null for the others. */
+  newEmail: string | null;
 }
 
 /** What a link's token stands for: a live link, one used or expired, or nothing we issued. */
@@ -39,6 +45,7 @@ interface LinkRow {
   created_at: unknown;
   expires_at: unknown;
   used_at: unknown;
+  new_email?: string | null;
 }
 
 const toLink = (row: LinkRow): UserLink => ({
@@ -49,6 +56,7 @@ const toLink = (row: LinkRow): UserLink => ({
   createdAt: toRequiredDate(row.created_at),
   expiresAt: toRequiredDate(row.expires_at),
   usedAt: toDate(row.used_at),
+  newEmail: row.new_email ?? null,
 });
 
 export class AccountsRepository {
@@ -141,7 +149,7 @@ export class AccountsRepository {
    * A new single-use link for the user; the user's earlier live links of the same purpose end now,
    * so only the newest mail works. Returns the token (only its hash is stored) and the link.
    */
-  async createLink(userId: number, purpose: LinkPurpose, expiresAt: Date, createdByUserId: number | null, now: Date): Promise<{ token: string; link: UserLink }> {
+  async createLink(userId: number, purpose: LinkPurpose, expiresAt: Date, createdByUserId: number | null, now: Date, newEmail: string | null = null): Promise<{ token: string; link: UserLink }> {
     await this.db('user_links').where({ user_id: userId, purpose }).whereNull('used_at').where('expires_at', '>', now).update({ expires_at: now });
     const token = randomToken();
     const result = await this.db('user_links').insert({
@@ -151,6 +159,7 @@ export class AccountsRepository {
       created_by_user_id: createdByUserId,
       created_at: now,
       expires_at: expiresAt,
+      new_email: newEmail,
     });
     const link = await this.getLink(insertedId(result));
     return { token, link: link! };

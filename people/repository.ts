@@ -5,6 +5,7 @@ import { ConflictError, isUniqueViolation } from '../platform/db/errors';
 import { insertedId, toBool, toDate, toRequiredDate } from '../platform/db/mapping';
 import { generateToken, hashToken } from '../platform/tokens';
 import { words } from '../domain/words';
+import { actingRole } from './tokenRules';
 
 export type { User } from '../domain/people';
 
@@ -20,11 +21,27 @@ export interface NewUser {
 
 export interface ApiToken {
   id: number;
+  /** Whose token it is: it acts for what they act for. */
   userId: number;
   label: string;
+  /** The role it acts with (null: a token older than roles on tokens, acting with its user's). */
+  role: Role | null;
+  /** Who made it; null for tokens older than that record. */
+  createdByUserId: number | null;
   createdAt: Date;
+  /** Null: never (the bootstrap admin token). */
+  expiresAt: Date | null;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
+}
+
+/** What a new token is: the role it acts with, its expiry (null: never) and who made it. */
+export interface TokenTerms {
+  role?: Role;
+  expiresAt?: Date | null;
+  createdByUserId?: number | null;
+  /** The maker's key for this request: the same key again makes no second token (ConflictError). */
+  creationKey?: string;
 }
 
 export const BOOTSTRAP_ADMIN_EMAIL = 'admin@localhost';
@@ -50,7 +67,10 @@ interface TokenRow {
   id: number;
   user_id: number;
   label: string;
+  role: Role | null;
+  created_by_user_id: number | null;
   created_at: unknown;
+  expires_at: unknown;
   last_used_at: unknown;
   revoked_at: unknown;
 }
@@ -76,7 +96,10 @@ function toToken(row: TokenRow): ApiToken {
     id: Number(row.id),
     userId: Number(row.user_id),
     label: row.label,
+    role: row.role ?? null,
+    createdByUserId: row.created_by_user_id === null || row.created_by_user_id === undefined ? null : Number(row.created_by_user_id),
     createdAt: toRequiredDate(row.created_at),
+    expiresAt: toDate(row.expires_at),
     lastUsedAt: toDate(row.last_used_at),
     revokedAt: toDate(row.revoked_at),
   };
@@ -150,15 +173,44 @@ export class UsersRepository {
     return this.get(userId);
   }
 
-  /** Returns the plaintext token; it cannot be recovered later. */
+  /** Returns the plaintext token; it cannot be recovered later. It acts with its user's role and never expires. */
   async issueToken(userId: number, label: string, now: Date = new Date()): Promise<string> {
+    return (await this.issueMachineToken(userId, label, {}, now)).token;
+  }
+
+  /**
+   * A token on `terms` (its role, by default its user's; its expiry, by default never: the use cases
+   * always give one; who made it). Returns the plaintext token, shown once, and its row's id.
+   */
+  async issueMachineToken(userId: number, label: string, terms: TokenTerms, now: Date = new Date()): Promise<{ token: string; id: number }> {
     const token = generateToken();
-    await this.db('api_tokens').insert({ user_id: userId, token_hash: hashToken(token), label, created_at: now });
-    return token;
+    const role = terms.role ?? (await this.require(userId)).role;
+    try {
+      const result = await this.db('api_tokens').insert({
+        user_id: userId,
+        token_hash: hashToken(token),
+        label,
+        role,
+        created_by_user_id: terms.createdByUserId ?? null,
+        created_at: now,
+        expires_at: terms.expiresAt ?? null,
+        creation_key: terms.creationKey ?? null,
+      });
+      return { token, id: insertedId(result) };
+    } catch (error) {
+      if (terms.creationKey !== undefined && isUniqueViolation(error)) throw new ConflictError(words('tokens.alreadyMade'), { field: 'Idempotency-Key' }, { cause: error });
+      throw error;
+    }
   }
 
   async listTokens(userId: number): Promise<ApiToken[]> {
     const rows = await this.db<TokenRow>('api_tokens').where({ user_id: userId }).orderBy('id');
+    return rows.map(toToken);
+  }
+
+  /** Every token of everyone, oldest first (an admin's list). */
+  async listAllTokens(): Promise<ApiToken[]> {
+    const rows = await this.db<TokenRow>('api_tokens').orderBy('id');
     return rows.map(toToken);
   }
 
@@ -194,21 +246,27 @@ export class UsersRepository {
     return changed > 0;
   }
 
-  /** The active user holding this live token, or null. */
+  /**
+   * The active user holding this live token (neither revoked nor expired), acting with the token's
+   * role; null otherwise, and when its holder's role was lowered below the token's since.
+   */
   async authenticate(token: string, now: Date = new Date()): Promise<User | null> {
     const tokenHash = hashToken(token);
     const row = await this.db('api_tokens as t')
       .join('users as u', 'u.id', 't.user_id')
       .where('t.token_hash', tokenHash)
       .whereNull('t.revoked_at')
+      .andWhere((q) => q.whereNull('t.expires_at').orWhere('t.expires_at', '>', now))
       .where('u.active', true)
-      .first<(UserRow & { token_id: number }) | undefined>('u.*', 't.id as token_id');
+      .first<(UserRow & { token_id: number; token_role: Role | null }) | undefined>('u.*', 't.id as token_id', 't.role as token_role');
     if (!row) return null;
+    const role = actingRole(row.role, row.token_role ?? null);
+    if (role === null) return null;
     await this.db('api_tokens')
       .where({ id: row.token_id })
       .andWhere((q) => q.whereNull('last_used_at').orWhere('last_used_at', '<', new Date(now.getTime() - LAST_USED_RESOLUTION_MS)))
       .update({ last_used_at: now });
-    return toUser(row);
+    return { ...toUser(row), role };
   }
 
   /**
@@ -222,7 +280,8 @@ export class UsersRepository {
     const existing = await this.db('api_tokens').where({ token_hash: tokenHash }).first('id');
     if (!existing) {
       try {
-        await this.db('api_tokens').insert({ user_id: admin.id, token_hash: tokenHash, label: 'bootstrap', created_at: now });
+        // It never expires: scripts rely on it. docs/security.md says how to retire it.
+        await this.db('api_tokens').insert({ user_id: admin.id, token_hash: tokenHash, label: 'bootstrap', role: 'admin', created_at: now, expires_at: null });
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
       }

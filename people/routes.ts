@@ -1,7 +1,7 @@
 /** Accounts: users, their API tokens and the dealers dealer users act for (admin), and the caller. */
 import { CustomersRepository } from '../installedBase/customers';
 import { DealersRepository, type Dealer } from '../installedBase/dealers';
-import { UsersRepository, type ApiToken, type User } from './repository';
+import { UsersRepository, type User } from './repository';
 import type { AuditTarget } from '../platform/http/audit';
 import { validationFailed, type FieldProblem } from '../platform/http/errors';
 import { EmailSchema, IdSchema, line, TimeZoneSchema } from '../platform/http/fields';
@@ -11,6 +11,8 @@ import { apiModule } from '../platform/http/module';
 import { LocaleSchema, RoleSchema } from './roles';
 import { defineRoute } from '../platform/http/route';
 import { z } from '../platform/http/zod';
+import { TokenSchema, tokenDto } from './tokenRoutes';
+import { tokenExpiry } from './tokenRules';
 
 export const UserSchema = z
   .object({
@@ -54,18 +56,6 @@ export const CreatedUserSchema = z
   })
   .openapi('CreatedUser');
 
-const TokenSchema = z
-  .object({
-    id: z.number().int(),
-    userId: z.number().int(),
-    label: z.string(),
-    createdAt: z.iso.datetime(),
-    lastUsedAt: z.iso.datetime().nullable(),
-    revokedAt: z.iso.datetime().nullable(),
-    live: z.boolean(),
-  })
-  .openapi('ApiToken', { description: 'A token’s record; the token itself is never shown again' });
-
 const DealerSchema = z
   .object({
     id: z.number().int(),
@@ -84,14 +74,6 @@ export function userDto(user: User): z.input<typeof UserSchema> {
   return { ...user, createdAt: user.createdAt.toISOString() };
 }
 
-const tokenDto = (token: ApiToken): z.input<typeof TokenSchema> => ({
-  ...token,
-  createdAt: token.createdAt.toISOString(),
-  lastUsedAt: token.lastUsedAt?.toISOString() ?? null,
-  revokedAt: token.revokedAt?.toISOString() ?? null,
-  live: token.revokedAt === null,
-});
-
 const dealerDto = (dealer: Dealer): z.input<typeof DealerSchema> => ({ ...dealer, createdAt: dealer.createdAt.toISOString() });
 
 const createUser = defineRoute(
@@ -106,7 +88,7 @@ const createUser = defineRoute(
     responses: { 201: { description: 'Created', body: CreatedUserSchema } },
     errors: { 409: 'A user with this e-mail already exists' },
   },
-  async ({ body, deps, res }) => {
+  async ({ body, user: caller, deps, res }) => {
     const unknown: FieldProblem[] = [];
     if (body.customerId !== undefined && !(await new CustomersRepository(deps.knex).get(body.customerId))) unknown.push({ field: 'customerId', message: `no customer ${body.customerId}` });
     if (body.dealerId !== undefined && !(await new DealersRepository(deps.knex).get(body.dealerId))) unknown.push({ field: 'dealerId', message: `no dealer ${body.dealerId}` });
@@ -115,7 +97,9 @@ const createUser = defineRoute(
     const { user, token } = await deps.knex.transaction(async (trx) => {
       const users = new UsersRepository(trx);
       const created = await users.create(body);
-      return { user: created, token: await users.issueToken(created.id, 'initial') };
+      // A machine token like any other: made by the admin, expiring after the default lifetime.
+      const expiresAt = tokenExpiry(new Date(), undefined, deps.tokenLifetimes) as Date;
+      return { user: created, token: (await users.issueMachineToken(created.id, 'initial', { expiresAt, createdByUserId: caller.id })).token };
     });
     res.locals.audit = { entityType: 'user', entityId: user.id } satisfies AuditTarget;
     return { status: 201, body: { user: userDto(user), token } };
@@ -147,27 +131,7 @@ const listTokens = defineRoute(
     responses: { 200: { description: 'The tokens, oldest first', body: z.object({ tokens: z.array(TokenSchema) }) } },
     errors: { 404: 'No such user' },
   },
-  async ({ params, deps }) => ({ status: 200, body: { tokens: (await new UsersRepository(deps.knex).listTokens(params.id)).map(tokenDto) } }),
-);
-
-const revokeToken = defineRoute(
-  {
-    method: 'delete',
-    path: '/tokens/:id',
-    roles: ['admin'],
-    access: { rule: 'record', resource: 'api_token', action: 'administer' },
-    summary: 'Revoke (expire now) an API token: it stops working at once; revoking it again changes nothing',
-    tags: ['users'],
-    params: IdParams,
-    responses: { 200: { description: 'The token, revoked', body: TokenSchema } },
-    errors: { 404: 'No such token' },
-  },
-  async ({ params, deps, res }) => {
-    const users = new UsersRepository(deps.knex);
-    await users.revokeTokenById(params.id);
-    res.locals.audit = { entityType: 'api_token', entityId: params.id } satisfies AuditTarget;
-    return { status: 200, body: tokenDto((await users.getToken(params.id))!) };
-  },
+  async ({ params, deps }) => ({ status: 200, body: { tokens: (await new UsersRepository(deps.knex).listTokens(params.id)).map((t) => tokenDto(t)) } }),
 );
 
 const deactivateUser = defineRoute(
@@ -268,4 +232,4 @@ const createDealer = defineRoute(
   },
 );
 
-export const usersApi = apiModule(createUser, inviteUser, me, listTokens, revokeToken, deactivateUser, createDealer);
+export const usersApi = apiModule(createUser, inviteUser, me, listTokens, deactivateUser, createDealer);

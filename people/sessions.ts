@@ -3,6 +3,8 @@ import { sessionVerdict, type SessionEndReason, type SessionLimits, type Session
 import { insertedId, toBool, toDate, toRequiredDate } from '../platform/db/mapping';
 import { UsersRepository, type User } from './repository';
 import { hashToken, randomToken } from '../platform/tokens';
+import type { Role } from '../domain/access';
+import { actingRole } from './tokenRules';
 
 /** Each request of a live session would otherwise write; this often is enough to measure idleness. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
@@ -28,6 +30,7 @@ interface SessionRow {
   revoked_at: unknown;
   revoked_reason: SessionEndReason | null;
   token_revoked_at: unknown;
+  token_expires_at: unknown;
   user_active: unknown;
 }
 
@@ -38,18 +41,21 @@ export class ConsoleSessionsRepository {
 
   /**
    * Signs in with an API token: a new session for the token's active user, or null when the token
-   * is unknown, revoked or its user inactive. The session id is returned once and never stored.
+   * is unknown, revoked, expired, its user inactive, or it acts with less than its user's role. The session id is returned once and never stored.
    */
   async open(apiToken: string, now: Date = new Date()): Promise<{ id: number; sessionId: string; user: User } | null> {
     const token = await this.db('api_tokens as t')
       .join('users as u', 'u.id', 't.user_id')
       .where('t.token_hash', hashToken(apiToken))
       .whereNull('t.revoked_at')
+      .andWhere((q) => q.whereNull('t.expires_at').orWhere('t.expires_at', '>', now))
       .where('u.active', true)
-      .first<{ id: number; user_id: number } | undefined>('t.id', 't.user_id');
+      .first<{ id: number; user_id: number; role: Role | null } | undefined>('t.id', 't.user_id', 't.role');
     if (!token) return null;
     const user = await new UsersRepository(this.db).get(Number(token.user_id));
     if (!user) return null;
+    // A session acts with its person's whole role: a machine token made for less must not open one.
+    if (actingRole(user.role, token.role ?? null) !== user.role) return null;
     return this.insert(user, Number(token.id), now);
   }
 
@@ -80,7 +86,7 @@ export class ConsoleSessionsRepository {
       .leftJoin('api_tokens as t', 't.id', 's.api_token_id')
       .join('users as u', 'u.id', 's.user_id')
       .where('s.session_hash', hashToken(sessionId))
-      .first<SessionRow | undefined>('s.*', 't.revoked_at as token_revoked_at', 'u.active as user_active');
+      .first<SessionRow | undefined>('s.*', 't.revoked_at as token_revoked_at', 't.expires_at as token_expires_at', 'u.active as user_active');
     if (!row) return { user: null, verdict: null };
     const session: ConsoleSession = {
       id: Number(row.id),
@@ -90,8 +96,11 @@ export class ConsoleSessionsRepository {
       lastSeenAt: toRequiredDate(row.last_seen_at),
       secondFactorAt: toDate(row.second_factor_at),
     };
+    // A token past its expiry ends the sessions it opened as a revoked one does.
+    const tokenExpiresAt = toDate(row.token_expires_at);
+    const tokenEnded = toDate(row.token_revoked_at) !== null || (tokenExpiresAt !== null && tokenExpiresAt.getTime() <= now.getTime());
     const verdict = sessionVerdict(
-      { ...session, revokedReason: row.revoked_reason, tokenRevoked: toDate(row.token_revoked_at) !== null, userActive: toBool(row.user_active) },
+      { ...session, revokedReason: row.revoked_reason, tokenRevoked: tokenEnded, userActive: toBool(row.user_active) },
       now,
       limits,
     );

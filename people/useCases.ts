@@ -14,7 +14,7 @@ import { words } from '../domain/words';
 import type { Locale } from '../domain/locale';
 import { ApiError } from '../platform/http/errors';
 import type { NoticeOutbox } from '../platform/notices';
-import { AccountsRepository, type LinkPurpose, type LinkState, type UserLink } from './accounts';
+import { AccountsRepository, PASSWORD_PURPOSES, type LinkPurpose, type LinkState, type UserLink } from './accounts';
 import { checkNewPassword, decoyHash, hashPassword, verifyPassword } from './passwords';
 import type { PasswordProblem } from './passwordRules';
 import type { Role } from './roles';
@@ -188,9 +188,10 @@ export async function requestReset(email: string, deps: PeopleDeps): Promise<voi
 }
 
 /** What a link's token stands for now, with the person it is for when it is live. */
-export async function openLink(token: string, deps: PeopleDeps): Promise<{ state: LinkState['state']; purpose: LinkPurpose | null; user: User | null }> {
+export async function openLink(token: string, deps: PeopleDeps, purposes: readonly LinkPurpose[] = PASSWORD_PURPOSES): Promise<{ state: LinkState['state']; purpose: LinkPurpose | null; user: User | null }> {
   const found = await new AccountsRepository(deps.knex).linkState(token, clock(deps));
-  if (found.state === 'unknown') return { state: 'unknown', purpose: null, user: null };
+  // A link for something else (an e-mail change on the password page) is no link here.
+  if (found.state === 'unknown' || !purposes.includes(found.link.purpose)) return { state: 'unknown', purpose: null, user: null };
   const user = await new UsersRepository(deps.knex).get(found.link.userId);
   // A link of a person deactivated since is as good as expired.
   if (!user?.active) return { state: 'expired', purpose: found.link.purpose, user: null };
@@ -218,6 +219,7 @@ export async function setPasswordWithLink(token: string, password: string, confi
   return deps.knex.transaction(async (trx): Promise<SetPasswordResult> => {
     const accounts = new AccountsRepository(trx);
     const found = await accounts.linkState(token, now);
+    if (found.state !== 'unknown' && !PASSWORD_PURPOSES.includes(found.link.purpose)) return { ok: false, link: 'unknown' };
     if (found.state !== 'valid' || !(await accounts.useLink(found.link.id, now))) return { ok: false, link: found.state === 'valid' ? 'used' : found.state };
     await accounts.setPasswordHash(user.id, passwordHash, now);
     const sessions = new ConsoleSessionsRepository(trx);

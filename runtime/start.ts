@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { startApiServer } from '../platform/http';
 import { UsersRepository } from '../people/repository';
+import { ensureSetupLink, setupLinkLine } from '../people/firstAdmin';
 import { createWorkers } from '../platform/temporal/createWorker';
 import { installWorkerRuntime } from '../platform/temporal/runtime';
 import { rootLogger } from '../platform/logging';
@@ -54,6 +55,8 @@ async function main(): Promise<void> {
   const services = await openCoreServices(config);
   const admin = adminTokenFor(config);
   await new UsersRepository(services.knex).ensureAdmin(admin.token);
+  // On a database where no admin has a password yet: a fresh single-use link for the first one.
+  const setup = setupLinkLine(await ensureSetupLink(services.knex, { email: config.adminEmail, publicUrl: config.publicUrl, validMs: config.setupLinkMs }));
 
   const { connection, client } = await connectClient(target, external);
   const workerConnection = await connectWorkerConnection(target, external);
@@ -82,6 +85,7 @@ async function main(): Promise<void> {
   const workerMetricsUrl = config.workerMetrics ? `http://${config.workerMetrics.host}:${config.workerMetrics.port}/metrics` : undefined;
   log(`metrics    ${[metricsServer && `API ${metricsServer.url}`, workerMetricsUrl && `worker ${workerMetricsUrl}`].filter(Boolean).join(', ') || 'off'}`);
   log(admin.generated ? `admin token (new, saved in ${config.dataDir}/admin-token): ${admin.token}` : 'admin token: AFTERCARE_ADMIN_TOKEN or the one saved in the data folder');
+  if (setup) log(setup);
   log('ready; Ctrl-C stops everything');
 
   let stopping = false;

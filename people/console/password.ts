@@ -12,6 +12,7 @@
  * carry paths only.
  */
 import { ConsoleSessionsRepository } from '../sessions';
+import type { LinkPurpose } from '../accounts';
 import { currentLogger } from '../../platform/logging';
 import type { Request, Response } from 'express';
 import { openLink, requestReset, setPasswordWithLink } from '../useCases';
@@ -41,9 +42,10 @@ export const passwordArea: ConsoleArea = {
       const page = LINK_PAGES[state];
       ctx.send(req, res, page.status, 'passwordForgot', { title: t(req, res, page.title), text: t(req, res, page.text), form: emptyForm(), sent: false });
     };
-    const setPage = (req: Request, res: Response, status: number, purpose: 'invitation' | 'reset', email: string, token: string, form: FormState) =>
+    const setPage = (req: Request, res: Response, status: number, purpose: LinkPurpose, email: string, token: string, form: FormState) =>
       ctx.send(req, res, status, 'passwordSet', {
-        title: t(req, res, purpose === 'invitation' ? 'password.title.invitation' : 'password.title.reset'),
+        // The first admin's set-up link sets a first password, as an invitation does.
+        title: t(req, res, purpose === 'reset' ? 'password.title.reset' : 'password.title.invitation'),
         intro: t(req, res, 'password.intro', { email }),
         token,
         form,

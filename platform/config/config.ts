@@ -64,6 +64,11 @@ const envSchema = z.object({
   AFTERCARE_RESET_VALID: z.string().regex(SPAN, SPAN_HINT).default('1h'),
   AFTERCARE_SECOND_FACTOR_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   AFTERCARE_SECOND_FACTOR_MAX_WAIT: z.string().regex(SPAN, SPAN_HINT).default('15m'),
+  AFTERCARE_SETUP_VALID: z.string().regex(SPAN, SPAN_HINT).default('24h'),
+  AFTERCARE_TOKEN_VALID: z.string().regex(SPAN, SPAN_HINT).default('90d'),
+  AFTERCARE_TOKEN_MAX_VALID: z.string().regex(SPAN, SPAN_HINT).default('365d'),
+  // admin@localhost must pass: a plain shape, not the web's idea of an address.
+  AFTERCARE_ADMIN_EMAIL: z.string().regex(/^[^\s@]+@[^\s@]+$/, 'must be an e-mail address, like admin@example.com').default('admin@localhost'),
   AFTERCARE_LOG_LEVEL: z
     .string()
     .transform((v) => v.trim().toLowerCase())
@@ -101,6 +106,12 @@ export interface AppConfig {
   temporalDevPort: number;
   dataDir: string;
   adminToken?: string;
+  /** AFTERCARE_ADMIN_EMAIL: the first administrator, whose set-up link npm start prints on an empty database. */
+  adminEmail: string;
+  /** How long the first administrator's set-up link lives (AFTERCARE_SETUP_VALID, 24 h). */
+  setupLinkMs: number;
+  /** How long machine tokens live unless asked (AFTERCARE_TOKEN_VALID, 90 d), and at most (AFTERCARE_TOKEN_MAX_VALID, 365 d). */
+  tokenLifetimes: { defaultMs: number; maxMs: number };
   smtpUrl?: string;
   mailFrom: string;
   /** Base URL people reach the console at, used in notice links; defaults to http://localhost:PORT. */
@@ -184,6 +195,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError([`AFTERCARE_OIDC_NAME: names a single sign-on that is not set (set ${OIDC_REQUIRED.join(', ')} too, or leave it unset)`]);
   }
   const publicUrl = (e.AFTERCARE_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
+  if (spanMs(e.AFTERCARE_TOKEN_VALID) > spanMs(e.AFTERCARE_TOKEN_MAX_VALID)) {
+    throw new ConfigError([`AFTERCARE_TOKEN_VALID: must not be longer than AFTERCARE_TOKEN_MAX_VALID (${e.AFTERCARE_TOKEN_MAX_VALID})`]);
+  }
   return {
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
@@ -194,6 +208,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     temporalDevPort: e.TEMPORAL_DEV_PORT,
     dataDir: path.resolve(e.AFTERCARE_DATA_DIR),
     adminToken: e.AFTERCARE_ADMIN_TOKEN,
+    adminEmail: e.AFTERCARE_ADMIN_EMAIL.toLowerCase(),
+    setupLinkMs: spanMs(e.AFTERCARE_SETUP_VALID),
+    tokenLifetimes: { defaultMs: spanMs(e.AFTERCARE_TOKEN_VALID), maxMs: spanMs(e.AFTERCARE_TOKEN_MAX_VALID) },
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     publicUrl,

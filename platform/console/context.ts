@@ -41,6 +41,8 @@ export interface ConsoleDeps {
   secondFactor?: { key?: string; maxWaitMs: number };
   /** Single sign-on for staff (people/oidc/): the sign-in page offers it when set. */
   oidc?: OidcConfig;
+  /** How long machine tokens live, as the API has it. */
+  tokenLifetimes?: ApiDeps['tokenLifetimes'];
 }
 
 /** A link in the main navigation, shown to every signed-in user. */

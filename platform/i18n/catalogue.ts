@@ -29,6 +29,7 @@ import signIn from './words/signIn';
 import secondFactor from './words/secondFactor';
 import sso from './words/sso';
 import peopleAdmin from './words/peopleAdmin';
+import profile from './words/profile';
 import tickets from './words/tickets';
 
 const AREAS = [
@@ -42,6 +43,7 @@ const AREAS = [
   secondFactor,
   sso,
   peopleAdmin,
+  profile,
   home,
   projects,
   projectSteps,

@@ -10,7 +10,7 @@ import { assignedOpenVisits, CalendarFeedsRepository, type FeedVisit } from './f
 import { UsersRepository } from '../../people/repository';
 import type { AuditTarget } from '../../platform/http/audit';
 import { notFound } from '../../platform/http/errors';
-import { apiModule } from '../../platform/http/module';
+import { apiModule, publicUrlOf } from '../../platform/http/module';
 import { defineRoute } from '../../platform/http/route';
 import { z } from '../../platform/http/zod';
 import { words } from '../../domain/words';
@@ -69,10 +69,11 @@ const issueFeed = defineRoute(
     responses: { 201: { description: 'The feed address', body: FeedSchema } },
     errors: { 404: 'Not your own user' },
   },
-  async ({ params, deps, req, res }) => {
+  async ({ params, deps, res }) => {
     const token = await new CalendarFeedsRepository(deps.knex).issue(params.id);
     res.locals.audit = { entityType: 'user', entityId: params.id } satisfies AuditTarget;
-    const url = `${req.protocol}://${req.get('host') ?? 'localhost'}/api/engineers/${params.id}/visits.ics?token=${encodeURIComponent(token)}`;
+    // AFTERCARE_PUBLIC_URL, never the Host header: a forged one must not put someone else's address in a calendar.
+    const url = `${publicUrlOf(deps)}/api/engineers/${params.id}/visits.ics?token=${encodeURIComponent(token)}`;
     return { status: 201, body: { url, token } };
   },
 );
@@ -109,10 +110,10 @@ const visitsFeed = defineRoute(
     responses: { 200: { description: 'text/calendar' } },
     errors: { 404: 'No such feed (unknown or revoked token)' },
   },
-  async ({ params, query, deps, req, res }) => {
+  async ({ params, query, deps, res }) => {
     if (!query.token || !(await new CalendarFeedsRepository(deps.knex).admits(params.id, query.token))) throw notFound(words('schedule.feedNotFound', { id: params.id }));
     const engineer = (await new UsersRepository(deps.knex).get(params.id))!;
-    const consoleUrl = `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+    const consoleUrl = publicUrlOf(deps);
     const body = visitsCalendar(await assignedOpenVisits(deps.knex, params.id), { engineerName: engineer.name, locale: engineer.locale, consoleUrl });
     res.status(200).type('text/calendar; charset=utf-8').setHeader('cache-control', 'private, max-age=300');
     res.send(body);

@@ -60,7 +60,8 @@ const MATRIX: Record<string, Row> = {
   'collection dealer administer': adminOnly,
   'collection notice administer': adminOnly,
   'record user administer': adminOnly,
-  'record api_token administer': adminOnly,
+  // Everyone revokes their own machine tokens, the admin anyone's; the matrix's targets are other users' tokens.
+  'record api_token administer': rowOf({ admin: same('ok') }, same(404)),
   'collection project act': rowOf({ project_manager: same('ok'), service_manager: same('ok') }, same(403)),
   'collection project read': rowOf({}, same('ok')),
   'record project read': rowOf(

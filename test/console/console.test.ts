@@ -260,7 +260,7 @@ describe('sign-in', () => {
     const engineer = await signedIn(engineerToken);
     const page = await engineer.post('/locale', { locale: 'en', back: '/projects' });
     expect(page.status).toBe(303);
-    expect((await engineer.get('/projects')).body).toContain('Chen Jie · Engineer');
+    expect((await engineer.get('/projects')).body).toContain('<a class="profile" href="/profile">Chen Jie</a> · Engineer');
   });
 });
 
@@ -451,7 +451,7 @@ describe('language', () => {
     expect(chinese.body).toContain('<html lang="zh-CN">');
     expect(chinese.body).toContain('<h2>时间线</h2>');
     expect(chinese.body).toContain('<span class="stage stage-installing">安装中</span>');
-    expect(chinese.body).toContain('李娜 · 项目经理');
+    expect(chinese.body).toContain('<a class="profile" href="/profile">李娜</a> · 项目经理');
 
     const switched = await who.post('/locale', { locale: 'en', back: `/projects/${installing.id}` });
     expect(switched.status).toBe(303);

@@ -123,6 +123,19 @@ describe('the console shows only what the user may read', () => {
       expect(refused.body).toContain(`There is no project ${id}.`);
     }
   });
+
+  it('every role reaches its own profile and tokens; another person’s token is not there to revoke', async () => {
+    for (const token of Object.values(tokens)) {
+      expect((await page('/profile', token)).status).toBe(200);
+      expect((await page('/profile/tokens', token)).status).toBe(200);
+    }
+    const users = new UsersRepository(db.knex);
+    const pm = (await users.getByEmail('pm@access.test'))!;
+    const pmTokenId = (await users.listTokens(pm.id))[0]!.id;
+    const refused = await page(`/profile/tokens/${pmTokenId}/revoke`, tokens.customer);
+    expect(refused.status).toBe(404);
+    expect((await users.getToken(pmTokenId))?.revokedAt).toBeNull();
+  });
 });
 
 describe('the second factor’s pages', () => {

@@ -39,7 +39,7 @@ describe('the rule tables', () => {
       expect(reachOf('admin', kind, 'act')).toBe('none');
       expect(reachOf('admin', kind, 'assign')).toBe('none');
     }
-    for (const kind of CONFIGURATION) expect(rolesReaching(kind, 'administer')).toEqual(kind === 'policy_layer' ? ['admin', 'service_manager'] : ['admin']);
+    for (const kind of CONFIGURATION) expect(rolesReaching(kind, 'administer')).toEqual(kind === 'policy_layer' ? ['admin', 'service_manager'] : kind === 'api_token' ? [...ROLES] : ['admin']);
     for (const kind of BUSINESS) expect(rolesReaching(kind, 'administer')).toEqual([]);
   });
 
@@ -132,16 +132,17 @@ describe('the rule tables', () => {
   it('a customer reads its own organisation’s records only and acts on none; a dealer its own dealer’s', () => {
     for (const kind of BUSINESS) {
       expect(reachOf('customer', kind, 'read')).toBe('own_customer');
-      expect(ACTIONS.filter((action) => action !== 'read').map((action) => reachOf('customer', kind, action))).toEqual(['none', 'none', 'none']);
+      // The one thing a customer administers is their own machine tokens.
+      expect(ACTIONS.filter((action) => action !== 'read').map((action) => reachOf('customer', kind, action))).toEqual(kind === 'api_token' ? ['none', 'none', 'self'] : ['none', 'none', 'none']);
     }
     expect(reachOf('dealer', 'device', 'read')).toBe('own_dealer');
     expect(reachOf('dealer', 'dealer', 'read')).toBe('own_dealer');
     expect(reachOf('dealer', 'project', 'read')).toBe('none');
   });
 
-  it('everyone reads their own user record; only admins read others’ or any token', () => {
+  it('everyone reads their own user record and tokens; only admins read others’', () => {
     for (const role of ROLES) expect(reachOf(role, 'user', 'read')).toBe(role === 'admin' ? 'all' : 'self');
-    expect(rolesReaching('api_token', 'read')).toEqual(['admin']);
+    for (const role of ROLES) expect(reachOf(role, 'api_token', 'read')).toBe(role === 'admin' ? 'all' : 'self');
   });
 
   it('starting a project is for the roles that act on projects', () => {
@@ -192,7 +193,8 @@ describe('records: own and other', () => {
     expect(canRead(principal('finance'), { kind: 'user', userId: 11 })).toBe(false);
     expect(canRead(principal('admin'), { kind: 'user', userId: 11 })).toBe(true);
     expect(may(principal('admin'), 'administer', { kind: 'api_token', userId: 11 })).toBe(true);
-    expect(may(principal('service_manager'), 'administer', { kind: 'api_token', userId: 10 })).toBe(false);
+    expect(may(principal('service_manager'), 'administer', { kind: 'api_token', userId: 10 })).toBe(true);
+    expect(may(principal('service_manager'), 'administer', { kind: 'api_token', userId: 11 })).toBe(false);
   });
 });
 
@@ -219,7 +221,7 @@ describe('properties over every role, kind and record', () => {
   });
 
   it('a customer user never reads another organisation’s record, nor any record without one', () => {
-    fc.assert(fc.property(arbPrincipal, arbRecord, (p, r) => p.role !== 'customer' || r.kind === 'user' || r.kind === 'calendar' || r.kind === 'org_unit' || !canRead(p, r) || (r.customerId === p.customerId && r.customerId !== null)), runs);
+    fc.assert(fc.property(arbPrincipal, arbRecord, (p, r) => p.role !== 'customer' || r.kind === 'user' || r.kind === 'calendar' || r.kind === 'org_unit' || r.kind === 'api_token' || !canRead(p, r) || (r.customerId === p.customerId && r.customerId !== null)), runs);
   });
 
   it('a project manager never reads a business record managed only by others', () => {
@@ -229,11 +231,11 @@ describe('properties over every role, kind and record', () => {
     );
   });
 
-  it('nobody but an admin administers anything (the service manager keeps the policy layers, the appraiser the models’ claim reference data, people administration its inviters), and admins take no business step', () => {
+  it('nobody but an admin administers anything (the service manager keeps the policy layers, the appraiser the models’ claim reference data, people administration its inviters, everyone their own tokens), and admins take no business step', () => {
     // Invitations: whom each inviter administers is people/adminRules.ts (test/domain/peopleAdmin.test.ts).
     const inviters = ['service_manager', 'dispatcher', 'project_manager', 'dealer'];
-    const keeps = (role: string, kind: string) => (role === 'service_manager' && kind === 'policy_layer') || (inviters.includes(role) && kind === 'invitation') || (role === 'technical_appraiser' && kind === 'claim');
-    fc.assert(fc.property(arbPrincipal, arbRecord, (p, r) => (p.role === 'admin' ? !canAct(p, r) : !may(p, 'administer', r) || keeps(p.role, r.kind))), runs);
+    const keeps = (role: string, kind: string, own: boolean) => (role === 'service_manager' && kind === 'policy_layer') || (inviters.includes(role) && kind === 'invitation') || (role === 'technical_appraiser' && kind === 'claim') || (kind === 'api_token' && own);
+    fc.assert(fc.property(arbPrincipal, arbRecord, (p, r) => (p.role === 'admin' ? !canAct(p, r) : !may(p, 'administer', r) || keeps(p.role, r.kind, r.userId === p.userId))), runs);
   });
 });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 // no I/O, no implicit clock.
 const root = join(__dirname, '..', '..');
 const domainDir = join(root, 'domain');
-const featureRules = ['processes/delivery/rules.ts', 'processes/tickets/rules.ts', 'processes/care/rules.ts', 'processes/dealer/rules.ts', 'processes/dealer/sales/rules.ts', 'processes/dealer/tasks/rules.ts', 'processes/dealer/claims/rules.ts', 'processes/dealer/settlement/rules.ts', 'processes/dealer/partsPlans/rules.ts', 'reports/kpis/rules.ts', 'people/roleRules.ts', 'people/passwordRules.ts', 'people/signInRules.ts', 'people/secondFactor/rules.ts', 'people/oidc/rules.ts', 'people/adminRules.ts', 'people/unitRules.ts'].map((file) => join(root, file));
+const featureRules = ['processes/delivery/rules.ts', 'processes/tickets/rules.ts', 'processes/care/rules.ts', 'processes/dealer/rules.ts', 'processes/dealer/sales/rules.ts', 'processes/dealer/tasks/rules.ts', 'processes/dealer/claims/rules.ts', 'processes/dealer/settlement/rules.ts', 'processes/dealer/partsPlans/rules.ts', 'reports/kpis/rules.ts', 'people/roleRules.ts', 'people/passwordRules.ts', 'people/signInRules.ts', 'people/secondFactor/rules.ts', 'people/oidc/rules.ts', 'people/adminRules.ts', 'people/unitRules.ts', 'people/tokenRules.ts', 'people/profileRules.ts'].map((file) => join(root, file));
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>

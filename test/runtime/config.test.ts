@@ -41,6 +41,23 @@ describe('configuration from the environment', () => {
     });
   });
 
+  describe('machine tokens and the first administrator', () => {
+    it('gives tokens 90 days unless asked and a year at most, and the set-up link of admin@localhost 24 hours, by default', () => {
+      expect(loadConfig({})).toMatchObject({ tokenLifetimes: { defaultMs: 90 * 86_400_000, maxMs: 365 * 86_400_000 }, setupLinkMs: 24 * 3_600_000, adminEmail: 'admin@localhost' });
+    });
+
+    it('reads them, and refuses a default longer than the longest, naming the variable', () => {
+      expect(loadConfig({ AFTERCARE_TOKEN_VALID: '30d', AFTERCARE_TOKEN_MAX_VALID: '60d', AFTERCARE_SETUP_VALID: '2h', AFTERCARE_ADMIN_EMAIL: 'Ops@Example.com' })).toMatchObject({
+        tokenLifetimes: { defaultMs: 30 * 86_400_000, maxMs: 60 * 86_400_000 },
+        setupLinkMs: 2 * 3_600_000,
+        adminEmail: 'ops@example.com',
+      });
+      expect(() => loadConfig({ AFTERCARE_TOKEN_VALID: '400d' })).toThrow(/AFTERCARE_TOKEN_VALID: must not be longer than AFTERCARE_TOKEN_MAX_VALID/);
+      expect(() => loadConfig({ AFTERCARE_SETUP_VALID: 'a day' })).toThrow(/AFTERCARE_SETUP_VALID/);
+      expect(() => loadConfig({ AFTERCARE_ADMIN_EMAIL: 'nobody' })).toThrow(/AFTERCARE_ADMIN_EMAIL/);
+    });
+  });
+
   it('treats empty values as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', SMTP_URL: '' })).toMatchObject({ databaseUrl: undefined, smtpUrl: undefined });
   });

@@ -64,6 +64,10 @@ describe('npm start', () => {
       expect(first.output()).toContain(`Web UI: http://127.0.0.1:${uiPort}`);
       const token = /admin token \(new[^)]*\): (\S+)/.exec(first.output())?.[1];
       expect(token).toBeDefined();
+      // No admin has a password yet: one line with the first admin's single-use set-up link.
+      const setupLink = new RegExp(`first admin: set the password of admin@localhost at (http://localhost:${port}/password\\?token=\\S+) \\(works once, until `);
+      const firstLink = setupLink.exec(first.output())?.[1];
+      expect(firstLink).toBeDefined();
       expect(await (await fetch(`http://localhost:${port}/healthz`)).json()).toEqual({ status: 'ok', database: 'up', temporal: 'up', warnings: [] });
       expect((await fetch(`http://127.0.0.1:${uiPort}/`)).status).toBe(200);
       const me = await fetch(`http://localhost:${port}/api/users/me`, { headers: { authorization: `Bearer ${token}` } });
@@ -76,6 +80,12 @@ describe('npm start', () => {
 
       const second = await npmStart(env);
       expect(second.output()).not.toContain('admin token (new');
+      // Not used yet: a fresh link, and the last one no longer works.
+      const secondLink = setupLink.exec(second.output())?.[1];
+      expect(secondLink).toBeDefined();
+      expect(secondLink).not.toBe(firstLink);
+      expect((await fetch(firstLink!)).status).toBe(410);
+      expect((await fetch(secondLink!)).status).toBe(200);
       const again = await fetch(`http://localhost:${port}/api/users/me`, { headers: { authorization: `Bearer ${token}` } });
       expect(again.status).toBe(200);
       expect(await second.stop()).toBe(true);

@@ -32,6 +32,7 @@ import * as peoplePasswords from './0032_people_passwords';
 import * as signInFailureEmails from './0033_sign_in_failure_emails';
 import * as secondFactor from './0034_second_factor';
 import * as orgUnits from './0035_org_units';
+import * as machineTokens from './0036_machine_tokens';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -75,6 +76,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['0033_sign_in_failure_emails', signInFailureEmails],
   ['0034_second_factor', secondFactor],
   ['0035_org_units', orgUnits],
+  ['0036_machine_tokens', machineTokens],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -1,0 +1,56 @@
+import { ROLES } from '../../domain/access';
+import { actingRole, DAY_MS, DEFAULT_TOKEN_LIFETIMES, maxDays, mayDelegate, tokenExpiry, tokenState } from '../../people/tokenRules';
+
+describe('machine token rules', () => {
+  const now = new Date('2026-12-08T00:00:00Z');
+
+  it('lets everyone make a token of their own role', () => {
+    for (const role of ROLES) expect(mayDelegate(role, role)).toBe(true);
+  });
+
+  it('lets staff make tokens of staff roles strictly below their own, never above or beside', () => {
+    expect(mayDelegate('admin', 'leadership')).toBe(true);
+    expect(mayDelegate('admin', 'engineer')).toBe(true);
+    expect(mayDelegate('service_manager', 'engineer')).toBe(true);
+    expect(mayDelegate('service_manager', 'dispatcher')).toBe(true);
+    expect(mayDelegate('service_manager', 'finance')).toBe(false);
+    expect(mayDelegate('service_manager', 'admin')).toBe(false);
+    expect(mayDelegate('engineer', 'dispatcher')).toBe(false);
+    expect(mayDelegate('dispatcher', 'project_manager')).toBe(false);
+  });
+
+  it('keeps the outside roles to themselves: no dealer token from an admin, no staff token from a dealer', () => {
+    expect(mayDelegate('admin', 'dealer')).toBe(false);
+    expect(mayDelegate('admin', 'customer')).toBe(false);
+    expect(mayDelegate('dealer', 'engineer')).toBe(false);
+    expect(mayDelegate('customer', 'dealer')).toBe(false);
+  });
+
+  it('expires after 90 days unless asked, at most after a year', () => {
+    expect(tokenExpiry(now, undefined)).toEqual(new Date(now.getTime() + 90 * DAY_MS));
+    expect(tokenExpiry(now, 7)).toEqual(new Date(now.getTime() + 7 * DAY_MS));
+    expect(tokenExpiry(now, 365)).toEqual(new Date(now.getTime() + 365 * DAY_MS));
+    expect(tokenExpiry(now, 366)).toBe('too_long');
+    expect(maxDays(DEFAULT_TOKEN_LIFETIMES)).toBe(365);
+  });
+
+  it('takes its lifetimes from the configuration, the default never past the longest', () => {
+    expect(tokenExpiry(now, undefined, { defaultMs: 10 * DAY_MS, maxMs: 30 * DAY_MS })).toEqual(new Date(now.getTime() + 10 * DAY_MS));
+    expect(tokenExpiry(now, 31, { defaultMs: 10 * DAY_MS, maxMs: 30 * DAY_MS })).toBe('too_long');
+    expect(tokenExpiry(now, undefined, { defaultMs: 60 * DAY_MS, maxMs: 30 * DAY_MS })).toEqual(new Date(now.getTime() + 30 * DAY_MS));
+  });
+
+  it('says whether a token is live, revoked or expired (the instant of expiry is already past)', () => {
+    expect(tokenState({ revokedAt: null, expiresAt: null }, now)).toBe('live');
+    expect(tokenState({ revokedAt: null, expiresAt: new Date(now.getTime() + 1) }, now)).toBe('live');
+    expect(tokenState({ revokedAt: null, expiresAt: now }, now)).toBe('expired');
+    expect(tokenState({ revokedAt: now, expiresAt: new Date(now.getTime() + DAY_MS) }, now)).toBe('revoked');
+  });
+
+  it('acts with the token’s role while its holder may still delegate it', () => {
+    expect(actingRole('admin', null)).toBe('admin');
+    expect(actingRole('admin', 'engineer')).toBe('engineer');
+    expect(actingRole('engineer', 'service_manager')).toBeNull();
+    expect(actingRole('service_manager', 'service_manager')).toBe('service_manager');
+  });
+});
