@@ -6,7 +6,7 @@ import { createWorkers } from '../platform/temporal/createWorker';
 import { installWorkerRuntime } from '../platform/temporal/runtime';
 import { rootLogger } from '../platform/logging';
 import { createMetricsRegistry, startMetricsServer } from '../platform/metrics';
-import { adminTokenFor } from '../platform/config/adminToken';
+import { adminTokenFor, secondFactorKeyFor } from '../platform/config/adminToken';
 import { ConfigError, loadConfig, type AppConfig } from '../platform/config/config';
 import { startDevServer, type DevServer } from '../platform/temporal/devServer';
 import { httpAppFor } from '../app/httpApp';
@@ -73,7 +73,9 @@ async function main(): Promise<void> {
   await ensureSchedules({ client, taskQueue: config.taskQueue, knex: services.knex });
 
   const metrics = createMetricsRegistry();
-  const app = httpAppFor(services, { client, connection }, config, { metrics });
+  // Unset, the second factor's key is generated once and kept in the data folder (never the built-in one).
+  const secondFactor = { ...config.console.secondFactor, key: secondFactorKeyFor({ key: config.console.secondFactor.key, dataDir: config.dataDir }) };
+  const app = httpAppFor(services, { client, connection }, { ...config, console: { ...config.console, secondFactor } }, { metrics });
   const api = await startApiServer(app, config.port);
   const metricsServer = config.apiMetrics ? await startMetricsServer(metrics, config.apiMetrics) : undefined;
 

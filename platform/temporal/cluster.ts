@@ -6,7 +6,7 @@ import mysql from 'mysql2/promise';
 import { createKnex } from '../db/knex';
 import { migrateLatest } from '../db/migrations';
 import { SEARCH_ATTRIBUTE_TYPES } from './searchAttributes';
-import { adminTokenFor } from '../config/adminToken';
+import { adminTokenFor, secondFactorKeyFor } from '../config/adminToken';
 import { ClusterProcess } from './clusterProcess';
 import { resolveTemporalServer, type TemporalServerBinaries } from './clusterServer';
 import { waitForTemporal } from './devServer';
@@ -290,6 +290,8 @@ export function createCluster(options: ClusterOptions): Cluster {
     DATABASE_URL: databaseUrl,
     AFTERCARE_DATA_DIR: appDataDir,
     AFTERCARE_ADMIN_TOKEN: adminToken,
+    // The API processes share one key for the second factor's secrets, kept beside the admin token.
+    AFTERCARE_SECOND_FACTOR_KEY: secondFactorKeyFor({ key: options.appEnv?.AFTERCARE_SECOND_FACTOR_KEY ?? process.env.AFTERCARE_SECOND_FACTOR_KEY, dataDir: appDataDir }),
     PORT: String(ports.api),
     AFTERCARE_METRICS_PORT: String(ports.apiMetrics),
     // A cluster logs as production does (info), also when started from a test, whose own default is warnings.
