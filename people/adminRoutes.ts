@@ -98,6 +98,7 @@ export const ChangePersonBody = z
     orgUnitId: IdSchema.nullable().optional(),
     dealerAdmin: z.boolean().optional().openapi({ description: 'Only an admin sets it' }),
   })
+  .refine((body) => Object.keys(body).length > 0, { message: 'people.problem.nothingToChange' })
   .openapi('ChangePersonBody');
 
 const changePersonRoute = defineRoute(
@@ -131,7 +132,6 @@ const resendRoute = defineRoute(
     description: 'For an active account without a password, including one from before passwords (the upgrade path). 409 when the person has a password (they use “forgot password”) or is inactive (invite them again).',
     tags: ['users'],
     params: IdParams,
-    body: z.strictObject({}).optional().openapi({ description: 'None, or {}' }),
     responses: { 201: { description: 'Sent (or failed: see mail)', body: z.object({ person: PersonSchema, invitation: z.object({ id: z.number().int(), expiresAt: z.iso.datetime(), mail: z.enum(['sent', 'failed']) }) }) } },
     errors: { 409: 'Has a password, or is inactive', 503: 'No mail configured' },
   },
@@ -185,7 +185,10 @@ const changeUnitRoute = defineRoute(
     description: 'Moving a unit under itself or one of its own units is refused (400 naming `parentId`).',
     tags: ['users'],
     params: IdParams,
-    body: z.strictObject({ name: line(120).optional(), parentId: IdSchema.nullable().optional() }).openapi('ChangeOrgUnitBody'),
+    body: z
+      .strictObject({ name: line(120).optional(), parentId: IdSchema.nullable().optional() })
+      .refine((body) => Object.keys(body).length > 0, { message: 'people.problem.nothingToChange' })
+      .openapi('ChangeOrgUnitBody'),
     responses: { 200: { description: 'The unit', body: OrgUnitSchema } },
     errors: { 409: 'A sibling has this name' },
   },

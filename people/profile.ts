@@ -126,7 +126,7 @@ export async function openEmailChange(token: string, deps: PeopleDeps): Promise<
   return { state: found.state, newEmail: found.link.newEmail, user: found.state === 'valid' ? user : null };
 }
 
-export type EmailChangeResult = { ok: true; user: User; oldEmail: string; linkId: number } | { ok: false; state: 'used' | 'expired' | 'unknown' | 'taken' };
+export type EmailChangeResult = { ok: true; user: User; oldEmail: string; linkId: number; changedAt: Date } | { ok: false; state: 'used' | 'expired' | 'unknown' | 'taken' };
 
 /** Changes the address through a live link (once), then tells the old address it changed. */
 export async function confirmEmailChange(token: string, deps: PeopleDeps): Promise<EmailChangeResult> {
@@ -144,13 +144,14 @@ export async function confirmEmailChange(token: string, deps: PeopleDeps): Promi
     await trx('users').where({ id: user.id }).update({ email: found.link.newEmail });
     // Links sent to the old address (a reset) must not outlive it.
     await trx('user_links').where({ user_id: user.id }).whereNot({ id: found.link.id }).whereNull('used_at').where('expires_at', '>', now).update({ expires_at: now });
-    return { ok: true, user: (await users.get(user.id))!, oldEmail: user.email, linkId: found.link.id };
+    return { ok: true, user: (await users.get(user.id))!, oldEmail: user.email, linkId: found.link.id, changedAt: now };
   });
   if (result.ok) {
     await sendOnce(deps, `user-${result.user.id}/email_changed/${result.linkId}`, 'email-changed', result.user, result.oldEmail, {
       recipientName: result.user.name,
       email: result.user.email,
       oldEmail: result.oldEmail,
+      changedAt: result.changedAt,
     });
   }
   return result;

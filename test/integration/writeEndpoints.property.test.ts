@@ -16,12 +16,13 @@ import { CareRepository } from '../../processes/care/repository';
 import { CustomersRepository } from '../../installedBase/customers';
 import { DevicesRepository } from '../../installedBase/devices';
 import { UsersRepository } from '../../people/repository';
+import { OrgUnitsRepository } from '../../people/orgUnits';
 import type { PolicyOverride } from '../../domain/policy';
 import { BOTH_SIGN, CUSTOMER_CONTACT, PM, SECONDS_POLICY, SERVICE_MANAGER, startProjectHarness, uniqueContractNo, type Json, type ProjectHarness } from '../support/projectHarness';
 import { ALL_ROWS } from '../../domain/access';
 
 /** Every table a write endpoint could touch (the audit trail records refusals too, by design). */
-const TABLES = ['customers', 'customer_contacts', 'sites', 'devices', 'contracts', 'policy_layers', 'projects', 'project_events', 'trial_issues', 'doa_cases', 'users', 'api_tokens', 'notice_outbox', 'dealers', 'calendar_years', 'deadlines', 'idempotency_keys', 'model_parts', 'model_operations', 'dealer_sales', 'dealer_tasks', 'claims', 'claim_lines', 'settlements', 'settlement_lines', 'ledger_entries', 'parts_plans', 'tickets', 'ticket_events', 'care_plans', 'care_plan_devices', 'care_visits', 'care_calls', 'care_call_attempts', 'care_follow_ups', 'care_plan_events'] as const;
+const TABLES = ['customers', 'customer_contacts', 'sites', 'devices', 'contracts', 'policy_layers', 'projects', 'project_events', 'trial_issues', 'doa_cases', 'users', 'api_tokens', 'user_links', 'org_units', 'notice_outbox', 'dealers', 'calendar_years', 'deadlines', 'idempotency_keys', 'model_parts', 'model_operations', 'dealer_sales', 'dealer_tasks', 'claims', 'claim_lines', 'settlements', 'settlement_lines', 'ledger_entries', 'parts_plans', 'tickets', 'ticket_events', 'care_plans', 'care_plan_devices', 'care_visits', 'care_calls', 'care_call_attempts', 'care_follow_ups', 'care_plan_events'] as const;
 
 /** Nothing falls due while the properties run. */
 const QUIET_POLICY: PolicyOverride = {
@@ -173,6 +174,7 @@ describe('every write endpoint, under arbitrary and broken input', () => {
   let engineerId: number;
   /** A care plan with a return call's follow-up and a done visit with a finding: tickets open from them. */
   const careSide = {} as { plan: number; followUp: number; visit: number };
+  const peopleSide = {} as { person: number; unit: number };
   /** A care plan started through the API, with a visit and a call (done before the properties run), so their steps reach their body check. */
   const careApi = {} as { plan: number; visit: number; call: number; customer: number; contact: number; desk: string };
 
@@ -243,6 +245,9 @@ describe('every write endpoint, under arbitrary and broken input', () => {
       if (Date.now() > deadline) throw new Error('the care plan materialized no visit and call');
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
+    // People administration: a person to change and a unit to rename.
+    peopleSide.person = (await users.create({ name: 'Prop Person', email: 'prop-person@maker.test', role: 'engineer' })).id;
+    peopleSide.unit = (await new OrgUnitsRepository(h.system.db.knex).create({ name: 'Prop Region', kind: 'region', parentId: null }, new Date())).id;
     // Both are then done: a body that happens to be valid (`{}` is a valid no-answer) meets a 409, never a step applied.
     expect((await send('POST', `/api/visits/${careApi.visit}/skip`, { reason: 'the ward is closed' }, managerToken)).status).toBe(200);
     expect((await send('POST', `/api/calls/${careApi.call}/complete`, { answers: { usage: 'daily', mastery: 'good' }, satisfaction: 5 }, careApi.desk)).status).toBe(200);
@@ -433,6 +438,10 @@ describe('every write endpoint, under arbitrary and broken input', () => {
     { name: 'PUT /api/calendars/:key/years/:year', method: 'PUT', path: () => '/api/calendars/cn/years/2027', valid: () => ({ holidays: ['2027-01-01'], makeupWorkdays: [] }), token: () => adminToken },
     { name: 'POST /api/users', method: 'POST', path: () => '/api/users', valid: () => ({ name: 'Zhao Lei', email: 'zhao.lei@maker.test', role: 'engineer', locale: 'en' }), token: () => adminToken },
     { name: 'POST /api/users/invitations', method: 'POST', path: () => '/api/users/invitations', valid: () => ({ name: 'Qian Yu', email: 'qian.yu@maker.test', role: 'engineer', locale: 'zh-CN', timeZone: 'Asia/Shanghai' }), token: () => adminToken },
+    { name: 'PATCH /api/users/:id', method: 'PATCH', path: () => `/api/users/${peopleSide.person}`, valid: () => ({ name: 'Prop Person Renamed', role: 'dispatcher', locale: 'zh-CN', timeZone: 'Asia/Shanghai' }), token: () => adminToken },
+    { name: 'POST /api/org-units', method: 'POST', path: () => '/api/org-units', valid: () => ({ name: 'East Region', kind: 'region', parentId: null }), token: () => adminToken },
+    { name: 'PATCH /api/org-units/:id', method: 'PATCH', path: () => `/api/org-units/${peopleSide.unit}`, valid: () => ({ name: 'Prop Region Renamed', parentId: null }), token: () => adminToken },
+    { name: 'POST /api/tokens', method: 'POST', path: () => '/api/tokens', valid: () => ({ name: 'ERP bridge', role: 'engineer', expiresInDays: 30 }), token: () => adminToken },
     { name: 'POST /api/notices/test', method: 'POST', path: () => '/api/notices/test', valid: () => ({ email: 'ops@maker.test', name: 'Ops', locale: 'en' }), token: () => adminToken, starts: true },
     ...dealerEndpoints(),
     {
