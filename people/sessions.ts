@@ -31,6 +31,8 @@ interface SessionRow {
   revoked_reason: SessionEndReason | null;
   token_revoked_at: unknown;
   token_expires_at: unknown;
+  token_role?: Role | null;
+  user_role: Role;
   user_active: unknown;
 }
 
@@ -86,7 +88,7 @@ export class ConsoleSessionsRepository {
       .leftJoin('api_tokens as t', 't.id', 's.api_token_id')
       .join('users as u', 'u.id', 's.user_id')
       .where('s.session_hash', hashToken(sessionId))
-      .first<SessionRow | undefined>('s.*', 't.revoked_at as token_revoked_at', 't.expires_at as token_expires_at', 'u.active as user_active');
+      .first<SessionRow | undefined>('s.*', 't.revoked_at as token_revoked_at', 't.expires_at as token_expires_at', 't.role as token_role', 'u.role as user_role', 'u.active as user_active');
     if (!row) return { user: null, verdict: null };
     const session: ConsoleSession = {
       id: Number(row.id),
@@ -98,7 +100,9 @@ export class ConsoleSessionsRepository {
     };
     // A token past its expiry ends the sessions it opened as a revoked one does.
     const tokenExpiresAt = toDate(row.token_expires_at);
-    const tokenEnded = toDate(row.token_revoked_at) !== null || (tokenExpiresAt !== null && tokenExpiresAt.getTime() <= now.getTime());
+    // So does a token whose holder's role changed since: it acts with the role its maker had, no other.
+    const tokenOutgrown = session.apiTokenId !== null && actingRole(row.user_role, row.token_role ?? null) !== row.user_role;
+    const tokenEnded = toDate(row.token_revoked_at) !== null || (tokenExpiresAt !== null && tokenExpiresAt.getTime() <= now.getTime()) || tokenOutgrown;
     const verdict = sessionVerdict(
       { ...session, revokedReason: row.revoked_reason, tokenRevoked: tokenEnded, userActive: toBool(row.user_active) },
       now,

@@ -45,7 +45,7 @@ export function tokenDto(token: ApiToken | ListedToken, now: Date = new Date()):
 const CreateTokenBody = z
   .strictObject({
     name: line().openapi({ description: 'What the token is for (the integration’s name)' }),
-    role: RoleSchema.optional().openapi({ description: 'The role it acts with: your own by default; a staff role below yours at most' }),
+    role: RoleSchema.optional().openapi({ description: 'The role it acts with: your own (the default and the only one allowed; roles do not nest)' }),
     expiresInDays: z.number().int().min(1).optional().openapi({ description: 'Days until it expires: 90 by default (AFTERCARE_TOKEN_VALID), 365 at most (AFTERCARE_TOKEN_MAX_VALID)' }),
   })
   .openapi('CreateTokenBody');
@@ -57,7 +57,7 @@ const createToken = defineRoute(
     roles: 'authenticated',
     access: { rule: 'self' },
     summary: 'Make a machine token for an integration; the answer shows it once',
-    description: 'The token acts for what you act for, with your role or a staff role below it (403 naming `role`), and expires (400 naming `expiresInDays` past the longest allowed).',
+    description: 'The token acts for what you act for, with your own role (any other is a 403 naming `role`), and expires (400 naming `expiresInDays` past the longest allowed).',
     tags: ['tokens'],
     body: CreateTokenBody,
     idempotent: true,

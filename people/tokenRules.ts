@@ -1,15 +1,15 @@
 /**
  * Machine tokens (API tokens made by a person for an integration). Pure.
  *
- * - A token acts with a role no higher than its creator's: their own role, or a staff role ranked
- *   strictly below theirs (a service manager makes an engineer's token, not a finance one). Dealer and
- *   customer users make tokens of their own role only: the token acts for what they act for.
+ * - A token acts with its creator's own role and for what they act for. Roles do not nest (an admin
+ *   takes no business step, a service manager reads no claims), so a "lower" role could reach what
+ *   its creator cannot; an integration that needs another role gets an account of that role, made by
+ *   an admin (`POST /api/users`, whose answer carries its first token).
  * - It expires: after the default lifetime (AFTERCARE_TOKEN_VALID, 90 days) unless asked otherwise,
  *   never later than the longest (AFTERCARE_TOKEN_MAX_VALID, 365 days).
  * - It works while it is neither revoked nor expired, and while its holder still may hold its role.
  */
 import type { Role } from '../domain/access';
-import { STAFF_RANK } from './roleRules';
 
 export const DAY_MS = 86_400_000;
 
@@ -22,12 +22,9 @@ export interface TokenLifetimes {
 
 export const DEFAULT_TOKEN_LIFETIMES: TokenLifetimes = { defaultMs: 90 * DAY_MS, maxMs: 365 * DAY_MS };
 
-/** Whether someone with role `creator` may make a token acting as `role`. */
+/** Whether someone with role `creator` may make a token acting as `role`: their own role only. */
 export function mayDelegate(creator: Role, role: Role): boolean {
-  if (creator === role) return true;
-  const own = STAFF_RANK[creator];
-  const wanted = STAFF_RANK[role];
-  return own !== undefined && wanted !== undefined && wanted < own;
+  return creator === role;
 }
 
 /** When a token made at `now` expires, or `too_long` when asked for longer than the longest allowed. */
@@ -56,7 +53,7 @@ export function tokenState(token: TokenFacts, now: Date): TokenState {
 
 /**
  * The role a live token acts with for a holder whose role is `holder` now: its own (null, from before
- * tokens had one: the holder's), or null when the holder may no longer delegate it (their role was lowered).
+ * tokens had one: the holder's), or null when the holder's role has changed since it was made.
  */
 export function actingRole(holder: Role, tokenRole: Role | null): Role | null {
   if (tokenRole === null) return holder;

@@ -139,23 +139,25 @@ describe('the profile page', () => {
     await signedIn('profile.new@maker.test', NEW_PASSWORD);
   });
 
-  it('makes a token shown once, refuses a role above the person’s, and revokes one after confirming', async () => {
+  it('makes a token shown once, refuses any role but the person’s own, and revokes one after confirming', async () => {
     const who = await signedIn('profile.new@maker.test', NEW_PASSWORD);
     await who.get('/profile/tokens');
     const above = await who.post('/profile/tokens', { name: 'too much', role: 'admin', expiresInDays: '' });
     expect(above.status).toBe(403);
     expect(above.body).toMatch(/id="f-role"[^>]*aria-invalid="true"/);
     const once = /name="_once" value="([^"]+)"/.exec((await who.get('/profile/tokens')).body)![1]!;
-    const made = await who.post('/profile/tokens', { name: 'ERP', role: 'dispatcher', expiresInDays: '30', _once: once });
+    const below = await who.post('/profile/tokens', { name: 'too narrow', role: 'dispatcher', expiresInDays: '' });
+    expect(below.status).toBe(403);
+    const made = await who.post('/profile/tokens', { name: 'ERP', role: 'service_manager', expiresInDays: '30', _once: once });
     expect(made.status).toBe(201);
     // A double click sends the same form again: no second token, and no token shown.
-    const twice = await who.post('/profile/tokens', { name: 'ERP', role: 'dispatcher', expiresInDays: '30', _once: once });
+    const twice = await who.post('/profile/tokens', { name: 'ERP', role: 'service_manager', expiresInDays: '30', _once: once });
     expect(twice.status).toBe(409);
     expect(twice.body).not.toContain('class="new-token"');
     expect(await db.knex('api_tokens').where({ label: 'ERP' }).count({ n: '*' }).first()).toEqual({ n: 1 });
     const token = /<code class="new-token">([^<]+)<\/code>/.exec(made.body)![1]!;
     const me = await fetch(`${server.url}/api/users/me`, { headers: { authorization: `Bearer ${token}` } });
-    expect(((await me.json()) as { role: string }).role).toBe('dispatcher');
+    expect(((await me.json()) as { role: string }).role).toBe('service_manager');
     const list = await who.get('/profile/tokens');
     expect(list.body).not.toContain(token);
     const id = /href="\/profile\/tokens\/(\d+)\/revoke"/.exec(list.body)![1]!;

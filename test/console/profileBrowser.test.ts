@@ -101,7 +101,7 @@ it('changes name, language, password, makes and revokes a token, and changes the
     await fillAndSubmit(onPhone, { '#f-email': EMAIL, '#f-password': NEW_PASSWORD }, 'form.signin-password');
     await onPhone.waitForURL(`${server.url}/profile/tokens`);
     expect(await onPhone.locator('h1').textContent()).toBe('API 令牌');
-    await onPhone.selectOption('#f-role', 'dispatcher');
+    await onPhone.selectOption('#f-role', 'service_manager');
     await fillAndSubmit(onPhone, { '#f-name': 'ERP', '#f-expiresInDays': '30' }, 'form.token');
     const token = (await onPhone.locator('code.new-token').textContent())!;
     expect(token).toMatch(/^ac_/);

@@ -51,26 +51,32 @@ describe.each(testDatabaseKinds())('machine tokens on %s', (kind) => {
     expect(await knex.schema.hasColumn('api_tokens', 'role')).toBe(true);
   });
 
-  it('refuses a token past its expiry, a revoked one, and one above its holder’s role now; acts with the token’s role', async () => {
+  it('refuses a token past its expiry, a revoked one, and one whose role is not its holder’s own now', async () => {
     const users = new UsersRepository(db.knex);
     const now = new Date();
     const manager = await users.create({ name: 'Token Manager', email: 'token.manager@tokens.test', role: 'service_manager' });
     const short = await users.issueMachineToken(manager.id, 'short', { expiresAt: new Date(now.getTime() + DAY), createdByUserId: manager.id }, now);
     const narrow = await users.issueMachineToken(manager.id, 'narrow', { role: 'engineer', expiresAt: new Date(now.getTime() + DAY), createdByUserId: manager.id }, now);
     expect((await users.authenticate(short.token, now))?.role).toBe('service_manager');
-    expect((await users.authenticate(narrow.token, now))).toMatchObject({ id: manager.id, role: 'engineer' });
+    // Made (by the repository, which the use case would refuse) with another role than its holder's: it acts not at all.
+    expect(await users.authenticate(narrow.token, now)).toBeNull();
     // The instant of expiry is already past.
     expect(await users.authenticate(short.token, new Date(now.getTime() + DAY))).toBeNull();
     expect(await new ConsoleSessionsRepository(db.knex).open(short.token, new Date(now.getTime() + DAY))).toBeNull();
     expect(await new ConsoleSessionsRepository(db.knex).open(short.token, now)).not.toBeNull();
     expect((await users.getToken(short.id))?.lastUsedAt).not.toBeNull();
-    // A session acts with the person's whole role: a narrower token opens none.
     expect(await new ConsoleSessionsRepository(db.knex).open(narrow.token, now)).toBeNull();
+    const sessions = new ConsoleSessionsRepository(db.knex);
+    const opened = (await sessions.open(short.token, now))!;
+    const limits = { idleMs: DAY, absoluteMs: 7 * DAY };
     await users.revokeTokenById(narrow.id, now);
     expect(await users.authenticate(narrow.token, now)).toBeNull();
-    // Lowered to engineer: the service manager's token may no longer act above them.
+    // Their role changed: the service manager's token acts no more, nor the console session it opened.
     await db.knex('users').where({ id: manager.id }).update({ role: 'engineer' });
     expect(await users.authenticate(short.token, now)).toBeNull();
+    expect((await sessions.resume(opened.sessionId, limits, now)).user).toBeNull();
+    await db.knex('users').where({ id: manager.id }).update({ role: 'finance' });
+    expect((await sessions.resume(opened.sessionId, limits, now)).user).toBeNull();
   });
 
   it('ends a console session opened with a token once the token expires', async () => {

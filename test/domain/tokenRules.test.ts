@@ -8,11 +8,13 @@ describe('machine token rules', () => {
     for (const role of ROLES) expect(mayDelegate(role, role)).toBe(true);
   });
 
-  it('lets staff make tokens of staff roles strictly below their own, never above or beside', () => {
-    expect(mayDelegate('admin', 'leadership')).toBe(true);
-    expect(mayDelegate('admin', 'engineer')).toBe(true);
-    expect(mayDelegate('service_manager', 'engineer')).toBe(true);
-    expect(mayDelegate('service_manager', 'dispatcher')).toBe(true);
+  it('makes tokens of the maker’s own role only: roles do not nest, so a lower one could reach what the maker cannot', () => {
+    for (const maker of ROLES) for (const role of ROLES) expect({ maker, role, may: mayDelegate(maker, role) }).toEqual({ maker, role, may: maker === role });
+    // The review's cases: a service manager reads no claims, a sales clerk does; leadership settles nothing.
+    expect(mayDelegate('service_manager', 'sales_clerk')).toBe(false);
+    expect(mayDelegate('leadership', 'finance')).toBe(false);
+    expect(mayDelegate('admin', 'leadership')).toBe(false);
+    expect(mayDelegate('admin', 'engineer')).toBe(false);
     expect(mayDelegate('service_manager', 'finance')).toBe(false);
     expect(mayDelegate('service_manager', 'admin')).toBe(false);
     expect(mayDelegate('engineer', 'dispatcher')).toBe(false);
@@ -49,7 +51,9 @@ describe('machine token rules', () => {
 
   it('acts with the token’s role while its holder may still delegate it', () => {
     expect(actingRole('admin', null)).toBe('admin');
-    expect(actingRole('admin', 'engineer')).toBe('engineer');
+    // A holder whose role changed since: the token acts no more (it had the role its maker had).
+    expect(actingRole('admin', 'engineer')).toBeNull();
+    expect(actingRole('senior_engineer', 'engineer')).toBeNull();
     expect(actingRole('engineer', 'service_manager')).toBeNull();
     expect(actingRole('service_manager', 'service_manager')).toBe('service_manager');
   });

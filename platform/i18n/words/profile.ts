@@ -1,6 +1,6 @@
 /** Machine tokens (API and /profile/tokens), the profile page, e-mail changes and the first administrator's set-up link. */
 const en = {
-  'tokens.problem.role': 'A token may not act with the role {role}: choose your own role or a staff role below it.',
+  'tokens.problem.role': 'A token may not act with the role {role}: a token acts with your own role.',
   'tokens.problem.tooLong': 'A token lives at most {days} days.',
   'tokens.problem.all': 'Only an administrator lists everyone’s tokens.',
   'tokens.alreadyMade': 'This token was already made by the same request; it was shown in the first answer only.',
@@ -75,7 +75,7 @@ const en = {
 
 // Typed against the English table: a missing or extra key fails the type check.
 const zhCN: Record<keyof typeof en, string> = {
-  'tokens.problem.role': '令牌不能使用角色 {role}：请选择您自己的角色或低于它的员工角色。',
+  'tokens.problem.role': '令牌不能使用角色 {role}：令牌只能使用您自己的角色。',
   'tokens.problem.tooLong': '令牌的有效期最长为 {days} 天。',
   'tokens.problem.all': '只有管理员可以查看所有人的令牌。',
   'tokens.alreadyMade': '同一请求已创建过此令牌；令牌只在第一次的结果中显示。',
