@@ -16,7 +16,7 @@ import type { PeopleDeps } from './useCases';
 import { profileProblems, type ProfileInput, type ProfileProblem } from './profileRules';
 
 /** The page that confirms a new address; the token travels in the query, never in a path. */
-export const EMAIL_CONFIRM_PAGE = '/profile/email';
+export const EMAIL_CONFIRM_PAGE = '/profile/email/confirm';
 
 /** How long a link to confirm a new address lives: as long as a reset link (AFTERCARE_RESET_VALID) but at least a day, people read mail late. */
 const emailChangeValidMs = (deps: PeopleDeps) => Math.max(deps.lifetimes?.resetMs ?? 0, 24 * 3_600_000);
@@ -94,17 +94,23 @@ export async function endOwnSession(userId: number, sessionRowId: number, curren
   return changed > 0;
 }
 
-export type EmailChangeRequest = { ok: true; link: UserLink; mail: 'sent' | 'failed' } | { ok: false; problem: 'invalid' | 'same' | 'taken' | 'noMail' };
+export type EmailChangeRequest = { ok: true; link: UserLink; mail: 'sent' | 'failed' } | { ok: false; field: 'email' | 'current'; problem: 'invalid' | 'same' | 'taken' | 'noMail' | 'wrongCurrent' };
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-/** Mails a link to the new address; the address changes only when it is opened. */
-export async function requestEmailChange(user: User, newEmail: string, deps: PeopleDeps): Promise<EmailChangeRequest> {
+/**
+ * Mails a link to the new address; the address changes only when it is opened. The current password
+ * is asked first (when the person has one): whoever holds a session for a moment must not be able to
+ * move the account to an address of theirs and then reset its password.
+ */
+export async function requestEmailChange(user: User, newEmail: string, currentPassword: string, deps: PeopleDeps): Promise<EmailChangeRequest> {
+  const record = await new AccountsRepository(deps.knex).signInRecord(user.email);
+  if (record?.passwordHash && !(await verifyPassword(record.passwordHash, currentPassword))) return { ok: false, field: 'current', problem: 'wrongCurrent' };
   const email = newEmail.trim().toLowerCase();
-  if (!EMAIL.test(email) || email.length > 191) return { ok: false, problem: 'invalid' };
-  if (email === user.email) return { ok: false, problem: 'same' };
-  if (await new UsersRepository(deps.knex).getByEmail(email)) return { ok: false, problem: 'taken' };
-  if (!deps.mail) return { ok: false, problem: 'noMail' };
+  if (!EMAIL.test(email) || email.length > 191) return { ok: false, field: 'email', problem: 'invalid' };
+  if (email === user.email) return { ok: false, field: 'email', problem: 'same' };
+  if (await new UsersRepository(deps.knex).getByEmail(email)) return { ok: false, field: 'email', problem: 'taken' };
+  if (!deps.mail) return { ok: false, field: 'email', problem: 'noMail' };
   const now = clock(deps);
   const { token, link } = await new AccountsRepository(deps.knex).createLink(user.id, 'email_change', new Date(now.getTime() + emailChangeValidMs(deps)), user.id, now, email);
   const mail = await sendOnce(deps, `user-${user.id}/email_change/${link.id}`, 'email-change', user, email, {

@@ -5,8 +5,8 @@
  *   POST /profile                       saves name, language, time zone: 303 → /profile?saved=1; 400 naming the field
  *   POST /profile/password              the current password and a new one; ends the other sessions, keeps this one
  *   POST /profile/sessions/:id/end      ends one of the person's other sessions
- *   POST /profile/email                 mails a confirmation link to the new address (nothing changes yet)
- *   GET  /profile/email?token=…         the link from that mail: a page with a button (a mail scanner's GET changes nothing)
+ *   POST /profile/email                 with the current password: mails a confirmation link to the new address (nothing changes yet)
+ *   GET  /profile/email/confirm?token=… the link from that mail: a page with a button (a mail scanner's GET changes nothing)
  *   POST /profile/email/confirm         changes the address and tells the old one; works signed out too (the link is the proof)
  *
  * The second factor (/profile/second-factor) is its own page; the tokens are /profile/tokens.
@@ -105,9 +105,14 @@ export const profileArea: ConsoleArea = {
     });
 
     router.post('/profile/email', requireUser, ...requireCsrf(expiredForm), async (req, res) => {
-      const email = formValues(req.body, ['email']).email?.trim() ?? '';
-      const result = await requestEmailChange(me(res), email, people);
-      if (!result.ok) return page(req, res, result.problem === 'noMail' ? 503 : 400, { emailForm: formWithFieldError({ email }, 'email', t(req, res, `profile.email.${result.problem}`)) });
+      const values = formValues(req.body, ['email', 'current']);
+      const email = values.email?.trim() ?? '';
+      const result = await requestEmailChange(me(res), email, values.current ?? '', people);
+      if (!result.ok) {
+        await audit(req, res, { statusCode: 400, user: me(res), details: { outcome: 'email_change_refused', problem: result.problem } });
+        const said = result.problem === 'wrongCurrent' ? t(req, res, 'profile.wrongCurrent') : t(req, res, `profile.email.${result.problem}`);
+        return page(req, res, result.problem === 'noMail' ? 503 : 400, { emailForm: formWithFieldError({ email }, result.field, said) });
+      }
       await audit(req, res, { statusCode: 200, user: me(res), details: { outcome: 'email_change_requested', mail: result.mail } });
       await page(req, res, 200, { notice: t(req, res, result.mail === 'sent' ? 'profile.emailSent' : 'profile.emailFailed', { email: email.toLowerCase() }) });
     });
@@ -117,7 +122,7 @@ export const profileArea: ConsoleArea = {
       ctx.send(req, res, shown.status, 'emailConfirm', { title: t(req, res, shown.title), text: t(req, res, shown.text), token: null });
     };
 
-    router.get('/profile/email', async (req, res) => {
+    router.get('/profile/email/confirm', async (req, res) => {
       const token = typeof req.query.token === 'string' ? req.query.token : '';
       const opened = await openEmailChange(token, people);
       if (opened.state !== 'valid' || !opened.newEmail) return linkPage(req, res, opened.state === 'valid' ? 'expired' : opened.state);

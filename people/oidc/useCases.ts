@@ -27,7 +27,9 @@ export async function signInWithOidc(claims: Readonly<Record<string, unknown>>, 
   };
   const claimsProblem = claimsRefusal(claims);
   if (claimsProblem || email === null) return refused(claimsProblem ?? 'email_missing', null);
-  const account = await new UsersRepository(deps.knex).getByEmail(email);
+  // The database's collation folds accents as well as case (é = e): only the very address matches.
+  const found = await new UsersRepository(deps.knex).getByEmail(email);
+  const account = found && found.email === email ? found : null;
   const accountProblem = accountRefusal(account);
   if (accountProblem || !account) return refused(accountProblem ?? 'unknown_account', account?.id ?? null);
   const now = clock(deps);

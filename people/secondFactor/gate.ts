@@ -15,10 +15,10 @@ import { sessionGate } from './useCases';
 export const GATE_PAGE = '/second-factor';
 export const ENROL_PAGE = '/profile/second-factor';
 /**
- * Reachable whatever the hold: signing out, changing the language, and the pages of invitation and
- * reset links, which need no session (and whose token must not travel on in a `next`).
+ * Reachable whatever the hold: signing out, changing the language, and the pages of invitation, reset
+ * and e-mail confirmation links, which need no session (and whose token must not travel on in a `next`).
  */
-const ALWAYS_OPEN = ['/logout', '/locale', '/password', '/password/forgot'];
+const ALWAYS_OPEN = ['/logout', '/locale', '/password', '/password/forgot', '/profile/email/confirm'];
 
 const HOLDS: Record<Gate, SessionHold | null> = {
   open: null,

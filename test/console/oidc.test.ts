@@ -26,6 +26,8 @@ const ACCOUNTS = {
   dealer: { email: 'dealer@dealer.test', email_verified: true },
   gone: { email: 'gone@maker.test', email_verified: true },
   admin: { email: 'admin.sso@maker.test', email_verified: true },
+  // MariaDB's collation takes é for e: a lookalike address must not reach the staff engineer's account.
+  lookalike: { email: 'staff.engineér@maker.test', email_verified: true },
 };
 
 let db: TestDatabase;
@@ -124,6 +126,7 @@ describe('single sign-on against a real OpenID provider', () => {
 
   it.each([
     ['stranger', 'unknown_account', 'Maker ID signed you in as stranger@elsewhere.test, but no active staff account in Aftercare has that address. Ask an administrator to invite you.'],
+    ['lookalike', 'unknown_account', 'Maker ID signed you in as staff.engineér@maker.test, but no active staff account in Aftercare has that address. Ask an administrator to invite you.'],
     ['gone', 'deactivated', 'Maker ID signed you in as gone@maker.test, but no active staff account in Aftercare has that address. Ask an administrator to invite you.'],
     ['dealer', 'not_staff', 'Sign-in with Maker ID is for staff of the company. Sign in with your e-mail address and password.'],
     ['unverified', 'email_unverified', 'Maker ID has not verified the e-mail address of your account there, so it cannot sign you in here. Ask your administrator of Maker ID, or sign in with your password.'],

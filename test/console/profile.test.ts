@@ -114,15 +114,21 @@ describe('the profile page', () => {
   it('changes the e-mail address only through the link mailed to the new one, and tells the old one', async () => {
     const who = await signedIn(person.email, NEW_PASSWORD);
     await who.get('/profile');
-    const taken = await who.post('/profile/email', { email: 'admin@roles.test' });
+    // Without the current password, or with a wrong one: refused beside it, nothing mailed.
+    const bare = await who.post('/profile/email', { email: 'Profile.New@Maker.test' });
+    expect(bare.status).toBe(400);
+    expect(bare.body).toMatch(/id="f-email-current"[^>]*aria-invalid="true"/);
+    expect((await who.post('/profile/email', { email: 'Profile.New@Maker.test', current: 'not my password' })).status).toBe(400);
+    expect(await db.knex('user_links').where({ purpose: 'email_change' }).count({ n: '*' }).first()).toEqual({ n: 0 });
+    const taken = await who.post('/profile/email', { email: 'admin@roles.test', current: NEW_PASSWORD });
     expect(taken.status).toBe(400);
-    const asked = await who.post('/profile/email', { email: 'Profile.New@Maker.test' });
+    const asked = await who.post('/profile/email', { email: 'Profile.New@Maker.test', current: NEW_PASSWORD });
     expect(asked.status).toBe(200);
     expect((await new UsersRepository(db.knex).get(person.id))?.email).toBe('profile.person@maker.test');
     const received = await sink.waitFor(1);
     const confirmation = received.find((m) => m.envelope.to.includes('profile.new@maker.test'))!;
     expect(confirmation.subject).toBe('Confirm your new Aftercare e-mail address');
-    const link = /http:\/\/\S+\/profile\/email\?token=[A-Za-z0-9_-]+/.exec(confirmation.text)![0];
+    const link = /http:\/\/\S+\/profile\/email\/confirm\?token=[A-Za-z0-9_-]+/.exec(confirmation.text)![0];
     expect(JSON.stringify(await db.knex('notice_outbox'))).not.toContain(new URL(link).searchParams.get('token')!);
     // The password page does not take it.
     expect((await new ConsoleVisitor(server.url).get(`/password?token=${new URL(link).searchParams.get('token')}`)).status).toBe(404);

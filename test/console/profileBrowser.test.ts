@@ -121,12 +121,12 @@ it('changes name, language, password, makes and revokes a token, and changes the
 
     // A new e-mail address, through the link mailed to it.
     await onDesk.goto(`${server.url}/profile`);
-    await fillAndSubmit(onDesk, { '#f-new-email': 'lin.new@maker.test' }, 'form.email');
+    await fillAndSubmit(onDesk, { '#f-new-email': 'lin.new@maker.test', '#f-email-current': NEW_PASSWORD }, 'form.email');
     expect(await onDesk.locator('p.notice').textContent()).toBe('链接已发送至 lin.new@maker.test。打开该链接后邮箱才会更改。');
     const received = (await sink.waitFor(1))[0]!;
     expect(received.envelope.to).toEqual(['lin.new@maker.test']);
     expect(received.subject).toBe('请确认您的 Aftercare 新邮箱');
-    const link = /http:\/\/\S+\/profile\/email\?token=[A-Za-z0-9_-]+/.exec(received.text)![0];
+    const link = /http:\/\/\S+\/profile\/email\/confirm\?token=[A-Za-z0-9_-]+/.exec(received.text)![0];
     await onPhone.goto(link);
     await onPhone.click('form.email-confirm button[type=submit]');
     expect(await onPhone.locator('main p').first().textContent()).toBe('您的电子邮箱已改为 lin.new@maker.test。');

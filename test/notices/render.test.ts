@@ -14,7 +14,7 @@ const samples: Record<string, { context: Record<string, unknown>; optional?: str
   'test-notice': { context: { recipientName: 'Ann Lee', sentAt: AT } },
   invitation: { context: { recipientName: 'Ann Lee', email: 'ann@maker.test', inviterName: 'Administrator', link: 'https://aftercare.test/password?token=abc', expiresAt: AT } },
   'password-reset': { context: { recipientName: 'Ann Lee', email: 'ann@maker.test', link: 'https://aftercare.test/password?token=abc', expiresAt: AT } },
-  'email-change': { context: { recipientName: 'Ann Lee', email: 'ann.lee@new.test', oldEmail: 'ann@maker.test', link: 'https://aftercare.test/profile/email?token=abc', expiresAt: AT } },
+  'email-change': { context: { recipientName: 'Ann Lee', email: 'ann.lee@new.test', oldEmail: 'ann@maker.test', link: 'https://aftercare.test/profile/email/confirm?token=abc', expiresAt: AT } },
   'email-changed': { context: { recipientName: 'Ann Lee', email: 'ann.lee@new.test', oldEmail: 'ann@maker.test', changedAt: AT } },
   'deadline-reminder': {
     context: { recipientName: 'Ann Lee', task: 'Weekly installation report', dueAt: AT, project, device, actionUrl: 'https://aftercare.test/tasks/1?a=1&b=2' },
