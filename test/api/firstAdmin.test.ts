@@ -50,7 +50,10 @@ describe('the first administrator’s set-up link', () => {
     const token = new URL(second.url).searchParams.get('token')!;
     const set = await who.post('/password', { token, password: 'first light over the yard', confirm: 'first light over the yard' });
     expect(set.status).toBe(303);
-    expect((await who.get('/home')).status).toBe(200);
+    // Signed in, and as an admin held at the second factor's enrolment before any other page.
+    const home = await who.get('/home');
+    expect([home.status, home.headers.get('location')]).toEqual([303, '/profile/second-factor']);
+    expect((await who.get('/profile/second-factor')).status).toBe(200);
 
     // Each link made is on the audit trail, without the link.
     const audited = await db.knex('audit_log').where({ action: 'setup link (npm start)' });

@@ -3,8 +3,11 @@
  * 390 px phone width: an admin signs in, opens /people, invites a project manager, a dealer user and
  * a customer's contact through the page; each mail arrives at a real SMTP server; the project manager
  * opens the link, sets a password and signs in; the admin sees the states change (sent → accepted),
- * changes the project manager's role, resends the dealer user's invitation, deactivates the project
- * manager, whose open session stops at once; then adds a region and a team on /units. No Temporal needed: these pages read the database.
+ * changes the project manager's role, resends the dealer user's invitation (the first link then
+ * refused) and the dealer user accepts the new one, signs out and in again; the customer's contact
+ * finds their link expired, is sent a new one and accepts it; a reset by mail from another browser
+ * ends the dealer user's session; the admin deactivates the project manager, whose open session stops
+ * at once; then adds a region and a team on /units. No Temporal needed: these pages read the database.
  */
 import fs from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -64,8 +67,8 @@ afterAll(async () => {
 });
 
 const WORDS = {
-  en: { people: 'People', invited: 'Invitation sent.', sent: 'Sent', accepted: 'Accepted', changed: 'Changes saved.', dispatcher: 'Dispatcher', resent: 'A new invitation was sent; the earlier link no longer works.', deactivated: 'Deactivated: their sessions, tokens and links ended.', inactive: 'Inactive', home: 'My work' },
-  'zh-CN': { people: '人员', invited: '邀请已发送。', sent: '已发送', accepted: '已接受', changed: '修改已保存。', dispatcher: '调度员', resent: '已发送新的邀请，之前的链接已失效。', deactivated: '已停用：其会话、令牌和链接均已结束。', inactive: '已停用', home: '我的工作' },
+  en: { setPassword: 'Set your password', newPassword: 'Choose a new password', expired: 'Expired', people: 'People', invited: 'Invitation sent.', sent: 'Sent', accepted: 'Accepted', changed: 'Changes saved.', dispatcher: 'Dispatcher', resent: 'A new invitation was sent; the earlier link no longer works.', deactivated: 'Deactivated: their sessions, tokens and links ended.', inactive: 'Inactive', home: 'My work' },
+  'zh-CN': { setPassword: '设置密码', newPassword: '设置新密码', expired: '已过期', people: '人员', invited: '邀请已发送。', sent: '已发送', accepted: '已接受', changed: '修改已保存。', dispatcher: '调度员', resent: '已发送新的邀请，之前的链接已失效。', deactivated: '已停用：其会话、令牌和链接均已结束。', inactive: '已停用', home: '我的工作' },
 } as const;
 
 let mailsRead = 0;
@@ -96,6 +99,37 @@ async function invite(page: Page, fields: { email: string; name: string; role: s
   return page.url().replace(/\?.*$/, '');
 }
 
+type Words = (typeof WORDS)[keyof typeof WORDS];
+
+/** A used, ended or expired link: a clear page with a way to ask for a new one, never the password form. */
+async function refusedLink(page: Page, link: string, words: Words): Promise<void> {
+  await page.goto(link);
+  expect(await page.locator('h1').textContent()).not.toBe(words.setPassword);
+  expect(await page.locator('form.forgot').count()).toBe(1);
+  expect(await page.locator('#f-password').count()).toBe(0);
+}
+
+/** The link from the mail: a password set, the person lands signed in at home. */
+async function acceptInvitation(page: Page, link: string, password: string, words: Words, title: string = words.setPassword): Promise<void> {
+  await page.goto(link);
+  expect(await page.locator('h1').textContent()).toBe(title);
+  await page.fill('#f-password', password);
+  await page.fill('#f-confirm', password);
+  await page.click('form.password button[type=submit]');
+  await page.waitForURL(`${server.url}/home`);
+  expect(await page.locator('h1').textContent()).toBe(words.home);
+}
+
+async function signOutAndIn(page: Page, email: string, password: string, words: Words): Promise<void> {
+  await page.click('form.signout button[type=submit]');
+  await page.waitForURL(`${server.url}/?ended=signed_out`);
+  await page.fill('#f-email', email);
+  await page.fill('#f-password', password);
+  await page.click('form.signin-password button[type=submit]');
+  await page.waitForURL(`${server.url}/home`);
+  expect(await page.locator('h1').textContent()).toBe(words.home);
+}
+
 const stateOn = async (page: Page, email: string) => {
   await page.goto(`${server.url}/people?q=${encodeURIComponent(email)}`);
   return (await page.locator('tbody tr .invitation').first().textContent())?.trim();
@@ -110,6 +144,9 @@ it.each([
   await db.knex('users').where({ email: 'admin@localhost' }).update({ locale });
   const adminContext = await browser.newContext({ locale, viewport: { width, height: 860 } });
   const pmContext = await browser.newContext({ locale, viewport: { width, height: 860 } });
+  const dealerContext = await browser.newContext({ locale, viewport: { width, height: 860 } });
+  const contactContext = await browser.newContext({ locale, viewport: { width, height: 860 } });
+  const resetContext = await browser.newContext({ locale, viewport: { width, height: 860 } });
   try {
     const admin = await adminContext.newPage();
     await admin.goto(server.url);
@@ -128,9 +165,9 @@ it.each([
     await fitsWidth(admin, width);
     const pmLink = await nextMailTo(pmEmail);
     const dealerPage = await invite(admin, { email: dealerEmail, name: `Dealer ${tag}`, role: 'dealer', dealerId }, locale);
-    await nextMailTo(dealerEmail);
-    await invite(admin, { email: contactEmail, name: `Contact ${tag}`, role: 'customer', customerId }, locale);
-    await nextMailTo(contactEmail);
+    const dealerFirstLink = await nextMailTo(dealerEmail);
+    const contactPage = await invite(admin, { email: contactEmail, name: `Contact ${tag}`, role: 'customer', customerId }, locale);
+    const contactFirstLink = await nextMailTo(contactEmail);
     expect(await stateOn(admin, pmEmail)).toBe(words.sent);
     await fitsWidth(admin, width);
 
@@ -160,7 +197,38 @@ it.each([
     await admin.click('form.resend button[type=submit]');
     await admin.waitForURL(/done=resent/);
     expect(await admin.locator('p.notice').textContent()).toBe(words.resent);
-    await nextMailTo(dealerEmail);
+    const dealerLink = await nextMailTo(dealerEmail);
+
+    // The dealer user: the first link ended with the resend (a clear page, a way to ask again); the new one works.
+    const dealer = await dealerContext.newPage();
+    await refusedLink(dealer, dealerFirstLink, words);
+    const dealerPassword = locale === 'en' ? 'a ferry across the river' : '渡船慢慢驶过宽阔平静的江面';
+    await acceptInvitation(dealer, dealerLink, dealerPassword, words);
+    await signOutAndIn(dealer, dealerEmail, dealerPassword, words);
+
+    // The customer's contact: the link expired; the admin sends a new one, which works.
+    await db.knex('user_links').whereIn('user_id', db.knex('users').select('id').where({ email: contactEmail })).update({ expires_at: new Date(Date.now() - 60_000) });
+    const contact = await contactContext.newPage();
+    await refusedLink(contact, contactFirstLink, words);
+    expect(await stateOn(admin, contactEmail)).toBe(words.expired);
+    await admin.goto(contactPage);
+    await admin.click('form.resend button[type=submit]');
+    await admin.waitForURL(/done=resent/);
+    const contactPassword = locale === 'en' ? 'a lamp in the clinic window' : '诊所窗前的那盏灯一直亮到天明';
+    await acceptInvitation(contact, await nextMailTo(contactEmail), contactPassword, words);
+    await signOutAndIn(contact, contactEmail, contactPassword, words);
+    await fitsWidth(contact, width);
+
+    // A reset by mail, from another browser, ends the dealer user's other session.
+    const elsewhere = await resetContext.newPage();
+    await elsewhere.goto(`${server.url}/password/forgot`);
+    await elsewhere.fill('form.forgot #f-email', dealerEmail);
+    await elsewhere.click('form.forgot button[type=submit]');
+    await elsewhere.locator('p.notice').waitFor();
+    const newPassword = locale === 'en' ? 'a second ferry at dawn' : '清晨的第二班渡船准时从码头出发';
+    await acceptInvitation(elsewhere, await nextMailTo(dealerEmail), newPassword, words, words.newPassword);
+    await dealer.goto(`${server.url}/home`);
+    await dealer.waitForURL((url) => url.pathname === '/' && url.searchParams.get('ended') === 'password_changed');
 
     // Deactivating the one signed in ends their session at once.
     await admin.goto(pmPage);
@@ -187,7 +255,6 @@ it.each([
     expect(await admin.locator('li.unit.depth-1 > .unit-name').allTextContents()).toContain(`Team ${tag}`);
     await fitsWidth(admin, width);
   } finally {
-    await adminContext.close();
-    await pmContext.close();
+    for (const context of [adminContext, pmContext, dealerContext, contactContext, resetContext]) await context.close();
   }
 });
