@@ -112,8 +112,10 @@ export async function invite(input: InviteInput, caller: User, deps: PeopleDeps)
   const existing = await users.getByEmail(input.email);
   if (existing) {
     const flags = await new PeopleDirectory(deps.knex).accountFlags(existing.id);
-    if (!(await administers(deps.knex, who, { userId: existing.id, role: existing.role, dealerId: existing.dealerId, customerId: existing.customerId }))) throw refusedGrant('email', existing.role);
-    if (flags?.dealerAdmin && who.role !== 'admin') throw refusedGrant('email', existing.role);
+    // Refused without naming the account's role: an inviter learns no more of accounts they do not administer.
+    const notYours = () => fieldRefusal(403, 'forbidden', 'email', words('people.problem.emailNotYours'));
+    if (!(await administers(deps.knex, who, { userId: existing.id, role: existing.role, dealerId: existing.dealerId, customerId: existing.customerId }))) throw notYours();
+    if (flags?.dealerAdmin && who.role !== 'admin') throw notYours();
   }
   await actsForChecked(deps.knex, { ...shape, orgUnitId: input.orgUnitId ?? null, dealerAdmin: input.dealerAdmin ?? false });
   if (input.role === 'customer') await requireContact(deps.knex, who, input.customerId!, input.email);

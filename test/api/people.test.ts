@@ -154,6 +154,8 @@ describe('invitations', () => {
     const takeover = await api('POST', '/users/invitations', serviceManagerToken, { email: 'admin2@maker.test', name: 'Me', role: 'engineer' });
     expect(takeover.status).toBe(403);
     expect(takeover.body.error.details[0].field).toBe('email');
+    // Without naming the account's role.
+    expect(takeover.body.error.message).toBe('An account you do not administer has this address.');
     expect((await new UsersRepository(db.knex).getByEmail('admin2@maker.test'))?.role).toBe('admin');
     // Nor a peer: one service manager does not demote another.
     await new UsersRepository(db.knex).create({ name: 'Peer Manager', email: 'sm2@maker.test', role: 'service_manager' });
