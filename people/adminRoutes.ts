@@ -116,8 +116,8 @@ const changePersonRoute = defineRoute(
     errors: { 403: 'A role or account the caller may not give' },
   },
   async ({ params, body, user, deps, res }) => {
-    const person = await changePerson(params.id, body, user, peopleDeps(deps));
-    res.locals.audit = { entityType: 'user', entityId: params.id } satisfies AuditTarget;
+    const { person, changes } = await changePerson(params.id, body, user, peopleDeps(deps));
+    res.locals.audit = { entityType: 'user', entityId: params.id, changes } satisfies AuditTarget;
     return { status: 200, body: personDto(person) };
   },
 );

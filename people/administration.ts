@@ -65,7 +65,7 @@ export async function getPerson(id: number, caller: User, deps: PeopleDeps): Pro
  * Changes a person's account. A new role clears what the old one acted for unless the change names
  * it; the new shape must be one the caller may give. One transaction; nothing is written on a refusal.
  */
-export async function changePerson(id: number, change: PersonChange, caller: User, deps: PeopleDeps): Promise<PersonListing> {
+export async function changePerson(id: number, change: PersonChange, caller: User, deps: PeopleDeps): Promise<{ person: PersonListing; changes: Record<string, { from: unknown; to: unknown }> }> {
   const { who, person } = await administered(id, caller, deps);
   const role = change.role ?? person.role;
   const roleChanged = role !== person.role;
@@ -86,7 +86,17 @@ export async function changePerson(id: number, change: PersonChange, caller: Use
   await deps.knex.transaction(async (trx) => {
     await new PeopleDirectory(trx).update(id, { ...next, name: change.name, locale: change.locale, timeZone: change.timeZone });
   });
-  return (await new PeopleDirectory(deps.knex).get(id, clock(deps)))!;
+  const after = (await new PeopleDirectory(deps.knex).get(id, clock(deps)))!;
+  return { person: after, changes: changesBetween(person, after) };
+}
+
+const AUDITED_FIELDS = ['name', 'role', 'locale', 'timeZone', 'customerId', 'dealerId', 'orgUnitId', 'dealerAdmin'] as const;
+
+/** A person's fields before and after a change, for the audit trail: only those that changed. */
+function changesBetween(before: PersonListing, after: PersonListing): Record<string, { from: unknown; to: unknown }> {
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  for (const field of AUDITED_FIELDS) if (before[field] !== after[field]) changes[field] = { from: before[field] ?? null, to: after[field] ?? null };
+  return changes;
 }
 
 export interface Resent {

@@ -169,7 +169,9 @@ export const peopleArea: ConsoleArea = {
     });
 
     /** A post on a person: the work once, audited, then back to their page saying what was done (or what was wrong). */
-    const act = (step: 'change' | 'invitation' | 'deactivate' | 'second-factor', work: (req: Request, res: Response, id: number, values: Record<string, string>) => Promise<string>) =>
+    /** A step's work: what to say it did, and what changed for the audit row when it knows. */
+    type Work = (req: Request, res: Response, id: number, values: Record<string, string>) => Promise<string | { done: string; changes: Record<string, unknown> }>;
+    const act = (step: 'change' | 'invitation' | 'deactivate' | 'second-factor', work: Work) =>
       router.post(`/people/:id/${step}`, requireUser, ...requireCsrf(expiredForm), async (req, res) => {
         if (!(await administrator(req, res))) return;
         const user = signedInUser(res)!;
@@ -178,8 +180,9 @@ export const peopleArea: ConsoleArea = {
         const values = formValues(req.body, [...PERSON_FIELDS, 'confirm', ONCE_FIELD]);
         try {
           const result = await once(ctx.knex, user, values[ONCE_FIELD], `POST /people/${id}/${step}`, async () => {
-            const done = await work(req, res, id, values);
-            await audit(req, res, { statusCode: 303, user, details: { userId: id, step } });
+            const worked = await work(req, res, id, values);
+            const done = typeof worked === 'string' ? worked : worked.done;
+            await audit(req, res, { statusCode: 303, user, details: { userId: id, step, ...(typeof worked === 'string' ? {} : { changes: worked.changes }) } });
             return `/people/${id}?done=${done}`;
           });
           if (result.kind === 'busy') return showPerson(req, res, 409, { problem: t(req, res, 'people.busy') });
@@ -199,8 +202,8 @@ export const peopleArea: ConsoleArea = {
 
     act('change', async (req, res, id, values) => {
       const who = await administratorOf(ctx.knex, signedInUser(res)!);
-      await changePerson(id, personChange(values, localeOf(req, res), who.role === 'admin'), signedInUser(res)!, deps);
-      return 'changed';
+      const { changes } = await changePerson(id, personChange(values, localeOf(req, res), who.role === 'admin'), signedInUser(res)!, deps);
+      return { done: 'changed', changes };
     });
     act('invitation', async (req, res, id) => {
       const resent = await resendInvitation(id, signedInUser(res)!, deps);

@@ -9,6 +9,8 @@ import { requestIdOf } from './requestId';
 export interface AuditTarget {
   entityType: string;
   entityId: string | number;
+  /** What changed, when the route knows (a person's role before and after): kept in the row's details. */
+  changes?: Record<string, unknown>;
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -28,7 +30,7 @@ function auditTargetOf(res: Response): AuditTarget | null {
   const target = res.locals.audit as Partial<AuditTarget> | undefined;
   if (!target || typeof target.entityType !== 'string') return null;
   if (typeof target.entityId !== 'string' && typeof target.entityId !== 'number') return null;
-  return { entityType: target.entityType, entityId: target.entityId };
+  return { entityType: target.entityType, entityId: target.entityId, ...(target.changes ? { changes: target.changes } : {}) };
 }
 
 function entryFor(req: Request, res: Response, path: string, startedAt: number): NewAuditEntry {
@@ -38,6 +40,7 @@ function entryFor(req: Request, res: Response, path: string, startedAt: number):
   const details: Record<string, unknown> = { path, durationMs: Date.now() - startedAt };
   if (typeof res.locals.auditErrorCode === 'string') details.error = res.locals.auditErrorCode;
   if (!res.writableFinished) details.aborted = true;
+  if (target?.changes) details.changes = target.changes;
   return {
     actorUserId: user?.id ?? null,
     actorRole: user?.role ?? null,

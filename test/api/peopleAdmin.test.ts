@@ -124,6 +124,10 @@ describe('people', () => {
     expect((await api('PATCH', `/users/${wei.id}`, tokens.sm, { dealerId: dealerId })).body.error.details[0].field).toBe('dealerId');
     const audit = await db.knex('audit_log').where({ entity_type: 'user', entity_id: wei.id }).select('action', 'status_code');
     expect(audit.map((a) => `${a.action} ${a.status_code}`)).toContain(`PATCH /api/users/:id 200`);
+    // The row says what changed, before and after.
+    const row = await db.knex('audit_log').where({ entity_type: 'user', entity_id: wei.id, status_code: 200 }).first('details');
+    const details = typeof row.details === 'string' ? JSON.parse(row.details) : row.details;
+    expect(details.changes).toMatchObject({ role: { from: 'engineer', to: 'senior_engineer' }, orgUnitId: { from: null, to: unit.id }, timeZone: { to: 'Asia/Urumqi' } });
   });
 
   it('sends an account from before passwords its first invitation (the upgrade path); a new one ends the old link', async () => {
