@@ -14,6 +14,8 @@ export interface SecondFactorRecord {
   createdAt: Date;
   /** Null while the person has not confirmed a first code. */
   enrolledAt: Date | null;
+  /** While pending: the console session its secret was shown to. */
+  pendingSessionId: number | null;
   lastStep: number | null;
   failedCodes: number;
   lastFailedCodeAt: Date | null;
@@ -24,6 +26,7 @@ interface FactorRow {
   secret: string;
   created_at: unknown;
   enrolled_at: unknown;
+  pending_session_id?: number | null;
   last_step: number | string | null;
   failed_codes: number;
   last_failed_code_at: unknown;
@@ -34,6 +37,7 @@ const toRecord = (row: FactorRow): SecondFactorRecord => ({
   sealedSecret: row.secret,
   createdAt: toRequiredDate(row.created_at),
   enrolledAt: toDate(row.enrolled_at),
+  pendingSessionId: row.pending_session_id === null || row.pending_session_id === undefined ? null : Number(row.pending_session_id),
   lastStep: row.last_step === null ? null : Number(row.last_step),
   failedCodes: Number(row.failed_codes),
   lastFailedCodeAt: toDate(row.last_failed_code_at),
@@ -52,19 +56,33 @@ export class SecondFactorsRepository {
     return (await this.db('user_second_factors').where({ user_id: userId }).whereNotNull('enrolled_at').first('user_id')) !== undefined;
   }
 
-  /** Starts an enrolment with this sealed secret, unless one is pending or done: then that one stays. */
-  async startEnrolment(userId: number, sealedSecret: string, now: Date): Promise<SecondFactorRecord> {
+  /**
+   * Starts an enrolment with this sealed secret for this console session, unless one is done, or
+   * pending for the same session: then that one stays. A secret pending for another session is
+   * replaced, so whoever once saw the page (with the person's password) holds no secret the person
+   * later confirms. `started` says whether a new secret was stored.
+   */
+  async startEnrolment(userId: number, sealedSecret: string, now: Date, sessionId: number | null = null): Promise<SecondFactorRecord & { started: boolean }> {
     const existing = await this.get(userId);
-    if (existing) return existing;
+    if (existing?.enrolledAt || (existing && existing.pendingSessionId === sessionId)) return { ...existing, started: false };
+    if (existing) {
+      // Only while still pending for that other session: a confirmation meanwhile wins.
+      const replaced = await this.db('user_second_factors')
+        .where({ user_id: userId })
+        .whereNull('enrolled_at')
+        .where((q) => (existing.pendingSessionId === null ? q.whereNull('pending_session_id') : q.where({ pending_session_id: existing.pendingSessionId })))
+        .update({ secret: sealedSecret, created_at: now, pending_session_id: sessionId });
+      return { ...(await this.get(userId))!, started: replaced > 0 };
+    }
     try {
-      await this.db('user_second_factors').insert({ user_id: userId, secret: sealedSecret, created_at: now, failed_codes: 0 });
+      await this.db('user_second_factors').insert({ user_id: userId, secret: sealedSecret, created_at: now, failed_codes: 0, pending_session_id: sessionId });
     } catch (error) {
       // Two tabs at once: the other one's secret is the one to show.
       const winner = await this.get(userId);
       if (!winner) throw error;
-      return winner;
+      return { ...winner, started: false };
     }
-    return (await this.get(userId))!;
+    return { ...(await this.get(userId))!, started: true };
   }
 
   /** Confirms a pending enrolment at the step of its first code; false when it was confirmed meanwhile. */

@@ -47,20 +47,23 @@ export async function factorStatus(user: User, deps: SecondFactorDeps): Promise<
   return { enrolled: true, since: factor.enrolledAt, recoveryCodesLeft: await repo.unusedRecoveryCodes(user.id), mayDisable: !mustEnrol(user.role) };
 }
 
-/** The pending enrolment's secret (a new one the first time; the same on reload), or null when enrolled. */
-export async function beginEnrolment(user: User, deps: SecondFactorDeps): Promise<{ secret: string; uri: string } | null> {
+/**
+ * The pending enrolment's secret for this console session (a new one the first time, the same on
+ * reload, a new one for another session), or null when enrolled. `started`: a new secret was made.
+ */
+export async function beginEnrolment(user: User, sessionId: number | null, deps: SecondFactorDeps): Promise<{ secret: string; uri: string; started: boolean } | null> {
   const box = boxOf(deps);
   const repo = new SecondFactorsRepository(deps.knex);
-  let factor = await repo.startEnrolment(user.id, box.seal(newTotpSecret()), clock(deps));
+  let factor = await repo.startEnrolment(user.id, box.seal(newTotpSecret()), clock(deps), sessionId);
   if (factor.enrolledAt) return null;
   let secret = box.open(factor.sealedSecret);
   if (secret === null) {
     // Sealed under a key no longer configured: nothing was confirmed with it, so start afresh.
     await repo.remove(user.id);
-    factor = await repo.startEnrolment(user.id, box.seal(newTotpSecret()), clock(deps));
+    factor = await repo.startEnrolment(user.id, box.seal(newTotpSecret()), clock(deps), sessionId);
     secret = box.open(factor.sealedSecret)!;
   }
-  return { secret, uri: totpUri(secret, user.email) };
+  return { secret, uri: totpUri(secret, user.email), started: factor.started };
 }
 
 export type CodeRefusal = 'malformed' | 'wrong' | 'reused' | 'recovery_used' | 'not_enrolled' | 'wait';

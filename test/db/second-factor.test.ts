@@ -35,7 +35,7 @@ describe.each(testDatabaseKinds())('the second factor on %s', (kind) => {
   async function enrolled(role: User['role'], name: string) {
     clock = T0;
     const user = await users.create({ name, email: `${name}-${kind}@maker.test`, role });
-    const { secret } = (await beginEnrolment(user, deps))!;
+    const { secret } = (await beginEnrolment(user, null, deps))!;
     const done = await confirmEnrolment(user, codeAt(secret, T0), null, deps);
     if (!done.ok) throw new Error(`enrolment refused: ${done.reason}`);
     return { user, secret, recoveryCodes: done.recoveryCodes, session: await sessions.openForUser(user, T0) };
@@ -46,8 +46,9 @@ describe.each(testDatabaseKinds())('the second factor on %s', (kind) => {
     const session = await sessions.openForUser(user, T0);
     const gated = (await sessions.get(session.id))!;
     expect(await sessionGate(gated, user, deps)).toBe('enrol');
-    const first = (await beginEnrolment(user, deps))!;
-    expect((await beginEnrolment(user, deps))!.secret).toBe(first.secret);
+    const first = (await beginEnrolment(user, session.id, deps))!;
+    expect(first.started).toBe(true);
+    expect((await beginEnrolment(user, session.id, deps))!).toEqual({ ...first, started: false });
     expect(JSON.stringify(await db.knex('user_second_factors').where({ user_id: user.id }))).not.toContain(first.secret);
     const good = codeAt(first.secret, T0);
     expect(await confirmEnrolment(user, good === '000000' ? '000001' : '000000', session.id, deps)).toEqual({ ok: false, reason: 'wrong' });
@@ -58,13 +59,29 @@ describe.each(testDatabaseKinds())('the second factor on %s', (kind) => {
     const stored = JSON.stringify(await db.knex('user_recovery_codes').where({ user_id: user.id }));
     for (const code of done.recoveryCodes) expect(stored).not.toContain(code);
     expect(await confirmEnrolment(user, good, session.id, deps)).toEqual({ ok: false, reason: 'already' });
-    expect(await beginEnrolment(user, deps)).toBeNull();
+    expect(await beginEnrolment(user, session.id, deps)).toBeNull();
     // The session that enrolled has passed; a new sign-in must pass again.
     expect((await sessions.get(session.id))!.secondFactorAt).toEqual(T0);
     expect(await sessionGate((await sessions.get(session.id))!, user, deps)).toBe('open');
     const next = await sessions.openForUser(user, T0);
     expect(await sessionGate((await sessions.get(next.id))!, user, deps)).toBe('verify');
     expect(await factorStatus(user, deps)).toEqual({ enrolled: true, since: T0, recoveryCodesLeft: RECOVERY_CODE_COUNT, mayDisable: false });
+  });
+
+  it('a secret pending for one session is not another’s: whoever saw the page first holds nothing the person confirms', async () => {
+    const user = await users.create({ name: 'Admin', email: `admin-pending-${kind}@maker.test`, role: 'admin' });
+    const intruder = await sessions.openForUser(user, T0);
+    const owner = await sessions.openForUser(user, T0);
+    const seen = (await beginEnrolment(user, intruder.id, deps))!;
+    const shown = (await beginEnrolment(user, owner.id, deps))!;
+    expect(shown.started).toBe(true);
+    expect(shown.secret).not.toBe(seen.secret);
+    // The intruder's code is no good any more; the owner's is.
+    expect(await confirmEnrolment(user, codeAt(seen.secret, T0), intruder.id, deps)).toMatchObject({ ok: false });
+    const done = await confirmEnrolment(user, codeAt(shown.secret, T0), owner.id, deps);
+    expect(done.ok).toBe(true);
+    // Once confirmed, another session's visit changes nothing.
+    expect(await beginEnrolment(user, intruder.id, deps)).toBeNull();
   });
 
   it('a code passes the gate once: the step used at enrolment, and the same code again, are refused', async () => {

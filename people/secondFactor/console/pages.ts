@@ -101,7 +101,10 @@ export const secondFactorArea: ConsoleArea = {
           mayDisable: state.mayDisable,
         });
       }
-      const enrolment = (await beginEnrolment(user, deps))!;
+      const session = await sessionRow(req);
+      const enrolment = (await beginEnrolment(user, session?.id ?? null, deps))!;
+      // A secret shown for the first time to this session is on the trail (never the secret).
+      if (enrolment.started) await audit(req, res, { statusCode: 200, user, sessionRowId: session?.id ?? null, details: { outcome: 'second_factor_enrolment_started' } });
       const qr = await QRCode.toDataURL(enrolment.uri, { errorCorrectionLevel: 'M', margin: 2, width: 240 });
       // This page alone shows a data: image (its QR code, drawn here so the secret never leaves for another site).
       const policy = res.getHeader('Content-Security-Policy');

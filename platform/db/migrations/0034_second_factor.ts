@@ -29,6 +29,8 @@ export async function up(knex: Knex): Promise<void> {
     table.string('secret', 255).notNullable().collate(EXACT);
     instant(table, 'created_at').notNullable();
     instant(table, 'enrolled_at').nullable();
+    // The console session a pending enrolment's secret was shown to: another session gets a new one.
+    table.integer('pending_session_id').unsigned().nullable();
     table.bigInteger('last_step').nullable();
     table.integer('failed_codes').unsigned().notNullable().defaultTo(0);
     instant(table, 'last_failed_code_at').nullable();
