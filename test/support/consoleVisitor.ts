@@ -23,7 +23,14 @@ export class ConsoleVisitor {
   /** The `_csrf` value of the last HTML page read. */
   csrfToken: string | null = null;
 
-  constructor(private readonly baseUrl: string) {}
+  /**
+   * `options.now`: the visitor's phone's clock, for the second factor's codes; give the console's
+   * clock where a test fixes it (createConsole's `now`). The real time otherwise.
+   */
+  constructor(
+    private readonly baseUrl: string,
+    private readonly options: { now?: () => Date } = {},
+  ) {}
 
   async request(method: string, path: string, options: VisitOptions = {}): Promise<Page> {
     const headers: Record<string, string> = { ...options.headers };
@@ -95,7 +102,7 @@ export class ConsoleVisitor {
       const secret = secretOnPage(landed.page.body);
       if (!secret) return;
       rememberSecret(token, secret);
-      const codes = await this.post('/profile/second-factor', { step: 'confirm', code: await freshCode(secret), ...(next ? { next } : {}) });
+      const codes = await this.post('/profile/second-factor', { step: 'confirm', code: await freshCode(secret, this.options.now), ...(next ? { next } : {}) });
       if (codes.status !== 200) throw new Error(`Enrolling the second factor failed: ${codes.status}`);
       // The recovery codes page links on to `next` (else home), as a person would follow it.
       await this.get(next || '/home');
@@ -103,7 +110,7 @@ export class ConsoleVisitor {
     }
     const secret = secretOf(token);
     if (!secret) throw new Error('The session is held at the second factor, and no secret is kept for this token');
-    const passed = await this.post('/second-factor', { code: await freshCode(secret), ...(next ? { next } : {}) });
+    const passed = await this.post('/second-factor', { code: await freshCode(secret, this.options.now), ...(next ? { next } : {}) });
     const location = passed.headers.get('location');
     if (passed.status !== 303 || !location) throw new Error(`Passing the second factor failed: ${passed.status}`);
     await this.get(location);
