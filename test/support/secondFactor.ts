@@ -8,6 +8,7 @@
  * later than the last one given (the product accepts the step either side of the current one).
  */
 import * as OTPAuth from 'otpauth';
+import type { Page as BrowserPage } from 'playwright-core';
 import { TOTP_DIGITS, TOTP_PERIOD_S } from '../../people/secondFactor/rules';
 
 export const ENROL_PAGE = '/profile/second-factor';
@@ -58,4 +59,31 @@ export function factorPage(path: string): 'enrol' | 'verify' | null {
   if (bare === ENROL_PAGE) return 'enrol';
   if (bare === GATE_PAGE) return 'verify';
   return null;
+}
+
+/**
+ * In Chromium, right after sending the sign-in form with `token`: when the console holds the session
+ * at the second factor, passes it as the person would (enrols from the secret shown and follows the
+ * recovery codes page on, or types a fresh code), landing where the sign-in was going. `now`: the
+ * console's clock where a test fixes it.
+ */
+export async function passSecondFactor(page: BrowserPage, token: string, now?: () => Date): Promise<void> {
+  await page.waitForLoadState();
+  const held = factorPage(new URL(page.url()).pathname);
+  if (held === 'enrol') {
+    const secret = secretOnPage(await page.content());
+    if (!secret) return;
+    rememberSecret(token, secret);
+    await page.fill('form.factor-confirm #f-code', await freshCode(secret, now));
+    await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === ENROL_PAGE), page.click('form.factor-confirm button[type=submit]')]);
+    await page.waitForLoadState();
+    await page.locator('ol.recovery-codes').waitFor();
+    // The recovery codes page links on to where the sign-in was going.
+    await Promise.all([page.waitForURL((url) => url.pathname !== ENROL_PAGE), page.click('ol.recovery-codes ~ p a')]);
+  } else if (held === 'verify') {
+    const secret = secretOf(token);
+    if (!secret) throw new Error('The session is held at the second factor, and no secret is kept for this token');
+    await page.fill('form.second-factor #f-code', await freshCode(secret, now));
+    await Promise.all([page.waitForURL((url) => url.pathname !== GATE_PAGE), page.click('form.second-factor button[type=submit]')]);
+  }
 }
