@@ -5,7 +5,7 @@ import { ConflictError, isUniqueViolation } from '../platform/db/errors';
 import { insertedId, toBool, toDate, toRequiredDate } from '../platform/db/mapping';
 import { generateToken, hashToken } from '../platform/tokens';
 import { words } from '../domain/words';
-import { actingRole } from './tokenRules';
+import { actingRole, BOOTSTRAP_ADMIN_EMAIL, BOOTSTRAP_TOKEN_LABEL } from './tokenRules';
 
 export type { User } from '../domain/people';
 
@@ -44,7 +44,7 @@ export interface TokenTerms {
   creationKey?: string;
 }
 
-export const BOOTSTRAP_ADMIN_EMAIL = 'admin@localhost';
+export { BOOTSTRAP_ADMIN_EMAIL };
 
 /** Authentication runs on every request; writing last_used_at more often than this buys nothing. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -281,7 +281,7 @@ export class UsersRepository {
     if (!existing) {
       try {
         // It never expires: scripts rely on it. docs/security.md says how to retire it.
-        await this.db('api_tokens').insert({ user_id: admin.id, token_hash: tokenHash, label: 'bootstrap', role: 'admin', created_at: now, expires_at: null });
+        await this.db('api_tokens').insert({ user_id: admin.id, token_hash: tokenHash, label: BOOTSTRAP_TOKEN_LABEL, role: 'admin', created_by_user_id: null, created_at: now, expires_at: null });
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
       }

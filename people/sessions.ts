@@ -4,7 +4,7 @@ import { insertedId, toBool, toDate, toRequiredDate } from '../platform/db/mappi
 import { UsersRepository, type User } from './repository';
 import { hashToken, randomToken } from '../platform/tokens';
 import type { Role } from '../domain/access';
-import { actingRole } from './tokenRules';
+import { actingRole, isBootstrapToken } from './tokenRules';
 
 /** Each request of a live session would otherwise write; this often is enough to measure idleness. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
@@ -14,6 +14,8 @@ export interface ConsoleSession {
   userId: number;
   /** The API token it was opened with; null when it was opened with a password. */
   apiTokenId: number | null;
+  /** Opened with the bootstrap admin token (tokenRules.ts isBootstrapToken). */
+  bootstrapToken: boolean;
   createdAt: Date;
   lastSeenAt: Date;
   /** When the session passed the second factor (people/secondFactor/); null: not (yet). */
@@ -32,10 +34,22 @@ interface SessionRow {
   token_revoked_at: unknown;
   token_expires_at: unknown;
   token_role?: Role | null;
+  token_label?: string | null;
+  token_created_by?: number | null;
+  user_email?: string;
   user_role: Role;
   user_active: unknown;
 }
 
+
+const TOKEN_COLUMNS = ['t.revoked_at as token_revoked_at', 't.expires_at as token_expires_at', 't.role as token_role', 't.label as token_label', 't.created_by_user_id as token_created_by', 'u.email as user_email'];
+
+/** Whether the session's row (joined with its token and user) was opened with the bootstrap admin token. */
+function openedWithBootstrapToken(row: SessionRow): boolean {
+  if (row.api_token_id === null || row.token_label == null || row.user_email === undefined) return false;
+  const createdBy = row.token_created_by == null ? null : Number(row.token_created_by);
+  return isBootstrapToken({ label: row.token_label, createdByUserId: createdBy, expiresAt: toDate(row.token_expires_at), holderEmail: row.user_email });
+}
 
 /** Browser sessions of the web console. Pass a transaction as `db` to make several calls atomic. */
 export class ConsoleSessionsRepository {
@@ -88,12 +102,13 @@ export class ConsoleSessionsRepository {
       .leftJoin('api_tokens as t', 't.id', 's.api_token_id')
       .join('users as u', 'u.id', 's.user_id')
       .where('s.session_hash', hashToken(sessionId))
-      .first<SessionRow | undefined>('s.*', 't.revoked_at as token_revoked_at', 't.expires_at as token_expires_at', 't.role as token_role', 'u.role as user_role', 'u.active as user_active');
+      .first<SessionRow | undefined>('s.*', ...TOKEN_COLUMNS, 'u.role as user_role', 'u.active as user_active');
     if (!row) return { user: null, verdict: null };
     const session: ConsoleSession = {
       id: Number(row.id),
       userId: Number(row.user_id),
       apiTokenId: row.api_token_id === null ? null : Number(row.api_token_id),
+      bootstrapToken: openedWithBootstrapToken(row),
       createdAt: toRequiredDate(row.created_at),
       lastSeenAt: toRequiredDate(row.last_seen_at),
       secondFactorAt: toDate(row.second_factor_at),
@@ -157,12 +172,17 @@ export class ConsoleSessionsRepository {
   }
 
   async get(id: number): Promise<(ConsoleSession & { revokedAt: Date | null; revokedReason: SessionEndReason | null }) | null> {
-    const row = await this.db<SessionRow>('console_sessions').where({ id }).first();
+    const row = await this.db('console_sessions as s')
+      .leftJoin('api_tokens as t', 't.id', 's.api_token_id')
+      .join('users as u', 'u.id', 's.user_id')
+      .where('s.id', id)
+      .first<SessionRow | undefined>('s.*', ...TOKEN_COLUMNS, 'u.role as user_role', 'u.active as user_active');
     if (!row) return null;
     return {
       id: Number(row.id),
       userId: Number(row.user_id),
       apiTokenId: row.api_token_id === null ? null : Number(row.api_token_id),
+      bootstrapToken: openedWithBootstrapToken(row),
       createdAt: toRequiredDate(row.created_at),
       lastSeenAt: toRequiredDate(row.last_seen_at),
       secondFactorAt: toDate(row.second_factor_at),

@@ -8,6 +8,10 @@
  * - It expires: after the default lifetime (AFTERCARE_TOKEN_VALID, 90 days) unless asked otherwise,
  *   never later than the longest (AFTERCARE_TOKEN_MAX_VALID, 365 days).
  * - It works while it is neither revoked nor expired, and while its holder still may hold its role.
+ * - The bootstrap admin token (UsersRepository.ensureAdmin: the admin@localhost account's token
+ *   labelled 'bootstrap', made by no one, never expiring) is the one machine path into the console
+ *   the second factor does not hold; docs/security.md says how to retire it. A token someone names
+ *   'bootstrap' is not it: tokens made through the API always have a maker and an expiry.
  */
 import type { Role } from '../domain/access';
 
@@ -21,6 +25,22 @@ export interface TokenLifetimes {
 }
 
 export const DEFAULT_TOKEN_LIFETIMES: TokenLifetimes = { defaultMs: 90 * DAY_MS, maxMs: 365 * DAY_MS };
+
+export const BOOTSTRAP_TOKEN_LABEL = 'bootstrap';
+export const BOOTSTRAP_ADMIN_EMAIL = 'admin@localhost';
+
+export interface TokenOrigin {
+  label: string;
+  createdByUserId: number | null;
+  expiresAt: Date | null;
+  /** Its holder's e-mail address. */
+  holderEmail: string;
+}
+
+/** Whether a token is the bootstrap admin token ensureAdmin makes (and only it). */
+export function isBootstrapToken(token: TokenOrigin): boolean {
+  return token.label === BOOTSTRAP_TOKEN_LABEL && token.createdByUserId === null && token.expiresAt === null && token.holderEmail === BOOTSTRAP_ADMIN_EMAIL;
+}
 
 /** Whether someone with role `creator` may make a token acting as `role`: their own role only. */
 export function mayDelegate(creator: Role, role: Role): boolean {

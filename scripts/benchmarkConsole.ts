@@ -3,32 +3,21 @@
  * (cookie and CSRF token), then times each page as the project manager of every seeded project.
  */
 import { performance } from 'node:perf_hooks';
+import { ConsoleVisitor } from '../test/support/consoleVisitor';
 
 type Report = (what: string, figure: string) => void;
 
-/** A browser's session: the cookies it was given and the CSRF token of the last form. */
+/**
+ * A browser's session: the cookies it was given, signed in with `token` through the sign-in form.
+ * An admin's or finance token's session meets the second factor like a person (issue #21): the
+ * test suite's visitor enrols (or types a fresh code) as the person would.
+ */
 export async function signIn(apiUrl: string, token: string): Promise<string> {
-  const cookies = new Map<string, string>();
-  const keep = (response: Response) => {
-    for (const header of response.headers.getSetCookie()) {
-      const [pair] = header.split(';');
-      const eq = pair!.indexOf('=');
-      cookies.set(pair!.slice(0, eq), pair!.slice(eq + 1));
-    }
-  };
-  const form = await fetch(`${apiUrl}/`);
-  keep(form);
-  const csrf = /name="_csrf" value="([^"]*)"/.exec(await form.text())?.[1] ?? '';
-  const cookie = () => [...cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  const login = await fetch(`${apiUrl}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookie(), origin: apiUrl },
-    body: new URLSearchParams({ token, _csrf: csrf }).toString(),
-  });
-  keep(login);
+  const visitor = new ConsoleVisitor(apiUrl);
+  const login = await visitor.signIn(token);
   if (login.status !== 303) throw new Error(`console sign-in answered ${login.status}`);
-  return cookie();
+  if ((await visitor.get('/home')).status !== 200) throw new Error('the console session is still held');
+  return [...visitor.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
 }
 
 export async function consolePages(bench: { apiUrl: string; token: string; projectIds: number[]; reads: number; report: Report; percentile: (samples: number[], p: number) => number }): Promise<void> {

@@ -3,8 +3,9 @@
  * session a person opened by signing in (password or OIDC, both through openForUser) at the second
  * factor page until it passes, or at the enrolment page while their role requires a factor they
  * have not set up. The gate is on the session, not in a sign-in handler, so every way in meets it.
- * Sessions opened with an API token are machines' (scripts, the bootstrap admin, tests): the token
- * is a secret of 256 random bits on its own, and a script has no phone.
+ * Sessions opened with an API token are held the same way when the person's role requires a factor
+ * (admin, finance), except those of the bootstrap admin token (rules.ts gateFor); other roles' token
+ * sessions are machines' (scripts): the token is a secret of 256 random bits, and a script has no phone.
  */
 import type { Knex } from 'knex';
 import type { ConsoleSessionStore, SessionHold } from '../../platform/console/context';

@@ -10,8 +10,13 @@
  * - Wrong codes: the first FREE_CODE_FAILURES in a row cost nothing, then each further try waits a
  *   delay doubling from 1 s up to the configured cap (AFTERCARE_SECOND_FACTOR_MAX_WAIT, 15 min by
  *   default): at most a few hundred guesses a day against a million codes.
- * - The gate: a session a person opened by signing in (not with an API token) must pass the second
- *   factor when they have one, and must enrol first when their role requires it.
+ * - The gate: a session a person opened by signing in must pass the second factor when they have
+ *   one, and must enrol first when their role requires it. A session opened with an API token is
+ *   held the same way when its person's role requires a factor (admin, finance): a token of theirs
+ *   must not open a console their password alone could not. The one exception is the bootstrap
+ *   admin token (people/tokenRules.ts isBootstrapToken), the documented machine path for scripts and
+ *   the first start, to retire once a real admin exists (docs/security.md). Token sessions of other
+ *   roles are a machine's and stay open.
  */
 import type { Role } from '../../domain/access';
 
@@ -81,6 +86,8 @@ export function codeWaitMs(failures: number, lastFailedAt: Date | null, now: Dat
 export interface SessionFacts {
   /** The API token it was opened with; null when a person signed in (password, OIDC). */
   apiTokenId: number | null;
+  /** Opened with the bootstrap admin token (never held). */
+  bootstrapToken: boolean;
   secondFactorAt: Date | null;
 }
 
@@ -88,8 +95,11 @@ export interface SessionFacts {
 export type Gate = 'open' | 'verify' | 'enrol';
 
 export function gateFor(session: SessionFacts, person: { role: Role; enrolled: boolean }): Gate {
-  // A token session is a machine's (scripts, tests, the bootstrap admin): the token is its own factor.
-  if (session.apiTokenId !== null || session.secondFactorAt !== null) return 'open';
+  if (session.secondFactorAt !== null) return 'open';
+  if (session.apiTokenId !== null) {
+    // The bootstrap token is the machine path to retire; other roles' tokens are machines' (scripts).
+    if (session.bootstrapToken || !mustEnrol(person.role)) return 'open';
+  }
   if (person.enrolled) return 'verify';
   return mustEnrol(person.role) ? 'enrol' : 'open';
 }

@@ -11,7 +11,7 @@ import { ApiError } from '../../platform/http/errors';
 import { UsersRepository, type User } from '../repository';
 import { ConsoleSessionsRepository } from '../sessions';
 import { SecondFactorsRepository } from './repository';
-import { codeKind, codeWaitMs, DEFAULT_CODE_MAX_WAIT_MS, FIRST_CODE_DELAY_MS, gateFor, mustEnrol, stepAcceptable, stepAt, type Gate } from './rules';
+import { codeKind, codeWaitMs, DEFAULT_CODE_MAX_WAIT_MS, FIRST_CODE_DELAY_MS, gateFor, mustEnrol, stepAcceptable, stepAt, type Gate, type SessionFacts } from './rules';
 import { matchingStep, newRecoveryCodes, newTotpSecret, recoveryCodeHash, SecretBox, totpUri } from './secrets';
 
 /** From configuration: AFTERCARE_SECOND_FACTOR_KEY (sealing secrets) and AFTERCARE_SECOND_FACTOR_MAX_WAIT. */
@@ -33,8 +33,9 @@ const settingsOf = (deps: SecondFactorDeps) => deps.settings ?? DEFAULT_SECOND_F
 const boxOf = (deps: SecondFactorDeps) => new SecretBox(settingsOf(deps).key);
 
 /** Where a session stands before the console opens to it (rules.ts gateFor). */
-export async function sessionGate(session: { apiTokenId: number | null; secondFactorAt: Date | null }, user: User, deps: SecondFactorDeps): Promise<Gate> {
-  if (session.apiTokenId !== null || session.secondFactorAt !== null) return 'open';
+export async function sessionGate(session: SessionFacts, user: User, deps: SecondFactorDeps): Promise<Gate> {
+  // Open even for an enrolled person: decided without looking the factor up.
+  if (gateFor(session, { role: user.role, enrolled: true }) === 'open') return 'open';
   return gateFor(session, { role: user.role, enrolled: await new SecondFactorsRepository(deps.knex).enrolled(user.id) });
 }
 

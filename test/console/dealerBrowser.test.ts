@@ -22,6 +22,7 @@ import { UsersRepository } from '../../people/repository';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import { smokePages, type SmokeOptions } from '../support/consoleSmoke';
 import { startTestSystem, type TestSystem } from '../support/services';
+import { passSecondFactor } from '../support/secondFactor';
 import { ALL_ROWS } from '../../domain/access';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -58,6 +59,7 @@ async function signIn(page: Page, token: string): Promise<void> {
   await page.goto(`${server.url}/`);
   await page.fill('#f-token', token);
   await page.click('form.signin button[type=submit]');
+  await passSecondFactor(page, token);
   await page.waitForURL(`${server.url}/home`);
 }
 

@@ -47,7 +47,8 @@ const MATRIX: Array<[string, Role, RecordName[]]> = [
 ];
 
 async function home(user: string, path = '/home'): Promise<{ status: number; body: string }> {
-  const visitor = new ConsoleVisitor(server.url);
+  // The console's clock is fixed: the visitor's authenticator reads the same.
+  const visitor = new ConsoleVisitor(server.url, { now: () => NOW });
   const signedIn = await visitor.signIn(tokens.get(user)!);
   if (signedIn.status !== 303) throw new Error(`sign-in answered ${signedIn.status}`);
   return visitor.get(path);

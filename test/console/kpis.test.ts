@@ -31,7 +31,8 @@ beforeAll(async () => {
   const users = new UsersRepository(db.knex);
   const person = async (key: string, role: Role, extra: { dealerId?: number; locale?: 'en' | 'zh-CN' } = {}) => {
     const created = await users.create({ name: key, email: `${key}@kpi-console.test`, role, locale: extra.locale ?? 'en', dealerId: extra.dealerId });
-    const visitor = new ConsoleVisitor(server.url);
+    // The console's clock is fixed: the visitor's authenticator reads the same.
+    const visitor = new ConsoleVisitor(server.url, { now: () => KPI_NOW });
     const signedIn = await visitor.signIn(await users.issueToken(created.id, 'console'));
     if (signedIn.status !== 303) throw new Error(`sign-in answered ${signedIn.status}`);
     visitors[key] = visitor;

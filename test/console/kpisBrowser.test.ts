@@ -19,6 +19,7 @@ import { UsersRepository } from '../../people/repository';
 import { smokePages } from '../support/consoleSmoke';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { KPI_NOW, seedKpiFixture, type KpiFixture } from '../support/kpiFixture';
+import { passSecondFactor } from '../support/secondFactor';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -128,6 +129,7 @@ it('every role’s home in both languages, and the KPIs with their exports in En
       await visitor.goto(url('/'));
       await visitor.fill('#f-token', roleTokens[role]);
       await visitor.click('form.signin button[type=submit]');
+      await passSecondFactor(visitor, roleTokens[role], () => KPI_NOW);
       await visitor.waitForURL(url('/home'));
       const data = ['North Dealer', 'KPI Hospital', `Smoke ${role}`];
       problems.push(...(await smokePages(visitor, [[`home-${role}-en`, '/home']], { base: server.url, locale: 'en', screenshots: SCREENSHOTS, data })));

@@ -14,6 +14,7 @@ import {
   stepAt,
 } from '../../people/secondFactor/rules';
 import { matchingStep, newRecoveryCodes, newTotpSecret, recoveryCodeHash, SecretBox, totpUri } from '../../people/secondFactor/secrets';
+import { isBootstrapToken } from '../../people/tokenRules';
 
 /** RFC 6238 Appendix B: the seeds and the 8-digit codes at each time, for SHA1, SHA256 and SHA512. */
 const SEEDS = { SHA1: '12345678901234567890', SHA256: '12345678901234567890123456789012', SHA512: '1234567890123456789012345678901234567890123456789012345678901234' } as const;
@@ -142,13 +143,33 @@ describe('who must enrol, and the gate', () => {
   it.each(ROLES)('%s', (role) => {
     const required = role === 'admin' || role === 'finance';
     expect(mustEnrol(role)).toBe(required);
-    const person = { apiTokenId: null, secondFactorAt: null };
+    const person = { apiTokenId: null, bootstrapToken: false, secondFactorAt: null };
     expect(gateFor(person, { role, enrolled: false })).toBe(required ? 'enrol' : 'open');
     expect(gateFor(person, { role, enrolled: true })).toBe('verify');
-    expect(gateFor({ apiTokenId: null, secondFactorAt: new Date() }, { role, enrolled: true })).toBe('open');
-    // A token's session is a machine's: never held.
-    expect(gateFor({ apiTokenId: 7, secondFactorAt: null }, { role, enrolled: true })).toBe('open');
-    expect(gateFor({ apiTokenId: 7, secondFactorAt: null }, { role, enrolled: false })).toBe('open');
+    expect(gateFor({ ...person, secondFactorAt: new Date() }, { role, enrolled: true })).toBe('open');
+    // A token's session is held like a person's where the role requires a factor; else it is a machine's.
+    const token = { apiTokenId: 7, bootstrapToken: false, secondFactorAt: null };
+    expect(gateFor(token, { role, enrolled: true })).toBe(required ? 'verify' : 'open');
+    expect(gateFor(token, { role, enrolled: false })).toBe(required ? 'enrol' : 'open');
+    expect(gateFor({ ...token, secondFactorAt: new Date() }, { role, enrolled: true })).toBe('open');
+  });
+
+  it('leaves only the bootstrap admin token ungated', () => {
+    const bootstrap = { apiTokenId: 1, bootstrapToken: true, secondFactorAt: null };
+    expect(gateFor(bootstrap, { role: 'admin', enrolled: false })).toBe('open');
+    expect(gateFor(bootstrap, { role: 'admin', enrolled: true })).toBe('open');
+    expect(gateFor({ ...bootstrap, bootstrapToken: false }, { role: 'admin', enrolled: false })).toBe('enrol');
+    expect(gateFor({ ...bootstrap, bootstrapToken: false }, { role: 'finance', enrolled: true })).toBe('verify');
+  });
+
+  it('knows the bootstrap token by its origin, not its name alone', () => {
+    const bootstrap = { label: 'bootstrap', createdByUserId: null, expiresAt: null, holderEmail: 'admin@localhost' };
+    expect(isBootstrapToken(bootstrap)).toBe(true);
+    // A token someone named 'bootstrap' through the API has a maker and an expiry.
+    expect(isBootstrapToken({ ...bootstrap, createdByUserId: 1 })).toBe(false);
+    expect(isBootstrapToken({ ...bootstrap, expiresAt: new Date() })).toBe(false);
+    expect(isBootstrapToken({ ...bootstrap, holderEmail: 'finance@example.com' })).toBe(false);
+    expect(isBootstrapToken({ ...bootstrap, label: 'initial' })).toBe(false);
   });
 });
 

@@ -3,6 +3,8 @@
  * would and sends back the CSRF token of the last page it read. (test/console/browser.test.ts
  * drives real Chromium; this one is for the many small cases.)
  */
+import { factorPage, freshCode, rememberSecret, secretOf, secretOnPage } from './secondFactor';
+
 export interface Page {
   status: number;
   headers: Headers;
@@ -21,7 +23,14 @@ export class ConsoleVisitor {
   /** The `_csrf` value of the last HTML page read. */
   csrfToken: string | null = null;
 
-  constructor(private readonly baseUrl: string) {}
+  /**
+   * `options.now`: the visitor's phone's clock, for the second factor's codes; give the console's
+   * clock where a test fixes it (createConsole's `now`). The real time otherwise.
+   */
+  constructor(
+    private readonly baseUrl: string,
+    private readonly options: { now?: () => Date } = {},
+  ) {}
 
   async request(method: string, path: string, options: VisitOptions = {}): Promise<Page> {
     const headers: Record<string, string> = { ...options.headers };
@@ -56,12 +65,54 @@ export class ConsoleVisitor {
     return this.request('POST', path, { ...options, form });
   }
 
-  /** Opens the sign-in form and sends it with `token`, then follows the redirect, as a browser would. */
+  /**
+   * Opens the sign-in form and sends it with `token`, then follows the redirect, as a browser would.
+   * When the session is held at the second factor (admins and finance), it passes it as the person
+   * would: enrols when asked (keeping the secret shown for the token), or types a fresh code, then
+   * goes on to the page first asked for. Returns the sign-in form's answer.
+   */
   async signIn(token: string): Promise<Page> {
     await this.get('/');
     const answer = await this.post('/login', { token });
     const location = answer.headers.get('location');
-    if (answer.status === 303 && location) await this.get(location);
+    if (answer.status === 303 && location) await this.passSecondFactor(token, await this.follow(location));
     return answer;
+  }
+
+  /** GETs `path`, following the console's redirects to the second factor's pages; the last answer and where it was. */
+  private async follow(path: string): Promise<{ path: string; page: Page }> {
+    let at = path;
+    let page = await this.get(at);
+    for (let hops = 0; hops < 3 && page.status === 303; hops++) {
+      const next = page.headers.get('location');
+      if (!next || !factorPage(next)) break;
+      at = next;
+      page = await this.get(at);
+    }
+    return { path: at, page };
+  }
+
+  /** Passes the second factor where the session is held at it (see signIn); otherwise nothing. */
+  async passSecondFactor(token: string, landed: { path: string; page: Page }): Promise<void> {
+    const held = factorPage(landed.path);
+    if (!held || landed.page.status !== 200) return;
+    const nextField = /name="next" value="([^"]*)"/.exec(landed.page.body)?.[1];
+    const next = nextField ? nextField.replace(/&#x3D;/g, '=').replace(/&#x2F;/g, '/').replace(/&amp;/g, '&') : '';
+    if (held === 'enrol') {
+      const secret = secretOnPage(landed.page.body);
+      if (!secret) return;
+      rememberSecret(token, secret);
+      const codes = await this.post('/profile/second-factor', { step: 'confirm', code: await freshCode(secret, this.options.now), ...(next ? { next } : {}) });
+      if (codes.status !== 200) throw new Error(`Enrolling the second factor failed: ${codes.status}`);
+      // The recovery codes page links on to `next` (else home), as a person would follow it.
+      await this.get(next || '/home');
+      return;
+    }
+    const secret = secretOf(token);
+    if (!secret) throw new Error('The session is held at the second factor, and no secret is kept for this token');
+    const passed = await this.post('/second-factor', { code: await freshCode(secret, this.options.now), ...(next ? { next } : {}) });
+    const location = passed.headers.get('location');
+    if (passed.status !== 303 || !location) throw new Error(`Passing the second factor failed: ${passed.status}`);
+    await this.get(location);
   }
 }
