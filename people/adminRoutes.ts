@@ -132,6 +132,7 @@ const resendRoute = defineRoute(
     description: 'For an active account without a password, including one from before passwords (the upgrade path). 409 when the person has a password (they use “forgot password”) or is inactive (invite them again).',
     tags: ['users'],
     params: IdParams,
+    body: z.strictObject({}).optional().openapi({ description: 'None, or {}' }),
     responses: { 201: { description: 'Sent (or failed: see mail)', body: z.object({ person: PersonSchema, invitation: z.object({ id: z.number().int(), expiresAt: z.iso.datetime(), mail: z.enum(['sent', 'failed']) }) }) } },
     errors: { 409: 'Has a password, or is inactive', 503: 'No mail configured' },
   },

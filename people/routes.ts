@@ -144,6 +144,7 @@ const deactivateUser = defineRoute(
     description: 'Whom the caller may deactivate is whom they administer (people/adminRules.ts: a dealer’s administrator their dealer’s users, the service desk customers’ users…); anyone else answers 404.',
     tags: ['users'],
     params: IdParams,
+    body: z.strictObject({}).optional().openapi({ description: 'None, or {}' }),
     responses: { 200: { description: 'The user, inactive', body: UserSchema } },
     errors: { 404: 'No such user' },
   },

@@ -174,7 +174,7 @@ describe('every write endpoint, under arbitrary and broken input', () => {
   let engineerId: number;
   /** A care plan with a return call's follow-up and a done visit with a finding: tickets open from them. */
   const careSide = {} as { plan: number; followUp: number; visit: number };
-  const peopleSide = {} as { person: number; unit: number };
+  const peopleSide = {} as { person: number; unit: number; admin: number; inactive: number };
   /** A care plan started through the API, with a visit and a call (done before the properties run), so their steps reach their body check. */
   const careApi = {} as { plan: number; visit: number; call: number; customer: number; contact: number; desk: string };
 
@@ -248,6 +248,10 @@ describe('every write endpoint, under arbitrary and broken input', () => {
     // People administration: a person to change and a unit to rename.
     peopleSide.person = (await users.create({ name: 'Prop Person', email: 'prop-person@maker.test', role: 'engineer' })).id;
     peopleSide.unit = (await new OrgUnitsRepository(h.system.db.knex).create({ name: 'Prop Region', kind: 'region', parentId: null }, new Date())).id;
+    // Deactivating oneself and resending an inactive account's invitation are refused: a body that happens to be valid (`{}`) writes nothing.
+    peopleSide.admin = (await users.authenticate(adminToken))!.id;
+    peopleSide.inactive = (await users.create({ name: 'Prop Leaver', email: 'prop-leaver@maker.test', role: 'engineer' })).id;
+    await users.deactivate(peopleSide.inactive);
     // Both are then done: a body that happens to be valid (`{}` is a valid no-answer) meets a 409, never a step applied.
     expect((await send('POST', `/api/visits/${careApi.visit}/skip`, { reason: 'the ward is closed' }, managerToken)).status).toBe(200);
     expect((await send('POST', `/api/calls/${careApi.call}/complete`, { answers: { usage: 'daily', mastery: 'good' }, satisfaction: 5 }, careApi.desk)).status).toBe(200);
@@ -439,6 +443,8 @@ describe('every write endpoint, under arbitrary and broken input', () => {
     { name: 'POST /api/users', method: 'POST', path: () => '/api/users', valid: () => ({ name: 'Zhao Lei', email: 'zhao.lei@maker.test', role: 'engineer', locale: 'en' }), token: () => adminToken },
     { name: 'POST /api/users/invitations', method: 'POST', path: () => '/api/users/invitations', valid: () => ({ name: 'Qian Yu', email: 'qian.yu@maker.test', role: 'engineer', locale: 'zh-CN', timeZone: 'Asia/Shanghai' }), token: () => adminToken },
     { name: 'PATCH /api/users/:id', method: 'PATCH', path: () => `/api/users/${peopleSide.person}`, valid: () => ({ name: 'Prop Person Renamed', role: 'dispatcher', locale: 'zh-CN' }), token: () => adminToken },
+    { name: 'POST /api/users/:id/deactivate', method: 'POST', path: () => `/api/users/${peopleSide.admin}/deactivate`, valid: () => ({}), token: () => adminToken },
+    { name: 'POST /api/users/:id/invitation', method: 'POST', path: () => `/api/users/${peopleSide.inactive}/invitation`, valid: () => ({}), token: () => adminToken },
     { name: 'POST /api/org-units', method: 'POST', path: () => '/api/org-units', valid: () => ({ name: 'East Region', kind: 'region', parentId: null }), token: () => adminToken },
     { name: 'PATCH /api/org-units/:id', method: 'PATCH', path: () => `/api/org-units/${peopleSide.unit}`, valid: () => ({ name: 'Prop Region Renamed', parentId: null }), token: () => adminToken },
     { name: 'POST /api/tokens', method: 'POST', path: () => '/api/tokens', valid: () => ({ name: 'ERP bridge', role: 'engineer', expiresInDays: 30 }), token: () => adminToken },
