@@ -137,10 +137,11 @@ describe.each(testDatabaseKinds())('people administration on %s', (kind) => {
     const staff = (await users.getByEmail('sent@people.test'))!;
     await expect(changePerson(staff.id, { role: 'finance', name: 'Renamed' }, sm, deps)).rejects.toEqual(refusal('role', 403));
     expect((await users.get(staff.id))!.name).toBe('Sun Sent');
-    const changed = await changePerson(staff.id, { role: 'senior_engineer', timeZone: 'Asia/Urumqi', locale: 'en' }, sm, deps);
+    const { person: changed, changes } = await changePerson(staff.id, { role: 'senior_engineer', timeZone: 'Asia/Urumqi', locale: 'en' }, sm, deps);
+    expect(changes).toEqual({ role: { from: 'engineer', to: 'senior_engineer' }, timeZone: { from: null, to: 'Asia/Urumqi' }, locale: { from: 'zh-CN', to: 'en' } });
     expect(changed).toMatchObject({ role: 'senior_engineer', timeZone: 'Asia/Urumqi', locale: 'en', orgUnitId: expect.any(Number) });
     // A new role for someone who acted for a dealer clears the dealer.
-    expect(await changePerson(clerk.user.id, { role: 'engineer' }, admin, deps)).toMatchObject({ role: 'engineer', dealerId: null, dealerAdmin: false });
+    expect((await changePerson(clerk.user.id, { role: 'engineer' }, admin, deps)).person).toMatchObject({ role: 'engineer', dealerId: null, dealerAdmin: false });
 
     // Deactivating ends every session and token at once.
     const sessions = new ConsoleSessionsRepository(db.knex);
