@@ -378,7 +378,8 @@ describe('the audit trail', () => {
     expect(rows.map((r) => [r.action, r.status_code, r.actor_user_id === null ? null : Number(r.actor_user_id)])).toEqual([
       ['POST /login (console)', 401, null],
       ['POST /login (console)', 303, user.id],
-      // Finance must enrol a second factor first, token or not (issue #21).
+      // Finance must enrol a second factor first, token or not (issue #21): the secret shown, then confirmed.
+      ['GET /profile/second-factor (console)', 200, user.id],
       ['POST /profile/second-factor (console)', 200, user.id],
       ['POST /locale (console)', 303, user.id],
       ['POST /logout (console)', 303, user.id],
