@@ -17,6 +17,7 @@ import { UsersRepository } from '../../people/repository';
 import { ConsoleVisitor } from '../support/consoleVisitor';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startSmtpSink, type SmtpSink } from '../support/smtpSink';
+import { auditRowsOnce } from '../support/auditRows';
 
 const ADMIN_TOKEN = 'ac_second-factor-admin-token-001';
 const PASSWORD = 'a ledger by the window';
@@ -222,7 +223,7 @@ describe('the second factor', () => {
     expect(fresh).not.toBe(secret);
     secrets.push(fresh);
     expect((await api('POST', '/users/999999/second-factor/reset', ADMIN_TOKEN)).status).toBe(404);
-    const audit = await db.knex('audit_log').where('action', 'like', '%/second-factor/reset%').orderBy('id');
+    const audit = await auditRowsOnce<{ status_code: number; entity_id: number | null }>(db.knex, (q) => q.where('action', 'like', '%/second-factor/reset%').orderBy('id'), (rows) => rows.length >= 3);
     expect(audit.map((row: { status_code: number; entity_id: number | null }) => [row.status_code, row.entity_id === null ? null : Number(row.entity_id)])).toEqual([[403, null], [200, financeId], [404, null]]);
   });
 
